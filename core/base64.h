@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * base64url without padding (RFC 4648 §5, as JOSE uses it) and upper-case hex. Encoders and
+ * decoders do not branch on or index by data values, since private JWK members travel this way.
+ */
+
+/* mesh_b64u_encode: returns a newly allocated string. */
+char *mesh_b64u_encode(const guint8 *data, gsize len);
+
+/* Bytes that @text_len characters of base64url decode to at most. */
+gsize mesh_b64u_decoded_max(gsize text_len);
+
+/*
+ * mesh_b64u_decode: strict decoding of @text_len characters at @text: only "A-Za-z0-9-_", no
+ * padding, no whitespace, a length that is not 1 mod 4, and zero unused trailing bits (so there
+ * is exactly one encoding of each value). Writes at most @out_size bytes and the count to
+ * @ret_len. Errors: MESH_ERROR_MALFORMED, MESH_ERROR_TOO_LARGE. On error @out is wiped.
+ */
+gboolean mesh_b64u_decode(const char *text, gsize text_len, guint8 *out, gsize out_size,
+			  gsize *ret_len, GError **error);
+
+/* mesh_b64u_decode_bytes: as mesh_b64u_decode of a NUL-terminated string into a new GBytes of at
+ * most @max_len bytes. */
+GBytes *mesh_b64u_decode_bytes(const char *text, gsize max_len, GError **error);
+
+/* mesh_hex_encode: upper-case hex; returns a newly allocated string. */
+char *mesh_hex_encode(const guint8 *data, gsize len);
+
+/*
+ * mesh_hex_decode: hex digits of either case (an even count, nothing else) into at most
+ * @out_size bytes. Errors: MESH_ERROR_MALFORMED, MESH_ERROR_TOO_LARGE. On error @out is wiped.
+ */
+gboolean mesh_hex_decode(const char *text, guint8 *out, gsize out_size, gsize *ret_len,
+			 GError **error);
+
+G_END_DECLS

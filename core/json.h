@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * Strict JSON for outside bytes (PROTOCOL.md §1): UTF-8, at most @max_len bytes, nesting at
+ * most MESH_JSON_MAX_DEPTH, and no object with the same member twice.
+ */
+#define MESH_JSON_MAX_DEPTH 32
+
+/*
+ * mesh_json_parse: parse @len bytes at @data (not necessarily NUL-terminated). Returns the root
+ * node (caller frees with json_node_unref). Errors: MESH_ERROR_TOO_LARGE above @max_len or too
+ * deep, MESH_ERROR_MALFORMED for invalid JSON, invalid UTF-8 or a duplicate member.
+ */
+JsonNode *mesh_json_parse(const char *data, gsize len, gsize max_len, GError **error);
+
+/*
+ * mesh_json_to_string: compact serialisation of @node. Returns a new string.
+ */
+char *mesh_json_to_string(JsonNode *node);
+
+/*
+ * Typed member access for readers that must reject wrong JSON types. Each returns FALSE and
+ * sets MESH_ERROR_MALFORMED naming @member when it is missing (unless the *_opt variant is
+ * used, which returns TRUE and leaves the result NULL/unset) or of the wrong type.
+ */
+gboolean mesh_json_get_string(JsonObject *obj, const char *member, const char **ret,
+			      GError **error);
+gboolean mesh_json_get_string_opt(JsonObject *obj, const char *member, const char **ret,
+				  GError **error);
+gboolean mesh_json_get_object(JsonObject *obj, const char *member, JsonObject **ret,
+			      GError **error);
+gboolean mesh_json_get_array(JsonObject *obj, const char *member, JsonArray **ret,
+			     GError **error);
+gboolean mesh_json_get_int(JsonObject *obj, const char *member, gint64 *ret, GError **error);
+
+/*
+ * mesh_json_check_members: MESH_ERROR_MALFORMED unless every member of @obj is one of the
+ * NULL-terminated list @allowed.
+ */
+gboolean mesh_json_check_members(JsonObject *obj, const char *const *allowed, GError **error);
+
+G_END_DECLS

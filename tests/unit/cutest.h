@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <CUnit/CUnit.h>
+#include <glib.h>
+
+/*
+ * mesh_test_main: run one CUnit suite with the Basic runner (verbose), print the Run Summary
+ * and return the process exit status: 0 only when every assertion passed.
+ */
+int mesh_test_main(const char *suite, CU_TestInfo *tests);
+
+/* Path of a file in tests/vectors/. */
+char *mesh_test_vector_path(const char *name);
+
+/* Assert that @error is set in the MESH_ERROR domain with @code, then clear it. */
+#define MESH_ASSERT_ERROR(error, code)                                                        \
+	do {                                                                                  \
+		CU_ASSERT_PTR_NOT_NULL_FATAL(error);                                          \
+		CU_ASSERT_EQUAL((error)->domain, MESH_ERROR);                                 \
+		CU_ASSERT_EQUAL((error)->code, (code));                                       \
+		g_clear_error(&(error));                                                      \
+	} while (0)
+
+/* Assert that @error is unset; print it when it is not. */
+#define MESH_ASSERT_NO_ERROR(error)                                                           \
+	do {                                                                                  \
+		if ((error) != NULL)                                                          \
+			g_printerr("unexpected error: %s\n", (error)->message);               \
+		CU_ASSERT_PTR_NULL_FATAL(error);                                              \
+	} while (0)
