@@ -187,7 +187,7 @@ mesh_udf_present(const guint8 *binary, gsize len, guint bits, GError **error)
 		if (!mesh_udf_check_bits(bits, error))
 			return NULL;
 		nchars = (bits + 4) / 5;
-		if (nchars > mesh_base32_encoded_len(len)) {
+		if ((gsize)bits > len * 8) {
 			g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
 				    "UDF precision %u bits is more than the value holds (%" G_GSIZE_FORMAT " bits)",
 				    bits, len * 8);

@@ -14,12 +14,15 @@ int mesh_test_main(const char *suite, CU_TestInfo *tests);
 char *mesh_test_vector_path(const char *name);
 
 /* Assert that @error is set in the MESH_ERROR domain with @code, then clear it. */
-#define MESH_ASSERT_ERROR(error, code)                                                        \
+#define MESH_ASSERT_ERROR(err, want)                                                          \
 	do {                                                                                  \
-		CU_ASSERT_PTR_NOT_NULL_FATAL(error);                                          \
-		CU_ASSERT_EQUAL((error)->domain, MESH_ERROR);                                 \
-		CU_ASSERT_EQUAL((error)->code, (code));                                       \
-		g_clear_error(&(error));                                                      \
+		CU_ASSERT_PTR_NOT_NULL_FATAL(err);                                            \
+		CU_ASSERT_EQUAL((err)->domain, MESH_ERROR);                                   \
+		if ((err)->code != (int)(want))                                               \
+			g_printerr("expected code %d, got %d: %s\n", (int)(want), (err)->code,  \
+				   (err)->message);                                           \
+		CU_ASSERT_EQUAL((err)->code, (int)(want));                                    \
+		g_clear_error(&(err));                                                        \
 	} while (0)
 
 /* Assert that @error is unset; print it when it is not. */

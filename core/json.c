@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT */
+#include "json.h"
+
+#include "error.h"
+
+/*
+ * json-glib recurses once per nesting level and keeps the last of duplicate members, so both are
+ * checked here: depth by a scan of the text before parsing, duplicates by counting the
+ * "object-member" signals each object receives against the members it ends up with.
+ */
+
+static gboolean
+check_depth(const char *data, gsize len, GError **error)
+{
+	gboolean in_string = FALSE, escape = FALSE;
+	guint depth = 0;
+
+	for (gsize i = 0; i < len; i++) {
+		char c = data[i];
+
+		if (in_string) {
+			if (escape)
+				escape = FALSE;
+			else if (c == '\\')
+				escape = TRUE;
+			else if (c == '"')
+				in_string = FALSE;
+			continue;
+		}
+		switch (c) {
+		case '"':
+			in_string = TRUE;
+			break;
+		case '{':
+		case '[':
+			if (++depth > MESH_JSON_MAX_DEPTH) {
+				g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
+					    "JSON nested deeper than %d levels", MESH_JSON_MAX_DEPTH);
+				return FALSE;
+			}
+			break;
+		case '}':
+		case ']':
+			if (depth > 0)
+				depth--;
+			break;
+		default:
+			break;
+		}
+	}
+	return TRUE;
+}
+
+typedef struct {
+	GHashTable *counts; /* JsonObject* -> number of members parsed into it */
+	char *duplicate;
+} MemberCheck;
+
+static void
+on_object_member(JsonParser *parser, JsonObject *object, const char *name, gpointer user_data)
+{
+	MemberCheck *check = user_data;
+	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(check->counts, object)) + 1;
+
+	g_hash_table_insert(check->counts, object, GUINT_TO_POINTER(n));
+	if (n > json_object_get_size(object) && check->duplicate == NULL)
+		check->duplicate = g_strdup(name);
+}
+
+JsonNode *
+mesh_json_parse(const char *data, gsize len, gsize max_len, GError **error)
+{
+	g_autoptr(JsonParser) parser = NULL;
+	g_autoptr(GError) local = NULL;
+	MemberCheck check = { 0 };
+	JsonNode *root = NULL;
+	gboolean ok;
+
+	if (len > max_len) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
+			    "JSON input of %" G_GSIZE_FORMAT " bytes exceeds the limit of %" G_GSIZE_FORMAT,
+			    len, max_len);
+		return NULL;
+	}
+	if (len == 0 || !g_utf8_validate_len(data, len, NULL)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+			    len == 0 ? "empty JSON input" : "JSON input is not valid UTF-8");
+		return NULL;
+	}
+	if (!check_depth(data, len, error))
+		return NULL;
+
+	parser = json_parser_new_immutable();
+	check.counts = g_hash_table_new(g_direct_hash, g_direct_equal);
+	g_signal_connect(parser, "object-member", G_CALLBACK(on_object_member), &check);
+	ok = json_parser_load_from_data(parser, data, (gssize)len, &local);
+	g_hash_table_unref(check.counts);
+	if (!ok) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "invalid JSON: %s",
+			    local->message);
+		goto out;
+	}
+	if (check.duplicate != NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+			    "invalid JSON: member \"%s\" appears twice in one object",
+			    check.duplicate);
+		goto out;
+	}
+	if (json_parser_get_root(parser) == NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "empty JSON input");
+		goto out;
+	}
+	root = json_parser_steal_root(parser);
+out:
+	g_free(check.duplicate);
+	return root;
+}
+
+char *
+mesh_json_to_string(JsonNode *node)
+{
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+
+	json_generator_set_root(gen, node);
+	return json_generator_to_data(gen, NULL);
+}
+
+static JsonNode *
+member(JsonObject *obj, const char *name, gboolean optional, GError **error)
+{
+	JsonNode *node = obj != NULL ? json_object_get_member(obj, name) : NULL;
+
+	if (node == NULL && !optional)
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "missing member \"%s\"",
+			    name);
+	return node;
+}
+
+static gboolean
+wrong_type(const char *name, const char *want, GError **error)
+{
+	g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "member \"%s\" must be %s", name,
+		    want);
+	return FALSE;
+}
+
+static gboolean
+get_string(JsonObject *obj, const char *name, gboolean optional, const char **ret, GError **error)
+{
+	JsonNode *node = member(obj, name, optional, error);
+
+	if (node == NULL)
+		return optional;
+	if (JSON_NODE_TYPE(node) != JSON_NODE_VALUE || json_node_get_value_type(node) != G_TYPE_STRING)
+		return wrong_type(name, "a string", error);
+	*ret = json_node_get_string(node);
+	return TRUE;
+}
+
+gboolean
+mesh_json_get_string(JsonObject *obj, const char *name, const char **ret, GError **error)
+{
+	return get_string(obj, name, FALSE, ret, error);
+}
+
+gboolean
+mesh_json_get_string_opt(JsonObject *obj, const char *name, const char **ret, GError **error)
+{
+	*ret = NULL;
+	return get_string(obj, name, TRUE, ret, error);
+}
+
+gboolean
+mesh_json_get_object(JsonObject *obj, const char *name, JsonObject **ret, GError **error)
+{
+	JsonNode *node = member(obj, name, FALSE, error);
+
+	if (node == NULL)
+		return FALSE;
+	if (JSON_NODE_TYPE(node) != JSON_NODE_OBJECT)
+		return wrong_type(name, "an object", error);
+	*ret = json_node_get_object(node);
+	return TRUE;
+}
+
+gboolean
+mesh_json_get_array(JsonObject *obj, const char *name, JsonArray **ret, GError **error)
+{
+	JsonNode *node = member(obj, name, FALSE, error);
+
+	if (node == NULL)
+		return FALSE;
+	if (JSON_NODE_TYPE(node) != JSON_NODE_ARRAY)
+		return wrong_type(name, "an array", error);
+	*ret = json_node_get_array(node);
+	return TRUE;
+}
+
+gboolean
+mesh_json_get_int(JsonObject *obj, const char *name, gint64 *ret, GError **error)
+{
+	JsonNode *node = member(obj, name, FALSE, error);
+
+	if (node == NULL)
+		return FALSE;
+	if (JSON_NODE_TYPE(node) != JSON_NODE_VALUE || json_node_get_value_type(node) != G_TYPE_INT64)
+		return wrong_type(name, "an integer", error);
+	*ret = json_node_get_int(node);
+	return TRUE;
+}
+
+gboolean
+mesh_json_check_members(JsonObject *obj, const char *const *allowed, GError **error)
+{
+	g_autoptr(GList) names = json_object_get_members(obj);
+
+	for (GList *l = names; l != NULL; l = l->next) {
+		gboolean ok = FALSE;
+
+		for (gsize i = 0; allowed[i] != NULL && !ok; i++)
+			ok = g_str_equal(allowed[i], l->data);
+		if (!ok) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+				    "unexpected member \"%s\"", (const char *)l->data);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
