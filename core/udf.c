@@ -215,17 +215,23 @@ mesh_udf_content_digest(MeshUdfAlg alg, const char *content_type, const guint8 *
 }
 
 char *
-mesh_udf_authenticator(const char *key, const char *content_type, const guint8 *data, gsize len,
-		       guint bits, GError **error)
+mesh_udf_digest_finish_authenticator(MeshUdfDigest *digest, const char *key,
+				     const char *content_type, guint bits, GError **error)
 {
 	static const char master[] = "KeyedUDFMaster";
 	static const char expand[] = "KeyedUDFExpand";
-	guint8 prk[64], okm[64], digest[64], block[sizeof expand], binary[65];
+	guint8 prk[64], okm[64], data_digest[64], block[sizeof expand], binary[65];
+	g_autofree guint8 *msg = NULL;
 	unsigned int n = 0;
-	EVP_MD_CTX *ctx = NULL;
-	char *ret = NULL;
+	gsize ctlen;
 	gboolean ok;
 
+	g_return_val_if_fail(!digest->finished, NULL);
+	if (digest->alg != MESH_UDF_ALG_SHA512) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "authenticator UDFs are defined over SHA-512 only");
+		return NULL;
+	}
 	if (key == NULL || *key == '\0' || !g_utf8_validate(key, -1, NULL)) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
 			    "the authenticator key must be non-empty UTF-8 text");
@@ -233,8 +239,13 @@ mesh_udf_authenticator(const char *key, const char *content_type, const guint8 *
 	}
 	if (!check_content_type(content_type, error) || !mesh_udf_check_bits(bits, error))
 		return NULL;
+	digest->finished = TRUE;
+	if (EVP_DigestFinal_ex(digest->ctx, data_digest, &n) != 1 || n != 64) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_CRYPTO, "digest failed");
+		return NULL;
+	}
 
-	/* PRK = HMAC-SHA-512(key = "KeyedUDFMaster", k) */
+	/* PRK = HMAC-SHA-512(key = "KeyedUDFMaster", k): HKDF-Extract with that salt. */
 	ok = HMAC(EVP_sha512(), master, sizeof master - 1, (const guint8 *)key, strlen(key), prk,
 		  &n) != NULL && n == 64;
 	/* OKM = HKDF-Expand(PRK, "KeyedUDFExpand", 64): one block, T(1) = HMAC(PRK, info || 1). */
@@ -243,30 +254,32 @@ mesh_udf_authenticator(const char *key, const char *content_type, const guint8 *
 	ok = ok && HMAC(EVP_sha512(), prk, sizeof prk, block, sizeof block, okm, &n) != NULL &&
 	     n == 64;
 	/* MAC = HMAC-SHA-512(OKM, ct || ":" || SHA-512(data)) */
-	ctx = EVP_MD_CTX_new();
-	ok = ok && ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha512(), NULL) == 1 &&
-	     EVP_DigestUpdate(ctx, data, len) == 1 && EVP_DigestFinal_ex(ctx, digest, &n) == 1;
-	EVP_MD_CTX_free(ctx);
-	if (ok) {
-		g_autofree guint8 *msg = NULL;
-		gsize ctlen = strlen(content_type);
-
-		msg = g_malloc(ctlen + 1 + 64);
-		memcpy(msg, content_type, ctlen);
-		msg[ctlen] = ':';
-		memcpy(msg + ctlen + 1, digest, 64);
-		ok = HMAC(EVP_sha512(), okm, sizeof okm, msg, ctlen + 65, binary + 1, &n) != NULL &&
-		     n == 64;
-	}
+	ctlen = strlen(content_type);
+	msg = g_malloc(ctlen + 1 + 64);
+	memcpy(msg, content_type, ctlen);
+	msg[ctlen] = ':';
+	memcpy(msg + ctlen + 1, data_digest, 64);
+	ok = ok && HMAC(EVP_sha512(), okm, sizeof okm, msg, ctlen + 65, binary + 1, &n) != NULL &&
+	     n == 64;
 	OPENSSL_cleanse(prk, sizeof prk);
 	OPENSSL_cleanse(okm, sizeof okm);
 	if (!ok) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_CRYPTO, "HMAC failed");
 		return NULL;
 	}
+	/* Authenticators are never compressed. */
 	binary[0] = MESH_UDF_TYPE_AUTHENTICATOR;
-	ret = mesh_udf_present(binary, sizeof binary, bits, error);
-	return ret;
+	return mesh_udf_present(binary, sizeof binary, bits, error);
+}
+
+char *
+mesh_udf_authenticator(const char *key, const char *content_type, const guint8 *data, gsize len,
+		       guint bits, GError **error)
+{
+	g_autoptr(MeshUdfDigest) digest = mesh_udf_digest_new(MESH_UDF_ALG_SHA512);
+
+	mesh_udf_digest_update(digest, data, len);
+	return mesh_udf_digest_finish_authenticator(digest, key, content_type, bits, error);
 }
 
 char *

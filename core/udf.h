@@ -64,6 +64,13 @@ void mesh_udf_digest_update(MeshUdfDigest *digest, const void *data, gsize len);
  */
 gboolean mesh_udf_digest_finish(MeshUdfDigest *digest, const char *content_type,
 				guint8 ret_binary[static MESH_UDF_DIGEST_BINARY_LEN], GError **error);
+/*
+ * mesh_udf_digest_finish_authenticator: the authenticator UDF (PROTOCOL.md §2) of the content fed
+ * to @digest, which must have been made with MESH_UDF_ALG_SHA512 (else
+ * MESH_ERROR_INVALID_ARGUMENT), under the key string @key, at @bits. Returns a new string or NULL.
+ */
+char *mesh_udf_digest_finish_authenticator(MeshUdfDigest *digest, const char *key,
+					   const char *content_type, guint bits, GError **error);
 void mesh_udf_digest_free(MeshUdfDigest *digest);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshUdfDigest, mesh_udf_digest_free)
 

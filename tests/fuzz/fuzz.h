@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Every target defines this; libFuzzer or replay.c calls it. Inputs must never crash, leak or
+ * read out of bounds; the return value is always 0. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A NUL-terminated copy of @data (outside parsers take C strings); free with g_free. */
+char *mesh_fuzz_strndup(const uint8_t *data, size_t size);

@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: MIT
+# Shared helpers for the integration scripts: checks that count, and a closing summary line.
+# Sourced; the script sets MESH to the binary under test.
+passed=0
+failed=0
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+ok() { passed=$((passed + 1)); echo "ok   - $*"; }
+not_ok() { failed=$((failed + 1)); echo "FAIL - $*"; }
+
+# expect_out NAME EXPECTED CMD...: CMD exits 0 and prints exactly EXPECTED on stdout.
+expect_out() {
+	name=$1 want=$2
+	shift 2
+	got=$("$@" 2>"$TMP/err") && status=0 || status=$?
+	if [ "$status" = 0 ] && [ "$got" = "$want" ]; then
+		ok "$name"
+	else
+		not_ok "$name: exit $status, got '$got', want '$want' ($(cat "$TMP/err"))"
+	fi
+}
+
+# expect_fail NAME STATUS PATTERN CMD...: CMD exits STATUS, prints nothing on stdout and exactly
+# one line on stderr that matches the grep pattern PATTERN.
+expect_fail() {
+	name=$1 want=$2 pattern=$3
+	shift 3
+	out=$("$@" 2>"$TMP/err") && status=0 || status=$?
+	lines=$(wc -l <"$TMP/err")
+	if [ "$status" = "$want" ] && [ -z "$out" ] && [ "$lines" = 1 ] &&
+		grep -q -- "$pattern" "$TMP/err"; then
+		ok "$name"
+	else
+		not_ok "$name: exit $status (want $want), stdout '$out', stderr: $(cat "$TMP/err")"
+	fi
+}
+
+# check NAME CONDITION-CMD...
+check() {
+	name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+finish() {
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
+}
