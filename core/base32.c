@@ -76,6 +76,7 @@ char *
 mesh_base32_dashed(const char *b32)
 {
 	gsize n = strlen(b32);
+	/* Sized once, so that no reallocation leaves a copy of the text behind. */
 	GString *s = g_string_sized_new(n + n / 4 + 1);
 
 	for (gsize i = 0; i < n; i++) {

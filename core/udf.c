@@ -179,6 +179,7 @@ char *
 mesh_udf_present(const guint8 *binary, gsize len, guint bits, GError **error)
 {
 	g_autofree char *b32 = NULL;
+	char *ret;
 	gsize nchars;
 
 	if (bits == 0) {
@@ -195,7 +196,10 @@ mesh_udf_present(const guint8 *binary, gsize len, guint bits, GError **error)
 		}
 	}
 	b32 = mesh_base32_encode(binary, len, nchars);
-	return mesh_base32_dashed(b32);
+	ret = mesh_base32_dashed(b32);
+	/* Shares and nonces are presented here too: leave no copy behind. */
+	OPENSSL_cleanse(b32, strlen(b32));
+	return ret;
 }
 
 char *
