@@ -8,10 +8,9 @@
 
 #include "base32.h"
 #include "error.h"
+#include "ossl.h"
 #include "udf.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(BIGNUM, BN_clear_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(BN_CTX, BN_CTX_free)
 
 /* Binary share: type byte, header byte, then f(x) in L bytes. */
 #define SHARE_BINARY_MAX (2 + MESH_SHAMIR_SECRET_MAX)

@@ -2,6 +2,7 @@
 #include "cutest.h"
 #include "base64.h"
 #include "error.h"
+#include "ossl.h"
 #include "secret.h"
 #include "shamir.h"
 #include "udf.h"
@@ -9,9 +10,6 @@
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <string.h>
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(BIGNUM, BN_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(BN_CTX, BN_CTX_free)
 
 /* The known answer of PROTOCOL.md §5 (draft-hallambaker-mesh-udf-13 §4.5.2). */
 static const char kat_secret[] = "8EFE6610A594817555E409BEEBA2F916";
