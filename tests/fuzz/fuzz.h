@@ -10,3 +10,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A NUL-terminated copy of @data (outside parsers take C strings); free with g_free. */
 char *mesh_fuzz_strndup(const uint8_t *data, size_t size);
+
+/* A fixed private key of @alg (a MeshKeyAlg), the same in every run; owned by the harness. */
+struct MeshKey;
+struct MeshKey *mesh_fuzz_key(int alg);

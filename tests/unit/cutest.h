@@ -3,6 +3,7 @@
 
 #include <CUnit/CUnit.h>
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 /*
  * mesh_test_main: run one CUnit suite with the Basic runner (verbose), print the Run Summary
@@ -12,6 +13,13 @@ int mesh_test_main(const char *suite, CU_TestInfo *tests);
 
 /* Path of a file in tests/vectors/. */
 char *mesh_test_vector_path(const char *name);
+
+/*
+ * mesh_test_vectors: the JSON file tests/vectors/@file parsed with the strict reader (a fatal
+ * assertion when it cannot be read); its member @name as an object, or the root object when @name
+ * is NULL. The tree is stored in *@ret_root for the caller to free with json_node_unref.
+ */
+JsonObject *mesh_test_vectors(JsonNode **ret_root, const char *file, const char *name);
 
 /* Assert that @error is set in the MESH_ERROR domain with @code, then clear it. */
 #define MESH_ASSERT_ERROR(err, want)                                                          \

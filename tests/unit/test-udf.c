@@ -7,25 +7,11 @@
 
 #include <string.h>
 
-static JsonObject *
-load_vectors(JsonNode **ret_root)
-{
-	g_autofree char *path = mesh_test_vector_path("udf.json");
-	g_autofree char *text = NULL;
-	gsize len = 0;
-	GError *error = NULL;
-
-	CU_ASSERT_TRUE_FATAL(g_file_get_contents(path, &text, &len, NULL));
-	*ret_root = mesh_json_parse(text, len, 1 << 20, &error);
-	MESH_ASSERT_NO_ERROR(error);
-	return json_node_get_object(*ret_root);
-}
-
 static void
 test_digest_known_answers(void)
 {
 	JsonNode *root = NULL;
-	JsonArray *list = json_object_get_array_member(load_vectors(&root), "Digest");
+	JsonArray *list = json_object_get_array_member(mesh_test_vectors(&root, "udf.json", NULL), "Digest");
 	guint checked = 0;
 
 	for (guint i = 0; i < json_array_get_length(list); i++) {
@@ -55,7 +41,7 @@ static void
 test_authenticator_known_answers(void)
 {
 	JsonNode *root = NULL;
-	JsonArray *list = json_object_get_array_member(load_vectors(&root), "Authenticator");
+	JsonArray *list = json_object_get_array_member(mesh_test_vectors(&root, "udf.json", NULL), "Authenticator");
 
 	CU_ASSERT(json_array_get_length(list) >= 3);
 	for (guint i = 0; i < json_array_get_length(list); i++) {
