@@ -73,23 +73,34 @@ secret_from_hex(const char *hex, GError **error)
 	return mesh_secret_new_from_data(mesh_secret_get(raw), n);
 }
 
-/* Print @secret as upper-case hex, wiping the text afterwards. */
+/*
+ * Print the verb's result: @secret (may be NULL) as upper-case hex and @shares (may be NULL) one
+ * per line, or with --json as {"Secret": HEX, "Shares": [...]}. Every text that held them is
+ * wiped afterwards.
+ */
 static void
-print_secret_hex(const MeshSecret *secret, const MeshCliGlobals *globals, GPtrArray *shares)
+print_result(const MeshCliGlobals *globals, const MeshSecret *secret, GPtrArray *shares)
 {
-	g_autofree char *hex = mesh_hex_encode(mesh_secret_get(secret), mesh_secret_len(secret));
+	g_autofree char *hex = NULL;
 
+	if (secret != NULL)
+		hex = mesh_hex_encode(mesh_secret_get(secret), mesh_secret_len(secret));
 	if (!globals->json) {
-		printf("%s\n", hex);
+		if (hex != NULL)
+			printf("%s\n", hex);
+		for (guint i = 0; shares != NULL && i < shares->len; i++)
+			printf("%s\n", (const char *)mesh_secret_get(shares->pdata[i]));
 	} else {
 		g_autoptr(JsonBuilder) b = json_builder_new();
-		g_autofree char *text = NULL;
 		g_autoptr(JsonGenerator) gen = json_generator_new();
+		g_autofree char *text = NULL;
 		JsonNode *root;
 
 		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "Secret");
-		json_builder_add_string_value(b, hex);
+		if (hex != NULL) {
+			json_builder_set_member_name(b, "Secret");
+			json_builder_add_string_value(b, hex);
+		}
 		if (shares != NULL) {
 			json_builder_set_member_name(b, "Shares");
 			json_builder_begin_array(b);
@@ -105,10 +116,12 @@ print_secret_hex(const MeshSecret *secret, const MeshCliGlobals *globals, GPtrAr
 		text = json_generator_to_data(gen, NULL);
 		printf("%s\n", text);
 		OPENSSL_cleanse(text, strlen(text));
+		/* json-glib frees its copies without wiping; the node lives only for this call. */
 		json_node_unref(root);
 	}
 	fflush(stdout);
-	OPENSSL_cleanse(hex, strlen(hex));
+	if (hex != NULL)
+		OPENSSL_cleanse(hex, strlen(hex));
 }
 
 static int
@@ -176,24 +189,8 @@ split(int argc, char **argv, const MeshCliGlobals *globals)
 		status = mesh_cli_fail(globals, "share split", error);
 		goto out;
 	}
-	if (globals->json && random_len > 0) {
-		print_secret_hex(secret, globals, shares);
-	} else if (globals->json) {
-		g_autoptr(JsonBuilder) b = json_builder_new();
-
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "Shares");
-		json_builder_begin_array(b);
-		for (guint i = 0; i < shares->len; i++)
-			json_builder_add_string_value(
-				b, (const char *)mesh_secret_get(shares->pdata[i]));
-		json_builder_end_array(b);
-		json_builder_end_object(b);
-		mesh_cli_print_json(json_builder_get_root(b));
-	} else {
-		for (guint i = 0; i < shares->len; i++)
-			printf("%s\n", (const char *)mesh_secret_get(shares->pdata[i]));
-	}
+	/* The secret is shown only when it was drawn here and --json asked for it. */
+	print_result(globals, globals->json && random_len > 0 ? secret : NULL, shares);
 out:
 	return status;
 }
@@ -248,7 +245,7 @@ combine(int argc, char **argv, const MeshCliGlobals *globals)
 	secret = mesh_shamir_combine(list, n, &error);
 	if (secret == NULL)
 		return mesh_cli_fail(globals, "share combine", error);
-	print_secret_hex(secret, globals, NULL);
+	print_result(globals, secret, NULL);
 	return 0;
 }
 
