@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+#include "hive.h"
+
+#include <string.h>
+
+#include "error.h"
+
+static const char *const kind_names[] = { "production", "test" };
+static const char *const kind_dirnames[] = { "MathematicalMesh", "CryptoMesh" };
+static const char *const folder_names[MESH_HIVE_N_FOLDERS] = {
+	"Accounts", "PersonalProfiles", "ThisDevice", "ApplicationProfiles", "Keys", "Escrow",
+};
+
+#define NAME_MAX_LEN 200
+
+const char *
+mesh_hive_kind_name(MeshHiveKind kind)
+{
+	return kind == MESH_HIVE_TEST ? kind_names[1] : kind_names[0];
+}
+
+const char *
+mesh_hive_kind_dirname(MeshHiveKind kind)
+{
+	return kind == MESH_HIVE_TEST ? kind_dirnames[1] : kind_dirnames[0];
+}
+
+gboolean
+mesh_hive_kind_from_name(const char *name, MeshHiveKind *ret_kind, GError **error)
+{
+	if (name == NULL)
+		name = g_getenv("MESH_HIVE");
+	if (name == NULL || *name == '\0') {
+		*ret_kind = MESH_HIVE_PRODUCTION;
+		return TRUE;
+	}
+	for (int k = MESH_HIVE_PRODUCTION; k <= MESH_HIVE_TEST; k++) {
+		if (g_ascii_strcasecmp(name, kind_names[k]) == 0 ||
+		    g_ascii_strcasecmp(name, kind_dirnames[k]) == 0) {
+			*ret_kind = (MeshHiveKind)k;
+			return TRUE;
+		}
+	}
+	g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+		    "unknown hive '%s': use 'test' or 'production'", name);
+	return FALSE;
+}
+
+const char *
+mesh_hive_folder_name(MeshHiveFolder folder)
+{
+	if ((int)folder < 0 || folder >= MESH_HIVE_N_FOLDERS)
+		return NULL;
+	return folder_names[folder];
+}
+
+gboolean
+mesh_hive_check_name(const char *name, GError **error)
+{
+	gsize n = name != NULL ? strnlen(name, NAME_MAX_LEN + 1) : 0;
+
+	if (n == 0 || n > NAME_MAX_LEN || name[0] == '.')
+		goto bad;
+	for (gsize i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!g_ascii_isalnum(c) && c != '.' && c != '_' && c != '-')
+			goto bad;
+	}
+	return TRUE;
+bad:
+	g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+		    "'%.40s' cannot name a hive entry: use 1 to %d of A-Z a-z 0-9 . _ -, not "
+		    "starting with '.'",
+		    name != NULL ? name : "", NAME_MAX_LEN);
+	return FALSE;
+}
+
+static gboolean
+check_folder(MeshHiveFolder folder, GError **error)
+{
+	if (mesh_hive_folder_name(folder) == NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT, "no such hive folder");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+mesh_hive_read(MeshHive *hive, MeshHiveFolder folder, const char *name, gsize max_len,
+	       GBytes **ret_data, GError **error)
+{
+	if (!check_folder(folder, error) || !mesh_hive_check_name(name, error))
+		return FALSE;
+	return hive->klass->read(hive, folder, name, MIN(max_len, MESH_HIVE_ENTRY_MAX), ret_data,
+				 error);
+}
+
+gboolean
+mesh_hive_write(MeshHive *hive, MeshHiveFolder folder, const char *name, const guint8 *data,
+		gsize len, GError **error)
+{
+	if (!check_folder(folder, error) || !mesh_hive_check_name(name, error))
+		return FALSE;
+	if (len > MESH_HIVE_ENTRY_MAX) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
+			    "hive entry %s too large: %" G_GSIZE_FORMAT " bytes", name, len);
+		return FALSE;
+	}
+	return hive->klass->write(hive, folder, name, data, len, error);
+}
+
+gboolean
+mesh_hive_remove(MeshHive *hive, MeshHiveFolder folder, const char *name, GError **error)
+{
+	if (!check_folder(folder, error) || !mesh_hive_check_name(name, error))
+		return FALSE;
+	return hive->klass->remove(hive, folder, name, error);
+}
+
+gboolean
+mesh_hive_list(MeshHive *hive, MeshHiveFolder folder, GPtrArray **ret_names, GError **error)
+{
+	if (!check_folder(folder, error))
+		return FALSE;
+	return hive->klass->list(hive, folder, ret_names, error);
+}
+
+const char *
+mesh_hive_location(MeshHive *hive)
+{
+	return hive->klass->location(hive);
+}
+
+void
+mesh_hive_close(MeshHive *hive)
+{
+	if (hive == NULL)
+		return;
+	hive->klass->close(hive);
+}
+
+gboolean
+mesh_hive_get_default(MeshHive *hive, MeshHiveFolder folder, char **ret_name, GError **error)
+{
+	g_autoptr(GBytes) data = NULL;
+	g_autofree char *name = NULL;
+	gsize len = 0;
+	const char *p;
+
+	if (!mesh_hive_read(hive, folder, MESH_HIVE_DEFAULT, NAME_MAX_LEN + 1, &data, error))
+		return FALSE;
+	p = g_bytes_get_data(data, &len);
+	name = g_strndup(p, len);
+	g_strchomp(name);
+	if (!mesh_hive_check_name(name, error)) {
+		g_prefix_error(error, "%s/%s/%s is corrupt: ", mesh_hive_location(hive),
+			       mesh_hive_folder_name(folder), MESH_HIVE_DEFAULT);
+		return FALSE;
+	}
+	*ret_name = g_steal_pointer(&name);
+	return TRUE;
+}
+
+gboolean
+mesh_hive_set_default(MeshHive *hive, MeshHiveFolder folder, const char *name, GError **error)
+{
+	g_autofree char *line = NULL;
+
+	if (!mesh_hive_check_name(name, error))
+		return FALSE;
+	line = g_strconcat(name, "\n", NULL);
+	return mesh_hive_write(hive, folder, MESH_HIVE_DEFAULT, (const guint8 *)line, strlen(line),
+			       error);
+}

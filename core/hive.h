@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * MeshHive: one user's Mesh data on one machine (DESIGN.md "Hives"). Two hives keep test data
+ * and production data apart: "production" (folder/registry key MathematicalMesh) and "test"
+ * (CryptoMesh). Each holds the folders below; a folder's "default" entry names its default
+ * entry. Implemented per OS (linux/hive.c: a directory tree under $MMM_HOME or ~/.mmm, every
+ * write atomic, folders 0700 and files 0600, unsafe ownership or modes refused).
+ */
+
+typedef enum {
+	MESH_HIVE_PRODUCTION = 0,
+	MESH_HIVE_TEST = 1,
+} MeshHiveKind;
+
+/* "production" / "test" */
+const char *mesh_hive_kind_name(MeshHiveKind kind);
+/* "MathematicalMesh" / "CryptoMesh" */
+const char *mesh_hive_kind_dirname(MeshHiveKind kind);
+/*
+ * mesh_hive_kind_from_name: "test" or "production" (any case; the folder names are accepted
+ * too). @name NULL means the MESH_HIVE environment variable, and when that is unset,
+ * production. Errors: MESH_ERROR_INVALID_ARGUMENT naming the accepted values.
+ */
+gboolean mesh_hive_kind_from_name(const char *name, MeshHiveKind *ret_kind, GError **error);
+
+typedef enum {
+	MESH_HIVE_ACCOUNTS = 0,
+	MESH_HIVE_PERSONAL_PROFILES,
+	MESH_HIVE_THIS_DEVICE,
+	MESH_HIVE_APPLICATION_PROFILES,
+	MESH_HIVE_KEYS,
+	MESH_HIVE_ESCROW,
+	MESH_HIVE_N_FOLDERS,
+} MeshHiveFolder;
+
+/* "Accounts", "PersonalProfiles", "ThisDevice", "ApplicationProfiles", "Keys", "Escrow" */
+const char *mesh_hive_folder_name(MeshHiveFolder folder);
+
+/* The entry that names a folder's default entry. */
+#define MESH_HIVE_DEFAULT "default"
+/* Largest entry the hive stores or reads. */
+#define MESH_HIVE_ENTRY_MAX (4 * 1024 * 1024)
+
+/*
+ * mesh_hive_check_name: an entry name is 1-200 characters of A-Z a-z 0-9 . _ - and does not
+ * start with '.' (so it can never name a parent folder, a hidden or a temporary file).
+ * Errors: MESH_ERROR_INVALID_ARGUMENT.
+ */
+gboolean mesh_hive_check_name(const char *name, GError **error);
+
+typedef struct MeshHive MeshHive;
+
+typedef struct {
+	/* The bytes of @name (at most @max_len, else MESH_ERROR_TOO_LARGE); MESH_ERROR_NOT_FOUND
+	 * when there is no such entry. */
+	gboolean (*read)(MeshHive *hive, MeshHiveFolder folder, const char *name, gsize max_len,
+			 GBytes **ret_data, GError **error);
+	/* Create or replace @name atomically: after a crash either the old or the new content is
+	 * there, never a mix. */
+	gboolean (*write)(MeshHive *hive, MeshHiveFolder folder, const char *name,
+			  const guint8 *data, gsize len, GError **error);
+	/* MESH_ERROR_NOT_FOUND when there is no such entry. */
+	gboolean (*remove)(MeshHive *hive, MeshHiveFolder folder, const char *name,
+			   GError **error);
+	/* The names in @folder, sorted, without MESH_HIVE_DEFAULT. */
+	gboolean (*list)(MeshHive *hive, MeshHiveFolder folder, GPtrArray **ret_names,
+			 GError **error);
+	/* A human-readable location for messages ("/home/alice/.mmm/CryptoMesh"). */
+	const char *(*location)(MeshHive *hive);
+	void (*close)(MeshHive *hive);
+} MeshHiveClass;
+
+struct MeshHive {
+	const MeshHiveClass *klass;
+	MeshHiveKind kind;
+};
+
+/*
+ * mesh_hive_open: the @kind hive under @root (NULL: $MMM_HOME, else ~/.mmm), created with its
+ * folders when missing. Implemented per OS. Errors: MESH_ERROR_PERMISSION when the root, the
+ * hive or one of its folders belongs to another user or is group- or world-writable (the
+ * message names the path and says what to do), MESH_ERROR_IO.
+ */
+MeshHive *mesh_hive_open(MeshHiveKind kind, const char *root, GError **error);
+
+/* Dispatchers; every name is checked with mesh_hive_check_name first. */
+gboolean mesh_hive_read(MeshHive *hive, MeshHiveFolder folder, const char *name, gsize max_len,
+			GBytes **ret_data, GError **error);
+gboolean mesh_hive_write(MeshHive *hive, MeshHiveFolder folder, const char *name,
+			 const guint8 *data, gsize len, GError **error);
+gboolean mesh_hive_remove(MeshHive *hive, MeshHiveFolder folder, const char *name,
+			  GError **error);
+gboolean mesh_hive_list(MeshHive *hive, MeshHiveFolder folder, GPtrArray **ret_names,
+			GError **error);
+const char *mesh_hive_location(MeshHive *hive);
+/* mesh_hive_close: accepts NULL. */
+void mesh_hive_close(MeshHive *hive);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshHive, mesh_hive_close)
+
+/*
+ * The default entry of a folder: mesh_hive_get_default gives the name stored in its "default"
+ * entry (MESH_ERROR_NOT_FOUND when none is set); mesh_hive_set_default stores @name there.
+ */
+gboolean mesh_hive_get_default(MeshHive *hive, MeshHiveFolder folder, char **ret_name,
+			       GError **error);
+gboolean mesh_hive_set_default(MeshHive *hive, MeshHiveFolder folder, const char *name,
+			       GError **error);
+
+G_END_DECLS

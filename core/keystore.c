@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+#include "keystore.h"
+
+#include "error.h"
+
+static const char *const use_names[] = {
+	[MESH_KEY_USE_SIGNATURE] = "Signature",
+	[MESH_KEY_USE_AUTHENTICATION] = "Authentication",
+	[MESH_KEY_USE_ENCRYPTION] = "Encryption",
+};
+
+const char *
+mesh_key_use_name(MeshKeyUse use)
+{
+	if (use < MESH_KEY_USE_SIGNATURE || use > MESH_KEY_USE_ENCRYPTION)
+		return NULL;
+	return use_names[use];
+}
+
+gboolean
+mesh_key_use_from_name(const char *name, MeshKeyUse *ret_use, GError **error)
+{
+	for (int u = MESH_KEY_USE_SIGNATURE; name != NULL && u <= MESH_KEY_USE_ENCRYPTION; u++) {
+		if (g_ascii_strcasecmp(name, use_names[u]) == 0) {
+			*ret_use = (MeshKeyUse)u;
+			return TRUE;
+		}
+	}
+	g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+		    "unknown key use '%s': use Signature, Authentication or Encryption",
+		    name ? name : "");
+	return FALSE;
+}
+
+void
+mesh_key_info_free(MeshKeyInfo *info)
+{
+	if (info == NULL)
+		return;
+	g_free(info->udf);
+	g_free(info);
+}
+
+static gboolean
+unsupported(const MeshKeyStore *store, const char *what, GError **error)
+{
+	g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED, "the %s key store cannot %s",
+		    store->klass->name, what);
+	return FALSE;
+}
+
+const char *
+mesh_keystore_name(const MeshKeyStore *store)
+{
+	return store->klass->name;
+}
+
+unsigned
+mesh_keystore_caps(const MeshKeyStore *store)
+{
+	return store->klass->caps;
+}
+
+gboolean
+mesh_keystore_generate(MeshKeyStore *store, MeshKeyAlg alg, MeshKeyUse use,
+		       const MeshSecret *passphrase, MeshKey **ret_public, GError **error)
+{
+	return store->klass->generate(store, alg, use, passphrase, ret_public, error);
+}
+
+gboolean
+mesh_keystore_import(MeshKeyStore *store, const MeshKey *priv, MeshKeyUse use,
+		     const MeshSecret *passphrase, GError **error)
+{
+	if (store->klass->import == NULL)
+		return unsupported(store, "import keys", error);
+	return store->klass->import(store, priv, use, passphrase, error);
+}
+
+gboolean
+mesh_keystore_get_public(MeshKeyStore *store, const char *udf, MeshKey **ret_public,
+			 GError **error)
+{
+	return store->klass->get_public(store, udf, ret_public, error);
+}
+
+gboolean
+mesh_keystore_sign(MeshKeyStore *store, const char *udf, const guint8 *data, gsize len,
+		   GBytes **ret_signature, GError **error)
+{
+	return store->klass->sign(store, udf, data, len, ret_signature, error);
+}
+
+gboolean
+mesh_keystore_agree(MeshKeyStore *store, const char *udf, const MeshKey *peer,
+		    MeshSecret **ret_secret, GError **error)
+{
+	return store->klass->agree(store, udf, peer, ret_secret, error);
+}
+
+gboolean
+mesh_keystore_export_private(MeshKeyStore *store, const char *udf, MeshKey **ret_private,
+			     GError **error)
+{
+	if (store->klass->export_private == NULL)
+		return unsupported(store, "export private keys (they never leave it)", error);
+	return store->klass->export_private(store, udf, ret_private, error);
+}
+
+gboolean
+mesh_keystore_remove(MeshKeyStore *store, const char *udf, GError **error)
+{
+	return store->klass->remove(store, udf, error);
+}
+
+gboolean
+mesh_keystore_list(MeshKeyStore *store, GPtrArray **ret_infos, GError **error)
+{
+	return store->klass->list(store, ret_infos, error);
+}
+
+gboolean
+mesh_keystore_unlock(MeshKeyStore *store, const MeshSecret *passphrase, GError **error)
+{
+	if (store->klass->unlock == NULL)
+		return TRUE; /* nothing to unlock */
+	return store->klass->unlock(store, passphrase, error);
+}
+
+void
+mesh_keystore_lock(MeshKeyStore *store)
+{
+	if (store->klass->lock != NULL)
+		store->klass->lock(store);
+}
+
+void
+mesh_keystore_close(MeshKeyStore *store)
+{
+	if (store == NULL)
+		return;
+	store->klass->close(store);
+}

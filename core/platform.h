@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <glib.h>
+
+#include "hive.h"
+
+G_BEGIN_DECLS
+
+/*
+ * What differs between operating systems, behind one interface: one implementation per OS
+ * folder (linux/ serves Linux and macOS; windows/ later). Nothing in core/ calls the OS
+ * directly.
+ */
+
+/* mesh_platform_mmm_home: $MMM_HOME, else ~/.mmm. Returns a new string. */
+char *mesh_platform_mmm_home(void);
+
+/*
+ * mesh_platform_agent_socket: the agent's socket for @kind: $MESH_AGENT_SOCK when set, else
+ * $XDG_RUNTIME_DIR/mesh/<hive folder>/agent.sock, else /tmp/mesh-<uid>/<hive folder>/agent.sock.
+ * Returns a new string.
+ */
+char *mesh_platform_agent_socket(MeshHiveKind kind);
+
+/*
+ * mesh_platform_harden: for daemons and tools that hold keys: no core dumps (RLIMIT_CORE 0),
+ * not dumpable or traceable by other processes of the user, umask 077. Errors: MESH_ERROR_FAILED
+ * naming the step that failed.
+ */
+gboolean mesh_platform_harden(GError **error);
+
+/* mesh_platform_uid: the real user id of this process. */
+guint64 mesh_platform_uid(void);
+
+/*
+ * mesh_platform_peer_uid: the user id of the process at the other end of the connected local
+ * socket @fd (SO_PEERCRED / getpeereid). Errors: MESH_ERROR_PERMISSION when it cannot be
+ * determined.
+ */
+gboolean mesh_platform_peer_uid(int fd, guint64 *ret_uid, GError **error);
+
+/*
+ * mesh_platform_private_dir: make sure @path is a folder (created 0700, with missing parents
+ * when @create_parents) that belongs to this user and that neither group nor others can write
+ * to. Errors: MESH_ERROR_PERMISSION naming the path and the fix ("chmod 700 PATH"),
+ * MESH_ERROR_IO.
+ */
+gboolean mesh_platform_private_dir(const char *path, gboolean create_parents, GError **error);
+
+/*
+ * mesh_platform_write_atomic: replace the file @path with @len bytes: write a temporary file in
+ * the same folder (mode 0600), fsync it, rename it over @path, fsync the folder. After a crash
+ * @path holds either its old or its new content. Errors: MESH_ERROR_IO.
+ */
+gboolean mesh_platform_write_atomic(const char *path, const guint8 *data, gsize len,
+				    GError **error);
+
+G_END_DECLS
