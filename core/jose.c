@@ -326,8 +326,8 @@ check_written_size(JsonNode *node, const char *what, GError **error)
 }
 
 JsonNode *
-mesh_jws_sign(const MeshKey *key, const char *cty, const guint8 *payload, gsize len,
-	      GError **error)
+mesh_jws_sign_with(const MeshKey *key, MeshJwsSignFunc sign, gpointer user_data, const char *cty,
+		   const guint8 *payload, gsize len, GError **error)
 {
 	const char *alg = jws_alg_for(key, error);
 	JsonObject *header;
@@ -354,9 +354,14 @@ mesh_jws_sign(const MeshKey *key, const char *cty, const guint8 *payload, gsize 
 	protected_b64 = encode_header(header);
 	payload_b64 = mesh_b64u_encode(payload, len);
 	input = g_strconcat(protected_b64, ".", payload_b64, NULL);
-	sig = mesh_key_sign(key, (const guint8 *)input, strlen(input), error);
-	if (sig == NULL)
+	if (!sign(user_data, (const guint8 *)input, strlen(input), &sig, error))
 		return NULL;
+	if (g_bytes_get_size(sig) != MESH_KEY_SIGNATURE_LEN) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_CRYPTO,
+			    "the signer returned %" G_GSIZE_FORMAT " bytes, not a %s signature",
+			    g_bytes_get_size(sig), alg);
+		return NULL;
+	}
 	sig_b64 = mesh_b64u_encode(g_bytes_get_data(sig, NULL), g_bytes_get_size(sig));
 	obj = json_object_new();
 	json_object_set_string_member(obj, "protected", protected_b64);
@@ -366,6 +371,25 @@ mesh_jws_sign(const MeshKey *key, const char *cty, const guint8 *payload, gsize 
 	if (!check_written_size(node, "JWS", error))
 		return NULL;
 	return g_steal_pointer(&node);
+}
+
+static gboolean
+sign_with_key(gpointer user_data, const guint8 *input, gsize len, GBytes **ret_signature,
+	      GError **error)
+{
+	GBytes *sig = mesh_key_sign(user_data, input, len, error);
+
+	if (sig == NULL)
+		return FALSE;
+	*ret_signature = sig;
+	return TRUE;
+}
+
+JsonNode *
+mesh_jws_sign(const MeshKey *key, const char *cty, const guint8 *payload, gsize len,
+	      GError **error)
+{
+	return mesh_jws_sign_with(key, sign_with_key, (gpointer)key, cty, payload, len, error);
 }
 
 MeshJws *
@@ -448,6 +472,12 @@ const char *
 mesh_jws_kid(const MeshJws *jws)
 {
 	return jws->kid;
+}
+
+GBytes *
+mesh_jws_peek_payload(const MeshJws *jws)
+{
+	return g_bytes_ref(jws->payload);
 }
 
 const char *

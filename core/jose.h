@@ -45,6 +45,21 @@ JsonNode *mesh_jws_sign(const MeshKey *key, const char *cty, const guint8 *paylo
 			GError **error);
 
 /*
+ * MeshJwsSignFunc: make the 64-byte signature (Ed25519, or ES256 r || s) of @len bytes of
+ * @input, for keys whose private part is elsewhere (a key store, a TPM).
+ */
+typedef gboolean (*MeshJwsSignFunc)(gpointer user_data, const guint8 *input, gsize len,
+				    GBytes **ret_signature, GError **error);
+
+/*
+ * mesh_jws_sign_with: as mesh_jws_sign, for the public @key whose signatures @sign makes. "alg"
+ * and "kid" come from @key. Errors: as mesh_jws_sign, those of @sign, and MESH_ERROR_CRYPTO
+ * when @sign returns a signature of the wrong length.
+ */
+JsonNode *mesh_jws_sign_with(const MeshKey *key, MeshJwsSignFunc sign, gpointer user_data,
+			     const char *cty, const guint8 *payload, gsize len, GError **error);
+
+/*
  * mesh_jws_parse: parse a flattened JWS from @len bytes of text (not necessarily
  * NUL-terminated), at most @max_len (0: MESH_JOSE_MAX_SIZE). The signature is not checked yet:
  * use mesh_jws_kid() to pick the key, then mesh_jws_verify(). Errors: MESH_ERROR_TOO_LARGE,
@@ -62,6 +77,13 @@ MeshJws *mesh_jws_from_json(JsonNode *node, GError **error);
 const char *mesh_jws_alg(const MeshJws *jws);
 const char *mesh_jws_kid(const MeshJws *jws);
 const char *mesh_jws_cty(const MeshJws *jws);
+
+/*
+ * mesh_jws_peek_payload: the payload BEFORE any signature check (a new reference), for
+ * self-signed objects whose payload names the key that must verify them. Trust nothing in it
+ * until mesh_jws_verify() has succeeded with that key.
+ */
+GBytes *mesh_jws_peek_payload(const MeshJws *jws);
 
 /*
  * mesh_jws_verify: check the signature of @jws with @key's public part and return the payload

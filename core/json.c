@@ -3,6 +3,8 @@
 
 #include "error.h"
 
+#include <string.h>
+
 /*
  * json-glib recurses once per nesting level and keeps the last of duplicate members, so both are
  * checked here: depth by a scan of the text before parsing, duplicates by counting the
@@ -225,5 +227,33 @@ mesh_json_check_members(JsonObject *obj, const char *const *allowed, GError **er
 			return FALSE;
 		}
 	}
+	return TRUE;
+}
+
+char *
+mesh_json_time_now(void)
+{
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+
+	return g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+gboolean
+mesh_json_get_time(JsonObject *obj, const char *name, const char **ret, GError **error)
+{
+	g_autoptr(GDateTime) t = NULL;
+	g_autofree char *again = NULL;
+	const char *s = NULL;
+
+	if (!mesh_json_get_string(obj, name, &s, error))
+		return FALSE;
+	/* One canonical form: parse, then print back and compare. */
+	if (strlen(s) == 20 && s[19] == 'Z')
+		t = g_date_time_new_from_iso8601(s, NULL);
+	if (t != NULL)
+		again = g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
+	if (again == NULL || strcmp(again, s) != 0)
+		return wrong_type(name, "a UTC time like 2026-11-21T20:00:00Z", error);
+	*ret = s;
 	return TRUE;
 }

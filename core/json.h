@@ -45,4 +45,14 @@ gboolean mesh_json_get_int(JsonObject *obj, const char *member, gint64 *ret, GEr
  */
 gboolean mesh_json_check_members(JsonObject *obj, const char *const *allowed, GError **error);
 
+/* mesh_json_time_now: the current time as RFC 3339 UTC, whole seconds ("2026-11-21T20:00:00Z"). */
+char *mesh_json_time_now(void);
+
+/*
+ * mesh_json_get_time: as mesh_json_get_string, and the value must be an RFC 3339 UTC time of
+ * the form YYYY-MM-DDTHH:MM:SSZ (MESH_ERROR_MALFORMED otherwise).
+ */
+gboolean mesh_json_get_time(JsonObject *obj, const char *member, const char **ret,
+			    GError **error);
+
 G_END_DECLS
