@@ -7,7 +7,8 @@ set -eu
 
 MESH_PACKAGES="gcc make cmake pkg-config libc6-dev
  libglib2.0-dev libjson-glib-dev libssl-dev libcunit1-dev
- clang libclang-rt-14-dev valgrind python3 python3-jwcrypto"
+ clang libclang-rt-14-dev valgrind python3 python3-jwcrypto
+ openssh-client openssl systemd"
 
 mesh_deps() {
 	missing=""
