@@ -8,7 +8,8 @@
 
 /* Options that apply to every verb. */
 typedef struct {
-	gboolean json; /* machine-readable output */
+	gboolean json;    /* machine-readable output */
+	const char *hive; /* --hive test|production; NULL: $MESH_HIVE, else production */
 } MeshCliGlobals;
 
 /* A verb: run() gets argv with the verb itself as argv[0] and returns a MeshError exit status. */

@@ -31,6 +31,8 @@ usage(FILE *out)
 	fprintf(out, "\n"
 		     "Options:\n"
 		     "  --json       machine-readable output (JSON on stdout, errors included)\n"
+		     "  --hive H     the hive to use: test or production (default: $MESH_HIVE, else\n"
+		     "               production)\n"
 		     "  -h, --help   this help; 'mesh COMMAND --help' for a command\n"
 		     "  --version    print the version\n"
 		     "\n"
@@ -51,10 +53,18 @@ main(int argc, char **argv)
 
 	/* Global options are accepted anywhere before a "--": take them out of argv. */
 	for (r = 1; r < argc && !g_str_equal(argv[r], "--"); r++) {
-		if (g_str_equal(argv[r], "--json"))
+		if (g_str_equal(argv[r], "--json")) {
 			globals.json = TRUE;
-		else
+		} else if (g_str_equal(argv[r], "--hive") && r + 1 < argc) {
+			globals.hive = argv[++r];
+		} else if (g_str_has_prefix(argv[r], "--hive=")) {
+			globals.hive = argv[r] + strlen("--hive=");
+		} else if (g_str_equal(argv[r], "--hive")) {
+			return mesh_cli_failf(&globals, NULL, MESH_ERROR_USAGE,
+					      "--hive needs a value: test or production");
+		} else {
 			argv[w++] = argv[r];
+		}
 	}
 	while (r < argc)
 		argv[w++] = argv[r++];
