@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "error.h"
 
+#include <string.h>
+
 G_DEFINE_QUARK(mesh-error-quark, mesh_error)
 
 static const struct {
@@ -67,6 +69,22 @@ mesh_error_from_name(const char *name)
 			return i;
 	}
 	return -1;
+}
+
+char *
+mesh_error_quote(const char *untrusted)
+{
+	enum { QUOTE_MAX = 32 };
+	g_autofree char *cut = NULL;
+	g_autofree char *escaped = NULL;
+	gsize n;
+
+	if (untrusted == NULL)
+		return g_strdup("(none)");
+	n = strnlen(untrusted, QUOTE_MAX + 1);
+	cut = g_strndup(untrusted, MIN(n, QUOTE_MAX));
+	escaped = g_strescape(cut, NULL);
+	return n > QUOTE_MAX ? g_strconcat(escaped, "...", NULL) : g_steal_pointer(&escaped);
 }
 
 MeshError

@@ -31,4 +31,11 @@ int mesh_error_from_name(const char *name);
  */
 MeshError mesh_error_code(const GError *error);
 
+/*
+ * mesh_error_quote: @untrusted made safe for an error message: at most 32 characters, control
+ * and non-ASCII bytes escaped, "..." when cut. For names and values from outside (a JWK "kty",
+ * a JSON member name); never pass secret text. Returns a new string.
+ */
+char *mesh_error_quote(const char *untrusted);
+
 G_END_DECLS

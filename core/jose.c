@@ -139,9 +139,11 @@ check_disjoint(JsonObject *a, JsonObject *b, GError **error)
 	names = json_object_get_members(b);
 	for (GList *l = names; l != NULL; l = l->next) {
 		if (json_object_has_member(a, l->data)) {
+			g_autofree char *quoted = mesh_error_quote(l->data);
+
 			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
 				    "header parameter \"%s\" appears in more than one header",
-				    (const char *)l->data);
+				    quoted);
 			return FALSE;
 		}
 	}
@@ -438,8 +440,10 @@ mesh_jws_from_json(JsonNode *node, GError **error)
 	    !mesh_json_get_string_opt(unprotected, "kid", &jws->kid, error))
 		return NULL;
 	if (strcmp(jws->alg, "EdDSA") != 0 && strcmp(jws->alg, "ES256") != 0) {
+		g_autofree char *quoted = mesh_error_quote(jws->alg);
+
 		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
-			    "JWS alg \"%s\" is not accepted: use EdDSA or ES256", jws->alg);
+			    "JWS alg \"%s\" is not accepted: use EdDSA or ES256", quoted);
 		return NULL;
 	}
 	jws->payload = decode_member(obj, "payload", MESH_JOSE_MAX_SIZE, error);
@@ -694,6 +698,13 @@ parse_recipients(MeshJwe *jwe, JsonObject *obj, JsonObject *protected_header, Js
 				    "the JWE has no recipients");
 			return FALSE;
 		}
+		/* Each recipient may cost a key agreement when decrypting: bound the work. */
+		if (n > MESH_JOSE_RECIPIENTS_MAX) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
+				    "the JWE has %u recipients, more than %d", n,
+				    MESH_JOSE_RECIPIENTS_MAX);
+			return FALSE;
+		}
 	}
 	for (guint i = 0; i < n; i++) {
 		JsonObject *r = obj;
@@ -788,8 +799,10 @@ mesh_jwe_from_json(JsonNode *node, GError **error)
 		return NULL;
 	}
 	if (strcmp(enc, ENC_A256GCM) != 0) {
+		g_autofree char *quoted = mesh_error_quote(enc);
+
 		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
-			    "JWE enc \"%s\" is not supported: use " ENC_A256GCM, enc);
+			    "JWE enc \"%s\" is not supported: use " ENC_A256GCM, quoted);
 		return NULL;
 	}
 	if (aad_b64 != NULL) {
@@ -1080,9 +1093,9 @@ mesh_jwe_encrypt(const guint8 *plaintext, gsize len, const char *cty, MeshKey *c
 
 	if (!check_plaintext_size(len, error))
 		return NULL;
-	if (n_recipients == 0) {
+	if (n_recipients == 0 || n_recipients > MESH_JOSE_RECIPIENTS_MAX) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
-			    "a JWE needs at least one recipient");
+			    "a JWE needs 1 to %d recipients", MESH_JOSE_RECIPIENTS_MAX);
 		return NULL;
 	}
 	for (guint i = 0; i < n_recipients; i++) {

@@ -25,6 +25,10 @@ G_BEGIN_DECLS
  */
 #define MESH_JOSE_MAX_SIZE (1024 * 1024)
 
+/* Most recipients a JWE may have (PROTOCOL.md §10 allows 1,000 devices per profile; an
+ * application profile is encrypted to those in its DecryptID plus the escrow key). */
+#define MESH_JOSE_RECIPIENTS_MAX 1024
+
 /* AES-256-GCM: 32-byte key, 12-byte IV, 16-byte tag. */
 #define MESH_JOSE_CEK_LEN 32
 #define MESH_JOSE_IV_LEN  12

@@ -3,6 +3,7 @@
 
 #include "error.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /*
@@ -11,46 +12,96 @@
  * "object-member" signals each object receives against the members it ends up with.
  */
 
-static gboolean
-check_depth(const char *data, gsize len, GError **error)
+static int
+hex4(const char *p)
 {
-	gboolean in_string = FALSE, escape = FALSE;
+	int v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		int d = g_ascii_xdigit_value(p[i]);
+
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/*
+ * One pass over the text before json-glib sees it: nesting depth, and the escapes json-glib would
+ * turn into something other readers see differently — \u0000 (it cuts the string there) and
+ * unpaired UTF-16 surrogates (it produces invalid UTF-8).
+ */
+static gboolean
+prescan(const char *data, gsize len, GError **error)
+{
+	gboolean in_string = FALSE;
 	guint depth = 0;
 
 	for (gsize i = 0; i < len; i++) {
 		char c = data[i];
 
 		if (in_string) {
-			if (escape)
-				escape = FALSE;
-			else if (c == '\\')
-				escape = TRUE;
-			else if (c == '"')
+			if (c == '"') {
 				in_string = FALSE;
+			} else if (c == '\\' && i + 1 < len) {
+				int u, lo;
+
+				if (data[++i] != 'u')
+					continue;
+				u = i + 4 < len ? hex4(data + i + 1) : -1;
+				if (u < 0)
+					continue; /* json-glib reports the bad escape itself */
+				i += 4;
+				if (u == 0)
+					goto bad_escape;
+				if (u >= 0xDC00 && u <= 0xDFFF)
+					goto bad_escape;
+				if (u >= 0xD800 && u <= 0xDBFF) {
+					lo = i + 6 < len && data[i + 1] == '\\' && data[i + 2] == 'u' ?
+						     hex4(data + i + 3) :
+						     -1;
+					if (lo < 0xDC00 || lo > 0xDFFF)
+						goto bad_escape;
+					i += 6;
+				}
+			}
 			continue;
 		}
-		switch (c) {
-		case '"':
+		if (c == '"') {
 			in_string = TRUE;
-			break;
-		case '{':
-		case '[':
+		} else if (c == '{' || c == '[') {
 			if (++depth > MESH_JSON_MAX_DEPTH) {
 				g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
 					    "JSON nested deeper than %d levels", MESH_JSON_MAX_DEPTH);
 				return FALSE;
 			}
-			break;
-		case '}':
-		case ']':
-			if (depth > 0)
-				depth--;
-			break;
-		default:
-			break;
+		} else if ((c == '}' || c == ']') && depth > 0) {
+			depth--;
 		}
 	}
 	return TRUE;
+bad_escape:
+	g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+		    "invalid JSON: a string holds \\u0000 or an unpaired surrogate escape");
+	return FALSE;
+}
+
+/*
+ * json-glib's messages quote the token it stopped at, which may be secret (a private JWK's "d"
+ * with a typo after it): keep only the position it gives ("<data>:LINE:COL: ...").
+ */
+static void
+set_parse_error(const GError *local, GError **error)
+{
+	guint line = 0, col = 0;
+	const char *p = local->message != NULL ? strchr(local->message, ':') : NULL;
+
+	if (p == NULL || sscanf(p, ":%u:%u:", &line, &col) != 2)
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "invalid JSON");
+	else
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+			    "invalid JSON at line %u, column %u", line, col);
 }
 
 typedef struct {
@@ -89,7 +140,7 @@ mesh_json_parse(const char *data, gsize len, gsize max_len, GError **error)
 			    len == 0 ? "empty JSON input" : "JSON input is not valid UTF-8");
 		return NULL;
 	}
-	if (!check_depth(data, len, error))
+	if (!prescan(data, len, error))
 		return NULL;
 
 	parser = json_parser_new_immutable();
@@ -98,14 +149,14 @@ mesh_json_parse(const char *data, gsize len, gsize max_len, GError **error)
 	ok = json_parser_load_from_data(parser, data, (gssize)len, &local);
 	g_hash_table_unref(check.counts);
 	if (!ok) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "invalid JSON: %s",
-			    local->message);
+		set_parse_error(local, error);
 		goto out;
 	}
 	if (check.duplicate != NULL) {
+		g_autofree char *quoted = mesh_error_quote(check.duplicate);
+
 		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-			    "invalid JSON: member \"%s\" appears twice in one object",
-			    check.duplicate);
+			    "invalid JSON: member \"%s\" appears twice in one object", quoted);
 		goto out;
 	}
 	if (json_parser_get_root(parser) == NULL) {
@@ -222,8 +273,10 @@ mesh_json_check_members(JsonObject *obj, const char *const *allowed, GError **er
 		for (gsize i = 0; allowed[i] != NULL && !ok; i++)
 			ok = g_str_equal(allowed[i], l->data);
 		if (!ok) {
+			g_autofree char *quoted = mesh_error_quote(l->data);
+
 			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-				    "unexpected member \"%s\"", (const char *)l->data);
+				    "unexpected member \"%s\"", quoted);
 			return FALSE;
 		}
 	}

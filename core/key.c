@@ -258,7 +258,9 @@ mesh_key_udf_matches(const MeshKey *key, const char *udf)
 
 	if (udf == NULL || !mesh_udf_parse(udf, &type, &binary, &bits, NULL))
 		return FALSE;
-	if (type != MESH_UDF_TYPE_SHA2_512 || bits > MESH_UDF_BITS_MAX)
+	/* A key's UDF is a SHA-512 content digest: type 96 plus its compression level (0-4). */
+	if (type < MESH_UDF_TYPE_SHA2_512 || type > MESH_UDF_TYPE_SHA2_512 + 4 ||
+	    bits > MESH_UDF_BITS_MAX)
 		return FALSE;
 	/* Recompute at the precision given, so a longer UDF is checked in full. */
 	expect = mesh_udf_key_fingerprint(g_bytes_get_data(key->spki, NULL),
@@ -592,10 +594,15 @@ jwk_alg(JsonObject *jwk, GError **error)
 		if (strcmp(kty, alg_table[i].kty) == 0 && strcmp(crv, alg_table[i].name) == 0)
 			return &alg_table[i];
 	}
-	g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
-		    "unsupported JWK kty \"%s\" crv \"%s\": use OKP with Ed25519 or X25519, or EC "
-		    "with P-256",
-		    kty, crv);
+	{
+		g_autofree char *qkty = mesh_error_quote(kty);
+		g_autofree char *qcrv = mesh_error_quote(crv);
+
+		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
+			    "unsupported JWK kty \"%s\" crv \"%s\": use OKP with Ed25519 or "
+			    "X25519, or EC with P-256",
+			    qkty, qcrv);
+	}
 	return NULL;
 }
 

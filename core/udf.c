@@ -14,6 +14,7 @@ struct MeshUdfDigest {
 	MeshUdfAlg alg;
 	EVP_MD_CTX *ctx;
 	gboolean finished;
+	gboolean failed; /* an update failed: finishing reports it */
 };
 
 static const EVP_MD *
@@ -110,8 +111,8 @@ void
 mesh_udf_digest_update(MeshUdfDigest *digest, const void *data, gsize len)
 {
 	g_return_if_fail(!digest->finished);
-	if (len > 0)
-		EVP_DigestUpdate(digest->ctx, data, len);
+	if (len > 0 && EVP_DigestUpdate(digest->ctx, data, len) != 1)
+		digest->failed = TRUE;
 }
 
 /* tcdv_of: TCDV = H(UTF8(ct) || ":" || cdv). */
@@ -155,7 +156,7 @@ mesh_udf_digest_finish(MeshUdfDigest *digest, const char *content_type,
 	if (!check_content_type(content_type, error))
 		return FALSE;
 	digest->finished = TRUE;
-	if (EVP_DigestFinal_ex(digest->ctx, cdv, &n) != 1 || n != 64) {
+	if (digest->failed || EVP_DigestFinal_ex(digest->ctx, cdv, &n) != 1 || n != 64) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_CRYPTO, "digest failed");
 		return FALSE;
 	}
@@ -244,7 +245,7 @@ mesh_udf_digest_finish_authenticator(MeshUdfDigest *digest, const char *key,
 	if (!check_content_type(content_type, error) || !mesh_udf_check_bits(bits, error))
 		return NULL;
 	digest->finished = TRUE;
-	if (EVP_DigestFinal_ex(digest->ctx, data_digest, &n) != 1 || n != 64) {
+	if (digest->failed || EVP_DigestFinal_ex(digest->ctx, data_digest, &n) != 1 || n != 64) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_CRYPTO, "digest failed");
 		return NULL;
 	}

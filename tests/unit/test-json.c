@@ -119,7 +119,76 @@ test_typed_getters(void)
 	json_node_unref(root);
 }
 
+static void
+test_no_input_in_messages(void)
+{
+	/* A private JWK with a typo: json-glib's own message would quote the secret token. */
+	static const char *const leaky[] = {
+		"{\"kty\":\"OKP\",\"d\":SECRETSECRETSECRETSECRET}",
+		"{\"kty\":\"OKP\",\"d\":\"SECRETSECRETSECRETSECRET\"]",
+		"{\"kty\":\"OKP\",\"SECRETSECRETSECRETSECRET\" 1}",
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(leaky); i++) {
+		GError *error = NULL;
+
+		CU_ASSERT_PTR_NULL(parse(leaky[i], &error));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+		CU_ASSERT_PTR_NULL(strstr(error->message, "SECRET"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "line 1"));
+		g_clear_error(&error);
+	}
+}
+
+static void
+test_nul_and_surrogate_escapes(void)
+{
+	static const char *const bad[] = {
+		"{\"cty\": \"Profile\\u0000Evil\"}",
+		"{\"kid\\u0000x\": 1}",
+		"[\"A\\ud800B\"]",
+		"[\"A\\udc00B\"]",
+		"[\"\\ud800\\u0041\"]",
+		"[\"\\ud800\"]",
+	};
+	static const char *const good[] = {
+		"[\"\\ud83d\\ude00\"]",
+		"[\"\\u0041\\u00e9\"]",
+		"[\"\\\\u0000\"]",
+	};
+	GError *error = NULL;
+
+	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+		CU_ASSERT_PTR_NULL(parse(bad[i], &error));
+		MESH_ASSERT_ERROR(error, MESH_ERROR_MALFORMED);
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
+		JsonNode *ok = parse(good[i], &error);
+
+		MESH_ASSERT_NO_ERROR(error);
+		json_node_unref(ok);
+	}
+}
+
+static void
+test_quote(void)
+{
+	g_autofree char *a = mesh_error_quote("plain");
+	g_autofree char *b = mesh_error_quote("new\nline\x01");
+	g_autofree char *c = mesh_error_quote("0123456789012345678901234567890123456789");
+	g_autofree char *d = mesh_error_quote(NULL);
+
+	CU_ASSERT_STRING_EQUAL(a, "plain");
+	CU_ASSERT_PTR_NULL(strchr(b, '\n'));
+	CU_ASSERT_PTR_NULL(strchr(b, '\x01'));
+	CU_ASSERT_STRING_EQUAL(c, "01234567890123456789012345678901...");
+	CU_ASSERT_STRING_EQUAL(d, "(none)");
+}
+
 static CU_TestInfo tests[] = {
+	{ "no input text in parse errors", test_no_input_in_messages },
+	{ "\\u0000 and unpaired surrogates refused", test_nul_and_surrogate_escapes },
+	{ "quoting untrusted text for messages", test_quote },
 	{ "valid", test_valid },
 	{ "duplicate members rejected", test_duplicates_rejected },
 	{ "malformed, too deep, oversize", test_malformed_and_oversize },
