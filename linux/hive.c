@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: MIT */
+#include "hive.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "platform.h"
+
+/*
+ * The directory-tree hive (DESIGN.md "Hives"): root/<MathematicalMesh|CryptoMesh>/<Folder>/<name>,
+ * one file per entry. Folders are checked once, at open; entries are written through
+ * mesh_platform_write_atomic() and read without following symbolic links.
+ */
+
+typedef struct {
+	MeshHive base;
+	char *location;                     /* root/<hive folder> */
+	char *folders[MESH_HIVE_N_FOLDERS]; /* location/<folder> */
+} DirHive;
+
+static char *
+entry_path(MeshHive *hive, MeshHiveFolder folder, const char *name)
+{
+	/* Only the dispatchers in core/hive.c call the class, after mesh_hive_check_name(). */
+	return g_build_filename(((DirHive *)hive)->folders[folder], name, NULL);
+}
+
+static gboolean
+read_all(int fd, const char *path, gsize max_len, GBytes **ret_data, GError **error)
+{
+	g_autofree guint8 *buf = NULL;
+	struct stat st;
+	gsize size, got = 0;
+
+	if (fstat(fd, &st) != 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot inspect %s: %s", path,
+			    g_strerror(errno));
+		return FALSE;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
+			    "%s is not a regular file: remove it, a hive entry is a plain file",
+			    path);
+		return FALSE;
+	}
+	/* Before allocating: the size on disk is not trusted. */
+	if (st.st_size < 0 || (guint64)st.st_size > max_len) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
+			    "%s holds %" G_GUINT64_FORMAT " bytes, more than the %" G_GSIZE_FORMAT
+			    " expected: it is damaged or was not written by the Mesh; move it away",
+			    path, (guint64)st.st_size, max_len);
+		return FALSE;
+	}
+	size = (gsize)st.st_size;
+	buf = g_malloc(MAX(size, 1));
+	while (got < size) {
+		ssize_t n = read(fd, buf + got, size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot read %s: %s", path,
+				    g_strerror(errno));
+			return FALSE;
+		}
+		if (n == 0)
+			break;
+		got += (gsize)n;
+	}
+	*ret_data = g_bytes_new_take(g_steal_pointer(&buf), got);
+	return TRUE;
+}
+
+static gboolean
+dir_read(MeshHive *hive, MeshHiveFolder folder, const char *name, gsize max_len,
+	 GBytes **ret_data, GError **error)
+{
+	g_autofree char *path = entry_path(hive, folder, name);
+	gboolean ok;
+	int fd;
+
+	/* O_NONBLOCK: a FIFO planted in the folder must not hang the reader (read_all refuses
+	 * anything but a regular file). */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		int saved = errno;
+
+		if (saved == ENOENT)
+			g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
+				    "%s does not exist: no %s entry '%s' in the %s hive", path,
+				    mesh_hive_folder_name(folder), name,
+				    mesh_hive_kind_name(hive->kind));
+		else if (saved == ELOOP)
+			g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
+				    "%s is a symbolic link, not a hive entry: remove it", path);
+		else
+			g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
+				    "cannot open %s: %s; check that %s is a folder of yours", path,
+				    g_strerror(saved), ((DirHive *)hive)->folders[folder]);
+		return FALSE;
+	}
+	ok = read_all(fd, path, max_len, ret_data, error);
+	close(fd);
+	return ok;
+}
+
+static gboolean
+dir_write(MeshHive *hive, MeshHiveFolder folder, const char *name, const guint8 *data,
+	  gsize len, GError **error)
+{
+	g_autofree char *path = entry_path(hive, folder, name);
+
+	return mesh_platform_write_atomic(path, data, len, error);
+}
+
+static gboolean
+dir_remove(MeshHive *hive, MeshHiveFolder folder, const char *name, GError **error)
+{
+	const char *dir = ((DirHive *)hive)->folders[folder];
+	g_autofree char *path = entry_path(hive, folder, name);
+	int fd;
+
+	if (unlink(path) != 0) {
+		int saved = errno;
+
+		g_set_error(error, MESH_ERROR,
+			    saved == ENOENT ? MESH_ERROR_NOT_FOUND : MESH_ERROR_IO,
+			    "cannot remove %s: %s", path, g_strerror(saved));
+		return FALSE;
+	}
+	/* Make the removal durable; EINVAL: this file system cannot sync a folder. */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || (fsync(fd) != 0 && errno != EINVAL)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
+			    "removed %s but cannot flush %s: %s; check the disk", path, dir,
+			    g_strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return FALSE;
+	}
+	close(fd);
+	return TRUE;
+}
+
+static int
+compare_names(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static gboolean
+dir_list(MeshHive *hive, MeshHiveFolder folder, GPtrArray **ret_names, GError **error)
+{
+	const char *path = ((DirHive *)hive)->folders[folder];
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GError) local = NULL;
+	g_autoptr(GDir) dir = g_dir_open(path, 0, &local);
+	const char *name;
+
+	if (dir == NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
+			    "cannot list %s: %s; check that the folder exists and is yours",
+			    path, local->message);
+		return FALSE;
+	}
+	/* Temporary files of unfinished writes start with '.'; no other name that fails the
+	 * check could have been written through the hive, and none could be read back. */
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		if (strcmp(name, MESH_HIVE_DEFAULT) != 0 && mesh_hive_check_name(name, NULL))
+			g_ptr_array_add(names, g_strdup(name));
+	}
+	g_ptr_array_sort(names, compare_names);
+	*ret_names = g_steal_pointer(&names);
+	return TRUE;
+}
+
+static const char *
+dir_location(MeshHive *hive)
+{
+	return ((DirHive *)hive)->location;
+}
+
+static void
+dir_close(MeshHive *hive)
+{
+	DirHive *dir = (DirHive *)hive;
+
+	/* Also called on a half-opened hive. */
+	for (int f = 0; f < MESH_HIVE_N_FOLDERS; f++)
+		g_free(dir->folders[f]);
+	g_free(dir->location);
+	g_free(dir);
+}
+
+static const MeshHiveClass dir_hive_class = {
+	.read = dir_read,
+	.write = dir_write,
+	.remove = dir_remove,
+	.list = dir_list,
+	.location = dir_location,
+	.close = dir_close,
+};
+
+MeshHive *
+mesh_hive_open(MeshHiveKind kind, const char *root, GError **error)
+{
+	g_autofree char *home = root != NULL && *root != '\0' ? g_strdup(root)
+							       : mesh_platform_mmm_home();
+	g_autofree char *base = g_canonicalize_filename(home, NULL);
+	DirHive *dir = g_new0(DirHive, 1);
+	g_autoptr(MeshHive) hive = &dir->base;
+
+	hive->klass = &dir_hive_class;
+	hive->kind = kind;
+	/* Outside in, so that nothing is created inside a folder that failed its check. */
+	if (!mesh_platform_private_dir(base, TRUE, error))
+		return NULL;
+	dir->location = g_build_filename(base, mesh_hive_kind_dirname(kind), NULL);
+	if (!mesh_platform_private_dir(dir->location, FALSE, error))
+		return NULL;
+	for (int f = 0; f < MESH_HIVE_N_FOLDERS; f++) {
+		dir->folders[f] = g_build_filename(dir->location,
+						   mesh_hive_folder_name((MeshHiveFolder)f), NULL);
+		if (!mesh_platform_private_dir(dir->folders[f], FALSE, error))
+			return NULL;
+	}
+	return g_steal_pointer(&hive);
+}

@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: MIT */
+/* struct ucred and SO_PEERCRED are GNU extensions of <sys/socket.h>. */
+#define _GNU_SOURCE
+#include "platform.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include "error.h"
+
+char *
+mesh_platform_mmm_home(void)
+{
+	const char *home = g_getenv("MMM_HOME");
+
+	if (home != NULL && *home != '\0')
+		return g_strdup(home);
+	return g_build_filename(g_get_home_dir(), ".mmm", NULL);
+}
+
+char *
+mesh_platform_agent_socket(MeshHiveKind kind)
+{
+	const char *sock = g_getenv("MESH_AGENT_SOCK");
+	const char *runtime = g_getenv("XDG_RUNTIME_DIR");
+	const char *hive = mesh_hive_kind_dirname(kind);
+	g_autofree char *tmp = NULL;
+
+	if (sock != NULL && *sock != '\0')
+		return g_strdup(sock);
+	/* The XDG Base Directory spec says to ignore a relative XDG_RUNTIME_DIR. */
+	if (runtime != NULL && g_path_is_absolute(runtime))
+		return g_build_filename(runtime, "mesh", hive, "agent.sock", NULL);
+	/* Not g_get_tmp_dir(): the path must not depend on TMPDIR, or client and agent disagree.
+	 * mesh_platform_private_dir() refuses a /tmp/mesh-<uid> that another user made first. */
+	tmp = g_strdup_printf("mesh-%" G_GUINT64_FORMAT, mesh_platform_uid());
+	return g_build_filename("/tmp", tmp, hive, "agent.sock", NULL);
+}
+
+gboolean
+mesh_platform_harden(GError **error)
+{
+	/* Soft and hard limit: a process cannot raise the hard limit back without privileges. */
+	struct rlimit no_core = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &no_core) != 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_FAILED,
+			    "cannot turn core dumps off (setrlimit RLIMIT_CORE 0): %s; keys are "
+			    "not loaded into a process that could dump them to disk",
+			    g_strerror(errno));
+		return FALSE;
+	}
+#ifdef __linux__
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_FAILED,
+			    "cannot make the process undumpable (prctl PR_SET_DUMPABLE 0): %s; "
+			    "keys are not loaded into a process other processes could read",
+			    g_strerror(errno));
+		return FALSE;
+	}
+#endif
+	umask(077);
+	return TRUE;
+}
+
+guint64
+mesh_platform_uid(void)
+{
+	return (guint64)getuid();
+}
+
+gboolean
+mesh_platform_peer_uid(int fd, guint64 *ret_uid, GError **error)
+{
+#ifdef __linux__
+	struct ucred cred = { 0 };
+	socklen_t len = sizeof cred;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && len == sizeof cred) {
+		*ret_uid = (guint64)cred.uid;
+		return TRUE;
+	}
+#else
+	uid_t uid;
+	gid_t gid;
+
+	if (getpeereid(fd, &uid, &gid) == 0) {
+		*ret_uid = (guint64)uid;
+		return TRUE;
+	}
+#endif
+	g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
+		    "cannot tell which user is at the other end of the connection: %s; only local "
+		    "(Unix domain) stream sockets are accepted",
+		    g_strerror(errno));
+	return FALSE;
+}
+
+/*
+ * check_folder: @path is a folder of ours that nobody else can write to. A private folder
+ * (@ancestor FALSE) is not followed if it is a symbolic link. An @ancestor, a folder on the way
+ * to a private one, is followed; whoever can rename entries in it could swap the private folder
+ * for their own, so like OpenSSH's StrictModes it must belong to us or to root, and may be
+ * writable by others only with the sticky bit (/tmp).
+ */
+static gboolean
+check_folder(const char *path, gboolean ancestor, GError **error)
+{
+	guint64 uid = mesh_platform_uid();
+	struct stat st;
+
+	if ((ancestor ? stat(path, &st) : lstat(path, &st)) != 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot inspect %s: %s", path,
+			    g_strerror(errno));
+		return FALSE;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
+			    "%s is a symbolic link, not a folder: replace it with a folder of your "
+			    "own ('rm %s; mkdir -m 700 %s')",
+			    path, path, path);
+		return FALSE;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
+			    "%s is not a folder: move it away and try again", path);
+		return FALSE;
+	}
+	if ((guint64)st.st_uid != uid && !(ancestor && st.st_uid == 0)) {
+		g_autofree char *fix = NULL;
+
+		if (ancestor)
+			fix = g_strdup("its owner could replace what is inside: remove it or "
+				       "choose another location");
+		else
+			fix = g_strdup_printf("run 'chown %" G_GUINT64_FORMAT " %s' as root, or "
+					      "remove it",
+					      uid, path);
+		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
+			    "%s belongs to uid %u, not to you (uid %" G_GUINT64_FORMAT "); %s",
+			    path, (unsigned)st.st_uid, uid, fix);
+		return FALSE;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && !(ancestor && (st.st_mode & S_ISVTX))) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
+			    "%s is writable by group or others: run 'chmod %s %s'", path,
+			    ancestor ? "go-w" : "700", path);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* mkdir 0700 whatever the umask; an existing entry is left for the checks to judge. */
+static gboolean
+make_dir(const char *path, gboolean create_parents, GError **error)
+{
+	int saved;
+
+	if (mkdir(path, 0700) == 0) {
+		/* Only a umask that strips owner bits makes this differ; the folder is new and
+		 * ours, in a parent that was checked. */
+		if (chmod(path, 0700) != 0)
+			goto fail;
+		return TRUE;
+	}
+	if (errno == EEXIST)
+		return TRUE;
+fail:
+	saved = errno;
+	g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot create the folder %s: %s%s", path,
+		    g_strerror(saved),
+		    saved == ENOENT && !create_parents ? ": create its parent folder first" : "");
+	return FALSE;
+}
+
+gboolean
+mesh_platform_private_dir(const char *path, gboolean create_parents, GError **error)
+{
+	g_autofree char *abs = g_canonicalize_filename(path, NULL);
+
+	/* Each folder on the way is checked before anything is made inside it. "/" is not: an
+	 * owner of "/" owns everything anyway, and some sandboxes map it to an unknown uid. */
+	for (char *p = strchr(abs + 1, '/'); p != NULL; p = strchr(p + 1, '/')) {
+		g_autofree char *ancestor = g_strndup(abs, (gsize)(p - abs));
+
+		if (create_parents && !make_dir(ancestor, TRUE, error))
+			return FALSE;
+		if (!check_folder(ancestor, TRUE, error))
+			return FALSE;
+	}
+	if (!make_dir(abs, create_parents, error))
+		return FALSE;
+	return check_folder(abs, FALSE, error);
+}
+
+/* write(2) all of @data, through short writes and signals. */
+static gboolean
+write_all(int fd, const guint8 *data, gsize len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return FALSE;
+		}
+		data += n;
+		len -= (gsize)n;
+	}
+	return TRUE;
+}
+
+/* fsync a folder so that a rename or unlink in it survives a crash. Some file systems cannot
+ * sync a folder (EINVAL): there is nothing more to do on those. */
+static gboolean
+sync_folder(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int saved;
+	gboolean ok;
+
+	if (fd < 0)
+		return FALSE;
+	ok = fsync(fd) == 0 || errno == EINVAL;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return ok;
+}
+
+gboolean
+mesh_platform_write_atomic(const char *path, const guint8 *data, gsize len, GError **error)
+{
+	g_autofree char *dir = g_path_get_dirname(path);
+	g_autofree char *base = g_path_get_basename(path);
+	g_autofree char *tmp = g_strdup_printf("%s/.%s.tmp-XXXXXX", dir, base);
+	const char *step = "create a temporary file for";
+	gboolean created = FALSE, ok = FALSE;
+	int fd, saved;
+
+	fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0)
+		goto out;
+	created = TRUE;
+	/* Exactly 0600 whatever the umask. */
+	step = "write";
+	if (fchmod(fd, 0600) != 0 || !write_all(fd, data, len))
+		goto out;
+	step = "flush";
+	if (fsync(fd) != 0)
+		goto out;
+	step = "close";
+	ok = close(fd) == 0;
+	fd = -1;
+	if (!ok)
+		goto out;
+	step = "replace";
+	ok = rename(tmp, path) == 0;
+	if (!ok)
+		goto out;
+	created = FALSE;
+	step = "flush the folder of";
+	ok = sync_folder(dir);
+out:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	if (created)
+		unlink(tmp);
+	if (!ok)
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
+			    "cannot %s %s: %s; check that its folder exists and is writable and "
+			    "that the disk is not full",
+			    step, path, g_strerror(saved));
+	return ok;
+}

@@ -1,0 +1,562 @@
+/* SPDX-License-Identifier: MIT */
+/* nftw() */
+#define _GNU_SOURCE
+#include "cutest.h"
+#include "error.h"
+#include "hive.h"
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ENTRY_1M (1024 * 1024)
+
+static int
+remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/* Each test keeps its hives under its own root and removes it at the end. */
+static char *
+make_root(void)
+{
+	char *root = g_dir_make_tmp("mesh-hive-XXXXXX", NULL);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	return root;
+}
+
+static void
+remove_root(const char *root)
+{
+	CU_ASSERT_EQUAL(nftw(root, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+static guint
+mode_of(const char *path)
+{
+	struct stat st;
+
+	CU_ASSERT_EQUAL_FATAL(lstat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
+static MeshHive *
+open_ok(MeshHiveKind kind, const char *root)
+{
+	GError *error = NULL;
+	MeshHive *hive = mesh_hive_open(kind, root, &error);
+
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(hive);
+	return hive;
+}
+
+/* mesh_hive_open refuses with MESH_ERROR_PERMISSION and a message that contains @want. */
+static void
+assert_open_refused(const char *root, const char *want)
+{
+	GError *error = NULL;
+	MeshHive *hive = mesh_hive_open(MESH_HIVE_TEST, root, &error);
+
+	CU_ASSERT_PTR_NULL(hive);
+	mesh_hive_close(hive);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+	if (strstr(error->message, want) == NULL)
+		g_printerr("'%s' does not contain '%s'\n", error->message, want);
+	CU_ASSERT_PTR_NOT_NULL(strstr(error->message, want));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_PERMISSION);
+}
+
+static void
+write_ok(MeshHive *hive, MeshHiveFolder folder, const char *name, const char *text)
+{
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(mesh_hive_write(hive, folder, name, (const guint8 *)text, strlen(text),
+				       &error));
+	MESH_ASSERT_NO_ERROR(error);
+}
+
+static void
+assert_entry(MeshHive *hive, MeshHiveFolder folder, const char *name, const char *want)
+{
+	g_autoptr(GBytes) data = NULL;
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(mesh_hive_read(hive, folder, name, 1024, &data, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL_FATAL(g_bytes_get_size(data), strlen(want));
+	CU_ASSERT_EQUAL(memcmp(g_bytes_get_data(data, NULL), want, strlen(want)), 0);
+}
+
+/* The names of @folder, joined with ','. */
+static char *
+list_joined(MeshHive *hive, MeshHiveFolder folder)
+{
+	g_autoptr(GPtrArray) names = NULL;
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(mesh_hive_list(hive, folder, &names, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	g_ptr_array_add(names, NULL);
+	return g_strjoinv(",", (char **)names->pdata);
+}
+
+static int
+compare_names(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every name in the folder on disk, temporary files included, joined with ','. */
+static char *
+files_joined(MeshHive *hive, MeshHiveFolder folder)
+{
+	g_autofree char *path = g_build_filename(mesh_hive_location(hive),
+						 mesh_hive_folder_name(folder), NULL);
+	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	const char *name;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	while ((name = g_dir_read_name(dir)) != NULL)
+		g_ptr_array_add(names, g_strdup(name));
+	g_ptr_array_sort(names, compare_names);
+	g_ptr_array_add(names, NULL);
+	return g_strjoinv(",", (char **)names->pdata);
+}
+
+static void
+test_open_creates_tree(void)
+{
+	g_autofree char *root = make_root();
+	g_autofree char *base = g_build_filename(root, "home", ".mmm", NULL);
+	g_autofree char *location = g_build_filename(base, "CryptoMesh", NULL);
+	g_autoptr(MeshHive) hive = NULL;
+	g_autofree char *entry = NULL;
+	mode_t old;
+
+	/* With umask 0, folders still come out 0700 and files 0600. */
+	old = umask(0);
+	hive = open_ok(MESH_HIVE_TEST, base);
+	write_ok(hive, MESH_HIVE_KEYS, "k1", "key");
+	umask(old);
+	CU_ASSERT_STRING_EQUAL(mesh_hive_location(hive), location);
+	CU_ASSERT_EQUAL(mode_of(base), 0700);
+	CU_ASSERT_EQUAL(mode_of(location), 0700);
+	for (int f = 0; f < MESH_HIVE_N_FOLDERS; f++) {
+		g_autofree char *path = g_build_filename(location,
+							 mesh_hive_folder_name((MeshHiveFolder)f),
+							 NULL);
+
+		CU_ASSERT_TRUE(g_file_test(path, G_FILE_TEST_IS_DIR));
+		CU_ASSERT_EQUAL(mode_of(path), 0700);
+	}
+	entry = g_build_filename(location, "Keys", "k1", NULL);
+	CU_ASSERT_EQUAL(mode_of(entry), 0600);
+	g_clear_pointer(&hive, mesh_hive_close);
+
+	/* An existing root and hive folder that only we can write (0755) are accepted as they
+	 * are; the production hive was not created by opening the test hive. */
+	CU_ASSERT_EQUAL_FATAL(chmod(base, 0755), 0);
+	CU_ASSERT_EQUAL_FATAL(chmod(location, 0755), 0);
+	hive = open_ok(MESH_HIVE_TEST, base);
+	CU_ASSERT_EQUAL(mode_of(location), 0755);
+	g_free(entry);
+	entry = g_build_filename(base, "MathematicalMesh", NULL);
+	CU_ASSERT_FALSE(g_file_test(entry, G_FILE_TEST_EXISTS));
+	remove_root(root);
+}
+
+static void
+test_round_trip(void)
+{
+	g_autofree char *root = make_root();
+	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
+	g_autoptr(GBytes) empty = NULL;
+	g_autofree char *def = NULL, *all = NULL, *some = NULL, *none = NULL, *stray = NULL;
+	g_autofree char *sorted = NULL;
+	GError *error = NULL;
+
+	none = list_joined(hive, MESH_HIVE_ACCOUNTS);
+	CU_ASSERT_STRING_EQUAL(none, "");
+	CU_ASSERT_FALSE(mesh_hive_get_default(hive, MESH_HIVE_ACCOUNTS, &def, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	CU_ASSERT_PTR_NULL(def);
+
+	write_ok(hive, MESH_HIVE_ACCOUNTS, "carol", "C");
+	write_ok(hive, MESH_HIVE_ACCOUNTS, "alice.json", "{\"a\":1}");
+	write_ok(hive, MESH_HIVE_ACCOUNTS, "bob", "B");
+	CU_ASSERT_TRUE(mesh_hive_set_default(hive, MESH_HIVE_ACCOUNTS, "bob", &error));
+	MESH_ASSERT_NO_ERROR(error);
+	/* Neither "default" nor a temporary file is listed. */
+	stray = g_build_filename(mesh_hive_location(hive), "Accounts", ".bob.tmp-abcdef", NULL);
+	CU_ASSERT_TRUE(g_file_set_contents(stray, "x", 1, NULL));
+	all = list_joined(hive, MESH_HIVE_ACCOUNTS);
+	CU_ASSERT_STRING_EQUAL(all, "alice.json,bob,carol");
+	CU_ASSERT_TRUE(mesh_hive_get_default(hive, MESH_HIVE_ACCOUNTS, &def, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_STRING_EQUAL(def, "bob");
+	assert_entry(hive, MESH_HIVE_ACCOUNTS, "alice.json", "{\"a\":1}");
+	assert_entry(hive, MESH_HIVE_ACCOUNTS, "default", "bob\n");
+
+	/* Replace, remove, and an empty entry. */
+	write_ok(hive, MESH_HIVE_ACCOUNTS, "carol", "C2");
+	assert_entry(hive, MESH_HIVE_ACCOUNTS, "carol", "C2");
+	CU_ASSERT_TRUE(mesh_hive_remove(hive, MESH_HIVE_ACCOUNTS, "bob", &error));
+	MESH_ASSERT_NO_ERROR(error);
+	some = list_joined(hive, MESH_HIVE_ACCOUNTS);
+	CU_ASSERT_STRING_EQUAL(some, "alice.json,carol");
+	/* Sorted whatever order the folder keeps. */
+	for (int i = 15; i >= 0; i--) {
+		g_autofree char *name = g_strdup_printf("n%02d", i * 7 % 16);
+
+		write_ok(hive, MESH_HIVE_PERSONAL_PROFILES, name, name);
+	}
+	sorted = list_joined(hive, MESH_HIVE_PERSONAL_PROFILES);
+	CU_ASSERT_STRING_EQUAL(sorted, "n00,n01,n02,n03,n04,n05,n06,n07,n08,n09,n10,n11,n12,n13,"
+				       "n14,n15");
+	write_ok(hive, MESH_HIVE_ESCROW, "e", "");
+	CU_ASSERT_TRUE(mesh_hive_read(hive, MESH_HIVE_ESCROW, "e", 0, &empty, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(g_bytes_get_size(empty), 0);
+	remove_root(root);
+}
+
+static void
+test_not_found_and_too_large(void)
+{
+	g_autofree char *root = make_root();
+	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
+	g_autoptr(GBytes) data = NULL;
+	g_autofree char *sparse = NULL;
+	g_autofree guint8 *huge = NULL;
+	GError *error = NULL;
+	int fd;
+
+	CU_ASSERT_FALSE(mesh_hive_read(hive, MESH_HIVE_KEYS, "nope", 1024, &data, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	CU_ASSERT_FALSE(mesh_hive_remove(hive, MESH_HIVE_KEYS, "nope", &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	CU_ASSERT_PTR_NULL(data);
+
+	/* Exactly max_len bytes are fine; one more is refused. */
+	write_ok(hive, MESH_HIVE_KEYS, "k", "0123456789");
+	CU_ASSERT_FALSE(mesh_hive_read(hive, MESH_HIVE_KEYS, "k", 9, &data, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
+	CU_ASSERT_PTR_NULL(data);
+	CU_ASSERT_TRUE(mesh_hive_read(hive, MESH_HIVE_KEYS, "k", 10, &data, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(g_bytes_get_size(data), 10);
+
+	/* A 1 TiB sparse file is refused by its size, without reading or allocating it. */
+	sparse = g_build_filename(mesh_hive_location(hive), "Keys", "huge", NULL);
+	fd = open(sparse, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	CU_ASSERT_TRUE_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(ftruncate(fd, (off_t)1 << 40), 0);
+	close(fd);
+	g_clear_pointer(&data, g_bytes_unref);
+	CU_ASSERT_FALSE(mesh_hive_read(hive, MESH_HIVE_KEYS, "huge", G_MAXSIZE, &data, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
+
+	/* Writes above MESH_HIVE_ENTRY_MAX are refused. */
+	huge = g_malloc0(MESH_HIVE_ENTRY_MAX + 1);
+	CU_ASSERT_FALSE(mesh_hive_write(hive, MESH_HIVE_KEYS, "big", huge,
+					MESH_HIVE_ENTRY_MAX + 1, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
+	remove_root(root);
+}
+
+static void
+test_invalid_names(void)
+{
+	g_autofree char *root = make_root();
+	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
+	g_autofree char *long_name = g_strnfill(201, 'a');
+	g_autofree char *outside = g_build_filename(mesh_hive_location(hive), "x", NULL);
+	const char *bad[] = { "../x", ".hidden", "a/b", "", long_name, "a b", "x\n" };
+	GError *error = NULL;
+
+	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(GBytes) data = NULL;
+
+		CU_ASSERT_FALSE(mesh_hive_write(hive, MESH_HIVE_KEYS, bad[i], (const guint8 *)"x",
+						1, &error));
+		MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+		CU_ASSERT_FALSE(mesh_hive_read(hive, MESH_HIVE_KEYS, bad[i], 10, &data, &error));
+		MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+		CU_ASSERT_FALSE(mesh_hive_remove(hive, MESH_HIVE_KEYS, bad[i], &error));
+		MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	}
+	CU_ASSERT_FALSE(mesh_hive_write(hive, MESH_HIVE_KEYS, NULL, NULL, 0, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_FALSE(g_file_test(outside, G_FILE_TEST_EXISTS));
+	/* 200 characters is the longest name. */
+	long_name[200] = '\0';
+	write_ok(hive, MESH_HIVE_KEYS, long_name, "x");
+	assert_entry(hive, MESH_HIVE_KEYS, long_name, "x");
+	remove_root(root);
+}
+
+typedef struct {
+	char *path;
+	volatile gint stop;
+	guint reads, torn;
+} Reader;
+
+/* Reads the entry over and over while it is being replaced: each read must see one whole
+ * version, never a mix or a short file. */
+static gpointer
+read_loop(gpointer data)
+{
+	Reader *r = data;
+
+	while (!g_atomic_int_get(&r->stop)) {
+		g_autofree char *text = NULL;
+		gsize len = 0;
+
+		if (!g_file_get_contents(r->path, &text, &len, NULL)) {
+			r->torn++;
+			continue;
+		}
+		if (len != ENTRY_1M || text[0] != text[len - 1] ||
+		    memchr(text, text[0] == 'A' ? 'B' : 'A', len) != NULL)
+			r->torn++;
+		r->reads++;
+	}
+	return NULL;
+}
+
+static void
+test_replace_is_atomic(void)
+{
+	g_autofree char *root = make_root();
+	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
+	g_autofree guint8 *a = g_malloc(ENTRY_1M), *b = g_malloc(ENTRY_1M);
+	g_autofree char *files = NULL;
+	g_autoptr(GBytes) last = NULL;
+	int rounds = g_getenv("MESH_TEST_QUICK") != NULL ? 4 : 24;
+	Reader r = { 0 };
+	GThread *thread;
+	GError *error = NULL;
+
+	memset(a, 'A', ENTRY_1M);
+	memset(b, 'B', ENTRY_1M);
+	CU_ASSERT_TRUE_FATAL(mesh_hive_write(hive, MESH_HIVE_KEYS, "big", a, ENTRY_1M, &error));
+	r.path = g_build_filename(mesh_hive_location(hive), "Keys", "big", NULL);
+	thread = g_thread_new("reader", read_loop, &r);
+	for (int i = 0; i < rounds; i++) {
+		CU_ASSERT_TRUE(mesh_hive_write(hive, MESH_HIVE_KEYS, "big", i % 2 ? a : b,
+					       ENTRY_1M, &error));
+		MESH_ASSERT_NO_ERROR(error);
+	}
+	g_atomic_int_set(&r.stop, 1);
+	g_thread_join(thread);
+	CU_ASSERT_TRUE(r.reads > 0);
+	CU_ASSERT_EQUAL(r.torn, 0);
+	/* The last write is what is there, and no temporary file is left. */
+	CU_ASSERT_TRUE(mesh_hive_read(hive, MESH_HIVE_KEYS, "big", ENTRY_1M, &last, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL_FATAL(g_bytes_get_size(last), ENTRY_1M);
+	CU_ASSERT_EQUAL(memcmp(g_bytes_get_data(last, NULL), rounds % 2 ? b : a, ENTRY_1M), 0);
+	files = files_joined(hive, MESH_HIVE_KEYS);
+	CU_ASSERT_STRING_EQUAL(files, "big");
+	g_free(r.path);
+	remove_root(root);
+}
+
+static void
+test_failed_write_leaves_nothing(void)
+{
+	g_autofree char *root = make_root();
+	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
+	g_autofree char *blocker = g_build_filename(mesh_hive_location(hive), "Keys", "k", NULL);
+	g_autofree char *inside = g_build_filename(blocker, "x", NULL);
+	g_autofree char *escrow = g_build_filename(mesh_hive_location(hive), "Escrow", NULL);
+	g_autofree char *files = NULL;
+	g_autoptr(GPtrArray) list = NULL;
+	g_autoptr(GBytes) data = NULL;
+	GError *error = NULL;
+
+	/* Tests run as root, where modes do not stop a write: a non-empty folder where the entry
+	 * goes makes the final rename fail after the temporary file was written. */
+	write_ok(hive, MESH_HIVE_KEYS, "other", "o");
+	CU_ASSERT_EQUAL_FATAL(mkdir(blocker, 0700), 0);
+	CU_ASSERT_TRUE_FATAL(g_file_set_contents(inside, "x", 1, NULL));
+	CU_ASSERT_FALSE(mesh_hive_write(hive, MESH_HIVE_KEYS, "k", (const guint8 *)"new", 3,
+					&error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_IO);
+	files = files_joined(hive, MESH_HIVE_KEYS);
+	CU_ASSERT_STRING_EQUAL(files, "k,other");
+	/* The same folder read as an entry is not a regular file. */
+	CU_ASSERT_FALSE(mesh_hive_read(hive, MESH_HIVE_KEYS, "k", 1024, &data, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_IO);
+
+	/* A folder replaced by a file after open: every operation fails cleanly. */
+	CU_ASSERT_EQUAL_FATAL(rmdir(escrow), 0);
+	CU_ASSERT_TRUE_FATAL(g_file_set_contents(escrow, "x", 1, NULL));
+	CU_ASSERT_FALSE(mesh_hive_write(hive, MESH_HIVE_ESCROW, "e", (const guint8 *)"x", 1,
+					&error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_IO);
+	CU_ASSERT_FALSE(mesh_hive_read(hive, MESH_HIVE_ESCROW, "e", 1024, &data, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_IO);
+	CU_ASSERT_FALSE(mesh_hive_list(hive, MESH_HIVE_ESCROW, &list, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_IO);
+	CU_ASSERT_PTR_NULL(list);
+	CU_ASSERT_FALSE(mesh_hive_remove(hive, MESH_HIVE_ESCROW, "e", &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_IO);
+	/* ... and opening again refuses it. */
+	assert_open_refused(root, "is not a folder");
+	remove_root(root);
+}
+
+static void
+test_entry_files(void)
+{
+	g_autofree char *root = make_root();
+	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
+	g_autofree char *loose = g_build_filename(mesh_hive_location(hive), "Keys", "loose", NULL);
+	g_autofree char *link = g_build_filename(mesh_hive_location(hive), "Keys", "link", NULL);
+	g_autoptr(GBytes) data = NULL;
+	GError *error = NULL;
+
+	/* A file with a looser mode is read, and written back 0600. */
+	CU_ASSERT_TRUE_FATAL(g_file_set_contents(loose, "v1", 2, NULL));
+	CU_ASSERT_EQUAL_FATAL(chmod(loose, 0644), 0);
+	assert_entry(hive, MESH_HIVE_KEYS, "loose", "v1");
+	write_ok(hive, MESH_HIVE_KEYS, "loose", "v2");
+	CU_ASSERT_EQUAL(mode_of(loose), 0600);
+	assert_entry(hive, MESH_HIVE_KEYS, "loose", "v2");
+
+	/* A symbolic link is not followed, even to an entry of the same hive. */
+	CU_ASSERT_EQUAL_FATAL(symlink(loose, link), 0);
+	CU_ASSERT_FALSE(mesh_hive_read(hive, MESH_HIVE_KEYS, "link", 1024, &data, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_PERMISSION);
+	remove_root(root);
+}
+
+static void
+test_refuses_unsafe_folders(void)
+{
+	g_autofree char *root = make_root();
+	g_autofree char *location = g_build_filename(root, "CryptoMesh", NULL);
+	g_autofree char *keys = g_build_filename(location, "Keys", NULL);
+	g_autofree char *elsewhere = g_build_filename(root, "elsewhere", NULL);
+	g_autofree char *fix_location = g_strdup_printf("%s is writable by group or others: run "
+							"'chmod 700 %s'",
+							location, location);
+	g_autofree char *fix_keys = g_strdup_printf("run 'chmod 700 %s'", keys);
+	MeshHive *hive = open_ok(MESH_HIVE_TEST, root);
+
+	mesh_hive_close(hive);
+	/* Group-writable hive folder; fixed, it opens again. */
+	CU_ASSERT_EQUAL_FATAL(chmod(location, 0770), 0);
+	assert_open_refused(root, fix_location);
+	CU_ASSERT_EQUAL_FATAL(chmod(location, 0700), 0);
+	mesh_hive_close(open_ok(MESH_HIVE_TEST, root));
+
+	/* World-writable folder inside it. */
+	CU_ASSERT_EQUAL_FATAL(chmod(keys, 0707), 0);
+	assert_open_refused(root, fix_keys);
+	CU_ASSERT_EQUAL_FATAL(chmod(keys, 0700), 0);
+	mesh_hive_close(open_ok(MESH_HIVE_TEST, root));
+
+	/* Group-writable root. */
+	CU_ASSERT_EQUAL_FATAL(chmod(root, 0730), 0);
+	assert_open_refused(root, "writable by group or others");
+	CU_ASSERT_EQUAL_FATAL(chmod(root, 0700), 0);
+
+	/* Hive folder owned by another user. */
+	if (getuid() == 0) {
+		CU_ASSERT_EQUAL_FATAL(chown(location, 65534, 65534), 0);
+		assert_open_refused(root, "belongs to uid 65534, not to you (uid 0)");
+		CU_ASSERT_EQUAL_FATAL(chown(location, 0, 0), 0);
+		mesh_hive_close(open_ok(MESH_HIVE_TEST, root));
+	} else {
+		g_print("\n  (not root: skipping the check of a hive folder of another user)\n");
+	}
+
+	/* A symbolic link to a perfectly good hive folder elsewhere is refused. */
+	CU_ASSERT_EQUAL_FATAL(rename(location, elsewhere), 0);
+	CU_ASSERT_EQUAL_FATAL(symlink(elsewhere, location), 0);
+	assert_open_refused(root, "symbolic link");
+	remove_root(root);
+}
+
+static void
+test_hives_are_independent(void)
+{
+	g_autofree char *root = make_root();
+	g_autoptr(MeshHive) test = open_ok(MESH_HIVE_TEST, root);
+	g_autoptr(MeshHive) prod = open_ok(MESH_HIVE_PRODUCTION, root);
+	g_autofree char *test_loc = g_build_filename(root, "CryptoMesh", NULL);
+	g_autofree char *prod_loc = g_build_filename(root, "MathematicalMesh", NULL);
+	g_autofree char *only_test = NULL, *only_prod = NULL;
+	g_autoptr(GBytes) data = NULL;
+	GError *error = NULL;
+
+	CU_ASSERT_STRING_EQUAL(mesh_hive_location(test), test_loc);
+	CU_ASSERT_STRING_EQUAL(mesh_hive_location(prod), prod_loc);
+	write_ok(test, MESH_HIVE_THIS_DEVICE, "dev", "test device");
+	write_ok(prod, MESH_HIVE_THIS_DEVICE, "dev", "production device");
+	write_ok(test, MESH_HIVE_THIS_DEVICE, "t", "t");
+	write_ok(prod, MESH_HIVE_THIS_DEVICE, "p", "p");
+	assert_entry(test, MESH_HIVE_THIS_DEVICE, "dev", "test device");
+	assert_entry(prod, MESH_HIVE_THIS_DEVICE, "dev", "production device");
+	only_test = list_joined(test, MESH_HIVE_THIS_DEVICE);
+	only_prod = list_joined(prod, MESH_HIVE_THIS_DEVICE);
+	CU_ASSERT_STRING_EQUAL(only_test, "dev,t");
+	CU_ASSERT_STRING_EQUAL(only_prod, "dev,p");
+	CU_ASSERT_TRUE(mesh_hive_remove(test, MESH_HIVE_THIS_DEVICE, "dev", &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_FALSE(mesh_hive_read(test, MESH_HIVE_THIS_DEVICE, "dev", 64, &data, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	assert_entry(prod, MESH_HIVE_THIS_DEVICE, "dev", "production device");
+	remove_root(root);
+}
+
+static void
+test_mmm_home(void)
+{
+	g_autofree char *saved = g_strdup(g_getenv("MMM_HOME"));
+	g_autofree char *root = make_root();
+	g_autofree char *home = g_build_filename(root, "mmm", NULL);
+	g_autofree char *location = g_build_filename(home, "MathematicalMesh", NULL);
+	g_autofree char *entry = g_build_filename(location, "Accounts", "a", NULL);
+	g_autoptr(MeshHive) hive = NULL;
+
+	g_setenv("MMM_HOME", home, TRUE);
+	hive = open_ok(MESH_HIVE_PRODUCTION, NULL);
+	if (saved != NULL)
+		g_setenv("MMM_HOME", saved, TRUE);
+	else
+		g_unsetenv("MMM_HOME");
+	CU_ASSERT_STRING_EQUAL(mesh_hive_location(hive), location);
+	write_ok(hive, MESH_HIVE_ACCOUNTS, "a", "x");
+	CU_ASSERT_TRUE(g_file_test(entry, G_FILE_TEST_IS_REGULAR));
+	remove_root(root);
+}
+
+static CU_TestInfo tests[] = {
+	{ "open creates the tree 0700, entries 0600", test_open_creates_tree },
+	{ "write, read, list, remove, defaults", test_round_trip },
+	{ "not found and too large", test_not_found_and_too_large },
+	{ "invalid names are rejected", test_invalid_names },
+	{ "replacing a 1 MiB entry is atomic", test_replace_is_atomic },
+	{ "a failed write leaves no temporary file", test_failed_write_leaves_nothing },
+	{ "loose modes tightened, links not followed", test_entry_files },
+	{ "unsafe folders are refused", test_refuses_unsafe_folders },
+	{ "test and production hives are independent", test_hives_are_independent },
+	{ "MMM_HOME is honoured", test_mmm_home },
+	CU_TEST_INFO_NULL,
+};
+
+int
+main(void)
+{
+	return mesh_test_main("hive", tests);
+}
