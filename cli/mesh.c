@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "secret.h"
+#include "verbs.h"
 
 #ifndef MESH_VERSION
 #error "MESH_VERSION must be defined by the build"
@@ -15,6 +16,12 @@
 static const MeshCliVerb verbs[] = {
 	{ "udf", "print the UDF (fingerprint) of a file, an authenticator, or a nonce", mesh_cmd_udf },
 	{ "share", "split a secret into shares, or combine shares back into it", mesh_cmd_share },
+	{ "agent", "start, stop or query the agent; start it at login", mesh_cmd_agent },
+	{ "device", "create and show this machine's device profile and keys", mesh_cmd_device },
+	{ "key", "list the agent's keys, sign with one, show a public key", mesh_cmd_key },
+	{ "hive", "copy profiles and keys between the test and production hives", mesh_cmd_hive },
+	{ "lock", "make the agent wipe the keys it has unwrapped", mesh_cmd_lock },
+	{ "unlock", "unwrap the passphrase-protected keys in the agent", mesh_cmd_unlock },
 };
 
 static void

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: MIT */
+/* mesh lock, mesh unlock: wipe the agent's unwrapped keys, or unwrap them with the passphrase;
+ * reading passphrases without echo. */
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "verbs.h"
+
+/* Longest passphrase read, in bytes. */
+#define PASSPHRASE_MAX 1024
+
+/*
+ * One line of at most PASSPHRASE_MAX bytes from @fd into secure memory, read a byte at a time so
+ * nothing past the newline is consumed (the next line may be the confirmation). The newline (and
+ * a carriage return before it) is dropped.
+ */
+static MeshSecret *
+read_line(int fd, const char *what, GError **error)
+{
+	g_autoptr(MeshSecret) buf = mesh_secret_new(PASSPHRASE_MAX + 1);
+	char *line = (char *)mesh_secret_data(buf);
+	gsize n = 0;
+
+	for (;;) {
+		char c;
+		ssize_t r = read(fd, &c, 1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot read %s: %s", what,
+				    g_strerror(errno));
+			return NULL;
+		}
+		if (r == 0 && n == 0) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_CANCELLED,
+				    "no passphrase: %s is empty", what);
+			return NULL;
+		}
+		if (r == 0 || c == '\n')
+			break;
+		if (n == PASSPHRASE_MAX) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
+				    "the passphrase in %s is longer than %d bytes", what,
+				    PASSPHRASE_MAX);
+			return NULL;
+		}
+		line[n++] = c;
+	}
+	if (n > 0 && line[n - 1] == '\r')
+		n--;
+	if (n == 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "the passphrase in %s is empty", what);
+		return NULL;
+	}
+	line[n] = '\0';
+	return mesh_secret_new_from_data(line, n + 1);
+}
+
+/* Ask on the terminal @fd with echo off; echo comes back on every path. */
+static MeshSecret *
+prompt_tty(int fd, const char *prompt, GError **error)
+{
+	struct termios saved, quiet;
+	MeshSecret *secret;
+
+	if (tcgetattr(fd, &saved) != 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot set up the terminal: %s",
+			    g_strerror(errno));
+		return NULL;
+	}
+	quiet = saved;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
+	quiet.c_lflag |= ICANON;
+	fprintf(stderr, "%s", prompt);
+	fflush(stderr);
+	tcsetattr(fd, TCSAFLUSH, &quiet);
+	secret = read_line(fd, "the terminal", error);
+	tcsetattr(fd, TCSAFLUSH, &saved);
+	fprintf(stderr, "\n");
+	return secret;
+}
+
+MeshSecret *
+mesh_cli_read_passphrase(const char *prompt, gboolean confirm, GError **error)
+{
+	g_autoptr(MeshSecret) first = NULL;
+	g_autoptr(MeshSecret) again = NULL;
+	int fd;
+
+	if (!isatty(STDIN_FILENO))
+		return read_line(STDIN_FILENO, "standard input", error);
+	/* The terminal, as ssh-keygen and gpg ask: even when stdout is redirected. */
+	fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		fd = dup(STDIN_FILENO);
+	first = prompt_tty(fd, prompt, error);
+	if (first != NULL && confirm)
+		again = prompt_tty(fd, "Repeat the passphrase: ", error);
+	close(fd);
+	if (first == NULL || (confirm && again == NULL))
+		return NULL;
+	if (confirm && !mesh_secret_equal(first, again)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "the two passphrases differ");
+		return NULL;
+	}
+	return g_steal_pointer(&first);
+}
+
+MeshSecret *
+mesh_cli_read_passphrase_file(const char *path, GError **error)
+{
+	g_autofree char *what = g_strdup_printf("'%s'", path);
+	MeshSecret *secret;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		g_set_error(error, MESH_ERROR,
+			    errno == ENOENT ? MESH_ERROR_NOT_FOUND :
+			    errno == EACCES ? MESH_ERROR_PERMISSION :
+					      MESH_ERROR_IO,
+			    "cannot open the passphrase file '%s': %s", path, g_strerror(errno));
+		return NULL;
+	}
+	secret = read_line(fd, what, error);
+	close(fd);
+	return secret;
+}
+
+/* ---- mesh lock, mesh unlock ------------------------------------------------------------- */
+
+static void
+print_count(const MeshCliGlobals *globals, const char *member, gint64 n, const char *text)
+{
+	g_autoptr(JsonBuilder) b = NULL;
+
+	if (!globals->json) {
+		printf("%s\n", text);
+		return;
+	}
+	b = json_builder_new();
+	json_builder_begin_object(b);
+	if (member != NULL) {
+		mesh_cli_json_int(b, member, n);
+	}
+	json_builder_end_object(b);
+	mesh_cli_print_json(json_builder_get_root(b));
+}
+
+int
+mesh_cmd_lock(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	MeshClient *client = NULL;
+	MeshError code;
+	int status = 0;
+
+	if (!mesh_cli_parse_verb(globals, "lock", "",
+				 "Makes the agent wipe every key it has unwrapped: protected keys "
+				 "need 'mesh unlock' again.",
+				 mesh_cli_no_options, 0, &argc, &argv, &status))
+		return status;
+	status = mesh_cli_connect(globals, "lock", NULL, TRUE, &client);
+	if (status != 0)
+		return status;
+	code = mesh_client_lock(client);
+	if (code != MESH_ERROR_OK)
+		status = mesh_cli_client_fail(globals, "lock", client, code);
+	else
+		print_count(globals, NULL, 0, "Locked");
+	mesh_client_close(client);
+	return status;
+}
+
+int
+mesh_cmd_unlock(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	g_autofree char *passphrase_file = NULL;
+	gint lifetime = -1;
+	const GOptionEntry entries[] = {
+		{ "lifetime", 0, 0, G_OPTION_ARG_INT, &lifetime,
+		  "Seconds the keys stay unlocked (default 3600; 0: until 'mesh lock')", "S" },
+		{ "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &passphrase_file,
+		  "Read the passphrase from the first line of FILE", "FILE" },
+		G_OPTION_ENTRY_NULL,
+	};
+	g_autoptr(MeshSecret) passphrase = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *text = NULL;
+	MeshClient *client = NULL;
+	gint64 unlocked = 0;
+	MeshError code;
+	int status = 0;
+
+	if (!mesh_cli_parse_verb(globals, "unlock", "",
+				 "Unwraps the hive's passphrase-protected keys in the agent. The "
+				 "passphrase is read from the terminal without echo, or from "
+				 "standard input when it is not a terminal.",
+				 entries, 0, &argc, &argv, &status))
+		return status;
+	if (lifetime < -1)
+		return mesh_cli_failf(globals, "unlock", MESH_ERROR_USAGE,
+				      "--lifetime must be 0 or more seconds");
+	status = mesh_cli_connect(globals, "unlock", NULL, TRUE, &client);
+	if (status != 0)
+		return status;
+	passphrase = passphrase_file != NULL ?
+			     mesh_cli_read_passphrase_file(passphrase_file, &error) :
+			     mesh_cli_read_passphrase("Passphrase: ", FALSE, &error);
+	if (passphrase == NULL) {
+		status = mesh_cli_fail(globals, "unlock", error);
+		goto out;
+	}
+	code = mesh_client_unlock(client, (const char *)mesh_secret_get(passphrase), lifetime,
+				  &unlocked);
+	if (code != MESH_ERROR_OK) {
+		status = mesh_cli_client_fail(globals, "unlock", client, code);
+		goto out;
+	}
+	text = g_strdup_printf("Unlocked %" G_GINT64_FORMAT " key%s", unlocked,
+			       unlocked == 1 ? "" : "s");
+	print_count(globals, "Unlocked", unlocked, text);
+out:
+	mesh_client_close(client);
+	return status;
+}

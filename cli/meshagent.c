@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/* meshagent: the per-user agent that owns a hive's keys and answers local programs. */
+/* pipe2() */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dispatch.h"
+#include "error.h"
+#include "platform.h"
+#include "secret.h"
+#include "server.h"
+
+#ifndef MESH_VERSION
+#error "MESH_VERSION must be defined by the build"
+#endif
+
+/* The write end of the pipe to the waiting parent, while a daemon starts (-1 otherwise). */
+static int ready_fd = -1;
+
+/* Report a failure to start: to the waiting parent, or on stderr. Returns the exit status. */
+static int
+fail(MeshError code, const char *message)
+{
+	if (ready_fd >= 0) {
+		guint8 status = (guint8)code;
+		gboolean ok = write(ready_fd, &status, 1) == 1 &&
+			      write(ready_fd, message, strlen(message)) == (ssize_t)strlen(message);
+
+		(void)ok; /* the parent reports a child that died without a word */
+		close(ready_fd);
+		ready_fd = -1;
+	} else {
+		g_printerr("meshagent: %s\n", message);
+	}
+	return code;
+}
+
+static int
+fail_error(GError *error)
+{
+	return fail(mesh_error_code(error), error->message);
+}
+
+/*
+ * Become a daemon: the parent waits on a pipe until the child listens (a zero byte) or reports
+ * why it could not (a MeshError code and a message), then exits with that status, so that
+ * "meshagent && mesh ..." never races the socket. Returns in the child only.
+ */
+static void
+daemonise(void)
+{
+	int fds[2];
+	pid_t pid;
+	GString *message = g_string_new(NULL);
+	guint8 status = MESH_ERROR_FAILED;
+	gboolean have_status = FALSE;
+	char buf[512];
+	ssize_t n;
+
+	if (pipe2(fds, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
+		g_printerr("meshagent: cannot start in the background: %s; try --foreground\n",
+			   g_strerror(errno));
+		_exit(MESH_ERROR_FAILED);
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		ready_fd = fds[1];
+		g_string_free(message, TRUE);
+		if (setsid() < 0 || chdir("/") != 0)
+			_exit(fail(MESH_ERROR_FAILED, "cannot detach from the terminal"));
+		return;
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], buf, sizeof buf)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (!have_status) {
+			status = (guint8)buf[0];
+			have_status = TRUE;
+			g_string_append_len(message, buf + 1, n - 1);
+		} else {
+			g_string_append_len(message, buf, n);
+		}
+	}
+	if (!have_status)
+		g_string_assign(message, "the agent exited while starting");
+	if (status != 0)
+		g_printerr("meshagent: %s\n", message->str);
+	g_string_free(message, TRUE);
+	/* The daemon owns everything else now: nothing here to clean up or flush. */
+	_exit(status);
+}
+
+/* Tell the parent the socket is listening; the daemon's stdio then goes to /dev/null. */
+static void
+started(void)
+{
+	guint8 ok = 0;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (ready_fd < 0)
+		return;
+	if (write(ready_fd, &ok, 1) != 1) {
+		/* The parent is gone: nobody waits, the agent serves anyway. */
+	}
+	close(ready_fd);
+	ready_fd = -1;
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		close(null);
+	}
+}
+
+static gboolean
+on_signal(gpointer user_data)
+{
+	mesh_server_shutdown(user_data);
+	return G_SOURCE_CONTINUE;
+}
+
+/* A path that stays right after chdir("/"). */
+static char *
+absolute(const char *path)
+{
+	return path != NULL && *path != '\0' ? g_canonicalize_filename(path, NULL) : NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	g_autofree char *hive_name = NULL;
+	g_autofree char *socket_opt = NULL;
+	gboolean foreground = FALSE, version = FALSE;
+	const GOptionEntry entries[] = {
+		{ "hive", 0, 0, G_OPTION_ARG_STRING, &hive_name,
+		  "the hive to serve: test or production (default: $MESH_HIVE, else production)",
+		  "H" },
+		{ "foreground", 'f', 0, G_OPTION_ARG_NONE, &foreground,
+		  "stay in the foreground (do not daemonise)", NULL },
+		{ "socket", 0, 0, G_OPTION_ARG_FILENAME, &socket_opt,
+		  "listen on PATH (default: $MESH_AGENT_SOCK, else "
+		  "$XDG_RUNTIME_DIR/mesh/<hive>/agent.sock)",
+		  "PATH" },
+		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "print the version", NULL },
+		G_OPTION_ENTRY_NULL,
+	};
+	g_autoptr(GOptionContext) context = g_option_context_new(NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(MeshAgent) agent = NULL;
+	g_autoptr(MeshServer) server = NULL;
+	g_autofree char *socket_path = NULL;
+	g_autofree char *root = NULL;
+	MeshHiveKind kind;
+	int listen_fd;
+
+	setlocale(LC_ALL, "");
+	g_option_context_set_summary(context,
+				     "The Mathematical Mesh agent: keeps this user's device keys and "
+				     "profiles for one hive\nand answers local programs on a Unix "
+				     "socket. Started by socket activation, it uses\nthe socket it "
+				     "is given. SIGTERM or SIGINT stop it and remove its socket.");
+	g_option_context_add_main_entries(context, entries, NULL);
+	if (!g_option_context_parse(context, &argc, &argv, &error) || argc > 1) {
+		g_printerr("meshagent: %s (see 'meshagent --help')\n",
+			   error != NULL ? error->message : "unexpected arguments");
+		return MESH_ERROR_USAGE;
+	}
+	if (version) {
+		printf("meshagent %s\n", MESH_VERSION);
+		return 0;
+	}
+	if (!mesh_hive_kind_from_name(hive_name, &kind, &error))
+		return fail_error(error);
+	/* No core dumps, not dumpable, umask 077: before anything secret exists. */
+	if (!mesh_platform_harden(&error))
+		return fail_error(error);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* Socket activation (LISTEN_PID is checked against this process, so before any fork);
+	 * the service manager supervises the process, so it stays in the foreground. */
+	listen_fd = mesh_server_activation_fd();
+	if (socket_opt != NULL) {
+		socket_path = absolute(socket_opt);
+	} else if (listen_fd >= 0) {
+		if (!mesh_server_fd_path(listen_fd, &socket_path, &error))
+			return fail_error(error);
+	} else {
+		g_autofree char *path = mesh_platform_agent_socket(kind);
+
+		socket_path = absolute(path);
+	}
+	root = absolute(g_getenv("MMM_HOME"));
+
+	if (!foreground && listen_fd < 0)
+		daemonise();
+	if (!mesh_secret_heap_init(0, &error)) {
+		/* Secrets still work, on the ordinary heap (wiped on free). */
+		g_printerr("meshagent: %s\n", error->message);
+		g_clear_error(&error);
+	}
+	agent = mesh_agent_new(kind, root, socket_path, &error);
+	if (agent == NULL)
+		return fail_error(error);
+	server = mesh_server_new(agent, socket_path, listen_fd, &error);
+	if (server == NULL)
+		return fail_error(error);
+	g_unix_signal_add(SIGTERM, on_signal, server);
+	g_unix_signal_add(SIGINT, on_signal, server);
+	if (ready_fd < 0)
+		g_printerr("meshagent: serving the %s hive on %s (pid %ld)\n",
+			   mesh_hive_kind_name(kind), socket_path, (long)getpid());
+	started();
+	mesh_server_run(server);
+	return 0;
+}

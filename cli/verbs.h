@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <mesh/client.h>
+
+#include "cli.h"
+#include "secret.h"
+
+/* The verbs that talk to the agent, through libmeshclient (<mesh/client.h>). */
+int mesh_cmd_agent(int argc, char **argv, const MeshCliGlobals *globals);
+int mesh_cmd_device(int argc, char **argv, const MeshCliGlobals *globals);
+int mesh_cmd_key(int argc, char **argv, const MeshCliGlobals *globals);
+int mesh_cmd_hive(int argc, char **argv, const MeshCliGlobals *globals);
+int mesh_cmd_lock(int argc, char **argv, const MeshCliGlobals *globals);
+int mesh_cmd_unlock(int argc, char **argv, const MeshCliGlobals *globals);
+
+/*
+ * mesh_cli_connect: connect to the agent of @hive (NULL: globals->hive, else $MESH_HIVE, else
+ * production). When none answers and @autostart is set, start `meshagent --hive H` (found beside
+ * the mesh binary, else in PATH) as gpg starts gpg-agent, and keep trying for up to 5 seconds.
+ * Returns 0 with *@ret_client set, or the exit status after reporting the failure for @verb
+ * (MESH_ERROR_AGENT_UNAVAILABLE when no agent could be reached).
+ */
+int mesh_cli_connect(const MeshCliGlobals *globals, const char *verb, const char *hive,
+		     gboolean autostart, MeshClient **ret_client);
+
+/* mesh_cli_client_fail: report the failure @code of a call on @client for @verb (its message is
+ * mesh_client_last_error()); returns the exit status. */
+int mesh_cli_client_fail(const MeshCliGlobals *globals, const char *verb, MeshClient *client,
+			 MeshError code);
+
+/*
+ * mesh_cli_read_passphrase: a passphrase from the terminal without echo (@prompt on stderr;
+ * with @confirm it is asked twice and must match), or one line of standard input when that is
+ * not a terminal. mesh_cli_read_passphrase_file: the first line of the file @path. Returns a
+ * NUL-terminated MeshSecret (its length counts the NUL). Errors: MESH_ERROR_CANCELLED (end of
+ * input), MESH_ERROR_INVALID_ARGUMENT (empty, or the two entries differ), MESH_ERROR_TOO_LARGE,
+ * MESH_ERROR_IO, MESH_ERROR_NOT_FOUND.
+ */
+MeshSecret *mesh_cli_read_passphrase(const char *prompt, gboolean confirm, GError **error);
+MeshSecret *mesh_cli_read_passphrase_file(const char *path, GError **error);
+
+/*
+ * mesh_cli_parse_verb: mesh_cli_parse, then at most @max_args arguments after the options
+ * (else a Usage failure naming the first extra one).
+ */
+gboolean mesh_cli_parse_verb(const MeshCliGlobals *globals, const char *verb, const char *params,
+			     const char *description, const GOptionEntry *entries, int max_args,
+			     int *argc, char ***argv, int *ret_exit);
+
+/* For verbs without options. */
+extern const GOptionEntry mesh_cli_no_options[];
+
+/* JSON output: one member of the object being built; a NULL string is JSON null. */
+void mesh_cli_json_string(JsonBuilder *b, const char *name, const char *value);
+void mesh_cli_json_int(JsonBuilder *b, const char *name, gint64 value);
+void mesh_cli_json_bool(JsonBuilder *b, const char *name, gboolean value);
+
+/* mesh_cli_dispatch: run the subcommand of @verb named by argv[1] from @subs (a NULL-terminated
+ * table), or print @usage for --help, or fail with Usage. */
+typedef struct {
+	const char *name;
+	int (*run)(int argc, char **argv, const MeshCliGlobals *globals);
+} MeshCliSub;
+
+int mesh_cli_dispatch(int argc, char **argv, const MeshCliGlobals *globals, const char *verb,
+		      const MeshCliSub *subs, const char *usage);

@@ -1,0 +1,1073 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libmeshclient: the flat client API of <mesh/client.h> over the agent protocol
+ * (docs/protocol.md "Agent methods"): blocking I/O on one AF_UNIX stream socket, one request
+ * and one answer at a time. Requests are written as JSON text by hand into one buffer of the
+ * exact size, so a passphrase exists in exactly one copy that is wiped after sending; answers
+ * go through the strict JSON reader, at most MESH_CLIENT_FRAME_MAX bytes.
+ */
+#include <mesh/client.h>
+
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "base64.h"
+#include "error.h"
+#include "hive.h"
+#include "json.h"
+#include "platform.h"
+
+/* Largest frame either way (docs/protocol.md). */
+#define MESH_CLIENT_FRAME_MAX (1024 * 1024)
+/* How long one read or write may block: long enough for bcrypt on a slow machine. */
+#define IO_TIMEOUT_SECONDS 120
+/* Largest SubjectPublicKeyInfo taken from the agent (P-256: 91 bytes). */
+#define SPKI_MAX 1024
+
+struct MeshClient {
+	int fd; /* -1 once the connection broke: the stream can no longer be trusted */
+	gint64 next_id;
+	char *last_error;
+};
+
+static MeshError
+fail(MeshClient *client, MeshError code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+static MeshError
+fail(MeshClient *client, MeshError code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_free(client->last_error);
+	client->last_error = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/* The failure in @error (consumed) as this connection's last error. */
+static MeshError
+fail_error(MeshClient *client, GError *error)
+{
+	MeshError code = mesh_error_code(error);
+
+	fail(client, code, "%s", error->message);
+	g_error_free(error);
+	return code;
+}
+
+/* A failure that leaves the stream in an unknown state: no further call may use it. */
+static MeshError
+fail_broken(MeshClient *client, MeshError code, const char *what, int err)
+{
+	if (client->fd >= 0)
+		close(client->fd);
+	client->fd = -1;
+	if (err != 0)
+		return fail(client, code, "%s: %s", what, g_strerror(err));
+	return fail(client, code, "%s", what);
+}
+
+/* ---- Connecting ------------------------------------------------------------------------- */
+
+/*
+ * Connect to @path after checking that it is a socket of this user (as WireGuard's tools check
+ * who owns the pipe: a socket someone else made is not our agent, however it answers), then
+ * check the peer's uid too.
+ */
+static gboolean
+connect_socket(const char *path, int *ret_fd, GError **error)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct timeval timeout = { .tv_sec = IO_TIMEOUT_SECONDS };
+	struct stat st;
+	guint64 peer = 0;
+	int fd = -1;
+
+	if (strlen(path) >= sizeof addr.sun_path) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "the agent socket path '%s' is longer than %zu bytes; use a shorter "
+			    "XDG_RUNTIME_DIR or MESH_AGENT_SOCK",
+			    path, sizeof addr.sun_path - 1);
+		return FALSE;
+	}
+	if (lstat(path, &st) != 0) {
+		g_set_error(error, MESH_ERROR,
+			    errno == ENOENT || errno == ENOTDIR ? MESH_ERROR_AGENT_UNAVAILABLE :
+								  MESH_ERROR_IO,
+			    "no agent at %s (%s): start it with 'mesh agent start'", path,
+			    g_strerror(errno));
+		return FALSE;
+	}
+	if (!S_ISSOCK(st.st_mode) || (guint64)st.st_uid != mesh_platform_uid()) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
+			    "%s is not a socket of this user (%s, owner uid %u): refusing to talk "
+			    "to it; remove it and start the agent again",
+			    path, S_ISSOCK(st.st_mode) ? "socket" : "not a socket",
+			    (unsigned)st.st_uid);
+		return FALSE;
+	}
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "socket: %s", g_strerror(errno));
+		return FALSE;
+	}
+	if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+		int err = errno;
+
+		close(fd);
+		g_set_error(error, MESH_ERROR,
+			    err == ECONNREFUSED || err == ENOENT ? MESH_ERROR_AGENT_UNAVAILABLE :
+			    err == EACCES			 ? MESH_ERROR_PERMISSION :
+								   MESH_ERROR_IO,
+			    "cannot connect to the agent at %s: %s", path, g_strerror(err));
+		return FALSE;
+	}
+	if (!mesh_platform_peer_uid(fd, &peer, error)) {
+		close(fd);
+		return FALSE;
+	}
+	if (peer != mesh_platform_uid()) {
+		close(fd);
+		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
+			    "the process listening on %s runs as uid %" G_GUINT64_FORMAT
+			    ", not as this user: refusing to talk to it",
+			    path, peer);
+		return FALSE;
+	}
+	/* A stuck agent must not hang its clients forever. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+	*ret_fd = fd;
+	return TRUE;
+}
+
+MeshError
+mesh_client_open_socket(const char *path, MeshClient **ret_client)
+{
+	g_autoptr(GError) error = NULL;
+	MeshClient *client;
+	int fd = -1;
+
+	if (path == NULL || ret_client == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	if (!connect_socket(path, &fd, &error))
+		return mesh_error_code(error);
+	client = g_new0(MeshClient, 1);
+	client->fd = fd;
+	client->next_id = 1;
+	*ret_client = client;
+	return MESH_ERROR_OK;
+}
+
+MeshError
+mesh_client_open(const char *hive, MeshClient **ret_client)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *path = NULL;
+	MeshHiveKind kind;
+
+	if (!mesh_hive_kind_from_name(hive, &kind, &error))
+		return mesh_error_code(error);
+	path = mesh_platform_agent_socket(kind);
+	return mesh_client_open_socket(path, ret_client);
+}
+
+void
+mesh_client_close(MeshClient *client)
+{
+	if (client == NULL)
+		return;
+	if (client->fd >= 0)
+		close(client->fd);
+	g_free(client->last_error);
+	g_free(client);
+}
+
+const char *
+mesh_client_last_error(const MeshClient *client)
+{
+	if (client == NULL || client->last_error == NULL)
+		return "";
+	return client->last_error;
+}
+
+void
+mesh_client_free(void *p)
+{
+	g_free(p);
+}
+
+/* ---- Requests --------------------------------------------------------------------------- */
+
+/* One member of a request's Params: a string (@text), an integer or a boolean (@number). */
+typedef struct {
+	const char *name; /* NULL: left out */
+	char type;        /* 's', 'i', 'b' */
+	const char *text;
+	gint64 number;
+} Member;
+
+/* Write @s as a JSON string at @out (when not NULL); returns the bytes it takes. */
+static gsize
+put_string(char *out, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	gsize n = 0;
+
+	if (out != NULL)
+		out[n] = '"';
+	n++;
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+		char esc[6] = { '\\', (char)*p, 0 };
+		gsize len = 1;
+
+		if (*p == '"' || *p == '\\') {
+			len = 2;
+		} else if (*p < 0x20) {
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[*p >> 4];
+			esc[5] = hex[*p & 15];
+			len = 6;
+		} else {
+			esc[0] = (char)*p;
+		}
+		if (out != NULL)
+			memcpy(out + n, esc, len);
+		n += len;
+	}
+	if (out != NULL)
+		out[n] = '"';
+	return n + 1;
+}
+
+/* Write the object of @members at @out (when not NULL); returns the bytes it takes. */
+static gsize
+put_object(char *out, const Member *members, gsize n_members)
+{
+	gsize n = 0;
+	gboolean first = TRUE;
+
+#define PUT(s, len)                                   \
+	do {                                          \
+		if (out != NULL)                      \
+			memcpy(out + n, (s), (len));  \
+		n += (len);                           \
+	} while (0)
+	PUT("{", 1);
+	for (gsize i = 0; i < n_members; i++) {
+		const Member *m = &members[i];
+		char number[24];
+
+		if (m->name == NULL)
+			continue;
+		if (!first)
+			PUT(",", 1);
+		first = FALSE;
+		n += put_string(out != NULL ? out + n : NULL, m->name);
+		PUT(":", 1);
+		if (m->type == 's') {
+			n += put_string(out != NULL ? out + n : NULL, m->text);
+		} else if (m->type == 'b') {
+			PUT(m->number ? "true" : "false", m->number ? 4 : 5);
+		} else {
+			g_snprintf(number, sizeof number, "%" G_GINT64_FORMAT, m->number);
+			PUT(number, strlen(number));
+		}
+	}
+	PUT("}", 1);
+#undef PUT
+	return n;
+}
+
+/* Check that every string member is UTF-8 (the agent refuses anything else). */
+static MeshError
+check_members(MeshClient *client, const Member *members, gsize n_members)
+{
+	for (gsize i = 0; i < n_members; i++) {
+		if (members[i].name != NULL && members[i].type == 's' &&
+		    !g_utf8_validate(members[i].text, -1, NULL))
+			return fail(client, MESH_ERROR_INVALID_ARGUMENT,
+				    "%s is not valid UTF-8 text", members[i].name);
+	}
+	return MESH_ERROR_OK;
+}
+
+/* Send (@sending) or receive exactly @len bytes; *ret_errno is 0 at the end of the stream. */
+static gboolean
+transfer(int fd, guint8 *data, gsize len, gboolean sending, int *ret_errno)
+{
+	while (len > 0) {
+		ssize_t n = sending ? send(fd, data, len, MSG_NOSIGNAL) : recv(fd, data, len, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			*ret_errno = n < 0 ? errno : 0;
+			return FALSE;
+		}
+		data += n;
+		len -= (gsize)n;
+	}
+	return TRUE;
+}
+
+static MeshError
+io_failure(MeshClient *client, const char *what, int err)
+{
+	if (err == EAGAIN || err == EWOULDBLOCK)
+		return fail_broken(client, MESH_ERROR_TIMEOUT, what, ETIMEDOUT);
+	if (err == 0)
+		return fail_broken(client, MESH_ERROR_IO, "the agent closed the connection", 0);
+	return fail_broken(client, MESH_ERROR_IO, what, err);
+}
+
+/* Send the request: one frame of exactly the right size, wiped once sent. */
+static MeshError
+send_request(MeshClient *client, gint64 id, const char *method, const char *params,
+	     gsize params_len)
+{
+	char head[64];
+	gsize head_len, method_len = strlen(method), body_len, off = 4;
+	guint8 *frame;
+	MeshError code = MESH_ERROR_OK;
+	int err = 0;
+
+	head_len = (gsize)g_snprintf(head, sizeof head,
+				     "{\"Id\":%" G_GINT64_FORMAT ",\"Method\":\"", id);
+	body_len = head_len + method_len + 1 + (params != NULL ? 10 + params_len : 0) + 1;
+	if (body_len > MESH_CLIENT_FRAME_MAX)
+		return fail(client, MESH_ERROR_TOO_LARGE,
+			    "the request to %s is %zu bytes, above the limit of %d", method,
+			    body_len, MESH_CLIENT_FRAME_MAX);
+	frame = g_malloc(4 + body_len);
+	frame[0] = (guint8)(body_len >> 24);
+	frame[1] = (guint8)(body_len >> 16);
+	frame[2] = (guint8)(body_len >> 8);
+	frame[3] = (guint8)body_len;
+	memcpy(frame + off, head, head_len);
+	off += head_len;
+	memcpy(frame + off, method, method_len);
+	off += method_len;
+	frame[off++] = '"';
+	if (params != NULL) {
+		memcpy(frame + off, ",\"Params\":", 10);
+		off += 10;
+		memcpy(frame + off, params, params_len);
+		off += params_len;
+	}
+	frame[off++] = '}';
+	if (!transfer(client->fd, frame, 4 + body_len, TRUE, &err))
+		code = io_failure(client, "cannot send to the agent", err);
+	OPENSSL_cleanse(frame, 4 + body_len);
+	g_free(frame);
+	return code;
+}
+
+/* The "Error" member of an answer as this connection's last error; returns its code. */
+static MeshError
+answer_error(MeshClient *client, JsonObject *obj)
+{
+	static const char *const allowed[] = { "Code", "Name", "Message", NULL };
+	g_autoptr(GError) error = NULL;
+	const char *name = NULL, *message = NULL;
+	JsonObject *err = NULL;
+	gint64 code = 0;
+
+	if (!mesh_json_get_object(obj, "Error", &err, &error) ||
+	    !mesh_json_check_members(err, allowed, &error) ||
+	    !mesh_json_get_int(err, "Code", &code, &error) ||
+	    !mesh_json_get_string(err, "Name", &name, &error) ||
+	    !mesh_json_get_string(err, "Message", &message, &error))
+		return fail_broken(client, MESH_ERROR_PROTOCOL, error->message, 0);
+	/* Codes are exit statuses too: anything outside 1..255 is not a MeshError. */
+	if (code <= 0 || code > 255)
+		return fail_broken(client, MESH_ERROR_PROTOCOL,
+				   "the agent answered with an error code out of range", 0);
+	fail(client, (MeshError)code, "%s", message);
+	return (MeshError)code;
+}
+
+/*
+ * Send @method with @params (JSON object text of @params_len bytes, or NULL) and read the answer:
+ * its "Result" object in @ret_result (a new reference; may be NULL), or the agent's error.
+ */
+static MeshError
+call_text(MeshClient *client, const char *method, const char *params, gsize params_len,
+	  JsonNode **ret_result)
+{
+	static const char *const allowed[] = { "Id", "Result", "Error", NULL };
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree guint8 *body = NULL;
+	guint8 head[4];
+	JsonObject *obj;
+	JsonNode *result;
+	gint64 id = 0, want;
+	guint32 len;
+	MeshError code;
+	int err = 0;
+
+	if (client->fd < 0)
+		return fail(client, MESH_ERROR_IO,
+			    "the connection to the agent broke earlier; open a new one");
+	want = client->next_id++;
+	code = send_request(client, want, method, params, params_len);
+	if (code != MESH_ERROR_OK)
+		return code;
+
+	if (!transfer(client->fd, head, sizeof head, FALSE, &err))
+		return io_failure(client, "cannot read the agent's answer", err);
+	len = (guint32)head[0] << 24 | (guint32)head[1] << 16 | (guint32)head[2] << 8 | head[3];
+	if (len == 0 || len > MESH_CLIENT_FRAME_MAX)
+		return fail_broken(client, MESH_ERROR_PROTOCOL,
+				   "the agent sent a frame of a length out of range", 0);
+	body = g_malloc(len);
+	if (!transfer(client->fd, body, len, FALSE, &err))
+		return io_failure(client, "cannot read the agent's answer", err);
+	root = mesh_json_parse((const char *)body, len, MESH_CLIENT_FRAME_MAX, &error);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
+		return fail_broken(client, MESH_ERROR_PROTOCOL,
+				   root == NULL ? error->message : "the answer is no object", 0);
+	obj = json_node_get_object(root);
+	if (!mesh_json_check_members(obj, allowed, &error) ||
+	    !mesh_json_get_int(obj, "Id", &id, &error))
+		return fail_broken(client, MESH_ERROR_PROTOCOL, error->message, 0);
+	if (id != want)
+		return fail_broken(client, MESH_ERROR_PROTOCOL,
+				   "the agent answered another request than the one sent", 0);
+	if (json_object_has_member(obj, "Error") == json_object_has_member(obj, "Result"))
+		return fail_broken(client, MESH_ERROR_PROTOCOL,
+				   "the answer has neither or both of Result and Error", 0);
+	if (json_object_has_member(obj, "Error"))
+		return answer_error(client, obj);
+	result = json_object_get_member(obj, "Result");
+	if (!JSON_NODE_HOLDS_OBJECT(result))
+		return fail_broken(client, MESH_ERROR_PROTOCOL, "the Result is not an object", 0);
+	if (ret_result != NULL)
+		*ret_result = json_node_ref(result);
+	g_free(client->last_error);
+	client->last_error = NULL;
+	return MESH_ERROR_OK;
+}
+
+/* Call @method with the Params @members (NULL: no Params); the request text is wiped. */
+static MeshError
+call(MeshClient *client, const char *method, const Member *members, gsize n_members,
+     JsonNode **ret_result)
+{
+	g_autofree char *params = NULL;
+	gsize len = 0;
+	MeshError code;
+
+	if (client == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	if (members != NULL) {
+		code = check_members(client, members, n_members);
+		if (code != MESH_ERROR_OK)
+			return code;
+		len = put_object(NULL, members, n_members);
+		params = g_malloc(len);
+		put_object(params, members, n_members);
+	}
+	code = call_text(client, method, params, len, ret_result);
+	if (params != NULL)
+		OPENSSL_cleanse(params, len);
+	return code;
+}
+
+MeshError
+mesh_client_call(MeshClient *client, const char *method, const char *params_json,
+		 char **ret_result_json)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) params = NULL;
+	g_autoptr(JsonNode) result = NULL;
+	MeshError code;
+
+	if (client == NULL || method == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	/* The method name goes into the frame as it is: letters and digits only. */
+	for (const char *p = method; *p != '\0'; p++) {
+		if (!g_ascii_isalnum(*p))
+			return fail(client, MESH_ERROR_INVALID_ARGUMENT,
+				    "a method name is letters and digits ('%s')", method);
+	}
+	if (*method == '\0')
+		return fail(client, MESH_ERROR_INVALID_ARGUMENT, "the method name is empty");
+	if (params_json != NULL) {
+		params = mesh_json_parse(params_json, strlen(params_json), MESH_CLIENT_FRAME_MAX,
+					 &error);
+		if (params == NULL)
+			return fail_error(client, g_steal_pointer(&error));
+		if (!JSON_NODE_HOLDS_OBJECT(params))
+			return fail(client, MESH_ERROR_MALFORMED, "the Params must be an object");
+	}
+	code = call_text(client, method, params_json, params_json ? strlen(params_json) : 0,
+			 &result);
+	if (code == MESH_ERROR_OK && ret_result_json != NULL)
+		*ret_result_json = mesh_json_to_string(result);
+	return code;
+}
+
+/* ---- Reading results -------------------------------------------------------------------- */
+
+/*
+ * A copy of the string @member of @obj in *@ret (NULL when absent and !@required). A wrong
+ * answer is a protocol failure, reported once per call through *@code.
+ */
+static void
+take_string(MeshClient *client, JsonObject *obj, const char *member, gboolean required,
+	    char **ret, MeshError *code)
+{
+	g_autoptr(GError) error = NULL;
+	const char *s = NULL;
+
+	if (*code != MESH_ERROR_OK)
+		return;
+	if (required ? !mesh_json_get_string(obj, member, &s, &error) :
+		       !mesh_json_get_string_opt(obj, member, &s, &error)) {
+		*code = fail(client, MESH_ERROR_PROTOCOL, "the agent's answer: %s", error->message);
+		return;
+	}
+	*ret = g_strdup(s);
+}
+
+static void
+take_int(MeshClient *client, JsonObject *obj, const char *member, gint64 *ret, MeshError *code)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (*code != MESH_ERROR_OK)
+		return;
+	if (!mesh_json_get_int(obj, member, ret, &error))
+		*code = fail(client, MESH_ERROR_PROTOCOL, "the agent's answer: %s", error->message);
+}
+
+static void
+take_bool(MeshClient *client, JsonObject *obj, const char *member, int *ret, MeshError *code)
+{
+	JsonNode *node = json_object_get_member(obj, member);
+
+	if (*code != MESH_ERROR_OK)
+		return;
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+	    json_node_get_value_type(node) != G_TYPE_BOOLEAN) {
+		*code = fail(client, MESH_ERROR_PROTOCOL,
+			     "the agent's answer: \"%s\" is missing or not a boolean", member);
+		return;
+	}
+	*ret = json_node_get_boolean(node) ? 1 : 0;
+}
+
+static JsonObject *
+take_object(MeshClient *client, JsonObject *obj, const char *member, MeshError *code)
+{
+	g_autoptr(GError) error = NULL;
+	JsonObject *ret = NULL;
+
+	if (*code != MESH_ERROR_OK)
+		return NULL;
+	if (!mesh_json_get_object(obj, member, &ret, &error))
+		*code = fail(client, MESH_ERROR_PROTOCOL, "the agent's answer: %s", error->message);
+	return ret;
+}
+
+static JsonArray *
+take_array(MeshClient *client, JsonObject *obj, const char *member, MeshError *code)
+{
+	g_autoptr(GError) error = NULL;
+	JsonArray *ret = NULL;
+
+	if (*code != MESH_ERROR_OK)
+		return NULL;
+	if (!mesh_json_get_array(obj, member, &ret, &error))
+		*code = fail(client, MESH_ERROR_PROTOCOL, "the agent's answer: %s", error->message);
+	return ret;
+}
+
+/* Reads one object of a list answer into the array element at @element. */
+typedef void (*ReadElement)(MeshClient *client, JsonObject *obj, gpointer element,
+			    MeshError *code);
+
+/*
+ * Call @method (no Params) and read the array @member of its answer, an object per element,
+ * into a new zeroed array of elements of @size bytes. The array and its length are written even
+ * on failure (so the caller frees what was read), except when the call itself failed.
+ */
+static MeshError
+call_list(MeshClient *client, const char *method, const char *member, gsize size,
+	  ReadElement read, gpointer *ret_array, size_t *ret_n)
+{
+	g_autoptr(JsonNode) result = NULL;
+	JsonArray *array;
+	guint8 *elements;
+	MeshError code;
+	guint n = 0;
+
+	code = call(client, method, NULL, 0, &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	array = take_array(client, json_node_get_object(result), member, &code);
+	if (code == MESH_ERROR_OK)
+		n = json_array_get_length(array);
+	elements = g_malloc0_n(n + 1, size);
+	for (guint i = 0; i < n && code == MESH_ERROR_OK; i++) {
+		JsonNode *node = json_array_get_element(array, i);
+
+		if (!JSON_NODE_HOLDS_OBJECT(node))
+			code = fail(client, MESH_ERROR_PROTOCOL,
+				    "the agent's answer: an entry of %s is not an object", member);
+		else
+			read(client, json_node_get_object(node), elements + i * size, &code);
+	}
+	*ret_array = elements;
+	*ret_n = n;
+	return code;
+}
+
+/* ---- Hello, Status ---------------------------------------------------------------------- */
+
+void
+mesh_client_hello_free(MeshClientHello *hello)
+{
+	if (hello == NULL)
+		return;
+	g_free(hello->hive);
+	for (size_t i = 0; i < hello->n_methods; i++)
+		g_free(hello->methods[i]);
+	g_free(hello->methods);
+	g_free(hello);
+}
+
+MeshError
+mesh_client_hello(MeshClient *client, MeshClientHello **ret_hello)
+{
+	g_autoptr(JsonNode) result = NULL;
+	MeshClientHello *hello;
+	JsonObject *obj, *version;
+	JsonArray *methods;
+	gint64 major = 0, minor = 0;
+	MeshError code;
+
+	code = call(client, "Hello", NULL, 0, &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	obj = json_node_get_object(result);
+	hello = g_new0(MeshClientHello, 1);
+	version = take_object(client, obj, "Version", &code);
+	take_int(client, version, "Major", &major, &code);
+	take_int(client, version, "Minor", &minor, &code);
+	take_string(client, obj, "Hive", TRUE, &hello->hive, &code);
+	methods = take_array(client, obj, "Methods", &code);
+	if (code == MESH_ERROR_OK) {
+		guint n = json_array_get_length(methods);
+
+		hello->methods = g_new0(char *, n + 1);
+		for (guint i = 0; i < n && code == MESH_ERROR_OK; i++) {
+			JsonNode *node = json_array_get_element(methods, i);
+
+			if (!JSON_NODE_HOLDS_VALUE(node) ||
+			    json_node_get_value_type(node) != G_TYPE_STRING) {
+				code = fail(client, MESH_ERROR_PROTOCOL,
+					    "the agent's answer: a method name is not a string");
+				break;
+			}
+			hello->methods[hello->n_methods++] = g_strdup(json_node_get_string(node));
+		}
+	}
+	hello->major = (int)CLAMP(major, 0, G_MAXINT);
+	hello->minor = (int)CLAMP(minor, 0, G_MAXINT);
+	if (code != MESH_ERROR_OK) {
+		mesh_client_hello_free(hello);
+		return code;
+	}
+	*ret_hello = hello;
+	return MESH_ERROR_OK;
+}
+
+void
+mesh_client_status_free(MeshClientStatus *status)
+{
+	if (status == NULL)
+		return;
+	g_free(status->hive);
+	g_free(status->location);
+	g_free(status->socket);
+	g_free(status->key_store);
+	g_free(status->default_device);
+	g_free(status);
+}
+
+MeshError
+mesh_client_status(MeshClient *client, MeshClientStatus **ret_status)
+{
+	g_autoptr(JsonNode) result = NULL;
+	MeshClientStatus *status;
+	JsonObject *obj;
+	MeshError code;
+
+	code = call(client, "Status", NULL, 0, &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	obj = json_node_get_object(result);
+	status = g_new0(MeshClientStatus, 1);
+	take_string(client, obj, "Hive", TRUE, &status->hive, &code);
+	take_string(client, obj, "Location", TRUE, &status->location, &code);
+	take_string(client, obj, "Socket", TRUE, &status->socket, &code);
+	take_int(client, obj, "Pid", &status->pid, &code);
+	take_bool(client, obj, "Locked", &status->locked, &code);
+	take_string(client, obj, "KeyStore", TRUE, &status->key_store, &code);
+	take_string(client, obj, "DefaultDevice", FALSE, &status->default_device, &code);
+	take_int(client, obj, "Devices", &status->devices, &code);
+	take_int(client, obj, "Keys", &status->keys, &code);
+	if (code != MESH_ERROR_OK) {
+		mesh_client_status_free(status);
+		return code;
+	}
+	*ret_status = status;
+	return MESH_ERROR_OK;
+}
+
+/* ---- Devices ---------------------------------------------------------------------------- */
+
+static void
+device_clear(MeshClientDevice *device)
+{
+	g_free(device->identifier);
+	g_free(device->description);
+	g_free(device->created);
+	g_free(device->signature_key);
+	g_free(device->authentication_key);
+	g_free(device->encryption_key);
+	g_free(device->signed_profile);
+}
+
+void
+mesh_client_device_free(MeshClientDevice *device)
+{
+	if (device == NULL)
+		return;
+	device_clear(device);
+	g_free(device);
+}
+
+void
+mesh_client_devices_free(MeshClientDevice *devices, size_t n)
+{
+	if (devices == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		device_clear(&devices[i]);
+	g_free(devices);
+}
+
+/* A DeviceGet result (also the answer to DeviceCreate). */
+static MeshError
+device_from_result(MeshClient *client, JsonNode *result, MeshClientDevice **ret_device)
+{
+	JsonObject *obj = json_node_get_object(result), *keys;
+	MeshClientDevice *device = g_new0(MeshClientDevice, 1);
+	MeshError code = MESH_ERROR_OK;
+	JsonNode *signed_profile;
+
+	take_string(client, obj, "Identifier", TRUE, &device->identifier, &code);
+	take_string(client, obj, "Description", FALSE, &device->description, &code);
+	take_string(client, obj, "Created", TRUE, &device->created, &code);
+	take_bool(client, obj, "Default", &device->is_default, &code);
+	keys = take_object(client, obj, "Keys", &code);
+	take_string(client, keys, "Signature", TRUE, &device->signature_key, &code);
+	take_string(client, keys, "Authentication", TRUE, &device->authentication_key, &code);
+	take_string(client, keys, "Encryption", TRUE, &device->encryption_key, &code);
+	signed_profile = json_object_get_member(obj, "SignedProfile");
+	if (code == MESH_ERROR_OK && signed_profile != NULL)
+		device->signed_profile = mesh_json_to_string(signed_profile);
+	if (code != MESH_ERROR_OK) {
+		mesh_client_device_free(device);
+		return code;
+	}
+	*ret_device = device;
+	return MESH_ERROR_OK;
+}
+
+MeshError
+mesh_client_device_create(MeshClient *client, const char *description, const char *passphrase,
+			  MeshClientDevice **ret_device)
+{
+	g_autoptr(JsonNode) result = NULL;
+	const Member params[] = {
+		{ description ? "Description" : NULL, 's', description, 0 },
+		{ passphrase ? "Passphrase" : NULL, 's', passphrase, 0 },
+	};
+	MeshError code;
+
+	code = call(client, "DeviceCreate", params, G_N_ELEMENTS(params), &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	return device_from_result(client, result, ret_device);
+}
+
+MeshError
+mesh_client_device_get(MeshClient *client, const char *identifier, MeshClientDevice **ret_device)
+{
+	g_autoptr(JsonNode) result = NULL;
+	const Member params[] = { { identifier ? "Identifier" : NULL, 's', identifier, 0 } };
+	MeshError code;
+
+	code = call(client, "DeviceGet", params, G_N_ELEMENTS(params), &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	return device_from_result(client, result, ret_device);
+}
+
+static void
+read_device(MeshClient *client, JsonObject *obj, gpointer element, MeshError *code)
+{
+	MeshClientDevice *device = element;
+
+	take_string(client, obj, "Identifier", TRUE, &device->identifier, code);
+	take_string(client, obj, "Description", FALSE, &device->description, code);
+	take_bool(client, obj, "Default", &device->is_default, code);
+}
+
+MeshError
+mesh_client_device_list(MeshClient *client, MeshClientDevice **ret_devices, size_t *ret_n)
+{
+	gpointer devices = NULL;
+	size_t n = 0;
+	MeshError code;
+
+	code = call_list(client, "DeviceList", "Devices", sizeof(MeshClientDevice), read_device,
+			 &devices, &n);
+	if (code != MESH_ERROR_OK) {
+		mesh_client_devices_free(devices, n);
+		return code;
+	}
+	*ret_devices = devices;
+	if (ret_n != NULL)
+		*ret_n = n;
+	return MESH_ERROR_OK;
+}
+
+/* ---- Keys ------------------------------------------------------------------------------- */
+
+void
+mesh_client_keys_free(MeshClientKey *keys, size_t n)
+{
+	if (keys == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		g_free(keys[i].udf);
+		g_free(keys[i].algorithm);
+		g_free(keys[i].use);
+		g_free(keys[i].store);
+	}
+	g_free(keys);
+}
+
+static void
+read_key(MeshClient *client, JsonObject *obj, gpointer element, MeshError *code)
+{
+	MeshClientKey *key = element;
+
+	take_string(client, obj, "UDF", TRUE, &key->udf, code);
+	take_string(client, obj, "Algorithm", TRUE, &key->algorithm, code);
+	take_string(client, obj, "Use", TRUE, &key->use, code);
+	take_string(client, obj, "Store", TRUE, &key->store, code);
+	take_bool(client, obj, "Locked", &key->locked, code);
+}
+
+MeshError
+mesh_client_key_list(MeshClient *client, MeshClientKey **ret_keys, size_t *ret_n)
+{
+	gpointer keys = NULL;
+	size_t n = 0;
+	MeshError code;
+
+	code = call_list(client, "KeyList", "Keys", sizeof(MeshClientKey), read_key, &keys, &n);
+	if (code != MESH_ERROR_OK) {
+		mesh_client_keys_free(keys, n);
+		return code;
+	}
+	*ret_keys = keys;
+	if (ret_n != NULL)
+		*ret_n = n;
+	return MESH_ERROR_OK;
+}
+
+void
+mesh_client_public_key_free(MeshClientPublicKey *key)
+{
+	if (key == NULL)
+		return;
+	g_free(key->udf);
+	g_free(key->algorithm);
+	g_free(key->jwk);
+	g_free(key->spki);
+	g_free(key);
+}
+
+/* The base64url member @member of @obj, decoded to at most @max bytes. */
+static GBytes *
+take_b64u(MeshClient *client, JsonObject *obj, const char *member, gsize max, MeshError *code)
+{
+	g_autoptr(GError) error = NULL;
+	const char *text = NULL;
+	GBytes *bytes;
+
+	if (*code != MESH_ERROR_OK)
+		return NULL;
+	if (!mesh_json_get_string(obj, member, &text, &error) ||
+	    (bytes = mesh_b64u_decode_bytes(text, max, &error)) == NULL) {
+		*code = fail(client, MESH_ERROR_PROTOCOL, "the agent's answer: %s: %s", member,
+			     error->message);
+		return NULL;
+	}
+	return bytes;
+}
+
+MeshError
+mesh_client_key_public(MeshClient *client, const char *udf, MeshClientPublicKey **ret_key)
+{
+	g_autoptr(JsonNode) result = NULL;
+	g_autoptr(GBytes) spki = NULL;
+	const Member params[] = { { "UDF", 's', udf, 0 } };
+	MeshClientPublicKey *key;
+	JsonObject *obj;
+	MeshError code;
+
+	if (udf == NULL)
+		return client ? fail(client, MESH_ERROR_INVALID_ARGUMENT, "no key UDF given") :
+				MESH_ERROR_INVALID_ARGUMENT;
+	code = call(client, "KeyPublic", params, G_N_ELEMENTS(params), &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	obj = json_node_get_object(result);
+	key = g_new0(MeshClientPublicKey, 1);
+	take_string(client, obj, "UDF", TRUE, &key->udf, &code);
+	take_string(client, obj, "Algorithm", TRUE, &key->algorithm, &code);
+	if (take_object(client, obj, "PublicParameters", &code) != NULL)
+		key->jwk = mesh_json_to_string(json_object_get_member(obj, "PublicParameters"));
+	spki = take_b64u(client, obj, "SPKI", SPKI_MAX, &code);
+	if (code != MESH_ERROR_OK) {
+		mesh_client_public_key_free(key);
+		return code;
+	}
+	key->spki = g_bytes_unref_to_data(g_steal_pointer(&spki), &key->spki_len);
+	*ret_key = key;
+	return MESH_ERROR_OK;
+}
+
+MeshError
+mesh_client_key_sign(MeshClient *client, const char *udf, const void *data, size_t len,
+		     uint8_t **ret_signature, size_t *ret_len)
+{
+	g_autoptr(JsonNode) result = NULL;
+	g_autoptr(GBytes) signature = NULL;
+	g_autofree char *b64 = NULL;
+	MeshError code = MESH_ERROR_OK;
+	gsize sig_len = 0;
+
+	if (client == NULL || ret_signature == NULL || (data == NULL && len > 0))
+		return MESH_ERROR_INVALID_ARGUMENT;
+	if (udf == NULL)
+		return fail(client, MESH_ERROR_INVALID_ARGUMENT, "no key UDF given");
+	if (len > MESH_CLIENT_SIGN_MAX)
+		return fail(client, MESH_ERROR_TOO_LARGE,
+			    "%zu bytes to sign: the agent signs at most %d bytes at a time; sign a "
+			    "digest of larger data",
+			    len, MESH_CLIENT_SIGN_MAX);
+	b64 = mesh_b64u_encode(data, len);
+	{
+		const Member params[] = { { "UDF", 's', udf, 0 }, { "Data", 's', b64, 0 } };
+
+		code = call(client, "KeySign", params, G_N_ELEMENTS(params), &result);
+	}
+	if (code != MESH_ERROR_OK)
+		return code;
+	signature = take_b64u(client, json_node_get_object(result), "Signature",
+			      MESH_CLIENT_SIGNATURE_LEN, &code);
+	if (code != MESH_ERROR_OK)
+		return code;
+	if (g_bytes_get_size(signature) != MESH_CLIENT_SIGNATURE_LEN)
+		return fail(client, MESH_ERROR_PROTOCOL,
+			    "the agent's signature is %zu bytes, not %d",
+			    g_bytes_get_size(signature), MESH_CLIENT_SIGNATURE_LEN);
+	*ret_signature = g_bytes_unref_to_data(g_steal_pointer(&signature), &sig_len);
+	if (ret_len != NULL)
+		*ret_len = sig_len;
+	return MESH_ERROR_OK;
+}
+
+/* ---- Hives, locking, shutdown ------------------------------------------------------------ */
+
+MeshError
+mesh_client_hive_migrate(MeshClient *client, const char *from, const char *to, int force,
+			 int64_t *ret_copied)
+{
+	g_autoptr(JsonNode) result = NULL;
+	const Member params[] = {
+		{ "From", 's', from, 0 },
+		{ "To", 's', to, 0 },
+		{ force ? "Force" : NULL, 'b', NULL, 1 },
+	};
+	gint64 copied = 0;
+	MeshError code;
+
+	if (client == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	if (from == NULL || to == NULL)
+		return fail(client, MESH_ERROR_INVALID_ARGUMENT, "give both hives: from and to");
+	code = call(client, "HiveMigrate", params, G_N_ELEMENTS(params), &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	take_int(client, json_node_get_object(result), "Copied", &copied, &code);
+	if (code == MESH_ERROR_OK && ret_copied != NULL)
+		*ret_copied = copied;
+	return code;
+}
+
+MeshError
+mesh_client_lock(MeshClient *client)
+{
+	return call(client, "Lock", NULL, 0, NULL);
+}
+
+MeshError
+mesh_client_unlock(MeshClient *client, const char *passphrase, int64_t lifetime,
+		   int64_t *ret_unlocked)
+{
+	g_autoptr(JsonNode) result = NULL;
+	const Member params[] = {
+		{ "Passphrase", 's', passphrase, 0 },
+		{ lifetime >= 0 ? "Lifetime" : NULL, 'i', NULL, lifetime },
+	};
+	gint64 unlocked = 0;
+	MeshError code;
+
+	if (client == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	if (passphrase == NULL)
+		return fail(client, MESH_ERROR_INVALID_ARGUMENT, "no passphrase given");
+	code = call(client, "Unlock", params, G_N_ELEMENTS(params), &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	take_int(client, json_node_get_object(result), "Unlocked", &unlocked, &code);
+	if (code == MESH_ERROR_OK && ret_unlocked != NULL)
+		*ret_unlocked = unlocked;
+	return code;
+}
+
+MeshError
+mesh_client_shutdown(MeshClient *client)
+{
+	return call(client, "Shutdown", NULL, 0, NULL);
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <glib.h>
+
+#include "hive.h"
+#include "keystore.h"
+
+G_BEGIN_DECLS
+
+/*
+ * The agent's request handling (docs/protocol.md "Agent methods (§9)"): one frame's JSON in,
+ * one answer out, against a hive and its key store. No sockets here: the server (server.h) and
+ * the fuzzer (tests/fuzz/fuzz-agent.c) feed it frames.
+ */
+
+#define MESH_AGENT_VERSION_MAJOR 1
+#define MESH_AGENT_VERSION_MINOR 0
+/* Largest Id a request may carry: 2^53, the largest integer every JSON reader keeps exact. */
+#define MESH_AGENT_ID_MAX (G_GINT64_CONSTANT(1) << 53)
+/* KeySign: at most this many bytes of data. */
+#define MESH_AGENT_SIGN_MAX (64 * 1024)
+/* Unlock: the default lifetime and the longest one, in seconds. */
+#define MESH_AGENT_LIFETIME_DEFAULT 3600
+#define MESH_AGENT_LIFETIME_MAX     (366 * 24 * 3600)
+
+typedef struct MeshAgent MeshAgent;
+
+/* Called (once per Shutdown request) after the Shutdown answer is built, before it is sent. */
+typedef void (*MeshAgentShutdownFunc)(gpointer user_data);
+
+/*
+ * mesh_agent_new: an agent over the @kind hive under @root (NULL: $MMM_HOME, else ~/.mmm),
+ * opened (and created when missing) here, with the file key store over it. @socket_path (may be
+ * NULL) is what Status reports. Errors: those of mesh_hive_open and the key store.
+ */
+MeshAgent *mesh_agent_new(MeshHiveKind kind, const char *root, const char *socket_path,
+			  GError **error);
+
+/* mesh_agent_free: lock the key store (wiping unwrapped keys), close it and the hive; accepts
+ * NULL. */
+void mesh_agent_free(MeshAgent *agent);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshAgent, mesh_agent_free)
+
+/* mesh_agent_set_shutdown_func: what a Shutdown request calls (NULL: nothing). */
+void mesh_agent_set_shutdown_func(MeshAgent *agent, MeshAgentShutdownFunc func,
+				  gpointer user_data);
+
+/*
+ * mesh_agent_set_restricted: when TRUE, the methods that change the hive or stop the agent
+ * (DeviceCreate, HiveMigrate, Shutdown) check their parameters and then answer Permission
+ * without acting. For the fuzzer, which must stay fast and keep its fixed hive.
+ */
+void mesh_agent_set_restricted(MeshAgent *agent, gboolean restricted);
+
+/* mesh_agent_hive: the agent's hive (owned by the agent). */
+MeshHive *mesh_agent_hive(MeshAgent *agent);
+
+/*
+ * mesh_agent_handle: handle one frame body (@len bytes of JSON at @frame, not NUL-terminated;
+ * the caller owns the buffer and wipes it afterwards, since an Unlock frame holds a
+ * passphrase). @ret_answer receives the answer's JSON (to be framed by the caller), or NULL when
+ * there is nothing to send: a frame whose Id cannot be read gets no answer. @ret_close is set
+ * when the frame broke the protocol (not JSON, not a request object, unknown request members):
+ * the caller closes the connection after sending the answer, if any. A request that is well
+ * formed but fails (an unknown method, bad params, a missing key) is answered with an Error and
+ * the connection stays open. Both outputs are always written.
+ */
+void mesh_agent_handle(MeshAgent *agent, const guint8 *frame, gsize len, GBytes **ret_answer,
+		       gboolean *ret_close);
+
+G_END_DECLS

@@ -1,0 +1,548 @@
+/* SPDX-License-Identifier: MIT */
+#include "server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
+#include <openssl/crypto.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "frame.h"
+#include "platform.h"
+
+/* Bytes read from a connection at a time. */
+#define READ_CHUNK (16 * 1024)
+/* How long a shutdown waits for connections to take their last answers. */
+#define SHUTDOWN_GRACE_SECONDS 5
+/* systemd's first passed descriptor (sd_listen_fds(3)). */
+#define LISTEN_FDS_START 3
+
+typedef struct Connection Connection;
+
+struct MeshServer {
+	MeshAgent *agent;
+	char *path;
+	int lock_fd;
+	char *lock_path;
+	gboolean bound; /* we made the socket file, so we remove it */
+	GSocketService *service;
+	gboolean accepting;
+	GHashTable *connections; /* Connection * */
+	GMainLoop *loop;
+	gboolean stopping;
+	guint grace_timer;
+};
+
+struct Connection {
+	MeshServer *server;
+	GSocketConnection *stream;
+	GCancellable *cancel_read;
+	MeshFrameReader *reader;
+	guint8 buf[READ_CHUNK];
+	gsize buf_len, buf_off; /* read but not yet fed bytes: buf[buf_off..buf_len) */
+	GQueue answers;         /* framed GBytes, oldest first */
+	gsize queued;           /* their total size */
+	gboolean reading, writing, closing;
+};
+
+static void read_more(Connection *conn);
+static void write_more(Connection *conn);
+
+/* ---- Start-up ---------------------------------------------------------------------------- */
+
+int
+mesh_server_activation_fd(void)
+{
+	const char *pid = g_getenv("LISTEN_PID");
+	const char *fds = g_getenv("LISTEN_FDS");
+	gboolean ours;
+
+	if (pid == NULL || fds == NULL)
+		return -1;
+	ours = g_ascii_strtoull(pid, NULL, 10) == (guint64)getpid() &&
+	       g_ascii_strtoull(fds, NULL, 10) >= 1;
+	g_unsetenv("LISTEN_PID");
+	g_unsetenv("LISTEN_FDS");
+	g_unsetenv("LISTEN_FDNAMES");
+	if (!ours)
+		return -1;
+	/* systemd leaves close-on-exec off; nothing we start should inherit the socket. */
+	fcntl(LISTEN_FDS_START, F_SETFD, FD_CLOEXEC);
+	return LISTEN_FDS_START;
+}
+
+gboolean
+mesh_server_fd_path(int fd, char **ret_path, GError **error)
+{
+	struct sockaddr_un addr = { 0 };
+	socklen_t len = sizeof addr, type_len = sizeof(int), listening_len = sizeof(int);
+	int type = 0, listening = 0;
+
+	if (getsockname(fd, (struct sockaddr *)&addr, &len) != 0 || addr.sun_family != AF_UNIX ||
+	    len <= offsetof(struct sockaddr_un, sun_path) || addr.sun_path[0] == '\0' ||
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0 || type != SOCK_STREAM ||
+	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &listening_len) != 0 ||
+	    !listening) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "descriptor %d is not a listening Unix stream socket with a path: "
+			    "configure the socket unit with ListenStream=PATH",
+			    fd);
+		return FALSE;
+	}
+	*ret_path = g_strndup(addr.sun_path, sizeof addr.sun_path);
+	return TRUE;
+}
+
+/* The pid recorded in a lock file, for the message that names the running agent. */
+static char *
+lock_owner(int fd)
+{
+	char text[32] = { 0 };
+	ssize_t n = pread(fd, text, sizeof text - 1, 0);
+	guint64 pid = n > 0 ? g_ascii_strtoull(text, NULL, 10) : 0;
+
+	return pid > 0 ? g_strdup_printf("pid %" G_GUINT64_FORMAT, pid) : g_strdup("pid unknown");
+}
+
+/*
+ * Take PATH.lock for this process. flock() locks die with their holder, so a killed agent
+ * leaves nothing that blocks the next one. The lock file is removed at exit: a process that
+ * locked a file which was unlinked meanwhile tries again on the new one.
+ */
+static gboolean
+take_lock(MeshServer *server, MeshHiveKind kind, GError **error)
+{
+	g_autofree char *pid = NULL;
+
+	server->lock_path = g_strconcat(server->path, ".lock", NULL);
+	for (int attempt = 0; attempt < 8; attempt++) {
+		struct stat held, now;
+		int fd = open(server->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+		if (fd < 0) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
+				    "cannot open the lock file %s: %s", server->lock_path,
+				    g_strerror(errno));
+			return FALSE;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+			g_autofree char *owner = lock_owner(fd);
+
+			close(fd);
+			g_set_error(error, MESH_ERROR, MESH_ERROR_EXISTS,
+				    "an agent for the %s hive is already running (%s, socket %s)",
+				    mesh_hive_kind_name(kind), owner, server->path);
+			return FALSE;
+		}
+		if (fstat(fd, &held) == 0 && stat(server->lock_path, &now) == 0 &&
+		    held.st_dev == now.st_dev && held.st_ino == now.st_ino) {
+			server->lock_fd = fd;
+			break;
+		}
+		close(fd);
+	}
+	if (server->lock_fd < 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
+			    "cannot take the lock file %s: it keeps being replaced", server->lock_path);
+		return FALSE;
+	}
+	pid = g_strdup_printf("%" G_GINT64_FORMAT "\n", (gint64)getpid());
+	if (ftruncate(server->lock_fd, 0) != 0 ||
+	    pwrite(server->lock_fd, pid, strlen(pid), 0) != (ssize_t)strlen(pid)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot write the lock file %s: %s",
+			    server->lock_path, g_strerror(errno));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* With the lock held, whatever socket is at the path belongs to a dead agent. */
+static gboolean
+remove_stale(const char *path, GError **error)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return TRUE;
+	if (!S_ISSOCK(st.st_mode)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "%s exists and is not a socket: move it away or choose another socket "
+			    "path",
+			    path);
+		return FALSE;
+	}
+	if (unlink(path) != 0 && errno != ENOENT) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot remove the stale socket %s: %s",
+			    path, g_strerror(errno));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static GSocket *
+bind_socket(MeshServer *server, GError **error)
+{
+	g_autofree char *dir = g_path_get_dirname(server->path);
+	g_autoptr(GSocket) socket = NULL;
+	g_autoptr(GSocketAddress) address = NULL;
+	g_autoptr(GError) local = NULL;
+	gsize max = sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1;
+
+	if (strlen(server->path) > max) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "the socket path %s is too long for a Unix socket (at most %zu bytes): "
+			    "choose a shorter one with --socket or MESH_AGENT_SOCK",
+			    server->path, max);
+		return NULL;
+	}
+	if (!mesh_platform_private_dir(dir, TRUE, error) ||
+	    !take_lock(server, mesh_agent_hive(server->agent)->kind, error) ||
+	    !remove_stale(server->path, error))
+		return NULL;
+	socket = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+			      G_SOCKET_PROTOCOL_DEFAULT, &local);
+	address = g_unix_socket_address_new(server->path);
+	if (socket == NULL || !g_socket_bind(socket, address, FALSE, &local))
+		goto fail;
+	server->bound = TRUE;
+	/* bind() applies the umask; make the mode exact (the folder is 0700 anyway). */
+	if (chmod(server->path, 0600) != 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot make %s private: %s",
+			    server->path, g_strerror(errno));
+		return NULL;
+	}
+	g_socket_set_listen_backlog(socket, 128);
+	if (!g_socket_listen(socket, &local))
+		goto fail;
+	return g_steal_pointer(&socket);
+fail:
+	g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot listen on %s: %s", server->path,
+		    local->message);
+	return NULL;
+}
+
+/* ---- Connections ------------------------------------------------------------------------- */
+
+static void
+update_accepting(MeshServer *server)
+{
+	gboolean want = !server->stopping &&
+			g_hash_table_size(server->connections) < MESH_SERVER_MAX_CONNECTIONS;
+
+	if (want == server->accepting)
+		return;
+	server->accepting = want;
+	if (want)
+		g_socket_service_start(server->service);
+	else
+		g_socket_service_stop(server->service);
+}
+
+static void
+connection_free(Connection *conn)
+{
+	GBytes *answer;
+
+	while ((answer = g_queue_pop_head(&conn->answers)) != NULL)
+		g_bytes_unref(answer);
+	OPENSSL_cleanse(conn->buf, sizeof conn->buf);
+	mesh_frame_reader_free(conn->reader);
+	g_io_stream_close(G_IO_STREAM(conn->stream), NULL, NULL);
+	g_object_unref(conn->stream);
+	g_object_unref(conn->cancel_read);
+	g_free(conn);
+}
+
+/* Drop a connection once nothing is in flight on it. */
+static void
+maybe_finish(Connection *conn)
+{
+	MeshServer *server = conn->server;
+
+	if (!conn->closing || conn->reading || conn->writing)
+		return;
+	g_hash_table_remove(server->connections, conn);
+	if (server->stopping && g_hash_table_size(server->connections) == 0)
+		g_main_loop_quit(server->loop);
+	else
+		update_accepting(server);
+}
+
+static void
+enqueue(Connection *conn, GBytes *answer)
+{
+	GBytes *frame = NULL;
+	gsize len = 0;
+	const guint8 *body = g_bytes_get_data(answer, &len);
+
+	/* mesh_agent_handle keeps answers within a frame; anything else is a bug: drop the
+	 * connection rather than send a frame the client must refuse. */
+	if (mesh_frame_encode(body, len, MESH_FRAME_MAX, &frame) != MESH_ERROR_OK) {
+		conn->closing = TRUE;
+		return;
+	}
+	conn->queued += g_bytes_get_size(frame);
+	g_queue_push_tail(&conn->answers, frame);
+	write_more(conn);
+}
+
+/* Feed the buffered bytes to the reader and answer each complete frame, in order, until the
+ * buffer is empty, the connection must close, or too many answers wait to be sent. */
+static void
+process(Connection *conn)
+{
+	while (conn->buf_off < conn->buf_len && !conn->closing &&
+	       conn->queued < MESH_SERVER_QUEUE_MAX) {
+		g_autoptr(GBytes) answer = NULL;
+		const guint8 *frame;
+		gboolean close_after = FALSE;
+		gsize used = 0, len = 0;
+
+		if (mesh_frame_reader_feed(conn->reader, conn->buf + conn->buf_off,
+					   conn->buf_len - conn->buf_off, &used) != MESH_ERROR_OK) {
+			/* A zero or oversize length: the framing is lost, and no Id was read. */
+			conn->closing = TRUE;
+			break;
+		}
+		conn->buf_off += used;
+		frame = mesh_frame_reader_frame(conn->reader, &len);
+		if (frame == NULL)
+			continue;
+		mesh_agent_handle(conn->server->agent, frame, len, &answer, &close_after);
+		mesh_frame_reader_next(conn->reader);
+		if (answer != NULL)
+			enqueue(conn, answer);
+		if (close_after)
+			conn->closing = TRUE;
+	}
+	if (conn->buf_off == conn->buf_len) {
+		OPENSSL_cleanse(conn->buf, conn->buf_len);
+		conn->buf_off = conn->buf_len = 0;
+	}
+}
+
+static void
+on_read(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	Connection *conn = user_data;
+	gssize n = g_input_stream_read_finish(G_INPUT_STREAM(source), result, NULL);
+
+	conn->reading = FALSE;
+	if (n <= 0) {
+		/* End of stream (a truncated frame is simply dropped), an error, or a shutdown:
+		 * send what is owed, then close. */
+		conn->closing = TRUE;
+	} else {
+		conn->buf_len = (gsize)n;
+		conn->buf_off = 0;
+		process(conn);
+	}
+	read_more(conn);
+	maybe_finish(conn);
+}
+
+static void
+read_more(Connection *conn)
+{
+	if (conn->reading || conn->closing || conn->server->stopping ||
+	    conn->buf_off < conn->buf_len || conn->queued >= MESH_SERVER_QUEUE_MAX)
+		return;
+	conn->reading = TRUE;
+	g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(conn->stream)),
+				  conn->buf, sizeof conn->buf, G_PRIORITY_DEFAULT, conn->cancel_read,
+				  on_read, conn);
+}
+
+static void
+on_written(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	Connection *conn = user_data;
+	g_autoptr(GBytes) frame = g_queue_pop_head(&conn->answers);
+	gboolean ok = g_output_stream_write_all_finish(G_OUTPUT_STREAM(source), result, NULL, NULL);
+
+	conn->writing = FALSE;
+	conn->queued -= g_bytes_get_size(frame);
+	if (!ok) {
+		/* The client went away: nothing more can be delivered. */
+		conn->closing = TRUE;
+		g_cancellable_cancel(conn->cancel_read);
+	} else {
+		write_more(conn);
+		/* Room in the queue again: go on with what was read, then read more. */
+		process(conn);
+		read_more(conn);
+	}
+	maybe_finish(conn);
+}
+
+static void
+write_more(Connection *conn)
+{
+	GBytes *frame = g_queue_peek_head(&conn->answers);
+	gsize len = 0;
+	const guint8 *data;
+
+	if (conn->writing || frame == NULL)
+		return;
+	data = g_bytes_get_data(frame, &len);
+	conn->writing = TRUE;
+	g_output_stream_write_all_async(g_io_stream_get_output_stream(G_IO_STREAM(conn->stream)),
+					data, len, G_PRIORITY_DEFAULT, NULL, on_written, conn);
+}
+
+static gboolean
+on_incoming(GSocketService *service, GSocketConnection *stream, GObject *source,
+	    gpointer user_data)
+{
+	MeshServer *server = user_data;
+	int fd = g_socket_get_fd(g_socket_connection_get_socket(stream));
+	guint64 uid = G_MAXUINT64;
+	Connection *conn;
+
+	/* Who is at the other end is settled before a byte is read (ssh-agent.c): another user
+	 * is closed on without a word. */
+	if (!mesh_platform_peer_uid(fd, &uid, NULL) || uid != mesh_platform_uid() ||
+	    server->stopping) {
+		g_io_stream_close(G_IO_STREAM(stream), NULL, NULL);
+		return TRUE;
+	}
+	conn = g_new0(Connection, 1);
+	conn->server = server;
+	conn->stream = g_object_ref(stream);
+	conn->cancel_read = g_cancellable_new();
+	conn->reader = mesh_frame_reader_new(MESH_FRAME_MAX);
+	g_queue_init(&conn->answers);
+	g_hash_table_add(server->connections, conn);
+	update_accepting(server);
+	read_more(conn);
+	return TRUE;
+}
+
+/* ---- The server ---------------------------------------------------------------------------- */
+
+static void
+on_shutdown_request(gpointer user_data)
+{
+	mesh_server_shutdown(user_data);
+}
+
+MeshServer *
+mesh_server_new(MeshAgent *agent, const char *path, int fd, GError **error)
+{
+	g_autoptr(MeshServer) server = g_new0(MeshServer, 1);
+	g_autoptr(GSocket) socket = NULL;
+
+	server->agent = agent;
+	server->path = g_strdup(path);
+	server->lock_fd = -1;
+	server->connections =
+		g_hash_table_new_full(NULL, NULL, (GDestroyNotify)connection_free, NULL);
+	server->loop = g_main_loop_new(NULL, FALSE);
+	server->service = g_socket_service_new();
+	/* Started by mesh_server_run. */
+	g_socket_service_stop(server->service);
+	if (fd >= 0) {
+		g_autoptr(GError) local = NULL;
+
+		/* The socket belongs to whoever passed it; the lock still keeps a second agent
+		 * from taking its path over, where the folder lets us make one. */
+		if (!take_lock(server, mesh_agent_hive(agent)->kind, &local) &&
+		    !g_error_matches(local, MESH_ERROR, MESH_ERROR_IO)) {
+			g_propagate_error(error, g_steal_pointer(&local));
+			return NULL;
+		}
+		socket = g_socket_new_from_fd(fd, error);
+	} else {
+		socket = bind_socket(server, error);
+	}
+	if (socket == NULL ||
+	    !g_socket_listener_add_socket(G_SOCKET_LISTENER(server->service), socket, NULL, error))
+		return NULL;
+	g_signal_connect(server->service, "incoming", G_CALLBACK(on_incoming), server);
+	mesh_agent_set_shutdown_func(agent, on_shutdown_request, server);
+	return g_steal_pointer(&server);
+}
+
+static gboolean
+on_grace_over(gpointer user_data)
+{
+	MeshServer *server = user_data;
+
+	server->grace_timer = 0;
+	g_main_loop_quit(server->loop);
+	return G_SOURCE_REMOVE;
+}
+
+void
+mesh_server_shutdown(MeshServer *server)
+{
+	GHashTableIter iter;
+	gpointer key;
+
+	if (server->stopping)
+		return;
+	server->stopping = TRUE;
+	update_accepting(server);
+	g_socket_listener_close(G_SOCKET_LISTENER(server->service));
+	g_hash_table_iter_init(&iter, server->connections);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		Connection *conn = key;
+
+		/* A connection being read is idle between requests: stop waiting for it. One
+		 * that is writing closes once its answers are out. */
+		conn->closing = TRUE;
+		g_cancellable_cancel(conn->cancel_read);
+	}
+	if (g_hash_table_size(server->connections) == 0)
+		g_main_loop_quit(server->loop);
+	else
+		server->grace_timer =
+			g_timeout_add_seconds(SHUTDOWN_GRACE_SECONDS, on_grace_over, server);
+}
+
+void
+mesh_server_run(MeshServer *server)
+{
+	if (server->stopping)
+		return;
+	update_accepting(server);
+	g_main_loop_run(server->loop);
+}
+
+void
+mesh_server_free(MeshServer *server)
+{
+	if (server == NULL)
+		return;
+	if (server->agent != NULL)
+		mesh_agent_set_shutdown_func(server->agent, NULL, NULL);
+	if (server->grace_timer != 0)
+		g_source_remove(server->grace_timer);
+	if (server->service != NULL) {
+		g_socket_service_stop(server->service);
+		g_socket_listener_close(G_SOCKET_LISTENER(server->service));
+		g_object_unref(server->service);
+	}
+	/* Connections with an operation in flight are freed with the table: their callbacks
+	 * never run, since the loop is not iterated again. */
+	g_hash_table_destroy(server->connections);
+	if (server->bound)
+		unlink(server->path);
+	if (server->lock_fd >= 0) {
+		/* Unlink while still holding the lock: see take_lock. */
+		unlink(server->lock_path);
+		close(server->lock_fd);
+	}
+	g_main_loop_unref(server->loop);
+	g_free(server->lock_path);
+	g_free(server->path);
+	g_free(server);
+}

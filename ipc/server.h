@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <glib.h>
+
+#include "dispatch.h"
+
+G_BEGIN_DECLS
+
+/*
+ * The agent's server: a GLib main loop serving frames (frame.h) to mesh_agent_handle over a Unix
+ * socket, as OpenSSH's ssh-agent does: the peer's uid is checked before a byte is read, frames
+ * are capped at MESH_FRAME_MAX, a bad frame closes only its own connection.
+ */
+
+/* At most this many connections at once; more wait in the listen backlog. */
+#define MESH_SERVER_MAX_CONNECTIONS 256
+/* A connection whose unsent answers exceed this is not read from until they drain. */
+#define MESH_SERVER_QUEUE_MAX (4 * 1024 * 1024)
+
+typedef struct MeshServer MeshServer;
+
+/*
+ * mesh_server_activation_fd: the listening socket passed by socket activation (LISTEN_PID is
+ * this process and LISTEN_FDS at least 1: descriptor 3), or -1. The variables are unset so that
+ * child processes do not take them for their own.
+ */
+int mesh_server_activation_fd(void);
+
+/*
+ * mesh_server_fd_path: the path a listening Unix stream socket @fd is bound to. Errors:
+ * MESH_ERROR_INVALID_ARGUMENT when @fd is not a listening Unix stream socket with a path.
+ */
+gboolean mesh_server_fd_path(int fd, char **ret_path, GError **error);
+
+/*
+ * mesh_server_new: a server for @agent (borrowed: it must outlive the server), whose Shutdown
+ * method is wired to mesh_server_shutdown. One agent per socket: the lock file PATH.lock is
+ * flock()ed, and held until mesh_server_free; when another process holds it, the error is
+ * MESH_ERROR_EXISTS naming its pid. When @fd is -1 the socket's folder is made private
+ * (mesh_platform_private_dir, 0700), a stale socket left by a dead agent is removed, and a new
+ * socket is bound at @path with mode 0600. When @fd is a listening socket (socket activation),
+ * it is used as is and never unlinked. Errors: MESH_ERROR_EXISTS, MESH_ERROR_PERMISSION (an
+ * unsafe folder), MESH_ERROR_INVALID_ARGUMENT (a path too long for a Unix socket, or one that is
+ * not a socket), MESH_ERROR_IO.
+ */
+MeshServer *mesh_server_new(MeshAgent *agent, const char *path, int fd, GError **error);
+
+/*
+ * mesh_server_run: accept and serve connections until mesh_server_shutdown has run and every
+ * connection has sent its answers (or a few seconds have passed).
+ */
+void mesh_server_run(MeshServer *server);
+
+/*
+ * mesh_server_shutdown: stop accepting, stop reading, let each connection send the answers it
+ * owes, then make mesh_server_run return. Safe to call more than once and from a handler.
+ */
+void mesh_server_shutdown(MeshServer *server);
+
+/* mesh_server_free: close every connection, remove the socket (unless it was passed by
+ * socket activation) and the lock file; accepts NULL. */
+void mesh_server_free(MeshServer *server);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshServer, mesh_server_free)
+
+G_END_DECLS

@@ -1,0 +1,701 @@
+/* SPDX-License-Identifier: MIT */
+/* nftw() */
+#define _GNU_SOURCE
+#include "cutest.h"
+#include "base64.h"
+#include "device.h"
+#include "dispatch.h"
+#include "error.h"
+#include "frame.h"
+#include "json.h"
+#include "key.h"
+
+#include <ftw.h>
+#include <string.h>
+
+#define SOCKET_PATH "/run/user/1000/mesh/CryptoMesh/agent.sock"
+
+typedef struct {
+	char *root;
+	MeshAgent *agent;
+	guint shutdowns;
+} Fixture;
+
+static int
+remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void
+on_shutdown(gpointer user_data)
+{
+	Fixture *fx = user_data;
+
+	fx->shutdowns++;
+}
+
+static void
+setup(Fixture *fx)
+{
+	GError *error = NULL;
+
+	fx->root = g_dir_make_tmp("mesh-dispatch-XXXXXX", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fx->root);
+	fx->agent = mesh_agent_new(MESH_HIVE_TEST, fx->root, SOCKET_PATH, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fx->agent);
+	fx->shutdowns = 0;
+	mesh_agent_set_shutdown_func(fx->agent, on_shutdown, fx);
+}
+
+static void
+teardown(Fixture *fx)
+{
+	mesh_agent_free(fx->agent);
+	CU_ASSERT_EQUAL(nftw(fx->root, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	g_free(fx->root);
+}
+
+/* Hand @text to the agent; the parsed answer (NULL when none) and whether it closes. */
+static JsonNode *
+exchange(Fixture *fx, const char *text, gboolean *ret_close)
+{
+	g_autoptr(GBytes) answer = NULL;
+	g_autoptr(GError) error = NULL;
+	JsonNode *node;
+	gsize len = 0;
+	const char *p;
+
+	mesh_agent_handle(fx->agent, (const guint8 *)text, strlen(text), &answer, ret_close);
+	if (answer == NULL)
+		return NULL;
+	p = g_bytes_get_data(answer, &len);
+	CU_ASSERT_TRUE(len > 0 && len <= MESH_FRAME_MAX);
+	node = mesh_json_parse(p, len, MESH_FRAME_MAX, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE_FATAL(JSON_NODE_HOLDS_OBJECT(node));
+	return node;
+}
+
+/* The answer's Result object for request @text (Id 7); stored in *@ret_root. */
+static JsonObject *
+expect_result(Fixture *fx, JsonNode **ret_root, const char *text)
+{
+	gboolean close = TRUE;
+	JsonObject *answer, *result = NULL;
+	gint64 id = -1;
+
+	*ret_root = exchange(fx, text, &close);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(*ret_root);
+	answer = json_node_get_object(*ret_root);
+	if (!json_object_has_member(answer, "Result"))
+		g_printerr("%s -> %s\n", text, mesh_json_to_string(*ret_root));
+	CU_ASSERT_FALSE(close);
+	CU_ASSERT_TRUE(mesh_json_get_int(answer, "Id", &id, NULL));
+	CU_ASSERT_EQUAL(id, 7);
+	CU_ASSERT_EQUAL(json_object_get_size(answer), 2);
+	CU_ASSERT_TRUE_FATAL(mesh_json_get_object(answer, "Result", &result, NULL));
+	return result;
+}
+
+/* Request @text gets an Error with @code, with @id, and closes when @want_close. */
+static void
+expect_error_id(Fixture *fx, const char *text, MeshError code, gint64 want_id,
+		gboolean want_close)
+{
+	g_autoptr(JsonNode) root = NULL;
+	gboolean close = !want_close;
+	JsonObject *answer, *err = NULL;
+	const char *name = NULL, *message = NULL;
+	gint64 id = -1, got = -1;
+
+	root = exchange(fx, text, &close);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	answer = json_node_get_object(root);
+	CU_ASSERT_EQUAL(close, want_close);
+	CU_ASSERT_EQUAL(json_object_get_size(answer), 2);
+	CU_ASSERT_TRUE(mesh_json_get_int(answer, "Id", &id, NULL));
+	CU_ASSERT_EQUAL(id, want_id);
+	CU_ASSERT_TRUE_FATAL(mesh_json_get_object(answer, "Error", &err, NULL));
+	CU_ASSERT_TRUE(mesh_json_get_int(err, "Code", &got, NULL));
+	CU_ASSERT_TRUE(mesh_json_get_string(err, "Name", &name, NULL));
+	CU_ASSERT_TRUE(mesh_json_get_string(err, "Message", &message, NULL));
+	CU_ASSERT_EQUAL(json_object_get_size(err), 3);
+	if (got != (gint64)code)
+		g_printerr("%s: want %d, got %" G_GINT64_FORMAT " (%s)\n", text, code, got, message);
+	CU_ASSERT_EQUAL(got, code);
+	CU_ASSERT_STRING_EQUAL(name, mesh_error_name(code));
+	CU_ASSERT_TRUE(message != NULL && *message != '\0');
+}
+
+static void
+expect_error(Fixture *fx, const char *text, MeshError code)
+{
+	expect_error_id(fx, text, code, 7, FALSE);
+}
+
+/* No answer, and the connection closes. */
+static void
+expect_silence(Fixture *fx, const char *text, gsize len)
+{
+	g_autoptr(GBytes) answer = NULL;
+	gboolean close = FALSE;
+
+	mesh_agent_handle(fx->agent, (const guint8 *)text, len, &answer, &close);
+	CU_ASSERT_PTR_NULL(answer);
+	CU_ASSERT_TRUE(close);
+}
+
+/* A new device; returns its identifier. */
+static char *
+create_device(Fixture *fx, const char *params)
+{
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *text =
+		g_strdup_printf("{\"Id\":7,\"Method\":\"DeviceCreate\",\"Params\":%s}", params);
+	JsonObject *result = expect_result(fx, &root, text);
+	const char *udf = NULL;
+
+	CU_ASSERT_TRUE_FATAL(mesh_json_get_string(result, "Identifier", &udf, NULL));
+	return g_strdup(udf);
+}
+
+static const char *
+get_string(JsonObject *obj, const char *member)
+{
+	const char *s = NULL;
+
+	CU_ASSERT_TRUE(mesh_json_get_string(obj, member, &s, NULL));
+	return s;
+}
+
+static gboolean
+get_bool(JsonObject *obj, const char *member)
+{
+	JsonNode *node = json_object_get_member(obj, member);
+
+	CU_ASSERT_TRUE_FATAL(node != NULL && json_node_get_value_type(node) == G_TYPE_BOOLEAN);
+	return json_node_get_boolean(node);
+}
+
+static gint64
+get_int(JsonObject *obj, const char *member)
+{
+	gint64 n = -1;
+
+	CU_ASSERT_TRUE(mesh_json_get_int(obj, member, &n, NULL));
+	return n;
+}
+
+static void
+test_hello_status(void)
+{
+	Fixture fx;
+	g_autoptr(JsonNode) r1 = NULL;
+	g_autoptr(JsonNode) r2 = NULL;
+	JsonObject *hello, *version = NULL, *status;
+	JsonArray *methods = NULL;
+
+	setup(&fx);
+	hello = expect_result(&fx, &r1, "{\"Id\":7,\"Method\":\"Hello\"}");
+	CU_ASSERT_TRUE_FATAL(mesh_json_get_object(hello, "Version", &version, NULL));
+	CU_ASSERT_EQUAL(get_int(version, "Major"), 1);
+	CU_ASSERT_EQUAL(get_int(version, "Minor"), 0);
+	CU_ASSERT_STRING_EQUAL(get_string(hello, "Hive"), "test");
+	CU_ASSERT_TRUE_FATAL(mesh_json_get_array(hello, "Methods", &methods, NULL));
+	CU_ASSERT_EQUAL(json_array_get_length(methods), 12);
+	CU_ASSERT_STRING_EQUAL(json_array_get_string_element(methods, 0), "Hello");
+
+	status = expect_result(&fx, &r2, "{\"Id\":7,\"Method\":\"Status\",\"Params\":{}}");
+	CU_ASSERT_STRING_EQUAL(get_string(status, "Hive"), "test");
+	CU_ASSERT_PTR_NOT_NULL(strstr(get_string(status, "Location"), fx.root));
+	CU_ASSERT_STRING_EQUAL(get_string(status, "Socket"), SOCKET_PATH);
+	CU_ASSERT_TRUE(get_int(status, "Pid") > 0);
+	CU_ASSERT_FALSE(get_bool(status, "Locked"));
+	CU_ASSERT_STRING_EQUAL(get_string(status, "KeyStore"), "file");
+	CU_ASSERT_FALSE(json_object_has_member(status, "DefaultDevice"));
+	CU_ASSERT_EQUAL(get_int(status, "Devices"), 0);
+	CU_ASSERT_EQUAL(get_int(status, "Keys"), 0);
+	/* Methods without parameters refuse any. */
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"Hello\",\"Params\":{\"X\":1}}",
+		     MESH_ERROR_MALFORMED);
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"Status\",\"Params\":{\"Hive\":\"test\"}}",
+		     MESH_ERROR_MALFORMED);
+	teardown(&fx);
+}
+
+static void
+test_devices(void)
+{
+	Fixture fx;
+	g_autoptr(JsonNode) r1 = NULL;
+	g_autoptr(JsonNode) r2 = NULL;
+	g_autoptr(JsonNode) r3 = NULL;
+	g_autoptr(JsonNode) r4 = NULL;
+	g_autofree char *first = NULL;
+	g_autofree char *second = NULL;
+	g_autofree char *get_second = NULL;
+	JsonObject *dev, *keys = NULL, *status, *list, *entry, *signed_profile = NULL;
+	JsonArray *devices = NULL;
+
+	setup(&fx);
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"DeviceGet\"}", MESH_ERROR_NOT_FOUND);
+	first = create_device(&fx, "{\"Description\":\"laptop\"}");
+	second = create_device(&fx, "{}");
+
+	dev = expect_result(&fx, &r1, "{\"Id\":7,\"Method\":\"DeviceGet\"}");
+	CU_ASSERT_STRING_EQUAL(get_string(dev, "Identifier"), first);
+	CU_ASSERT_STRING_EQUAL(get_string(dev, "Description"), "laptop");
+	CU_ASSERT_TRUE(get_bool(dev, "Default"));
+	CU_ASSERT_TRUE(mesh_json_get_time(dev, "Created", &(const char *){ NULL }, NULL));
+	CU_ASSERT_TRUE_FATAL(mesh_json_get_object(dev, "Keys", &keys, NULL));
+	CU_ASSERT_STRING_EQUAL(get_string(keys, "Signature"), first);
+	CU_ASSERT_PTR_NOT_NULL(get_string(keys, "Authentication"));
+	CU_ASSERT_PTR_NOT_NULL(get_string(keys, "Encryption"));
+	CU_ASSERT_TRUE(mesh_json_get_object(dev, "SignedProfile", &signed_profile, NULL));
+	CU_ASSERT_TRUE(json_object_has_member(signed_profile, "SignedDeviceProfile"));
+	{
+		/* The signed profile verifies on its own. */
+		g_autoptr(JsonNode) node = json_node_new(JSON_NODE_OBJECT);
+		g_autoptr(MeshDeviceProfile) profile = NULL;
+		g_autoptr(GError) error = NULL;
+
+		json_node_set_object(node, signed_profile);
+		profile = mesh_device_profile_verify(node, &error);
+		MESH_ASSERT_NO_ERROR(error);
+		CU_ASSERT_STRING_EQUAL(profile->identifier, first);
+	}
+
+	get_second = g_strdup_printf("{\"Id\":7,\"Method\":\"DeviceGet\",\"Params\":"
+				     "{\"Identifier\":\"%s\"}}",
+				     second);
+	dev = expect_result(&fx, &r2, get_second);
+	CU_ASSERT_STRING_EQUAL(get_string(dev, "Identifier"), second);
+	CU_ASSERT_FALSE(json_object_has_member(dev, "Description"));
+	CU_ASSERT_FALSE(get_bool(dev, "Default"));
+
+	list = expect_result(&fx, &r3, "{\"Id\":7,\"Method\":\"DeviceList\"}");
+	CU_ASSERT_TRUE_FATAL(mesh_json_get_array(list, "Devices", &devices, NULL));
+	CU_ASSERT_EQUAL_FATAL(json_array_get_length(devices), 2);
+	for (guint i = 0; i < 2; i++) {
+		entry = json_array_get_object_element(devices, i);
+		CU_ASSERT_EQUAL(get_bool(entry, "Default"),
+				g_str_equal(get_string(entry, "Identifier"), first));
+	}
+	status = expect_result(&fx, &r4, "{\"Id\":7,\"Method\":\"Status\"}");
+	CU_ASSERT_STRING_EQUAL(get_string(status, "DefaultDevice"), first);
+	CU_ASSERT_EQUAL(get_int(status, "Devices"), 2);
+	CU_ASSERT_EQUAL(get_int(status, "Keys"), 6);
+
+	expect_error(&fx,
+		     "{\"Id\":7,\"Method\":\"DeviceGet\",\"Params\":{\"Identifier\":"
+		     "\"MDDK-7N6A-727A-JZNO-STRX-XKS7-DJAF\"}}",
+		     MESH_ERROR_NOT_FOUND);
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"DeviceGet\",\"Params\":{\"Identifier\":7}}",
+		     MESH_ERROR_MALFORMED);
+	expect_error(&fx,
+		     "{\"Id\":7,\"Method\":\"DeviceGet\",\"Params\":{\"Identifier\":\"../x\"}}",
+		     MESH_ERROR_INVALID_ARGUMENT);
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"DeviceGet\",\"Params\":{\"UDF\":\"x\"}}",
+		     MESH_ERROR_MALFORMED);
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"DeviceCreate\",\"Params\":{\"Description\":1}}",
+		     MESH_ERROR_MALFORMED);
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"DeviceCreate\",\"Params\":{\"Passphrase\":[]}}",
+		     MESH_ERROR_MALFORMED);
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"DeviceCreate\",\"Params\":{\"Name\":\"x\"}}",
+		     MESH_ERROR_MALFORMED);
+	teardown(&fx);
+}
+
+/* Sign @data_len bytes with @udf through the agent and check the signature with @key. */
+static void
+sign_and_verify(Fixture *fx, const char *udf, const MeshKey *key, gsize data_len)
+{
+	g_autoptr(JsonNode) root = NULL;
+	g_autoptr(GBytes) sig = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree guint8 *data = g_malloc(data_len + 1);
+	g_autofree char *b64 = NULL;
+	g_autofree char *text = NULL;
+	JsonObject *result;
+
+	for (gsize i = 0; i < data_len; i++)
+		data[i] = (guint8)(i * 7);
+	b64 = mesh_b64u_encode(data, data_len);
+	text = g_strdup_printf("{\"Id\":7,\"Method\":\"KeySign\",\"Params\":{\"UDF\":\"%s\","
+			       "\"Data\":\"%s\"}}",
+			       udf, b64);
+	result = expect_result(fx, &root, text);
+	sig = mesh_b64u_decode_bytes(get_string(result, "Signature"), 128, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(g_bytes_get_size(sig), MESH_KEY_SIGNATURE_LEN);
+	CU_ASSERT_TRUE(mesh_key_verify(key, data, data_len, g_bytes_get_data(sig, NULL),
+				       g_bytes_get_size(sig), &error));
+	MESH_ASSERT_NO_ERROR(error);
+}
+
+/* The public key of @udf, from KeyPublic's SPKI, checked against its JWK. */
+static MeshKey *
+key_public(Fixture *fx, const char *udf)
+{
+	g_autoptr(JsonNode) root = NULL;
+	g_autoptr(GBytes) der = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *text = g_strdup_printf(
+		"{\"Id\":7,\"Method\":\"KeyPublic\",\"Params\":{\"UDF\":\"%s\"}}", udf);
+	JsonObject *result = expect_result(fx, &root, text), *jwk = NULL;
+	g_autoptr(MeshKey) from_jwk = NULL;
+	MeshKey *key;
+
+	CU_ASSERT_STRING_EQUAL(get_string(result, "UDF"), udf);
+	CU_ASSERT_STRING_EQUAL(get_string(result, "Algorithm"), "Ed25519");
+	der = mesh_b64u_decode_bytes(get_string(result, "SPKI"), 1024, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	key = mesh_key_from_spki(g_bytes_get_data(der, NULL), g_bytes_get_size(der), &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_STRING_EQUAL(mesh_key_udf(key), udf);
+	CU_ASSERT_TRUE_FATAL(mesh_json_get_object(result, "PublicParameters", &jwk, NULL));
+	from_jwk = mesh_key_from_jwk(jwk, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_key_equal_public(key, from_jwk));
+	return key;
+}
+
+static void
+test_keys(void)
+{
+	Fixture fx;
+	g_autoptr(JsonNode) r1 = NULL;
+	g_autoptr(JsonNode) r2 = NULL;
+	g_autoptr(MeshKey) key = NULL;
+	g_autofree char *udf = NULL;
+	g_autofree char *big = NULL;
+	g_autofree char *text = NULL;
+	JsonObject *list, *dev, *keys = NULL;
+	JsonArray *array = NULL;
+	const char *enc;
+
+	setup(&fx);
+	list = expect_result(&fx, &r1, "{\"Id\":7,\"Method\":\"KeyList\"}");
+	CU_ASSERT_TRUE(mesh_json_get_array(list, "Keys", &array, NULL));
+	CU_ASSERT_EQUAL(json_array_get_length(array), 0);
+	udf = create_device(&fx, "{}");
+	g_clear_pointer(&r1, json_node_unref);
+	list = expect_result(&fx, &r1, "{\"Id\":7,\"Method\":\"KeyList\"}");
+	CU_ASSERT_TRUE_FATAL(mesh_json_get_array(list, "Keys", &array, NULL));
+	CU_ASSERT_EQUAL_FATAL(json_array_get_length(array), 3);
+	for (guint i = 0; i < 3; i++) {
+		JsonObject *entry = json_array_get_object_element(array, i);
+
+		CU_ASSERT_STRING_EQUAL(get_string(entry, "Store"), "file");
+		CU_ASSERT_FALSE(get_bool(entry, "Locked"));
+		CU_ASSERT_EQUAL(json_object_get_size(entry), 5);
+		if (g_str_equal(get_string(entry, "UDF"), udf)) {
+			CU_ASSERT_STRING_EQUAL(get_string(entry, "Use"), "Signature");
+			CU_ASSERT_STRING_EQUAL(get_string(entry, "Algorithm"), "Ed25519");
+		}
+	}
+	key = key_public(&fx, udf);
+	sign_and_verify(&fx, udf, key, 0);
+	sign_and_verify(&fx, udf, key, 1000);
+	sign_and_verify(&fx, udf, key, MESH_AGENT_SIGN_MAX);
+
+	/* 64 KiB + 1 bytes of data is too much. */
+	{
+		g_autofree guint8 *data = g_malloc0(MESH_AGENT_SIGN_MAX + 1);
+
+		big = mesh_b64u_encode(data, MESH_AGENT_SIGN_MAX + 1);
+	}
+	text = g_strdup_printf("{\"Id\":7,\"Method\":\"KeySign\",\"Params\":{\"UDF\":\"%s\","
+			       "\"Data\":\"%s\"}}",
+			       udf, big);
+	expect_error(&fx, text, MESH_ERROR_TOO_LARGE);
+	g_free(text);
+	text = g_strdup_printf("{\"Id\":7,\"Method\":\"KeySign\",\"Params\":{\"UDF\":\"%s\","
+			       "\"Data\":\"a=b\"}}",
+			       udf);
+	expect_error(&fx, text, MESH_ERROR_MALFORMED);
+	g_free(text);
+	text = g_strdup_printf("{\"Id\":7,\"Method\":\"KeySign\",\"Params\":{\"UDF\":\"%s\"}}", udf);
+	expect_error(&fx, text, MESH_ERROR_MALFORMED);
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"KeySign\",\"Params\":{\"Data\":\"AA\"}}",
+		     MESH_ERROR_MALFORMED);
+	expect_error(&fx,
+		     "{\"Id\":7,\"Method\":\"KeySign\",\"Params\":{\"UDF\":"
+		     "\"MDDK-7N6A-727A-JZNO-STRX-XKS7-DJAF\",\"Data\":\"AA\"}}",
+		     MESH_ERROR_NOT_FOUND);
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"KeyPublic\",\"Params\":{\"UDF\":true}}",
+		     MESH_ERROR_MALFORMED);
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"KeyPublic\"}", MESH_ERROR_MALFORMED);
+	expect_error(&fx,
+		     "{\"Id\":7,\"Method\":\"KeyPublic\",\"Params\":{\"UDF\":"
+		     "\"MDDK-7N6A-727A-JZNO-STRX-XKS7-DJAF\"}}",
+		     MESH_ERROR_NOT_FOUND);
+	/* An encryption key does not sign. */
+	dev = expect_result(&fx, &r2, "{\"Id\":7,\"Method\":\"DeviceGet\"}");
+	CU_ASSERT_TRUE_FATAL(mesh_json_get_object(dev, "Keys", &keys, NULL));
+	enc = get_string(keys, "Encryption");
+	g_free(text);
+	text = g_strdup_printf("{\"Id\":7,\"Method\":\"KeySign\",\"Params\":{\"UDF\":\"%s\","
+			       "\"Data\":\"AA\"}}",
+			       enc);
+	expect_error(&fx, text, MESH_ERROR_UNSUPPORTED);
+	teardown(&fx);
+}
+
+/* Whether KeySign with @udf answers (TRUE) or says Locked (FALSE). */
+static gboolean
+can_sign(Fixture *fx, const char *udf)
+{
+	g_autofree char *text = g_strdup_printf(
+		"{\"Id\":7,\"Method\":\"KeySign\",\"Params\":{\"UDF\":\"%s\",\"Data\":\"AA\"}}",
+		udf);
+	g_autoptr(JsonNode) root = NULL;
+	gboolean close = TRUE;
+	JsonObject *err = NULL;
+
+	root = exchange(fx, text, &close);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	if (json_object_has_member(json_node_get_object(root), "Result"))
+		return TRUE;
+	CU_ASSERT_TRUE_FATAL(mesh_json_get_object(json_node_get_object(root), "Error", &err, NULL));
+	CU_ASSERT_EQUAL(get_int(err, "Code"), MESH_ERROR_LOCKED);
+	return FALSE;
+}
+
+static gboolean
+status_locked(Fixture *fx)
+{
+	g_autoptr(JsonNode) root = NULL;
+
+	return get_bool(expect_result(fx, &root, "{\"Id\":7,\"Method\":\"Status\"}"), "Locked");
+}
+
+static gint64
+unlock(Fixture *fx, const char *params)
+{
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *text =
+		g_strdup_printf("{\"Id\":7,\"Method\":\"Unlock\",\"Params\":%s}", params);
+
+	return get_int(expect_result(fx, &root, text), "Unlocked");
+}
+
+static void
+test_lock_unlock(void)
+{
+	Fixture fx;
+	g_autoptr(JsonNode) r1 = NULL;
+	g_autofree char *udf = NULL;
+	g_autofree char *plain = NULL;
+
+	setup(&fx);
+	plain = create_device(&fx, "{\"Passphrase\":\"\"}");
+	udf = create_device(&fx, "{\"Passphrase\":\"correct horse\"}");
+	/* Just made with its passphrase: usable until Lock. */
+	CU_ASSERT_TRUE(can_sign(&fx, udf));
+	CU_ASSERT_FALSE(status_locked(&fx));
+	expect_result(&fx, &r1, "{\"Id\":7,\"Method\":\"Lock\"}");
+	CU_ASSERT_TRUE(status_locked(&fx));
+	CU_ASSERT_FALSE(can_sign(&fx, udf));
+	/* An empty passphrase means none: that device's keys never lock. */
+	CU_ASSERT_TRUE(can_sign(&fx, plain));
+
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"Unlock\",\"Params\":{\"Passphrase\":\"wrong\"}}",
+		     MESH_ERROR_BAD_PASSPHRASE);
+	CU_ASSERT_FALSE(can_sign(&fx, udf));
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"Unlock\"}", MESH_ERROR_MALFORMED);
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"Unlock\",\"Params\":{\"Passphrase\":1}}",
+		     MESH_ERROR_MALFORMED);
+	expect_error(&fx,
+		     "{\"Id\":7,\"Method\":\"Unlock\",\"Params\":{\"Passphrase\":\"x\","
+		     "\"Lifetime\":\"1\"}}",
+		     MESH_ERROR_MALFORMED);
+	expect_error(&fx,
+		     "{\"Id\":7,\"Method\":\"Unlock\",\"Params\":{\"Passphrase\":\"x\","
+		     "\"Lifetime\":-1}}",
+		     MESH_ERROR_INVALID_ARGUMENT);
+	expect_error(&fx,
+		     "{\"Id\":7,\"Method\":\"Unlock\",\"Params\":{\"Passphrase\":\"x\","
+		     "\"Lifetime\":99999999999}}",
+		     MESH_ERROR_INVALID_ARGUMENT);
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"Lock\",\"Params\":{\"Now\":true}}",
+		     MESH_ERROR_MALFORMED);
+
+	CU_ASSERT_EQUAL(unlock(&fx, "{\"Passphrase\":\"correct horse\",\"Lifetime\":0}"), 3);
+	CU_ASSERT_TRUE(can_sign(&fx, udf));
+	CU_ASSERT_FALSE(status_locked(&fx));
+	/* A lifetime ends: the next request finds the keys wiped, main loop or not. */
+	g_clear_pointer(&r1, json_node_unref);
+	expect_result(&fx, &r1, "{\"Id\":7,\"Method\":\"Lock\"}");
+	CU_ASSERT_EQUAL(unlock(&fx, "{\"Passphrase\":\"correct horse\",\"Lifetime\":1}"), 3);
+	CU_ASSERT_TRUE(can_sign(&fx, udf));
+	g_usleep(1100 * 1000);
+	CU_ASSERT_FALSE(can_sign(&fx, udf));
+	/* The GLib timeout does the same while the loop runs. */
+	CU_ASSERT_EQUAL(unlock(&fx, "{\"Passphrase\":\"correct horse\",\"Lifetime\":1}"), 3);
+	{
+		gint64 end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+
+		while (!status_locked(&fx) && g_get_monotonic_time() < end)
+			g_main_context_iteration(NULL, TRUE);
+	}
+	CU_ASSERT_TRUE(status_locked(&fx));
+	teardown(&fx);
+}
+
+static void
+test_hive_migrate(void)
+{
+	Fixture fx;
+	g_autoptr(JsonNode) r1 = NULL;
+	g_autoptr(JsonNode) r2 = NULL;
+	g_autofree char *udf = NULL;
+
+	setup(&fx);
+	udf = create_device(&fx, "{}");
+	/* A device: its profile, the default entry, and three keys of three entries each. */
+	CU_ASSERT_TRUE(get_int(expect_result(&fx, &r1,
+					     "{\"Id\":7,\"Method\":\"HiveMigrate\",\"Params\":"
+					     "{\"From\":\"test\",\"To\":\"production\"}}"),
+			       "Copied") >= 4);
+	expect_error(&fx,
+		     "{\"Id\":7,\"Method\":\"HiveMigrate\",\"Params\":{\"From\":\"test\",\"To\":"
+		     "\"production\"}}",
+		     MESH_ERROR_EXISTS);
+	expect_result(&fx, &r2,
+		      "{\"Id\":7,\"Method\":\"HiveMigrate\",\"Params\":{\"From\":\"test\",\"To\":"
+		      "\"production\",\"Force\":true}}");
+	expect_error(&fx,
+		     "{\"Id\":7,\"Method\":\"HiveMigrate\",\"Params\":{\"From\":\"test\",\"To\":"
+		     "\"production\",\"Force\":\"yes\"}}",
+		     MESH_ERROR_MALFORMED);
+	expect_error(&fx,
+		     "{\"Id\":7,\"Method\":\"HiveMigrate\",\"Params\":{\"From\":\"test\",\"To\":"
+		     "\"test\"}}",
+		     MESH_ERROR_INVALID_ARGUMENT);
+	expect_error(&fx,
+		     "{\"Id\":7,\"Method\":\"HiveMigrate\",\"Params\":{\"From\":\"staging\",\"To\":"
+		     "\"test\"}}",
+		     MESH_ERROR_INVALID_ARGUMENT);
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"HiveMigrate\",\"Params\":{\"From\":\"test\"}}",
+		     MESH_ERROR_MALFORMED);
+	/* The production hive now holds the same device. */
+	{
+		g_autoptr(GError) error = NULL;
+		g_autoptr(MeshHive) production = mesh_hive_open(MESH_HIVE_PRODUCTION, fx.root,
+							       &error);
+		g_autoptr(MeshDeviceProfile) profile = NULL;
+
+		MESH_ASSERT_NO_ERROR(error);
+		CU_ASSERT_TRUE(mesh_device_load(production, NULL, &profile, NULL, &error));
+		MESH_ASSERT_NO_ERROR(error);
+		CU_ASSERT_STRING_EQUAL(profile->identifier, udf);
+	}
+	teardown(&fx);
+}
+
+static void
+test_shutdown_and_restricted(void)
+{
+	Fixture fx;
+	g_autoptr(JsonNode) r1 = NULL;
+
+	setup(&fx);
+	expect_result(&fx, &r1, "{\"Id\":7,\"Method\":\"Shutdown\"}");
+	CU_ASSERT_EQUAL(fx.shutdowns, 1);
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"Shutdown\",\"Params\":{\"Now\":1}}",
+		     MESH_ERROR_MALFORMED);
+	CU_ASSERT_EQUAL(fx.shutdowns, 1);
+
+	mesh_agent_set_restricted(fx.agent, TRUE);
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"Shutdown\"}", MESH_ERROR_PERMISSION);
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"DeviceCreate\"}", MESH_ERROR_PERMISSION);
+	expect_error(&fx,
+		     "{\"Id\":7,\"Method\":\"HiveMigrate\",\"Params\":{\"From\":\"test\",\"To\":"
+		     "\"production\"}}",
+		     MESH_ERROR_PERMISSION);
+	/* Parameters are still checked first. */
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"DeviceCreate\",\"Params\":{\"Description\":0}}",
+		     MESH_ERROR_MALFORMED);
+	CU_ASSERT_EQUAL(fx.shutdowns, 1);
+	CU_ASSERT_PTR_NOT_NULL(mesh_agent_hive(fx.agent));
+	teardown(&fx);
+}
+
+static void
+test_request_shape(void)
+{
+	static const char *const silent[] = {
+		"",
+		"{",
+		"[1,2]",
+		"\"Id\"",
+		"7",
+		"{\"Method\":\"Hello\"}",
+		"{\"Id\":\"7\",\"Method\":\"Hello\"}",
+		"{\"Id\":7.0,\"Method\":\"Hello\"}",
+		"{\"Id\":-1,\"Method\":\"Hello\"}",
+		"{\"Id\":9007199254740993,\"Method\":\"Hello\"}",
+		"{\"Id\":null,\"Method\":\"Hello\"}",
+		"{\"Id\":7,\"Id\":8,\"Method\":\"Hello\"}",
+		"{\"Id\":7,\"Method\":\"Hello\"} trailing",
+		"{\"Id\":7,\"Method\":\"Hel\xff\"}",
+	};
+	static const char *const closing[] = {
+		"{\"Id\":7}",
+		"{\"Id\":7,\"Method\":1}",
+		"{\"Id\":7,\"Method\":\"Hello\",\"Params\":[]}",
+		"{\"Id\":7,\"Method\":\"Hello\",\"Params\":null}",
+		"{\"Id\":7,\"Method\":\"Hello\",\"params\":{}}",
+		"{\"Id\":7,\"Method\":\"Hello\",\"Extra\":true}",
+	};
+	Fixture fx;
+	g_autoptr(JsonNode) r1 = NULL;
+	g_autoptr(JsonNode) r2 = NULL;
+	gsize big_len = MESH_FRAME_MAX + 1;
+	g_autofree char *big = g_malloc(big_len);
+	gboolean close = TRUE;
+
+	setup(&fx);
+	for (gsize i = 0; i < G_N_ELEMENTS(silent); i++)
+		expect_silence(&fx, silent[i], strlen(silent[i]));
+	/* A NUL inside the frame, and a frame above the limit. */
+	expect_silence(&fx, "{\"Id\":7,\"Method\":\"Hello\"}\0", 26);
+	memset(big, ' ', big_len);
+	memcpy(big, "{\"Id\":7,\"Method\":\"Hello\"}", 25);
+	expect_silence(&fx, big, big_len);
+	for (gsize i = 0; i < G_N_ELEMENTS(closing); i++)
+		expect_error_id(&fx, closing[i], MESH_ERROR_MALFORMED, 7, TRUE);
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"hello\"}", MESH_ERROR_UNSUPPORTED);
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"ProfileGet\",\"Params\":{}}",
+		     MESH_ERROR_UNSUPPORTED);
+	/* Ids from 0 to 2^53, echoed as they came. */
+	expect_error_id(&fx, "{\"Id\":0,\"Method\":\"Nope\"}", MESH_ERROR_UNSUPPORTED, 0, FALSE);
+	expect_error_id(&fx, "{\"Id\":9007199254740992,\"Method\":\"Nope\"}",
+			MESH_ERROR_UNSUPPORTED, MESH_AGENT_ID_MAX, FALSE);
+	/* Members in any order, white space around. */
+	r1 = exchange(&fx, " { \"Params\" : { } , \"Method\" : \"Hello\" , \"Id\" : 7 } ", &close);
+	CU_ASSERT_PTR_NOT_NULL(r1);
+	CU_ASSERT_FALSE(close);
+	expect_result(&fx, &r2, "{\"Id\":7,\"Method\":\"Hello\"}");
+	teardown(&fx);
+}
+
+static CU_TestInfo tests[] = {
+	{ "Hello and Status", test_hello_status },
+	{ "DeviceCreate, DeviceGet, DeviceList", test_devices },
+	{ "KeyList, KeyPublic, KeySign", test_keys },
+	{ "Lock, Unlock and the unlock lifetime", test_lock_unlock },
+	{ "HiveMigrate refuses to overwrite unless forced", test_hive_migrate },
+	{ "Shutdown; restricted mode", test_shutdown_and_restricted },
+	{ "malformed requests: silence, errors, closes", test_request_shape },
+	CU_TEST_INFO_NULL,
+};
+
+int
+main(void)
+{
+	return mesh_test_main("dispatch", tests);
+}
