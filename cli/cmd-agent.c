@@ -64,11 +64,11 @@ mesh_cli_parse_verb(const MeshCliGlobals *globals, const char *verb, const char 
 void
 mesh_cli_json_string(JsonBuilder *b, const char *name, const char *value)
 {
+	/* Optional members are omitted, never null (PROTOCOL.md §1). */
+	if (value == NULL)
+		return;
 	json_builder_set_member_name(b, name);
-	if (value != NULL)
-		json_builder_add_string_value(b, value);
-	else
-		json_builder_add_null_value(b);
+	json_builder_add_string_value(b, value);
 }
 
 void
@@ -251,9 +251,7 @@ print_status(const MeshCliGlobals *globals, const MeshClientStatus *st, gboolean
 	mesh_cli_json_int(b, "Pid", st->pid);
 	mesh_cli_json_bool(b, "Locked", st->locked);
 	mesh_cli_json_string(b, "KeyStore", st->key_store);
-	if (st->default_device != NULL) {
-		mesh_cli_json_string(b, "DefaultDevice", st->default_device);
-	}
+	mesh_cli_json_string(b, "DefaultDevice", st->default_device);
 	mesh_cli_json_int(b, "Devices", st->devices);
 	mesh_cli_json_int(b, "Keys", st->keys);
 	mesh_cli_json_bool(b, "Started", started);

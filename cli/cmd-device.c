@@ -5,7 +5,7 @@
 
 #include "verbs.h"
 
-/* {"Identifier", "Description" (null when none), "Keys": {"Signature", "Authentication",
+/* {"Identifier", "Description" (omitted when none), "Keys": {"Signature", "Authentication",
  * "Encryption"}}, or the same as text. */
 static void
 print_device(const MeshCliGlobals *globals, const MeshClientDevice *device, gboolean created)

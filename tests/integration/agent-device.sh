@@ -120,6 +120,26 @@ expect_fail "locked again" 14 "." mesh key sign --key "$PSIG" "$TMP/data"
 check "the unprotected key still signs when locked" \
 	sh -c "\"$MESH\" --hive test key sign --key $SIG \"$TMP/data\" | cmp -s - \"$TMP/sig2\""
 
+# ---- a tampered device profile is reported, not used ----
+DEV="$MMM_HOME/CryptoMesh/ThisDevice/$(jget 'd["Identifier"]' "$TMP/show").json"
+cp "$DEV" "$TMP/device.json"
+/usr/bin/python3 - "$DEV" <<'PY'
+import base64, json, sys
+path = sys.argv[1]
+doc = json.load(open(path))
+jws = doc["SignedDeviceProfile"]["SignedData"]
+pad = "=" * (-len(jws["payload"]) % 4)
+payload = json.loads(base64.urlsafe_b64decode(jws["payload"] + pad))
+payload["DeviceProfile"]["Description"] = "Mallory's laptop"
+jws["payload"] = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+json.dump(doc, open(path, "w"))
+PY
+expect_fail "a tampered profile: BadSignature (7), naming the file" 7 "ThisDevice/.*tampered" \
+	mesh device show
+cp "$TMP/device.json" "$DEV"
+expect_out "the restored profile is used again" "Test laptop" sh -c \
+	"\"$MESH\" --hive test --json device show | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[\"Description\"])'"
+
 # ---- stopping ----
 expect_out "agent stop" "Stopped the agent for the test hive" mesh agent stop
 expect_fail "no agent after stop" 26 "no agent is running" mesh agent status
