@@ -11,9 +11,14 @@ mesh_deps
 echo "== building (build/demo)"
 cmake -S . -B build/demo -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build/demo -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
-mesh=build/demo/cli/mesh
+mesh=$PWD/build/demo/cli/mesh
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# The agent part runs in a throwaway home, on the test hive, and is stopped at the end.
+cleanup() {
+	[ -n "${HOME_SET:-}" ] && "$mesh" agent stop >/dev/null 2>&1
+	rm -rf "$work"
+}
+trap cleanup EXIT
 
 say() { printf '\n-- %s\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
@@ -60,5 +65,34 @@ set -e
 
 say "A random 32-byte secret and its 2-of-3 shares, as JSON:"
 run $mesh --json share split --quorum 2 --shares 3 --random 32
+
+say "Now the agent. It runs per user and per hive; here in a throwaway home, test hive:"
+export HOME="$work/home" XDG_RUNTIME_DIR="$work/run" MMM_HOME="$work/home/.mmm" MESH_HIVE=test
+unset MESH_AGENT_SOCK
+mkdir -p "$HOME" && mkdir -m 700 "$XDG_RUNTIME_DIR"
+PATH=$PWD/build/demo/cli:$PATH
+HOME_SET=1
+
+say "Create this machine's device (the agent starts on demand):"
+run mesh device create --description "Demo laptop"
+
+say "Its keys, held by the agent in OpenSSH-format key files:"
+run mesh key list
+sig=$(mesh --json device show | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["Keys"]["Signature"])')
+echo "\$ ls -l \$MMM_HOME/CryptoMesh/Keys/"
+ls -l "$MMM_HOME/CryptoMesh/Keys/" | sed 's/^/  /'
+echo "\$ ssh-keygen -y -f \$MMM_HOME/CryptoMesh/Keys/$sig"
+ssh-keygen -y -f "$MMM_HOME/CryptoMesh/Keys/$sig"
+
+say "Sign a file with the device's signature key, and check it with OpenSSL:"
+printf 'Meet at noon.\n' >"$work/note.txt"
+run mesh key sign --key "$sig" --out "$work/note.sig" "$work/note.txt"
+mesh key public --key "$sig" >"$work/sig.pem"
+run openssl pkeyutl -verify -rawin -pubin -inkey "$work/sig.pem" -in "$work/note.txt" \
+	-sigfile "$work/note.sig"
+
+say "The agent:"
+run mesh agent status
+run mesh agent stop
 
 printf '\nDone. "sh tools/test.sh" runs every test.\n'
