@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: MIT */
+/* nftw() */
+#define _GNU_SOURCE
 #include "cutest.h"
+
+#include <ftw.h>
+#include <sys/stat.h>
 
 #include <CUnit/Basic.h>
 #include <stdio.h>
@@ -14,6 +19,37 @@ char *
 mesh_test_vector_path(const char *name)
 {
 	return g_build_filename(MESH_VECTORS_DIR, name, NULL);
+}
+
+char *
+mesh_test_tmp_dir(const char *tag)
+{
+	g_autofree char *tmpl = g_strdup_printf("mesh-%s-XXXXXX", tag);
+	char *path = g_dir_make_tmp(tmpl, NULL);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(path);
+	return path;
+}
+
+static int
+remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+void
+mesh_test_remove_tree(const char *path)
+{
+	CU_ASSERT_EQUAL(nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+guint
+mesh_test_mode(const char *path)
+{
+	struct stat st;
+
+	CU_ASSERT_EQUAL_FATAL(lstat(path, &st), 0);
+	return st.st_mode & 07777;
 }
 
 JsonObject *

@@ -21,6 +21,15 @@ char *mesh_test_vector_path(const char *name);
  */
 JsonObject *mesh_test_vectors(JsonNode **ret_root, const char *file, const char *name);
 
+/* A new empty folder under the temporary folder (a fatal assertion when it cannot be made). */
+char *mesh_test_tmp_dir(const char *tag);
+
+/* Remove @path and everything below it, without following links; asserts it worked. */
+void mesh_test_remove_tree(const char *path);
+
+/* The permission bits of @path itself (lstat), e.g. 0700. */
+guint mesh_test_mode(const char *path);
+
 /* Assert that @error is set in the MESH_ERROR domain with @code, then clear it. */
 #define MESH_ASSERT_ERROR(err, want)                                                          \
 	do {                                                                                  \

@@ -21,12 +21,6 @@ typedef struct {
 	guint shutdowns;
 } Fixture;
 
-static int
-remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static void
 on_shutdown(gpointer user_data)
 {
@@ -40,7 +34,7 @@ setup(Fixture *fx)
 {
 	GError *error = NULL;
 
-	fx->root = g_dir_make_tmp("mesh-dispatch-XXXXXX", NULL);
+	fx->root = mesh_test_tmp_dir("dispatch");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fx->root);
 	fx->agent = mesh_agent_new(MESH_HIVE_TEST, fx->root, SOCKET_PATH, &error);
 	MESH_ASSERT_NO_ERROR(error);
@@ -53,7 +47,7 @@ static void
 teardown(Fixture *fx)
 {
 	mesh_agent_free(fx->agent);
-	CU_ASSERT_EQUAL(nftw(fx->root, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	mesh_test_remove_tree(fx->root);
 	g_free(fx->root);
 }
 

@@ -13,37 +13,6 @@
 
 #define ENTRY_1M (1024 * 1024)
 
-static int
-remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-/* Each test keeps its hives under its own root and removes it at the end. */
-static char *
-make_root(void)
-{
-	char *root = g_dir_make_tmp("mesh-hive-XXXXXX", NULL);
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
-	return root;
-}
-
-static void
-remove_root(const char *root)
-{
-	CU_ASSERT_EQUAL(nftw(root, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-}
-
-static guint
-mode_of(const char *path)
-{
-	struct stat st;
-
-	CU_ASSERT_EQUAL_FATAL(lstat(path, &st), 0);
-	return st.st_mode & 07777;
-}
-
 static MeshHive *
 open_ok(MeshHiveKind kind, const char *root)
 {
@@ -133,7 +102,7 @@ files_joined(MeshHive *hive, MeshHiveFolder folder)
 static void
 test_open_creates_tree(void)
 {
-	g_autofree char *root = make_root();
+	g_autofree char *root = mesh_test_tmp_dir("hive");
 	g_autofree char *base = g_build_filename(root, "home", ".mmm", NULL);
 	g_autofree char *location = g_build_filename(base, "CryptoMesh", NULL);
 	g_autoptr(MeshHive) hive = NULL;
@@ -146,18 +115,18 @@ test_open_creates_tree(void)
 	write_ok(hive, MESH_HIVE_KEYS, "k1", "key");
 	umask(old);
 	CU_ASSERT_STRING_EQUAL(mesh_hive_location(hive), location);
-	CU_ASSERT_EQUAL(mode_of(base), 0700);
-	CU_ASSERT_EQUAL(mode_of(location), 0700);
+	CU_ASSERT_EQUAL(mesh_test_mode(base), 0700);
+	CU_ASSERT_EQUAL(mesh_test_mode(location), 0700);
 	for (int f = 0; f < MESH_HIVE_N_FOLDERS; f++) {
 		g_autofree char *path = g_build_filename(location,
 							 mesh_hive_folder_name((MeshHiveFolder)f),
 							 NULL);
 
 		CU_ASSERT_TRUE(g_file_test(path, G_FILE_TEST_IS_DIR));
-		CU_ASSERT_EQUAL(mode_of(path), 0700);
+		CU_ASSERT_EQUAL(mesh_test_mode(path), 0700);
 	}
 	entry = g_build_filename(location, "Keys", "k1", NULL);
-	CU_ASSERT_EQUAL(mode_of(entry), 0600);
+	CU_ASSERT_EQUAL(mesh_test_mode(entry), 0600);
 	g_clear_pointer(&hive, mesh_hive_close);
 
 	/* An existing root and hive folder that only we can write (0755) are accepted as they
@@ -165,17 +134,17 @@ test_open_creates_tree(void)
 	CU_ASSERT_EQUAL_FATAL(chmod(base, 0755), 0);
 	CU_ASSERT_EQUAL_FATAL(chmod(location, 0755), 0);
 	hive = open_ok(MESH_HIVE_TEST, base);
-	CU_ASSERT_EQUAL(mode_of(location), 0755);
+	CU_ASSERT_EQUAL(mesh_test_mode(location), 0755);
 	g_free(entry);
 	entry = g_build_filename(base, "MathematicalMesh", NULL);
 	CU_ASSERT_FALSE(g_file_test(entry, G_FILE_TEST_EXISTS));
-	remove_root(root);
+	mesh_test_remove_tree(root);
 }
 
 static void
 test_round_trip(void)
 {
-	g_autofree char *root = make_root();
+	g_autofree char *root = mesh_test_tmp_dir("hive");
 	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
 	g_autoptr(GBytes) empty = NULL;
 	g_autofree char *def = NULL, *all = NULL, *some = NULL, *none = NULL, *stray = NULL;
@@ -224,13 +193,13 @@ test_round_trip(void)
 	CU_ASSERT_TRUE(mesh_hive_read(hive, MESH_HIVE_ESCROW, "e", 0, &empty, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_EQUAL(g_bytes_get_size(empty), 0);
-	remove_root(root);
+	mesh_test_remove_tree(root);
 }
 
 static void
 test_not_found_and_too_large(void)
 {
-	g_autofree char *root = make_root();
+	g_autofree char *root = mesh_test_tmp_dir("hive");
 	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
 	g_autoptr(GBytes) data = NULL;
 	g_autofree char *sparse = NULL;
@@ -268,13 +237,13 @@ test_not_found_and_too_large(void)
 	CU_ASSERT_FALSE(mesh_hive_write(hive, MESH_HIVE_KEYS, "big", huge,
 					MESH_HIVE_ENTRY_MAX + 1, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
-	remove_root(root);
+	mesh_test_remove_tree(root);
 }
 
 static void
 test_invalid_names(void)
 {
-	g_autofree char *root = make_root();
+	g_autofree char *root = mesh_test_tmp_dir("hive");
 	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
 	g_autofree char *long_name = g_strnfill(201, 'a');
 	g_autofree char *outside = g_build_filename(mesh_hive_location(hive), "x", NULL);
@@ -299,7 +268,7 @@ test_invalid_names(void)
 	long_name[200] = '\0';
 	write_ok(hive, MESH_HIVE_KEYS, long_name, "x");
 	assert_entry(hive, MESH_HIVE_KEYS, long_name, "x");
-	remove_root(root);
+	mesh_test_remove_tree(root);
 }
 
 typedef struct {
@@ -334,7 +303,7 @@ read_loop(gpointer data)
 static void
 test_replace_is_atomic(void)
 {
-	g_autofree char *root = make_root();
+	g_autofree char *root = mesh_test_tmp_dir("hive");
 	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
 	g_autofree guint8 *a = g_malloc(ENTRY_1M), *b = g_malloc(ENTRY_1M);
 	g_autofree char *files = NULL;
@@ -366,13 +335,13 @@ test_replace_is_atomic(void)
 	files = files_joined(hive, MESH_HIVE_KEYS);
 	CU_ASSERT_STRING_EQUAL(files, "big");
 	g_free(r.path);
-	remove_root(root);
+	mesh_test_remove_tree(root);
 }
 
 static void
 test_failed_write_leaves_nothing(void)
 {
-	g_autofree char *root = make_root();
+	g_autofree char *root = mesh_test_tmp_dir("hive");
 	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
 	g_autofree char *blocker = g_build_filename(mesh_hive_location(hive), "Keys", "k", NULL);
 	g_autofree char *inside = g_build_filename(blocker, "x", NULL);
@@ -411,13 +380,13 @@ test_failed_write_leaves_nothing(void)
 	MESH_ASSERT_ERROR(error, MESH_ERROR_IO);
 	/* ... and opening again refuses it. */
 	assert_open_refused(root, "is not a folder");
-	remove_root(root);
+	mesh_test_remove_tree(root);
 }
 
 static void
 test_entry_files(void)
 {
-	g_autofree char *root = make_root();
+	g_autofree char *root = mesh_test_tmp_dir("hive");
 	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
 	g_autofree char *loose = g_build_filename(mesh_hive_location(hive), "Keys", "loose", NULL);
 	g_autofree char *link = g_build_filename(mesh_hive_location(hive), "Keys", "link", NULL);
@@ -429,20 +398,20 @@ test_entry_files(void)
 	CU_ASSERT_EQUAL_FATAL(chmod(loose, 0644), 0);
 	assert_entry(hive, MESH_HIVE_KEYS, "loose", "v1");
 	write_ok(hive, MESH_HIVE_KEYS, "loose", "v2");
-	CU_ASSERT_EQUAL(mode_of(loose), 0600);
+	CU_ASSERT_EQUAL(mesh_test_mode(loose), 0600);
 	assert_entry(hive, MESH_HIVE_KEYS, "loose", "v2");
 
 	/* A symbolic link is not followed, even to an entry of the same hive. */
 	CU_ASSERT_EQUAL_FATAL(symlink(loose, link), 0);
 	CU_ASSERT_FALSE(mesh_hive_read(hive, MESH_HIVE_KEYS, "link", 1024, &data, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_PERMISSION);
-	remove_root(root);
+	mesh_test_remove_tree(root);
 }
 
 static void
 test_refuses_unsafe_folders(void)
 {
-	g_autofree char *root = make_root();
+	g_autofree char *root = mesh_test_tmp_dir("hive");
 	g_autofree char *location = g_build_filename(root, "CryptoMesh", NULL);
 	g_autofree char *keys = g_build_filename(location, "Keys", NULL);
 	g_autofree char *elsewhere = g_build_filename(root, "elsewhere", NULL);
@@ -484,13 +453,13 @@ test_refuses_unsafe_folders(void)
 	CU_ASSERT_EQUAL_FATAL(rename(location, elsewhere), 0);
 	CU_ASSERT_EQUAL_FATAL(symlink(elsewhere, location), 0);
 	assert_open_refused(root, "symbolic link");
-	remove_root(root);
+	mesh_test_remove_tree(root);
 }
 
 static void
 test_hives_are_independent(void)
 {
-	g_autofree char *root = make_root();
+	g_autofree char *root = mesh_test_tmp_dir("hive");
 	g_autoptr(MeshHive) test = open_ok(MESH_HIVE_TEST, root);
 	g_autoptr(MeshHive) prod = open_ok(MESH_HIVE_PRODUCTION, root);
 	g_autofree char *test_loc = g_build_filename(root, "CryptoMesh", NULL);
@@ -516,14 +485,14 @@ test_hives_are_independent(void)
 	CU_ASSERT_FALSE(mesh_hive_read(test, MESH_HIVE_THIS_DEVICE, "dev", 64, &data, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
 	assert_entry(prod, MESH_HIVE_THIS_DEVICE, "dev", "production device");
-	remove_root(root);
+	mesh_test_remove_tree(root);
 }
 
 static void
 test_mmm_home(void)
 {
 	g_autofree char *saved = g_strdup(g_getenv("MMM_HOME"));
-	g_autofree char *root = make_root();
+	g_autofree char *root = mesh_test_tmp_dir("hive");
 	g_autofree char *home = g_build_filename(root, "mmm", NULL);
 	g_autofree char *location = g_build_filename(home, "MathematicalMesh", NULL);
 	g_autofree char *entry = g_build_filename(location, "Accounts", "a", NULL);
@@ -538,7 +507,7 @@ test_mmm_home(void)
 	CU_ASSERT_STRING_EQUAL(mesh_hive_location(hive), location);
 	write_ok(hive, MESH_HIVE_ACCOUNTS, "a", "x");
 	CU_ASSERT_TRUE(g_file_test(entry, G_FILE_TEST_IS_REGULAR));
-	remove_root(root);
+	mesh_test_remove_tree(root);
 }
 
 static CU_TestInfo tests[] = {

@@ -21,38 +21,6 @@
 /* A uid that is not ours when the tests run as root. */
 #define OTHER_UID 65534
 
-static int
-remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-/* Each test works in its own folder under the temporary folder and removes it at the end. */
-static char *
-make_root(void)
-{
-	g_autoptr(GError) error = NULL;
-	char *root = g_dir_make_tmp("mesh-platform-XXXXXX", &error);
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
-	return root;
-}
-
-static void
-remove_root(const char *root)
-{
-	CU_ASSERT_EQUAL(nftw(root, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-}
-
-static guint
-mode_of(const char *path)
-{
-	struct stat st;
-
-	CU_ASSERT_EQUAL_FATAL(lstat(path, &st), 0);
-	return st.st_mode & 07777;
-}
-
 static gboolean
 is_root(const char *why)
 {
@@ -146,7 +114,7 @@ test_agent_socket(void)
 static void
 test_private_dir_creates(void)
 {
-	g_autofree char *root = make_root();
+	g_autofree char *root = mesh_test_tmp_dir("platform");
 	g_autofree char *deep = g_build_filename(root, "a", "b", "c", NULL);
 	g_autofree char *a = g_build_filename(root, "a", NULL);
 	g_autofree char *ab = g_build_filename(root, "a", "b", NULL);
@@ -160,9 +128,9 @@ test_private_dir_creates(void)
 	CU_ASSERT_TRUE(mesh_platform_private_dir(deep, TRUE, &error));
 	umask(old);
 	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_EQUAL(mode_of(a), 0700);
-	CU_ASSERT_EQUAL(mode_of(ab), 0700);
-	CU_ASSERT_EQUAL(mode_of(deep), 0700);
+	CU_ASSERT_EQUAL(mesh_test_mode(a), 0700);
+	CU_ASSERT_EQUAL(mesh_test_mode(ab), 0700);
+	CU_ASSERT_EQUAL(mesh_test_mode(deep), 0700);
 	/* Again: an existing private folder is fine. */
 	CU_ASSERT_TRUE(mesh_platform_private_dir(deep, FALSE, &error));
 	MESH_ASSERT_NO_ERROR(error);
@@ -177,14 +145,14 @@ test_private_dir_creates(void)
 	CU_ASSERT_EQUAL_FATAL(chmod(open, 0755), 0);
 	CU_ASSERT_TRUE(mesh_platform_private_dir(open, FALSE, &error));
 	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_EQUAL(mode_of(open), 0755);
-	remove_root(root);
+	CU_ASSERT_EQUAL(mesh_test_mode(open), 0755);
+	mesh_test_remove_tree(root);
 }
 
 static void
 test_private_dir_refuses(void)
 {
-	g_autofree char *root = make_root();
+	g_autofree char *root = mesh_test_tmp_dir("platform");
 	g_autofree char *dir = g_build_filename(root, "dir", NULL);
 	g_autofree char *link = g_build_filename(root, "link", NULL);
 	g_autofree char *file = g_build_filename(root, "file", NULL);
@@ -219,14 +187,14 @@ test_private_dir_refuses(void)
 		CU_ASSERT_FALSE(mesh_platform_private_dir(dir, FALSE, &error));
 		assert_refused(&error, "belongs to uid 65534, not to you (uid 0)");
 	}
-	remove_root(root);
+	mesh_test_remove_tree(root);
 }
 
 /* /tmp/mesh-<uid> made first by someone else: its owner could swap what we put inside. */
 static void
 test_private_dir_ancestors(void)
 {
-	g_autofree char *root = make_root();
+	g_autofree char *root = mesh_test_tmp_dir("platform");
 	g_autofree char *shared = g_build_filename(root, "shared", NULL);
 	g_autofree char *inside = g_build_filename(root, "shared", "mesh", "CryptoMesh", NULL);
 	GError *error = NULL;
@@ -247,7 +215,7 @@ test_private_dir_ancestors(void)
 		CU_ASSERT_FALSE(mesh_platform_private_dir(inside, TRUE, &error));
 		assert_refused(&error, "belongs to uid 65534");
 	}
-	remove_root(root);
+	mesh_test_remove_tree(root);
 }
 
 /* The names in @dir other than @keep: leftovers of atomic writes. */
@@ -280,7 +248,7 @@ assert_content(const char *path, const char *want)
 static void
 test_write_atomic(void)
 {
-	g_autofree char *root = make_root();
+	g_autofree char *root = mesh_test_tmp_dir("platform");
 	g_autofree char *path = g_build_filename(root, "entry", NULL);
 	GError *error = NULL;
 	mode_t old;
@@ -289,32 +257,32 @@ test_write_atomic(void)
 	CU_ASSERT_TRUE(mesh_platform_write_atomic(path, (const guint8 *)"first", 5, &error));
 	umask(old);
 	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_EQUAL(mode_of(path), 0600);
+	CU_ASSERT_EQUAL(mesh_test_mode(path), 0600);
 	assert_content(path, "first");
 
 	/* Replacing a file with looser permissions leaves 0600. */
 	CU_ASSERT_EQUAL_FATAL(chmod(path, 0644), 0);
 	CU_ASSERT_TRUE(mesh_platform_write_atomic(path, (const guint8 *)"second", 6, &error));
 	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_EQUAL(mode_of(path), 0600);
+	CU_ASSERT_EQUAL(mesh_test_mode(path), 0600);
 	assert_content(path, "second");
 	/* A umask that strips owner bits changes nothing either. */
 	old = umask(0277);
 	CU_ASSERT_TRUE(mesh_platform_write_atomic(path, (const guint8 *)"third", 5, &error));
 	umask(old);
 	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_EQUAL(mode_of(path), 0600);
+	CU_ASSERT_EQUAL(mesh_test_mode(path), 0600);
 	CU_ASSERT_TRUE(mesh_platform_write_atomic(path, NULL, 0, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	assert_content(path, "");
 	CU_ASSERT_EQUAL(count_others(root, "entry"), 0);
-	remove_root(root);
+	mesh_test_remove_tree(root);
 }
 
 static void
 test_write_atomic_failures(void)
 {
-	g_autofree char *root = make_root();
+	g_autofree char *root = mesh_test_tmp_dir("platform");
 	g_autofree char *missing = g_build_filename(root, "no", "entry", NULL);
 	g_autofree char *entry = g_build_filename(root, "entry", NULL);
 	g_autofree char *inside = g_build_filename(root, "entry", "x", NULL);
@@ -351,7 +319,7 @@ test_write_atomic_failures(void)
 	MESH_ASSERT_ERROR(error, MESH_ERROR_IO);
 	assert_content(entry, "old");
 	CU_ASSERT_EQUAL(count_others(root, "entry"), 0);
-	remove_root(root);
+	mesh_test_remove_tree(root);
 }
 
 static void
