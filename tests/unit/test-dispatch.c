@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: MIT */
-/* nftw() */
-#define _GNU_SOURCE
 #include "cutest.h"
 #include "base64.h"
 #include "device.h"
@@ -10,7 +8,6 @@
 #include "json.h"
 #include "key.h"
 
-#include <ftw.h>
 #include <string.h>
 
 #define SOCKET_PATH "/run/user/1000/mesh/CryptoMesh/agent.sock"

@@ -1,12 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* nftw() */
-#define _GNU_SOURCE
 #include "cutest.h"
 #include "error.h"
 #include "hive.h"
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
