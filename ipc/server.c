@@ -32,6 +32,7 @@ struct MeshServer {
 	char *path;
 	int lock_fd;
 	char *lock_path;
+	int hive_lock_fd; /* the hive's .agent.lock, held for the agent's lifetime */
 	gboolean bound; /* we made the socket file, so we remove it */
 	GSocketService *service;
 	gboolean accepting;
@@ -102,35 +103,43 @@ mesh_server_fd_path(int fd, char **ret_path, GError **error)
 }
 
 /* The pid recorded in a lock file, for the message that names the running agent. */
+/* "pid N, socket PATH" from a lock file's note ("N PATH\n"), for the message of a second start. */
 static char *
 lock_owner(int fd)
 {
-	char text[32] = { 0 };
+	char text[4200] = { 0 };
 	ssize_t n = pread(fd, text, sizeof text - 1, 0);
-	guint64 pid = n > 0 ? g_ascii_strtoull(text, NULL, 10) : 0;
+	char *end = NULL;
+	guint64 pid = n > 0 ? g_ascii_strtoull(text, &end, 10) : 0;
 
-	return pid > 0 ? g_strdup_printf("pid %" G_GUINT64_FORMAT, pid) : g_strdup("pid unknown");
+	if (pid == 0)
+		return g_strdup("pid unknown");
+	if (end != NULL && *end == ' ' && end[1] == '/') {
+		g_strchomp(end + 1);
+		return g_strdup_printf("pid %" G_GUINT64_FORMAT ", socket %s", pid, end + 1);
+	}
+	return g_strdup_printf("pid %" G_GUINT64_FORMAT, pid);
 }
 
 /*
- * Take PATH.lock for this process. flock() locks die with their holder, so a killed agent
- * leaves nothing that blocks the next one. The lock file is removed at exit: a process that
- * locked a file which was unlinked meanwhile tries again on the new one.
+ * Lock @path for this process and write "PID SOCKET" into it. flock() locks die with their
+ * holder, so a killed agent leaves nothing that blocks the next one. A file that was unlinked
+ * and replaced while we waited for it is locked again, on the new one. MESH_ERROR_EXISTS names
+ * the agent that holds it.
  */
 static gboolean
-take_lock(MeshServer *server, MeshHiveKind kind, GError **error)
+lock_file(MeshServer *server, const char *path, MeshHiveKind kind, int *ret_fd, GError **error)
 {
-	g_autofree char *pid = NULL;
+	g_autofree char *note = NULL;
+	int locked = -1;
 
-	server->lock_path = g_strconcat(server->path, ".lock", NULL);
-	for (int attempt = 0; attempt < 8; attempt++) {
+	for (int attempt = 0; attempt < 8 && locked < 0; attempt++) {
 		struct stat held, now;
-		int fd = open(server->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 
 		if (fd < 0) {
 			g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
-				    "cannot open the lock file %s: %s", server->lock_path,
-				    g_strerror(errno));
+				    "cannot open the lock file %s: %s", path, g_strerror(errno));
 			return FALSE;
 		}
 		if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -138,30 +147,48 @@ take_lock(MeshServer *server, MeshHiveKind kind, GError **error)
 
 			close(fd);
 			g_set_error(error, MESH_ERROR, MESH_ERROR_EXISTS,
-				    "an agent for the %s hive is already running (%s, socket %s)",
-				    mesh_hive_kind_name(kind), owner, server->path);
+				    "an agent for the %s hive is already running (%s)",
+				    mesh_hive_kind_name(kind), owner);
 			return FALSE;
 		}
-		if (fstat(fd, &held) == 0 && stat(server->lock_path, &now) == 0 &&
-		    held.st_dev == now.st_dev && held.st_ino == now.st_ino) {
-			server->lock_fd = fd;
-			break;
-		}
-		close(fd);
+		if (fstat(fd, &held) == 0 && stat(path, &now) == 0 && held.st_dev == now.st_dev &&
+		    held.st_ino == now.st_ino)
+			locked = fd;
+		else
+			close(fd);
 	}
-	if (server->lock_fd < 0) {
+	if (locked < 0) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
-			    "cannot take the lock file %s: it keeps being replaced", server->lock_path);
+			    "cannot take the lock file %s: it keeps being replaced", path);
 		return FALSE;
 	}
-	pid = g_strdup_printf("%" G_GINT64_FORMAT "\n", (gint64)getpid());
-	if (ftruncate(server->lock_fd, 0) != 0 ||
-	    pwrite(server->lock_fd, pid, strlen(pid), 0) != (ssize_t)strlen(pid)) {
+	note = g_strdup_printf("%" G_GINT64_FORMAT " %s\n", (gint64)getpid(), server->path);
+	if (ftruncate(locked, 0) != 0 ||
+	    pwrite(locked, note, strlen(note), 0) != (ssize_t)strlen(note)) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot write the lock file %s: %s",
-			    server->lock_path, g_strerror(errno));
+			    path, g_strerror(errno));
+		close(locked);
 		return FALSE;
 	}
+	*ret_fd = locked;
 	return TRUE;
+}
+
+/*
+ * One agent per hive and one per socket: the hive's own .agent.lock (whatever socket the agent
+ * serves) and PATH.lock beside the socket (so that no second agent takes a live socket's path).
+ */
+static gboolean
+take_lock(MeshServer *server, MeshHiveKind kind, GError **error)
+{
+	MeshHive *hive = mesh_agent_hive(server->agent);
+	g_autofree char *hive_lock = g_build_filename(mesh_hive_location(hive), ".agent.lock", NULL);
+
+	if (server->hive_lock_fd < 0 &&
+	    !lock_file(server, hive_lock, kind, &server->hive_lock_fd, error))
+		return FALSE;
+	server->lock_path = g_strconcat(server->path, ".lock", NULL);
+	return lock_file(server, server->lock_path, kind, &server->lock_fd, error);
 }
 
 /* With the lock held, whatever socket is at the path belongs to a dead agent. */
@@ -443,6 +470,7 @@ mesh_server_new(MeshAgent *agent, const char *path, int fd, GError **error)
 	server->agent = agent;
 	server->path = g_strdup(path);
 	server->lock_fd = -1;
+	server->hive_lock_fd = -1;
 	server->connections =
 		g_hash_table_new_full(NULL, NULL, (GDestroyNotify)connection_free, NULL);
 	server->loop = g_main_loop_new(NULL, FALSE);
@@ -541,6 +569,9 @@ mesh_server_free(MeshServer *server)
 		unlink(server->lock_path);
 		close(server->lock_fd);
 	}
+	/* The hive's lock file stays (unlinking it could let two agents lock two files). */
+	if (server->hive_lock_fd >= 0)
+		close(server->hive_lock_fd);
 	g_main_loop_unref(server->loop);
 	g_free(server->lock_path);
 	g_free(server->path);

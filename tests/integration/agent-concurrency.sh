@@ -12,7 +12,7 @@ PID=
 trap '[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$TMP"' EXIT
 
 check "the agent starts (daemon)" timeout 30 "$AGENT"
-PID=$(cat "$SOCK.lock")
+PID=$(cut -d" " -f1 "$SOCK.lock")
 check "a device is created" $PROTO ok "$SOCK" DeviceCreate '{"Description": "load"}'
 if $PROTO load "$SOCK" 32 200 >"$TMP/out" 2>&1; then
 	ok "$(tail -n 1 "$TMP/out")"

@@ -13,7 +13,7 @@ PID=
 trap '[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$TMP"' EXIT
 
 check "the agent starts (daemon)" timeout 30 "$AGENT"
-PID=$(cat "$SOCK.lock")
+PID=$(cut -d" " -f1 "$SOCK.lock")
 $PROTO frames "$SOCK" >"$TMP/out" 2>&1
 while read -r status text; do
 	case $status in

@@ -12,7 +12,7 @@ PIDS=
 trap 'for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT
 
 check "the agent starts (daemon)" timeout 30 "$AGENT"
-PIDS=$(cat "$SOCK.lock")
+PIDS=$(cut -d" " -f1 "$SOCK.lock")
 check "socket mode 600" [ "$(stat -c %a "$SOCK")" = 600 ]
 check "socket folder mode 700" [ "$(stat -c %a "$(dirname "$SOCK")")" = 700 ]
 check "Hello is answered for the same user" $PROTO ok "$SOCK" Hello
@@ -24,6 +24,14 @@ if [ "$status" = 13 ] && grep -q "an agent for the test hive is already running 
 else
 	not_ok "a second agent: exit $status, $(cat "$TMP/err")"
 fi
+# ... also when it is given another socket: the hive itself is locked.
+timeout 30 "$AGENT" --socket "$TMP/other.sock" 2>"$TMP/err" && status=0 || status=$?
+if [ "$status" = 13 ] && grep -q "already running (pid $PIDS, socket $SOCK)" "$TMP/err" &&
+	[ ! -e "$TMP/other.sock" ]; then
+	ok "a second agent for the hive on another socket is refused"
+else
+	not_ok "a second agent on another socket: exit $status, $(cat "$TMP/err")"
+fi
 check "the first agent still answers" $PROTO ok "$SOCK" Status
 
 # The uid check itself: a second agent (production hive) whose socket anyone may connect to.
@@ -31,7 +39,7 @@ if [ "$(id -u)" = 0 ]; then
 	chmod 711 "$TMP"
 	PUB=$TMP/pub/agent.sock
 	check "a second agent on another socket" timeout 30 "$AGENT" --hive production --socket "$PUB"
-	PIDS="$PIDS $(cat "$PUB.lock")"
+	PIDS="$PIDS $(cut -d" " -f1 "$PUB.lock")"
 	chmod 711 "$TMP/pub" && chmod 666 "$PUB"
 	check "root's own client is answered on the open socket" $PROTO ok "$PUB" Hello
 	check "user nobody is closed on without an answer" timeout 60 setpriv --reuid=nobody \
