@@ -17,7 +17,7 @@ G_BEGIN_DECLS
  *                    unencrypted or, with a passphrase, aes256-ctr + bcrypt (16-byte salt,
  *                    16 rounds), with the UDF as its comment. X25519, which OpenSSH has no type
  *                    for: PKCS#8 PEM ("BEGIN PRIVATE KEY"), or with a passphrase "BEGIN
- *                    ENCRYPTED PRIVATE KEY" (PBES2: PBKDF2-HMAC-SHA256 and AES-256-CBC).
+ *                    ENCRYPTED PRIVATE KEY" (PBES2: scrypt N=2^14 r=8 p=1 and AES-256-CBC).
  *   Keys/<udf>.pub   the public key. Ed25519 and P-256: RFC 4716 ("---- BEGIN SSH2 PUBLIC KEY
  *                    ----", Comment: the UDF); X25519: SubjectPublicKeyInfo PEM ("BEGIN PUBLIC
  *                    KEY").
