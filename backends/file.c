@@ -67,19 +67,6 @@ is_ssh_alg(MeshKeyAlg alg)
 	return alg == MESH_KEY_ED25519 || alg == MESH_KEY_P256;
 }
 
-static void G_GNUC_PRINTF(3, 4)
-set_crypto_error(GError **error, MeshError code, const char *format, ...)
-{
-	va_list ap;
-	g_autofree char *message = NULL;
-
-	ERR_clear_error();
-	va_start(ap, format);
-	message = g_strdup_vprintf(format, ap);
-	va_end(ap);
-	g_set_error_literal(error, MESH_ERROR, code, message);
-}
-
 /* The bytes in a secure-memory BIO as a NUL-terminated MeshSecret. */
 static MeshSecret *
 bio_to_secret(BIO *bio)
@@ -123,7 +110,7 @@ pkcs8_encode(const MeshKey *key, const guint8 *pass, gsize pass_len, GError **er
 		goto fail;
 	return bio_to_secret(bio);
 fail:
-	set_crypto_error(error, MESH_ERROR_CRYPTO, "cannot encode the X25519 private key");
+	mesh_ossl_error(error, MESH_ERROR_CRYPTO, "cannot encode the X25519 private key");
 	return NULL;
 }
 
@@ -152,16 +139,16 @@ pkcs8_decode(const char *text, gsize len, const guint8 *pass, gsize pass_len, GE
 	PassArg arg = { pass, pass_len };
 
 	if (len > G_MAXINT || (bio = BIO_new_mem_buf(text, (int)len)) == NULL) {
-		set_crypto_error(error, MESH_ERROR_CRYPTO, "cannot read the X25519 private key");
+		mesh_ossl_error(error, MESH_ERROR_CRYPTO, "cannot read the X25519 private key");
 		return NULL;
 	}
 	pkey = PEM_read_bio_PrivateKey_ex(bio, NULL, pass_cb, &arg, NULL, NULL);
 	if (pkey == NULL) {
 		if (pass != NULL)
-			set_crypto_error(error, MESH_ERROR_BAD_PASSPHRASE,
+			mesh_ossl_error(error, MESH_ERROR_BAD_PASSPHRASE,
 					 "wrong passphrase for the X25519 private key");
 		else
-			set_crypto_error(error, MESH_ERROR_MALFORMED,
+			mesh_ossl_error(error, MESH_ERROR_MALFORMED,
 					 "the X25519 private key file is not PKCS#8 PEM");
 		return NULL;
 	}
@@ -175,7 +162,7 @@ spki_pem_encode(const MeshKey *key, GError **error)
 	BUF_MEM *mem = NULL;
 
 	if (bio == NULL || PEM_write_bio_PUBKEY(bio, mesh_key_borrow_pkey(key)) != 1) {
-		set_crypto_error(error, MESH_ERROR_CRYPTO, "cannot encode the public key");
+		mesh_ossl_error(error, MESH_ERROR_CRYPTO, "cannot encode the public key");
 		return NULL;
 	}
 	BIO_get_mem_ptr(bio, &mem);
@@ -194,7 +181,7 @@ spki_pem_decode(const char *text, gsize len, GError **error)
 	if (len > G_MAXINT || (bio = BIO_new_mem_buf(text, (int)len)) == NULL ||
 	    PEM_read_bio(bio, &name, &header, &der, &der_len) != 1 ||
 	    strcmp(name, PEM_STRING_PUBLIC) != 0 || header[0] != '\0') {
-		set_crypto_error(error, MESH_ERROR_MALFORMED, "not a PEM public key");
+		mesh_ossl_error(error, MESH_ERROR_MALFORMED, "not a PEM public key");
 		goto out;
 	}
 	key = mesh_key_from_spki(der, (gsize)der_len, error);

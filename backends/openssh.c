@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bcrypt_pbkdf.h"
+#include "base64.h"
 #include "error.h"
 #include "ossl.h"
 #include "sshbuf.h"
@@ -124,149 +125,6 @@ check_len(gsize len, GError **error)
 		return FALSE;
 	}
 	return TRUE;
-}
-
-/* ---- Base64 (RFC 4648 §4, padded), branch-free on the data as in core/base64.c -------------- */
-
-#define IN_RANGE(c, lo, hi) (((((lo)-1) - (c)) & ((c) - ((hi) + 1))) >> 8)
-
-static char
-enc6(unsigned v)
-{
-	int x = (int)v;
-	int d = 'A' + x;
-
-	d += ((25 - x) >> 8) & ('a' - 'A' - 26);
-	d += ((51 - x) >> 8) & ('0' - 'a' - 26);
-	d += ((61 - x) >> 8) & ('+' - '0' - 10);
-	d += ((62 - x) >> 8) & ('/' - '+' - 1);
-	return (char)d;
-}
-
-static int
-dec6(unsigned char ch)
-{
-	int c = ch;
-	int ret = -1;
-
-	ret += IN_RANGE(c, 'A', 'Z') & (c - 'A' + 1);
-	ret += IN_RANGE(c, 'a', 'z') & (c - 'a' + 26 + 1);
-	ret += IN_RANGE(c, '0', '9') & (c - '0' + 52 + 1);
-	ret += IN_RANGE(c, '+', '+') & (62 + 1);
-	ret += IN_RANGE(c, '/', '/') & (63 + 1);
-	return ret;
-}
-
-/* Characters of the base64 of @len bytes, with a newline after every @wrap (0: none). */
-static gsize
-b64_encoded_len(gsize len, gsize wrap)
-{
-	gsize chars = (len + 2) / 3 * 4;
-
-	return wrap == 0 ? chars : chars + (chars + wrap - 1) / wrap;
-}
-
-/* Write the base64 of @len bytes to @out (b64_encoded_len(@len, @wrap) characters, no NUL). */
-static void
-b64_encode(const guint8 *data, gsize len, gsize wrap, char *out)
-{
-	gsize o = 0, col = 0;
-
-	for (gsize i = 0; i < len; i += 3) {
-		guint32 v = (guint32)data[i] << 16;
-		gsize n = MIN(len - i, 3);
-		char quad[4];
-
-		if (n > 1)
-			v |= (guint32)data[i + 1] << 8;
-		if (n > 2)
-			v |= data[i + 2];
-		quad[0] = enc6(v >> 18);
-		quad[1] = enc6((v >> 12) & 63);
-		quad[2] = n > 1 ? enc6((v >> 6) & 63) : '=';
-		quad[3] = n > 2 ? enc6(v & 63) : '=';
-		for (int k = 0; k < 4; k++) {
-			out[o++] = quad[k];
-			if (wrap != 0 && ++col == wrap) {
-				out[o++] = '\n';
-				col = 0;
-			}
-		}
-	}
-	if (wrap != 0 && col != 0)
-		out[o++] = '\n';
-}
-
-static gboolean
-is_newline(char c)
-{
-	return c == '\n' || c == '\r';
-}
-
-/*
- * Decode the base64 in @len characters at @text, skipping line breaks when @lines, into at
- * most @cap bytes at @out. Only the canonical encoding is accepted: a multiple of four
- * characters, '=' padding only at the end, zero unused bits. On error @out is wiped.
- */
-static gboolean
-b64_decode(const char *text, gsize len, gboolean lines, guint8 *out, gsize cap, gsize *ret_len,
-	   const char *what, GError **error)
-{
-	gsize n = 0, pad = 0, k = 0, o = 0;
-	guint32 acc = 0;
-	unsigned bits = 0;
-
-	for (gsize i = 0; i < len; i++)
-		n += !(lines && is_newline(text[i]));
-	for (gsize i = len; i > 0 && pad < 2; i--) {
-		if (lines && is_newline(text[i - 1]))
-			continue;
-		if (text[i - 1] != '=')
-			break;
-		pad++;
-	}
-	if (n == 0 || n % 4 != 0) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-			    "%s: the base64 text has a bad length", what);
-		goto fail;
-	}
-	if (n / 4 * 3 - pad > cap) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
-			    "%s: more than %" G_GSIZE_FORMAT " bytes of base64", what, cap);
-		goto fail;
-	}
-	for (gsize i = 0; i < len; i++) {
-		int v;
-
-		if (lines && is_newline(text[i]))
-			continue;
-		if (k++ >= n - pad) {
-			if (text[i] != '=')
-				goto bad;
-			continue;
-		}
-		v = dec6((unsigned char)text[i]);
-		if (v < 0)
-			goto bad;
-		acc = (acc << 6) | (guint32)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (guint8)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
-	}
-	if (acc != 0)
-		goto bad;
-	*ret_len = o;
-	return TRUE;
-bad:
-	g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "%s: bad base64 text", what);
-fail:
-	acc = 0;
-	if (cap > 0)
-		OPENSSL_cleanse(out, cap);
-	return FALSE;
 }
 
 /* ---- Lines and armour ----------------------------------------------------------------------- */
@@ -476,9 +334,9 @@ public_base64(const MeshKey *key, gsize wrap, const char *comment, const SshType
 	blob = mesh_openssh_public_blob(key, error);
 	if (blob == NULL)
 		return NULL;
-	n = b64_encoded_len(g_bytes_get_size(blob), wrap);
+	n = mesh_b64_encoded_len(g_bytes_get_size(blob), wrap);
 	out = g_malloc(n + 1);
-	b64_encode(g_bytes_get_data(blob, NULL), g_bytes_get_size(blob), wrap, out);
+	mesh_b64_encode_wrapped(g_bytes_get_data(blob, NULL), g_bytes_get_size(blob), wrap, out);
 	out[n] = '\0';
 	*ret_type = type;
 	return out;
@@ -495,7 +353,7 @@ public_from_base64(const char *text, gsize len, gboolean lines, const SshType **
 	const SshType *type;
 	g_autoptr(MeshKey) key = NULL;
 
-	if (!b64_decode(text, len, lines, blob, sizeof blob, &n, "SSH public key", error))
+	if (!mesh_b64_decode_lines(text, len, lines, blob, sizeof blob, &n, "SSH public key", error))
 		return NULL;
 	mesh_sshbuf_reader_init(&r, blob, n, "SSH public key");
 	key = get_public(&r, &type, error);
@@ -702,12 +560,12 @@ static MeshSecret *
 armour_private(const guint8 *data, gsize len)
 {
 	gsize head = strlen(PRIV_BEGIN "\n"), tail = strlen(PRIV_END "\n");
-	gsize body = b64_encoded_len(len, WRAP_COLS);
+	gsize body = mesh_b64_encoded_len(len, WRAP_COLS);
 	MeshSecret *text = mesh_secret_new(head + body + tail + 1);
 	char *t = (char *)mesh_secret_data(text);
 
 	memcpy(t, PRIV_BEGIN "\n", head);
-	b64_encode(data, len, WRAP_COLS, t + head);
+	mesh_b64_encode_wrapped(data, len, WRAP_COLS, t + head);
 	memcpy(t + head + body, PRIV_END "\n", tail);
 	return text;
 }
@@ -810,7 +668,7 @@ decode_armour(const char *text, gsize len, gsize *ret_len, GError **error)
 	    !unarmour(text, len, PRIV_BEGIN, PRIV_END, FALSE, &body, &body_len, NULL, error))
 		return NULL;
 	blob = mesh_secret_new(body_len / 4 * 3 + 3);
-	if (!b64_decode(body, body_len, TRUE, mesh_secret_data(blob), mesh_secret_len(blob),
+	if (!mesh_b64_decode_lines(body, body_len, TRUE, mesh_secret_data(blob), mesh_secret_len(blob),
 			ret_len, "OpenSSH private key", error))
 		return NULL;
 	return g_steal_pointer(&blob);

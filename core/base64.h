@@ -29,6 +29,21 @@ gboolean mesh_b64u_decode(const char *text, gsize text_len, guint8 *out, gsize o
  * most @max_len bytes. */
 GBytes *mesh_b64u_decode_bytes(const char *text, gsize max_len, GError **error);
 
+/*
+ * Standard base64 (RFC 4648 §4, "+/", '=' padding), as PEM and OpenSSH files use it.
+ * mesh_b64_encoded_len: the characters mesh_b64_encode_wrapped writes for @len bytes, with a
+ * newline after every @wrap characters and at the end (@wrap 0: no newlines).
+ * mesh_b64_encode_wrapped: write them to @out (no NUL).
+ * mesh_b64_decode_lines: decode @len characters at @text, skipping line breaks ("\n", "\r") when
+ * @lines, into at most @cap bytes at @out. Only the canonical encoding is accepted: a multiple
+ * of four characters, padding only at the end, zero unused bits. Errors (MESH_ERROR_MALFORMED,
+ * MESH_ERROR_TOO_LARGE) start with @what; on error @out is wiped.
+ */
+gsize mesh_b64_encoded_len(gsize len, gsize wrap);
+void mesh_b64_encode_wrapped(const guint8 *data, gsize len, gsize wrap, char *out);
+gboolean mesh_b64_decode_lines(const char *text, gsize len, gboolean lines, guint8 *out, gsize cap,
+			       gsize *ret_len, const char *what, GError **error);
+
 /* mesh_hex_encode: upper-case hex; returns a newly allocated string. */
 char *mesh_hex_encode(const guint8 *data, gsize len);
 

@@ -86,20 +86,6 @@ alg_info_checked(MeshKeyAlg alg, GError **error)
 	return info;
 }
 
-/* Set @error and drop whatever OpenSSL queued, so that no stale error reaches other code. */
-static void G_GNUC_PRINTF(3, 4)
-set_error(GError **error, MeshError code, const char *format, ...)
-{
-	va_list ap;
-	g_autofree char *message = NULL;
-
-	ERR_clear_error();
-	va_start(ap, format);
-	message = g_strdup_vprintf(format, ap);
-	va_end(ap);
-	g_set_error_literal(error, MESH_ERROR, code, message);
-}
-
 const char *
 mesh_key_alg_name(MeshKeyAlg alg)
 {
@@ -156,7 +142,7 @@ pkey_raw_public(EVP_PKEY *pkey, MeshKeyAlg alg, guint8 out[static MESH_KEY_P256_
 	*ret_len = MESH_KEY_P256_POINT_LEN;
 	return TRUE;
 fail:
-	set_error(error, MESH_ERROR_CRYPTO, "cannot read the %s public key",
+	mesh_ossl_error(error, MESH_ERROR_CRYPTO, "cannot read the %s public key",
 		  mesh_key_alg_name(alg));
 	return FALSE;
 }
@@ -317,7 +303,7 @@ mesh_key_new_from_pkey(EVP_PKEY *pkey, GError **error)
 	}
 	ERR_clear_error();
 	if (EVP_PKEY_up_ref(pkey) != 1) {
-		set_error(error, MESH_ERROR_CRYPTO, "cannot take a reference to the key");
+		mesh_ossl_error(error, MESH_ERROR_CRYPTO, "cannot take a reference to the key");
 		return NULL;
 	}
 	return key_new(pkey, alg, has_private, error);
@@ -336,7 +322,7 @@ mesh_key_generate(MeshKeyAlg alg, GError **error)
 	else
 		pkey = EVP_PKEY_Q_keygen(NULL, NULL, info->evp_name);
 	if (pkey == NULL) {
-		set_error(error, MESH_ERROR_CRYPTO, "cannot generate an %s key", info->name);
+		mesh_ossl_error(error, MESH_ERROR_CRYPTO, "cannot generate an %s key", info->name);
 		return NULL;
 	}
 	return key_new(pkey, alg, TRUE, error);
@@ -370,7 +356,7 @@ p256_from_data(const guint8 point[static MESH_KEY_P256_POINT_LEN], const BIGNUM 
 	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
 	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
 	    EVP_PKEY_fromdata_init(ctx) != 1) {
-		set_error(error, MESH_ERROR_CRYPTO, "cannot build a P-256 key");
+		mesh_ossl_error(error, MESH_ERROR_CRYPTO, "cannot build a P-256 key");
 		return NULL;
 	}
 	/* fromdata decodes the point and refuses one that is not on the curve; the explicit
@@ -379,7 +365,7 @@ p256_from_data(const guint8 point[static MESH_KEY_P256_POINT_LEN], const BIGNUM 
 			      params) != 1 ||
 	    (check = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) == NULL ||
 	    EVP_PKEY_public_check(check) != 1) {
-		set_error(error, MESH_ERROR_MALFORMED, "the P-256 public key is not a valid point");
+		mesh_ossl_error(error, MESH_ERROR_MALFORMED, "the P-256 public key is not a valid point");
 		return NULL;
 	}
 	return g_steal_pointer(&pkey);
@@ -398,7 +384,7 @@ p256_from_private(const guint8 priv[static MESH_KEY_RAW_LEN], GError **error)
 
 	if (group == NULL || bn_ctx == NULL || d == NULL ||
 	    BN_bin2bn(priv, MESH_KEY_RAW_LEN, d) == NULL) {
-		set_error(error, MESH_ERROR_CRYPTO, "cannot load the P-256 private key");
+		mesh_ossl_error(error, MESH_ERROR_CRYPTO, "cannot load the P-256 private key");
 		return NULL;
 	}
 	BN_set_flags(d, BN_FLG_CONSTTIME);
@@ -411,7 +397,7 @@ p256_from_private(const guint8 priv[static MESH_KEY_RAW_LEN], GError **error)
 	if (pub == NULL || EC_POINT_mul(group, pub, d, NULL, NULL, bn_ctx) != 1 ||
 	    EC_POINT_point2oct(group, pub, POINT_CONVERSION_UNCOMPRESSED, point, sizeof point,
 			       bn_ctx) != sizeof point) {
-		set_error(error, MESH_ERROR_CRYPTO, "cannot compute the P-256 public key");
+		mesh_ossl_error(error, MESH_ERROR_CRYPTO, "cannot compute the P-256 public key");
 		return NULL;
 	}
 	return p256_from_data(point, d, error);
@@ -445,7 +431,7 @@ mesh_key_from_raw_public(MeshKeyAlg alg, const guint8 *data, gsize len, GError *
 	} else {
 		pkey = EVP_PKEY_new_raw_public_key_ex(NULL, info->evp_name, NULL, data, len);
 		if (pkey == NULL) {
-			set_error(error, MESH_ERROR_CRYPTO, "cannot load the %s public key",
+			mesh_ossl_error(error, MESH_ERROR_CRYPTO, "cannot load the %s public key",
 				  info->name);
 			return NULL;
 		}
@@ -475,7 +461,7 @@ mesh_key_from_raw_private(MeshKeyAlg alg, const MeshSecret *secret, GError **err
 		pkey = EVP_PKEY_new_raw_private_key_ex(NULL, info->evp_name, NULL,
 						       mesh_secret_get(secret), MESH_KEY_RAW_LEN);
 		if (pkey == NULL) {
-			set_error(error, MESH_ERROR_CRYPTO, "cannot load the %s private key",
+			mesh_ossl_error(error, MESH_ERROR_CRYPTO, "cannot load the %s private key",
 				  info->name);
 			return NULL;
 		}
@@ -515,7 +501,7 @@ mesh_key_to_raw_private(const MeshKey *key, GError **error)
 	}
 	return g_steal_pointer(&secret);
 fail:
-	set_error(error, MESH_ERROR_CRYPTO, "cannot read the %s private key",
+	mesh_ossl_error(error, MESH_ERROR_CRYPTO, "cannot read the %s private key",
 		  mesh_key_alg_name(key->alg));
 	return NULL;
 }
@@ -903,7 +889,7 @@ mesh_key_sign(const MeshKey *key, const guint8 *data, gsize len, GError **error)
 		goto fail;
 	return g_bytes_new(raw, sizeof raw);
 fail:
-	set_error(error, MESH_ERROR_CRYPTO, "%s signing failed", mesh_key_alg_name(key->alg));
+	mesh_ossl_error(error, MESH_ERROR_CRYPTO, "%s signing failed", mesh_key_alg_name(key->alg));
 	return NULL;
 }
 
@@ -943,7 +929,7 @@ mesh_key_verify(const MeshKey *key, const guint8 *data, gsize len, const guint8 
 	if (key->alg == MESH_KEY_P256) {
 		der_len = ecdsa_raw_to_der(sig, &der);
 		if (der_len <= 0) {
-			set_error(error, MESH_ERROR_CRYPTO, "cannot encode the ECDSA signature");
+			mesh_ossl_error(error, MESH_ERROR_CRYPTO, "cannot encode the ECDSA signature");
 			return FALSE;
 		}
 	}
@@ -951,7 +937,7 @@ mesh_key_verify(const MeshKey *key, const guint8 *data, gsize len, const guint8 
 	if (ctx == NULL || EVP_DigestVerifyInit_ex(ctx, NULL, signing_digest(key), NULL, NULL,
 						   key->pkey, NULL) != 1) {
 		OPENSSL_free(der);
-		set_error(error, MESH_ERROR_CRYPTO, "%s verification failed to start",
+		mesh_ossl_error(error, MESH_ERROR_CRYPTO, "%s verification failed to start",
 			  mesh_key_alg_name(key->alg));
 		return FALSE;
 	}
@@ -959,7 +945,7 @@ mesh_key_verify(const MeshKey *key, const guint8 *data, gsize len, const guint8 
 			      data != NULL ? data : (const guint8 *)"", len);
 	OPENSSL_free(der);
 	if (rc != 1) {
-		set_error(error, MESH_ERROR_BAD_SIGNATURE,
+		mesh_ossl_error(error, MESH_ERROR_BAD_SIGNATURE,
 			  "the %s signature does not verify with key %s",
 			  mesh_key_alg_name(key->alg), key->udf);
 		return FALSE;
@@ -993,7 +979,7 @@ mesh_key_agree(const MeshKey *key, const MeshKey *peer, GError **error)
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key->pkey, NULL);
 	if (ctx == NULL || EVP_PKEY_derive_init(ctx) != 1 ||
 	    EVP_PKEY_derive_set_peer_ex(ctx, peer->pkey, 1) != 1) {
-		set_error(error, MESH_ERROR_CRYPTO, "%s agreement failed to start",
+		mesh_ossl_error(error, MESH_ERROR_CRYPTO, "%s agreement failed to start",
 			  mesh_key_alg_name(key->alg));
 		return NULL;
 	}
@@ -1002,7 +988,7 @@ mesh_key_agree(const MeshKey *key, const MeshKey *peer, GError **error)
 	    len != MESH_KEY_AGREEMENT_LEN) {
 		/* OpenSSL refuses an all-zero X25519 result itself; that is the only way a valid
 		 * X25519 key pair fails here. */
-		set_error(error,
+		mesh_ossl_error(error,
 			  key->alg == MESH_KEY_X25519 ? MESH_ERROR_MALFORMED : MESH_ERROR_CRYPTO,
 			  "%s agreement failed%s", mesh_key_alg_name(key->alg),
 			  key->alg == MESH_KEY_X25519 ? ": the peer key is a low-order point" : "");

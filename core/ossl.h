@@ -11,6 +11,14 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
+#include "error.h"
+
+/*
+ * mesh_ossl_error: set @error (MESH_ERROR domain, @code, the formatted message) and drop
+ * whatever OpenSSL queued, so that no stale OpenSSL error reaches other code.
+ */
+void mesh_ossl_error(GError **error, MeshError code, const char *format, ...) G_GNUC_PRINTF(3, 4);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BIGNUM, BN_clear_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BN_CTX, BN_CTX_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EC_GROUP, EC_GROUP_free)

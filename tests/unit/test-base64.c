@@ -123,7 +123,53 @@ test_hex(void)
 	CU_ASSERT_EQUAL(n, 0);
 }
 
+static void
+test_standard_base64(void)
+{
+	static const struct {
+		const char *in, *out;
+	} std[] = { { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" }, { "foobar", "Zm9vYmFy" },
+		    { "\xfb\xff", "+/8=" } };
+	GError *error = NULL;
+	guint8 buf[64];
+	gsize n = 0;
+	char out[64];
+
+	for (gsize i = 0; i < G_N_ELEMENTS(std); i++) {
+		gsize len = strlen(std[i].in);
+		gsize chars = mesh_b64_encoded_len(len, 0);
+
+		CU_ASSERT_EQUAL(chars, strlen(std[i].out));
+		mesh_b64_encode_wrapped((const guint8 *)std[i].in, len, 0, out);
+		CU_ASSERT_EQUAL(memcmp(out, std[i].out, chars), 0);
+		CU_ASSERT_TRUE(mesh_b64_decode_lines(std[i].out, chars, FALSE, buf, sizeof buf, &n,
+						     "t", &error));
+		CU_ASSERT_EQUAL(n, len);
+		CU_ASSERT_EQUAL(memcmp(buf, std[i].in, len), 0);
+	}
+	/* Wrapped at 4 columns: a newline after each quad and at the end. */
+	CU_ASSERT_EQUAL(mesh_b64_encoded_len(6, 4), 10);
+	mesh_b64_encode_wrapped((const guint8 *)"foobar", 6, 4, out);
+	CU_ASSERT_EQUAL(memcmp(out, "Zm9v\nYmFy\n", 10), 0);
+	CU_ASSERT_TRUE(mesh_b64_decode_lines("Zm9v\r\nYmFy\n", 11, TRUE, buf, sizeof buf, &n, "t",
+					     &error));
+	CU_ASSERT_EQUAL(n, 6);
+	/* Not canonical, misplaced padding, url alphabet, newlines when not allowed, too long. */
+	CU_ASSERT_FALSE(mesh_b64_decode_lines("Zh==", 4, FALSE, buf, sizeof buf, &n, "t", &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_MALFORMED);
+	CU_ASSERT_FALSE(mesh_b64_decode_lines("Z=g=", 4, FALSE, buf, sizeof buf, &n, "t", &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_MALFORMED);
+	CU_ASSERT_FALSE(mesh_b64_decode_lines("-_8=", 4, FALSE, buf, sizeof buf, &n, "t", &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_MALFORMED);
+	CU_ASSERT_FALSE(mesh_b64_decode_lines("Zm9v\nYmFy", 9, FALSE, buf, sizeof buf, &n, "t",
+					      &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_MALFORMED);
+	CU_ASSERT_FALSE(mesh_b64_decode_lines("Zm9vYmFy", 8, FALSE, buf, 5, &n, "t", &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
+}
+
 static CU_TestInfo tests[] = {
+	{ "standard base64, padded and wrapped", test_standard_base64 },
 	{ "RFC 4648 vectors (url alphabet)", test_vectors },
 	{ "every character", test_every_character },
 	{ "rejects non-canonical and bad input", test_rejects },
