@@ -5,68 +5,14 @@
 
 #include "error.h"
 #include "json.h"
+#include "signed.h"
 
 #define DEVICE_TAG "DeviceProfile"
-#define SIGNED_DEVICE_TAG "SignedDeviceProfile"
 
-/* {tag: inner} */
-static JsonNode *
-tag_node(const char *tag, JsonObject *inner)
+static MeshKey *
+read_key(JsonObject *obj, const char *member, gboolean agreement, GError **error)
 {
-	JsonObject *outer = json_object_new();
-	JsonNode *node = json_node_new(JSON_NODE_OBJECT);
-
-	json_object_set_object_member(outer, tag, inner);
-	json_node_take_object(node, outer);
-	return node;
-}
-
-/* The inner object of {tag: {...}}; anything else is MESH_ERROR_MALFORMED. */
-static JsonObject *
-untag(JsonNode *node, const char *tag, GError **error)
-{
-	const char *const only[] = { tag, NULL };
-	JsonObject *inner = NULL;
-
-	if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node)) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "expected a %s object", tag);
-		return NULL;
-	}
-	if (!mesh_json_check_members(json_node_get_object(node), only, error) ||
-	    !mesh_json_get_object(json_node_get_object(node), tag, &inner, error)) {
-		g_prefix_error(error, "expected a %s: ", tag);
-		return NULL;
-	}
-	return inner;
-}
-
-static gboolean
-check_text(const char *what, const char *text, GError **error)
-{
-	if (text == NULL)
-		return TRUE;
-	if (strlen(text) > MESH_PROFILE_TEXT_MAX || !g_utf8_validate(text, -1, NULL)) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
-			    "the %s must be UTF-8 text of at most %d bytes", what,
-			    MESH_PROFILE_TEXT_MAX);
-		return FALSE;
-	}
-	return TRUE;
-}
-
-/* Which algorithms each device key may have (PROTOCOL.md §3). */
-static gboolean
-check_key(const char *member, const MeshKey *key, gboolean agreement, GError **error)
-{
-	MeshKeyAlg alg = mesh_key_alg(key);
-	gboolean ok = agreement ? (alg == MESH_KEY_X25519 || alg == MESH_KEY_P256) :
-				  (alg == MESH_KEY_ED25519 || alg == MESH_KEY_P256);
-
-	if (!ok)
-		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
-			    "%s cannot be an %s key: use %s", member, mesh_key_alg_name(alg),
-			    agreement ? "X25519 or P-256" : "Ed25519 or P-256");
-	return ok;
+	return mesh_signed_read_key(json_object_get_member(obj, member), member, agreement, error);
 }
 
 void
@@ -92,10 +38,10 @@ mesh_device_profile_new(const char *description, const MeshKey *signature_key,
 {
 	g_autoptr(MeshDeviceProfile) profile = g_new0(MeshDeviceProfile, 1);
 
-	if (!check_text("description", description, error) ||
-	    !check_key("DeviceSignatureKey", signature_key, FALSE, error) ||
-	    !check_key("DeviceAuthenticationKey", authentication_key, FALSE, error) ||
-	    !check_key("DeviceEncryptionKey", encryption_key, TRUE, error))
+	if (!mesh_signed_check_text("description", description, MESH_PROFILE_TEXT_MAX, error) ||
+	    !mesh_signed_check_key("DeviceSignatureKey", signature_key, FALSE, error) ||
+	    !mesh_signed_check_key("DeviceAuthenticationKey", authentication_key, FALSE, error) ||
+	    !mesh_signed_check_key("DeviceEncryptionKey", encryption_key, TRUE, error))
 		return NULL;
 	profile->signature_key = mesh_key_get_public(signature_key, error);
 	profile->authentication_key = mesh_key_get_public(authentication_key, error);
@@ -129,32 +75,7 @@ mesh_device_profile_to_json(const MeshDeviceProfile *profile)
 	json_object_set_member(obj, "DeviceEncryptionKey",
 			       mesh_key_to_public_object(profile->encryption_key));
 	json_object_set_string_member(obj, "Created", profile->created);
-	return tag_node(DEVICE_TAG, obj);
-}
-
-static MeshKey *
-read_key(JsonObject *obj, const char *member, gboolean agreement, GError **error)
-{
-	JsonObject *key_obj = NULL;
-	g_autoptr(MeshKey) key = NULL;
-
-	if (!mesh_json_get_object(obj, member, &key_obj, error))
-		return NULL;
-	key = mesh_key_from_public_object(key_obj, error);
-	if (key == NULL) {
-		g_prefix_error(error, "%s: ", member);
-		return NULL;
-	}
-	if (mesh_key_is_private(key)) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-			    "%s holds a private key: profiles carry public keys only", member);
-		return NULL;
-	}
-	if (!check_key(member, key, agreement, error)) {
-		(*error)->code = MESH_ERROR_MALFORMED;
-		return NULL;
-	}
-	return g_steal_pointer(&key);
+	return mesh_signed_tag(DEVICE_TAG, obj);
 }
 
 MeshDeviceProfile *
@@ -164,7 +85,7 @@ mesh_device_profile_from_json(JsonNode *node, GError **error)
 					       "DeviceSignatureKey", "DeviceAuthenticationKey",
 					       "DeviceEncryptionKey", "Created", NULL };
 	g_autoptr(MeshDeviceProfile) profile = g_new0(MeshDeviceProfile, 1);
-	JsonObject *obj = untag(node, DEVICE_TAG, error);
+	JsonObject *obj = mesh_signed_untag(node, DEVICE_TAG, error);
 	const char *identifier = NULL, *description = NULL, *created = NULL;
 	JsonArray *names = NULL;
 
@@ -173,8 +94,8 @@ mesh_device_profile_from_json(JsonNode *node, GError **error)
 	    !mesh_json_get_string_opt(obj, "Description", &description, error) ||
 	    !mesh_json_get_time(obj, "Created", &created, error))
 		return NULL;
-	if (!check_text("description", description, error)) {
-		(*error)->code = MESH_ERROR_MALFORMED;
+	if (!mesh_signed_check_text("description", description, MESH_PROFILE_TEXT_MAX, error)) {
+		mesh_signed_recode(error, MESH_ERROR_MALFORMED);
 		return NULL;
 	}
 	profile->names = g_ptr_array_new_with_free_func(g_free);
@@ -191,7 +112,8 @@ mesh_device_profile_from_json(JsonNode *node, GError **error)
 
 			if (!JSON_NODE_HOLDS_VALUE(n) ||
 			    json_node_get_value_type(n) != G_TYPE_STRING ||
-			    !check_text("name", json_node_get_string(n), NULL)) {
+			    !mesh_signed_check_text("name", json_node_get_string(n),
+						    MESH_PROFILE_TEXT_MAX, NULL)) {
 				g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
 					    "Names must be strings of at most %d bytes",
 					    MESH_PROFILE_TEXT_MAX);
@@ -225,65 +147,32 @@ mesh_device_profile_sign(const MeshDeviceProfile *profile, MeshJwsSignFunc sign,
 			 gpointer user_data, GError **error)
 {
 	g_autoptr(JsonNode) payload = mesh_device_profile_to_json(profile);
-	g_autofree char *text = mesh_json_to_string(payload);
-	g_autoptr(JsonNode) jws = NULL;
-	JsonObject *wrapper;
 
-	jws = mesh_jws_sign_with(profile->signature_key, sign, user_data, DEVICE_TAG,
-				 (const guint8 *)text, strlen(text), error);
-	if (jws == NULL)
-		return NULL;
-	wrapper = json_object_new();
-	json_object_set_string_member(wrapper, "Identifier", profile->identifier);
-	json_object_set_member(wrapper, "SignedData", g_steal_pointer(&jws));
-	return tag_node(SIGNED_DEVICE_TAG, wrapper);
+	return mesh_signed_wrap(payload, DEVICE_TAG, profile->identifier, profile->signature_key,
+				sign, user_data, MESH_PROFILE_MAX, error);
 }
 
 MeshDeviceProfile *
 mesh_device_profile_verify(JsonNode *node, GError **error)
 {
-	static const char *const members[] = { "Identifier", "SignedData", NULL };
-	JsonObject *wrapper = untag(node, SIGNED_DEVICE_TAG, error);
+	g_autoptr(MeshSignedObject) object = mesh_signed_open(node, DEVICE_TAG, MESH_PROFILE_MAX,
+							      error);
 	g_autoptr(MeshDeviceProfile) profile = NULL;
-	g_autoptr(MeshJws) jws = NULL;
-	g_autoptr(GBytes) payload = NULL;
-	g_autoptr(GBytes) verified = NULL;
-	g_autoptr(JsonNode) inner = NULL;
-	const char *identifier = NULL;
-	gsize len = 0;
-	const char *data;
 
-	if (wrapper == NULL || !mesh_json_check_members(wrapper, members, error) ||
-	    !mesh_json_get_string(wrapper, "Identifier", &identifier, error))
+	if (object == NULL)
 		return NULL;
-	jws = mesh_jws_from_json(json_object_get_member(wrapper, "SignedData"), error);
-	if (jws == NULL) {
-		g_prefix_error(error, "SignedData: ");
-		return NULL;
-	}
-	if (g_strcmp0(mesh_jws_cty(jws), DEVICE_TAG) != 0 ||
-	    g_strcmp0(mesh_jws_kid(jws), identifier) != 0) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-			    "SignedData is not a device profile signed by %s", identifier);
-		return NULL;
-	}
-	/* The payload names its own signature key: read it, then check the signature with that
-	 * key, and only then trust anything in it. */
-	payload = mesh_jws_peek_payload(jws);
-	data = g_bytes_get_data(payload, &len);
-	inner = mesh_json_parse(data != NULL ? data : "", len, MESH_PROFILE_MAX, error);
-	if (inner == NULL)
-		return NULL;
-	profile = mesh_device_profile_from_json(inner, error);
+	/* Self-signed: the payload names its key; the wrapper and the JWS must name the same one,
+	 * and the signature must verify under it, before anything in it is used. */
+	profile = mesh_device_profile_from_json(object->payload, error);
 	if (profile == NULL)
 		return NULL;
-	if (g_strcmp0(profile->identifier, identifier) != 0) {
+	if (!g_str_equal(object->identifier, profile->identifier) ||
+	    g_strcmp0(mesh_jws_kid(object->jws), profile->identifier) != 0) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-			    "the wrapper's Identifier is not the profile's");
+			    "the SignedDeviceProfile is not signed by its own signature key");
 		return NULL;
 	}
-	verified = mesh_jws_verify(jws, profile->signature_key, error);
-	if (verified == NULL)
+	if (!mesh_signed_verify(object, profile->signature_key, error))
 		return NULL;
 	return g_steal_pointer(&profile);
 }

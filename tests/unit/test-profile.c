@@ -255,6 +255,15 @@ test_tampering_detected(void)
 		CU_ASSERT_EQUAL(parse_code(t), MESH_ERROR_MALFORMED);
 	}
 	{
+		/* An over-long description, checked before the signature, with no error wanted:
+		 * refused, and no NULL GError is written through. */
+		g_autofree char *long_text = g_strnfill(300, 'd');
+		g_autofree char *t = tamper(text, set_description, long_text, NULL, NULL);
+
+		CU_ASSERT_EQUAL(parse_code(t), MESH_ERROR_MALFORMED);
+		CU_ASSERT_PTR_NULL(mesh_device_profile_parse(t, strlen(t), NULL));
+	}
+	{
 		/* A valid edit, properly re-signed by the device itself, is accepted. */
 		g_autofree char *t = tamper(text, set_description, "renamed", k.sig, NULL);
 

@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: MIT */
+#include "connect.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <string.h>
+
+#include "base32.h"
+#include "base64.h"
+#include "error.h"
+#include "json.h"
+#include "ossl.h"
+#include "signed.h"
+#include "udf.h"
+
+#define REQUEST_TAG "ConnectionRequest"
+#define RESULT_TAG  "ConnectionResult"
+
+/* ---- Witness -------------------------------------------------------------------------------- */
+
+/* SHA-512 of a || b. */
+static void
+sha512_2(const guint8 *a, gsize a_len, const guint8 *b, gsize b_len, guint8 out[static 64])
+{
+	g_autoptr(EVP_MD_CTX) ctx = EVP_MD_CTX_new();
+
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha512(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, a, a_len) != 1 || EVP_DigestUpdate(ctx, b, b_len) != 1 ||
+	    EVP_DigestFinal_ex(ctx, out, NULL) != 1)
+		g_error("SHA-512 failed"); /* only on out-of-memory */
+}
+
+char *
+mesh_connect_witness_raw(const guint8 *p, gsize p_len,
+			 const guint8 server_nonce[static MESH_CONNECT_NONCE_LEN], const guint8 *d,
+			 gsize d_len, const guint8 client_nonce[static MESH_CONNECT_NONCE_LEN])
+{
+	guint8 hp[64], hd[64], w[64];
+	g_autofree char *b32 = NULL;
+
+	sha512_2(p, p_len, server_nonce, MESH_CONNECT_NONCE_LEN, hp);
+	sha512_2(d, d_len, client_nonce, MESH_CONNECT_NONCE_LEN, hd);
+	sha512_2(hp, sizeof hp, hd, sizeof hd, w);
+	b32 = mesh_base32_encode(w, sizeof w, MESH_CONNECT_WITNESS_CHARS);
+	return mesh_base32_dashed(b32);
+}
+
+/* The full binary UDF of a key: type byte || 64-byte digest of its SPKI. */
+static gboolean
+key_binary_udf(const MeshKey *key, guint8 out[static MESH_UDF_DIGEST_BINARY_LEN], GError **error)
+{
+	g_autoptr(GBytes) spki = mesh_key_get_spki(key);
+	g_autoptr(MeshUdfDigest) digest = mesh_udf_digest_new(MESH_UDF_ALG_SHA512);
+	gsize len = 0;
+	const guint8 *der = g_bytes_get_data(spki, &len);
+
+	mesh_udf_digest_update(digest, der, len);
+	return mesh_udf_digest_finish(digest, MESH_UDF_CT_KEYINFO, out, error);
+}
+
+char *
+mesh_connect_witness(const MeshKey *profile_key,
+		     const guint8 server_nonce[static MESH_CONNECT_NONCE_LEN],
+		     const MeshKey *device_key,
+		     const guint8 client_nonce[static MESH_CONNECT_NONCE_LEN], GError **error)
+{
+	guint8 p[MESH_UDF_DIGEST_BINARY_LEN], d[MESH_UDF_DIGEST_BINARY_LEN];
+
+	if (!key_binary_udf(profile_key, p, error) || !key_binary_udf(device_key, d, error))
+		return NULL;
+	return mesh_connect_witness_raw(p, sizeof p, server_nonce, d, sizeof d, client_nonce);
+}
+
+/* @text without dashes, upper case, into @out (at most MESH_CONNECT_WITNESS_CHARS + 1 bytes);
+ * FALSE for another character or too many. */
+static gboolean
+witness_normalize(const char *text, char out[static MESH_CONNECT_WITNESS_CHARS + 1],
+		  gsize *ret_len)
+{
+	gsize n = 0;
+
+	for (const char *s = text; s != NULL && *s != '\0'; s++) {
+		char c = g_ascii_toupper(*s);
+
+		if (c == '-')
+			continue;
+		if (!((c >= 'A' && c <= 'Z') || (c >= '2' && c <= '7')) ||
+		    n == MESH_CONNECT_WITNESS_CHARS)
+			return FALSE;
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	*ret_len = n;
+	return text != NULL;
+}
+
+gboolean
+mesh_connect_witness_equal(const char *a, const char *b)
+{
+	char na[MESH_CONNECT_WITNESS_CHARS + 1], nb[MESH_CONNECT_WITNESS_CHARS + 1];
+	gsize la = 0, lb = 0;
+
+	return witness_normalize(a, na, &la) && witness_normalize(b, nb, &lb) &&
+	       la == MESH_CONNECT_WITNESS_CHARS && lb == MESH_CONNECT_WITNESS_CHARS &&
+	       memcmp(na, nb, la) == 0;
+}
+
+gboolean
+mesh_connect_witness_match(const char *witness, const char *prefix)
+{
+	char nw[MESH_CONNECT_WITNESS_CHARS + 1], np[MESH_CONNECT_WITNESS_CHARS + 1];
+	gsize lw = 0, lp = 0;
+
+	return witness_normalize(witness, nw, &lw) && witness_normalize(prefix, np, &lp) &&
+	       lw == MESH_CONNECT_WITNESS_CHARS && lp >= MESH_CONNECT_PREFIX_MIN &&
+	       memcmp(nw, np, lp) == 0;
+}
+
+gboolean
+mesh_connect_witness_find(const char *const *witnesses, gsize n, const char *prefix,
+			  gsize *ret_index, GError **error)
+{
+	char np[MESH_CONNECT_WITNESS_CHARS + 1];
+	gsize lp = 0, found = 0, index = 0;
+
+	if (!witness_normalize(prefix, np, &lp) || lp < MESH_CONNECT_PREFIX_MIN) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "give at least %d characters of the witness as shown (A-Z, 2-7; dashes "
+			    "optional)",
+			    MESH_CONNECT_PREFIX_MIN);
+		return FALSE;
+	}
+	for (gsize i = 0; i < n; i++) {
+		if (mesh_connect_witness_match(witnesses[i], prefix)) {
+			found++;
+			index = i;
+		}
+	}
+	if (found == 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
+			    "no pending request has a witness starting with %s", np);
+		return FALSE;
+	}
+	if (found > 1) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "%" G_GSIZE_FORMAT " pending requests have a witness starting with %s: "
+			    "give more characters",
+			    found, np);
+		return FALSE;
+	}
+	*ret_index = index;
+	return TRUE;
+}
+
+/* ---- ConnectionRequest ---------------------------------------------------------------------- */
+
+void
+mesh_connection_request_free(MeshConnectionRequest *request)
+{
+	if (request == NULL)
+		return;
+	g_free(request->parent_udf);
+	mesh_device_profile_free(request->device);
+	if (request->signed_device != NULL)
+		json_node_unref(request->signed_device);
+	g_free(request->issued);
+	g_free(request);
+}
+
+MeshConnectionRequest *
+mesh_connection_request_new(const char *parent_udf, JsonNode *signed_device, GError **error)
+{
+	g_autoptr(MeshConnectionRequest) request = g_new0(MeshConnectionRequest, 1);
+
+	if (!mesh_signed_check_udf("the profile's UDF", parent_udf, MESH_UDF_TYPE_SHA2_512,
+				   error)) {
+		mesh_signed_recode(error, MESH_ERROR_INVALID_ARGUMENT);
+		return NULL;
+	}
+	request->device = mesh_device_profile_verify(signed_device, error);
+	if (request->device == NULL)
+		return NULL;
+	if (RAND_bytes(request->client_nonce, sizeof request->client_nonce) != 1) {
+		mesh_ossl_error(error, MESH_ERROR_CRYPTO, "no random bytes for the nonce");
+		return NULL;
+	}
+	request->signed_device = json_node_copy(signed_device);
+	request->parent_udf = g_strdup(parent_udf);
+	request->issued = mesh_json_time_now();
+	return g_steal_pointer(&request);
+}
+
+JsonNode *
+mesh_connection_request_sign(const MeshConnectionRequest *request, MeshJwsSignFunc sign,
+			     gpointer user_data, GError **error)
+{
+	JsonObject *obj = json_object_new();
+	g_autofree char *nonce = mesh_b64u_encode(request->client_nonce,
+						  sizeof request->client_nonce);
+	g_autoptr(JsonNode) payload = NULL;
+
+	json_object_set_string_member(obj, "ParentUDF", request->parent_udf);
+	json_object_set_member(obj, "Device", json_node_copy(request->signed_device));
+	json_object_set_string_member(obj, "ClientNonce", nonce);
+	json_object_set_string_member(obj, "Issued", request->issued);
+	payload = mesh_signed_tag(REQUEST_TAG, obj);
+	return mesh_signed_jws(payload, REQUEST_TAG, request->device->signature_key, sign,
+			       user_data, MESH_PROFILE_MAX, error);
+}
+
+static MeshConnectionRequest *
+request_from_json(JsonNode *payload, GError **error)
+{
+	static const char *const members[] = { "ParentUDF", "Device", "ClientNonce", "Issued",
+					       NULL };
+	g_autoptr(MeshConnectionRequest) request = g_new0(MeshConnectionRequest, 1);
+	JsonObject *obj = mesh_signed_untag(payload, REQUEST_TAG, error);
+	const char *parent = NULL, *nonce = NULL, *issued = NULL;
+	gsize len = 0;
+
+	if (obj == NULL || !mesh_json_check_members(obj, members, error) ||
+	    !mesh_signed_get_udf(obj, "ParentUDF", MESH_UDF_TYPE_SHA2_512, &parent, error) ||
+	    !mesh_json_get_string(obj, "ClientNonce", &nonce, error) ||
+	    !mesh_json_get_time(obj, "Issued", &issued, error))
+		return NULL;
+	if (!mesh_b64u_decode(nonce, strlen(nonce), request->client_nonce,
+			      sizeof request->client_nonce, &len, NULL) ||
+	    len != MESH_CONNECT_NONCE_LEN) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+			    "ClientNonce must be %d bytes of base64url", MESH_CONNECT_NONCE_LEN);
+		return NULL;
+	}
+	request->device = mesh_device_profile_verify(json_object_get_member(obj, "Device"), error);
+	if (request->device == NULL) {
+		g_prefix_error(error, "Device: ");
+		return NULL;
+	}
+	request->signed_device = json_node_copy(json_object_get_member(obj, "Device"));
+	request->parent_udf = g_strdup(parent);
+	request->issued = g_strdup(issued);
+	return g_steal_pointer(&request);
+}
+
+MeshConnectionRequest *
+mesh_connection_request_verify(JsonNode *node, GError **error)
+{
+	g_autoptr(MeshSignedObject) object = mesh_signed_open_jws(node, REQUEST_TAG,
+								  MESH_PROFILE_MAX, error);
+	g_autoptr(MeshConnectionRequest) request = NULL;
+
+	if (object == NULL)
+		return NULL;
+	/* The device profile inside verifies on its own; the request must be signed by it. */
+	request = request_from_json(object->payload, error);
+	if (request == NULL || !mesh_signed_verify(object, request->device->signature_key, error))
+		return NULL;
+	return g_steal_pointer(&request);
+}
+
+MeshConnectionRequest *
+mesh_connection_request_parse(const char *text, gsize len, GError **error)
+{
+	g_autoptr(JsonNode) root = mesh_json_parse(text, len, MESH_PROFILE_MAX, error);
+
+	if (root == NULL)
+		return NULL;
+	return mesh_connection_request_verify(root, error);
+}
+
+char *
+mesh_connection_request_witness(const MeshConnectionRequest *request,
+				const MeshMasterProfile *master,
+				const guint8 server_nonce[static MESH_CONNECT_NONCE_LEN],
+				GError **error)
+{
+	if (!mesh_udf_match(request->parent_udf, master->identifier)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_WITNESS_MISMATCH,
+			    "the request is to join %s, not this profile (%s)", request->parent_udf,
+			    master->identifier);
+		return NULL;
+	}
+	return mesh_connect_witness(master->signature_key, server_nonce,
+				    request->device->signature_key, request->client_nonce, error);
+}
+
+/* ---- ConnectionResult ----------------------------------------------------------------------- */
+
+static const char *const result_names[] = {
+	[MESH_CONNECTION_ACCEPTED] = "Accepted",
+	[MESH_CONNECTION_REJECTED] = "Rejected",
+};
+
+void
+mesh_connection_result_free(MeshConnectionResult *result)
+{
+	if (result == NULL)
+		return;
+	g_free(result->device_udf);
+	g_free(result->witness);
+	g_free(result->signer);
+	g_free(result);
+}
+
+/* The dashed presentation of a full witness given in any form, or NULL. */
+static char *
+witness_canonical(const char *text)
+{
+	char n[MESH_CONNECT_WITNESS_CHARS + 1];
+	gsize len = 0;
+
+	if (!witness_normalize(text, n, &len) || len != MESH_CONNECT_WITNESS_CHARS)
+		return NULL;
+	return mesh_base32_dashed(n);
+}
+
+JsonNode *
+mesh_connection_result_sign(const char *device_udf, const char *witness,
+			    MeshConnectionStatus result, const MeshMasterProfile *master,
+			    const MeshKey *online_key, MeshJwsSignFunc sign, gpointer user_data,
+			    GError **error)
+{
+	g_autofree char *canonical = witness_canonical(witness);
+	g_autoptr(JsonNode) payload = NULL;
+	JsonObject *obj;
+
+	if (!mesh_signed_check_udf("the device's UDF", device_udf, -1, NULL) ||
+	    canonical == NULL ||
+	    (result != MESH_CONNECTION_ACCEPTED && result != MESH_CONNECTION_REJECTED)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "a connection result needs a device UDF, a witness of %d Base32 "
+			    "characters and Accepted or Rejected",
+			    MESH_CONNECT_WITNESS_CHARS);
+		return NULL;
+	}
+	if (!mesh_master_profile_check_online_key(master, online_key, "connection results", error))
+		return NULL;
+	obj = json_object_new();
+	json_object_set_string_member(obj, "DeviceUDF", device_udf);
+	json_object_set_string_member(obj, "Witness", canonical);
+	json_object_set_string_member(obj, "Result", result_names[result]);
+	payload = mesh_signed_tag(RESULT_TAG, obj);
+	return mesh_signed_jws(payload, RESULT_TAG, online_key, sign, user_data, MESH_PROFILE_MAX,
+			       error);
+}
+
+static MeshConnectionResult *
+result_from_json(JsonNode *payload, GError **error)
+{
+	static const char *const members[] = { "DeviceUDF", "Witness", "Result", NULL };
+	g_autoptr(MeshConnectionResult) result = g_new0(MeshConnectionResult, 1);
+	JsonObject *obj = mesh_signed_untag(payload, RESULT_TAG, error);
+	const char *device = NULL, *witness = NULL, *status = NULL;
+
+	if (obj == NULL || !mesh_json_check_members(obj, members, error) ||
+	    !mesh_signed_get_udf(obj, "DeviceUDF", -1, &device, error) ||
+	    !mesh_json_get_string(obj, "Witness", &witness, error) ||
+	    !mesh_json_get_string(obj, "Result", &status, error))
+		return NULL;
+	result->witness = witness_canonical(witness);
+	if (result->witness == NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+			    "Witness must be %d Base32 characters", MESH_CONNECT_WITNESS_CHARS);
+		return NULL;
+	}
+	if (g_str_equal(status, result_names[MESH_CONNECTION_ACCEPTED])) {
+		result->result = MESH_CONNECTION_ACCEPTED;
+	} else if (g_str_equal(status, result_names[MESH_CONNECTION_REJECTED])) {
+		result->result = MESH_CONNECTION_REJECTED;
+	} else {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+			    "Result must be \"Accepted\" or \"Rejected\"");
+		return NULL;
+	}
+	result->device_udf = g_strdup(device);
+	return g_steal_pointer(&result);
+}
+
+MeshConnectionResult *
+mesh_connection_result_verify(JsonNode *node, const MeshMasterProfile *master, GError **error)
+{
+	g_autoptr(MeshSignedObject) object = mesh_signed_open_jws(node, RESULT_TAG,
+								  MESH_PROFILE_MAX, error);
+	g_autoptr(MeshConnectionResult) result = NULL;
+	MeshKey *key;
+
+	if (object == NULL)
+		return NULL;
+	key = mesh_master_profile_verify_signed(master, object, "connection result", error);
+	if (key == NULL)
+		return NULL;
+	result = result_from_json(object->payload, error);
+	if (result == NULL)
+		return NULL;
+	result->signer = g_strdup(mesh_key_udf(key));
+	return g_steal_pointer(&result);
+}
+
+MeshConnectionResult *
+mesh_connection_result_parse(const char *text, gsize len, const MeshMasterProfile *master,
+			     GError **error)
+{
+	g_autoptr(JsonNode) root = mesh_json_parse(text, len, MESH_PROFILE_MAX, error);
+
+	if (root == NULL)
+		return NULL;
+	return mesh_connection_result_verify(root, master, error);
+}
+
+gboolean
+mesh_connection_result_check(const MeshConnectionResult *result, const char *device_udf,
+			     const char *witness, GError **error)
+{
+	if (!mesh_udf_match(result->device_udf, device_udf)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_WITNESS_MISMATCH,
+			    "the connection result is for another device (%s)", result->device_udf);
+		return FALSE;
+	}
+	if (!mesh_connect_witness_equal(result->witness, witness)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_WITNESS_MISMATCH,
+			    "the connection result carries the witness %s, not %s as this device "
+			    "computed",
+			    result->witness, witness);
+		return FALSE;
+	}
+	if (result->result != MESH_CONNECTION_ACCEPTED) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_REJECTED,
+			    "the administrator rejected the connection request");
+		return FALSE;
+	}
+	return TRUE;
+}

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT */
+#include "connect.h"
+#include "model-test.h"
+
+static MeshKey *
+seed_key(const char *hex)
+{
+	guint8 raw[32];
+	gsize len = 0;
+	g_autoptr(MeshSecret) secret = NULL;
+
+	CU_ASSERT_TRUE_FATAL(mesh_hex_decode(hex, raw, sizeof raw, &len, NULL));
+	secret = mesh_secret_new_from_data(raw, len);
+	return mesh_key_from_raw_private(MESH_KEY_ED25519, secret, NULL);
+}
+
+static void
+hex16(JsonObject *v, const char *member, guint8 out[static 16])
+{
+	gsize len = 0;
+
+	CU_ASSERT_TRUE_FATAL(mesh_hex_decode(json_object_get_string_member(v, member), out, 16,
+					     &len, NULL));
+	CU_ASSERT_EQUAL_FATAL(len, 16);
+}
+
+static void
+test_witness_known_answer(void)
+{
+	JsonNode *root = NULL;
+	JsonObject *v = mesh_test_vectors(&root, "witness.json", "Witness");
+	g_autoptr(MeshKey) master = seed_key(json_object_get_string_member(v, "MasterSeed"));
+	g_autoptr(MeshKey) device = seed_key(json_object_get_string_member(v, "DeviceSeed"));
+	guint8 sn[16], cn[16], p[65], d[65];
+	gsize len = 0;
+	g_autofree char *w = NULL;
+	g_autofree char *raw = NULL;
+	const char *want = json_object_get_string_member(v, "Witness");
+	GError *error = NULL;
+
+	CU_ASSERT_STRING_EQUAL(mesh_key_udf(master),
+			       json_object_get_string_member(v, "ProfileUDF"));
+	CU_ASSERT_STRING_EQUAL(mesh_key_udf(device),
+			       json_object_get_string_member(v, "DeviceUDF"));
+	hex16(v, "ServerNonce", sn);
+	hex16(v, "ClientNonce", cn);
+	w = mesh_connect_witness(master, sn, device, cn, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_STRING_EQUAL(w, want);
+	CU_ASSERT_EQUAL(strlen(w), 34);
+	CU_ASSERT_TRUE(mesh_hex_decode(json_object_get_string_member(v, "P"), p, 65, &len, NULL));
+	CU_ASSERT_TRUE(mesh_hex_decode(json_object_get_string_member(v, "D"), d, 65, &len, NULL));
+	raw = mesh_connect_witness_raw(p, 65, sn, d, 65, cn);
+	CU_ASSERT_STRING_EQUAL(raw, want);
+	{
+		/* Swapping the nonces or the roles changes it. */
+		g_autofree char *swapped = mesh_connect_witness(master, cn, device, sn, NULL);
+		g_autofree char *roles = mesh_connect_witness(device, sn, master, cn, NULL);
+
+		CU_ASSERT_STRING_NOT_EQUAL(swapped, want);
+		CU_ASSERT_STRING_NOT_EQUAL(roles, want);
+	}
+	json_node_unref(root);
+}
+
+static void
+test_witness_prefix(void)
+{
+	const char *ws[] = { "FWRX-36U7-HBEV-L5BV-BQ6F-5KUT-Y6CK",
+			     "FWRX-36U7-AAAA-L5BV-BQ6F-5KUT-Y6CK",
+			     "ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ23" };
+	gsize index = 99;
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(mesh_connect_witness_match(ws[0], "FWRX-36U7"));
+	CU_ASSERT_TRUE(mesh_connect_witness_match(ws[0], "fwrx36u7h"));
+	CU_ASSERT_TRUE(mesh_connect_witness_match(ws[0], ws[0]));
+	CU_ASSERT_TRUE(mesh_connect_witness_match(ws[0], "FWRX36U7HBEVL5BVBQ6F5KUTY6CK"));
+	CU_ASSERT_FALSE(mesh_connect_witness_match(ws[0], "FWRX-36U"));   /* 7 characters */
+	CU_ASSERT_FALSE(mesh_connect_witness_match(ws[0], "FWRX-36U8"));  /* not Base32 */
+	CU_ASSERT_FALSE(mesh_connect_witness_match(ws[0], "FWRX-36U7-X")); /* differs */
+	CU_ASSERT_FALSE(mesh_connect_witness_match(ws[0], "FWRX36U7HBEVL5BVBQ6F5KUTY6CKA"));
+	CU_ASSERT_FALSE(mesh_connect_witness_match(ws[0], NULL));
+	CU_ASSERT_TRUE(mesh_connect_witness_equal(ws[0], "fwrx36u7hbevl5bvbq6f5kuty6ck"));
+	CU_ASSERT_FALSE(mesh_connect_witness_equal(ws[0], "FWRX-36U7"));
+	CU_ASSERT_FALSE(mesh_connect_witness_equal(ws[0], ws[1]));
+
+	CU_ASSERT_TRUE(mesh_connect_witness_find(ws, 3, "abcd-efgh", &index, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(index, 2);
+	CU_ASSERT_TRUE(mesh_connect_witness_find(ws, 3, "FWRX36U7H", &index, &error));
+	CU_ASSERT_EQUAL(index, 0);
+	index = 99;
+	CU_ASSERT_FALSE(mesh_connect_witness_find(ws, 3, "FWRX-36U7", &index, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT); /* ambiguous */
+	CU_ASSERT_FALSE(mesh_connect_witness_find(ws, 3, "FWRX", &index, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT); /* too short */
+	CU_ASSERT_FALSE(mesh_connect_witness_find(ws, 3, "FWRX 36U7", &index, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_FALSE(mesh_connect_witness_find(ws, 3, "ZZZZ-ZZZZ", &index, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	CU_ASSERT_EQUAL(index, 99);
+}
+
+static int
+request_code(const char *text)
+{
+	GError *error = NULL;
+	g_autoptr(MeshConnectionRequest) r = mesh_connection_request_parse(text, strlen(text),
+									   &error);
+
+	if (r != NULL)
+		CU_ASSERT_PTR_NULL(error);
+	return mt_code(&error);
+}
+
+static void
+set_nonce(JsonObject *inner, gpointer data)
+{
+	json_object_set_string_member(inner, "ClientNonce", data);
+}
+
+static void
+test_request(void)
+{
+	MtMaster m = { 0 }, other = { 0 };
+	MtDevice d = { 0 }, e = { 0 };
+	g_autoptr(MeshConnectionRequest) request = NULL;
+	g_autoptr(MeshConnectionRequest) read = NULL;
+	g_autoptr(JsonNode) node = NULL;
+	g_autofree char *text = NULL;
+	g_autofree char *w1 = NULL;
+	g_autofree char *w2 = NULL;
+	guint8 server_nonce[16] = { 1, 2, 3 };
+	GError *error = NULL;
+	const char *const tag = "ConnectionRequest";
+
+	mt_master_make(&m, MESH_KEY_ED25519, MESH_KEY_X25519);
+	mt_master_make(&other, MESH_KEY_P256, MESH_KEY_P256);
+	mt_device_make(&d, MESH_KEY_ED25519, MESH_KEY_X25519);
+	mt_device_make(&e, MESH_KEY_P256, MESH_KEY_P256);
+	request = mesh_connection_request_new(m.profile->identifier, d.signed_profile, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	node = mesh_connection_request_sign(request, mesh_signed_sign_with_key, d.sig, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	text = mt_text(node);
+	read = mesh_connection_request_parse(text, strlen(text), &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_STRING_EQUAL(read->parent_udf, m.profile->identifier);
+	CU_ASSERT_STRING_EQUAL(read->device->identifier, mesh_key_udf(d.sig));
+	CU_ASSERT_EQUAL(memcmp(read->client_nonce, request->client_nonce, 16), 0);
+	CU_ASSERT_STRING_EQUAL(read->issued, request->issued);
+	/* Both sides compute the same witness. */
+	w1 = mesh_connection_request_witness(request, m.profile, server_nonce, &error);
+	w2 = mesh_connect_witness(m.sig, server_nonce, d.sig, read->client_nonce, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_STRING_EQUAL(w1, w2);
+	CU_ASSERT_PTR_NULL(mesh_connection_request_witness(read, other.profile, server_nonce,
+							   &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_WITNESS_MISMATCH);
+	/* Failures beside the positive case. */
+	CU_ASSERT_EQUAL(request_code(text), 0);
+	{
+		const char *kv[] = { "ParentUDF", other.profile->identifier };
+		g_autofree char *t = mt_tamper(text, tag, FALSE, mt_set_string, kv, NULL, NULL);
+		g_autofree char *ok = mt_tamper(text, tag, FALSE, mt_set_string, kv, d.sig, NULL);
+		g_autofree char *t2 = mt_tamper(text, tag, FALSE, mt_set_string, kv, e.sig, NULL);
+
+		CU_ASSERT_EQUAL(request_code(t), MESH_ERROR_BAD_SIGNATURE);
+		CU_ASSERT_EQUAL(request_code(ok), 0);
+		CU_ASSERT_EQUAL(request_code(t2), MESH_ERROR_BAD_SIGNATURE); /* another device */
+	}
+	{
+		/* Unchanged, but signed by another key than the device's. */
+		g_autofree char *t = mt_tamper(text, tag, FALSE, NULL, NULL, m.sig, NULL);
+
+		CU_ASSERT_EQUAL(request_code(t), MESH_ERROR_BAD_SIGNATURE);
+	}
+	{
+		const char *issued[] = { "Issued", "yesterday" };
+		g_autofree char *t1 = mt_tamper(text, tag, FALSE, set_nonce, "AAEC", d.sig, NULL);
+		g_autofree char *t2 = mt_tamper(text, tag, FALSE, set_nonce, "!!", d.sig, NULL);
+		g_autofree char *t3 = mt_tamper(text, tag, FALSE, mt_set_string, issued, d.sig,
+						NULL);
+		g_autofree char *t4 = mt_tamper(text, tag, FALSE, mt_add_member, NULL, d.sig, NULL);
+
+		CU_ASSERT_EQUAL(request_code(t1), MESH_ERROR_MALFORMED);
+		CU_ASSERT_EQUAL(request_code(t2), MESH_ERROR_MALFORMED);
+		CU_ASSERT_EQUAL(request_code(t3), MESH_ERROR_MALFORMED);
+		CU_ASSERT_EQUAL(request_code(t4), MESH_ERROR_MALFORMED);
+	}
+	{
+		/* A payload of another type under the request's cty, and the reverse. */
+		g_autofree char *t = mt_sign_raw("{\"ConnectionResult\":{}}", tag, d.sig, NULL);
+		g_autofree char *t2 = mt_sign_raw("{\"ConnectionRequest\":{}}", "ConnectionResult",
+						  d.sig, NULL);
+
+		CU_ASSERT_EQUAL(request_code(t), MESH_ERROR_MALFORMED);
+		CU_ASSERT_EQUAL(request_code(t2), MESH_ERROR_MALFORMED);
+		CU_ASSERT_EQUAL(request_code("[]"), MESH_ERROR_MALFORMED);
+	}
+	CU_ASSERT_PTR_NULL(mesh_connection_request_new("not a udf", d.signed_profile, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_PTR_NULL(mesh_connection_request_new(m.profile->identifier, m.signed_profile,
+						       &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_MALFORMED);
+	mt_master_clear(&m);
+	mt_master_clear(&other);
+	mt_device_clear(&d);
+	mt_device_clear(&e);
+}
+
+static int
+result_code(const char *text, const MeshMasterProfile *master)
+{
+	GError *error = NULL;
+	g_autoptr(MeshConnectionResult) r = mesh_connection_result_parse(text, strlen(text), master,
+									 &error);
+
+	if (r != NULL)
+		CU_ASSERT_PTR_NULL(error);
+	return mt_code(&error);
+}
+
+static void
+test_result(void)
+{
+	MtMaster m = { 0 };
+	MtDevice d = { 0 };
+	g_autoptr(JsonNode) accepted = NULL;
+	g_autoptr(JsonNode) rejected = NULL;
+	g_autoptr(MeshConnectionResult) r = NULL;
+	g_autofree char *text = NULL;
+	const char *witness = "FWRX-36U7-HBEV-L5BV-BQ6F-5KUT-Y6CK";
+	GError *error = NULL;
+	const char *const tag = "ConnectionResult";
+
+	mt_master_make(&m, MESH_KEY_ED25519, MESH_KEY_X25519);
+	mt_device_make(&d, MESH_KEY_ED25519, MESH_KEY_X25519);
+	accepted = mesh_connection_result_sign(mesh_key_udf(d.sig), "fwrx36u7hbevl5bvbq6f5kuty6ck",
+					       MESH_CONNECTION_ACCEPTED, m.profile, m.online[1],
+					       mesh_signed_sign_with_key, m.online[1], &error);
+	MESH_ASSERT_NO_ERROR(error);
+	r = mesh_connection_result_verify(accepted, m.profile, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_STRING_EQUAL(r->witness, witness);
+	CU_ASSERT_STRING_EQUAL(r->device_udf, mesh_key_udf(d.sig));
+	CU_ASSERT_STRING_EQUAL(r->signer, mesh_key_udf(m.online[1]));
+	CU_ASSERT_EQUAL(r->result, MESH_CONNECTION_ACCEPTED);
+	CU_ASSERT_TRUE(mesh_connection_result_check(r, mesh_key_udf(d.sig), witness, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_FALSE(mesh_connection_result_check(r, mesh_key_udf(m.sig), witness, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_WITNESS_MISMATCH);
+	CU_ASSERT_FALSE(mesh_connection_result_check(r, mesh_key_udf(d.sig),
+						     "FWRX-36U7-HBEV-L5BV-BQ6F-5KUT-Y6CL", &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_WITNESS_MISMATCH);
+	rejected = mesh_connection_result_sign(mesh_key_udf(d.sig), witness,
+					       MESH_CONNECTION_REJECTED, m.profile, m.online[0],
+					       mesh_signed_sign_with_key, m.online[0], &error);
+	g_clear_pointer(&r, mesh_connection_result_free);
+	r = mesh_connection_result_verify(rejected, m.profile, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_FALSE(mesh_connection_result_check(r, mesh_key_udf(d.sig), witness, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_REJECTED);
+	/* Signers: the device, the master key itself are not administration keys. */
+	CU_ASSERT_PTR_NULL(mesh_connection_result_sign(mesh_key_udf(d.sig), witness,
+						       MESH_CONNECTION_ACCEPTED, m.profile, d.sig,
+						       mesh_signed_sign_with_key, d.sig, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_UNAUTHORIZED);
+	CU_ASSERT_PTR_NULL(mesh_connection_result_sign(mesh_key_udf(d.sig), "FWRX", 1, m.profile,
+						       m.online[0], mesh_signed_sign_with_key,
+						       m.online[0], &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_PTR_NULL(mesh_connection_result_sign(mesh_key_udf(d.sig), witness, 3, m.profile,
+						       m.online[0], mesh_signed_sign_with_key,
+						       m.online[0], &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	text = mt_text(accepted);
+	CU_ASSERT_EQUAL(result_code(text, m.profile), 0);
+	{
+		const char *kv[] = { "Result", "Accepted" };
+		const char *bad[] = { "Result", "Maybe" };
+		const char *bad_w[] = { "Witness", "FWRX-36U7" };
+		g_autofree char *t = mt_tamper(text, tag, FALSE, mt_set_string, kv, d.sig, NULL);
+		g_autofree char *t2 = mt_tamper(text, tag, FALSE, mt_set_string, kv, m.sig, NULL);
+		g_autofree char *t3 = mt_tamper(text, tag, FALSE, mt_set_string, bad, m.online[0],
+						NULL);
+		g_autofree char *t4 = mt_tamper(text, tag, FALSE, mt_set_string, bad_w,
+						m.online[0], NULL);
+		g_autofree char *t5 = mt_tamper(text, tag, FALSE, mt_add_member, NULL, m.online[0],
+						NULL);
+		g_autofree char *rej = mt_text(rejected);
+		const char *acc[] = { "Result", "Accepted" };
+		g_autofree char *t6 = mt_tamper(rej, tag, FALSE, mt_set_string, acc, NULL, NULL);
+
+		CU_ASSERT_EQUAL(result_code(t, m.profile), MESH_ERROR_UNAUTHORIZED);
+		CU_ASSERT_EQUAL(result_code(t2, m.profile), MESH_ERROR_UNAUTHORIZED);
+		CU_ASSERT_EQUAL(result_code(t3, m.profile), MESH_ERROR_MALFORMED);
+		CU_ASSERT_EQUAL(result_code(t4, m.profile), MESH_ERROR_MALFORMED);
+		CU_ASSERT_EQUAL(result_code(t5, m.profile), MESH_ERROR_MALFORMED);
+		/* A rejection turned into an acceptance without the key. */
+		CU_ASSERT_EQUAL(result_code(t6, m.profile), MESH_ERROR_BAD_SIGNATURE);
+	}
+	mt_master_clear(&m);
+	mt_device_clear(&d);
+}
+
+static CU_TestInfo tests[] = {
+	{ "witness: known answer (Python hashlib)", test_witness_known_answer },
+	{ "witness: prefixes", test_witness_prefix },
+	{ "connection request: sign, verify, failures", test_request },
+	{ "connection result: sign, verify, check, failures", test_result },
+	CU_TEST_INFO_NULL,
+};
+
+int
+main(void)
+{
+	return mesh_test_main("connect", tests);
+}
