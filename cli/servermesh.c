@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/* servermesh: the Mesh portal for one domain: accounts, profiles, escrow entries, connections. */
+#include <glib-unix.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+#include "hello.h"
+#include "http.h"
+#include "platform.h"
+#include "store-sqlite.h"
+
+#ifndef MESH_VERSION
+#error "MESH_VERSION must be defined by the build"
+#endif
+
+/* How often expired connection requests and old nonces are purged. */
+#define PURGE_INTERVAL_SECONDS 60
+
+static int
+fail(GError *error)
+{
+	g_printerr("servermesh: %s\n", error->message);
+	return mesh_error_code(error);
+}
+
+/* A domain name: 1-253 characters of letters, digits, '-' and '.', in non-empty labels that do
+ * not start or end with '-'. It names the database file, so nothing else may pass. */
+static gboolean
+check_domain(const char *domain, GError **error)
+{
+	g_auto(GStrv) labels = g_strsplit(domain, ".", -1);
+	gsize len = strlen(domain);
+	gboolean ok = len >= 1 && len <= 253 &&
+		      strspn(domain, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				     "0123456789-.") == len;
+
+	for (int i = 0; ok && labels[i] != NULL; i++) {
+		gsize n = strlen(labels[i]);
+
+		ok = n >= 1 && n <= 63 && labels[i][0] != '-' && labels[i][n - 1] != '-';
+	}
+	if (!ok) {
+		g_autofree char *quoted = mesh_error_quote(domain);
+
+		g_set_error(error, MESH_ERROR, MESH_ERROR_USAGE,
+			    "'%s' is not a domain name (e.g. example.com)", quoted);
+	}
+	return ok;
+}
+
+/* One line per request on stderr: never a body, never a header value. */
+static void
+log_request(gpointer data, const MeshPortalHttpLogEntry *entry)
+{
+	g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc(entry->time / G_USEC_PER_SEC);
+	g_autofree char *stamp = g_date_time_format(time, "%Y-%m-%dT%H:%M:%S");
+
+	g_printerr("servermesh: %s.%03dZ %s %s %s %s %u %zu %zu %.1fms\n", stamp,
+		   (int)(entry->time % G_USEC_PER_SEC / 1000), entry->client, entry->method,
+		   entry->path, entry->transaction ? entry->transaction : "-", entry->status,
+		   entry->request_bytes, entry->response_bytes, entry->duration_us / 1000.0);
+}
+
+static gboolean
+purge(gpointer data)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!mesh_portal_store_purge(data, g_get_real_time() / G_USEC_PER_SEC, NULL, &error))
+		g_printerr("servermesh: %s\n", error->message);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_signal(gpointer loop)
+{
+	g_main_loop_quit(loop);
+	return G_SOURCE_CONTINUE;
+}
+
+int
+main(int argc, char **argv)
+{
+	g_autofree char *listen = NULL;
+	g_autofree char *db = NULL;
+	g_autofree char *tls_cert = NULL;
+	g_autofree char *tls_key = NULL;
+	double rate = MESH_PORTAL_HTTP_DEFAULT_RATE;
+	int burst = MESH_PORTAL_HTTP_DEFAULT_BURST;
+	gboolean foreground = FALSE, version = FALSE;
+	const GOptionEntry entries[] = {
+		{ "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
+		  "listen on ADDRESS:PORT (default " MESH_PORTAL_HTTP_DEFAULT_LISTEN
+		  "; port 0 picks a free one)",
+		  "ADDR:PORT" },
+		{ "db", 0, 0, G_OPTION_ARG_FILENAME, &db,
+		  "the database (default $XDG_DATA_HOME/servermesh/DOMAIN.db)", "PATH" },
+		{ "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert,
+		  "serve HTTPS with this PEM certificate (chain)", "FILE" },
+		{ "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key,
+		  "the PEM private key of --tls-cert", "FILE" },
+		{ "rate", 0, 0, G_OPTION_ARG_DOUBLE, &rate,
+		  "requests a second allowed per client address (0: no limit; default 20)", "R" },
+		{ "burst", 0, 0, G_OPTION_ARG_INT, &burst,
+		  "requests a client may make at once above the rate (default 100)", "N" },
+		{ "foreground", 'f', 0, G_OPTION_ARG_NONE, &foreground,
+		  "stay in the foreground (servermesh always does)", NULL },
+		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "print the version", NULL },
+		G_OPTION_ENTRY_NULL,
+	};
+	g_autoptr(GOptionContext) context = g_option_context_new("DOMAIN");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(MeshPortalStore) store = NULL;
+	g_autoptr(MeshPortalHttp) http = NULL;
+	g_autoptr(GMainLoop) loop = NULL;
+	g_autofree char *domain = NULL;
+	MeshPortalHttpConfig config = { 0 };
+	guint purge_source;
+
+	setlocale(LC_ALL, "");
+	g_option_context_set_summary(context,
+				     "The Mathematical Mesh portal for DOMAIN: keeps accounts, "
+				     "published profiles, escrow entries\nand pending device "
+				     "connections, and answers POST /.well-known/mmm/. It stays in "
+				     "the\nforeground and logs one line per request on stderr; "
+				     "SIGTERM or SIGINT stop it.");
+	g_option_context_add_main_entries(context, entries, NULL);
+	if (!g_option_context_parse(context, &argc, &argv, &error) || argc != 2 || rate < 0 ||
+	    burst < 0) {
+		g_printerr("servermesh: %s (see 'servermesh --help')\n",
+			   error != NULL ? error->message
+			   : argc != 2	 ? "give exactly one DOMAIN"
+					 : "--rate and --burst are never negative");
+		return MESH_ERROR_USAGE;
+	}
+	if (version) {
+		printf("servermesh %s\n", MESH_VERSION);
+		return 0;
+	}
+	if (!check_domain(argv[1], &error))
+		return fail(error);
+	domain = g_ascii_strdown(argv[1], -1);
+	if (!mesh_platform_harden(&error))
+		return fail(error);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (db == NULL) {
+		g_autofree char *file = g_strconcat(domain, ".db", NULL);
+
+		db = g_build_filename(g_get_user_data_dir(), "servermesh", file, NULL);
+	}
+	store = mesh_portal_store_sqlite_open(db, &error);
+	if (store == NULL)
+		return fail(error);
+	purge(store);
+
+	config.listen = listen;
+	config.tls_cert_file = tls_cert;
+	config.tls_key_file = tls_key;
+	config.rate = rate > 0 ? rate : -1;
+	config.burst = (guint)burst;
+	config.log = log_request;
+	/* Until the transaction layer lands, the portal answers Hello only. */
+	http = mesh_portal_http_new(&config, mesh_portal_hello_handler, NULL, &error);
+	if (http == NULL)
+		return fail(error);
+
+	loop = g_main_loop_new(NULL, FALSE);
+	g_unix_signal_add(SIGTERM, on_signal, loop);
+	g_unix_signal_add(SIGINT, on_signal, loop);
+	purge_source = g_timeout_add_seconds(PURGE_INTERVAL_SECONDS, purge, store);
+	g_printerr("servermesh: serving %s on %s\n", domain, mesh_portal_http_url(http));
+	g_main_loop_run(loop);
+	g_source_remove(purge_source);
+	g_printerr("servermesh: stopped\n");
+	return 0;
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * The portal's HTTP binding (PROTOCOL.md §8) on libsoup 3: one resource, POST
+ * /.well-known/mmm/ with Content-Type application/json. Everything HTTP is settled here
+ * before the transaction layer sees a byte: the path (404), the method (405, with Allow:
+ * POST), the per-client rate limit (429, with Retry-After), the media type (415) and the body
+ * size (413: from Content-Length before the body is read, and by counting while it streams;
+ * an oversize body is never kept, and one more than MESH_PORTAL_HTTP_DISCARD_MAX long closes the
+ * connection). Those answers have the untagged body {"Status": n, "StatusDescription": "..."}.
+ *
+ * The server runs on the thread-default GMainContext of the thread that calls
+ * mesh_portal_http_new(); the handler and the log callback are called there, one request at a
+ * time. (A test in the same thread must not use libsoup's sync client: ENVIRONMENT.md.)
+ */
+
+/* Where servermesh listens unless told otherwise: loopback only, so that exposing a portal
+ * is a decision (--listen 0.0.0.0:443 --tls-cert ... --tls-key ...). */
+#define MESH_PORTAL_HTTP_DEFAULT_LISTEN "127.0.0.1:9080"
+/* The one path the portal answers. */
+#define MESH_PORTAL_HTTP_PATH "/.well-known/mmm/"
+/* §10: largest request body. */
+#define MESH_PORTAL_HTTP_MAX_BODY (1024 * 1024)
+/* An oversize body is read and dropped (so the client can read its 413) up to this size; a
+ * longer one closes the connection. */
+#define MESH_PORTAL_HTTP_DISCARD_MAX (8 * 1024 * 1024)
+/* Default per-client rate limit: a bucket of BURST requests refilled at RATE a second. */
+#define MESH_PORTAL_HTTP_DEFAULT_RATE 20.0
+#define MESH_PORTAL_HTTP_DEFAULT_BURST 100
+/* Clients tracked by the rate limiter at most; beyond, new clients share one bucket. */
+#define MESH_PORTAL_HTTP_MAX_CLIENTS 65536
+
+/*
+ * MeshPortalHandler: answer one request. @client is the peer's IP address as text; @request
+ * the body (at most the configured limit; not checked as JSON: that is the handler's job).
+ * Returns the answer body (JSON, UTF-8; never NULL) and sets *@ret_status to the HTTP status,
+ * which mirrors the answer's Status (§8). *@ret_transaction may be set to a static string that
+ * names the transaction for the log ("Hello", "Get"); it is NULL on entry.
+ *
+ * Decision: bytes in, bytes out rather than JsonNode. The binding then knows nothing of JSON
+ * beyond error answers, the transaction layer parses with its own strict reader (core/json:
+ * duplicate members, depth, UTF-8) and stays testable without HTTP, and the direct portal
+ * client of core/ calls the same function with the same bytes.
+ */
+typedef GBytes *(*MeshPortalHandler)(gpointer data, const char *client, GBytes *request,
+				     guint *ret_status, const char **ret_transaction);
+
+/* What the binding reports about each request, once it is answered (or abandoned). */
+typedef struct {
+	gint64 time;             /* when it started, g_get_real_time() microseconds */
+	const char *client;      /* peer IP address */
+	const char *method;      /* "POST"; untrusted text made safe (mesh_error_quote) */
+	const char *path;        /* untrusted text made safe */
+	const char *transaction; /* as the handler reported it, or NULL */
+	guint status;            /* HTTP status sent; 0 when the client went away first */
+	gsize request_bytes;     /* body bytes received */
+	gsize response_bytes;    /* body bytes of the answer */
+	gint64 duration_us;
+} MeshPortalHttpLogEntry;
+
+/* One call per request; never given a body or a header value, so it can log all of it. */
+typedef void (*MeshPortalLogFunc)(gpointer data, const MeshPortalHttpLogEntry *entry);
+
+typedef struct {
+	/* "ADDR:PORT" with a numeric address ("127.0.0.1:9080", "[::1]:9080", "0.0.0.0:443");
+	 * port 0 picks a free port (see mesh_portal_http_port). NULL: the default. */
+	const char *listen;
+	/* TLS: both PEM files, or neither (plain HTTP). */
+	const char *tls_cert_file;
+	const char *tls_key_file;
+	/* 0: MESH_PORTAL_HTTP_MAX_BODY. */
+	gsize max_body;
+	/* Requests a second per client IP (IPv6: per /64), and the burst allowed above it.
+	 * rate < 0 turns the limit off (benchmarks); 0 and burst 0 take the defaults. */
+	double rate;
+	guint burst;
+	MeshPortalLogFunc log; /* may be NULL */
+	gpointer log_data;
+} MeshPortalHttpConfig;
+
+typedef struct MeshPortalHttp MeshPortalHttp;
+
+/*
+ * mesh_portal_http_new: listen as @config says and answer requests with @handler. Returns the
+ * server (free with mesh_portal_http_free). Errors: MESH_ERROR_INVALID_ARGUMENT for a bad
+ * listen address or only one of the TLS files; MESH_ERROR_CRYPTO when the certificate or key
+ * cannot be loaded or no TLS backend is installed (glib-networking); MESH_ERROR_IO when the
+ * address cannot be bound (in use: the message says so).
+ */
+MeshPortalHttp *mesh_portal_http_new(const MeshPortalHttpConfig *config, MeshPortalHandler handler,
+				     gpointer handler_data, GError **error);
+
+/* The port it listens on (the one chosen when the configuration said 0). */
+guint16 mesh_portal_http_port(MeshPortalHttp *http);
+
+/* "http://127.0.0.1:9080/.well-known/mmm/" (https with TLS). Static for the server's life. */
+const char *mesh_portal_http_url(MeshPortalHttp *http);
+
+/* mesh_portal_http_free: stop listening, drop connections. Accepts NULL. */
+void mesh_portal_http_free(MeshPortalHttp *http);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshPortalHttp, mesh_portal_http_free)
+
+/*
+ * mesh_portal_status_answer: the body {"Status": @status, "StatusDescription": @description}
+ * (the reason phrase of @status when @description is NULL), for answers that are not a
+ * transaction's response. Returns new bytes.
+ */
+GBytes *mesh_portal_status_answer(guint status, const char *description);
+
+G_END_DECLS

@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: MIT */
+/* MeshPortalStore in memory: for tests of the transaction layer. Nothing survives close. */
+#include <string.h>
+
+#include "error.h"
+#include "store.h"
+
+typedef struct {
+	MeshPortalStore parent;
+	GMutex lock;
+	GHashTable *accounts;    /* name -> MeshPortalAccount (profile, serial, updated unused) */
+	GHashTable *entries;     /* identifier -> MeshPortalEntry */
+	GHashTable *connections; /* "account\ndevice" -> MeshPortalConnection */
+	GHashTable *nonces;      /* nonce -> issued (gint64 *) */
+} MemoryStore;
+
+static MemoryStore *
+memory(MeshPortalStore *store)
+{
+	MemoryStore *self = (MemoryStore *)store;
+
+	g_mutex_lock(&self->lock);
+	return self;
+}
+
+static gboolean
+unlock(MemoryStore *self, gboolean ok)
+{
+	g_mutex_unlock(&self->lock);
+	return ok;
+}
+
+static MeshPortalEntry *
+entry_copy(const MeshPortalEntry *entry)
+{
+	MeshPortalEntry *copy = g_new0(MeshPortalEntry, 1);
+
+	copy->identifier = g_strdup(entry->identifier);
+	copy->account = g_strdup(entry->account);
+	copy->type = g_strdup(entry->type);
+	copy->serial = entry->serial;
+	copy->text = g_strdup(entry->text);
+	copy->updated = entry->updated;
+	return copy;
+}
+
+static MeshPortalConnection *
+connection_copy(const MeshPortalConnection *connection)
+{
+	MeshPortalConnection *copy = g_new0(MeshPortalConnection, 1);
+
+	copy->account = g_strdup(connection->account);
+	copy->device = g_strdup(connection->device);
+	copy->request = g_strdup(connection->request);
+	copy->server_nonce = g_strdup(connection->server_nonce);
+	copy->witness = g_strdup(connection->witness);
+	copy->created = connection->created;
+	copy->expires = connection->expires;
+	copy->state = connection->state;
+	copy->result = g_strdup(connection->result);
+	return copy;
+}
+
+static char *
+connection_key(const char *account, const char *device)
+{
+	return g_strconcat(account, "\n", device, NULL);
+}
+
+static gboolean
+memory_account_create(MeshPortalStore *store, const char *name, const char *identifier,
+		      const char *profile, gint64 serial, gint64 now, GError **error)
+{
+	MemoryStore *self = memory(store);
+	MeshPortalAccount *account;
+	MeshPortalEntry entry = { (char *)identifier, (char *)name, MESH_PORTAL_TYPE_PERSONAL,
+				  serial, (char *)profile, now };
+
+	if (g_hash_table_contains(self->accounts, name) ||
+	    g_hash_table_contains(self->entries, identifier)) {
+		g_autofree char *quoted = mesh_error_quote(name);
+
+		g_set_error(error, MESH_ERROR, MESH_ERROR_EXISTS,
+			    "account '%s' or its profile exists already", quoted);
+		return unlock(self, FALSE);
+	}
+	account = g_new0(MeshPortalAccount, 1);
+	account->name = g_strdup(name);
+	account->identifier = g_strdup(identifier);
+	account->created = now;
+	g_hash_table_insert(self->accounts, account->name, account);
+	g_hash_table_insert(self->entries, g_strdup(identifier), entry_copy(&entry));
+	return unlock(self, TRUE);
+}
+
+static gboolean
+memory_account_get(MeshPortalStore *store, const char *name, const char *identifier,
+		   MeshPortalAccount **ret_account, GError **error)
+{
+	MemoryStore *self = memory(store);
+	const MeshPortalAccount *account = NULL;
+	const MeshPortalEntry *profile;
+	MeshPortalAccount *copy;
+
+	if (name == NULL) {
+		profile = g_hash_table_lookup(self->entries, identifier);
+		if (profile != NULL && strcmp(profile->type, MESH_PORTAL_TYPE_PERSONAL) == 0)
+			account = g_hash_table_lookup(self->accounts, profile->account);
+	} else {
+		account = g_hash_table_lookup(self->accounts, name);
+	}
+	if (account == NULL)
+		return unlock(self, mesh_portal_store_no_account(name ? name : identifier, error));
+	profile = g_hash_table_lookup(self->entries, account->identifier);
+	copy = g_new0(MeshPortalAccount, 1);
+	copy->name = g_strdup(account->name);
+	copy->identifier = g_strdup(account->identifier);
+	copy->profile = g_strdup(profile->text);
+	copy->serial = profile->serial;
+	copy->created = account->created;
+	copy->updated = profile->updated;
+	*ret_account = copy;
+	return unlock(self, TRUE);
+}
+
+/* Remove every value of @table for which @pred holds. */
+static guint
+remove_where(GHashTable *table, GHRFunc pred, gconstpointer data)
+{
+	return g_hash_table_foreach_remove(table, pred, (gpointer)data);
+}
+
+static gboolean
+entry_of_account(gpointer key, gpointer value, gpointer name)
+{
+	return strcmp(((MeshPortalEntry *)value)->account, name) == 0;
+}
+
+static gboolean
+connection_of_account(gpointer key, gpointer value, gpointer name)
+{
+	return strcmp(((MeshPortalConnection *)value)->account, name) == 0;
+}
+
+static gboolean
+memory_account_delete(MeshPortalStore *store, const char *name, GError **error)
+{
+	MemoryStore *self = memory(store);
+
+	if (!g_hash_table_contains(self->accounts, name))
+		return unlock(self, mesh_portal_store_no_account(name, error));
+	remove_where(self->entries, entry_of_account, name);
+	remove_where(self->connections, connection_of_account, name);
+	g_hash_table_remove(self->accounts, name);
+	return unlock(self, TRUE);
+}
+
+static gboolean
+memory_account_count(MeshPortalStore *store, guint64 *ret_count, GError **error)
+{
+	MemoryStore *self = memory(store);
+
+	*ret_count = g_hash_table_size(self->accounts);
+	return unlock(self, TRUE);
+}
+
+static gboolean
+memory_entry_publish(MeshPortalStore *store, const MeshPortalEntry *entry, gint64 now,
+		     GError **error)
+{
+	MemoryStore *self = memory(store);
+	const MeshPortalAccount *account = g_hash_table_lookup(self->accounts, entry->account);
+	MeshPortalEntry *copy;
+
+	if (!mesh_portal_store_check_publish(entry, account ? account->identifier : NULL,
+					     g_hash_table_lookup(self->entries, entry->identifier),
+					     error))
+		return unlock(self, FALSE);
+	copy = entry_copy(entry);
+	copy->updated = now;
+	g_hash_table_insert(self->entries, g_strdup(entry->identifier), copy);
+	return unlock(self, TRUE);
+}
+
+static gboolean
+memory_entry_get(MeshPortalStore *store, const char *identifier, MeshPortalEntry **ret_entry,
+		 GError **error)
+{
+	MemoryStore *self = memory(store);
+	const MeshPortalEntry *entry = g_hash_table_lookup(self->entries, identifier);
+
+	if (entry == NULL)
+		return unlock(self, mesh_portal_store_no_entry(identifier, error));
+	*ret_entry = entry_copy(entry);
+	return unlock(self, TRUE);
+}
+
+static int
+compare_entries(gconstpointer a, gconstpointer b)
+{
+	const MeshPortalEntry *x = *(MeshPortalEntry *const *)a, *y = *(MeshPortalEntry *const *)b;
+	int c = strcmp(x->type, y->type);
+
+	return c != 0 ? c : strcmp(x->identifier, y->identifier);
+}
+
+static gboolean
+memory_entry_list(MeshPortalStore *store, const char *account, const char *type,
+		  GPtrArray **ret_entries, GError **error)
+{
+	MemoryStore *self = memory(store);
+	GPtrArray *list;
+	GHashTableIter iter;
+	gpointer value;
+
+	if (!g_hash_table_contains(self->accounts, account))
+		return unlock(self, mesh_portal_store_no_account(account, error));
+	list = g_ptr_array_new_with_free_func((GDestroyNotify)mesh_portal_entry_free);
+	g_hash_table_iter_init(&iter, self->entries);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		const MeshPortalEntry *entry = value;
+
+		if (strcmp(entry->account, account) == 0 &&
+		    (type == NULL || strcmp(entry->type, type) == 0))
+			g_ptr_array_add(list, entry_copy(entry));
+	}
+	g_ptr_array_sort(list, compare_entries);
+	*ret_entries = list;
+	return unlock(self, TRUE);
+}
+
+static gboolean
+memory_entry_delete(MeshPortalStore *store, const char *identifier, GError **error)
+{
+	MemoryStore *self = memory(store);
+	const MeshPortalEntry *entry = g_hash_table_lookup(self->entries, identifier);
+
+	if (entry == NULL)
+		return unlock(self, mesh_portal_store_no_entry(identifier, error));
+	if (strcmp(entry->type, MESH_PORTAL_TYPE_PERSONAL) == 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "an account's profile goes only with the account: delete the account");
+		return unlock(self, FALSE);
+	}
+	g_hash_table_remove(self->entries, identifier);
+	return unlock(self, TRUE);
+}
+
+/* The account's unexpired pending requests, oldest first. */
+static GPtrArray *
+pending_of(MemoryStore *self, const char *account, gint64 now)
+{
+	GPtrArray *list =
+		g_ptr_array_new_with_free_func((GDestroyNotify)mesh_portal_connection_free);
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, self->connections);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		const MeshPortalConnection *connection = value;
+
+		if (strcmp(connection->account, account) == 0 &&
+		    mesh_portal_connection_state_at(connection, now) == MESH_PORTAL_CONNECT_PENDING)
+			g_ptr_array_add(list, connection_copy(connection));
+	}
+	return list;
+}
+
+static gboolean
+memory_connection_add(MeshPortalStore *store, const MeshPortalConnection *connection, gint64 now,
+		      GError **error)
+{
+	MemoryStore *self = memory(store);
+	char *key = connection_key(connection->account, connection->device);
+	g_autoptr(GPtrArray) pending = pending_of(self, connection->account, now);
+	MeshPortalConnection *copy;
+
+	if (!mesh_portal_store_check_connection_add(
+		    connection, g_hash_table_contains(self->accounts, connection->account),
+		    g_hash_table_lookup(self->connections, key), pending->len, now, error)) {
+		g_free(key);
+		return unlock(self, FALSE);
+	}
+	copy = connection_copy(connection);
+	copy->created = now;
+	copy->state = MESH_PORTAL_CONNECT_PENDING;
+	g_clear_pointer(&copy->result, g_free);
+	g_hash_table_insert(self->connections, key, copy);
+	return unlock(self, TRUE);
+}
+
+static gboolean
+memory_connection_get(MeshPortalStore *store, const char *account, const char *device,
+		      gint64 now, MeshPortalConnection **ret_connection, GError **error)
+{
+	MemoryStore *self = memory(store);
+	g_autofree char *key = connection_key(account, device);
+	const MeshPortalConnection *connection = g_hash_table_lookup(self->connections, key);
+	MeshPortalConnection *copy;
+
+	if (connection == NULL)
+		return unlock(self, mesh_portal_store_check_connection_complete(device, NULL,
+										now, error));
+	copy = connection_copy(connection);
+	copy->state = mesh_portal_connection_state_at(connection, now);
+	*ret_connection = copy;
+	return unlock(self, TRUE);
+}
+
+static int
+compare_connections(gconstpointer a, gconstpointer b)
+{
+	const MeshPortalConnection *x = *(MeshPortalConnection *const *)a;
+	const MeshPortalConnection *y = *(MeshPortalConnection *const *)b;
+
+	if (x->created != y->created)
+		return x->created < y->created ? -1 : 1;
+	return strcmp(x->device, y->device);
+}
+
+static gboolean
+memory_connection_list(MeshPortalStore *store, const char *account, gint64 now,
+		       GPtrArray **ret_connections, GError **error)
+{
+	MemoryStore *self = memory(store);
+	GPtrArray *list;
+
+	if (!g_hash_table_contains(self->accounts, account))
+		return unlock(self, mesh_portal_store_no_account(account, error));
+	list = pending_of(self, account, now);
+	g_ptr_array_sort(list, compare_connections);
+	*ret_connections = list;
+	return unlock(self, TRUE);
+}
+
+static gboolean
+memory_connection_complete(MeshPortalStore *store, const char *account, const char *device,
+			   MeshPortalConnectState state, const char *result, gint64 now,
+			   GError **error)
+{
+	MemoryStore *self = memory(store);
+	g_autofree char *key = connection_key(account, device);
+	MeshPortalConnection *connection = g_hash_table_lookup(self->connections, key);
+
+	if (!mesh_portal_store_check_connection_complete(device, connection, now, error))
+		return unlock(self, FALSE);
+	connection->state = state;
+	connection->result = g_strdup(result);
+	return unlock(self, TRUE);
+}
+
+static gboolean
+memory_use_nonce(MeshPortalStore *store, const char *nonce, gint64 issued, gint64 now,
+		 GError **error)
+{
+	MemoryStore *self = memory(store);
+
+	if (g_hash_table_contains(self->nonces, nonce)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_UNAUTHORIZED,
+			    "this request was made before (its nonce was used): a replay");
+		return unlock(self, FALSE);
+	}
+	g_hash_table_insert(self->nonces, g_strdup(nonce), g_memdup2(&issued, sizeof issued));
+	return unlock(self, TRUE);
+}
+
+static gboolean
+connection_stale(gpointer key, gpointer value, gpointer now)
+{
+	return ((MeshPortalConnection *)value)->expires + MESH_PORTAL_CONNECTION_KEEP_SECONDS <=
+	       *(const gint64 *)now;
+}
+
+static gboolean
+nonce_stale(gpointer key, gpointer value, gpointer now)
+{
+	return *(const gint64 *)value < *(const gint64 *)now - MESH_PORTAL_ISSUED_WINDOW_SECONDS -
+						  MESH_PORTAL_NONCE_MARGIN_SECONDS;
+}
+
+static gboolean
+memory_purge(MeshPortalStore *store, gint64 now, guint *ret_removed, GError **error)
+{
+	MemoryStore *self = memory(store);
+
+	*ret_removed = remove_where(self->connections, connection_stale, &now) +
+		       remove_where(self->nonces, nonce_stale, &now);
+	return unlock(self, TRUE);
+}
+
+static void
+memory_close(MeshPortalStore *store)
+{
+	MemoryStore *self = (MemoryStore *)store;
+
+	g_clear_pointer(&self->connections, g_hash_table_unref);
+	g_clear_pointer(&self->entries, g_hash_table_unref);
+	g_clear_pointer(&self->accounts, g_hash_table_unref);
+	g_clear_pointer(&self->nonces, g_hash_table_unref);
+	g_mutex_clear(&self->lock);
+	g_free(self);
+}
+
+static const MeshPortalStoreClass memory_class = {
+	.name = "memory",
+	.account_create = memory_account_create,
+	.account_get = memory_account_get,
+	.account_delete = memory_account_delete,
+	.account_count = memory_account_count,
+	.entry_publish = memory_entry_publish,
+	.entry_get = memory_entry_get,
+	.entry_list = memory_entry_list,
+	.entry_delete = memory_entry_delete,
+	.connection_add = memory_connection_add,
+	.connection_get = memory_connection_get,
+	.connection_list = memory_connection_list,
+	.connection_complete = memory_connection_complete,
+	.use_nonce = memory_use_nonce,
+	.purge = memory_purge,
+	.close = memory_close,
+};
+
+MeshPortalStore *
+mesh_portal_store_memory_new(void)
+{
+	MemoryStore *self = g_new0(MemoryStore, 1);
+
+	self->parent.klass = &memory_class;
+	g_mutex_init(&self->lock);
+	/* Accounts are keyed by their own name field. */
+	self->accounts =
+		g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+				      (GDestroyNotify)mesh_portal_account_free);
+	self->entries = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					      (GDestroyNotify)mesh_portal_entry_free);
+	self->connections = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+						  (GDestroyNotify)mesh_portal_connection_free);
+	self->nonces = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	return &self->parent;
+}

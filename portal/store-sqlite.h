@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include "store.h"
+
+G_BEGIN_DECLS
+
+/* The schema this build writes; a database with a higher version is refused. */
+#define MESH_PORTAL_SQLITE_SCHEMA_VERSION 1
+
+/*
+ * mesh_portal_store_sqlite_open: the SQLite store in the file @path, made if missing (its
+ * folder 0700 through mesh_platform_private_dir, the file 0600; SQLite gives the -wal and -shm
+ * files the same mode). The database runs with journal_mode=WAL, synchronous=FULL (a
+ * transaction that returned survives a power cut), foreign_keys=ON and a busy timeout, and is
+ * migrated to MESH_PORTAL_SQLITE_SCHEMA_VERSION in one transaction. Calls are serialised by a
+ * mutex: one store may be shared by threads; several processes may open the same file.
+ * Returns the store (close with mesh_portal_store_close). Errors: MESH_ERROR_PERMISSION when
+ * the file or its folder is open to other users, not a regular file, or a link;
+ * MESH_ERROR_UNSUPPORTED when the database was written by a newer servermesh (higher schema
+ * version) or is not a servermesh database; MESH_ERROR_IO when SQLite fails.
+ */
+MeshPortalStore *mesh_portal_store_sqlite_open(const char *path, GError **error);
+
+/*
+ * mesh_portal_store_sqlite_pragma: the value of PRAGMA @name (letters and '_' only) on the
+ * store's own connection, e.g. "synchronous" → "2" (FULL): for tests and diagnostics. Returns
+ * a new string in *@ret_value. Errors: MESH_ERROR_INVALID_ARGUMENT for another name or a store
+ * that is not an SQLite store, MESH_ERROR_IO.
+ */
+gboolean mesh_portal_store_sqlite_pragma(MeshPortalStore *store, const char *name,
+					 char **ret_value, GError **error);
+
+G_END_DECLS

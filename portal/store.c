@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: MIT */
+#include "store.h"
+
+#include <string.h>
+
+#include "error.h"
+
+void
+mesh_portal_account_free(MeshPortalAccount *account)
+{
+	if (account == NULL)
+		return;
+	g_free(account->name);
+	g_free(account->identifier);
+	g_free(account->profile);
+	g_free(account);
+}
+
+void
+mesh_portal_entry_free(MeshPortalEntry *entry)
+{
+	if (entry == NULL)
+		return;
+	g_free(entry->identifier);
+	g_free(entry->account);
+	g_free(entry->type);
+	g_free(entry->text);
+	g_free(entry);
+}
+
+void
+mesh_portal_connection_free(MeshPortalConnection *connection)
+{
+	if (connection == NULL)
+		return;
+	g_free(connection->account);
+	g_free(connection->device);
+	g_free(connection->request);
+	g_free(connection->server_nonce);
+	g_free(connection->witness);
+	g_free(connection->result);
+	g_free(connection);
+}
+
+static const char *const state_names[] = {
+	[MESH_PORTAL_CONNECT_PENDING] = "Pending",
+	[MESH_PORTAL_CONNECT_ACCEPTED] = "Accepted",
+	[MESH_PORTAL_CONNECT_REJECTED] = "Rejected",
+	[MESH_PORTAL_CONNECT_EXPIRED] = "Expired",
+};
+
+const char *
+mesh_portal_connect_state_name(MeshPortalConnectState state)
+{
+	if ((unsigned)state >= G_N_ELEMENTS(state_names))
+		return NULL;
+	return state_names[state];
+}
+
+/* ---- Argument checks: the stores may trust what reaches them ----------------------------- */
+
+static gboolean
+check_arg(const char *value, const char *what, gsize max, GError **error)
+{
+	gsize len;
+
+	if (value == NULL || *value == '\0') {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT, "the %s is missing",
+			    what);
+		return FALSE;
+	}
+	len = strnlen(value, max + 1);
+	if (len > max) {
+		g_set_error(error, MESH_ERROR,
+			    max == MESH_PORTAL_STORE_TEXT_MAX ? MESH_ERROR_TOO_LARGE
+							      : MESH_ERROR_INVALID_ARGUMENT,
+			    "the %s is longer than %zu bytes", what, max);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+check_name(const char *value, const char *what, GError **error)
+{
+	return check_arg(value, what, MESH_PORTAL_STORE_NAME_MAX, error);
+}
+
+static gboolean
+check_text(const char *value, const char *what, GError **error)
+{
+	return check_arg(value, what, MESH_PORTAL_STORE_TEXT_MAX, error);
+}
+
+static gboolean
+check_serial(gint64 serial, GError **error)
+{
+	if (serial >= 0)
+		return TRUE;
+	g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+		    "a serial is never negative (got %" G_GINT64_FORMAT ")", serial);
+	return FALSE;
+}
+
+/* ---- Dispatchers ------------------------------------------------------------------------- */
+
+const char *
+mesh_portal_store_name(const MeshPortalStore *store)
+{
+	return store->klass->name;
+}
+
+gboolean
+mesh_portal_store_account_create(MeshPortalStore *store, const char *name,
+				 const char *identifier, const char *profile, gint64 serial,
+				 gint64 now, GError **error)
+{
+	if (!check_name(name, "account name", error) ||
+	    !check_name(identifier, "profile identifier", error) ||
+	    !check_text(profile, "profile", error) || !check_serial(serial, error))
+		return FALSE;
+	return store->klass->account_create(store, name, identifier, profile, serial, now, error);
+}
+
+gboolean
+mesh_portal_store_account_get(MeshPortalStore *store, const char *name,
+			      MeshPortalAccount **ret_account, GError **error)
+{
+	if (!check_name(name, "account name", error))
+		return FALSE;
+	return store->klass->account_get(store, name, NULL, ret_account, error);
+}
+
+gboolean
+mesh_portal_store_account_get_by_identifier(MeshPortalStore *store, const char *identifier,
+					    MeshPortalAccount **ret_account, GError **error)
+{
+	if (!check_name(identifier, "profile identifier", error))
+		return FALSE;
+	return store->klass->account_get(store, NULL, identifier, ret_account, error);
+}
+
+gboolean
+mesh_portal_store_account_delete(MeshPortalStore *store, const char *name, GError **error)
+{
+	if (!check_name(name, "account name", error))
+		return FALSE;
+	return store->klass->account_delete(store, name, error);
+}
+
+gboolean
+mesh_portal_store_account_count(MeshPortalStore *store, guint64 *ret_count, GError **error)
+{
+	return store->klass->account_count(store, ret_count, error);
+}
+
+gboolean
+mesh_portal_store_entry_publish(MeshPortalStore *store, const MeshPortalEntry *entry, gint64 now,
+				GError **error)
+{
+	if (!check_name(entry->identifier, "entry identifier", error) ||
+	    !check_name(entry->account, "account name", error) ||
+	    !check_name(entry->type, "entry type", error) ||
+	    !check_text(entry->text, "entry", error) || !check_serial(entry->serial, error))
+		return FALSE;
+	return store->klass->entry_publish(store, entry, now, error);
+}
+
+gboolean
+mesh_portal_store_entry_get(MeshPortalStore *store, const char *identifier,
+			    MeshPortalEntry **ret_entry, GError **error)
+{
+	if (!check_name(identifier, "entry identifier", error))
+		return FALSE;
+	return store->klass->entry_get(store, identifier, ret_entry, error);
+}
+
+gboolean
+mesh_portal_store_entry_list(MeshPortalStore *store, const char *account, const char *type,
+			     GPtrArray **ret_entries, GError **error)
+{
+	if (!check_name(account, "account name", error) ||
+	    (type != NULL && !check_name(type, "entry type", error)))
+		return FALSE;
+	return store->klass->entry_list(store, account, type, ret_entries, error);
+}
+
+gboolean
+mesh_portal_store_entry_delete(MeshPortalStore *store, const char *identifier, GError **error)
+{
+	if (!check_name(identifier, "entry identifier", error))
+		return FALSE;
+	return store->klass->entry_delete(store, identifier, error);
+}
+
+gboolean
+mesh_portal_store_connection_add(MeshPortalStore *store, const MeshPortalConnection *connection,
+				 gint64 now, GError **error)
+{
+	if (!check_name(connection->account, "account name", error) ||
+	    !check_name(connection->device, "device identifier", error) ||
+	    !check_text(connection->request, "signed request", error) ||
+	    !check_name(connection->server_nonce, "server nonce", error) ||
+	    !check_name(connection->witness, "witness", error))
+		return FALSE;
+	if (connection->expires <= now) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "a connection request must expire after it is made");
+		return FALSE;
+	}
+	return store->klass->connection_add(store, connection, now, error);
+}
+
+gboolean
+mesh_portal_store_connection_get(MeshPortalStore *store, const char *account, const char *device,
+				 gint64 now, MeshPortalConnection **ret_connection,
+				 GError **error)
+{
+	if (!check_name(account, "account name", error) ||
+	    !check_name(device, "device identifier", error))
+		return FALSE;
+	return store->klass->connection_get(store, account, device, now, ret_connection, error);
+}
+
+gboolean
+mesh_portal_store_connection_list(MeshPortalStore *store, const char *account, gint64 now,
+				  GPtrArray **ret_connections, GError **error)
+{
+	if (!check_name(account, "account name", error))
+		return FALSE;
+	return store->klass->connection_list(store, account, now, ret_connections, error);
+}
+
+gboolean
+mesh_portal_store_connection_complete(MeshPortalStore *store, const char *account,
+				      const char *device, MeshPortalConnectState state,
+				      const char *result, gint64 now, GError **error)
+{
+	if (!check_name(account, "account name", error) ||
+	    !check_name(device, "device identifier", error) ||
+	    !check_text(result, "connection result", error))
+		return FALSE;
+	if (state != MESH_PORTAL_CONNECT_ACCEPTED && state != MESH_PORTAL_CONNECT_REJECTED) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "a connection request is completed as Accepted or Rejected");
+		return FALSE;
+	}
+	return store->klass->connection_complete(store, account, device, state, result, now,
+						 error);
+}
+
+gboolean
+mesh_portal_store_use_nonce(MeshPortalStore *store, const char *nonce, gint64 issued, gint64 now,
+			    GError **error)
+{
+	if (!check_name(nonce, "nonce", error))
+		return FALSE;
+	if (issued < now - MESH_PORTAL_ISSUED_WINDOW_SECONDS ||
+	    issued > now + MESH_PORTAL_ISSUED_WINDOW_SECONDS) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_UNAUTHORIZED,
+			    "the request was issued more than %d minutes from the portal's time: "
+			    "check the clock",
+			    MESH_PORTAL_ISSUED_WINDOW_SECONDS / 60);
+		return FALSE;
+	}
+	return store->klass->use_nonce(store, nonce, issued, now, error);
+}
+
+gboolean
+mesh_portal_store_purge(MeshPortalStore *store, gint64 now, guint *ret_removed, GError **error)
+{
+	guint removed = 0;
+
+	if (!store->klass->purge(store, now, &removed, error))
+		return FALSE;
+	if (ret_removed != NULL)
+		*ret_removed = removed;
+	return TRUE;
+}
+
+void
+mesh_portal_store_close(MeshPortalStore *store)
+{
+	if (store == NULL)
+		return;
+	store->klass->close(store);
+}
+
+/* ---- Rules shared by every store --------------------------------------------------------- */
+
+gboolean
+mesh_portal_store_no_account(const char *name, GError **error)
+{
+	g_autofree char *quoted = mesh_error_quote(name);
+
+	g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND, "there is no account '%s'", quoted);
+	return FALSE;
+}
+
+gboolean
+mesh_portal_store_no_entry(const char *identifier, GError **error)
+{
+	g_autofree char *quoted = mesh_error_quote(identifier);
+
+	g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND, "there is no entry '%s'", quoted);
+	return FALSE;
+}
+
+MeshPortalConnectState
+mesh_portal_connection_state_at(const MeshPortalConnection *connection, gint64 now)
+{
+	if (connection->state == MESH_PORTAL_CONNECT_PENDING && connection->expires <= now)
+		return MESH_PORTAL_CONNECT_EXPIRED;
+	return connection->state;
+}
+
+gboolean
+mesh_portal_store_check_publish(const MeshPortalEntry *entry, const char *account_identifier,
+				const MeshPortalEntry *stored, GError **error)
+{
+	g_autofree char *quoted = mesh_error_quote(entry->identifier);
+
+	if (account_identifier == NULL)
+		return mesh_portal_store_no_account(entry->account, error);
+	if (strcmp(entry->type, MESH_PORTAL_TYPE_PERSONAL) == 0 &&
+	    strcmp(entry->identifier, account_identifier) != 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "profile '%s' is not the one this account was created with", quoted);
+		return FALSE;
+	}
+	if (stored == NULL) {
+		if (strcmp(entry->type, MESH_PORTAL_TYPE_PERSONAL) == 0) {
+			/* Only account_create makes an account's profile entry. */
+			return mesh_portal_store_no_entry(entry->identifier, error);
+		}
+		return TRUE;
+	}
+	if (strcmp(stored->account, entry->account) != 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
+			    "entry '%s' belongs to another account", quoted);
+		return FALSE;
+	}
+	if (strcmp(stored->type, entry->type) != 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "entry '%s' is stored with another type", quoted);
+		return FALSE;
+	}
+	if (entry->serial <= stored->serial) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_STALE,
+			    "entry '%s' has serial %" G_GINT64_FORMAT
+			    "; the portal holds serial %" G_GINT64_FORMAT
+			    ": publish with a higher serial",
+			    quoted, entry->serial, stored->serial);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+mesh_portal_store_check_connection_add(const MeshPortalConnection *connection,
+				       gboolean account_exists, const MeshPortalConnection *stored,
+				       guint64 pending, gint64 now, GError **error)
+{
+	if (!account_exists)
+		return mesh_portal_store_no_account(connection->account, error);
+	if (stored != NULL &&
+	    mesh_portal_connection_state_at(stored, now) == MESH_PORTAL_CONNECT_PENDING) {
+		g_autofree char *quoted = mesh_error_quote(connection->device);
+
+		g_set_error(error, MESH_ERROR, MESH_ERROR_EXISTS,
+			    "device '%s' has a pending request already: wait for its answer or "
+			    "its expiry",
+			    quoted);
+		return FALSE;
+	}
+	if (pending >= MESH_PORTAL_MAX_PENDING) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_RATE_LIMITED,
+			    "the account has %d pending connection requests, the most it may have: "
+			    "answer some first",
+			    MESH_PORTAL_MAX_PENDING);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+mesh_portal_store_check_connection_complete(const char *device, const MeshPortalConnection *stored,
+					    gint64 now, GError **error)
+{
+	g_autofree char *quoted = mesh_error_quote(device);
+
+	if (stored == NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
+			    "device '%s' has no connection request", quoted);
+		return FALSE;
+	}
+	switch (mesh_portal_connection_state_at(stored, now)) {
+	case MESH_PORTAL_CONNECT_PENDING:
+		return TRUE;
+	case MESH_PORTAL_CONNECT_EXPIRED:
+		g_set_error(error, MESH_ERROR, MESH_ERROR_EXPIRED,
+			    "the connection request of device '%s' expired: the device must ask "
+			    "again",
+			    quoted);
+		return FALSE;
+	default:
+		g_set_error(error, MESH_ERROR, MESH_ERROR_EXISTS,
+			    "the connection request of device '%s' was answered already", quoted);
+		return FALSE;
+	}
+}

@@ -1,0 +1,206 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+# HTTP checks of servermesh (tests/integration/portal-http.sh): portal-http.py URL CHECK [CAFILE]
+# exits 0 when CHECK holds, else prints why and exits 1. Standard library only.
+import http.client
+import json
+import socket
+import ssl
+import sys
+import time
+from urllib.parse import urlparse
+
+URL = urlparse(sys.argv[1])
+CHECK = sys.argv[2]
+CAFILE = sys.argv[3] if len(sys.argv) > 3 else None
+HELLO = b'{"HelloRequest": {}}'
+HELLO_ANSWER = {"HelloResponse": {"Status": 200, "StatusDescription": "OK",
+                                  "Version": {"Major": 1, "Minor": 0},
+                                  "Encodings": ["application/json"]}}
+MiB = 1024 * 1024
+
+
+def fail(why):
+    print(why)
+    sys.exit(1)
+
+
+def connection(cafile=CAFILE):
+    if URL.scheme == "https":
+        context = ssl.create_default_context(cafile=cafile)
+        return http.client.HTTPSConnection(URL.hostname, URL.port, timeout=20, context=context)
+    return http.client.HTTPConnection(URL.hostname, URL.port, timeout=20)
+
+
+def request(body=HELLO, content_type="application/json", method="POST", path=None,
+            headers=None, chunked=False):
+    c = connection()
+    h = dict(headers or {})
+    if content_type:
+        h["Content-Type"] = content_type
+    c.request(method, path or URL.path, body=body, headers=h, encode_chunked=chunked)
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r, data
+
+
+def expect_status(want, **kw):
+    r, data = request(**kw)
+    if r.status != want:
+        fail(f"HTTP {r.status}, want {want}: {data[:200]!r}")
+    if r.getheader("Content-Type", "").split(";")[0] != "application/json":
+        fail(f"Content-Type {r.getheader('Content-Type')!r}")
+    body = json.loads(data)
+    if body.get("Status", body.get("HelloResponse", {}).get("Status")) != want:
+        fail(f"body Status differs from HTTP {want}: {body}")
+    return r, body
+
+
+def hello():
+    r, body = expect_status(200)
+    if body != HELLO_ANSWER:
+        fail(f"unexpected answer {body}")
+
+
+def raw_socket():
+    s = socket.create_connection((URL.hostname, URL.port), timeout=20)
+    if URL.scheme == "https":
+        s = ssl.create_default_context(cafile=CAFILE).wrap_socket(s, server_hostname=URL.hostname)
+    return s
+
+
+def read_status(s):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        piece = s.recv(4096)
+        if not piece:
+            break
+        data += piece
+    line = data.split(b"\r\n", 1)[0].decode("latin-1")
+    return int(line.split()[1]) if line.startswith("HTTP/") else 0
+
+
+def check_hello():
+    hello()
+
+
+def check_unknown():
+    expect_status(501, body=b'{"GetRequest": {}}')
+
+
+def check_malformed():
+    expect_status(400, body=b'{"HelloRequest": {}')
+
+
+def check_get():
+    r, _ = expect_status(405, method="GET", body=None, content_type=None)
+    if r.getheader("Allow") != "POST":
+        fail(f"Allow: {r.getheader('Allow')!r}")
+
+
+def check_path():
+    expect_status(404, path="/.well-known/other/")
+
+
+def check_type():
+    expect_status(415, content_type="text/plain")
+    expect_status(415, content_type=None)
+    expect_status(415, content_type="application/json; charset=latin-1")
+    expect_status(200, content_type="application/json; charset=utf-8")
+
+
+def check_big():
+    expect_status(413, body=b"x" * (2 * MiB))
+    hello()
+
+
+def check_big_chunked():
+    def pieces():
+        for _ in range(32):
+            yield b"y" * (64 * 1024)
+    expect_status(413, body=pieces(), chunked=True)
+    hello()
+
+
+def check_big_continue():
+    # With Expect: 100-continue the 413 comes before a byte of the body is sent.
+    s = raw_socket()
+    s.sendall(b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              b"Content-Length: %d\r\nExpect: 100-continue\r\n\r\n" % (URL.path.encode(), 2 * MiB))
+    status = read_status(s)
+    s.close()
+    if status != 413:
+        fail(f"HTTP {status}, want 413 before the body")
+    hello()
+
+
+def check_huge():
+    # Far beyond the limit: the portal stops reading and closes the connection.
+    s = raw_socket()
+    s.sendall(b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              b"Transfer-Encoding: chunked\r\n\r\n" % URL.path.encode())
+    chunk = b"%x\r\n%s\r\n" % (MiB, b"z" * MiB)
+    closed = False
+    try:
+        for _ in range(64):
+            s.sendall(chunk)
+    except OSError:
+        closed = True
+    s.close()
+    if not closed:
+        fail("the portal read 64 MiB")
+    hello()
+
+
+def check_rate():
+    statuses = []
+    retry = None
+    for _ in range(40):
+        r, _ = request()
+        statuses.append(r.status)
+        if r.status == 429:
+            retry = r.getheader("Retry-After")
+    if 429 not in statuses or statuses[0] != 200:
+        fail(f"statuses {statuses}")
+    if retry is None or not retry.isdigit() or int(retry) < 1:
+        fail(f"Retry-After {retry!r}")
+    expect_status(429)
+    time.sleep(int(retry) + 0.2)
+    hello()
+
+
+def check_tls_without_ca():
+    try:
+        connection(cafile=None)
+        c = http.client.HTTPSConnection(URL.hostname, URL.port, timeout=20,
+                                        context=ssl.create_default_context())
+        c.request("POST", URL.path, body=HELLO, headers={"Content-Type": "application/json"})
+        c.getresponse()
+    except ssl.SSLCertVerificationError:
+        return
+    fail("a client without the CA file was not refused")
+
+
+def check_plain_to_tls():
+    try:
+        c = http.client.HTTPConnection(URL.hostname, URL.port, timeout=20)
+        c.request("POST", URL.path, body=HELLO, headers={"Content-Type": "application/json"})
+        r = c.getresponse()
+        r.read()
+    except (OSError, http.client.HTTPException):
+        return
+    fail(f"plain HTTP to the TLS port answered {r.status}")
+
+
+def check_secret():
+    expect_status(501, body=b'{"GetRequest": {"Account": "SECRET-MARKER-4711"}}')
+
+
+CHECKS = {name[len("check_"):]: f for name, f in globals().items() if name.startswith("check_")}
+if CHECK not in CHECKS:
+    fail(f"no check {CHECK}")
+try:
+    CHECKS[CHECK]()
+except Exception as e:  # an exception is a failed check, with its reason
+    fail(f"{type(e).__name__}: {e}")

@@ -1,0 +1,133 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# servermesh over HTTP on loopback, driven by portal-http.py (Python's standard library):
+# Hello; 404/405/415; 413 by Content-Length, by streamed size and before the body (Expect:
+# 100-continue); a far oversize body closes the connection; the per-client rate limit answers
+# 429 with Retry-After and recovers; one log line per request and no body text in the log; the
+# database survives a restart, is 0600 in a 0700 folder, and a newer schema is refused; TLS with a
+# self-signed certificate, accepted with its CA file and refused without; bad options refused.
+set -u
+SERVERMESH=$1
+. "$(dirname "$0")/lib.sh"
+PY="/usr/bin/python3 $(dirname "$0")/portal-http.py"
+export HOME="$TMP/home" XDG_DATA_HOME="$TMP/home/data"
+mkdir -p "$HOME"
+# LeakSanitizer (clang 14, glibc 2.36) crashes at exit on the dynamic TLS of the GIO TLS module
+# (glib-networking) unless ASan leaves __tls_get_addr alone; leak checking still runs.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}intercept_tls_get_addr=0"
+DB="$XDG_DATA_HOME/servermesh/example.com.db"
+PID=
+trap '[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$TMP"' EXIT
+
+# start LOG ARGS...: start servermesh on a free port; sets PID and URL; fails after 10 s.
+start() {
+	log=$1
+	shift
+	: >"$log"
+	"$SERVERMESH" example.com --listen 127.0.0.1:0 "$@" 2>"$log" &
+	PID=$!
+	URL=
+	for _ in $(seq 100); do
+		URL=$(sed -n 's/^servermesh: serving example.com on \(http[^ ]*\)$/\1/p' "$log")
+		[ -n "$URL" ] && return 0
+		kill -0 "$PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "servermesh did not start: $(cat "$log")"
+	return 1
+}
+
+# stop: SIGTERM, and the exit status must be 0.
+stop() {
+	kill -TERM "$PID" && wait "$PID"
+	status=$?
+	PID=
+	return $status
+}
+
+requests() { grep -c '^servermesh: [0-9-]*T[0-9:.]*Z ' "$1"; }
+
+# A: plain HTTP, default limits.
+check "servermesh starts on a free port" start "$TMP/log.1"
+for c in hello unknown malformed get path type big big_chunked big_continue huge secret; do
+	if out=$($PY "$URL" $c); then ok "http: $c"; else not_ok "http: $c: $out"; fi
+done
+sleep 0.2
+# 18 requests: hello 1, unknown 1, malformed 1, get 1, path 1, type 4, big 2, big_chunked 2,
+# big_continue 2, huge 2, secret 1.
+n=$(requests "$TMP/log.1")
+check "one log line per request (18 requests, $n lines)" [ "$n" = 18 ]
+check "the log line names client, method, path, transaction, status, sizes, time" \
+	grep -q '^servermesh: [0-9T:.-]*Z 127.0.0.1 POST /.well-known/mmm/ Hello 200 20 122 [0-9.]*ms$' \
+	"$TMP/log.1"
+check "an oversize body is logged 413 with its size" \
+	grep -q ' POST /.well-known/mmm/ - 413 2097152 ' "$TMP/log.1"
+check "no request body text in the log" sh -c "! grep -q -e SECRET-MARKER -e yyyy -e xxxx '$TMP/log.1'"
+sockets=$(ls -l "/proc/$PID/fd" | grep -c 'socket:')
+check "no connection is left open after its answer ($sockets sockets)" [ "$sockets" -le 2 ]
+check "SIGTERM stops it cleanly" stop
+
+# B: the database: modes, survives a restart, a newer schema refused.
+check "database file 0600" [ "$(stat -c %a "$DB")" = 600 ]
+check "database folder 0700" [ "$(stat -c %a "$(dirname "$DB")")" = 700 ]
+/usr/bin/python3 -c "
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute(\"INSERT INTO accounts VALUES ('alice', 'MB2G-ALICE', 1)\")
+db.execute(\"INSERT INTO entries VALUES ('MB2G-ALICE', 'alice', 'SignedPersonalProfile', 1, '{}', 1)\")
+db.commit()" "$DB"
+check "servermesh starts again on the same database" start "$TMP/log.2"
+if out=$($PY "$URL" hello); then ok "restarted: hello"; else not_ok "restarted: hello: $out"; fi
+check "restart stops cleanly" stop
+check "the account written before the restart is still there" [ "$(/usr/bin/python3 -c "
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print(db.execute('SELECT count(*) FROM accounts a JOIN entries e ON e.identifier = a.identifier').fetchone()[0],
+      db.execute('SELECT version FROM schema_version').fetchone()[0],
+      db.execute('PRAGMA journal_mode').fetchone()[0])" "$DB")" = "1 1 wal" ]
+/usr/bin/python3 -c "
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.execute('UPDATE schema_version SET version = 2'); db.commit()" "$DB"
+expect_fail "a database of a newer schema is refused" 5 "schema version 2" "$SERVERMESH" example.com
+/usr/bin/python3 -c "
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.execute('UPDATE schema_version SET version = 1'); db.commit()" "$DB"
+
+# C: the rate limit, small to keep the test short.
+check "servermesh starts with --rate 2 --burst 5" start "$TMP/log.3" --db "$TMP/rate.db" --rate 2 --burst 5
+if out=$($PY "$URL" rate); then ok "burst beyond the limit: 429 with Retry-After, then recovers"; else not_ok "rate: $out"; fi
+check "rate-limited server stops cleanly" stop
+
+# D: TLS with a self-signed certificate.
+if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost \
+	-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -days 2 -keyout "$TMP/key.pem" \
+	-out "$TMP/cert.pem" 2>"$TMP/openssl.err"; then
+	ok "self-signed certificate made"
+else
+	not_ok "openssl: $(cat "$TMP/openssl.err")"
+fi
+check "servermesh starts with TLS" start "$TMP/log.4" --db "$TMP/tls.db" --tls-cert "$TMP/cert.pem" \
+	--tls-key "$TMP/key.pem"
+check "it announces an https URL" sh -c "echo '$URL' | grep -q '^https://127.0.0.1:[0-9]*/.well-known/mmm/$'"
+for c in hello get big; do
+	if out=$($PY "$URL" $c "$TMP/cert.pem"); then ok "https: $c"; else not_ok "https: $c: $out"; fi
+done
+if out=$($PY "$URL" tls_without_ca); then ok "https: a client without the CA file refuses the portal"; else not_ok "https: $out"; fi
+if out=$($PY "$URL" plain_to_tls); then ok "https: plain HTTP to the TLS port gets no answer"; else not_ok "https: $out"; fi
+check "TLS server stops cleanly" stop
+
+# E: bad start-up options: exit status is the MeshError code, one line on stderr.
+expect_fail "a bad domain is refused" 2 "not a domain name" "$SERVERMESH" ../etc
+expect_fail "--tls-cert without --tls-key is refused" 3 "both a certificate and its key" \
+	"$SERVERMESH" example.com --db "$TMP/x.db" --listen 127.0.0.1:0 --tls-cert "$TMP/cert.pem"
+expect_fail "a key that is not one is refused" 6 "cannot load the TLS certificate" \
+	"$SERVERMESH" example.com --db "$TMP/x.db" --listen 127.0.0.1:0 --tls-cert "$TMP/cert.pem" \
+	--tls-key "$TMP/cert.pem"
+expect_fail "a host name for --listen is refused" 3 "numeric address" \
+	"$SERVERMESH" example.com --db "$TMP/x.db" --listen localhost:80
+check "servermesh starts to hold a port" start "$TMP/log.5" --db "$TMP/y.db"
+PORT=$(echo "$URL" | sed 's|^http://127.0.0.1:\([0-9]*\)/.*|\1|')
+expect_fail "a port in use is refused" 10 "choose another" \
+	"$SERVERMESH" example.com --db "$TMP/x.db" --listen "127.0.0.1:$PORT"
+check "it stops cleanly" stop
+finish

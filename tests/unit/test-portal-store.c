@@ -1,0 +1,717 @@
+/* SPDX-License-Identifier: MIT */
+/* MeshPortalStore: one conformance suite, run on the SQLite store and the memory store; then
+ * what only SQLite has: persistence, schema versions, pragmas, file modes. */
+#include "cutest.h"
+#include "error.h"
+#include "store-sqlite.h"
+#include "store.h"
+
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define T0 1800000000 /* the clock the tests start at: 2027-01-15 */
+#define ID_ALICE "MB2G-ALICE-PROFILE"
+#define ID_BOB "MB2G-BOB-PROFILE"
+
+/* ---- Fixture: the store under test, on a clock the tests move ---------------------------- */
+
+typedef struct {
+	gboolean sqlite;
+	char *dir;  /* sqlite: the temporary folder */
+	char *path; /* sqlite: the database file, in a folder the store makes */
+	MeshPortalStore *store;
+} Fixture;
+
+static gboolean use_sqlite;
+
+static void
+reopen(Fixture *f)
+{
+	GError *error = NULL;
+
+	mesh_portal_store_close(f->store);
+	f->store = f->sqlite ? mesh_portal_store_sqlite_open(f->path, &error)
+			     : mesh_portal_store_memory_new();
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f->store);
+}
+
+static Fixture *
+fixture_new(void)
+{
+	Fixture *f = g_new0(Fixture, 1);
+
+	f->sqlite = use_sqlite;
+	if (f->sqlite) {
+		f->dir = mesh_test_tmp_dir("portal-store");
+		f->path = g_build_filename(f->dir, "servermesh", "example.com.db", NULL);
+	}
+	reopen(f);
+	return f;
+}
+
+static void
+fixture_free(Fixture *f)
+{
+	mesh_portal_store_close(f->store);
+	if (f->dir != NULL)
+		mesh_test_remove_tree(f->dir);
+	g_free(f->dir);
+	g_free(f->path);
+	g_free(f);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Fixture, fixture_free)
+
+static void
+create_ok(Fixture *f, const char *name, const char *identifier, gint64 serial)
+{
+	GError *error = NULL;
+	g_autofree char *profile = g_strdup_printf(
+		"{\"SignedPersonalProfile\":\"%s/%" G_GINT64_FORMAT "\"}", identifier, serial);
+
+	CU_ASSERT_TRUE(mesh_portal_store_account_create(f->store, name, identifier, profile, serial,
+							T0, &error));
+	MESH_ASSERT_NO_ERROR(error);
+}
+
+static gboolean
+publish(Fixture *f, const char *account, const char *identifier, const char *type,
+	gint64 serial, const char *text, GError **error)
+{
+	MeshPortalEntry entry = { (char *)identifier, (char *)account, (char *)type, serial,
+				  (char *)text, 0 };
+
+	return mesh_portal_store_entry_publish(f->store, &entry, T0 + serial, error);
+}
+
+static void
+publish_ok(Fixture *f, const char *account, const char *identifier, const char *type,
+	   gint64 serial, const char *text)
+{
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(publish(f, account, identifier, type, serial, text, &error));
+	MESH_ASSERT_NO_ERROR(error);
+}
+
+static void
+publish_refused(Fixture *f, const char *account, const char *identifier, const char *type,
+		gint64 serial, MeshError want)
+{
+	GError *error = NULL;
+
+	CU_ASSERT_FALSE(publish(f, account, identifier, type, serial, "{}", &error));
+	MESH_ASSERT_ERROR(error, want);
+}
+
+static void
+assert_entry_text(Fixture *f, const char *identifier, const char *want, gint64 want_serial)
+{
+	g_autoptr(MeshPortalEntry) entry = NULL;
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(mesh_portal_store_entry_get(f->store, identifier, &entry, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_STRING_EQUAL(entry->text, want);
+	CU_ASSERT_EQUAL(entry->serial, want_serial);
+}
+
+static guint64
+account_count(Fixture *f)
+{
+	GError *error = NULL;
+	guint64 count = 99;
+
+	CU_ASSERT_TRUE(mesh_portal_store_account_count(f->store, &count, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	return count;
+}
+
+static gboolean
+connect_add(Fixture *f, const char *account, const char *device, gint64 now, gint64 expires,
+	    GError **error)
+{
+	g_autofree char *request = g_strdup_printf("{\"request of\":\"%s\"}", device);
+	MeshPortalConnection c = { (char *)account, (char *)device, request, "c2VydmVy",
+				   "WITN-ESS0", 0, expires, MESH_PORTAL_CONNECT_ACCEPTED,
+				   "ignored" };
+
+	return mesh_portal_store_connection_add(f->store, &c, now, error);
+}
+
+static MeshPortalConnection *
+connect_get(Fixture *f, const char *account, const char *device, gint64 now)
+{
+	MeshPortalConnection *c = NULL;
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(
+		mesh_portal_store_connection_get(f->store, account, device, now, &c, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	return c;
+}
+
+static guint
+pending_count(Fixture *f, const char *account, gint64 now)
+{
+	g_autoptr(GPtrArray) list = NULL;
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(mesh_portal_store_connection_list(f->store, account, now, &list, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	return list ? list->len : 0;
+}
+
+/* ---- Conformance cases ------------------------------------------------------------------- */
+
+static void
+case_accounts(void)
+{
+	g_autoptr(Fixture) f = fixture_new();
+	g_autoptr(MeshPortalAccount) a = NULL;
+	g_autoptr(MeshPortalAccount) b = NULL;
+	GError *error = NULL;
+
+	CU_ASSERT_EQUAL(account_count(f), 0);
+	create_ok(f, "alice", ID_ALICE, 1);
+	create_ok(f, "bob", ID_BOB, 7);
+	CU_ASSERT_EQUAL(account_count(f), 2);
+
+	CU_ASSERT_TRUE(mesh_portal_store_account_get(f->store, "alice", &a, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_STRING_EQUAL(a->name, "alice");
+	CU_ASSERT_STRING_EQUAL(a->identifier, ID_ALICE);
+	CU_ASSERT_STRING_EQUAL(a->profile, "{\"SignedPersonalProfile\":\"" ID_ALICE "/1\"}");
+	CU_ASSERT_EQUAL(a->serial, 1);
+	CU_ASSERT_EQUAL(a->created, T0);
+	CU_ASSERT_TRUE(mesh_portal_store_account_get_by_identifier(f->store, ID_BOB, &b, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_STRING_EQUAL(b->name, "bob");
+	CU_ASSERT_EQUAL(b->serial, 7);
+	/* The profile is an entry too: Get by Identifier finds it. */
+	assert_entry_text(f, ID_BOB, "{\"SignedPersonalProfile\":\"" ID_BOB "/7\"}", 7);
+
+	/* A taken name, or a profile already registered, is refused and changes nothing. */
+	CU_ASSERT_FALSE(mesh_portal_store_account_create(f->store, "alice", "MB2G-OTHER", "{}", 1,
+							 T0, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_EXISTS);
+	CU_ASSERT_FALSE(mesh_portal_store_account_create(f->store, "carol", ID_ALICE, "{}", 1, T0,
+							 &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_EXISTS);
+	CU_ASSERT_EQUAL(account_count(f), 2);
+	CU_ASSERT_FALSE(mesh_portal_store_account_get(f->store, "carol", &a, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	CU_ASSERT_FALSE(mesh_portal_store_account_get_by_identifier(f->store, "MB2G-OTHER", &a,
+								    &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+
+	/* Arguments are checked before any store sees them. */
+	CU_ASSERT_FALSE(mesh_portal_store_account_create(f->store, "", "X", "{}", 1, T0, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_FALSE(mesh_portal_store_account_create(f->store, "dave", "X", "{}", -1, T0,
+							 &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	{
+		g_autofree char *huge = g_strnfill(MESH_PORTAL_STORE_TEXT_MAX + 1, 'x');
+		g_autofree char *long_name = g_strnfill(MESH_PORTAL_STORE_NAME_MAX + 1, 'n');
+
+		CU_ASSERT_FALSE(mesh_portal_store_account_create(f->store, "dave", "X", huge, 1, T0,
+								 &error));
+		MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
+		CU_ASSERT_FALSE(mesh_portal_store_account_create(f->store, long_name, "X", "{}", 1,
+								 T0, &error));
+		MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	}
+
+	/* Delete takes the account's entries and requests with it. */
+	publish_ok(f, "alice", "ESCROW-1", MESH_PORTAL_TYPE_ESCROW, 0, "{\"e\":1}");
+	CU_ASSERT_TRUE(connect_add(f, "alice", "DEVICE-1", T0, T0 + 600, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_portal_store_account_delete(f->store, "alice", &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(account_count(f), 1);
+	CU_ASSERT_FALSE(mesh_portal_store_account_get(f->store, "alice", &a, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	CU_ASSERT_FALSE(mesh_portal_store_entry_get(f->store, "ESCROW-1", NULL, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	CU_ASSERT_FALSE(mesh_portal_store_entry_get(f->store, ID_ALICE, NULL, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	CU_ASSERT_FALSE(mesh_portal_store_connection_get(f->store, "alice", "DEVICE-1", T0, NULL,
+							 &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	CU_ASSERT_FALSE(mesh_portal_store_account_delete(f->store, "alice", &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	/* The name and the profile are free again. */
+	create_ok(f, "alice", ID_ALICE, 1);
+}
+
+static void
+case_entries(void)
+{
+	g_autoptr(Fixture) f = fixture_new();
+	g_autoptr(MeshPortalAccount) a = NULL;
+	g_autoptr(GPtrArray) list = NULL;
+	GError *error = NULL;
+
+	create_ok(f, "alice", ID_ALICE, 3);
+	create_ok(f, "bob", ID_BOB, 1);
+	publish_ok(f, "alice", "APP-1", MESH_PORTAL_TYPE_APPLICATION, 5, "{\"app\":5}");
+	assert_entry_text(f, "APP-1", "{\"app\":5}", 5);
+
+	/* Rollback protection: a lower or equal serial is stale, a higher one replaces. */
+	publish_refused(f, "alice", "APP-1", MESH_PORTAL_TYPE_APPLICATION, 4, MESH_ERROR_STALE);
+	publish_refused(f, "alice", "APP-1", MESH_PORTAL_TYPE_APPLICATION, 5, MESH_ERROR_STALE);
+	assert_entry_text(f, "APP-1", "{\"app\":5}", 5);
+	publish_ok(f, "alice", "APP-1", MESH_PORTAL_TYPE_APPLICATION, 6, "{\"app\":6}");
+	assert_entry_text(f, "APP-1", "{\"app\":6}", 6);
+
+	/* The personal profile follows the same rule and is what the account shows. */
+	publish_refused(f, "alice", ID_ALICE, MESH_PORTAL_TYPE_PERSONAL, 3, MESH_ERROR_STALE);
+	publish_ok(f, "alice", ID_ALICE, MESH_PORTAL_TYPE_PERSONAL, 4, "{\"profile\":4}");
+	CU_ASSERT_TRUE(mesh_portal_store_account_get(f->store, "alice", &a, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_STRING_EQUAL(a->profile, "{\"profile\":4}");
+	CU_ASSERT_EQUAL(a->serial, 4);
+	CU_ASSERT_EQUAL(a->updated, T0 + 4);
+	/* An account's profile identifier never changes. */
+	publish_refused(f, "alice", "MB2G-NEW-PROFILE", MESH_PORTAL_TYPE_PERSONAL, 9,
+			MESH_ERROR_INVALID_ARGUMENT);
+	/* Another account's entries are out of reach; types do not change; no account, no entry. */
+	publish_refused(f, "bob", "APP-1", MESH_PORTAL_TYPE_APPLICATION, 9, MESH_ERROR_PERMISSION);
+	publish_refused(f, "bob", ID_ALICE, MESH_PORTAL_TYPE_APPLICATION, 9, MESH_ERROR_PERMISSION);
+	publish_refused(f, "alice", "APP-1", MESH_PORTAL_TYPE_ESCROW, 9,
+			MESH_ERROR_INVALID_ARGUMENT);
+	publish_refused(f, "nobody", "APP-9", MESH_PORTAL_TYPE_APPLICATION, 1,
+			MESH_ERROR_NOT_FOUND);
+	assert_entry_text(f, "APP-1", "{\"app\":6}", 6);
+
+	/* Escrow entries have no serial: stored once, never replaced. */
+	publish_ok(f, "alice", "ESCROW-1", MESH_PORTAL_TYPE_ESCROW, 0, "{\"escrow\":1}");
+	publish_refused(f, "alice", "ESCROW-1", MESH_PORTAL_TYPE_ESCROW, 0, MESH_ERROR_STALE);
+	publish_ok(f, "alice", "APP-0", MESH_PORTAL_TYPE_APPLICATION, 1, "{\"app\":0}");
+	publish_ok(f, "bob", "APP-B", MESH_PORTAL_TYPE_APPLICATION, 1, "{\"app\":\"b\"}");
+
+	CU_ASSERT_TRUE(mesh_portal_store_entry_list(f->store, "alice", MESH_PORTAL_TYPE_APPLICATION,
+						    &list, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL_FATAL(list->len, 2);
+	CU_ASSERT_STRING_EQUAL(((MeshPortalEntry *)list->pdata[0])->identifier, "APP-0");
+	CU_ASSERT_STRING_EQUAL(((MeshPortalEntry *)list->pdata[1])->identifier, "APP-1");
+	CU_ASSERT_STRING_EQUAL(((MeshPortalEntry *)list->pdata[1])->account, "alice");
+	g_clear_pointer(&list, g_ptr_array_unref);
+	CU_ASSERT_TRUE(mesh_portal_store_entry_list(f->store, "alice", NULL, &list, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL_FATAL(list->len, 4); /* ordered by type: escrow, application, personal */
+	CU_ASSERT_STRING_EQUAL(((MeshPortalEntry *)list->pdata[0])->type, MESH_PORTAL_TYPE_ESCROW);
+	CU_ASSERT_STRING_EQUAL(((MeshPortalEntry *)list->pdata[3])->type,
+			       MESH_PORTAL_TYPE_PERSONAL);
+	g_clear_pointer(&list, g_ptr_array_unref);
+	CU_ASSERT_TRUE(mesh_portal_store_entry_list(f->store, "bob", MESH_PORTAL_TYPE_ESCROW, &list,
+						    &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(list->len, 0);
+	CU_ASSERT_FALSE(mesh_portal_store_entry_list(f->store, "nobody", NULL, &list, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+
+	/* Deleting: an entry yes, an account's profile no. */
+	CU_ASSERT_TRUE(mesh_portal_store_entry_delete(f->store, "APP-0", &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_FALSE(mesh_portal_store_entry_delete(f->store, "APP-0", &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	CU_ASSERT_FALSE(mesh_portal_store_entry_delete(f->store, ID_ALICE, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_FALSE(mesh_portal_store_entry_get(f->store, "APP-0", NULL, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+}
+
+static void
+case_connections(void)
+{
+	g_autoptr(Fixture) f = fixture_new();
+	g_autoptr(MeshPortalConnection) c = NULL;
+	g_autoptr(GPtrArray) list = NULL;
+	GError *error = NULL;
+	guint removed = 0;
+
+	create_ok(f, "alice", ID_ALICE, 1);
+	create_ok(f, "bob", ID_BOB, 1);
+	/* 100 pending requests for one account, made one second apart, expiring at T0 + 1000. */
+	for (int i = 0; i < MESH_PORTAL_MAX_PENDING; i++) {
+		g_autofree char *device = g_strdup_printf("DEVICE-%03d", i);
+
+		CU_ASSERT_TRUE(connect_add(f, "alice", device, T0 + i, T0 + 1000, &error));
+		MESH_ASSERT_NO_ERROR(error);
+	}
+	/* The 101st is refused; other accounts are not affected. */
+	CU_ASSERT_FALSE(connect_add(f, "alice", "DEVICE-100", T0 + 100, T0 + 1000, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_RATE_LIMITED);
+	CU_ASSERT_TRUE(connect_add(f, "bob", "DEVICE-B", T0 + 100, T0 + 200, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	/* A device with a pending request cannot make another. */
+	CU_ASSERT_FALSE(connect_add(f, "bob", "DEVICE-B", T0 + 101, T0 + 700, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_EXISTS);
+	CU_ASSERT_FALSE(connect_add(f, "nobody", "DEVICE-X", T0, T0 + 10, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	CU_ASSERT_FALSE(connect_add(f, "bob", "DEVICE-X", T0 + 10, T0 + 10, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+
+	CU_ASSERT_TRUE(mesh_portal_store_connection_list(f->store, "alice", T0 + 100, &list,
+							 &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL_FATAL(list->len, MESH_PORTAL_MAX_PENDING);
+	c = g_ptr_array_steal_index(list, 0);
+	CU_ASSERT_STRING_EQUAL(c->device, "DEVICE-000"); /* oldest first */
+	CU_ASSERT_STRING_EQUAL(c->request, "{\"request of\":\"DEVICE-000\"}");
+	CU_ASSERT_STRING_EQUAL(c->server_nonce, "c2VydmVy");
+	CU_ASSERT_STRING_EQUAL(c->witness, "WITN-ESS0");
+	CU_ASSERT_EQUAL(c->created, T0);
+	CU_ASSERT_EQUAL(c->expires, T0 + 1000);
+	CU_ASSERT_EQUAL(c->state, MESH_PORTAL_CONNECT_PENDING); /* not what the caller passed */
+	CU_ASSERT_PTR_NULL(c->result);
+	g_clear_pointer(&c, mesh_portal_connection_free);
+	g_clear_pointer(&list, g_ptr_array_unref);
+	CU_ASSERT_FALSE(mesh_portal_store_connection_list(f->store, "nobody", T0, &list, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+
+	/* Complete: accepted once, then it is answered; it no longer counts as pending. */
+	CU_ASSERT_FALSE(mesh_portal_store_connection_complete(f->store, "alice", "DEVICE-001",
+							      MESH_PORTAL_CONNECT_PENDING, "{}",
+							      T0 + 200, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_TRUE(mesh_portal_store_connection_complete(f->store, "alice", "DEVICE-001",
+							     MESH_PORTAL_CONNECT_ACCEPTED,
+							     "{\"result\":\"yes\"}", T0 + 200,
+							     &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_FALSE(mesh_portal_store_connection_complete(f->store, "alice", "DEVICE-001",
+							      MESH_PORTAL_CONNECT_REJECTED, "{}",
+							      T0 + 201, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_EXISTS);
+	CU_ASSERT_FALSE(mesh_portal_store_connection_complete(f->store, "alice", "DEVICE-999",
+							      MESH_PORTAL_CONNECT_REJECTED, "{}",
+							      T0 + 201, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	c = connect_get(f, "alice", "DEVICE-001", T0 + 5000); /* answered: never "Expired" */
+	CU_ASSERT_EQUAL(c->state, MESH_PORTAL_CONNECT_ACCEPTED);
+	CU_ASSERT_STRING_EQUAL(c->result, "{\"result\":\"yes\"}");
+	g_clear_pointer(&c, mesh_portal_connection_free);
+	CU_ASSERT_EQUAL(pending_count(f, "alice", T0 + 200), MESH_PORTAL_MAX_PENDING - 1);
+	CU_ASSERT_TRUE(connect_add(f, "alice", "DEVICE-100", T0 + 202, T0 + 1000, &error));
+	MESH_ASSERT_NO_ERROR(error);
+
+	/* Expiry: at T0 + 1000 nothing of alice's is pending; a request reads as Expired and can
+	 * no longer be completed; the device may ask again. */
+	CU_ASSERT_EQUAL(pending_count(f, "alice", T0 + 999), MESH_PORTAL_MAX_PENDING);
+	CU_ASSERT_EQUAL(pending_count(f, "alice", T0 + 1000), 0);
+	c = connect_get(f, "alice", "DEVICE-002", T0 + 1000);
+	CU_ASSERT_EQUAL(c->state, MESH_PORTAL_CONNECT_EXPIRED);
+	g_clear_pointer(&c, mesh_portal_connection_free);
+	c = connect_get(f, "alice", "DEVICE-002", T0 + 999);
+	CU_ASSERT_EQUAL(c->state, MESH_PORTAL_CONNECT_PENDING);
+	g_clear_pointer(&c, mesh_portal_connection_free);
+	CU_ASSERT_FALSE(mesh_portal_store_connection_complete(f->store, "alice", "DEVICE-002",
+							      MESH_PORTAL_CONNECT_ACCEPTED, "{}",
+							      T0 + 1000, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_EXPIRED);
+	CU_ASSERT_TRUE(connect_add(f, "alice", "DEVICE-002", T0 + 1001, T0 + 1600, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	c = connect_get(f, "alice", "DEVICE-002", T0 + 1001);
+	CU_ASSERT_EQUAL(c->state, MESH_PORTAL_CONNECT_PENDING);
+	CU_ASSERT_EQUAL(c->created, T0 + 1001);
+	g_clear_pointer(&c, mesh_portal_connection_free);
+
+	/* Purge: kept MESH_PORTAL_CONNECTION_KEEP_SECONDS past expiry, then gone. */
+	CU_ASSERT_TRUE(mesh_portal_store_purge(f->store,
+					       T0 + 999 + MESH_PORTAL_CONNECTION_KEEP_SECONDS,
+					       &removed, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(removed, 1); /* bob's, expired at T0 + 200 */
+	CU_ASSERT_TRUE(mesh_portal_store_purge(f->store,
+					       T0 + 1000 + MESH_PORTAL_CONNECTION_KEEP_SECONDS,
+					       &removed, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(removed, MESH_PORTAL_MAX_PENDING); /* all of alice's but DEVICE-002 */
+	CU_ASSERT_FALSE(mesh_portal_store_connection_get(f->store, "alice", "DEVICE-001", T0, NULL,
+							 &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	c = connect_get(f, "alice", "DEVICE-002", T0 + 1001);
+	g_clear_pointer(&c, mesh_portal_connection_free);
+}
+
+static void
+case_nonces(void)
+{
+	g_autoptr(Fixture) f = fixture_new();
+	GError *error = NULL;
+	guint removed = 99;
+	const gint64 window = MESH_PORTAL_ISSUED_WINDOW_SECONDS;
+
+	CU_ASSERT_TRUE(mesh_portal_store_use_nonce(f->store, "bm9uY2Ux", T0, T0, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_FALSE(mesh_portal_store_use_nonce(f->store, "bm9uY2Ux", T0, T0 + 1, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_UNAUTHORIZED);
+	/* Issued at the edges of the window: accepted; one second beyond: refused. */
+	CU_ASSERT_TRUE(mesh_portal_store_use_nonce(f->store, "bm9uY2Uy", T0 - window, T0, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_portal_store_use_nonce(f->store, "bm9uY2Uz", T0 + window, T0, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_FALSE(mesh_portal_store_use_nonce(f->store, "bm9uY2U0", T0 - window - 1, T0,
+						    &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_UNAUTHORIZED);
+	CU_ASSERT_FALSE(mesh_portal_store_use_nonce(f->store, "bm9uY2U1", T0 + window + 1, T0,
+						    &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_UNAUTHORIZED);
+
+	/* Purged only once outside the window plus the margin. */
+	CU_ASSERT_TRUE(mesh_portal_store_purge(f->store, T0 + MESH_PORTAL_NONCE_MARGIN_SECONDS,
+					       &removed, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(removed, 0);
+	CU_ASSERT_TRUE(mesh_portal_store_purge(f->store, T0 + MESH_PORTAL_NONCE_MARGIN_SECONDS + 1,
+					       &removed, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(removed, 1); /* bm9uY2Uy, issued at T0 - window */
+	CU_ASSERT_FALSE(mesh_portal_store_use_nonce(f->store, "bm9uY2Ux", T0, T0 + 61, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_UNAUTHORIZED);
+}
+
+/* Four threads create accounts on one store at once; every one is there at the end. */
+static gpointer
+create_many(gpointer data)
+{
+	MeshPortalStore *store = ((gpointer *)data)[0];
+	int base = GPOINTER_TO_INT(((gpointer *)data)[1]);
+	gboolean ok = TRUE;
+
+	for (int i = 0; i < 50; i++) {
+		g_autofree char *name = g_strdup_printf("user%d-%d", base, i);
+		g_autofree char *id = g_strdup_printf("ID-%d-%d", base, i);
+
+		ok = ok && mesh_portal_store_account_create(store, name, id, "{}", 1, T0, NULL);
+	}
+	return GINT_TO_POINTER(ok);
+}
+
+static void
+case_threads(void)
+{
+	g_autoptr(Fixture) f = fixture_new();
+	GThread *threads[4];
+	gpointer args[4][2];
+
+	for (int t = 0; t < 4; t++) {
+		args[t][0] = f->store;
+		args[t][1] = GINT_TO_POINTER(t);
+		threads[t] = g_thread_new("create", create_many, args[t]);
+	}
+	for (int t = 0; t < 4; t++)
+		CU_ASSERT_TRUE(GPOINTER_TO_INT(g_thread_join(threads[t])));
+	CU_ASSERT_EQUAL(account_count(f), 200);
+}
+
+/* ---- SQLite only ------------------------------------------------------------------------- */
+
+static char *
+pragma(MeshPortalStore *store, const char *name)
+{
+	GError *error = NULL;
+	char *value = NULL;
+
+	CU_ASSERT_TRUE(mesh_portal_store_sqlite_pragma(store, name, &value, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	return value;
+}
+
+static void
+sqlite_settings_and_modes(void)
+{
+	g_autoptr(Fixture) f = (use_sqlite = TRUE, fixture_new());
+	g_autofree char *folder = g_path_get_dirname(f->path);
+	g_autofree char *wal = g_strconcat(f->path, "-wal", NULL);
+	g_autofree char *journal = pragma(f->store, "journal_mode");
+	g_autofree char *synchronous = pragma(f->store, "synchronous");
+	g_autofree char *foreign = pragma(f->store, "foreign_keys");
+	g_autofree char *busy = pragma(f->store, "busy_timeout");
+	GError *error = NULL;
+	char *value = NULL;
+
+	CU_ASSERT_STRING_EQUAL(journal, "wal");
+	CU_ASSERT_STRING_EQUAL(synchronous, "2"); /* FULL */
+	CU_ASSERT_STRING_EQUAL(foreign, "1");
+	CU_ASSERT_NOT_EQUAL(g_ascii_strtoll(busy, NULL, 10), 0);
+	CU_ASSERT_FALSE(mesh_portal_store_sqlite_pragma(f->store, "x; DROP TABLE accounts", &value,
+							&error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	{
+		g_autoptr(MeshPortalStore) memory = mesh_portal_store_memory_new();
+
+		CU_ASSERT_FALSE(mesh_portal_store_sqlite_pragma(memory, "synchronous", &value,
+								&error));
+		MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	}
+	/* The folder was made 0700, the file 0600, the WAL too, whatever the umask. */
+	create_ok(f, "alice", ID_ALICE, 1);
+	CU_ASSERT_EQUAL(mesh_test_mode(folder), 0700);
+	CU_ASSERT_EQUAL(mesh_test_mode(f->path), 0600);
+	CU_ASSERT_EQUAL(mesh_test_mode(wal), 0600);
+
+	/* A database others may read is refused until fixed; so is a link. */
+	mesh_portal_store_close(g_steal_pointer(&f->store));
+	CU_ASSERT_EQUAL(chmod(f->path, 0644), 0);
+	CU_ASSERT_PTR_NULL(mesh_portal_store_sqlite_open(f->path, &error));
+	CU_ASSERT_TRUE(error != NULL && strstr(error->message, "chmod 600") != NULL);
+	MESH_ASSERT_ERROR(error, MESH_ERROR_PERMISSION);
+	CU_ASSERT_EQUAL(chmod(f->path, 0600), 0);
+	{
+		g_autofree char *link = g_build_filename(f->dir, "link.db", NULL);
+
+		CU_ASSERT_EQUAL(symlink(f->path, link), 0);
+		CU_ASSERT_PTR_NULL(mesh_portal_store_sqlite_open(link, &error));
+		MESH_ASSERT_ERROR(error, MESH_ERROR_PERMISSION);
+	}
+	reopen(f);
+}
+
+static void
+sqlite_survives_reopen(void)
+{
+	g_autoptr(Fixture) f = (use_sqlite = TRUE, fixture_new());
+	g_autoptr(MeshPortalAccount) a = NULL;
+	g_autoptr(MeshPortalConnection) c = NULL;
+	GError *error = NULL;
+	MeshPortalStore *second;
+
+	create_ok(f, "alice", ID_ALICE, 1);
+	publish_ok(f, "alice", ID_ALICE, MESH_PORTAL_TYPE_PERSONAL, 2, "{\"profile\":2}");
+	publish_ok(f, "alice", "APP-1", MESH_PORTAL_TYPE_APPLICATION, 1, "{\"app\":1}");
+	publish_ok(f, "alice", "ESCROW-1", MESH_PORTAL_TYPE_ESCROW, 0, "{\"escrow\":1}");
+	CU_ASSERT_TRUE(connect_add(f, "alice", "DEVICE-1", T0, T0 + 600, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_portal_store_connection_complete(f->store, "alice", "DEVICE-1",
+							     MESH_PORTAL_CONNECT_REJECTED,
+							     "{\"no\":1}", T0 + 1, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_portal_store_use_nonce(f->store, "bm9uY2Ux", T0, T0, &error));
+	MESH_ASSERT_NO_ERROR(error);
+
+	/* A second store on the same file sees the writes at once (another servermesh). */
+	second = mesh_portal_store_sqlite_open(f->path, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_portal_store_account_get(second, "alice", &a, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_FALSE(mesh_portal_store_use_nonce(second, "bm9uY2Ux", T0, T0, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_UNAUTHORIZED);
+	mesh_portal_store_close(second);
+	g_clear_pointer(&a, mesh_portal_account_free);
+
+	reopen(f);
+	CU_ASSERT_TRUE(mesh_portal_store_account_get(f->store, "alice", &a, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_STRING_EQUAL(a->profile, "{\"profile\":2}");
+	CU_ASSERT_EQUAL(a->serial, 2);
+	assert_entry_text(f, "APP-1", "{\"app\":1}", 1);
+	assert_entry_text(f, "ESCROW-1", "{\"escrow\":1}", 0);
+	c = connect_get(f, "alice", "DEVICE-1", T0 + 2);
+	CU_ASSERT_EQUAL(c->state, MESH_PORTAL_CONNECT_REJECTED);
+	CU_ASSERT_STRING_EQUAL(c->result, "{\"no\":1}");
+	/* The replay cache survives the restart. */
+	CU_ASSERT_FALSE(mesh_portal_store_use_nonce(f->store, "bm9uY2Ux", T0, T0 + 2, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_UNAUTHORIZED);
+	CU_ASSERT_EQUAL(account_count(f), 1);
+}
+
+static void
+sql(const char *path, const char *statements)
+{
+	sqlite3 *db = NULL;
+
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &db), SQLITE_OK);
+	CU_ASSERT_EQUAL(sqlite3_exec(db, statements, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void
+sqlite_schema_version(void)
+{
+	g_autoptr(Fixture) f = (use_sqlite = TRUE, fixture_new());
+	g_autofree char *other = g_build_filename(f->dir, "other.db", NULL);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	GError *error = NULL;
+
+	mesh_portal_store_close(g_steal_pointer(&f->store));
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open(f->path, &db), SQLITE_OK);
+	CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &st,
+						 NULL),
+			      SQLITE_OK);
+	CU_ASSERT_EQUAL(sqlite3_step(st), SQLITE_ROW);
+	CU_ASSERT_EQUAL(sqlite3_column_int(st, 0), MESH_PORTAL_SQLITE_SCHEMA_VERSION);
+	CU_ASSERT_EQUAL(sqlite3_step(st), SQLITE_DONE); /* one row */
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+
+	/* Reopening a current database leaves it as it is. */
+	reopen(f);
+	create_ok(f, "alice", ID_ALICE, 1);
+	mesh_portal_store_close(g_steal_pointer(&f->store));
+
+	/* A newer servermesh's database is refused, and left alone. */
+	sql(f->path, "UPDATE schema_version SET version = 2");
+	CU_ASSERT_PTR_NULL(mesh_portal_store_sqlite_open(f->path, &error));
+	CU_ASSERT_TRUE(error != NULL && strstr(error->message, "schema version 2") != NULL);
+	MESH_ASSERT_ERROR(error, MESH_ERROR_UNSUPPORTED);
+	sql(f->path, "UPDATE schema_version SET version = 1");
+	reopen(f);
+	CU_ASSERT_EQUAL(account_count(f), 1);
+
+	/* Someone else's SQLite database is not taken over. */
+	CU_ASSERT_EQUAL(close(g_open(other, O_CREAT | O_WRONLY, 0600)), 0);
+	sql(other, "CREATE TABLE notes (text TEXT)");
+	CU_ASSERT_PTR_NULL(mesh_portal_store_sqlite_open(other, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_UNSUPPORTED);
+}
+
+/* ---- Registration: every conformance case on both stores --------------------------------- */
+
+#define ON_BOTH(name)                                                                          \
+	static void sqlite_##name(void)                                                        \
+	{                                                                                      \
+		use_sqlite = TRUE;                                                             \
+		case_##name();                                                                 \
+	}                                                                                      \
+	static void memory_##name(void)                                                        \
+	{                                                                                      \
+		use_sqlite = FALSE;                                                            \
+		case_##name();                                                                 \
+	}
+
+ON_BOTH(accounts)
+ON_BOTH(entries)
+ON_BOTH(connections)
+ON_BOTH(nonces)
+ON_BOTH(threads)
+
+#define BOTH(name) { "sqlite: " #name, sqlite_##name }, { "memory: " #name, memory_##name }
+
+int
+main(void)
+{
+	CU_TestInfo tests[] = {
+		BOTH(accounts),
+		BOTH(entries),
+		BOTH(connections),
+		BOTH(nonces),
+		BOTH(threads),
+		{ "sqlite: pragmas, file modes, permissions", sqlite_settings_and_modes },
+		{ "sqlite: everything survives close and reopen", sqlite_survives_reopen },
+		{ "sqlite: schema version, newer and foreign databases", sqlite_schema_version },
+		CU_TEST_INFO_NULL,
+	};
+
+	return mesh_test_main("portal-store", tests);
+}
