@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "error.h"
-#include "hello.h"
 #include "http.h"
 #include "platform.h"
 #include "store-sqlite.h"
+#include "transactions.h"
 
 #ifndef MESH_VERSION
 #error "MESH_VERSION must be defined by the build"
@@ -114,6 +114,7 @@ main(int argc, char **argv)
 	g_autoptr(GOptionContext) context = g_option_context_new("DOMAIN");
 	g_autoptr(GError) error = NULL;
 	g_autoptr(MeshPortalStore) store = NULL;
+	g_autoptr(MeshPortal) portal = NULL; /* after the store, before the binding that calls it */
 	g_autoptr(MeshPortalHttp) http = NULL;
 	g_autoptr(GMainLoop) loop = NULL;
 	g_autofree char *domain = NULL;
@@ -163,8 +164,10 @@ main(int argc, char **argv)
 	config.rate = rate > 0 ? rate : -1;
 	config.burst = (guint)burst;
 	config.log = log_request;
-	/* Until the transaction layer lands, the portal answers Hello only. */
-	http = mesh_portal_http_new(&config, mesh_portal_hello_handler, NULL, &error);
+	portal = mesh_portal_new(domain, store, &error);
+	if (portal == NULL)
+		return fail(error);
+	http = mesh_portal_http_new(&config, mesh_portal_handler, portal, &error);
 	if (http == NULL)
 		return fail(error);
 

@@ -47,7 +47,11 @@ prescan(const char *data, gsize len, GError **error)
 			} else if (c == '\\' && i + 1 < len) {
 				int u, lo;
 
-				if (data[++i] != 'u')
+				/* JSON has these escapes only; json-glib also takes octal
+				 * ones ("\\222"), which decode to bytes that are not UTF-8. */
+				if (strchr("\"\\/bfnrtu", data[++i]) == NULL || data[i] == '\0')
+					goto bad_escape;
+				if (data[i] != 'u')
 					continue;
 				u = i + 4 < len ? hex4(data + i + 1) : -1;
 				if (u < 0)
@@ -83,7 +87,8 @@ prescan(const char *data, gsize len, GError **error)
 	return TRUE;
 bad_escape:
 	g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-		    "invalid JSON: a string holds \\u0000 or an unpaired surrogate escape");
+		    "invalid JSON: a string holds an escape that JSON does not have, \\u0000 or an "
+		    "unpaired surrogate");
 	return FALSE;
 }
 

@@ -150,11 +150,15 @@ test_nul_and_surrogate_escapes(void)
 		"[\"A\\udc00B\"]",
 		"[\"\\ud800\\u0041\"]",
 		"[\"\\ud800\"]",
+		"[\"Bned\\222\"]",
+		"[\"\\x41\"]",
+		"[\"\\a\"]",
 	};
 	static const char *const good[] = {
 		"[\"\\ud83d\\ude00\"]",
 		"[\"\\u0041\\u00e9\"]",
 		"[\"\\\\u0000\"]",
+		"[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"]",
 	};
 	GError *error = NULL;
 

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <glib.h>
+
+#include "store.h"
+
+G_BEGIN_DECLS
+
+/*
+ * The portal's transaction layer (PROTOCOL.md §8): bytes of one tagged request in, bytes of one
+ * tagged response out, against a MeshPortalStore. Pure: no sockets, no files of its own, the
+ * clock passed in. The HTTP binding (http.h) and the direct client (client-direct.h) call the
+ * same function with the same bytes.
+ *
+ * Transactions: Hello, Validate, Create, Get and ConnectStart are plain requests; Delete,
+ * Publish, ConnectPending and ConnectComplete must arrive as a SignedTransaction by an
+ * administration key (an OnlineSignatureKey of the account's current master profile),
+ * ConnectStatus as one by the signature key of the device whose request it asks about. A signed
+ * request carries Issued (within MESH_PORTAL_ISSUED_WINDOW_SECONDS of the portal's clock, either
+ * way) and a Nonce the portal has not seen (the store's replay cache). Every failure answers the
+ * Status of mesh_portal_status_for_error (core/portal-client.h) and names its MeshError in
+ * "Code". docs/protocol.md, "Portal transactions", is the reference for every member.
+ *
+ * Accounts: a request's account name is folded to lower case; "local@domain" names the account
+ * "local" when domain is the portal's domain (any other domain is not served here); the store
+ * holds local parts.
+ */
+
+/* §7: how long a connection request stays pending unless configured otherwise. */
+#define MESH_PORTAL_PENDING_EXPIRY_SECONDS (10 * 60)
+
+/* The portal's protocol version (HelloResponse). */
+#define MESH_PORTAL_VERSION_MAJOR 1
+#define MESH_PORTAL_VERSION_MINOR 0
+
+/* MeshPortalClock: the current time in Unix seconds. */
+typedef gint64 (*MeshPortalClock)(gpointer data);
+
+typedef struct MeshPortal MeshPortal;
+
+/*
+ * mesh_portal_new: a portal for @domain (a lower-case DNS name, as account names take it) over
+ * @store, which the caller keeps and must close after the portal. The clock is the system's
+ * (g_get_real_time) and connection requests expire after MESH_PORTAL_PENDING_EXPIRY_SECONDS.
+ * Errors: MESH_ERROR_INVALID_ARGUMENT for a domain that is not a DNS name.
+ */
+MeshPortal *mesh_portal_new(const char *domain, MeshPortalStore *store, GError **error);
+
+/* mesh_portal_free: accepts NULL; the store stays open. */
+void mesh_portal_free(MeshPortal *portal);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshPortal, mesh_portal_free)
+
+/* mesh_portal_set_clock: read the time from @now (NULL: the system clock) — tests move it. */
+void mesh_portal_set_clock(MeshPortal *portal, MeshPortalClock now, gpointer data);
+
+/* mesh_portal_set_pending_expiry: how long new connection requests stay pending (seconds,
+ * at least 1; values below are taken as 1). */
+void mesh_portal_set_pending_expiry(MeshPortal *portal, gint64 seconds);
+
+const char *mesh_portal_domain(const MeshPortal *portal);
+
+/*
+ * mesh_portal_handle: answer the request of @len bytes at @body (not necessarily NUL-terminated;
+ * read with the strict JSON reader, at most MESH_PORTAL_MESSAGE_MAX bytes). Sets *@ret_answer to
+ * the answer body (UTF-8 JSON, never NULL) and *@ret_http_status to its Status, which the HTTP
+ * status mirrors: 200, 201 (Create, ConnectStart), or the error statuses of
+ * mesh_portal_status_for_error. Never fails: every failure is an answer.
+ */
+void mesh_portal_handle(MeshPortal *portal, const guint8 *body, gsize len, GBytes **ret_answer,
+			guint *ret_http_status);
+
+/*
+ * mesh_portal_handler: mesh_portal_handle as a MeshPortalHandler (http.h), @data the MeshPortal;
+ * *@ret_transaction gets the transaction's name ("Get") once the request was read that far.
+ */
+GBytes *mesh_portal_handler(gpointer data, const char *client, GBytes *request,
+			    guint *ret_status, const char **ret_transaction);
+
+G_END_DECLS

@@ -1,0 +1,1335 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The portal's transaction layer (PROTOCOL.md §8) against the memory store, always through the
+ * direct client so that every request and answer goes through its JSON text: each transaction's
+ * success beside the failures that must refuse it.
+ */
+#include <gio/gio.h>
+
+#include "application.h"
+#include "client-direct.h"
+#include "client-http.h"
+#include "connect.h"
+#include "escrow.h"
+#include "model-test.h"
+#include "personal.h"
+#include "portal-client.h"
+#include "transactions.h"
+
+static gint64 clock_now;
+
+static gint64
+test_clock(gpointer data)
+{
+	return clock_now;
+}
+
+typedef struct {
+	MeshPortalStore *store;
+	MeshPortal *portal;
+	MeshPortalClient *client;
+	MtMaster m;
+	MeshPersonalProfile *personal;
+	JsonNode *signed_personal;
+} Fx;
+
+static void
+fx_init(Fx *fx)
+{
+	GError *error = NULL;
+
+	memset(fx, 0, sizeof *fx);
+	clock_now = g_get_real_time() / G_USEC_PER_SEC;
+	fx->store = mesh_portal_store_memory_new();
+	fx->portal = mesh_portal_new("example.com", fx->store, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	mesh_portal_set_clock(fx->portal, test_clock, NULL);
+	fx->client = mesh_portal_client_direct_new(fx->portal);
+	CU_ASSERT_STRING_EQUAL(mesh_portal_client_name(fx->client), "direct");
+	mt_master_make(&fx->m, MESH_KEY_ED25519, MESH_KEY_X25519);
+	fx->personal = mesh_personal_profile_new("alice@example.com", fx->m.signed_profile, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	fx->signed_personal = mesh_personal_profile_sign(fx->personal, fx->m.online[0],
+							 mesh_signed_sign_with_key,
+							 fx->m.online[0], &error);
+	MESH_ASSERT_NO_ERROR(error);
+}
+
+static void
+fx_clear(Fx *fx)
+{
+	mesh_portal_client_close(fx->client);
+	mesh_portal_free(fx->portal);
+	mesh_portal_store_close(fx->store);
+	mt_master_clear(&fx->m);
+	mesh_personal_profile_free(fx->personal);
+	json_node_unref(fx->signed_personal);
+}
+
+/* The portal's time + @offset seconds, as RFC 3339. */
+static char *
+clock_time(gint64 offset)
+{
+	g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(clock_now + offset);
+
+	return g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+static char *
+plain(const char *tag, JsonObject *request)
+{
+	return mesh_portal_request_text(tag, request);
+}
+
+/* A SignedTransaction by @key, issued @offset seconds from the portal's clock. */
+static char *
+signed_at(const char *tag, JsonObject *request, MeshKey *key, gint64 offset)
+{
+	g_autofree char *issued = clock_time(offset);
+	GError *error = NULL;
+	char *text = mesh_portal_request_sign_at(tag, request, issued, NULL, key,
+						 mesh_signed_sign_with_key, key, &error);
+
+	MESH_ASSERT_NO_ERROR(error);
+	return text;
+}
+
+static char *
+signed_by(const char *tag, JsonObject *request, MeshKey *key)
+{
+	return signed_at(tag, request, key, 0);
+}
+
+static JsonObject *
+obj1(const char *member, const char *value)
+{
+	JsonObject *obj = json_object_new();
+
+	json_object_set_string_member(obj, member, value);
+	return obj;
+}
+
+static JsonObject *
+obj_node(const char *member, JsonNode *value, const char *member2, const char *value2)
+{
+	JsonObject *obj = json_object_new();
+
+	json_object_set_member(obj, member, json_node_copy(value));
+	if (member2 != NULL)
+		json_object_set_string_member(obj, member2, value2);
+	return obj;
+}
+
+/*
+ * Send @text (freed) and check the answer's envelope: JSON, tagged @response_tag (or untagged
+ * when NULL), a Status the HTTP status mirrors, a StatusDescription, and a Code on errors.
+ * Returns the status; *@ret_obj (may be NULL) gets the response object.
+ */
+static guint
+send_text(Fx *fx, const char *response_tag, char *text, JsonObject **ret_obj)
+{
+	g_autofree char *owned = text;
+	g_autoptr(GBytes) answer = NULL;
+	g_autoptr(JsonNode) root = NULL;
+	GError *error = NULL;
+	JsonObject *obj;
+	gsize len = 0;
+	const char *data;
+	guint status = 0;
+
+	CU_ASSERT_TRUE_FATAL(mesh_portal_client_transact(fx->client, owned, &answer, &status,
+							 &error));
+	MESH_ASSERT_NO_ERROR(error);
+	data = g_bytes_get_data(answer, &len);
+	root = mesh_json_parse(data, len, MESH_PORTAL_MESSAGE_MAX, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	obj = json_node_get_object(root);
+	if (response_tag != NULL) {
+		CU_ASSERT_EQUAL_FATAL(json_object_get_size(obj), 1);
+		CU_ASSERT_TRUE_FATAL(json_object_has_member(obj, response_tag));
+		obj = json_object_get_object_member(obj, response_tag);
+	}
+	CU_ASSERT_EQUAL(json_object_get_int_member(obj, "Status"), status);
+	CU_ASSERT_TRUE(json_object_has_member(obj, "StatusDescription"));
+	CU_ASSERT_EQUAL(json_object_has_member(obj, "Code"), status >= 400);
+	if (status >= 400)
+		CU_ASSERT_EQUAL(mesh_portal_status_for_error(mesh_error_from_name(
+					json_object_get_string_member(obj, "Code"))),
+				status);
+	if (ret_obj != NULL)
+		*ret_obj = json_object_ref(obj);
+	return status;
+}
+
+/* The MeshError the client reports for the request @text (freed); 0 on success. */
+static int
+call_code(Fx *fx, const char *tag, char *text)
+{
+	g_autofree char *owned = text;
+	GError *error = NULL;
+	g_autoptr(JsonObject) obj = mesh_portal_client_call(fx->client, tag, owned, &error);
+
+	CU_ASSERT_EQUAL(obj == NULL, error != NULL);
+	return mt_code(&error);
+}
+
+static char *
+create_text(const char *account, JsonNode *profile)
+{
+	return plain("CreateRequest", obj_node("Profile", profile, "Account", account));
+}
+
+static guint
+create(Fx *fx, const char *account, JsonNode *profile)
+{
+	return send_text(fx, "CreateResponse", create_text(account, profile), NULL);
+}
+
+/* A signed personal profile for @personal after Serial + @bump, by @key. */
+static JsonNode *
+resign(MeshPersonalProfile *personal, int bump, MeshKey *key)
+{
+	GError *error = NULL;
+	JsonNode *node;
+
+	for (int i = 0; i < bump; i++)
+		CU_ASSERT_TRUE(mesh_personal_profile_touch(personal, NULL));
+	node = mesh_personal_profile_sign(personal, key, mesh_signed_sign_with_key, key, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	return node;
+}
+
+static guint
+publish(Fx *fx, JsonNode *entry, MeshKey *signer)
+{
+	return send_text(fx, "PublishResponse",
+			 signed_by("PublishRequest", obj_node("Entry", entry, "Account", "alice"),
+				   signer),
+			 NULL);
+}
+
+/* ConnectPending for alice, signed by @key @offset seconds from the portal's clock. */
+static guint
+connect_pending(Fx *fx, MeshKey *key, gint64 offset, JsonObject **ret_obj)
+{
+	return send_text(fx, "ConnectPendingResponse",
+			 signed_at("ConnectPendingRequest", obj1("AccountID", "alice"), key,
+				   offset),
+			 ret_obj);
+}
+
+/* ---- Hello, Validate ----------------------------------------------------------------------- */
+
+static void
+test_hello(void)
+{
+	Fx fx;
+	g_autoptr(JsonObject) obj = NULL;
+	GError *error = NULL;
+
+	fx_init(&fx);
+	CU_ASSERT_EQUAL(send_text(&fx, "HelloResponse", plain("HelloRequest", NULL), &obj), 200);
+	CU_ASSERT_EQUAL(json_object_get_int_member(json_object_get_object_member(obj, "Version"),
+						   "Major"),
+			MESH_PORTAL_VERSION_MAJOR);
+	CU_ASSERT_STRING_EQUAL(json_array_get_string_element(
+				       json_object_get_array_member(obj, "Encodings"), 0),
+			       "JSON");
+	g_clear_pointer(&obj, json_object_unref);
+	/* The same through the client's reader. */
+	{
+		g_autofree char *text = plain("HelloRequest", NULL);
+
+		obj = mesh_portal_client_call(fx.client, "HelloRequest", text, &error);
+		MESH_ASSERT_NO_ERROR(error);
+		CU_ASSERT_EQUAL(json_object_get_int_member(obj, "Status"), 200);
+	}
+	/* A member Hello does not have; an unrestricted request sent signed. */
+	CU_ASSERT_EQUAL(send_text(&fx, "HelloResponse", plain("HelloRequest", obj1("X", "y")),
+				  NULL),
+			400);
+	CU_ASSERT_EQUAL(send_text(&fx, "HelloResponse",
+				  signed_by("HelloRequest", NULL, fx.m.online[0]), NULL),
+			400);
+	fx_clear(&fx);
+}
+
+static void
+validate(Fx *fx, const char *account, gboolean valid, const char *invalid)
+{
+	g_autoptr(JsonObject) obj = NULL;
+
+	CU_ASSERT_EQUAL(send_text(fx, "ValidateResponse",
+				  plain("ValidateRequest", obj1("Account", account)), &obj),
+			200);
+	CU_ASSERT_EQUAL(json_object_get_boolean_member(obj, "Valid"), valid);
+	CU_ASSERT_EQUAL(json_object_has_member(obj, "Reason"), !valid);
+	CU_ASSERT_EQUAL(json_object_get_int_member(obj, "Minimum"), 1);
+	CU_ASSERT_EQUAL(json_object_get_int_member(obj, "Maximum"), 63);
+	CU_ASSERT_STRING_EQUAL(json_object_get_string_member(obj, "InvalidCharacters"), invalid);
+}
+
+static void
+test_validate(void)
+{
+	Fx fx;
+	JsonObject *reserve;
+
+	fx_init(&fx);
+	validate(&fx, "alice", TRUE, "");
+	validate(&fx, "Alice@Example.com", TRUE, "");
+	validate(&fx, "al!ce #1", FALSE, "! #");
+	validate(&fx, "alice@other.org", FALSE, "");
+	validate(&fx, "", FALSE, "");
+	CU_ASSERT_EQUAL(create(&fx, "alice", fx.signed_personal), 201);
+	validate(&fx, "alice", FALSE, "");
+	validate(&fx, "bob", TRUE, "");
+	reserve = obj1("Account", "bob");
+	json_object_set_boolean_member(reserve, "Reserve", TRUE);
+	CU_ASSERT_EQUAL(send_text(&fx, "ValidateResponse", plain("ValidateRequest", reserve), NULL),
+			200);
+	reserve = obj1("Account", "bob");
+	json_object_set_string_member(reserve, "Reserve", "yes");
+	CU_ASSERT_EQUAL(send_text(&fx, "ValidateResponse", plain("ValidateRequest", reserve), NULL),
+			400);
+	CU_ASSERT_EQUAL(send_text(&fx, "ValidateResponse", plain("ValidateRequest", NULL), NULL),
+			400);
+	fx_clear(&fx);
+}
+
+/* ---- Create, Get, Delete ------------------------------------------------------------------- */
+
+static void
+get_profile(Fx *fx, const char *member, const char *value, gint64 serial)
+{
+	g_autoptr(JsonObject) obj = NULL;
+	g_autoptr(MeshPersonalProfile) got = NULL;
+	JsonArray *entries;
+	GError *error = NULL;
+
+	CU_ASSERT_EQUAL_FATAL(send_text(fx, "GetResponse", plain("GetRequest", obj1(member, value)),
+					&obj),
+			      200);
+	entries = json_object_get_array_member(obj, "Entries");
+	CU_ASSERT_EQUAL_FATAL(json_array_get_length(entries), 1);
+	got = mesh_personal_profile_verify(json_array_get_element(entries, 0), &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_STRING_EQUAL(got->identifier, fx->m.profile->identifier);
+	CU_ASSERT_EQUAL(got->serial, serial);
+}
+
+static void
+test_create_get(void)
+{
+	Fx fx;
+	g_autofree char *tampered = NULL;
+	g_autofree char *by_master = NULL;
+	g_autofree char *personal_text = NULL;
+	g_autoptr(JsonNode) node = NULL;
+	JsonObject *both;
+
+	fx_init(&fx);
+	personal_text = mt_text(fx.signed_personal);
+	/* Not there yet. */
+	CU_ASSERT_EQUAL(call_code(&fx, "GetRequest", plain("GetRequest", obj1("Account", "alice"))),
+			MESH_ERROR_NOT_FOUND);
+	/* A profile that does not verify (payload changed, old signature), one that is malformed
+	 * (Serial 0) though signed by an administration key, one signed by a key that is not an
+	 * administration key; a profile for another account. */
+	tampered = mt_tamper(personal_text, "PersonalProfile", TRUE, mt_add_member,
+			     NULL, NULL, NULL);
+	node = mesh_json_parse(tampered, strlen(tampered), 1 << 20, NULL);
+	CU_ASSERT_EQUAL(call_code(&fx, "CreateRequest", create_text("alice", node)),
+			MESH_ERROR_BAD_SIGNATURE);
+	g_clear_pointer(&node, json_node_unref);
+	g_free(tampered);
+	tampered = mt_tamper(personal_text, "PersonalProfile", TRUE, mt_set_serial_zero,
+			     NULL, fx.m.online[0], NULL);
+	node = mesh_json_parse(tampered, strlen(tampered), 1 << 20, NULL);
+	CU_ASSERT_EQUAL(create(&fx, "alice", node), 400);
+	g_clear_pointer(&node, json_node_unref);
+	by_master = mt_tamper(personal_text, "PersonalProfile", TRUE, NULL, NULL,
+			      fx.m.sig, NULL);
+	node = mesh_json_parse(by_master, strlen(by_master), 1 << 20, NULL);
+	CU_ASSERT_EQUAL(call_code(&fx, "CreateRequest", create_text("alice", node)),
+			MESH_ERROR_UNAUTHORIZED);
+	CU_ASSERT_EQUAL(create(&fx, "bob", fx.signed_personal), 400);
+	CU_ASSERT_EQUAL(create(&fx, "alice@other.org", fx.signed_personal), 400);
+	CU_ASSERT_EQUAL(send_text(&fx, "CreateResponse",
+				  plain("CreateRequest", obj1("Account", "alice")), NULL),
+			400);
+	/* Created once, with the name in any case and with the portal's domain. */
+	CU_ASSERT_EQUAL(create(&fx, "Alice@example.com", fx.signed_personal), 201);
+	CU_ASSERT_EQUAL(call_code(&fx, "CreateRequest", create_text("alice", fx.signed_personal)),
+			MESH_ERROR_EXISTS);
+	get_profile(&fx, "Account", "alice", 1);
+	get_profile(&fx, "Account", "ALICE@example.com", 1);
+	get_profile(&fx, "Identifier", fx.m.profile->identifier, 1);
+	CU_ASSERT_EQUAL(call_code(&fx, "GetRequest",
+				  plain("GetRequest", obj1("Identifier", "MAAA-AAAA-AAAA"))),
+			MESH_ERROR_NOT_FOUND);
+	both = obj1("Account", "alice");
+	json_object_set_string_member(both, "Identifier", fx.m.profile->identifier);
+	CU_ASSERT_EQUAL(send_text(&fx, "GetResponse", plain("GetRequest", both), NULL), 400);
+	CU_ASSERT_EQUAL(send_text(&fx, "GetResponse", plain("GetRequest", NULL), NULL), 400);
+	fx_clear(&fx);
+}
+
+static void
+test_delete(void)
+{
+	Fx fx;
+	MtDevice d;
+
+	fx_init(&fx);
+	mt_device_make(&d, MESH_KEY_ED25519, MESH_KEY_X25519);
+	CU_ASSERT_EQUAL(create(&fx, "alice", fx.signed_personal), 201);
+	/* Unsigned, signed by a key that is not an administration key, for no account. */
+	CU_ASSERT_EQUAL(call_code(&fx, "DeleteRequest",
+				  plain("DeleteRequest", obj1("Account", "alice"))),
+			MESH_ERROR_UNAUTHORIZED);
+	CU_ASSERT_EQUAL(send_text(&fx, "DeleteResponse",
+				  signed_by("DeleteRequest", obj1("Account", "alice"), d.sig),
+				  NULL),
+			401);
+	CU_ASSERT_EQUAL(send_text(&fx, "DeleteResponse",
+				  signed_by("DeleteRequest", obj1("Account", "bob"),
+					    fx.m.online[1]),
+				  NULL),
+			404);
+	get_profile(&fx, "Account", "alice", 1);
+	CU_ASSERT_EQUAL(send_text(&fx, "DeleteResponse",
+				  signed_by("DeleteRequest", obj1("Account", "alice"),
+					    fx.m.online[1]),
+				  NULL),
+			200);
+	CU_ASSERT_EQUAL(call_code(&fx, "GetRequest", plain("GetRequest", obj1("Account", "alice"))),
+			MESH_ERROR_NOT_FOUND);
+	mt_device_clear(&d);
+	fx_clear(&fx);
+}
+
+/* ---- Publish ------------------------------------------------------------------------------- */
+
+static void
+test_publish_personal(void)
+{
+	Fx fx;
+	MtDevice d;
+	g_autoptr(JsonNode) v2 = NULL;
+	g_autoptr(JsonNode) v3 = NULL;
+	g_autoptr(JsonNode) v1 = NULL;
+	g_autofree char *replay = NULL;
+
+	fx_init(&fx);
+	mt_device_make(&d, MESH_KEY_ED25519, MESH_KEY_X25519);
+	v1 = json_node_copy(fx.signed_personal);
+	CU_ASSERT_EQUAL(create(&fx, "alice", fx.signed_personal), 201);
+	/* Equal serial, then a higher one (with a device added) by the other admin key. */
+	CU_ASSERT_EQUAL(call_code(&fx, "PublishRequest",
+				  signed_by("PublishRequest",
+					    obj_node("Entry", v1, "Account", "alice"),
+					    fx.m.online[0])),
+			MESH_ERROR_STALE);
+	CU_ASSERT_TRUE(mesh_personal_profile_add_device(fx.personal, d.signed_profile, NULL));
+	v2 = resign(fx.personal, 1, fx.m.online[1]);
+	/* Signed by a key that is not an administration key; unsigned; to another account. */
+	CU_ASSERT_EQUAL(publish(&fx, v2, d.sig), 401);
+	CU_ASSERT_EQUAL(call_code(&fx, "PublishRequest",
+				  plain("PublishRequest",
+					obj_node("Entry", v2, "Account", "alice"))),
+			MESH_ERROR_UNAUTHORIZED);
+	CU_ASSERT_EQUAL(send_text(&fx, "PublishResponse",
+				  signed_by("PublishRequest",
+					    obj_node("Entry", v2, "Account", "bob"),
+					    fx.m.online[0]),
+				  NULL),
+			404);
+	get_profile(&fx, "Account", "alice", 1);
+	replay = signed_by("PublishRequest", obj_node("Entry", v2, "Account", "alice"),
+			   fx.m.online[0]);
+	CU_ASSERT_EQUAL(send_text(&fx, "PublishResponse", g_strdup(replay), NULL), 200);
+	get_profile(&fx, "Account", "alice", 2);
+	get_profile(&fx, "Identifier", fx.m.profile->identifier, 2);
+	/* The same signed request again: refused as a replay, before the serial is looked at. */
+	CU_ASSERT_EQUAL(call_code(&fx, "PublishRequest", g_steal_pointer(&replay)),
+			MESH_ERROR_UNAUTHORIZED);
+	/* Stale (1 < 2) and equal (2) serials; then 3. */
+	CU_ASSERT_EQUAL(call_code(&fx, "PublishRequest",
+				  signed_by("PublishRequest",
+					    obj_node("Entry", v1, "Account", "alice"),
+					    fx.m.online[0])),
+			MESH_ERROR_STALE);
+	CU_ASSERT_EQUAL(publish(&fx, v2, fx.m.online[0]), 409);
+	v3 = resign(fx.personal, 1, fx.m.online[0]);
+	CU_ASSERT_EQUAL(publish(&fx, v3, fx.m.online[1]), 200);
+	get_profile(&fx, "Account", "alice", 3);
+	/* An entry that is none of the three kinds. */
+	CU_ASSERT_EQUAL(publish(&fx, fx.m.signed_profile, fx.m.online[0]), 400);
+	mt_device_clear(&d);
+	fx_clear(&fx);
+}
+
+/* Issued too far from the portal's clock, either way; a malformed Nonce. */
+static void
+test_issued_window(void)
+{
+	Fx fx;
+	g_autofree char *issued = NULL;
+	GError *error = NULL;
+	const guint8 short_nonce[MESH_PORTAL_NONCE_LEN] = { 0 };
+	static const struct {
+		gint64 seconds;
+		guint status;
+	} offsets[] = { { -6 * 60, 401 }, { 6 * 60, 401 }, { -4 * 60, 200 }, { 4 * 60, 200 } };
+	char *text;
+
+	fx_init(&fx);
+	CU_ASSERT_EQUAL(create(&fx, "alice", fx.signed_personal), 201);
+	for (gsize i = 0; i < G_N_ELEMENTS(offsets); i++)
+		CU_ASSERT_EQUAL(connect_pending(&fx, fx.m.online[0], offsets[i].seconds, NULL),
+				offsets[i].status);
+	/* A fixed nonce is accepted once. */
+	issued = clock_time(0);
+	text = mesh_portal_request_sign_at("ConnectPendingRequest", obj1("AccountID", "alice"),
+					   issued, short_nonce, fx.m.online[0],
+					   mesh_signed_sign_with_key, fx.m.online[0], &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(send_text(&fx, "ConnectPendingResponse", text, NULL), 200);
+	text = mesh_portal_request_sign_at("ConnectPendingRequest", obj1("AccountID", "alice"),
+					   issued, short_nonce, fx.m.online[1],
+					   mesh_signed_sign_with_key, fx.m.online[1], &error);
+	CU_ASSERT_EQUAL(send_text(&fx, "ConnectPendingResponse", text, NULL), 401);
+	{
+		/* Nonce not 16 bytes; Issued not a time. */
+		JsonObject *r = obj1("AccountID", "alice");
+		g_autoptr(JsonNode) payload = NULL;
+		g_autoptr(JsonNode) jws = NULL;
+		g_autofree char *body = NULL;
+		g_autofree char *jws_text = NULL;
+
+		json_object_set_string_member(r, "Issued", issued);
+		json_object_set_string_member(r, "Nonce", "AAAA");
+		payload = mesh_signed_tag("ConnectPendingRequest", r);
+		jws = mesh_signed_jws(payload, "ConnectPendingRequest", fx.m.online[0],
+				      mesh_signed_sign_with_key, fx.m.online[0], 1 << 20, NULL);
+		jws_text = mesh_json_to_string(jws);
+		body = g_strdup_printf("{\"SignedTransaction\":%s}", jws_text);
+		CU_ASSERT_EQUAL(send_text(&fx, "ConnectPendingResponse", g_strdup(body), NULL),
+				400);
+	}
+	CU_ASSERT_EQUAL(connect_pending(&fx, fx.m.online[0], 0, NULL),
+			200);
+	fx_clear(&fx);
+}
+
+/*
+ * Recovery re-binds the account to a new administration key: a master profile with a higher
+ * Serial, signed by the master key the account was created with.
+ */
+static void
+test_rebind(void)
+{
+	Fx fx;
+	MtMaster other;
+	g_autoptr(MeshKey) fresh = mesh_key_generate(MESH_KEY_ED25519, NULL);
+	g_autoptr(JsonNode) same_serial = NULL;
+	g_autoptr(JsonNode) signed_master = NULL;
+	g_autoptr(JsonNode) rebound = NULL;
+	g_autoptr(JsonNode) foreign = NULL;
+	g_autoptr(MeshPersonalProfile) stolen = NULL;
+	GError *error = NULL;
+
+	fx_init(&fx);
+	mt_master_make(&other, MESH_KEY_ED25519, MESH_KEY_X25519);
+	CU_ASSERT_EQUAL(create(&fx, "alice", fx.signed_personal), 201);
+	/* A master profile with the new key but the same Serial: not a re-binding. */
+	CU_ASSERT_TRUE(mesh_master_profile_add_online_key(fx.m.profile, fresh, NULL));
+	CU_ASSERT_TRUE(mesh_master_profile_remove_online_key(fx.m.profile,
+							     mesh_key_udf(fx.m.online[0]), NULL));
+	CU_ASSERT_TRUE(mesh_master_profile_remove_online_key(fx.m.profile,
+							     mesh_key_udf(fx.m.online[1]), NULL));
+	{
+		g_autoptr(MeshPersonalProfile) p = NULL;
+		g_autoptr(JsonNode) m1 = mesh_master_profile_sign(fx.m.profile,
+								  mesh_signed_sign_with_key,
+								  fx.m.sig, NULL);
+
+		p = mesh_personal_profile_new("alice", m1, &error);
+		MESH_ASSERT_NO_ERROR(error);
+		same_serial = resign(p, 4, fresh);
+		CU_ASSERT_EQUAL(publish(&fx, same_serial, fresh), 401);
+	}
+	/* Serial 2: accepted; then the old administration keys are not. */
+	CU_ASSERT_TRUE(mesh_master_profile_touch(fx.m.profile, NULL));
+	signed_master = mesh_master_profile_sign(fx.m.profile, mesh_signed_sign_with_key, fx.m.sig,
+						 &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_personal_profile_set_master(fx.personal, signed_master, NULL));
+	rebound = resign(fx.personal, 1, fresh);
+	CU_ASSERT_EQUAL(publish(&fx, rebound, fresh), 200);
+	get_profile(&fx, "Account", "alice", 2);
+	CU_ASSERT_EQUAL(connect_pending(&fx, fx.m.online[0], 0, NULL),
+			401);
+	CU_ASSERT_EQUAL(connect_pending(&fx, fresh, 0, NULL),
+			200);
+	/* A "re-binding" under another master key, with a higher Serial: refused. */
+	CU_ASSERT_TRUE(mesh_master_profile_touch(other.profile, NULL));
+	CU_ASSERT_TRUE(mesh_master_profile_touch(other.profile, NULL));
+	json_node_unref(other.signed_profile);
+	other.signed_profile = mesh_master_profile_sign(other.profile, mesh_signed_sign_with_key,
+							other.sig, NULL);
+	stolen = mesh_personal_profile_new("alice", other.signed_profile, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	foreign = resign(stolen, 9, other.online[0]);
+	CU_ASSERT_EQUAL(publish(&fx, foreign, other.online[0]), 401);
+	/* A profile rolled back to the first master profile (the old administration keys), though
+	 * signed for by the current one: stale. */
+	{
+		g_autoptr(MeshPersonalProfile) old = mesh_personal_profile_new(
+			"alice", fx.m.signed_profile, &error);
+		g_autoptr(JsonNode) rolled_back = NULL;
+
+		MESH_ASSERT_NO_ERROR(error);
+		rolled_back = resign(old, 20, fx.m.online[0]);
+		CU_ASSERT_EQUAL(call_code(&fx, "PublishRequest",
+					  signed_by("PublishRequest",
+						    obj_node("Entry", rolled_back, "Account",
+							     "alice"),
+						    fresh)),
+				MESH_ERROR_STALE);
+	}
+	/* ... and by the account's administration key too: not this account's profile. */
+	CU_ASSERT_EQUAL(publish(&fx, foreign, fresh), 400);
+	get_profile(&fx, "Account", "alice", 2);
+	mt_master_clear(&other);
+	fx_clear(&fx);
+}
+
+static void
+test_publish_application_escrow(void)
+{
+	Fx fx;
+	g_autoptr(MeshApplicationProfile) app = NULL;
+	g_autoptr(MeshSecret) data = mesh_secret_new_from_data("{\"k\":1}", 8);
+	g_autoptr(MeshSecret) plaintext = NULL;
+	g_autoptr(JsonNode) a1 = NULL;
+	g_autoptr(JsonNode) a2 = NULL;
+	g_autoptr(JsonNode) escrow = NULL;
+	g_autoptr(GPtrArray) shares = NULL;
+	g_autoptr(JsonObject) obj = NULL;
+	g_autoptr(MeshApplicationProfile) got = NULL;
+	g_autoptr(MeshEscrowEntry) entry = NULL;
+	GError *error = NULL;
+
+	fx_init(&fx);
+	CU_ASSERT_EQUAL(create(&fx, "alice", fx.signed_personal), 201);
+	app = mesh_application_profile_new(MESH_APPLICATION_GENERIC, "settings", &error);
+	plaintext = mesh_application_generic_text("settings", data, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_application_profile_seal_to(app, plaintext, fx.m.escrow, 2, &error));
+	a1 = mesh_application_profile_sign(app, fx.m.profile, fx.m.online[0],
+					   mesh_signed_sign_with_key, fx.m.online[0], &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(publish(&fx, a1, fx.m.sig), 401);
+	CU_ASSERT_EQUAL(publish(&fx, a1, fx.m.online[1]), 200);
+	CU_ASSERT_EQUAL(call_code(&fx, "PublishRequest",
+				  signed_by("PublishRequest",
+					    obj_node("Entry", a1, "Account", "alice"),
+					    fx.m.online[0])),
+			MESH_ERROR_STALE);
+	CU_ASSERT_TRUE(mesh_application_profile_touch(app, NULL));
+	a2 = mesh_application_profile_sign(app, fx.m.profile, fx.m.online[0],
+					   mesh_signed_sign_with_key, fx.m.online[0], &error);
+	CU_ASSERT_EQUAL(publish(&fx, a2, fx.m.online[0]), 200);
+	CU_ASSERT_EQUAL(send_text(&fx, "GetResponse",
+				  plain("GetRequest", obj1("Identifier", app->identifier)), &obj),
+			200);
+	got = mesh_application_profile_verify(
+		json_array_get_element(json_object_get_array_member(obj, "Entries"), 0),
+		fx.m.profile, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(got->serial, 2);
+	g_clear_pointer(&obj, json_object_unref);
+
+	CU_ASSERT_TRUE(mesh_escrow_create(fx.m.sig, fx.m.escrow, 2, 2, 3, &escrow, &shares,
+					  &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(publish(&fx, escrow, fx.m.online[0]), 200);
+	CU_ASSERT_EQUAL(publish(&fx, escrow, fx.m.online[0]), 409);
+	entry = mesh_escrow_entry_from_json(escrow, NULL);
+	CU_ASSERT_EQUAL(send_text(&fx, "GetResponse",
+				  plain("GetRequest", obj1("Identifier", entry->identifier)), &obj),
+			200);
+	CU_ASSERT_EQUAL(json_array_get_length(json_object_get_array_member(obj, "Entries")), 1);
+	fx_clear(&fx);
+}
+
+/* ---- Connections --------------------------------------------------------------------------- */
+
+/* A SignedRequest of the device @d to join the fixture's profile; its request in @ret. */
+static JsonNode *
+connection_request(Fx *fx, MtDevice *d, MeshConnectionRequest **ret)
+{
+	GError *error = NULL;
+	g_autoptr(MeshConnectionRequest) request =
+		mesh_connection_request_new(fx->m.profile->identifier, d->signed_profile, &error);
+	JsonNode *node;
+
+	MESH_ASSERT_NO_ERROR(error);
+	node = mesh_connection_request_sign(request, mesh_signed_sign_with_key, d->sig, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	if (ret != NULL)
+		*ret = g_steal_pointer(&request);
+	return node;
+}
+
+static char *
+connect_start(Fx *fx, JsonNode *signed_request)
+{
+	return plain("ConnectStartRequest",
+		     obj_node("SignedRequest", signed_request, "AccountID", "alice"));
+}
+
+static guint
+connect_status(Fx *fx, MtDevice *d, MeshKey *signer, JsonObject **ret_obj)
+{
+	JsonObject *r = obj1("AccountID", "alice");
+
+	json_object_set_string_member(r, "DeviceID", mesh_key_udf(d->sig));
+	return send_text(fx, "ConnectStatusResponse",
+			 signed_by("ConnectStatusRequest", r, signer), ret_obj);
+}
+
+static void
+test_connect(void)
+{
+	Fx fx;
+	MtDevice d, d2;
+	g_autoptr(MeshConnectionRequest) request = NULL;
+	g_autoptr(JsonNode) signed_request = NULL;
+	g_autoptr(JsonObject) obj = NULL;
+	g_autoptr(JsonNode) result = NULL;
+	g_autoptr(JsonNode) wrong = NULL;
+	g_autoptr(MeshConnectionResult) verified = NULL;
+	g_autofree char *witness = NULL;
+	g_autofree char *start = NULL;
+	guint8 server_nonce[MESH_CONNECT_NONCE_LEN];
+	JsonArray *pending;
+	gsize len = 0;
+	GError *error = NULL;
+
+	fx_init(&fx);
+	mt_device_make(&d, MESH_KEY_ED25519, MESH_KEY_X25519);
+	mt_device_make(&d2, MESH_KEY_P256, MESH_KEY_P256);
+	signed_request = connection_request(&fx, &d, &request);
+	/* No account yet. */
+	CU_ASSERT_EQUAL(send_text(&fx, "ConnectStartResponse", connect_start(&fx, signed_request),
+				  NULL),
+			404);
+	CU_ASSERT_EQUAL(create(&fx, "alice", fx.signed_personal), 201);
+	/* A request the device did not sign. */
+	{
+		g_autofree char *text = mt_text(signed_request);
+		g_autofree char *forged = mt_tamper(text, "ConnectionRequest", FALSE, NULL, NULL,
+						    d2.sig, NULL);
+		g_autoptr(JsonNode) node = mesh_json_parse(forged, strlen(forged), 1 << 20, NULL);
+
+		CU_ASSERT_EQUAL(send_text(&fx, "ConnectStartResponse", connect_start(&fx, node),
+					  NULL),
+				401);
+	}
+	start = connect_start(&fx, signed_request);
+	CU_ASSERT_EQUAL_FATAL(send_text(&fx, "ConnectStartResponse", g_strdup(start), &obj), 201);
+	CU_ASSERT_TRUE(mesh_b64u_decode(json_object_get_string_member(obj, "ServerNonce"),
+					strlen(json_object_get_string_member(obj, "ServerNonce")),
+					server_nonce, sizeof server_nonce, &len, NULL));
+	CU_ASSERT_EQUAL_FATAL(len, MESH_CONNECT_NONCE_LEN);
+	witness = mesh_connection_request_witness(request, fx.m.profile, server_nonce, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_STRING_EQUAL(json_object_get_string_member(obj, "Witness"), witness);
+	g_clear_pointer(&obj, json_object_unref);
+	/* The same signed request again: a replay. */
+	CU_ASSERT_EQUAL(call_code(&fx, "ConnectStartRequest", g_steal_pointer(&start)),
+			MESH_ERROR_UNAUTHORIZED);
+
+	/* Pending: administration keys only. */
+	CU_ASSERT_EQUAL(connect_pending(&fx, d.sig, 0, NULL),
+			401);
+	CU_ASSERT_EQUAL(connect_pending(&fx, fx.m.online[1], 0, &obj),
+			200);
+	pending = json_object_get_array_member(obj, "Pending");
+	CU_ASSERT_EQUAL_FATAL(json_array_get_length(pending), 1);
+	{
+		JsonObject *p = json_array_get_object_element(pending, 0);
+		g_autoptr(MeshConnectionRequest) listed =
+			mesh_connection_request_verify(json_object_get_member(p, "SignedRequest"),
+						       &error);
+
+		MESH_ASSERT_NO_ERROR(error);
+		CU_ASSERT_STRING_EQUAL(listed->device->identifier, mesh_key_udf(d.sig));
+		CU_ASSERT_STRING_EQUAL(json_object_get_string_member(p, "Witness"), witness);
+		CU_ASSERT_TRUE(json_object_has_member(p, "Expires"));
+		CU_ASSERT_TRUE(json_object_has_member(p, "ServerNonce"));
+	}
+	g_clear_pointer(&obj, json_object_unref);
+
+	/* Status: the device itself, not another device nor the administrator. */
+	CU_ASSERT_EQUAL(connect_status(&fx, &d, d.sig, &obj), 200);
+	CU_ASSERT_STRING_EQUAL(json_object_get_string_member(obj, "State"), "Pending");
+	CU_ASSERT_FALSE(json_object_has_member(obj, "Result"));
+	g_clear_pointer(&obj, json_object_unref);
+	CU_ASSERT_EQUAL(connect_status(&fx, &d, d2.sig, NULL), 401);
+	CU_ASSERT_EQUAL(connect_status(&fx, &d, fx.m.online[0], NULL), 401);
+	CU_ASSERT_EQUAL(connect_status(&fx, &d2, d2.sig, NULL), 404);
+	{
+		/* The Issued window is checked before anything is looked up. */
+		JsonObject *r = obj1("AccountID", "alice");
+
+		json_object_set_string_member(r, "DeviceID", mesh_key_udf(d2.sig));
+		CU_ASSERT_EQUAL(send_text(&fx, "ConnectStatusResponse",
+					  signed_at("ConnectStatusRequest", r, d2.sig, -6 * 60),
+					  NULL),
+				401);
+	}
+
+	/* Complete: a wrong witness, a device key, then accepted; not twice. */
+	wrong = mesh_connection_result_sign(mesh_key_udf(d.sig),
+					    "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA",
+					    MESH_CONNECTION_ACCEPTED, fx.m.profile, fx.m.online[0],
+					    mesh_signed_sign_with_key, fx.m.online[0], &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(call_code(&fx, "ConnectCompleteRequest",
+				  signed_by("ConnectCompleteRequest",
+					    obj_node("Result", wrong, "AccountID", "alice"),
+					    fx.m.online[0])),
+			MESH_ERROR_WITNESS_MISMATCH);
+	result = mesh_connection_result_sign(mesh_key_udf(d.sig), witness, MESH_CONNECTION_ACCEPTED,
+					     fx.m.profile, fx.m.online[0],
+					     mesh_signed_sign_with_key, fx.m.online[0], &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(send_text(&fx, "ConnectCompleteResponse",
+				  signed_by("ConnectCompleteRequest",
+					    obj_node("Result", result, "AccountID", "alice"),
+					    d.sig),
+				  NULL),
+			401);
+	CU_ASSERT_EQUAL(send_text(&fx, "ConnectCompleteResponse",
+				  signed_by("ConnectCompleteRequest",
+					    obj_node("Result", result, "AccountID", "alice"),
+					    fx.m.online[1]),
+				  NULL),
+			200);
+	CU_ASSERT_EQUAL(call_code(&fx, "ConnectCompleteRequest",
+				  signed_by("ConnectCompleteRequest",
+					    obj_node("Result", result, "AccountID", "alice"),
+					    fx.m.online[1])),
+			MESH_ERROR_EXISTS);
+	CU_ASSERT_EQUAL(connect_status(&fx, &d, d.sig, &obj), 200);
+	CU_ASSERT_STRING_EQUAL(json_object_get_string_member(obj, "State"), "Accepted");
+	verified = mesh_connection_result_verify(json_object_get_member(obj, "Result"),
+						 fx.m.profile, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_connection_result_check(verified, mesh_key_udf(d.sig), witness,
+						    &error));
+	MESH_ASSERT_NO_ERROR(error);
+	g_clear_pointer(&obj, json_object_unref);
+	/* A request whose unprotected JWS header holds a string json-glib decodes to bytes that are
+	 * not UTF-8 ("\222"): refused, so that nothing stored fails to read back. */
+	{
+		MtDevice d3;
+		g_autoptr(JsonNode) r3 = NULL;
+		g_autofree char *jws_text = NULL;
+		g_autofree char *body = NULL;
+
+		mt_device_make(&d3, MESH_KEY_ED25519, MESH_KEY_X25519);
+		r3 = connection_request(&fx, &d3, NULL);
+		jws_text = mesh_json_to_string(r3);
+		jws_text[strlen(jws_text) - 1] = '\0';
+		body = g_strdup_printf("{\"ConnectStartRequest\":{\"AccountID\":\"alice\","
+				       "\"SignedRequest\":%s,\"header\":{\"n\":\"\\222\"}}}}",
+				       jws_text);
+		CU_ASSERT_EQUAL(call_code(&fx, "ConnectStartRequest", g_steal_pointer(&body)),
+				MESH_ERROR_MALFORMED);
+		mt_device_clear(&d3);
+	}
+	/* Nothing pending any more. */
+	CU_ASSERT_EQUAL(connect_pending(&fx, fx.m.online[1], 0, &obj),
+			200);
+	CU_ASSERT_EQUAL(json_array_get_length(json_object_get_array_member(obj, "Pending")), 0);
+	mt_device_clear(&d);
+	mt_device_clear(&d2);
+	fx_clear(&fx);
+}
+
+static void
+test_connect_expiry(void)
+{
+	Fx fx;
+	MtDevice d;
+	g_autoptr(JsonNode) signed_request = NULL;
+	g_autoptr(JsonObject) obj = NULL;
+	g_autoptr(JsonNode) result = NULL;
+	GError *error = NULL;
+	const char *witness;
+
+	fx_init(&fx);
+	mt_device_make(&d, MESH_KEY_ED25519, MESH_KEY_X25519);
+	CU_ASSERT_EQUAL(create(&fx, "alice", fx.signed_personal), 201);
+	signed_request = connection_request(&fx, &d, NULL);
+	CU_ASSERT_EQUAL_FATAL(send_text(&fx, "ConnectStartResponse",
+					connect_start(&fx, signed_request), &obj),
+			      201);
+	witness = json_object_get_string_member(obj, "Witness");
+	result = mesh_connection_result_sign(mesh_key_udf(d.sig), witness, MESH_CONNECTION_ACCEPTED,
+					     fx.m.profile, fx.m.online[0],
+					     mesh_signed_sign_with_key, fx.m.online[0], &error);
+	MESH_ASSERT_NO_ERROR(error);
+	g_clear_pointer(&obj, json_object_unref);
+	clock_now += 11 * 60;
+	CU_ASSERT_EQUAL(connect_status(&fx, &d, d.sig, &obj), 410);
+	CU_ASSERT_STRING_EQUAL(json_object_get_string_member(obj, "State"), "Expired");
+	CU_ASSERT_STRING_EQUAL(json_object_get_string_member(obj, "Code"), "Expired");
+	CU_ASSERT_EQUAL(call_code(&fx, "ConnectCompleteRequest",
+				  signed_by("ConnectCompleteRequest",
+					    obj_node("Result", result, "AccountID", "alice"),
+					    fx.m.online[0])),
+			MESH_ERROR_EXPIRED);
+	g_clear_pointer(&obj, json_object_unref);
+	CU_ASSERT_EQUAL(connect_pending(&fx, fx.m.online[1], 0, &obj),
+			200);
+	CU_ASSERT_EQUAL(json_array_get_length(json_object_get_array_member(obj, "Pending")), 0);
+	mt_device_clear(&d);
+	fx_clear(&fx);
+}
+
+/* The 101st pending request of one account is refused. */
+static void
+test_connect_limit(void)
+{
+	Fx fx;
+	g_autoptr(MeshKey) auth = mesh_key_generate(MESH_KEY_ED25519, NULL);
+	g_autoptr(MeshKey) enc = mesh_key_generate(MESH_KEY_X25519, NULL);
+	GError *error = NULL;
+
+	fx_init(&fx);
+	CU_ASSERT_EQUAL(create(&fx, "alice", fx.signed_personal), 201);
+	for (int i = 0; i <= MESH_PORTAL_MAX_PENDING; i++) {
+		MtDevice d = { .sig = mesh_key_generate(MESH_KEY_ED25519, NULL) };
+		g_autoptr(MeshDeviceProfile) p = mesh_device_profile_new(NULL, d.sig, auth, enc,
+									 &error);
+		g_autoptr(JsonNode) signed_request = NULL;
+
+		MESH_ASSERT_NO_ERROR(error);
+		d.signed_profile = mesh_device_profile_sign(p, mesh_signed_sign_with_key, d.sig,
+							    &error);
+		signed_request = connection_request(&fx, &d, NULL);
+		CU_ASSERT_EQUAL(send_text(&fx, "ConnectStartResponse",
+					  connect_start(&fx, signed_request), NULL),
+				i < MESH_PORTAL_MAX_PENDING ? 201 : 429);
+		mt_device_clear(&d);
+	}
+	fx_clear(&fx);
+}
+
+/* ---- Envelopes ----------------------------------------------------------------------------- */
+
+static guint
+raw_status(Fx *fx, const char *body, gsize len, const char *tag)
+{
+	g_autoptr(GBytes) answer = NULL;
+	guint status = 0;
+	gsize n = 0;
+	const char *data;
+	g_autoptr(JsonNode) root = NULL;
+	JsonObject *obj;
+
+	mesh_portal_handle(fx->portal, (const guint8 *)body, len, &answer, &status);
+	data = g_bytes_get_data(answer, &n);
+	root = mesh_json_parse(data, n, MESH_PORTAL_MESSAGE_MAX, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	obj = json_node_get_object(root);
+	if (tag != NULL)
+		obj = json_object_get_object_member(obj, tag);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(obj);
+	CU_ASSERT_EQUAL(json_object_get_int_member(obj, "Status"), status);
+	return status;
+}
+
+static void
+test_envelope(void)
+{
+	Fx fx;
+	g_autofree char *big = g_malloc(MESH_PORTAL_MESSAGE_MAX + 2);
+	g_autofree char *jws_text = NULL;
+	g_autofree char *body = NULL;
+	g_autoptr(JsonNode) jws = NULL;
+	static const char *const bad[] = {
+		"",
+		"{",
+		"[]",
+		"\"HelloRequest\"",
+		"{\"HelloRequest\":{}",
+		"{\"HelloRequest\":{},\"GetRequest\":{}}",
+		"{\"NoSuchRequest\":{}}",
+		"{\"HelloRequest\":[]}",
+		"{\"SignedTransaction\":{}}",
+		"{\"SignedTransaction\":\"x\"}",
+	};
+
+	fx_init(&fx);
+	CU_ASSERT_EQUAL(raw_status(&fx, "{\"HelloRequest\":{}}", 19, "HelloResponse"), 200);
+	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+		guint status = raw_status(&fx, bad[i], strlen(bad[i]),
+					  i == 7 ? "HelloResponse" : NULL);
+
+		if (status != 400)
+			g_printerr("case %" G_GSIZE_FORMAT ": %u\n", i, status);
+		CU_ASSERT_EQUAL(status, 400);
+	}
+	/* json-glib reads "\222" as the byte 0x92: whatever reaches an answer stays UTF-8. */
+	{
+		static const char octal[] = "{\"ValidateRequest\":{\"Account\":\"a\\222\\360\"}}";
+		g_autoptr(GBytes) answer = NULL;
+		guint status = 0;
+
+		mesh_portal_handle(fx.portal, (const guint8 *)octal, strlen(octal), &answer,
+				   &status);
+		CU_ASSERT_TRUE(g_utf8_validate(g_bytes_get_data(answer, NULL),
+					       g_bytes_get_size(answer), NULL));
+	}
+	/* A duplicate member, inside and outside the request. */
+	CU_ASSERT_EQUAL(raw_status(&fx, "{\"GetRequest\":{\"Account\":\"a\",\"Account\":\"b\"}}",
+				   44, NULL),
+			400);
+	/* Oversize: refused before it is parsed. */
+	memset(big, ' ', MESH_PORTAL_MESSAGE_MAX + 1);
+	memcpy(big, "{\"HelloRequest\":{}}", 19);
+	CU_ASSERT_EQUAL(raw_status(&fx, big, MESH_PORTAL_MESSAGE_MAX + 1, NULL), 413);
+	CU_ASSERT_EQUAL(raw_status(&fx, big, MESH_PORTAL_MESSAGE_MAX, "HelloResponse"), 200);
+	/* A SignedTransaction whose cty is no transaction. */
+	jws = mesh_jws_sign(fx.m.online[0], "NoSuchRequest",
+			    (const guint8 *)"{\"NoSuchRequest\":{}}", 20, NULL);
+	jws_text = mesh_json_to_string(jws);
+	body = g_strdup_printf("{\"SignedTransaction\":%s}", jws_text);
+	CU_ASSERT_EQUAL(raw_status(&fx, body, strlen(body), NULL), 400);
+	fx_clear(&fx);
+}
+
+/* The client's reading of answers: tags, Status, Code. */
+static void
+test_client_answers(void)
+{
+	static const struct {
+		const char *body;
+		guint status;
+		int code;
+	} cases[] = {
+		{ "{\"GetResponse\":{\"Status\":200,\"StatusDescription\":\"OK\"}}", 200, 0 },
+		{ "{\"GetResponse\":{\"Status\":409,\"Code\":\"Stale\"}}", 409, MESH_ERROR_STALE },
+		{ "{\"GetResponse\":{\"Status\":409}}", 409, MESH_ERROR_EXISTS },
+		/* A Code that does not fit the Status is not believed. */
+		{ "{\"GetResponse\":{\"Status\":409,\"Code\":\"Ok\"}}", 409, MESH_ERROR_EXISTS },
+		{ "{\"GetResponse\":{\"Status\":404,\"Code\":\"Stale\"}}", 404,
+		  MESH_ERROR_NOT_FOUND },
+		{ "{\"Status\":413,\"Code\":\"TooLarge\"}", 413, MESH_ERROR_TOO_LARGE },
+		{ "{\"Status\":429}", 429, MESH_ERROR_RATE_LIMITED },
+		{ "{\"Status\":410}", 410, MESH_ERROR_EXPIRED },
+		{ "{\"Status\":401}", 401, MESH_ERROR_UNAUTHORIZED },
+		{ "{\"Status\":500}", 500, MESH_ERROR_FAILED },
+		{ "{\"Status\":503}", 503, MESH_ERROR_NETWORK },
+		{ "{\"Status\":415}", 415, MESH_ERROR_PROTOCOL },
+		/* Broken answers. */
+		{ "{\"Status\":200}", 200, MESH_ERROR_PROTOCOL },
+		{ "{\"GetResponse\":{\"Status\":200}}", 201, MESH_ERROR_PROTOCOL },
+		{ "{\"HelloResponse\":{\"Status\":200}}", 200, MESH_ERROR_PROTOCOL },
+		{ "{\"GetResponse\":{\"Status\":\"200\"}}", 200, MESH_ERROR_PROTOCOL },
+		{ "{\"GetResponse\":{\"Status\":200},\"X\":1}", 200, MESH_ERROR_PROTOCOL },
+		{ "{\"GetResponse\":{\"Status\":200,\"Status\":200}}", 200, MESH_ERROR_PROTOCOL },
+		{ "<html>", 502, MESH_ERROR_PROTOCOL },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GBytes) answer = g_bytes_new_static(cases[i].body,
+							      strlen(cases[i].body));
+		GError *error = NULL;
+		g_autoptr(JsonObject) obj = mesh_portal_answer_read(answer, cases[i].status,
+								    "GetResponse", &error);
+		int code = mt_code(&error);
+
+		if (code != cases[i].code)
+			g_printerr("case %" G_GSIZE_FORMAT ": code %d\n", i, code);
+		CU_ASSERT_EQUAL(code, cases[i].code);
+		CU_ASSERT_EQUAL(obj == NULL, cases[i].code != 0);
+	}
+	{
+		/* The description is repeated, made printable. */
+		const char *body =
+			"{\"Status\":404,\"StatusDescription\":\"no \\u001b[31maccount\"}";
+		g_autoptr(GBytes) answer = g_bytes_new_static(body, strlen(body));
+		GError *error = NULL;
+
+		CU_ASSERT_PTR_NULL(mesh_portal_answer_read(answer, 404, "GetResponse", &error));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+		CU_ASSERT_PTR_NULL(strchr(error->message, '\033'));
+		CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "account"));
+		g_clear_error(&error);
+	}
+	for (int code = 0; code < MESH_ERROR_N_CODES; code++) {
+		guint status = mesh_portal_status_for_error(code);
+
+		CU_ASSERT_TRUE(status == 200 || (status >= 400 && status <= 503));
+	}
+	CU_ASSERT_EQUAL(mesh_portal_status_for_error(MESH_ERROR_STALE), 409);
+	CU_ASSERT_EQUAL(mesh_portal_status_for_error(MESH_ERROR_BAD_SIGNATURE), 401);
+	CU_ASSERT_EQUAL(mesh_portal_status_for_error(MESH_ERROR_IO), 500);
+	CU_ASSERT_PTR_NULL(mesh_portal_response_tag("Request"));
+	CU_ASSERT_PTR_NULL(mesh_portal_response_tag("GetReply"));
+}
+
+
+/* ---- The HTTP client ----------------------------------------------------------------------- */
+
+/*
+ * A minimal HTTP/1.1 server on loopback in its own thread (ENVIRONMENT.md: the sync client must
+ * not wait on its own thread's server), one request per connection: the portal at
+ * /.well-known/mmm/, an oversize answer at /big/ and a redirect at /moved/. Plain sockets keep
+ * the test independent of the server binding and of its library's own allocations.
+ */
+typedef struct {
+	MeshPortal *portal;
+	GSocket *listener;
+	GThread *thread;
+	guint16 port;
+	gint stopping;
+} Server;
+
+static void
+respond(GSocket *conn, guint status, const char *extra, const guint8 *body, gsize len)
+{
+	g_autofree char *head = g_strdup_printf(
+		"HTTP/1.1 %u X\r\nContent-Type: application/json\r\nContent-Length: %" G_GSIZE_FORMAT
+		"\r\nConnection: close\r\n%s\r\n",
+		status, len, extra);
+
+	const char *parts[] = { head, (const char *)body };
+	gsize lens[] = { strlen(head), len };
+
+	for (int i = 0; i < 2; i++) {
+		for (gsize done = 0; done < lens[i];) {
+			gssize n = g_socket_send(conn, parts[i] + done, lens[i] - done, NULL, NULL);
+
+			if (n <= 0)
+				return;
+			done += n;
+		}
+	}
+}
+
+static gboolean
+request_line_is(GByteArray *in, const char *prefix)
+{
+	gsize n = strlen(prefix);
+
+	return in->len >= n && memcmp(in->data, prefix, n) == 0;
+}
+
+static void
+serve_one(Server *self, GSocket *conn)
+{
+	g_autoptr(GByteArray) in = g_byte_array_new();
+	g_autoptr(GBytes) answer = NULL;
+	const char *end = NULL;
+	const char *length;
+	gsize head = 0, want = 0, len = 0;
+	const guint8 *data;
+	guint status = 0;
+	char buf[4096];
+
+	g_socket_set_timeout(conn, 10);
+	while (end == NULL || in->len < head + want) {
+		gssize n = g_socket_receive(conn, buf, sizeof buf, NULL, NULL);
+
+		if (n <= 0)
+			return;
+		g_byte_array_append(in, (const guint8 *)buf, n);
+		if (end == NULL && (end = g_strstr_len((const char *)in->data, in->len,
+						       "\r\n\r\n")) != NULL) {
+			head = end + 4 - (const char *)in->data;
+			length = g_strstr_len((const char *)in->data, head, "Content-Length: ");
+			want = length != NULL ? g_ascii_strtoull(length + 16, NULL, 10) : 0;
+			CU_ASSERT_PTR_NOT_NULL(g_strstr_len((const char *)in->data, head,
+							    "Content-Type: application/json"));
+		}
+	}
+	if (request_line_is(in, "POST /big/ ")) {
+		g_autofree guint8 *big = g_malloc(MESH_PORTAL_MESSAGE_MAX + 1);
+
+		memset(big, ' ', MESH_PORTAL_MESSAGE_MAX + 1);
+		respond(conn, 200, "", big, MESH_PORTAL_MESSAGE_MAX + 1);
+		return;
+	}
+	if (request_line_is(in, "POST /moved/ ")) {
+		respond(conn, 307, "Location: /.well-known/mmm/\r\n", (const guint8 *)"", 0);
+		return;
+	}
+	mesh_portal_handle(self->portal, in->data + head, want, &answer, &status);
+	data = g_bytes_get_data(answer, &len);
+	respond(conn, status, "", data, len);
+}
+
+static gpointer
+server_thread(gpointer data)
+{
+	Server *self = data;
+
+	for (;;) {
+		g_autoptr(GSocket) conn = g_socket_accept(self->listener, NULL, NULL);
+
+		if (conn == NULL || g_atomic_int_get(&self->stopping))
+			break;
+		serve_one(self, conn);
+		(void)g_socket_close(conn, NULL);
+	}
+	return NULL;
+}
+
+static void
+server_start(Server *self, MeshPortal *portal)
+{
+	g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) any = g_inet_socket_address_new(loopback, 0);
+	g_autoptr(GSocketAddress) bound = NULL;
+
+	memset(self, 0, sizeof *self);
+	self->portal = portal;
+	self->listener = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+				      G_SOCKET_PROTOCOL_TCP, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(self->listener);
+	CU_ASSERT_TRUE_FATAL(g_socket_bind(self->listener, any, TRUE, NULL));
+	CU_ASSERT_TRUE_FATAL(g_socket_listen(self->listener, NULL));
+	bound = g_socket_get_local_address(self->listener, NULL);
+	self->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+	self->thread = g_thread_new("portal", server_thread, self);
+}
+
+static void
+server_stop(Server *self)
+{
+	g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) address = g_inet_socket_address_new(loopback, self->port);
+	g_autoptr(GSocket) wake = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+					       G_SOCKET_PROTOCOL_TCP, NULL);
+
+	/* accept() returns for one more connection, and the thread sees it must stop. */
+	g_atomic_int_set(&self->stopping, 1);
+	(void)g_socket_connect(wake, address, NULL, NULL);
+	g_thread_join(self->thread);
+	g_clear_object(&self->listener);
+}
+
+static MeshPortalClient *
+http_client(Server *server, const char *path)
+{
+	g_autofree char *url = g_strdup_printf("http://127.0.0.1:%u%s", server->port, path);
+	GError *error = NULL;
+	MeshPortalClient *client = mesh_portal_client_http_new(url, NULL, &error);
+
+	MESH_ASSERT_NO_ERROR(error);
+	return client;
+}
+
+static void
+test_http_client(void)
+{
+	static const char *const bad_urls[] = {
+		"http://example.com/.well-known/mmm/",
+		"http://10.0.0.1/.well-known/mmm/",
+		"ftp://127.0.0.1/",
+		"https://user:secret@example.com/.well-known/mmm/",
+		"https://example.com/.well-known/mmm/?x=1",
+		"https://example.com/.well-known/mmm/#x",
+		"not a url",
+		"https:///.well-known/mmm/",
+	};
+	Fx fx;
+	Server server;
+	g_autoptr(MeshPortalClient) client = NULL;
+	g_autoptr(MeshPortalClient) big = NULL;
+	g_autoptr(MeshPortalClient) moved = NULL;
+	g_autoptr(MeshPortalClient) closed = NULL;
+	g_autoptr(JsonObject) obj = NULL;
+	g_autoptr(GBytes) answer = NULL;
+	g_autofree char *hello = plain("HelloRequest", NULL);
+	g_autofree char *url = mesh_portal_client_http_url("example.com");
+	g_autofree char *create_body = NULL;
+	GError *error = NULL;
+	guint status = 0;
+
+	CU_ASSERT_STRING_EQUAL(url, "https://example.com/.well-known/mmm/");
+	for (gsize i = 0; i < G_N_ELEMENTS(bad_urls); i++) {
+		CU_ASSERT_PTR_NULL(mesh_portal_client_http_new(bad_urls[i], NULL, &error));
+		MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	}
+	client = mesh_portal_client_http_new(url, NULL, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_STRING_EQUAL(mesh_portal_client_name(client), "http");
+	g_clear_pointer(&client, mesh_portal_client_close);
+	CU_ASSERT_PTR_NULL(mesh_portal_client_http_new(url, "/nonexistent/ca.pem", &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_CRYPTO);
+
+	fx_init(&fx);
+	server_start(&server, fx.portal);
+	client = http_client(&server, "/.well-known/mmm/");
+	obj = mesh_portal_client_call(client, "HelloRequest", hello, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(json_object_get_int_member(obj, "Status"), 200);
+	create_body = create_text("alice", fx.signed_personal);
+	CU_ASSERT_TRUE(mesh_portal_client_transact(client, create_body, &answer, &status, &error));
+	CU_ASSERT_EQUAL(status, 201);
+	g_clear_pointer(&answer, g_bytes_unref);
+	CU_ASSERT_PTR_NULL(mesh_portal_client_call(client, "CreateRequest", create_body, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_EXISTS);
+	/* An answer over the limit; a redirect is not followed. */
+	big = http_client(&server, "/big/");
+	CU_ASSERT_FALSE(mesh_portal_client_transact(big, hello, &answer, &status, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
+	moved = http_client(&server, "/moved/");
+	CU_ASSERT_PTR_NULL(mesh_portal_client_call(moved, "HelloRequest", hello, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_PROTOCOL);
+	g_clear_pointer(&client, mesh_portal_client_close);
+	g_clear_pointer(&big, mesh_portal_client_close);
+	g_clear_pointer(&moved, mesh_portal_client_close);
+	server_stop(&server);
+	/* Nobody listens any more. */
+	closed = http_client(&server, "/.well-known/mmm/");
+	CU_ASSERT_FALSE(mesh_portal_client_transact(closed, hello, &answer, &status, &error));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+	CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "127.0.0.1"));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NETWORK);
+	fx_clear(&fx);
+}
+
+static CU_TestInfo tests[] = {
+	{ "Hello", test_hello },
+	{ "Validate", test_validate },
+	{ "Create and Get", test_create_get },
+	{ "Delete", test_delete },
+	{ "Publish a personal profile: serials, signers, replay", test_publish_personal },
+	{ "signed transactions: Issued window, nonces", test_issued_window },
+	{ "Publish: recovery re-binding", test_rebind },
+	{ "Publish: application profiles and escrow entries", test_publish_application_escrow },
+	{ "Connect: start, pending, status, complete", test_connect },
+	{ "Connect: expiry", test_connect_expiry },
+	{ "Connect: at most 100 pending", test_connect_limit },
+	{ "envelopes: malformed, unknown, oversize", test_envelope },
+	{ "client: reading answers", test_client_answers },
+	{ "client: HTTP", test_http_client },
+	CU_TEST_INFO_NULL,
+};
+
+int
+main(void)
+{
+	return mesh_test_main("portal-transactions", tests);
+}
