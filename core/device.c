@@ -8,20 +8,6 @@
 
 #define PROFILE_SUFFIX ".json"
 
-typedef struct {
-	MeshKeyStore *store;
-	const char *udf;
-} StoreSigner;
-
-static gboolean
-sign_in_store(gpointer user_data, const guint8 *input, gsize len, GBytes **ret_signature,
-	      GError **error)
-{
-	StoreSigner *signer = user_data;
-
-	return mesh_keystore_sign(signer->store, signer->udf, input, len, ret_signature, error);
-}
-
 gboolean
 mesh_device_create(MeshHive *hive, MeshKeyStore *store, const char *description,
 		   const MeshSecret *passphrase, MeshDeviceProfile **ret_profile, GError **error)
@@ -38,7 +24,7 @@ mesh_device_create(MeshHive *hive, MeshKeyStore *store, const char *description,
 	g_autofree char *text = NULL;
 	g_autofree char *name = NULL;
 	g_autofree char *current = NULL;
-	StoreSigner signer = { store, NULL };
+	MeshKeyStoreSigner signer = { store, NULL };
 	gboolean ok = FALSE;
 
 	if (!edwards && !(caps & MESH_KEYSTORE_CAP_P256)) {
@@ -56,7 +42,7 @@ mesh_device_create(MeshHive *hive, MeshKeyStore *store, const char *description,
 	if (profile == NULL)
 		goto out;
 	signer.udf = profile->identifier;
-	signed_node = mesh_device_profile_sign(profile, sign_in_store, &signer, error);
+	signed_node = mesh_device_profile_sign(profile, mesh_keystore_jws_sign, &signer, error);
 	if (signed_node == NULL)
 		goto out;
 	text = mesh_json_to_string(signed_node);

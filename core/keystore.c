@@ -141,3 +141,12 @@ mesh_keystore_close(MeshKeyStore *store)
 		return;
 	store->klass->close(store);
 }
+
+gboolean
+mesh_keystore_jws_sign(gpointer user_data, const guint8 *input, gsize len, GBytes **ret_signature,
+		       GError **error)
+{
+	MeshKeyStoreSigner *signer = user_data;
+
+	return mesh_keystore_sign(signer->store, signer->udf, input, len, ret_signature, error);
+}

@@ -110,4 +110,16 @@ void mesh_keystore_lock(MeshKeyStore *store);
 void mesh_keystore_close(MeshKeyStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshKeyStore, mesh_keystore_close)
 
+/*
+ * Signing JWS (core/jose.h's MeshJwsSignFunc) with a key that stays in a store: pass
+ * mesh_keystore_jws_sign as the function and a MeshKeyStoreSigner as its user data.
+ */
+typedef struct {
+	MeshKeyStore *store;
+	const char *udf;
+} MeshKeyStoreSigner;
+
+gboolean mesh_keystore_jws_sign(gpointer user_data, const guint8 *input, gsize len,
+				GBytes **ret_signature, GError **error);
+
 G_END_DECLS

@@ -1,0 +1,1979 @@
+/* SPDX-License-Identifier: MIT */
+#include "session.h"
+
+#include <string.h>
+
+#include "base64.h"
+#include "connect.h"
+#include "device.h"
+#include "error.h"
+#include "escrow.h"
+#include "json.h"
+#include "personal.h"
+#include "shamir.h"
+#include "signed.h"
+#include "udf.h"
+
+#define JSON_SUFFIX   ".json"
+#define ACCOUNT_MAX   (64 * 1024)
+#define AT_ESCAPE     "_AT_"
+#define PASSWORD_GEN  20
+#define PASSWORDS_APP "Passwords"
+
+/* ---- Small helpers ------------------------------------------------------------------------- */
+
+static gint64
+session_now(MeshSession *session)
+{
+	if (session->clock != NULL)
+		return session->clock(session->clock_data);
+	return g_get_real_time() / G_USEC_PER_SEC;
+}
+
+static char *
+session_time(MeshSession *session)
+{
+	g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(session_now(session));
+
+	return g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+static gboolean
+edwards_store(MeshKeyStore *store)
+{
+	unsigned caps = mesh_keystore_caps(store);
+
+	return (caps & MESH_KEYSTORE_CAP_ED25519) && (caps & MESH_KEYSTORE_CAP_X25519);
+}
+
+/* The Accounts/ entry name of @account: '@' written as "_AT_" (accounts are lower case); an
+ * account too long for a hive name is named by its digest. */
+static char *
+account_entry(const char *account)
+{
+	g_auto(GStrv) parts = g_strsplit(account, "@", 2);
+	g_autofree char *name = g_strjoinv(AT_ESCAPE, parts);
+
+	if (strlen(name) <= 200)
+		return g_steal_pointer(&name);
+	return mesh_udf_content_digest(MESH_UDF_ALG_SHA512, "text/plain", (const guint8 *)account,
+	                               strlen(account), MESH_UDF_BITS_DEFAULT, NULL);
+}
+
+static const char *
+account_domain(const char *account)
+{
+	const char *at = strchr(account, '@');
+
+	return at != NULL ? at + 1 : NULL;
+}
+
+static gboolean
+read_json(MeshHive *hive, MeshHiveFolder folder, const char *name, gsize max, JsonNode **ret,
+          GError **error)
+{
+	g_autoptr(GBytes) data = NULL;
+	const char *text;
+	gsize len = 0;
+	JsonNode *node;
+
+	if (!mesh_hive_read(hive, folder, name, max, &data, error))
+		return FALSE;
+	text = g_bytes_get_data(data, &len);
+	node = mesh_json_parse(text != NULL ? text : "", len, max, error);
+	if (node == NULL) {
+		g_prefix_error(error, "%s/%s/%s: ", mesh_hive_location(hive),
+		               mesh_hive_folder_name(folder), name);
+		return FALSE;
+	}
+	*ret = node;
+	return TRUE;
+}
+
+static gboolean
+write_json(MeshHive *hive, MeshHiveFolder folder, const char *name, JsonNode *node, GError **error)
+{
+	g_autofree char *text = mesh_json_to_string(node);
+
+	return mesh_hive_write(hive, folder, name, (const guint8 *)text, strlen(text), error);
+}
+
+static char *
+json_name(const char *udf)
+{
+	return g_strconcat(udf, JSON_SUFFIX, NULL);
+}
+
+/* ---- Account entries ----------------------------------------------------------------------- */
+
+typedef struct {
+	char *account;
+	char *profile;
+	char *device;
+	char *portal;
+	char *admin_key;
+	/* a pending connection request */
+	char *client_nonce;
+	char *server_nonce;
+	char *witness;
+} Account;
+
+static void
+account_free(Account *a)
+{
+	if (a == NULL)
+		return;
+	g_free(a->account);
+	g_free(a->profile);
+	g_free(a->device);
+	g_free(a->portal);
+	g_free(a->admin_key);
+	g_free(a->client_nonce);
+	g_free(a->server_nonce);
+	g_free(a->witness);
+	g_free(a);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Account, account_free)
+
+static gboolean
+account_write(MeshSession *session, const Account *a, GError **error)
+{
+	g_autoptr(JsonNode) node = json_node_new(JSON_NODE_OBJECT);
+	JsonObject *obj = json_object_new();
+	g_autofree char *name = account_entry(a->account);
+	g_autofree char *current = NULL;
+
+	json_node_take_object(node, obj);
+	json_object_set_string_member(obj, "Account", a->account);
+	json_object_set_string_member(obj, "Profile", a->profile);
+	json_object_set_string_member(obj, "Device", a->device);
+	if (a->portal != NULL)
+		json_object_set_string_member(obj, "Portal", a->portal);
+	if (a->admin_key != NULL)
+		json_object_set_string_member(obj, "AdministrationKey", a->admin_key);
+	if (a->witness != NULL) {
+		JsonObject *c = json_object_new();
+
+		json_object_set_string_member(c, "ClientNonce", a->client_nonce);
+		json_object_set_string_member(c, "ServerNonce", a->server_nonce);
+		json_object_set_string_member(c, "Witness", a->witness);
+		json_object_set_object_member(obj, "Connection", c);
+	}
+	if (name == NULL || !write_json(session->hive, MESH_HIVE_ACCOUNTS, name, node, error))
+		return FALSE;
+	if (a->witness == NULL &&
+	    !mesh_hive_get_default(session->hive, MESH_HIVE_ACCOUNTS, &current, NULL))
+		return mesh_hive_set_default(session->hive, MESH_HIVE_ACCOUNTS, name, error);
+	return TRUE;
+}
+
+static gboolean
+account_parse(JsonNode *node, Account **ret, GError **error)
+{
+	static const char *const members[] = {"Account",           "Profile",    "Device", "Portal",
+	                                      "AdministrationKey", "Connection", NULL};
+	g_autoptr(Account) a = g_new0(Account, 1);
+	const char *account = NULL, *profile = NULL, *device = NULL, *portal = NULL, *admin = NULL;
+	JsonObject *obj, *c = NULL;
+
+	if (!JSON_NODE_HOLDS_OBJECT(node)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "not a JSON object");
+		return FALSE;
+	}
+	obj = json_node_get_object(node);
+	if (!mesh_json_check_members(obj, members, error) ||
+	    !mesh_json_get_string(obj, "Account", &account, error) ||
+	    !mesh_json_get_string(obj, "Profile", &profile, error) ||
+	    !mesh_json_get_string(obj, "Device", &device, error) ||
+	    !mesh_json_get_string_opt(obj, "Portal", &portal, error) ||
+	    !mesh_json_get_string_opt(obj, "AdministrationKey", &admin, error))
+		return FALSE;
+	if (json_object_has_member(obj, "Connection")) {
+		const char *cn = NULL, *sn = NULL, *w = NULL;
+
+		if (!mesh_json_get_object(obj, "Connection", &c, error) ||
+		    !mesh_json_get_string(c, "ClientNonce", &cn, error) ||
+		    !mesh_json_get_string(c, "ServerNonce", &sn, error) ||
+		    !mesh_json_get_string(c, "Witness", &w, error))
+			return FALSE;
+		a->client_nonce = g_strdup(cn);
+		a->server_nonce = g_strdup(sn);
+		a->witness = g_strdup(w);
+	}
+	a->account = g_strdup(account);
+	a->profile = g_strdup(profile);
+	a->device = g_strdup(device);
+	a->portal = g_strdup(portal);
+	a->admin_key = g_strdup(admin);
+	*ret = g_steal_pointer(&a);
+	return TRUE;
+}
+
+/* The account entry of @account (NULL: the default account). */
+static gboolean
+account_read(MeshSession *session, const char *account, Account **ret, GError **error)
+{
+	g_autofree char *name = NULL;
+	g_autoptr(JsonNode) node = NULL;
+	g_autoptr(GError) local = NULL;
+
+	if (account == NULL) {
+		if (!mesh_hive_get_default(session->hive, MESH_HIVE_ACCOUNTS, &name, &local)) {
+			if (g_error_matches(local, MESH_ERROR, MESH_ERROR_NOT_FOUND))
+				g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
+				            "this machine holds no account: run 'mesh profile "
+				            "create', 'mesh profile recover' or 'mesh connect "
+				            "request'");
+			else
+				g_propagate_error(error, g_steal_pointer(&local));
+			return FALSE;
+		}
+	} else {
+		if (!mesh_personal_check_account(account, error))
+			return FALSE;
+		name = account_entry(account);
+	}
+	if (!read_json(session->hive, MESH_HIVE_ACCOUNTS, name, ACCOUNT_MAX, &node, &local)) {
+		if (g_error_matches(local, MESH_ERROR, MESH_ERROR_NOT_FOUND)) {
+			g_autofree char *quoted =
+			        mesh_error_quote(account != NULL ? account : name);
+
+			g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
+			            "this machine holds no account '%s'", quoted);
+		} else {
+			g_propagate_error(error, g_steal_pointer(&local));
+		}
+		return FALSE;
+	}
+	if (!account_parse(node, ret, error)) {
+		g_prefix_error(error, "%s/%s/%s: ", mesh_hive_location(session->hive),
+		               mesh_hive_folder_name(MESH_HIVE_ACCOUNTS), name);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+account_absent(MeshSession *session, const char *account, GError **error)
+{
+	g_autoptr(Account) a = NULL;
+	g_autoptr(GError) local = NULL;
+
+	if (account_read(session, account, &a, &local) && a->witness == NULL) {
+		g_autofree char *quoted = mesh_error_quote(account);
+
+		g_set_error(error, MESH_ERROR, MESH_ERROR_EXISTS,
+		            "this machine holds the account '%s' already", quoted);
+		return FALSE;
+	}
+	if (local != NULL && !g_error_matches(local, MESH_ERROR, MESH_ERROR_NOT_FOUND)) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* ---- Portal -------------------------------------------------------------------------------- */
+
+static MeshPortalClient *
+portal_open(MeshSession *session, const char *account, const char *url, GError **error)
+{
+	if (session->open_portal == NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
+		            "this session has no portal");
+		return NULL;
+	}
+	return session->open_portal(session->portal_data, account_domain(account), url, error);
+}
+
+static JsonObject *
+portal_plain(MeshPortalClient *client, const char *tag, JsonObject *request, GError **error)
+{
+	g_autofree char *text = mesh_portal_request_text(tag, request);
+
+	return mesh_portal_client_call(client, tag, text, error);
+}
+
+/* A SignedTransaction by the key @udf of the key store. */
+static JsonObject *
+portal_signed(MeshSession *session, MeshPortalClient *client, const char *tag, JsonObject *request,
+              const char *udf, GError **error)
+{
+	g_autoptr(MeshKey) key = NULL;
+	g_autofree char *issued = session_time(session);
+	g_autofree char *text = NULL;
+	MeshKeyStoreSigner signer = {session->store, udf};
+
+	if (!mesh_keystore_get_public(session->store, udf, &key, error)) {
+		json_object_unref(request);
+		return NULL;
+	}
+	text = mesh_portal_request_sign_at(tag, request, issued, NULL, key, mesh_keystore_jws_sign,
+	                                   &signer, error);
+	if (text == NULL)
+		return NULL;
+	return mesh_portal_client_call(client, tag, text, error);
+}
+
+static JsonObject *
+obj_string(const char *member, const char *value)
+{
+	JsonObject *obj = json_object_new();
+
+	json_object_set_string_member(obj, member, value);
+	return obj;
+}
+
+/* The first entry of a GetResponse (a new reference). */
+static JsonNode *
+portal_get(MeshPortalClient *client, const char *member, const char *value, GError **error)
+{
+	g_autoptr(JsonObject) response = NULL;
+	JsonArray *entries = NULL;
+
+	response = portal_plain(client, "GetRequest", obj_string(member, value), error);
+	if (response == NULL || !mesh_json_get_array(response, "Entries", &entries, error))
+		return NULL;
+	if (json_array_get_length(entries) != 1) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_PROTOCOL,
+		            "the portal answered %u entries to a Get of one",
+		            json_array_get_length(entries));
+		return NULL;
+	}
+	return json_node_copy(json_array_get_element(entries, 0));
+}
+
+static MeshPersonalProfile *
+portal_get_personal(MeshPortalClient *client, const char *account, JsonNode **ret_signed,
+                    GError **error)
+{
+	g_autoptr(JsonNode) node = portal_get(client, "Account", account, error);
+	MeshPersonalProfile *profile;
+
+	if (node == NULL)
+		return NULL;
+	profile = mesh_personal_profile_verify(node, error);
+	if (profile == NULL) {
+		g_prefix_error(error, "the portal's profile of %s: ", account);
+		return NULL;
+	}
+	if (!g_str_equal(profile->account, account)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_WITNESS_MISMATCH,
+		            "the portal answered with the profile of another account");
+		mesh_personal_profile_free(profile);
+		return NULL;
+	}
+	*ret_signed = g_steal_pointer(&node);
+	return profile;
+}
+
+/* ---- Context of an operation on a stored account ------------------------------------------- */
+
+typedef struct {
+	MeshSession *session;
+	Account *account;
+	MeshPersonalProfile *personal;
+	MeshDeviceProfile *device;
+	MeshKey *admin; /* public; NULL unless an administration device */
+	MeshPortalClient *client;
+} Ctx;
+
+static void
+ctx_clear(Ctx *ctx)
+{
+	account_free(ctx->account);
+	mesh_personal_profile_free(ctx->personal);
+	mesh_device_profile_free(ctx->device);
+	mesh_key_unref(ctx->admin);
+	mesh_portal_client_close(ctx->client);
+	memset(ctx, 0, sizeof *ctx);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Ctx, ctx_clear)
+
+static gboolean
+load_personal(MeshSession *session, const char *udf, MeshPersonalProfile **ret, GError **error)
+{
+	g_autofree char *name = json_name(udf);
+	g_autoptr(JsonNode) node = NULL;
+	MeshPersonalProfile *profile;
+
+	if (!read_json(session->hive, MESH_HIVE_PERSONAL_PROFILES, name, MESH_PROFILE_MAX, &node,
+	               error))
+		return FALSE;
+	profile = mesh_personal_profile_verify(node, error);
+	if (profile == NULL || !g_str_equal(profile->identifier, udf)) {
+		if (profile != NULL)
+			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+			            "it holds another profile");
+		mesh_personal_profile_free(profile);
+		g_prefix_error(error, "%s/%s/%s is damaged or was tampered with, and is not used: ",
+		               mesh_hive_location(session->hive),
+		               mesh_hive_folder_name(MESH_HIVE_PERSONAL_PROFILES), name);
+		return FALSE;
+	}
+	*ret = profile;
+	return TRUE;
+}
+
+static gboolean
+ctx_open(Ctx *ctx, MeshSession *session, const char *account, gboolean admin, gboolean portal,
+         GError **error)
+{
+	ctx->session = session;
+	if (!account_read(session, account, &ctx->account, error))
+		return FALSE;
+	if (ctx->account->witness != NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
+		            "the connection of this device to %s is still pending: run 'mesh "
+		            "connect status'",
+		            ctx->account->account);
+		return FALSE;
+	}
+	if (!load_personal(session, ctx->account->profile, &ctx->personal, error) ||
+	    !mesh_device_load(session->hive, ctx->account->device, &ctx->device, NULL, error))
+		return FALSE;
+	if (admin) {
+		if (ctx->account->admin_key == NULL ||
+		    mesh_master_profile_online_key(ctx->personal->master,
+		                                   ctx->account->admin_key) == NULL) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_UNAUTHORIZED,
+			            "this device is not an administration device of %s",
+			            ctx->account->account);
+			return FALSE;
+		}
+		if (!mesh_keystore_get_public(session->store, ctx->account->admin_key, &ctx->admin,
+		                              error))
+			return FALSE;
+	}
+	if (portal) {
+		ctx->client =
+		        portal_open(session, ctx->account->account, ctx->account->portal, error);
+		if (ctx->client == NULL)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+ctx_publish(Ctx *ctx, JsonNode *entry, GError **error)
+{
+	JsonObject *request = obj_string("Account", ctx->account->account);
+	g_autoptr(JsonObject) response = NULL;
+
+	json_object_set_member(request, "Entry", json_node_copy(entry));
+	response = portal_signed(ctx->session, ctx->client, "PublishRequest", request,
+	                         ctx->account->admin_key, error);
+	return response != NULL;
+}
+
+/* Sign, publish and store the personal profile (already changed and touched). */
+static gboolean
+ctx_publish_personal(Ctx *ctx, GError **error)
+{
+	MeshKeyStoreSigner signer = {ctx->session->store, ctx->account->admin_key};
+	g_autoptr(JsonNode) node = NULL;
+	g_autofree char *name = json_name(ctx->personal->identifier);
+
+	node = mesh_personal_profile_sign(ctx->personal, ctx->admin, mesh_keystore_jws_sign,
+	                                  &signer, error);
+	return node != NULL && ctx_publish(ctx, node, error) &&
+	       write_json(ctx->session->hive, MESH_HIVE_PERSONAL_PROFILES, name, node, error);
+}
+
+static gboolean
+ctx_load_app(Ctx *ctx, const char *identifier, MeshApplicationProfile **ret, GError **error)
+{
+	g_autofree char *name = json_name(identifier);
+	g_autoptr(JsonNode) node = NULL;
+	MeshApplicationProfile *app;
+
+	if (!read_json(ctx->session->hive, MESH_HIVE_APPLICATION_PROFILES, name, MESH_PROFILE_MAX,
+	               &node, error))
+		return FALSE;
+	app = mesh_application_profile_verify(node, ctx->personal->master, error);
+	if (app == NULL || !g_str_equal(app->identifier, identifier)) {
+		if (app != NULL)
+			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+			            "it holds another application profile");
+		mesh_application_profile_free(app);
+		g_prefix_error(error, "%s/%s/%s is damaged or was tampered with, and is not used: ",
+		               mesh_hive_location(ctx->session->hive),
+		               mesh_hive_folder_name(MESH_HIVE_APPLICATION_PROFILES), name);
+		return FALSE;
+	}
+	*ret = app;
+	return TRUE;
+}
+
+/* Decrypt @app with this device's encryption key. */
+static MeshSecret *
+ctx_open_app(Ctx *ctx, const MeshApplicationProfile *app, GError **error)
+{
+	g_autoptr(MeshKey) priv = NULL;
+
+	if (!mesh_keystore_export_private(ctx->session->store,
+	                                  mesh_key_udf(ctx->device->encryption_key), &priv, error))
+		return NULL;
+	return mesh_application_profile_open(app, priv, error);
+}
+
+/* Seal @plaintext into @app (whose entry is in the personal profile), sign, publish, store. */
+static gboolean
+ctx_save_app(Ctx *ctx, MeshApplicationProfile *app, const MeshSecret *plaintext, GError **error)
+{
+	MeshKeyStoreSigner signer = {ctx->session->store, ctx->account->admin_key};
+	g_autoptr(JsonNode) node = NULL;
+	g_autofree char *name = json_name(app->identifier);
+
+	if (!mesh_application_profile_seal(app, plaintext, ctx->personal, error))
+		return FALSE;
+	node = mesh_application_profile_sign(app, ctx->personal->master, ctx->admin,
+	                                     mesh_keystore_jws_sign, &signer, error);
+	return node != NULL && ctx_publish(ctx, node, error) &&
+	       write_json(ctx->session->hive, MESH_HIVE_APPLICATION_PROFILES, name, node, error);
+}
+
+static GPtrArray *
+device_udfs(const MeshPersonalProfile *personal)
+{
+	GPtrArray *udfs = g_ptr_array_new();
+
+	for (guint i = 0; i < personal->devices->len; i++) {
+		const MeshPersonalDevice *d = g_ptr_array_index(personal->devices, i);
+
+		g_ptr_array_add(udfs, d->profile->identifier);
+	}
+	g_ptr_array_add(udfs, NULL);
+	return udfs;
+}
+
+/* A new application profile of @type named @friendly holding @plaintext, readable by every
+ * device of the profile; the personal profile is published with it. */
+static gboolean
+ctx_app_create(Ctx *ctx, MeshApplicationType type, const char *friendly,
+               const MeshSecret *plaintext, char **ret_identifier, GError **error)
+{
+	g_autoptr(MeshApplicationProfile) app = NULL;
+	g_autoptr(MeshApplicationEntry) entry = NULL;
+	g_autoptr(GPtrArray) devices = device_udfs(ctx->personal);
+	const char *sign_id[] = {ctx->device->identifier, NULL};
+
+	app = mesh_application_profile_new(type, friendly, error);
+	if (app == NULL)
+		return FALSE;
+	entry = mesh_application_entry_new(app->identifier, type, friendly, sign_id,
+	                                   (const char *const *)devices->pdata, error);
+	if (entry == NULL || !mesh_personal_profile_add_application(ctx->personal, entry, error))
+		return FALSE;
+	g_steal_pointer(&entry);
+	if (!ctx_save_app(ctx, app, plaintext, error) ||
+	    !mesh_personal_profile_touch(ctx->personal, error) || !ctx_publish_personal(ctx, error))
+		return FALSE;
+	if (ret_identifier != NULL)
+		*ret_identifier = g_strdup(app->identifier);
+	return TRUE;
+}
+
+static MeshApplicationEntry *
+find_app(const MeshPersonalProfile *personal, MeshApplicationType type, const char *friendly)
+{
+	for (guint i = 0; i < personal->applications->len; i++) {
+		MeshApplicationEntry *e = g_ptr_array_index(personal->applications, i);
+
+		if (e->type == type && (friendly == NULL || g_strcmp0(e->friendly, friendly) == 0))
+			return e;
+	}
+	return NULL;
+}
+
+/* ---- Results ------------------------------------------------------------------------------- */
+
+void
+mesh_session_app_free(MeshSessionApp *app)
+{
+	if (app == NULL)
+		return;
+	g_free(app->identifier);
+	g_free(app->friendly);
+	g_free(app);
+}
+
+void
+mesh_session_profile_free(MeshSessionProfile *profile)
+{
+	if (profile == NULL)
+		return;
+	g_free(profile->identifier);
+	g_free(profile->account);
+	g_clear_pointer(&profile->devices, g_ptr_array_unref);
+	g_clear_pointer(&profile->applications, g_ptr_array_unref);
+	g_free(profile->portal);
+	g_free(profile->admin_key);
+	g_free(profile);
+}
+
+static GPtrArray *
+app_infos(const MeshPersonalProfile *personal)
+{
+	GPtrArray *apps = g_ptr_array_new_with_free_func((GDestroyNotify)mesh_session_app_free);
+
+	for (guint i = 0; i < personal->applications->len; i++) {
+		const MeshApplicationEntry *e = g_ptr_array_index(personal->applications, i);
+		MeshSessionApp *app = g_new0(MeshSessionApp, 1);
+
+		app->identifier = g_strdup(e->identifier);
+		app->type = e->type;
+		app->friendly = g_strdup(e->friendly);
+		g_ptr_array_add(apps, app);
+	}
+	return apps;
+}
+
+static MeshSessionProfile *
+profile_info(const Account *a, const MeshPersonalProfile *personal)
+{
+	MeshSessionProfile *info = g_new0(MeshSessionProfile, 1);
+
+	info->identifier = g_strdup(personal->identifier);
+	info->account = g_strdup(personal->account);
+	info->serial = personal->serial;
+	info->devices = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < personal->devices->len; i++) {
+		const MeshPersonalDevice *d = g_ptr_array_index(personal->devices, i);
+
+		g_ptr_array_add(info->devices, g_strdup(d->profile->identifier));
+	}
+	info->applications = app_infos(personal);
+	info->portal = g_strdup(a->portal);
+	info->admin_key = g_strdup(a->admin_key);
+	return info;
+}
+
+void
+mesh_session_connect_free(MeshSessionConnect *connect)
+{
+	if (connect == NULL)
+		return;
+	g_free(connect->profile_udf);
+	g_free(connect->device_udf);
+	g_free(connect->witness);
+	g_free(connect);
+}
+
+void
+mesh_session_pending_free(MeshSessionPending *pending)
+{
+	if (pending == NULL)
+		return;
+	g_free(pending->device_udf);
+	g_free(pending->description);
+	g_free(pending->witness);
+	g_free(pending->expires);
+	g_free(pending);
+}
+
+const char *
+mesh_session_connect_state_name(MeshSessionConnectState state)
+{
+	switch (state) {
+	case MESH_SESSION_CONNECT_PENDING:
+		return "Pending";
+	case MESH_SESSION_CONNECT_ACCEPTED:
+		return "Accepted";
+	case MESH_SESSION_CONNECT_REJECTED:
+		return "Rejected";
+	case MESH_SESSION_CONNECT_EXPIRED:
+		return "Expired";
+	}
+	return NULL;
+}
+
+/* ---- Accounts and profiles ----------------------------------------------------------------- */
+
+gboolean
+mesh_session_account_validate(MeshSession *session, const char *account, const char *portal_url,
+                              gboolean *ret_valid, char **ret_reason, GError **error)
+{
+	g_autoptr(MeshPortalClient) client = NULL;
+	g_autoptr(JsonObject) response = NULL;
+	const char *reason = NULL;
+
+	if (!mesh_personal_check_account(account, error))
+		return FALSE;
+	client = portal_open(session, account, portal_url, error);
+	if (client == NULL)
+		return FALSE;
+	response = portal_plain(client, "ValidateRequest", obj_string("Account", account), error);
+	if (response == NULL)
+		return FALSE;
+	if (!json_object_has_member(response, "Valid") ||
+	    json_node_get_value_type(json_object_get_member(response, "Valid")) != G_TYPE_BOOLEAN ||
+	    !mesh_json_get_string_opt(response, "Reason", &reason, error)) {
+		g_clear_error(error);
+		g_set_error(error, MESH_ERROR, MESH_ERROR_PROTOCOL,
+		            "the portal's ValidateResponse has no boolean Valid");
+		return FALSE;
+	}
+	*ret_valid = json_object_get_boolean_member(response, "Valid");
+	if (ret_reason != NULL)
+		*ret_reason = *ret_valid ? NULL : g_strdup(reason);
+	return TRUE;
+}
+
+/* The default device, made when there is none. */
+static gboolean
+this_device(MeshSession *session, MeshDeviceProfile **ret, JsonNode **ret_signed, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	g_autoptr(MeshDeviceProfile) made = NULL;
+
+	if (mesh_device_load(session->hive, NULL, ret, ret_signed, &local))
+		return TRUE;
+	if (!g_error_matches(local, MESH_ERROR, MESH_ERROR_NOT_FOUND)) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	if (!mesh_device_create(session->hive, session->store, NULL, session->passphrase, &made,
+	                        error))
+		return FALSE;
+	return mesh_device_load(session->hive, made->identifier, ret, ret_signed, error);
+}
+
+static void
+remove_keys(MeshSession *session, MeshKey **keys, guint n)
+{
+	for (guint i = 0; i < n; i++) {
+		if (keys[i] != NULL)
+			mesh_keystore_remove(session->store, mesh_key_udf(keys[i]), NULL);
+	}
+}
+
+gboolean
+mesh_session_profile_create(MeshSession *session, const char *account, const char *portal_url,
+                            MeshSessionProfile **ret_profile, GError **error)
+{
+	gboolean edwards = edwards_store(session->store);
+	MeshKeyAlg sign_alg = edwards ? MESH_KEY_ED25519 : MESH_KEY_P256;
+	MeshKey *keys[3] = {NULL, NULL, NULL}; /* master signature, escrow, administration */
+	g_autoptr(MeshDeviceProfile) device = NULL;
+	g_autoptr(JsonNode) signed_device = NULL;
+	g_autoptr(MeshMasterProfile) master = NULL;
+	g_autoptr(JsonNode) signed_master = NULL;
+	g_autoptr(MeshPersonalProfile) personal = NULL;
+	g_autoptr(JsonNode) signed_personal = NULL;
+	g_autoptr(MeshPortalClient) client = NULL;
+	g_autoptr(JsonObject) response = NULL;
+	g_autoptr(Account) a = NULL;
+	g_autofree char *name = NULL;
+	MeshKeyStoreSigner signer = {session->store, NULL};
+	JsonObject *request;
+	gboolean ok = FALSE;
+
+	if (!mesh_personal_check_account(account, error) ||
+	    !account_absent(session, account, error) ||
+	    !this_device(session, &device, &signed_device, error))
+		return FALSE;
+	client = portal_open(session, account, portal_url, error);
+	if (client == NULL)
+		return FALSE;
+	if (!mesh_keystore_generate(session->store, sign_alg, MESH_KEY_USE_SIGNATURE,
+	                            session->passphrase, &keys[0], error) ||
+	    !mesh_keystore_generate(session->store, edwards ? MESH_KEY_X25519 : MESH_KEY_P256,
+	                            MESH_KEY_USE_ENCRYPTION, session->passphrase, &keys[1],
+	                            error) ||
+	    !mesh_keystore_generate(session->store, sign_alg, MESH_KEY_USE_SIGNATURE,
+	                            session->passphrase, &keys[2], error))
+		goto out;
+	master = mesh_master_profile_new(keys[0], &keys[1], 1, &keys[2], 1, error);
+	if (master == NULL)
+		goto out;
+	signer.udf = master->identifier;
+	signed_master = mesh_master_profile_sign(master, mesh_keystore_jws_sign, &signer, error);
+	if (signed_master == NULL)
+		goto out;
+	personal = mesh_personal_profile_new(account, signed_master, error);
+	if (personal == NULL || !mesh_personal_profile_add_device(personal, signed_device, error))
+		goto out;
+	signer.udf = mesh_key_udf(keys[2]);
+	signed_personal = mesh_personal_profile_sign(personal, keys[2], mesh_keystore_jws_sign,
+	                                             &signer, error);
+	if (signed_personal == NULL)
+		goto out;
+	request = obj_string("Account", account);
+	json_object_set_member(request, "Profile", json_node_copy(signed_personal));
+	response = portal_plain(client, "CreateRequest", request, error);
+	if (response == NULL)
+		goto out;
+	name = json_name(personal->identifier);
+	a = g_new0(Account, 1);
+	a->account = g_strdup(account);
+	a->profile = g_strdup(personal->identifier);
+	a->device = g_strdup(device->identifier);
+	a->portal = g_strdup(portal_url);
+	a->admin_key = g_strdup(mesh_key_udf(keys[2]));
+	if (!write_json(session->hive, MESH_HIVE_PERSONAL_PROFILES, name, signed_personal, error) ||
+	    !account_write(session, a, error))
+		goto out;
+	if (ret_profile != NULL)
+		*ret_profile = profile_info(a, personal);
+	ok = TRUE;
+out:
+	if (!ok) {
+		/* The portal may hold the account now; without its keys it could never be changed
+		 * again, but neither could a half-made local copy. Remove what was made here. */
+		remove_keys(session, keys, 3);
+		if (name != NULL)
+			mesh_hive_remove(session->hive, MESH_HIVE_PERSONAL_PROFILES, name, NULL);
+	}
+	for (int i = 0; i < 3; i++)
+		mesh_key_unref(keys[i]);
+	return ok;
+}
+
+gboolean
+mesh_session_profile_get(MeshSession *session, const char *account,
+                         MeshSessionProfile **ret_profile, GError **error)
+{
+	g_auto(Ctx) ctx = {0};
+
+	if (!ctx_open(&ctx, session, account, FALSE, FALSE, error))
+		return FALSE;
+	*ret_profile = profile_info(ctx.account, ctx.personal);
+	return TRUE;
+}
+
+gboolean
+mesh_session_profile_list(MeshSession *session, GPtrArray **ret_accounts, char **ret_default,
+                          GError **error)
+{
+	g_autoptr(GPtrArray) names = NULL;
+	g_autoptr(GPtrArray) accounts = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *def = NULL;
+	char *def_account = NULL;
+
+	if (!mesh_hive_list(session->hive, MESH_HIVE_ACCOUNTS, &names, error))
+		return FALSE;
+	if (!mesh_hive_get_default(session->hive, MESH_HIVE_ACCOUNTS, &def, NULL))
+		def = NULL;
+	for (guint i = 0; i < names->len; i++) {
+		g_autoptr(JsonNode) node = NULL;
+		g_autoptr(Account) a = NULL;
+
+		/* An entry that does not read is skipped here; profile get reports it. */
+		if (!read_json(session->hive, MESH_HIVE_ACCOUNTS, names->pdata[i], ACCOUNT_MAX,
+		               &node, NULL) ||
+		    !account_parse(node, &a, NULL))
+			continue;
+		if (def != NULL && g_str_equal(def, names->pdata[i]))
+			def_account = a->account;
+		g_ptr_array_add(accounts, g_steal_pointer(&a->account));
+	}
+	if (ret_default != NULL)
+		*ret_default = g_strdup(def_account);
+	*ret_accounts = g_steal_pointer(&accounts);
+	return TRUE;
+}
+
+/* Fetch, verify and store the application profiles @personal lists. */
+static gboolean
+sync_apps(MeshSession *session, MeshPortalClient *client, const MeshPersonalProfile *personal,
+          GError **error)
+{
+	for (guint i = 0; i < personal->applications->len; i++) {
+		const MeshApplicationEntry *e = g_ptr_array_index(personal->applications, i);
+		g_autoptr(JsonNode) node = portal_get(client, "Identifier", e->identifier, error);
+		g_autoptr(MeshApplicationProfile) app = NULL;
+		g_autoptr(JsonNode) old_node = NULL;
+		g_autoptr(MeshApplicationProfile) old = NULL;
+		g_autofree char *name = json_name(e->identifier);
+
+		if (node == NULL)
+			return FALSE;
+		app = mesh_application_profile_verify(node, personal->master, error);
+		if (app == NULL || !g_str_equal(app->identifier, e->identifier)) {
+			if (app != NULL)
+				g_set_error(error, MESH_ERROR, MESH_ERROR_PROTOCOL,
+				            "the portal answered with another application profile");
+			g_prefix_error(error, "application %s: ", e->identifier);
+			return FALSE;
+		}
+		if (read_json(session->hive, MESH_HIVE_APPLICATION_PROFILES, name, MESH_PROFILE_MAX,
+		              &old_node, NULL))
+			old = mesh_application_profile_verify(old_node, personal->master, NULL);
+		if (old != NULL && old->serial > app->serial) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_STALE,
+			            "application %s: the portal offers Serial %" G_GINT64_FORMAT
+			            ", this device holds %" G_GINT64_FORMAT,
+			            e->identifier, app->serial, old->serial);
+			return FALSE;
+		}
+		if (!write_json(session->hive, MESH_HIVE_APPLICATION_PROFILES, name, node, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+mesh_session_profile_sync(MeshSession *session, const char *account,
+                          MeshSessionProfile **ret_profile, GError **error)
+{
+	g_auto(Ctx) ctx = {0};
+	g_autoptr(MeshPersonalProfile) fresh = NULL;
+	g_autoptr(JsonNode) node = NULL;
+	g_autofree char *name = NULL;
+
+	if (!ctx_open(&ctx, session, account, FALSE, TRUE, error))
+		return FALSE;
+	fresh = portal_get_personal(ctx.client, ctx.account->account, &node, error);
+	if (fresh == NULL)
+		return FALSE;
+	if (!g_str_equal(fresh->identifier, ctx.personal->identifier)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_WITNESS_MISMATCH,
+		            "the portal holds the profile %s for %s, not %s: nothing was changed",
+		            fresh->identifier, ctx.account->account, ctx.personal->identifier);
+		return FALSE;
+	}
+	if (fresh->serial < ctx.personal->serial ||
+	    fresh->master->serial < ctx.personal->master->serial) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_STALE,
+		            "the portal offers an older profile (Serial %" G_GINT64_FORMAT
+		            ") than this device holds (%" G_GINT64_FORMAT ")",
+		            fresh->serial, ctx.personal->serial);
+		return FALSE;
+	}
+	if (!sync_apps(session, ctx.client, fresh, error))
+		return FALSE;
+	name = json_name(fresh->identifier);
+	if (!write_json(session->hive, MESH_HIVE_PERSONAL_PROFILES, name, node, error))
+		return FALSE;
+	if (ret_profile != NULL)
+		*ret_profile = profile_info(ctx.account, fresh);
+	return TRUE;
+}
+
+gboolean
+mesh_session_profile_delete(MeshSession *session, const char *account, GError **error)
+{
+	g_autoptr(Account) a = NULL;
+	g_autoptr(MeshPersonalProfile) personal = NULL;
+	g_autofree char *name = NULL;
+	g_autofree char *def = NULL;
+	g_autofree char *profile_name = NULL;
+
+	if (!account_read(session, account, &a, error))
+		return FALSE;
+	name = account_entry(a->account);
+	profile_name = json_name(a->profile);
+	if (a->witness == NULL && load_personal(session, a->profile, &personal, NULL)) {
+		for (guint i = 0; i < personal->applications->len; i++) {
+			const MeshApplicationEntry *e =
+			        g_ptr_array_index(personal->applications, i);
+			g_autofree char *app_name = json_name(e->identifier);
+
+			mesh_hive_remove(session->hive, MESH_HIVE_APPLICATION_PROFILES, app_name,
+			                 NULL);
+		}
+		for (guint i = 0; i < personal->master->escrow_keys->len; i++)
+			mesh_keystore_remove(session->store,
+			                     mesh_key_udf(personal->master->escrow_keys->pdata[i]),
+			                     NULL);
+	}
+	/* Keys that are not there (a device that never held them) are no error. */
+	mesh_keystore_remove(session->store, a->profile, NULL);
+	if (a->admin_key != NULL)
+		mesh_keystore_remove(session->store, a->admin_key, NULL);
+	mesh_hive_remove(session->hive, MESH_HIVE_PERSONAL_PROFILES, profile_name, NULL);
+	if (!mesh_hive_remove(session->hive, MESH_HIVE_ACCOUNTS, name, error))
+		return FALSE;
+	if (mesh_hive_get_default(session->hive, MESH_HIVE_ACCOUNTS, &def, NULL) &&
+	    g_str_equal(def, name))
+		mesh_hive_remove(session->hive, MESH_HIVE_ACCOUNTS, MESH_HIVE_DEFAULT, NULL);
+	return TRUE;
+}
+
+/* ---- Escrow and recovery ------------------------------------------------------------------- */
+
+gboolean
+mesh_session_escrow_create(MeshSession *session, const char *account, guint quorum, guint shares,
+                           GPtrArray **ret_shares, char **ret_identifier, GError **error)
+{
+	g_auto(Ctx) ctx = {0};
+	g_autoptr(MeshKey) sig = NULL;
+	g_autoptr(GPtrArray) escrow =
+	        g_ptr_array_new_with_free_func((GDestroyNotify)mesh_key_unref);
+	g_autoptr(JsonNode) entry = NULL;
+	g_autoptr(GPtrArray) texts = NULL;
+	g_autoptr(MeshEscrowEntry) parsed = NULL;
+	g_autofree char *name = NULL;
+
+	if (!ctx_open(&ctx, session, account, TRUE, TRUE, error))
+		return FALSE;
+	if (!mesh_keystore_export_private(session->store, ctx.personal->identifier, &sig, error)) {
+		g_prefix_error(error, "this device does not hold the master keys of %s: ",
+		               ctx.account->account);
+		return FALSE;
+	}
+	for (guint i = 0; i < ctx.personal->master->escrow_keys->len; i++) {
+		MeshKey *key = NULL;
+
+		if (!mesh_keystore_export_private(
+		            session->store,
+		            mesh_key_udf(ctx.personal->master->escrow_keys->pdata[i]), &key, error))
+			return FALSE;
+		g_ptr_array_add(escrow, key);
+	}
+	if (!mesh_escrow_create(sig, (MeshKey *const *)escrow->pdata, escrow->len, quorum, shares,
+	                        &entry, &texts, error))
+		return FALSE;
+	parsed = mesh_escrow_entry_from_json(entry, error);
+	if (parsed == NULL)
+		return FALSE;
+	name = json_name(parsed->identifier);
+	if (!ctx_publish(&ctx, entry, error) ||
+	    !write_json(session->hive, MESH_HIVE_ESCROW, name, entry, error))
+		return FALSE;
+	if (ret_identifier != NULL)
+		*ret_identifier = g_strdup(parsed->identifier);
+	*ret_shares = g_steal_pointer(&texts);
+	return TRUE;
+}
+
+/* The escrow entry the shares open: its identifier from the combined secret, then the local
+ * copy or the portal's. NotFound becomes ShareMismatch: shares of no escrow known here. */
+static MeshEscrowEntry *
+find_escrow(MeshSession *session, MeshPortalClient *client, const char *const *shares,
+            gsize n_shares, GError **error)
+{
+	g_autoptr(MeshSecret) secret = mesh_shamir_combine(shares, n_shares, error);
+	g_autofree char *id = NULL;
+	g_autofree char *name = NULL;
+	g_autoptr(JsonNode) node = NULL;
+	g_autoptr(GError) local = NULL;
+
+	if (secret == NULL)
+		return NULL;
+	id = mesh_udf_content_digest(MESH_UDF_ALG_SHA512, MESH_ESCROW_CT, mesh_secret_get(secret),
+	                             mesh_secret_len(secret), MESH_UDF_BITS_DEFAULT, error);
+	if (id == NULL)
+		return NULL;
+	name = json_name(id);
+	if (!read_json(session->hive, MESH_HIVE_ESCROW, name, MESH_ESCROW_MAX, &node, NULL)) {
+		if (client != NULL)
+			node = portal_get(client, "Identifier", id, &local);
+		if (node == NULL) {
+			if (local == NULL ||
+			    g_error_matches(local, MESH_ERROR, MESH_ERROR_NOT_FOUND)) {
+				g_set_error(error, MESH_ERROR, MESH_ERROR_SHARE_MISMATCH,
+				            "no escrow entry matches these shares: they belong to "
+				            "another escrow, or one of them is mistyped");
+			} else {
+				g_propagate_error(error, g_steal_pointer(&local));
+			}
+			return NULL;
+		}
+	}
+	return mesh_escrow_entry_from_json(node, error);
+}
+
+gboolean
+mesh_session_escrow_verify(MeshSession *session, const char *account, const char *portal_url,
+                           const char *const *shares, gsize n_shares, GError **error)
+{
+	g_autoptr(Account) a = NULL;
+	g_autoptr(MeshPersonalProfile) personal = NULL;
+	g_autoptr(MeshPortalClient) client = NULL;
+	g_autoptr(MeshEscrowEntry) entry = NULL;
+
+	if (account != NULL && !mesh_personal_check_account(account, error))
+		return FALSE;
+	if (account_read(session, account, &a, NULL) && a->witness == NULL &&
+	    !load_personal(session, a->profile, &personal, error))
+		return FALSE;
+	if (account != NULL || a != NULL) {
+		client = portal_open(
+		        session, a != NULL ? a->account : account,
+		        portal_url != NULL ? portal_url : (a != NULL ? a->portal : NULL), error);
+		if (client == NULL)
+			return FALSE;
+	}
+	entry = find_escrow(session, client, shares, n_shares, error);
+	return entry != NULL &&
+	       mesh_escrow_verify(entry, shares, n_shares,
+	                          personal != NULL ? personal->master : NULL, error);
+}
+
+typedef struct {
+	MeshApplicationProfile *app;
+	MeshSecret *plaintext;
+} RecoveredApp;
+
+static void
+recovered_app_free(RecoveredApp *r)
+{
+	mesh_application_profile_free(r->app);
+	mesh_secret_free(r->plaintext);
+	g_free(r);
+}
+
+/* Open every application profile of @personal with one of the master escrow keys. */
+static gboolean
+recover_apps(MeshPortalClient *client, const MeshPersonalProfile *personal,
+             const MeshEscrowedKeys *keys, GPtrArray *ret_apps, GError **error)
+{
+	for (guint i = 0; i < personal->applications->len; i++) {
+		const MeshApplicationEntry *e = g_ptr_array_index(personal->applications, i);
+		g_autoptr(JsonNode) node = portal_get(client, "Identifier", e->identifier, error);
+		RecoveredApp *r;
+		MeshApplicationProfile *app;
+		MeshSecret *plaintext = NULL;
+
+		if (node == NULL)
+			return FALSE;
+		app = mesh_application_profile_verify(node, personal->master, error);
+		if (app == NULL)
+			return FALSE;
+		for (guint k = 0; plaintext == NULL && k < keys->escrow_keys->len; k++) {
+			g_clear_error(error);
+			plaintext = mesh_application_profile_open(app, keys->escrow_keys->pdata[k],
+			                                          error);
+		}
+		if (plaintext == NULL) {
+			mesh_application_profile_free(app);
+			g_prefix_error(error, "application %s: ", e->identifier);
+			return FALSE;
+		}
+		r = g_new0(RecoveredApp, 1);
+		r->app = app;
+		r->plaintext = plaintext;
+		g_ptr_array_add(ret_apps, r);
+	}
+	return TRUE;
+}
+
+static gboolean
+strv_has(GPtrArray *list, const char *s)
+{
+	for (guint i = 0; i < list->len; i++) {
+		if (g_str_equal(list->pdata[i], s))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Every application entry lists every device in DecryptID. */
+static void
+entries_add_device(MeshPersonalProfile *personal, const char *device)
+{
+	for (guint i = 0; i < personal->applications->len; i++) {
+		MeshApplicationEntry *e = g_ptr_array_index(personal->applications, i);
+
+		if (!strv_has(e->decrypt_id, device))
+			g_ptr_array_add(e->decrypt_id, g_strdup(device));
+	}
+}
+
+gboolean
+mesh_session_profile_recover(MeshSession *session, const char *account, const char *const *shares,
+                             gsize n_shares, const char *portal_url,
+                             MeshSessionProfile **ret_profile, GError **error)
+{
+	g_autoptr(MeshPortalClient) client = NULL;
+	g_autoptr(MeshEscrowEntry) entry = NULL;
+	g_autoptr(MeshPersonalProfile) personal = NULL;
+	g_autoptr(JsonNode) signed_personal = NULL;
+	g_autoptr(MeshEscrowedKeys) keys = NULL;
+	g_autoptr(GPtrArray) apps =
+	        g_ptr_array_new_with_free_func((GDestroyNotify)recovered_app_free);
+	g_autoptr(MeshDeviceProfile) device = NULL;
+	g_autoptr(JsonNode) signed_device = NULL;
+	g_autoptr(GPtrArray) imported = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(MeshKey) admin = NULL;
+	g_autoptr(MeshMasterProfile) master = NULL;
+	g_autoptr(JsonNode) signed_master = NULL;
+	g_autoptr(GPtrArray) old_online = g_ptr_array_new_with_free_func(g_free);
+	g_auto(Ctx) ctx = {0};
+	gboolean ok = FALSE;
+
+	if (!mesh_personal_check_account(account, error) ||
+	    !account_absent(session, account, error))
+		return FALSE;
+	client = portal_open(session, account, portal_url, error);
+	if (client == NULL)
+		return FALSE;
+	/* Every check first: a refused recovery changes nothing. */
+	entry = find_escrow(session, client, shares, n_shares, error);
+	if (entry == NULL)
+		return FALSE;
+	personal = portal_get_personal(client, account, &signed_personal, error);
+	if (personal == NULL ||
+	    !mesh_escrow_verify(entry, shares, n_shares, personal->master, error))
+		return FALSE;
+	keys = mesh_escrow_recover(entry, shares, n_shares, error);
+	if (keys == NULL || !recover_apps(client, personal, keys, apps, error))
+		return FALSE;
+
+	if (!this_device(session, &device, &signed_device, error))
+		return FALSE;
+	if (!mesh_keystore_import(session->store, keys->signature_key, MESH_KEY_USE_SIGNATURE,
+	                          session->passphrase, error))
+		goto out;
+	g_ptr_array_add(imported, g_strdup(mesh_key_udf(keys->signature_key)));
+	for (guint i = 0; i < keys->escrow_keys->len; i++) {
+		if (!mesh_keystore_import(session->store, keys->escrow_keys->pdata[i],
+		                          MESH_KEY_USE_ENCRYPTION, session->passphrase, error))
+			goto out;
+		g_ptr_array_add(imported, g_strdup(mesh_key_udf(keys->escrow_keys->pdata[i])));
+	}
+	if (!mesh_keystore_generate(session->store, mesh_key_alg(keys->signature_key),
+	                            MESH_KEY_USE_SIGNATURE, session->passphrase, &admin, error))
+		goto out;
+	g_ptr_array_add(imported, g_strdup(mesh_key_udf(admin)));
+
+	/* The new administration key replaces every old one: those devices may be lost. */
+	master = mesh_master_profile_verify(personal->signed_master, error);
+	if (master == NULL || !mesh_master_profile_add_online_key(master, admin, error))
+		goto out;
+	for (guint i = 0; i < master->online_keys->len; i++) {
+		const char *udf = mesh_key_udf(master->online_keys->pdata[i]);
+
+		if (!g_str_equal(udf, mesh_key_udf(admin)))
+			g_ptr_array_add(old_online, g_strdup(udf));
+	}
+	for (guint i = 0; i < old_online->len; i++) {
+		if (!mesh_master_profile_remove_online_key(master, old_online->pdata[i], error))
+			goto out;
+	}
+	if (!mesh_master_profile_touch(master, error))
+		goto out;
+	signed_master = mesh_master_profile_sign(master, mesh_signed_sign_with_key,
+	                                         keys->signature_key, error);
+	if (signed_master == NULL ||
+	    !mesh_personal_profile_set_master(personal, signed_master, error))
+		goto out;
+	if (mesh_personal_profile_device(personal, device->identifier) == NULL &&
+	    !mesh_personal_profile_add_device(personal, signed_device, error))
+		goto out;
+	entries_add_device(personal, device->identifier);
+	if (!mesh_personal_profile_touch(personal, error))
+		goto out;
+
+	ctx.session = session;
+	ctx.account = g_new0(Account, 1);
+	ctx.account->account = g_strdup(account);
+	ctx.account->profile = g_strdup(personal->identifier);
+	ctx.account->device = g_strdup(device->identifier);
+	ctx.account->portal = g_strdup(portal_url);
+	ctx.account->admin_key = g_strdup(mesh_key_udf(admin));
+	ctx.personal = g_steal_pointer(&personal);
+	ctx.device = g_steal_pointer(&device);
+	ctx.admin = mesh_key_ref(admin);
+	ctx.client = g_steal_pointer(&client);
+	/* The personal profile first: it re-binds the account to the new administration key,
+	 * which the application profiles are then signed with. */
+	if (!ctx_publish_personal(&ctx, error))
+		goto out;
+	for (guint i = 0; i < apps->len; i++) {
+		RecoveredApp *r = g_ptr_array_index(apps, i);
+
+		if (!mesh_application_profile_touch(r->app, error) ||
+		    !ctx_save_app(&ctx, r->app, r->plaintext, error))
+			goto out;
+	}
+	if (!account_write(session, ctx.account, error))
+		goto out;
+	if (ret_profile != NULL)
+		*ret_profile = profile_info(ctx.account, ctx.personal);
+	ok = TRUE;
+out:
+	if (!ok) {
+		for (guint i = 0; i < imported->len; i++)
+			mesh_keystore_remove(session->store, imported->pdata[i], NULL);
+	}
+	return ok;
+}
+
+/* ---- Connecting a device ------------------------------------------------------------------- */
+
+static gboolean
+decode_nonce(const char *text, guint8 out[static MESH_CONNECT_NONCE_LEN], GError **error)
+{
+	gsize len = 0;
+
+	if (text == NULL ||
+	    !mesh_b64u_decode(text, strlen(text), out, MESH_CONNECT_NONCE_LEN, &len, error) ||
+	    len != MESH_CONNECT_NONCE_LEN) {
+		g_clear_error(error);
+		g_set_error(error, MESH_ERROR, MESH_ERROR_PROTOCOL,
+		            "a nonce is not %d bytes of base64url", MESH_CONNECT_NONCE_LEN);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+mesh_session_connect_request(MeshSession *session, const char *account, const char *portal_url,
+                             MeshSessionConnect **ret_connect, GError **error)
+{
+	g_autoptr(MeshDeviceProfile) device = NULL;
+	g_autoptr(JsonNode) signed_device = NULL;
+	g_autoptr(MeshPortalClient) client = NULL;
+	g_autoptr(MeshPersonalProfile) personal = NULL;
+	g_autoptr(JsonNode) signed_personal = NULL;
+	g_autoptr(MeshConnectionRequest) request = NULL;
+	g_autoptr(JsonNode) signed_request = NULL;
+	g_autoptr(JsonObject) response = NULL;
+	g_autofree char *witness = NULL;
+	g_autoptr(Account) a = NULL;
+	MeshKeyStoreSigner signer = {session->store, NULL};
+	guint8 server_nonce[MESH_CONNECT_NONCE_LEN];
+	const char *server_text = NULL, *portal_witness = NULL;
+	JsonObject *obj;
+	MeshSessionConnect *connect;
+
+	if (!mesh_personal_check_account(account, error) ||
+	    !account_absent(session, account, error) ||
+	    !this_device(session, &device, &signed_device, error))
+		return FALSE;
+	client = portal_open(session, account, portal_url, error);
+	if (client == NULL)
+		return FALSE;
+	personal = portal_get_personal(client, account, &signed_personal, error);
+	if (personal == NULL)
+		return FALSE;
+	request = mesh_connection_request_new(personal->identifier, signed_device, error);
+	if (request == NULL)
+		return FALSE;
+	g_free(request->issued);
+	request->issued = session_time(session);
+	signer.udf = device->identifier;
+	signed_request =
+	        mesh_connection_request_sign(request, mesh_keystore_jws_sign, &signer, error);
+	if (signed_request == NULL)
+		return FALSE;
+	obj = obj_string("AccountID", account);
+	json_object_set_member(obj, "SignedRequest", json_node_copy(signed_request));
+	response = portal_plain(client, "ConnectStartRequest", obj, error);
+	if (response == NULL ||
+	    !mesh_json_get_string(response, "ServerNonce", &server_text, error) ||
+	    !mesh_json_get_string(response, "Witness", &portal_witness, error) ||
+	    !decode_nonce(server_text, server_nonce, error))
+		return FALSE;
+	witness = mesh_connection_request_witness(request, personal->master, server_nonce, error);
+	if (witness == NULL)
+		return FALSE;
+	if (!mesh_connect_witness_equal(witness, portal_witness)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_WITNESS_MISMATCH,
+		            "the portal's witness differs from the one this device computed: the "
+		            "portal changed the request or a nonce; do not connect through it");
+		return FALSE;
+	}
+	a = g_new0(Account, 1);
+	a->account = g_strdup(account);
+	a->profile = g_strdup(personal->identifier);
+	a->device = g_strdup(device->identifier);
+	a->portal = g_strdup(portal_url);
+	a->client_nonce = mesh_b64u_encode(request->client_nonce, MESH_CONNECT_NONCE_LEN);
+	a->server_nonce = g_strdup(server_text);
+	a->witness = g_strdup(witness);
+	if (!account_write(session, a, error))
+		return FALSE;
+	connect = g_new0(MeshSessionConnect, 1);
+	connect->profile_udf = g_strdup(personal->identifier);
+	connect->device_udf = g_strdup(device->identifier);
+	connect->witness = g_steal_pointer(&witness);
+	*ret_connect = connect;
+	return TRUE;
+}
+
+/* The account with a pending request: @account, else the default, else the only one. */
+static gboolean
+pending_account(MeshSession *session, const char *account, Account **ret, GError **error)
+{
+	g_autoptr(GPtrArray) names = NULL;
+	Account *found = NULL;
+
+	if (account != NULL) {
+		if (!account_read(session, account, ret, error))
+			return FALSE;
+		if ((*ret)->witness == NULL) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
+			            "this device has no pending connection request to %s",
+			            (*ret)->account);
+			g_clear_pointer(ret, account_free);
+			return FALSE;
+		}
+		return TRUE;
+	}
+	if (!mesh_hive_list(session->hive, MESH_HIVE_ACCOUNTS, &names, error))
+		return FALSE;
+	for (guint i = 0; i < names->len; i++) {
+		g_autoptr(JsonNode) node = NULL;
+		g_autoptr(Account) a = NULL;
+
+		if (!read_json(session->hive, MESH_HIVE_ACCOUNTS, names->pdata[i], ACCOUNT_MAX,
+		               &node, NULL) ||
+		    !account_parse(node, &a, NULL) || a->witness == NULL)
+			continue;
+		if (found != NULL) {
+			account_free(found);
+			g_set_error(
+			        error, MESH_ERROR, MESH_ERROR_USAGE,
+			        "connection requests to several accounts are pending: name one");
+			return FALSE;
+		}
+		found = g_steal_pointer(&a);
+	}
+	if (found == NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
+		            "this device has no pending connection request");
+		return FALSE;
+	}
+	*ret = found;
+	return TRUE;
+}
+
+static void
+forget_request(MeshSession *session, const Account *a)
+{
+	g_autofree char *name = account_entry(a->account);
+
+	mesh_hive_remove(session->hive, MESH_HIVE_ACCOUNTS, name, NULL);
+}
+
+gboolean
+mesh_session_connect_status(MeshSession *session, const char *account,
+                            MeshSessionConnectState *ret_state, GError **error)
+{
+	g_autoptr(Account) a = NULL;
+	g_autoptr(MeshPortalClient) client = NULL;
+	g_autoptr(JsonObject) response = NULL;
+	g_autoptr(GError) local = NULL;
+	g_autoptr(MeshPersonalProfile) personal = NULL;
+	g_autoptr(JsonNode) signed_personal = NULL;
+	g_autoptr(MeshConnectionResult) result = NULL;
+	g_autofree char *name = NULL;
+	const char *state = NULL;
+	JsonObject *obj;
+
+	if (!pending_account(session, account, &a, error))
+		return FALSE;
+	client = portal_open(session, a->account, a->portal, error);
+	if (client == NULL)
+		return FALSE;
+	obj = obj_string("AccountID", a->account);
+	json_object_set_string_member(obj, "DeviceID", a->device);
+	response = portal_signed(session, client, "ConnectStatusRequest", obj, a->device, &local);
+	if (response == NULL) {
+		if (g_error_matches(local, MESH_ERROR, MESH_ERROR_EXPIRED)) {
+			forget_request(session, a);
+			*ret_state = MESH_SESSION_CONNECT_EXPIRED;
+			return TRUE;
+		}
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	if (!mesh_json_get_string(response, "State", &state, error))
+		return FALSE;
+	if (g_str_equal(state, "Pending")) {
+		*ret_state = MESH_SESSION_CONNECT_PENDING;
+		return TRUE;
+	}
+	if (g_str_equal(state, "Expired")) {
+		forget_request(session, a);
+		*ret_state = MESH_SESSION_CONNECT_EXPIRED;
+		return TRUE;
+	}
+	if (!g_str_equal(state, "Accepted") && !g_str_equal(state, "Rejected")) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_PROTOCOL,
+		            "the portal answered an unknown connection state");
+		return FALSE;
+	}
+	if (!json_object_has_member(response, "Result")) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_PROTOCOL,
+		            "the portal answered a connection state without its result");
+		return FALSE;
+	}
+	/* The result is trusted only under the profile's administration keys: fetch it. */
+	personal = portal_get_personal(client, a->account, &signed_personal, error);
+	if (personal == NULL)
+		return FALSE;
+	if (!g_str_equal(personal->identifier, a->profile)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_WITNESS_MISMATCH,
+		            "the portal now offers another profile (%s) than the one this device "
+		            "asked to join (%s)",
+		            personal->identifier, a->profile);
+		return FALSE;
+	}
+	result = mesh_connection_result_verify(json_object_get_member(response, "Result"),
+	                                       personal->master, error);
+	if (result == NULL)
+		return FALSE;
+	if (result->result == MESH_CONNECTION_REJECTED) {
+		if (!g_str_equal(result->device_udf, a->device) ||
+		    !mesh_connect_witness_equal(result->witness, a->witness)) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_WITNESS_MISMATCH,
+			            "the result is for another request");
+			return FALSE;
+		}
+		forget_request(session, a);
+		*ret_state = MESH_SESSION_CONNECT_REJECTED;
+		return TRUE;
+	}
+	if (!mesh_connection_result_check(result, a->device, a->witness, error))
+		return FALSE;
+	if (mesh_personal_profile_device(personal, a->device) == NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_WITNESS_MISMATCH,
+		            "the request was accepted but the profile does not list this device");
+		return FALSE;
+	}
+	if (!sync_apps(session, client, personal, error))
+		return FALSE;
+	name = json_name(personal->identifier);
+	if (!write_json(session->hive, MESH_HIVE_PERSONAL_PROFILES, name, signed_personal, error))
+		return FALSE;
+	g_clear_pointer(&a->witness, g_free);
+	g_clear_pointer(&a->client_nonce, g_free);
+	g_clear_pointer(&a->server_nonce, g_free);
+	if (!account_write(session, a, error))
+		return FALSE;
+	*ret_state = MESH_SESSION_CONNECT_ACCEPTED;
+	return TRUE;
+}
+
+typedef struct {
+	MeshConnectionRequest *request;
+	char *witness;
+	char *expires;
+} Pending;
+
+static void
+pending_free(Pending *p)
+{
+	mesh_connection_request_free(p->request);
+	g_free(p->witness);
+	g_free(p->expires);
+	g_free(p);
+}
+
+/* The verified pending requests of the account, witnesses computed here. */
+static gboolean
+ctx_pending(Ctx *ctx, GPtrArray **ret, GError **error)
+{
+	g_autoptr(JsonObject) response = NULL;
+	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func((GDestroyNotify)pending_free);
+	JsonArray *items = NULL;
+
+	response = portal_signed(ctx->session, ctx->client, "ConnectPendingRequest",
+	                         obj_string("AccountID", ctx->account->account),
+	                         ctx->account->admin_key, error);
+	if (response == NULL || !mesh_json_get_array(response, "Pending", &items, error))
+		return FALSE;
+	for (guint i = 0; i < json_array_get_length(items); i++) {
+		JsonNode *item = json_array_get_element(items, i);
+		JsonObject *obj;
+		const char *nonce_text = NULL, *witness = NULL, *expires = NULL;
+		guint8 nonce[MESH_CONNECT_NONCE_LEN];
+		g_autoptr(MeshConnectionRequest) request = NULL;
+		g_autofree char *mine = NULL;
+		Pending *p;
+
+		/* A request that does not hold together is left out, never shown. */
+		if (!JSON_NODE_HOLDS_OBJECT(item))
+			continue;
+		obj = json_node_get_object(item);
+		if (!json_object_has_member(obj, "SignedRequest") ||
+		    !mesh_json_get_string(obj, "ServerNonce", &nonce_text, NULL) ||
+		    !mesh_json_get_string(obj, "Witness", &witness, NULL) ||
+		    !mesh_json_get_string(obj, "Expires", &expires, NULL) ||
+		    !decode_nonce(nonce_text, nonce, NULL))
+			continue;
+		request = mesh_connection_request_verify(
+		        json_object_get_member(obj, "SignedRequest"), NULL);
+		if (request == NULL)
+			continue;
+		mine = mesh_connection_request_witness(request, ctx->personal->master, nonce, NULL);
+		if (mine == NULL || !mesh_connect_witness_equal(mine, witness))
+			continue;
+		p = g_new0(Pending, 1);
+		p->request = g_steal_pointer(&request);
+		p->witness = g_steal_pointer(&mine);
+		p->expires = g_strdup(expires);
+		g_ptr_array_add(list, p);
+	}
+	*ret = g_steal_pointer(&list);
+	return TRUE;
+}
+
+gboolean
+mesh_session_connect_pending(MeshSession *session, const char *account, GPtrArray **ret_pending,
+                             GError **error)
+{
+	g_auto(Ctx) ctx = {0};
+	g_autoptr(GPtrArray) list = NULL;
+	g_autoptr(GPtrArray) out =
+	        g_ptr_array_new_with_free_func((GDestroyNotify)mesh_session_pending_free);
+
+	if (!ctx_open(&ctx, session, account, TRUE, TRUE, error) ||
+	    !ctx_pending(&ctx, &list, error))
+		return FALSE;
+	for (guint i = 0; i < list->len; i++) {
+		const Pending *p = g_ptr_array_index(list, i);
+		MeshSessionPending *item = g_new0(MeshSessionPending, 1);
+
+		item->device_udf = g_strdup(p->request->device->identifier);
+		item->description = g_strdup(p->request->device->description);
+		item->witness = g_strdup(p->witness);
+		item->expires = g_strdup(p->expires);
+		g_ptr_array_add(out, item);
+	}
+	*ret_pending = g_steal_pointer(&out);
+	return TRUE;
+}
+
+static gboolean
+ctx_complete(Ctx *ctx, const Pending *p, MeshConnectionStatus status, GError **error)
+{
+	MeshKeyStoreSigner signer = {ctx->session->store, ctx->account->admin_key};
+	g_autoptr(JsonNode) result = NULL;
+	g_autoptr(JsonObject) response = NULL;
+	JsonObject *obj;
+
+	result = mesh_connection_result_sign(p->request->device->identifier, p->witness, status,
+	                                     ctx->personal->master, ctx->admin,
+	                                     mesh_keystore_jws_sign, &signer, error);
+	if (result == NULL)
+		return FALSE;
+	obj = obj_string("AccountID", ctx->account->account);
+	json_object_set_member(obj, "Result", g_steal_pointer(&result));
+	response = portal_signed(ctx->session, ctx->client, "ConnectCompleteRequest", obj,
+	                         ctx->account->admin_key, error);
+	return response != NULL;
+}
+
+static gboolean
+connect_answer(MeshSession *session, const char *account, const char *prefix, gboolean accept,
+               GError **error)
+{
+	g_auto(Ctx) ctx = {0};
+	g_autoptr(GPtrArray) list = NULL;
+	g_autoptr(GPtrArray) witnesses = g_ptr_array_new();
+	g_autoptr(GPtrArray) apps =
+	        g_ptr_array_new_with_free_func((GDestroyNotify)recovered_app_free);
+	gsize index = 0;
+	const Pending *p;
+
+	if (!ctx_open(&ctx, session, account, TRUE, TRUE, error) ||
+	    !ctx_pending(&ctx, &list, error))
+		return FALSE;
+	for (guint i = 0; i < list->len; i++)
+		g_ptr_array_add(witnesses, ((Pending *)list->pdata[i])->witness);
+	if (!mesh_connect_witness_find((const char *const *)witnesses->pdata, witnesses->len,
+	                               prefix, &index, error))
+		return FALSE;
+	p = g_ptr_array_index(list, index);
+	if (!accept)
+		return ctx_complete(&ctx, p, MESH_CONNECTION_REJECTED, error);
+	/* Open every application before changing anything. */
+	for (guint i = 0; i < ctx.personal->applications->len; i++) {
+		const MeshApplicationEntry *e = g_ptr_array_index(ctx.personal->applications, i);
+		RecoveredApp *r = g_new0(RecoveredApp, 1);
+
+		g_ptr_array_add(apps, r);
+		if (!ctx_load_app(&ctx, e->identifier, &r->app, error))
+			return FALSE;
+		r->plaintext = ctx_open_app(&ctx, r->app, error);
+		if (r->plaintext == NULL)
+			return FALSE;
+	}
+	if (mesh_personal_profile_device(ctx.personal, p->request->device->identifier) == NULL &&
+	    !mesh_personal_profile_add_device(ctx.personal, p->request->signed_device, error))
+		return FALSE;
+	entries_add_device(ctx.personal, p->request->device->identifier);
+	for (guint i = 0; i < apps->len; i++) {
+		RecoveredApp *r = g_ptr_array_index(apps, i);
+
+		if (!mesh_application_profile_touch(r->app, error) ||
+		    !ctx_save_app(&ctx, r->app, r->plaintext, error))
+			return FALSE;
+	}
+	return mesh_personal_profile_touch(ctx.personal, error) &&
+	       ctx_publish_personal(&ctx, error) &&
+	       ctx_complete(&ctx, p, MESH_CONNECTION_ACCEPTED, error);
+}
+
+gboolean
+mesh_session_connect_accept(MeshSession *session, const char *account, const char *witness_prefix,
+                            GError **error)
+{
+	return connect_answer(session, account, witness_prefix, TRUE, error);
+}
+
+gboolean
+mesh_session_connect_reject(MeshSession *session, const char *account, const char *witness_prefix,
+                            GError **error)
+{
+	return connect_answer(session, account, witness_prefix, FALSE, error);
+}
+
+/* ---- Applications -------------------------------------------------------------------------- */
+
+gboolean
+mesh_session_app_list(MeshSession *session, const char *account, GPtrArray **ret_apps,
+                      GError **error)
+{
+	g_auto(Ctx) ctx = {0};
+
+	if (!ctx_open(&ctx, session, account, FALSE, FALSE, error))
+		return FALSE;
+	*ret_apps = app_infos(ctx.personal);
+	return TRUE;
+}
+
+static gboolean
+not_found_app(const char *name, GError **error)
+{
+	g_autofree char *quoted = mesh_error_quote(name);
+
+	g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND, "no application '%s'", quoted);
+	return FALSE;
+}
+
+gboolean
+mesh_session_app_add_generic(MeshSession *session, const char *account, const char *name,
+                             char **ret_identifier, GError **error)
+{
+	g_auto(Ctx) ctx = {0};
+	g_autoptr(MeshSecret) empty = mesh_secret_new_from_data("{}", 3);
+	g_autoptr(MeshSecret) plaintext = NULL;
+
+	if (!ctx_open(&ctx, session, account, TRUE, TRUE, error))
+		return FALSE;
+	if (find_app(ctx.personal, MESH_APPLICATION_GENERIC, name) != NULL) {
+		g_autofree char *quoted = mesh_error_quote(name);
+
+		g_set_error(error, MESH_ERROR, MESH_ERROR_EXISTS, "the application '%s' exists",
+		            quoted);
+		return FALSE;
+	}
+	plaintext = mesh_application_generic_text(name, empty, error);
+	return plaintext != NULL && ctx_app_create(&ctx, MESH_APPLICATION_GENERIC, name, plaintext,
+	                                           ret_identifier, error);
+}
+
+gboolean
+mesh_session_app_set(MeshSession *session, const char *account, const char *name,
+                     const MeshSecret *data, GError **error)
+{
+	g_auto(Ctx) ctx = {0};
+	g_autoptr(MeshApplicationProfile) app = NULL;
+	g_autoptr(MeshSecret) plaintext = NULL;
+	MeshApplicationEntry *e;
+
+	if (!ctx_open(&ctx, session, account, TRUE, TRUE, error))
+		return FALSE;
+	e = find_app(ctx.personal, MESH_APPLICATION_GENERIC, name);
+	if (e == NULL)
+		return not_found_app(name, error);
+	plaintext = mesh_application_generic_text(name, data, error);
+	return plaintext != NULL && ctx_load_app(&ctx, e->identifier, &app, error) &&
+	       mesh_application_profile_touch(app, error) &&
+	       ctx_save_app(&ctx, app, plaintext, error);
+}
+
+gboolean
+mesh_session_app_get(MeshSession *session, const char *account, const char *name,
+                     MeshSecret **ret_plaintext, GError **error)
+{
+	g_auto(Ctx) ctx = {0};
+	g_autoptr(MeshApplicationProfile) app = NULL;
+	MeshApplicationEntry *e;
+	MeshSecret *plaintext;
+
+	if (!ctx_open(&ctx, session, account, FALSE, FALSE, error))
+		return FALSE;
+	e = find_app(ctx.personal, MESH_APPLICATION_GENERIC, name);
+	if (e == NULL)
+		return not_found_app(name, error);
+	if (!ctx_load_app(&ctx, e->identifier, &app, error))
+		return FALSE;
+	plaintext = ctx_open_app(&ctx, app, error);
+	if (plaintext == NULL)
+		return FALSE;
+	*ret_plaintext = plaintext;
+	return TRUE;
+}
+
+/* ---- Passwords ----------------------------------------------------------------------------- */
+
+/* The account's password set (empty when it has no PasswordProfile yet: *ret_app NULL). */
+static gboolean
+ctx_passwords(Ctx *ctx, MeshApplicationProfile **ret_app, MeshPasswordSet **ret_set, GError **error)
+{
+	MeshApplicationEntry *e = find_app(ctx->personal, MESH_APPLICATION_PASSWORD, NULL);
+	g_autoptr(MeshApplicationProfile) app = NULL;
+	g_autoptr(MeshSecret) plaintext = NULL;
+
+	if (e == NULL) {
+		*ret_app = NULL;
+		*ret_set = mesh_password_set_new();
+		return TRUE;
+	}
+	if (!ctx_load_app(ctx, e->identifier, &app, error))
+		return FALSE;
+	plaintext = ctx_open_app(ctx, app, error);
+	if (plaintext == NULL)
+		return FALSE;
+	*ret_set = mesh_password_set_parse(plaintext, error);
+	if (*ret_set == NULL)
+		return FALSE;
+	*ret_app = g_steal_pointer(&app);
+	return TRUE;
+}
+
+static gboolean
+ctx_save_passwords(Ctx *ctx, MeshApplicationProfile *app, const MeshPasswordSet *set,
+                   GError **error)
+{
+	g_autoptr(MeshSecret) plaintext = mesh_password_set_to_text(set);
+
+	if (app == NULL)
+		return ctx_app_create(ctx, MESH_APPLICATION_PASSWORD, PASSWORDS_APP, plaintext,
+		                      NULL, error);
+	return mesh_application_profile_touch(app, error) &&
+	       ctx_save_app(ctx, app, plaintext, error);
+}
+
+/* Remove the entries that list exactly @site; returns how many. */
+static guint
+remove_site(MeshPasswordSet *set, const char *site)
+{
+	guint removed = 0;
+
+	for (guint i = set->entries->len; i-- > 0;) {
+		MeshPasswordEntry *e = g_ptr_array_index(set->entries, i);
+
+		for (guint j = 0; j < e->sites->len; j++) {
+			if (g_ascii_strcasecmp(e->sites->pdata[j], site) == 0) {
+				g_ptr_array_remove_index(set->entries, i);
+				removed++;
+				break;
+			}
+		}
+	}
+	return removed;
+}
+
+/* @n random characters from an alphabet of 64 (each byte's low six bits: unbiased). */
+static MeshSecret *
+generate_password(guint n, GError **error)
+{
+	static const char alphabet[] =
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	g_autoptr(MeshSecret) random = mesh_secret_new_random(n, error);
+	MeshSecret *password;
+
+	if (random == NULL)
+		return NULL;
+	password = mesh_secret_new(n + 1);
+	for (guint i = 0; i < n; i++)
+		mesh_secret_data(password)[i] = alphabet[mesh_secret_get(random)[i] & 63];
+	return password;
+}
+
+gboolean
+mesh_session_password_add(MeshSession *session, const char *account, const char *site,
+                          const char *username, const MeshSecret *password,
+                          MeshSecret **ret_password, GError **error)
+{
+	g_auto(Ctx) ctx = {0};
+	g_autoptr(MeshApplicationProfile) app = NULL;
+	g_autoptr(MeshPasswordSet) set = NULL;
+	g_autoptr(MeshSecret) made = NULL;
+	const char *sites[] = {site, NULL};
+
+	if (!ctx_open(&ctx, session, account, TRUE, TRUE, error) ||
+	    !ctx_passwords(&ctx, &app, &set, error))
+		return FALSE;
+	if (password == NULL) {
+		made = generate_password(PASSWORD_GEN, error);
+		if (made == NULL)
+			return FALSE;
+		password = made;
+	}
+	remove_site(set, site);
+	if (!mesh_password_set_add(set, sites, username, password, error) ||
+	    !ctx_save_passwords(&ctx, app, set, error))
+		return FALSE;
+	if (ret_password != NULL)
+		*ret_password = mesh_secret_dup(password);
+	return TRUE;
+}
+
+gboolean
+mesh_session_password_get(MeshSession *session, const char *account, const char *site,
+                          char **ret_username, MeshSecret **ret_password, GError **error)
+{
+	g_auto(Ctx) ctx = {0};
+	g_autoptr(MeshApplicationProfile) app = NULL;
+	g_autoptr(MeshPasswordSet) set = NULL;
+	MeshPasswordEntry *e;
+
+	if (!ctx_open(&ctx, session, account, FALSE, FALSE, error) ||
+	    !ctx_passwords(&ctx, &app, &set, error))
+		return FALSE;
+	e = mesh_password_set_find(set, site);
+	if (e == NULL) {
+		g_autofree char *quoted = mesh_error_quote(site);
+
+		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND, "no password for '%s'",
+		            quoted);
+		return FALSE;
+	}
+	if (ret_username != NULL)
+		*ret_username = g_strdup(e->username);
+	*ret_password = mesh_secret_dup(e->password);
+	return TRUE;
+}
+
+gboolean
+mesh_session_password_list(MeshSession *session, const char *account, GPtrArray **ret_sites,
+                           GError **error)
+{
+	g_auto(Ctx) ctx = {0};
+	g_autoptr(MeshApplicationProfile) app = NULL;
+	g_autoptr(MeshPasswordSet) set = NULL;
+	GPtrArray *sites;
+
+	if (!ctx_open(&ctx, session, account, FALSE, FALSE, error) ||
+	    !ctx_passwords(&ctx, &app, &set, error))
+		return FALSE;
+	sites = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < set->entries->len; i++) {
+		const MeshPasswordEntry *e = g_ptr_array_index(set->entries, i);
+
+		g_ptr_array_add(sites, g_strdup(e->sites->pdata[0]));
+	}
+	*ret_sites = sites;
+	return TRUE;
+}
+
+gboolean
+mesh_session_password_delete(MeshSession *session, const char *account, const char *site,
+                             GError **error)
+{
+	g_auto(Ctx) ctx = {0};
+	g_autoptr(MeshApplicationProfile) app = NULL;
+	g_autoptr(MeshPasswordSet) set = NULL;
+
+	if (!ctx_open(&ctx, session, account, TRUE, TRUE, error) ||
+	    !ctx_passwords(&ctx, &app, &set, error))
+		return FALSE;
+	if (app == NULL || remove_site(set, site) == 0) {
+		g_autofree char *quoted = mesh_error_quote(site);
+
+		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND, "no password for '%s'",
+		            quoted);
+		return FALSE;
+	}
+	return ctx_save_passwords(&ctx, app, set, error);
+}

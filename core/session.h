@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <glib.h>
+
+#include "application.h"
+#include "hive.h"
+#include "keystore.h"
+#include "portal-client.h"
+#include "secret.h"
+
+G_BEGIN_DECLS
+
+/*
+ * Session operations (PROTOCOL.md §6-8; the seed documents' walk-through): a personal profile
+ * and its accounts, escrow and recovery, connecting a device, application profiles and
+ * passwords — written against three interfaces only (MeshHive, MeshKeyStore, MeshPortalClient)
+ * so that one process can simulate several devices and a portal.
+ *
+ * Hive layout (besides ThisDevice/ and the key store's Keys/):
+ *
+ *   Accounts/<name>             {"Account", "Profile": UDF, "Device": UDF of this device,
+ *                               "Portal"?: URL given with --portal (remembered),
+ *                               "AdministrationKey"?: UDF of this device's administration key
+ *                               (only on administration devices),
+ *                               "Connection"?: {"ClientNonce", "ServerNonce", "Witness"} while
+ *                               this device waits for a connection request to be answered}.
+ *                               <name> is the account with '@' written "_AT_" (account names are
+ *                               lower case, so this cannot collide); "default" names the
+ *                               default account.
+ *   PersonalProfiles/<udf>.json the SignedPersonalProfile, as received or published.
+ *   ApplicationProfiles/<id>.json  a SignedApplicationProfile.
+ *   Escrow/<id>.json            a copy of each OfflineEscrowEntry this device made.
+ *
+ * Keys in the key store: the master signature key (MESH_KEY_USE_SIGNATURE, UDF = the profile's
+ * Identifier) and the master escrow keys (MESH_KEY_USE_ENCRYPTION, UDFs from the master
+ * profile) on the device that created or recovered the profile; the administration key
+ * (MESH_KEY_USE_SIGNATURE) named by Accounts/<name> "AdministrationKey".
+ *
+ * Every operation that changes a profile publishes it (signed by this device's administration
+ * key) and then stores it; application profiles are sealed to every device in DecryptID (this
+ * implementation lists every device of the profile there) and to the master escrow keys.
+ */
+
+/* Opens a portal client for the account domain @account_domain (may be NULL for an account
+ * without a domain), or @url_override when not NULL. */
+typedef MeshPortalClient *(*MeshSessionPortalOpen)(gpointer data, const char *account_domain,
+                                                   const char *url_override, GError **error);
+
+/* The current time in Unix seconds. */
+typedef gint64 (*MeshSessionClock)(gpointer data);
+
+typedef struct {
+	MeshHive *hive;      /* borrowed */
+	MeshKeyStore *store; /* borrowed */
+	MeshSessionPortalOpen open_portal;
+	gpointer portal_data;
+	MeshSessionClock clock; /* NULL: the system clock; used for signed transactions */
+	gpointer clock_data;
+	const MeshSecret *passphrase; /* protects keys made or imported; may be NULL */
+} MeshSession;
+
+/* ---- Accounts and profiles ----------------------------------------------------------------- */
+
+typedef struct {
+	char *identifier;
+	MeshApplicationType type;
+	char *friendly; /* may be NULL */
+} MeshSessionApp;
+
+void mesh_session_app_free(MeshSessionApp *app);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshSessionApp, mesh_session_app_free)
+
+typedef struct {
+	char *identifier; /* the profile's fingerprint (master UDF) */
+	char *account;
+	gint64 serial;
+	GPtrArray *devices;      /* char *, device UDFs */
+	GPtrArray *applications; /* MeshSessionApp * */
+	char *portal;            /* the remembered --portal URL, or NULL */
+	char *admin_key;         /* this device's administration key, or NULL */
+} MeshSessionProfile;
+
+void mesh_session_profile_free(MeshSessionProfile *profile);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshSessionProfile, mesh_session_profile_free)
+
+/*
+ * mesh_session_account_validate: ask the portal whether @account may be created. *@ret_valid
+ * gets the answer and *@ret_reason (may be NULL) the portal's reason when not valid (NULL
+ * otherwise). Errors: MESH_ERROR_INVALID_ARGUMENT (not an account name), portal errors.
+ */
+gboolean mesh_session_account_validate(MeshSession *session, const char *account,
+                                       const char *portal_url, gboolean *ret_valid,
+                                       char **ret_reason, GError **error);
+
+/*
+ * mesh_session_profile_create: make a device when this machine has none, the master keys, an
+ * administration key, the PersonalProfile listing this device; CreateAccount on the portal
+ * (@portal_url overrides the account's domain and is remembered); store the account and make
+ * it the default when there is none. On failure the keys made are removed again. Errors:
+ * MESH_ERROR_INVALID_ARGUMENT, MESH_ERROR_EXISTS (this machine already holds @account, or the
+ * portal does), store, hive and portal errors.
+ */
+gboolean mesh_session_profile_create(MeshSession *session, const char *account,
+                                     const char *portal_url, MeshSessionProfile **ret_profile,
+                                     GError **error);
+
+/*
+ * mesh_session_profile_get: the stored profile of @account (NULL: the default account), read
+ * and verified. Errors: MESH_ERROR_NOT_FOUND (no such account, or its connection is still
+ * pending), verification errors (the stored profile is reported, never used).
+ */
+gboolean mesh_session_profile_get(MeshSession *session, const char *account,
+                                  MeshSessionProfile **ret_profile, GError **error);
+
+/* mesh_session_profile_list: the accounts this machine holds (GPtrArray of char *, sorted by
+ * entry), and the default one in *@ret_default (NULL when none; may be NULL). */
+gboolean mesh_session_profile_list(MeshSession *session, GPtrArray **ret_accounts,
+                                   char **ret_default, GError **error);
+
+/*
+ * mesh_session_profile_sync: fetch the account's profile and its application profiles, verify
+ * them (same fingerprint, master and profile serials not below the stored ones) and store
+ * them. Errors: MESH_ERROR_STALE (the portal offers an older profile), MESH_ERROR_WITNESS_MISMATCH
+ * (the portal offers another profile under this account), verification and portal errors.
+ */
+gboolean mesh_session_profile_sync(MeshSession *session, const char *account,
+                                   MeshSessionProfile **ret_profile, GError **error);
+
+/*
+ * mesh_session_profile_delete: forget @account on this machine only: its account entry, its
+ * personal and application profiles, and the master and administration keys of the account
+ * in the key store (so keep the escrow shares). The portal is not told. Errors:
+ * MESH_ERROR_NOT_FOUND.
+ */
+gboolean mesh_session_profile_delete(MeshSession *session, const char *account, GError **error);
+
+/* ---- Escrow and recovery ------------------------------------------------------------------- */
+
+/*
+ * mesh_session_escrow_create: escrow the master keys of @account (NULL: default) in @shares
+ * shares, any @quorum of which recover them; publish the OfflineEscrowEntry and keep it as
+ * Escrow/<id>.json. *@ret_shares gets the share texts (GPtrArray of MeshSecret *, NUL-terminated
+ * text), *@ret_identifier the entry's identifier (may be NULL). Errors: MESH_ERROR_INVALID_ARGUMENT
+ * (quorum, shares), MESH_ERROR_NOT_FOUND (this device does not hold the master keys),
+ * MESH_ERROR_UNAUTHORIZED (not an administration device), store and portal errors.
+ */
+gboolean mesh_session_escrow_create(MeshSession *session, const char *account, guint quorum,
+                                    guint shares, GPtrArray **ret_shares, char **ret_identifier,
+                                    GError **error);
+
+/*
+ * mesh_session_escrow_verify: a recovery drill: the shares rebuild the secret, the entry (local
+ * copy, else fetched from @account's portal) decrypts with it and — when this machine holds
+ * @account — holds its master keys. Installs nothing. Errors: those of mesh_shamir_combine
+ * (MESH_ERROR_SHARE_QUORUM, _CORRUPT, _DUPLICATE, _MISMATCH), MESH_ERROR_SHARE_MISMATCH (no
+ * escrow entry matches: the shares belong to another escrow), MESH_ERROR_DECRYPT.
+ */
+gboolean mesh_session_escrow_verify(MeshSession *session, const char *account,
+                                    const char *portal_url, const char *const *shares,
+                                    gsize n_shares, GError **error);
+
+/*
+ * mesh_session_profile_recover: combine the shares, fetch and decrypt the escrow entry, check it
+ * holds the master key of @account's profile, restore the master keys into the key store, make
+ * a new administration key on this device (it replaces every administration key of the
+ * profile), add this device, re-seal the application profiles to it and publish everything
+ * (the portal accepts the newer master profile signed by the original master key). Nothing is
+ * changed (hive or key store) unless every check passed. Errors: those of
+ * mesh_session_escrow_verify, MESH_ERROR_EXISTS (this machine already holds @account),
+ * portal errors.
+ */
+gboolean mesh_session_profile_recover(MeshSession *session, const char *account,
+                                      const char *const *shares, gsize n_shares,
+                                      const char *portal_url, MeshSessionProfile **ret_profile,
+                                      GError **error);
+
+/* ---- Connecting a device ------------------------------------------------------------------- */
+
+typedef struct {
+	char *profile_udf; /* the fingerprint the user checks */
+	char *device_udf;
+	char *witness; /* dashed; the same must show on the administration device */
+} MeshSessionConnect;
+
+void mesh_session_connect_free(MeshSessionConnect *connect);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshSessionConnect, mesh_session_connect_free)
+
+/*
+ * mesh_session_connect_request: on a new device (one is made when this machine has none): fetch
+ * the account's profile, send ConnectStart, compute the witness itself and record the pending
+ * request in Accounts/<name>. Does not wait. Errors: MESH_ERROR_EXISTS (this machine holds the
+ * account already), MESH_ERROR_WITNESS_MISMATCH (the portal's witness differs from the one
+ * computed here: the portal changed a nonce or the profile), verification and portal errors.
+ */
+gboolean mesh_session_connect_request(MeshSession *session, const char *account,
+                                      const char *portal_url, MeshSessionConnect **ret_connect,
+                                      GError **error);
+
+typedef enum {
+	MESH_SESSION_CONNECT_PENDING = 1,
+	MESH_SESSION_CONNECT_ACCEPTED = 2,
+	MESH_SESSION_CONNECT_REJECTED = 3,
+	MESH_SESSION_CONNECT_EXPIRED = 4,
+} MeshSessionConnectState;
+
+/* "Pending", "Accepted", "Rejected", "Expired". */
+const char *mesh_session_connect_state_name(MeshSessionConnectState state);
+
+/*
+ * mesh_session_connect_status: one poll of the pending request for @account (NULL: the only or
+ * default account with one). Accepted: the result verifies under the profile's administration
+ * keys and carries this device and witness, the fetched profile lists this device; it is stored
+ * and the request forgotten. Rejected (result verified) and Expired also forget the request; the
+ * CLI reports them with MESH_ERROR_REJECTED / MESH_ERROR_EXPIRED. Errors: MESH_ERROR_NOT_FOUND
+ * (no pending request), MESH_ERROR_WITNESS_MISMATCH (a result for another device or witness, a
+ * profile that does not list this device), MESH_ERROR_UNAUTHORIZED, MESH_ERROR_BAD_SIGNATURE.
+ */
+gboolean mesh_session_connect_status(MeshSession *session, const char *account,
+                                     MeshSessionConnectState *ret_state, GError **error);
+
+typedef struct {
+	char *device_udf;
+	char *description; /* may be NULL */
+	char *witness;     /* computed here from the request and the profile held */
+	char *expires;     /* RFC 3339 */
+} MeshSessionPending;
+
+void mesh_session_pending_free(MeshSessionPending *pending);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshSessionPending, mesh_session_pending_free)
+
+/*
+ * mesh_session_connect_pending: on an administration device, the requests waiting for @account
+ * (GPtrArray of MeshSessionPending *). Requests that do not verify, are for another profile or
+ * whose witness differs from the portal's are left out. Errors: MESH_ERROR_UNAUTHORIZED (not an
+ * administration device), portal errors.
+ */
+gboolean mesh_session_connect_pending(MeshSession *session, const char *account,
+                                      GPtrArray **ret_pending, GError **error);
+
+/*
+ * mesh_session_connect_accept / _reject: answer the pending request whose witness starts with
+ * @witness_prefix (at least 8 characters, dashes and case ignored). Accept adds the device to
+ * the profile and to every application's DecryptID, re-seals and publishes them, then sends the
+ * signed result. Errors: MESH_ERROR_INVALID_ARGUMENT (prefix too short or ambiguous),
+ * MESH_ERROR_NOT_FOUND, MESH_ERROR_UNAUTHORIZED, portal errors.
+ */
+gboolean mesh_session_connect_accept(MeshSession *session, const char *account,
+                                     const char *witness_prefix, GError **error);
+gboolean mesh_session_connect_reject(MeshSession *session, const char *account,
+                                     const char *witness_prefix, GError **error);
+
+/* ---- Applications -------------------------------------------------------------------------- */
+
+/* mesh_session_app_list: the application entries of @account's stored profile. */
+gboolean mesh_session_app_list(MeshSession *session, const char *account, GPtrArray **ret_apps,
+                               GError **error);
+
+/*
+ * mesh_session_app_add_generic: a new GenericProfile named @name (its Friendly name), data {}.
+ * Errors: MESH_ERROR_EXISTS (an application of that name), MESH_ERROR_UNAUTHORIZED.
+ */
+gboolean mesh_session_app_add_generic(MeshSession *session, const char *account, const char *name,
+                                      char **ret_identifier, GError **error);
+
+/* mesh_session_app_set: replace the Data of the GenericProfile @name with the JSON text in
+ * @data. Errors: MESH_ERROR_NOT_FOUND, MESH_ERROR_MALFORMED (not JSON). */
+gboolean mesh_session_app_set(MeshSession *session, const char *account, const char *name,
+                              const MeshSecret *data, GError **error);
+
+/* mesh_session_app_get: the plaintext {"GenericProfile": {"Name", "Data"}} of @name, decrypted
+ * with this device's encryption key. Errors: MESH_ERROR_NOT_FOUND, MESH_ERROR_DECRYPT. */
+gboolean mesh_session_app_get(MeshSession *session, const char *account, const char *name,
+                              MeshSecret **ret_plaintext, GError **error);
+
+/* ---- Passwords (the account's PasswordProfile, made on first use) -------------------------- */
+
+/*
+ * mesh_session_password_add: store @username and @password (NULL: generate 20 random
+ * characters) for @site, replacing an entry for exactly that site. *@ret_password (may be
+ * NULL) gets the password stored.
+ */
+gboolean mesh_session_password_add(MeshSession *session, const char *account, const char *site,
+                                   const char *username, const MeshSecret *password,
+                                   MeshSecret **ret_password, GError **error);
+
+/* mesh_session_password_get: the entry matching @site (as mesh_password_set_find). */
+gboolean mesh_session_password_get(MeshSession *session, const char *account, const char *site,
+                                   char **ret_username, MeshSecret **ret_password, GError **error);
+
+/* mesh_session_password_list: the sites (GPtrArray of char *, first site of each entry). */
+gboolean mesh_session_password_list(MeshSession *session, const char *account,
+                                    GPtrArray **ret_sites, GError **error);
+
+/* mesh_session_password_delete: remove the entries listing exactly @site. Errors:
+ * MESH_ERROR_NOT_FOUND. */
+gboolean mesh_session_password_delete(MeshSession *session, const char *account, const char *site,
+                                      GError **error);
+
+G_END_DECLS

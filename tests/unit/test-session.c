@@ -1,0 +1,667 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Session operations (core/session.h): the seed documents' walk-through with two devices — two
+ * hives in temporary folders, two file key stores — and one portal in this process (memory
+ * store, direct client), beside the failures that must refuse: too few, corrupt or foreign
+ * shares (nothing changed), a portal that alters a nonce, a rejected and an expired request,
+ * witness prefixes too short or ambiguous.
+ */
+#include <string.h>
+
+#include "base64.h"
+#include "client-direct.h"
+#include "cutest.h"
+#include "error.h"
+#include "file.h"
+#include "json.h"
+#include "session.h"
+#include "shamir.h"
+#include "transactions.h"
+
+#define ACCOUNT "alice@example.com"
+
+static gint64 clock_now;
+
+static gint64
+test_clock(gpointer data)
+{
+	return clock_now;
+}
+
+/* ---- A portal client that tampers with answers (a dishonest portal) ------------------------ */
+
+typedef struct {
+	MeshPortalClient base;
+	MeshPortalClient *inner;
+	gboolean alter_nonce;    /* ConnectStart: another ServerNonce */
+	gboolean double_pending; /* ConnectPending: every request listed twice */
+} TamperClient;
+
+static gboolean
+tamper_transact(MeshPortalClient *client, const char *request, GBytes **ret_answer,
+                guint *ret_status, GError **error)
+{
+	TamperClient *t = (TamperClient *)client;
+	g_autoptr(GBytes) answer = NULL;
+	g_autoptr(JsonNode) root = NULL;
+	JsonObject *resp = NULL;
+	const char *tag = NULL;
+	guint status = 0;
+	gsize len = 0;
+	const char *data;
+	char *text;
+
+	if (!mesh_portal_client_transact(t->inner, request, &answer, &status, error))
+		return FALSE;
+	data = g_bytes_get_data(answer, &len);
+	root = mesh_json_parse(data, len, MESH_PORTAL_MESSAGE_MAX, NULL);
+	if (root != NULL && JSON_NODE_HOLDS_OBJECT(root)) {
+		if (t->alter_nonce && status == 201)
+			tag = "ConnectStartResponse";
+		else if (t->double_pending && status == 200)
+			tag = "ConnectPendingResponse";
+		if (tag != NULL && json_object_has_member(json_node_get_object(root), tag))
+			resp = json_object_get_object_member(json_node_get_object(root), tag);
+	}
+	if (resp != NULL && t->alter_nonce) {
+		guint8 nonce[16];
+		g_autofree char *b64 = NULL;
+
+		memset(nonce, 0x5a, sizeof nonce);
+		b64 = mesh_b64u_encode(nonce, sizeof nonce);
+		json_object_set_string_member(resp, "ServerNonce", b64);
+	} else if (resp != NULL) {
+		JsonArray *pending = json_object_get_array_member(resp, "Pending");
+		guint n = json_array_get_length(pending);
+
+		for (guint i = 0; i < n; i++)
+			json_array_add_element(pending,
+			                       json_node_copy(json_array_get_element(pending, i)));
+	}
+	if (resp == NULL) {
+		*ret_answer = g_steal_pointer(&answer);
+	} else {
+		text = mesh_json_to_string(root);
+		*ret_answer = g_bytes_new_take(text, strlen(text));
+	}
+	*ret_status = status;
+	return TRUE;
+}
+
+static void
+tamper_close(MeshPortalClient *client)
+{
+	TamperClient *t = (TamperClient *)client;
+
+	mesh_portal_client_close(t->inner);
+	g_free(t);
+}
+
+static const MeshPortalClientClass tamper_class = {"tamper", tamper_transact, tamper_close};
+
+/* ---- Fixture: one portal, up to three devices ---------------------------------------------- */
+
+typedef struct {
+	char *dir;
+	MeshHive *hive;
+	MeshKeyStore *store;
+	MeshSession s;
+	MeshPortal *portal;
+	gboolean alter_nonce;
+	gboolean double_pending;
+	char *last_domain;
+} Dev;
+
+typedef struct {
+	MeshPortalStore *store;
+	MeshPortal *portal;
+	Dev dev[3];
+} Fx;
+
+static MeshPortalClient *
+open_portal(gpointer data, const char *domain, const char *url, GError **error)
+{
+	Dev *d = data;
+	TamperClient *t;
+
+	g_free(d->last_domain);
+	d->last_domain = g_strdup(domain);
+	if (!d->alter_nonce && !d->double_pending)
+		return mesh_portal_client_direct_new(d->portal);
+	t = g_new0(TamperClient, 1);
+	t->base.klass = &tamper_class;
+	t->inner = mesh_portal_client_direct_new(d->portal);
+	t->alter_nonce = d->alter_nonce;
+	t->double_pending = d->double_pending;
+	return &t->base;
+}
+
+static void
+fx_init(Fx *fx)
+{
+	GError *error = NULL;
+
+	memset(fx, 0, sizeof *fx);
+	clock_now = g_get_real_time() / G_USEC_PER_SEC;
+	fx->store = mesh_portal_store_memory_new();
+	fx->portal = mesh_portal_new("example.com", fx->store, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	mesh_portal_set_clock(fx->portal, test_clock, NULL);
+	for (int i = 0; i < 3; i++) {
+		Dev *d = &fx->dev[i];
+
+		d->dir = mesh_test_tmp_dir("session");
+		d->hive = mesh_hive_open(MESH_HIVE_TEST, d->dir, &error);
+		MESH_ASSERT_NO_ERROR(error);
+		d->store = mesh_keystore_file_new(d->hive, &error);
+		MESH_ASSERT_NO_ERROR(error);
+		d->portal = fx->portal;
+		d->s.hive = d->hive;
+		d->s.store = d->store;
+		d->s.open_portal = open_portal;
+		d->s.portal_data = d;
+		d->s.clock = test_clock;
+	}
+}
+
+static void
+fx_clear(Fx *fx)
+{
+	for (int i = 0; i < 3; i++) {
+		Dev *d = &fx->dev[i];
+
+		mesh_keystore_close(d->store);
+		mesh_hive_close(d->hive);
+		mesh_test_remove_tree(d->dir);
+		g_free(d->dir);
+		g_free(d->last_domain);
+	}
+	mesh_portal_free(fx->portal);
+	mesh_portal_store_close(fx->store);
+}
+
+/* Every entry of every folder of @d's hive, with its content: what "nothing changed" compares. */
+static char *
+snapshot(Dev *d)
+{
+	GString *s = g_string_new(NULL);
+
+	for (int f = 0; f < MESH_HIVE_N_FOLDERS; f++) {
+		g_autoptr(GPtrArray) names = NULL;
+		GError *error = NULL;
+
+		CU_ASSERT_TRUE(mesh_hive_list(d->hive, (MeshHiveFolder)f, &names, &error));
+		MESH_ASSERT_NO_ERROR(error);
+		g_ptr_array_add(names, g_strdup(MESH_HIVE_DEFAULT));
+		for (guint i = 0; i < names->len; i++) {
+			g_autoptr(GBytes) data = NULL;
+
+			g_string_append_printf(s,
+			                       "%s/%s=", mesh_hive_folder_name((MeshHiveFolder)f),
+			                       (const char *)names->pdata[i]);
+			if (mesh_hive_read(d->hive, (MeshHiveFolder)f, names->pdata[i],
+			                   MESH_HIVE_ENTRY_MAX, &data, NULL))
+				g_string_append_len(s, g_bytes_get_data(data, NULL),
+				                    g_bytes_get_size(data));
+			g_string_append_c(s, '\n');
+		}
+	}
+	return g_string_free(s, FALSE);
+}
+
+static const char *
+share(GPtrArray *shares, guint i)
+{
+	return (const char *)mesh_secret_get(shares->pdata[i]);
+}
+
+static MeshSessionProfile *
+create(Dev *d, const char *account)
+{
+	MeshSessionProfile *info = NULL;
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(mesh_session_profile_create(&d->s, account, NULL, &info, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(info);
+	return info;
+}
+
+static GPtrArray *
+escrow(Dev *d, const char *account, guint k, guint n)
+{
+	GPtrArray *shares = NULL;
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(mesh_session_escrow_create(&d->s, account, k, n, &shares, NULL, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(shares);
+	CU_ASSERT_EQUAL(shares->len, n);
+	return shares;
+}
+
+static MeshSessionConnect *
+request(Dev *d)
+{
+	MeshSessionConnect *c = NULL;
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(mesh_session_connect_request(&d->s, ACCOUNT, NULL, &c, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	return c;
+}
+
+/* The first @n Base32 characters of a witness, dashes dropped. */
+static char *
+prefix(const char *witness, guint n)
+{
+	GString *s = g_string_new(NULL);
+
+	for (const char *p = witness; *p != '\0' && s->len < n; p++) {
+		if (*p != '-')
+			g_string_append_c(s, *p);
+	}
+	return g_string_free(s, FALSE);
+}
+
+static gboolean
+lists(GPtrArray *list, const char *s)
+{
+	for (guint i = 0; i < list->len; i++) {
+		if (g_str_equal(list->pdata[i], s))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* ---- The walk-through ---------------------------------------------------------------------- */
+
+static void
+test_walkthrough(void)
+{
+	Fx fx;
+	Dev *d1, *d2;
+	GError *error = NULL;
+	g_autoptr(MeshSessionProfile) created = NULL;
+	g_autoptr(MeshSessionProfile) recovered = NULL;
+	g_autoptr(MeshSessionProfile) got = NULL;
+	g_autoptr(MeshSessionProfile) got2 = NULL;
+	g_autoptr(MeshSessionProfile) synced = NULL;
+	g_autoptr(GPtrArray) shares = NULL;
+	g_autoptr(GPtrArray) accounts = NULL;
+	g_autoptr(GPtrArray) pending = NULL;
+	g_autoptr(GPtrArray) sites = NULL;
+	g_autoptr(GPtrArray) apps = NULL;
+	g_autoptr(MeshSessionConnect) c = NULL;
+	g_autoptr(MeshSecret) password = mesh_secret_new_from_data("hunter2", 8);
+	g_autoptr(MeshSecret) got_password = NULL;
+	g_autoptr(MeshSecret) generated = NULL;
+	g_autoptr(MeshSecret) data =
+	        mesh_secret_new_from_data("{\"Server\":\"imap.example.com\"}", 29);
+	g_autoptr(MeshSecret) plaintext = NULL;
+	g_autofree char *def = NULL;
+	g_autofree char *username = NULL;
+	g_autofree char *p8 = NULL;
+	g_autofree char *app_id = NULL;
+	MeshSessionConnectState state = 0;
+	const char *two[2];
+
+	fx_init(&fx);
+	d1 = &fx.dev[0];
+	d2 = &fx.dev[1];
+
+	/* Device 1 creates the profile. */
+	created = create(d1, ACCOUNT);
+	CU_ASSERT_STRING_EQUAL(created->account, ACCOUNT);
+	CU_ASSERT_EQUAL(created->serial, 1);
+	CU_ASSERT_EQUAL(created->devices->len, 1);
+	CU_ASSERT_PTR_NOT_NULL(created->admin_key);
+	CU_ASSERT_STRING_EQUAL(d1->last_domain, "example.com");
+	CU_ASSERT_TRUE(mesh_session_profile_list(&d1->s, &accounts, &def, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(accounts->len, 1);
+	CU_ASSERT_STRING_EQUAL(def, ACCOUNT);
+	/* Twice: refused here. */
+	CU_ASSERT_FALSE(mesh_session_profile_create(&d1->s, ACCOUNT, NULL, NULL, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_EXISTS);
+
+	/* Escrow 2 of 4, then lose the profile on this machine. */
+	shares = escrow(d1, ACCOUNT, 2, 4);
+	two[0] = share(shares, 1);
+	two[1] = share(shares, 3);
+	CU_ASSERT_TRUE(mesh_session_escrow_verify(&d1->s, ACCOUNT, NULL, two, 2, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_session_profile_delete(&d1->s, ACCOUNT, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_FALSE(mesh_session_profile_get(&d1->s, ACCOUNT, &got, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+
+	/* Recover from shares 1 and 3: a new administration key, the account re-bound. */
+	two[0] = share(shares, 0);
+	two[1] = share(shares, 2);
+	CU_ASSERT_TRUE(
+	        mesh_session_profile_recover(&d1->s, ACCOUNT, two, 2, NULL, &recovered, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(recovered);
+	CU_ASSERT_STRING_EQUAL(recovered->identifier, created->identifier);
+	CU_ASSERT_EQUAL(recovered->serial, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(recovered->admin_key);
+	CU_ASSERT_STRING_NOT_EQUAL(recovered->admin_key, created->admin_key);
+	/* What the portal holds now: the new serial. */
+	CU_ASSERT_TRUE(mesh_session_profile_sync(&d1->s, ACCOUNT, &synced, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(synced->serial, 2);
+	g_clear_pointer(&synced, mesh_session_profile_free);
+
+	/* Device 2 asks to join; device 1 sees the same witness and accepts by 8 characters. */
+	c = request(d2);
+	CU_ASSERT_STRING_EQUAL(c->profile_udf, created->identifier);
+	CU_ASSERT_TRUE(mesh_session_connect_status(&d2->s, NULL, &state, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(state, MESH_SESSION_CONNECT_PENDING);
+	CU_ASSERT_FALSE(mesh_session_profile_get(&d2->s, ACCOUNT, &got2, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	CU_ASSERT_TRUE(mesh_session_connect_pending(&d1->s, ACCOUNT, &pending, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL_FATAL(pending->len, 1);
+	CU_ASSERT_STRING_EQUAL(((MeshSessionPending *)pending->pdata[0])->witness, c->witness);
+	CU_ASSERT_STRING_EQUAL(((MeshSessionPending *)pending->pdata[0])->device_udf,
+	                       c->device_udf);
+	/* Device 2 is no administration device. */
+	CU_ASSERT_FALSE(mesh_session_connect_pending(&d2->s, ACCOUNT, &pending, &error));
+	CU_ASSERT_PTR_NOT_NULL(error);
+	g_clear_error(&error);
+	p8 = prefix(c->witness, 8);
+	CU_ASSERT_TRUE(mesh_session_connect_accept(&d1->s, ACCOUNT, p8, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_session_connect_status(&d2->s, ACCOUNT, &state, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(state, MESH_SESSION_CONNECT_ACCEPTED);
+	CU_ASSERT_TRUE(mesh_session_profile_get(&d2->s, ACCOUNT, &got2, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got2);
+	CU_ASSERT_EQUAL(got2->devices->len, 2);
+	CU_ASSERT_TRUE(lists(got2->devices, c->device_udf));
+	CU_ASSERT_PTR_NULL(got2->admin_key);
+	/* The request is answered: no more pending. */
+	CU_ASSERT_FALSE(mesh_session_connect_status(&d2->s, ACCOUNT, &state, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+
+	/* Device 1 adds a password; device 2 syncs and reads it. */
+	CU_ASSERT_TRUE(mesh_session_password_add(&d1->s, ACCOUNT, "www.example.com", "alice",
+	                                         password, NULL, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_session_password_add(&d1->s, ACCOUNT, "mail.example.net", "al", NULL,
+	                                         &generated, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(strlen((const char *)mesh_secret_get(generated)), 20);
+	CU_ASSERT_TRUE(mesh_session_profile_sync(&d2->s, ACCOUNT, &synced, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(synced->applications->len, 1);
+	CU_ASSERT_TRUE(mesh_session_password_get(&d2->s, ACCOUNT, "www.example.com", &username,
+	                                         &got_password, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_STRING_EQUAL(username, "alice");
+	CU_ASSERT_STRING_EQUAL((const char *)mesh_secret_get(got_password), "hunter2");
+	CU_ASSERT_TRUE(mesh_session_password_list(&d2->s, ACCOUNT, &sites, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(sites->len, 2);
+	/* Only administration devices change the profile. */
+	CU_ASSERT_FALSE(mesh_session_password_add(&d2->s, ACCOUNT, "x.example.com", "a", password,
+	                                          NULL, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_UNAUTHORIZED);
+
+	/* A generic application, set on device 1, read on device 2. */
+	CU_ASSERT_TRUE(mesh_session_app_add_generic(&d1->s, ACCOUNT, "mail", &app_id, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_FALSE(mesh_session_app_add_generic(&d1->s, ACCOUNT, "mail", NULL, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_EXISTS);
+	CU_ASSERT_TRUE(mesh_session_app_set(&d1->s, ACCOUNT, "mail", data, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	g_clear_pointer(&synced, mesh_session_profile_free);
+	CU_ASSERT_TRUE(mesh_session_profile_sync(&d2->s, ACCOUNT, &synced, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_session_app_list(&d2->s, ACCOUNT, &apps, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(apps->len, 2);
+	CU_ASSERT_TRUE(mesh_session_app_get(&d2->s, ACCOUNT, "mail", &plaintext, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(plaintext);
+	CU_ASSERT_PTR_NOT_NULL(
+	        strstr((const char *)mesh_secret_get(plaintext), "imap.example.com"));
+
+	/* Delete on device 1; gone on device 2 after a sync. */
+	CU_ASSERT_TRUE(mesh_session_password_delete(&d1->s, ACCOUNT, "www.example.com", &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_FALSE(mesh_session_password_delete(&d1->s, ACCOUNT, "www.example.com", &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	g_clear_pointer(&synced, mesh_session_profile_free);
+	CU_ASSERT_TRUE(mesh_session_profile_sync(&d2->s, ACCOUNT, &synced, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	g_clear_pointer(&got_password, mesh_secret_free);
+	CU_ASSERT_FALSE(mesh_session_password_get(&d2->s, ACCOUNT, "www.example.com", NULL,
+	                                          &got_password, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+
+	/* The escrow still opens after recovery (same master keys). */
+	two[0] = share(shares, 1);
+	two[1] = share(shares, 2);
+	CU_ASSERT_TRUE(mesh_session_escrow_verify(&d1->s, ACCOUNT, NULL, two, 2, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	fx_clear(&fx);
+}
+
+/* ---- Recovery refused: nothing changed ----------------------------------------------------- */
+
+/* Recovery of alice from @n @shares on @d must fail with @want. */
+static void
+recover_fails(Dev *d, const char *const *shares, gsize n, MeshError want)
+{
+	g_autoptr(MeshSessionProfile) info = NULL;
+	GError *error = NULL;
+
+	CU_ASSERT_FALSE(
+	        mesh_session_profile_recover(&d->s, ACCOUNT, shares, n, NULL, &info, &error));
+	MESH_ASSERT_ERROR(error, want);
+	CU_ASSERT_PTR_NULL(info);
+}
+
+static void
+test_recover_refused(void)
+{
+	Fx fx;
+	Dev *d1, *d2;
+	GError *error = NULL;
+	g_autoptr(MeshSessionProfile) alice = NULL;
+	g_autoptr(MeshSessionProfile) bob = NULL;
+	g_autoptr(MeshSessionProfile) info = NULL;
+	g_autoptr(GPtrArray) shares = NULL;
+	g_autoptr(GPtrArray) bob_shares = NULL;
+	g_autoptr(GPtrArray) foreign = NULL;
+	g_autoptr(MeshSecret) secret = NULL;
+	g_autofree char *before = NULL;
+	g_autofree char *after = NULL;
+	g_autofree char *bad_char = NULL;
+	g_autofree char *typo = NULL;
+	const char *two[2];
+
+	fx_init(&fx);
+	d1 = &fx.dev[0];
+	d2 = &fx.dev[1];
+	alice = create(d1, ACCOUNT);
+	shares = escrow(d1, ACCOUNT, 2, 4);
+	bob = create(d2, "bob@example.com");
+	bob_shares = escrow(d2, "bob@example.com", 2, 3);
+	CU_ASSERT_TRUE(mesh_session_profile_delete(&d1->s, ACCOUNT, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	before = snapshot(d1);
+
+	/* Too few shares. */
+	two[0] = share(shares, 0);
+	recover_fails(d1, two, 1, MESH_ERROR_SHARE_QUORUM);
+	CU_ASSERT_FALSE(mesh_session_escrow_verify(&d1->s, ACCOUNT, NULL, two, 1, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_SHARE_QUORUM);
+
+	/* A corrupt share: not Base32. */
+	bad_char = g_strdup(share(shares, 2));
+	bad_char[3] = '!';
+	two[1] = bad_char;
+	recover_fails(d1, two, 2, MESH_ERROR_SHARE_CORRUPT);
+	/* A mistyped value: another secret, which no escrow has. */
+	typo = g_strdup(share(shares, 2));
+	typo[10] = typo[10] == 'A' ? 'B' : 'A';
+	two[1] = typo;
+	recover_fails(d1, two, 2, MESH_ERROR_SHARE_MISMATCH);
+
+	/* Shares of another escrow: bob's (on the portal), and of no escrow at all. */
+	two[0] = share(bob_shares, 0);
+	two[1] = share(bob_shares, 1);
+	recover_fails(d1, two, 2, MESH_ERROR_SHARE_MISMATCH);
+	secret = mesh_secret_new_random(32, NULL);
+	CU_ASSERT_TRUE(mesh_shamir_split(secret, 2, 2, &foreign, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	two[0] = share(foreign, 0);
+	two[1] = share(foreign, 1);
+	recover_fails(d1, two, 2, MESH_ERROR_SHARE_MISMATCH);
+	CU_ASSERT_FALSE(mesh_session_escrow_verify(&d1->s, ACCOUNT, NULL, two, 2, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_SHARE_MISMATCH);
+
+	after = snapshot(d1);
+	CU_ASSERT_STRING_EQUAL(before, after);
+
+	/* The right shares still work; and a second recovery is refused. */
+	two[0] = share(shares, 3);
+	two[1] = share(shares, 1);
+	CU_ASSERT_TRUE(mesh_session_profile_recover(&d1->s, ACCOUNT, two, 2, NULL, &info, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_FALSE(mesh_session_profile_recover(&d1->s, ACCOUNT, two, 2, NULL, NULL, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_EXISTS);
+	fx_clear(&fx);
+}
+
+/* ---- Connection refused -------------------------------------------------------------------- */
+
+static void
+test_connect_witness_mismatch(void)
+{
+	Fx fx;
+	GError *error = NULL;
+	g_autoptr(MeshSessionProfile) alice = NULL;
+	g_autoptr(GPtrArray) accounts = NULL;
+	MeshSessionConnect *c = NULL;
+
+	fx_init(&fx);
+	alice = create(&fx.dev[0], ACCOUNT);
+	fx.dev[1].alter_nonce = TRUE;
+	CU_ASSERT_FALSE(mesh_session_connect_request(&fx.dev[1].s, ACCOUNT, NULL, &c, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_WITNESS_MISMATCH);
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_TRUE(mesh_session_profile_list(&fx.dev[1].s, &accounts, NULL, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(accounts->len, 0);
+	fx_clear(&fx);
+}
+
+static void
+test_connect_reject_expire(void)
+{
+	Fx fx;
+	GError *error = NULL;
+	g_autoptr(MeshSessionProfile) alice = NULL;
+	g_autoptr(MeshSessionProfile) got = NULL;
+	g_autoptr(MeshSessionConnect) c2 = NULL;
+	g_autoptr(MeshSessionConnect) c3 = NULL;
+	g_autoptr(GPtrArray) pending = NULL;
+	g_autofree char *p = NULL;
+	MeshSessionConnectState state = 0;
+
+	fx_init(&fx);
+	alice = create(&fx.dev[0], ACCOUNT);
+	c2 = request(&fx.dev[1]);
+	c3 = request(&fx.dev[2]);
+	CU_ASSERT_TRUE(mesh_session_connect_pending(&fx.dev[0].s, NULL, &pending, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(pending->len, 2);
+
+	/* Device 2 is rejected. */
+	p = prefix(c2->witness, 12);
+	CU_ASSERT_TRUE(mesh_session_connect_reject(&fx.dev[0].s, ACCOUNT, p, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_session_connect_status(&fx.dev[1].s, ACCOUNT, &state, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(state, MESH_SESSION_CONNECT_REJECTED);
+	CU_ASSERT_STRING_EQUAL(mesh_session_connect_state_name(state), "Rejected");
+	CU_ASSERT_FALSE(mesh_session_profile_get(&fx.dev[1].s, ACCOUNT, &got, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+
+	/* Device 3's request expires (the portal's and the devices' clocks move 11 minutes). */
+	CU_ASSERT_TRUE(mesh_session_connect_status(&fx.dev[2].s, ACCOUNT, &state, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(state, MESH_SESSION_CONNECT_PENDING);
+	clock_now += 11 * 60;
+	CU_ASSERT_TRUE(mesh_session_connect_status(&fx.dev[2].s, ACCOUNT, &state, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(state, MESH_SESSION_CONNECT_EXPIRED);
+	CU_ASSERT_FALSE(mesh_session_connect_status(&fx.dev[2].s, ACCOUNT, &state, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	fx_clear(&fx);
+}
+
+static void
+test_connect_prefix(void)
+{
+	Fx fx;
+	GError *error = NULL;
+	g_autoptr(MeshSessionProfile) alice = NULL;
+	g_autoptr(MeshSessionConnect) c = NULL;
+	g_autofree char *p7 = NULL;
+	g_autofree char *p8 = NULL;
+	g_autofree char *p10 = NULL;
+	MeshSessionConnectState state = 0;
+
+	fx_init(&fx);
+	alice = create(&fx.dev[0], ACCOUNT);
+	c = request(&fx.dev[1]);
+	p7 = prefix(c->witness, 7);
+	CU_ASSERT_FALSE(mesh_session_connect_accept(&fx.dev[0].s, ACCOUNT, p7, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_FALSE(mesh_session_connect_accept(&fx.dev[0].s, ACCOUNT, "22222222", &error));
+	CU_ASSERT_PTR_NOT_NULL(error);
+	g_clear_error(&error);
+	/* A portal that lists the request twice: the prefix matches two and is refused. */
+	fx.dev[0].double_pending = TRUE;
+	p10 = prefix(c->witness, 10);
+	CU_ASSERT_FALSE(mesh_session_connect_accept(&fx.dev[0].s, ACCOUNT, p10, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	fx.dev[0].double_pending = FALSE;
+	/* Nothing was answered. */
+	CU_ASSERT_TRUE(mesh_session_connect_status(&fx.dev[1].s, ACCOUNT, &state, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(state, MESH_SESSION_CONNECT_PENDING);
+	/* Dashes and case do not matter. */
+	p8 = g_ascii_strdown(c->witness, 9);
+	CU_ASSERT_TRUE(mesh_session_connect_accept(&fx.dev[0].s, ACCOUNT, p8, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_session_connect_status(&fx.dev[1].s, ACCOUNT, &state, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(state, MESH_SESSION_CONNECT_ACCEPTED);
+	fx_clear(&fx);
+}
+
+static CU_TestInfo tests[] = {
+        {"walk-through: create, escrow, delete, recover, connect, passwords, applications",
+         test_walkthrough},
+        {"recovery refused: too few, corrupt, foreign shares; nothing changed",
+         test_recover_refused},
+        {"connect: a portal that alters the nonce", test_connect_witness_mismatch},
+        {"connect: rejected, expired", test_connect_reject_expire},
+        {"connect: witness prefixes", test_connect_prefix},
+        CU_TEST_INFO_NULL,
+};
+
+int
+main(void)
+{
+	return mesh_test_main("session", tests);
+}
