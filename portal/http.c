@@ -5,6 +5,7 @@
 #include <libsoup/soup.h>
 #include <math.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "error.h"
 #include "json.h"
@@ -422,14 +423,26 @@ start(MeshPortalHttp *http, const MeshPortalHttpConfig *config, GError **error)
 	gboolean tls = config->tls_cert_file != NULL || config->tls_key_file != NULL;
 	g_autoptr(GSocketAddress) address = parse_listen(listen, error);
 	g_autoptr(GError) listen_error = NULL;
+	g_autoptr(GSocket) socket = NULL;
 	g_autofree char *host = NULL;
 	GSList *listeners;
 	GInetAddress *inet;
 
 	if (address == NULL || (tls && !set_tls(http->server, config, error)))
 		return FALSE;
-	if (!soup_server_listen(http->server, address, tls ? SOUP_SERVER_LISTEN_HTTPS : 0,
-				&listen_error)) {
+	/* Our own socket: soup_server_listen() keeps GSocket's backlog of 10, and under load the
+	 * kernel then drops connection attempts that the client retries a second later. */
+	socket = g_socket_new(g_socket_address_get_family(address), G_SOCKET_TYPE_STREAM,
+			      G_SOCKET_PROTOCOL_TCP, &listen_error);
+	if (socket != NULL) {
+		g_socket_set_listen_backlog(socket, SOMAXCONN);
+		if (!g_socket_bind(socket, address, TRUE, &listen_error) ||
+		    !g_socket_listen(socket, &listen_error))
+			g_clear_object(&socket);
+	}
+	if (socket == NULL ||
+	    !soup_server_listen_socket(http->server, socket, tls ? SOUP_SERVER_LISTEN_HTTPS : 0,
+				       &listen_error)) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot listen on %s: %s%s", listen,
 			    listen_error->message,
 			    g_error_matches(listen_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE)
