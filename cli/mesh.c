@@ -22,6 +22,12 @@ static const MeshCliVerb verbs[] = {
 	{ "hive", "copy profiles and keys between the test and production hives", mesh_cmd_hive },
 	{ "lock", "make the agent wipe the keys it has unwrapped", mesh_cmd_lock },
 	{ "unlock", "unwrap the passphrase-protected keys in the agent", mesh_cmd_unlock },
+	{ "account", "ask a portal whether an account may be created", mesh_cmd_account },
+	{ "profile", "create, show, sync, delete or recover an account's profile", mesh_cmd_profile },
+	{ "escrow", "split the master keys into shares; check shares", mesh_cmd_escrow },
+	{ "connect", "connect a new device to a profile; accept or reject one", mesh_cmd_connect },
+	{ "app", "list, add, change and read application profiles", mesh_cmd_app },
+	{ "password", "store, read, list and delete passwords", mesh_cmd_password },
 };
 
 static void

@@ -6,7 +6,13 @@ target_sources(mesh PRIVATE
 	${CMAKE_CURRENT_SOURCE_DIR}/cmd-device.c
 	${CMAKE_CURRENT_SOURCE_DIR}/cmd-key.c
 	${CMAKE_CURRENT_SOURCE_DIR}/cmd-hive.c
-	${CMAKE_CURRENT_SOURCE_DIR}/cmd-lock.c)
+	${CMAKE_CURRENT_SOURCE_DIR}/cmd-lock.c
+	${CMAKE_CURRENT_SOURCE_DIR}/cmd-account.c
+	${CMAKE_CURRENT_SOURCE_DIR}/cmd-profile.c
+	${CMAKE_CURRENT_SOURCE_DIR}/cmd-escrow.c
+	${CMAKE_CURRENT_SOURCE_DIR}/cmd-connect.c
+	${CMAKE_CURRENT_SOURCE_DIR}/cmd-app.c
+	${CMAKE_CURRENT_SOURCE_DIR}/cmd-password.c)
 target_link_libraries(mesh PRIVATE meshclient mesh-platform)
 
 # 'mesh agent install-login' writes the files of dist/ with @bindir@ put in at run time: embed

@@ -13,6 +13,32 @@ int mesh_cmd_key(int argc, char **argv, const MeshCliGlobals *globals);
 int mesh_cmd_hive(int argc, char **argv, const MeshCliGlobals *globals);
 int mesh_cmd_lock(int argc, char **argv, const MeshCliGlobals *globals);
 int mesh_cmd_unlock(int argc, char **argv, const MeshCliGlobals *globals);
+/* The session verbs (core/session through the agent's session methods). */
+int mesh_cmd_account(int argc, char **argv, const MeshCliGlobals *globals);
+int mesh_cmd_profile(int argc, char **argv, const MeshCliGlobals *globals);
+int mesh_cmd_escrow(int argc, char **argv, const MeshCliGlobals *globals);
+int mesh_cmd_connect(int argc, char **argv, const MeshCliGlobals *globals);
+int mesh_cmd_app(int argc, char **argv, const MeshCliGlobals *globals);
+int mesh_cmd_password(int argc, char **argv, const MeshCliGlobals *globals);
+
+/* The --portal URL and --portal-ca FILE options of the session verbs (two GOptionEntry rows). */
+#define MESH_CLI_PORTAL_OPTIONS(url, ca)                                                      \
+	{ "portal", 0, 0, G_OPTION_ARG_STRING, &(url),                                        \
+	  "The account's portal (default: $MESH_PORTAL_URL, else "                            \
+	  "https://DOMAIN/.well-known/mmm/); the account remembers it",                       \
+	  "URL" },                                                                             \
+	{ "portal-ca", 0, 0, G_OPTION_ARG_FILENAME, &(ca),                                    \
+	  "Trust the portal's TLS certificate from this CA file, PEM (default: "              \
+	  "$MESH_PORTAL_CA)",                                                                  \
+	  "FILE" }
+
+/*
+ * mesh_cli_session_connect: mesh_cli_connect (autostarting the agent), then tell the connection
+ * the portal URL (@portal, else $MESH_PORTAL_URL; may be none) and the CA file (@portal_ca,
+ * else $MESH_PORTAL_CA, made absolute: the agent reads it). Returns 0 or the exit status.
+ */
+int mesh_cli_session_connect(const MeshCliGlobals *globals, const char *verb, const char *portal,
+			     const char *portal_ca, MeshClient **ret_client);
 
 /*
  * mesh_cli_connect: connect to the agent of @hive (NULL: globals->hive, else $MESH_HIVE, else

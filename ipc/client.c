@@ -35,6 +35,8 @@ struct MeshClient {
 	int fd; /* -1 once the connection broke: the stream can no longer be trusted */
 	gint64 next_id;
 	char *last_error;
+	char *portal;    /* mesh_client_set_portal: "Portal" of the session methods that take it */
+	char *portal_ca; /* "PortalCA" */
 };
 
 static MeshError
@@ -189,6 +191,8 @@ mesh_client_close(MeshClient *client)
 	if (client->fd >= 0)
 		close(client->fd);
 	g_free(client->last_error);
+	g_free(client->portal);
+	g_free(client->portal_ca);
 	g_free(client);
 }
 
@@ -208,11 +212,12 @@ mesh_client_free(void *p)
 
 /* ---- Requests --------------------------------------------------------------------------- */
 
-/* One member of a request's Params: a string (@text), an integer or a boolean (@number). */
+/* One member of a request's Params: a string (@text), an integer or a boolean (@number), or
+ * JSON text made by string_array() (@text). */
 typedef struct {
 	const char *name; /* NULL: left out */
-	char type;        /* 's', 'i', 'b' */
-	const char *text;
+	char type;        /* 's', 'i', 'b', 'j' */
+	const char *text; /* 'j': JSON text, put in as it is */
 	gint64 number;
 } Member;
 
@@ -276,6 +281,8 @@ put_object(char *out, const Member *members, gsize n_members)
 		PUT(":", 1);
 		if (m->type == 's') {
 			n += put_string(out != NULL ? out + n : NULL, m->text);
+		} else if (m->type == 'j') {
+			PUT(m->text, strlen(m->text));
 		} else if (m->type == 'b') {
 			PUT(m->number ? "true" : "false", m->number ? 4 : 5);
 		} else {
@@ -297,6 +304,7 @@ check_members(MeshClient *client, const Member *members, gsize n_members)
 		    !g_utf8_validate(members[i].text, -1, NULL))
 			return fail(client, MESH_ERROR_INVALID_ARGUMENT,
 				    "%s is not valid UTF-8 text", members[i].name);
+
 	}
 	return MESH_ERROR_OK;
 }
@@ -434,6 +442,8 @@ call_text(MeshClient *client, const char *method, const char *params, gsize para
 	if (!transfer(client->fd, body, len, FALSE, &err))
 		return io_failure(client, "cannot read the agent's answer", err);
 	root = mesh_json_parse((const char *)body, len, MESH_CLIENT_FRAME_MAX, &error);
+	/* Answers may carry shares and passwords. */
+	OPENSSL_cleanse(body, len);
 	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
 		return fail_broken(client, MESH_ERROR_PROTOCOL,
 				   root == NULL ? error->message : "the answer is no object", 0);
@@ -1070,4 +1080,726 @@ MeshError
 mesh_client_shutdown(MeshClient *client)
 {
 	return call(client, "Shutdown", NULL, 0, NULL);
+}
+
+/* ---- Session ------------------------------------------------------------------------------ */
+
+/* The portal members of a session request (left out when not set). */
+#define PORTAL_URL(c) { (c) != NULL && (c)->portal != NULL ? "Portal" : NULL, 's', \
+			(c) != NULL ? (c)->portal : NULL, 0 }
+#define PORTAL_CA(c) { (c) != NULL && (c)->portal_ca != NULL ? "PortalCA" : NULL, 's', \
+		       (c) != NULL ? (c)->portal_ca : NULL, 0 }
+#define ACCOUNT(a) { (a) != NULL ? "Account" : NULL, 's', (a), 0 }
+
+static void wipe_node(JsonNode *node);
+
+/* @n strings as a JSON array's text (NULL when one is missing or not UTF-8); the caller wipes
+ * it (shares are secrets). */
+static char *
+string_array(const char *const *strings, size_t n)
+{
+	gsize len = 2;
+	char *text;
+
+	for (size_t i = 0; i < n; i++) {
+		if (strings[i] == NULL || !g_utf8_validate(strings[i], -1, NULL))
+			return NULL;
+		len += put_string(NULL, strings[i]) + 1;
+	}
+	text = g_malloc0(len + 1);
+	len = 0;
+	text[len++] = '[';
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			text[len++] = ',';
+		len += put_string(text + len, strings[i]);
+	}
+	text[len++] = ']';
+	return text;
+}
+
+static void
+wipe_text(char *text)
+{
+	if (text != NULL)
+		OPENSSL_cleanse(text, strlen(text));
+	g_free(text);
+}
+
+void
+mesh_client_set_portal(MeshClient *client, const char *url, const char *ca_file)
+{
+	if (client == NULL)
+		return;
+	g_free(client->portal);
+	g_free(client->portal_ca);
+	client->portal = g_strdup(url);
+	client->portal_ca = g_strdup(ca_file);
+}
+
+void
+mesh_client_secret_free(char *secret)
+{
+	if (secret == NULL)
+		return;
+	OPENSSL_cleanse(secret, strlen(secret));
+	g_free(secret);
+}
+
+void
+mesh_client_secrets_free(char **secrets, size_t n)
+{
+	if (secrets == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		mesh_client_secret_free(secrets[i]);
+	g_free(secrets);
+}
+
+void
+mesh_client_strings_free(char **strings, size_t n)
+{
+	if (strings == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		g_free(strings[i]);
+	g_free(strings);
+}
+
+/* The strings of the array @member of @obj (a new vector of *@ret_n strings). */
+static char **
+take_strings(MeshClient *client, JsonObject *obj, const char *member, size_t *ret_n,
+	     MeshError *code)
+{
+	JsonArray *array = take_array(client, obj, member, code);
+	char **strings;
+	guint n;
+
+	*ret_n = 0;
+	if (array == NULL)
+		return NULL;
+	n = json_array_get_length(array);
+	strings = g_new0(char *, n + 1);
+	for (guint i = 0; i < n; i++) {
+		JsonNode *node = json_array_get_element(array, i);
+
+		if (!JSON_NODE_HOLDS_VALUE(node) ||
+		    json_node_get_value_type(node) != G_TYPE_STRING) {
+			*code = fail(client, MESH_ERROR_PROTOCOL,
+				     "the agent's answer: an entry of %s is not a string", member);
+			break;
+		}
+		strings[i] = g_strdup(json_node_get_string(node));
+		*ret_n = i + 1;
+	}
+	return strings;
+}
+
+void
+mesh_client_apps_free(MeshClientApp *apps, size_t n)
+{
+	if (apps == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		g_free(apps[i].identifier);
+		g_free(apps[i].type);
+		g_free(apps[i].friendly);
+	}
+	g_free(apps);
+}
+
+static MeshClientApp *
+take_apps(MeshClient *client, JsonObject *obj, size_t *ret_n, MeshError *code)
+{
+	JsonArray *array = take_array(client, obj, "Applications", code);
+	MeshClientApp *apps;
+	guint n;
+
+	*ret_n = 0;
+	if (array == NULL)
+		return NULL;
+	n = json_array_get_length(array);
+	apps = g_new0(MeshClientApp, n + 1);
+	*ret_n = n;
+	for (guint i = 0; i < n && *code == MESH_ERROR_OK; i++) {
+		JsonNode *node = json_array_get_element(array, i);
+
+		if (!JSON_NODE_HOLDS_OBJECT(node)) {
+			*code = fail(client, MESH_ERROR_PROTOCOL,
+				     "the agent's answer: an application is not an object");
+			break;
+		}
+		take_string(client, json_node_get_object(node), "Identifier", TRUE,
+			    &apps[i].identifier, code);
+		take_string(client, json_node_get_object(node), "Type", TRUE, &apps[i].type, code);
+		take_string(client, json_node_get_object(node), "Friendly", FALSE,
+			    &apps[i].friendly, code);
+	}
+	return apps;
+}
+
+void
+mesh_client_profile_free(MeshClientProfile *profile)
+{
+	if (profile == NULL)
+		return;
+	g_free(profile->identifier);
+	g_free(profile->account);
+	mesh_client_strings_free(profile->devices, profile->n_devices);
+	mesh_client_apps_free(profile->applications, profile->n_applications);
+	g_free(profile->portal);
+	g_free(profile->admin_key);
+	g_free(profile);
+}
+
+/* A profile result (ProfileCreate, ProfileGet, ProfileSync, ProfileRecover). */
+static MeshError
+profile_call(MeshClient *client, const char *method, const Member *params, gsize n_params,
+	     MeshClientProfile **ret_profile)
+{
+	g_autoptr(JsonNode) result = NULL;
+	MeshClientProfile *profile;
+	JsonObject *obj;
+	MeshError code;
+
+	code = call(client, method, params, n_params, &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	obj = json_node_get_object(result);
+	profile = g_new0(MeshClientProfile, 1);
+	take_string(client, obj, "Identifier", TRUE, &profile->identifier, &code);
+	take_string(client, obj, "Account", TRUE, &profile->account, &code);
+	take_int(client, obj, "Serial", &profile->serial, &code);
+	profile->devices = take_strings(client, obj, "Devices", &profile->n_devices, &code);
+	profile->applications = take_apps(client, obj, &profile->n_applications, &code);
+	take_string(client, obj, "Portal", FALSE, &profile->portal, &code);
+	take_string(client, obj, "AdministrationKey", FALSE, &profile->admin_key, &code);
+	if (code != MESH_ERROR_OK || ret_profile == NULL) {
+		mesh_client_profile_free(profile);
+		return code;
+	}
+	*ret_profile = profile;
+	return MESH_ERROR_OK;
+}
+
+MeshError
+mesh_client_account_validate(MeshClient *client, const char *account, int *ret_valid,
+			     char **ret_reason)
+{
+	g_autoptr(JsonNode) result = NULL;
+	const Member params[] = { { "Account", 's', account, 0 }, PORTAL_URL(client),
+				  PORTAL_CA(client) };
+	g_autofree char *reason = NULL;
+	MeshError code;
+	int valid = 0;
+
+	if (client == NULL || account == NULL || ret_valid == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	code = call(client, "AccountValidate", params, G_N_ELEMENTS(params), &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	take_bool(client, json_node_get_object(result), "Valid", &valid, &code);
+	take_string(client, json_node_get_object(result), "Reason", FALSE, &reason, &code);
+	if (code != MESH_ERROR_OK)
+		return code;
+	*ret_valid = valid;
+	if (ret_reason != NULL)
+		*ret_reason = g_steal_pointer(&reason);
+	return MESH_ERROR_OK;
+}
+
+MeshError
+mesh_client_profile_create(MeshClient *client, const char *account,
+			   MeshClientProfile **ret_profile)
+{
+	const Member params[] = { { "Account", 's', account, 0 }, PORTAL_URL(client),
+				  PORTAL_CA(client) };
+
+	if (client == NULL || account == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	return profile_call(client, "ProfileCreate", params, G_N_ELEMENTS(params), ret_profile);
+}
+
+MeshError
+mesh_client_profile_get(MeshClient *client, const char *account, MeshClientProfile **ret_profile)
+{
+	const Member params[] = { ACCOUNT(account) };
+
+	return profile_call(client, "ProfileGet", params, G_N_ELEMENTS(params), ret_profile);
+}
+
+MeshError
+mesh_client_profile_list(MeshClient *client, char ***ret_accounts, size_t *ret_n,
+			 char **ret_default)
+{
+	g_autoptr(JsonNode) result = NULL;
+	g_autofree char *default_account = NULL;
+	char **accounts;
+	size_t n = 0;
+	MeshError code;
+
+	if (client == NULL || ret_accounts == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	code = call(client, "ProfileList", NULL, 0, &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	accounts = take_strings(client, json_node_get_object(result), "Accounts", &n, &code);
+	take_string(client, json_node_get_object(result), "Default", FALSE, &default_account,
+		    &code);
+	if (code != MESH_ERROR_OK) {
+		mesh_client_strings_free(accounts, n);
+		return code;
+	}
+	*ret_accounts = accounts;
+	if (ret_n != NULL)
+		*ret_n = n;
+	if (ret_default != NULL)
+		*ret_default = g_steal_pointer(&default_account);
+	return MESH_ERROR_OK;
+}
+
+MeshError
+mesh_client_profile_sync(MeshClient *client, const char *account,
+			 MeshClientProfile **ret_profile)
+{
+	const Member params[] = { ACCOUNT(account), PORTAL_CA(client) };
+
+	return profile_call(client, "ProfileSync", params, G_N_ELEMENTS(params), ret_profile);
+}
+
+MeshError
+mesh_client_profile_delete(MeshClient *client, const char *account)
+{
+	const Member params[] = { { "Account", 's', account, 0 } };
+
+	if (client == NULL || account == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	return call(client, "ProfileDelete", params, G_N_ELEMENTS(params), NULL);
+}
+
+MeshError
+mesh_client_escrow_create(MeshClient *client, const char *account, int quorum, int shares,
+			  char ***ret_shares, size_t *ret_n, char **ret_identifier)
+{
+	g_autoptr(JsonNode) result = NULL;
+	const Member params[] = { ACCOUNT(account), { "Quorum", 'i', NULL, quorum },
+				  { "Shares", 'i', NULL, shares }, PORTAL_CA(client) };
+	g_autofree char *identifier = NULL;
+	char **texts;
+	size_t n = 0;
+	MeshError code;
+
+	if (client == NULL || ret_shares == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	code = call(client, "EscrowCreate", params, G_N_ELEMENTS(params), &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	take_string(client, json_node_get_object(result), "Identifier", FALSE, &identifier, &code);
+	texts = take_strings(client, json_node_get_object(result), "Shares", &n, &code);
+	wipe_node(result);
+	if (code != MESH_ERROR_OK) {
+		mesh_client_secrets_free(texts, n);
+		return code;
+	}
+	*ret_shares = texts;
+	if (ret_n != NULL)
+		*ret_n = n;
+	if (ret_identifier != NULL)
+		*ret_identifier = g_steal_pointer(&identifier);
+	return MESH_ERROR_OK;
+}
+
+MeshError
+mesh_client_escrow_verify(MeshClient *client, const char *account, const char *const *shares,
+			  size_t n)
+{
+	char *list;
+	MeshError code;
+
+	if (client == NULL || (shares == NULL && n > 0))
+		return MESH_ERROR_INVALID_ARGUMENT;
+	list = string_array(shares, n);
+	if (list == NULL)
+		return fail(client, MESH_ERROR_INVALID_ARGUMENT,
+			    "a share is missing or not valid UTF-8 text");
+	{
+		const Member params[] = { ACCOUNT(account), { "Shares", 'j', list, 0 },
+					  PORTAL_URL(client), PORTAL_CA(client) };
+
+		code = call(client, "EscrowVerify", params, G_N_ELEMENTS(params), NULL);
+	}
+	wipe_text(list);
+	return code;
+}
+
+MeshError
+mesh_client_profile_recover(MeshClient *client, const char *account, const char *const *shares,
+			    size_t n, MeshClientProfile **ret_profile)
+{
+	char *list;
+	MeshError code;
+
+	if (client == NULL || account == NULL || (shares == NULL && n > 0))
+		return MESH_ERROR_INVALID_ARGUMENT;
+	list = string_array(shares, n);
+	if (list == NULL)
+		return fail(client, MESH_ERROR_INVALID_ARGUMENT,
+			    "a share is missing or not valid UTF-8 text");
+	{
+		const Member params[] = { { "Account", 's', account, 0 },
+					  { "Shares", 'j', list, 0 }, PORTAL_URL(client),
+					  PORTAL_CA(client) };
+
+		code = profile_call(client, "ProfileRecover", params, G_N_ELEMENTS(params),
+				    ret_profile);
+	}
+	wipe_text(list);
+	return code;
+}
+
+void
+mesh_client_connect_free(MeshClientConnect *connect)
+{
+	if (connect == NULL)
+		return;
+	g_free(connect->profile_udf);
+	g_free(connect->device_udf);
+	g_free(connect->witness);
+	g_free(connect);
+}
+
+MeshError
+mesh_client_connect_request(MeshClient *client, const char *account,
+			    MeshClientConnect **ret_connect)
+{
+	g_autoptr(JsonNode) result = NULL;
+	const Member params[] = { { "Account", 's', account, 0 }, PORTAL_URL(client),
+				  PORTAL_CA(client) };
+	MeshClientConnect *connect;
+	JsonObject *obj;
+	MeshError code;
+
+	if (client == NULL || account == NULL || ret_connect == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	code = call(client, "ConnectRequest", params, G_N_ELEMENTS(params), &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	obj = json_node_get_object(result);
+	connect = g_new0(MeshClientConnect, 1);
+	take_string(client, obj, "ProfileUDF", TRUE, &connect->profile_udf, &code);
+	take_string(client, obj, "DeviceUDF", TRUE, &connect->device_udf, &code);
+	take_string(client, obj, "Witness", TRUE, &connect->witness, &code);
+	if (code != MESH_ERROR_OK) {
+		mesh_client_connect_free(connect);
+		return code;
+	}
+	*ret_connect = connect;
+	return MESH_ERROR_OK;
+}
+
+MeshError
+mesh_client_connect_status(MeshClient *client, const char *account, char **ret_state)
+{
+	g_autoptr(JsonNode) result = NULL;
+	const Member params[] = { ACCOUNT(account), PORTAL_CA(client) };
+	g_autofree char *state = NULL;
+	MeshError code;
+
+	if (client == NULL || ret_state == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	code = call(client, "ConnectStatus", params, G_N_ELEMENTS(params), &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	take_string(client, json_node_get_object(result), "State", TRUE, &state, &code);
+	if (code != MESH_ERROR_OK)
+		return code;
+	*ret_state = g_steal_pointer(&state);
+	return MESH_ERROR_OK;
+}
+
+void
+mesh_client_pending_free(MeshClientPending *pending, size_t n)
+{
+	if (pending == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		g_free(pending[i].device_udf);
+		g_free(pending[i].description);
+		g_free(pending[i].witness);
+		g_free(pending[i].expires);
+	}
+	g_free(pending);
+}
+
+MeshError
+mesh_client_connect_pending(MeshClient *client, const char *account,
+			    MeshClientPending **ret_pending, size_t *ret_n)
+{
+	g_autoptr(JsonNode) result = NULL;
+	const Member params[] = { ACCOUNT(account), PORTAL_CA(client) };
+	MeshClientPending *pending;
+	JsonArray *array;
+	MeshError code;
+	guint n;
+
+	if (client == NULL || ret_pending == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	code = call(client, "ConnectPending", params, G_N_ELEMENTS(params), &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	array = take_array(client, json_node_get_object(result), "Pending", &code);
+	if (code != MESH_ERROR_OK)
+		return code;
+	n = json_array_get_length(array);
+	pending = g_new0(MeshClientPending, n + 1);
+	for (guint i = 0; i < n && code == MESH_ERROR_OK; i++) {
+		JsonNode *node = json_array_get_element(array, i);
+		JsonObject *obj;
+
+		if (!JSON_NODE_HOLDS_OBJECT(node)) {
+			code = fail(client, MESH_ERROR_PROTOCOL,
+				    "the agent's answer: a pending request is not an object");
+			break;
+		}
+		obj = json_node_get_object(node);
+		take_string(client, obj, "DeviceUDF", TRUE, &pending[i].device_udf, &code);
+		take_string(client, obj, "Description", FALSE, &pending[i].description, &code);
+		take_string(client, obj, "Witness", TRUE, &pending[i].witness, &code);
+		take_string(client, obj, "Expires", TRUE, &pending[i].expires, &code);
+	}
+	if (code != MESH_ERROR_OK) {
+		mesh_client_pending_free(pending, n);
+		return code;
+	}
+	*ret_pending = pending;
+	if (ret_n != NULL)
+		*ret_n = n;
+	return MESH_ERROR_OK;
+}
+
+static MeshError
+connect_answer(MeshClient *client, const char *method, const char *account, const char *witness)
+{
+	const Member params[] = { ACCOUNT(account), { "Witness", 's', witness, 0 },
+				  PORTAL_CA(client) };
+
+	if (client == NULL || witness == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	return call(client, method, params, G_N_ELEMENTS(params), NULL);
+}
+
+MeshError
+mesh_client_connect_accept(MeshClient *client, const char *account, const char *witness)
+{
+	return connect_answer(client, "ConnectAccept", account, witness);
+}
+
+MeshError
+mesh_client_connect_reject(MeshClient *client, const char *account, const char *witness)
+{
+	return connect_answer(client, "ConnectReject", account, witness);
+}
+
+MeshError
+mesh_client_app_list(MeshClient *client, const char *account, MeshClientApp **ret_apps,
+		     size_t *ret_n)
+{
+	g_autoptr(JsonNode) result = NULL;
+	const Member params[] = { ACCOUNT(account) };
+	MeshClientApp *apps;
+	size_t n = 0;
+	MeshError code;
+
+	if (client == NULL || ret_apps == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	code = call(client, "AppList", params, G_N_ELEMENTS(params), &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	apps = take_apps(client, json_node_get_object(result), &n, &code);
+	if (code != MESH_ERROR_OK) {
+		mesh_client_apps_free(apps, n);
+		return code;
+	}
+	*ret_apps = apps;
+	if (ret_n != NULL)
+		*ret_n = n;
+	return MESH_ERROR_OK;
+}
+
+MeshError
+mesh_client_app_add_generic(MeshClient *client, const char *account, const char *name,
+			    char **ret_identifier)
+{
+	g_autoptr(JsonNode) result = NULL;
+	const Member params[] = { ACCOUNT(account), { "Type", 's', "Generic", 0 },
+				  { "Name", 's', name, 0 }, PORTAL_CA(client) };
+	g_autofree char *identifier = NULL;
+	MeshError code;
+
+	if (client == NULL || name == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	code = call(client, "AppAdd", params, G_N_ELEMENTS(params), &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	take_string(client, json_node_get_object(result), "Identifier", TRUE, &identifier, &code);
+	if (code == MESH_ERROR_OK && ret_identifier != NULL)
+		*ret_identifier = g_steal_pointer(&identifier);
+	return code;
+}
+
+MeshError
+mesh_client_app_set(MeshClient *client, const char *account, const char *name,
+		    const char *data_json)
+{
+	const Member params[] = { ACCOUNT(account), { "Name", 's', name, 0 },
+				  { "Data", 's', data_json, 0 }, PORTAL_CA(client) };
+
+	if (client == NULL || name == NULL || data_json == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	return call(client, "AppSet", params, G_N_ELEMENTS(params), NULL);
+}
+
+/* Wipe every string of @node (an answer that carried secrets), as the agent does. */
+static void
+wipe_node(JsonNode *node)
+{
+	if (node == NULL)
+		return;
+	if (JSON_NODE_HOLDS_OBJECT(node)) {
+		g_autoptr(GList) values = json_object_get_values(json_node_get_object(node));
+
+		for (GList *l = values; l != NULL; l = l->next)
+			wipe_node(l->data);
+	} else if (JSON_NODE_HOLDS_ARRAY(node)) {
+		JsonArray *array = json_node_get_array(node);
+
+		for (guint i = 0; i < json_array_get_length(array); i++)
+			wipe_node(json_array_get_element(array, i));
+	} else if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING) {
+		char *text = (char *)json_node_get_string(node);
+
+		OPENSSL_cleanse(text, strlen(text));
+	}
+}
+
+/* The secret string @member of @obj, copied into a new buffer. */
+static void
+take_secret(MeshClient *client, JsonObject *obj, const char *member, char **ret, MeshError *code)
+{
+	take_string(client, obj, member, TRUE, ret, code);
+}
+
+MeshError
+mesh_client_app_get(MeshClient *client, const char *account, const char *name, char **ret_json)
+{
+	g_autoptr(JsonNode) result = NULL;
+	const Member params[] = { ACCOUNT(account), { "Name", 's', name, 0 } };
+	char *data = NULL;
+	MeshError code;
+
+	if (client == NULL || name == NULL || ret_json == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	code = call(client, "AppGet", params, G_N_ELEMENTS(params), &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	take_secret(client, json_node_get_object(result), "Data", &data, &code);
+	wipe_node(result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	*ret_json = data;
+	return MESH_ERROR_OK;
+}
+
+MeshError
+mesh_client_password_add(MeshClient *client, const char *account, const char *site,
+			 const char *username, const char *password, char **ret_generated)
+{
+	g_autoptr(JsonNode) result = NULL;
+	const Member params[] = { ACCOUNT(account), { "Site", 's', site, 0 },
+				  { "Username", 's', username, 0 },
+				  { password != NULL ? "Password" : NULL, 's', password, 0 },
+				  PORTAL_CA(client) };
+	char *generated = NULL;
+	MeshError code;
+
+	if (client == NULL || site == NULL || username == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	code = call(client, "PasswordAdd", params, G_N_ELEMENTS(params), &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	if (password == NULL)
+		take_secret(client, json_node_get_object(result), "Password", &generated, &code);
+	wipe_node(result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	if (ret_generated != NULL)
+		*ret_generated = generated;
+	else
+		mesh_client_secret_free(generated);
+	return MESH_ERROR_OK;
+}
+
+MeshError
+mesh_client_password_get(MeshClient *client, const char *account, const char *site,
+			 char **ret_username, char **ret_password)
+{
+	g_autoptr(JsonNode) result = NULL;
+	const Member params[] = { ACCOUNT(account), { "Site", 's', site, 0 } };
+	g_autofree char *username = NULL;
+	char *password = NULL;
+	MeshError code;
+
+	if (client == NULL || site == NULL || ret_password == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	code = call(client, "PasswordGet", params, G_N_ELEMENTS(params), &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	take_string(client, json_node_get_object(result), "Username", TRUE, &username, &code);
+	take_secret(client, json_node_get_object(result), "Password", &password, &code);
+	wipe_node(result);
+	if (code != MESH_ERROR_OK) {
+		mesh_client_secret_free(password);
+		return code;
+	}
+	if (ret_username != NULL)
+		*ret_username = g_steal_pointer(&username);
+	*ret_password = password;
+	return MESH_ERROR_OK;
+}
+
+MeshError
+mesh_client_password_list(MeshClient *client, const char *account, char ***ret_sites,
+			  size_t *ret_n)
+{
+	g_autoptr(JsonNode) result = NULL;
+	const Member params[] = { ACCOUNT(account) };
+	char **sites;
+	size_t n = 0;
+	MeshError code;
+
+	if (client == NULL || ret_sites == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	code = call(client, "PasswordList", params, G_N_ELEMENTS(params), &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	sites = take_strings(client, json_node_get_object(result), "Sites", &n, &code);
+	if (code != MESH_ERROR_OK) {
+		mesh_client_strings_free(sites, n);
+		return code;
+	}
+	*ret_sites = sites;
+	if (ret_n != NULL)
+		*ret_n = n;
+	return MESH_ERROR_OK;
+}
+
+MeshError
+mesh_client_password_delete(MeshClient *client, const char *account, const char *site)
+{
+	const Member params[] = { ACCOUNT(account), { "Site", 's', site, 0 },
+				  PORTAL_CA(client) };
+
+	if (client == NULL || site == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	return call(client, "PasswordDelete", params, G_N_ELEMENTS(params), NULL);
 }

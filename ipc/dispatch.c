@@ -13,6 +13,7 @@
 #include "frame.h"
 #include "json.h"
 #include "secret.h"
+#include "session-methods.h"
 
 struct MeshAgent {
 	MeshHiveKind kind;
@@ -29,6 +30,9 @@ struct MeshAgent {
 	guint lock_timer;
 	MeshAgentShutdownFunc shutdown;
 	gpointer shutdown_data;
+	/* The session methods' portal factory (ipc/session-methods.h); NULL: HTTP. */
+	MeshSessionPortalOpen open_portal;
+	gpointer portal_data;
 };
 
 /* Each handler reads @params (an object, empty when the request had none, members already
@@ -97,6 +101,14 @@ void
 mesh_agent_set_restricted(MeshAgent *agent, gboolean restricted)
 {
 	agent->restricted = restricted;
+}
+
+void
+mesh_agent_set_portal_factory(MeshAgent *agent, MeshSessionPortalOpen open_portal,
+			      gpointer portal_data)
+{
+	agent->open_portal = open_portal;
+	agent->portal_data = portal_data;
 }
 
 MeshHive *
@@ -506,6 +518,8 @@ hello(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **error)
 	json_object_set_int_member(version, "Minor", MESH_AGENT_VERSION_MINOR);
 	for (gsize i = 0; i < G_N_ELEMENTS(methods); i++)
 		json_array_add_string_element(names, methods[i].name);
+	for (gsize i = 0; mesh_session_method_name(i) != NULL; i++)
+		json_array_add_string_element(names, mesh_session_method_name(i));
 	json_object_set_string_member(result, "Hive", mesh_hive_kind_name(agent->kind));
 	return TRUE;
 }
@@ -545,6 +559,8 @@ build_answer(gint64 id, const char *member, JsonObject *body)
 	json_object_set_object_member(obj, member, body);
 	json_node_take_object(root, obj);
 	text = mesh_json_to_string(root);
+	/* Answers carry shares and passwords: wipe the tree's copies too. */
+	wipe_strings(root);
 	return g_bytes_new_take(text, strlen(text));
 }
 
@@ -601,9 +617,21 @@ call(MeshAgent *agent, JsonObject *request, JsonObject *result, gboolean *ret_cl
 	JsonObject *params = empty;
 	const char *name = NULL;
 	const Method *method;
+	const MeshSessionMethod *session_method;
 
-	if (!read_request(request, &name, &params, ret_close, error) ||
-	    (method = find_method(name, error)) == NULL)
+	if (!read_request(request, &name, &params, ret_close, error))
+		return FALSE;
+	session_method = mesh_session_method_find(name);
+	if (session_method != NULL) {
+		if (!mesh_json_check_members(params, session_method->params, error)) {
+			g_prefix_error(error, "%s: ", name);
+			return FALSE;
+		}
+		return mesh_session_method_call(session_method, agent->hive, agent->store,
+						agent->open_portal, agent->portal_data,
+						agent->restricted, params, result, error);
+	}
+	if ((method = find_method(name, error)) == NULL)
 		return FALSE;
 	if (!mesh_json_check_members(params, method->params, error)) {
 		g_prefix_error(error, "%s: ", name);

@@ -184,6 +184,140 @@ MeshError mesh_client_shutdown(MeshClient *client);
 MeshError mesh_client_call(MeshClient *client, const char *method, const char *params_json,
 			   char **ret_result_json);
 
+/* ---- Session: accounts, profiles, escrow, connection, applications, passwords ---------- */
+
+/*
+ * These call the agent's session methods (docs/protocol.md "Agent methods (§9)"), which reach
+ * the account's portal. @account NULL means the default account where the method allows it.
+ * Secrets handed back (shares, passwords, application data) are in buffers to free with
+ * mesh_client_secret_free / mesh_client_secrets_free, which wipe them.
+ */
+
+/*
+ * mesh_client_set_portal: the portal URL (overriding https://DOMAIN/.well-known/mmm/; sent to
+ * the methods that take one: account validate, profile create and recover, escrow verify,
+ * connect request — the account remembers it) and the CA file (PEM, a path the agent can read)
+ * that the agent trusts for the portal's TLS certificate. Either may be NULL. Copies both.
+ */
+void mesh_client_set_portal(MeshClient *client, const char *url, const char *ca_file);
+
+/* mesh_client_secret_free: wipe and free a secret string from this library; accepts NULL. */
+void mesh_client_secret_free(char *secret);
+/* mesh_client_secrets_free: wipe and free @n secret strings and the array; accepts NULL. */
+void mesh_client_secrets_free(char **secrets, size_t n);
+/* mesh_client_strings_free: free @n strings and the array; accepts NULL. */
+void mesh_client_strings_free(char **strings, size_t n);
+
+typedef struct {
+	char *identifier;
+	char *type;     /* "PasswordProfile", "GenericProfile", ... */
+	char *friendly; /* NULL when none */
+} MeshClientApp;
+
+typedef struct {
+	char *identifier; /* the profile's fingerprint (master UDF) */
+	char *account;
+	int64_t serial;
+	char **devices; /* device UDFs */
+	size_t n_devices;
+	MeshClientApp *applications;
+	size_t n_applications;
+	char *portal;    /* the remembered portal URL, or NULL */
+	char *admin_key; /* this device's administration key, or NULL */
+} MeshClientProfile;
+
+void mesh_client_profile_free(MeshClientProfile *profile);
+void mesh_client_apps_free(MeshClientApp *apps, size_t n);
+
+/* mesh_client_account_validate: may @account be created at its portal? *ret_valid 1 or 0;
+ * *ret_reason (may be NULL) the portal's reason when not. */
+MeshError mesh_client_account_validate(MeshClient *client, const char *account, int *ret_valid,
+				       char **ret_reason);
+/* mesh_client_profile_create: a new profile for @account, this device its administration
+ * device. Errors: MESH_ERROR_EXISTS. */
+MeshError mesh_client_profile_create(MeshClient *client, const char *account,
+				     MeshClientProfile **ret_profile);
+MeshError mesh_client_profile_get(MeshClient *client, const char *account,
+				  MeshClientProfile **ret_profile);
+/* mesh_client_profile_list: the accounts this machine holds; *ret_default (may be NULL) the
+ * default one, NULL when none. Free with mesh_client_strings_free / mesh_client_free. */
+MeshError mesh_client_profile_list(MeshClient *client, char ***ret_accounts, size_t *ret_n,
+				   char **ret_default);
+/* mesh_client_profile_sync: fetch and verify the profile and its applications. */
+MeshError mesh_client_profile_sync(MeshClient *client, const char *account,
+				   MeshClientProfile **ret_profile);
+/* mesh_client_profile_delete: forget @account on this machine (the portal keeps it). */
+MeshError mesh_client_profile_delete(MeshClient *client, const char *account);
+
+/* mesh_client_escrow_create: escrow the master keys in @shares shares, @quorum of which
+ * recover them. *ret_shares: free with mesh_client_secrets_free; *ret_identifier (may be
+ * NULL) the escrow entry's UDF. */
+MeshError mesh_client_escrow_create(MeshClient *client, const char *account, int quorum,
+				    int shares, char ***ret_shares, size_t *ret_n,
+				    char **ret_identifier);
+/* mesh_client_escrow_verify: a recovery drill; installs nothing. Errors: MESH_ERROR_SHARE_*. */
+MeshError mesh_client_escrow_verify(MeshClient *client, const char *account,
+				    const char *const *shares, size_t n);
+/* mesh_client_profile_recover: restore @account's master keys from @n shares onto this
+ * device, which becomes its administration device. */
+MeshError mesh_client_profile_recover(MeshClient *client, const char *account,
+				      const char *const *shares, size_t n,
+				      MeshClientProfile **ret_profile);
+
+typedef struct {
+	char *profile_udf, *device_udf, *witness;
+} MeshClientConnect;
+
+void mesh_client_connect_free(MeshClientConnect *connect);
+/* mesh_client_connect_request: ask to join @account's profile; does not wait. */
+MeshError mesh_client_connect_request(MeshClient *client, const char *account,
+				      MeshClientConnect **ret_connect);
+/* mesh_client_connect_status: one poll; *ret_state "Pending", "Accepted", "Rejected" or
+ * "Expired" (free with mesh_client_free). */
+MeshError mesh_client_connect_status(MeshClient *client, const char *account, char **ret_state);
+
+typedef struct {
+	char *device_udf;
+	char *description; /* NULL when none */
+	char *witness;
+	char *expires; /* RFC 3339 */
+} MeshClientPending;
+
+void mesh_client_pending_free(MeshClientPending *pending, size_t n);
+MeshError mesh_client_connect_pending(MeshClient *client, const char *account,
+				      MeshClientPending **ret_pending, size_t *ret_n);
+/* mesh_client_connect_accept / _reject: the request whose witness starts with @witness (at
+ * least 8 characters). */
+MeshError mesh_client_connect_accept(MeshClient *client, const char *account,
+				     const char *witness);
+MeshError mesh_client_connect_reject(MeshClient *client, const char *account,
+				     const char *witness);
+
+MeshError mesh_client_app_list(MeshClient *client, const char *account, MeshClientApp **ret_apps,
+			       size_t *ret_n);
+/* mesh_client_app_add_generic: a GenericProfile named @name; *ret_identifier may be NULL. */
+MeshError mesh_client_app_add_generic(MeshClient *client, const char *account, const char *name,
+				      char **ret_identifier);
+/* mesh_client_app_set: replace the Data of @name with the JSON text @data_json. */
+MeshError mesh_client_app_set(MeshClient *client, const char *account, const char *name,
+			      const char *data_json);
+/* mesh_client_app_get: the plaintext JSON of @name (free with mesh_client_secret_free). */
+MeshError mesh_client_app_get(MeshClient *client, const char *account, const char *name,
+			      char **ret_json);
+
+/* mesh_client_password_add: store @username and @password (NULL: the agent generates one and
+ * hands it back in *ret_generated, which may be NULL; free with mesh_client_secret_free). */
+MeshError mesh_client_password_add(MeshClient *client, const char *account, const char *site,
+				   const char *username, const char *password,
+				   char **ret_generated);
+/* mesh_client_password_get: *ret_username (mesh_client_free), *ret_password
+ * (mesh_client_secret_free). */
+MeshError mesh_client_password_get(MeshClient *client, const char *account, const char *site,
+				   char **ret_username, char **ret_password);
+MeshError mesh_client_password_list(MeshClient *client, const char *account, char ***ret_sites,
+				    size_t *ret_n);
+MeshError mesh_client_password_delete(MeshClient *client, const char *account, const char *site);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: MIT */
+/* mesh profile: create, show, list, sync, delete and recover the personal profile of an
+ * account, through the agent's session methods. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "verbs.h"
+
+int
+mesh_cli_session_connect(const MeshCliGlobals *globals, const char *verb, const char *portal,
+			 const char *portal_ca, MeshClient **ret_client)
+{
+	g_autofree char *ca = NULL;
+	MeshClient *client = NULL;
+	int status;
+
+	if (portal == NULL && g_getenv("MESH_PORTAL_URL") != NULL &&
+	    *g_getenv("MESH_PORTAL_URL") != '\0')
+		portal = g_getenv("MESH_PORTAL_URL");
+	if (portal_ca == NULL && g_getenv("MESH_PORTAL_CA") != NULL &&
+	    *g_getenv("MESH_PORTAL_CA") != '\0')
+		portal_ca = g_getenv("MESH_PORTAL_CA");
+	/* The agent reads the file, from its own working folder. */
+	if (portal_ca != NULL)
+		ca = g_canonicalize_filename(portal_ca, NULL);
+	status = mesh_cli_connect(globals, verb, NULL, TRUE, &client);
+	if (status != 0)
+		return status;
+	mesh_client_set_portal(client, portal, ca);
+	*ret_client = client;
+	return 0;
+}
+
+/* {"Identifier", "Account", "Serial", "Devices": [UDF], "Applications": [{"Identifier", "Type",
+ * "Friendly"}]} (PROTOCOL issue 4, §3), or the same as text. */
+static void
+print_profile(const MeshCliGlobals *globals, const MeshClientProfile *p, const char *what)
+{
+	g_autoptr(JsonBuilder) b = NULL;
+
+	if (!globals->json) {
+		printf("%s%s\n", what, p->identifier);
+		printf("  Account:      %s\n  Serial:       %" G_GINT64_FORMAT "\n", p->account,
+		       p->serial);
+		for (size_t i = 0; i < p->n_devices; i++)
+			printf("  %-13s %s\n", i == 0 ? "Devices:" : "", p->devices[i]);
+		for (size_t i = 0; i < p->n_applications; i++)
+			printf("  %-13s %s %s%s%s\n", i == 0 ? "Applications:" : "",
+			       p->applications[i].identifier, p->applications[i].type,
+			       p->applications[i].friendly ? " " : "",
+			       p->applications[i].friendly ? p->applications[i].friendly : "");
+		if (p->portal != NULL)
+			printf("  Portal:       %s\n", p->portal);
+		return;
+	}
+	b = json_builder_new();
+	json_builder_begin_object(b);
+	mesh_cli_json_string(b, "Identifier", p->identifier);
+	mesh_cli_json_string(b, "Account", p->account);
+	mesh_cli_json_int(b, "Serial", p->serial);
+	json_builder_set_member_name(b, "Devices");
+	json_builder_begin_array(b);
+	for (size_t i = 0; i < p->n_devices; i++)
+		json_builder_add_string_value(b, p->devices[i]);
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "Applications");
+	json_builder_begin_array(b);
+	for (size_t i = 0; i < p->n_applications; i++) {
+		json_builder_begin_object(b);
+		mesh_cli_json_string(b, "Identifier", p->applications[i].identifier);
+		mesh_cli_json_string(b, "Type", p->applications[i].type);
+		mesh_cli_json_string(b, "Friendly", p->applications[i].friendly);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	mesh_cli_json_string(b, "Portal", p->portal);
+	json_builder_end_object(b);
+	mesh_cli_print_json(json_builder_get_root(b));
+}
+
+/* Shared by create, show, sync. */
+typedef enum { OP_CREATE, OP_SHOW, OP_SYNC } ProfileOp;
+
+static int
+profile_op(int argc, char **argv, const MeshCliGlobals *globals, ProfileOp op)
+{
+	static const char *const verbs[] = { "profile create", "profile show", "profile sync" };
+	g_autofree char *portal = NULL, *portal_ca = NULL;
+	const GOptionEntry entries[] = {
+		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
+		G_OPTION_ENTRY_NULL,
+	};
+	const char *verb = verbs[op];
+	MeshClientProfile *profile = NULL;
+	MeshClient *client = NULL;
+	const char *account;
+	MeshError code;
+	int status = 0;
+
+	if (!mesh_cli_parse_verb(globals, verb, op == OP_CREATE ? "ACCOUNT" : "[ACCOUNT]",
+				 op == OP_CREATE ?
+					 "Creates the personal profile of ACCOUNT (local@domain) on its "
+					 "portal: master keys, an administration key and this device. "
+					 "Escrow the master keys next ('mesh escrow create')." :
+				 op == OP_SHOW ?
+					 "Shows the profile this machine holds for ACCOUNT (default: the "
+					 "default account)." :
+					 "Fetches the account's profile and application profiles from "
+					 "its portal, checks and stores them.",
+				 op == OP_SHOW ? mesh_cli_no_options : entries, 1, &argc, &argv,
+				 &status))
+		return status;
+	account = argc == 2 ? argv[1] : NULL;
+	if (op == OP_CREATE && account == NULL)
+		return mesh_cli_failf(globals, verb, MESH_ERROR_USAGE,
+				      "give the account to create (local@domain)");
+	status = mesh_cli_session_connect(globals, verb, portal, portal_ca, &client);
+	if (status != 0)
+		return status;
+	code = op == OP_CREATE ? mesh_client_profile_create(client, account, &profile) :
+	       op == OP_SHOW   ? mesh_client_profile_get(client, account, &profile) :
+				 mesh_client_profile_sync(client, account, &profile);
+	if (code != MESH_ERROR_OK)
+		status = mesh_cli_client_fail(globals, verb, client, code);
+	else
+		print_profile(globals, profile,
+			      op == OP_CREATE ? "Created profile " :
+			      op == OP_SHOW   ? "Profile " :
+						"Synchronized profile ");
+	mesh_client_profile_free(profile);
+	mesh_client_close(client);
+	return status;
+}
+
+static int
+profile_create(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	return profile_op(argc, argv, globals, OP_CREATE);
+}
+
+static int
+profile_show(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	return profile_op(argc, argv, globals, OP_SHOW);
+}
+
+static int
+profile_sync(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	return profile_op(argc, argv, globals, OP_SYNC);
+}
+
+static int
+profile_list(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	g_autoptr(JsonBuilder) b = NULL;
+	char **accounts = NULL, *default_account = NULL;
+	MeshClient *client = NULL;
+	size_t n = 0;
+	MeshError code;
+	int status = 0;
+
+	if (!mesh_cli_parse_verb(globals, "profile list", "", "Lists the accounts this machine holds.",
+				 mesh_cli_no_options, 0, &argc, &argv, &status))
+		return status;
+	status = mesh_cli_session_connect(globals, "profile list", NULL, NULL, &client);
+	if (status != 0)
+		return status;
+	code = mesh_client_profile_list(client, &accounts, &n, &default_account);
+	if (code != MESH_ERROR_OK) {
+		status = mesh_cli_client_fail(globals, "profile list", client, code);
+	} else if (!globals->json) {
+		for (size_t i = 0; i < n; i++)
+			printf("%s%s\n", accounts[i],
+			       g_strcmp0(accounts[i], default_account) == 0 ? " (default)" : "");
+	} else {
+		b = json_builder_new();
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "Accounts");
+		json_builder_begin_array(b);
+		for (size_t i = 0; i < n; i++)
+			json_builder_add_string_value(b, accounts[i]);
+		json_builder_end_array(b);
+		mesh_cli_json_string(b, "Default", default_account);
+		json_builder_end_object(b);
+		mesh_cli_print_json(json_builder_get_root(b));
+	}
+	mesh_client_strings_free(accounts, n);
+	mesh_client_free(default_account);
+	mesh_client_close(client);
+	return status;
+}
+
+static int
+profile_delete(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	gboolean yes = FALSE;
+	const GOptionEntry entries[] = {
+		{ "yes", 0, 0, G_OPTION_ARG_NONE, &yes,
+		  "Really forget the account here (its master keys too: keep the escrow shares)",
+		  NULL },
+		G_OPTION_ENTRY_NULL,
+	};
+	MeshClient *client = NULL;
+	MeshError code;
+	int status = 0;
+
+	if (!mesh_cli_parse_verb(globals, "profile delete", "ACCOUNT --yes",
+				 "Forgets ACCOUNT on this machine: its profiles and its master and "
+				 "administration keys. The portal keeps the account; the escrow "
+				 "shares recover it ('mesh profile recover').",
+				 entries, 1, &argc, &argv, &status))
+		return status;
+	if (argc != 2)
+		return mesh_cli_failf(globals, "profile delete", MESH_ERROR_USAGE,
+				      "give the account to delete");
+	if (!yes)
+		return mesh_cli_failf(globals, "profile delete", MESH_ERROR_USAGE,
+				      "this removes the master keys of %s from this machine: "
+				      "give --yes to go on",
+				      argv[1]);
+	status = mesh_cli_session_connect(globals, "profile delete", NULL, NULL, &client);
+	if (status != 0)
+		return status;
+	code = mesh_client_profile_delete(client, argv[1]);
+	if (code != MESH_ERROR_OK) {
+		status = mesh_cli_client_fail(globals, "profile delete", client, code);
+	} else if (globals->json) {
+		g_autoptr(JsonBuilder) b = json_builder_new();
+
+		json_builder_begin_object(b);
+		mesh_cli_json_string(b, "Deleted", argv[1]);
+		json_builder_end_object(b);
+		mesh_cli_print_json(json_builder_get_root(b));
+	} else {
+		printf("Deleted %s on this machine\n", argv[1]);
+	}
+	mesh_client_close(client);
+	return status;
+}
+
+static int
+profile_recover(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	g_autofree char *portal = NULL, *portal_ca = NULL;
+	const GOptionEntry entries[] = {
+		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
+		G_OPTION_ENTRY_NULL,
+	};
+	MeshClientProfile *profile = NULL;
+	MeshClient *client = NULL;
+	MeshError code;
+	int status = 0;
+
+	if (!mesh_cli_parse_verb(globals, "profile recover", "ACCOUNT SHARE...",
+				 "Recovers ACCOUNT on this machine from a quorum of its escrow "
+				 "shares: restores the master keys and makes this device the "
+				 "administration device.",
+				 entries, 256, &argc, &argv, &status))
+		return status;
+	if (argc < 3)
+		return mesh_cli_failf(globals, "profile recover", MESH_ERROR_USAGE,
+				      "give the account and the shares");
+	status = mesh_cli_session_connect(globals, "profile recover", portal, portal_ca, &client);
+	if (status != 0)
+		return status;
+	code = mesh_client_profile_recover(client, argv[1], (const char *const *)argv + 2,
+					   (size_t)argc - 2, &profile);
+	if (code != MESH_ERROR_OK)
+		status = mesh_cli_client_fail(globals, "profile recover", client, code);
+	else
+		print_profile(globals, profile, "Recovered profile ");
+	mesh_client_profile_free(profile);
+	mesh_client_close(client);
+	return status;
+}
+
+int
+mesh_cmd_profile(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	static const MeshCliSub subs[] = {
+		{ "create", profile_create }, { "show", profile_show },
+		{ "list", profile_list },     { "sync", profile_sync },
+		{ "delete", profile_delete }, { "recover", profile_recover },
+		{ NULL, NULL },
+	};
+
+	return mesh_cli_dispatch(
+		argc, argv, globals, "profile", subs,
+		"Usage: mesh profile create ACCOUNT [--portal URL] [--portal-ca FILE]\n"
+		"       mesh profile show [ACCOUNT]\n"
+		"       mesh profile list\n"
+		"       mesh profile sync [ACCOUNT]\n"
+		"       mesh profile delete ACCOUNT --yes\n"
+		"       mesh profile recover ACCOUNT SHARE... [--portal URL]\n"
+		"\n"
+		"Personal profiles: an account's master keys, its devices and applications.\n"
+		"The portal is https://DOMAIN/.well-known/mmm/ unless --portal or\n"
+		"$MESH_PORTAL_URL says otherwise; --portal-ca or $MESH_PORTAL_CA names a CA file.\n");
+}

@@ -1,0 +1,599 @@
+/* SPDX-License-Identifier: MIT */
+#include "session-methods.h"
+
+#include <openssl/crypto.h>
+#include <string.h>
+
+#include "client-http.h"
+#include "error.h"
+#include "json.h"
+#include "personal.h"
+#include "secret.h"
+
+/* Most shares EscrowVerify and ProfileRecover take (Shamir over GF(256): at most 255). */
+#define SHARES_MAX 255
+
+/* ---- The HTTP portal factory ------------------------------------------------------------- */
+
+/* @data: the CA file (PEM) to trust, or NULL for the system's trust store. */
+static MeshPortalClient *
+open_http(gpointer data, const char *account_domain, const char *url_override, GError **error)
+{
+	g_autofree char *url = NULL;
+
+	if (url_override != NULL)
+		return mesh_portal_client_http_new(url_override, data, error);
+	if (account_domain == NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "the account has no domain, so its portal is unknown: give the portal's "
+			    "URL (--portal URL or MESH_PORTAL_URL)");
+		return NULL;
+	}
+	url = mesh_portal_client_http_url(account_domain);
+	return mesh_portal_client_http_new(url, data, error);
+}
+
+/* ---- Parameters --------------------------------------------------------------------------- */
+
+static gboolean
+get_account(JsonObject *params, gboolean required, const char **ret, GError **error)
+{
+	return required ? mesh_json_get_string(params, "Account", ret, error)
+			: mesh_json_get_string_opt(params, "Account", ret, error);
+}
+
+/* The "Shares" array: 1 to SHARES_MAX strings, as a NULL-terminated vector borrowing them. */
+static gboolean
+get_shares(JsonObject *params, GPtrArray **ret_shares, GError **error)
+{
+	g_autoptr(GPtrArray) shares = g_ptr_array_new();
+	JsonArray *array = NULL;
+	guint n;
+
+	if (!mesh_json_get_array(params, "Shares", &array, error))
+		return FALSE;
+	n = json_array_get_length(array);
+	if (n == 0 || n > SHARES_MAX) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "\"Shares\" must hold 1 to %d shares", SHARES_MAX);
+		return FALSE;
+	}
+	for (guint i = 0; i < n; i++) {
+		JsonNode *node = json_array_get_element(array, i);
+
+		if (!JSON_NODE_HOLDS_VALUE(node) ||
+		    json_node_get_value_type(node) != G_TYPE_STRING) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+				    "\"Shares\" must be an array of strings");
+			return FALSE;
+		}
+		g_ptr_array_add(shares, (gpointer)json_node_get_string(node));
+	}
+	g_ptr_array_add(shares, NULL);
+	*ret_shares = g_steal_pointer(&shares);
+	return TRUE;
+}
+
+static gboolean
+get_count(JsonObject *params, const char *member, guint *ret, GError **error)
+{
+	gint64 value = 0;
+
+	if (!mesh_json_get_int(params, member, &value, error))
+		return FALSE;
+	if (value < 1 || value > SHARES_MAX) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "\"%s\" must be 1 to %d", member, SHARES_MAX);
+		return FALSE;
+	}
+	*ret = (guint)value;
+	return TRUE;
+}
+
+/* A text param as a MeshSecret with its NUL (core/application.h); NULL when absent and
+ * optional. The request's copy is wiped by the dispatcher. */
+static gboolean
+get_secret(JsonObject *params, const char *member, gboolean required, MeshSecret **ret,
+	   GError **error)
+{
+	const char *text = NULL;
+
+	if (!(required ? mesh_json_get_string(params, member, &text, error)
+		       : mesh_json_get_string_opt(params, member, &text, error)))
+		return FALSE;
+	*ret = text != NULL ? mesh_secret_new_from_data(text, strlen(text) + 1) : NULL;
+	return TRUE;
+}
+
+/* Copy the NUL-terminated text of @secret into @result's @member (the answer's strings are
+ * wiped once framed). */
+static void
+set_secret_member(JsonObject *result, const char *member, const MeshSecret *secret)
+{
+	gsize len = mesh_secret_len(secret);
+	const char *text = (const char *)mesh_secret_get(secret);
+
+	if (len > 0 && text[len - 1] == '\0') {
+		json_object_set_string_member(result, member, text);
+		return;
+	}
+	/* Not NUL-terminated: copy through a wiped buffer. */
+	{
+		char *copy = g_malloc(len + 1);
+
+		memcpy(copy, text, len);
+		copy[len] = '\0';
+		json_object_set_string_member(result, member, copy);
+		OPENSSL_cleanse(copy, len);
+		g_free(copy);
+	}
+}
+
+/* ---- Results ----------------------------------------------------------------------------- */
+
+static void
+set_app(JsonObject *obj, const MeshSessionApp *app)
+{
+	const char *type = mesh_application_type_name(app->type);
+
+	json_object_set_string_member(obj, "Identifier", app->identifier);
+	json_object_set_string_member(obj, "Type", type != NULL ? type : "Unknown");
+	if (app->friendly != NULL)
+		json_object_set_string_member(obj, "Friendly", app->friendly);
+}
+
+static JsonArray *
+apps_array(const GPtrArray *apps)
+{
+	JsonArray *array = json_array_new();
+
+	for (guint i = 0; apps != NULL && i < apps->len; i++) {
+		JsonObject *obj = json_object_new();
+
+		set_app(obj, apps->pdata[i]);
+		json_array_add_object_element(array, obj);
+	}
+	return array;
+}
+
+static JsonArray *
+strings_array(const GPtrArray *strings)
+{
+	JsonArray *array = json_array_new();
+
+	for (guint i = 0; strings != NULL && i < strings->len; i++)
+		json_array_add_string_element(array, strings->pdata[i]);
+	return array;
+}
+
+/* {"Identifier", "Account", "Serial", "Devices": [UDF], "Applications": [...], "Portal"?,
+ * "AdministrationKey"?} */
+static void
+set_profile(JsonObject *result, const MeshSessionProfile *profile)
+{
+	json_object_set_string_member(result, "Identifier", profile->identifier);
+	json_object_set_string_member(result, "Account", profile->account);
+	json_object_set_int_member(result, "Serial", profile->serial);
+	json_object_set_array_member(result, "Devices", strings_array(profile->devices));
+	json_object_set_array_member(result, "Applications", apps_array(profile->applications));
+	if (profile->portal != NULL)
+		json_object_set_string_member(result, "Portal", profile->portal);
+	if (profile->admin_key != NULL)
+		json_object_set_string_member(result, "AdministrationKey", profile->admin_key);
+}
+
+/* ---- Methods ----------------------------------------------------------------------------- */
+
+static gboolean
+account_validate(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autofree char *reason = NULL;
+	const char *account = NULL, *portal = NULL;
+	gboolean valid = FALSE;
+
+	if (!get_account(params, TRUE, &account, error) ||
+	    !mesh_json_get_string_opt(params, "Portal", &portal, error) ||
+	    !mesh_session_account_validate(s, account, portal, &valid, &reason, error))
+		return FALSE;
+	json_object_set_boolean_member(result, "Valid", valid);
+	if (reason != NULL)
+		json_object_set_string_member(result, "Reason", reason);
+	return TRUE;
+}
+
+static gboolean
+profile_create(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(MeshSessionProfile) profile = NULL;
+	const char *account = NULL, *portal = NULL;
+
+	if (!get_account(params, TRUE, &account, error) ||
+	    !mesh_json_get_string_opt(params, "Portal", &portal, error) ||
+	    !mesh_session_profile_create(s, account, portal, &profile, error))
+		return FALSE;
+	set_profile(result, profile);
+	return TRUE;
+}
+
+static gboolean
+profile_get(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(MeshSessionProfile) profile = NULL;
+	const char *account = NULL;
+
+	if (!get_account(params, FALSE, &account, error) ||
+	    !mesh_session_profile_get(s, account, &profile, error))
+		return FALSE;
+	set_profile(result, profile);
+	return TRUE;
+}
+
+static gboolean
+profile_list(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(GPtrArray) accounts = NULL;
+	g_autofree char *default_account = NULL;
+
+	if (!mesh_session_profile_list(s, &accounts, &default_account, error))
+		return FALSE;
+	json_object_set_array_member(result, "Accounts", strings_array(accounts));
+	if (default_account != NULL)
+		json_object_set_string_member(result, "Default", default_account);
+	return TRUE;
+}
+
+static gboolean
+profile_sync(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(MeshSessionProfile) profile = NULL;
+	const char *account = NULL;
+
+	if (!get_account(params, FALSE, &account, error) ||
+	    !mesh_session_profile_sync(s, account, &profile, error))
+		return FALSE;
+	set_profile(result, profile);
+	return TRUE;
+}
+
+static gboolean
+profile_delete(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	const char *account = NULL;
+
+	return get_account(params, TRUE, &account, error) &&
+	       mesh_session_profile_delete(s, account, error);
+}
+
+static gboolean
+escrow_create(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(GPtrArray) shares = NULL;
+	g_autofree char *identifier = NULL;
+	const char *account = NULL;
+	guint quorum = 0, n = 0;
+	JsonArray *array;
+
+	if (!get_account(params, FALSE, &account, error) ||
+	    !get_count(params, "Quorum", &quorum, error) ||
+	    !get_count(params, "Shares", &n, error))
+		return FALSE;
+	if (quorum > n) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "\"Quorum\" (%u) must not exceed \"Shares\" (%u)", quorum, n);
+		return FALSE;
+	}
+	if (!mesh_session_escrow_create(s, account, quorum, n, &shares, &identifier, error))
+		return FALSE;
+	/* The shares' MeshSecrets are wiped when the array goes; the copies in the answer are
+	 * wiped by the dispatcher after framing. */
+	g_ptr_array_set_free_func(shares, (GDestroyNotify)mesh_secret_free);
+	array = json_array_new();
+	for (guint i = 0; i < shares->len; i++)
+		json_array_add_string_element(array, (const char *)mesh_secret_get(shares->pdata[i]));
+	if (identifier != NULL)
+		json_object_set_string_member(result, "Identifier", identifier);
+	json_object_set_array_member(result, "Shares", array);
+	return TRUE;
+}
+
+static gboolean
+escrow_verify(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(GPtrArray) shares = NULL;
+	const char *account = NULL, *portal = NULL;
+
+	return get_account(params, FALSE, &account, error) &&
+	       mesh_json_get_string_opt(params, "Portal", &portal, error) &&
+	       get_shares(params, &shares, error) &&
+	       mesh_session_escrow_verify(s, account, portal, (const char *const *)shares->pdata,
+					  shares->len - 1, error);
+}
+
+static gboolean
+profile_recover(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(MeshSessionProfile) profile = NULL;
+	g_autoptr(GPtrArray) shares = NULL;
+	const char *account = NULL, *portal = NULL;
+
+	if (!get_account(params, TRUE, &account, error) ||
+	    !mesh_json_get_string_opt(params, "Portal", &portal, error) ||
+	    !get_shares(params, &shares, error) ||
+	    !mesh_session_profile_recover(s, account, (const char *const *)shares->pdata,
+					  shares->len - 1, portal, &profile, error))
+		return FALSE;
+	set_profile(result, profile);
+	return TRUE;
+}
+
+static gboolean
+connect_request(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(MeshSessionConnect) connect = NULL;
+	const char *account = NULL, *portal = NULL;
+
+	if (!get_account(params, TRUE, &account, error) ||
+	    !mesh_json_get_string_opt(params, "Portal", &portal, error) ||
+	    !mesh_session_connect_request(s, account, portal, &connect, error))
+		return FALSE;
+	json_object_set_string_member(result, "ProfileUDF", connect->profile_udf);
+	json_object_set_string_member(result, "DeviceUDF", connect->device_udf);
+	json_object_set_string_member(result, "Witness", connect->witness);
+	return TRUE;
+}
+
+static gboolean
+connect_status(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	MeshSessionConnectState state = MESH_SESSION_CONNECT_PENDING;
+	const char *account = NULL;
+
+	if (!get_account(params, FALSE, &account, error) ||
+	    !mesh_session_connect_status(s, account, &state, error))
+		return FALSE;
+	json_object_set_string_member(result, "State", mesh_session_connect_state_name(state));
+	return TRUE;
+}
+
+static gboolean
+connect_pending(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(GPtrArray) pending = NULL;
+	const char *account = NULL;
+	JsonArray *array;
+
+	if (!get_account(params, FALSE, &account, error) ||
+	    !mesh_session_connect_pending(s, account, &pending, error))
+		return FALSE;
+	g_ptr_array_set_free_func(pending, (GDestroyNotify)mesh_session_pending_free);
+	array = json_array_new();
+	for (guint i = 0; i < pending->len; i++) {
+		const MeshSessionPending *p = pending->pdata[i];
+		JsonObject *obj = json_object_new();
+
+		json_object_set_string_member(obj, "DeviceUDF", p->device_udf);
+		if (p->description != NULL)
+			json_object_set_string_member(obj, "Description", p->description);
+		json_object_set_string_member(obj, "Witness", p->witness);
+		json_object_set_string_member(obj, "Expires", p->expires);
+		json_array_add_object_element(array, obj);
+	}
+	json_object_set_array_member(result, "Pending", array);
+	return TRUE;
+}
+
+static gboolean
+connect_answer(MeshSession *s, JsonObject *params, gboolean accept, GError **error)
+{
+	const char *account = NULL, *witness = NULL;
+
+	if (!get_account(params, FALSE, &account, error) ||
+	    !mesh_json_get_string(params, "Witness", &witness, error))
+		return FALSE;
+	return accept ? mesh_session_connect_accept(s, account, witness, error)
+		      : mesh_session_connect_reject(s, account, witness, error);
+}
+
+static gboolean
+connect_accept(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	return connect_answer(s, params, TRUE, error);
+}
+
+static gboolean
+connect_reject(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	return connect_answer(s, params, FALSE, error);
+}
+
+static gboolean
+app_list(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(GPtrArray) apps = NULL;
+	const char *account = NULL;
+
+	if (!get_account(params, FALSE, &account, error) ||
+	    !mesh_session_app_list(s, account, &apps, error))
+		return FALSE;
+	g_ptr_array_set_free_func(apps, (GDestroyNotify)mesh_session_app_free);
+	json_object_set_array_member(result, "Applications", apps_array(apps));
+	return TRUE;
+}
+
+static gboolean
+app_add(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autofree char *identifier = NULL;
+	const char *account = NULL, *type = NULL, *name = NULL;
+
+	if (!get_account(params, FALSE, &account, error) ||
+	    !mesh_json_get_string(params, "Type", &type, error) ||
+	    !mesh_json_get_string(params, "Name", &name, error))
+		return FALSE;
+	if (!g_str_equal(type, "Generic")) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
+			    "applications of type \"%s\" cannot be added here: only \"Generic\" "
+			    "(passwords have their own methods)",
+			    type);
+		return FALSE;
+	}
+	if (!mesh_session_app_add_generic(s, account, name, &identifier, error))
+		return FALSE;
+	json_object_set_string_member(result, "Identifier", identifier);
+	return TRUE;
+}
+
+static gboolean
+app_set(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(MeshSecret) data = NULL;
+	const char *account = NULL, *name = NULL;
+
+	return get_account(params, FALSE, &account, error) &&
+	       mesh_json_get_string(params, "Name", &name, error) &&
+	       get_secret(params, "Data", TRUE, &data, error) &&
+	       mesh_session_app_set(s, account, name, data, error);
+}
+
+static gboolean
+app_get(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(MeshSecret) plaintext = NULL;
+	const char *account = NULL, *name = NULL;
+
+	if (!get_account(params, FALSE, &account, error) ||
+	    !mesh_json_get_string(params, "Name", &name, error) ||
+	    !mesh_session_app_get(s, account, name, &plaintext, error))
+		return FALSE;
+	set_secret_member(result, "Data", plaintext);
+	return TRUE;
+}
+
+static gboolean
+password_add(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(MeshSecret) password = NULL;
+	g_autoptr(MeshSecret) stored = NULL;
+	const char *account = NULL, *site = NULL, *username = NULL;
+
+	if (!get_account(params, FALSE, &account, error) ||
+	    !mesh_json_get_string(params, "Site", &site, error) ||
+	    !mesh_json_get_string(params, "Username", &username, error) ||
+	    !get_secret(params, "Password", FALSE, &password, error) ||
+	    !mesh_session_password_add(s, account, site, username, password, &stored, error))
+		return FALSE;
+	/* Only a generated password goes back: the caller knows the one it gave. */
+	if (password == NULL)
+		set_secret_member(result, "Password", stored);
+	return TRUE;
+}
+
+static gboolean
+password_get(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(MeshSecret) password = NULL;
+	g_autofree char *username = NULL;
+	const char *account = NULL, *site = NULL;
+
+	if (!get_account(params, FALSE, &account, error) ||
+	    !mesh_json_get_string(params, "Site", &site, error) ||
+	    !mesh_session_password_get(s, account, site, &username, &password, error))
+		return FALSE;
+	json_object_set_string_member(result, "Username", username);
+	set_secret_member(result, "Password", password);
+	return TRUE;
+}
+
+static gboolean
+password_list(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(GPtrArray) sites = NULL;
+	const char *account = NULL;
+
+	if (!get_account(params, FALSE, &account, error) ||
+	    !mesh_session_password_list(s, account, &sites, error))
+		return FALSE;
+	json_object_set_array_member(result, "Sites", strings_array(sites));
+	return TRUE;
+}
+
+static gboolean
+password_delete(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	const char *account = NULL, *site = NULL;
+
+	return get_account(params, FALSE, &account, error) &&
+	       mesh_json_get_string(params, "Site", &site, error) &&
+	       mesh_session_password_delete(s, account, site, error);
+}
+
+#define P(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+static const MeshSessionMethod session_methods[] = {
+	{ "AccountValidate", account_validate, P("Account", "Portal", "PortalCA") },
+	{ "ProfileCreate", profile_create, P("Account", "Portal", "PortalCA") },
+	{ "ProfileGet", profile_get, P("Account") },
+	{ "ProfileList", profile_list, (const char *const[]){ NULL } },
+	{ "ProfileSync", profile_sync, P("Account", "PortalCA") },
+	{ "ProfileDelete", profile_delete, P("Account") },
+	{ "EscrowCreate", escrow_create, P("Account", "Quorum", "Shares", "PortalCA") },
+	{ "EscrowVerify", escrow_verify, P("Account", "Shares", "Portal", "PortalCA") },
+	{ "ProfileRecover", profile_recover, P("Account", "Shares", "Portal", "PortalCA") },
+	{ "ConnectRequest", connect_request, P("Account", "Portal", "PortalCA") },
+	{ "ConnectStatus", connect_status, P("Account", "PortalCA") },
+	{ "ConnectPending", connect_pending, P("Account", "PortalCA") },
+	{ "ConnectAccept", connect_accept, P("Account", "Witness", "PortalCA") },
+	{ "ConnectReject", connect_reject, P("Account", "Witness", "PortalCA") },
+	{ "AppList", app_list, P("Account") },
+	{ "AppAdd", app_add, P("Account", "Type", "Name", "PortalCA") },
+	{ "AppSet", app_set, P("Account", "Name", "Data", "PortalCA") },
+	{ "AppGet", app_get, P("Account", "Name") },
+	{ "PasswordAdd", password_add, P("Account", "Site", "Username", "Password", "PortalCA") },
+	{ "PasswordGet", password_get, P("Account", "Site") },
+	{ "PasswordList", password_list, P("Account") },
+	{ "PasswordDelete", password_delete, P("Account", "Site", "PortalCA") },
+};
+
+#undef P
+
+const MeshSessionMethod *
+mesh_session_method_find(const char *name)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(session_methods); i++) {
+		if (g_str_equal(session_methods[i].name, name))
+			return &session_methods[i];
+	}
+	return NULL;
+}
+
+const char *
+mesh_session_method_name(gsize i)
+{
+	return i < G_N_ELEMENTS(session_methods) ? session_methods[i].name : NULL;
+}
+
+gboolean
+mesh_session_method_call(const MeshSessionMethod *method, MeshHive *hive, MeshKeyStore *store,
+			 MeshSessionPortalOpen open_portal, gpointer portal_data,
+			 gboolean restricted, JsonObject *params, JsonObject *result,
+			 GError **error)
+{
+	MeshSession session = { .hive = hive, .store = store };
+	const char *ca_file = NULL;
+
+	if (!mesh_json_get_string_opt(params, "PortalCA", &ca_file, error))
+		return FALSE;
+	if (restricted) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
+			    "%s is disabled in this agent (restricted mode)", method->name);
+		return FALSE;
+	}
+	if (open_portal != NULL) {
+		session.open_portal = open_portal;
+		session.portal_data = portal_data;
+	} else {
+		session.open_portal = open_http;
+		session.portal_data = (gpointer)ca_file;
+	}
+	return method->handler(&session, params, result, error);
+}

@@ -1,0 +1,214 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The session verbs end to end (issue 4, §3): servermesh for example.com on loopback and three
+# devices, each with its own HOME, XDG_RUNTIME_DIR, MMM_HOME and agent (started on demand by
+# mesh). Alice creates her profile on device 1, escrows it 2-of-4, deletes it and recovers it
+# from shares 1 and 3 (too few, corrupt and foreign shares refused first, changing nothing);
+# device 2 connects (witness checked on both sides, accepted by an 8-character prefix) and reads
+# a password added on device 1; servermesh restarts and everything is still there; device 3's
+# request is rejected (20). Usage: mesh-scenario.sh MESH MESHAGENT SERVERMESH
+set -u
+MESH=$1 AGENT=$2 SERVERMESH=$3
+. "$(dirname "$0")/lib.sh"
+PATH=$(dirname "$AGENT"):$PATH
+export PATH
+unset MESH_AGENT_SOCK MESH_HIVE XDG_CONFIG_HOME MESH_PORTAL_URL MESH_PORTAL_CA
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}intercept_tls_get_addr=0"
+ACCOUNT=alice@example.com
+SPID=
+URL=
+
+# dev N ARGS...: mesh on device N (the portal from $URL), bounded in time.
+dev() {
+	n=$1
+	shift
+	HOME="$TMP/d$n" XDG_RUNTIME_DIR="$TMP/d$n/run" MMM_HOME="$TMP/d$n/.mmm" \
+		MESH_PORTAL_URL="$URL" timeout 60 "$MESH" --hive test "$@"
+}
+d1() { dev 1 "$@"; }
+d2() { dev 2 "$@"; }
+d3() { dev 3 "$@"; }
+for n in 1 2 3; do
+	mkdir -p "$TMP/d$n" && mkdir -m 700 "$TMP/d$n/run"
+done
+
+cleanup() {
+	for n in 1 2 3; do
+		pid=$(dev "$n" agent status 2>/dev/null | sed -n 's/.*: pid //p')
+		[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	done
+	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+jget() {
+	/usr/bin/python3 -c 'import json, sys
+d = json.load(open(sys.argv[2]))
+print(eval(sys.argv[1]))' "$@"
+}
+
+# start LISTEN: servermesh for example.com with the database in $TMP; sets SPID and URL.
+start() {
+	: >"$TMP/portal.log"
+	"$SERVERMESH" example.com --listen "$1" --db "$TMP/portal.db" 2>>"$TMP/portal.log" &
+	SPID=$!
+	URL=
+	for _ in $(seq 100); do
+		URL=$(sed -n 's/^servermesh: serving example.com on \(http[^ ]*\)$/\1/p' \
+			"$TMP/portal.log")
+		[ -n "$URL" ] && return 0
+		kill -0 "$SPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "servermesh did not start: $(cat "$TMP/portal.log")"
+	return 1
+}
+stop() {
+	kill -TERM "$SPID" && wait "$SPID"
+	status=$?
+	SPID=
+	return $status
+}
+
+# The hive of device N as one text (what "nothing changed" compares).
+hive_state() {
+	find "$TMP/d$1/.mmm" -type f ! -name '.*' | sort | while read -r f; do
+		echo "$f"
+		cat "$f"
+	done
+}
+
+check "servermesh starts on loopback" start 127.0.0.1:0
+PORT=$(echo "$URL" | sed -n 's#^http://127.0.0.1:\([0-9]*\)/.*#\1#p')
+check "the portal URL is http://127.0.0.1:PORT/.well-known/mmm/ ($URL)" \
+	[ "$URL" = "http://127.0.0.1:$PORT/.well-known/mmm/" ]
+
+# ---- device 1: a profile, its escrow ----
+expect_out "account validate: alice is free" "$ACCOUNT: available" d1 account validate "$ACCOUNT"
+d1 profile create "$ACCOUNT" >"$TMP/create" 2>"$TMP/err"
+check "profile create alice@example.com on device 1" grep -q '^Created profile M' "$TMP/create"
+expect_fail "profile create again: Exists (13)" 13 "" d1 profile create "$ACCOUNT"
+d1 --json profile show >"$TMP/show1"
+check "profile show --json has the documented shape" /usr/bin/python3 - "$TMP/show1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert list(d)[:5] == ["Identifier", "Account", "Serial", "Devices", "Applications"], d
+assert d["Account"] == "alice@example.com" and d["Serial"] >= 1 and len(d["Devices"]) == 1, d
+PY
+PROFILE=$(jget 'd["Identifier"]' "$TMP/show1")
+expect_out "profile list" "$ACCOUNT (default)" d1 profile list
+d1 account validate "$ACCOUNT" >"$TMP/validate" 2>&1
+check "account validate: alice is taken now (exit 3)" [ $? = 3 ]
+check "account validate says why" grep -q "not available" "$TMP/validate"
+
+d1 escrow create --quorum 2 --shares 4 >"$TMP/shares" 2>"$TMP/err"
+check "escrow create --quorum 2 --shares 4 prints 4 shares" [ "$(grep -c '^S' "$TMP/shares")" = 4 ]
+S1=$(sed -n 1p "$TMP/shares") S2=$(sed -n 2p "$TMP/shares")
+S3=$(sed -n 3p "$TMP/shares") S4=$(sed -n 4p "$TMP/shares")
+expect_out "escrow verify with shares 1 and 3" "The shares recover the escrowed keys" \
+	d1 escrow verify "$S1" "$S3"
+d1 --json escrow create --quorum 2 --shares 3 >"$TMP/escrow2.json"
+check "escrow create --json: {Identifier, Shares}" /usr/bin/python3 - "$TMP/escrow2.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert list(d) == ["Identifier", "Shares"] and len(d["Shares"]) == 3, d
+PY
+
+# ---- delete, then recover (refusals first, changing nothing) ----
+expect_fail "profile delete without --yes: Usage (2)" 2 "yes" d1 profile delete "$ACCOUNT"
+expect_out "profile delete --yes" "Deleted $ACCOUNT on this machine" \
+	d1 profile delete "$ACCOUNT" --yes
+expect_out "profile list is empty" "" d1 profile list
+hive_state 1 >"$TMP/before"
+BAD=$(echo "$S2" | sed 's/^\(.....\)./\11/')
+FOREIGN=$("$MESH" share split --quorum 2 --shares 2 --random 32 2>/dev/null | head -2 | tr '\n' ' ')
+expect_fail "recover from one share: ShareQuorum (15)" 15 "" d1 profile recover "$ACCOUNT" "$S1"
+expect_fail "recover with a corrupt share: ShareCorrupt (18)" 18 "" \
+	d1 profile recover "$ACCOUNT" "$S1" "$BAD"
+# shellcheck disable=SC2086
+expect_fail "recover from another escrow's shares: ShareMismatch (16)" 16 "" \
+	d1 profile recover "$ACCOUNT" $FOREIGN
+hive_state 1 >"$TMP/after"
+check "the refused recoveries changed nothing on device 1" cmp -s "$TMP/before" "$TMP/after"
+d1 profile recover "$ACCOUNT" "$S1" "$S3" >"$TMP/recover" 2>"$TMP/err"
+check "profile recover from shares 1 and 3" grep -q "^Recovered profile $PROFILE" "$TMP/recover"
+
+# ---- device 2 connects ----
+d2 --json connect request "$ACCOUNT" --no-wait >"$TMP/request.json" 2>"$TMP/err"
+check "connect request --no-wait --json: {ProfileUDF, DeviceUDF, Witness}" \
+	/usr/bin/python3 - "$TMP/request.json" "$PROFILE" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert list(d) == ["ProfileUDF", "DeviceUDF", "Witness"] and d["ProfileUDF"] == sys.argv[2], d
+PY
+WITNESS=$(jget 'd["Witness"]' "$TMP/request.json")
+DEVICE2=$(jget 'd["DeviceUDF"]' "$TMP/request.json")
+expect_out "connect status on device 2: Pending" "Pending" d2 connect status
+d1 --json connect pending >"$TMP/pending.json"
+check "connect pending on device 1 shows device 2 with the same witness" \
+	/usr/bin/python3 - "$TMP/pending.json" "$DEVICE2" "$WITNESS" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = d["Pending"]
+assert len(p) == 1 and p[0]["DeviceUDF"] == sys.argv[2] and p[0]["Witness"] == sys.argv[3], d
+assert set(p[0]) <= {"DeviceUDF", "Description", "Witness", "Expires"}, d
+PY
+PREFIX=$(echo "$WITNESS" | tr -d - | cut -c1-8)
+expect_fail "connect accept with a 7-character prefix: InvalidArgument (3)" 3 "" \
+	d1 connect accept "$(echo "$PREFIX" | cut -c1-7)"
+expect_out "connect accept by an 8-character prefix" "Accepted the device with witness $PREFIX" \
+	d1 connect accept "$PREFIX"
+expect_out "connect wait on device 2: accepted" \
+	"Accepted: this device is connected to the profile" d2 connect wait
+
+# ---- a password from device 1 read on device 2 ----
+expect_out "password add on device 1" "Stored the password for example.net" \
+	d1 password add example.net alice "correct horse battery"
+d2 profile sync >/dev/null 2>"$TMP/err"
+check "profile sync on device 2" [ $? = 0 ]
+expect_out "password get on device 2 prints it" "correct horse battery" d2 password get example.net
+expect_out "password list on device 2" "example.net" d2 password list
+d1 app add generic notes >/dev/null 2>"$TMP/err"
+check "app add generic notes" [ $? = 0 ]
+echo '{"colour": "blue"}' >"$TMP/notes.json"
+expect_out "app set notes" "Updated notes" d1 app set notes --json-file "$TMP/notes.json"
+d2 profile sync >/dev/null 2>&1
+d2 app get notes >"$TMP/notes.out" 2>"$TMP/err"
+check "app get notes on device 2 gives the data" grep -q blue "$TMP/notes.out"
+
+# ---- servermesh restarts: the account, profile, escrow and applications survived ----
+d1 --json profile show >"$TMP/before-restart"
+check "servermesh stops" stop
+check "servermesh starts again on the same port" start "127.0.0.1:$PORT"
+d1 --json profile sync >"$TMP/sync1" 2>"$TMP/err"
+check "profile sync on device 1 after the restart" /usr/bin/python3 - "$TMP/before-restart" \
+	"$TMP/sync1" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+assert a["Identifier"] == b["Identifier"] and a["Serial"] == b["Serial"], (a, b)
+assert a["Applications"] == b["Applications"] and len(b["Devices"]) == 2, (a, b)
+PY
+d2 --json profile sync >"$TMP/sync2" 2>"$TMP/err"
+check "profile sync on device 2 after the restart" /usr/bin/python3 - "$TMP/sync1" \
+	"$TMP/sync2" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+assert a == b, (a, b)
+PY
+expect_out "escrow verify on device 2 (entry fetched from the portal) after the restart" \
+	"The shares recover the escrowed keys" d2 escrow verify "$S2" "$S4"
+expect_out "password get on device 2 after the restart" "correct horse battery" \
+	d2 password get example.net
+
+# ---- device 3 is rejected ----
+d3 --json connect request "$ACCOUNT" --no-wait >"$TMP/request3.json" 2>"$TMP/err"
+W3=$(jget 'd["Witness"]' "$TMP/request3.json")
+expect_out "connect reject on device 1" "Rejected the device with witness $W3" \
+	d1 connect reject "$W3"
+expect_fail "connect wait on device 3: Rejected (20)" 20 "rejected" d3 connect wait
+d1 --json profile show >"$TMP/final"
+check "the rejected device is not in the profile" \
+	[ "$(jget 'len(d["Devices"])' "$TMP/final")" = 2 ]
+
+finish

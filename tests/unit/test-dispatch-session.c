@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: MIT */
+/* The agent's session methods (ipc/session-methods.c) through mesh_agent_handle: three agents,
+ * each over its own temporary hive and file key store, and one in-process portal (memory store,
+ * direct client) handed in with mesh_agent_set_portal_factory. */
+#include "cutest.h"
+#include "client-direct.h"
+#include "dispatch.h"
+#include "error.h"
+#include "json.h"
+#include "session-methods.h"
+#include "store.h"
+#include "transactions.h"
+
+#include <string.h>
+
+#define N_AGENTS 3
+
+typedef struct {
+	MeshPortalStore *store;
+	MeshPortal *portal;
+	char *root[N_AGENTS];
+	MeshAgent *agent[N_AGENTS];
+} Fixture;
+
+static MeshPortalClient *
+open_direct(gpointer data, const char *domain, const char *url, GError **error)
+{
+	return mesh_portal_client_direct_new(data);
+}
+
+static void
+setup(Fixture *fx)
+{
+	GError *error = NULL;
+
+	memset(fx, 0, sizeof *fx);
+	fx->store = mesh_portal_store_memory_new();
+	fx->portal = mesh_portal_new("example.com", fx->store, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	for (int i = 0; i < N_AGENTS; i++) {
+		fx->root[i] = mesh_test_tmp_dir("dispatch-session");
+		fx->agent[i] = mesh_agent_new(MESH_HIVE_TEST, fx->root[i], NULL, &error);
+		MESH_ASSERT_NO_ERROR(error);
+		mesh_agent_set_portal_factory(fx->agent[i], open_direct, fx->portal);
+	}
+}
+
+static void
+teardown(Fixture *fx)
+{
+	for (int i = 0; i < N_AGENTS; i++) {
+		mesh_agent_free(fx->agent[i]);
+		mesh_test_remove_tree(fx->root[i]);
+		g_free(fx->root[i]);
+	}
+	mesh_portal_free(fx->portal);
+	mesh_portal_store_close(fx->store);
+}
+
+/* The answer to @method with @params (JSON object text, NULL: none) on agent @i. */
+static JsonNode *
+ask(Fixture *fx, int i, const char *method, const char *params)
+{
+	g_autofree char *text = NULL;
+	g_autoptr(GBytes) answer = NULL;
+	GError *error = NULL;
+	gboolean close = TRUE;
+	JsonNode *root;
+	const char *p;
+	gsize len = 0;
+
+	text = params != NULL ? g_strdup_printf("{\"Id\":7,\"Method\":\"%s\",\"Params\":%s}",
+						method, params)
+			      : g_strdup_printf("{\"Id\":7,\"Method\":\"%s\"}", method);
+	mesh_agent_handle(fx->agent[i], (const guint8 *)text, strlen(text), &answer, &close);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(answer);
+	CU_ASSERT_FALSE(close);
+	p = g_bytes_get_data(answer, &len);
+	root = mesh_json_parse(p, len, 1024 * 1024, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE_FATAL(JSON_NODE_HOLDS_OBJECT(root));
+	return root;
+}
+
+/* The Result of a request that must succeed; its tree is kept in *@ret_root. */
+static JsonObject *
+ok(Fixture *fx, JsonNode **ret_root, int i, const char *method, const char *params)
+{
+	JsonObject *answer, *result = NULL;
+
+	if (*ret_root != NULL)
+		json_node_unref(*ret_root);
+	*ret_root = ask(fx, i, method, params);
+	answer = json_node_get_object(*ret_root);
+	if (!json_object_has_member(answer, "Result")) {
+		g_autofree char *text = mesh_json_to_string(*ret_root);
+
+		g_printerr("%s %s -> %s\n", method, params ? params : "", text);
+	}
+	CU_ASSERT_TRUE_FATAL(mesh_json_get_object(answer, "Result", &result, NULL));
+	return result;
+}
+
+/* A request that must fail with @code. */
+static void
+fails(Fixture *fx, int i, const char *method, const char *params, MeshError code)
+{
+	g_autoptr(JsonNode) root = ask(fx, i, method, params);
+	JsonObject *err = NULL;
+	gint64 got = -1;
+	const char *message = "";
+
+	CU_ASSERT_TRUE_FATAL(mesh_json_get_object(json_node_get_object(root), "Error", &err, NULL));
+	CU_ASSERT_TRUE(mesh_json_get_int(err, "Code", &got, NULL));
+	mesh_json_get_string(err, "Message", &message, NULL);
+	if (got != (gint64)code)
+		g_printerr("%s %s: want %d, got %" G_GINT64_FORMAT " (%s)\n", method,
+			   params ? params : "", code, got, message);
+	CU_ASSERT_EQUAL(got, code);
+}
+
+static const char *
+str(JsonObject *obj, const char *member)
+{
+	const char *s = NULL;
+
+	CU_ASSERT_TRUE_FATAL(mesh_json_get_string(obj, member, &s, NULL));
+	return s;
+}
+
+/* Create alice@example.com on agent 0; the profile's fingerprint. */
+static char *
+create_alice(Fixture *fx)
+{
+	g_autoptr(JsonNode) root = NULL;
+	JsonObject *r = ok(fx, &root, 0, "ProfileCreate", "{\"Account\":\"alice@example.com\"}");
+
+	return g_strdup(str(r, "Identifier"));
+}
+
+static void
+test_hello_lists_session_methods(void)
+{
+	g_autoptr(JsonNode) root = NULL;
+	Fixture fx;
+	JsonObject *r;
+	JsonArray *methods = NULL;
+	gboolean found = FALSE;
+
+	setup(&fx);
+	r = ok(&fx, &root, 0, "Hello", NULL);
+	CU_ASSERT_TRUE_FATAL(mesh_json_get_array(r, "Methods", &methods, NULL));
+	for (gsize i = 0; mesh_session_method_name(i) != NULL; i++) {
+		found = FALSE;
+		for (guint k = 0; k < json_array_get_length(methods); k++)
+			found |= g_str_equal(json_array_get_string_element(methods, k),
+					     mesh_session_method_name(i));
+		CU_ASSERT_TRUE(found);
+	}
+	CU_ASSERT_PTR_NULL(mesh_session_method_find("NoSuchMethod"));
+	CU_ASSERT_PTR_NOT_NULL(mesh_session_method_find("PasswordDelete"));
+	/* Restricted (the fuzzer's agent): every session method is refused. */
+	mesh_agent_set_restricted(fx.agent[0], TRUE);
+	fails(&fx, 0, "ProfileList", NULL, MESH_ERROR_PERMISSION);
+	fails(&fx, 0, "ProfileCreate", "{\"Account\":\"alice@example.com\"}",
+	      MESH_ERROR_PERMISSION);
+	teardown(&fx);
+}
+
+static void
+test_profiles(void)
+{
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *fingerprint = NULL;
+	Fixture fx;
+	JsonObject *r;
+	JsonArray *array = NULL;
+	gboolean valid = FALSE;
+	gint64 serial = 0;
+
+	setup(&fx);
+	r = ok(&fx, &root, 0, "AccountValidate", "{\"Account\":\"alice@example.com\"}");
+	valid = json_object_get_boolean_member(r, "Valid");
+	CU_ASSERT_TRUE(valid);
+	fails(&fx, 0, "AccountValidate", "{\"Account\":\"Alice!@example.com\"}",
+	      MESH_ERROR_INVALID_ARGUMENT);
+	fails(&fx, 0, "AccountValidate", "{}", MESH_ERROR_MALFORMED);
+	fails(&fx, 0, "AccountValidate", "{\"Account\":\"a@example.com\",\"Extra\":1}",
+	      MESH_ERROR_MALFORMED);
+	fails(&fx, 0, "ProfileGet", NULL, MESH_ERROR_NOT_FOUND);
+
+	fingerprint = create_alice(&fx);
+	fails(&fx, 0, "ProfileCreate", "{\"Account\":\"alice@example.com\"}", MESH_ERROR_EXISTS);
+	fails(&fx, 1, "ProfileCreate", "{\"Account\":\"alice@example.com\"}", MESH_ERROR_EXISTS);
+	r = ok(&fx, &root, 0, "AccountValidate", "{\"Account\":\"alice@example.com\"}");
+	CU_ASSERT_FALSE(json_object_get_boolean_member(r, "Valid"));
+	CU_ASSERT_TRUE(json_object_has_member(r, "Reason"));
+
+	r = ok(&fx, &root, 0, "ProfileGet", NULL);
+	CU_ASSERT_STRING_EQUAL(str(r, "Identifier"), fingerprint);
+	CU_ASSERT_STRING_EQUAL(str(r, "Account"), "alice@example.com");
+	CU_ASSERT_TRUE(mesh_json_get_int(r, "Serial", &serial, NULL) && serial >= 1);
+	CU_ASSERT_TRUE(mesh_json_get_array(r, "Devices", &array, NULL) &&
+		       json_array_get_length(array) == 1);
+	CU_ASSERT_TRUE(mesh_json_get_array(r, "Applications", &array, NULL));
+	CU_ASSERT_TRUE(json_object_has_member(r, "AdministrationKey"));
+
+	r = ok(&fx, &root, 0, "ProfileList", NULL);
+	CU_ASSERT_TRUE(mesh_json_get_array(r, "Accounts", &array, NULL) &&
+		       json_array_get_length(array) == 1);
+	CU_ASSERT_STRING_EQUAL(str(r, "Default"), "alice@example.com");
+	r = ok(&fx, &root, 0, "ProfileSync", "{\"Account\":\"alice@example.com\"}");
+	CU_ASSERT_STRING_EQUAL(str(r, "Identifier"), fingerprint);
+	fails(&fx, 1, "ProfileSync", "{\"Account\":\"alice@example.com\"}", MESH_ERROR_NOT_FOUND);
+
+	fails(&fx, 0, "ProfileDelete", "{}", MESH_ERROR_MALFORMED);
+	fails(&fx, 0, "ProfileDelete", "{\"Account\":\"bob@example.com\"}", MESH_ERROR_NOT_FOUND);
+	ok(&fx, &root, 0, "ProfileDelete", "{\"Account\":\"alice@example.com\"}");
+	fails(&fx, 0, "ProfileGet", "{\"Account\":\"alice@example.com\"}", MESH_ERROR_NOT_FOUND);
+	r = ok(&fx, &root, 0, "ProfileList", NULL);
+	CU_ASSERT_TRUE(mesh_json_get_array(r, "Accounts", &array, NULL) &&
+		       json_array_get_length(array) == 0);
+	CU_ASSERT_FALSE(json_object_has_member(r, "Default"));
+	teardown(&fx);
+}
+
+static void
+test_escrow_recover(void)
+{
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *fingerprint = NULL, *params = NULL, *s0 = NULL, *s1 = NULL, *s2 = NULL;
+	Fixture fx;
+	JsonObject *r;
+	JsonArray *shares = NULL;
+
+	setup(&fx);
+	fingerprint = create_alice(&fx);
+	fails(&fx, 0, "EscrowCreate", "{\"Quorum\":3,\"Shares\":2}", MESH_ERROR_INVALID_ARGUMENT);
+	fails(&fx, 0, "EscrowCreate", "{\"Quorum\":0,\"Shares\":2}", MESH_ERROR_INVALID_ARGUMENT);
+	fails(&fx, 0, "EscrowCreate", "{\"Quorum\":\"2\",\"Shares\":2}", MESH_ERROR_MALFORMED);
+	fails(&fx, 1, "EscrowCreate", "{\"Quorum\":2,\"Shares\":3}", MESH_ERROR_NOT_FOUND);
+	r = ok(&fx, &root, 0, "EscrowCreate", "{\"Quorum\":2,\"Shares\":3}");
+	CU_ASSERT_TRUE(json_object_has_member(r, "Identifier"));
+	CU_ASSERT_TRUE_FATAL(mesh_json_get_array(r, "Shares", &shares, NULL) &&
+			     json_array_get_length(shares) == 3);
+	s0 = g_strdup(json_array_get_string_element(shares, 0));
+	s1 = g_strdup(json_array_get_string_element(shares, 1));
+	s2 = g_strdup(json_array_get_string_element(shares, 2));
+
+	params = g_strdup_printf("{\"Shares\":[\"%s\",\"%s\"]}", s0, s2);
+	ok(&fx, &root, 0, "EscrowVerify", params);
+	g_free(params);
+	params = g_strdup_printf("{\"Shares\":[\"%s\"]}", s0);
+	fails(&fx, 0, "EscrowVerify", params, MESH_ERROR_SHARE_QUORUM);
+	fails(&fx, 0, "EscrowVerify", "{\"Shares\":[]}", MESH_ERROR_INVALID_ARGUMENT);
+	fails(&fx, 0, "EscrowVerify", "{\"Shares\":[1,2]}", MESH_ERROR_MALFORMED);
+	fails(&fx, 0, "EscrowVerify", "{\"Shares\":\"S\"}", MESH_ERROR_MALFORMED);
+	fails(&fx, 0, "EscrowVerify", "{\"Shares\":[\"S1\",\"S2\"]}", MESH_ERROR_SHARE_CORRUPT);
+
+	ok(&fx, &root, 0, "ProfileDelete", "{\"Account\":\"alice@example.com\"}");
+	g_free(params);
+	params = g_strdup_printf("{\"Account\":\"alice@example.com\",\"Shares\":[\"%s\"]}", s1);
+	fails(&fx, 0, "ProfileRecover", params, MESH_ERROR_SHARE_QUORUM);
+	fails(&fx, 0, "ProfileGet", NULL, MESH_ERROR_NOT_FOUND);
+	g_free(params);
+	params = g_strdup_printf("{\"Shares\":[\"%s\",\"%s\"]}", s1, s2);
+	fails(&fx, 0, "ProfileRecover", params, MESH_ERROR_MALFORMED);
+	g_free(params);
+	params = g_strdup_printf("{\"Account\":\"alice@example.com\",\"Shares\":[\"%s\",\"%s\"]}",
+				 s1, s2);
+	r = ok(&fx, &root, 0, "ProfileRecover", params);
+	CU_ASSERT_STRING_EQUAL(str(r, "Identifier"), fingerprint);
+	fails(&fx, 0, "ProfileRecover", params, MESH_ERROR_EXISTS);
+	r = ok(&fx, &root, 0, "ProfileGet", NULL);
+	CU_ASSERT_STRING_EQUAL(str(r, "Identifier"), fingerprint);
+	teardown(&fx);
+}
+
+static void
+test_connect(void)
+{
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *fingerprint = NULL, *witness = NULL, *device = NULL, *params = NULL;
+	g_autofree char *prefix = NULL;
+	Fixture fx;
+	JsonObject *r, *p;
+	JsonArray *pending = NULL, *devices = NULL;
+
+	setup(&fx);
+	fails(&fx, 1, "ConnectRequest", "{\"Account\":\"alice@example.com\"}",
+	      MESH_ERROR_NOT_FOUND);
+	fingerprint = create_alice(&fx);
+	fails(&fx, 0, "ConnectRequest", "{\"Account\":\"alice@example.com\"}", MESH_ERROR_EXISTS);
+	fails(&fx, 1, "ConnectStatus", NULL, MESH_ERROR_NOT_FOUND);
+	fails(&fx, 1, "ConnectPending", NULL, MESH_ERROR_NOT_FOUND);
+
+	r = ok(&fx, &root, 1, "ConnectRequest", "{\"Account\":\"alice@example.com\"}");
+	CU_ASSERT_STRING_EQUAL(str(r, "ProfileUDF"), fingerprint);
+	witness = g_strdup(str(r, "Witness"));
+	device = g_strdup(str(r, "DeviceUDF"));
+	r = ok(&fx, &root, 1, "ConnectStatus", NULL);
+	CU_ASSERT_STRING_EQUAL(str(r, "State"), "Pending");
+
+	r = ok(&fx, &root, 0, "ConnectPending", NULL);
+	CU_ASSERT_TRUE_FATAL(mesh_json_get_array(r, "Pending", &pending, NULL) &&
+			     json_array_get_length(pending) == 1);
+	p = json_array_get_object_element(pending, 0);
+	CU_ASSERT_STRING_EQUAL(str(p, "DeviceUDF"), device);
+	CU_ASSERT_STRING_EQUAL(str(p, "Witness"), witness);
+	CU_ASSERT_TRUE(json_object_has_member(p, "Expires"));
+
+	fails(&fx, 0, "ConnectAccept", "{\"Witness\":\"ABCD\"}", MESH_ERROR_INVALID_ARGUMENT);
+	fails(&fx, 0, "ConnectAccept", "{\"Witness\":\"AAAAAAAAAA\"}", MESH_ERROR_NOT_FOUND);
+	fails(&fx, 0, "ConnectAccept", "{}", MESH_ERROR_MALFORMED);
+	fails(&fx, 1, "ConnectAccept", "{\"Witness\":\"AAAAAAAAAA\"}", MESH_ERROR_NOT_FOUND);
+	prefix = g_strndup(witness, 9); /* 8 characters and a dash */
+	params = g_strdup_printf("{\"Witness\":\"%s\"}", prefix);
+	ok(&fx, &root, 0, "ConnectAccept", params);
+	r = ok(&fx, &root, 1, "ConnectStatus", NULL);
+	CU_ASSERT_STRING_EQUAL(str(r, "State"), "Accepted");
+	fails(&fx, 1, "ConnectStatus", NULL, MESH_ERROR_NOT_FOUND);
+	r = ok(&fx, &root, 1, "ProfileGet", NULL);
+	CU_ASSERT_TRUE(mesh_json_get_array(r, "Devices", &devices, NULL) &&
+		       json_array_get_length(devices) == 2);
+
+	/* Agent 2 is rejected. */
+	g_clear_pointer(&witness, g_free);
+	r = ok(&fx, &root, 2, "ConnectRequest", "{\"Account\":\"alice@example.com\"}");
+	witness = g_strdup(str(r, "Witness"));
+	g_free(params);
+	params = g_strdup_printf("{\"Witness\":\"%s\"}", witness);
+	ok(&fx, &root, 0, "ConnectReject", params);
+	r = ok(&fx, &root, 2, "ConnectStatus", NULL);
+	CU_ASSERT_STRING_EQUAL(str(r, "State"), "Rejected");
+	fails(&fx, 2, "ProfileGet", NULL, MESH_ERROR_NOT_FOUND);
+	teardown(&fx);
+}
+
+static void
+test_apps_passwords(void)
+{
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *fingerprint = NULL;
+	Fixture fx;
+	JsonObject *r;
+	JsonArray *array = NULL;
+
+	setup(&fx);
+	fails(&fx, 0, "AppList", NULL, MESH_ERROR_NOT_FOUND);
+	fingerprint = create_alice(&fx);
+	r = ok(&fx, &root, 0, "AppAdd", "{\"Type\":\"Generic\",\"Name\":\"notes\"}");
+	CU_ASSERT_TRUE(json_object_has_member(r, "Identifier"));
+	fails(&fx, 0, "AppAdd", "{\"Type\":\"Generic\",\"Name\":\"notes\"}", MESH_ERROR_EXISTS);
+	fails(&fx, 0, "AppAdd", "{\"Type\":\"SSH\",\"Name\":\"x\"}", MESH_ERROR_UNSUPPORTED);
+	fails(&fx, 0, "AppAdd", "{\"Name\":\"x\"}", MESH_ERROR_MALFORMED);
+	ok(&fx, &root, 0, "AppSet", "{\"Name\":\"notes\",\"Data\":\"{\\\"colour\\\":\\\"blue\\\"}\"}");
+	fails(&fx, 0, "AppSet", "{\"Name\":\"notes\",\"Data\":\"{not json\"}", MESH_ERROR_MALFORMED);
+	fails(&fx, 0, "AppSet", "{\"Name\":\"none\",\"Data\":\"{}\"}", MESH_ERROR_NOT_FOUND);
+	r = ok(&fx, &root, 0, "AppGet", "{\"Name\":\"notes\"}");
+	CU_ASSERT_PTR_NOT_NULL(strstr(str(r, "Data"), "blue"));
+	fails(&fx, 0, "AppGet", "{\"Name\":\"none\"}", MESH_ERROR_NOT_FOUND);
+	r = ok(&fx, &root, 0, "AppList", NULL);
+	CU_ASSERT_TRUE(mesh_json_get_array(r, "Applications", &array, NULL) &&
+		       json_array_get_length(array) == 1);
+
+	r = ok(&fx, &root, 0, "PasswordAdd",
+	       "{\"Site\":\"example.net\",\"Username\":\"alice\",\"Password\":\"hunter2\"}");
+	CU_ASSERT_FALSE(json_object_has_member(r, "Password"));
+	r = ok(&fx, &root, 0, "PasswordAdd", "{\"Site\":\"example.org\",\"Username\":\"al\"}");
+	CU_ASSERT_EQUAL(strlen(str(r, "Password")), 20);
+	fails(&fx, 0, "PasswordAdd", "{\"Site\":\"example.org\"}", MESH_ERROR_MALFORMED);
+	r = ok(&fx, &root, 0, "PasswordGet", "{\"Site\":\"example.net\"}");
+	CU_ASSERT_STRING_EQUAL(str(r, "Username"), "alice");
+	CU_ASSERT_STRING_EQUAL(str(r, "Password"), "hunter2");
+	r = ok(&fx, &root, 0, "PasswordList", NULL);
+	CU_ASSERT_TRUE(mesh_json_get_array(r, "Sites", &array, NULL) &&
+		       json_array_get_length(array) == 2);
+	ok(&fx, &root, 0, "PasswordDelete", "{\"Site\":\"example.net\"}");
+	fails(&fx, 0, "PasswordDelete", "{\"Site\":\"example.net\"}", MESH_ERROR_NOT_FOUND);
+	fails(&fx, 0, "PasswordGet", "{\"Site\":\"example.net\"}", MESH_ERROR_NOT_FOUND);
+	r = ok(&fx, &root, 0, "AppList", NULL);
+	CU_ASSERT_TRUE(mesh_json_get_array(r, "Applications", &array, NULL) &&
+		       json_array_get_length(array) == 2);
+	/* Another machine without the account. */
+	fails(&fx, 1, "PasswordGet", "{\"Site\":\"example.org\"}", MESH_ERROR_NOT_FOUND);
+	teardown(&fx);
+}
+
+static CU_TestInfo tests[] = {
+	{ "Hello lists the session methods; restricted mode refuses them",
+	  test_hello_lists_session_methods },
+	{ "AccountValidate, ProfileCreate/Get/List/Sync/Delete", test_profiles },
+	{ "EscrowCreate, EscrowVerify, ProfileRecover", test_escrow_recover },
+	{ "ConnectRequest/Status/Pending/Accept/Reject", test_connect },
+	{ "AppList/Add/Set/Get, PasswordAdd/Get/List/Delete", test_apps_passwords },
+	CU_TEST_INFO_NULL,
+};
+
+int
+main(void)
+{
+	return mesh_test_main("dispatch-session", tests);
+}
