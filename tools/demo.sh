@@ -14,8 +14,14 @@ cmake --build build/demo -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
 mesh=$PWD/build/demo/cli/mesh
 work=$(mktemp -d)
 # The agent part runs in a throwaway home, on the test hive, and is stopped at the end.
+SPID=
 cleanup() {
 	[ -n "${HOME_SET:-}" ] && "$mesh" agent stop >/dev/null 2>&1
+	for n in 1 2; do
+		[ -d "$work/d$n" ] && HOME="$work/d$n" XDG_RUNTIME_DIR="$work/d$n/run" \
+			MMM_HOME="$work/d$n/.mmm" "$mesh" --hive test agent stop >/dev/null 2>&1
+	done
+	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -94,5 +100,68 @@ run openssl pkeyutl -verify -rawin -pubin -inkey "$work/sig.pem" -in "$work/note
 say "The agent:"
 run mesh agent status
 run mesh agent stop
+
+printf '\n== The Mesh: a portal and two devices ==\n'
+say "servermesh for example.com on loopback, with its SQLite database:"
+"$PWD/build/demo/cli/servermesh" example.com --listen 127.0.0.1:0 --db "$work/portal.db" \
+	2>"$work/portal.log" &
+SPID=$!
+url=
+for _ in $(seq 100); do
+	url=$(sed -n 's/^servermesh: serving example.com on \(http[^ ]*\)$/\1/p' "$work/portal.log")
+	[ -n "$url" ] && break
+	sleep 0.1
+done
+[ -n "$url" ] || { cat "$work/portal.log"; exit 1; }
+echo "  serving example.com on $url"
+
+# dev N ARGS...: mesh on device N, each with its own home, hive and agent.
+dev() {
+	n=$1
+	shift
+	mkdir -p "$work/d$n" && [ -d "$work/d$n/run" ] || mkdir -m 700 "$work/d$n/run"
+	HOME="$work/d$n" XDG_RUNTIME_DIR="$work/d$n/run" MMM_HOME="$work/d$n/.mmm" \
+		MESH_PORTAL_URL="$url" "$mesh" --hive test "$@"
+}
+on() { printf '[device %s] $ mesh %s\n' "$1" "$(echo "$*" | cut -d' ' -f2-)"; dev "$@"; }
+
+say "Device 1 creates Alice's profile (device, master keys, administration key, account):"
+on 1 profile create alice@example.com
+on 1 profile show
+
+say "Escrow the master keys as 4 shares, any 2 of which recover them:"
+echo "[device 1] \$ mesh escrow create --quorum 2 --shares 4"
+dev 1 escrow create --quorum 2 --shares 4 | tee "$work/shares"
+s1=$(sed -n 1p "$work/shares"); s3=$(sed -n 3p "$work/shares")
+
+say "Delete the profile from device 1 (the portal keeps the published copy):"
+on 1 profile delete alice@example.com --yes
+
+say "Recover it from shares 1 and 3 (new administration key; the account is re-bound):"
+on 1 profile recover alice@example.com "$s1" "$s3"
+
+say "Device 2 asks to join; both devices show the witness, and the user compares them:"
+dev 2 --json connect request alice@example.com --no-wait >"$work/request.json"
+w2=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Witness"])' \
+	"$work/request.json")
+dev 1 --json connect pending >"$work/pending.json"
+w1=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Pending"][0]["Witness"])' \
+	"$work/pending.json")
+printf '  %-40s %s\n' "device 2 (new) shows:" "device 1 (administration) shows:"
+printf '  %-40s %s\n' "$w2" "$w1"
+[ "$w1" = "$w2" ] && echo "  the witnesses match"
+
+say "Device 1 accepts by the first 8 characters; device 2 learns it is connected:"
+on 1 connect accept "$(echo "$w1" | tr -d - | cut -c1-8)"
+on 2 connect wait
+
+say "A password added on device 1 ..."
+on 1 password add example.net alice "correct horse battery staple"
+say "... is read on device 2 after a sync:"
+on 2 profile sync
+on 2 password get example.net
+
+kill "$SPID" && wait "$SPID" 2>/dev/null
+SPID=
 
 printf '\nDone. "sh tools/test.sh" runs every test.\n'
