@@ -35,8 +35,8 @@ hex4(const char *p)
 static gboolean
 prescan(const char *data, gsize len, GError **error)
 {
-	gboolean in_string = FALSE;
-	guint depth = 0;
+	gboolean in_string = FALSE, in_scalar = FALSE;
+	guint depth = 0, values = 0;
 
 	for (gsize i = 0; i < len; i++) {
 		char c = data[i];
@@ -71,6 +71,20 @@ prescan(const char *data, gsize len, GError **error)
 				}
 			}
 			continue;
+		}
+		/* Count the values that start at the top level: json-glib accepts "{}{}" and keeps
+		 * only the last, leaking the others (found by fuzzing). */
+		if (depth == 0) {
+			if (g_ascii_isspace(c)) {
+				in_scalar = FALSE;
+			} else if (c == '{' || c == '[' || c == '"' || !in_scalar) {
+				in_scalar = c != '{' && c != '[' && c != '"';
+				if (++values > 1) {
+					g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+						    "invalid JSON: more than one value");
+					return FALSE;
+				}
+			}
 		}
 		if (c == '"') {
 			in_string = TRUE;

@@ -50,7 +50,11 @@ test_duplicates_rejected(void)
 static void
 test_malformed_and_oversize(void)
 {
-	static const char *const bad[] = { "", "{", "{\"A\": }", "[1,]", "{\"A\" 1}", "\xff\xfe" };
+	static const char *const bad[] = { "", "{", "{\"A\": }", "[1,]", "{\"A\" 1}", "\xff\xfe",
+					   /* several values: json-glib would keep the last and leak
+					    * the others */
+					   "{}{}", "{} {}", "[]{}", "{}1", "1 2", "\"a\"\"b\"", "true false",
+					   "{\"A\":1}\n{\"B\":2}" };
 	GError *error = NULL;
 	g_autoptr(GString) deep = g_string_new(NULL);
 	g_autofree char *big = g_strnfill(5000, ' ');
