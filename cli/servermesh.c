@@ -90,6 +90,7 @@ main(int argc, char **argv)
 	g_autofree char *tls_key = NULL;
 	double rate = MESH_PORTAL_HTTP_DEFAULT_RATE;
 	int burst = MESH_PORTAL_HTTP_DEFAULT_BURST;
+	int pending_expiry = 600;
 	gboolean foreground = FALSE, version = FALSE;
 	const GOptionEntry entries[] = {
 		{ "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
@@ -106,6 +107,8 @@ main(int argc, char **argv)
 		  "requests a second allowed per client address (0: no limit; default 20)", "R" },
 		{ "burst", 0, 0, G_OPTION_ARG_INT, &burst,
 		  "requests a client may make at once above the rate (default 100)", "N" },
+		{ "pending-expiry", 0, 0, G_OPTION_ARG_INT, &pending_expiry,
+		  "seconds a device's connection request stays pending (default 600)", "S" },
 		{ "foreground", 'f', 0, G_OPTION_ARG_NONE, &foreground,
 		  "stay in the foreground (servermesh always does)", NULL },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "print the version", NULL },
@@ -130,11 +133,12 @@ main(int argc, char **argv)
 				     "SIGTERM or SIGINT stop it.");
 	g_option_context_add_main_entries(context, entries, NULL);
 	if (!g_option_context_parse(context, &argc, &argv, &error) || argc != 2 || rate < 0 ||
-	    burst < 0) {
+	    burst < 0 || pending_expiry < 1) {
 		g_printerr("servermesh: %s (see 'servermesh --help')\n",
 			   error != NULL ? error->message
 			   : argc != 2	 ? "give exactly one DOMAIN"
-					 : "--rate and --burst are never negative");
+					 : "--rate and --burst are never negative, --pending-expiry at "
+					   "least 1");
 		return MESH_ERROR_USAGE;
 	}
 	if (version) {
@@ -167,6 +171,7 @@ main(int argc, char **argv)
 	portal = mesh_portal_new(domain, store, &error);
 	if (portal == NULL)
 		return fail(error);
+	mesh_portal_set_pending_expiry(portal, pending_expiry);
 	http = mesh_portal_http_new(&config, mesh_portal_handler, portal, &error);
 	if (http == NULL)
 		return fail(error);

@@ -7,6 +7,9 @@
 # device 2 connects (witness checked on both sides, accepted by an 8-character prefix) and reads
 # a password added on device 1; servermesh restarts and everything is still there; device 3's
 # request is rejected (20). Usage: mesh-scenario.sh MESH MESHAGENT SERVERMESH
+# With MESH_SCENARIO_TLS=1 the same runs over TLS: servermesh gets a self-signed certificate for
+# 127.0.0.1 (openssl) and the devices its CA file (MESH_PORTAL_CA); a device without it is refused
+# first (Network, 25) and nothing is created.
 set -u
 MESH=$1 AGENT=$2 SERVERMESH=$3
 . "$(dirname "$0")/lib.sh"
@@ -17,23 +20,32 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}intercept_tls_get_addr=0"
 ACCOUNT=alice@example.com
 SPID=
 URL=
+TLS=${MESH_SCENARIO_TLS:-0}
+SCHEME=http
+CA=
+[ "$TLS" = 1 ] && SCHEME=https CA="$TMP/cert.pem"
 
 # dev N ARGS...: mesh on device N (the portal from $URL), bounded in time.
 dev() {
 	n=$1
 	shift
-	HOME="$TMP/d$n" XDG_RUNTIME_DIR="$TMP/d$n/run" MMM_HOME="$TMP/d$n/.mmm" \
-		MESH_PORTAL_URL="$URL" timeout 60 "$MESH" --hive test "$@"
+	if [ -n "$CA" ] && [ "$n" != 4 ]; then
+		HOME="$TMP/d$n" XDG_RUNTIME_DIR="$TMP/d$n/run" MMM_HOME="$TMP/d$n/.mmm" \
+			MESH_PORTAL_URL="$URL" MESH_PORTAL_CA="$CA" timeout 60 "$MESH" --hive test "$@"
+	else
+		HOME="$TMP/d$n" XDG_RUNTIME_DIR="$TMP/d$n/run" MMM_HOME="$TMP/d$n/.mmm" \
+			MESH_PORTAL_URL="$URL" timeout 60 "$MESH" --hive test "$@"
+	fi
 }
 d1() { dev 1 "$@"; }
 d2() { dev 2 "$@"; }
 d3() { dev 3 "$@"; }
-for n in 1 2 3; do
+for n in 1 2 3 4; do
 	mkdir -p "$TMP/d$n" && mkdir -m 700 "$TMP/d$n/run"
 done
 
 cleanup() {
-	for n in 1 2 3; do
+	for n in 1 2 3 4; do
 		pid=$(dev "$n" agent status 2>/dev/null | sed -n 's/.*: pid //p')
 		[ -n "$pid" ] && kill "$pid" 2>/dev/null
 	done
@@ -51,7 +63,12 @@ print(eval(sys.argv[1]))' "$@"
 # start LISTEN: servermesh for example.com with the database in $TMP; sets SPID and URL.
 start() {
 	: >"$TMP/portal.log"
-	"$SERVERMESH" example.com --listen "$1" --db "$TMP/portal.db" 2>>"$TMP/portal.log" &
+	if [ "$TLS" = 1 ]; then
+		"$SERVERMESH" example.com --listen "$1" --db "$TMP/portal.db" --tls-cert "$CA" \
+			--tls-key "$TMP/key.pem" 2>>"$TMP/portal.log" &
+	else
+		"$SERVERMESH" example.com --listen "$1" --db "$TMP/portal.db" 2>>"$TMP/portal.log" &
+	fi
 	SPID=$!
 	URL=
 	for _ in $(seq 100); do
@@ -73,16 +90,34 @@ stop() {
 
 # The hive of device N as one text (what "nothing changed" compares).
 hive_state() {
-	find "$TMP/d$1/.mmm" -type f ! -name '.*' | sort | while read -r f; do
+	find "$TMP/d$1/.mmm" -type f ! -name '.*' 2>/dev/null | sort | while read -r f; do
 		echo "$f"
 		cat "$f"
 	done
 }
 
+if [ "$TLS" = 1 ]; then
+	check "a self-signed certificate for 127.0.0.1 and localhost" openssl req -x509 -newkey ec \
+		-pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost \
+		-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -days 2 -keyout "$TMP/key.pem" \
+		-out "$CA" 2>"$TMP/openssl.err"
+fi
 check "servermesh starts on loopback" start 127.0.0.1:0
-PORT=$(echo "$URL" | sed -n 's#^http://127.0.0.1:\([0-9]*\)/.*#\1#p')
-check "the portal URL is http://127.0.0.1:PORT/.well-known/mmm/ ($URL)" \
-	[ "$URL" = "http://127.0.0.1:$PORT/.well-known/mmm/" ]
+PORT=$(echo "$URL" | sed -n "s#^$SCHEME://127.0.0.1:\\([0-9]*\\)/.*#\\1#p")
+check "the portal URL is $SCHEME://127.0.0.1:PORT/.well-known/mmm/ ($URL)" \
+	[ "$URL" = "$SCHEME://127.0.0.1:$PORT/.well-known/mmm/" ]
+
+# ---- TLS: a device without the portal's CA file is refused and nothing is created ----
+if [ "$TLS" = 1 ]; then
+	expect_fail "profile create on a device without the CA file: Network (25)" 25 \
+		"127.0.0.1:$PORT/.*TLS certificate" dev 4 profile create "$ACCOUNT"
+	# Only the device's own identity (ThisDevice and its three keys) may have been made.
+	check "the refused device has no profile, account or master key" sh -c \
+		"! find '$TMP/d4/.mmm' -path '*/Accounts/*' -o -path '*/PersonalProfiles/*' \
+		-o -path '*/Escrow/*' | grep -q . && [ \$(ls '$TMP/d4/.mmm/CryptoMesh/Keys' | \
+		grep -c '\\.pub\$') = 3 ]"
+	expect_out "profile list on the refused device is empty" "" dev 4 profile list
+fi
 
 # ---- device 1: a profile, its escrow ----
 expect_out "account validate: alice is free" "$ACCOUNT: available" d1 account validate "$ACCOUNT"

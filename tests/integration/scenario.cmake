@@ -8,3 +8,15 @@ add_test(NAME integration/mesh-scenario
 	COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/mesh-scenario.sh $<TARGET_FILE:mesh>
 		$<TARGET_FILE:meshagent> $<TARGET_FILE:servermesh>)
 set_tests_properties(integration/mesh-scenario PROPERTIES LABELS integration TIMEOUT 600)
+# The same over TLS: a self-signed certificate, the devices given its CA file (MESH_PORTAL_CA);
+# a device without it is refused (Network, 25) before anything is created.
+add_test(NAME integration/mesh-scenario-tls
+	COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/mesh-scenario.sh $<TARGET_FILE:mesh>
+		$<TARGET_FILE:meshagent> $<TARGET_FILE:servermesh>)
+set_tests_properties(integration/mesh-scenario-tls PROPERTIES LABELS integration TIMEOUT 600
+	ENVIRONMENT MESH_SCENARIO_TLS=1)
+# An expired connection request, reported on the new device (servermesh --pending-expiry 2).
+add_test(NAME integration/connect-expiry
+	COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/connect-expiry.sh $<TARGET_FILE:mesh>
+		$<TARGET_FILE:meshagent> $<TARGET_FILE:servermesh>)
+set_tests_properties(integration/connect-expiry PROPERTIES LABELS integration TIMEOUT 300)
