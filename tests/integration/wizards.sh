@@ -1,0 +1,248 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The interactive wizards (the seed documents §4.2, §4.3) driven through a real pseudo-terminal
+# (wizard-drive.py) against servermesh for example.com on loopback, each device with its own
+# HOME, XDG_RUNTIME_DIR, MMM_HOME and agent. Device 1's meshclient creates alice@example.com
+# and escrows it 2-of-4 (the printed shares recover the keys: 'mesh escrow verify'); device 2's
+# meshconnect asks to connect and shows the witness, device 1's meshclient shows the same
+# witness among the pending requests and accepts it, and meshconnect reports Accepted. Device
+# 3's request is rejected (meshconnect exits 20); end of input at a question exits 28 having
+# created nothing; Ctrl-C while waiting exits 28.
+# Usage: wizards.sh MESHCLIENT MESHCONNECT MESH MESHAGENT SERVERMESH
+set -u
+MESHCLIENT=$1 MESHCONNECT=$2 MESH=$3 AGENT=$4 SERVERMESH=$5
+. "$(dirname "$0")/lib.sh"
+DRIVE="$(dirname "$0")/wizard-drive.py"
+PATH=$(dirname "$AGENT"):$PATH
+export PATH
+unset MESH_AGENT_SOCK MESH_HIVE XDG_CONFIG_HOME MESH_PORTAL_URL MESH_PORTAL_CA
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}intercept_tls_get_addr=0"
+ACCOUNT=alice@example.com
+SPID=
+URL=
+BG=
+
+if [ ! -x /usr/bin/python3 ]; then
+	not_ok "/usr/bin/python3 is needed to drive the wizards through a pseudo-terminal"
+	finish
+	exit 1
+fi
+
+# denv N CMD...: CMD in device N's environment (the portal from $URL), bounded in time.
+denv() {
+	n=$1
+	shift
+	HOME="$TMP/d$n" XDG_RUNTIME_DIR="$TMP/d$n/run" MMM_HOME="$TMP/d$n/.mmm" \
+		MESH_PORTAL_URL="$URL" timeout 120 "$@"
+}
+dev() {
+	n=$1
+	shift
+	denv "$n" "$MESH" --hive test "$@"
+}
+# drive N LOG STEPS... -- PROGRAM ARGS: a wizard on device N through a pty.
+drive() {
+	n=$1 log=$2
+	shift 2
+	denv "$n" /usr/bin/python3 "$DRIVE" --log "$log" "$@"
+}
+for n in 1 2 3 4 5; do
+	mkdir -p "$TMP/d$n" && mkdir -m 700 "$TMP/d$n/run"
+done
+
+cleanup() {
+	[ -n "$BG" ] && kill "$BG" 2>/dev/null
+	for n in 1 2 3 4 5; do
+		pid=$(dev "$n" agent status 2>/dev/null | sed -n 's/.*: pid //p')
+		[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	done
+	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+jget() {
+	/usr/bin/python3 -c 'import json, sys
+d = json.load(open(sys.argv[2]))
+print(eval(sys.argv[1]))' "$@"
+}
+
+start() {
+	: >"$TMP/portal.log"
+	"$SERVERMESH" example.com --listen "$1" --db "$TMP/portal.db" 2>>"$TMP/portal.log" &
+	SPID=$!
+	URL=
+	for _ in $(seq 100); do
+		URL=$(sed -n 's/^servermesh: serving example.com on \(http[^ ]*\)$/\1/p' \
+			"$TMP/portal.log")
+		[ -n "$URL" ] && return 0
+		kill -0 "$SPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "servermesh did not start: $(cat "$TMP/portal.log")"
+	return 1
+}
+
+# wait_log FILE PATTERN: until FILE has a line matching PATTERN (30 s at most).
+wait_log() {
+	for _ in $(seq 300); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# An exit status, as a check (a drive's is 0 when the wizard printed what was expected and exited
+# with the status given by -x).
+status_is() {
+	[ "$1" = "$2" ] || { echo "  exit status $1, want $2"; return 1; }
+}
+
+check "servermesh starts on loopback" start 127.0.0.1:0
+
+# ---- the options ----
+"$MESHCLIENT" --version >"$TMP/v" 2>&1
+check "meshclient --version" grep -q '^meshclient ' "$TMP/v"
+"$MESHCONNECT" --version >"$TMP/v" 2>&1
+check "meshconnect --version" grep -q '^meshconnect ' "$TMP/v"
+has_options() {
+	grep -q -- --hive "$1" && grep -q -- --portal= "$1" && grep -q -- --portal-ca "$1"
+}
+for w in "$MESHCLIENT" "$MESHCONNECT"; do
+	"$w" --help >"$TMP/h" 2>&1
+	check "$(basename "$w") --help names --hive, --portal, --portal-ca" has_options "$TMP/h"
+done
+"$MESHCLIENT" --no-such-option >/dev/null 2>&1
+check "meshclient with an unknown option: Usage (2)" status_is $? 2
+
+# Start the agents now, their output not on the terminals the wizards run in.
+for n in 1 2 3 4 5; do
+	dev "$n" agent start >/dev/null 2>>"$TMP/agents.log"
+done
+
+# ---- end of input at a question: exit 28, nothing created ----
+drive 4 "$TMP/eof1" -e 'Choice \[1\]: ' -s "" -e 'Account to create \(local@domain\): ' \
+	-s bob@example.com -e 'Portal URL \[[^]]*\]: ' -s "" -e 'bob@example.com is available' \
+	-e 'Create the profile of bob@example.com.*\[Y/n\]: ' -d -x 28 \
+	-- "$MESHCLIENT" --hive test
+check "meshclient: end of input at 'Create the profile?' exits 28" status_is $? 0
+expect_out "... and this machine holds no profile" "" dev 4 profile list
+expect_out "... and bob@example.com is still free at the portal" "bob@example.com: available" \
+	dev 4 account validate bob@example.com
+drive 4 "$TMP/eof2" -e 'Account to connect to \(local@domain\): ' -d -x 28 \
+	-- "$MESHCONNECT" --hive test
+check "meshconnect: end of input at the account exits 28" status_is $? 0
+expect_out "... and no device was made" "" dev 4 device list
+
+# ---- device 1: meshclient creates alice@example.com and escrows it 2-of-4 ----
+drive 1 "$TMP/create" -e 'no Mesh profile' -e 'Choice \[1\]: ' -s 1 \
+	-e 'Account to create \(local@domain\): ' -s "not-an-account" -e 'is not an account' \
+	-e 'Account to create \(local@domain\): ' -s "$ACCOUNT" \
+	-l "Portal URL [$URL]: " -s "" -e "$ACCOUNT is available" \
+	-e 'Create the profile of .*\[Y/n\]: ' -s y -e 'PROFILE FINGERPRINT: +M' \
+	-e 'Escrow the master keys now.*\[Y/n\]: ' -s "" \
+	-e 'How many shares to make \[4\]: ' -s "" -e 'quorum\) \[2\]: ' -s "" \
+	-e 'Escrow in 4 shares, any 2 of which.*\[Y/n\]: ' -s y -e 'WARNING: write these 4 shares' \
+	-e 'Share 4: S' -e 'Press Enter' -s "" \
+	-e "Profile manager: $ACCOUNT" -e 'Choice: ' -s 1 -e 'Profile fingerprint: +M' \
+	-e 'Choice: ' -s 7 -x 0 -- "$MESHCLIENT" --hive test
+check "meshclient creates $ACCOUNT and escrows it (through a pty)" status_is $? 0
+PROFILE=$(sed -n 's/^ *PROFILE FINGERPRINT: *\(M[^ ]*\)$/\1/p' "$TMP/create" | head -1)
+dev 1 --json profile show >"$TMP/show1" 2>"$TMP/err"
+check "the fingerprint shown is the profile's ($PROFILE)" \
+	[ -n "$PROFILE" -a "$(jget 'd["Identifier"]' "$TMP/show1")" = "$PROFILE" ]
+sed -n 's/^ *Share [0-9]*: \(S[^ ]*\)$/\1/p' "$TMP/create" >"$TMP/shares"
+check "meshclient printed 4 shares" [ "$(grep -c '^S' "$TMP/shares")" = 4 ]
+S1=$(sed -n 1p "$TMP/shares") S2=$(sed -n 2p "$TMP/shares")
+S3=$(sed -n 3p "$TMP/shares") S4=$(sed -n 4p "$TMP/shares")
+expect_out "shares 1 and 3 recover the keys (mesh escrow verify)" \
+	"The shares recover the escrowed keys" dev 1 escrow verify "$S1" "$S3"
+expect_out "shares 2 and 4 recover the keys (mesh escrow verify)" \
+	"The shares recover the escrowed keys" dev 1 escrow verify "$S2" "$S4"
+dev 1 escrow verify "$S1" >/dev/null 2>&1
+check "one share alone does not (ShareQuorum 15)" status_is $? 15
+
+# ---- device 2: meshconnect asks; device 1 accepts the same witness ----
+drive 2 "$TMP/connect" -e 'Account to connect to \(local@domain\): ' -s "$ACCOUNT" \
+	-l "Portal URL [$URL]: " -s "" -e 'A name for this device.*: ' -s laptop \
+	-e 'Ask to connect this device to .*\[Y/n\]: ' -s "" -e 'WITNESS: +[A-Z0-9]' \
+	-t 90 -e 'Accepted: this device is connected' -x 0 -- "$MESHCONNECT" --hive test &
+BG=$!
+check "meshconnect shows the profile fingerprint and the witness" \
+	wait_log "$TMP/connect" 'WITNESS: '
+WITNESS=$(sed -n 's/^ *WITNESS: *\([^ ]*\)$/\1/p' "$TMP/connect" | head -1)
+SHOWN=$(sed -n 's/^ *PROFILE FINGERPRINT: *\([^ ]*\)$/\1/p' "$TMP/connect" | head -1)
+check "meshconnect's profile fingerprint is device 1's" [ -n "$SHOWN" -a "$SHOWN" = "$PROFILE" ]
+drive 1 "$TMP/accept" -e 'Choice: ' -s 3 -e '1 device is waiting' \
+	-e 'Description: +laptop' -l "WITNESS:      $WITNESS" \
+	-e 'Choice \[3\]: ' -s 1 -l "Accept the device with witness $WITNESS" -e '\[y/N\]: ' -s y \
+	-l "Accepted the device with witness $WITNESS" \
+	-e 'Choice: ' -s 4 -e 'Site.*: ' -s example.net -e 'User name: ' -s alice \
+	-e 'Generate a new random password\? \[y/N\]: ' -s y -e 'Stored the password for example.net' \
+	-e 'Choice: ' -s 5 -e 'example.net +alice' \
+	-e 'Choice: ' -s 7 -x 0 -- "$MESHCLIENT" --hive test
+check "meshclient's pending menu shows the witness ($WITNESS) and accepts it" status_is $? 0
+wait "$BG"
+check "meshconnect reports Accepted (exit 0)" status_is $? 0
+BG=
+dev 1 --json profile sync >"$TMP/sync1" 2>"$TMP/err"
+check "the profile has two devices now" [ "$(jget 'len(d["Devices"])' "$TMP/sync1")" = 2 ]
+dev 2 profile sync >/dev/null 2>&1
+expect_out "device 2 lists the password added in meshclient" "example.net" dev 2 password list
+
+# ---- a password typed at meshclient: not echoed, stored ----
+drive 1 "$TMP/password" -e 'Choice: ' -s 4 -e 'Site.*: ' -s example.org -e 'User name: ' -s bob \
+	-e 'Generate a new random password\? \[y/N\]: ' -s n -e 'Password: ' -s 's3cret-horse' \
+	-e 'Repeat the passphrase: ' -s 's3cret-horse' -e 'Stored the password for example.org' \
+	-e 'Choice: ' -s 7 -x 0 -- "$MESHCLIENT" --hive test
+check "meshclient stores a typed password" status_is $? 0
+check "... without echoing it" sh -c "! grep -q s3cret-horse '$TMP/password'"
+expect_out "... and mesh password get gives it back" "s3cret-horse" dev 1 password get example.org
+
+# ---- device 3: rejected (exit 20) ----
+drive 3 "$TMP/connect3" -l "Portal URL [$URL]: " -s "" -e 'A name for this device.*: ' -s phone \
+	-e 'Ask to connect.*\[Y/n\]: ' -s y -e 'WITNESS: +[A-Z0-9]' \
+	-t 90 -e 'Rejected: the administration device refused' -x 20 \
+	-- "$MESHCONNECT" --hive test "$ACCOUNT" &
+BG=$!
+check "meshconnect on device 3 shows its witness" wait_log "$TMP/connect3" 'WITNESS: '
+W3=$(sed -n 's/^ *WITNESS: *\([^ ]*\)$/\1/p' "$TMP/connect3" | head -1)
+drive 1 "$TMP/reject" -e 'Choice: ' -s 3 -l "WITNESS:      $W3" -e 'Choice \[3\]: ' -s 2 \
+	-l "Reject the device with witness $W3" -e '\[y/N\]: ' -s y \
+	-l "Rejected the device with witness $W3" -e 'Choice: ' -s 7 -x 0 \
+	-- "$MESHCLIENT" --hive test
+check "meshclient rejects device 3's request" status_is $? 0
+wait "$BG"
+check "meshconnect reports Rejected (exit 20)" status_is $? 0
+BG=
+dev 1 --json profile sync >"$TMP/sync2" 2>"$TMP/err"
+check "the rejected device is not in the profile" \
+	[ "$(jget 'len(d["Devices"])' "$TMP/sync2")" = 2 ]
+
+# ---- Ctrl-C while waiting: exit 28 ----
+drive 5 "$TMP/cancel" -e 'Account to connect to.*: ' -s "$ACCOUNT" -e 'Portal URL.*: ' -s "" \
+	-e 'A name for this device.*: ' -s tablet -e 'Ask to connect.*\[Y/n\]: ' -s y \
+	-e 'WITNESS: +[A-Z0-9]' -e 'Waiting for the administration device' -c -e 'Cancelled' \
+	-x 28 -- "$MESHCONNECT" --hive test
+check "meshconnect: Ctrl-C while waiting exits 28" status_is $? 0
+drive 1 "$TMP/cancel2" -e 'Choice: ' -s 4 -e 'Site.*: ' -c -e 'meshclient: cancelled' -x 28 \
+	-- "$MESHCLIENT" --hive test
+check "meshclient: Ctrl-C at a question exits 28" status_is $? 0
+expect_out "... having stored nothing" "example.net
+example.org" dev 1 password list
+
+# ---- device 4: alice is taken; recovering her profile from shares 1 and 3 (last: device 4
+# becomes the administration device) ----
+drive 4 "$TMP/taken" -e 'Choice \[1\]: ' -s 1 -e 'Account to create.*: ' -s "$ACCOUNT" \
+	-e 'Portal URL.*: ' -s "" -e "$ACCOUNT is not available: " \
+	-e 'Choose another account\? \[Y/n\]: ' -s n -e 'Choice \[1\]: ' -s 3 -x 0 \
+	-- "$MESHCLIENT" --hive test
+check "meshclient says why $ACCOUNT is not available" status_is $? 0
+drive 4 "$TMP/recover" -e 'Choice \[1\]: ' -s 2 -e 'Account to recover.*: ' -s "$ACCOUNT" \
+	-e 'Portal URL.*: ' -s "" -e 'Share 1: ' -s "$S1" -e 'Share 2: ' -s "$S3" \
+	-e 'Share 3: ' -s "" -l "PROFILE FINGERPRINT:  $PROFILE" -e 'Choice: ' -s 7 -x 0 \
+	-- "$MESHCLIENT" --hive test
+check "meshclient recovers $ACCOUNT on device 4 from shares 1 and 3" status_is $? 0
+expect_out "... which holds it now" "$ACCOUNT (default)" dev 4 profile list
+
+finish
