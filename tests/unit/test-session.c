@@ -11,6 +11,7 @@
 #include "base64.h"
 #include "client-direct.h"
 #include "cutest.h"
+#include "device.h"
 #include "error.h"
 #include "file.h"
 #include "json.h"
@@ -35,6 +36,8 @@ typedef struct {
 	MeshPortalClient *inner;
 	gboolean alter_nonce;    /* ConnectStart: another ServerNonce */
 	gboolean double_pending; /* ConnectPending: every request listed twice */
+	char **capture_start;    /* ConnectStart: keep the request here, send nothing */
+	const char *swap_start;  /* ConnectStart: send this (another device's) request instead */
 } TamperClient;
 
 static gboolean
@@ -51,6 +54,17 @@ tamper_transact(MeshPortalClient *client, const char *request, GBytes **ret_answ
 	const char *data;
 	char *text;
 
+	if ((t->capture_start != NULL || t->swap_start != NULL) &&
+	    strstr(request, "\"ConnectStartRequest\"") != NULL) {
+		if (t->capture_start != NULL) {
+			g_free(*t->capture_start);
+			*t->capture_start = g_strdup(request);
+			g_set_error(error, MESH_ERROR, MESH_ERROR_NETWORK, "captured, not sent");
+			return FALSE;
+		}
+		/* A portal that puts another device profile in this device's place. */
+		request = t->swap_start;
+	}
 	if (!mesh_portal_client_transact(t->inner, request, &answer, &status, error))
 		return FALSE;
 	data = g_bytes_get_data(answer, &len);
@@ -109,6 +123,8 @@ typedef struct {
 	MeshPortal *portal;
 	gboolean alter_nonce;
 	gboolean double_pending;
+	char **capture_start;
+	const char *swap_start;
 	char *last_domain;
 } Dev;
 
@@ -126,13 +142,16 @@ open_portal(gpointer data, const char *domain, const char *url, GError **error)
 
 	g_free(d->last_domain);
 	d->last_domain = g_strdup(domain);
-	if (!d->alter_nonce && !d->double_pending)
+	if (!d->alter_nonce && !d->double_pending && d->capture_start == NULL &&
+	    d->swap_start == NULL)
 		return mesh_portal_client_direct_new(d->portal);
 	t = g_new0(TamperClient, 1);
 	t->base.klass = &tamper_class;
 	t->inner = mesh_portal_client_direct_new(d->portal);
 	t->alter_nonce = d->alter_nonce;
 	t->double_pending = d->double_pending;
+	t->capture_start = d->capture_start;
+	t->swap_start = d->swap_start;
 	return &t->base;
 }
 
@@ -563,6 +582,52 @@ test_connect_witness_mismatch(void)
 	fx_clear(&fx);
 }
 
+/*
+ * A portal that substitutes the device profile: device 2's ConnectStart reaches the portal as
+ * device 3's (signed by device 3, captured before it was ever sent). The portal's witness is
+ * then over device 3's profile and nonce, and device 2 refuses it; the administration device
+ * sees device 3, not device 2, pending.
+ */
+static void
+test_connect_device_swapped(void)
+{
+	Fx fx;
+	GError *error = NULL;
+	g_autoptr(MeshSessionProfile) alice = NULL;
+	g_autoptr(GPtrArray) accounts = NULL;
+	g_autoptr(GPtrArray) pending = NULL;
+	g_autoptr(MeshDeviceProfile) device2 = NULL;
+	g_autoptr(MeshDeviceProfile) device3 = NULL;
+	g_autofree char *captured = NULL;
+	MeshSessionConnect *c = NULL;
+
+	fx_init(&fx);
+	alice = create(&fx.dev[0], ACCOUNT);
+	fx.dev[2].capture_start = &captured;
+	CU_ASSERT_FALSE(mesh_session_connect_request(&fx.dev[2].s, ACCOUNT, NULL, &c, &error));
+	g_clear_error(&error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(captured);
+	fx.dev[1].swap_start = captured;
+	CU_ASSERT_FALSE(mesh_session_connect_request(&fx.dev[1].s, ACCOUNT, NULL, &c, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_WITNESS_MISMATCH);
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_TRUE(mesh_session_profile_list(&fx.dev[1].s, &accounts, NULL, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(accounts->len, 0);
+	/* The administration device is shown the substituted device. */
+	CU_ASSERT_TRUE(mesh_device_load(fx.dev[1].hive, NULL, &device2, NULL, &error));
+	CU_ASSERT_TRUE(mesh_device_load(fx.dev[2].hive, NULL, &device3, NULL, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_session_connect_pending(&fx.dev[0].s, NULL, &pending, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL_FATAL(pending->len, 1);
+	CU_ASSERT_STRING_EQUAL(((MeshSessionPending *)pending->pdata[0])->device_udf,
+			       device3->identifier);
+	CU_ASSERT_STRING_NOT_EQUAL(((MeshSessionPending *)pending->pdata[0])->device_udf,
+				   device2->identifier);
+	fx_clear(&fx);
+}
+
 static void
 test_connect_reject_expire(void)
 {
@@ -655,6 +720,7 @@ static CU_TestInfo tests[] = {
         {"recovery refused: too few, corrupt, foreign shares; nothing changed",
          test_recover_refused},
         {"connect: a portal that alters the nonce", test_connect_witness_mismatch},
+        {"connect: a portal that substitutes the device profile", test_connect_device_swapped},
         {"connect: rejected, expired", test_connect_reject_expire},
         {"connect: witness prefixes", test_connect_prefix},
         CU_TEST_INFO_NULL,
