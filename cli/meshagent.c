@@ -222,5 +222,7 @@ main(int argc, char **argv)
 			   mesh_hive_kind_name(kind), socket_path, (long)getpid());
 	started();
 	mesh_server_run(server);
+	/* Before the server goes: the worker's last answers are delivered to live connections. */
+	mesh_agent_stop(agent);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include "frame.h"
 #include "json.h"
 #include "secret.h"
+#include "portal-bridge.h"
 #include "session-methods.h"
 
 struct MeshAgent {
@@ -33,6 +34,31 @@ struct MeshAgent {
 	/* The session methods' portal factory (ipc/session-methods.h); NULL: HTTP. */
 	MeshSessionPortalOpen open_portal;
 	gpointer portal_data;
+	/*
+	 * Remote session methods from mesh_agent_handle_async run on one worker thread, one at a
+	 * time, in the order they came (made on first use). @lock guards the hive, the key store
+	 * and the members above: every method holds it while it runs, and a worker releases it
+	 * only while it waits for the portal (ipc/portal-bridge.h). @jobs and @context belong to
+	 * the main context's thread.
+	 */
+	GMutex lock;
+	GMainContext *context;
+	GThreadPool *workers;
+	MeshPortalBridge *bridge;
+	guint jobs;     /* handed to the worker and not yet answered on the main context */
+	gint stopping;  /* atomic: mesh_agent_cancel has run */
+};
+
+struct MeshAgentJob {
+	MeshAgent *agent;
+	const MeshSessionMethod *method;
+	JsonNode *root; /* the request, which holds the params */
+	JsonObject *params;
+	gint64 id;
+	GBytes *answer;
+	/* On the main context only: NULL once the connection has gone. */
+	MeshAgentAnswerFunc func;
+	gpointer user_data;
 };
 
 /* Each handler reads @params (an object, empty when the request had none, members already
@@ -57,6 +83,8 @@ mesh_agent_new(MeshHiveKind kind, const char *root, const char *socket_path, GEr
 	agent->root = g_strdup(root);
 	agent->socket_path = g_strdup(socket_path);
 	agent->pid = (gint64)getpid();
+	g_mutex_init(&agent->lock);
+	agent->context = g_main_context_ref_thread_default();
 	agent->hive = mesh_hive_open(kind, root, error);
 	if (agent->hive == NULL)
 		return NULL;
@@ -82,9 +110,12 @@ mesh_agent_free(MeshAgent *agent)
 {
 	if (agent == NULL)
 		return;
+	mesh_agent_stop(agent);
 	lock_now(agent);
 	mesh_keystore_close(agent->store);
 	mesh_hive_close(agent->hive);
+	g_main_context_unref(agent->context);
+	g_mutex_clear(&agent->lock);
 	g_free(agent->root);
 	g_free(agent->socket_path);
 	g_free(agent);
@@ -436,8 +467,10 @@ on_lifetime_end(gpointer user_data)
 {
 	MeshAgent *agent = user_data;
 
+	g_mutex_lock(&agent->lock);
 	agent->lock_timer = 0;
 	lock_now(agent);
+	g_mutex_unlock(&agent->lock);
 	return G_SOURCE_REMOVE;
 }
 
@@ -609,82 +642,286 @@ fail:
 	return FALSE;
 }
 
+/*
+ * Read @request and find its method: a session method (*@ret_session) or one of the agent's own
+ * (*@ret_method). *@ret_params: the request's Params, added (empty) when it had none.
+ */
 static gboolean
-call(MeshAgent *agent, JsonObject *request, JsonObject *result, gboolean *ret_close,
-     GError **error)
+resolve(JsonObject *request, const Method **ret_method, const MeshSessionMethod **ret_session,
+	JsonObject **ret_params, gboolean *ret_close, GError **error)
 {
-	g_autoptr(JsonObject) empty = json_object_new();
-	JsonObject *params = empty;
 	const char *name = NULL;
-	const Method *method;
-	const MeshSessionMethod *session_method;
+	JsonObject *params = NULL;
+	const char *const *allowed;
 
+	*ret_method = NULL;
+	*ret_session = NULL;
 	if (!read_request(request, &name, &params, ret_close, error))
 		return FALSE;
-	session_method = mesh_session_method_find(name);
-	if (session_method != NULL) {
-		if (!mesh_json_check_members(params, session_method->params, error)) {
-			g_prefix_error(error, "%s: ", name);
-			return FALSE;
-		}
-		return mesh_session_method_call(session_method, agent->hive, agent->store,
-						agent->open_portal, agent->portal_data,
-						agent->restricted, params, result, error);
+	if (params == NULL) {
+		params = json_object_new();
+		json_object_set_object_member(request, "Params", params);
 	}
-	if ((method = find_method(name, error)) == NULL)
-		return FALSE;
-	if (!mesh_json_check_members(params, method->params, error)) {
+	*ret_session = mesh_session_method_find(name);
+	if (*ret_session != NULL) {
+		allowed = (*ret_session)->params;
+	} else {
+		if ((*ret_method = find_method(name, error)) == NULL)
+			return FALSE;
+		allowed = (*ret_method)->params;
+	}
+	if (!mesh_json_check_members(params, allowed, error)) {
 		g_prefix_error(error, "%s: ", name);
 		return FALSE;
 	}
-	return method->handler(agent, params, result, error);
+	*ret_params = params;
+	return TRUE;
+}
+
+/* Run a session method, on the main context (@bridge NULL: synchronous HTTP) or a worker. */
+static gboolean
+call_session(MeshAgent *agent, const MeshSessionMethod *method, MeshPortalBridge *bridge,
+	     JsonObject *params, JsonObject *result, GError **error)
+{
+	const MeshSessionMethodEnv env = {
+		.hive = agent->hive,
+		.store = agent->store,
+		.open_portal = agent->open_portal,
+		.portal_data = agent->portal_data,
+		.bridge = bridge,
+		.release = &agent->lock,
+		.restricted = agent->restricted,
+	};
+
+	return mesh_session_method_call(method, &env, params, result, error);
+}
+
+/* The answer to request @id: its @result (taken) when @ok, else @error. */
+static GBytes *
+answer_for(gint64 id, gboolean ok, JsonObject *result, const GError *error)
+{
+	g_autoptr(GError) too_large = NULL;
+	GBytes *answer;
+
+	if (ok) {
+		answer = build_answer(id, "Result", result);
+	} else {
+		json_object_unref(result);
+		answer = error_answer(id, error);
+	}
+	if (g_bytes_get_size(answer) <= MESH_FRAME_MAX)
+		return answer;
+	g_bytes_unref(answer);
+	g_set_error(&too_large, MESH_ERROR, MESH_ERROR_TOO_LARGE,
+		    "the answer would be larger than a frame (%d bytes)", MESH_FRAME_MAX);
+	return error_answer(id, too_large);
+}
+
+/* The request object of a frame, and its Id; NULL when the frame gets no answer (not a JSON
+ * object, or no Id a client could match): the connection just closes. */
+static JsonNode *
+read_frame(const guint8 *frame, gsize len, gint64 *ret_id)
+{
+	g_autoptr(JsonNode) root = mesh_json_parse((const char *)frame, len, MESH_FRAME_MAX, NULL);
+	JsonNode *id_node;
+	gint64 id;
+
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
+		goto fail;
+	id_node = json_object_get_member(json_node_get_object(root), "Id");
+	if (id_node == NULL || !JSON_NODE_HOLDS_VALUE(id_node) ||
+	    json_node_get_value_type(id_node) != G_TYPE_INT64)
+		goto fail;
+	id = json_node_get_int(id_node);
+	if (id < 0 || id > MESH_AGENT_ID_MAX)
+		goto fail;
+	*ret_id = id;
+	return g_steal_pointer(&root);
+fail:
+	if (root != NULL)
+		wipe_strings(root);
+	return NULL;
+}
+
+static void
+free_request(JsonNode *root)
+{
+	wipe_strings(root);
+	json_node_unref(root);
+}
+
+/* A request node: its strings (passphrases, passwords) are wiped when it goes. */
+typedef JsonNode Request;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Request, free_request)
+
+/* ---- Worker jobs --------------------------------------------------------------------------- */
+
+static void
+job_free(MeshAgentJob *job)
+{
+	if (job->root != NULL)
+		free_request(job->root);
+	g_clear_pointer(&job->answer, g_bytes_unref);
+	g_free(job);
+}
+
+/* On the main context: hand the answer over. */
+static gboolean
+job_done(gpointer user_data)
+{
+	MeshAgentJob *job = user_data;
+
+	job->agent->jobs--;
+	if (job->func != NULL)
+		job->func(job->answer, job->user_data);
+	job_free(job);
+	return G_SOURCE_REMOVE;
+}
+
+/* On the worker. */
+static void
+job_run(gpointer data, gpointer user_data)
+{
+	MeshAgentJob *job = data;
+	MeshAgent *agent = job->agent;
+	JsonObject *result = json_object_new();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSource) source = g_idle_source_new();
+	gboolean ok;
+
+	if (g_atomic_int_get(&agent->stopping)) {
+		g_set_error(&error, MESH_ERROR, MESH_ERROR_CANCELLED,
+			    "the agent is stopping: %s was not run", job->method->name);
+		ok = FALSE;
+	} else {
+		g_mutex_lock(&agent->lock);
+		ok = call_session(agent, job->method, agent->bridge, job->params, result, &error);
+		g_mutex_unlock(&agent->lock);
+	}
+	job->answer = answer_for(job->id, ok, result, error);
+	free_request(g_steal_pointer(&job->root));
+	g_source_set_priority(source, G_PRIORITY_DEFAULT);
+	g_source_set_callback(source, job_done, job, NULL);
+	g_source_attach(source, agent->context);
+}
+
+static MeshAgentJob *
+job_start(MeshAgent *agent, const MeshSessionMethod *method, JsonNode *root, JsonObject *params,
+	  gint64 id, MeshAgentAnswerFunc func, gpointer user_data)
+{
+	MeshAgentJob *job = g_new0(MeshAgentJob, 1);
+
+	if (agent->workers == NULL) {
+		agent->bridge = mesh_portal_bridge_new(agent->context);
+		/* One thread: session methods change the hive, one after the other. */
+		agent->workers = g_thread_pool_new(job_run, NULL, 1, FALSE, NULL);
+	}
+	job->agent = agent;
+	job->method = method;
+	job->root = root;
+	job->params = params;
+	job->id = id;
+	job->func = func;
+	job->user_data = user_data;
+	agent->jobs++;
+	g_thread_pool_push(agent->workers, job, NULL);
+	return job;
+}
+
+/* ---- Handling ------------------------------------------------------------------------------ */
+
+/*
+ * Answer the request in @root (taken) now, or (@func not NULL) start a worker job for a remote
+ * session method and return it. With @agent->lock held.
+ */
+static MeshAgentJob *
+handle_locked(MeshAgent *agent, JsonNode *root, gint64 id, GBytes **ret_answer,
+	      gboolean *ret_close, MeshAgentAnswerFunc func, gpointer user_data)
+{
+	g_autoptr(Request) request = root;
+	g_autoptr(GError) error = NULL;
+	JsonObject *result = json_object_new();
+	JsonObject *params = NULL;
+	const Method *method = NULL;
+	const MeshSessionMethod *session = NULL;
+	gboolean ok;
+
+	if (agent->unlock_expiry != 0 && g_get_monotonic_time() >= agent->unlock_expiry)
+		lock_now(agent);
+	ok = resolve(json_node_get_object(request), &method, &session, &params, ret_close,
+		     &error);
+	if (ok && session != NULL && session->remote && func != NULL && !agent->restricted) {
+		json_object_unref(result);
+		*ret_answer = NULL;
+		return job_start(agent, session, g_steal_pointer(&request), params, id, func,
+				 user_data);
+	}
+	if (ok && session != NULL)
+		ok = call_session(agent, session, NULL, params, result, &error);
+	else if (ok)
+		ok = method->handler(agent, params, result, &error);
+	*ret_answer = answer_for(id, ok, result, error);
+	return NULL;
+}
+
+static MeshAgentJob *
+handle(MeshAgent *agent, const guint8 *frame, gsize len, GBytes **ret_answer,
+       gboolean *ret_close, MeshAgentAnswerFunc func, gpointer user_data)
+{
+	MeshAgentJob *job;
+	JsonNode *root;
+	gint64 id = 0;
+
+	*ret_answer = NULL;
+	*ret_close = TRUE;
+	root = read_frame(frame, len, &id);
+	if (root == NULL)
+		return NULL;
+	g_mutex_lock(&agent->lock);
+	job = handle_locked(agent, root, id, ret_answer, ret_close, func, user_data);
+	g_mutex_unlock(&agent->lock);
+	return job;
 }
 
 void
 mesh_agent_handle(MeshAgent *agent, const guint8 *frame, gsize len, GBytes **ret_answer,
 		  gboolean *ret_close)
 {
-	g_autoptr(JsonNode) root = NULL;
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GBytes) answer = NULL;
-	JsonObject *request, *result;
-	JsonNode *id_node;
-	gboolean must_close = TRUE;
-	gint64 id;
+	(void)handle(agent, frame, len, ret_answer, ret_close, NULL, NULL);
+}
 
-	*ret_answer = NULL;
-	*ret_close = TRUE;
-	if (agent->unlock_expiry != 0 && g_get_monotonic_time() >= agent->unlock_expiry)
-		lock_now(agent);
-	root = mesh_json_parse((const char *)frame, len, MESH_FRAME_MAX, NULL);
-	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
-		goto out;
-	request = json_node_get_object(root);
-	/* Without an Id there is no answer a client could match: the connection just closes. */
-	id_node = json_object_get_member(request, "Id");
-	if (id_node == NULL || !JSON_NODE_HOLDS_VALUE(id_node) ||
-	    json_node_get_value_type(id_node) != G_TYPE_INT64)
-		goto out;
-	id = json_node_get_int(id_node);
-	if (id < 0 || id > MESH_AGENT_ID_MAX)
-		goto out;
-	result = json_object_new();
-	if (call(agent, request, result, &must_close, &error)) {
-		answer = build_answer(id, "Result", result);
-	} else {
-		json_object_unref(result);
-		answer = error_answer(id, error);
+MeshAgentJob *
+mesh_agent_handle_async(MeshAgent *agent, const guint8 *frame, gsize len, GBytes **ret_answer,
+			gboolean *ret_close, MeshAgentAnswerFunc func, gpointer user_data)
+{
+	g_return_val_if_fail(func != NULL, NULL);
+	return handle(agent, frame, len, ret_answer, ret_close, func, user_data);
+}
+
+void
+mesh_agent_job_abandon(MeshAgentJob *job)
+{
+	job->func = NULL;
+	job->user_data = NULL;
+}
+
+void
+mesh_agent_cancel(MeshAgent *agent)
+{
+	g_atomic_int_set(&agent->stopping, 1);
+	if (agent->bridge != NULL)
+		mesh_portal_bridge_cancel(agent->bridge);
+}
+
+void
+mesh_agent_stop(MeshAgent *agent)
+{
+	mesh_agent_cancel(agent);
+	if (agent->workers != NULL) {
+		/* Queued jobs run and answer Cancelled; the one running ends at its next wait. */
+		g_thread_pool_free(g_steal_pointer(&agent->workers), FALSE, TRUE);
 	}
-	if (g_bytes_get_size(answer) > MESH_FRAME_MAX) {
-		g_clear_error(&error);
-		g_set_error(&error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
-			    "the answer would be larger than a frame (%d bytes)", MESH_FRAME_MAX);
-		g_bytes_unref(answer);
-		answer = error_answer(id, error);
-	}
-	*ret_answer = g_steal_pointer(&answer);
-	*ret_close = must_close;
-out:
-	if (root != NULL)
-		wipe_strings(root);
+	while (agent->jobs > 0)
+		g_main_context_iteration(agent->context, TRUE);
+	g_clear_pointer(&agent->bridge, mesh_portal_bridge_free);
 }

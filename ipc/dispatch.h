@@ -25,6 +25,11 @@ G_BEGIN_DECLS
 #define MESH_AGENT_LIFETIME_MAX     (366 * 24 * 3600)
 
 typedef struct MeshAgent MeshAgent;
+typedef struct MeshAgentJob MeshAgentJob;
+
+/* The answer to a request handled by a worker (mesh_agent_handle_async), on the main context:
+ * @answer is borrowed (the caller refs it to keep it). */
+typedef void (*MeshAgentAnswerFunc)(GBytes *answer, gpointer user_data);
 
 /* Called (once per Shutdown request) after the Shutdown answer is built, before it is sent. */
 typedef void (*MeshAgentShutdownFunc)(gpointer user_data);
@@ -68,5 +73,40 @@ MeshHive *mesh_agent_hive(MeshAgent *agent);
  */
 void mesh_agent_handle(MeshAgent *agent, const guint8 *frame, gsize len, GBytes **ret_answer,
 		       gboolean *ret_close);
+
+/*
+ * mesh_agent_handle_async: as mesh_agent_handle, on the thread whose thread-default main context
+ * was current at mesh_agent_new (the server's), except for the session methods that reach the
+ * portal: those go to the agent's worker thread, which runs them one at a time in the order they
+ * came, while the main context goes on serving (their HTTP transactions run on it: see
+ * ipc/portal-bridge.h). For those, the job is returned, *@ret_answer is NULL and *@ret_close
+ * FALSE, and @func is called on the main context with the answer (never with a close: a session
+ * method's failure is an Error answer). Otherwise NULL is returned and the outputs are those of
+ * mesh_agent_handle. A worker holds the agent's state lock except while it waits for the
+ * portal, so every other method sees the hive and key store between two steps of a session
+ * method, never in the middle of one.
+ */
+MeshAgentJob *mesh_agent_handle_async(MeshAgent *agent, const guint8 *frame, gsize len,
+				      GBytes **ret_answer, gboolean *ret_close,
+				      MeshAgentAnswerFunc func, gpointer user_data);
+
+/* mesh_agent_job_abandon: the job's connection has gone: its answer is dropped. On the main
+ * context, before the job's func has run. */
+void mesh_agent_job_abandon(MeshAgentJob *job);
+
+/*
+ * mesh_agent_cancel: the agent is stopping: portal transactions in flight end with
+ * MESH_ERROR_CANCELLED, as do the jobs still queued (without running). Jobs still answer, on the
+ * main context. Idempotent.
+ */
+void mesh_agent_cancel(MeshAgent *agent);
+
+/*
+ * mesh_agent_stop: cancel, wait for the worker, and run the main context until every job has
+ * delivered its answer (to its func, or dropped when abandoned) and every portal operation has
+ * ended. Call it once the server's loop has returned and before the server is freed;
+ * mesh_agent_free calls it too. Idempotent.
+ */
+void mesh_agent_stop(MeshAgent *agent);
 
 G_END_DECLS

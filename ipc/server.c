@@ -52,6 +52,9 @@ struct Connection {
 	GQueue answers;         /* framed GBytes, oldest first */
 	gsize queued;           /* their total size */
 	gboolean reading, writing, closing;
+	/* A request being answered by the agent's worker: the frames after it wait, so that
+	 * answers keep the order of the requests. */
+	MeshAgentJob *job;
 };
 
 static void read_more(Connection *conn);
@@ -278,6 +281,8 @@ connection_free(Connection *conn)
 {
 	GBytes *answer;
 
+	if (conn->job != NULL)
+		mesh_agent_job_abandon(conn->job);
 	while ((answer = g_queue_pop_head(&conn->answers)) != NULL)
 		g_bytes_unref(answer);
 	OPENSSL_cleanse(conn->buf, sizeof conn->buf);
@@ -294,7 +299,7 @@ maybe_finish(Connection *conn)
 {
 	MeshServer *server = conn->server;
 
-	if (!conn->closing || conn->reading || conn->writing)
+	if (!conn->closing || conn->reading || conn->writing || conn->job != NULL)
 		return;
 	g_hash_table_remove(server->connections, conn);
 	if (server->stopping && g_hash_table_size(server->connections) == 0)
@@ -321,12 +326,28 @@ enqueue(Connection *conn, GBytes *answer)
 	write_more(conn);
 }
 
+static void process(Connection *conn);
+
+/* The worker's answer to the connection's pending request. */
+static void
+on_answer(GBytes *answer, gpointer user_data)
+{
+	Connection *conn = user_data;
+
+	conn->job = NULL;
+	enqueue(conn, answer);
+	process(conn);
+	read_more(conn);
+	maybe_finish(conn);
+}
+
 /* Feed the buffered bytes to the reader and answer each complete frame, in order, until the
- * buffer is empty, the connection must close, or too many answers wait to be sent. */
+ * buffer is empty, the connection must close, a request waits for the worker, or too many
+ * answers wait to be sent. */
 static void
 process(Connection *conn)
 {
-	while (conn->buf_off < conn->buf_len && !conn->closing &&
+	while (conn->buf_off < conn->buf_len && !conn->closing && conn->job == NULL &&
 	       conn->queued < MESH_SERVER_QUEUE_MAX) {
 		g_autoptr(GBytes) answer = NULL;
 		const guint8 *frame;
@@ -343,7 +364,8 @@ process(Connection *conn)
 		frame = mesh_frame_reader_frame(conn->reader, &len);
 		if (frame == NULL)
 			continue;
-		mesh_agent_handle(conn->server->agent, frame, len, &answer, &close_after);
+		conn->job = mesh_agent_handle_async(conn->server->agent, frame, len, &answer,
+						    &close_after, on_answer, conn);
 		mesh_frame_reader_next(conn->reader);
 		if (answer != NULL)
 			enqueue(conn, answer);
@@ -379,7 +401,7 @@ on_read(GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 read_more(Connection *conn)
 {
-	if (conn->reading || conn->closing || conn->server->stopping ||
+	if (conn->reading || conn->closing || conn->server->stopping || conn->job != NULL ||
 	    conn->buf_off < conn->buf_len || conn->queued >= MESH_SERVER_QUEUE_MAX)
 		return;
 	conn->reading = TRUE;
@@ -518,6 +540,9 @@ mesh_server_shutdown(MeshServer *server)
 	if (server->stopping)
 		return;
 	server->stopping = TRUE;
+	/* Portal work in flight ends now (Cancelled), so that its clients get their answers
+	 * within the grace period. */
+	mesh_agent_cancel(server->agent);
 	update_accepting(server);
 	g_socket_listener_close(G_SOCKET_LISTENER(server->service));
 	g_hash_table_iter_init(&iter, server->connections);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "client-http.h"
+#include "portal-bridge.h"
 #include "error.h"
 #include "json.h"
 #include "personal.h"
@@ -15,22 +16,31 @@
 
 /* ---- The HTTP portal factory ------------------------------------------------------------- */
 
-/* @data: the CA file (PEM) to trust, or NULL for the system's trust store. */
+typedef struct {
+	const char *ca_file; /* the PEM CA file to trust; NULL: the system's trust store */
+	const MeshSessionMethodEnv *env;
+} HttpOpen;
+
 static MeshPortalClient *
 open_http(gpointer data, const char *account_domain, const char *url_override, GError **error)
 {
+	const HttpOpen *open = data;
 	g_autofree char *url = NULL;
 
-	if (url_override != NULL)
-		return mesh_portal_client_http_new(url_override, data, error);
-	if (account_domain == NULL) {
+	if (url_override != NULL) {
+		url = g_strdup(url_override);
+	} else if (account_domain != NULL) {
+		url = mesh_portal_client_http_url(account_domain);
+	} else {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
 			    "the account has no domain, so its portal is unknown: give the portal's "
 			    "URL (--portal URL or MESH_PORTAL_URL)");
 		return NULL;
 	}
-	url = mesh_portal_client_http_url(account_domain);
-	return mesh_portal_client_http_new(url, data, error);
+	if (open->env->bridge != NULL)
+		return mesh_portal_bridge_open(open->env->bridge, url, open->ca_file,
+					       open->env->release, error);
+	return mesh_portal_client_http_new(url, open->ca_file, error);
 }
 
 /* ---- Parameters --------------------------------------------------------------------------- */
@@ -528,33 +538,37 @@ password_delete(MeshSession *s, JsonObject *params, JsonObject *result, GError *
 }
 
 #define P(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define LOCAL  FALSE
+#define REMOTE TRUE
 
 static const MeshSessionMethod session_methods[] = {
-	{ "AccountValidate", account_validate, P("Account", "Portal", "PortalCA") },
-	{ "ProfileCreate", profile_create, P("Account", "Portal", "PortalCA") },
-	{ "ProfileGet", profile_get, P("Account") },
-	{ "ProfileList", profile_list, (const char *const[]){ NULL } },
-	{ "ProfileSync", profile_sync, P("Account", "PortalCA") },
-	{ "ProfileDelete", profile_delete, P("Account") },
-	{ "EscrowCreate", escrow_create, P("Account", "Quorum", "Shares", "PortalCA") },
-	{ "EscrowVerify", escrow_verify, P("Account", "Shares", "Portal", "PortalCA") },
-	{ "ProfileRecover", profile_recover, P("Account", "Shares", "Portal", "PortalCA") },
-	{ "ConnectRequest", connect_request, P("Account", "Portal", "PortalCA") },
-	{ "ConnectStatus", connect_status, P("Account", "PortalCA") },
-	{ "ConnectPending", connect_pending, P("Account", "PortalCA") },
-	{ "ConnectAccept", connect_accept, P("Account", "Witness", "PortalCA") },
-	{ "ConnectReject", connect_reject, P("Account", "Witness", "PortalCA") },
-	{ "AppList", app_list, P("Account") },
-	{ "AppAdd", app_add, P("Account", "Type", "Name", "PortalCA") },
-	{ "AppSet", app_set, P("Account", "Name", "Data", "PortalCA") },
-	{ "AppGet", app_get, P("Account", "Name") },
-	{ "PasswordAdd", password_add, P("Account", "Site", "Username", "Password", "PortalCA") },
-	{ "PasswordGet", password_get, P("Account", "Site") },
-	{ "PasswordList", password_list, P("Account") },
-	{ "PasswordDelete", password_delete, P("Account", "Site", "PortalCA") },
+	{ "AccountValidate", account_validate, P("Account", "Portal", "PortalCA"), REMOTE },
+	{ "ProfileCreate", profile_create, P("Account", "Portal", "PortalCA"), REMOTE },
+	{ "ProfileGet", profile_get, P("Account"), LOCAL },
+	{ "ProfileList", profile_list, (const char *const[]){ NULL }, LOCAL },
+	{ "ProfileSync", profile_sync, P("Account", "PortalCA"), REMOTE },
+	{ "ProfileDelete", profile_delete, P("Account"), LOCAL },
+	{ "EscrowCreate", escrow_create, P("Account", "Quorum", "Shares", "PortalCA"), REMOTE },
+	{ "EscrowVerify", escrow_verify, P("Account", "Shares", "Portal", "PortalCA"), REMOTE },
+	{ "ProfileRecover", profile_recover, P("Account", "Shares", "Portal", "PortalCA"), REMOTE },
+	{ "ConnectRequest", connect_request, P("Account", "Portal", "PortalCA"), REMOTE },
+	{ "ConnectStatus", connect_status, P("Account", "PortalCA"), REMOTE },
+	{ "ConnectPending", connect_pending, P("Account", "PortalCA"), REMOTE },
+	{ "ConnectAccept", connect_accept, P("Account", "Witness", "PortalCA"), REMOTE },
+	{ "ConnectReject", connect_reject, P("Account", "Witness", "PortalCA"), REMOTE },
+	{ "AppList", app_list, P("Account"), LOCAL },
+	{ "AppAdd", app_add, P("Account", "Type", "Name", "PortalCA"), REMOTE },
+	{ "AppSet", app_set, P("Account", "Name", "Data", "PortalCA"), REMOTE },
+	{ "AppGet", app_get, P("Account", "Name"), LOCAL },
+	{ "PasswordAdd", password_add, P("Account", "Site", "Username", "Password", "PortalCA"), REMOTE },
+	{ "PasswordGet", password_get, P("Account", "Site"), LOCAL },
+	{ "PasswordList", password_list, P("Account"), LOCAL },
+	{ "PasswordDelete", password_delete, P("Account", "Site", "PortalCA"), REMOTE },
 };
 
 #undef P
+#undef LOCAL
+#undef REMOTE
 
 const MeshSessionMethod *
 mesh_session_method_find(const char *name)
@@ -573,27 +587,25 @@ mesh_session_method_name(gsize i)
 }
 
 gboolean
-mesh_session_method_call(const MeshSessionMethod *method, MeshHive *hive, MeshKeyStore *store,
-			 MeshSessionPortalOpen open_portal, gpointer portal_data,
-			 gboolean restricted, JsonObject *params, JsonObject *result,
-			 GError **error)
+mesh_session_method_call(const MeshSessionMethod *method, const MeshSessionMethodEnv *env,
+			 JsonObject *params, JsonObject *result, GError **error)
 {
-	MeshSession session = { .hive = hive, .store = store };
-	const char *ca_file = NULL;
+	MeshSession session = { .hive = env->hive, .store = env->store };
+	HttpOpen http = { .env = env };
 
-	if (!mesh_json_get_string_opt(params, "PortalCA", &ca_file, error))
+	if (!mesh_json_get_string_opt(params, "PortalCA", &http.ca_file, error))
 		return FALSE;
-	if (restricted) {
+	if (env->restricted) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
 			    "%s is disabled in this agent (restricted mode)", method->name);
 		return FALSE;
 	}
-	if (open_portal != NULL) {
-		session.open_portal = open_portal;
-		session.portal_data = portal_data;
+	if (env->open_portal != NULL) {
+		session.open_portal = env->open_portal;
+		session.portal_data = env->portal_data;
 	} else {
 		session.open_portal = open_http;
-		session.portal_data = (gpointer)ca_file;
+		session.portal_data = &http;
 	}
 	return method->handler(&session, params, result, error);
 }

@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 
 #include "dispatch.h"
+#include "portal-bridge.h"
 #include "session.h"
 
 G_BEGIN_DECLS
@@ -15,8 +16,10 @@ G_BEGIN_DECLS
  * request and calls core/session. The portal is reached through the agent's portal factory: by
  * default an HTTP client (portal/client-http.h) for the account's domain, the request's
  * "Portal" URL or the URL the account remembers, trusting the CA file in "PortalCA" (a path on
- * the agent's machine) when given. The HTTP transactions are synchronous: the agent's main loop
- * waits for them (each network wait is bounded by MESH_PORTAL_HTTP_TIMEOUT_SECONDS).
+ * the agent's machine) when given. In the agent's server the methods that reach the portal
+ * ("remote") run on a worker thread and their HTTP transactions on the main loop, through the
+ * portal bridge (ipc/portal-bridge.h); without a bridge (unit tests, the fuzzer) they are
+ * synchronous. Each network wait is bounded by MESH_PORTAL_HTTP_TIMEOUT_SECONDS.
  *
  * Secrets in answers (shares, passwords, application data) are copied into the result object
  * only; the MeshSecrets they come from are wiped here, and the dispatcher wipes the answer's
@@ -30,7 +33,24 @@ typedef struct {
 	const char *name;
 	MeshSessionHandler handler;
 	const char *const *params; /* the members Params may have */
+	gboolean remote;           /* reaches the portal; else reads or changes the hive only */
 } MeshSessionMethod;
+
+/* What a session method runs against. */
+typedef struct {
+	MeshHive *hive;
+	MeshKeyStore *store;
+	/* How to open a portal client: NULL for HTTP (tests hand in a direct client). */
+	MeshSessionPortalOpen open_portal;
+	gpointer portal_data;
+	/* HTTP through this bridge (on a worker thread holding @release, the agent's state lock);
+	 * NULL: synchronous HTTP. */
+	MeshPortalBridge *bridge;
+	GMutex *release;
+	/* Every session method answers MESH_ERROR_PERMISSION (they change the hive or reach the
+	 * network: not for the fuzzer). */
+	gboolean restricted;
+} MeshSessionMethodEnv;
 
 /* mesh_session_method_find: the session method @name, or NULL. */
 const MeshSessionMethod *mesh_session_method_find(const char *name);
@@ -40,14 +60,13 @@ const MeshSessionMethod *mesh_session_method_find(const char *name);
 const char *mesh_session_method_name(gsize i);
 
 /*
- * mesh_session_method_call: run @method for one request: @params (already checked against
- * @method->params) in, @result filled. @open_portal NULL: the HTTP factory. With @restricted,
- * every session method answers MESH_ERROR_PERMISSION (they change the hive or reach the
- * network: not for the fuzzer). Errors: those of core/session, MESH_ERROR_MALFORMED (params).
+ * mesh_session_method_call: run @method for one request against @env: @params (already checked
+ * against @method->params) in, @result filled. Errors: those of core/session,
+ * MESH_ERROR_MALFORMED (params), MESH_ERROR_PERMISSION (restricted), MESH_ERROR_CANCELLED (the
+ * bridge was cancelled).
  */
-gboolean mesh_session_method_call(const MeshSessionMethod *method, MeshHive *hive,
-				  MeshKeyStore *store, MeshSessionPortalOpen open_portal,
-				  gpointer portal_data, gboolean restricted, JsonObject *params,
+gboolean mesh_session_method_call(const MeshSessionMethod *method,
+				  const MeshSessionMethodEnv *env, JsonObject *params,
 				  JsonObject *result, GError **error);
 
 /*

@@ -21,11 +21,38 @@ mesh_portal_client_http_url(const char *domain)
 	return g_strdup_printf("https://%s/.well-known/mmm/", domain);
 }
 
+/* The MeshError of a failed network wait: the caller's cancel, a timeout, or anything else. */
 static gboolean
-network_error(HttpClient *self, GError **error, const char *reason)
+network_error(const char *url, GError **error, const GError *cause)
 {
-	g_set_error(error, MESH_ERROR, MESH_ERROR_NETWORK, "the portal at %s: %s", self->url,
-		    reason);
+	if (g_error_matches(cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		g_set_error(error, MESH_ERROR, MESH_ERROR_CANCELLED,
+			    "the request to the portal at %s was cancelled", url);
+	else if (g_error_matches(cause, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+		g_set_error(error, MESH_ERROR, MESH_ERROR_TIMEOUT,
+			    "the portal at %s did not answer within %d seconds", url,
+			    MESH_PORTAL_HTTP_TIMEOUT_SECONDS);
+	else
+		g_set_error(error, MESH_ERROR, MESH_ERROR_NETWORK, "the portal at %s: %s", url,
+			    cause->message);
+	return FALSE;
+}
+
+/* How many bytes to read next into @body: one more than the limit allows, so that an answer
+ * over MESH_PORTAL_MESSAGE_MAX is seen without reading all of it. */
+static gsize
+next_read_size(const GByteArray *body)
+{
+	return MIN(MESH_PORTAL_MESSAGE_MAX + 1 - body->len, READ_CHUNK);
+}
+
+static gboolean
+check_body_size(const char *url, const GByteArray *body, GError **error)
+{
+	if (body->len <= MESH_PORTAL_MESSAGE_MAX)
+		return TRUE;
+	g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
+		    "the portal at %s answered more than %d bytes", url, MESH_PORTAL_MESSAGE_MAX);
 	return FALSE;
 }
 
@@ -37,26 +64,36 @@ read_bounded(HttpClient *self, GInputStream *in, GBytes **ret_body, GError **err
 	g_autoptr(GError) local = NULL;
 
 	for (;;) {
-		gsize room = MESH_PORTAL_MESSAGE_MAX + 1 - body->len;
+		gsize want = next_read_size(body);
 		guint old = body->len;
 		gssize n;
 
-		g_byte_array_set_size(body, old + MIN(room, READ_CHUNK));
-		n = g_input_stream_read(in, body->data + old, MIN(room, READ_CHUNK), NULL, &local);
+		g_byte_array_set_size(body, old + want);
+		n = g_input_stream_read(in, body->data + old, want, NULL, &local);
 		if (n < 0)
-			return network_error(self, error, local->message);
+			return network_error(self->url, error, local);
 		g_byte_array_set_size(body, old + n);
 		if (n == 0)
 			break;
-		if (body->len > MESH_PORTAL_MESSAGE_MAX) {
-			g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
-				    "the portal at %s answered more than %d bytes", self->url,
-				    MESH_PORTAL_MESSAGE_MAX);
+		if (!check_body_size(self->url, body, error))
 			return FALSE;
-		}
 	}
 	*ret_body = g_byte_array_free_to_bytes(g_steal_pointer(&body));
 	return TRUE;
+}
+
+/* A POST of @request to the client's URL. */
+static SoupMessage *
+new_message(HttpClient *self, const char *request)
+{
+	SoupMessage *msg = soup_message_new_from_uri(SOUP_METHOD_POST, self->uri);
+	g_autoptr(GBytes) body = g_bytes_new(request, strlen(request));
+
+	soup_message_set_flags(msg, SOUP_MESSAGE_NO_REDIRECT);
+	soup_message_headers_replace(soup_message_get_request_headers(msg), "Accept",
+				     "application/json");
+	soup_message_set_request_body_from_bytes(msg, "application/json", body);
+	return msg;
 }
 
 static gboolean
@@ -64,19 +101,14 @@ http_transact(MeshPortalClient *client, const char *request, GBytes **ret_answer
 	      guint *ret_status, GError **error)
 {
 	HttpClient *self = (HttpClient *)client;
-	g_autoptr(SoupMessage) msg = soup_message_new_from_uri(SOUP_METHOD_POST, self->uri);
-	g_autoptr(GBytes) body = g_bytes_new(request, strlen(request));
+	g_autoptr(SoupMessage) msg = new_message(self, request);
 	g_autoptr(GInputStream) in = NULL;
 	g_autoptr(GBytes) answer = NULL;
 	g_autoptr(GError) local = NULL;
 
-	soup_message_set_flags(msg, SOUP_MESSAGE_NO_REDIRECT);
-	soup_message_headers_replace(soup_message_get_request_headers(msg), "Accept",
-				     "application/json");
-	soup_message_set_request_body_from_bytes(msg, "application/json", body);
 	in = soup_session_send(self->session, msg, NULL, &local);
 	if (in == NULL)
-		return network_error(self, error, local->message);
+		return network_error(self->url, error, local);
 	if (!read_bounded(self, in, &answer, error))
 		return FALSE;
 	(void)g_input_stream_close(in, NULL, NULL);
@@ -101,6 +133,155 @@ static const MeshPortalClientClass http_class = {
 	.transact = http_transact,
 	.close = http_close,
 };
+
+/* ---- Asynchronous transactions ------------------------------------------------------------- */
+
+typedef struct {
+	SoupSession *session; /* a reference: the client may be closed before the answer comes */
+	SoupMessage *msg;
+	GInputStream *in;
+	GByteArray *body;
+	char *url;
+} Transaction;
+
+typedef struct {
+	GBytes *answer;
+	guint status;
+} Outcome;
+
+static void
+transaction_free(Transaction *t)
+{
+	g_clear_object(&t->in);
+	g_clear_object(&t->msg);
+	g_clear_object(&t->session);
+	g_byte_array_unref(t->body);
+	g_free(t->url);
+	g_free(t);
+}
+
+static void
+outcome_free(Outcome *outcome)
+{
+	g_bytes_unref(outcome->answer);
+	g_free(outcome);
+}
+
+static void
+fail_task(GTask *task, const GError *cause)
+{
+	Transaction *t = g_task_get_task_data(task);
+	GError *error = NULL;
+
+	network_error(t->url, &error, cause);
+	g_task_return_error(task, error);
+	g_object_unref(task);
+}
+
+static void on_read(GObject *source, GAsyncResult *result, gpointer user_data);
+
+static void
+read_next(GTask *task)
+{
+	Transaction *t = g_task_get_task_data(task);
+
+	g_input_stream_read_bytes_async(t->in, next_read_size(t->body), G_PRIORITY_DEFAULT,
+					g_task_get_cancellable(task), on_read, task);
+}
+
+static void
+on_read(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	GTask *task = user_data;
+	Transaction *t = g_task_get_task_data(task);
+	g_autoptr(GError) local = NULL;
+	g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish(t->in, result, &local);
+	Outcome *outcome;
+	GError *error = NULL;
+
+	if (chunk == NULL) {
+		fail_task(task, local);
+		return;
+	}
+	if (g_bytes_get_size(chunk) > 0) {
+		g_byte_array_append(t->body, g_bytes_get_data(chunk, NULL),
+				    (guint)g_bytes_get_size(chunk));
+		if (!check_body_size(t->url, t->body, &error)) {
+			g_task_return_error(task, error);
+			g_object_unref(task);
+			return;
+		}
+		read_next(task);
+		return;
+	}
+	outcome = g_new0(Outcome, 1);
+	outcome->answer = g_byte_array_free_to_bytes(g_steal_pointer(&t->body));
+	t->body = g_byte_array_new();
+	outcome->status = soup_message_get_status(t->msg);
+	g_task_return_pointer(task, outcome, (GDestroyNotify)outcome_free);
+	g_object_unref(task);
+}
+
+static void
+on_sent(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	GTask *task = user_data;
+	Transaction *t = g_task_get_task_data(task);
+	g_autoptr(GError) local = NULL;
+
+	t->in = soup_session_send_finish(SOUP_SESSION(source), result, &local);
+	if (t->in == NULL) {
+		fail_task(task, local);
+		return;
+	}
+	read_next(task);
+}
+
+void
+mesh_portal_client_http_transact_async(MeshPortalClient *client, const char *request,
+				       GCancellable *cancellable, GAsyncReadyCallback callback,
+				       gpointer user_data)
+{
+	HttpClient *self = (HttpClient *)client;
+	GTask *task;
+	Transaction *t;
+
+	g_return_if_fail(client->klass == &http_class);
+	task = g_task_new(NULL, cancellable, callback, user_data);
+	t = g_new0(Transaction, 1);
+	g_task_set_source_tag(task, mesh_portal_client_http_transact_async);
+	/* Our own errors, the cancel included (mapped to MESH_ERROR_CANCELLED), come through. */
+	g_task_set_check_cancellable(task, FALSE);
+	t->session = g_object_ref(self->session);
+	t->msg = new_message(self, request);
+	t->body = g_byte_array_new();
+	t->url = g_strdup(self->url);
+	g_task_set_task_data(task, t, (GDestroyNotify)transaction_free);
+	if (strnlen(request, MESH_PORTAL_MESSAGE_MAX + 1) > MESH_PORTAL_MESSAGE_MAX) {
+		g_task_return_new_error(task, MESH_ERROR, MESH_ERROR_TOO_LARGE,
+					"a portal request is at most %d bytes",
+					MESH_PORTAL_MESSAGE_MAX);
+		g_object_unref(task);
+		return;
+	}
+	soup_session_send_async(t->session, t->msg, G_PRIORITY_DEFAULT, cancellable, on_sent, task);
+}
+
+gboolean
+mesh_portal_client_http_transact_finish(GAsyncResult *result, GBytes **ret_answer,
+					guint *ret_status, GError **error)
+{
+	Outcome *outcome;
+
+	g_return_val_if_fail(g_task_is_valid(result, NULL), FALSE);
+	outcome = g_task_propagate_pointer(G_TASK(result), error);
+	if (outcome == NULL)
+		return FALSE;
+	*ret_answer = g_steal_pointer(&outcome->answer);
+	*ret_status = outcome->status;
+	g_free(outcome);
+	return TRUE;
+}
 
 static gboolean
 is_loopback(const char *host)

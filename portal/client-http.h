@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <gio/gio.h>
+
 #include "portal-client.h"
 
 G_BEGIN_DECLS
@@ -21,14 +23,31 @@ char *mesh_portal_client_http_url(const char *domain);
  * network wait). @url is https://, or http:// to a loopback address only (127.0.0.0/8, ::1,
  * localhost: a test portal); no user name, query or fragment. TLS certificates are verified
  * against @ca_file (PEM; NULL: the system's trust store). Connections are direct: no proxy is
- * looked up (the system resolver, libproxy, may run PAC scripts). The transactions are
- * synchronous: call them from the thread that made the client, and never with the portal's
- * server running on that thread's main context (ENVIRONMENT.md). Errors:
- * MESH_ERROR_INVALID_ARGUMENT (the URL), MESH_ERROR_CRYPTO (the CA file cannot be read, or no
- * TLS backend: glib-networking).
- * Transactions fail with MESH_ERROR_NETWORK naming the URL and the reason.
+ * looked up (the system resolver, libproxy, may run PAC scripts). The client belongs to the
+ * thread that made it (libsoup's rule for everything but sending): create, use and close it
+ * there. mesh_portal_client_transact is synchronous: never call it with the portal's server
+ * running on that thread's main context (ENVIRONMENT.md); the agent uses the asynchronous form
+ * below. Errors: MESH_ERROR_INVALID_ARGUMENT (the URL), MESH_ERROR_CRYPTO (the CA file cannot be
+ * read, or no TLS backend: glib-networking). Transactions fail with MESH_ERROR_NETWORK naming the
+ * URL and the reason, MESH_ERROR_TIMEOUT, or MESH_ERROR_TOO_LARGE.
  */
 MeshPortalClient *mesh_portal_client_http_new(const char *url, const char *ca_file,
 					      GError **error);
+
+/*
+ * mesh_portal_client_http_transact_async: mesh_portal_client_transact without blocking: the
+ * request is sent and the answer read (bounded as above) on the thread-default main context,
+ * which must be the one of the thread that made @client; @callback runs there. @client (an HTTP
+ * client) may be closed before the callback runs. @cancellable: a cancel ends the transaction
+ * with MESH_ERROR_CANCELLED.
+ */
+void mesh_portal_client_http_transact_async(MeshPortalClient *client, const char *request,
+					    GCancellable *cancellable,
+					    GAsyncReadyCallback callback, gpointer user_data);
+
+/* mesh_portal_client_http_transact_finish: the answer and its status, as
+ * mesh_portal_client_transact gives them. */
+gboolean mesh_portal_client_http_transact_finish(GAsyncResult *result, GBytes **ret_answer,
+						 guint *ret_status, GError **error);
 
 G_END_DECLS

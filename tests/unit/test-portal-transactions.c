@@ -11,6 +11,7 @@
 #include "client-http.h"
 #include "connect.h"
 #include "escrow.h"
+#include "http-server.h"
 #include "model-test.h"
 #include "personal.h"
 #include "portal-client.h"
@@ -1090,148 +1091,10 @@ test_client_answers(void)
 
 /* ---- The HTTP client ----------------------------------------------------------------------- */
 
-/*
- * A minimal HTTP/1.1 server on loopback in its own thread (ENVIRONMENT.md: the sync client must
- * not wait on its own thread's server), one request per connection: the portal at
- * /.well-known/mmm/, an oversize answer at /big/ and a redirect at /moved/. Plain sockets keep
- * the test independent of the server binding and of its library's own allocations.
- */
-typedef struct {
-	MeshPortal *portal;
-	GSocket *listener;
-	GThread *thread;
-	guint16 port;
-	gint stopping;
-} Server;
-
-static void
-respond(GSocket *conn, guint status, const char *extra, const guint8 *body, gsize len)
-{
-	g_autofree char *head = g_strdup_printf(
-		"HTTP/1.1 %u X\r\nContent-Type: application/json\r\nContent-Length: %" G_GSIZE_FORMAT
-		"\r\nConnection: close\r\n%s\r\n",
-		status, len, extra);
-
-	const char *parts[] = { head, (const char *)body };
-	gsize lens[] = { strlen(head), len };
-
-	for (int i = 0; i < 2; i++) {
-		for (gsize done = 0; done < lens[i];) {
-			gssize n = g_socket_send(conn, parts[i] + done, lens[i] - done, NULL, NULL);
-
-			if (n <= 0)
-				return;
-			done += n;
-		}
-	}
-}
-
-static gboolean
-request_line_is(GByteArray *in, const char *prefix)
-{
-	gsize n = strlen(prefix);
-
-	return in->len >= n && memcmp(in->data, prefix, n) == 0;
-}
-
-static void
-serve_one(Server *self, GSocket *conn)
-{
-	g_autoptr(GByteArray) in = g_byte_array_new();
-	g_autoptr(GBytes) answer = NULL;
-	const char *end = NULL;
-	const char *length;
-	gsize head = 0, want = 0, len = 0;
-	const guint8 *data;
-	guint status = 0;
-	char buf[4096];
-
-	g_socket_set_timeout(conn, 10);
-	while (end == NULL || in->len < head + want) {
-		gssize n = g_socket_receive(conn, buf, sizeof buf, NULL, NULL);
-
-		if (n <= 0)
-			return;
-		g_byte_array_append(in, (const guint8 *)buf, n);
-		if (end == NULL && (end = g_strstr_len((const char *)in->data, in->len,
-						       "\r\n\r\n")) != NULL) {
-			head = end + 4 - (const char *)in->data;
-			length = g_strstr_len((const char *)in->data, head, "Content-Length: ");
-			want = length != NULL ? g_ascii_strtoull(length + 16, NULL, 10) : 0;
-			CU_ASSERT_PTR_NOT_NULL(g_strstr_len((const char *)in->data, head,
-							    "Content-Type: application/json"));
-		}
-	}
-	if (request_line_is(in, "POST /big/ ")) {
-		g_autofree guint8 *big = g_malloc(MESH_PORTAL_MESSAGE_MAX + 1);
-
-		memset(big, ' ', MESH_PORTAL_MESSAGE_MAX + 1);
-		respond(conn, 200, "", big, MESH_PORTAL_MESSAGE_MAX + 1);
-		return;
-	}
-	if (request_line_is(in, "POST /moved/ ")) {
-		respond(conn, 307, "Location: /.well-known/mmm/\r\n", (const guint8 *)"", 0);
-		return;
-	}
-	mesh_portal_handle(self->portal, in->data + head, want, &answer, &status);
-	data = g_bytes_get_data(answer, &len);
-	respond(conn, status, "", data, len);
-}
-
-static gpointer
-server_thread(gpointer data)
-{
-	Server *self = data;
-
-	for (;;) {
-		g_autoptr(GSocket) conn = g_socket_accept(self->listener, NULL, NULL);
-
-		if (conn == NULL || g_atomic_int_get(&self->stopping))
-			break;
-		serve_one(self, conn);
-		(void)g_socket_close(conn, NULL);
-	}
-	return NULL;
-}
-
-static void
-server_start(Server *self, MeshPortal *portal)
-{
-	g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-	g_autoptr(GSocketAddress) any = g_inet_socket_address_new(loopback, 0);
-	g_autoptr(GSocketAddress) bound = NULL;
-
-	memset(self, 0, sizeof *self);
-	self->portal = portal;
-	self->listener = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-				      G_SOCKET_PROTOCOL_TCP, NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(self->listener);
-	CU_ASSERT_TRUE_FATAL(g_socket_bind(self->listener, any, TRUE, NULL));
-	CU_ASSERT_TRUE_FATAL(g_socket_listen(self->listener, NULL));
-	bound = g_socket_get_local_address(self->listener, NULL);
-	self->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
-	self->thread = g_thread_new("portal", server_thread, self);
-}
-
-static void
-server_stop(Server *self)
-{
-	g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-	g_autoptr(GSocketAddress) address = g_inet_socket_address_new(loopback, self->port);
-	g_autoptr(GSocket) wake = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-					       G_SOCKET_PROTOCOL_TCP, NULL);
-
-	/* accept() returns for one more connection, and the thread sees it must stop. */
-	g_atomic_int_set(&self->stopping, 1);
-	(void)g_socket_connect(wake, address, NULL, NULL);
-	g_thread_join(self->thread);
-	g_clear_object(&self->listener);
-}
-
 static MeshPortalClient *
-http_client(Server *server, const char *path)
+http_client(MeshTestHttp *server, const char *path)
 {
-	g_autofree char *url = g_strdup_printf("http://127.0.0.1:%u%s", server->port, path);
+	g_autofree char *url = mesh_test_http_url(server, path);
 	GError *error = NULL;
 	MeshPortalClient *client = mesh_portal_client_http_new(url, NULL, &error);
 
@@ -1253,7 +1116,7 @@ test_http_client(void)
 		"https:///.well-known/mmm/",
 	};
 	Fx fx;
-	Server server;
+	MeshTestHttp *server;
 	g_autoptr(MeshPortalClient) client = NULL;
 	g_autoptr(MeshPortalClient) big = NULL;
 	g_autoptr(MeshPortalClient) moved = NULL;
@@ -1279,8 +1142,8 @@ test_http_client(void)
 	MESH_ASSERT_ERROR(error, MESH_ERROR_CRYPTO);
 
 	fx_init(&fx);
-	server_start(&server, fx.portal);
-	client = http_client(&server, "/.well-known/mmm/");
+	server = mesh_test_http_start(fx.portal);
+	client = http_client(server, "/.well-known/mmm/");
 	obj = mesh_portal_client_call(client, "HelloRequest", hello, &error);
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_EQUAL(json_object_get_int_member(obj, "Status"), 200);
@@ -1291,22 +1154,154 @@ test_http_client(void)
 	CU_ASSERT_PTR_NULL(mesh_portal_client_call(client, "CreateRequest", create_body, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_EXISTS);
 	/* An answer over the limit; a redirect is not followed. */
-	big = http_client(&server, "/big/");
+	big = http_client(server, "/big/");
 	CU_ASSERT_FALSE(mesh_portal_client_transact(big, hello, &answer, &status, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
-	moved = http_client(&server, "/moved/");
+	moved = http_client(server, "/moved/");
 	CU_ASSERT_PTR_NULL(mesh_portal_client_call(moved, "HelloRequest", hello, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_PROTOCOL);
 	g_clear_pointer(&client, mesh_portal_client_close);
 	g_clear_pointer(&big, mesh_portal_client_close);
 	g_clear_pointer(&moved, mesh_portal_client_close);
-	server_stop(&server);
 	/* Nobody listens any more. */
-	closed = http_client(&server, "/.well-known/mmm/");
+	closed = http_client(server, "/.well-known/mmm/");
+	mesh_test_http_stop(server);
 	CU_ASSERT_FALSE(mesh_portal_client_transact(closed, hello, &answer, &status, &error));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(error);
 	CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "127.0.0.1"));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_NETWORK);
+	fx_clear(&fx);
+}
+
+/* ---- The HTTP client, asynchronously --------------------------------------------------------- */
+
+typedef struct {
+	gboolean done, ok;
+	GBytes *answer;
+	guint status;
+	GError *error;
+} AsyncOut;
+
+static void
+on_async(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	AsyncOut *out = user_data;
+
+	out->ok = mesh_portal_client_http_transact_finish(result, &out->answer, &out->status,
+							  &out->error);
+	out->done = TRUE;
+}
+
+static void
+async_wait(AsyncOut *out)
+{
+	while (!out->done)
+		g_main_context_iteration(NULL, TRUE);
+}
+
+static void
+async_clear(AsyncOut *out)
+{
+	g_clear_pointer(&out->answer, g_bytes_unref);
+	g_clear_error(&out->error);
+	memset(out, 0, sizeof *out);
+}
+
+/* Start @request on a new client for @path; with @close_now the client is closed at once. */
+static void
+async_start(MeshTestHttp *server, const char *path, const char *request,
+	    GCancellable *cancellable, gboolean close_now, AsyncOut *out,
+	    MeshPortalClient **ret_client)
+{
+	MeshPortalClient *client = http_client(server, path);
+
+	memset(out, 0, sizeof *out);
+	mesh_portal_client_http_transact_async(client, request, cancellable, on_async, out);
+	if (close_now)
+		mesh_portal_client_close(client);
+	else
+		*ret_client = client;
+}
+
+static void
+test_http_client_async(void)
+{
+	Fx fx;
+	MeshTestHttp *server;
+	g_autoptr(MeshPortalClient) client = NULL;
+	g_autoptr(MeshPortalClient) closed = NULL;
+	g_autoptr(GCancellable) cancel = g_cancellable_new();
+	g_autoptr(GCancellable) cancel_later = g_cancellable_new();
+	g_autofree char *hello = plain("HelloRequest", NULL);
+	g_autofree char *huge = g_malloc(MESH_PORTAL_MESSAGE_MAX + 2);
+	g_autoptr(JsonObject) obj = NULL;
+	GError *error = NULL;
+	AsyncOut out;
+
+	fx_init(&fx);
+	server = mesh_test_http_start(fx.portal);
+	/* An answer, read through the same checks as the synchronous client's. */
+	async_start(server, "/.well-known/mmm/", hello, NULL, FALSE, &out, &client);
+	async_wait(&out);
+	CU_ASSERT_TRUE(out.ok);
+	MESH_ASSERT_NO_ERROR(out.error);
+	CU_ASSERT_EQUAL(out.status, 200);
+	obj = mesh_portal_answer_read(out.answer, out.status, "HelloResponse", &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_PTR_NOT_NULL(obj);
+	async_clear(&out);
+	g_clear_pointer(&client, mesh_portal_client_close);
+	/* The client may close before the answer: the transaction keeps what it needs. */
+	async_start(server, "/.well-known/mmm/", hello, NULL, TRUE, &out, NULL);
+	async_wait(&out);
+	CU_ASSERT_TRUE(out.ok);
+	CU_ASSERT_EQUAL(out.status, 200);
+	async_clear(&out);
+	/* Oversize answers stop being read at the limit; a redirect is not followed. */
+	async_start(server, "/big/", hello, NULL, TRUE, &out, NULL);
+	async_wait(&out);
+	CU_ASSERT_FALSE(out.ok);
+	MESH_ASSERT_ERROR(out.error, MESH_ERROR_TOO_LARGE);
+	async_clear(&out);
+	async_start(server, "/moved/", hello, NULL, TRUE, &out, NULL);
+	async_wait(&out);
+	CU_ASSERT_TRUE(out.ok);
+	CU_ASSERT_EQUAL(out.status, 307);
+	async_clear(&out);
+	/* An oversize request is refused before it is sent. */
+	memset(huge, ' ', MESH_PORTAL_MESSAGE_MAX + 1);
+	huge[MESH_PORTAL_MESSAGE_MAX + 1] = '\0';
+	async_start(server, "/.well-known/mmm/", huge, NULL, TRUE, &out, NULL);
+	async_wait(&out);
+	MESH_ASSERT_ERROR(out.error, MESH_ERROR_TOO_LARGE);
+	async_clear(&out);
+	/* Cancelled before it starts, and while the portal holds the request. */
+	g_cancellable_cancel(cancel);
+	async_start(server, "/.well-known/mmm/", hello, cancel, TRUE, &out, NULL);
+	async_wait(&out);
+	MESH_ASSERT_ERROR(out.error, MESH_ERROR_CANCELLED);
+	async_clear(&out);
+	mesh_test_http_hold(server);
+	async_start(server, "/hold/", hello, cancel_later, TRUE, &out, NULL);
+	while (mesh_test_http_held(server) < 1)
+		g_main_context_iteration(NULL, FALSE);
+	CU_ASSERT_FALSE(out.done);
+	g_cancellable_cancel(cancel_later);
+	async_wait(&out);
+	CU_ASSERT_FALSE(out.ok);
+	MESH_ASSERT_ERROR(out.error, MESH_ERROR_CANCELLED);
+	async_clear(&out);
+	mesh_test_http_release(server);
+	/* Nobody listens any more. */
+	closed = http_client(server, "/.well-known/mmm/");
+	mesh_test_http_stop(server);
+	mesh_portal_client_http_transact_async(closed, hello, NULL, on_async, &out);
+	async_wait(&out);
+	CU_ASSERT_FALSE(out.ok);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out.error);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.error->message, "127.0.0.1"));
+	MESH_ASSERT_ERROR(out.error, MESH_ERROR_NETWORK);
+	async_clear(&out);
 	fx_clear(&fx);
 }
 
@@ -1325,6 +1320,7 @@ static CU_TestInfo tests[] = {
 	{ "envelopes: malformed, unknown, oversize", test_envelope },
 	{ "client: reading answers", test_client_answers },
 	{ "client: HTTP", test_http_client },
+	{ "client: HTTP, asynchronous", test_http_client_async },
 	CU_TEST_INFO_NULL,
 };
 
