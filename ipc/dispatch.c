@@ -791,7 +791,8 @@ job_run(gpointer data, gpointer user_data)
 
 	if (g_atomic_int_get(&agent->stopping)) {
 		g_set_error(&error, MESH_ERROR, MESH_ERROR_CANCELLED,
-			    "the agent is stopping: %s was not run", job->method->name);
+			    "the agent is stopping: %s was not run (run the command again)",
+			    job->method->name);
 		ok = FALSE;
 	} else {
 		g_mutex_lock(&agent->lock);

@@ -84,7 +84,8 @@ static GError *
 cancelled_error(const Proxy *proxy)
 {
 	return g_error_new(MESH_ERROR, MESH_ERROR_CANCELLED,
-			   "the agent is stopping: nothing more was sent to the portal at %s",
+			   "the agent is stopping: nothing was sent to the portal at %s (run the "
+			   "command again)",
 			   proxy->url);
 }
 
@@ -179,8 +180,11 @@ forward(Proxy *proxy, Op *op, GBytes **ret_answer, guint *ret_status, GError **e
 		g_cond_wait(&bridge->cond, &bridge->mutex);
 	if (!op->done) {
 		/* The context may never run again: do not wait for it. */
-		g_set_error_literal(error, MESH_ERROR, MESH_ERROR_CANCELLED,
-				    "the agent is stopping: the portal's answer was not awaited");
+		g_set_error(error, MESH_ERROR, MESH_ERROR_CANCELLED,
+			    "the agent is stopping: the request to the portal at %s was cancelled "
+			    "(run the command again; the portal may have done it: check with 'mesh "
+			    "profile sync')",
+			    proxy->url);
 		ok = FALSE;
 	} else if (op->error != NULL) {
 		g_propagate_error(error, g_steal_pointer(&op->error));

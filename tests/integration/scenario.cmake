@@ -20,3 +20,9 @@ add_test(NAME integration/connect-expiry
 	COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/connect-expiry.sh $<TARGET_FILE:mesh>
 		$<TARGET_FILE:meshagent> $<TARGET_FILE:servermesh>)
 set_tests_properties(integration/connect-expiry PROPERTIES LABELS integration TIMEOUT 300)
+# The agent serves while a session method waits on a slow portal (hold-proxy.py in front of
+# servermesh), and a SIGTERM cancels the wait (Cancelled, 28).
+add_test(NAME integration/agent-portal-wait
+	COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/agent-portal-wait.sh $<TARGET_FILE:mesh>
+		$<TARGET_FILE:meshagent> $<TARGET_FILE:servermesh>)
+set_tests_properties(integration/agent-portal-wait PROPERTIES LABELS integration TIMEOUT 300)
