@@ -104,3 +104,28 @@ mesh_secret_free(MeshSecret *secret)
 	/* OPENSSL_secure_clear_free cleanses even when the block is on the ordinary heap. */
 	OPENSSL_secure_clear_free(secret, sizeof(MeshSecret) + secret->len);
 }
+
+typedef struct {
+	gpointer data;
+	gsize len;
+} Wiped;
+
+static void
+wiped_free(gpointer user_data)
+{
+	Wiped *w = user_data;
+
+	OPENSSL_cleanse(w->data, w->len);
+	g_free(w->data);
+	g_free(w);
+}
+
+GBytes *
+mesh_bytes_new_wiped(gpointer data, gsize len)
+{
+	Wiped *w = g_new(Wiped, 1);
+
+	w->data = data;
+	w->len = len;
+	return g_bytes_new_with_free_func(data, len, wiped_free, w);
+}

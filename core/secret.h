@@ -46,4 +46,11 @@ void mesh_secret_free(MeshSecret *secret);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshSecret, mesh_secret_free)
 
+/*
+ * mesh_bytes_new_wiped: a GBytes that takes @data (@len bytes from g_malloc) and wipes it when
+ * the last reference goes: for texts that may carry a secret (the agent's answers and their
+ * frames) but live on the ordinary heap.
+ */
+GBytes *mesh_bytes_new_wiped(gpointer data, gsize len);
+
 G_END_DECLS

@@ -592,9 +592,10 @@ build_answer(gint64 id, const char *member, JsonObject *body)
 	json_object_set_object_member(obj, member, body);
 	json_node_take_object(root, obj);
 	text = mesh_json_to_string(root);
-	/* Answers carry shares and passwords: wipe the tree's copies too. */
+	/* Answers carry shares and passwords: wipe the tree's copies too, and the text when it
+	 * goes. */
 	wipe_strings(root);
-	return g_bytes_new_take(text, strlen(text));
+	return mesh_bytes_new_wiped(text, strlen(text));
 }
 
 static GBytes *

@@ -4,6 +4,8 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
+#include "secret.h"
+
 struct MeshFrameReader {
 	gsize max_len;
 	guint8 header[MESH_FRAME_HEADER_LEN];
@@ -131,6 +133,7 @@ mesh_frame_encode(const guint8 *body, gsize len, gsize max_len, GBytes **ret_fra
 	frame[2] = (guint8)(len >> 8);
 	frame[3] = (guint8)len;
 	memcpy(frame + MESH_FRAME_HEADER_LEN, body, len);
-	*ret_frame = g_bytes_new_take(frame, MESH_FRAME_HEADER_LEN + len);
+	/* Answers carry shares and passwords. */
+	*ret_frame = mesh_bytes_new_wiped(frame, MESH_FRAME_HEADER_LEN + len);
 	return MESH_ERROR_OK;
 }
