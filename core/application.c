@@ -551,9 +551,28 @@ mesh_application_profile_seal(MeshApplicationProfile *profile, const MeshSecret 
 						recipients->len, error);
 }
 
+static MeshSecret *
+agree_private(gpointer user_data, const MeshKey *peer, GError **error)
+{
+	return mesh_key_agree(user_data, peer, error);
+}
+
 MeshSecret *
 mesh_application_profile_open(const MeshApplicationProfile *profile, const MeshKey *key,
 			      GError **error)
+{
+	if (mesh_key_alg(key) != MESH_KEY_ED25519 && !mesh_key_is_private(key)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "decrypting needs a private key");
+		return NULL;
+	}
+	return mesh_application_profile_open_with(profile, key, agree_private, (gpointer)key,
+						  error);
+}
+
+MeshSecret *
+mesh_application_profile_open_with(const MeshApplicationProfile *profile, const MeshKey *key,
+				   MeshJweAgreeFunc agree, gpointer user_data, GError **error)
 {
 	g_autoptr(MeshJwe) jwe = NULL;
 	g_autoptr(MeshSecret) plaintext = NULL;
@@ -567,7 +586,7 @@ mesh_application_profile_open(const MeshApplicationProfile *profile, const MeshK
 	jwe = mesh_jwe_from_json(profile->shared_private, error);
 	if (jwe == NULL)
 		return NULL;
-	plaintext = mesh_jwe_decrypt(jwe, key, error);
+	plaintext = mesh_jwe_decrypt_with(jwe, key, agree, user_data, error);
 	if (plaintext == NULL)
 		return NULL;
 	/* Hand out NUL-terminated text, as every plaintext in this API is. */

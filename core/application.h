@@ -96,6 +96,12 @@ gboolean mesh_application_profile_seal_to(MeshApplicationProfile *profile,
 MeshSecret *mesh_application_profile_open(const MeshApplicationProfile *profile,
 					  const MeshKey *key, GError **error);
 
+/* mesh_application_profile_open_with: as above for the public @key whose key agreement @agree
+ * makes (mesh_jwe_decrypt_with): a device key that stays in its store. */
+MeshSecret *mesh_application_profile_open_with(const MeshApplicationProfile *profile,
+					       const MeshKey *key, MeshJweAgreeFunc agree,
+					       gpointer user_data, GError **error);
+
 /* mesh_application_profile_to_json: {"ApplicationProfile": {...}} (a new node). */
 JsonNode *mesh_application_profile_to_json(const MeshApplicationProfile *profile);
 

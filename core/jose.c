@@ -884,9 +884,16 @@ mesh_jwe_free(MeshJwe *jwe)
 /* The key-encryption key of an ECDH-ES+A256KW recipient (RFC 7518 §4.6.2: the AlgorithmID is
  * the "alg" value, keydatalen 256). */
 static MeshSecret *
-derive_kek(const MeshKey *priv, const MeshKey *pub, GBytes *apu, GBytes *apv, GError **error)
+agree_private(gpointer user_data, const MeshKey *peer, GError **error)
 {
-	g_autoptr(MeshSecret) z = mesh_key_agree(priv, pub, error);
+	return mesh_key_agree(user_data, peer, error);
+}
+
+static MeshSecret *
+derive_kek_with(MeshJweAgreeFunc agree, gpointer user_data, const MeshKey *pub, GBytes *apu,
+		GBytes *apv, GError **error)
+{
+	g_autoptr(MeshSecret) z = agree(user_data, pub, error);
 
 	if (z == NULL)
 		return NULL;
@@ -896,11 +903,12 @@ derive_kek(const MeshKey *priv, const MeshKey *pub, GBytes *apu, GBytes *apv, GE
 				    apv ? g_bytes_get_size(apv) : 0, 256, error);
 }
 
-/* Unwrap the CEK of @rec with @key; NULL when it does not open. */
+/* Unwrap the CEK of @rec with the key behind @agree; NULL when it does not open. */
 static MeshSecret *
-unwrap_cek(const JweRecipient *rec, const MeshKey *key)
+unwrap_cek(const JweRecipient *rec, MeshJweAgreeFunc agree, gpointer user_data)
 {
-	g_autoptr(MeshSecret) kek = derive_kek(key, rec->epk, rec->apu, rec->apv, NULL);
+	g_autoptr(MeshSecret) kek =
+		derive_kek_with(agree, user_data, rec->epk, rec->apu, rec->apv, NULL);
 	g_autoptr(MeshSecret) out = mesh_secret_new(WRAPPED_CEK_LEN);
 	gsize len = 0;
 
@@ -932,16 +940,23 @@ decrypt_content(const MeshJwe *jwe, const MeshSecret *cek, GError **error)
 MeshSecret *
 mesh_jwe_decrypt(const MeshJwe *jwe, const MeshKey *key, GError **error)
 {
+	if (mesh_key_alg(key) != MESH_KEY_ED25519 && !mesh_key_is_private(key)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "decrypting needs a private key");
+		return NULL;
+	}
+	return mesh_jwe_decrypt_with(jwe, key, agree_private, (gpointer)key, error);
+}
+
+MeshSecret *
+mesh_jwe_decrypt_with(const MeshJwe *jwe, const MeshKey *key, MeshJweAgreeFunc agree,
+		      gpointer user_data, GError **error)
+{
 	gboolean tried = FALSE;
 
 	if (mesh_key_alg(key) == MESH_KEY_ED25519) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
 			    "an Ed25519 key cannot decrypt: use X25519 or P-256");
-		return NULL;
-	}
-	if (!mesh_key_is_private(key)) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
-			    "decrypting needs a private key");
 		return NULL;
 	}
 	/* First the recipients named by kid, then any other on the key's curve: a kid is only
@@ -959,7 +974,7 @@ mesh_jwe_decrypt(const MeshJwe *jwe, const MeshKey *key, GError **error)
 			if (named != (pass == 0))
 				continue;
 			tried = TRUE;
-			cek = unwrap_cek(rec, key);
+			cek = unwrap_cek(rec, agree, user_data);
 			if (cek != NULL)
 				return decrypt_content(jwe, cek, error);
 		}
@@ -1010,7 +1025,7 @@ wrap_for(const MeshKey *to, const MeshSecret *cek, GError **error)
 
 	if (eph == NULL)
 		return NULL;
-	kek = derive_kek(eph, to, NULL, NULL, error);
+	kek = derive_kek_with(agree_private, eph, to, NULL, NULL, error);
 	if (kek == NULL)
 		return NULL;
 	if (!aes_kw(kek, TRUE, mesh_secret_get(cek), mesh_secret_len(cek), wrapped, &len) ||

@@ -157,6 +157,19 @@ const char *mesh_jwe_recipient_kid(const MeshJwe *jwe, guint index);
 MeshSecret *mesh_jwe_decrypt(const MeshJwe *jwe, const MeshKey *key, GError **error);
 
 /*
+ * MeshJweAgreeFunc: the ECDH shared secret Z of the recipient's private key (held elsewhere: a
+ * key store, a TPM) with @peer, the JWE's ephemeral key.
+ */
+typedef MeshSecret *(*MeshJweAgreeFunc)(gpointer user_data, const MeshKey *peer, GError **error);
+
+/*
+ * mesh_jwe_decrypt_with: as mesh_jwe_decrypt for the recipient @key (public is enough), whose
+ * key agreement @agree makes: for keys that never leave their store.
+ */
+MeshSecret *mesh_jwe_decrypt_with(const MeshJwe *jwe, const MeshKey *key, MeshJweAgreeFunc agree,
+				  gpointer user_data, GError **error);
+
+/*
  * mesh_jwe_decrypt_dir: decrypt a "dir" JWE with the 32-byte content key @cek. Errors:
  * MESH_ERROR_NOT_FOUND (no "dir" recipient), MESH_ERROR_INVALID_ARGUMENT (@cek not 32 bytes),
  * MESH_ERROR_DECRYPT (wrong key or tampered), MESH_ERROR_CRYPTO.

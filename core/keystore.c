@@ -150,3 +150,14 @@ mesh_keystore_jws_sign(gpointer user_data, const guint8 *input, gsize len, GByte
 
 	return mesh_keystore_sign(signer->store, signer->udf, input, len, ret_signature, error);
 }
+
+MeshSecret *
+mesh_keystore_jwe_agree(gpointer user_data, const MeshKey *peer, GError **error)
+{
+	const MeshKeyStoreSigner *key = user_data;
+	MeshSecret *secret = NULL;
+
+	if (!mesh_keystore_agree(key->store, key->udf, peer, &secret, error))
+		return NULL;
+	return secret;
+}

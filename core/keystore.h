@@ -122,4 +122,8 @@ typedef struct {
 gboolean mesh_keystore_jws_sign(gpointer user_data, const guint8 *input, gsize len,
 				GBytes **ret_signature, GError **error);
 
+/* The same for decrypting (core/jose.h's MeshJweAgreeFunc): the key agreement of the
+ * MeshKeyStoreSigner's key, inside its store. */
+MeshSecret *mesh_keystore_jwe_agree(gpointer user_data, const MeshKey *peer, GError **error);
+
 G_END_DECLS

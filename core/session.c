@@ -509,12 +509,11 @@ ctx_load_app(Ctx *ctx, const char *identifier, MeshApplicationProfile **ret, GEr
 static MeshSecret *
 ctx_open_app(Ctx *ctx, const MeshApplicationProfile *app, GError **error)
 {
-	g_autoptr(MeshKey) priv = NULL;
+	/* The key agreement happens in the store: a TPM's key never leaves it. */
+	MeshKeyStoreSigner key = {ctx->session->store, mesh_key_udf(ctx->device->encryption_key)};
 
-	if (!mesh_keystore_export_private(ctx->session->store,
-	                                  mesh_key_udf(ctx->device->encryption_key), &priv, error))
-		return NULL;
-	return mesh_application_profile_open(app, priv, error);
+	return mesh_application_profile_open_with(app, ctx->device->encryption_key,
+	                                          mesh_keystore_jwe_agree, &key, error);
 }
 
 /* Seal @plaintext into @app (whose entry is in the personal profile), sign, publish, store. */
@@ -748,6 +747,24 @@ remove_keys(MeshSession *session, MeshKey **keys, guint n)
 	}
 }
 
+/*
+ * A master key: made in software and imported, since escrow must export it (a store that cannot
+ * import, such as a TPM, hands it to a software store: see backends/router.h). The public key
+ * in *@ret_public.
+ */
+static gboolean
+generate_exportable(MeshSession *session, MeshKeyAlg alg, MeshKeyUse use, MeshKey **ret_public,
+                    GError **error)
+{
+	g_autoptr(MeshKey) priv = mesh_key_generate(alg, error);
+
+	if (priv == NULL ||
+	    !mesh_keystore_import(session->store, priv, use, session->passphrase, error))
+		return FALSE;
+	*ret_public = mesh_key_get_public(priv, error);
+	return *ret_public != NULL;
+}
+
 gboolean
 mesh_session_profile_create(MeshSession *session, const char *account, const char *portal_url,
                             MeshSessionProfile **ret_profile, GError **error)
@@ -776,11 +793,10 @@ mesh_session_profile_create(MeshSession *session, const char *account, const cha
 	client = portal_open(session, account, portal_url, error);
 	if (client == NULL)
 		return FALSE;
-	if (!mesh_keystore_generate(session->store, sign_alg, MESH_KEY_USE_SIGNATURE,
-	                            session->passphrase, &keys[0], error) ||
-	    !mesh_keystore_generate(session->store, edwards ? MESH_KEY_X25519 : MESH_KEY_P256,
-	                            MESH_KEY_USE_ENCRYPTION, session->passphrase, &keys[1],
-	                            error) ||
+	if (!generate_exportable(session, MESH_KEY_ED25519, MESH_KEY_USE_SIGNATURE, &keys[0],
+	                         error) ||
+	    !generate_exportable(session, MESH_KEY_X25519, MESH_KEY_USE_ENCRYPTION, &keys[1],
+	                         error) ||
 	    !mesh_keystore_generate(session->store, sign_alg, MESH_KEY_USE_SIGNATURE,
 	                            session->passphrase, &keys[2], error))
 		goto out;
@@ -1224,7 +1240,9 @@ mesh_session_profile_recover(MeshSession *session, const char *account, const ch
 			goto out;
 		g_ptr_array_add(imported, g_strdup(mesh_key_udf(keys->escrow_keys->pdata[i])));
 	}
-	if (!mesh_keystore_generate(session->store, mesh_key_alg(keys->signature_key),
+	/* The administration key is this device's: the algorithm its store makes. */
+	if (!mesh_keystore_generate(session->store,
+	                            edwards_store(session->store) ? MESH_KEY_ED25519 : MESH_KEY_P256,
 	                            MESH_KEY_USE_SIGNATURE, session->passphrase, &admin, error))
 		goto out;
 	g_ptr_array_add(imported, g_strdup(mesh_key_udf(admin)));

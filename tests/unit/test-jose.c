@@ -611,6 +611,54 @@ test_jwe_wrong_keys(void)
 	}
 }
 
+/* The agreement made elsewhere (a key store): counts its calls. */
+typedef struct {
+	const MeshKey *priv;
+	guint calls;
+} Agreement;
+
+static MeshSecret *
+agree_elsewhere(gpointer user_data, const MeshKey *peer, GError **error)
+{
+	Agreement *a = user_data;
+
+	a->calls++;
+	return mesh_key_agree(a->priv, peer, error);
+}
+
+/* Decrypting with the public key and an agreement function (a key that stays in its store). */
+static void
+test_jwe_decrypt_with(void)
+{
+	MeshKeyAlg algs[] = { MESH_KEY_X25519, MESH_KEY_P256 };
+
+	for (gsize i = 0; i < G_N_ELEMENTS(algs); i++) {
+		g_autoptr(MeshKey) key = gen(algs[i]);
+		g_autoptr(MeshKey) other = gen(algs[i]);
+		g_autoptr(MeshKey) pub = NULL;
+		MeshKey *to[] = { key };
+		g_autofree char *text = jwe_encrypt_text(to, 1);
+		g_autoptr(MeshJwe) jwe = mesh_jwe_parse(text, strlen(text), 0, NULL);
+		g_autoptr(MeshSecret) out = NULL;
+		Agreement right = { key, 0 }, wrong = { other, 0 };
+		GError *error = NULL;
+
+		pub = mesh_key_get_public(key, &error);
+		MESH_ASSERT_NO_ERROR(error);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(jwe);
+		out = mesh_jwe_decrypt_with(jwe, pub, agree_elsewhere, &right, &error);
+		MESH_ASSERT_NO_ERROR(error);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+		CU_ASSERT_EQUAL(mesh_secret_len(out), strlen(plaintext));
+		CU_ASSERT_EQUAL(memcmp(mesh_secret_get(out), plaintext, strlen(plaintext)), 0);
+		CU_ASSERT_EQUAL(right.calls, 1);
+		/* Another key's agreement does not open it. */
+		CU_ASSERT_PTR_NULL(mesh_jwe_decrypt_with(jwe, pub, agree_elsewhere, &wrong, &error));
+		MESH_ASSERT_ERROR(error, MESH_ERROR_DECRYPT);
+		CU_ASSERT_EQUAL(wrong.calls, 1);
+	}
+}
+
 static void
 test_jwe_kid_is_a_hint(void)
 {
@@ -971,6 +1019,7 @@ static CU_TestInfo tests[] = {
 	{ "JWS signing errors", test_jws_sign_errors },
 	{ "JWE to 1, 2, 3 recipients, X25519 and P-256", test_jwe_recipients },
 	{ "JWE wrong recipient keys", test_jwe_wrong_keys },
+	{ "JWE: decrypt with a key agreement made elsewhere", test_jwe_decrypt_with },
 	{ "JWE kid is only a hint", test_jwe_kid_is_a_hint },
 	{ "JWE dir", test_jwe_dir },
 	{ "JWE tampering rejected", test_jwe_tampered },
