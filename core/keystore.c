@@ -38,6 +38,7 @@ mesh_key_info_free(MeshKeyInfo *info)
 	if (info == NULL)
 		return;
 	g_free(info->udf);
+	g_free(info->store);
 	g_free(info);
 }
 
@@ -52,13 +53,15 @@ unsupported(const MeshKeyStore *store, const char *what, GError **error)
 const char *
 mesh_keystore_name(const MeshKeyStore *store)
 {
-	return store->klass->name;
+	return store->klass->target != NULL ? store->klass->target(store)->klass->name
+					    : store->klass->name;
 }
 
 unsigned
 mesh_keystore_caps(const MeshKeyStore *store)
 {
-	return store->klass->caps;
+	return store->klass->target != NULL ? store->klass->target(store)->klass->caps
+					    : store->klass->caps;
 }
 
 gboolean

@@ -41,6 +41,7 @@ typedef struct {
 	MeshKeyAlg alg;
 	MeshKeyUse use;
 	gboolean locked; /* protected and not unlocked: cannot be used until unlock() */
+	char *store;     /* the store that holds it, when listed through several (or NULL) */
 } MeshKeyInfo;
 
 void mesh_key_info_free(MeshKeyInfo *info);
@@ -78,6 +79,9 @@ typedef struct {
 	void (*lock)(MeshKeyStore *store);
 	/* Free the instance; tolerates a half-opened one. */
 	void (*close)(MeshKeyStore *store);
+	/* For a store over other stores (backends/router.h): the store new keys go to, whose
+	 * name and caps mesh_keystore_name/_caps report (optional; never NULL when present). */
+	const MeshKeyStore *(*target)(const MeshKeyStore *store);
 } MeshKeyStoreClass;
 
 struct MeshKeyStore {

@@ -6,6 +6,7 @@
  * (and test) can include them together. Secret-bearing types use their clearing destructor.
  */
 #include <glib.h>
+#include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
@@ -19,6 +20,7 @@
  */
 void mesh_ossl_error(GError **error, MeshError code, const char *format, ...) G_GNUC_PRINTF(3, 4);
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BIO, BIO_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BIGNUM, BN_clear_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BN_CTX, BN_CTX_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EC_GROUP, EC_GROUP_free)

@@ -10,6 +10,7 @@
 #include "device.h"
 #include "error.h"
 #include "file.h"
+#include "router.h"
 #include "frame.h"
 #include "json.h"
 #include "secret.h"
@@ -88,7 +89,7 @@ mesh_agent_new(MeshHiveKind kind, const char *root, const char *socket_path, GEr
 	agent->hive = mesh_hive_open(kind, root, error);
 	if (agent->hive == NULL)
 		return NULL;
-	agent->store = mesh_keystore_file_new(agent->hive, error);
+	agent->store = mesh_keystore_router_new(agent->hive, error);
 	if (agent->store == NULL)
 		return NULL;
 	return g_steal_pointer(&agent);
@@ -299,6 +300,172 @@ status(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **error)
 	return TRUE;
 }
 
+/* The agent's store with new keys going to Params' "KeyStore" (default: the hive's). */
+static MeshKeyStore *
+store_for_new_keys(MeshAgent *agent, JsonObject *params, GError **error)
+{
+	const char *name = NULL;
+
+	if (!mesh_json_get_string_opt(params, "KeyStore", &name, error))
+		return NULL;
+	return mesh_keystore_router_view(agent->store, name, error);
+}
+
+/* The answer describing a key made or moved: {"UDF", "Algorithm", "Use", "Store"}. */
+static gboolean
+describe_key(MeshAgent *agent, const char *udf, JsonObject *result, GError **error)
+{
+	g_autoptr(GPtrArray) infos = NULL;
+
+	if (!mesh_keystore_list(agent->store, &infos, error))
+		return FALSE;
+	for (guint i = 0; i < infos->len; i++) {
+		const MeshKeyInfo *info = infos->pdata[i];
+
+		if (g_strcmp0(info->udf, udf) != 0)
+			continue;
+		json_object_set_string_member(result, "UDF", info->udf);
+		json_object_set_string_member(result, "Algorithm", mesh_key_alg_name(info->alg));
+		json_object_set_string_member(result, "Use", mesh_key_use_name(info->use));
+		json_object_set_string_member(result, "Store", info->store);
+		return TRUE;
+	}
+	g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND, "no key %s", udf);
+	return FALSE;
+}
+
+static gboolean
+get_use(JsonObject *params, MeshKeyUse *ret_use, GError **error)
+{
+	const char *use = NULL;
+
+	return mesh_json_get_string(params, "Use", &use, error) &&
+	       mesh_key_use_from_name(use, ret_use, error);
+}
+
+static gboolean
+key_generate(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(MeshKeyStore) store = NULL;
+	g_autoptr(MeshSecret) passphrase = NULL;
+	g_autoptr(MeshKey) key = NULL;
+	const char *alg_name = NULL;
+	MeshKeyUse use;
+	MeshKeyAlg alg;
+	unsigned caps;
+
+	if (!get_use(params, &use, error) ||
+	    !mesh_json_get_string_opt(params, "Algorithm", &alg_name, error) ||
+	    (alg_name != NULL && !mesh_key_alg_from_name(alg_name, &alg, error)) ||
+	    !get_passphrase(params, FALSE, &passphrase, error) ||
+	    !refuse_restricted(agent, "KeyGenerate", error) ||
+	    (store = store_for_new_keys(agent, params, error)) == NULL)
+		return FALSE;
+	if (alg_name == NULL) {
+		/* What the store makes: the Edwards curves in software, P-256 in a TPM. */
+		caps = mesh_keystore_caps(store);
+		if (use == MESH_KEY_USE_ENCRYPTION)
+			alg = (caps & MESH_KEYSTORE_CAP_X25519) ? MESH_KEY_X25519 : MESH_KEY_P256;
+		else
+			alg = (caps & MESH_KEYSTORE_CAP_ED25519) ? MESH_KEY_ED25519 : MESH_KEY_P256;
+	}
+	return mesh_keystore_generate(store, alg, use, passphrase, &key, error) &&
+	       describe_key(agent, mesh_key_udf(key), result, error);
+}
+
+static gboolean
+key_import(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(MeshKeyStore) store = NULL;
+	g_autoptr(MeshSecret) passphrase = NULL;
+	g_autoptr(MeshSecret) file_passphrase = NULL;
+	g_autoptr(MeshKey) key = NULL;
+	const char *pem = NULL, *file_pass = NULL;
+	MeshKeyUse use;
+
+	if (!mesh_json_get_string(params, "Key", &pem, error) || !get_use(params, &use, error) ||
+	    !mesh_json_get_string_opt(params, "FilePassphrase", &file_pass, error) ||
+	    !get_passphrase(params, FALSE, &passphrase, error) ||
+	    !refuse_restricted(agent, "KeyImport", error) ||
+	    (store = store_for_new_keys(agent, params, error)) == NULL)
+		return FALSE;
+	if (file_pass != NULL)
+		file_passphrase = mesh_secret_new_from_data(file_pass, strlen(file_pass));
+	return mesh_keystore_router_import_pem(store, pem, strlen(pem), use, file_passphrase,
+					       passphrase, &key, error) &&
+	       describe_key(agent, mesh_key_udf(key), result, error);
+}
+
+static gboolean
+key_move(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(MeshSecret) passphrase = NULL;
+	const char *udf = NULL, *to = NULL;
+
+	return mesh_json_get_string(params, "UDF", &udf, error) &&
+	       mesh_json_get_string(params, "To", &to, error) &&
+	       get_passphrase(params, FALSE, &passphrase, error) &&
+	       refuse_restricted(agent, "KeyMove", error) &&
+	       mesh_keystore_router_move(agent->store, udf, to, passphrase, error) &&
+	       describe_key(agent, udf, result, error);
+}
+
+/* Whether @udf is a key of a device profile in the hive (removing it would break the device). */
+static gboolean
+is_device_key(MeshAgent *agent, const char *udf, gboolean *ret, GError **error)
+{
+	g_autoptr(GPtrArray) udfs = NULL;
+
+	*ret = FALSE;
+	if (!mesh_device_list(agent->hive, &udfs, NULL, error))
+		return FALSE;
+	for (guint i = 0; i < udfs->len && !*ret; i++) {
+		g_autoptr(MeshDeviceProfile) profile = NULL;
+
+		if (!mesh_device_load(agent->hive, udfs->pdata[i], &profile, NULL, error))
+			return FALSE;
+		*ret = g_str_equal(udf, mesh_key_udf(profile->signature_key)) ||
+		       g_str_equal(udf, mesh_key_udf(profile->authentication_key)) ||
+		       g_str_equal(udf, mesh_key_udf(profile->encryption_key));
+	}
+	return TRUE;
+}
+
+static gboolean
+key_remove(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **error)
+{
+	const char *udf = NULL;
+	gboolean device_key = FALSE;
+
+	if (!mesh_json_get_string(params, "UDF", &udf, error) ||
+	    !refuse_restricted(agent, "KeyRemove", error) ||
+	    !is_device_key(agent, udf, &device_key, error))
+		return FALSE;
+	if (device_key) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
+			    "%s is a key of a device of this hive: removing it would break the "
+			    "device",
+			    udf);
+		return FALSE;
+	}
+	return mesh_keystore_remove(agent->store, udf, error);
+}
+
+static gboolean
+hive_set_keystore(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **error)
+{
+	const char *name = NULL;
+	g_autofree char *now = NULL;
+
+	if (!mesh_json_get_string(params, "Store", &name, error) ||
+	    !refuse_restricted(agent, "HiveSetKeyStore", error) ||
+	    !mesh_keystore_router_set_default(agent->store, name, error))
+		return FALSE;
+	now = mesh_keystore_router_get_default(agent->store);
+	json_object_set_string_member(result, "Store", now);
+	return TRUE;
+}
+
 static gboolean
 device_create(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **error)
 {
@@ -306,13 +473,15 @@ device_create(MeshAgent *agent, JsonObject *params, JsonObject *result, GError *
 	g_autoptr(MeshDeviceProfile) profile = NULL;
 	const char *description = NULL;
 
+	g_autoptr(MeshKeyStore) store = NULL;
+
 	if (!mesh_json_get_string_opt(params, "Description", &description, error) ||
 	    !get_passphrase(params, FALSE, &passphrase, error) ||
-	    !refuse_restricted(agent, "DeviceCreate", error))
+	    !refuse_restricted(agent, "DeviceCreate", error) ||
+	    (store = store_for_new_keys(agent, params, error)) == NULL)
 		return FALSE;
 	/* An empty passphrase means none (backends/openssh.h). */
-	if (!mesh_device_create(agent->hive, agent->store, description, passphrase, &profile,
-				error))
+	if (!mesh_device_create(agent->hive, store, description, passphrase, &profile, error))
 		return FALSE;
 	return describe_device(agent, profile->identifier, result, error);
 }
@@ -370,7 +539,9 @@ key_list(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **erro
 		json_object_set_string_member(entry, "UDF", info->udf);
 		json_object_set_string_member(entry, "Algorithm", mesh_key_alg_name(info->alg));
 		json_object_set_string_member(entry, "Use", mesh_key_use_name(info->use));
-		json_object_set_string_member(entry, "Store", mesh_keystore_name(agent->store));
+		json_object_set_string_member(entry, "Store", info->store != NULL
+								       ? info->store
+								       : mesh_keystore_name(agent->store));
 		json_object_set_boolean_member(entry, "Locked", info->locked);
 	}
 	return TRUE;
@@ -529,12 +700,20 @@ shutdown_agent(MeshAgent *agent, JsonObject *params, JsonObject *result, GError 
 static const Method methods[] = {
 	{ "Hello", hello, no_params },
 	{ "Status", status, no_params },
-	{ "DeviceCreate", device_create, (const char *const[]){ "Description", "Passphrase", NULL } },
+	{ "DeviceCreate", device_create,
+	  (const char *const[]){ "Description", "Passphrase", "KeyStore", NULL } },
 	{ "DeviceGet", device_get, (const char *const[]){ "Identifier", NULL } },
 	{ "DeviceList", device_list, no_params },
 	{ "KeyList", key_list, no_params },
 	{ "KeyPublic", key_public, (const char *const[]){ "UDF", NULL } },
 	{ "KeySign", key_sign, (const char *const[]){ "UDF", "Data", NULL } },
+	{ "KeyGenerate", key_generate,
+	  (const char *const[]){ "Use", "Algorithm", "KeyStore", "Passphrase", NULL } },
+	{ "KeyImport", key_import,
+	  (const char *const[]){ "Key", "Use", "KeyStore", "FilePassphrase", "Passphrase", NULL } },
+	{ "KeyMove", key_move, (const char *const[]){ "UDF", "To", "Passphrase", NULL } },
+	{ "KeyRemove", key_remove, (const char *const[]){ "UDF", NULL } },
+	{ "HiveSetKeyStore", hive_set_keystore, (const char *const[]){ "Store", NULL } },
 	{ "HiveMigrate", hive_migrate, (const char *const[]){ "From", "To", "Force", NULL } },
 	{ "Lock", lock, no_params },
 	{ "Unlock", unlock, (const char *const[]){ "Passphrase", "Lifetime", NULL } },

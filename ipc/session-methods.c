@@ -6,6 +6,7 @@
 
 #include "client-http.h"
 #include "portal-bridge.h"
+#include "router.h"
 #include "error.h"
 #include "json.h"
 #include "personal.h"
@@ -543,15 +544,16 @@ password_delete(MeshSession *s, JsonObject *params, JsonObject *result, GError *
 
 static const MeshSessionMethod session_methods[] = {
 	{ "AccountValidate", account_validate, P("Account", "Portal", "PortalCA"), REMOTE },
-	{ "ProfileCreate", profile_create, P("Account", "Portal", "PortalCA"), REMOTE },
+	{ "ProfileCreate", profile_create, P("Account", "Portal", "PortalCA", "KeyStore"), REMOTE },
 	{ "ProfileGet", profile_get, P("Account"), LOCAL },
 	{ "ProfileList", profile_list, (const char *const[]){ NULL }, LOCAL },
 	{ "ProfileSync", profile_sync, P("Account", "PortalCA"), REMOTE },
 	{ "ProfileDelete", profile_delete, P("Account"), LOCAL },
 	{ "EscrowCreate", escrow_create, P("Account", "Quorum", "Shares", "PortalCA"), REMOTE },
 	{ "EscrowVerify", escrow_verify, P("Account", "Shares", "Portal", "PortalCA"), REMOTE },
-	{ "ProfileRecover", profile_recover, P("Account", "Shares", "Portal", "PortalCA"), REMOTE },
-	{ "ConnectRequest", connect_request, P("Account", "Portal", "PortalCA"), REMOTE },
+	{ "ProfileRecover", profile_recover, P("Account", "Shares", "Portal", "PortalCA", "KeyStore"),
+	  REMOTE },
+	{ "ConnectRequest", connect_request, P("Account", "Portal", "PortalCA", "KeyStore"), REMOTE },
 	{ "ConnectStatus", connect_status, P("Account", "PortalCA"), REMOTE },
 	{ "ConnectPending", connect_pending, P("Account", "PortalCA"), REMOTE },
 	{ "ConnectAccept", connect_accept, P("Account", "Witness", "PortalCA"), REMOTE },
@@ -592,13 +594,23 @@ mesh_session_method_call(const MeshSessionMethod *method, const MeshSessionMetho
 {
 	MeshSession session = { .hive = env->hive, .store = env->store };
 	HttpOpen http = { .env = env };
+	g_autoptr(MeshKeyStore) view = NULL;
+	const char *keystore = NULL;
 
-	if (!mesh_json_get_string_opt(params, "PortalCA", &http.ca_file, error))
+	if (!mesh_json_get_string_opt(params, "PortalCA", &http.ca_file, error) ||
+	    !mesh_json_get_string_opt(params, "KeyStore", &keystore, error))
 		return FALSE;
 	if (env->restricted) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
 			    "%s is disabled in this agent (restricted mode)", method->name);
 		return FALSE;
+	}
+	/* "KeyStore": where this device's new keys go (the hive's default otherwise). */
+	if (keystore != NULL) {
+		view = mesh_keystore_router_view(env->store, keystore, error);
+		if (view == NULL)
+			return FALSE;
+		session.store = view;
 	}
 	if (env->open_portal != NULL) {
 		session.open_portal = env->open_portal;

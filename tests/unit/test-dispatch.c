@@ -7,6 +7,7 @@
 #include "frame.h"
 #include "json.h"
 #include "key.h"
+#include "openssh.h"
 
 #include <string.h>
 
@@ -196,7 +197,7 @@ test_hello_status(void)
 	CU_ASSERT_STRING_EQUAL(get_string(hello, "Hive"), "test");
 	CU_ASSERT_TRUE_FATAL(mesh_json_get_array(hello, "Methods", &methods, NULL));
 	/* The agent's own methods and the session methods (ipc/session-methods.c). */
-	CU_ASSERT_EQUAL(json_array_get_length(methods), 34);
+	CU_ASSERT_EQUAL(json_array_get_length(methods), 39);
 	CU_ASSERT_STRING_EQUAL(json_array_get_string_element(methods, 0), "Hello");
 
 	status = expect_result(&fx, &r2, "{\"Id\":7,\"Method\":\"Status\",\"Params\":{}}");
@@ -675,6 +676,113 @@ test_request_shape(void)
 	teardown(&fx);
 }
 
+/* KeyGenerate, KeyImport, KeyMove, KeyRemove, HiveSetKeyStore over the file store (the other
+ * stores have their own suites: tests/integration/keystore-*.sh). */
+static void
+test_key_management(void)
+{
+	Fixture fx;
+	g_autoptr(JsonNode) r = NULL;
+	g_autoptr(JsonNode) r2 = NULL;
+	g_autoptr(JsonNode) r3 = NULL;
+	g_autoptr(MeshKey) priv = NULL;
+	g_autoptr(MeshSecret) pem = NULL;
+	g_autofree char *text = NULL;
+	g_autofree char *udf = NULL;
+	GError *error = NULL;
+	JsonObject *k, *status, *device, *keys = NULL;
+
+	setup(&fx);
+	/* Default algorithms: the Edwards curves in the file store. */
+	k = expect_result(&fx, &r, "{\"Id\":7,\"Method\":\"KeyGenerate\",\"Params\":"
+				   "{\"Use\":\"Encryption\"}}");
+	CU_ASSERT_STRING_EQUAL(get_string(k, "Algorithm"), "X25519");
+	CU_ASSERT_STRING_EQUAL(get_string(k, "Store"), "file");
+	g_clear_pointer(&r, json_node_unref);
+	k = expect_result(&fx, &r, "{\"Id\":7,\"Method\":\"KeyGenerate\",\"Params\":"
+				   "{\"Use\":\"Signature\",\"Algorithm\":\"P-256\","
+				   "\"KeyStore\":\"file\"}}");
+	CU_ASSERT_STRING_EQUAL(get_string(k, "Algorithm"), "P-256");
+	CU_ASSERT_STRING_EQUAL(get_string(k, "Use"), "Signature");
+	udf = g_strdup(get_string(k, "UDF"));
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"KeyGenerate\",\"Params\":{\"Use\":\"Signature\","
+			  "\"KeyStore\":\"floppy\"}}", MESH_ERROR_INVALID_ARGUMENT);
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"KeyGenerate\",\"Params\":{\"Use\":\"Sealing\"}}",
+		     MESH_ERROR_INVALID_ARGUMENT);
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"KeyGenerate\",\"Params\":{}}",
+		     MESH_ERROR_MALFORMED);
+
+	/* Import: an OpenSSH private key file, as ssh-keygen writes it. */
+	priv = mesh_key_generate(MESH_KEY_ED25519, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	pem = mesh_openssh_private_encode(priv, "imported", NULL, 0, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	{
+		g_autoptr(JsonBuilder) b = json_builder_new();
+		g_autoptr(JsonNode) req = NULL;
+		g_autofree char *key_text = g_strndup((const char *)mesh_secret_get(pem),
+						      mesh_secret_len(pem));
+
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "Id");
+		json_builder_add_int_value(b, 7);
+		json_builder_set_member_name(b, "Method");
+		json_builder_add_string_value(b, "KeyImport");
+		json_builder_set_member_name(b, "Params");
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "Key");
+		json_builder_add_string_value(b, key_text);
+		json_builder_set_member_name(b, "Use");
+		json_builder_add_string_value(b, "Authentication");
+		json_builder_end_object(b);
+		json_builder_end_object(b);
+		req = json_builder_get_root(b);
+		text = mesh_json_to_string(req);
+	}
+	g_clear_pointer(&r, json_node_unref);
+	k = expect_result(&fx, &r, text);
+	CU_ASSERT_STRING_EQUAL(get_string(k, "UDF"), mesh_key_udf(priv));
+	CU_ASSERT_STRING_EQUAL(get_string(k, "Use"), "Authentication");
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"KeyImport\",\"Params\":{\"Key\":\"not a key\","
+			  "\"Use\":\"Signature\"}}", MESH_ERROR_MALFORMED);
+
+	/* Move: to where it is already, and to a store that does not exist. */
+	g_free(text);
+	text = g_strdup_printf("{\"Id\":7,\"Method\":\"KeyMove\",\"Params\":{\"UDF\":\"%s\","
+			       "\"To\":\"file\"}}", udf);
+	expect_error(&fx, text, MESH_ERROR_EXISTS);
+	g_free(text);
+	text = g_strdup_printf("{\"Id\":7,\"Method\":\"KeyMove\",\"Params\":{\"UDF\":\"%s\","
+			       "\"To\":\"floppy\"}}", udf);
+	expect_error(&fx, text, MESH_ERROR_INVALID_ARGUMENT);
+
+	/* Remove: a plain key goes; a device's key is refused. */
+	g_free(text);
+	text = g_strdup_printf("{\"Id\":7,\"Method\":\"KeyRemove\",\"Params\":{\"UDF\":\"%s\"}}",
+			       udf);
+	g_clear_pointer(&r, json_node_unref);
+	expect_result(&fx, &r, text);
+	expect_error(&fx, text, MESH_ERROR_NOT_FOUND);
+	device = expect_result(&fx, &r2, "{\"Id\":7,\"Method\":\"DeviceCreate\","
+					 "\"Params\":{\"KeyStore\":\"file\"}}");
+	CU_ASSERT_TRUE_FATAL(mesh_json_get_object(device, "Keys", &keys, NULL));
+	g_free(text);
+	text = g_strdup_printf("{\"Id\":7,\"Method\":\"KeyRemove\",\"Params\":{\"UDF\":\"%s\"}}",
+			       get_string(keys, "Signature"));
+	expect_error(&fx, text, MESH_ERROR_PERMISSION);
+
+	/* The hive's default store. */
+	g_clear_pointer(&r, json_node_unref);
+	k = expect_result(&fx, &r, "{\"Id\":7,\"Method\":\"HiveSetKeyStore\","
+				   "\"Params\":{\"Store\":\"file\"}}");
+	CU_ASSERT_STRING_EQUAL(get_string(k, "Store"), "file");
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"HiveSetKeyStore\",\"Params\":{\"Store\":\"x\"}}",
+		     MESH_ERROR_INVALID_ARGUMENT);
+	status = expect_result(&fx, &r3, "{\"Id\":7,\"Method\":\"Status\"}");
+	CU_ASSERT_STRING_EQUAL(get_string(status, "KeyStore"), "file");
+	teardown(&fx);
+}
+
 static CU_TestInfo tests[] = {
 	{ "Hello and Status", test_hello_status },
 	{ "DeviceCreate, DeviceGet, DeviceList", test_devices },
@@ -683,6 +791,7 @@ static CU_TestInfo tests[] = {
 	{ "HiveMigrate refuses to overwrite unless forced", test_hive_migrate },
 	{ "Shutdown; restricted mode", test_shutdown_and_restricted },
 	{ "malformed requests: silence, errors, closes", test_request_shape },
+	{ "KeyGenerate, KeyImport, KeyMove, KeyRemove, HiveSetKeyStore", test_key_management },
 	CU_TEST_INFO_NULL,
 };
 

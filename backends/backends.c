@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+#include "router.h"
+
+#include "error.h"
+#include "file.h"
+
+static const MeshKeyStoreBackend backends[] = {
+	{ "file", ".meta", mesh_keystore_file_new,
+	  "OpenSSH key files in the hive (Ed25519, X25519, P-256; optional passphrase)" },
+};
+
+const MeshKeyStoreBackend *
+mesh_keystore_backends(guint *ret_n)
+{
+	*ret_n = G_N_ELEMENTS(backends);
+	return backends;
+}
+
+const MeshKeyStoreBackend *
+mesh_keystore_backend_find(const char *name, GError **error)
+{
+	g_autoptr(GString) names = g_string_new(NULL);
+
+	for (gsize i = 0; i < G_N_ELEMENTS(backends); i++) {
+		if (g_strcmp0(backends[i].name, name) == 0)
+			return &backends[i];
+		g_string_append_printf(names, "%s%s", i > 0 ? ", " : "", backends[i].name);
+	}
+	g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+		    "there is no key store '%.40s': choose one of %s", name != NULL ? name : "",
+		    names->str);
+	return NULL;
+}
