@@ -14,7 +14,7 @@ Usage:
   agentproto.py refused SOCK                     exit 0 when the agent closes the connection
                                                  without a byte (another user)
   agentproto.py frames SOCK                      bad frames close only their connection
-  agentproto.py load SOCK CLIENTS REQUESTS       concurrent clients, every answer checked
+  agentproto.py load SOCK CLIENTS REQUESTS [UDF] concurrent clients, every answer checked
   agentproto.py writer SOCK LOG                  DeviceCreate forever; each acknowledged
                                                  identifier is appended to LOG (fsync'ed)
   agentproto.py check SOCK HIVE-DIR LOG          after a crash: every identifier in LOG is
@@ -229,18 +229,27 @@ def cap(path, limit=256, already=1):
     return not ok
 
 
-def cmd_load(path, clients, requests):
-    """CLIENTS threads x REQUESTS requests (Hello, DeviceList, KeySign), pipelined in bursts."""
-    from cryptography.hazmat.primitives.asymmetric import ed25519
-    from cryptography.hazmat.primitives import serialization
+def cmd_load(path, clients, requests, udf=None):
+    """CLIENTS threads x REQUESTS requests (Hello, DeviceList, KeySign), pipelined in bursts,
+    signing with the device's signature key or with UDF (Ed25519 or P-256, whatever store)."""
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, utils
+    from cryptography.hazmat.primitives import hashes, serialization
 
     s = connect(path)
     dev = call(s, 1, "DeviceGet")["Result"]
-    udf = dev["Keys"]["Signature"]
+    udf = udf or dev["Keys"]["Signature"]
     pub = call(s, 2, "KeyPublic", {"UDF": udf})["Result"]
     key = serialization.load_der_public_key(unb64u(pub["SPKI"]))
-    assert isinstance(key, ed25519.Ed25519PublicKey)
     s.close()
+
+    def verify(signature, data):
+        if isinstance(key, ed25519.Ed25519PublicKey):
+            key.verify(signature, data)
+        else:
+            assert isinstance(key, ec.EllipticCurvePublicKey) and len(signature) == 64
+            der = utils.encode_dss_signature(int.from_bytes(signature[:32], "big"),
+                                             int.from_bytes(signature[32:], "big"))
+            key.verify(der, data, ec.ECDSA(hashes.SHA256()))
     errors = []
 
     def check(ans, want_id, method, data):
@@ -252,7 +261,7 @@ def cmd_load(path, clients, requests):
         elif method == "DeviceList":
             assert any(d["Identifier"] == dev["Identifier"] for d in r["Devices"])
         else:
-            key.verify(unb64u(r["Signature"]), data)
+            verify(unb64u(r["Signature"]), data)
 
     def client(n):
         try:
