@@ -420,6 +420,14 @@ store_key(SecretStore *ss, const MeshKey *key, MeshKeyUse use, GError **error)
 	service = get_service(ss, error);
 	if (service == NULL)
 		return FALSE;
+	/* Ask first: gnome-keyring answers a store into a locked collection by starting its
+	 * unlock prompter (which fails without a display, and would pop up on a desktop). */
+	if (!default_locked(ss, &locked, error))
+		return FALSE;
+	if (locked) {
+		set_locked(error, "store the key", udf);
+		return FALSE;
+	}
 	jwk = mesh_key_to_jwk_private(key, error);
 	if (jwk == NULL)
 		return FALSE;
