@@ -3,10 +3,13 @@
 
 #include "error.h"
 #include "file.h"
+#include "secretservice.h"
 
 static const MeshKeyStoreBackend backends[] = {
 	{ "file", ".meta", mesh_keystore_file_new,
 	  "OpenSSH key files in the hive (Ed25519, X25519, P-256; optional passphrase)" },
+	{ "secret", ".secret", mesh_keystore_secret_new,
+	  "the desktop keyring through the Secret Service (Ed25519, X25519, P-256)" },
 };
 
 const MeshKeyStoreBackend *

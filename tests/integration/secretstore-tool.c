@@ -31,7 +31,7 @@
 #include "error.h"
 #include "hive.h"
 #include "keystore.h"
-#include "secret.h" /* backends/secret.h: mesh_keystore_secret_new */
+#include "secretservice.h"
 
 static gboolean
 parse_alg(const char *name, MeshKeyAlg *ret_alg, GError **error)

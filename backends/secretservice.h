@@ -1,11 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/*
- * Note the name: core/secret.h (MeshSecret) has the same base name. Files in backends/ that
- * write #include "secret.h" (openssh.h) now get this header; it includes keystore.h, which
- * includes core/secret.h from its own folder, so MeshSecret is still declared for them.
- */
 #include <glib.h>
 
 #include "hive.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "secret.h"
+#include "secretservice.h"
 
 #include <libsecret/secret.h>
 #include <openssl/crypto.h>
@@ -115,6 +115,14 @@ get_service(SecretStore *ss, GError **error)
 		}
 	}
 	return ss->service;
+}
+
+/* Forget the connection (libsecret's shared one too), so the next use connects afresh. */
+static void
+reset_service(SecretStore *ss)
+{
+	g_clear_object(&ss->service);
+	secret_service_disconnect();
 }
 
 /*
@@ -359,6 +367,7 @@ out:
 static MeshKey *
 load_private(SecretStore *ss, const char *udf, GError **error)
 {
+	g_autoptr(GError) local = NULL;
 	g_auto(Meta) meta = {0};
 	MeshKey *cached;
 	MeshKey *key;
@@ -369,9 +378,18 @@ load_private(SecretStore *ss, const char *udf, GError **error)
 	cached = g_hash_table_lookup(ss->cache, udf);
 	if (cached != NULL)
 		return mesh_key_ref(cached);
-	key = fetch_private(ss, udf, &meta, error);
-	if (key == NULL)
+	key = fetch_private(ss, udf, &meta, &local);
+	if (key == NULL && g_error_matches(local, MESH_ERROR, MESH_ERROR_IO)) {
+		/* The keyring daemon may have restarted under us (the secret session libsecret
+		 * keeps is then gone): connect again, once. */
+		reset_service(ss);
+		g_clear_error(&local);
+		key = fetch_private(ss, udf, &meta, &local);
+	}
+	if (key == NULL) {
+		g_propagate_error(error, g_steal_pointer(&local));
 		return NULL;
+	}
 	g_hash_table_replace(ss->cache, g_strdup(udf), mesh_key_ref(key));
 	return key;
 }
@@ -670,6 +688,8 @@ static void
 secret_lock(MeshKeyStore *store)
 {
 	g_hash_table_remove_all(secret_store(store)->cache);
+	/* The next use asks the keyring again, over a fresh connection and session. */
+	reset_service(secret_store(store));
 }
 
 static void
