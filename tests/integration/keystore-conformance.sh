@@ -67,6 +67,10 @@ UDF=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["
 check "$STORE: the agent generates a key in it" [ -n "$UDF" ]
 check "$STORE: KeyList shows it in the $STORE store" sh -c "$PROTO call '$SOCK' KeyList |
 	grep -q '\"UDF\": \"$UDF\", \"Algorithm\": \"[^\"]*\", \"Use\": \"Signature\", \"Store\": \"$STORE\"'"
+if [ "$STORE" = secret ]; then
+	check "secret: secret-tool search udf finds the agent's item" sh -c \
+		"secret-tool search udf '$UDF' 2>&1 | grep -q 'label = Mesh key $UDF'"
+fi
 if $PROTO load "$SOCK" 16 60 "$UDF" >"$TMP/load" 2>&1; then
 	ok "$STORE: $(tail -n 1 "$TMP/load")"
 else
