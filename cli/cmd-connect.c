@@ -72,12 +72,13 @@ wait_for(const MeshCliGlobals *globals, const char *verb, MeshClient *client, co
 static int
 connect_request(int argc, char **argv, const MeshCliGlobals *globals)
 {
-	g_autofree char *portal = NULL, *portal_ca = NULL;
+	g_autofree char *portal = NULL, *portal_ca = NULL, *keystore = NULL;
 	gboolean no_wait = FALSE;
 	const GOptionEntry entries[] = {
 		{ "no-wait", 0, 0, G_OPTION_ARG_NONE, &no_wait,
 		  "Send the request and return ('mesh connect wait' waits later)", NULL },
 		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
+		MESH_CLI_KEYSTORE_OPTION(keystore),
 		G_OPTION_ENTRY_NULL,
 	};
 	MeshClientConnect *connect = NULL;
@@ -97,6 +98,7 @@ connect_request(int argc, char **argv, const MeshCliGlobals *globals)
 	status = mesh_cli_session_connect(globals, "connect request", portal, portal_ca, &client);
 	if (status != 0)
 		return status;
+	mesh_client_set_keystore(client, keystore);
 	code = mesh_client_connect_request(client, argv[1], &connect);
 	if (code != MESH_ERROR_OK) {
 		status = mesh_cli_client_fail(globals, "connect request", client, code);
@@ -300,7 +302,7 @@ mesh_cmd_connect(int argc, char **argv, const MeshCliGlobals *globals)
 
 	return mesh_cli_dispatch(
 		argc, argv, globals, "connect", subs,
-		"Usage: mesh connect request ACCOUNT [--no-wait] [--portal URL]\n"
+		"Usage: mesh connect request ACCOUNT [--no-wait] [--portal URL] [--keystore STORE]\n"
 		"       mesh connect status [ACCOUNT]\n"
 		"       mesh connect wait [ACCOUNT]\n"
 		"       mesh connect pending [ACCOUNT]\n"

@@ -40,19 +40,16 @@ print_device(const MeshCliGlobals *globals, const MeshClientDevice *device, gboo
 static int
 device_create(int argc, char **argv, const MeshCliGlobals *globals)
 {
-	g_autofree char *description = NULL, *passphrase_file = NULL;
+	g_autofree char *description = NULL, *passphrase_file = NULL, *keystore = NULL;
 	gboolean protect = FALSE;
 	const GOptionEntry entries[] = {
 		{ "description", 0, 0, G_OPTION_ARG_STRING, &description,
 		  "A few words that name this device (\"Alice's laptop\")", "TEXT" },
-		{ "protect", 0, 0, G_OPTION_ARG_NONE, &protect,
-		  "Protect the new keys with a passphrase, asked for on the terminal", NULL },
-		{ "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &passphrase_file,
-		  "Protect the new keys with the passphrase on the first line of FILE", "FILE" },
+		MESH_CLI_PROTECT_OPTIONS(protect, passphrase_file),
+		MESH_CLI_KEYSTORE_OPTION(keystore),
 		G_OPTION_ENTRY_NULL,
 	};
 	g_autoptr(MeshSecret) passphrase = NULL;
-	g_autoptr(GError) error = NULL;
 	MeshClientDevice *device = NULL;
 	MeshClient *client = NULL;
 	MeshError code;
@@ -63,24 +60,16 @@ device_create(int argc, char **argv, const MeshCliGlobals *globals)
 				 "signature, an authentication and an encryption key, held by the "
 				 "agent, and a self-signed profile. The first device becomes the "
 				 "default.",
-				 entries, 0, &argc, &argv, &status))
+				 entries, 0, &argc, &argv, &status) ||
+	    !mesh_cli_new_key_passphrase(globals, "device create", protect, passphrase_file,
+					 &passphrase, &status))
 		return status;
-	if (protect && passphrase_file != NULL)
-		return mesh_cli_failf(globals, "device create", MESH_ERROR_USAGE,
-				      "give --protect or --passphrase-file, not both");
-	if (passphrase_file != NULL)
-		passphrase = mesh_cli_read_passphrase_file(passphrase_file, &error);
-	else if (protect)
-		passphrase = mesh_cli_read_passphrase("Passphrase for the new keys: ", TRUE,
-						      &error);
-	if (error != NULL)
-		return mesh_cli_fail(globals, "device create", error);
 	status = mesh_cli_connect(globals, "device create", NULL, TRUE, &client);
 	if (status != 0)
 		return status;
-	code = mesh_client_device_create(
-		client, description,
-		passphrase != NULL ? (const char *)mesh_secret_get(passphrase) : NULL, &device);
+	mesh_client_set_keystore(client, keystore);
+	code = mesh_client_device_create(client, description, mesh_cli_secret_text(passphrase),
+					 &device);
 	if (code != MESH_ERROR_OK)
 		status = mesh_cli_client_fail(globals, "device create", client, code);
 	else
@@ -184,6 +173,7 @@ mesh_cmd_device(int argc, char **argv, const MeshCliGlobals *globals)
 		argc, argv, globals, "device", subs,
 		"Usage: mesh [--hive H] device create [--description TEXT]\n"
 		"                                     [--protect | --passphrase-file FILE]\n"
+		"                                     [--keystore STORE]\n"
 		"       mesh [--hive H] device show [UDF]\n"
 		"       mesh [--hive H] device list\n"
 		"\n"

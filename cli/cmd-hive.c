@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* mesh hive migrate: copy a hive's profiles, accounts and keys into the other hive. */
+/* mesh hive migrate: copy a hive's profiles, accounts and keys into the other hive; mesh hive
+ * set-keystore: the key store the hive's new keys go to. */
 #include <stdio.h>
 
 #include "hive.h"
@@ -76,18 +77,66 @@ hive_migrate(int argc, char **argv, const MeshCliGlobals *globals)
 	return status;
 }
 
+static int
+hive_set_keystore(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	g_autoptr(GError) error = NULL;
+	MeshClient *client = NULL;
+	MeshHiveKind kind;
+	MeshError code;
+	int status = 0;
+
+	if (!mesh_cli_parse_verb(globals, "hive set-keystore", "file|secret|tpm2",
+				 "Makes new keys of the hive (--hive) go to this key store: file "
+				 "(OpenSSH key files in the hive), secret (the desktop keyring, "
+				 "through the Secret Service) or tpm2 (a TPM 2.0: P-256 keys that "
+				 "never leave it). Keys made before stay where they are; 'mesh key "
+				 "move' moves them.",
+				 mesh_cli_no_options, 1, &argc, &argv, &status))
+		return status;
+	if (argc != 2)
+		return mesh_cli_failf(globals, "hive set-keystore", MESH_ERROR_USAGE,
+				      "give the key store: file, secret or tpm2");
+	/* The hive mesh_cli_connect talks to, to name it in the answer. */
+	if (!mesh_hive_kind_from_name(globals->hive, &kind, &error))
+		return mesh_cli_fail(globals, "hive set-keystore", error);
+	status = mesh_cli_connect(globals, "hive set-keystore", NULL, TRUE, &client);
+	if (status != 0)
+		return status;
+	code = mesh_client_hive_set_keystore(client, argv[1]);
+	if (code != MESH_ERROR_OK) {
+		status = mesh_cli_client_fail(globals, "hive set-keystore", client, code);
+	} else if (globals->json) {
+		g_autoptr(JsonBuilder) b = json_builder_new();
+
+		json_builder_begin_object(b);
+		mesh_cli_json_string(b, "Store", argv[1]);
+		json_builder_end_object(b);
+		mesh_cli_print_json(json_builder_get_root(b));
+	} else {
+		printf("New keys of the %s hive go to the %s store\n", mesh_hive_kind_name(kind),
+		       argv[1]);
+	}
+	mesh_client_close(client);
+	return status;
+}
+
 int
 mesh_cmd_hive(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliSub subs[] = {
 		{ "migrate", hive_migrate },
+		{ "set-keystore", hive_set_keystore },
 		{ NULL, NULL },
 	};
 
 	return mesh_cli_dispatch(argc, argv, globals, "hive", subs,
 				 "Usage: mesh hive migrate --from HIVE --to HIVE [--force]\n"
+				 "       mesh [--hive H] hive set-keystore file|secret|tpm2\n"
 				 "\n"
 				 "The test hive (CryptoMesh) and the production hive "
 				 "(MathematicalMesh) keep their\n"
-				 "data apart; migrate copies one into the other.\n");
+				 "data apart; migrate copies one into the other. set-keystore "
+				 "chooses where the\n"
+				 "hive's new keys are kept.\n");
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* mesh key: list the agent's keys, sign with one, show a public key. */
+/* mesh key: list the agent's keys, sign with one, show a public key; generate, import, move
+ * and remove keys. */
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -64,14 +66,16 @@ key_list(int argc, char **argv, const MeshCliGlobals *globals)
 	return status;
 }
 
-/* All of @path ('-': standard input), at most MESH_CLIENT_SIGN_MAX bytes. */
+/* All of @path ('-': standard input), at most @max bytes; @why says what the limit is when it
+ * is passed. */
 static GBytes *
-read_input(const char *path, GError **error)
+read_input(const char *path, gsize max, const char *why, GError **error)
 {
-	g_autofree guint8 *buf = g_malloc(MESH_CLIENT_SIGN_MAX + 1);
+	g_autofree guint8 *buf = g_malloc(max + 1);
 	gboolean from_stdin = g_str_equal(path, "-");
 	const char *name = from_stdin ? "standard input" : path;
 	int fd = from_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	gboolean failed = FALSE;
 	gsize len = 0;
 
 	if (fd < 0) {
@@ -83,14 +87,15 @@ read_input(const char *path, GError **error)
 		return NULL;
 	}
 	/* One byte past the limit tells "too large" from "exactly at the limit". */
-	while (len <= MESH_CLIENT_SIGN_MAX) {
-		ssize_t n = read(fd, buf + len, MESH_CLIENT_SIGN_MAX + 1 - len);
+	while (len <= max) {
+		ssize_t n = read(fd, buf + len, max + 1 - len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot read %s: %s", name,
 				    g_strerror(errno));
+			failed = TRUE;
 			break;
 		}
 		if (n == 0)
@@ -99,16 +104,17 @@ read_input(const char *path, GError **error)
 	}
 	if (!from_stdin)
 		close(fd);
-	if (error != NULL && *error != NULL)
-		return NULL;
-	if (len > MESH_CLIENT_SIGN_MAX) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
-			    "%s is larger than %d bytes, the most the agent signs: sign a digest "
-			    "of it instead",
-			    name, MESH_CLIENT_SIGN_MAX);
+	if (!failed && len > max) {
+		failed = TRUE;
+		g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE, "%s is larger than %zu bytes, %s",
+			    name, max, why);
+	}
+	if (failed) {
+		/* The input may be a private key. */
+		OPENSSL_cleanse(buf, MIN(len, max + 1));
 		return NULL;
 	}
-	return g_bytes_new(buf, len);
+	return g_bytes_new_take(g_steal_pointer(&buf), len);
 }
 
 static gboolean
@@ -173,7 +179,8 @@ key_sign(int argc, char **argv, const MeshCliGlobals *globals)
 	if (udf == NULL || argc != 2)
 		return mesh_cli_failf(globals, "key sign", MESH_ERROR_USAGE,
 				      "give --key UDF and one FILE (see 'mesh key sign --help')");
-	data = read_input(argv[1], &error);
+	data = read_input(argv[1], MESH_CLIENT_SIGN_MAX,
+			  "the most the agent signs: sign a digest of it instead", &error);
 	if (data == NULL)
 		return mesh_cli_fail(globals, "key sign", error);
 	status = mesh_cli_connect(globals, "key sign", NULL, TRUE, &client);
@@ -265,6 +272,324 @@ key_public(int argc, char **argv, const MeshCliGlobals *globals)
 	return status;
 }
 
+/* @name in lower case without dashes: how names given on the command line are compared. */
+static char *
+folded(const char *name)
+{
+	GString *out = g_string_new(NULL);
+
+	for (const char *p = name; *p != '\0'; p++)
+		if (*p != '-')
+			g_string_append_c(out, g_ascii_tolower(*p));
+	return g_string_free(out, FALSE);
+}
+
+/*
+ * The canonical spelling of @given among @names, ignoring case and dashes (so "p256" is
+ * "P-256"), or NULL after reporting a Usage failure that lists the names in @shown.
+ */
+static const char *
+canonical_name(const MeshCliGlobals *globals, const char *verb, const char *option,
+	       const char *given, const char *const *names, const char *shown, int *ret_exit)
+{
+	g_autofree char *want = folded(given);
+
+	for (gsize i = 0; names[i] != NULL; i++) {
+		g_autofree char *name = folded(names[i]);
+
+		if (g_str_equal(name, want))
+			return names[i];
+	}
+	*ret_exit = mesh_cli_failf(globals, verb, MESH_ERROR_USAGE, "%s '%s': choose %s", option,
+				   given, shown);
+	return NULL;
+}
+
+static const char *
+use_name(const MeshCliGlobals *globals, const char *verb, const char *given, int *ret_exit)
+{
+	static const char *const uses[] = { "Signature", "Authentication", "Encryption", NULL };
+
+	if (given == NULL) {
+		*ret_exit = mesh_cli_failf(globals, verb, MESH_ERROR_USAGE,
+					   "give --use signature, authentication or encryption");
+		return NULL;
+	}
+	return canonical_name(globals, verb, "--use", given, uses,
+			      "signature, authentication or encryption", ret_exit);
+}
+
+/* The key made or moved: its UDF, or with --json {"UDF", "Algorithm", "Use", "Store"}. */
+static void
+print_key(const MeshCliGlobals *globals, const MeshClientKey *key, const char *moved_to)
+{
+	g_autoptr(JsonBuilder) b = NULL;
+
+	if (!globals->json) {
+		if (moved_to != NULL)
+			printf("Moved %s to the %s store\n", key->udf, key->store);
+		else
+			printf("%s\n", key->udf);
+		return;
+	}
+	b = json_builder_new();
+	json_builder_begin_object(b);
+	mesh_cli_json_string(b, "UDF", key->udf);
+	mesh_cli_json_string(b, "Algorithm", key->algorithm);
+	mesh_cli_json_string(b, "Use", key->use);
+	mesh_cli_json_string(b, "Store", key->store);
+	json_builder_end_object(b);
+	mesh_cli_print_json(json_builder_get_root(b));
+}
+
+/* Report the outcome of a call that made or moved @key; returns the exit status. */
+static int
+finish_key(const MeshCliGlobals *globals, const char *verb, MeshClient *client, MeshError code,
+	   MeshClientKey *key, gboolean moved)
+{
+	int status = 0;
+
+	if (code != MESH_ERROR_OK)
+		status = mesh_cli_client_fail(globals, verb, client, code);
+	else
+		print_key(globals, key, moved ? key->store : NULL);
+	mesh_client_keys_free(key, key != NULL ? 1 : 0);
+	mesh_client_close(client);
+	return status;
+}
+
+static int
+key_generate(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	static const char *const algs[] = { "Ed25519", "X25519", "P-256", NULL };
+	g_autofree char *use_arg = NULL, *alg_arg = NULL, *keystore = NULL, *passphrase_file = NULL;
+	gboolean protect = FALSE;
+	const GOptionEntry entries[] = {
+		{ "use", 0, 0, G_OPTION_ARG_STRING, &use_arg,
+		  "What the key is for: signature, authentication or encryption", "USE" },
+		{ "alg", 0, 0, G_OPTION_ARG_STRING, &alg_arg,
+		  "ed25519, x25519 or p256 (default: the store's choice)", "ALG" },
+		MESH_CLI_KEYSTORE_OPTION(keystore),
+		MESH_CLI_PROTECT_OPTIONS(protect, passphrase_file),
+		G_OPTION_ENTRY_NULL,
+	};
+	g_autoptr(MeshSecret) passphrase = NULL;
+	MeshClientKey *key = NULL;
+	MeshClient *client = NULL;
+	const char *use, *alg = NULL;
+	MeshError code;
+	int status = 0;
+
+	if (!mesh_cli_parse_verb(globals, "key generate", "--use USE",
+				 "Makes a new key in the agent's key store (--keystore, else the "
+				 "hive's: 'mesh hive set-keystore') and prints its UDF. Without "
+				 "--alg the store chooses: Ed25519 for signature and "
+				 "authentication, X25519 for encryption in software, P-256 in a "
+				 "TPM. With --json, prints {\"UDF\", \"Algorithm\", \"Use\", "
+				 "\"Store\"}.",
+				 entries, 0, &argc, &argv, &status) ||
+	    (use = use_name(globals, "key generate", use_arg, &status)) == NULL ||
+	    (alg_arg != NULL && (alg = canonical_name(globals, "key generate", "--alg", alg_arg,
+						      algs, "ed25519, x25519 or p256",
+						      &status)) == NULL) ||
+	    !mesh_cli_new_key_passphrase(globals, "key generate", protect, passphrase_file,
+					 &passphrase, &status))
+		return status;
+	status = mesh_cli_connect(globals, "key generate", NULL, TRUE, &client);
+	if (status != 0)
+		return status;
+	mesh_client_set_keystore(client, keystore);
+	code = mesh_client_key_generate(client, alg, use, mesh_cli_secret_text(passphrase), &key);
+	return finish_key(globals, "key generate", client, code, key, FALSE);
+}
+
+/* The key file @path as text: a key file is PEM, so NUL bytes or invalid UTF-8 mean it is not
+ * one (said here, where the file's name is known). */
+static char *
+read_key_file(const char *path, GError **error)
+{
+	g_autoptr(GBytes) data = read_input(path, MESH_CLIENT_KEY_FILE_MAX,
+					    "the most a key file can be", error);
+	gsize len = 0;
+	const char *text;
+
+	char *pem = NULL;
+
+	if (data == NULL)
+		return NULL;
+	text = g_bytes_get_data(data, &len);
+	if (len == 0 || memchr(text, '\0', len) != NULL || !g_utf8_validate(text, (gssize)len, NULL))
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+			    "%s is not a key file: give an OpenSSH private key or PKCS#8 PEM",
+			    g_str_equal(path, "-") ? "standard input" : path);
+	else
+		pem = g_strndup(text, len);
+	/* read_input's own buffer, which nothing else refers to. */
+	if (len > 0)
+		OPENSSL_cleanse((void *)text, len);
+	return pem;
+}
+
+static void
+wipe_text(char *text)
+{
+	if (text != NULL)
+		OPENSSL_cleanse(text, strlen(text));
+	g_free(text);
+}
+
+static int
+key_import(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	g_autofree char *use_arg = NULL, *keystore = NULL, *passphrase_file = NULL,
+		       *file_passphrase_file = NULL;
+	gboolean protect = FALSE;
+	const GOptionEntry entries[] = {
+		{ "use", 0, 0, G_OPTION_ARG_STRING, &use_arg,
+		  "What the key is for: signature, authentication or encryption", "USE" },
+		MESH_CLI_KEYSTORE_OPTION(keystore),
+		MESH_CLI_PROTECT_OPTIONS(protect, passphrase_file),
+		{ "file-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &file_passphrase_file,
+		  "The passphrase of a protected OpenSSH key FILE, on the first line of this file "
+		  "(default: asked for when needed)",
+		  "F" },
+		G_OPTION_ENTRY_NULL,
+	};
+	g_autoptr(MeshSecret) passphrase = NULL;
+	g_autoptr(MeshSecret) file_passphrase = NULL;
+	g_autoptr(GError) error = NULL;
+	MeshClientKey *key = NULL;
+	MeshClient *client = NULL;
+	char *pem = NULL;
+	const char *use;
+	MeshError code;
+	int status = 0;
+
+	if (!mesh_cli_parse_verb(globals, "key import", "FILE --use USE",
+				 "Takes the private key in FILE ('-': standard input; at most 64 "
+				 "KiB) — an OpenSSH private key, as ssh-keygen writes it, or "
+				 "PKCS#8 PEM — into the agent's key store and prints its UDF. The "
+				 "passphrase of a protected OpenSSH key is asked for, or read from "
+				 "--file-passphrase-file. --protect or --passphrase-file protect it "
+				 "in the store.",
+				 entries, 1, &argc, &argv, &status) ||
+	    (use = use_name(globals, "key import", use_arg, &status)) == NULL)
+		return status;
+	if (argc != 2)
+		return mesh_cli_failf(globals, "key import", MESH_ERROR_USAGE,
+				      "give the key FILE (see 'mesh key import --help')");
+	if (file_passphrase_file != NULL &&
+	    (file_passphrase = mesh_cli_read_passphrase_file(file_passphrase_file, &error)) == NULL)
+		return mesh_cli_fail(globals, "key import", error);
+	if ((pem = read_key_file(argv[1], &error)) == NULL)
+		return mesh_cli_fail(globals, "key import", error);
+	if (!mesh_cli_new_key_passphrase(globals, "key import", protect, passphrase_file,
+					 &passphrase, &status))
+		goto out;
+	status = mesh_cli_connect(globals, "key import", NULL, TRUE, &client);
+	if (status != 0)
+		goto out;
+	mesh_client_set_keystore(client, keystore);
+	code = mesh_client_key_import(client, pem, use, mesh_cli_secret_text(file_passphrase),
+				      mesh_cli_secret_text(passphrase), &key);
+	/* Only the agent reads the file: when it finds it protected, ask and try again. */
+	if (code == MESH_ERROR_LOCKED && file_passphrase == NULL) {
+		file_passphrase = mesh_cli_read_passphrase("Passphrase of the key file: ", FALSE,
+							   &error);
+		if (file_passphrase == NULL) {
+			mesh_client_close(client);
+			status = mesh_cli_fail(globals, "key import", error);
+			goto out;
+		}
+		code = mesh_client_key_import(client, pem, use, mesh_cli_secret_text(file_passphrase),
+					      mesh_cli_secret_text(passphrase), &key);
+	}
+	status = finish_key(globals, "key import", client, code, key, FALSE);
+out:
+	wipe_text(pem);
+	return status;
+}
+
+static int
+key_move(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	g_autofree char *to = NULL, *passphrase_file = NULL;
+	gboolean protect = FALSE;
+	const GOptionEntry entries[] = {
+		{ "to", 0, 0, G_OPTION_ARG_STRING, &to, "The store to move the key to: file or secret",
+		  "STORE" },
+		MESH_CLI_PROTECT_OPTIONS(protect, passphrase_file),
+		G_OPTION_ENTRY_NULL,
+	};
+	g_autoptr(MeshSecret) passphrase = NULL;
+	MeshClientKey *key = NULL;
+	MeshClient *client = NULL;
+	MeshError code;
+	int status = 0;
+
+	if (!mesh_cli_parse_verb(globals, "key move", "UDF --to STORE",
+				 "Moves the key UDF into another key store (between file and "
+				 "secret; a key made in a TPM cannot leave it). --protect or "
+				 "--passphrase-file protect it in the new store.",
+				 entries, 1, &argc, &argv, &status))
+		return status;
+	if (argc != 2 || to == NULL)
+		return mesh_cli_failf(globals, "key move", MESH_ERROR_USAGE,
+				      "give the key UDF and --to STORE");
+	if (!mesh_cli_new_key_passphrase(globals, "key move", protect, passphrase_file,
+					 &passphrase, &status))
+		return status;
+	status = mesh_cli_connect(globals, "key move", NULL, TRUE, &client);
+	if (status != 0)
+		return status;
+	code = mesh_client_key_move(client, argv[1], to, mesh_cli_secret_text(passphrase), &key);
+	return finish_key(globals, "key move", client, code, key, TRUE);
+}
+
+static int
+key_remove(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	gboolean yes = FALSE;
+	const GOptionEntry entries[] = {
+		{ "yes", 0, 0, G_OPTION_ARG_NONE, &yes, "Really remove the key (it cannot be undone)",
+		  NULL },
+		G_OPTION_ENTRY_NULL,
+	};
+	MeshClient *client = NULL;
+	MeshError code;
+	int status = 0;
+
+	if (!mesh_cli_parse_verb(globals, "key remove", "UDF --yes",
+				 "Deletes the key UDF from its store. The keys of this machine's "
+				 "devices are refused (exit status 11, Permission).",
+				 entries, 1, &argc, &argv, &status))
+		return status;
+	if (argc != 2)
+		return mesh_cli_failf(globals, "key remove", MESH_ERROR_USAGE,
+				      "give the UDF of the key to remove");
+	if (!yes)
+		return mesh_cli_failf(globals, "key remove", MESH_ERROR_USAGE,
+				      "removing %s cannot be undone: give --yes to go on", argv[1]);
+	status = mesh_cli_connect(globals, "key remove", NULL, TRUE, &client);
+	if (status != 0)
+		return status;
+	code = mesh_client_key_remove(client, argv[1]);
+	if (code != MESH_ERROR_OK) {
+		status = mesh_cli_client_fail(globals, "key remove", client, code);
+	} else if (globals->json) {
+		g_autoptr(JsonBuilder) b = json_builder_new();
+
+		json_builder_begin_object(b);
+		mesh_cli_json_string(b, "Removed", argv[1]);
+		json_builder_end_object(b);
+		mesh_cli_print_json(json_builder_get_root(b));
+	} else {
+		printf("Removed %s\n", argv[1]);
+	}
+	mesh_client_close(client);
+	return status;
+}
+
 int
 mesh_cmd_key(int argc, char **argv, const MeshCliGlobals *globals)
 {
@@ -272,6 +597,10 @@ mesh_cmd_key(int argc, char **argv, const MeshCliGlobals *globals)
 		{ "list", key_list },
 		{ "sign", key_sign },
 		{ "public", key_public },
+		{ "generate", key_generate },
+		{ "import", key_import },
+		{ "move", key_move },
+		{ "remove", key_remove },
 		{ NULL, NULL },
 	};
 
@@ -279,6 +608,16 @@ mesh_cmd_key(int argc, char **argv, const MeshCliGlobals *globals)
 				 "Usage: mesh [--hive H] key list\n"
 				 "       mesh [--hive H] key sign --key UDF [--out FILE] FILE\n"
 				 "       mesh [--hive H] key public --key UDF\n"
+				 "       mesh [--hive H] key generate --use USE [--alg ALG] "
+				 "[--keystore STORE]\n"
+				 "                                    [--protect | "
+				 "--passphrase-file FILE]\n"
+				 "       mesh [--hive H] key import FILE --use USE [--keystore STORE]\n"
+				 "                                  [--protect | --passphrase-file "
+				 "FILE]\n"
+				 "       mesh [--hive H] key move UDF --to STORE [--protect | "
+				 "--passphrase-file FILE]\n"
+				 "       mesh [--hive H] key remove UDF --yes\n"
 				 "\n"
 				 "The keys the agent holds. Private keys never leave the agent: it "
 				 "signs for you.\n"

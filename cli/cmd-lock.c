@@ -134,6 +134,36 @@ mesh_cli_read_passphrase_file(const char *path, GError **error)
 	return secret;
 }
 
+gboolean
+mesh_cli_new_key_passphrase(const MeshCliGlobals *globals, const char *verb, gboolean protect,
+			    const char *file, MeshSecret **ret_passphrase, int *ret_exit)
+{
+	g_autoptr(GError) error = NULL;
+	MeshSecret *passphrase = NULL;
+
+	if (protect && file != NULL) {
+		*ret_exit = mesh_cli_failf(globals, verb, MESH_ERROR_USAGE,
+					   "give --protect or --passphrase-file, not both");
+		return FALSE;
+	}
+	if (file != NULL)
+		passphrase = mesh_cli_read_passphrase_file(file, &error);
+	else if (protect)
+		passphrase = mesh_cli_read_passphrase("Passphrase for the new keys: ", TRUE, &error);
+	if (error != NULL) {
+		*ret_exit = mesh_cli_fail(globals, verb, error);
+		return FALSE;
+	}
+	*ret_passphrase = passphrase;
+	return TRUE;
+}
+
+const char *
+mesh_cli_secret_text(const MeshSecret *secret)
+{
+	return secret != NULL ? (const char *)mesh_secret_get(secret) : NULL;
+}
+
 /* ---- mesh lock, mesh unlock ------------------------------------------------------------- */
 
 static void

@@ -85,9 +85,15 @@ static int
 profile_op(int argc, char **argv, const MeshCliGlobals *globals, ProfileOp op)
 {
 	static const char *const verbs[] = { "profile create", "profile show", "profile sync" };
-	g_autofree char *portal = NULL, *portal_ca = NULL;
+	g_autofree char *portal = NULL, *portal_ca = NULL, *keystore = NULL;
 	const GOptionEntry entries[] = {
 		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
+		G_OPTION_ENTRY_NULL,
+	};
+	/* Create makes keys (the device's, if none, and the administration key). */
+	const GOptionEntry create_entries[] = {
+		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
+		MESH_CLI_KEYSTORE_OPTION(keystore),
 		G_OPTION_ENTRY_NULL,
 	};
 	const char *verb = verbs[op];
@@ -107,8 +113,10 @@ profile_op(int argc, char **argv, const MeshCliGlobals *globals, ProfileOp op)
 					 "default account)." :
 					 "Fetches the account's profile and application profiles from "
 					 "its portal, checks and stores them.",
-				 op == OP_SHOW ? mesh_cli_no_options : entries, 1, &argc, &argv,
-				 &status))
+				 op == OP_CREATE ? create_entries :
+				 op == OP_SHOW	 ? mesh_cli_no_options :
+						   entries,
+				 1, &argc, &argv, &status))
 		return status;
 	account = argc == 2 ? argv[1] : NULL;
 	if (op == OP_CREATE && account == NULL)
@@ -117,6 +125,7 @@ profile_op(int argc, char **argv, const MeshCliGlobals *globals, ProfileOp op)
 	status = mesh_cli_session_connect(globals, verb, portal, portal_ca, &client);
 	if (status != 0)
 		return status;
+	mesh_client_set_keystore(client, keystore);
 	code = op == OP_CREATE ? mesh_client_profile_create(client, account, &profile) :
 	       op == OP_SHOW   ? mesh_client_profile_get(client, account, &profile) :
 				 mesh_client_profile_sync(client, account, &profile);
@@ -242,9 +251,10 @@ profile_delete(int argc, char **argv, const MeshCliGlobals *globals)
 static int
 profile_recover(int argc, char **argv, const MeshCliGlobals *globals)
 {
-	g_autofree char *portal = NULL, *portal_ca = NULL;
+	g_autofree char *portal = NULL, *portal_ca = NULL, *keystore = NULL;
 	const GOptionEntry entries[] = {
 		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
+		MESH_CLI_KEYSTORE_OPTION(keystore),
 		G_OPTION_ENTRY_NULL,
 	};
 	MeshClientProfile *profile = NULL;
@@ -264,6 +274,7 @@ profile_recover(int argc, char **argv, const MeshCliGlobals *globals)
 	status = mesh_cli_session_connect(globals, "profile recover", portal, portal_ca, &client);
 	if (status != 0)
 		return status;
+	mesh_client_set_keystore(client, keystore);
 	code = mesh_client_profile_recover(client, argv[1], (const char *const *)argv + 2,
 					   (size_t)argc - 2, &profile);
 	if (code != MESH_ERROR_OK)
@@ -288,11 +299,12 @@ mesh_cmd_profile(int argc, char **argv, const MeshCliGlobals *globals)
 	return mesh_cli_dispatch(
 		argc, argv, globals, "profile", subs,
 		"Usage: mesh profile create ACCOUNT [--portal URL] [--portal-ca FILE]\n"
+		"                                   [--keystore STORE]\n"
 		"       mesh profile show [ACCOUNT]\n"
 		"       mesh profile list\n"
 		"       mesh profile sync [ACCOUNT]\n"
 		"       mesh profile delete ACCOUNT --yes\n"
-		"       mesh profile recover ACCOUNT SHARE... [--portal URL]\n"
+		"       mesh profile recover ACCOUNT SHARE... [--portal URL] [--keystore STORE]\n"
 		"\n"
 		"Personal profiles: an account's master keys, its devices and applications.\n"
 		"The portal is https://DOMAIN/.well-known/mmm/ unless --portal or\n"

@@ -32,6 +32,34 @@ int mesh_cmd_password(int argc, char **argv, const MeshCliGlobals *globals);
 	  "$MESH_PORTAL_CA)",                                                                  \
 	  "FILE" }
 
+/* The --protect and --passphrase-file FILE options of the verbs that make keys (two rows). */
+#define MESH_CLI_PROTECT_OPTIONS(protect, file)                                               \
+	{ "protect", 0, 0, G_OPTION_ARG_NONE, &(protect),                                     \
+	  "Protect the new keys with a passphrase, asked for on the terminal", NULL },        \
+	{ "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &(file),                            \
+	  "Protect the new keys with the passphrase on the first line of FILE", "FILE" }
+
+/* The --keystore STORE option of the verbs that make keys (one row). */
+#define MESH_CLI_KEYSTORE_OPTION(store)                                                       \
+	{ "keystore", 0, 0, G_OPTION_ARG_STRING, &(store),                                    \
+	  "Make the new keys in this key store: file, secret or tpm2 (default: the hive's, "  \
+	  "'mesh hive set-keystore')",                                                         \
+	  "STORE" }
+
+/*
+ * mesh_cli_new_key_passphrase: the passphrase of MESH_CLI_PROTECT_OPTIONS — asked for twice
+ * with --protect, read from FILE with --passphrase-file — in *@ret_passphrase (NULL with
+ * neither). Returns FALSE after reporting the failure for @verb (both options: Usage; a read
+ * error), with the exit status in *@ret_exit.
+ */
+gboolean mesh_cli_new_key_passphrase(const MeshCliGlobals *globals, const char *verb,
+				     gboolean protect, const char *file,
+				     MeshSecret **ret_passphrase, int *ret_exit);
+
+/* mesh_cli_secret_text: the text of a NUL-terminated passphrase from this file's readers, or
+ * NULL for NULL. */
+const char *mesh_cli_secret_text(const MeshSecret *secret);
+
 /*
  * mesh_cli_session_connect: mesh_cli_connect (autostarting the agent), then tell the connection
  * the portal URL (@portal, else $MESH_PORTAL_URL; may be none) and the CA file (@portal_ca,

@@ -37,6 +37,7 @@ struct MeshClient {
 	char *last_error;
 	char *portal;    /* mesh_client_set_portal: "Portal" of the session methods that take it */
 	char *portal_ca; /* "PortalCA" */
+	char *keystore;  /* mesh_client_set_keystore: "KeyStore" of the methods that make keys */
 };
 
 static MeshError
@@ -193,6 +194,7 @@ mesh_client_close(MeshClient *client)
 	g_free(client->last_error);
 	g_free(client->portal);
 	g_free(client->portal_ca);
+	g_free(client->keystore);
 	g_free(client);
 }
 
@@ -747,6 +749,19 @@ mesh_client_status(MeshClient *client, MeshClientStatus **ret_status)
 	return MESH_ERROR_OK;
 }
 
+/* The "KeyStore" member of a request that makes keys (left out when not set). */
+#define KEYSTORE(c) { (c) != NULL && (c)->keystore != NULL ? "KeyStore" : NULL, 's', \
+		      (c) != NULL ? (c)->keystore : NULL, 0 }
+
+void
+mesh_client_set_keystore(MeshClient *client, const char *name)
+{
+	if (client == NULL)
+		return;
+	g_free(client->keystore);
+	client->keystore = g_strdup(name);
+}
+
 /* ---- Devices ---------------------------------------------------------------------------- */
 
 static void
@@ -816,6 +831,7 @@ mesh_client_device_create(MeshClient *client, const char *description, const cha
 	const Member params[] = {
 		{ description ? "Description" : NULL, 's', description, 0 },
 		{ passphrase ? "Passphrase" : NULL, 's', passphrase, 0 },
+		KEYSTORE(client),
 	};
 	MeshError code;
 
@@ -883,15 +899,22 @@ mesh_client_keys_free(MeshClientKey *keys, size_t n)
 	g_free(keys);
 }
 
+/* {"UDF", "Algorithm", "Use", "Store"}: a key made or moved, and the start of a KeyList entry. */
+static void
+read_key_made(MeshClient *client, JsonObject *obj, MeshClientKey *key, MeshError *code)
+{
+	take_string(client, obj, "UDF", TRUE, &key->udf, code);
+	take_string(client, obj, "Algorithm", TRUE, &key->algorithm, code);
+	take_string(client, obj, "Use", TRUE, &key->use, code);
+	take_string(client, obj, "Store", TRUE, &key->store, code);
+}
+
 static void
 read_key(MeshClient *client, JsonObject *obj, gpointer element, MeshError *code)
 {
 	MeshClientKey *key = element;
 
-	take_string(client, obj, "UDF", TRUE, &key->udf, code);
-	take_string(client, obj, "Algorithm", TRUE, &key->algorithm, code);
-	take_string(client, obj, "Use", TRUE, &key->use, code);
-	take_string(client, obj, "Store", TRUE, &key->store, code);
+	read_key_made(client, obj, key, code);
 	take_bool(client, obj, "Locked", &key->locked, code);
 }
 
@@ -911,6 +934,94 @@ mesh_client_key_list(MeshClient *client, MeshClientKey **ret_keys, size_t *ret_n
 	if (ret_n != NULL)
 		*ret_n = n;
 	return MESH_ERROR_OK;
+}
+
+/* Call KeyGenerate, KeyImport or KeyMove and read the key it answers (locked 0). */
+static MeshError
+key_call(MeshClient *client, const char *method, const Member *params, gsize n_params,
+	 MeshClientKey **ret_key)
+{
+	g_autoptr(JsonNode) result = NULL;
+	MeshClientKey *key;
+	MeshError code;
+
+	code = call(client, method, params, n_params, &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	key = g_new0(MeshClientKey, 1);
+	read_key_made(client, json_node_get_object(result), key, &code);
+	if (code != MESH_ERROR_OK || ret_key == NULL) {
+		mesh_client_keys_free(key, 1);
+		return code;
+	}
+	*ret_key = key;
+	return MESH_ERROR_OK;
+}
+
+MeshError
+mesh_client_key_generate(MeshClient *client, const char *algorithm, const char *use,
+			 const char *passphrase, MeshClientKey **ret_key)
+{
+	const Member params[] = {
+		{ "Use", 's', use, 0 },
+		{ algorithm ? "Algorithm" : NULL, 's', algorithm, 0 },
+		{ passphrase ? "Passphrase" : NULL, 's', passphrase, 0 },
+		KEYSTORE(client),
+	};
+
+	if (client == NULL || ret_key == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	if (use == NULL)
+		return fail(client, MESH_ERROR_INVALID_ARGUMENT, "no key use given");
+	return key_call(client, "KeyGenerate", params, G_N_ELEMENTS(params), ret_key);
+}
+
+MeshError
+mesh_client_key_import(MeshClient *client, const char *pem, const char *use,
+		       const char *file_passphrase, const char *passphrase, MeshClientKey **ret_key)
+{
+	const Member params[] = {
+		{ "Key", 's', pem, 0 },
+		{ "Use", 's', use, 0 },
+		{ file_passphrase ? "FilePassphrase" : NULL, 's', file_passphrase, 0 },
+		{ passphrase ? "Passphrase" : NULL, 's', passphrase, 0 },
+		KEYSTORE(client),
+	};
+
+	if (client == NULL || ret_key == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	if (pem == NULL || use == NULL)
+		return fail(client, MESH_ERROR_INVALID_ARGUMENT, "give the key and its use");
+	return key_call(client, "KeyImport", params, G_N_ELEMENTS(params), ret_key);
+}
+
+MeshError
+mesh_client_key_move(MeshClient *client, const char *udf, const char *to,
+		     const char *passphrase, MeshClientKey **ret_key)
+{
+	const Member params[] = {
+		{ "UDF", 's', udf, 0 },
+		{ "To", 's', to, 0 },
+		{ passphrase ? "Passphrase" : NULL, 's', passphrase, 0 },
+	};
+
+	if (client == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	if (udf == NULL || to == NULL)
+		return fail(client, MESH_ERROR_INVALID_ARGUMENT, "give the key UDF and the store");
+	return key_call(client, "KeyMove", params, G_N_ELEMENTS(params), ret_key);
+}
+
+MeshError
+mesh_client_key_remove(MeshClient *client, const char *udf)
+{
+	const Member params[] = { { "UDF", 's', udf, 0 } };
+
+	if (client == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	if (udf == NULL)
+		return fail(client, MESH_ERROR_INVALID_ARGUMENT, "no key UDF given");
+	return call(client, "KeyRemove", params, G_N_ELEMENTS(params), NULL);
 }
 
 void
@@ -1043,6 +1154,18 @@ mesh_client_hive_migrate(MeshClient *client, const char *from, const char *to, i
 	if (code == MESH_ERROR_OK && ret_copied != NULL)
 		*ret_copied = copied;
 	return code;
+}
+
+MeshError
+mesh_client_hive_set_keystore(MeshClient *client, const char *name)
+{
+	const Member params[] = { { "Store", 's', name, 0 } };
+
+	if (client == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	if (name == NULL)
+		return fail(client, MESH_ERROR_INVALID_ARGUMENT, "no key store given");
+	return call(client, "HiveSetKeyStore", params, G_N_ELEMENTS(params), NULL);
 }
 
 MeshError
@@ -1313,7 +1436,7 @@ mesh_client_profile_create(MeshClient *client, const char *account,
 			   MeshClientProfile **ret_profile)
 {
 	const Member params[] = { { "Account", 's', account, 0 }, PORTAL_URL(client),
-				  PORTAL_CA(client) };
+				  PORTAL_CA(client), KEYSTORE(client) };
 
 	if (client == NULL || account == NULL)
 		return MESH_ERROR_INVALID_ARGUMENT;
@@ -1448,7 +1571,7 @@ mesh_client_profile_recover(MeshClient *client, const char *account, const char 
 	{
 		const Member params[] = { { "Account", 's', account, 0 },
 					  { "Shares", 'j', list, 0 }, PORTAL_URL(client),
-					  PORTAL_CA(client) };
+					  PORTAL_CA(client), KEYSTORE(client) };
 
 		code = profile_call(client, "ProfileRecover", params, G_N_ELEMENTS(params),
 				    ret_profile);
@@ -1474,7 +1597,7 @@ mesh_client_connect_request(MeshClient *client, const char *account,
 {
 	g_autoptr(JsonNode) result = NULL;
 	const Member params[] = { { "Account", 's', account, 0 }, PORTAL_URL(client),
-				  PORTAL_CA(client) };
+				  PORTAL_CA(client), KEYSTORE(client) };
 	MeshClientConnect *connect;
 	JsonObject *obj;
 	MeshError code;

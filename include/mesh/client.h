@@ -94,7 +94,8 @@ typedef struct {
 /*
  * mesh_client_device_create: make a device (its three keys and a self-signed profile); it
  * becomes the default when there is none. @description and @passphrase may be NULL; with a
- * passphrase the private keys are stored encrypted under it.
+ * passphrase the private keys are stored encrypted under it. The keys go to the store of
+ * mesh_client_set_keystore, else the hive's default.
  */
 MeshError mesh_client_device_create(MeshClient *client, const char *description,
 				    const char *passphrase, MeshClientDevice **ret_device);
@@ -122,7 +123,62 @@ typedef struct {
 } MeshClientKey;
 
 MeshError mesh_client_key_list(MeshClient *client, MeshClientKey **ret_keys, size_t *ret_n);
+/* mesh_client_keys_free: free @n keys and the array; a single key from key_generate,
+ * key_import or key_move is freed with n = 1. Accepts NULL. */
 void mesh_client_keys_free(MeshClientKey *keys, size_t n);
+
+/*
+ * mesh_client_set_keystore: the key store new keys go to — "file", "secret" or "tpm2"; NULL:
+ * the hive's default (mesh_client_hive_set_keystore). Sent by the calls that make keys:
+ * device_create, key_generate, key_import, profile_create, profile_recover and
+ * connect_request. Copies @name; the agent checks it (MESH_ERROR_INVALID_ARGUMENT for a store
+ * it does not have).
+ */
+void mesh_client_set_keystore(MeshClient *client, const char *name);
+
+/*
+ * mesh_client_key_generate: a new key for @use ("Signature", "Authentication", "Encryption")
+ * of @algorithm ("Ed25519", "X25519", "P-256"; NULL: the store's choice, Ed25519 or X25519 in
+ * software, P-256 in a TPM), protected by @passphrase (NULL or "": none). Writes the new key
+ * (udf, algorithm, use, store; locked 0) to @ret_key; free with mesh_client_keys_free(key, 1).
+ * Errors: MESH_ERROR_INVALID_ARGUMENT (an unknown use, algorithm or store),
+ * MESH_ERROR_UNSUPPORTED (the store does not make that algorithm), MESH_ERROR_PERMISSION
+ * (restricted agent).
+ */
+MeshError mesh_client_key_generate(MeshClient *client, const char *algorithm, const char *use,
+				   const char *passphrase, MeshClientKey **ret_key);
+
+/* Most bytes of a key file mesh_client_key_import takes. */
+#define MESH_CLIENT_KEY_FILE_MAX (64 * 1024)
+
+/*
+ * mesh_client_key_import: take the private key in @pem (NUL-terminated; an OpenSSH private key
+ * or unencrypted PKCS#8 PEM, at most MESH_CLIENT_KEY_FILE_MAX bytes) for @use into the key store, protected by
+ * @passphrase (may be NULL). @file_passphrase (may be NULL) decrypts a protected OpenSSH key.
+ * Writes the key to @ret_key as mesh_client_key_generate. Errors: MESH_ERROR_MALFORMED (not a
+ * key file the agent reads), MESH_ERROR_LOCKED (a protected OpenSSH key and no
+ * @file_passphrase), MESH_ERROR_BAD_PASSPHRASE, MESH_ERROR_TOO_LARGE, MESH_ERROR_EXISTS,
+ * MESH_ERROR_UNSUPPORTED.
+ */
+MeshError mesh_client_key_import(MeshClient *client, const char *pem, const char *use,
+				 const char *file_passphrase, const char *passphrase,
+				 MeshClientKey **ret_key);
+
+/*
+ * mesh_client_key_move: move the key @udf into the store @to, protected there by @passphrase
+ * (may be NULL). Writes the key as it is now to @ret_key (may be NULL). Errors:
+ * MESH_ERROR_EXISTS (it is in @to already), MESH_ERROR_INVALID_ARGUMENT (no store @to),
+ * MESH_ERROR_UNSUPPORTED (a TPM key cannot leave the TPM), MESH_ERROR_NOT_FOUND,
+ * MESH_ERROR_LOCKED.
+ */
+MeshError mesh_client_key_move(MeshClient *client, const char *udf, const char *to,
+			       const char *passphrase, MeshClientKey **ret_key);
+
+/*
+ * mesh_client_key_remove: delete the key @udf from its store; this cannot be undone. Errors:
+ * MESH_ERROR_PERMISSION (a key of one of the hive's devices), MESH_ERROR_NOT_FOUND.
+ */
+MeshError mesh_client_key_remove(MeshClient *client, const char *udf);
 
 typedef struct {
 	char *udf;
@@ -160,6 +216,13 @@ MeshError mesh_client_key_sign(MeshClient *client, const char *udf, const void *
  */
 MeshError mesh_client_hive_migrate(MeshClient *client, const char *from, const char *to,
 				   int force, int64_t *ret_copied);
+
+/*
+ * mesh_client_hive_set_keystore: new keys of the hive go to the store @name ("file", "secret",
+ * "tpm2") from now on; keys made before stay where they are (mesh_client_key_move). Errors:
+ * MESH_ERROR_INVALID_ARGUMENT (no such store), the store's own when it cannot be opened.
+ */
+MeshError mesh_client_hive_set_keystore(MeshClient *client, const char *name);
 
 /* mesh_client_lock: the agent wipes every unwrapped key. */
 MeshError mesh_client_lock(MeshClient *client);
