@@ -4,7 +4,8 @@
 if(NOT TARGET meshagent OR NOT TARGET meshclient)
 	return()
 endif()
-add_executable(bench-agent ${CMAKE_CURRENT_LIST_DIR}/bench-agent.c)
+add_executable(bench-agent ${CMAKE_CURRENT_LIST_DIR}/bench-agent.c
+	${CMAKE_CURRENT_LIST_DIR}/bench-common.c)
 target_link_libraries(bench-agent PRIVATE meshclient mesh-backends mesh-platform mesh-core)
 add_test(NAME bench-smoke/bench-agent
 	COMMAND bench-agent --agent $<TARGET_FILE:meshagent> --rounds 20)

@@ -10,54 +10,18 @@
  */
 #include <mesh/client.h>
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "bench-common.h"
 #include "error.h"
 #include "key.h"
 #include "openssh.h"
 
-static double
-now(void)
-{
-	return (double)g_get_monotonic_time() / 1e6;
-}
-
-/* The agent this run started (0: none), stopped by pid when the run fails. */
-static GPid agent_pid;
-
 static G_NORETURN void
 die(const char *what, MeshClient *client, int code)
 {
-	fprintf(stderr, "bench-agent: %s: %s (%d)\n", what,
-		client ? mesh_client_last_error(client) : "", code);
-	if (agent_pid != 0)
-		kill(agent_pid, SIGTERM);
-	exit(1);
-}
-
-/* Start @agent in the foreground on a test hive under @dir; wait for its socket. */
-static GPid
-start_agent(const char *agent, const char *dir, const char *sock)
-{
-	g_autofree char *home = g_build_filename(dir, "mmm", NULL);
-	char *argv[] = { (char *)agent, (char *)"--foreground", (char *)"--hive", (char *)"test",
-			 (char *)"--socket", (char *)sock, NULL };
-	g_autoptr(GError) error = NULL;
-	GPid pid;
-
-	g_setenv("MMM_HOME", home, TRUE);
-	if (!g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
-			   NULL, NULL, &pid, &error)) {
-		fprintf(stderr, "bench-agent: cannot start %s: %s\n", agent, error->message);
-		exit(1);
-	}
-	for (int i = 0; i < 250 && !g_file_test(sock, G_FILE_TEST_EXISTS); i++)
-		g_usleep(20000);
-	return pid;
+	bench_die("bench-agent", what, client, code);
 }
 
 /* The private key @udf of the hive at @location, from its file store (OpenSSH format). */
@@ -119,7 +83,7 @@ main(int argc, char **argv)
 		dir = g_dir_make_tmp("bench-agent-XXXXXX", NULL);
 		own_sock = g_build_filename(dir, "agent.sock", NULL);
 		sock = own_sock;
-		agent_pid = start_agent(agent, dir, sock);
+		bench_start_agent("bench-agent", agent, dir, sock);
 	}
 
 	code = mesh_client_open_socket(sock, &client);
@@ -138,7 +102,7 @@ main(int argc, char **argv)
 	for (long i = 0; i < bytes; i++)
 		data[i] = (guint8)i;
 
-	t0 = now();
+	t0 = bench_now();
 	for (long r = 0; r < rounds; r++) {
 		uint8_t *sig = NULL;
 
@@ -148,9 +112,9 @@ main(int argc, char **argv)
 			die("KeySign", client, code);
 		mesh_client_free(sig);
 	}
-	over_socket = now() - t0;
+	over_socket = bench_now() - t0;
 
-	t0 = now();
+	t0 = bench_now();
 	for (long r = 0; r < rounds; r++) {
 		g_autoptr(GError) error = NULL;
 		GBytes *sig = mesh_key_sign(key, data, (gsize)bytes, &error);
@@ -160,7 +124,7 @@ main(int argc, char **argv)
 		}
 		g_bytes_unref(sig);
 	}
-	in_process = now() - t0;
+	in_process = bench_now() - t0;
 
 	printf("KeySign, %s key, %ld bytes, %ld rounds\n", mesh_key_alg_name(mesh_key_alg(key)),
 	       bytes, rounds);
@@ -170,18 +134,9 @@ main(int argc, char **argv)
 	       rounds / in_process, in_process * 1e6 / rounds);
 	printf("  ratio in-process / socket:       %10.1f\n", over_socket / in_process);
 
-	if (agent_pid != 0) {
-		mesh_client_shutdown(client);
-		waitpid(agent_pid, NULL, 0);
-	}
+	bench_stop_agent(client, dir);
 	mesh_client_status_free(status);
 	mesh_client_device_free(device);
 	mesh_client_close(client);
-	if (dir != NULL) {
-		char *rm_argv[] = { (char *)"rm", (char *)"-rf", dir, NULL };
-
-		g_spawn_sync(NULL, rm_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
-			     NULL);
-	}
 	return 0;
 }

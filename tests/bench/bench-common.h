@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <mesh/client.h>
+
+#include <glib.h>
+
+/* What the benchmarks that talk to an agent share: a clock, a fatal error that stops the agent
+ * they started, and starting and stopping that agent on a temporary test hive. */
+
+/* Seconds on the monotonic clock. */
+double bench_now(void);
+
+/* Print "@prog: @what: <client's last error> (@code)", stop the agent bench_start_agent
+ * started, exit 1. */
+G_NORETURN void bench_die(const char *prog, const char *what, MeshClient *client, int code);
+
+/* Start @agent in the foreground on a test hive under @dir (MMM_HOME=@dir/mmm, set in this
+ * process too) listening on @sock; wait for the socket. */
+void bench_start_agent(const char *prog, const char *agent, const char *dir, const char *sock);
+
+/* Shut the started agent down through @client and wait for it; remove @dir (may be NULL). */
+void bench_stop_agent(MeshClient *client, const char *dir);
