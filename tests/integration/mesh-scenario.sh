@@ -10,6 +10,9 @@
 # With MESH_SCENARIO_TLS=1 the same runs over TLS: servermesh gets a self-signed certificate for
 # 127.0.0.1 (openssl) and the devices its CA file (MESH_PORTAL_CA); a device without it is refused
 # first (Network, 25) and nothing is created.
+# With MESH_SCENARIO_STORES=1 (run under dbus-run-session with with-keyring.sh) device 1 keeps
+# its keys in a TPM (swtpm, started here) and device 2 in the desktop keyring (gnome-keyring):
+# the same scenario must pass, and the keys must be where they were put.
 set -u
 MESH=$1 AGENT=$2 SERVERMESH=$3
 . "$(dirname "$0")/lib.sh"
@@ -24,6 +27,12 @@ TLS=${MESH_SCENARIO_TLS:-0}
 SCHEME=http
 CA=
 [ "$TLS" = 1 ] && SCHEME=https CA="$TMP/cert.pem"
+STORES=${MESH_SCENARIO_STORES:-0}
+if [ "$STORES" = 1 ]; then
+	. "$(dirname "$0")/tpm-lib.sh"
+	mkdir -p "$TMP/tpm"
+	swtpm_start "$TMP/tpm"
+fi
 
 # dev N ARGS...: mesh on device N (the portal from $URL), bounded in time.
 dev() {
@@ -50,6 +59,7 @@ cleanup() {
 		[ -n "$pid" ] && kill "$pid" 2>/dev/null
 	done
 	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null
+	[ "$STORES" = 1 ] && swtpm_stop "$TMP/tpm"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -117,6 +127,12 @@ if [ "$TLS" = 1 ]; then
 		-o -path '*/Escrow/*' | grep -q . && [ \$(ls '$TMP/d4/.mmm/CryptoMesh/Keys' | \
 		grep -c '\\.pub\$') = 3 ]"
 	expect_out "profile list on the refused device is empty" "" dev 4 profile list
+fi
+
+# ---- MESH_SCENARIO_STORES: device 1's keys in the TPM, device 2's in the keyring ----
+if [ "$STORES" = 1 ]; then
+	check "device 1 keeps its new keys in the TPM" d1 hive set-keystore tpm2
+	check "device 2 keeps its new keys in the desktop keyring" d2 hive set-keystore secret
 fi
 
 # ---- device 1: a profile, its escrow ----
@@ -246,4 +262,24 @@ d1 --json profile show >"$TMP/final"
 check "the rejected device is not in the profile" \
 	[ "$(jget 'len(d["Devices"])' "$TMP/final")" = 2 ]
 
+if [ "$STORES" = 1 ]; then
+	# Device keys and administration keys where they were put; master keys (exportable, for
+	# escrow) in a software store.
+	d1 --json device show >"$TMP/dev1.json"
+	d1 --json key list >"$TMP/keys1.json"
+	d2 --json key list >"$TMP/keys2.json"
+	check "device 1's device keys are P-256 keys in the TPM" /usr/bin/python3 - \
+		"$TMP/dev1.json" "$TMP/keys1.json" <<'PY'
+import json, sys
+dev, keys = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+stores = {k["UDF"]: (k["Store"], k["Algorithm"]) for k in keys["Keys"]}
+for use in ("Signature", "Authentication", "Encryption"):
+    assert stores[dev["Keys"][use]] == ("tpm2", "P-256"), (use, stores)
+PY
+	check "device 2's keys are all in the keyring" /usr/bin/python3 - "$TMP/keys2.json" <<'PY'
+import json, sys
+keys = json.load(open(sys.argv[1]))["Keys"]
+assert keys and all(k["Store"] == "secret" for k in keys), keys
+PY
+fi
 finish
