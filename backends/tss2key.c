@@ -128,9 +128,11 @@ mesh_tss2key_decode_der(const guint8 *der, gsize len, MeshTss2Key *ret_key, GErr
 		if (!der_take(&seq, TAG_CTX0, &ctx, error) ||
 		    !der_take(&ctx, TAG_BOOLEAN, &b, error))
 			return FALSE;
-		if (ctx.len != 0 || b.len != 1 || (b.p[0] != 0x00 && b.p[0] != 0xff))
-			return malformed(error, "emptyAuth is not a DER BOOLEAN");
-		key.empty_auth = b.p[0] == 0xff;
+		/* Any non-zero byte is TRUE: tpm2-openssl 1.1.1 writes TRUE as 0x01 (BER, not
+		 * DER), and its files must be read. */
+		if (ctx.len != 0 || b.len != 1)
+			return malformed(error, "emptyAuth is not a BOOLEAN");
+		key.empty_auth = b.p[0] != 0x00;
 	}
 	if (!der_take(&seq, TAG_INTEGER, &num, error))
 		return FALSE;

@@ -20,11 +20,12 @@ G_BEGIN_DECLS
  *       privkey   OCTET STRING }            -- a marshalled TPM2B_PRIVATE
  *
  * Pure code (no TPM): the decoder takes bytes from outside and is fuzzed (fuzz-tss2key.c).
- * Only what this profile writes is accepted: DER (minimal lengths, minimal INTEGER, BOOLEAN
- * 0x00/0xFF), a parent that fits in 32 bits, marshalled structures that fill their OCTET
- * STRINGs exactly, nothing after the SEQUENCE or after the PEM end line, no PEM headers. The
- * optional fields of newer TPMKey revisions (policy, secret, authPolicy, description ...) are
- * refused as unsupported.
+ * Only what this profile writes is accepted: DER (minimal lengths, minimal INTEGER; but a
+ * BOOLEAN TRUE may be any non-zero byte, since tpm2-openssl 1.1.1 writes 0x01), a parent that
+ * fits in 32 bits, marshalled structures that fill their OCTET STRINGs exactly, nothing after
+ * the SEQUENCE or after the PEM end line, no PEM headers. The optional fields of newer TPMKey
+ * revisions (policy, secret, authPolicy, description ...) are refused as unsupported. The
+ * encoder writes emptyAuth always, TRUE as 0xFF.
  */
 
 /* Largest PEM text and DER accepted: a P-256 key file is about 500 bytes of DER. */
