@@ -75,8 +75,11 @@ unmarshal_public(const Der *body, TPM2B_PUBLIC *out, GError **error)
 	size_t off = 0;
 
 	memset(out, 0, sizeof *out);
+	/* tss2 3.2.1 does not check that the public area fills the TPM2B's size field exactly
+	 * (found by fuzz-tss2key): a wrong size would be re-marshalled differently, so the bytes
+	 * read would not be the bytes the TPM's name is computed over. Check it here. */
 	if (Tss2_MU_TPM2B_PUBLIC_Unmarshal(body->p, body->len, &off, out) != TSS2_RC_SUCCESS ||
-	    off != body->len || out->size == 0)
+	    off != body->len || out->size == 0 || (gsize)out->size + 2 != body->len)
 		return malformed(error, "pubkey is not a marshalled TPM2B_PUBLIC");
 	return TRUE;
 }

@@ -398,6 +398,16 @@ test_bad_marshalling(void)
 
 		CU_ASSERT_EQUAL(decode_der_code(b), MESH_ERROR_MALFORMED);
 	}
+	/* A TPM2B_PUBLIC whose size field says less than its public area takes (tss2's
+	 * unmarshaller accepts it; found by fuzz-tss2key). */
+	memcpy(pub, p.pub, p.pub_len);
+	pub[1] = (guint8)(pub[1] - 0x40);
+	{
+		g_autoptr(GBytes) b = craft(oid_loadable, 6, 0xff, parent_owner, 4, pub, p.pub_len,
+					    p.priv, p.priv_len, NULL, 0);
+
+		CU_ASSERT_EQUAL(decode_der_code(b), MESH_ERROR_MALFORMED);
+	}
 	/* A TPM2B_PRIVATE larger than the type allows. */
 	memcpy(priv, p.priv, p.priv_len);
 	priv[0] = 0xff;
