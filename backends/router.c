@@ -9,6 +9,7 @@
 #include "error.h"
 #include "openssh.h"
 #include "ossl.h"
+#include "tpm2.h"
 
 /* Longest marker entry read to see whether it is there. */
 #define MARKER_MAX (64 * 1024)
@@ -469,6 +470,18 @@ mesh_keystore_router_import_pem(MeshKeyStore *store, const char *pem, gsize len,
 			    "a key file is at most %d bytes", MESH_KEYSTORE_IMPORT_MAX);
 		return FALSE;
 	}
+	if (g_strstr_len(pem, (gssize)len, "-----BEGIN TSS2 PRIVATE KEY-----") != NULL) {
+		/* A TPM key file (tpm2-openssl's, say): it can only live in the TPM it was made
+		 * in, whatever store the request names. */
+		Router *r = router_of(store);
+		MeshKeyStore *tpm;
+		guint i;
+
+		if (!find_backend(r, "tpm2", &i, error) || (tpm = open_store(r, i, error)) == NULL)
+			return FALSE;
+		return mesh_keystore_tpm2_import_file(tpm, pem, len, use, passphrase, ret_public,
+						      error);
+	}
 	if (g_strstr_len(pem, (gssize)len, "-----BEGIN OPENSSH PRIVATE KEY-----") != NULL) {
 		if (!mesh_openssh_private_decode(pem, len, file_passphrase, 0, &priv, NULL, error))
 			return FALSE;
@@ -478,7 +491,8 @@ mesh_keystore_router_import_pem(MeshKeyStore *store, const char *pem, gsize len,
 			return FALSE;
 	} else {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-			    "not a key file this agent reads: an OpenSSH private key or PKCS#8 PEM");
+			    "not a key file this agent reads: an OpenSSH private key, PKCS#8 PEM or "
+			    "a TPM 2.0 key file");
 		return FALSE;
 	}
 	if (!router_import(store, priv, use, passphrase, error))

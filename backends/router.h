@@ -89,7 +89,9 @@ gboolean mesh_keystore_router_move(MeshKeyStore *router, const char *udf, const 
  * most MESH_KEYSTORE_IMPORT_MAX) for @use, into the store @store makes new keys in (a view,
  * or the router): an OpenSSH private key ("BEGIN OPENSSH PRIVATE KEY", decrypted with
  * @file_passphrase when it is protected) or PKCS#8 ("BEGIN PRIVATE KEY") is imported, protected
- * by @passphrase where the store protects keys. The public key in *@ret_public. Errors:
+ * by @passphrase where the store protects keys; a TPM 2.0 key file ("BEGIN TSS2 PRIVATE KEY",
+ * e.g. from openssl genpkey -provider tpm2) goes to the tpm2 store, @passphrase its PIN. The
+ * public key in *@ret_public. Errors:
  * MESH_ERROR_MALFORMED (not a key file), MESH_ERROR_UNSUPPORTED (another type of key, or a
  * store that cannot import), those of the file's decoding and of the store.
  */

@@ -212,36 +212,6 @@ read_key_file(Tpm2Store *ts, const char *udf, const Meta *meta, MeshTss2Key *ret
 
 /* ---- The TPM --------------------------------------------------------------------------------- */
 
-/*
- * The primary key's template: tpm2-openssl 1.1.1's primaryEccTemplate (src/tpm2-provider-pkey.c,
- * tpm2_build_primary(), used for a parent of TPM2_RH_OWNER whenever the TPM supports ECC), so
- * that the provider re-creates the same primary and can load our key files. ECC P-256 restricted
- * decryption (storage) key, SHA-256 name, AES-128-CFB, no scheme, no KDF, noDA, empty auth and
- * unique. The TPM derives a primary deterministically from the hierarchy's seed and this
- * template, so every byte matters: do not change it.
- */
-static const TPM2B_PUBLIC primary_template = {
-	.publicArea = {
-		.type = TPM2_ALG_ECC,
-		.nameAlg = TPM2_ALG_SHA256,
-		.objectAttributes = TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_RESTRICTED |
-				    TPMA_OBJECT_DECRYPT | TPMA_OBJECT_NODA | TPMA_OBJECT_FIXEDTPM |
-				    TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN,
-		.authPolicy = { .size = 0 },
-		.parameters.eccDetail = {
-			.symmetric = {
-				.algorithm = TPM2_ALG_AES,
-				.keyBits.aes = 128,
-				.mode.aes = TPM2_ALG_CFB,
-			},
-			.scheme = { .scheme = TPM2_ALG_NULL },
-			.curveID = TPM2_ECC_NIST_P256,
-			.kdf = { .scheme = TPM2_ALG_NULL },
-		},
-		.unique.ecc = { .x.size = 0, .y.size = 0 },
-	},
-};
-
 static gboolean
 ensure_primary(Tpm2Store *ts, GError **error)
 {
@@ -253,7 +223,7 @@ ensure_primary(Tpm2Store *ts, GError **error)
 	if (ts->primary != ESYS_TR_NONE)
 		return TRUE;
 	rc = Esys_CreatePrimary(ts->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-				ESYS_TR_NONE, &sensitive, &primary_template, &outside, &pcrs,
+				ESYS_TR_NONE, &sensitive, mesh_tss2key_primary_template(), &outside, &pcrs,
 				&ts->primary, NULL, NULL, NULL, NULL);
 	if (rc != TSS2_RC_SUCCESS) {
 		ts->primary = ESYS_TR_NONE;

@@ -66,4 +66,11 @@ char *mesh_tss2key_encode(const MeshTss2Key *key, GError **error);
  */
 MeshKey *mesh_tss2key_public_key(const TPM2B_PUBLIC *pub, GError **error);
 
+/*
+ * mesh_tss2key_primary_template: the template of the primary key (owner hierarchy) that a key
+ * file whose parent is MESH_TSS2KEY_PARENT_OWNER loads under: tpm2-openssl's
+ * primaryEccTemplate, so that files move between this store and tpm2-openssl.
+ */
+const TPM2B_PUBLIC *mesh_tss2key_primary_template(void);
+
 G_END_DECLS

@@ -105,6 +105,40 @@ secret)
 		'"Result"' "$TMP/unlocked.json"
 	;;
 tpm2)
+	# tpm2-openssl both ways, through the agent: its key file signs with openssl's provider,
+	# and a key openssl made there is imported and signs in the agent.
+	$PROTO call "$SOCK" KeyGenerate '{"Use": "Signature"}' >"$TMP/k3.json"
+	UDF3=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Result"]["UDF"])' \
+		"$TMP/k3.json" 2>/dev/null)
+	spki_pem() { # UDF FILE: the agent's public key of UDF as PEM
+		$PROTO call "$SOCK" KeyPublic "{\"UDF\": \"$1\"}" | /usr/bin/python3 -c '
+import base64, json, sys, textwrap
+spki = json.load(sys.stdin)["Result"]["SPKI"]
+der = base64.urlsafe_b64decode(spki + "=" * (-len(spki) % 4))
+print("-----BEGIN PUBLIC KEY-----\n" + "\n".join(textwrap.wrap(base64.b64encode(der).decode(), 64))
+      + "\n-----END PUBLIC KEY-----")' >"$2"
+	}
+	printf 'tpm2-openssl' >"$TMP/m"
+	spki_pem "$UDF3" "$TMP/k3.pub"
+	check "tpm2: openssl -provider tpm2 signs with the agent's key file" openssl pkeyutl \
+		-provider tpm2 -provider base -sign -inkey "$MMM_HOME/CryptoMesh/Keys/$UDF3.tpm" \
+		-rawin -digest sha256 -in "$TMP/m" -out "$TMP/m.sig"
+	check "tpm2: ... and the agent's public key verifies it" openssl pkeyutl -verify -pubin \
+		-inkey "$TMP/k3.pub" -rawin -digest sha256 -in "$TMP/m" -sigfile "$TMP/m.sig"
+	openssl genpkey -provider tpm2 -provider base -algorithm EC -pkeyopt group:P-256 \
+		-out "$TMP/o.pem" 2>"$TMP/err"
+	openssl pkey -provider tpm2 -provider base -in "$TMP/o.pem" -pubout -out "$TMP/o.pub" \
+		2>>"$TMP/err"
+	/usr/bin/python3 -c 'import json,sys; print(json.dumps({"Key": open(sys.argv[1]).read(),
+		"Use": "Signature"}))' "$TMP/o.pem" >"$TMP/import.json"
+	$PROTO call "$SOCK" KeyImport "$(cat "$TMP/import.json")" >"$TMP/imported.json"
+	UDF4=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Result"]["UDF"])' \
+		"$TMP/imported.json" 2>/dev/null)
+	check "tpm2: the agent imports a key openssl genpkey -provider tpm2 made" [ -n "$UDF4" ]
+	spki_pem "$UDF4" "$TMP/k4.pub"
+	check "tpm2: ... with openssl's public key" cmp -s "$TMP/o.pub" "$TMP/k4.pub"
+	check "tpm2: ... and it signs in the agent (verified)" $PROTO load "$SOCK" 2 6 "$UDF4"
+
 	tpm2_dictionarylockout --setup-parameters --max-tries=3 --recovery-time=600 \
 		--lockout-recovery-time=600 >/dev/null 2>&1
 	$PROTO call "$SOCK" KeyGenerate '{"Use": "Signature", "Passphrase": "1234"}' >"$TMP/k2.json"

@@ -26,3 +26,15 @@ add_test(NAME integration/agent-portal-wait
 	COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/agent-portal-wait.sh $<TARGET_FILE:mesh>
 		$<TARGET_FILE:meshagent> $<TARGET_FILE:servermesh>)
 set_tests_properties(integration/agent-portal-wait PROPERTIES LABELS integration TIMEOUT 300)
+# The same with device 1's keys in a TPM (swtpm) and device 2's in the desktop keyring
+# (gnome-keyring on a private session bus).
+find_program(MESH_DBUS_RUN_SESSION dbus-run-session)
+if(NOT MESH_DBUS_RUN_SESSION)
+	set(MESH_DBUS_RUN_SESSION dbus-run-session) # a failure, not a silent skip
+endif()
+add_test(NAME integration/mesh-scenario-stores
+	COMMAND ${MESH_DBUS_RUN_SESSION} -- sh ${CMAKE_CURRENT_LIST_DIR}/with-keyring.sh
+		sh ${CMAKE_CURRENT_LIST_DIR}/mesh-scenario.sh $<TARGET_FILE:mesh>
+		$<TARGET_FILE:meshagent> $<TARGET_FILE:servermesh>)
+set_tests_properties(integration/mesh-scenario-stores PROPERTIES LABELS integration TIMEOUT 600
+	ENVIRONMENT MESH_SCENARIO_STORES=1)
