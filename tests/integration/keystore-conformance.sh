@@ -94,6 +94,20 @@ secret)
 	$PROTO call "$SOCK" KeyGenerate '{"Use": "Signature"}' >"$TMP/k2.json" 2>&1
 	UDF2=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Result"]["UDF"])' \
 		"$TMP/k2.json" 2>/dev/null)
+	# file <-> secret: a key made in the file store moves into the keyring and back, signing
+	# (verified) in each.
+	$PROTO call "$SOCK" KeyGenerate '{"Use": "Signature", "KeyStore": "file"}' >"$TMP/mv.json"
+	UDFM=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Result"]["UDF"])' \
+		"$TMP/mv.json" 2>/dev/null)
+	check "secret: a file key moves into the keyring" sh -c "$PROTO call '$SOCK' KeyMove \
+		'{\"UDF\": \"$UDFM\", \"To\": \"secret\"}' | grep -q '\"Store\": \"secret\"'"
+	check "secret: ... its file is gone" [ ! -e "$MMM_HOME/CryptoMesh/Keys/$UDFM" ]
+	check "secret: ... and it signs from there" $PROTO load "$SOCK" 1 3 "$UDFM"
+	check "secret: it moves back to the file store" sh -c "$PROTO call '$SOCK' KeyMove \
+		'{\"UDF\": \"$UDFM\", \"To\": \"file\"}' | grep -q '\"Store\": \"file\"'"
+	check "secret: ... the keyring no longer has it" sh -c \
+		"! secret-tool search udf '$UDFM' 2>&1 | grep -q 'Mesh key'"
+	check "secret: ... and it signs from the file" $PROTO load "$SOCK" 1 3 "$UDFM"
 	$PROTO ok "$SOCK" Lock
 	keyring_lock
 	$PROTO call "$SOCK" KeySign "{\"UDF\": \"$UDF2\", \"Data\": \"eA\"}" >"$TMP/locked.json"
@@ -138,6 +152,11 @@ print("-----BEGIN PUBLIC KEY-----\n" + "\n".join(textwrap.wrap(base64.b64encode(
 	spki_pem "$UDF4" "$TMP/k4.pub"
 	check "tpm2: ... with openssl's public key" cmp -s "$TMP/o.pub" "$TMP/k4.pub"
 	check "tpm2: ... and it signs in the agent (verified)" $PROTO load "$SOCK" 2 6 "$UDF4"
+
+	$PROTO call "$SOCK" KeyMove "{\"UDF\": \"$UDF3\", \"To\": \"file\"}" >"$TMP/stay.json"
+	check "tpm2: a TPM key cannot leave it: Unsupported (5), said so" grep -q \
+		'"Code": 5, "Name": "Unsupported", "Message": "[^"]*cannot leave' "$TMP/stay.json"
+	check "tpm2: ... and is still there" $PROTO load "$SOCK" 1 3 "$UDF3"
 
 	tpm2_dictionarylockout --setup-parameters --max-tries=3 --recovery-time=600 \
 		--lockout-recovery-time=600 >/dev/null 2>&1
