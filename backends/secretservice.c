@@ -522,47 +522,31 @@ secret_get_public(MeshKeyStore *store, const char *udf, MeshKey **ret_public, GE
 	return TRUE;
 }
 
+/* load_private for the shared software-store members. */
+static MeshKey *
+load_key(MeshKeyStore *store, const char *udf, GError **error)
+{
+	return load_private(secret_store(store), udf, error);
+}
+
 static gboolean
 secret_sign(MeshKeyStore *store, const char *udf, const guint8 *data, gsize len,
-            GBytes **ret_signature, GError **error)
+	GBytes **ret_signature, GError **error)
 {
-	g_autoptr(MeshKey) key = load_private(secret_store(store), udf, error);
-	GBytes *sig;
-
-	if (key == NULL)
-		return FALSE;
-	sig = mesh_key_sign(key, data, len, error);
-	if (sig == NULL)
-		return FALSE;
-	*ret_signature = sig;
-	return TRUE;
+	return mesh_keystore_soft_sign(store, load_key, udf, data, len, ret_signature, error);
 }
 
 static gboolean
 secret_agree(MeshKeyStore *store, const char *udf, const MeshKey *peer, MeshSecret **ret_secret,
-             GError **error)
+	GError **error)
 {
-	g_autoptr(MeshKey) key = load_private(secret_store(store), udf, error);
-	MeshSecret *secret;
-
-	if (key == NULL)
-		return FALSE;
-	secret = mesh_key_agree(key, peer, error);
-	if (secret == NULL)
-		return FALSE;
-	*ret_secret = secret;
-	return TRUE;
+	return mesh_keystore_soft_agree(store, load_key, udf, peer, ret_secret, error);
 }
 
 static gboolean
 secret_export_private(MeshKeyStore *store, const char *udf, MeshKey **ret_private, GError **error)
 {
-	MeshKey *key = load_private(secret_store(store), udf, error);
-
-	if (key == NULL)
-		return FALSE;
-	*ret_private = key;
-	return TRUE;
+	return mesh_keystore_soft_export(store, load_key, udf, ret_private, error);
 }
 
 static gboolean

@@ -164,3 +164,41 @@ mesh_keystore_jwe_agree(gpointer user_data, const MeshKey *peer, GError **error)
 		return NULL;
 	return secret;
 }
+
+gboolean
+mesh_keystore_soft_sign(MeshKeyStore *store, MeshKeyStoreLoadFunc load, const char *udf,
+			const guint8 *data, gsize len, GBytes **ret_signature, GError **error)
+{
+	g_autoptr(MeshKey) key = load(store, udf, error);
+	GBytes *sig = key != NULL ? mesh_key_sign(key, data, len, error) : NULL;
+
+	if (sig == NULL)
+		return FALSE;
+	*ret_signature = sig;
+	return TRUE;
+}
+
+gboolean
+mesh_keystore_soft_agree(MeshKeyStore *store, MeshKeyStoreLoadFunc load, const char *udf,
+			 const MeshKey *peer, MeshSecret **ret_secret, GError **error)
+{
+	g_autoptr(MeshKey) key = load(store, udf, error);
+	MeshSecret *secret = key != NULL ? mesh_key_agree(key, peer, error) : NULL;
+
+	if (secret == NULL)
+		return FALSE;
+	*ret_secret = secret;
+	return TRUE;
+}
+
+gboolean
+mesh_keystore_soft_export(MeshKeyStore *store, MeshKeyStoreLoadFunc load, const char *udf,
+			  MeshKey **ret_private, GError **error)
+{
+	MeshKey *key = load(store, udf, error);
+
+	if (key == NULL)
+		return FALSE;
+	*ret_private = key;
+	return TRUE;
+}

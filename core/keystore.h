@@ -115,6 +115,21 @@ void mesh_keystore_close(MeshKeyStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshKeyStore, mesh_keystore_close)
 
 /*
+ * For software stores, whose keys are private MeshKeys once loaded: sign, agree and export with
+ * the key @load gives (a new reference, or NULL with @error set). Their vtable members are then
+ * one line each.
+ */
+typedef MeshKey *(*MeshKeyStoreLoadFunc)(MeshKeyStore *store, const char *udf, GError **error);
+
+gboolean mesh_keystore_soft_sign(MeshKeyStore *store, MeshKeyStoreLoadFunc load, const char *udf,
+				 const guint8 *data, gsize len, GBytes **ret_signature,
+				 GError **error);
+gboolean mesh_keystore_soft_agree(MeshKeyStore *store, MeshKeyStoreLoadFunc load, const char *udf,
+				  const MeshKey *peer, MeshSecret **ret_secret, GError **error);
+gboolean mesh_keystore_soft_export(MeshKeyStore *store, MeshKeyStoreLoadFunc load,
+				   const char *udf, MeshKey **ret_private, GError **error);
+
+/*
  * Signing JWS (core/jose.h's MeshJwsSignFunc) with a key that stays in a store: pass
  * mesh_keystore_jws_sign as the function and a MeshKeyStoreSigner as its user data.
  */
