@@ -48,18 +48,6 @@ file_store(MeshKeyStore *store)
 
 /* ---- Entries and their contents ---------------------------------------------------------- */
 
-/* A UDF names three entries: it must be a valid entry name without a '.' of its own. */
-static gboolean
-check_udf(const char *udf, GError **error)
-{
-	if (udf == NULL || strchr(udf, '.') != NULL) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
-			    "'%.60s' is not a key UDF", udf != NULL ? udf : "");
-		return FALSE;
-	}
-	return mesh_hive_check_name(udf, error);
-}
-
 static gboolean
 is_ssh_alg(MeshKeyAlg alg)
 {
@@ -229,7 +217,7 @@ read_meta(FileStore *fs, const char *udf, Meta *ret_meta, GError **error)
 	const char *use, *alg;
 	Meta meta;
 
-	if (!check_udf(udf, error))
+	if (!mesh_keystore_check_udf(udf, error))
 		return FALSE;
 	name = g_strconcat(udf, META_SUFFIX, NULL);
 	if (!read_entry(fs, name, META_MAX, &data, &local)) {
@@ -502,35 +490,11 @@ file_remove(MeshKeyStore *store, const char *udf, GError **error)
 	return TRUE;
 }
 
-/* The UDFs of the keys in the store (names of the .meta entries), sorted. */
-static GPtrArray *
-list_udfs(FileStore *fs, GError **error)
-{
-	g_autoptr(GPtrArray) names = NULL;
-	g_autoptr(GPtrArray) udfs = g_ptr_array_new_with_free_func(g_free);
-
-	if (!mesh_hive_list(fs->hive, MESH_HIVE_KEYS, &names, error))
-		return NULL;
-	for (guint i = 0; i < names->len; i++) {
-		const char *name = g_ptr_array_index(names, i);
-
-		g_autofree char *udf = NULL;
-
-		if (!g_str_has_suffix(name, META_SUFFIX))
-			continue;
-		udf = g_strndup(name, strlen(name) - strlen(META_SUFFIX));
-		/* Only names the store could have written: anything else is not a key of ours. */
-		if (check_udf(udf, NULL))
-			g_ptr_array_add(udfs, g_steal_pointer(&udf));
-	}
-	return g_steal_pointer(&udfs);
-}
-
 static gboolean
 file_list(MeshKeyStore *store, GPtrArray **ret_infos, GError **error)
 {
 	FileStore *fs = file_store(store);
-	g_autoptr(GPtrArray) udfs = list_udfs(fs, error);
+	g_autoptr(GPtrArray) udfs = mesh_keystore_list_marked(fs->hive, META_SUFFIX, error);
 	g_autoptr(GPtrArray) infos = NULL;
 
 	if (udfs == NULL)
@@ -558,7 +522,7 @@ static gboolean
 file_unlock(MeshKeyStore *store, const MeshSecret *passphrase, GError **error)
 {
 	FileStore *fs = file_store(store);
-	g_autoptr(GPtrArray) udfs = list_udfs(fs, error);
+	g_autoptr(GPtrArray) udfs = mesh_keystore_list_marked(fs->hive, META_SUFFIX, error);
 	g_autoptr(GHashTable) fresh = NULL;
 	gsize pass_len = 0;
 	GHashTableIter iter;

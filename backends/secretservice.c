@@ -172,18 +172,6 @@ wipe_text_free(gpointer text)
 
 /* ---- The .secret entry ----------------------------------------------------------------------- */
 
-/* A UDF names an entry "<udf>.secret": it must be a valid entry name without a '.' of its own. */
-static gboolean
-check_udf(const char *udf, GError **error)
-{
-	if (udf == NULL || strchr(udf, '.') != NULL) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
-		            "'%.60s' is not a key UDF", udf != NULL ? udf : "");
-		return FALSE;
-	}
-	return mesh_hive_check_name(udf, error);
-}
-
 static gboolean
 read_meta(SecretStore *ss, const char *udf, Meta *ret_meta, GError **error)
 {
@@ -196,7 +184,7 @@ read_meta(SecretStore *ss, const char *udf, Meta *ret_meta, GError **error)
 	JsonObject *obj, *jwk;
 	const char *use, *alg;
 
-	if (!check_udf(udf, error))
+	if (!mesh_keystore_check_udf(udf, error))
 		return FALSE;
 	name = g_strconcat(udf, META_SUFFIX, NULL);
 	if (!mesh_hive_read(ss->hive, MESH_HIVE_KEYS, name, META_MAX, &data, &local)) {
@@ -593,34 +581,11 @@ secret_remove(MeshKeyStore *store, const char *udf, GError **error)
 	return TRUE;
 }
 
-/* The UDFs of the keys in the store (names of the .secret entries), sorted. */
-static GPtrArray *
-list_udfs(SecretStore *ss, GError **error)
-{
-	g_autoptr(GPtrArray) names = NULL;
-	g_autoptr(GPtrArray) udfs = g_ptr_array_new_with_free_func(g_free);
-
-	if (!mesh_hive_list(ss->hive, MESH_HIVE_KEYS, &names, error))
-		return NULL;
-	for (guint i = 0; i < names->len; i++) {
-		const char *name = g_ptr_array_index(names, i);
-		g_autofree char *udf = NULL;
-
-		if (!g_str_has_suffix(name, META_SUFFIX))
-			continue;
-		udf = g_strndup(name, strlen(name) - strlen(META_SUFFIX));
-		/* Only names this store could have written: anything else belongs to another. */
-		if (check_udf(udf, NULL))
-			g_ptr_array_add(udfs, g_steal_pointer(&udf));
-	}
-	return g_steal_pointer(&udfs);
-}
-
 static gboolean
 secret_list(MeshKeyStore *store, GPtrArray **ret_infos, GError **error)
 {
 	SecretStore *ss = secret_store(store);
-	g_autoptr(GPtrArray) udfs = list_udfs(ss, error);
+	g_autoptr(GPtrArray) udfs = mesh_keystore_list_marked(ss->hive, META_SUFFIX, error);
 	g_autoptr(GPtrArray) infos = NULL;
 	gboolean checked = FALSE, coll_locked = FALSE;
 

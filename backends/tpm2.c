@@ -97,17 +97,6 @@ tpm_error(GError **error, TSS2_RC rc, const char *what, const char *udf)
 /* ---- Entries ------------------------------------------------------------------------------ */
 
 static gboolean
-check_udf(const char *udf, GError **error)
-{
-	if (udf == NULL || strchr(udf, '.') != NULL) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
-			    "'%.60s' is not a key UDF", udf != NULL ? udf : "");
-		return FALSE;
-	}
-	return mesh_hive_check_name(udf, error);
-}
-
-static gboolean
 read_meta(Tpm2Store *ts, const char *udf, Meta *ret_meta, GError **error)
 {
 	static const char *const members[] = { "Use", "Algorithm", "PIN", NULL };
@@ -121,7 +110,7 @@ read_meta(Tpm2Store *ts, const char *udf, Meta *ret_meta, GError **error)
 	MeshKeyAlg key_alg;
 	Meta meta;
 
-	if (!check_udf(udf, error))
+	if (!mesh_keystore_check_udf(udf, error))
 		return FALSE;
 	name = g_strconcat(udf, META_SUFFIX, NULL);
 	if (!mesh_hive_read(ts->hive, MESH_HIVE_KEYS, name, META_MAX, &data, &local)) {
@@ -660,33 +649,11 @@ tpm2_remove(MeshKeyStore *store, const char *udf, GError **error)
 	return TRUE;
 }
 
-/* The UDFs of the keys in the store (names of the .tpm-meta entries), sorted. */
-static GPtrArray *
-list_udfs(Tpm2Store *ts, GError **error)
-{
-	g_autoptr(GPtrArray) names = NULL;
-	g_autoptr(GPtrArray) udfs = g_ptr_array_new_with_free_func(g_free);
-
-	if (!mesh_hive_list(ts->hive, MESH_HIVE_KEYS, &names, error))
-		return NULL;
-	for (guint i = 0; i < names->len; i++) {
-		const char *name = g_ptr_array_index(names, i);
-		g_autofree char *udf = NULL;
-
-		if (!g_str_has_suffix(name, META_SUFFIX))
-			continue;
-		udf = g_strndup(name, strlen(name) - strlen(META_SUFFIX));
-		if (check_udf(udf, NULL))
-			g_ptr_array_add(udfs, g_steal_pointer(&udf));
-	}
-	return g_steal_pointer(&udfs);
-}
-
 static gboolean
 tpm2_list(MeshKeyStore *store, GPtrArray **ret_infos, GError **error)
 {
 	Tpm2Store *ts = tpm2_store(store);
-	g_autoptr(GPtrArray) udfs = list_udfs(ts, error);
+	g_autoptr(GPtrArray) udfs = mesh_keystore_list_marked(ts->hive, META_SUFFIX, error);
 	g_autoptr(GPtrArray) infos = NULL;
 
 	if (udfs == NULL)
@@ -722,7 +689,7 @@ tpm2_unlock(MeshKeyStore *store, const MeshSecret *passphrase, GError **error)
 			    "unlocking the tpm2 key store needs a PIN");
 		return FALSE;
 	}
-	udfs = list_udfs(ts, error);
+	udfs = mesh_keystore_list_marked(ts->hive, META_SUFFIX, error);
 	if (udfs == NULL)
 		return FALSE;
 	/* One authorization per PIN key, stopping at the first failure, so that a wrong PIN

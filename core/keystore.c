@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "keystore.h"
 
+#include <string.h>
+
 #include "error.h"
 
 static const char *const use_names[] = {
@@ -201,4 +203,37 @@ mesh_keystore_soft_export(MeshKeyStore *store, MeshKeyStoreLoadFunc load, const 
 		return FALSE;
 	*ret_private = key;
 	return TRUE;
+}
+
+gboolean
+mesh_keystore_check_udf(const char *udf, GError **error)
+{
+	if (udf == NULL || strchr(udf, '.') != NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "'%.60s' is not a key UDF", udf != NULL ? udf : "");
+		return FALSE;
+	}
+	return mesh_hive_check_name(udf, error);
+}
+
+GPtrArray *
+mesh_keystore_list_marked(MeshHive *hive, const char *suffix, GError **error)
+{
+	g_autoptr(GPtrArray) names = NULL;
+	g_autoptr(GPtrArray) udfs = g_ptr_array_new_with_free_func(g_free);
+
+	if (!mesh_hive_list(hive, MESH_HIVE_KEYS, &names, error))
+		return NULL;
+	for (guint i = 0; i < names->len; i++) {
+		const char *name = g_ptr_array_index(names, i);
+		g_autofree char *udf = NULL;
+
+		if (!g_str_has_suffix(name, suffix))
+			continue;
+		udf = g_strndup(name, strlen(name) - strlen(suffix));
+		/* Only names a store could have written: anything else is not a key of its. */
+		if (mesh_keystore_check_udf(udf, NULL))
+			g_ptr_array_add(udfs, g_steal_pointer(&udf));
+	}
+	return g_steal_pointer(&udfs);
 }

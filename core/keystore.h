@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "hive.h"
 #include "key.h"
 #include "secret.h"
 
@@ -113,6 +114,15 @@ void mesh_keystore_lock(MeshKeyStore *store);
 /* mesh_keystore_close: accepts NULL. */
 void mesh_keystore_close(MeshKeyStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshKeyStore, mesh_keystore_close)
+
+/*
+ * Stores that keep entries in the hive's Keys folder name them "<udf><suffix>": a UDF is a valid
+ * entry name without a '.' of its own (MESH_ERROR_INVALID_ARGUMENT), and a store's keys are the
+ * entries with its marker suffix (mesh_keystore_list_marked: their UDFs, sorted; entries of other
+ * stores and names no store writes are left out).
+ */
+gboolean mesh_keystore_check_udf(const char *udf, GError **error);
+GPtrArray *mesh_keystore_list_marked(MeshHive *hive, const char *suffix, GError **error);
 
 /*
  * For software stores, whose keys are private MeshKeys once loaded: sign, agree and export with
