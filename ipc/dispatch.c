@@ -23,6 +23,7 @@ struct MeshAgent {
 	MeshHive *hive;
 	MeshKeyStore *store;
 	char *socket_path;
+	char *ssh_socket_path; /* the ssh-agent socket, when served (Status reports it) */
 	gint64 pid;
 	gboolean restricted;
 	/* Unlock's lifetime: monotonic time at which unwrapped keys are wiped (0: until Lock), and
@@ -119,6 +120,7 @@ mesh_agent_free(MeshAgent *agent)
 	g_mutex_clear(&agent->lock);
 	g_free(agent->root);
 	g_free(agent->socket_path);
+	g_free(agent->ssh_socket_path);
 	g_free(agent);
 }
 
@@ -127,6 +129,25 @@ mesh_agent_set_shutdown_func(MeshAgent *agent, MeshAgentShutdownFunc func, gpoin
 {
 	agent->shutdown = func;
 	agent->shutdown_data = user_data;
+}
+
+void
+mesh_agent_set_ssh_socket(MeshAgent *agent, const char *path)
+{
+	g_free(agent->ssh_socket_path);
+	agent->ssh_socket_path = g_strdup(path);
+}
+
+MeshKeyStore *
+mesh_agent_store(MeshAgent *agent)
+{
+	return agent->store;
+}
+
+GMutex *
+mesh_agent_state_lock(MeshAgent *agent)
+{
+	return &agent->lock;
 }
 
 void
@@ -290,6 +311,8 @@ status(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **error)
 	json_object_set_string_member(result, "Location", mesh_hive_location(agent->hive));
 	if (agent->socket_path != NULL)
 		json_object_set_string_member(result, "Socket", agent->socket_path);
+	if (agent->ssh_socket_path != NULL)
+		json_object_set_string_member(result, "SSHAgentSocket", agent->ssh_socket_path);
 	json_object_set_int_member(result, "Pid", agent->pid);
 	json_object_set_boolean_member(result, "Locked", locked > 0);
 	json_object_set_string_member(result, "KeyStore", mesh_keystore_name(agent->store));

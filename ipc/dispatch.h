@@ -61,6 +61,17 @@ void mesh_agent_set_restricted(MeshAgent *agent, gboolean restricted);
 /* mesh_agent_hive: the agent's hive (owned by the agent). */
 MeshHive *mesh_agent_hive(MeshAgent *agent);
 
+/* mesh_agent_store: the agent's key store (the router over every store; owned by the agent). */
+MeshKeyStore *mesh_agent_store(MeshAgent *agent);
+
+/* mesh_agent_state_lock: the lock that guards the hive and the key store (see
+ * mesh_agent_handle_async): hold it around every use of them from another thread. */
+GMutex *mesh_agent_state_lock(MeshAgent *agent);
+
+/* mesh_agent_set_ssh_socket: the path of the ssh-agent socket served beside the agent's, which
+ * Status reports as "SSHAgentSocket" (NULL: none). */
+void mesh_agent_set_ssh_socket(MeshAgent *agent, const char *path);
+
 /*
  * mesh_agent_handle: handle one frame body (@len bytes of JSON at @frame, not NUL-terminated;
  * the caller owns the buffer and wipes it afterwards, since an Unlock frame holds a
