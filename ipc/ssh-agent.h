@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <glib.h>
+
+#include "hive.h"
+#include "keystore.h"
+
+G_BEGIN_DECLS
+
+/*
+ * The OpenSSH agent protocol (RFC 9987, draft-miller-ssh-agent; docs/protocol.md "ssh-agent"),
+ * as a pure message handler: one request message in, one answer out. No sockets here: the
+ * server (ssh-server.h) and the fuzzer (tests/fuzz/fuzz-ssh-agent.c) feed it messages.
+ *
+ * Identities served: this hive's Mesh SSH keys (`mesh ssh create`: mesh_session_ssh_keys) and
+ * the keys added with ssh-add. An added key goes into the device's key store (the hive's default
+ * store; a store that cannot import, a TPM, hands it to the file store) and is listed in
+ * ThisDevice/ssh-identities, unless it was added with a lifetime: such a key is held in secure
+ * memory only, and is gone when the lifetime ends or the agent stops. Keys: ssh-ed25519 and
+ * ecdsa-sha2-nistp256 (a TPM's P-256 keys sign inside the TPM); other types (RSA, DSA,
+ * certificates, security keys) are refused with FAILURE.
+ *
+ * Strictness: every message is parsed to its last byte; trailing bytes, an unknown message type,
+ * an unknown constraint or an unknown extension is answered with SSH_AGENT_FAILURE, never
+ * ignored. The confirm constraint is accepted only when an askpass program is configured
+ * (mesh_ssh_agent_set_askpass), and each use of such a key then asks it.
+ *
+ * Thread safety: mesh_ssh_agent_handle may be called from several threads at once (one per
+ * connection): the identity table has its own lock, and the hive and key store are used only
+ * with the agent's state lock (@state_lock) held.
+ */
+
+/* Largest message accepted (the 4-byte length excluded): larger ones close the connection. */
+#define MESH_SSH_AGENT_MESSAGE_MAX (256 * 1024)
+/* Most identities served at once (added keys beyond this are refused). */
+#define MESH_SSH_AGENT_IDENTITIES_MAX 1000
+/* Longest lifetime a key may be given, in seconds (as for the Mesh agent's Unlock). */
+#define MESH_SSH_AGENT_LIFETIME_MAX (366 * 24 * 3600)
+
+/* Message numbers (RFC 9987 §8.1) */
+enum {
+	MESH_SSH_AGENT_FAILURE = 5,
+	MESH_SSH_AGENT_SUCCESS = 6,
+	MESH_SSH_AGENTC_REQUEST_IDENTITIES = 11,
+	MESH_SSH_AGENT_IDENTITIES_ANSWER = 12,
+	MESH_SSH_AGENTC_SIGN_REQUEST = 13,
+	MESH_SSH_AGENT_SIGN_RESPONSE = 14,
+	MESH_SSH_AGENTC_ADD_IDENTITY = 17,
+	MESH_SSH_AGENTC_REMOVE_IDENTITY = 18,
+	MESH_SSH_AGENTC_REMOVE_ALL_IDENTITIES = 19,
+	MESH_SSH_AGENTC_LOCK = 22,
+	MESH_SSH_AGENTC_UNLOCK = 23,
+	MESH_SSH_AGENTC_ADD_ID_CONSTRAINED = 25,
+	MESH_SSH_AGENTC_EXTENSION = 27,
+	MESH_SSH_AGENT_EXTENSION_FAILURE = 28,
+	MESH_SSH_AGENT_EXTENSION_RESPONSE = 29,
+};
+
+/* Constraints (RFC 9987 §5.2.7) */
+enum {
+	MESH_SSH_AGENT_CONSTRAIN_LIFETIME = 1,
+	MESH_SSH_AGENT_CONSTRAIN_CONFIRM = 2,
+	MESH_SSH_AGENT_CONSTRAIN_EXTENSION = 255,
+};
+
+typedef struct MeshSshAgent MeshSshAgent;
+
+/*
+ * mesh_ssh_agent_new: the handler over @hive and @store (borrowed: they must outlive it), used
+ * under @state_lock (borrowed). Nothing is read until the first request.
+ */
+MeshSshAgent *mesh_ssh_agent_new(MeshHive *hive, MeshKeyStore *store, GMutex *state_lock);
+
+/* mesh_ssh_agent_free: wipe every cached key and free; accepts NULL. */
+void mesh_ssh_agent_free(MeshSshAgent *agent);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshSshAgent, mesh_ssh_agent_free)
+
+/* mesh_ssh_agent_set_askpass: the program asked to confirm each use of a key added with the
+ * confirm constraint (NULL: none, and the constraint is refused). */
+void mesh_ssh_agent_set_askpass(MeshSshAgent *agent, const char *program);
+
+/*
+ * mesh_ssh_agent_set_volatile: when TRUE, added keys are kept in memory only, as if each had a
+ * lifetime, and nothing is written to the hive or the store: for the fuzzer.
+ */
+void mesh_ssh_agent_set_volatile(MeshSshAgent *agent, gboolean is_volatile);
+
+/*
+ * mesh_ssh_agent_handle: the answer (a message body without its length; never NULL) to the
+ * request body of @len bytes at @msg (the caller wipes it afterwards: an ADD_IDENTITY holds a
+ * private key). Failures are answered with SSH_AGENT_FAILURE (an extension's own failure with
+ * SSH_AGENT_EXTENSION_FAILURE) and logged without key material.
+ */
+GBytes *mesh_ssh_agent_handle(MeshSshAgent *agent, const guint8 *msg, gsize len);
+
+/*
+ * mesh_ssh_agent_expire: forget the keys whose lifetime has ended, and return the number of
+ * milliseconds until the next one ends (-1: no key has a lifetime), for the server's timer.
+ */
+gint64 mesh_ssh_agent_expire(MeshSshAgent *agent);
+
+/*
+ * mesh_ssh_agent_socket_path: the ssh-agent socket beside the agent's socket @agent_socket:
+ * $MESH_SSH_AGENT_SOCK when set, else "ssh-agent.sock" in the same folder. A new string.
+ */
+char *mesh_ssh_agent_socket_path(const char *agent_socket);
+
+G_END_DECLS
