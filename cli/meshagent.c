@@ -16,6 +16,7 @@
 #include "platform.h"
 #include "secret.h"
 #include "server.h"
+#include "ssh-server.h"
 
 #ifndef MESH_VERSION
 #error "MESH_VERSION must be defined by the build"
@@ -141,6 +142,7 @@ main(int argc, char **argv)
 {
 	g_autofree char *hive_name = NULL;
 	g_autofree char *socket_opt = NULL;
+	g_autofree char *askpass_opt = NULL;
 	gboolean foreground = FALSE, version = FALSE;
 	const GOptionEntry entries[] = {
 		{ "hive", 0, 0, G_OPTION_ARG_STRING, &hive_name,
@@ -152,6 +154,10 @@ main(int argc, char **argv)
 		  "listen on PATH (default: $MESH_AGENT_SOCK, else "
 		  "$XDG_RUNTIME_DIR/mesh/<hive>/agent.sock)",
 		  "PATH" },
+		{ "askpass", 0, 0, G_OPTION_ARG_FILENAME, &askpass_opt,
+		  "confirm each use of a key added with 'ssh-add -c' by running PROGRAM (default: "
+		  "$SSH_ASKPASS; without one, such keys are refused)",
+		  "PROGRAM" },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "print the version", NULL },
 		G_OPTION_ENTRY_NULL,
 	};
@@ -159,6 +165,9 @@ main(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(MeshAgent) agent = NULL;
 	g_autoptr(MeshServer) server = NULL;
+	g_autoptr(MeshSshAgent) ssh_agent = NULL;
+	g_autoptr(MeshSshServer) ssh_server = NULL;
+	g_autofree char *ssh_path = NULL;
 	g_autofree char *socket_path = NULL;
 	g_autofree char *root = NULL;
 	MeshHiveKind kind;
@@ -215,6 +224,17 @@ main(int argc, char **argv)
 	server = mesh_server_new(agent, socket_path, listen_fd, &error);
 	if (server == NULL)
 		return fail_error(error);
+	/* The OpenSSH agent protocol, on a socket of its own beside the agent's. */
+	ssh_path = mesh_ssh_agent_socket_path(socket_path);
+	ssh_agent = mesh_ssh_agent_new(mesh_agent_hive(agent), mesh_agent_store(agent),
+				       mesh_agent_state_lock(agent));
+	mesh_ssh_agent_set_askpass(ssh_agent, askpass_opt != NULL ? askpass_opt
+								 : g_getenv("SSH_ASKPASS"));
+	ssh_server = mesh_ssh_server_new(ssh_agent, ssh_path, kind, &error);
+	if (ssh_server == NULL)
+		return fail_error(error);
+	mesh_agent_set_ssh_socket(agent, ssh_path);
+	mesh_agent_set_lock_func(agent, mesh_ssh_agent_forget_keys, ssh_agent);
 	g_unix_signal_add(SIGTERM, on_signal, server);
 	g_unix_signal_add(SIGINT, on_signal, server);
 	if (ready_fd < 0)
@@ -224,5 +244,8 @@ main(int argc, char **argv)
 	mesh_server_run(server);
 	/* Before the server goes: the worker's last answers are delivered to live connections. */
 	mesh_agent_stop(agent);
+	/* The ssh-agent goes first (the autoptrs free it before the agent), so the agent must no
+	 * longer tell it about locks. */
+	mesh_agent_set_lock_func(agent, NULL, NULL);
 	return 0;
 }

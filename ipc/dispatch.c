@@ -24,6 +24,8 @@ struct MeshAgent {
 	MeshKeyStore *store;
 	char *socket_path;
 	char *ssh_socket_path; /* the ssh-agent socket, when served (Status reports it) */
+	MeshAgentLockFunc lock_func; /* told when unwrapped keys are wiped */
+	gpointer lock_data;
 	gint64 pid;
 	gboolean restricted;
 	/* Unlock's lifetime: monotonic time at which unwrapped keys are wiped (0: until Lock), and
@@ -105,6 +107,8 @@ lock_now(MeshAgent *agent)
 	agent->unlock_expiry = 0;
 	if (agent->store != NULL)
 		mesh_keystore_lock(agent->store);
+	if (agent->lock_func != NULL)
+		agent->lock_func(agent->lock_data);
 }
 
 void
@@ -136,6 +140,13 @@ mesh_agent_set_ssh_socket(MeshAgent *agent, const char *path)
 {
 	g_free(agent->ssh_socket_path);
 	agent->ssh_socket_path = g_strdup(path);
+}
+
+void
+mesh_agent_set_lock_func(MeshAgent *agent, MeshAgentLockFunc func, gpointer user_data)
+{
+	agent->lock_func = func;
+	agent->lock_data = user_data;
 }
 
 MeshKeyStore *

@@ -72,6 +72,12 @@ GMutex *mesh_agent_state_lock(MeshAgent *agent);
  * Status reports as "SSHAgentSocket" (NULL: none). */
 void mesh_agent_set_ssh_socket(MeshAgent *agent, const char *path);
 
+/* Called, with the state lock held, whenever the agent wipes its unwrapped keys (Lock, the end
+ * of an Unlock's lifetime, mesh_agent_free): whoever keeps keys it got from the store drops
+ * them too. */
+typedef void (*MeshAgentLockFunc)(gpointer user_data);
+void mesh_agent_set_lock_func(MeshAgent *agent, MeshAgentLockFunc func, gpointer user_data);
+
 /*
  * mesh_agent_handle: handle one frame body (@len bytes of JSON at @frame, not NUL-terminated;
  * the caller owns the buffer and wipes it afterwards, since an Unlock frame holds a

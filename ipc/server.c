@@ -130,8 +130,9 @@ lock_owner(int fd)
  * and replaced while we waited for it is locked again, on the new one. MESH_ERROR_EXISTS names
  * the agent that holds it.
  */
-static gboolean
-lock_file(MeshServer *server, const char *path, MeshHiveKind kind, int *ret_fd, GError **error)
+gboolean
+mesh_server_lock_file(const char *path, const char *socket_path, MeshHiveKind kind, int *ret_fd,
+		      GError **error)
 {
 	g_autofree char *note = NULL;
 	int locked = -1;
@@ -165,7 +166,7 @@ lock_file(MeshServer *server, const char *path, MeshHiveKind kind, int *ret_fd, 
 			    "cannot take the lock file %s: it keeps being replaced", path);
 		return FALSE;
 	}
-	note = g_strdup_printf("%" G_GINT64_FORMAT " %s\n", (gint64)getpid(), server->path);
+	note = g_strdup_printf("%" G_GINT64_FORMAT " %s\n", (gint64)getpid(), socket_path);
 	if (ftruncate(locked, 0) != 0 ||
 	    pwrite(locked, note, strlen(note), 0) != (ssize_t)strlen(note)) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot write the lock file %s: %s",
@@ -188,15 +189,14 @@ take_lock(MeshServer *server, MeshHiveKind kind, GError **error)
 	g_autofree char *hive_lock = g_build_filename(mesh_hive_location(hive), ".agent.lock", NULL);
 
 	if (server->hive_lock_fd < 0 &&
-	    !lock_file(server, hive_lock, kind, &server->hive_lock_fd, error))
+	    !mesh_server_lock_file(hive_lock, server->path, kind, &server->hive_lock_fd, error))
 		return FALSE;
 	server->lock_path = g_strconcat(server->path, ".lock", NULL);
-	return lock_file(server, server->lock_path, kind, &server->lock_fd, error);
+	return mesh_server_lock_file(server->lock_path, server->path, kind, &server->lock_fd, error);
 }
 
-/* With the lock held, whatever socket is at the path belongs to a dead agent. */
-static gboolean
-remove_stale(const char *path, GError **error)
+gboolean
+mesh_server_remove_stale(const char *path, GError **error)
 {
 	struct stat st;
 
@@ -235,7 +235,7 @@ bind_socket(MeshServer *server, GError **error)
 	}
 	if (!mesh_platform_private_dir(dir, TRUE, error) ||
 	    !take_lock(server, mesh_agent_hive(server->agent)->kind, error) ||
-	    !remove_stale(server->path, error))
+	    !mesh_server_remove_stale(server->path, error))
 		return NULL;
 	socket = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
 			      G_SOCKET_PROTOCOL_DEFAULT, &local);

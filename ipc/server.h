@@ -34,6 +34,19 @@ int mesh_server_activation_fd(void);
 gboolean mesh_server_fd_path(int fd, char **ret_path, GError **error);
 
 /*
+ * mesh_server_lock_file: lock the file @path (created 0600) for this process and write "PID
+ * @socket_path" into it. flock() locks die with their holder, so a killed agent leaves nothing
+ * that blocks the next one. Errors: MESH_ERROR_EXISTS naming the agent (of the @kind hive) that
+ * holds it, MESH_ERROR_IO.
+ */
+gboolean mesh_server_lock_file(const char *path, const char *socket_path, MeshHiveKind kind,
+			       int *ret_fd, GError **error);
+
+/* mesh_server_remove_stale: with the socket's lock held, whatever socket is at @path belongs to
+ * a dead agent: remove it. Errors: MESH_ERROR_INVALID_ARGUMENT (not a socket), MESH_ERROR_IO. */
+gboolean mesh_server_remove_stale(const char *path, GError **error);
+
+/*
  * mesh_server_new: a server for @agent (borrowed: it must outlive the server), whose Shutdown
  * method is wired to mesh_server_shutdown. One agent per socket: the lock file PATH.lock is
  * flock()ed, and held until mesh_server_free; when another process holds it, the error is

@@ -94,6 +94,10 @@ void mesh_ssh_agent_set_volatile(MeshSshAgent *agent, gboolean is_volatile);
  */
 GBytes *mesh_ssh_agent_handle(MeshSshAgent *agent, const guint8 *msg, gsize len);
 
+/* mesh_ssh_agent_forget_keys: wipe the keys taken from the key store (they are asked for again
+ * at the next signature); keys added with a lifetime stay. For MeshAgent's lock func. */
+void mesh_ssh_agent_forget_keys(gpointer agent);
+
 /*
  * mesh_ssh_agent_expire: forget the keys whose lifetime has ended, and return the number of
  * milliseconds until the next one ends (-1: no key has a lifetime), for the server's timer.

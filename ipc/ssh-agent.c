@@ -1,0 +1,1164 @@
+/* SPDX-License-Identifier: MIT */
+#include "ssh-agent.h"
+
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "json.h"
+#include "key.h"
+#include "openssh.h"
+#include "router.h"
+#include "secret.h"
+#include "session.h"
+#include "sshbuf.h"
+
+/* ThisDevice/<REGISTRY>: the keys added with ssh-add that are kept in the key store. */
+#define REGISTRY     "ssh-identities"
+#define REGISTRY_MAX (1024 * 1024)
+/* How long an askpass program may take to answer before the use is refused. */
+#define CONFIRM_TIMEOUT_SECONDS 60
+/* A wrong UNLOCK passphrase costs this much more with each failure, up to UNLOCK_DELAY_MAX. */
+#define UNLOCK_DELAY_STEP_MS 100
+#define UNLOCK_DELAY_MAX_MS  2000
+/* The LOCK passphrase is kept as PBKDF2-HMAC-SHA-256 of it under a random salt. */
+#define LOCK_SALT_LEN   16
+#define LOCK_HASH_LEN   32
+#define LOCK_ITERATIONS 10000
+
+#define ED25519_TYPE "ssh-ed25519"
+#define ECDSA_TYPE   "ecdsa-sha2-nistp256"
+#define ECDSA_CURVE  "nistp256"
+#define P256_POINT_LEN 65
+
+/* Sign request flags (RFC 9987 §5.3.1): the RSA ones are meaningless for our keys and ignored;
+ * any other bit is refused. */
+#define SIGN_FLAGS_KNOWN (0x02u | 0x04u)
+
+/* The extensions answered; every other is refused. */
+static const char *const extensions[] = { "query", NULL };
+
+typedef enum {
+	SOURCE_MESH,   /* this hive's Mesh SSH key (mesh ssh create) */
+	SOURCE_STORED, /* added with ssh-add, in the key store and the registry */
+	SOURCE_MEMORY, /* added with a lifetime (or in volatile mode): memory only */
+} Source;
+
+typedef struct {
+	char *udf;
+	MeshKey *public;
+	GBytes *blob; /* the SSH public key blob */
+	char *comment;
+	Source source;
+	gboolean confirm;
+	gint64 expires;     /* monotonic µs; 0: none */
+	MeshKey *priv;      /* memory keys, and the cached export of a software store's key */
+	gboolean no_export; /* the store cannot export it (a TPM): it signs there */
+} Identity;
+
+struct MeshSshAgent {
+	MeshHive *hive;
+	MeshKeyStore *store;
+	GMutex *state_lock;
+	char *askpass;
+	gboolean is_volatile;
+	/*
+	 * @lock guards the members below. It is a leaf: nothing else is locked while it is held,
+	 * except that the state lock may be held when it is taken (never the other way round).
+	 */
+	GMutex lock;
+	GPtrArray *ids;      /* Identity *, in the order served */
+	GHashTable *hidden;  /* UDFs of Mesh keys removed with ssh-add -d/-D (until restart) */
+	gboolean locked;
+	guint8 lock_salt[LOCK_SALT_LEN];
+	guint8 lock_hash[LOCK_HASH_LEN];
+	guint unlock_failures;
+};
+
+/* What a request reads from the table, used after its lock is released. */
+typedef struct {
+	char *udf;
+	MeshKey *public;
+	MeshKey *priv;
+	gboolean no_export;
+	gboolean confirm;
+	char *comment;
+	Source source;
+} Snapshot;
+
+static void
+snapshot_clear(Snapshot *s)
+{
+	g_free(s->udf);
+	mesh_key_unref(s->public);
+	mesh_key_unref(s->priv);
+	g_free(s->comment);
+	memset(s, 0, sizeof *s);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Snapshot, snapshot_clear)
+
+static void
+identity_free(Identity *id)
+{
+	if (id == NULL)
+		return;
+	g_free(id->udf);
+	mesh_key_unref(id->public);
+	g_bytes_unref(id->blob);
+	g_free(id->comment);
+	mesh_key_unref(id->priv);
+	g_free(id);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Identity, identity_free)
+
+/* TEMPORARY until core/session's mesh_session_ssh_keys lands. */
+typedef struct {
+	char *account;
+	char *device_udf;
+	char *udf;
+	char *public_line;
+} MeshSessionSshKey;
+
+static gboolean
+mesh_session_ssh_keys(MeshHive *hive, GPtrArray **ret_keys, GError **error)
+{
+	*ret_keys = g_ptr_array_new();
+	return TRUE;
+}
+
+/* ---- Life ------------------------------------------------------------------------------------ */
+
+MeshSshAgent *
+mesh_ssh_agent_new(MeshHive *hive, MeshKeyStore *store, GMutex *state_lock)
+{
+	MeshSshAgent *agent = g_new0(MeshSshAgent, 1);
+
+	agent->hive = hive;
+	agent->store = store;
+	agent->state_lock = state_lock;
+	g_mutex_init(&agent->lock);
+	agent->ids = g_ptr_array_new_with_free_func((GDestroyNotify)identity_free);
+	agent->hidden = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	return agent;
+}
+
+void
+mesh_ssh_agent_free(MeshSshAgent *agent)
+{
+	if (agent == NULL)
+		return;
+	g_ptr_array_unref(agent->ids);
+	g_hash_table_unref(agent->hidden);
+	OPENSSL_cleanse(agent->lock_hash, sizeof agent->lock_hash);
+	g_mutex_clear(&agent->lock);
+	g_free(agent->askpass);
+	g_free(agent);
+}
+
+void
+mesh_ssh_agent_set_askpass(MeshSshAgent *agent, const char *program)
+{
+	g_free(agent->askpass);
+	agent->askpass = program != NULL && *program != '\0' ? g_strdup(program) : NULL;
+}
+
+void
+mesh_ssh_agent_set_volatile(MeshSshAgent *agent, gboolean is_volatile)
+{
+	agent->is_volatile = is_volatile;
+}
+
+char *
+mesh_ssh_agent_socket_path(const char *agent_socket)
+{
+	const char *env = g_getenv("MESH_SSH_AGENT_SOCK");
+	g_autofree char *dir = NULL;
+
+	if (env != NULL && *env != '\0')
+		return g_strdup(env);
+	dir = g_path_get_dirname(agent_socket);
+	return g_build_filename(dir, "ssh-agent.sock", NULL);
+}
+
+/* ---- The identity table ------------------------------------------------------------------- */
+
+static Identity *
+identity_new(const MeshKey *public, const char *comment, Source source, GError **error)
+{
+	g_autoptr(Identity) id = g_new0(Identity, 1);
+
+	id->blob = mesh_openssh_public_blob(public, error);
+	if (id->blob == NULL)
+		return NULL;
+	id->udf = g_strdup(mesh_key_udf(public));
+	id->public = mesh_key_get_public(public, error);
+	if (id->public == NULL)
+		return NULL;
+	id->comment = g_strdup(comment != NULL ? comment : "");
+	id->source = source;
+	return g_steal_pointer(&id);
+}
+
+/* In @ids (the table's, with @agent->lock held). */
+static Identity *
+find_udf(GPtrArray *ids, const char *udf, guint *ret_index)
+{
+	for (guint i = 0; i < ids->len; i++) {
+		Identity *id = g_ptr_array_index(ids, i);
+
+		if (g_str_equal(id->udf, udf)) {
+			if (ret_index != NULL)
+				*ret_index = i;
+			return id;
+		}
+	}
+	return NULL;
+}
+
+/* With @agent->lock held. */
+static Identity *
+find_blob(MeshSshAgent *agent, const guint8 *blob, gsize len, guint *ret_index)
+{
+	for (guint i = 0; i < agent->ids->len; i++) {
+		Identity *id = g_ptr_array_index(agent->ids, i);
+		gsize n = 0;
+		const guint8 *b = g_bytes_get_data(id->blob, &n);
+
+		if (n == len && memcmp(b, blob, len) == 0) {
+			if (ret_index != NULL)
+				*ret_index = i;
+			return id;
+		}
+	}
+	return NULL;
+}
+
+/* With @agent->lock held: drop the keys whose lifetime has ended. */
+static gint64
+expire_locked(MeshSshAgent *agent)
+{
+	gint64 now = g_get_monotonic_time(), next = -1;
+
+	for (guint i = agent->ids->len; i-- > 0;) {
+		Identity *id = g_ptr_array_index(agent->ids, i);
+
+		if (id->expires == 0)
+			continue;
+		if (id->expires <= now) {
+			g_debug("ssh-agent: the lifetime of %s has ended", id->udf);
+			g_ptr_array_remove_index(agent->ids, i);
+		} else if (next < 0 || id->expires - now < next) {
+			next = id->expires - now;
+		}
+	}
+	return next < 0 ? -1 : (next + 999) / 1000;
+}
+
+gint64
+mesh_ssh_agent_expire(MeshSshAgent *agent)
+{
+	gint64 next;
+
+	g_mutex_lock(&agent->lock);
+	next = expire_locked(agent);
+	g_mutex_unlock(&agent->lock);
+	return next;
+}
+
+/* The registry's entries: {"SSHIdentities": [{"UDF", "Comment", "Confirm"?}]}. With the state
+ * lock held. A missing registry is an empty one. */
+static gboolean
+registry_read(MeshSshAgent *agent, JsonNode **ret_root, JsonArray **ret_list, GError **error)
+{
+	g_autoptr(GBytes) data = NULL;
+	g_autoptr(JsonNode) root = NULL;
+	GError *local = NULL;
+	JsonObject *obj;
+	JsonArray *list = NULL;
+	gsize len = 0;
+	const char *text;
+
+	if (!mesh_hive_read(agent->hive, MESH_HIVE_THIS_DEVICE, REGISTRY, REGISTRY_MAX, &data,
+			    &local)) {
+		if (!g_error_matches(local, MESH_ERROR, MESH_ERROR_NOT_FOUND)) {
+			g_propagate_error(error, local);
+			return FALSE;
+		}
+		g_error_free(local);
+		root = json_node_new(JSON_NODE_OBJECT);
+		obj = json_object_new();
+		json_object_set_array_member(obj, "SSHIdentities", json_array_new());
+		json_node_take_object(root, obj);
+	} else {
+		text = g_bytes_get_data(data, &len);
+		root = mesh_json_parse(text, len, REGISTRY_MAX, error);
+		if (root == NULL)
+			goto damaged;
+	}
+	obj = json_node_get_object(root);
+	if (obj == NULL || !mesh_json_get_array(obj, "SSHIdentities", &list, error))
+		goto damaged;
+	for (guint i = 0; i < json_array_get_length(list); i++) {
+		JsonNode *n = json_array_get_element(list, i);
+		JsonObject *e = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+		static const char *const members[] = { "UDF", "Comment", "Confirm", NULL };
+		const char *udf = NULL, *comment = NULL;
+
+		if (e == NULL) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "an entry is not an object");
+			goto damaged;
+		}
+		if (!mesh_json_check_members(e, members, error) ||
+		    !mesh_json_get_string(e, "UDF", &udf, error) ||
+		    !mesh_json_get_string(e, "Comment", &comment, error) ||
+		    !mesh_keystore_check_udf(udf, error))
+			goto damaged;
+		if (json_object_has_member(e, "Confirm") &&
+		    json_node_get_value_type(json_object_get_member(e, "Confirm")) != G_TYPE_BOOLEAN) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "Confirm is not a boolean");
+			goto damaged;
+		}
+	}
+	*ret_list = list;
+	*ret_root = g_steal_pointer(&root);
+	return TRUE;
+damaged:
+	g_prefix_error(error, "%s/%s/%s is damaged: ", mesh_hive_location(agent->hive),
+		       mesh_hive_folder_name(MESH_HIVE_THIS_DEVICE), REGISTRY);
+	return FALSE;
+}
+
+static gboolean
+registry_write(MeshSshAgent *agent, JsonNode *root, GError **error)
+{
+	g_autofree char *text = mesh_json_to_string(root);
+
+	return mesh_hive_write(agent->hive, MESH_HIVE_THIS_DEVICE, REGISTRY, (const guint8 *)text,
+			       strlen(text), error);
+}
+
+/* Put (@udf, @comment, @confirm) in the registry, replacing an entry for @udf; or, when
+ * @comment is NULL, remove @udf. With the state lock held. */
+static gboolean
+registry_update(MeshSshAgent *agent, const char *udf, const char *comment, gboolean confirm,
+		GError **error)
+{
+	g_autoptr(JsonNode) root = NULL;
+	JsonArray *list = NULL;
+
+	if (!registry_read(agent, &root, &list, error))
+		return FALSE;
+	for (guint i = json_array_get_length(list); i-- > 0;) {
+		JsonObject *e = json_array_get_object_element(list, i);
+
+		if (g_str_equal(json_object_get_string_member(e, "UDF"), udf))
+			json_array_remove_element(list, i);
+	}
+	if (comment != NULL) {
+		JsonObject *e = json_object_new();
+
+		json_object_set_string_member(e, "UDF", udf);
+		json_object_set_string_member(e, "Comment", comment);
+		if (confirm)
+			json_object_set_boolean_member(e, "Confirm", TRUE);
+		json_array_add_object_element(list, e);
+	}
+	return registry_write(agent, root, error);
+}
+
+/*
+ * What the hive says should be served: this hive's Mesh SSH keys, then the registry's keys (each
+ * with its public key from the store). Entries that cannot be used are left out and logged, so
+ * that one damaged entry does not take every key away. Takes the state lock.
+ */
+static GPtrArray *
+read_hive_identities(MeshSshAgent *agent)
+{
+	GPtrArray *found = g_ptr_array_new_with_free_func((GDestroyNotify)identity_free);
+	g_autoptr(GPtrArray) mesh = NULL;
+	g_autoptr(JsonNode) root = NULL;
+	g_autoptr(GError) error = NULL;
+	JsonArray *list = NULL;
+
+	g_mutex_lock(agent->state_lock);
+	if (!mesh_session_ssh_keys(agent->hive, &mesh, &error)) {
+		g_debug("ssh-agent: the Mesh SSH keys cannot be read: %s", error->message);
+		g_clear_error(&error);
+	}
+	for (guint i = 0; mesh != NULL && i < mesh->len; i++) {
+		const MeshSessionSshKey *k = g_ptr_array_index(mesh, i);
+		g_autofree char *comment = NULL;
+		g_autoptr(MeshKey) public = mesh_openssh_public_line_decode(
+			k->public_line, strlen(k->public_line), &comment, &error);
+		Identity *id = NULL;
+
+		if (public != NULL && !mesh_key_udf_matches(public, k->udf))
+			g_set_error(&error, MESH_ERROR, MESH_ERROR_MALFORMED,
+				    "its public key is not the key %s", k->udf);
+		else if (public != NULL)
+			id = identity_new(public, comment, SOURCE_MESH, &error);
+		if (id == NULL) {
+			g_debug("ssh-agent: the SSH key of %s is not served: %s", k->account,
+				error->message);
+			g_clear_error(&error);
+			continue;
+		}
+		g_ptr_array_add(found, id);
+	}
+	if (!registry_read(agent, &root, &list, &error)) {
+		g_debug("ssh-agent: %s", error->message);
+		g_clear_error(&error);
+		list = NULL;
+	}
+	for (guint i = 0; list != NULL && i < json_array_get_length(list); i++) {
+		JsonObject *e = json_array_get_object_element(list, i);
+		const char *udf = json_object_get_string_member(e, "UDF");
+		g_autoptr(MeshKey) public = NULL;
+		Identity *id = NULL;
+
+		if (mesh_keystore_get_public(agent->store, udf, &public, &error))
+			id = identity_new(public, json_object_get_string_member(e, "Comment"),
+					  SOURCE_STORED, &error);
+		if (id == NULL) {
+			g_debug("ssh-agent: the added key %s is not served: %s", udf,
+				error->message);
+			g_clear_error(&error);
+			continue;
+		}
+		id->confirm = json_object_has_member(e, "Confirm") &&
+			      json_object_get_boolean_member(e, "Confirm");
+		g_ptr_array_add(found, id);
+	}
+	g_mutex_unlock(agent->state_lock);
+	return found;
+}
+
+/*
+ * Bring the table in line with the hive: Mesh and stored keys as the hive lists them (an
+ * identity already in the table keeps its cached key), memory keys as they are. A Mesh key
+ * hidden by ssh-add -d stays hidden.
+ */
+static void
+reload(MeshSshAgent *agent)
+{
+	g_autoptr(GPtrArray) found = read_hive_identities(agent);
+	GPtrArray *ids = g_ptr_array_new_with_free_func((GDestroyNotify)identity_free);
+
+	g_mutex_lock(&agent->lock);
+	for (guint i = 0; i < found->len; i++) {
+		Identity *id = g_ptr_array_index(found, i);
+		Identity *old = find_udf(agent->ids, id->udf, NULL);
+
+		if ((id->source == SOURCE_MESH && g_hash_table_contains(agent->hidden, id->udf)) ||
+		    find_udf(ids, id->udf, NULL))
+			continue;
+		if (old != NULL && old->source == id->source) {
+			id->priv = g_steal_pointer(&old->priv);
+			id->no_export = old->no_export;
+		}
+		g_ptr_array_add(ids, found->pdata[i]);
+		found->pdata[i] = NULL;
+	}
+	for (guint i = 0; i < agent->ids->len; i++) {
+		Identity *id = g_ptr_array_index(agent->ids, i);
+
+		if (id->source == SOURCE_MEMORY && !find_udf(ids, id->udf, NULL)) {
+			g_ptr_array_add(ids, id);
+			agent->ids->pdata[i] = NULL;
+		}
+	}
+	g_ptr_array_unref(agent->ids);
+	agent->ids = ids;
+	g_mutex_unlock(&agent->lock);
+}
+
+/* ---- Answers ------------------------------------------------------------------------------ */
+
+static GBytes *
+answer_code(guint8 code)
+{
+	return g_bytes_new(&code, 1);
+}
+
+static GBytes *
+failure(const char *what, GError *error)
+{
+	g_debug("ssh-agent: %s refused: %s", what, error != NULL ? error->message : "");
+	if (error != NULL)
+		g_error_free(error);
+	return answer_code(MESH_SSH_AGENT_FAILURE);
+}
+
+/* An answer built in a buffer of @cap bytes, which the caller has sized to fit. */
+typedef struct {
+	guint8 *buf;
+	MeshSshWriter w;
+} Answer;
+
+static void
+answer_init(Answer *a, gsize cap)
+{
+	a->buf = g_malloc(cap);
+	mesh_sshbuf_writer_init(&a->w, a->buf, cap);
+}
+
+static GBytes *
+answer_finish(Answer *a)
+{
+	return g_bytes_new_take(a->buf, a->w.len);
+}
+
+/* ---- Requests ----------------------------------------------------------------------------- */
+
+static GBytes *
+request_identities(MeshSshAgent *agent, MeshSshReader *r)
+{
+	GError *error = NULL;
+	Answer a;
+	gsize cap = 5;
+	guint n = 0;
+
+	if (!mesh_sshbuf_expect_end(r, &error))
+		return failure("REQUEST_IDENTITIES", error);
+	reload(agent);
+	g_mutex_lock(&agent->lock);
+	expire_locked(agent);
+	if (!agent->locked) {
+		for (guint i = 0; i < agent->ids->len; i++) {
+			Identity *id = g_ptr_array_index(agent->ids, i);
+
+			cap += 8 + g_bytes_get_size(id->blob) + strlen(id->comment);
+		}
+		n = agent->ids->len;
+	}
+	answer_init(&a, cap);
+	/* The buffer was sized for exactly these writes: none can fail. */
+	mesh_sshbuf_put_u8(&a.w, MESH_SSH_AGENT_IDENTITIES_ANSWER, NULL);
+	mesh_sshbuf_put_u32(&a.w, n, NULL);
+	for (guint i = 0; i < n; i++) {
+		Identity *id = g_ptr_array_index(agent->ids, i);
+		gsize len = 0;
+		const guint8 *blob = g_bytes_get_data(id->blob, &len);
+
+		mesh_sshbuf_put_string(&a.w, blob, len, NULL);
+		mesh_sshbuf_put_cstring(&a.w, id->comment, NULL);
+	}
+	g_mutex_unlock(&agent->lock);
+	return answer_finish(&a);
+}
+
+/* "SHA256:<base64>" of a key blob, as ssh-keygen -l shows it. */
+static char *
+fingerprint(GBytes *blob)
+{
+	guint8 md[32];
+	unsigned int md_len = 0;
+	g_autofree char *b64 = NULL;
+	gsize len = 0;
+	const guint8 *data = g_bytes_get_data(blob, &len);
+	char *end;
+
+	if (!EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL))
+		return g_strdup("SHA256:?");
+	b64 = g_base64_encode(md, md_len);
+	end = strchr(b64, '=');
+	if (end != NULL)
+		*end = '\0';
+	return g_strconcat("SHA256:", b64, NULL);
+}
+
+/*
+ * Ask the askpass program whether the key may be used: it is run with SSH_ASKPASS_PROMPT=confirm
+ * (as OpenSSH's ssh-agent does) and the question as its argument; exit status 0 is yes. No answer
+ * within CONFIRM_TIMEOUT_SECONDS is no. Runs on the connection's own thread.
+ */
+static gboolean
+confirm_use(MeshSshAgent *agent, const Snapshot *s, GBytes *blob)
+{
+	g_autofree char *fp = fingerprint(blob);
+	g_autofree char *question = g_strdup_printf(
+		"Allow use of the key %s?\nKey fingerprint %s.", s->comment, fp);
+	g_auto(GStrv) env = g_environ_setenv(g_get_environ(), "SSH_ASKPASS_PROMPT", "confirm", TRUE);
+	const char *argv[] = { agent->askpass, question, NULL };
+	g_autoptr(GError) error = NULL;
+	GPid pid = 0;
+	int status = 0;
+	gint64 deadline = g_get_monotonic_time() + CONFIRM_TIMEOUT_SECONDS * G_USEC_PER_SEC;
+	pid_t done = 0;
+
+	if (agent->askpass == NULL)
+		return FALSE;
+	if (!g_spawn_async(NULL, (char **)argv, env,
+			   G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
+				   G_SPAWN_STDIN_FROM_DEV_NULL,
+			   NULL, NULL, &pid, &error)) {
+		g_debug("ssh-agent: cannot run the askpass program: %s", error->message);
+		return FALSE;
+	}
+	while ((done = waitpid(pid, &status, WNOHANG)) == 0 &&
+	       g_get_monotonic_time() < deadline)
+		g_usleep(20 * 1000);
+	if (done == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		g_debug("ssh-agent: the askpass program did not answer in time");
+		return FALSE;
+	}
+	return done == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/*
+ * Sign with @s's key: the key in memory when there is one; else the key's store is asked to
+ * export it once (kept for the next signatures, until the store or this agent locks); a store
+ * that cannot export (a TPM) signs itself.
+ */
+static GBytes *
+sign_with(MeshSshAgent *agent, Snapshot *s, const guint8 *data, gsize len, GError **error)
+{
+	g_autoptr(MeshKey) exported = NULL;
+	g_autoptr(GError) local = NULL;
+	GBytes *sig = NULL;
+
+	if (s->priv != NULL)
+		return mesh_key_sign(s->priv, data, len, error);
+	g_mutex_lock(agent->state_lock);
+	if (!s->no_export &&
+	    mesh_keystore_export_private(agent->store, s->udf, &exported, &local)) {
+		Identity *id;
+
+		g_mutex_lock(&agent->lock);
+		id = find_udf(agent->ids, s->udf, NULL);
+		if (id != NULL && !agent->locked && id->priv == NULL)
+			id->priv = mesh_key_ref(exported);
+		g_mutex_unlock(&agent->lock);
+		g_mutex_unlock(agent->state_lock);
+		return mesh_key_sign(exported, data, len, error);
+	}
+	if (local != NULL && g_error_matches(local, MESH_ERROR, MESH_ERROR_UNSUPPORTED)) {
+		Identity *id;
+
+		g_mutex_lock(&agent->lock);
+		id = find_udf(agent->ids, s->udf, NULL);
+		if (id != NULL)
+			id->no_export = TRUE;
+		g_mutex_unlock(&agent->lock);
+	}
+	if (!mesh_keystore_sign(agent->store, s->udf, data, len, &sig, error))
+		sig = NULL;
+	g_mutex_unlock(agent->state_lock);
+	return sig;
+}
+
+/* The SSH signature blob (RFC 8709 §6, RFC 5656 §3.1.2) of a 64-byte @sig of @key's type. */
+static GBytes *
+signature_answer(const MeshKey *key, GBytes *sig)
+{
+	const guint8 *raw = g_bytes_get_data(sig, NULL);
+	guint8 inner[2 * (4 + 1 + MESH_KEY_RAW_LEN)];
+	MeshSshWriter iw;
+	Answer a;
+
+	answer_init(&a, 1 + 4 + 4 + sizeof ECDSA_TYPE + 4 + sizeof inner);
+	mesh_sshbuf_put_u8(&a.w, MESH_SSH_AGENT_SIGN_RESPONSE, NULL);
+	if (mesh_key_alg(key) == MESH_KEY_ED25519) {
+		mesh_sshbuf_put_u32(&a.w, 4 + strlen(ED25519_TYPE) + 4 + 64, NULL);
+		mesh_sshbuf_put_cstring(&a.w, ED25519_TYPE, NULL);
+		mesh_sshbuf_put_string(&a.w, raw, 64, NULL);
+	} else {
+		mesh_sshbuf_writer_init(&iw, inner, sizeof inner);
+		mesh_sshbuf_put_mpint(&iw, raw, MESH_KEY_RAW_LEN, NULL);
+		mesh_sshbuf_put_mpint(&iw, raw + MESH_KEY_RAW_LEN, MESH_KEY_RAW_LEN, NULL);
+		mesh_sshbuf_put_u32(&a.w, 4 + strlen(ECDSA_TYPE) + 4 + iw.len, NULL);
+		mesh_sshbuf_put_cstring(&a.w, ECDSA_TYPE, NULL);
+		mesh_sshbuf_put_string(&a.w, inner, iw.len, NULL);
+	}
+	return answer_finish(&a);
+}
+
+/* Copy what a request needs of the identity whose blob is @blob; a miss reloads the table from
+ * the hive once (a key made by `mesh ssh create` since). */
+static gboolean
+snapshot_of(MeshSshAgent *agent, const guint8 *blob, gsize len, Snapshot *s, GError **error)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		Identity *id;
+
+		g_mutex_lock(&agent->lock);
+		expire_locked(agent);
+		if (agent->locked) {
+			g_mutex_unlock(&agent->lock);
+			g_set_error(error, MESH_ERROR, MESH_ERROR_LOCKED, "the agent is locked");
+			return FALSE;
+		}
+		id = find_blob(agent, blob, len, NULL);
+		if (id != NULL) {
+			s->udf = g_strdup(id->udf);
+			s->public = mesh_key_ref(id->public);
+			s->priv = id->priv != NULL ? mesh_key_ref(id->priv) : NULL;
+			s->no_export = id->no_export;
+			s->confirm = id->confirm;
+			s->comment = g_strdup(id->comment);
+			s->source = id->source;
+		}
+		g_mutex_unlock(&agent->lock);
+		if (id != NULL)
+			return TRUE;
+		if (attempt == 0)
+			reload(agent);
+	}
+	g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND, "no such identity");
+	return FALSE;
+}
+
+static GBytes *
+sign_request(MeshSshAgent *agent, MeshSshReader *r)
+{
+	const guint8 *blob = NULL, *data = NULL;
+	gsize blob_len = 0, data_len = 0;
+	guint32 flags = 0;
+	g_auto(Snapshot) s = { 0 };
+	g_autoptr(GBytes) sig = NULL;
+	g_autoptr(GBytes) blob_bytes = NULL;
+	GError *error = NULL;
+
+	if (!mesh_sshbuf_get_string(r, &blob, &blob_len, &error) ||
+	    !mesh_sshbuf_get_string(r, &data, &data_len, &error) ||
+	    !mesh_sshbuf_get_u32(r, &flags, &error) || !mesh_sshbuf_expect_end(r, &error))
+		return failure("SIGN_REQUEST", error);
+	if ((flags & ~SIGN_FLAGS_KNOWN) != 0)
+		return failure("SIGN_REQUEST", g_error_new(MESH_ERROR, MESH_ERROR_UNSUPPORTED,
+							   "unknown flags 0x%x", flags));
+	if (!snapshot_of(agent, blob, blob_len, &s, &error))
+		return failure("SIGN_REQUEST", error);
+	blob_bytes = g_bytes_new(blob, blob_len);
+	if (s.confirm && !confirm_use(agent, &s, blob_bytes))
+		return failure("SIGN_REQUEST", g_error_new(MESH_ERROR, MESH_ERROR_PERMISSION,
+							   "the use of %s was not confirmed",
+							   s.udf));
+	sig = sign_with(agent, &s, data, data_len, &error);
+	if (sig == NULL)
+		return failure("SIGN_REQUEST", error);
+	return signature_answer(s.public, sig);
+}
+
+/* The private key of an ADD_IDENTITY: ssh-ed25519 or ecdsa-sha2-nistp256 (RFC 9987 §5.2.2-3),
+ * checked against its public half; then the comment. */
+static MeshKey *
+read_private_key(MeshSshReader *r, char **ret_comment, GError **error)
+{
+	const guint8 *type = NULL, *pub = NULL, *priv = NULL, *curve = NULL;
+	gsize type_len = 0, curve_len = 0;
+	g_autoptr(MeshSecret) scalar = mesh_secret_new(MESH_KEY_RAW_LEN);
+	g_autoptr(MeshKey) key = NULL;
+	g_autoptr(GBytes) derived = NULL;
+	MeshKeyAlg alg;
+	gsize pub_len;
+
+	if (!mesh_sshbuf_get_string(r, &type, &type_len, error))
+		return NULL;
+	if (mesh_sshbuf_string_is(type, type_len, ED25519_TYPE)) {
+		alg = MESH_KEY_ED25519;
+		pub_len = MESH_KEY_RAW_LEN;
+		if (!mesh_sshbuf_get_string_fixed(r, pub_len, "Ed25519 public key", &pub, error) ||
+		    !mesh_sshbuf_get_string_fixed(r, 2 * MESH_KEY_RAW_LEN, "Ed25519 private key",
+						  &priv, error))
+			return NULL;
+		if (CRYPTO_memcmp(priv + MESH_KEY_RAW_LEN, pub, pub_len) != 0) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+				    "the Ed25519 private key holds another public key");
+			return NULL;
+		}
+		memcpy(mesh_secret_data(scalar), priv, MESH_KEY_RAW_LEN);
+	} else if (mesh_sshbuf_string_is(type, type_len, ECDSA_TYPE)) {
+		alg = MESH_KEY_P256;
+		pub_len = P256_POINT_LEN;
+		if (!mesh_sshbuf_get_string(r, &curve, &curve_len, error))
+			return NULL;
+		if (!mesh_sshbuf_string_is(curve, curve_len, ECDSA_CURVE)) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+				    "the ECDSA key is not on nistp256");
+			return NULL;
+		}
+		if (!mesh_sshbuf_get_string_fixed(r, pub_len, "P-256 public key", &pub, error) ||
+		    !mesh_sshbuf_get_mpint32(r, mesh_secret_data(scalar), error))
+			return NULL;
+	} else {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
+			    "keys of type '%.*s' are not served: use ssh-ed25519 or "
+			    "ecdsa-sha2-nistp256", (int)MIN(type_len, 64), (const char *)type);
+		return NULL;
+	}
+	if (!mesh_sshbuf_get_cstring(r, MESH_OPENSSH_COMMENT_MAX, ret_comment, error))
+		return NULL;
+	key = mesh_key_from_raw_private(alg, scalar, error);
+	if (key == NULL)
+		return NULL;
+	derived = mesh_key_get_raw_public(key);
+	if (g_bytes_get_size(derived) != pub_len ||
+	    memcmp(g_bytes_get_data(derived, NULL), pub, pub_len) != 0) {
+		g_free(*ret_comment);
+		*ret_comment = NULL;
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+			    "the private key does not belong to its public key");
+		return NULL;
+	}
+	return g_steal_pointer(&key);
+}
+
+/* Constraints (RFC 9987 §5.2.7): a lifetime and confirm, once each; anything else refuses the
+ * whole request. */
+static gboolean
+read_constraints(MeshSshAgent *agent, MeshSshReader *r, guint32 *ret_lifetime,
+		 gboolean *ret_confirm, GError **error)
+{
+	gboolean have_lifetime = FALSE;
+
+	*ret_lifetime = 0;
+	*ret_confirm = FALSE;
+	while (mesh_sshbuf_remaining(r) > 0) {
+		const guint8 *type = NULL, *name = NULL;
+		gsize name_len = 0;
+
+		if (!mesh_sshbuf_get_bytes(r, 1, &type, error))
+			return FALSE;
+		switch (*type) {
+		case MESH_SSH_AGENT_CONSTRAIN_LIFETIME:
+			if (have_lifetime || !mesh_sshbuf_get_u32(r, ret_lifetime, error))
+				goto bad;
+			if (*ret_lifetime == 0 || *ret_lifetime > MESH_SSH_AGENT_LIFETIME_MAX) {
+				g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+					    "a lifetime of %u s (1 to %d)", *ret_lifetime,
+					    MESH_SSH_AGENT_LIFETIME_MAX);
+				return FALSE;
+			}
+			have_lifetime = TRUE;
+			break;
+		case MESH_SSH_AGENT_CONSTRAIN_CONFIRM:
+			if (*ret_confirm)
+				goto bad;
+			if (agent->askpass == NULL) {
+				g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
+					    "the confirm constraint needs an askpass program: start "
+					    "meshagent with SSH_ASKPASS set");
+				return FALSE;
+			}
+			*ret_confirm = TRUE;
+			break;
+		case MESH_SSH_AGENT_CONSTRAIN_EXTENSION:
+			if (!mesh_sshbuf_get_string(r, &name, &name_len, error))
+				return FALSE;
+			g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
+				    "unknown constraint extension '%.*s'", (int)MIN(name_len, 64),
+				    (const char *)name);
+			return FALSE;
+		default:
+			g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
+				    "unknown constraint %u", *type);
+			return FALSE;
+		}
+	}
+	return TRUE;
+bad:
+	if (error != NULL && *error == NULL)
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "a constraint given twice");
+	return FALSE;
+}
+
+/* Keep an added key: in the store and the registry, or (with a lifetime) in memory. */
+static GBytes *
+add_identity(MeshSshAgent *agent, MeshSshReader *r, gboolean constrained)
+{
+	g_autoptr(MeshKey) key = NULL;
+	g_autofree char *comment = NULL;
+	g_autoptr(Identity) id = NULL;
+	guint32 lifetime = 0;
+	gboolean confirm = FALSE, memory;
+	GError *error = NULL;
+	Identity *old;
+
+	key = read_private_key(r, &comment, &error);
+	if (key == NULL ||
+	    (constrained && !read_constraints(agent, r, &lifetime, &confirm, &error)) ||
+	    (!constrained && !mesh_sshbuf_expect_end(r, &error)))
+		return failure("ADD_IDENTITY", error);
+	memory = lifetime > 0 || agent->is_volatile;
+	id = identity_new(key, comment, memory ? SOURCE_MEMORY : SOURCE_STORED, &error);
+	if (id == NULL)
+		return failure("ADD_IDENTITY", error);
+	id->confirm = confirm;
+	id->priv = mesh_key_ref(key);
+	if (lifetime > 0)
+		id->expires = g_get_monotonic_time() + (gint64)lifetime * G_USEC_PER_SEC;
+
+	g_mutex_lock(&agent->lock);
+	old = find_udf(agent->ids, id->udf, NULL);
+	if (agent->locked || (old == NULL && agent->ids->len >= MESH_SSH_AGENT_IDENTITIES_MAX) ||
+	    (old != NULL && old->source == SOURCE_MESH)) {
+		g_mutex_unlock(&agent->lock);
+		return failure("ADD_IDENTITY",
+			       g_error_new(MESH_ERROR, MESH_ERROR_PERMISSION,
+					   agent->locked ? "the agent is locked"
+					   : old != NULL ? "the key is this device's Mesh SSH key"
+							 : "too many identities"));
+	}
+	g_mutex_unlock(&agent->lock);
+
+	if (!agent->is_volatile) {
+		g_autoptr(GError) absent = NULL;
+		gboolean ok;
+
+		g_mutex_lock(agent->state_lock);
+		if (memory) {
+			/* A key that was kept before and now gets a lifetime must not outlive it. */
+			ok = registry_update(agent, id->udf, NULL, FALSE, &error);
+			if (ok && mesh_keystore_router_store_of(agent->store, id->udf, NULL) != NULL)
+				ok = mesh_keystore_remove(agent->store, id->udf, &error);
+		} else {
+			ok = (mesh_keystore_router_store_of(agent->store, id->udf, &absent) != NULL ||
+			      mesh_keystore_import(agent->store, key, MESH_KEY_USE_AUTHENTICATION,
+						   NULL, &error)) &&
+			     registry_update(agent, id->udf, comment, confirm, &error);
+		}
+		g_mutex_unlock(agent->state_lock);
+		if (!ok)
+			return failure("ADD_IDENTITY", error);
+	}
+
+	g_mutex_lock(&agent->lock);
+	{
+		guint at = 0;
+
+		if (find_udf(agent->ids, id->udf, &at) != NULL)
+			g_ptr_array_remove_index(agent->ids, at);
+	}
+	g_ptr_array_add(agent->ids, g_steal_pointer(&id));
+	g_mutex_unlock(&agent->lock);
+	return answer_code(MESH_SSH_AGENT_SUCCESS);
+}
+
+/* Remove @id (taken out of the table already): a Mesh key is only hidden; a stored key leaves
+ * the registry and the store. */
+static gboolean
+forget_identity(MeshSshAgent *agent, Identity *id, GError **error)
+{
+	gboolean ok = TRUE;
+
+	if (id->source != SOURCE_STORED || agent->is_volatile)
+		return TRUE;
+	g_mutex_lock(agent->state_lock);
+	ok = registry_update(agent, id->udf, NULL, FALSE, error);
+	if (ok && mesh_keystore_router_store_of(agent->store, id->udf, NULL) != NULL)
+		ok = mesh_keystore_remove(agent->store, id->udf, error);
+	g_mutex_unlock(agent->state_lock);
+	return ok;
+}
+
+/* Take @ids[@at] out of the table (with the lock held), hiding it when it is a Mesh key. */
+static Identity *
+take_identity(MeshSshAgent *agent, guint at)
+{
+	Identity *id = g_ptr_array_steal_index(agent->ids, at);
+
+	if (id->source == SOURCE_MESH)
+		g_hash_table_add(agent->hidden, g_strdup(id->udf));
+	return id;
+}
+
+static GBytes *
+remove_identity(MeshSshAgent *agent, MeshSshReader *r)
+{
+	const guint8 *blob = NULL;
+	gsize len = 0;
+	g_autoptr(Identity) id = NULL;
+	GError *error = NULL;
+	guint at = 0;
+
+	if (!mesh_sshbuf_get_string(r, &blob, &len, &error) || !mesh_sshbuf_expect_end(r, &error))
+		return failure("REMOVE_IDENTITY", error);
+	reload(agent);
+	g_mutex_lock(&agent->lock);
+	if (!agent->locked && find_blob(agent, blob, len, &at) != NULL)
+		id = take_identity(agent, at);
+	g_mutex_unlock(&agent->lock);
+	if (id == NULL)
+		return failure("REMOVE_IDENTITY", g_error_new(MESH_ERROR, MESH_ERROR_NOT_FOUND,
+							      "no such identity"));
+	if (!forget_identity(agent, id, &error))
+		return failure("REMOVE_IDENTITY", error);
+	return answer_code(MESH_SSH_AGENT_SUCCESS);
+}
+
+static GBytes *
+remove_all(MeshSshAgent *agent, MeshSshReader *r)
+{
+	g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func((GDestroyNotify)identity_free);
+	GError *error = NULL;
+	gboolean ok = TRUE;
+
+	if (!mesh_sshbuf_expect_end(r, &error))
+		return failure("REMOVE_ALL_IDENTITIES", error);
+	reload(agent);
+	g_mutex_lock(&agent->lock);
+	if (agent->locked) {
+		g_mutex_unlock(&agent->lock);
+		return failure("REMOVE_ALL_IDENTITIES",
+			       g_error_new(MESH_ERROR, MESH_ERROR_LOCKED, "the agent is locked"));
+	}
+	while (agent->ids->len > 0)
+		g_ptr_array_add(gone, take_identity(agent, agent->ids->len - 1));
+	g_mutex_unlock(&agent->lock);
+	for (guint i = 0; i < gone->len; i++) {
+		GError *one = NULL;
+
+		if (!forget_identity(agent, g_ptr_array_index(gone, i), &one)) {
+			ok = FALSE;
+			g_clear_error(&error);
+			error = one;
+		}
+	}
+	return ok ? answer_code(MESH_SSH_AGENT_SUCCESS) : failure("REMOVE_ALL_IDENTITIES", error);
+}
+
+static void
+lock_hash(const guint8 salt[LOCK_SALT_LEN], const guint8 *pass, gsize len,
+	  guint8 out[LOCK_HASH_LEN])
+{
+	if (!PKCS5_PBKDF2_HMAC((const char *)pass, (int)len, salt, LOCK_SALT_LEN, LOCK_ITERATIONS,
+			       EVP_sha256(), LOCK_HASH_LEN, out))
+		RAND_bytes(out, LOCK_HASH_LEN); /* matches nothing */
+}
+
+/* With @agent->lock held: wipe the keys the stores will give again (memory keys cannot be). */
+static void
+drop_cached_keys(MeshSshAgent *agent)
+{
+	for (guint i = 0; i < agent->ids->len; i++) {
+		Identity *id = g_ptr_array_index(agent->ids, i);
+
+		if (id->source != SOURCE_MEMORY)
+			g_clear_pointer(&id->priv, mesh_key_unref);
+	}
+}
+
+void
+mesh_ssh_agent_forget_keys(gpointer data)
+{
+	MeshSshAgent *agent = data;
+
+	g_mutex_lock(&agent->lock);
+	drop_cached_keys(agent);
+	g_mutex_unlock(&agent->lock);
+}
+
+static GBytes *
+lock_agent(MeshSshAgent *agent, MeshSshReader *r, gboolean lock)
+{
+	const guint8 *pass = NULL;
+	gsize len = 0;
+	guint8 hash[LOCK_HASH_LEN];
+	GError *error = NULL;
+	gboolean ok = FALSE;
+	guint delay = 0;
+
+	if (!mesh_sshbuf_get_string(r, &pass, &len, &error) || !mesh_sshbuf_expect_end(r, &error))
+		return failure(lock ? "LOCK" : "UNLOCK", error);
+	g_mutex_lock(&agent->lock);
+	if (lock && !agent->locked) {
+		if (RAND_bytes(agent->lock_salt, LOCK_SALT_LEN) == 1) {
+			lock_hash(agent->lock_salt, pass, len, agent->lock_hash);
+			agent->locked = TRUE;
+			drop_cached_keys(agent);
+			ok = TRUE;
+		}
+	} else if (!lock && agent->locked) {
+		lock_hash(agent->lock_salt, pass, len, hash);
+		ok = CRYPTO_memcmp(hash, agent->lock_hash, LOCK_HASH_LEN) == 0;
+		OPENSSL_cleanse(hash, sizeof hash);
+		if (ok) {
+			agent->locked = FALSE;
+			agent->unlock_failures = 0;
+			OPENSSL_cleanse(agent->lock_hash, sizeof agent->lock_hash);
+		} else {
+			agent->unlock_failures++;
+			delay = MIN(agent->unlock_failures * UNLOCK_DELAY_STEP_MS,
+				    UNLOCK_DELAY_MAX_MS);
+		}
+	}
+	g_mutex_unlock(&agent->lock);
+	if (delay > 0)
+		g_usleep(delay * 1000);
+	if (!ok)
+		return failure(lock ? "LOCK" : "UNLOCK",
+			       g_error_new(MESH_ERROR, MESH_ERROR_BAD_PASSPHRASE,
+					   lock ? "the agent is locked already"
+						: "not locked, or a wrong passphrase"));
+	return answer_code(MESH_SSH_AGENT_SUCCESS);
+}
+
+/* SSH_AGENTC_EXTENSION: "query" lists the extensions answered (RFC 9987 §5.8.1); every other
+ * extension is refused. */
+static GBytes *
+extension(MeshSshAgent *agent, MeshSshReader *r)
+{
+	const guint8 *name = NULL;
+	gsize len = 0, cap = 1 + 4 + strlen("query");
+	GError *error = NULL;
+	Answer a;
+
+	if (!mesh_sshbuf_get_string(r, &name, &len, &error))
+		return failure("EXTENSION", error);
+	if (!mesh_sshbuf_string_is(name, len, "query"))
+		return failure("EXTENSION", g_error_new(MESH_ERROR, MESH_ERROR_UNSUPPORTED,
+							"unknown extension '%.*s'",
+							(int)MIN(len, 64), (const char *)name));
+	if (!mesh_sshbuf_expect_end(r, &error))
+		return failure("EXTENSION", error);
+	for (guint i = 0; extensions[i] != NULL; i++)
+		cap += 4 + strlen(extensions[i]);
+	answer_init(&a, cap);
+	mesh_sshbuf_put_u8(&a.w, MESH_SSH_AGENT_EXTENSION_RESPONSE, NULL);
+	mesh_sshbuf_put_cstring(&a.w, "query", NULL);
+	for (guint i = 0; extensions[i] != NULL; i++)
+		mesh_sshbuf_put_cstring(&a.w, extensions[i], NULL);
+	return answer_finish(&a);
+}
+
+GBytes *
+mesh_ssh_agent_handle(MeshSshAgent *agent, const guint8 *msg, gsize len)
+{
+	MeshSshReader r;
+
+	if (len == 0 || len > MESH_SSH_AGENT_MESSAGE_MAX)
+		return failure("a message", g_error_new(MESH_ERROR, MESH_ERROR_MALFORMED,
+							"%" G_GSIZE_FORMAT " bytes", len));
+	mesh_sshbuf_reader_init(&r, msg + 1, len - 1, "ssh-agent request");
+	switch (msg[0]) {
+	case MESH_SSH_AGENTC_REQUEST_IDENTITIES:
+		return request_identities(agent, &r);
+	case MESH_SSH_AGENTC_SIGN_REQUEST:
+		return sign_request(agent, &r);
+	case MESH_SSH_AGENTC_ADD_IDENTITY:
+		return add_identity(agent, &r, FALSE);
+	case MESH_SSH_AGENTC_ADD_ID_CONSTRAINED:
+		return add_identity(agent, &r, TRUE);
+	case MESH_SSH_AGENTC_REMOVE_IDENTITY:
+		return remove_identity(agent, &r);
+	case MESH_SSH_AGENTC_REMOVE_ALL_IDENTITIES:
+		return remove_all(agent, &r);
+	case MESH_SSH_AGENTC_LOCK:
+		return lock_agent(agent, &r, TRUE);
+	case MESH_SSH_AGENTC_UNLOCK:
+		return lock_agent(agent, &r, FALSE);
+	case MESH_SSH_AGENTC_EXTENSION:
+		return extension(agent, &r);
+	default:
+		return failure("a message", g_error_new(MESH_ERROR, MESH_ERROR_UNSUPPORTED,
+							"unknown message type %u", msg[0]));
+	}
+}
