@@ -116,6 +116,9 @@ serve(gpointer data)
 		if (!read_full(conn->fd, buf, len))
 			break;
 		answer = mesh_ssh_agent_handle(server->agent, buf, len);
+		/* A key with a lifetime: the acceptor's timer must learn of it. */
+		if (buf[0] == MESH_SSH_AGENTC_ADD_ID_CONSTRAINED)
+			wake(server);
 		OPENSSL_cleanse(buf, len);
 		body = g_bytes_get_data(answer, &answer_len);
 		out_head[0] = (guint8)(answer_len >> 24);
