@@ -100,7 +100,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (size >= 4) {
 		g_autoptr(GBytes) answer = NULL;
 		guint32 len = (guint32)data[0] << 24 | (guint32)data[1] << 16 |
-		              (guint32)data[2] << 8 | data[3];
+			      (guint32)data[2] << 8 | data[3];
 		guint8 *body;
 
 		if (len > MESH_SSH_AGENT_MESSAGE_MAX || len > size - 4)
