@@ -13,10 +13,6 @@
  * temporary folder per process, removed at exit) or its key store. No askpass is configured:
  * the confirm constraint is refused rather than a program started per signature.
  */
-/* nftw() */
-#define _GNU_SOURCE
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,28 +21,17 @@
 #include "router.h"
 #include "ssh-agent.h"
 
-static char *root;
 static MeshHive *hive;
 static MeshKeyStore *store;
 static GMutex state_lock;
 
-static int
-remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static void
-remove_fixture(void)
+close_fixture(void)
 {
 	mesh_keystore_close(store);
 	store = NULL;
 	mesh_hive_close(hive);
 	hive = NULL;
-	if (root != NULL)
-		nftw(root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-	g_free(root);
-	root = NULL;
 }
 
 static void
@@ -54,12 +39,11 @@ fixture(void)
 {
 	if (store != NULL)
 		return;
-	root = g_dir_make_tmp("mesh-fuzz-ssh-agent-XXXXXX", NULL);
-	hive = root != NULL ? mesh_hive_open(MESH_HIVE_TEST, root, NULL) : NULL;
+	hive = mesh_hive_open(MESH_HIVE_TEST, mesh_fuzz_temp_dir(), NULL);
 	store = hive != NULL ? mesh_keystore_router_new(hive, NULL) : NULL;
 	if (store == NULL)
 		__builtin_trap();
-	atexit(remove_fixture);
+	atexit(close_fixture);
 }
 
 /* Every answer is one of the agent's answer types; SUCCESS and FAILURE are that byte alone. */
