@@ -9,31 +9,15 @@
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=${1:-$HERE/corpus/ssh-agent}
-T=$(mktemp -d)
-PIDS=
-cleanup() {
-	for pid in $PIDS; do kill "$pid" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-wait_for() {
-	i=0
-	while [ ! -S "$1" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	[ -S "$1" ] || { echo "record-ssh-agent: $1 did not appear" >&2; exit 1; }
-}
+. "$HERE/../integration/stock-agent-lib.sh"
 
 # The stock agent confirms each use of a key added with -c through its askpass: /bin/true, yes.
-SSH_ASKPASS=/bin/true SSH_ASKPASS_REQUIRE=force DISPLAY=:0 ssh-agent -D -a "$T/stock.sock" >/dev/null 2>"$T/agent.log" &
-PIDS="$PIDS $!"
-wait_for "$T/stock.sock"
+stock_agent "$T/stock.sock" SSH_ASKPASS=/bin/true SSH_ASKPASS_REQUIRE=force DISPLAY=:0
 rm -rf "$OUT"
 mkdir -p "$OUT"
 python3 "$HERE/record-ssh-agent.py" proxy "$T/proxy.sock" "$T/stock.sock" "$OUT" &
-PIDS="$PIDS $!"
-wait_for "$T/proxy.sock"
+started $!
+wait_for "$T/proxy.sock" $!
 export SSH_AUTH_SOCK="$T/proxy.sock"
 
 # Some requests are refused on purpose (a wrong unlock word, a destination-constrained key used
@@ -85,7 +69,7 @@ if [ -x /usr/sbin/sshd ]; then
 		PasswordAuthentication no
 	EOF
 	/usr/sbin/sshd -D -f "$T/sshd_config" -E "$T/sshd.log" &
-	PIDS="$PIDS $!"
+	started $!
 	i=0
 	while ! grep -q 'Server listening' "$T/sshd.log" 2>/dev/null && [ $i -lt 100 ]; do
 		sleep 0.05
