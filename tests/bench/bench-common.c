@@ -18,8 +18,13 @@ bench_now(void)
 void
 bench_die(const char *prog, const char *what, MeshClient *client, int code)
 {
-	fprintf(stderr, "%s: %s: %s (%d)\n", prog, what, client ? mesh_client_last_error(client) : "",
-		code);
+	if (client != NULL)
+		fprintf(stderr, "%s: %s: %s (%d)\n", prog, what, mesh_client_last_error(client),
+			code);
+	else if (code != 0)
+		fprintf(stderr, "%s: %s (%d)\n", prog, what, code);
+	else
+		fprintf(stderr, "%s: %s\n", prog, what);
 	if (agent_pid != 0)
 		kill(agent_pid, SIGTERM);
 	exit(1);

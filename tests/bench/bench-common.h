@@ -11,8 +11,8 @@
 /* Seconds on the monotonic clock. */
 double bench_now(void);
 
-/* Print "@prog: @what: <client's last error> (@code)", stop the agent bench_start_agent
- * started, exit 1. */
+/* Print "@prog: @what: <client's last error> (@code)" (without a @client: "@prog: @what", and
+ * " (@code)" when it is not 0), stop the agent bench_start_agent started, exit 1. */
 G_NORETURN void bench_die(const char *prog, const char *what, MeshClient *client, int code);
 
 /* Start @agent in the foreground on a test hive under @dir (MMM_HOME=@dir/mmm, set in this

@@ -6,10 +6,6 @@
  * reach signing; the agent is restricted, so DeviceCreate, HiveMigrate and Shutdown check their
  * parameters but change nothing.
  */
-/* nftw() */
-#define _GNU_SOURCE
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,24 +16,13 @@
 #include "fuzz.h"
 #include "json.h"
 
-static char *root;
 static MeshAgent *agent;
 
-static int
-remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static void
-remove_fixture(void)
+free_agent(void)
 {
 	mesh_agent_free(agent);
 	agent = NULL;
-	if (root != NULL)
-		nftw(root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-	g_free(root);
-	root = NULL;
 }
 
 static MeshAgent *
@@ -50,12 +35,10 @@ fixture(void)
 
 	if (agent != NULL)
 		return agent;
-	root = g_dir_make_tmp("mesh-fuzz-agent-XXXXXX", NULL);
-	agent = root != NULL ? mesh_agent_new(MESH_HIVE_TEST, root, "/fuzz/agent.sock", NULL)
-			     : NULL;
+	agent = mesh_agent_new(MESH_HIVE_TEST, mesh_fuzz_temp_dir(), "/fuzz/agent.sock", NULL);
 	if (agent == NULL)
 		__builtin_trap();
-	atexit(remove_fixture);
+	atexit(free_agent);
 	mesh_agent_handle(agent, (const guint8 *)create, strlen(create), &answer, &close);
 	store = mesh_keystore_file_new(mesh_agent_hive(agent), NULL);
 	if (answer == NULL || store == NULL ||
