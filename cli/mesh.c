@@ -28,6 +28,7 @@ static const MeshCliVerb verbs[] = {
 	{ "connect", "connect a new device to a profile; accept or reject one", mesh_cmd_connect },
 	{ "app", "list, add, change and read application profiles", mesh_cmd_app },
 	{ "password", "store, read, list and delete passwords", mesh_cmd_password },
+	{ "ssh", "make this device's SSH key; authorized keys; the ssh-agent socket", mesh_cmd_ssh },
 };
 
 static void

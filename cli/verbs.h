@@ -20,6 +20,7 @@ int mesh_cmd_escrow(int argc, char **argv, const MeshCliGlobals *globals);
 int mesh_cmd_connect(int argc, char **argv, const MeshCliGlobals *globals);
 int mesh_cmd_app(int argc, char **argv, const MeshCliGlobals *globals);
 int mesh_cmd_password(int argc, char **argv, const MeshCliGlobals *globals);
+int mesh_cmd_ssh(int argc, char **argv, const MeshCliGlobals *globals);
 
 /* The --portal URL and --portal-ca FILE options of the session verbs (two GOptionEntry rows). */
 #define MESH_CLI_PORTAL_OPTIONS(url, ca)                                                      \

@@ -12,6 +12,7 @@
 #include "personal.h"
 #include "shamir.h"
 #include "signed.h"
+#include "sshkey.h"
 #include "udf.h"
 
 #define JSON_SUFFIX   ".json"
@@ -112,6 +113,9 @@ typedef struct {
 	char *device;
 	char *portal;
 	char *admin_key;
+	/* this device's SSH key for the account: its UDF in the key store and its line */
+	char *ssh_udf;
+	char *ssh_public;
 	/* a pending connection request */
 	char *client_nonce;
 	char *server_nonce;
@@ -128,6 +132,8 @@ account_free(Account *a)
 	g_free(a->device);
 	g_free(a->portal);
 	g_free(a->admin_key);
+	g_free(a->ssh_udf);
+	g_free(a->ssh_public);
 	g_free(a->client_nonce);
 	g_free(a->server_nonce);
 	g_free(a->witness);
@@ -151,6 +157,13 @@ account_write(MeshSession *session, const Account *a, GError **error)
 		json_object_set_string_member(obj, "Portal", a->portal);
 	if (a->admin_key != NULL)
 		json_object_set_string_member(obj, "AdministrationKey", a->admin_key);
+	if (a->ssh_udf != NULL) {
+		JsonObject *k = json_object_new();
+
+		json_object_set_string_member(k, "UDF", a->ssh_udf);
+		json_object_set_string_member(k, "PublicKey", a->ssh_public);
+		json_object_set_object_member(obj, "SSHKey", k);
+	}
 	if (a->witness != NULL) {
 		JsonObject *c = json_object_new();
 
@@ -170,11 +183,12 @@ account_write(MeshSession *session, const Account *a, GError **error)
 static gboolean
 account_parse(JsonNode *node, Account **ret, GError **error)
 {
-	static const char *const members[] = {"Account",           "Profile",    "Device", "Portal",
-	                                      "AdministrationKey", "Connection", NULL};
+	static const char *const members[] = {"Account",    "Profile", "Device", "Portal",
+	                                      "AdministrationKey", "Connection", "SSHKey", NULL};
+	static const char *const ssh_members[] = {"UDF", "PublicKey", NULL};
 	g_autoptr(Account) a = g_new0(Account, 1);
 	const char *account = NULL, *profile = NULL, *device = NULL, *portal = NULL, *admin = NULL;
-	JsonObject *obj, *c = NULL;
+	JsonObject *obj, *c = NULL, *k = NULL;
 
 	if (!JSON_NODE_HOLDS_OBJECT(node)) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "not a JSON object");
@@ -199,6 +213,24 @@ account_parse(JsonNode *node, Account **ret, GError **error)
 		a->client_nonce = g_strdup(cn);
 		a->server_nonce = g_strdup(sn);
 		a->witness = g_strdup(w);
+	}
+	if (json_object_has_member(obj, "SSHKey")) {
+		const char *udf = NULL, *line = NULL;
+		g_autoptr(MeshKey) parsed = NULL;
+
+		if (!mesh_json_get_object(obj, "SSHKey", &k, error) ||
+		    !mesh_json_check_members(k, ssh_members, error) ||
+		    !mesh_json_get_string(k, "UDF", &udf, error) ||
+		    !mesh_json_get_string(k, "PublicKey", &line, error) ||
+		    !mesh_keystore_check_udf(udf, error))
+			return mesh_signed_recode(error, MESH_ERROR_MALFORMED);
+		parsed = mesh_ssh_public_line_decode(line, error);
+		if (parsed == NULL) {
+			g_prefix_error(error, "SSHKey: ");
+			return FALSE;
+		}
+		a->ssh_udf = g_strdup(udf);
+		a->ssh_public = g_strdup(line);
 	}
 	a->account = g_strdup(account);
 	a->profile = g_strdup(profile);
@@ -546,21 +578,17 @@ device_udfs(const MeshPersonalProfile *personal)
 	return udfs;
 }
 
-/* A new application profile of @type named @friendly holding @plaintext, readable by every
- * device of the profile; the personal profile is published with it. */
+/* Add the new application profile @app holding @plaintext, readable by every device of the
+ * profile; the personal profile is published with it. */
 static gboolean
-ctx_app_create(Ctx *ctx, MeshApplicationType type, const char *friendly,
-               const MeshSecret *plaintext, char **ret_identifier, GError **error)
+ctx_app_add(Ctx *ctx, MeshApplicationProfile *app, const MeshSecret *plaintext,
+            char **ret_identifier, GError **error)
 {
-	g_autoptr(MeshApplicationProfile) app = NULL;
 	g_autoptr(MeshApplicationEntry) entry = NULL;
 	g_autoptr(GPtrArray) devices = device_udfs(ctx->personal);
 	const char *sign_id[] = {ctx->device->identifier, NULL};
 
-	app = mesh_application_profile_new(type, friendly, error);
-	if (app == NULL)
-		return FALSE;
-	entry = mesh_application_entry_new(app->identifier, type, friendly, sign_id,
+	entry = mesh_application_entry_new(app->identifier, app->type, app->friendly, sign_id,
 	                                   (const char *const *)devices->pdata, error);
 	if (entry == NULL || !mesh_personal_profile_add_application(ctx->personal, entry, error))
 		return FALSE;
@@ -571,6 +599,16 @@ ctx_app_create(Ctx *ctx, MeshApplicationType type, const char *friendly,
 	if (ret_identifier != NULL)
 		*ret_identifier = g_strdup(app->identifier);
 	return TRUE;
+}
+
+/* A new application profile of @type named @friendly holding @plaintext (as ctx_app_add). */
+static gboolean
+ctx_app_create(Ctx *ctx, MeshApplicationType type, const char *friendly,
+               const MeshSecret *plaintext, char **ret_identifier, GError **error)
+{
+	g_autoptr(MeshApplicationProfile) app = mesh_application_profile_new(type, friendly, error);
+
+	return app != NULL && ctx_app_add(ctx, app, plaintext, ret_identifier, error);
 }
 
 static MeshApplicationEntry *
@@ -890,6 +928,9 @@ mesh_session_profile_list(MeshSession *session, GPtrArray **ret_accounts, char *
 	return TRUE;
 }
 
+static gboolean ctx_load_admin(Ctx *ctx, gboolean *ret_admin, GError **error);
+static gboolean ctx_fold_ssh(Ctx *ctx, GError **error);
+
 /* Fetch, verify and store the application profiles @personal lists. */
 static gboolean
 sync_apps(MeshSession *session, MeshPortalClient *client, const MeshPersonalProfile *personal,
@@ -937,6 +978,7 @@ mesh_session_profile_sync(MeshSession *session, const char *account,
 	g_autoptr(MeshPersonalProfile) fresh = NULL;
 	g_autoptr(JsonNode) node = NULL;
 	g_autofree char *name = NULL;
+	gboolean admin = FALSE;
 
 	if (!ctx_open(&ctx, session, account, FALSE, TRUE, error))
 		return FALSE;
@@ -962,8 +1004,13 @@ mesh_session_profile_sync(MeshSession *session, const char *account,
 	name = json_name(fresh->identifier);
 	if (!write_json(session->hive, MESH_HIVE_PERSONAL_PROFILES, name, node, error))
 		return FALSE;
+	/* An administration device lists the SSH keys the devices published since. */
+	mesh_personal_profile_free(ctx.personal);
+	ctx.personal = g_steal_pointer(&fresh);
+	if (!ctx_load_admin(&ctx, &admin, error) || (admin && !ctx_fold_ssh(&ctx, error)))
+		return FALSE;
 	if (ret_profile != NULL)
-		*ret_profile = profile_info(ctx.account, fresh);
+		*ret_profile = profile_info(ctx.account, ctx.personal);
 	return TRUE;
 }
 
@@ -998,6 +1045,8 @@ mesh_session_profile_delete(MeshSession *session, const char *account, GError **
 	mesh_keystore_remove(session->store, a->profile, NULL);
 	if (a->admin_key != NULL)
 		mesh_keystore_remove(session->store, a->admin_key, NULL);
+	if (a->ssh_udf != NULL)
+		mesh_keystore_remove(session->store, a->ssh_udf, NULL);
 	mesh_hive_remove(session->hive, MESH_HIVE_PERSONAL_PROFILES, profile_name, NULL);
 	if (!mesh_hive_remove(session->hive, MESH_HIVE_ACCOUNTS, name, error))
 		return FALSE;
@@ -1994,4 +2043,288 @@ mesh_session_password_delete(MeshSession *session, const char *account, const ch
 		return FALSE;
 	}
 	return ctx_save_passwords(&ctx, app, set, error);
+}
+
+/* ---- SSH ----------------------------------------------------------------------------------- */
+
+#define SSH_APP         "SSH"
+#define SSH_PRIVATE     "{\"SSHProfile\":{\"HostEntries\":[]}}"
+#define SSH_COMMENT_UDF 14
+
+void
+mesh_session_ssh_key_free(MeshSessionSshKey *key)
+{
+	if (key == NULL)
+		return;
+	g_free(key->account);
+	g_free(key->device_udf);
+	g_free(key->udf);
+	g_free(key->public_line);
+	g_free(key);
+}
+
+static MeshSessionSshKey *
+ssh_key_info(const char *account, const char *device_udf, const char *udf, const char *line)
+{
+	MeshSessionSshKey *key = g_new0(MeshSessionSshKey, 1);
+
+	key->account = g_strdup(account);
+	key->device_udf = g_strdup(device_udf);
+	key->udf = g_strdup(udf);
+	key->public_line = g_strdup(line);
+	return key;
+}
+
+/* This device is an administration device of the account: ctx->admin is set. */
+static gboolean
+ctx_load_admin(Ctx *ctx, gboolean *ret_admin, GError **error)
+{
+	*ret_admin = ctx->account->admin_key != NULL &&
+	             mesh_master_profile_online_key(ctx->personal->master,
+	                                            ctx->account->admin_key) != NULL;
+	if (!*ret_admin || ctx->admin != NULL)
+		return TRUE;
+	return mesh_keystore_get_public(ctx->session->store, ctx->account->admin_key, &ctx->admin,
+	                                error);
+}
+
+/* The verified SSH key the device @d published for this profile, or NULL (*@ret_found FALSE)
+ * when it has none or what the portal holds does not verify (it is left out, never folded). */
+static gboolean
+ctx_device_ssh_key(Ctx *ctx, const MeshPersonalDevice *d, MeshSshDeviceKey **ret,
+                   GError **error)
+{
+	g_autofree char *id = NULL;
+	g_autoptr(JsonNode) node = NULL;
+	g_autoptr(GError) local = NULL;
+	MeshSshDeviceKey *key;
+
+	*ret = NULL;
+	id = mesh_ssh_device_key_identifier(ctx->personal->identifier, d->profile->identifier,
+	                                    error);
+	if (id == NULL)
+		return FALSE;
+	node = portal_get(ctx->client, "Identifier", id, &local);
+	if (node == NULL) {
+		if (g_error_matches(local, MESH_ERROR, MESH_ERROR_NOT_FOUND))
+			return TRUE;
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	key = mesh_ssh_device_key_verify(node, d->profile->signature_key, NULL);
+	if (key != NULL && (!g_str_equal(key->profile, ctx->personal->identifier) ||
+	                    g_ascii_strcasecmp(key->account, ctx->account->account) != 0))
+		g_clear_pointer(&key, mesh_ssh_device_key_free);
+	*ret = key;
+	return TRUE;
+}
+
+/*
+ * On an administration device: make the SSHProfile list exactly the SSH keys the devices of the
+ * personal profile published (each checked against that device's signature key in the
+ * administration-signed personal profile), creating it when there is none; re-seal, sign,
+ * publish and store it only when that changes it.
+ */
+static gboolean
+ctx_fold_ssh(Ctx *ctx, GError **error)
+{
+	MeshApplicationEntry *e = find_app(ctx->personal, MESH_APPLICATION_SSH, NULL);
+	g_autoptr(MeshApplicationProfile) app = NULL;
+	g_autoptr(MeshApplicationProfile) want = NULL;
+	g_autoptr(MeshSecret) plaintext = NULL;
+	gboolean same;
+
+	want = mesh_application_profile_new(MESH_APPLICATION_SSH, SSH_APP, error);
+	if (want == NULL)
+		return FALSE;
+	for (guint i = 0; i < ctx->personal->devices->len; i++) {
+		const MeshPersonalDevice *d = g_ptr_array_index(ctx->personal->devices, i);
+		g_autoptr(MeshSshDeviceKey) key = NULL;
+
+		if (!ctx_device_ssh_key(ctx, d, &key, error))
+			return FALSE;
+		if (key != NULL && !mesh_application_profile_add_ssh_device(
+		                           want, key->device_udf, key->public_key, error))
+			return FALSE;
+	}
+	if (e == NULL) {
+		if (want->ssh_devices->len == 0)
+			return TRUE;
+		plaintext = mesh_secret_new_from_data(SSH_PRIVATE, sizeof SSH_PRIVATE);
+		return ctx_app_add(ctx, want, plaintext, NULL, error);
+	}
+	if (!ctx_load_app(ctx, e->identifier, &app, error))
+		return FALSE;
+	same = app->ssh_devices->len == want->ssh_devices->len;
+	for (guint i = 0; same && i < app->ssh_devices->len; i++) {
+		const MeshSshDevice *a = g_ptr_array_index(app->ssh_devices, i);
+		const MeshSshDevice *b = g_ptr_array_index(want->ssh_devices, i);
+
+		same = g_str_equal(a->device_udf, b->device_udf) &&
+		       g_str_equal(a->public_key, b->public_key);
+	}
+	if (same)
+		return TRUE;
+	/* The private part (host keys) is kept: open it to seal it again. */
+	plaintext = ctx_open_app(ctx, app, error);
+	if (plaintext == NULL)
+		return FALSE;
+	{
+		GPtrArray *devices = app->ssh_devices;
+
+		app->ssh_devices = want->ssh_devices;
+		want->ssh_devices = devices;
+	}
+	return mesh_application_profile_touch(app, error) &&
+	       ctx_save_app(ctx, app, plaintext, error);
+}
+
+/* Publish this device's SSH key @line: a serial above the one the portal holds, if any. */
+static gboolean
+ctx_publish_ssh_key(Ctx *ctx, const char *line, GError **error)
+{
+	const MeshPersonalDevice *d = mesh_personal_profile_device(ctx->personal,
+	                                                           ctx->device->identifier);
+	MeshKeyStoreSigner signer = {ctx->session->store, ctx->device->identifier};
+	g_autoptr(MeshSshDeviceKey) old = NULL;
+	g_autoptr(MeshSshDeviceKey) key = NULL;
+	g_autoptr(JsonNode) node = NULL;
+	g_autoptr(JsonObject) response = NULL;
+	JsonObject *request;
+	gint64 serial = 1;
+
+	if (d == NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
+		            "the profile of %s does not list this device: run 'mesh profile sync'",
+		            ctx->account->account);
+		return FALSE;
+	}
+	if (!ctx_device_ssh_key(ctx, d, &old, error))
+		return FALSE;
+	if (old != NULL) {
+		serial = old->serial;
+		if (!mesh_signed_next_serial(&serial, error))
+			return FALSE;
+	}
+	key = mesh_ssh_device_key_new(ctx->account->account, ctx->personal->identifier,
+	                              ctx->device->identifier, line, serial, error);
+	if (key == NULL)
+		return FALSE;
+	node = mesh_ssh_device_key_sign(key, ctx->device->signature_key, mesh_keystore_jws_sign,
+	                                &signer, error);
+	if (node == NULL)
+		return FALSE;
+	request = obj_string("Account", ctx->account->account);
+	json_object_set_member(request, "Entry", g_steal_pointer(&node));
+	response = portal_signed(ctx->session, ctx->client, "PublishRequest", request,
+	                         ctx->device->identifier, error);
+	return response != NULL;
+}
+
+gboolean
+mesh_session_ssh_create(MeshSession *session, const char *account, char **ret_udf,
+                        char **ret_public_line, GError **error)
+{
+	g_auto(Ctx) ctx = {0};
+	g_autoptr(MeshKey) key = NULL;
+	g_autofree char *comment = NULL;
+	g_autofree char *line = NULL;
+	gboolean admin = FALSE, ok = FALSE;
+
+	if (!ctx_open(&ctx, session, account, FALSE, TRUE, error) ||
+	    !ctx_load_admin(&ctx, &admin, error))
+		return FALSE;
+	if (ctx.account->ssh_udf != NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_EXISTS,
+		            "this device has an SSH key for %s already (%s): 'mesh ssh "
+		            "authorized-keys' lists it; delete the account on this device to make "
+		            "another",
+		            ctx.account->account, ctx.account->ssh_udf);
+		return FALSE;
+	}
+	if (!mesh_keystore_generate(session->store,
+	                            edwards_store(session->store) ? MESH_KEY_ED25519 : MESH_KEY_P256,
+	                            MESH_KEY_USE_AUTHENTICATION, session->passphrase, &key, error))
+		return FALSE;
+	comment = g_strdup_printf("mesh:%s:%.*s", ctx.account->account, SSH_COMMENT_UDF,
+	                          ctx.device->identifier);
+	line = mesh_ssh_public_line(key, comment, error);
+	if (line == NULL || !ctx_publish_ssh_key(&ctx, line, error) ||
+	    (admin && !ctx_fold_ssh(&ctx, error)))
+		goto out;
+	ctx.account->ssh_udf = g_strdup(mesh_key_udf(key));
+	ctx.account->ssh_public = g_strdup(line);
+	if (!account_write(session, ctx.account, error))
+		goto out;
+	ok = TRUE;
+	if (ret_udf != NULL)
+		*ret_udf = g_strdup(mesh_key_udf(key));
+	if (ret_public_line != NULL)
+		*ret_public_line = g_steal_pointer(&line);
+out:
+	/* No key without its account entry: a later create starts afresh (and publishes a
+	 * higher serial over what this one may have left on the portal). */
+	if (!ok)
+		mesh_keystore_remove(session->store, mesh_key_udf(key), NULL);
+	return ok;
+}
+
+gboolean
+mesh_session_ssh_authorized_keys(MeshSession *session, const char *account, GPtrArray **ret_keys,
+                                 GError **error)
+{
+	g_auto(Ctx) ctx = {0};
+	g_autoptr(MeshApplicationProfile) app = NULL;
+	g_autoptr(GPtrArray) keys =
+	        g_ptr_array_new_with_free_func((GDestroyNotify)mesh_session_ssh_key_free);
+	MeshApplicationEntry *e;
+
+	if (!ctx_open(&ctx, session, account, FALSE, FALSE, error))
+		return FALSE;
+	e = find_app(ctx.personal, MESH_APPLICATION_SSH, NULL);
+	if (e != NULL && !ctx_load_app(&ctx, e->identifier, &app, error))
+		return FALSE;
+	for (guint i = 0; app != NULL && i < app->ssh_devices->len; i++) {
+		const MeshSshDevice *d = g_ptr_array_index(app->ssh_devices, i);
+		/* The profile's reader checked the line's form; this gives the key's UDF. */
+		g_autoptr(MeshKey) key = mesh_ssh_public_line_decode(d->public_key, NULL);
+
+		g_ptr_array_add(keys, ssh_key_info(ctx.account->account, d->device_udf,
+		                                   key != NULL ? mesh_key_udf(key) : NULL,
+		                                   d->public_key));
+	}
+	*ret_keys = g_steal_pointer(&keys);
+	return TRUE;
+}
+
+gboolean
+mesh_session_ssh_keys(MeshHive *hive, GPtrArray **ret_keys, GError **error)
+{
+	g_autoptr(GPtrArray) names = NULL;
+	g_autoptr(GPtrArray) keys =
+	        g_ptr_array_new_with_free_func((GDestroyNotify)mesh_session_ssh_key_free);
+
+	if (!mesh_hive_list(hive, MESH_HIVE_ACCOUNTS, &names, error))
+		return FALSE;
+	for (guint i = 0; i < names->len; i++) {
+		g_autoptr(JsonNode) node = NULL;
+		g_autoptr(Account) a = NULL;
+
+		if (g_str_equal(names->pdata[i], MESH_HIVE_DEFAULT))
+			continue;
+		if (!read_json(hive, MESH_HIVE_ACCOUNTS, names->pdata[i], ACCOUNT_MAX, &node,
+		               error))
+			return FALSE;
+		if (!account_parse(node, &a, error)) {
+			g_prefix_error(error, "%s/%s/%s: ", mesh_hive_location(hive),
+			               mesh_hive_folder_name(MESH_HIVE_ACCOUNTS),
+			               (const char *)names->pdata[i]);
+			return FALSE;
+		}
+		if (a->ssh_udf != NULL)
+			g_ptr_array_add(keys, ssh_key_info(a->account, a->device, a->ssh_udf,
+			                                   a->ssh_public));
+	}
+	*ret_keys = g_steal_pointer(&keys);
+	return TRUE;
 }

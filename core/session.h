@@ -24,7 +24,9 @@ G_BEGIN_DECLS
  *                               "AdministrationKey"?: UDF of this device's administration key
  *                               (only on administration devices),
  *                               "Connection"?: {"ClientNonce", "ServerNonce", "Witness"} while
- *                               this device waits for a connection request to be answered}.
+ *                               this device waits for a connection request to be answered,
+ *                               "SSHKey"?: {"UDF", "PublicKey"}: this device's SSH key for the
+ *                               account (mesh_session_ssh_create) and its OpenSSH line}.
  *                               <name> is the account with '@' written "_AT_" (account names are
  *                               lower case, so this cannot collide); "default" names the
  *                               default account.
@@ -35,7 +37,8 @@ G_BEGIN_DECLS
  * Keys in the key store: the master signature key (MESH_KEY_USE_SIGNATURE, UDF = the profile's
  * Identifier) and the master escrow keys (MESH_KEY_USE_ENCRYPTION, UDFs from the master
  * profile) on the device that created or recovered the profile; the administration key
- * (MESH_KEY_USE_SIGNATURE) named by Accounts/<name> "AdministrationKey".
+ * (MESH_KEY_USE_SIGNATURE) named by Accounts/<name> "AdministrationKey"; this device's SSH key
+ * (MESH_KEY_USE_AUTHENTICATION) named by Accounts/<name> "SSHKey".
  *
  * Every operation that changes a profile publishes it (signed by this device's administration
  * key) and then stores it; application profiles are sealed to every device in DecryptID (this
@@ -121,7 +124,10 @@ gboolean mesh_session_profile_list(MeshSession *session, GPtrArray **ret_account
 /*
  * mesh_session_profile_sync: fetch the account's profile and its application profiles, verify
  * them (same fingerprint, master and profile serials not below the stored ones) and store
- * them. Errors: MESH_ERROR_STALE (the portal offers an older profile), MESH_ERROR_WITNESS_MISMATCH
+ * them. On an administration device, then make the SSHProfile list exactly the SSH keys the
+ * profile's devices published (each verified under that device's signature key; devices no
+ * longer in the profile dropped), creating, re-sealing and publishing it when that changes it.
+ * Errors: MESH_ERROR_STALE (the portal offers an older profile), MESH_ERROR_WITNESS_MISMATCH
  * (the portal offers another profile under this account), verification and portal errors.
  */
 gboolean mesh_session_profile_sync(MeshSession *session, const char *account,
@@ -296,5 +302,48 @@ gboolean mesh_session_password_list(MeshSession *session, const char *account,
  * MESH_ERROR_NOT_FOUND. */
 gboolean mesh_session_password_delete(MeshSession *session, const char *account, const char *site,
                                       GError **error);
+
+/* ---- SSH (the account's SSHProfile, made on first use) ----------------------------------- */
+
+/* An SSH key of a device. */
+typedef struct {
+	char *account;
+	char *device_udf;
+	char *udf; /* the key's UDF (in the key store, for this device's own keys); may be NULL */
+	char *public_line; /* one OpenSSH public key line, no line break */
+} MeshSessionSshKey;
+
+void mesh_session_ssh_key_free(MeshSessionSshKey *key);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshSessionSshKey, mesh_session_ssh_key_free)
+
+/*
+ * mesh_session_ssh_create: make this device's SSH key for @account (NULL: default) in the key
+ * store (Ed25519 where the store makes it, else P-256; protected by the session's passphrase),
+ * record it in Accounts/<name> "SSHKey" and publish it as a SignedSSHDeviceKey signed by this
+ * device's signature key. On an administration device the SSHProfile is updated at once (see
+ * mesh_session_profile_sync); on another device it lists the key after an administration device
+ * syncs. *@ret_udf and *@ret_public_line (each may be NULL) get the key's UDF and OpenSSH line.
+ * On failure the key is removed again and the account entry is unchanged. Errors:
+ * MESH_ERROR_EXISTS (this device has an SSH key for the account), MESH_ERROR_NOT_FOUND, store and
+ * portal errors.
+ */
+gboolean mesh_session_ssh_create(MeshSession *session, const char *account, char **ret_udf,
+                                 char **ret_public_line, GError **error);
+
+/*
+ * mesh_session_ssh_authorized_keys: the devices' keys listed by @account's stored (verified)
+ * SSHProfile, as a GPtrArray of MeshSessionSshKey * (empty when there is no SSHProfile). Reads
+ * the hive only. Errors: those of mesh_session_profile_get, verification errors.
+ */
+gboolean mesh_session_ssh_authorized_keys(MeshSession *session, const char *account,
+                                          GPtrArray **ret_keys, GError **error);
+
+/*
+ * mesh_session_ssh_keys: this device's own SSH keys: one MeshSessionSshKey * per account of
+ * @hive with an "SSHKey" (udf set). Reads Accounts/ only (cheap: for the ssh-agent socket,
+ * under the agent's lock). Errors: hive errors, MESH_ERROR_MALFORMED (an account entry does not
+ * read; the message names it).
+ */
+gboolean mesh_session_ssh_keys(MeshHive *hive, GPtrArray **ret_keys, GError **error);
 
 G_END_DECLS

@@ -538,6 +538,49 @@ password_delete(MeshSession *s, JsonObject *params, JsonObject *result, GError *
 	       mesh_session_password_delete(s, account, site, error);
 }
 
+static gboolean
+ssh_create(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(MeshSecret) passphrase = NULL;
+	g_autofree char *udf = NULL;
+	g_autofree char *line = NULL;
+	const char *account = NULL;
+
+	if (!get_account(params, FALSE, &account, error) ||
+	    !get_secret(params, "Passphrase", FALSE, &passphrase, error))
+		return FALSE;
+	if (passphrase != NULL)
+		s->passphrase = passphrase;
+	if (!mesh_session_ssh_create(s, account, &udf, &line, error))
+		return FALSE;
+	json_object_set_string_member(result, "UDF", udf);
+	json_object_set_string_member(result, "PublicKey", line);
+	return TRUE;
+}
+
+static gboolean
+ssh_authorized_keys(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(GPtrArray) keys = NULL;
+	const char *account = NULL;
+	JsonArray *array;
+
+	if (!get_account(params, FALSE, &account, error) ||
+	    !mesh_session_ssh_authorized_keys(s, account, &keys, error))
+		return FALSE;
+	array = json_array_new();
+	for (guint i = 0; i < keys->len; i++) {
+		const MeshSessionSshKey *k = keys->pdata[i];
+		JsonObject *obj = json_object_new();
+
+		json_object_set_string_member(obj, "DeviceUDF", k->device_udf);
+		json_object_set_string_member(obj, "PublicKey", k->public_line);
+		json_array_add_object_element(array, obj);
+	}
+	json_object_set_array_member(result, "Keys", array);
+	return TRUE;
+}
+
 #define P(...) ((const char *const[]){ __VA_ARGS__, NULL })
 #define LOCAL  FALSE
 #define REMOTE TRUE
@@ -566,6 +609,8 @@ static const MeshSessionMethod session_methods[] = {
 	{ "PasswordGet", password_get, P("Account", "Site"), LOCAL },
 	{ "PasswordList", password_list, P("Account"), LOCAL },
 	{ "PasswordDelete", password_delete, P("Account", "Site", "PortalCA"), REMOTE },
+	{ "SshCreate", ssh_create, P("Account", "KeyStore", "Passphrase", "PortalCA"), REMOTE },
+	{ "SshAuthorizedKeys", ssh_authorized_keys, P("Account"), LOCAL },
 };
 
 #undef P

@@ -16,6 +16,7 @@
 #include "personal.h"
 #include "portal-client.h"
 #include "signed.h"
+#include "sshkey.h"
 
 struct MeshPortal {
 	char *domain;
@@ -581,6 +582,58 @@ publish_escrow(Txn *txn, const MeshPortalAccount *account, const MeshMasterProfi
 	return publish(txn, account, MESH_PORTAL_TYPE_ESCROW, entry->identifier, 0, node, error);
 }
 
+/*
+ * A device's SSH key: the transaction and the entry are signed by the DeviceSignatureKey of a
+ * device that the account's current personal profile lists, and the entry is that device's,
+ * for this account and profile. Any device may publish its own key; none may publish another's.
+ */
+static gboolean
+publish_ssh_key(Txn *txn, const MeshPortalAccount *account, JsonNode *node, GError **error)
+{
+	g_autoptr(JsonNode) root = stored_parse(account->profile, "profile", error);
+	g_autoptr(MeshPersonalProfile) personal = NULL;
+	g_autoptr(MeshSshDeviceKey) key = NULL;
+	g_autofree char *key_account = NULL;
+	g_autofree char *identifier = NULL;
+	MeshPersonalDevice *device;
+
+	if (root == NULL)
+		return FALSE;
+	personal = mesh_personal_profile_verify(root, error);
+	if (personal == NULL) {
+		mesh_signed_recode(error, MESH_ERROR_FAILED);
+		g_prefix_error(error, "the stored profile does not read: ");
+		return FALSE;
+	}
+	device = mesh_personal_profile_device(personal, mesh_jws_kid(txn->jws->jws));
+	if (device == NULL) {
+		g_autofree char *quoted = mesh_error_quote(account->name);
+
+		g_set_error(error, MESH_ERROR, MESH_ERROR_UNAUTHORIZED,
+			    "the request is not signed by a device of account '%s'", quoted);
+		return FALSE;
+	}
+	if (!authorize(txn, device->profile->signature_key, error))
+		return FALSE;
+	key = mesh_ssh_device_key_verify(node, device->profile->signature_key, error);
+	if (key == NULL) {
+		g_prefix_error(error, "Entry: ");
+		return FALSE;
+	}
+	key_account = account_name(txn->portal, key->account, error);
+	if (key_account == NULL)
+		return FALSE;
+	if (!g_str_equal(key_account, account->name) ||
+	    !g_str_equal(key->profile, account->identifier)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "the SSH key is for another account or profile");
+		return FALSE;
+	}
+	identifier = mesh_ssh_device_key_identifier(key->profile, key->device_udf, error);
+	return identifier != NULL && publish(txn, account, MESH_PORTAL_TYPE_SSH_KEY, identifier,
+					     key->serial, node, error);
+}
+
 static gboolean
 handle_publish(Txn *txn, GError **error)
 {
@@ -602,10 +655,12 @@ handle_publish(Txn *txn, GError **error)
 			return publish_application(txn, account, master, node, error);
 		if (json_object_has_member(obj, MESH_PORTAL_TYPE_ESCROW))
 			return publish_escrow(txn, account, master, node, error);
+		if (json_object_has_member(obj, MESH_PORTAL_TYPE_SSH_KEY))
+			return publish_ssh_key(txn, account, node, error);
 	}
 	g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
 		    "Entry must be a " MESH_PORTAL_TYPE_PERSONAL ", a " MESH_PORTAL_TYPE_APPLICATION
-		    " or an " MESH_PORTAL_TYPE_ESCROW);
+		    ", an " MESH_PORTAL_TYPE_ESCROW " or a " MESH_PORTAL_TYPE_SSH_KEY);
 	return FALSE;
 }
 

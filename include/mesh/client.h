@@ -381,6 +381,32 @@ MeshError mesh_client_password_list(MeshClient *client, const char *account, cha
 				    size_t *ret_n);
 MeshError mesh_client_password_delete(MeshClient *client, const char *account, const char *site);
 
+/* ---- SSH ------------------------------------------------------------------------------ */
+
+typedef struct {
+	char *device_udf;
+	char *public_key; /* one OpenSSH public key line, no line break */
+} MeshClientSshKey;
+
+void mesh_client_ssh_keys_free(MeshClientSshKey *keys, size_t n);
+
+/*
+ * mesh_client_ssh_create: make this device's SSH key for @account (NULL: default) in the store
+ * of mesh_client_set_keystore (else the hive's), protected by @passphrase (may be NULL), and
+ * publish it. *ret_udf (may be NULL) gets its UDF, *ret_public_key its OpenSSH line (free both
+ * with mesh_client_free). Errors: MESH_ERROR_EXISTS (this device has one for the account).
+ */
+MeshError mesh_client_ssh_create(MeshClient *client, const char *account, const char *passphrase,
+				 char **ret_udf, char **ret_public_key);
+/* mesh_client_ssh_authorized_keys: the keys of @account's SSHProfile as this device holds it
+ * (sync first); an empty list when there is none. Free with mesh_client_ssh_keys_free. */
+MeshError mesh_client_ssh_authorized_keys(MeshClient *client, const char *account,
+					  MeshClientSshKey **ret_keys, size_t *ret_n);
+/* mesh_client_ssh_socket: the path of the agent's ssh-agent socket (for SSH_AUTH_SOCK; free
+ * with mesh_client_free). Errors: MESH_ERROR_NOT_FOUND (this agent serves no ssh-agent
+ * socket). */
+MeshError mesh_client_ssh_socket(MeshClient *client, char **ret_path);
+
 #ifdef __cplusplus
 }
 #endif

@@ -383,6 +383,20 @@ test_apps_passwords(void)
 		       json_array_get_length(array) == 2);
 	/* Another machine without the account. */
 	fails(&fx, 1, "PasswordGet", "{\"Site\":\"example.org\"}", MESH_ERROR_NOT_FOUND);
+
+	/* SSH: no SSHProfile yet, then this (administration) device's key, listed at once. */
+	r = ok(&fx, &root, 0, "SshAuthorizedKeys", NULL);
+	CU_ASSERT_TRUE(mesh_json_get_array(r, "Keys", &array, NULL) &&
+		       json_array_get_length(array) == 0);
+	r = ok(&fx, &root, 0, "SshCreate", NULL);
+	CU_ASSERT_TRUE(g_str_has_prefix(str(r, "PublicKey"), "ssh-ed25519 "));
+	CU_ASSERT_PTR_NOT_NULL(str(r, "UDF"));
+	fails(&fx, 0, "SshCreate", NULL, MESH_ERROR_EXISTS);
+	fails(&fx, 0, "SshCreate", "{\"Extra\":1}", MESH_ERROR_MALFORMED);
+	r = ok(&fx, &root, 0, "SshAuthorizedKeys", NULL);
+	CU_ASSERT_TRUE(mesh_json_get_array(r, "Keys", &array, NULL) &&
+		       json_array_get_length(array) == 1);
+	fails(&fx, 1, "SshAuthorizedKeys", NULL, MESH_ERROR_NOT_FOUND);
 	teardown(&fx);
 }
 
@@ -392,7 +406,8 @@ static CU_TestInfo tests[] = {
 	{ "AccountValidate, ProfileCreate/Get/List/Sync/Delete", test_profiles },
 	{ "EscrowCreate, EscrowVerify, ProfileRecover", test_escrow_recover },
 	{ "ConnectRequest/Status/Pending/Accept/Reject", test_connect },
-	{ "AppList/Add/Set/Get, PasswordAdd/Get/List/Delete", test_apps_passwords },
+	{ "AppList/Add/Set/Get, PasswordAdd/Get/List/Delete, SshCreate/AuthorizedKeys",
+	  test_apps_passwords },
 	CU_TEST_INFO_NULL,
 };
 

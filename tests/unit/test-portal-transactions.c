@@ -15,6 +15,7 @@
 #include "model-test.h"
 #include "personal.h"
 #include "portal-client.h"
+#include "sshkey.h"
 #include "transactions.h"
 
 static gint64 clock_now;
@@ -666,6 +667,107 @@ test_publish_application_escrow(void)
 	fx_clear(&fx);
 }
 
+/* ---- SSH device keys ----------------------------------------------------------------------- */
+
+/* The SignedSSHDeviceKey of @d for @account and @profile, serial @serial, signed by @signer. */
+static JsonNode *
+ssh_key_entry(MtDevice *d, const char *account, const char *profile, gint64 serial, MeshKey *signer)
+{
+	g_autoptr(MeshKey) ssh = mesh_key_generate(MESH_KEY_ED25519, NULL);
+	g_autofree char *line = mesh_ssh_public_line(ssh, "mesh:alice:test", NULL);
+	g_autoptr(MeshSshDeviceKey) key = NULL;
+	GError *error = NULL;
+	JsonNode *node;
+
+	key = mesh_ssh_device_key_new(account, profile, mesh_key_udf(d->sig), line, serial, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	node = mesh_ssh_device_key_sign(key, d->sig, mesh_signed_sign_with_key, d->sig, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	if (signer != d->sig) {
+		/* Re-signed by another key over the same payload: the kid names that key. */
+		g_autofree char *text = mt_text(node);
+		g_autofree char *t =
+		        mt_tamper(text, MESH_SSH_DEVICE_KEY_TAG, TRUE, NULL, NULL, signer, NULL);
+
+		json_node_unref(node);
+		node = mesh_json_parse(t, strlen(t), MESH_PORTAL_MESSAGE_MAX, NULL);
+	}
+	return node;
+}
+
+static void
+test_publish_ssh_key(void)
+{
+	Fx fx;
+	MtDevice d1 = {0}, d2 = {0}, d3 = {0};
+	const char *profile;
+	g_autoptr(JsonNode) signed_personal = NULL;
+	g_autoptr(JsonNode) e1 = NULL;
+	g_autoptr(JsonNode) e1b = NULL;
+	g_autoptr(JsonNode) e2 = NULL;
+	g_autoptr(JsonNode) e3 = NULL;
+	g_autoptr(JsonNode) forged = NULL;
+	g_autoptr(JsonNode) bob = NULL;
+	g_autoptr(JsonNode) other_profile = NULL;
+	g_autoptr(JsonNode) malformed = NULL;
+	g_autoptr(JsonObject) obj = NULL;
+	g_autoptr(MeshSshDeviceKey) got = NULL;
+	g_autofree char *id1 = NULL;
+	GError *error = NULL;
+
+	fx_init(&fx);
+	mt_device_make(&d1, MESH_KEY_ED25519, MESH_KEY_X25519);
+	mt_device_make(&d2, MESH_KEY_P256, MESH_KEY_P256);
+	mt_device_make(&d3, MESH_KEY_ED25519, MESH_KEY_X25519);
+	CU_ASSERT_TRUE(mesh_personal_profile_add_device(fx.personal, d1.signed_profile, NULL));
+	CU_ASSERT_TRUE(mesh_personal_profile_add_device(fx.personal, d2.signed_profile, NULL));
+	signed_personal = resign(fx.personal, 1, fx.m.online[0]);
+	CU_ASSERT_EQUAL(create(&fx, "alice", signed_personal), 201);
+	profile = fx.personal->identifier;
+
+	/* A listed device publishes its own key; anyone reads it back. */
+	e1 = ssh_key_entry(&d1, "alice@example.com", profile, 1, d1.sig);
+	CU_ASSERT_EQUAL(publish(&fx, e1, d1.sig), 200);
+	id1 = mesh_ssh_device_key_identifier(profile, mesh_key_udf(d1.sig), NULL);
+	CU_ASSERT_EQUAL(
+	        send_text(&fx, "GetResponse", plain("GetRequest", obj1("Identifier", id1)), &obj),
+	        200);
+	got = mesh_ssh_device_key_verify(
+	        json_array_get_element(json_object_get_array_member(obj, "Entries"), 0), d1.sig,
+	        &error);
+	MESH_ASSERT_NO_ERROR(error);
+	/* The same serial again: stale; a higher one replaces it. */
+	CU_ASSERT_EQUAL(publish(&fx, e1, d1.sig), 409);
+	e1b = ssh_key_entry(&d1, "alice@example.com", profile, 2, d1.sig);
+	CU_ASSERT_EQUAL(publish(&fx, e1b, d1.sig), 200);
+	e2 = ssh_key_entry(&d2, "alice@example.com", profile, 1, d2.sig);
+	CU_ASSERT_EQUAL(publish(&fx, e2, d2.sig), 200);
+
+	/* A device the profile does not list; an administration key; the master key. */
+	e3 = ssh_key_entry(&d3, "alice@example.com", profile, 1, d3.sig);
+	CU_ASSERT_EQUAL(publish(&fx, e3, d3.sig), 401);
+	CU_ASSERT_EQUAL(publish(&fx, e1b, fx.m.online[0]), 401);
+	CU_ASSERT_EQUAL(publish(&fx, e1b, fx.m.sig), 401);
+	/* Device 2 sends device 1's entry, or device 1's entry re-signed by itself. */
+	CU_ASSERT_EQUAL(publish(&fx, e1b, d2.sig), 401);
+	forged = ssh_key_entry(&d1, "alice@example.com", profile, 3, d2.sig);
+	CU_ASSERT_EQUAL(publish(&fx, forged, d2.sig), 401);
+	CU_ASSERT_EQUAL(publish(&fx, forged, d1.sig), 401);
+	/* For another account or profile. */
+	bob = ssh_key_entry(&d1, "bob@example.com", profile, 5, d1.sig);
+	CU_ASSERT_EQUAL(publish(&fx, bob, d1.sig), 400);
+	other_profile = ssh_key_entry(&d1, "alice@example.com", mesh_key_udf(d3.sig), 5, d1.sig);
+	CU_ASSERT_EQUAL(publish(&fx, other_profile, d1.sig), 400);
+	/* Malformed. */
+	malformed = mesh_json_parse("{\"SignedSSHDeviceKey\":{}}", 25, 100, NULL);
+	CU_ASSERT_EQUAL(publish(&fx, malformed, d1.sig), 400);
+
+	mt_device_clear(&d1);
+	mt_device_clear(&d2);
+	mt_device_clear(&d3);
+	fx_clear(&fx);
+}
+
 /* ---- Connections --------------------------------------------------------------------------- */
 
 /* A SignedRequest of the device @d to join the fixture's profile; its request in @ret. */
@@ -1306,6 +1408,7 @@ test_http_client_async(void)
 }
 
 static CU_TestInfo tests[] = {
+	{ "Publish SignedSSHDeviceKey: by its device only", test_publish_ssh_key },
 	{ "Hello", test_hello },
 	{ "Validate", test_validate },
 	{ "Create and Get", test_create_get },

@@ -714,6 +714,159 @@ test_connect_prefix(void)
 	fx_clear(&fx);
 }
 
+/* ---- SSH keys ------------------------------------------------------------------------------ */
+
+static gint64
+skewed_clock(gpointer data)
+{
+	return clock_now - 3600;
+}
+
+/* The authorized keys of alice on @d, checked to be @n; returned. */
+static GPtrArray *
+authorized(Dev *d, guint n)
+{
+	GPtrArray *keys = NULL;
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(mesh_session_ssh_authorized_keys(&d->s, ACCOUNT, &keys, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(keys);
+	CU_ASSERT_EQUAL(keys->len, n);
+	return keys;
+}
+
+static gboolean
+lists_key(GPtrArray *keys, const char *device, const char *line)
+{
+	for (guint i = 0; i < keys->len; i++) {
+		const MeshSessionSshKey *k = keys->pdata[i];
+
+		if (g_str_equal(k->device_udf, device) && g_str_equal(k->public_line, line))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static void
+sync_ok(Dev *d)
+{
+	g_autoptr(MeshSessionProfile) info = NULL;
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(mesh_session_profile_sync(&d->s, ACCOUNT, &info, &error));
+	MESH_ASSERT_NO_ERROR(error);
+}
+
+static void
+test_ssh(void)
+{
+	Fx fx;
+	Dev *d1, *d2;
+	GError *error = NULL;
+	g_autoptr(MeshSessionProfile) alice = NULL;
+	g_autoptr(MeshSessionConnect) c = NULL;
+	g_autoptr(MeshSessionProfile) p1 = NULL;
+	g_autofree char *p8 = NULL;
+	g_autofree char *udf1 = NULL, *line1 = NULL, *udf2 = NULL, *line2 = NULL;
+	g_autofree char *again = NULL;
+	g_autofree char *before = NULL, *after = NULL;
+	g_autoptr(GPtrArray) keys = NULL;
+	g_autoptr(MeshKey) gone = NULL;
+	MeshSessionConnectState state = 0;
+
+	fx_init(&fx);
+	d1 = &fx.dev[0];
+	d2 = &fx.dev[1];
+	alice = create(d1, ACCOUNT);
+	c = request(d2);
+	p8 = prefix(c->witness, 8);
+	CU_ASSERT_TRUE(mesh_session_connect_accept(&d1->s, ACCOUNT, p8, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_session_connect_status(&d2->s, ACCOUNT, &state, &error));
+	CU_ASSERT_EQUAL(state, MESH_SESSION_CONNECT_ACCEPTED);
+	keys = authorized(d1, 0);
+	g_clear_pointer(&keys, g_ptr_array_unref);
+
+	/* The administration device: listed at once, in an SSHProfile made for it. */
+	CU_ASSERT_TRUE(mesh_session_ssh_create(&d1->s, ACCOUNT, &udf1, &line1, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(g_str_has_prefix(line1, "ssh-ed25519 "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(line1, " mesh:" ACCOUNT ":"));
+	keys = authorized(d1, 1);
+	CU_ASSERT_TRUE(lists_key(keys, alice->devices->pdata[0], line1));
+	g_clear_pointer(&keys, g_ptr_array_unref);
+	/* A second create: Exists, and no key made. */
+	before = snapshot(d1);
+	CU_ASSERT_FALSE(mesh_session_ssh_create(&d1->s, ACCOUNT, NULL, &again, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_EXISTS);
+	CU_ASSERT_PTR_NULL(again);
+	after = snapshot(d1);
+	CU_ASSERT_STRING_EQUAL(before, after);
+	g_clear_pointer(&before, g_free);
+	g_clear_pointer(&after, g_free);
+
+	/* The connected device: refused by the portal (its clock is off), nothing left behind. */
+	before = snapshot(d2);
+	d2->s.clock = skewed_clock;
+	CU_ASSERT_FALSE(mesh_session_ssh_create(&d2->s, ACCOUNT, &udf2, &line2, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_UNAUTHORIZED);
+	d2->s.clock = test_clock;
+	after = snapshot(d2);
+	CU_ASSERT_STRING_EQUAL(before, after);
+	/* Then made: published, but not in the SSHProfile until an administration device syncs. */
+	CU_ASSERT_TRUE(mesh_session_ssh_create(&d2->s, ACCOUNT, &udf2, &line2, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	keys = authorized(d1, 1);
+	g_clear_pointer(&keys, g_ptr_array_unref);
+	keys = authorized(d2, 0);
+	g_clear_pointer(&keys, g_ptr_array_unref);
+	sync_ok(d1);
+	keys = authorized(d1, 2);
+	CU_ASSERT_TRUE(lists_key(keys, c->device_udf, line2));
+	CU_ASSERT_TRUE(lists_key(keys, alice->devices->pdata[0], line1));
+	g_clear_pointer(&keys, g_ptr_array_unref);
+	sync_ok(d2);
+	keys = authorized(d2, 2);
+	CU_ASSERT_TRUE(lists_key(keys, c->device_udf, line2));
+	CU_ASSERT_TRUE(lists_key(keys, alice->devices->pdata[0], line1));
+	g_clear_pointer(&keys, g_ptr_array_unref);
+	/* A sync with nothing new changes nothing. */
+	CU_ASSERT_TRUE(mesh_session_profile_get(&d1->s, ACCOUNT, &p1, &error));
+	sync_ok(d1);
+	{
+		g_autoptr(MeshSessionProfile) p2 = NULL;
+
+		CU_ASSERT_TRUE(mesh_session_profile_get(&d1->s, ACCOUNT, &p2, &error));
+		CU_ASSERT_EQUAL(p1->serial, p2->serial);
+	}
+
+	/* Each device's own keys, from its hive alone. */
+	CU_ASSERT_TRUE(mesh_session_ssh_keys(d2->hive, &keys, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL_FATAL(keys->len, 1);
+	CU_ASSERT_STRING_EQUAL(((MeshSessionSshKey *)keys->pdata[0])->udf, udf2);
+	CU_ASSERT_STRING_EQUAL(((MeshSessionSshKey *)keys->pdata[0])->public_line, line2);
+	CU_ASSERT_STRING_EQUAL(((MeshSessionSshKey *)keys->pdata[0])->account, ACCOUNT);
+	g_clear_pointer(&keys, g_ptr_array_unref);
+	CU_ASSERT_TRUE(mesh_session_ssh_keys(fx.dev[2].hive, &keys, &error));
+	CU_ASSERT_EQUAL(keys->len, 0);
+	g_clear_pointer(&keys, g_ptr_array_unref);
+	/* A damaged account entry is reported, not skipped. */
+	CU_ASSERT_TRUE(mesh_hive_write(fx.dev[2].hive, MESH_HIVE_ACCOUNTS, "broken",
+	                               (const guint8 *)"{\"Account\":1}", 13, NULL));
+	CU_ASSERT_FALSE(mesh_session_ssh_keys(fx.dev[2].hive, &keys, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_MALFORMED);
+
+	/* Deleting the account on a device removes its SSH key from the store. */
+	CU_ASSERT_TRUE(mesh_session_profile_delete(&d2->s, ACCOUNT, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_FALSE(mesh_keystore_get_public(d2->store, udf2, &gone, &error));
+	CU_ASSERT_PTR_NOT_NULL(error);
+	g_clear_error(&error);
+	fx_clear(&fx);
+}
+
 static CU_TestInfo tests[] = {
         {"walk-through: create, escrow, delete, recover, connect, passwords, applications",
          test_walkthrough},
@@ -723,6 +876,7 @@ static CU_TestInfo tests[] = {
         {"connect: a portal that substitutes the device profile", test_connect_device_swapped},
         {"connect: rejected, expired", test_connect_reject_expire},
         {"connect: witness prefixes", test_connect_prefix},
+        {"ssh: create on both devices, fold on sync, authorized keys, own keys", test_ssh},
         CU_TEST_INFO_NULL,
 };
 
