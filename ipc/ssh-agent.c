@@ -117,21 +117,6 @@ identity_free(Identity *id)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Identity, identity_free)
 
-/* TEMPORARY until core/session's mesh_session_ssh_keys lands. */
-typedef struct {
-	char *account;
-	char *device_udf;
-	char *udf;
-	char *public_line;
-} MeshSessionSshKey;
-
-static gboolean
-mesh_session_ssh_keys(MeshHive *hive, GPtrArray **ret_keys, GError **error)
-{
-	*ret_keys = g_ptr_array_new();
-	return TRUE;
-}
-
 /* ---- Life ------------------------------------------------------------------------------------ */
 
 MeshSshAgent *

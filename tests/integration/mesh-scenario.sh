@@ -260,16 +260,26 @@ for n in 1 2; do
 done
 d1 --json agent status >"$TMP/agent1.json" 2>"$TMP/err"
 AGENT_SOCK=$(jget 'd["Socket"]' "$TMP/agent1.json")
-d1 ssh socket >"$TMP/sshsock" 2>"$TMP/err" && status=0 || status=$?
-# The ssh-agent socket itself is another change (ipc/ssh-agent*): until the agent serves it,
-# Status names none and this is NotFound (12) saying so.
-if [ "$status" = 0 ]; then
-	check "ssh socket prints ssh-agent.sock beside the agent's socket" \
-		[ "$(cat "$TMP/sshsock")" = "$(dirname "$AGENT_SOCK")/ssh-agent.sock" ]
-else
-	check "ssh socket: NotFound (12) while the agent serves no ssh-agent socket" \
-		sh -c "[ $status = 12 ] && grep -q 'serves no ssh-agent socket' '$TMP/err'"
-fi
+for n in 1 2; do
+	dev "$n" ssh socket >"$TMP/sshsock$n" 2>"$TMP/err"
+	check "ssh socket on device $n prints a socket" [ -S "$(cat "$TMP/sshsock$n")" ]
+done
+check "device 1's ssh socket is ssh-agent.sock beside its agent's socket" \
+	[ "$(cat "$TMP/sshsock1")" = "$(dirname "$AGENT_SOCK")/ssh-agent.sock" ]
+# Each agent serves its own hive's Mesh SSH key, and only that one.
+for n in 1 2; do
+	SSH_AUTH_SOCK=$(cat "$TMP/sshsock$n") timeout 30 ssh-add -L >"$TMP/served$n" 2>"$TMP/err"
+	check "ssh-add -L through device $n's socket: exactly its own Mesh SSH key" \
+		sh -c "[ \$(wc -l <'$TMP/served$n') = 1 ] && cmp -s '$TMP/served$n' '$TMP/ssh$n'"
+done
+# A signature by device 2's key, made through its agent, checks out against device 1's list.
+echo "a note signed on device 2" >"$TMP/note"
+SSH_AUTH_SOCK=$(cat "$TMP/sshsock2") timeout 30 ssh-keygen -q -Y sign -n file \
+	-f "$TMP/ssh2" "$TMP/note" >/dev/null 2>"$TMP/err"
+sed 's/^/device2 /' "$TMP/ssh2" >"$TMP/allowed"
+check "ssh-keygen -Y verify accepts device 2's signature (its key as device 1 lists it)" sh -c \
+	"grep -qF \"\$(cut -d' ' -f2 '$TMP/ssh2')\" '$TMP/ak1' && ssh-keygen -Y verify -f '$TMP/allowed' \
+	-I device2 -n file -s '$TMP/note.sig' <'$TMP/note' >/dev/null 2>&1"
 
 # ---- servermesh restarts: the account, profile, escrow and applications survived ----
 d1 --json profile show >"$TMP/before-restart"
