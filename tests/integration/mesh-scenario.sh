@@ -16,6 +16,7 @@
 set -u
 MESH=$1 AGENT=$2 SERVERMESH=$3
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/sshd-lib.sh"
 PATH=$(dirname "$AGENT"):$PATH
 export PATH
 unset MESH_AGENT_SOCK MESH_HIVE XDG_CONFIG_HOME MESH_PORTAL_URL MESH_PORTAL_CA
@@ -59,6 +60,7 @@ cleanup() {
 		[ -n "$pid" ] && kill "$pid" 2>/dev/null
 	done
 	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null
+	sshd_stop "$TMP/sshd"
 	[ "$STORES" = 1 ] && swtpm_stop "$TMP/tpm"
 	rm -rf "$TMP"
 }
@@ -281,6 +283,29 @@ check "ssh-keygen -Y verify accepts device 2's signature (its key as device 1 li
 	"grep -qF \"\$(cut -d' ' -f2 '$TMP/ssh2')\" '$TMP/ak1' && ssh-keygen -Y verify -f '$TMP/allowed' \
 	-I device2 -n file -s '$TMP/note.sig' <'$TMP/note' >/dev/null 2>&1"
 
+# ---- ssh logs in to a real sshd with each device's Mesh SSH key (file store; with
+# MESH_SCENARIO_STORES device 1's key is in the TPM and device 2's in the keyring) ----
+mkdir -p "$TMP/sshd"
+cp "$TMP/ak1" "$TMP/sshd/authorized_keys"
+check "sshd starts on loopback, authorized_keys from device 1's mesh ssh authorized-keys" \
+	sshd_start "$TMP/sshd" "$TMP/sshd/authorized_keys"
+for n in 1 2; do
+	out=$(ssh_to "$(cat "$TMP/sshsock$n")" echo "hello from device $n" 2>"$TMP/err")
+	check "ssh logs in with device $n's Mesh SSH key ($(cut -d' ' -f1 "$TMP/ssh$n"))" \
+		[ "$out" = "hello from device $n" ]
+done
+echo "copied over ssh" >"$TMP/scp-src"
+SSHD_OPTS="-F /dev/null -o BatchMode=yes -o UserKnownHostsFile=$TMP/sshd/kh -P $SSHD_PORT"
+# shellcheck disable=SC2086
+SSH_AUTH_SOCK=$(cat "$TMP/sshsock1") timeout 30 scp -q $SSHD_OPTS "$TMP/scp-src" \
+	"$(id -un)@127.0.0.1:$TMP/scp-dst" </dev/null 2>"$TMP/err"
+check "scp copies a file with device 1's Mesh SSH key" cmp -s "$TMP/scp-src" "$TMP/scp-dst"
+cp "$TMP/ssh2" "$TMP/sshd/authorized_keys"
+refused() { ! "$@" >/dev/null 2>&1; }
+check "with only device 2's key authorized, device 1's agent cannot log in" \
+	refused ssh_to "$(cat "$TMP/sshsock1")" true
+check "... and device 2's still can" ssh_to "$(cat "$TMP/sshsock2")" true
+sshd_stop "$TMP/sshd"
 # ---- servermesh restarts: the account, profile, escrow and applications survived ----
 d1 --json profile show >"$TMP/before-restart"
 check "servermesh stops" stop
@@ -328,6 +353,16 @@ dev, keys = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 stores = {k["UDF"]: (k["Store"], k["Algorithm"]) for k in keys["Keys"]}
 for use in ("Signature", "Authentication", "Encryption"):
     assert stores[dev["Keys"][use]] == ("tpm2", "P-256"), (use, stores)
+PY
+	check "device 1's Mesh SSH key is a P-256 key in the TPM" /usr/bin/python3 - \
+		"$TMP/dev1.json" "$TMP/keys1.json" "$TMP/ssh1" <<'PY'
+import json, sys
+dev, keys = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+line = open(sys.argv[3]).read()
+assert line.startswith("ecdsa-sha2-nistp256 "), line
+device = set(dev["Keys"].values())
+ssh = [k for k in keys["Keys"] if k["Use"] == "Authentication" and k["UDF"] not in device]
+assert len(ssh) == 1 and (ssh[0]["Store"], ssh[0]["Algorithm"]) == ("tpm2", "P-256"), ssh
 PY
 	check "device 2's keys are all in the keyring" /usr/bin/python3 - "$TMP/keys2.json" <<'PY'
 import json, sys

@@ -49,6 +49,7 @@ sshd_start() {
 			PasswordAuthentication no
 			KbdInteractiveAuthentication no
 			PubkeyAuthentication yes
+			Subsystem sftp internal-sftp
 			LogLevel VERBOSE
 		EOF
 		rm -f "$_dir/sshd.pid"
