@@ -45,20 +45,58 @@ wake(MeshSshServer *server)
 	(void)n; /* the pipe is non-blocking: a full pipe wakes the thread as well */
 }
 
-/* Read exactly @len bytes; FALSE on end of file, error or shutdown. */
-static gboolean
-read_full(int fd, guint8 *buf, gsize len)
-{
-	gsize done = 0;
+/*
+ * A connection's input: bytes read ahead of the message being handled, so that a request
+ * usually costs one read(). The buffer starts small and grows to the largest message seen (at
+ * most the limit plus its length).
+ */
+#define READ_START (16 * 1024)
 
-	while (done < len) {
-		ssize_t n = read(fd, buf + done, len - done);
+typedef struct {
+	int fd;
+	guint8 *buf; /* may hold a private key (ADD_IDENTITY): wiped as used and when replaced */
+	gsize cap;
+	gsize start, end; /* unread bytes: buf[start..end) */
+} Input;
+
+static void
+input_grow(Input *in, gsize want)
+{
+	guint8 *bigger = g_malloc(want);
+
+	memcpy(bigger, in->buf + in->start, in->end - in->start);
+	OPENSSL_cleanse(in->buf, in->cap);
+	g_free(in->buf);
+	in->buf = bigger;
+	in->cap = want;
+	in->end -= in->start;
+	in->start = 0;
+}
+
+/* Make @want bytes available at in->buf + in->start; FALSE on end of file, error or shutdown. */
+static gboolean
+fill(Input *in, gsize want)
+{
+	if (in->end - in->start >= want)
+		return TRUE;
+	if (want > in->cap)
+		input_grow(in, want);
+	if (in->start > 0) {
+		gsize have = in->end - in->start;
+
+		memmove(in->buf, in->buf + in->start, have);
+		OPENSSL_cleanse(in->buf + have, in->end - have);
+		in->start = 0;
+		in->end = have;
+	}
+	while (in->end < want) {
+		ssize_t n = read(in->fd, in->buf + in->end, in->cap - in->end);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return FALSE;
-		done += (gsize)n;
+		in->end += (gsize)n;
 	}
 	return TRUE;
 }
@@ -80,57 +118,56 @@ write_full(int fd, const guint8 *buf, gsize len)
 	return TRUE;
 }
 
-/* One client, until it closes or breaks the framing. The message buffer may hold a private key
- * (ADD_IDENTITY): it is wiped after each message. */
+/* One client, until it closes or breaks the framing. Each answer goes out in one write. */
 static gpointer
 serve(gpointer data)
 {
 	Connection *conn = data;
 	MeshSshServer *server = conn->server;
-	guint8 *buf = NULL;
-	gsize cap = 0;
+	Input in = { conn->fd, g_malloc(READ_START), READ_START, 0, 0 };
+	GByteArray *out = g_byte_array_new();
 
 	for (;;) {
-		guint8 head[4];
+		const guint8 *head;
+		guint8 *msg;
 		guint32 len;
 		g_autoptr(GBytes) answer = NULL;
 		gsize answer_len = 0;
 		const guint8 *body;
 		guint8 out_head[4];
 
-		if (!read_full(conn->fd, head, 4))
+		if (!fill(&in, 4))
 			break;
+		head = in.buf + in.start;
 		len = (guint32)head[0] << 24 | (guint32)head[1] << 16 | (guint32)head[2] << 8 |
 		      head[3];
 		if (len == 0 || len > MESH_SSH_AGENT_MESSAGE_MAX) {
 			g_debug("ssh-agent: a message of %u bytes: connection closed", len);
 			break;
 		}
-		if (len > cap) {
-			if (buf != NULL)
-				OPENSSL_cleanse(buf, cap);
-			g_free(buf);
-			cap = len;
-			buf = g_malloc(cap);
-		}
-		if (!read_full(conn->fd, buf, len))
+		if (!fill(&in, 4 + (gsize)len))
 			break;
-		answer = mesh_ssh_agent_handle(server->agent, buf, len);
+		msg = in.buf + in.start + 4;
+		answer = mesh_ssh_agent_handle(server->agent, msg, len);
 		/* A key with a lifetime: the acceptor's timer must learn of it. */
-		if (buf[0] == MESH_SSH_AGENTC_ADD_ID_CONSTRAINED)
+		if (msg[0] == MESH_SSH_AGENTC_ADD_ID_CONSTRAINED)
 			wake(server);
-		OPENSSL_cleanse(buf, len);
+		OPENSSL_cleanse(in.buf + in.start, 4 + (gsize)len);
+		in.start += 4 + (gsize)len;
 		body = g_bytes_get_data(answer, &answer_len);
 		out_head[0] = (guint8)(answer_len >> 24);
 		out_head[1] = (guint8)(answer_len >> 16);
 		out_head[2] = (guint8)(answer_len >> 8);
 		out_head[3] = (guint8)answer_len;
-		if (!write_full(conn->fd, out_head, 4) || !write_full(conn->fd, body, answer_len))
+		g_byte_array_set_size(out, 0);
+		g_byte_array_append(out, out_head, 4);
+		g_byte_array_append(out, body, answer_len);
+		if (!write_full(conn->fd, out->data, out->len))
 			break;
 	}
-	if (buf != NULL)
-		OPENSSL_cleanse(buf, cap);
-	g_free(buf);
+	OPENSSL_cleanse(in.buf, in.cap);
+	g_free(in.buf);
+	g_byte_array_unref(out);
 	g_mutex_lock(&server->lock);
 	g_hash_table_remove(server->connections, GINT_TO_POINTER(conn->fd));
 	close(conn->fd);
