@@ -1109,8 +1109,17 @@ extension(MeshSshAgent *agent, MeshSshReader *r)
 	const guint8 *name = NULL;
 	gsize len = 0, cap = 1 + 4 + strlen("query");
 	GError *error = NULL;
+	gboolean locked;
 	Answer a;
 
+	/* As OpenSSH's agent: while locked, nothing but UNLOCK (and an empty identity list) is
+	 * answered, not even what the agent can do. */
+	g_mutex_lock(&agent->lock);
+	locked = agent->locked;
+	g_mutex_unlock(&agent->lock);
+	if (locked)
+		return failure("EXTENSION",
+			       g_error_new(MESH_ERROR, MESH_ERROR_LOCKED, "the agent is locked"));
 	if (!mesh_sshbuf_get_string(r, &name, &len, &error))
 		return failure("EXTENSION", error);
 	if (!mesh_sshbuf_string_is(name, len, "query"))
