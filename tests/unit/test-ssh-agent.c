@@ -676,6 +676,52 @@ test_confirm(void)
 	teardown(&fx);
 }
 
+/* A key the store held before ssh-add (a Mesh key imported from the same OpenSSH file) is
+ * served, but removing it from the agent, or adding it again with a lifetime, leaves it in the
+ * store; a key ssh-add put there leaves with it. */
+static void
+test_shared_key(void)
+{
+	Fixture fx;
+	g_autoptr(MeshKey) mesh = new_key(MESH_KEY_ED25519);
+	g_autoptr(MeshKey) added = new_key(MESH_KEY_P256);
+	GError *error = NULL;
+
+	setup(&fx);
+	CU_ASSERT_TRUE(mesh_keystore_import(fx.store, mesh, MESH_KEY_USE_SIGNATURE, NULL, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(add_key(&fx, mesh, "mesh"), MESH_SSH_AGENT_SUCCESS);
+	CU_ASSERT_TRUE(signs(&fx, mesh, "shared", 0));
+	CU_ASSERT_EQUAL(remove_key(&fx, mesh), MESH_SSH_AGENT_SUCCESS);
+	CU_ASSERT_FALSE(is_listed(&fx, mesh));
+	CU_ASSERT_FALSE(in_registry(&fx, mesh, NULL, NULL));
+	CU_ASSERT_TRUE(in_store(&fx, mesh));
+	/* Again, across a restart, and removed with all the others. */
+	CU_ASSERT_EQUAL(add_key(&fx, mesh, "mesh"), MESH_SSH_AGENT_SUCCESS);
+	CU_ASSERT_EQUAL(add_key(&fx, added, "added"), MESH_SSH_AGENT_SUCCESS);
+	/* Adding it once more does not make it the agent's. */
+	CU_ASSERT_EQUAL(add_key(&fx, mesh, "mesh again"), MESH_SSH_AGENT_SUCCESS);
+	close_agent(&fx);
+	open_agent(&fx);
+	CU_ASSERT_EQUAL(n_identities(&fx), 2);
+	CU_ASSERT_EQUAL(send_simple(&fx, MESH_SSH_AGENTC_REMOVE_ALL_IDENTITIES),
+	                MESH_SSH_AGENT_SUCCESS);
+	CU_ASSERT_TRUE(in_store(&fx, mesh));
+	CU_ASSERT_FALSE(in_store(&fx, added));
+	/* With a lifetime: served from memory, the store's copy untouched. */
+	CU_ASSERT_EQUAL(add_key(&fx, mesh, "mesh"), MESH_SSH_AGENT_SUCCESS);
+	CU_ASSERT_EQUAL(add_with_lifetime(&fx, mesh, 60), MESH_SSH_AGENT_SUCCESS);
+	CU_ASSERT_TRUE(in_store(&fx, mesh));
+	CU_ASSERT_FALSE(in_registry(&fx, mesh, NULL, NULL));
+	/* A key ssh-add imported and then adds again stays the agent's to remove. */
+	CU_ASSERT_EQUAL(add_key(&fx, added, "added"), MESH_SSH_AGENT_SUCCESS);
+	CU_ASSERT_EQUAL(add_key(&fx, added, "added again"), MESH_SSH_AGENT_SUCCESS);
+	CU_ASSERT_TRUE(in_registry(&fx, added, NULL, NULL));
+	CU_ASSERT_EQUAL(remove_key(&fx, added), MESH_SSH_AGENT_SUCCESS);
+	CU_ASSERT_FALSE(in_store(&fx, added));
+	teardown(&fx);
+}
+
 /* Every proper prefix of @m (but @skip) is refused, and nothing is listed afterwards. */
 static void
 assert_prefixes_fail(Fixture *fx, const Msg *m, gsize skip)
@@ -989,6 +1035,7 @@ static CU_TestInfo tests[] = {
         {"lifetimes: memory only, ended by the timer", test_lifetime},
         {"volatile mode writes nothing", test_volatile},
         {"confirm asks the askpass program", test_confirm},
+        {"a key the store had before stays there", test_shared_key},
         {"truncated messages are refused", test_truncated},
         {"trailing bytes are refused", test_trailing},
         {"bad and unsupported keys are refused", test_bad_keys},
