@@ -57,6 +57,7 @@ typedef struct {
 	char *comment;
 	Source source;
 	gboolean confirm;
+	gboolean shared;    /* stored: the key was in the key store before ssh-add put it here */
 	gint64 expires;     /* monotonic µs; 0: none */
 	MeshKey *priv;      /* memory keys, and the cached export of a software store's key */
 	gboolean no_export; /* the store cannot export it (a TPM): it signs there */
@@ -256,8 +257,10 @@ mesh_ssh_agent_expire(MeshSshAgent *agent)
 	return next;
 }
 
-/* The registry's entries: {"SSHIdentities": [{"UDF", "Comment", "Confirm"?}]}. With the state
- * lock held. A missing registry is an empty one. */
+/* The registry's entries: {"SSHIdentities": [{"UDF", "Comment", "Confirm"?, "Shared"?}]}, where
+ * Shared says that the key was in the key store already (a Mesh key imported from the same file):
+ * removing it from the agent must leave it there. With the state lock held. A missing registry is
+ * an empty one. */
 static gboolean
 registry_read(MeshSshAgent *agent, JsonNode **ret_root, JsonArray **ret_list, GError **error)
 {
@@ -292,7 +295,7 @@ registry_read(MeshSshAgent *agent, JsonNode **ret_root, JsonArray **ret_list, GE
 	for (guint i = 0; i < json_array_get_length(list); i++) {
 		JsonNode *n = json_array_get_element(list, i);
 		JsonObject *e = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
-		static const char *const members[] = { "UDF", "Comment", "Confirm", NULL };
+		static const char *const members[] = { "UDF", "Comment", "Confirm", "Shared", NULL };
 		const char *udf = NULL, *comment = NULL;
 
 		if (e == NULL) {
@@ -304,10 +307,14 @@ registry_read(MeshSshAgent *agent, JsonNode **ret_root, JsonArray **ret_list, GE
 		    !mesh_json_get_string(e, "Comment", &comment, error) ||
 		    !mesh_keystore_check_udf(udf, error))
 			goto damaged;
-		if (json_object_has_member(e, "Confirm") &&
-		    json_node_get_value_type(json_object_get_member(e, "Confirm")) != G_TYPE_BOOLEAN) {
-			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "Confirm is not a boolean");
-			goto damaged;
+		for (guint m = 2; members[m] != NULL; m++) {
+			if (json_object_has_member(e, members[m]) &&
+			    json_node_get_value_type(json_object_get_member(e, members[m])) !=
+				    G_TYPE_BOOLEAN) {
+				g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+					    "%s is not a boolean", members[m]);
+				goto damaged;
+			}
 		}
 	}
 	*ret_list = list;
@@ -328,11 +335,37 @@ registry_write(MeshSshAgent *agent, JsonNode *root, GError **error)
 			       strlen(text), error);
 }
 
-/* Put (@udf, @comment, @confirm) in the registry, replacing an entry for @udf; or, when
+static gboolean
+entry_flag(JsonObject *e, const char *member)
+{
+	return json_object_has_member(e, member) && json_object_get_boolean_member(e, member);
+}
+
+/* Whether the registry lists @udf as a key ssh-add put in the key store (*@ret_owned). With the
+ * state lock held. */
+static gboolean
+registry_owns(MeshSshAgent *agent, const char *udf, gboolean *ret_owned, GError **error)
+{
+	g_autoptr(JsonNode) root = NULL;
+	JsonArray *list = NULL;
+
+	if (!registry_read(agent, &root, &list, error))
+		return FALSE;
+	*ret_owned = FALSE;
+	for (guint i = 0; i < json_array_get_length(list); i++) {
+		JsonObject *e = json_array_get_object_element(list, i);
+
+		if (g_str_equal(json_object_get_string_member(e, "UDF"), udf))
+			*ret_owned = !entry_flag(e, "Shared");
+	}
+	return TRUE;
+}
+
+/* Put (@udf, @comment, @confirm, @shared) in the registry, replacing an entry for @udf; or, when
  * @comment is NULL, remove @udf. With the state lock held. */
 static gboolean
 registry_update(MeshSshAgent *agent, const char *udf, const char *comment, gboolean confirm,
-		GError **error)
+		gboolean shared, GError **error)
 {
 	g_autoptr(JsonNode) root = NULL;
 	JsonArray *list = NULL;
@@ -352,6 +385,8 @@ registry_update(MeshSshAgent *agent, const char *udf, const char *comment, gbool
 		json_object_set_string_member(e, "Comment", comment);
 		if (confirm)
 			json_object_set_boolean_member(e, "Confirm", TRUE);
+		if (shared)
+			json_object_set_boolean_member(e, "Shared", TRUE);
 		json_array_add_object_element(list, e);
 	}
 	return registry_write(agent, root, error);
@@ -416,8 +451,8 @@ read_hive_identities(MeshSshAgent *agent)
 			g_clear_error(&error);
 			continue;
 		}
-		id->confirm = json_object_has_member(e, "Confirm") &&
-			      json_object_get_boolean_member(e, "Confirm");
+		id->confirm = entry_flag(e, "Confirm");
+		id->shared = entry_flag(e, "Shared");
 		g_ptr_array_add(found, id);
 	}
 	g_mutex_unlock(agent->state_lock);
@@ -898,17 +933,23 @@ add_identity(MeshSshAgent *agent, MeshSshReader *r, gboolean constrained)
 		g_autoptr(GError) absent = NULL;
 		gboolean ok;
 
+		gboolean owned = FALSE, in_store;
+
 		g_mutex_lock(agent->state_lock);
-		if (memory) {
-			/* A key that was kept before and now gets a lifetime must not outlive it. */
-			ok = registry_update(agent, id->udf, NULL, FALSE, &error);
-			if (ok && mesh_keystore_router_store_of(agent->store, id->udf, NULL) != NULL)
+		in_store = mesh_keystore_router_store_of(agent->store, id->udf, &absent) != NULL;
+		ok = registry_owns(agent, id->udf, &owned, &error);
+		if (ok && memory) {
+			/* A key that ssh-add kept before and now gets a lifetime must not outlive
+			 * it; a key the store had before ssh-add stays there. */
+			ok = registry_update(agent, id->udf, NULL, FALSE, FALSE, &error);
+			if (ok && owned && in_store)
 				ok = mesh_keystore_remove(agent->store, id->udf, &error);
-		} else {
-			ok = (mesh_keystore_router_store_of(agent->store, id->udf, &absent) != NULL ||
-			      mesh_keystore_import(agent->store, key, MESH_KEY_USE_AUTHENTICATION,
-						   NULL, &error)) &&
-			     registry_update(agent, id->udf, comment, confirm, &error);
+		} else if (ok) {
+			id->shared = in_store && !owned;
+			ok = (in_store || mesh_keystore_import(agent->store, key,
+							       MESH_KEY_USE_AUTHENTICATION, NULL,
+							       &error)) &&
+			     registry_update(agent, id->udf, comment, confirm, id->shared, &error);
 		}
 		g_mutex_unlock(agent->state_lock);
 		if (!ok)
@@ -928,7 +969,7 @@ add_identity(MeshSshAgent *agent, MeshSshReader *r, gboolean constrained)
 }
 
 /* Remove @id (taken out of the table already): a Mesh key is only hidden; a stored key leaves
- * the registry and the store. */
+ * the registry, and the store unless it was there before ssh-add. */
 static gboolean
 forget_identity(MeshSshAgent *agent, Identity *id, GError **error)
 {
@@ -937,8 +978,8 @@ forget_identity(MeshSshAgent *agent, Identity *id, GError **error)
 	if (id->source != SOURCE_STORED || agent->is_volatile)
 		return TRUE;
 	g_mutex_lock(agent->state_lock);
-	ok = registry_update(agent, id->udf, NULL, FALSE, error);
-	if (ok && mesh_keystore_router_store_of(agent->store, id->udf, NULL) != NULL)
+	ok = registry_update(agent, id->udf, NULL, FALSE, FALSE, error);
+	if (ok && !id->shared && mesh_keystore_router_store_of(agent->store, id->udf, NULL) != NULL)
 		ok = mesh_keystore_remove(agent->store, id->udf, error);
 	g_mutex_unlock(agent->state_lock);
 	return ok;
@@ -1094,8 +1135,17 @@ extension(MeshSshAgent *agent, MeshSshReader *r)
 	const guint8 *name = NULL;
 	gsize len = 0, cap = 1 + 4 + strlen("query");
 	GError *error = NULL;
+	gboolean locked;
 	Answer a;
 
+	/* As OpenSSH's agent: while locked, nothing but UNLOCK (and an empty identity list) is
+	 * answered, not even what the agent can do. */
+	g_mutex_lock(&agent->lock);
+	locked = agent->locked;
+	g_mutex_unlock(&agent->lock);
+	if (locked)
+		return failure("EXTENSION",
+			       g_error_new(MESH_ERROR, MESH_ERROR_LOCKED, "the agent is locked"));
 	if (!mesh_sshbuf_get_string(r, &name, &len, &error))
 		return failure("EXTENSION", error);
 	if (!mesh_sshbuf_string_is(name, len, "query"))

@@ -17,9 +17,11 @@ G_BEGIN_DECLS
  * the keys added with ssh-add. An added key goes into the device's key store (the hive's default
  * store; a store that cannot import, a TPM, hands it to the file store) and is listed in
  * ThisDevice/ssh-identities, unless it was added with a lifetime: such a key is held in secure
- * memory only, and is gone when the lifetime ends or the agent stops. Keys: ssh-ed25519 and
- * ecdsa-sha2-nistp256 (a TPM's P-256 keys sign inside the TPM); other types (RSA, DSA,
- * certificates, security keys) are refused with FAILURE.
+ * memory only, and is gone when the lifetime ends or the agent stops. Removing an added key
+ * deletes it from the store only if ssh-add put it there: a key the store held already (a Mesh
+ * key imported from the same file) stays. Keys: ssh-ed25519 and ecdsa-sha2-nistp256 (a TPM's
+ * P-256 keys sign inside the TPM); other types (RSA, DSA, certificates, security keys) are
+ * refused with FAILURE.
  *
  * Strictness: every message is parsed to its last byte; trailing bytes, an unknown message type,
  * an unknown constraint or an unknown extension is answered with SSH_AGENT_FAILURE, never
