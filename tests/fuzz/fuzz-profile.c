@@ -9,9 +9,11 @@
 #include "connect.h"
 #include "escrow.h"
 #include "fuzz.h"
+#include "json.h"
 #include "master.h"
 #include "personal.h"
 #include "profile.h"
+#include "sshkey.h"
 
 /* A fixed master profile for the readers that check signers against one. */
 static MeshMasterProfile *
@@ -44,6 +46,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g_autoptr(MeshConnectionRequest) request = mesh_connection_request_parse(text, size, NULL);
 	g_autoptr(MeshConnectionResult) result = mesh_connection_result_parse(text, size,
 									      fixed_master(), NULL);
+	/* A device's SSH key entry: read without a signature check (as the fold does to find its
+	 * signer), and checked against the harness's fixed keys (the seeds are signed by them). */
+	g_autofree char *kid = NULL;
+	g_autoptr(JsonNode) ssh_node = mesh_json_parse(text, size, MESH_SSH_DEVICE_KEY_MAX, NULL);
+	g_autoptr(MeshSshDeviceKey) ssh_open =
+		ssh_node != NULL ? mesh_ssh_device_key_open(ssh_node, &kid, NULL) : NULL;
+	g_autoptr(MeshSshDeviceKey) ssh_ed =
+		mesh_ssh_device_key_parse(text, size, mesh_fuzz_key(MESH_KEY_ED25519), NULL);
+	g_autoptr(MeshSshDeviceKey) ssh_p256 =
+		mesh_ssh_device_key_parse(text, size, mesh_fuzz_key(MESH_KEY_P256), NULL);
 	g_autoptr(MeshSecret) plaintext = mesh_secret_new_from_data(data, size);
 	g_autoptr(MeshPasswordSet) passwords = mesh_password_set_parse(plaintext, NULL);
 	g_autofree char *prefix = mesh_fuzz_strndup(data, size);
@@ -54,6 +66,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)mesh_application_check_private(type, plaintext, NULL);
 	(void)mesh_connect_witness_find(witnesses, 1, prefix, &index, NULL);
 	(void)mesh_personal_check_account(prefix, NULL);
+	{
+		g_autoptr(MeshKey) line_key = mesh_ssh_public_line_decode(prefix, NULL);
+
+		(void)line_key;
+	}
 	if (entry != NULL) {
 		/* Shares that parse but belong to no escrow here. */
 		const char *const shares[] = { "SAYC-UW4N-56UI-VTTZ-62UN-J6FP-ETD3-O",
@@ -70,7 +87,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	     !g_str_equal(master->identifier, mesh_key_udf(master->signature_key))) ||
 	    (personal != NULL && !g_str_equal(personal->identifier, personal->master->identifier)) ||
 	    (request != NULL && request->device == NULL) ||
-	    (passwords != NULL && passwords->entries == NULL))
+	    (passwords != NULL && passwords->entries == NULL) ||
+	    (ssh_ed != NULL && !g_str_equal(ssh_ed->device_udf,
+					    mesh_key_udf(mesh_fuzz_key(MESH_KEY_ED25519)))) ||
+	    (ssh_p256 != NULL && !g_str_equal(ssh_p256->device_udf,
+					      mesh_key_udf(mesh_fuzz_key(MESH_KEY_P256)))) ||
+	    (ssh_open != NULL && ssh_open->public_key == NULL))
 		__builtin_trap();
 	/* Forging the fixed master's administration key would be a finding. */
 	if (result != NULL || app != NULL)
