@@ -161,6 +161,24 @@ say "... is read on device 2 after a sync:"
 on 2 profile sync
 on 2 password get example.net
 
+say "Each device makes an SSH key in its key store; device 2's joins the profile's SSHProfile when the administration device syncs:"
+on 1 ssh create
+on 2 ssh create
+on 1 profile sync >/dev/null
+on 1 ssh authorized-keys
+say "ssh, scp, git and ssh-add use the agent's ssh-agent socket (export SSH_AUTH_SOCK=\$(mesh ssh socket)):"
+sock2=$(dev 2 ssh socket)
+echo "[device 2] \$ ssh-add -l"
+SSH_AUTH_SOCK=$sock2 ssh-add -l
+echo "Signed on device 2 by its Mesh SSH key." >"$work/ssh-note.txt"
+echo "[device 2] \$ ssh-keygen -Y sign -n file -f <its key> ssh-note.txt"
+SSH_AUTH_SOCK=$sock2 ssh-add -L >"$work/ssh-key2.pub"
+SSH_AUTH_SOCK=$sock2 ssh-keygen -q -Y sign -n file -f "$work/ssh-key2.pub" "$work/ssh-note.txt"
+dev 1 ssh authorized-keys | sed 's/^/alice /' >"$work/allowed_signers"
+echo "[device 1] \$ ssh-keygen -Y verify -f <mesh ssh authorized-keys> -I alice -n file -s ssh-note.txt.sig"
+ssh-keygen -Y verify -f "$work/allowed_signers" -I alice -n file -s "$work/ssh-note.txt.sig" \
+	<"$work/ssh-note.txt"
+
 kill "$SPID" && wait "$SPID" 2>/dev/null
 SPID=
 
