@@ -400,8 +400,10 @@ static gboolean
 in_registry(Fixture *fx, const MeshKey *key, const char **ret_comment, gboolean *ret_confirm)
 {
 	JsonArray *list = NULL;
+	/* Holds @list for the loop. */
 	g_autoptr(JsonNode) root = registry(fx, &list);
 
+	(void)root;
 	for (guint i = 0; list != NULL && i < json_array_get_length(list); i++) {
 		JsonObject *e = json_array_get_object_element(list, i);
 
