@@ -30,6 +30,17 @@ char *mesh_platform_agent_socket(MeshHiveKind kind);
  */
 gboolean mesh_platform_harden(GError **error);
 
+/*
+ * mesh_platform_boottime: microseconds on a clock that never goes back and goes on counting while
+ * the machine is suspended (Linux: CLOCK_BOOTTIME, as OpenSSH's agent uses). Lifetimes (ssh-add
+ * -t, mesh unlock --lifetime) run on it: an hour's lifetime must not last a night of sleep.
+ */
+gint64 mesh_platform_boottime(void);
+
+/* GLib's timeouts and poll() count on a clock that stops while the machine sleeps: whatever waits
+ * for a mesh_platform_boottime deadline wakes at least this often to look at the clock again. */
+#define MESH_PLATFORM_SLEEP_CHECK_MS 5000
+
 /* mesh_platform_uid: the real user id of this process. */
 guint64 mesh_platform_uid(void);
 

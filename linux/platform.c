@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -71,6 +72,21 @@ mesh_platform_harden(GError **error)
 #endif
 	umask(077);
 	return TRUE;
+}
+
+gint64
+mesh_platform_boottime(void)
+{
+	struct timespec ts;
+
+#ifdef CLOCK_BOOTTIME
+	if (clock_gettime(CLOCK_BOOTTIME, &ts) == 0)
+		return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+#endif
+	/* Without CLOCK_BOOTTIME (macOS: CLOCK_MONOTONIC goes on counting in sleep there). */
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == 0)
+		return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+	return g_get_monotonic_time();
 }
 
 guint64
