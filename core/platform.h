@@ -55,8 +55,11 @@ gboolean mesh_platform_peer_uid(int fd, guint64 *ret_uid, GError **error);
  * mesh_platform_private_dir: make sure @path is a folder (created 0700, with missing parents
  * when @create_parents) that belongs to this user and that neither group nor others can write
  * to. Every folder above it must belong to this user or to root and be writable by others only
- * when sticky (as /tmp), so that nobody else can swap the folder away (OpenSSH's StrictModes). Errors: MESH_ERROR_PERMISSION naming the path and the fix ("chmod 700 PATH"),
- * MESH_ERROR_IO.
+ * when sticky (as /tmp), so that nobody else can swap the folder away (OpenSSH's StrictModes). A
+ * symbolic link on the way is followed only when it belongs to this user or to root (anyone else
+ * could point it elsewhere at any time), and the folders of the path it leads to must pass the
+ * same checks; @path itself must not be a link. Errors: MESH_ERROR_PERMISSION naming the path and
+ * the fix ("chmod 700 PATH"), MESH_ERROR_IO.
  */
 gboolean mesh_platform_private_dir(const char *path, gboolean create_parents, GError **error);
 
