@@ -1018,6 +1018,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Request, free_request)
 /* ---- Worker jobs --------------------------------------------------------------------------- */
 
 static void
+set_cancelled(GError **error, const char *method)
+{
+	g_set_error(error, MESH_ERROR, MESH_ERROR_CANCELLED,
+		    "the agent is stopping: %s was not run (run the command again)", method);
+}
+
+static void
 job_free(MeshAgentJob *job)
 {
 	if (job->root != NULL)
@@ -1051,9 +1058,7 @@ job_run(gpointer data, gpointer user_data)
 	gboolean ok;
 
 	if (g_atomic_int_get(&agent->stopping)) {
-		g_set_error(&error, MESH_ERROR, MESH_ERROR_CANCELLED,
-			    "the agent is stopping: %s was not run (run the command again)",
-			    job->method->name);
+		set_cancelled(&error, job->method->name);
 		ok = FALSE;
 	} else {
 		g_mutex_lock(&agent->lock);
@@ -1067,25 +1072,35 @@ job_run(gpointer data, gpointer user_data)
 	g_source_attach(source, agent->context);
 }
 
+/* A job for the request @root (taken), answered later to @func; counted until it answers. */
 static MeshAgentJob *
-job_start(MeshAgent *agent, const MeshSessionMethod *method, JsonNode *root, JsonObject *params,
-	  gint64 id, MeshAgentAnswerFunc func, gpointer user_data)
+job_new(MeshAgent *agent, JsonNode *root, JsonObject *params, gint64 id,
+	MeshAgentAnswerFunc func, gpointer user_data)
 {
 	MeshAgentJob *job = g_new0(MeshAgentJob, 1);
 
-	if (agent->workers == NULL) {
-		agent->bridge = mesh_portal_bridge_new(agent->context);
-		/* One thread: session methods change the hive, one after the other. */
-		agent->workers = g_thread_pool_new(job_run, NULL, 1, FALSE, NULL);
-	}
 	job->agent = agent;
-	job->method = method;
 	job->root = root;
 	job->params = params;
 	job->id = id;
 	job->func = func;
 	job->user_data = user_data;
 	agent->jobs++;
+	return job;
+}
+
+static MeshAgentJob *
+job_start(MeshAgent *agent, const MeshSessionMethod *method, JsonNode *root, JsonObject *params,
+	  gint64 id, MeshAgentAnswerFunc func, gpointer user_data)
+{
+	MeshAgentJob *job = job_new(agent, root, params, id, func, user_data);
+
+	if (agent->workers == NULL) {
+		agent->bridge = mesh_portal_bridge_new(agent->context);
+		/* One thread: session methods change the hive, one after the other. */
+		agent->workers = g_thread_pool_new(job_run, NULL, 1, FALSE, NULL);
+	}
+	job->method = method;
 	g_thread_pool_push(agent->workers, job, NULL);
 	return job;
 }
@@ -1163,9 +1178,7 @@ on_gate_open(gpointer user_data)
 		ok = call_gated(agent, job->gated, job->params, result, &error);
 		g_mutex_unlock(&agent->lock);
 	} else {
-		g_set_error(&error, MESH_ERROR, MESH_ERROR_CANCELLED,
-			    "the agent is stopping: %s was not run (run the command again)",
-			    job->gated->name);
+		set_cancelled(&error, job->gated->name);
 	}
 	job->answer = answer_for(job->id, ok, result, error);
 	free_request(g_steal_pointer(&job->root));
@@ -1178,16 +1191,9 @@ static MeshAgentJob *
 gate_job_start(MeshAgent *agent, const Method *method, JsonNode *root, JsonObject *params,
 	       gint64 id, gint64 wait_us, MeshAgentAnswerFunc func, gpointer user_data)
 {
-	MeshAgentJob *job = g_new0(MeshAgentJob, 1);
+	MeshAgentJob *job = job_new(agent, root, params, id, func, user_data);
 
-	job->agent = agent;
 	job->gated = method;
-	job->root = root;
-	job->params = params;
-	job->id = id;
-	job->func = func;
-	job->user_data = user_data;
-	agent->jobs++;
 	g_ptr_array_add(agent->gated, job);
 	gate_job_arm(job, wait_us);
 	return job;
