@@ -230,6 +230,8 @@ main(int argc, char **argv)
 				       mesh_agent_state_lock(agent));
 	mesh_ssh_agent_set_askpass(ssh_agent, askpass_opt != NULL ? askpass_opt
 								 : g_getenv("SSH_ASKPASS"));
+	/* One failure delay for every passphrase check, whichever socket it comes through. */
+	mesh_ssh_agent_set_gate(ssh_agent, mesh_agent_pass_gate(agent));
 	ssh_server = mesh_ssh_server_new(ssh_agent, ssh_path, kind, &error);
 	if (ssh_server == NULL)
 		return fail_error(error);

@@ -30,6 +30,17 @@ char *mesh_platform_agent_socket(MeshHiveKind kind);
  */
 gboolean mesh_platform_harden(GError **error);
 
+/*
+ * mesh_platform_boottime: microseconds on a clock that never goes back and goes on counting while
+ * the machine is suspended (Linux: CLOCK_BOOTTIME, as OpenSSH's agent uses). Lifetimes (ssh-add
+ * -t, mesh unlock --lifetime) run on it: an hour's lifetime must not last a night of sleep.
+ */
+gint64 mesh_platform_boottime(void);
+
+/* GLib's timeouts and poll() count on a clock that stops while the machine sleeps: whatever waits
+ * for a mesh_platform_boottime deadline wakes at least this often to look at the clock again. */
+#define MESH_PLATFORM_SLEEP_CHECK_MS 5000
+
 /* mesh_platform_uid: the real user id of this process. */
 guint64 mesh_platform_uid(void);
 
@@ -44,8 +55,11 @@ gboolean mesh_platform_peer_uid(int fd, guint64 *ret_uid, GError **error);
  * mesh_platform_private_dir: make sure @path is a folder (created 0700, with missing parents
  * when @create_parents) that belongs to this user and that neither group nor others can write
  * to. Every folder above it must belong to this user or to root and be writable by others only
- * when sticky (as /tmp), so that nobody else can swap the folder away (OpenSSH's StrictModes). Errors: MESH_ERROR_PERMISSION naming the path and the fix ("chmod 700 PATH"),
- * MESH_ERROR_IO.
+ * when sticky (as /tmp), so that nobody else can swap the folder away (OpenSSH's StrictModes). A
+ * symbolic link on the way is followed only when it belongs to this user or to root (anyone else
+ * could point it elsewhere at any time), and the folders of the path it leads to must pass the
+ * same checks; @path itself must not be a link. Errors: MESH_ERROR_PERMISSION naming the path and
+ * the fix ("chmod 700 PATH"), MESH_ERROR_IO.
  */
 gboolean mesh_platform_private_dir(const char *path, gboolean create_parents, GError **error);
 

@@ -13,6 +13,8 @@
 #include "router.h"
 #include "frame.h"
 #include "json.h"
+#include "passgate.h"
+#include "platform.h"
 #include "secret.h"
 #include "portal-bridge.h"
 #include "session-methods.h"
@@ -28,11 +30,15 @@ struct MeshAgent {
 	gpointer lock_data;
 	gint64 pid;
 	gboolean restricted;
-	/* Unlock's lifetime: monotonic time at which unwrapped keys are wiped (0: until Lock), and
-	 * the timeout that does it while the main loop runs. Requests check the time too, so a
-	 * busy loop never serves a key past its lifetime. */
+	/* Unlock's lifetime: the mesh_platform_boottime() at which unwrapped keys are wiped (0:
+	 * until Lock), and the timeout that does it while the main loop runs (it looks at the clock
+	 * at least every MESH_PLATFORM_SLEEP_CHECK_MS, since GLib's clock stops while the machine
+	 * sleeps). Requests check the time too, so no key is served past its lifetime. */
 	gint64 unlock_expiry;
 	guint lock_timer;
+	/* Every passphrase check (Unlock here, UNLOCK on the ssh-agent socket) passes it. */
+	MeshPassGate *gate;
+	GPtrArray *gated; /* MeshAgentJob * waiting at the gate (main context only) */
 	MeshAgentShutdownFunc shutdown;
 	gpointer shutdown_data;
 	/* The session methods' portal factory (ipc/session-methods.h); NULL: HTTP. */
@@ -55,7 +61,9 @@ struct MeshAgent {
 
 struct MeshAgentJob {
 	MeshAgent *agent;
-	const MeshSessionMethod *method;
+	const MeshSessionMethod *method; /* a worker job; or NULL, and: */
+	const struct Method *gated;      /* a request that waits at the passphrase gate */
+	GSource *gate_source;            /* its timeout, while it waits */
 	JsonNode *root; /* the request, which holds the params */
 	JsonObject *params;
 	gint64 id;
@@ -70,7 +78,7 @@ struct MeshAgentJob {
 typedef gboolean (*Handler)(MeshAgent *agent, JsonObject *params, JsonObject *result,
 			    GError **error);
 
-typedef struct {
+typedef struct Method {
 	const char *name;
 	Handler handler;
 	const char *const *params; /* the members Params may have */
@@ -87,6 +95,8 @@ mesh_agent_new(MeshHiveKind kind, const char *root, const char *socket_path, GEr
 	agent->root = g_strdup(root);
 	agent->socket_path = g_strdup(socket_path);
 	agent->pid = (gint64)getpid();
+	agent->gate = mesh_pass_gate_new();
+	agent->gated = g_ptr_array_new();
 	g_mutex_init(&agent->lock);
 	agent->context = g_main_context_ref_thread_default();
 	agent->hive = mesh_hive_open(kind, root, error);
@@ -121,6 +131,8 @@ mesh_agent_free(MeshAgent *agent)
 	mesh_keystore_close(agent->store);
 	mesh_hive_close(agent->hive);
 	g_main_context_unref(agent->context);
+	mesh_pass_gate_unref(agent->gate);
+	g_ptr_array_unref(agent->gated);
 	g_mutex_clear(&agent->lock);
 	g_free(agent->root);
 	g_free(agent->socket_path);
@@ -159,6 +171,12 @@ GMutex *
 mesh_agent_state_lock(MeshAgent *agent)
 {
 	return &agent->lock;
+}
+
+MeshPassGate *
+mesh_agent_pass_gate(MeshAgent *agent)
+{
+	return agent->gate;
 }
 
 void
@@ -667,6 +685,19 @@ hive_migrate(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **
 	return TRUE;
 }
 
+static gboolean on_lifetime_end(gpointer user_data);
+
+/* With the lock held: the timer that ends Unlock's lifetime, due in at most
+ * MESH_PLATFORM_SLEEP_CHECK_MS (the machine may sleep meanwhile). */
+static void
+arm_lifetime_timer(MeshAgent *agent)
+{
+	gint64 left_ms = (agent->unlock_expiry - mesh_platform_boottime() + 999) / 1000;
+
+	agent->lock_timer = g_timeout_add((guint)CLAMP(left_ms, 1, MESH_PLATFORM_SLEEP_CHECK_MS),
+					  on_lifetime_end, agent);
+}
+
 static gboolean
 on_lifetime_end(gpointer user_data)
 {
@@ -674,7 +705,10 @@ on_lifetime_end(gpointer user_data)
 
 	g_mutex_lock(&agent->lock);
 	agent->lock_timer = 0;
-	lock_now(agent);
+	if (mesh_platform_boottime() >= agent->unlock_expiry)
+		lock_now(agent);
+	else
+		arm_lifetime_timer(agent);
 	g_mutex_unlock(&agent->lock);
 	return G_SOURCE_REMOVE;
 }
@@ -686,15 +720,13 @@ lock(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **error)
 	return TRUE;
 }
 
+/* Unlock's params, read before the passphrase gate: a malformed request is no guess. */
 static gboolean
-unlock(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **error)
+unlock_params(JsonObject *params, MeshSecret **ret_passphrase, gint64 *ret_lifetime,
+	      GError **error)
 {
-	g_autoptr(MeshSecret) passphrase = NULL;
 	gint64 lifetime = MESH_AGENT_LIFETIME_DEFAULT;
-	guint keys = 0, before = 0, after = 0;
 
-	if (!get_passphrase(params, TRUE, &passphrase, error))
-		return FALSE;
 	if (json_object_has_member(params, "Lifetime") &&
 	    !mesh_json_get_int(params, "Lifetime", &lifetime, error))
 		return FALSE;
@@ -704,6 +736,21 @@ unlock(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **error)
 			    MESH_AGENT_LIFETIME_MAX);
 		return FALSE;
 	}
+	if (!get_passphrase(params, TRUE, ret_passphrase, error))
+		return FALSE;
+	*ret_lifetime = lifetime;
+	return TRUE;
+}
+
+static gboolean
+unlock(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(MeshSecret) passphrase = NULL;
+	gint64 lifetime = 0;
+	guint keys = 0, before = 0, after = 0;
+
+	if (!unlock_params(params, &passphrase, &lifetime, error))
+		return FALSE;
 	if (!count_keys(agent, &keys, &before, error) ||
 	    !mesh_keystore_unlock(agent->store, passphrase, error) ||
 	    !count_keys(agent, &keys, &after, error))
@@ -714,8 +761,8 @@ unlock(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **error)
 	agent->lock_timer = 0;
 	agent->unlock_expiry = 0;
 	if (lifetime > 0) {
-		agent->unlock_expiry = g_get_monotonic_time() + lifetime * G_USEC_PER_SEC;
-		agent->lock_timer = g_timeout_add_seconds((guint)lifetime, on_lifetime_end, agent);
+		agent->unlock_expiry = mesh_platform_boottime() + lifetime * G_USEC_PER_SEC;
+		arm_lifetime_timer(agent);
 	}
 	json_object_set_int_member(result, "Unlocked", before > after ? before - after : 0);
 	return TRUE;
@@ -971,6 +1018,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Request, free_request)
 /* ---- Worker jobs --------------------------------------------------------------------------- */
 
 static void
+set_cancelled(GError **error, const char *method)
+{
+	g_set_error(error, MESH_ERROR, MESH_ERROR_CANCELLED,
+		    "the agent is stopping: %s was not run (run the command again)", method);
+}
+
+static void
 job_free(MeshAgentJob *job)
 {
 	if (job->root != NULL)
@@ -1004,9 +1058,7 @@ job_run(gpointer data, gpointer user_data)
 	gboolean ok;
 
 	if (g_atomic_int_get(&agent->stopping)) {
-		g_set_error(&error, MESH_ERROR, MESH_ERROR_CANCELLED,
-			    "the agent is stopping: %s was not run (run the command again)",
-			    job->method->name);
+		set_cancelled(&error, job->method->name);
 		ok = FALSE;
 	} else {
 		g_mutex_lock(&agent->lock);
@@ -1020,26 +1072,130 @@ job_run(gpointer data, gpointer user_data)
 	g_source_attach(source, agent->context);
 }
 
+/* A job for the request @root (taken), answered later to @func; counted until it answers. */
 static MeshAgentJob *
-job_start(MeshAgent *agent, const MeshSessionMethod *method, JsonNode *root, JsonObject *params,
-	  gint64 id, MeshAgentAnswerFunc func, gpointer user_data)
+job_new(MeshAgent *agent, JsonNode *root, JsonObject *params, gint64 id,
+	MeshAgentAnswerFunc func, gpointer user_data)
 {
 	MeshAgentJob *job = g_new0(MeshAgentJob, 1);
 
-	if (agent->workers == NULL) {
-		agent->bridge = mesh_portal_bridge_new(agent->context);
-		/* One thread: session methods change the hive, one after the other. */
-		agent->workers = g_thread_pool_new(job_run, NULL, 1, FALSE, NULL);
-	}
 	job->agent = agent;
-	job->method = method;
 	job->root = root;
 	job->params = params;
 	job->id = id;
 	job->func = func;
 	job->user_data = user_data;
 	agent->jobs++;
+	return job;
+}
+
+static MeshAgentJob *
+job_start(MeshAgent *agent, const MeshSessionMethod *method, JsonNode *root, JsonObject *params,
+	  gint64 id, MeshAgentAnswerFunc func, gpointer user_data)
+{
+	MeshAgentJob *job = job_new(agent, root, params, id, func, user_data);
+
+	if (agent->workers == NULL) {
+		agent->bridge = mesh_portal_bridge_new(agent->context);
+		/* One thread: session methods change the hive, one after the other. */
+		agent->workers = g_thread_pool_new(job_run, NULL, 1, FALSE, NULL);
+	}
+	job->method = method;
 	g_thread_pool_push(agent->workers, job, NULL);
+	return job;
+}
+
+/* ---- The passphrase gate ------------------------------------------------------------------ */
+
+/*
+ * For Unlock: its params are checked first (a malformed request is no guess: -1 and @error), then
+ * 0 when the gate was entered (call_gated runs it), else the µs to wait before trying again.
+ */
+static gint64
+gate_enter(MeshAgent *agent, JsonObject *params, GError **error)
+{
+	g_autoptr(MeshSecret) passphrase = NULL;
+	gint64 lifetime = 0;
+
+	if (!unlock_params(params, &passphrase, &lifetime, error))
+		return -1;
+	return mesh_pass_gate_try_enter(agent->gate);
+}
+
+/* Run a gated @method, the gate entered, and leave it with the outcome. With the lock held. */
+static gboolean
+call_gated(MeshAgent *agent, const Method *method, JsonObject *params, JsonObject *result,
+	   GError **error)
+{
+	gboolean ok = method->handler(agent, params, result, error);
+
+	mesh_pass_gate_leave(agent->gate,
+			     ok ? MESH_PASS_GATE_RIGHT
+			     : g_error_matches(*error, MESH_ERROR, MESH_ERROR_BAD_PASSPHRASE)
+				     ? MESH_PASS_GATE_WRONG
+				     : MESH_PASS_GATE_UNDECIDED);
+	return ok;
+}
+
+static gboolean on_gate_open(gpointer user_data);
+
+static void
+gate_job_arm(MeshAgentJob *job, gint64 wait_us)
+{
+	if (job->gate_source != NULL) {
+		g_source_destroy(job->gate_source);
+		g_source_unref(job->gate_source);
+	}
+	job->gate_source = g_timeout_source_new((guint)CLAMP((wait_us + 999) / 1000, 0,
+							     MESH_PASS_GATE_MAX_MS));
+	g_source_set_callback(job->gate_source, on_gate_open, job, NULL);
+	g_source_attach(job->gate_source, job->agent->context);
+}
+
+/* On the main context: a request waiting at the gate tries again; it is answered once it got
+ * through (or the agent stops, or dropped unchecked when its connection has gone). */
+static gboolean
+on_gate_open(gpointer user_data)
+{
+	MeshAgentJob *job = user_data;
+	MeshAgent *agent = job->agent;
+	JsonObject *result = json_object_new();
+	g_autoptr(GError) error = NULL;
+	gboolean ok = FALSE;
+
+	g_clear_pointer(&job->gate_source, g_source_unref);
+	if (job->func != NULL && !g_atomic_int_get(&agent->stopping)) {
+		gint64 wait = mesh_pass_gate_try_enter(agent->gate);
+
+		if (wait > 0) {
+			json_object_unref(result);
+			gate_job_arm(job, wait);
+			return G_SOURCE_REMOVE;
+		}
+		g_mutex_lock(&agent->lock);
+		if (agent->unlock_expiry != 0 && mesh_platform_boottime() >= agent->unlock_expiry)
+			lock_now(agent);
+		ok = call_gated(agent, job->gated, job->params, result, &error);
+		g_mutex_unlock(&agent->lock);
+	} else {
+		set_cancelled(&error, job->gated->name);
+	}
+	job->answer = answer_for(job->id, ok, result, error);
+	free_request(g_steal_pointer(&job->root));
+	g_ptr_array_remove_fast(agent->gated, job);
+	job_done(job);
+	return G_SOURCE_REMOVE;
+}
+
+static MeshAgentJob *
+gate_job_start(MeshAgent *agent, const Method *method, JsonNode *root, JsonObject *params,
+	       gint64 id, gint64 wait_us, MeshAgentAnswerFunc func, gpointer user_data)
+{
+	MeshAgentJob *job = job_new(agent, root, params, id, func, user_data);
+
+	job->gated = method;
+	g_ptr_array_add(agent->gated, job);
+	gate_job_arm(job, wait_us);
 	return job;
 }
 
@@ -1059,9 +1215,10 @@ handle_locked(MeshAgent *agent, JsonNode *root, gint64 id, GBytes **ret_answer,
 	JsonObject *params = NULL;
 	const Method *method = NULL;
 	const MeshSessionMethod *session = NULL;
-	gboolean ok;
+	gboolean ok, gated;
+	gint64 wait = 0;
 
-	if (agent->unlock_expiry != 0 && g_get_monotonic_time() >= agent->unlock_expiry)
+	if (agent->unlock_expiry != 0 && mesh_platform_boottime() >= agent->unlock_expiry)
 		lock_now(agent);
 	ok = resolve(json_node_get_object(request), &method, &session, &params, ret_close,
 		     &error);
@@ -1071,10 +1228,31 @@ handle_locked(MeshAgent *agent, JsonNode *root, gint64 id, GBytes **ret_answer,
 		return job_start(agent, session, g_steal_pointer(&request), params, id, func,
 				 user_data);
 	}
-	if (ok && session != NULL)
+	/* The one method that checks a passphrase runs only behind the gate. */
+	gated = ok && method != NULL && method->handler == unlock;
+	if (gated) {
+		wait = gate_enter(agent, params, &error);
+		ok = wait >= 0;
+	}
+	if (ok && wait > 0 && func != NULL) {
+		json_object_unref(result);
+		*ret_answer = NULL;
+		return gate_job_start(agent, method, g_steal_pointer(&request), params, id, wait,
+				      func, user_data);
+	}
+	if (ok && wait > 0) {
+		/* mesh_agent_handle does not block: a caller that must wait is told to. */
+		g_set_error(&error, MESH_ERROR, MESH_ERROR_RATE_LIMITED,
+			    "wrong passphrases were given: try again in %" G_GINT64_FORMAT " ms",
+			    (wait + 999) / 1000);
+		ok = FALSE;
+	} else if (ok && gated) {
+		ok = call_gated(agent, method, params, result, &error);
+	} else if (ok && session != NULL) {
 		ok = call_session(agent, session, NULL, params, result, &error);
-	else if (ok)
+	} else if (ok) {
 		ok = method->handler(agent, params, result, &error);
+	}
 	*ret_answer = answer_for(id, ok, result, error);
 	return NULL;
 }
@@ -1124,6 +1302,11 @@ void
 mesh_agent_cancel(MeshAgent *agent)
 {
 	g_atomic_int_set(&agent->stopping, 1);
+	/* Checks waiting at the gate give up: on other threads (the ssh-agent socket's), and
+	 * here at once (answered Cancelled on the main context's next iteration). */
+	mesh_pass_gate_close(agent->gate);
+	for (guint i = 0; i < agent->gated->len; i++)
+		gate_job_arm(g_ptr_array_index(agent->gated, i), 0);
 	if (agent->bridge != NULL)
 		mesh_portal_bridge_cancel(agent->bridge);
 }

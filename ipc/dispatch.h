@@ -5,6 +5,7 @@
 
 #include "hive.h"
 #include "keystore.h"
+#include "passgate.h"
 
 G_BEGIN_DECLS
 
@@ -68,6 +69,17 @@ MeshKeyStore *mesh_agent_store(MeshAgent *agent);
  * mesh_agent_handle_async): hold it around every use of them from another thread. */
 GMutex *mesh_agent_state_lock(MeshAgent *agent);
 
+/*
+ * mesh_agent_pass_gate: the gate every passphrase check of the agent passes before it hashes the
+ * passphrase (core/passgate.h): Unlock here; hand it to the ssh-agent handler
+ * (mesh_ssh_agent_set_gate) so that its UNLOCK shares it. Owned by the agent.
+ *
+ * Unlock waits at the gate: through mesh_agent_handle_async its answer comes later, once the
+ * delay earned by wrong passphrases has passed (the connection's later requests wait behind it);
+ * mesh_agent_handle, which never blocks, answers MESH_ERROR_RATE_LIMITED instead.
+ */
+MeshPassGate *mesh_agent_pass_gate(MeshAgent *agent);
+
 /* mesh_agent_set_ssh_socket: the path of the ssh-agent socket served beside the agent's, which
  * Status reports as "SSHAgentSocket" (NULL: none). */
 void mesh_agent_set_ssh_socket(MeshAgent *agent, const char *path);
@@ -113,8 +125,9 @@ void mesh_agent_job_abandon(MeshAgentJob *job);
 
 /*
  * mesh_agent_cancel: the agent is stopping: portal transactions in flight end with
- * MESH_ERROR_CANCELLED, as do the jobs still queued (without running). Jobs still answer, on the
- * main context. Idempotent.
+ * MESH_ERROR_CANCELLED, as do the jobs still queued (without running) and the passphrase checks
+ * waiting at the gate (mesh_agent_pass_gate: also those of other threads). Jobs still answer, on
+ * the main context. On the main context; idempotent.
  */
 void mesh_agent_cancel(MeshAgent *agent);
 

@@ -52,9 +52,11 @@ struct Connection {
 	GQueue answers;         /* framed GBytes, oldest first */
 	gsize queued;           /* their total size */
 	gboolean reading, writing, closing;
-	/* A request being answered by the agent's worker: the frames after it wait, so that
-	 * answers keep the order of the requests. */
+	/* A request being answered later (by the agent's worker, or once the passphrase gate
+	 * lets it through): the frames after it wait, so that answers keep the order of the
+	 * requests. Meanwhile @hangup watches for the client going away. */
 	MeshAgentJob *job;
+	GSource *hangup;
 };
 
 static void read_more(Connection *conn);
@@ -277,10 +279,20 @@ update_accepting(MeshServer *server)
 }
 
 static void
+unwatch_hangup(Connection *conn)
+{
+	if (conn->hangup == NULL)
+		return;
+	g_source_destroy(conn->hangup);
+	g_clear_pointer(&conn->hangup, g_source_unref);
+}
+
+static void
 connection_free(Connection *conn)
 {
 	GBytes *answer;
 
+	unwatch_hangup(conn);
 	if (conn->job != NULL)
 		mesh_agent_job_abandon(conn->job);
 	while ((answer = g_queue_pop_head(&conn->answers)) != NULL)
@@ -328,12 +340,43 @@ enqueue(Connection *conn, GBytes *answer)
 
 static void process(Connection *conn);
 
+/*
+ * The client hung up (closed, not merely done writing) while its request waited: the answer
+ * would go nowhere, and a passphrase check still waiting at the gate must not run for nobody
+ * (guesses that left would otherwise hold up whoever comes next). The job goes on unanswered.
+ */
+static gboolean
+on_hangup(GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+	Connection *conn = user_data;
+	GSource *source = g_steal_pointer(&conn->hangup);
+
+	if (conn->job != NULL)
+		mesh_agent_job_abandon(conn->job);
+	conn->job = NULL;
+	conn->closing = TRUE;
+	maybe_finish(conn); /* may free @conn */
+	g_source_unref(source);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+watch_hangup(Connection *conn)
+{
+	GSocket *socket = g_socket_connection_get_socket(conn->stream);
+
+	conn->hangup = g_socket_create_source(socket, G_IO_HUP | G_IO_ERR, NULL);
+	g_source_set_callback(conn->hangup, G_SOURCE_FUNC(on_hangup), conn, NULL);
+	g_source_attach(conn->hangup, g_main_context_get_thread_default());
+}
+
 /* The worker's answer to the connection's pending request. */
 static void
 on_answer(GBytes *answer, gpointer user_data)
 {
 	Connection *conn = user_data;
 
+	unwatch_hangup(conn);
 	conn->job = NULL;
 	enqueue(conn, answer);
 	process(conn);
@@ -366,6 +409,8 @@ process(Connection *conn)
 			continue;
 		conn->job = mesh_agent_handle_async(conn->server->agent, frame, len, &answer,
 						    &close_after, on_answer, conn);
+		if (conn->job != NULL)
+			watch_hangup(conn);
 		mesh_frame_reader_next(conn->reader);
 		if (answer != NULL)
 			enqueue(conn, answer);

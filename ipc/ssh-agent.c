@@ -11,22 +11,15 @@
 #include <unistd.h>
 
 #include "error.h"
-#include "json.h"
 #include "key.h"
 #include "openssh.h"
-#include "router.h"
+#include "platform.h"
 #include "secret.h"
 #include "session.h"
 #include "sshbuf.h"
 
-/* ThisDevice/<REGISTRY>: the keys added with ssh-add that are kept in the key store. */
-#define REGISTRY     "ssh-identities"
-#define REGISTRY_MAX (1024 * 1024)
 /* How long an askpass program may take to answer before the use is refused. */
 #define CONFIRM_TIMEOUT_SECONDS 60
-/* A wrong UNLOCK passphrase costs this much more with each failure, up to UNLOCK_DELAY_MAX. */
-#define UNLOCK_DELAY_STEP_MS 100
-#define UNLOCK_DELAY_MAX_MS  2000
 /* The LOCK passphrase is kept as PBKDF2-HMAC-SHA-256 of it under a random salt. */
 #define LOCK_SALT_LEN   16
 #define LOCK_HASH_LEN   32
@@ -45,9 +38,8 @@
 static const char *const extensions[] = { "query", NULL };
 
 typedef enum {
-	SOURCE_MESH,   /* this hive's Mesh SSH key (mesh ssh create) */
-	SOURCE_STORED, /* added with ssh-add, in the key store and the registry */
-	SOURCE_MEMORY, /* added with a lifetime (or in volatile mode): memory only */
+	SOURCE_MESH,   /* this hive's Mesh SSH key (mesh ssh create), from the key store */
+	SOURCE_MEMORY, /* added with ssh-add: in memory only */
 } Source;
 
 typedef struct {
@@ -57,8 +49,7 @@ typedef struct {
 	char *comment;
 	Source source;
 	gboolean confirm;
-	gboolean shared;    /* stored: the key was in the key store before ssh-add put it here */
-	gint64 expires;     /* monotonic µs; 0: none */
+	gint64 expires;     /* mesh_platform_boottime() µs; 0: none */
 	MeshKey *priv;      /* memory keys, and the cached export of a software store's key */
 	gboolean no_export; /* the store cannot export it (a TPM): it signs there */
 } Identity;
@@ -68,7 +59,7 @@ struct MeshSshAgent {
 	MeshKeyStore *store;
 	GMutex *state_lock;
 	char *askpass;
-	gboolean is_volatile;
+	MeshPassGate *gate; /* every UNLOCK passes it before its passphrase is hashed */
 	/*
 	 * @lock guards the members below. It is a leaf: nothing else is locked while it is held,
 	 * except that the state lock may be held when it is taken (never the other way round).
@@ -79,7 +70,6 @@ struct MeshSshAgent {
 	gboolean locked;
 	guint8 lock_salt[LOCK_SALT_LEN];
 	guint8 lock_hash[LOCK_HASH_LEN];
-	guint unlock_failures;
 };
 
 /* What a request reads from the table, used after its lock is released. */
@@ -131,6 +121,7 @@ mesh_ssh_agent_new(MeshHive *hive, MeshKeyStore *store, GMutex *state_lock)
 	g_mutex_init(&agent->lock);
 	agent->ids = g_ptr_array_new_with_free_func((GDestroyNotify)identity_free);
 	agent->hidden = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	agent->gate = mesh_pass_gate_new();
 	return agent;
 }
 
@@ -142,6 +133,7 @@ mesh_ssh_agent_free(MeshSshAgent *agent)
 	g_ptr_array_unref(agent->ids);
 	g_hash_table_unref(agent->hidden);
 	OPENSSL_cleanse(agent->lock_hash, sizeof agent->lock_hash);
+	mesh_pass_gate_unref(agent->gate);
 	g_mutex_clear(&agent->lock);
 	g_free(agent->askpass);
 	g_free(agent);
@@ -155,9 +147,12 @@ mesh_ssh_agent_set_askpass(MeshSshAgent *agent, const char *program)
 }
 
 void
-mesh_ssh_agent_set_volatile(MeshSshAgent *agent, gboolean is_volatile)
+mesh_ssh_agent_set_gate(MeshSshAgent *agent, MeshPassGate *gate)
 {
-	agent->is_volatile = is_volatile;
+	g_return_if_fail(gate != NULL);
+	mesh_pass_gate_ref(gate);
+	mesh_pass_gate_unref(agent->gate);
+	agent->gate = gate;
 }
 
 char *
@@ -229,7 +224,7 @@ find_blob(MeshSshAgent *agent, const guint8 *blob, gsize len, guint *ret_index)
 static gint64
 expire_locked(MeshSshAgent *agent)
 {
-	gint64 now = g_get_monotonic_time(), next = -1;
+	gint64 now = mesh_platform_boottime(), next = -1;
 
 	for (guint i = agent->ids->len; i-- > 0;) {
 		Identity *id = g_ptr_array_index(agent->ids, i);
@@ -243,7 +238,7 @@ expire_locked(MeshSshAgent *agent)
 			next = id->expires - now;
 		}
 	}
-	return next < 0 ? -1 : (next + 999) / 1000;
+	return next < 0 ? -1 : MIN((next + 999) / 1000, MESH_PLATFORM_SLEEP_CHECK_MS);
 }
 
 gint64
@@ -257,160 +252,23 @@ mesh_ssh_agent_expire(MeshSshAgent *agent)
 	return next;
 }
 
-/* The registry's entries: {"SSHIdentities": [{"UDF", "Comment", "Confirm"?, "Shared"?}]}, where
- * Shared says that the key was in the key store already (a Mesh key imported from the same file):
- * removing it from the agent must leave it there. With the state lock held. A missing registry is
- * an empty one. */
-static gboolean
-registry_read(MeshSshAgent *agent, JsonNode **ret_root, JsonArray **ret_list, GError **error)
-{
-	g_autoptr(GBytes) data = NULL;
-	g_autoptr(JsonNode) root = NULL;
-	GError *local = NULL;
-	JsonObject *obj;
-	JsonArray *list = NULL;
-	gsize len = 0;
-	const char *text;
-
-	if (!mesh_hive_read(agent->hive, MESH_HIVE_THIS_DEVICE, REGISTRY, REGISTRY_MAX, &data,
-			    &local)) {
-		if (!g_error_matches(local, MESH_ERROR, MESH_ERROR_NOT_FOUND)) {
-			g_propagate_error(error, local);
-			return FALSE;
-		}
-		g_error_free(local);
-		root = json_node_new(JSON_NODE_OBJECT);
-		obj = json_object_new();
-		json_object_set_array_member(obj, "SSHIdentities", json_array_new());
-		json_node_take_object(root, obj);
-	} else {
-		text = g_bytes_get_data(data, &len);
-		root = mesh_json_parse(text, len, REGISTRY_MAX, error);
-		if (root == NULL)
-			goto damaged;
-	}
-	obj = json_node_get_object(root);
-	if (obj == NULL || !mesh_json_get_array(obj, "SSHIdentities", &list, error))
-		goto damaged;
-	for (guint i = 0; i < json_array_get_length(list); i++) {
-		JsonNode *n = json_array_get_element(list, i);
-		JsonObject *e = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
-		static const char *const members[] = { "UDF", "Comment", "Confirm", "Shared", NULL };
-		const char *udf = NULL, *comment = NULL;
-
-		if (e == NULL) {
-			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "an entry is not an object");
-			goto damaged;
-		}
-		if (!mesh_json_check_members(e, members, error) ||
-		    !mesh_json_get_string(e, "UDF", &udf, error) ||
-		    !mesh_json_get_string(e, "Comment", &comment, error) ||
-		    !mesh_keystore_check_udf(udf, error))
-			goto damaged;
-		for (guint m = 2; members[m] != NULL; m++) {
-			if (json_object_has_member(e, members[m]) &&
-			    json_node_get_value_type(json_object_get_member(e, members[m])) !=
-				    G_TYPE_BOOLEAN) {
-				g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-					    "%s is not a boolean", members[m]);
-				goto damaged;
-			}
-		}
-	}
-	*ret_list = list;
-	*ret_root = g_steal_pointer(&root);
-	return TRUE;
-damaged:
-	g_prefix_error(error, "%s/%s/%s is damaged: ", mesh_hive_location(agent->hive),
-		       mesh_hive_folder_name(MESH_HIVE_THIS_DEVICE), REGISTRY);
-	return FALSE;
-}
-
-static gboolean
-registry_write(MeshSshAgent *agent, JsonNode *root, GError **error)
-{
-	g_autofree char *text = mesh_json_to_string(root);
-
-	return mesh_hive_write(agent->hive, MESH_HIVE_THIS_DEVICE, REGISTRY, (const guint8 *)text,
-			       strlen(text), error);
-}
-
-static gboolean
-entry_flag(JsonObject *e, const char *member)
-{
-	return json_object_has_member(e, member) && json_object_get_boolean_member(e, member);
-}
-
-/* Whether the registry lists @udf as a key ssh-add put in the key store (*@ret_owned). With the
- * state lock held. */
-static gboolean
-registry_owns(MeshSshAgent *agent, const char *udf, gboolean *ret_owned, GError **error)
-{
-	g_autoptr(JsonNode) root = NULL;
-	JsonArray *list = NULL;
-
-	if (!registry_read(agent, &root, &list, error))
-		return FALSE;
-	*ret_owned = FALSE;
-	for (guint i = 0; i < json_array_get_length(list); i++) {
-		JsonObject *e = json_array_get_object_element(list, i);
-
-		if (g_str_equal(json_object_get_string_member(e, "UDF"), udf))
-			*ret_owned = !entry_flag(e, "Shared");
-	}
-	return TRUE;
-}
-
-/* Put (@udf, @comment, @confirm, @shared) in the registry, replacing an entry for @udf; or, when
- * @comment is NULL, remove @udf. With the state lock held. */
-static gboolean
-registry_update(MeshSshAgent *agent, const char *udf, const char *comment, gboolean confirm,
-		gboolean shared, GError **error)
-{
-	g_autoptr(JsonNode) root = NULL;
-	JsonArray *list = NULL;
-
-	if (!registry_read(agent, &root, &list, error))
-		return FALSE;
-	for (guint i = json_array_get_length(list); i-- > 0;) {
-		JsonObject *e = json_array_get_object_element(list, i);
-
-		if (g_str_equal(json_object_get_string_member(e, "UDF"), udf))
-			json_array_remove_element(list, i);
-	}
-	if (comment != NULL) {
-		JsonObject *e = json_object_new();
-
-		json_object_set_string_member(e, "UDF", udf);
-		json_object_set_string_member(e, "Comment", comment);
-		if (confirm)
-			json_object_set_boolean_member(e, "Confirm", TRUE);
-		if (shared)
-			json_object_set_boolean_member(e, "Shared", TRUE);
-		json_array_add_object_element(list, e);
-	}
-	return registry_write(agent, root, error);
-}
-
 /*
- * What the hive says should be served: this hive's Mesh SSH keys, then the registry's keys (each
- * with its public key from the store). Entries that cannot be used are left out and logged, so
- * that one damaged entry does not take every key away. Takes the state lock.
+ * The Mesh SSH keys this hive lists (mesh ssh create). Keys that cannot be used are left out and
+ * logged, so that one damaged entry does not take every key away. Takes the state lock.
  */
 static GPtrArray *
 read_hive_identities(MeshSshAgent *agent)
 {
 	GPtrArray *found = g_ptr_array_new_with_free_func((GDestroyNotify)identity_free);
 	g_autoptr(GPtrArray) mesh = NULL;
-	g_autoptr(JsonNode) root = NULL;
 	g_autoptr(GError) error = NULL;
-	JsonArray *list = NULL;
 
 	g_mutex_lock(agent->state_lock);
 	if (!mesh_session_ssh_keys(agent->hive, &mesh, &error)) {
 		g_debug("ssh-agent: the Mesh SSH keys cannot be read: %s", error->message);
 		g_clear_error(&error);
 	}
+	g_mutex_unlock(agent->state_lock);
 	for (guint i = 0; mesh != NULL && i < mesh->len; i++) {
 		const MeshSessionSshKey *k = g_ptr_array_index(mesh, i);
 		g_autofree char *comment = NULL;
@@ -431,38 +289,13 @@ read_hive_identities(MeshSshAgent *agent)
 		}
 		g_ptr_array_add(found, id);
 	}
-	if (!registry_read(agent, &root, &list, &error)) {
-		g_debug("ssh-agent: %s", error->message);
-		g_clear_error(&error);
-		list = NULL;
-	}
-	for (guint i = 0; list != NULL && i < json_array_get_length(list); i++) {
-		JsonObject *e = json_array_get_object_element(list, i);
-		const char *udf = json_object_get_string_member(e, "UDF");
-		g_autoptr(MeshKey) public = NULL;
-		Identity *id = NULL;
-
-		if (mesh_keystore_get_public(agent->store, udf, &public, &error))
-			id = identity_new(public, json_object_get_string_member(e, "Comment"),
-					  SOURCE_STORED, &error);
-		if (id == NULL) {
-			g_debug("ssh-agent: the added key %s is not served: %s", udf,
-				error->message);
-			g_clear_error(&error);
-			continue;
-		}
-		id->confirm = entry_flag(e, "Confirm");
-		id->shared = entry_flag(e, "Shared");
-		g_ptr_array_add(found, id);
-	}
-	g_mutex_unlock(agent->state_lock);
 	return found;
 }
 
 /*
- * Bring the table in line with the hive: Mesh and stored keys as the hive lists them (an
- * identity already in the table keeps its cached key), memory keys as they are. A Mesh key
- * hidden by ssh-add -d stays hidden.
+ * Bring the table in line with the hive: Mesh keys as the hive lists them (an identity already
+ * in the table keeps its cached key), added keys as they are. A Mesh key hidden by ssh-add -d
+ * stays hidden.
  */
 static void
 reload(MeshSshAgent *agent)
@@ -890,7 +723,12 @@ bad:
 	return FALSE;
 }
 
-/* Keep an added key: in the store and the registry, or (with a lifetime) in memory. */
+/*
+ * Keep an added key, in memory only (secure heap), as stock ssh-agent does: nothing is written,
+ * so a key that came protected by a passphrase is never stored less protected than it came, and
+ * the key is gone after ssh-add -d/-D, its lifetime or the agent's end. Putting a key into a key
+ * store is `mesh key import`.
+ */
 static GBytes *
 add_identity(MeshSshAgent *agent, MeshSshReader *r, gboolean constrained)
 {
@@ -898,26 +736,26 @@ add_identity(MeshSshAgent *agent, MeshSshReader *r, gboolean constrained)
 	g_autofree char *comment = NULL;
 	g_autoptr(Identity) id = NULL;
 	guint32 lifetime = 0;
-	gboolean confirm = FALSE, memory;
+	gboolean confirm = FALSE;
 	GError *error = NULL;
 	Identity *old;
+	guint at = 0;
 
 	key = read_private_key(r, &comment, &error);
 	if (key == NULL ||
 	    (constrained && !read_constraints(agent, r, &lifetime, &confirm, &error)) ||
 	    (!constrained && !mesh_sshbuf_expect_end(r, &error)))
 		return failure("ADD_IDENTITY", error);
-	memory = lifetime > 0 || agent->is_volatile;
-	id = identity_new(key, comment, memory ? SOURCE_MEMORY : SOURCE_STORED, &error);
+	id = identity_new(key, comment, SOURCE_MEMORY, &error);
 	if (id == NULL)
 		return failure("ADD_IDENTITY", error);
 	id->confirm = confirm;
 	id->priv = mesh_key_ref(key);
 	if (lifetime > 0)
-		id->expires = g_get_monotonic_time() + (gint64)lifetime * G_USEC_PER_SEC;
+		id->expires = mesh_platform_boottime() + (gint64)lifetime * G_USEC_PER_SEC;
 
 	g_mutex_lock(&agent->lock);
-	old = find_udf(agent->ids, id->udf, NULL);
+	old = find_udf(agent->ids, id->udf, &at);
 	if (agent->locked || (old == NULL && agent->ids->len >= MESH_SSH_AGENT_IDENTITIES_MAX) ||
 	    (old != NULL && old->source == SOURCE_MESH)) {
 		g_mutex_unlock(&agent->lock);
@@ -927,65 +765,16 @@ add_identity(MeshSshAgent *agent, MeshSshReader *r, gboolean constrained)
 					   : old != NULL ? "the key is this device's Mesh SSH key"
 							 : "too many identities"));
 	}
-	g_mutex_unlock(&agent->lock);
-
-	if (!agent->is_volatile) {
-		g_autoptr(GError) absent = NULL;
-		gboolean ok;
-
-		gboolean owned = FALSE, in_store;
-
-		g_mutex_lock(agent->state_lock);
-		in_store = mesh_keystore_router_store_of(agent->store, id->udf, &absent) != NULL;
-		ok = registry_owns(agent, id->udf, &owned, &error);
-		if (ok && memory) {
-			/* A key that ssh-add kept before and now gets a lifetime must not outlive
-			 * it; a key the store had before ssh-add stays there. */
-			ok = registry_update(agent, id->udf, NULL, FALSE, FALSE, &error);
-			if (ok && owned && in_store)
-				ok = mesh_keystore_remove(agent->store, id->udf, &error);
-		} else if (ok) {
-			id->shared = in_store && !owned;
-			ok = (in_store || mesh_keystore_import(agent->store, key,
-							       MESH_KEY_USE_AUTHENTICATION, NULL,
-							       &error)) &&
-			     registry_update(agent, id->udf, comment, confirm, id->shared, &error);
-		}
-		g_mutex_unlock(agent->state_lock);
-		if (!ok)
-			return failure("ADD_IDENTITY", error);
-	}
-
-	g_mutex_lock(&agent->lock);
-	{
-		guint at = 0;
-
-		if (find_udf(agent->ids, id->udf, &at) != NULL)
-			g_ptr_array_remove_index(agent->ids, at);
-	}
+	/* Adding a key again replaces its constraints, as with stock ssh-agent. */
+	if (old != NULL)
+		g_ptr_array_remove_index(agent->ids, at);
 	g_ptr_array_add(agent->ids, g_steal_pointer(&id));
 	g_mutex_unlock(&agent->lock);
 	return answer_code(MESH_SSH_AGENT_SUCCESS);
 }
 
-/* Remove @id (taken out of the table already): a Mesh key is only hidden; a stored key leaves
- * the registry, and the store unless it was there before ssh-add. */
-static gboolean
-forget_identity(MeshSshAgent *agent, Identity *id, GError **error)
-{
-	gboolean ok = TRUE;
-
-	if (id->source != SOURCE_STORED || agent->is_volatile)
-		return TRUE;
-	g_mutex_lock(agent->state_lock);
-	ok = registry_update(agent, id->udf, NULL, FALSE, FALSE, error);
-	if (ok && !id->shared && mesh_keystore_router_store_of(agent->store, id->udf, NULL) != NULL)
-		ok = mesh_keystore_remove(agent->store, id->udf, error);
-	g_mutex_unlock(agent->state_lock);
-	return ok;
-}
-
-/* Take @ids[@at] out of the table (with the lock held), hiding it when it is a Mesh key. */
+/* Take @ids[@at] out of the table (with the lock held), hiding it when it is a Mesh key (it
+ * stays in the key store and the profile). */
 static Identity *
 take_identity(MeshSshAgent *agent, guint at)
 {
@@ -1015,8 +804,6 @@ remove_identity(MeshSshAgent *agent, MeshSshReader *r)
 	if (id == NULL)
 		return failure("REMOVE_IDENTITY", g_error_new(MESH_ERROR, MESH_ERROR_NOT_FOUND,
 							      "no such identity"));
-	if (!forget_identity(agent, id, &error))
-		return failure("REMOVE_IDENTITY", error);
 	return answer_code(MESH_SSH_AGENT_SUCCESS);
 }
 
@@ -1025,7 +812,6 @@ remove_all(MeshSshAgent *agent, MeshSshReader *r)
 {
 	g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func((GDestroyNotify)identity_free);
 	GError *error = NULL;
-	gboolean ok = TRUE;
 
 	if (!mesh_sshbuf_expect_end(r, &error))
 		return failure("REMOVE_ALL_IDENTITIES", error);
@@ -1039,16 +825,7 @@ remove_all(MeshSshAgent *agent, MeshSshReader *r)
 	while (agent->ids->len > 0)
 		g_ptr_array_add(gone, take_identity(agent, agent->ids->len - 1));
 	g_mutex_unlock(&agent->lock);
-	for (guint i = 0; i < gone->len; i++) {
-		GError *one = NULL;
-
-		if (!forget_identity(agent, g_ptr_array_index(gone, i), &one)) {
-			ok = FALSE;
-			g_clear_error(&error);
-			error = one;
-		}
-	}
-	return ok ? answer_code(MESH_SSH_AGENT_SUCCESS) : failure("REMOVE_ALL_IDENTITIES", error);
+	return answer_code(MESH_SSH_AGENT_SUCCESS);
 }
 
 static void
@@ -1083,47 +860,83 @@ mesh_ssh_agent_forget_keys(gpointer data)
 }
 
 static GBytes *
-lock_agent(MeshSshAgent *agent, MeshSshReader *r, gboolean lock)
+lock_agent(MeshSshAgent *agent, MeshSshReader *r)
 {
 	const guint8 *pass = NULL;
 	gsize len = 0;
-	guint8 hash[LOCK_HASH_LEN];
 	GError *error = NULL;
 	gboolean ok = FALSE;
-	guint delay = 0;
 
 	if (!mesh_sshbuf_get_string(r, &pass, &len, &error) || !mesh_sshbuf_expect_end(r, &error))
-		return failure(lock ? "LOCK" : "UNLOCK", error);
+		return failure("LOCK", error);
 	g_mutex_lock(&agent->lock);
-	if (lock && !agent->locked) {
-		if (RAND_bytes(agent->lock_salt, LOCK_SALT_LEN) == 1) {
-			lock_hash(agent->lock_salt, pass, len, agent->lock_hash);
-			agent->locked = TRUE;
-			drop_cached_keys(agent);
-			ok = TRUE;
-		}
-	} else if (!lock && agent->locked) {
-		lock_hash(agent->lock_salt, pass, len, hash);
-		ok = CRYPTO_memcmp(hash, agent->lock_hash, LOCK_HASH_LEN) == 0;
-		OPENSSL_cleanse(hash, sizeof hash);
-		if (ok) {
-			agent->locked = FALSE;
-			agent->unlock_failures = 0;
-			OPENSSL_cleanse(agent->lock_hash, sizeof agent->lock_hash);
-		} else {
-			agent->unlock_failures++;
-			delay = MIN(agent->unlock_failures * UNLOCK_DELAY_STEP_MS,
-				    UNLOCK_DELAY_MAX_MS);
-		}
+	if (!agent->locked && RAND_bytes(agent->lock_salt, LOCK_SALT_LEN) == 1) {
+		lock_hash(agent->lock_salt, pass, len, agent->lock_hash);
+		agent->locked = TRUE;
+		drop_cached_keys(agent);
+		ok = TRUE;
 	}
 	g_mutex_unlock(&agent->lock);
-	if (delay > 0)
-		g_usleep(delay * 1000);
 	if (!ok)
-		return failure(lock ? "LOCK" : "UNLOCK",
-			       g_error_new(MESH_ERROR, MESH_ERROR_BAD_PASSPHRASE,
-					   lock ? "the agent is locked already"
-						: "not locked, or a wrong passphrase"));
+		return failure("LOCK", g_error_new(MESH_ERROR, MESH_ERROR_BAD_PASSPHRASE,
+						   "the agent is locked already"));
+	return answer_code(MESH_SSH_AGENT_SUCCESS);
+}
+
+/*
+ * UNLOCK: the passphrase is checked behind the agent's passphrase gate (core/passgate.h), which
+ * every passphrase check of the agent shares: it waits there, on this connection's thread, before
+ * it is hashed.
+ */
+static GBytes *
+unlock_agent(MeshSshAgent *agent, MeshSshReader *r, MeshPassGateWanted still_there,
+	     gpointer data)
+{
+	const guint8 *pass = NULL;
+	gsize len = 0;
+	guint8 salt[LOCK_SALT_LEN], hash[LOCK_HASH_LEN];
+	GError *error = NULL;
+	gboolean locked, ok = FALSE;
+
+	if (!mesh_sshbuf_get_string(r, &pass, &len, &error) || !mesh_sshbuf_expect_end(r, &error))
+		return failure("UNLOCK", error);
+	g_mutex_lock(&agent->lock);
+	locked = agent->locked;
+	g_mutex_unlock(&agent->lock);
+	/* Nothing to check when the agent is not locked: no passphrase is compared, so nothing
+	 * can be learnt and the gate is not needed. */
+	if (!locked)
+		return failure("UNLOCK", g_error_new(MESH_ERROR, MESH_ERROR_BAD_PASSPHRASE,
+						     "the agent is not locked"));
+	if (!mesh_pass_gate_enter(agent->gate, still_there, data))
+		return failure("UNLOCK", g_error_new(MESH_ERROR, MESH_ERROR_CANCELLED,
+						     "the agent is stopping, or the client left"));
+	g_mutex_lock(&agent->lock);
+	locked = agent->locked;
+	memcpy(salt, agent->lock_salt, sizeof salt);
+	g_mutex_unlock(&agent->lock);
+	if (locked) {
+		/* Hashed outside the table's lock: other connections go on being answered. */
+		lock_hash(salt, pass, len, hash);
+		g_mutex_lock(&agent->lock);
+		ok = agent->locked && memcmp(salt, agent->lock_salt, sizeof salt) == 0 &&
+		     CRYPTO_memcmp(hash, agent->lock_hash, LOCK_HASH_LEN) == 0;
+		if (ok) {
+			agent->locked = FALSE;
+			OPENSSL_cleanse(agent->lock_hash, sizeof agent->lock_hash);
+		}
+		g_mutex_unlock(&agent->lock);
+		OPENSSL_cleanse(hash, sizeof hash);
+	}
+	/* Unlocked by another connection meanwhile: that passphrase was right, this one is not
+	 * judged. */
+	mesh_pass_gate_leave(agent->gate, ok       ? MESH_PASS_GATE_RIGHT
+					  : locked ? MESH_PASS_GATE_WRONG
+						   : MESH_PASS_GATE_UNDECIDED);
+	if (!ok)
+		return failure("UNLOCK", g_error_new(MESH_ERROR, MESH_ERROR_BAD_PASSPHRASE,
+						     locked ? "a wrong passphrase"
+							    : "the agent is not locked"));
 	return answer_code(MESH_SSH_AGENT_SUCCESS);
 }
 
@@ -1167,6 +980,13 @@ extension(MeshSshAgent *agent, MeshSshReader *r)
 GBytes *
 mesh_ssh_agent_handle(MeshSshAgent *agent, const guint8 *msg, gsize len)
 {
+	return mesh_ssh_agent_handle_from(agent, msg, len, NULL, NULL);
+}
+
+GBytes *
+mesh_ssh_agent_handle_from(MeshSshAgent *agent, const guint8 *msg, gsize len,
+			   MeshPassGateWanted still_there, gpointer data)
+{
 	MeshSshReader r;
 
 	if (len == 0 || len > MESH_SSH_AGENT_MESSAGE_MAX)
@@ -1187,9 +1007,9 @@ mesh_ssh_agent_handle(MeshSshAgent *agent, const guint8 *msg, gsize len)
 	case MESH_SSH_AGENTC_REMOVE_ALL_IDENTITIES:
 		return remove_all(agent, &r);
 	case MESH_SSH_AGENTC_LOCK:
-		return lock_agent(agent, &r, TRUE);
+		return lock_agent(agent, &r);
 	case MESH_SSH_AGENTC_UNLOCK:
-		return lock_agent(agent, &r, FALSE);
+		return unlock_agent(agent, &r, still_there, data);
 	case MESH_SSH_AGENTC_EXTENSION:
 		return extension(agent, &r);
 	default:

@@ -5,6 +5,7 @@
 
 #include "hive.h"
 #include "keystore.h"
+#include "passgate.h"
 
 G_BEGIN_DECLS
 
@@ -14,14 +15,12 @@ G_BEGIN_DECLS
  * server (ssh-server.h) and the fuzzer (tests/fuzz/fuzz-ssh-agent.c) feed it messages.
  *
  * Identities served: this hive's Mesh SSH keys (`mesh ssh create`: mesh_session_ssh_keys) and
- * the keys added with ssh-add. An added key goes into the device's key store (the hive's default
- * store; a store that cannot import, a TPM, hands it to the file store) and is listed in
- * ThisDevice/ssh-identities, unless it was added with a lifetime: such a key is held in secure
- * memory only, and is gone when the lifetime ends or the agent stops. Removing an added key
- * deletes it from the store only if ssh-add put it there: a key the store held already (a Mesh
- * key imported from the same file) stays. Keys: ssh-ed25519 and ecdsa-sha2-nistp256 (a TPM's
- * P-256 keys sign inside the TPM); other types (RSA, DSA, certificates, security keys) are
- * refused with FAILURE.
+ * the keys added with ssh-add. An added key is held in secure memory only, as stock ssh-agent
+ * holds it: nothing is written to the hive or a key store, so a key is never kept less protected
+ * than it came, and it is gone after ssh-add -d/-D, the end of its lifetime (counted on
+ * mesh_platform_boottime, which goes on while the machine sleeps) or the agent's. Keys:
+ * ssh-ed25519 and ecdsa-sha2-nistp256 (a TPM's P-256 keys sign inside the TPM); other types (RSA,
+ * DSA, certificates, security keys) are refused with FAILURE.
  *
  * Strictness: every message is parsed to its last byte; trailing bytes, an unknown message type,
  * an unknown constraint or an unknown extension is answered with SSH_AGENT_FAILURE, never
@@ -83,10 +82,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshSshAgent, mesh_ssh_agent_free)
 void mesh_ssh_agent_set_askpass(MeshSshAgent *agent, const char *program);
 
 /*
- * mesh_ssh_agent_set_volatile: when TRUE, added keys are kept in memory only, as if each had a
- * lifetime, and nothing is written to the hive or the store: for the fuzzer.
+ * mesh_ssh_agent_set_gate: check UNLOCK passphrases behind @gate (a reference is taken), the gate
+ * the agent's other passphrase checks use, so that all of them share one failure delay. A new
+ * handler has a gate of its own.
  */
-void mesh_ssh_agent_set_volatile(MeshSshAgent *agent, gboolean is_volatile);
+void mesh_ssh_agent_set_gate(MeshSshAgent *agent, MeshPassGate *gate);
 
 /*
  * mesh_ssh_agent_handle: the answer (a message body without its length; never NULL) to the
@@ -96,6 +96,14 @@ void mesh_ssh_agent_set_volatile(MeshSshAgent *agent, gboolean is_volatile);
  */
 GBytes *mesh_ssh_agent_handle(MeshSshAgent *agent, const guint8 *msg, gsize len);
 
+/*
+ * mesh_ssh_agent_handle_from: as mesh_ssh_agent_handle, for a client that may go away while its
+ * UNLOCK waits at the passphrase gate: @still_there (with @data) is asked while it waits, and
+ * when it answers FALSE the passphrase is not checked and FAILURE is returned at once.
+ */
+GBytes *mesh_ssh_agent_handle_from(MeshSshAgent *agent, const guint8 *msg, gsize len,
+                                   MeshPassGateWanted still_there, gpointer data);
+
 /* mesh_ssh_agent_forget_keys: wipe the keys taken from the key store (they are asked for again
  * at the next signature); keys added with a lifetime stay. For MeshAgent's lock func. */
 void mesh_ssh_agent_forget_keys(gpointer agent);
@@ -103,6 +111,9 @@ void mesh_ssh_agent_forget_keys(gpointer agent);
 /*
  * mesh_ssh_agent_expire: forget the keys whose lifetime has ended, and return the number of
  * milliseconds until the next one ends (-1: no key has a lifetime), for the server's timer.
+ * Lifetimes run on mesh_platform_boottime, and the answer is at most
+ * MESH_PLATFORM_SLEEP_CHECK_MS: the server's timer does not count time asleep, so it must look
+ * again soon after the machine resumes.
  */
 gint64 mesh_ssh_agent_expire(MeshSshAgent *agent);
 

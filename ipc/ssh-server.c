@@ -118,6 +118,16 @@ write_full(int fd, const guint8 *buf, gsize len)
 	return TRUE;
 }
 
+/* Whether the client is still connected: a request waiting at the passphrase gate gives up
+ * when it has hung up (POLLHUP: closed, not merely done writing). */
+static gboolean
+client_present(gpointer data)
+{
+	struct pollfd p = { GPOINTER_TO_INT(data), 0, 0 };
+
+	return poll(&p, 1, 0) == 0 || (p.revents & (POLLHUP | POLLERR | POLLNVAL)) == 0;
+}
+
 /* One client, until it closes or breaks the framing. Each answer goes out in one write. */
 static gpointer
 serve(gpointer data)
@@ -148,7 +158,8 @@ serve(gpointer data)
 		if (!fill(&in, 4 + (gsize)len))
 			break;
 		msg = in.buf + in.start + 4;
-		answer = mesh_ssh_agent_handle(server->agent, msg, len);
+		answer = mesh_ssh_agent_handle_from(server->agent, msg, len, client_present,
+						    GINT_TO_POINTER(conn->fd));
 		/* A key with a lifetime: the acceptor's timer must learn of it. */
 		if (msg[0] == MESH_SSH_AGENTC_ADD_ID_CONSTRAINED)
 			wake(server);

@@ -6,11 +6,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -71,6 +73,21 @@ mesh_platform_harden(GError **error)
 #endif
 	umask(077);
 	return TRUE;
+}
+
+gint64
+mesh_platform_boottime(void)
+{
+	struct timespec ts;
+
+#ifdef CLOCK_BOOTTIME
+	if (clock_gettime(CLOCK_BOOTTIME, &ts) == 0)
+		return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+#endif
+	/* Without CLOCK_BOOTTIME (macOS: CLOCK_MONOTONIC goes on counting in sleep there). */
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == 0)
+		return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+	return g_get_monotonic_time();
 }
 
 guint64
@@ -160,6 +177,38 @@ check_folder(const char *path, gboolean ancestor, GError **error)
 	return TRUE;
 }
 
+/*
+ * check_ancestor: @path, on the way to a private folder, as check_folder judges ancestors, and
+ * looked at with lstat first: a symbolic link is followed only when it belongs to us or to root,
+ * since its owner can point it anywhere at any time (a link /tmp/mesh-<uid> that another user
+ * made would send our sockets wherever they like). *@ret_link is set when it is a link, so that
+ * the caller checks the real path too.
+ */
+static gboolean
+check_ancestor(const char *path, gboolean *ret_link, GError **error)
+{
+	guint64 uid = mesh_platform_uid();
+	struct stat st;
+
+	if (lstat(path, &st) != 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot inspect %s: %s", path,
+			    g_strerror(errno));
+		return FALSE;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		if ((guint64)st.st_uid != uid && st.st_uid != 0) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
+				    "%s is a symbolic link that belongs to uid %u, not to you (uid "
+				    "%" G_GUINT64_FORMAT ") or root: its owner could point it "
+				    "anywhere; remove it or choose another location",
+				    path, (unsigned)st.st_uid, uid);
+			return FALSE;
+		}
+		*ret_link = TRUE;
+	}
+	return check_folder(path, TRUE, error);
+}
+
 /* mkdir 0700 whatever the umask; an existing entry is left for the checks to judge. */
 static gboolean
 make_dir(const char *path, gboolean create_parents, GError **error)
@@ -183,20 +232,53 @@ fail:
 	return FALSE;
 }
 
-gboolean
-mesh_platform_private_dir(const char *path, gboolean create_parents, GError **error)
+/* check_ancestors: every folder above @abs (an absolute, canonical path) but "/", from the top,
+ * made first when @create_parents. */
+static gboolean
+check_ancestors(const char *abs, gboolean create_parents, gboolean *ret_link, GError **error)
 {
-	g_autofree char *abs = g_canonicalize_filename(path, NULL);
-
 	/* Each folder on the way is checked before anything is made inside it. "/" is not: an
 	 * owner of "/" owns everything anyway, and some sandboxes map it to an unknown uid. */
-	for (char *p = strchr(abs + 1, '/'); p != NULL; p = strchr(p + 1, '/')) {
+	for (const char *p = strchr(abs + 1, '/'); p != NULL; p = strchr(p + 1, '/')) {
 		g_autofree char *ancestor = g_strndup(abs, (gsize)(p - abs));
 
 		if (create_parents && !make_dir(ancestor, TRUE, error))
 			return FALSE;
-		if (!check_folder(ancestor, TRUE, error))
+		if (!check_ancestor(ancestor, ret_link, error))
 			return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+mesh_platform_private_dir(const char *path, gboolean create_parents, GError **error)
+{
+	g_autofree char *abs = g_canonicalize_filename(path, NULL);
+	g_autofree char *parent = g_path_get_dirname(abs);
+	gboolean link = FALSE;
+
+	if (!check_ancestors(abs, create_parents, &link, error))
+		return FALSE;
+	if (link) {
+		/* A link on the way (ours or root's) leads elsewhere: the folders of the real path
+		 * must be as safe as those of the path given. */
+		char *real = realpath(parent, NULL);
+		g_autofree char *real_child = NULL;
+		gboolean ok;
+
+		if (real == NULL) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot resolve %s: %s",
+				    parent, g_strerror(errno));
+			return FALSE;
+		}
+		real_child = g_build_filename(real, "x", NULL);
+		free(real);
+		link = FALSE;
+		ok = check_ancestors(real_child, FALSE, &link, error);
+		if (!ok) {
+			g_prefix_error(error, "%s leads through a symbolic link: ", path);
+			return FALSE;
+		}
 	}
 	if (!make_dir(abs, create_parents, error))
 		return FALSE;

@@ -9,8 +9,8 @@
  * for the rest). Whole sessions in one input let an add reach a sign, a lock an unlock.
  *
  * Each input gets a new handler, so the keys it added and its lock do not leak into the next
- * one; the handler is volatile, so nothing is written to the hive (an empty test hive in one
- * temporary folder per process, removed at exit) or its key store. No askpass is configured:
+ * one; added keys live in memory only, so nothing is written to the hive (an empty test hive in
+ * one temporary folder per process, removed at exit) or its key store. No askpass is configured:
  * the confirm constraint is refused rather than a program started per signature.
  */
 #include <stdlib.h>
@@ -80,7 +80,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	agent = mesh_ssh_agent_new(hive, store, &state_lock);
 	if (agent == NULL)
 		__builtin_trap();
-	mesh_ssh_agent_set_volatile(agent, TRUE);
 	while (size >= 4) {
 		g_autoptr(GBytes) answer = NULL;
 		guint32 len = (guint32)data[0] << 24 | (guint32)data[1] << 16 |

@@ -498,6 +498,14 @@ test_lock_unlock(void)
 	expect_error(&fx, "{\"Id\":7,\"Method\":\"Unlock\",\"Params\":{\"Passphrase\":\"wrong\"}}",
 		     MESH_ERROR_BAD_PASSPHRASE);
 	CU_ASSERT_FALSE(can_sign(&fx, udf));
+	/* The passphrase gate: after a wrong passphrase the next check waits; mesh_agent_handle,
+	 * which does not block, says so without checking, even the right passphrase. */
+	expect_error(&fx,
+		     "{\"Id\":7,\"Method\":\"Unlock\",\"Params\":{\"Passphrase\":\"correct "
+		     "horse\"}}",
+		     MESH_ERROR_RATE_LIMITED);
+	CU_ASSERT_FALSE(can_sign(&fx, udf));
+	CU_ASSERT_EQUAL(mesh_pass_gate_failures(mesh_agent_pass_gate(fx.agent)), 1);
 	expect_error(&fx, "{\"Id\":7,\"Method\":\"Unlock\"}", MESH_ERROR_MALFORMED);
 	expect_error(&fx, "{\"Id\":7,\"Method\":\"Unlock\",\"Params\":{\"Passphrase\":1}}",
 		     MESH_ERROR_MALFORMED);
@@ -516,7 +524,11 @@ test_lock_unlock(void)
 	expect_error(&fx, "{\"Id\":7,\"Method\":\"Lock\",\"Params\":{\"Now\":true}}",
 		     MESH_ERROR_MALFORMED);
 
+	/* Malformed requests were answered without the gate; once its delay is over, the right
+	 * passphrase unlocks and clears it. */
+	g_usleep((MESH_PASS_GATE_STEP_MS + 20) * 1000);
 	CU_ASSERT_EQUAL(unlock(&fx, "{\"Passphrase\":\"correct horse\",\"Lifetime\":0}"), 3);
+	CU_ASSERT_EQUAL(mesh_pass_gate_failures(mesh_agent_pass_gate(fx.agent)), 0);
 	CU_ASSERT_TRUE(can_sign(&fx, udf));
 	CU_ASSERT_FALSE(status_locked(&fx));
 	/* A lifetime ends: the next request finds the keys wiped, main loop or not. */

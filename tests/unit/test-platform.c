@@ -215,6 +215,51 @@ test_private_dir_ancestors(void)
 	mesh_test_remove_tree(root);
 }
 
+/*
+ * Symbolic links on the way to a private folder: /tmp/mesh-<uid> made first, as a link, by
+ * another user would let its owner point our sockets anywhere, whenever they like; a link of our
+ * own (or root's, as macOS's /tmp) is followed, but the real path must be as safe.
+ */
+static void
+test_private_dir_linked_ancestors(void)
+{
+	g_autofree char *root = mesh_test_tmp_dir("platform");
+	g_autofree char *target = g_build_filename(root, "target", NULL);
+	g_autofree char *ours = g_build_filename(root, "ours", NULL);
+	g_autofree char *via_ours = g_build_filename(root, "ours", "mesh", "CryptoMesh", NULL);
+	g_autofree char *open = g_build_filename(root, "open", NULL);
+	g_autofree char *open_target = g_build_filename(root, "open", "target", NULL);
+	g_autofree char *to_open = g_build_filename(root, "to-open", NULL);
+	g_autofree char *via_open = g_build_filename(root, "to-open", "mesh", NULL);
+	g_autofree char *theirs = g_build_filename(root, "theirs", NULL);
+	g_autofree char *via_theirs = g_build_filename(root, "theirs", "elsewhere", NULL);
+	GError *error = NULL;
+
+	CU_ASSERT_EQUAL_FATAL(mkdir(target, 0700), 0);
+	if (is_root("a symbolic link of another user")) {
+		/* Another user's link, to a folder that passes every check (ours): refused. */
+		CU_ASSERT_EQUAL_FATAL(symlink(target, theirs), 0);
+		CU_ASSERT_EQUAL_FATAL(lchown(theirs, OTHER_UID, OTHER_UID), 0);
+		CU_ASSERT_FALSE(mesh_platform_private_dir(via_theirs, TRUE, &error));
+		assert_refused(&error, "symbolic link that belongs to uid 65534");
+		CU_ASSERT_FALSE(g_file_test(via_theirs, G_FILE_TEST_EXISTS));
+	}
+	/* Our own link to a safe folder: followed. */
+	CU_ASSERT_EQUAL_FATAL(symlink(target, ours), 0);
+	CU_ASSERT_TRUE(mesh_platform_private_dir(via_ours, TRUE, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	/* Our own link into a folder anyone may rename things in: its real path is refused. */
+	CU_ASSERT_EQUAL_FATAL(mkdir(open, 0700), 0);
+	CU_ASSERT_EQUAL_FATAL(chmod(open, 0777), 0);
+	CU_ASSERT_EQUAL_FATAL(mkdir(open_target, 0700), 0);
+	CU_ASSERT_EQUAL_FATAL(symlink(open_target, to_open), 0);
+	CU_ASSERT_FALSE(mesh_platform_private_dir(via_open, TRUE, &error));
+	assert_refused(&error, "leads through a symbolic link");
+	CU_ASSERT_FALSE(g_file_test(via_open, G_FILE_TEST_EXISTS));
+
+	mesh_test_remove_tree(root);
+}
+
 /* The names in @dir other than @keep: leftovers of atomic writes. */
 static guint
 count_others(const char *dir, const char *keep)
@@ -398,6 +443,7 @@ static CU_TestInfo tests[] = {
 	{ "private_dir creates 0700, with parents", test_private_dir_creates },
 	{ "private_dir refuses modes, links, files, owners", test_private_dir_refuses },
 	{ "private_dir refuses unsafe ancestors", test_private_dir_ancestors },
+	{ "private_dir follows only our links, to safe folders", test_private_dir_linked_ancestors },
 	{ "write_atomic: 0600, replaces, no leftovers", test_write_atomic },
 	{ "write_atomic failures keep the old content", test_write_atomic_failures },
 	{ "peer uid of a socketpair", test_peer_uid },
