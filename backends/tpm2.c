@@ -8,6 +8,7 @@
 #include <tss2/tss2_rc.h>
 #include <tss2/tss2_tctildr.h>
 
+#include "base64.h"
 #include "error.h"
 #include "json.h"
 #include "openssh.h"
@@ -19,6 +20,8 @@
 /* userAuth may not be longer than the name algorithm's digest (SHA-256). */
 #define PIN_MAX 32
 #define COORD   32
+/* A TPM name with SHA-256 as its algorithm: the algorithm's 2 bytes and the digest. */
+#define PRIMARY_NAME_LEN 34
 
 typedef struct {
 	MeshKeyStore base;
@@ -27,12 +30,15 @@ typedef struct {
 	TSS2_TCTI_CONTEXT *tcti;
 	ESYS_CONTEXT *esys;
 	ESYS_TR primary; /* ESYS_TR_NONE until first needed */
+	TPM2B_NAME primary_name; /* its name, once ensure_primary() has checked it */
+	ESYS_TR session; /* the salted HMAC session; ESYS_TR_NONE until first needed */
 	MeshSecret *pin; /* from unlock(), generate() or import; NULL when locked */
 } Tpm2Store;
 
 typedef struct {
 	MeshKeyUse use;
 	gboolean pin;
+	TPM2B_NAME primary; /* the primary's name when the key was stored; size 0: not recorded */
 } Meta;
 
 /* A key loaded into the TPM for one operation. */
@@ -99,16 +105,17 @@ tpm_error(GError **error, TSS2_RC rc, const char *what, const char *udf)
 static gboolean
 read_meta(Tpm2Store *ts, const char *udf, Meta *ret_meta, GError **error)
 {
-	static const char *const members[] = { "Use", "Algorithm", "PIN", NULL };
+	static const char *const members[] = { "Use", "Algorithm", "PIN", "Primary", NULL };
 	g_autofree char *name = NULL;
 	g_autoptr(GBytes) data = NULL;
 	g_autoptr(JsonNode) root = NULL;
 	g_autoptr(GError) local = NULL;
 	JsonObject *obj;
 	JsonNode *pin;
-	const char *use, *alg;
+	const char *use, *alg, *primary = NULL;
 	MeshKeyAlg key_alg;
-	Meta meta;
+	Meta meta = { 0 };
+	gsize len = 0;
 
 	if (!mesh_keystore_check_udf(udf, error))
 		return FALSE;
@@ -138,11 +145,21 @@ read_meta(Tpm2Store *ts, const char *udf, Meta *ret_meta, GError **error)
 	    pin == NULL || json_node_get_value_type(pin) != G_TYPE_BOOLEAN)
 		goto bad;
 	meta.pin = json_node_get_boolean(pin);
+	/* Optional: keys stored before the store recorded its primary have none. */
+	if (!mesh_json_get_string_opt(obj, "Primary", &primary, NULL))
+		goto bad;
+	if (primary != NULL) {
+		if (!mesh_hex_decode(primary, meta.primary.name, PRIMARY_NAME_LEN, &len, NULL) ||
+		    len != PRIMARY_NAME_LEN || meta.primary.name[0] != 0 ||
+		    meta.primary.name[1] != TPM2_ALG_SHA256)
+			goto bad;
+		meta.primary.size = PRIMARY_NAME_LEN;
+	}
 	*ret_meta = meta;
 	return TRUE;
 bad:
 	g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-		    "%s/%s is not {\"Use\", \"Algorithm\": \"P-256\", \"PIN\"}",
+		    "%s/%s is not {\"Use\", \"Algorithm\": \"P-256\", \"PIN\", \"Primary\"?}",
 		    mesh_hive_folder_name(MESH_HIVE_KEYS), name);
 	return FALSE;
 }
@@ -160,6 +177,12 @@ meta_json(const Meta *meta)
 	json_builder_add_string_value(b, mesh_key_alg_name(MESH_KEY_P256));
 	json_builder_set_member_name(b, "PIN");
 	json_builder_add_boolean_value(b, meta->pin);
+	if (meta->primary.size > 0) {
+		g_autofree char *hex = mesh_hex_encode(meta->primary.name, meta->primary.size);
+
+		json_builder_set_member_name(b, "Primary");
+		json_builder_add_string_value(b, hex);
+	}
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
 	return mesh_json_to_string(root);
@@ -201,24 +224,143 @@ read_key_file(Tpm2Store *ts, const char *udf, const Meta *meta, MeshTss2Key *ret
 
 /* ---- The TPM --------------------------------------------------------------------------------- */
 
+/* Make the primary key, once per store, and check that it is the one the template makes: the
+ * store salts its session with it (ensure_session), so a key substituted on the way from the
+ * TPM would let whoever holds its private half read the session's secrets. */
 static gboolean
 ensure_primary(Tpm2Store *ts, GError **error)
 {
 	const TPM2B_SENSITIVE_CREATE sensitive = { 0 };
 	const TPM2B_DATA outside = { 0 };
 	const TPML_PCR_SELECTION pcrs = { 0 };
+	TPM2B_PUBLIC *pub = NULL;
+	TPM2B_NAME *name = NULL;
+	g_autoptr(GError) local = NULL;
+	gboolean ok;
 	TSS2_RC rc;
 
 	if (ts->primary != ESYS_TR_NONE)
 		return TRUE;
+	/* Nothing secret crosses here: the owner hierarchy's auth and the primary's are empty. */
 	rc = Esys_CreatePrimary(ts->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-				ESYS_TR_NONE, &sensitive, mesh_tss2key_primary_template(), &outside, &pcrs,
-				&ts->primary, NULL, NULL, NULL, NULL);
+				ESYS_TR_NONE, &sensitive, mesh_tss2key_primary_template(), &outside,
+				&pcrs, &ts->primary, &pub, NULL, NULL, NULL);
 	if (rc != TSS2_RC_SUCCESS) {
 		ts->primary = ESYS_TR_NONE;
 		return tpm_error(error, rc, "CreatePrimary (owner hierarchy)", NULL);
 	}
+	/* ESAPI has checked that the name in the answer is the public area's. */
+	ok = mesh_tss2key_check_primary(pub, &local);
+	Esys_Free(pub);
+	if (ok) {
+		rc = Esys_TR_GetName(ts->esys, ts->primary, &name);
+		ok = rc == TSS2_RC_SUCCESS && name->size == PRIMARY_NAME_LEN;
+		if (ok)
+			ts->primary_name = *name;
+		else
+			tpm_error(&local, rc, "GetName (primary key)", NULL);
+		Esys_Free(name);
+	}
+	if (!ok) {
+		Esys_FlushContext(ts->esys, ts->primary);
+		ts->primary = ESYS_TR_NONE;
+		g_set_error(error, MESH_ERROR, MESH_ERROR_CRYPTO,
+			    "the TPM's primary key (owner hierarchy) is not the one the store's "
+			    "template makes: %s. Something between this program and the TPM may be "
+			    "substituting it; the store does not use it",
+			    local->message);
+		return FALSE;
+	}
 	return TRUE;
+}
+
+/* Refuse a key stored under another primary than the one the TPM gave now: a substituted
+ * primary made from the same template (ensure_primary cannot tell), or a cleared TPM. Checked
+ * before the session is started or the key's auth is used. */
+static gboolean
+check_primary(Tpm2Store *ts, const TPM2B_NAME *recorded, const char *udf, GError **error)
+{
+	if (recorded == NULL || recorded->size == 0)
+		return TRUE;
+	if (recorded->size == ts->primary_name.size &&
+	    memcmp(recorded->name, ts->primary_name.name, recorded->size) == 0)
+		return TRUE;
+	g_set_error(error, MESH_ERROR, MESH_ERROR_CRYPTO,
+		    "the TPM's primary key is not the one the key %s was made under: the TPM was "
+		    "cleared or replaced (the key is lost), or something between this program and "
+		    "the TPM substitutes it; the key is not used",
+		    udf);
+	return FALSE;
+}
+
+/* Start the store's session when first needed: an HMAC session salted with the (checked)
+ * primary and bound to nothing, AES-128-CFB for parameter encryption. The salt is encrypted
+ * to the primary, so the session key, and with it every HMAC key and parameter encryption key,
+ * is known only to this program and the TPM; a key's auth value keys the HMAC and never
+ * crosses the bus. The session is kept for the store's life (one StartAuthSession per store,
+ * none per operation) and flushed on close or after a command that used it fails. */
+static gboolean
+ensure_session(Tpm2Store *ts, GError **error)
+{
+	const TPMT_SYM_DEF symmetric = {
+		.algorithm = TPM2_ALG_AES,
+		.keyBits.aes = 128,
+		.mode.aes = TPM2_ALG_CFB,
+	};
+	TSS2_RC rc;
+
+	if (ts->session != ESYS_TR_NONE)
+		return TRUE;
+	if (!ensure_primary(ts, error))
+		return FALSE;
+	rc = Esys_StartAuthSession(ts->esys, ts->primary, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+				   ESYS_TR_NONE, NULL, TPM2_SE_HMAC, &symmetric, TPM2_ALG_SHA256,
+				   &ts->session);
+	if (rc != TSS2_RC_SUCCESS) {
+		ts->session = ESYS_TR_NONE;
+		return tpm_error(error, rc, "StartAuthSession (salted with the primary key)", NULL);
+	}
+	return TRUE;
+}
+
+/* The session for one command, with @attrs the parameter encryption that command needs:
+ * TPMA_SESSION_DECRYPT encrypts its first parameter (a TPM2B), TPMA_SESSION_ENCRYPT the first
+ * parameter of its answer. ESYS_TR_NONE on error. */
+static ESYS_TR
+session_for(Tpm2Store *ts, TPMA_SESSION attrs, GError **error)
+{
+	TSS2_RC rc;
+
+	if (!ensure_session(ts, error))
+		return ESYS_TR_NONE;
+	rc = Esys_TRSess_SetAttributes(ts->esys, ts->session, TPMA_SESSION_CONTINUESESSION | attrs,
+				       0xff);
+	if (rc != TSS2_RC_SUCCESS) {
+		tpm_error(error, rc, "session attributes", NULL);
+		return ESYS_TR_NONE;
+	}
+	return ts->session;
+}
+
+/* Flush the session, so that the next command starts a fresh one. */
+static void
+drop_session(Tpm2Store *ts)
+{
+	if (ts->session == ESYS_TR_NONE)
+		return;
+	/* A session the TPM no longer has: forget it in ESAPI too. */
+	if (Esys_FlushContext(ts->esys, ts->session) != TSS2_RC_SUCCESS)
+		Esys_TR_Close(ts->esys, &ts->session);
+	ts->session = ESYS_TR_NONE;
+}
+
+/* tpm_error() for a command that used the session: the session goes too (after a failure
+ * ESAPI's and the TPM's view of its nonces need not agree). */
+static gboolean
+session_error(Tpm2Store *ts, GError **error, TSS2_RC rc, const char *what, const char *udf)
+{
+	drop_session(ts);
+	return tpm_error(error, rc, what, udf);
 }
 
 /* The PIN bytes of @secret (by the rule of openssh.h: one trailing NUL dropped, empty = none)
@@ -255,22 +397,30 @@ unload_key(Tpm2Store *ts, Loaded *key)
 	key->handle = ESYS_TR_NONE;
 }
 
-/* Load @file under the primary, with @pin (may be NULL) as its auth. */
+/* Load @file under the primary, with @pin (may be NULL) as its auth; @primary (NULL: none) is
+ * the primary's name recorded for the key, checked before the key is sent. */
 static gboolean
-load_file(Tpm2Store *ts, const MeshTss2Key *file, const MeshSecret *pin, const char *udf,
-	  ESYS_TR *ret_handle, GError **error)
+load_file(Tpm2Store *ts, const MeshTss2Key *file, const MeshSecret *pin, const TPM2B_NAME *primary,
+	  const char *udf, ESYS_TR *ret_handle, GError **error)
 {
 	TPM2B_AUTH auth;
-	ESYS_TR handle = ESYS_TR_NONE;
+	ESYS_TR handle = ESYS_TR_NONE, session;
 	TSS2_RC rc;
 
-	if (!pin_auth(pin, &auth, error) || !ensure_primary(ts, error))
+	if (!pin_auth(pin, &auth, error))
 		return FALSE;
-	rc = Esys_Load(ts->esys, ts->primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-		       &file->priv, &file->pub, &handle);
+	if (!ensure_primary(ts, error) || !check_primary(ts, primary, udf, error) ||
+	    (session = session_for(ts, 0, error)) == ESYS_TR_NONE) {
+		OPENSSL_cleanse(&auth, sizeof auth);
+		return FALSE;
+	}
+	/* The session authorizes the primary (empty auth) and authenticates the answer. */
+	rc = Esys_Load(ts->esys, ts->primary, session, ESYS_TR_NONE, ESYS_TR_NONE, &file->priv,
+		       &file->pub, &handle);
 	if (rc != TSS2_RC_SUCCESS) {
 		OPENSSL_cleanse(&auth, sizeof auth);
-		return tpm_error(error, rc, "Load (made under another TPM or primary key?)", udf);
+		return session_error(ts, error, rc, "Load (made under another TPM or primary key?)",
+				     udf);
 	}
 	rc = Esys_TR_SetAuth(ts->esys, handle, &auth);
 	OPENSSL_cleanse(&auth, sizeof auth);
@@ -301,7 +451,8 @@ load_key(Tpm2Store *ts, const char *udf, const MeshSecret *pin, Loaded *ret_key,
 			return FALSE;
 		}
 	}
-	return load_file(ts, &ret_key->file, pin, udf, &ret_key->handle, error);
+	return load_file(ts, &ret_key->file, pin, &ret_key->meta.primary, udf, &ret_key->handle,
+			 error);
 }
 
 static gboolean
@@ -334,14 +485,19 @@ tpm_sign(Tpm2Store *ts, ESYS_TR key, const guint8 digest[32], const char *udf,
 	/* A null ticket: allowed for an unrestricted key. */
 	const TPMT_TK_HASHCHECK ticket = { .tag = TPM2_ST_HASHCHECK, .hierarchy = TPM2_RH_NULL };
 	TPMT_SIGNATURE *sig = NULL;
+	ESYS_TR session;
 	gboolean ok;
 	TSS2_RC rc;
 
+	/* The key's auth keys the session's HMAC; the digest and the signature are not secret. */
+	session = session_for(ts, 0, error);
+	if (session == ESYS_TR_NONE)
+		return FALSE;
 	memcpy(in.buffer, digest, 32);
-	rc = Esys_Sign(ts->esys, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &in, &scheme,
-		       &ticket, &sig);
+	rc = Esys_Sign(ts->esys, key, session, ESYS_TR_NONE, ESYS_TR_NONE, &in, &scheme, &ticket,
+		       &sig);
 	if (rc != TSS2_RC_SUCCESS)
-		return tpm_error(error, rc, "Sign", udf);
+		return session_error(ts, error, rc, "Sign", udf);
 	ok = sig->sigAlg == TPM2_ALG_ECDSA &&
 	     put_coordinate(&sig->signature.ecdsa.signatureR, ret_sig) &&
 	     put_coordinate(&sig->signature.ecdsa.signatureS, ret_sig + COORD);
@@ -359,15 +515,20 @@ tpm_zgen(Tpm2Store *ts, ESYS_TR key, const guint8 *point, const char *udf, GErro
 	TPM2B_ECC_POINT in = { .size = 0 };
 	TPM2B_ECC_POINT *out = NULL;
 	MeshSecret *secret;
+	ESYS_TR session;
 	TSS2_RC rc;
 
+	/* The shared point is the answer's first parameter: encrypted under the session. */
+	session = session_for(ts, TPMA_SESSION_ENCRYPT, error);
+	if (session == ESYS_TR_NONE)
+		return NULL;
 	in.point.x.size = COORD;
 	in.point.y.size = COORD;
 	memcpy(in.point.x.buffer, point + 1, COORD);
 	memcpy(in.point.y.buffer, point + 1 + COORD, COORD);
-	rc = Esys_ECDH_ZGen(ts->esys, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &in, &out);
+	rc = Esys_ECDH_ZGen(ts->esys, key, session, ESYS_TR_NONE, ESYS_TR_NONE, &in, &out);
 	if (rc != TSS2_RC_SUCCESS) {
-		tpm_error(error, rc, "ECDH_ZGen", udf);
+		session_error(ts, error, rc, "ECDH_ZGen", udf);
 		return NULL;
 	}
 	secret = mesh_secret_new(MESH_KEY_AGREEMENT_LEN);
@@ -490,7 +651,8 @@ tpm2_generate(MeshKeyStore *store, MeshKeyAlg alg, MeshKeyUse use, const MeshSec
 	TPM2B_PUBLIC *out_pub = NULL;
 	g_autoptr(MeshKey) pub = NULL;
 	MeshTss2Key file = { 0 };
-	Meta meta = { use, FALSE };
+	Meta meta = { use, FALSE, { 0 } };
+	ESYS_TR session;
 	gboolean ok = FALSE;
 	TSS2_RC rc;
 
@@ -509,6 +671,8 @@ tpm2_generate(MeshKeyStore *store, MeshKeyAlg alg, MeshKeyUse use, const MeshSec
 	    !ensure_primary(ts, error))
 		goto out;
 	meta.pin = sensitive.sensitive.userAuth.size > 0;
+	/* Later uses of the key check that the TPM still gives this primary. */
+	meta.primary = ts->primary_name;
 	a->type = TPM2_ALG_ECC;
 	a->nameAlg = TPM2_ALG_SHA256;
 	/* No PCR policy: the key is bound to this TPM, not to a boot state. With a PIN, the key
@@ -529,10 +693,14 @@ tpm2_generate(MeshKeyStore *store, MeshKeyAlg alg, MeshKeyUse use, const MeshSec
 		a->parameters.eccDetail.scheme.scheme = TPM2_ALG_ECDH;
 		a->parameters.eccDetail.scheme.details.ecdh.hashAlg = TPM2_ALG_SHA256;
 	}
-	rc = Esys_Create(ts->esys, ts->primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-			 &sensitive, &tmpl, &outside, &pcrs, &out_priv, &out_pub, NULL, NULL, NULL);
+	/* The new key's auth (the PIN) is in inSensitive, the first parameter: encrypted. */
+	session = session_for(ts, TPMA_SESSION_DECRYPT, error);
+	if (session == ESYS_TR_NONE)
+		goto out;
+	rc = Esys_Create(ts->esys, ts->primary, session, ESYS_TR_NONE, ESYS_TR_NONE, &sensitive,
+			 &tmpl, &outside, &pcrs, &out_priv, &out_pub, NULL, NULL, NULL);
 	if (rc != TSS2_RC_SUCCESS) {
-		tpm_error(error, rc, "Create (P-256 key)", NULL);
+		session_error(ts, error, rc, "Create (P-256 key)", NULL);
 		goto out;
 	}
 	file.empty_auth = !meta.pin;
@@ -731,6 +899,7 @@ tpm2_close(MeshKeyStore *store)
 	Tpm2Store *ts = tpm2_store(store);
 
 	if (ts->esys != NULL) {
+		drop_session(ts);
 		if (ts->primary != ESYS_TR_NONE)
 			Esys_FlushContext(ts->esys, ts->primary);
 		Esys_Finalize(&ts->esys);
@@ -799,8 +968,9 @@ mesh_keystore_tpm2_import_file(MeshKeyStore *store, const char *pem, gsize len, 
 		return FALSE;
 	}
 	/* Loading proves the blob was made under our primary on this TPM; with a PIN, one
-	 * operation checks it. */
-	if (!load_file(ts, &file, has_pin ? pin : NULL, mesh_key_udf(pub), &key.handle, error))
+	 * operation checks it. The primary it loads under is recorded for the key's later uses. */
+	if (!load_file(ts, &file, has_pin ? pin : NULL, NULL, mesh_key_udf(pub), &key.handle,
+		       error))
 		return FALSE;
 	key.file = file;
 	ok = !has_pin || tpm_check_auth(ts, &key, mesh_key_udf(pub), error);
@@ -809,6 +979,7 @@ mesh_keystore_tpm2_import_file(MeshKeyStore *store, const char *pem, gsize len, 
 		return FALSE;
 	key.meta.use = use;
 	key.meta.pin = !file.empty_auth;
+	key.meta.primary = ts->primary_name;
 	if (!store_key(ts, &file, mesh_key_udf(pub), &key.meta, error))
 		return FALSE;
 	if (has_pin)
@@ -843,6 +1014,7 @@ mesh_keystore_tpm2_new(MeshHive *hive, const char *tcti, GError **error)
 	ts->base.klass = &tpm2_class;
 	ts->hive = hive;
 	ts->primary = ESYS_TR_NONE;
+	ts->session = ESYS_TR_NONE;
 	ts->tcti_name = g_strdup(tcti != NULL ? tcti : "the tss2 default TCTI");
 	store = &ts->base;
 	rc = Tss2_TctiLdr_Initialize(tcti, &ts->tcti);
