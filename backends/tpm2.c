@@ -72,10 +72,12 @@ tpm_base_rc(TSS2_RC rc)
 	return rc;
 }
 
-/* Set @error for @rc from @what (a TPM command) on key @udf (NULL: none). Auth failures and
- * the lockout get their own codes; the PIN itself is never part of a message. */
+/* Set @error for @rc from @what (a TPM command) on key @udf (NULL: none); @pin: the command was
+ * authorized with the key's auth value, so that an auth failure is a wrong PIN (for the others,
+ * authorized with the primary's or the owner hierarchy's empty auth, it is not). The lockout
+ * gets its own code; the PIN itself is never part of a message. */
 static gboolean
-tpm_error(GError **error, TSS2_RC rc, const char *what, const char *udf)
+tpm_error(GError **error, TSS2_RC rc, const char *what, const char *udf, gboolean pin)
 {
 	TSS2_RC base = tpm_base_rc(rc);
 
@@ -84,11 +86,22 @@ tpm_error(GError **error, TSS2_RC rc, const char *what, const char *udf)
 			    "the TPM's dictionary-attack lockout is active (too many wrong PINs): "
 			    "wait for its recovery time to pass, or clear it with "
 			    "'tpm2_dictionarylockout --clear-lockout' and the lockout authorization");
-	} else if (base == TPM2_RC_AUTH_FAIL || base == TPM2_RC_BAD_AUTH) {
+	} else if ((base == TPM2_RC_AUTH_FAIL || base == TPM2_RC_BAD_AUTH) && pin) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_BAD_PASSPHRASE,
 			    "wrong PIN for the TPM key %s (each wrong PIN counts towards the TPM's "
 			    "dictionary-attack lockout)",
 			    udf != NULL ? udf : "");
+	} else if (base == TPM2_RC_AUTH_FAIL || base == TPM2_RC_BAD_AUTH) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_CRYPTO,
+			    "TPM %s: the TPM refused the authorization: the owner hierarchy has "
+			    "an auth value, or something between this program and the TPM altered "
+			    "the command",
+			    what);
+	} else if (rc == TSS2_ESYS_RC_RSP_AUTH_FAILED) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_CRYPTO,
+			    "TPM %s: the answer does not carry the session's HMAC: something "
+			    "between this program and the TPM altered it",
+			    what);
 	} else if ((rc & TSS2_RC_LAYER_MASK) == TSS2_TCTI_RC_LAYER) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "TPM %s: the TPM does not answer: %s",
 			    what, Tss2_RC_Decode(rc));
@@ -247,18 +260,23 @@ ensure_primary(Tpm2Store *ts, GError **error)
 				&pcrs, &ts->primary, &pub, NULL, NULL, NULL);
 	if (rc != TSS2_RC_SUCCESS) {
 		ts->primary = ESYS_TR_NONE;
-		return tpm_error(error, rc, "CreatePrimary (owner hierarchy)", NULL);
+		return tpm_error(error, rc, "CreatePrimary (owner hierarchy)", NULL, FALSE);
 	}
 	/* ESAPI has checked that the name in the answer is the public area's. */
 	ok = mesh_tss2key_check_primary(pub, &local);
 	Esys_Free(pub);
 	if (ok) {
+		/* A SHA-256 name, as the template says: what .tpm-meta records. */
 		rc = Esys_TR_GetName(ts->esys, ts->primary, &name);
-		ok = rc == TSS2_RC_SUCCESS && name->size == PRIMARY_NAME_LEN;
-		if (ok)
+		if (rc != TSS2_RC_SUCCESS) {
+			ok = tpm_error(&local, rc, "GetName (primary key)", NULL, FALSE);
+		} else if (name->size != PRIMARY_NAME_LEN) {
+			g_set_error(&local, MESH_ERROR, MESH_ERROR_CRYPTO,
+				    "its name is not a SHA-256 name");
+			ok = FALSE;
+		} else {
 			ts->primary_name = *name;
-		else
-			tpm_error(&local, rc, "GetName (primary key)", NULL);
+		}
 		Esys_Free(name);
 	}
 	if (!ok) {
@@ -274,22 +292,51 @@ ensure_primary(Tpm2Store *ts, GError **error)
 	return TRUE;
 }
 
-/* Refuse a key stored under another primary than the one the TPM gave now: a substituted
- * primary made from the same template (ensure_primary cannot tell), or a cleared TPM. Checked
- * before the session is started or the key's auth is used. */
+static gboolean
+same_name(const TPM2B_NAME *a, const TPM2B_NAME *b)
+{
+	return a->size == b->size && memcmp(a->name, b->name, a->size) == 0;
+}
+
+/* Refuse to go on under another primary than the one recorded: @recorded, a key's own record
+ * (@udf), or, when there is none (a key to be made or adopted; a key stored before the store
+ * recorded primaries), any key's record in the store. No record at all: first use, nothing to
+ * compare with. A different primary is a substituted one made from the same template (which
+ * ensure_primary cannot tell) or a cleared TPM. Checked before the session is started or any
+ * auth value is used under it. */
 static gboolean
 check_primary(Tpm2Store *ts, const TPM2B_NAME *recorded, const char *udf, GError **error)
 {
-	if (recorded == NULL || recorded->size == 0)
+	g_autoptr(GPtrArray) udfs = NULL;
+	g_autofree char *whose = NULL;
+	gboolean own = recorded != NULL && recorded->size > 0, any = own;
+
+	if (own) {
+		if (same_name(recorded, &ts->primary_name))
+			return TRUE;
+	} else {
+		udfs = mesh_keystore_list_marked(ts->hive, META_SUFFIX, error);
+		if (udfs == NULL)
+			return FALSE;
+		for (guint i = 0; i < udfs->len; i++) {
+			Meta meta;
+
+			if (!read_meta(ts, g_ptr_array_index(udfs, i), &meta, NULL) ||
+			    meta.primary.size == 0)
+				continue;
+			if (same_name(&meta.primary, &ts->primary_name))
+				return TRUE;
+			any = TRUE;
+		}
+	}
+	if (!any)
 		return TRUE;
-	if (recorded->size == ts->primary_name.size &&
-	    memcmp(recorded->name, ts->primary_name.name, recorded->size) == 0)
-		return TRUE;
+	whose = own ? g_strdup_printf("the key %s was", udf) : g_strdup("this store's keys were");
 	g_set_error(error, MESH_ERROR, MESH_ERROR_CRYPTO,
-		    "the TPM's primary key is not the one the key %s was made under: the TPM was "
-		    "cleared or replaced (the key is lost), or something between this program and "
-		    "the TPM substitutes it; the key is not used",
-		    udf);
+		    "the TPM's primary key is not the one %s made under: the TPM was cleared or "
+		    "replaced (keys made under the old one are lost: remove them), or something "
+		    "between this program and the TPM substitutes it; nothing is sent under it",
+		    whose);
 	return FALSE;
 }
 
@@ -318,7 +365,8 @@ ensure_session(Tpm2Store *ts, GError **error)
 				   &ts->session);
 	if (rc != TSS2_RC_SUCCESS) {
 		ts->session = ESYS_TR_NONE;
-		return tpm_error(error, rc, "StartAuthSession (salted with the primary key)", NULL);
+		return tpm_error(error, rc, "StartAuthSession (salted with the primary key)", NULL,
+				 FALSE);
 	}
 	return TRUE;
 }
@@ -336,7 +384,7 @@ session_for(Tpm2Store *ts, TPMA_SESSION attrs, GError **error)
 	rc = Esys_TRSess_SetAttributes(ts->esys, ts->session, TPMA_SESSION_CONTINUESESSION | attrs,
 				       0xff);
 	if (rc != TSS2_RC_SUCCESS) {
-		tpm_error(error, rc, "session attributes", NULL);
+		tpm_error(error, rc, "session attributes", NULL, FALSE);
 		return ESYS_TR_NONE;
 	}
 	return ts->session;
@@ -357,10 +405,11 @@ drop_session(Tpm2Store *ts)
 /* tpm_error() for a command that used the session: the session goes too (after a failure
  * ESAPI's and the TPM's view of its nonces need not agree). */
 static gboolean
-session_error(Tpm2Store *ts, GError **error, TSS2_RC rc, const char *what, const char *udf)
+session_error(Tpm2Store *ts, GError **error, TSS2_RC rc, const char *what, const char *udf,
+	      gboolean pin)
 {
 	drop_session(ts);
-	return tpm_error(error, rc, what, udf);
+	return tpm_error(error, rc, what, udf, pin);
 }
 
 /* The PIN bytes of @secret (by the rule of openssh.h: one trailing NUL dropped, empty = none)
@@ -420,13 +469,13 @@ load_file(Tpm2Store *ts, const MeshTss2Key *file, const MeshSecret *pin, const T
 	if (rc != TSS2_RC_SUCCESS) {
 		OPENSSL_cleanse(&auth, sizeof auth);
 		return session_error(ts, error, rc, "Load (made under another TPM or primary key?)",
-				     udf);
+				     udf, FALSE);
 	}
 	rc = Esys_TR_SetAuth(ts->esys, handle, &auth);
 	OPENSSL_cleanse(&auth, sizeof auth);
 	if (rc != TSS2_RC_SUCCESS) {
 		Esys_FlushContext(ts->esys, handle);
-		return tpm_error(error, rc, "SetAuth", udf);
+		return tpm_error(error, rc, "SetAuth", udf, FALSE);
 	}
 	*ret_handle = handle;
 	return TRUE;
@@ -497,7 +546,7 @@ tpm_sign(Tpm2Store *ts, ESYS_TR key, const guint8 digest[32], const char *udf,
 	rc = Esys_Sign(ts->esys, key, session, ESYS_TR_NONE, ESYS_TR_NONE, &in, &scheme, &ticket,
 		       &sig);
 	if (rc != TSS2_RC_SUCCESS)
-		return session_error(ts, error, rc, "Sign", udf);
+		return session_error(ts, error, rc, "Sign", udf, TRUE);
 	ok = sig->sigAlg == TPM2_ALG_ECDSA &&
 	     put_coordinate(&sig->signature.ecdsa.signatureR, ret_sig) &&
 	     put_coordinate(&sig->signature.ecdsa.signatureS, ret_sig + COORD);
@@ -528,7 +577,7 @@ tpm_zgen(Tpm2Store *ts, ESYS_TR key, const guint8 *point, const char *udf, GErro
 	memcpy(in.point.y.buffer, point + 1 + COORD, COORD);
 	rc = Esys_ECDH_ZGen(ts->esys, key, session, ESYS_TR_NONE, ESYS_TR_NONE, &in, &out);
 	if (rc != TSS2_RC_SUCCESS) {
-		session_error(ts, error, rc, "ECDH_ZGen", udf);
+		session_error(ts, error, rc, "ECDH_ZGen", udf, TRUE);
 		return NULL;
 	}
 	secret = mesh_secret_new(MESH_KEY_AGREEMENT_LEN);
@@ -668,7 +717,7 @@ tpm2_generate(MeshKeyStore *store, MeshKeyAlg alg, MeshKeyUse use, const MeshSec
 		return FALSE;
 	}
 	if (!pin_auth(passphrase, &sensitive.sensitive.userAuth, error) ||
-	    !ensure_primary(ts, error))
+	    !ensure_primary(ts, error) || !check_primary(ts, NULL, NULL, error))
 		goto out;
 	meta.pin = sensitive.sensitive.userAuth.size > 0;
 	/* Later uses of the key check that the TPM still gives this primary. */
@@ -700,7 +749,7 @@ tpm2_generate(MeshKeyStore *store, MeshKeyAlg alg, MeshKeyUse use, const MeshSec
 	rc = Esys_Create(ts->esys, ts->primary, session, ESYS_TR_NONE, ESYS_TR_NONE, &sensitive,
 			 &tmpl, &outside, &pcrs, &out_priv, &out_pub, NULL, NULL, NULL);
 	if (rc != TSS2_RC_SUCCESS) {
-		session_error(ts, error, rc, "Create (P-256 key)", NULL);
+		session_error(ts, error, rc, "Create (P-256 key)", NULL, FALSE);
 		goto out;
 	}
 	file.empty_auth = !meta.pin;

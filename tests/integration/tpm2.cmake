@@ -13,3 +13,8 @@ set_tests_properties(integration/tpm2-keystore PROPERTIES LABELS "integration;in
 add_test(NAME integration/tpm2-bus
 	COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/tpm2-bus.sh $<TARGET_FILE:tpm2-tool>)
 set_tests_properties(integration/tpm2-bus PROPERTIES LABELS "integration" TIMEOUT 300)
+# A hostile bus: tpm2-mitm.py between the store and a swtpm substitutes the primary (SRK) the
+# sessions are salted with and attacks the sessions (tpm2-mitm.sh).
+add_test(NAME integration/tpm2-mitm
+	COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/tpm2-mitm.sh $<TARGET_FILE:tpm2-tool>)
+set_tests_properties(integration/tpm2-mitm PROPERTIES LABELS "integration" TIMEOUT 300)
