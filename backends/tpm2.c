@@ -453,23 +453,25 @@ load_file(Tpm2Store *ts, const MeshTss2Key *file, const MeshSecret *pin, const T
 	  const char *udf, ESYS_TR *ret_handle, GError **error)
 {
 	TPM2B_AUTH auth;
-	ESYS_TR handle = ESYS_TR_NONE, session;
+	ESYS_TR handle = ESYS_TR_NONE;
 	TSS2_RC rc;
 
 	if (!pin_auth(pin, &auth, error))
 		return FALSE;
-	if (!ensure_primary(ts, error) || !check_primary(ts, primary, udf, error) ||
-	    (session = session_for(ts, 0, error)) == ESYS_TR_NONE) {
+	if (!ensure_primary(ts, error) || !check_primary(ts, primary, udf, error)) {
 		OPENSSL_cleanse(&auth, sizeof auth);
 		return FALSE;
 	}
-	/* The session authorizes the primary (empty auth) and authenticates the answer. */
-	rc = Esys_Load(ts->esys, ts->primary, session, ESYS_TR_NONE, ESYS_TR_NONE, &file->priv,
-		       &file->pub, &handle);
+	/* Nothing secret crosses: the primary's auth is empty and the key's private part is
+	 * wrapped by the TPM. A key that is not the one sent (a handle or name changed on the
+	 * way) is caught by the next command's HMAC, which covers the key's name; a password
+	 * session here saves ESAPI's session work, which costs more than the TPM's. */
+	rc = Esys_Load(ts->esys, ts->primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+		       &file->priv, &file->pub, &handle);
 	if (rc != TSS2_RC_SUCCESS) {
 		OPENSSL_cleanse(&auth, sizeof auth);
-		return session_error(ts, error, rc, "Load (made under another TPM or primary key?)",
-				     udf, FALSE);
+		return tpm_error(error, rc, "Load (made under another TPM or primary key?)", udf,
+				 FALSE);
 	}
 	rc = Esys_TR_SetAuth(ts->esys, handle, &auth);
 	OPENSSL_cleanse(&auth, sizeof auth);
@@ -521,9 +523,9 @@ put_coordinate(const TPM2B_ECC_PARAMETER *p, guint8 out[COORD])
 	return TRUE;
 }
 
-/* ECDSA-SHA-256 of the 32-byte @digest with a loaded key → r || s. */
+/* ECDSA-SHA-256 of the 32-byte @digest with a loaded key (@pin: it has an auth value): r || s. */
 static gboolean
-tpm_sign(Tpm2Store *ts, ESYS_TR key, const guint8 digest[32], const char *udf,
+tpm_sign(Tpm2Store *ts, ESYS_TR key, gboolean pin, const guint8 digest[32], const char *udf,
 	 guint8 ret_sig[MESH_KEY_SIGNATURE_LEN], GError **error)
 {
 	TPM2B_DIGEST in = { .size = 32 };
@@ -538,15 +540,21 @@ tpm_sign(Tpm2Store *ts, ESYS_TR key, const guint8 digest[32], const char *udf,
 	gboolean ok;
 	TSS2_RC rc;
 
-	/* The key's auth keys the session's HMAC; the digest and the signature are not secret. */
-	session = session_for(ts, 0, error);
+	/* A PIN keys the session's HMAC and never crosses; the HMAC also covers the digest and
+	 * the key's name. A key without one has nothing to hide on the bus (the digest and the
+	 * signature are public, and whoever can send the TPM commands can load and use such a
+	 * key): it signs in a password session with its empty auth, without ESAPI's session
+	 * work. */
+	session = pin ? session_for(ts, 0, error) : ESYS_TR_PASSWORD;
 	if (session == ESYS_TR_NONE)
 		return FALSE;
 	memcpy(in.buffer, digest, 32);
 	rc = Esys_Sign(ts->esys, key, session, ESYS_TR_NONE, ESYS_TR_NONE, &in, &scheme, &ticket,
 		       &sig);
-	if (rc != TSS2_RC_SUCCESS)
+	if (rc != TSS2_RC_SUCCESS && pin)
 		return session_error(ts, error, rc, "Sign", udf, TRUE);
+	if (rc != TSS2_RC_SUCCESS)
+		return tpm_error(error, rc, "Sign", udf, FALSE);
 	ok = sig->sigAlg == TPM2_ALG_ECDSA &&
 	     put_coordinate(&sig->signature.ecdsa.signatureR, ret_sig) &&
 	     put_coordinate(&sig->signature.ecdsa.signatureS, ret_sig + COORD);
@@ -604,7 +612,7 @@ tpm_check_auth(Tpm2Store *ts, const Loaded *key, const char *udf, GError **error
 	g_autoptr(MeshSecret) z = NULL;
 
 	if (key->file.pub.publicArea.objectAttributes & TPMA_OBJECT_SIGN_ENCRYPT)
-		return tpm_sign(ts, key->handle, zero, udf, sig, error);
+		return tpm_sign(ts, key->handle, TRUE, zero, udf, sig, error);
 	point[0] = 0x04;
 	if (!put_coordinate(&q->x, point + 1) || !put_coordinate(&q->y, point + 1 + COORD))
 		return FALSE;
@@ -803,7 +811,7 @@ tpm2_sign(MeshKeyStore *store, const char *udf, const guint8 *data, gsize len,
 	if (!ok)
 		g_set_error(error, MESH_ERROR, MESH_ERROR_CRYPTO, "SHA-256 failed");
 	else
-		ok = tpm_sign(ts, key.handle, digest, udf, sig, error);
+		ok = tpm_sign(ts, key.handle, key.meta.pin, digest, udf, sig, error);
 	unload_key(ts, &key);
 	if (!ok)
 		return FALSE;

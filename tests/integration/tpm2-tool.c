@@ -17,7 +17,8 @@
  *                                                  PEER (DER SubjectPublicKeyInfo); prints the
  *                                                  shared secret (x) in hex, for tests that
  *                                                  look for it on the TPM bus
- *   tpm2-tool loop ROOT UDF N                      N signatures, each verified: "ok"
+ *   tpm2-tool loop ROOT UDF N [PIN]                N signatures, each verified: "ok"; with PIN
+ *                                                  the store is unlocked first
  *   tpm2-tool unlock ROOT PIN                      unlock only: "ok"
  *   tpm2-tool list ROOT                            "<udf> <use> locked|unlocked" per key
  *   tpm2-tool remove ROOT UDF                      remove the key: "ok"
@@ -259,9 +260,12 @@ run(int argc, char **argv, GError **error)
 			return FALSE;
 		hex = mesh_hex_encode(mesh_secret_data(z), mesh_secret_len(z));
 		out = g_ascii_strdown(hex, -1);
-	} else if (strcmp(cmd, "loop") == 0 && argc == 5) {
+	} else if (strcmp(cmd, "loop") == 0 && (argc == 5 || argc == 6)) {
+		g_autoptr(MeshSecret) pin = pin_arg(argc, argv, 5);
 		long n = strtol(argv[4], NULL, 10);
 
+		if (pin != NULL && !mesh_keystore_unlock(store, pin, error))
+			return FALSE;
 		for (long i = 0; i < n; i++) {
 			if (!sign_verify(store, argv[3], error)) {
 				g_prefix_error(error, "signature %ld: ", i + 1);
