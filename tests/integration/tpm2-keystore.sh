@@ -125,6 +125,17 @@ expect_fail "a swapped key file is refused (sign)" 4 "does not hold the TPM key 
 	"$TOOL" sign "$HIVE" "$victim" "$TMP/msg" "$TMP/s4"
 expect_fail "a swapped key file is refused (public)" 4 "does not hold the TPM key $victim" \
 	"$TOOL" public "$HIVE" "$victim"
+# The primary a key recorded: malformed, or another one (a cleared TPM looks the same).
+cp "$KEYS/$sig.tpm-meta" "$TMP/meta"
+sed 's/"Primary":"000B[0-9A-F]*"/"Primary":"000B12"/' "$TMP/meta" >"$KEYS/$sig.tpm-meta"
+expect_fail "a malformed Primary in .tpm-meta: Malformed" 4 "is not {" \
+	"$TOOL" sign "$HIVE" "$sig" "$TMP/msg" "$TMP/s4"
+sed "s/\"Primary\":\"000B[0-9A-F]*\"/\"Primary\":\"000B$(printf 'AB%.0s' $(seq 32))\"/" \
+	"$TMP/meta" >"$KEYS/$sig.tpm-meta"
+expect_fail "another primary than the key recorded: Crypto" 6 \
+	"is not the one the key $sig was made under" "$TOOL" sign "$HIVE" "$sig" "$TMP/msg" "$TMP/s4"
+cp "$TMP/meta" "$KEYS/$sig.tpm-meta"
+expect_out "its own primary again: it signs" ok "$TOOL" sign "$HIVE" "$sig" "$TMP/msg" "$TMP/s4"
 
 # ---- Remove ------------------------------------------------------------------------------------
 expect_out "remove" ok "$TOOL" remove "$HIVE" "$enc"
