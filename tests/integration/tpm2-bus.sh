@@ -12,11 +12,7 @@ set -u
 TOOL=$1
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tpm-lib.sh"
-TPM=$TMP/tpm
-trap 'swtpm_stop "$TPM"; rm -rf "$TMP"' EXIT
-HOME=$TMP/home
-export HOME
-mkdir -m 700 "$HOME"
+tpm_test_home
 found=
 for lib in /usr/lib/*/libtss2-tcti-pcap.so.0 /usr/lib/libtss2-tcti-pcap.so.0; do
 	[ -e "$lib" ] && found=$lib

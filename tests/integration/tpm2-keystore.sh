@@ -10,11 +10,7 @@ set -u
 TOOL=$1
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tpm-lib.sh"
-TPM=$TMP/tpm
-trap 'swtpm_stop "$TPM"; rm -rf "$TMP"' EXIT
-HOME=$TMP/home
-export HOME
-mkdir -m 700 "$HOME"
+tpm_test_home
 
 # No TPM at the TCTI: opening fails and names it.
 MESH_TPM2_TCTI="swtpm:path=$TMP/none.sock" TSS2_LOG=all+none \

@@ -19,7 +19,6 @@ TOOL=$1
 HERE=$(dirname "$0")
 . "$HERE/lib.sh"
 . "$HERE/tpm-lib.sh"
-TPM=$TMP/tpm
 PROXY=$TMP/proxy.sock
 MITM_PID=
 stop_proxy() {
@@ -27,10 +26,8 @@ stop_proxy() {
 	[ -n "$MITM_PID" ] && wait "$MITM_PID" 2>/dev/null
 	MITM_PID=
 }
-trap 'stop_proxy; swtpm_stop "$TPM"; rm -rf "$TMP"' EXIT
-HOME=$TMP/home
-export HOME
-mkdir -m 700 "$HOME"
+TPM_TEST_CLEANUP=stop_proxy
+tpm_test_home
 if ! /usr/bin/python3 -c 'import cryptography' 2>/dev/null; then
 	not_ok "python3 cannot import cryptography: install Debian's python3-cryptography"
 	finish
