@@ -8,6 +8,7 @@
 #include <tss2/tss2_rc.h>
 #include <tss2/tss2_tctildr.h>
 
+#include "base64.h"
 #include "error.h"
 #include "json.h"
 #include "openssh.h"
@@ -19,6 +20,8 @@
 /* userAuth may not be longer than the name algorithm's digest (SHA-256). */
 #define PIN_MAX 32
 #define COORD   32
+/* A TPM name with SHA-256 as its algorithm: the algorithm's 2 bytes and the digest. */
+#define PRIMARY_NAME_LEN 34
 
 typedef struct {
 	MeshKeyStore base;
@@ -27,12 +30,15 @@ typedef struct {
 	TSS2_TCTI_CONTEXT *tcti;
 	ESYS_CONTEXT *esys;
 	ESYS_TR primary; /* ESYS_TR_NONE until first needed */
+	TPM2B_NAME primary_name; /* its name, once ensure_primary() has checked it */
+	ESYS_TR session; /* the salted HMAC session; ESYS_TR_NONE until first needed */
 	MeshSecret *pin; /* from unlock(), generate() or import; NULL when locked */
 } Tpm2Store;
 
 typedef struct {
 	MeshKeyUse use;
 	gboolean pin;
+	TPM2B_NAME primary; /* the primary's name when the key was stored; size 0: not recorded */
 } Meta;
 
 /* A key loaded into the TPM for one operation. */
@@ -66,10 +72,12 @@ tpm_base_rc(TSS2_RC rc)
 	return rc;
 }
 
-/* Set @error for @rc from @what (a TPM command) on key @udf (NULL: none). Auth failures and
- * the lockout get their own codes; the PIN itself is never part of a message. */
+/* Set @error for @rc from @what (a TPM command) on key @udf (NULL: none); @pin: the command was
+ * authorized with the key's auth value, so that an auth failure is a wrong PIN (for the others,
+ * authorized with the primary's or the owner hierarchy's empty auth, it is not). The lockout
+ * gets its own code; the PIN itself is never part of a message. */
 static gboolean
-tpm_error(GError **error, TSS2_RC rc, const char *what, const char *udf)
+tpm_error(GError **error, TSS2_RC rc, const char *what, const char *udf, gboolean pin)
 {
 	TSS2_RC base = tpm_base_rc(rc);
 
@@ -78,11 +86,22 @@ tpm_error(GError **error, TSS2_RC rc, const char *what, const char *udf)
 			    "the TPM's dictionary-attack lockout is active (too many wrong PINs): "
 			    "wait for its recovery time to pass, or clear it with "
 			    "'tpm2_dictionarylockout --clear-lockout' and the lockout authorization");
-	} else if (base == TPM2_RC_AUTH_FAIL || base == TPM2_RC_BAD_AUTH) {
+	} else if ((base == TPM2_RC_AUTH_FAIL || base == TPM2_RC_BAD_AUTH) && pin) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_BAD_PASSPHRASE,
 			    "wrong PIN for the TPM key %s (each wrong PIN counts towards the TPM's "
 			    "dictionary-attack lockout)",
 			    udf != NULL ? udf : "");
+	} else if (base == TPM2_RC_AUTH_FAIL || base == TPM2_RC_BAD_AUTH) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_CRYPTO,
+			    "TPM %s: the TPM refused the authorization: the owner hierarchy has "
+			    "an auth value, or something between this program and the TPM altered "
+			    "the command",
+			    what);
+	} else if (rc == TSS2_ESYS_RC_RSP_AUTH_FAILED) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_CRYPTO,
+			    "TPM %s: the answer does not carry the session's HMAC: something "
+			    "between this program and the TPM altered it",
+			    what);
 	} else if ((rc & TSS2_RC_LAYER_MASK) == TSS2_TCTI_RC_LAYER) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "TPM %s: the TPM does not answer: %s",
 			    what, Tss2_RC_Decode(rc));
@@ -99,16 +118,17 @@ tpm_error(GError **error, TSS2_RC rc, const char *what, const char *udf)
 static gboolean
 read_meta(Tpm2Store *ts, const char *udf, Meta *ret_meta, GError **error)
 {
-	static const char *const members[] = { "Use", "Algorithm", "PIN", NULL };
+	static const char *const members[] = { "Use", "Algorithm", "PIN", "Primary", NULL };
 	g_autofree char *name = NULL;
 	g_autoptr(GBytes) data = NULL;
 	g_autoptr(JsonNode) root = NULL;
 	g_autoptr(GError) local = NULL;
 	JsonObject *obj;
 	JsonNode *pin;
-	const char *use, *alg;
+	const char *use, *alg, *primary = NULL;
 	MeshKeyAlg key_alg;
-	Meta meta;
+	Meta meta = { 0 };
+	gsize len = 0;
 
 	if (!mesh_keystore_check_udf(udf, error))
 		return FALSE;
@@ -138,11 +158,21 @@ read_meta(Tpm2Store *ts, const char *udf, Meta *ret_meta, GError **error)
 	    pin == NULL || json_node_get_value_type(pin) != G_TYPE_BOOLEAN)
 		goto bad;
 	meta.pin = json_node_get_boolean(pin);
+	/* Optional: keys stored before the store recorded its primary have none. */
+	if (!mesh_json_get_string_opt(obj, "Primary", &primary, NULL))
+		goto bad;
+	if (primary != NULL) {
+		if (!mesh_hex_decode(primary, meta.primary.name, PRIMARY_NAME_LEN, &len, NULL) ||
+		    len != PRIMARY_NAME_LEN || meta.primary.name[0] != 0 ||
+		    meta.primary.name[1] != TPM2_ALG_SHA256)
+			goto bad;
+		meta.primary.size = PRIMARY_NAME_LEN;
+	}
 	*ret_meta = meta;
 	return TRUE;
 bad:
 	g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-		    "%s/%s is not {\"Use\", \"Algorithm\": \"P-256\", \"PIN\"}",
+		    "%s/%s is not {\"Use\", \"Algorithm\": \"P-256\", \"PIN\", \"Primary\"?}",
 		    mesh_hive_folder_name(MESH_HIVE_KEYS), name);
 	return FALSE;
 }
@@ -160,6 +190,12 @@ meta_json(const Meta *meta)
 	json_builder_add_string_value(b, mesh_key_alg_name(MESH_KEY_P256));
 	json_builder_set_member_name(b, "PIN");
 	json_builder_add_boolean_value(b, meta->pin);
+	if (meta->primary.size > 0) {
+		g_autofree char *hex = mesh_hex_encode(meta->primary.name, meta->primary.size);
+
+		json_builder_set_member_name(b, "Primary");
+		json_builder_add_string_value(b, hex);
+	}
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
 	return mesh_json_to_string(root);
@@ -201,24 +237,179 @@ read_key_file(Tpm2Store *ts, const char *udf, const Meta *meta, MeshTss2Key *ret
 
 /* ---- The TPM --------------------------------------------------------------------------------- */
 
+/* Make the primary key, once per store, and check that it is the one the template makes: the
+ * store salts its session with it (ensure_session), so a key substituted on the way from the
+ * TPM would let whoever holds its private half read the session's secrets. */
 static gboolean
 ensure_primary(Tpm2Store *ts, GError **error)
 {
 	const TPM2B_SENSITIVE_CREATE sensitive = { 0 };
 	const TPM2B_DATA outside = { 0 };
 	const TPML_PCR_SELECTION pcrs = { 0 };
+	TPM2B_PUBLIC *pub = NULL;
+	TPM2B_NAME *name = NULL;
+	g_autoptr(GError) local = NULL;
+	gboolean ok;
 	TSS2_RC rc;
 
 	if (ts->primary != ESYS_TR_NONE)
 		return TRUE;
+	/* Nothing secret crosses here: the owner hierarchy's auth and the primary's are empty. */
 	rc = Esys_CreatePrimary(ts->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-				ESYS_TR_NONE, &sensitive, mesh_tss2key_primary_template(), &outside, &pcrs,
-				&ts->primary, NULL, NULL, NULL, NULL);
+				ESYS_TR_NONE, &sensitive, mesh_tss2key_primary_template(), &outside,
+				&pcrs, &ts->primary, &pub, NULL, NULL, NULL);
 	if (rc != TSS2_RC_SUCCESS) {
 		ts->primary = ESYS_TR_NONE;
-		return tpm_error(error, rc, "CreatePrimary (owner hierarchy)", NULL);
+		return tpm_error(error, rc, "CreatePrimary (owner hierarchy)", NULL, FALSE);
+	}
+	/* ESAPI has checked that the name in the answer is the public area's. */
+	ok = mesh_tss2key_check_primary(pub, &local);
+	Esys_Free(pub);
+	if (ok) {
+		/* A SHA-256 name, as the template says: what .tpm-meta records. */
+		rc = Esys_TR_GetName(ts->esys, ts->primary, &name);
+		if (rc != TSS2_RC_SUCCESS) {
+			ok = tpm_error(&local, rc, "GetName (primary key)", NULL, FALSE);
+		} else if (name->size != PRIMARY_NAME_LEN) {
+			g_set_error(&local, MESH_ERROR, MESH_ERROR_CRYPTO,
+				    "its name is not a SHA-256 name");
+			ok = FALSE;
+		} else {
+			ts->primary_name = *name;
+		}
+		Esys_Free(name);
+	}
+	if (!ok) {
+		Esys_FlushContext(ts->esys, ts->primary);
+		ts->primary = ESYS_TR_NONE;
+		g_set_error(error, MESH_ERROR, MESH_ERROR_CRYPTO,
+			    "the TPM's primary key (owner hierarchy) is not the one the store's "
+			    "template makes: %s. Something between this program and the TPM may be "
+			    "substituting it; the store does not use it",
+			    local->message);
+		return FALSE;
 	}
 	return TRUE;
+}
+
+static gboolean
+same_name(const TPM2B_NAME *a, const TPM2B_NAME *b)
+{
+	return a->size == b->size && memcmp(a->name, b->name, a->size) == 0;
+}
+
+/* Refuse to go on under another primary than the one recorded: @recorded, a key's own record
+ * (@udf), or, when there is none (a key to be made or adopted; a key stored before the store
+ * recorded primaries), any key's record in the store. No record at all: first use, nothing to
+ * compare with. A different primary is a substituted one made from the same template (which
+ * ensure_primary cannot tell) or a cleared TPM. Checked before the session is started or any
+ * auth value is used under it. */
+static gboolean
+check_primary(Tpm2Store *ts, const TPM2B_NAME *recorded, const char *udf, GError **error)
+{
+	g_autoptr(GPtrArray) udfs = NULL;
+	g_autofree char *whose = NULL;
+	gboolean own = recorded != NULL && recorded->size > 0, any = own;
+
+	if (own) {
+		if (same_name(recorded, &ts->primary_name))
+			return TRUE;
+	} else {
+		udfs = mesh_keystore_list_marked(ts->hive, META_SUFFIX, error);
+		if (udfs == NULL)
+			return FALSE;
+		for (guint i = 0; i < udfs->len; i++) {
+			Meta meta;
+
+			if (!read_meta(ts, g_ptr_array_index(udfs, i), &meta, NULL) ||
+			    meta.primary.size == 0)
+				continue;
+			if (same_name(&meta.primary, &ts->primary_name))
+				return TRUE;
+			any = TRUE;
+		}
+	}
+	if (!any)
+		return TRUE;
+	whose = own ? g_strdup_printf("the key %s was", udf) : g_strdup("this store's keys were");
+	g_set_error(error, MESH_ERROR, MESH_ERROR_CRYPTO,
+		    "the TPM's primary key is not the one %s made under: the TPM was cleared or "
+		    "replaced (keys made under the old one are lost: remove them), or something "
+		    "between this program and the TPM substitutes it; nothing is sent under it",
+		    whose);
+	return FALSE;
+}
+
+/* Start the store's session when first needed: an HMAC session salted with the (checked)
+ * primary and bound to nothing, AES-128-CFB for parameter encryption. The salt is encrypted
+ * to the primary, so the session key, and with it every HMAC key and parameter encryption key,
+ * is known only to this program and the TPM; a key's auth value keys the HMAC and never
+ * crosses the bus. The session is kept for the store's life (one StartAuthSession per store,
+ * none per operation) and flushed on close or after a command that used it fails. */
+static gboolean
+ensure_session(Tpm2Store *ts, GError **error)
+{
+	const TPMT_SYM_DEF symmetric = {
+		.algorithm = TPM2_ALG_AES,
+		.keyBits.aes = 128,
+		.mode.aes = TPM2_ALG_CFB,
+	};
+	TSS2_RC rc;
+
+	if (ts->session != ESYS_TR_NONE)
+		return TRUE;
+	if (!ensure_primary(ts, error))
+		return FALSE;
+	rc = Esys_StartAuthSession(ts->esys, ts->primary, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+				   ESYS_TR_NONE, NULL, TPM2_SE_HMAC, &symmetric, TPM2_ALG_SHA256,
+				   &ts->session);
+	if (rc != TSS2_RC_SUCCESS) {
+		ts->session = ESYS_TR_NONE;
+		return tpm_error(error, rc, "StartAuthSession (salted with the primary key)", NULL,
+				 FALSE);
+	}
+	return TRUE;
+}
+
+/* The session for one command, with @attrs the parameter encryption that command needs:
+ * TPMA_SESSION_DECRYPT encrypts its first parameter (a TPM2B), TPMA_SESSION_ENCRYPT the first
+ * parameter of its answer. ESYS_TR_NONE on error. */
+static ESYS_TR
+session_for(Tpm2Store *ts, TPMA_SESSION attrs, GError **error)
+{
+	TSS2_RC rc;
+
+	if (!ensure_session(ts, error))
+		return ESYS_TR_NONE;
+	rc = Esys_TRSess_SetAttributes(ts->esys, ts->session, TPMA_SESSION_CONTINUESESSION | attrs,
+				       0xff);
+	if (rc != TSS2_RC_SUCCESS) {
+		tpm_error(error, rc, "session attributes", NULL, FALSE);
+		return ESYS_TR_NONE;
+	}
+	return ts->session;
+}
+
+/* Flush the session, so that the next command starts a fresh one. */
+static void
+drop_session(Tpm2Store *ts)
+{
+	if (ts->session == ESYS_TR_NONE)
+		return;
+	/* A session the TPM no longer has: forget it in ESAPI too. */
+	if (Esys_FlushContext(ts->esys, ts->session) != TSS2_RC_SUCCESS)
+		Esys_TR_Close(ts->esys, &ts->session);
+	ts->session = ESYS_TR_NONE;
+}
+
+/* tpm_error() for a command that used the session: the session goes too (after a failure
+ * ESAPI's and the TPM's view of its nonces need not agree). */
+static gboolean
+session_error(Tpm2Store *ts, GError **error, TSS2_RC rc, const char *what, const char *udf,
+	      gboolean pin)
+{
+	drop_session(ts);
+	return tpm_error(error, rc, what, udf, pin);
 }
 
 /* The PIN bytes of @secret (by the rule of openssh.h: one trailing NUL dropped, empty = none)
@@ -255,28 +446,38 @@ unload_key(Tpm2Store *ts, Loaded *key)
 	key->handle = ESYS_TR_NONE;
 }
 
-/* Load @file under the primary, with @pin (may be NULL) as its auth. */
+/* Load @file under the primary, with @pin (may be NULL) as its auth; @primary (NULL: none) is
+ * the primary's name recorded for the key, checked before the key is sent. */
 static gboolean
-load_file(Tpm2Store *ts, const MeshTss2Key *file, const MeshSecret *pin, const char *udf,
-	  ESYS_TR *ret_handle, GError **error)
+load_file(Tpm2Store *ts, const MeshTss2Key *file, const MeshSecret *pin, const TPM2B_NAME *primary,
+	  const char *udf, ESYS_TR *ret_handle, GError **error)
 {
 	TPM2B_AUTH auth;
 	ESYS_TR handle = ESYS_TR_NONE;
 	TSS2_RC rc;
 
-	if (!pin_auth(pin, &auth, error) || !ensure_primary(ts, error))
+	if (!pin_auth(pin, &auth, error))
 		return FALSE;
+	if (!ensure_primary(ts, error) || !check_primary(ts, primary, udf, error)) {
+		OPENSSL_cleanse(&auth, sizeof auth);
+		return FALSE;
+	}
+	/* Nothing secret crosses: the primary's auth is empty and the key's private part is
+	 * wrapped by the TPM. A key that is not the one sent (a handle or name changed on the
+	 * way) is caught by the next command's HMAC, which covers the key's name; a password
+	 * session here saves ESAPI's session work, which costs more than the TPM's. */
 	rc = Esys_Load(ts->esys, ts->primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
 		       &file->priv, &file->pub, &handle);
 	if (rc != TSS2_RC_SUCCESS) {
 		OPENSSL_cleanse(&auth, sizeof auth);
-		return tpm_error(error, rc, "Load (made under another TPM or primary key?)", udf);
+		return tpm_error(error, rc, "Load (made under another TPM or primary key?)", udf,
+				 FALSE);
 	}
 	rc = Esys_TR_SetAuth(ts->esys, handle, &auth);
 	OPENSSL_cleanse(&auth, sizeof auth);
 	if (rc != TSS2_RC_SUCCESS) {
 		Esys_FlushContext(ts->esys, handle);
-		return tpm_error(error, rc, "SetAuth", udf);
+		return tpm_error(error, rc, "SetAuth", udf, FALSE);
 	}
 	*ret_handle = handle;
 	return TRUE;
@@ -301,7 +502,8 @@ load_key(Tpm2Store *ts, const char *udf, const MeshSecret *pin, Loaded *ret_key,
 			return FALSE;
 		}
 	}
-	return load_file(ts, &ret_key->file, pin, udf, &ret_key->handle, error);
+	return load_file(ts, &ret_key->file, pin, &ret_key->meta.primary, udf, &ret_key->handle,
+			 error);
 }
 
 static gboolean
@@ -321,9 +523,9 @@ put_coordinate(const TPM2B_ECC_PARAMETER *p, guint8 out[COORD])
 	return TRUE;
 }
 
-/* ECDSA-SHA-256 of the 32-byte @digest with a loaded key → r || s. */
+/* ECDSA-SHA-256 of the 32-byte @digest with a loaded key (@pin: it has an auth value): r || s. */
 static gboolean
-tpm_sign(Tpm2Store *ts, ESYS_TR key, const guint8 digest[32], const char *udf,
+tpm_sign(Tpm2Store *ts, ESYS_TR key, gboolean pin, const guint8 digest[32], const char *udf,
 	 guint8 ret_sig[MESH_KEY_SIGNATURE_LEN], GError **error)
 {
 	TPM2B_DIGEST in = { .size = 32 };
@@ -334,14 +536,25 @@ tpm_sign(Tpm2Store *ts, ESYS_TR key, const guint8 digest[32], const char *udf,
 	/* A null ticket: allowed for an unrestricted key. */
 	const TPMT_TK_HASHCHECK ticket = { .tag = TPM2_ST_HASHCHECK, .hierarchy = TPM2_RH_NULL };
 	TPMT_SIGNATURE *sig = NULL;
+	ESYS_TR session;
 	gboolean ok;
 	TSS2_RC rc;
 
+	/* A PIN keys the session's HMAC and never crosses; the HMAC also covers the digest and
+	 * the key's name. A key without one has nothing to hide on the bus (the digest and the
+	 * signature are public, and whoever can send the TPM commands can load and use such a
+	 * key): it signs in a password session with its empty auth, without ESAPI's session
+	 * work. */
+	session = pin ? session_for(ts, 0, error) : ESYS_TR_PASSWORD;
+	if (session == ESYS_TR_NONE)
+		return FALSE;
 	memcpy(in.buffer, digest, 32);
-	rc = Esys_Sign(ts->esys, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &in, &scheme,
-		       &ticket, &sig);
+	rc = Esys_Sign(ts->esys, key, session, ESYS_TR_NONE, ESYS_TR_NONE, &in, &scheme, &ticket,
+		       &sig);
+	if (rc != TSS2_RC_SUCCESS && pin)
+		return session_error(ts, error, rc, "Sign", udf, TRUE);
 	if (rc != TSS2_RC_SUCCESS)
-		return tpm_error(error, rc, "Sign", udf);
+		return tpm_error(error, rc, "Sign", udf, FALSE);
 	ok = sig->sigAlg == TPM2_ALG_ECDSA &&
 	     put_coordinate(&sig->signature.ecdsa.signatureR, ret_sig) &&
 	     put_coordinate(&sig->signature.ecdsa.signatureS, ret_sig + COORD);
@@ -359,15 +572,20 @@ tpm_zgen(Tpm2Store *ts, ESYS_TR key, const guint8 *point, const char *udf, GErro
 	TPM2B_ECC_POINT in = { .size = 0 };
 	TPM2B_ECC_POINT *out = NULL;
 	MeshSecret *secret;
+	ESYS_TR session;
 	TSS2_RC rc;
 
+	/* The shared point is the answer's first parameter: encrypted under the session. */
+	session = session_for(ts, TPMA_SESSION_ENCRYPT, error);
+	if (session == ESYS_TR_NONE)
+		return NULL;
 	in.point.x.size = COORD;
 	in.point.y.size = COORD;
 	memcpy(in.point.x.buffer, point + 1, COORD);
 	memcpy(in.point.y.buffer, point + 1 + COORD, COORD);
-	rc = Esys_ECDH_ZGen(ts->esys, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &in, &out);
+	rc = Esys_ECDH_ZGen(ts->esys, key, session, ESYS_TR_NONE, ESYS_TR_NONE, &in, &out);
 	if (rc != TSS2_RC_SUCCESS) {
-		tpm_error(error, rc, "ECDH_ZGen", udf);
+		session_error(ts, error, rc, "ECDH_ZGen", udf, TRUE);
 		return NULL;
 	}
 	secret = mesh_secret_new(MESH_KEY_AGREEMENT_LEN);
@@ -394,7 +612,7 @@ tpm_check_auth(Tpm2Store *ts, const Loaded *key, const char *udf, GError **error
 	g_autoptr(MeshSecret) z = NULL;
 
 	if (key->file.pub.publicArea.objectAttributes & TPMA_OBJECT_SIGN_ENCRYPT)
-		return tpm_sign(ts, key->handle, zero, udf, sig, error);
+		return tpm_sign(ts, key->handle, TRUE, zero, udf, sig, error);
 	point[0] = 0x04;
 	if (!put_coordinate(&q->x, point + 1) || !put_coordinate(&q->y, point + 1 + COORD))
 		return FALSE;
@@ -490,7 +708,8 @@ tpm2_generate(MeshKeyStore *store, MeshKeyAlg alg, MeshKeyUse use, const MeshSec
 	TPM2B_PUBLIC *out_pub = NULL;
 	g_autoptr(MeshKey) pub = NULL;
 	MeshTss2Key file = { 0 };
-	Meta meta = { use, FALSE };
+	Meta meta = { use, FALSE, { 0 } };
+	ESYS_TR session;
 	gboolean ok = FALSE;
 	TSS2_RC rc;
 
@@ -506,9 +725,11 @@ tpm2_generate(MeshKeyStore *store, MeshKeyAlg alg, MeshKeyUse use, const MeshSec
 		return FALSE;
 	}
 	if (!pin_auth(passphrase, &sensitive.sensitive.userAuth, error) ||
-	    !ensure_primary(ts, error))
+	    !ensure_primary(ts, error) || !check_primary(ts, NULL, NULL, error))
 		goto out;
 	meta.pin = sensitive.sensitive.userAuth.size > 0;
+	/* Later uses of the key check that the TPM still gives this primary. */
+	meta.primary = ts->primary_name;
 	a->type = TPM2_ALG_ECC;
 	a->nameAlg = TPM2_ALG_SHA256;
 	/* No PCR policy: the key is bound to this TPM, not to a boot state. With a PIN, the key
@@ -529,10 +750,14 @@ tpm2_generate(MeshKeyStore *store, MeshKeyAlg alg, MeshKeyUse use, const MeshSec
 		a->parameters.eccDetail.scheme.scheme = TPM2_ALG_ECDH;
 		a->parameters.eccDetail.scheme.details.ecdh.hashAlg = TPM2_ALG_SHA256;
 	}
-	rc = Esys_Create(ts->esys, ts->primary, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-			 &sensitive, &tmpl, &outside, &pcrs, &out_priv, &out_pub, NULL, NULL, NULL);
+	/* The new key's auth (the PIN) is in inSensitive, the first parameter: encrypted. */
+	session = session_for(ts, TPMA_SESSION_DECRYPT, error);
+	if (session == ESYS_TR_NONE)
+		goto out;
+	rc = Esys_Create(ts->esys, ts->primary, session, ESYS_TR_NONE, ESYS_TR_NONE, &sensitive,
+			 &tmpl, &outside, &pcrs, &out_priv, &out_pub, NULL, NULL, NULL);
 	if (rc != TSS2_RC_SUCCESS) {
-		tpm_error(error, rc, "Create (P-256 key)", NULL);
+		session_error(ts, error, rc, "Create (P-256 key)", NULL, FALSE);
 		goto out;
 	}
 	file.empty_auth = !meta.pin;
@@ -586,7 +811,7 @@ tpm2_sign(MeshKeyStore *store, const char *udf, const guint8 *data, gsize len,
 	if (!ok)
 		g_set_error(error, MESH_ERROR, MESH_ERROR_CRYPTO, "SHA-256 failed");
 	else
-		ok = tpm_sign(ts, key.handle, digest, udf, sig, error);
+		ok = tpm_sign(ts, key.handle, key.meta.pin, digest, udf, sig, error);
 	unload_key(ts, &key);
 	if (!ok)
 		return FALSE;
@@ -731,6 +956,7 @@ tpm2_close(MeshKeyStore *store)
 	Tpm2Store *ts = tpm2_store(store);
 
 	if (ts->esys != NULL) {
+		drop_session(ts);
 		if (ts->primary != ESYS_TR_NONE)
 			Esys_FlushContext(ts->esys, ts->primary);
 		Esys_Finalize(&ts->esys);
@@ -799,8 +1025,9 @@ mesh_keystore_tpm2_import_file(MeshKeyStore *store, const char *pem, gsize len, 
 		return FALSE;
 	}
 	/* Loading proves the blob was made under our primary on this TPM; with a PIN, one
-	 * operation checks it. */
-	if (!load_file(ts, &file, has_pin ? pin : NULL, mesh_key_udf(pub), &key.handle, error))
+	 * operation checks it. The primary it loads under is recorded for the key's later uses. */
+	if (!load_file(ts, &file, has_pin ? pin : NULL, NULL, mesh_key_udf(pub), &key.handle,
+		       error))
 		return FALSE;
 	key.file = file;
 	ok = !has_pin || tpm_check_auth(ts, &key, mesh_key_udf(pub), error);
@@ -809,6 +1036,7 @@ mesh_keystore_tpm2_import_file(MeshKeyStore *store, const char *pem, gsize len, 
 		return FALSE;
 	key.meta.use = use;
 	key.meta.pin = !file.empty_auth;
+	key.meta.primary = ts->primary_name;
 	if (!store_key(ts, &file, mesh_key_udf(pub), &key.meta, error))
 		return FALSE;
 	if (has_pin)
@@ -843,6 +1071,7 @@ mesh_keystore_tpm2_new(MeshHive *hive, const char *tcti, GError **error)
 	ts->base.klass = &tpm2_class;
 	ts->hive = hive;
 	ts->primary = ESYS_TR_NONE;
+	ts->session = ESYS_TR_NONE;
 	ts->tcti_name = g_strdup(tcti != NULL ? tcti : "the tss2 default TCTI");
 	store = &ts->base;
 	rc = Tss2_TctiLdr_Initialize(tcti, &ts->tcti);

@@ -21,15 +21,28 @@ G_BEGIN_DECLS
  *                        `openssl pkeyutl -provider tpm2 -provider base -sign -inkey <udf>.tpm`
  *                        works on it.
  *   Keys/<udf>.tpm-meta  {"Use": "Signature"|"Authentication"|"Encryption",
- *                         "Algorithm": "P-256", "PIN": true|false}
+ *                         "Algorithm": "P-256", "PIN": true|false,
+ *                         "Primary"?: the TPM name of the primary the key was made or adopted
+ *                         under, upper-case hex (absent in keys stored before it was recorded)}
  *
  * The .tpm-meta entry is written last and removed first, so a key is listed only when complete;
  * the store lists and touches no other names (other stores share the folder). Every read
  * checks that the public key in the key file is the one its name says.
  *
  * The primary key (the parent) is re-created from the template tpm2-openssl 1.1.1 uses for a
- * parent of 0x40000001 (ECC P-256 storage key, see tpm2.c); it is made once per store and
+ * parent of 0x40000001 (ECC P-256 storage key, see tss2key.c); it is made once per store and
  * flushed on close. Keys are loaded for one operation and flushed right after it.
+ *
+ * The bus: nothing secret crosses it in the clear. One HMAC session per store, salted with the
+ * primary, AES-128-CFB parameter encryption, kept for the store's life and flushed on close or
+ * after a command in it fails, authorizes Sign with a PIN key (the PIN only keys the HMAC),
+ * ECDH_ZGen (its answer encrypted) and Create (its inSensitive, with the new PIN, encrypted);
+ * Load (the primary's empty auth) and Sign with a key without PIN use password sessions. Before
+ * the session is salted with it, the primary is checked against its template
+ * (mesh_tss2key_check_primary()) and against the primary recorded in the key's .tpm-meta, or in
+ * any key's for a key without a record or one about to be made; a mismatch is
+ * MESH_ERROR_CRYPTO and nothing is sent under it. A store whose keys recorded none (its first
+ * use) trusts the primary it gets (docs/protocol.md: what this does and does not defend).
  *
  * PINs: a key generated with a passphrase has it as its TPM userAuth and is subject to the
  * TPM's dictionary-attack protection; keys without one have an empty auth and are exempt
@@ -37,7 +50,9 @@ G_BEGIN_DECLS
  * key (one TPM authorization each) and keeps it in secure memory until lock() or close(). A
  * PIN is at most 32 bytes (the SHA-256 name algorithm's digest size). Errors: using a PIN key
  * before unlock is MESH_ERROR_LOCKED; a wrong PIN MESH_ERROR_BAD_PASSPHRASE; the TPM's
- * lockout MESH_ERROR_LOCKOUT (the message says how to recover).
+ * lockout MESH_ERROR_LOCKOUT (the message says how to recover); another primary than the
+ * recorded one, an authorization failure that is not the key's, or an answer whose HMAC fails
+ * MESH_ERROR_CRYPTO.
  *
  * Caps: P256 | NONEXPORTABLE | HARDWARE | NEEDS_UNLOCK. No import or export_private: key files
  * made elsewhere are adopted with mesh_keystore_tpm2_import_file().

@@ -357,3 +357,33 @@ mesh_tss2key_primary_template(void)
 {
 	return &primary_template;
 }
+
+gboolean
+mesh_tss2key_check_primary(const TPM2B_PUBLIC *pub, GError **error)
+{
+	guint8 want[sizeof(TPMT_PUBLIC)], got[sizeof(TPMT_PUBLIC)];
+	size_t want_len = 0, got_len = 0;
+	TPMT_PUBLIC area = pub->publicArea;
+	g_autoptr(MeshKey) point = NULL;
+	g_autoptr(GError) local = NULL;
+
+	/* Everything but the unique field must marshal to the template's bytes: marshalling
+	 * writes only what the type and scheme selectors say is there. */
+	memset(&area.unique, 0, sizeof area.unique);
+	if (Tss2_MU_TPMT_PUBLIC_Marshal(&primary_template.publicArea, want, sizeof want,
+					&want_len) != TSS2_RC_SUCCESS ||
+	    Tss2_MU_TPMT_PUBLIC_Marshal(&area, got, sizeof got, &got_len) != TSS2_RC_SUCCESS ||
+	    want_len != got_len || memcmp(want, got, want_len) != 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_CRYPTO,
+			    "its public area is not the template's (type, attributes or "
+			    "parameters differ)");
+		return FALSE;
+	}
+	point = mesh_tss2key_public_key(pub, &local);
+	if (point == NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_CRYPTO, "its public key: %s",
+			    local->message);
+		return FALSE;
+	}
+	return TRUE;
+}

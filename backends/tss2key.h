@@ -73,4 +73,14 @@ MeshKey *mesh_tss2key_public_key(const TPM2B_PUBLIC *pub, GError **error);
  */
 const TPM2B_PUBLIC *mesh_tss2key_primary_template(void);
 
+/*
+ * mesh_tss2key_check_primary: whether @pub, what a TPM answered to CreatePrimary with
+ * mesh_tss2key_primary_template(), is that template byte for byte (type, name algorithm,
+ * attributes, empty policy, parameters) with a P-256 point on the curve as its unique field: a
+ * key the tpm2 store may salt its sessions with. It cannot tell the TPM's own primary from
+ * another key made from the same template (tpm2.h: the store records the primary's name for
+ * that). Errors: MESH_ERROR_CRYPTO (another key; the message says what differs).
+ */
+gboolean mesh_tss2key_check_primary(const TPM2B_PUBLIC *pub, GError **error);
+
 G_END_DECLS

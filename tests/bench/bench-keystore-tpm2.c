@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* bench-keystore's raw TPM path: ESAPI directly, the key loaded once, Esys_Sign in a loop. */
+/* bench-keystore's raw TPM path: ESAPI directly, the key loaded once, Esys_Sign in a loop in a
+ * password session (the key's PIN, if any, in the clear). */
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <tss2/tss2_esys.h>
 #include <tss2/tss2_tctildr.h>
 
@@ -17,7 +19,8 @@ fail(const char *what, TSS2_RC rc)
 }
 
 double
-bench_raw_tpm2(MeshHive *hive, const char *udf, const guint8 *data, gsize len, long rounds)
+bench_raw_tpm2(MeshHive *hive, const char *udf, const char *pin, const guint8 *data, gsize len,
+	       long rounds)
 {
 	g_autofree char *name = g_strconcat(udf, ".tpm", NULL);
 	g_autoptr(GBytes) pem = NULL;
@@ -34,6 +37,7 @@ bench_raw_tpm2(MeshHive *hive, const char *udf, const guint8 *data, gsize len, l
 	ESYS_TR primary = ESYS_TR_NONE, key = ESYS_TR_NONE;
 	MeshTss2Key file;
 	TPM2B_DIGEST digest = { .size = 32 };
+	TPM2B_AUTH auth = { .size = 0 };
 	unsigned int dlen = 32;
 	double t0, t;
 	TSS2_RC rc;
@@ -57,6 +61,12 @@ bench_raw_tpm2(MeshHive *hive, const char *udf, const guint8 *data, gsize len, l
 		       &file.pub, &key);
 	if (rc != TSS2_RC_SUCCESS)
 		fail("Esys_Load", rc);
+	if (pin != NULL) {
+		auth.size = (UINT16)strlen(pin);
+		memcpy(auth.buffer, pin, auth.size);
+		if ((rc = Esys_TR_SetAuth(esys, key, &auth)) != TSS2_RC_SUCCESS)
+			fail("Esys_TR_SetAuth", rc);
+	}
 	EVP_Digest(data, len, digest.buffer, &dlen, EVP_sha256(), NULL);
 	t0 = (double)g_get_monotonic_time() / 1e6;
 	for (long r = 0; r < rounds; r++) {

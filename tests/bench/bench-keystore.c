@@ -6,15 +6,26 @@
  *           store does)
  *   secret  a direct libsecret lookup of the item plus an OpenSSL signature, each time
  *   tpm2    a direct Esys_Sign loop with the key loaded once (bench-keystore-tpm2.c)
+ *   tpm2-pin  the same with a key that has a PIN: the agent's store signs in its salted HMAC
+ *           session, the raw loop in a password session that sends the PIN in the clear (what
+ *           the store did before it had sessions)
  * Usage: bench-keystore --agent MESHAGENT [--rounds N] STORE...
  * It starts MESHAGENT on a temporary test hive; the peers (a session bus with an unlocked
  * keyring for secret, MESH_TPM2_TCTI for tpm2) come from the environment: tests/bench/keystore.sh
  * sets them up. It prints figures; it asserts nothing about speed.
+ *
+ * The floor beside them: round trips per second of a 100-byte message between two processes
+ * over a socketpair, measured in the same run (it moves a lot with the machine's load), and
+ * per store 1 / (1/round_trips + 1/raw), what an agent that added nothing but one round trip
+ * to the raw operation would do; agent/floor is how close the agent comes to it.
  */
 #include <libsecret/secret.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "bench-common.h"
 #include "bench-keystore.h"
@@ -27,6 +38,8 @@
 #define PROG "bench-keystore"
 
 static const guint8 data[64] = "bench-keystore: the same 64 bytes signed every time.........";
+/* The PIN of the tpm2-pin key (the agent keeps it after KeyGenerate). */
+#define BENCH_PIN "bench PIN 0042"
 
 static G_NORETURN void
 die(const char *what, MeshClient *client, int code)
@@ -52,7 +65,11 @@ generate(MeshClient *client, const char *store)
 	const char *udf = NULL;
 	int code;
 
-	params = g_strdup_printf("{\"Use\":\"Signature\",\"KeyStore\":\"%s\"}", store);
+	if (g_str_equal(store, "tpm2-pin"))
+		params = g_strdup("{\"Use\":\"Signature\",\"KeyStore\":\"tpm2\","
+				  "\"Passphrase\":\"" BENCH_PIN "\"}");
+	else
+		params = g_strdup_printf("{\"Use\":\"Signature\",\"KeyStore\":\"%s\"}", store);
 	code = mesh_client_call(client, "KeyGenerate", params, &result);
 	if (code != MESH_ERROR_OK)
 		die("KeyGenerate", client, code);
@@ -136,6 +153,57 @@ raw_secret(MeshHive *hive, const char *udf, long rounds)
 	return bench_now() - t0;
 }
 
+static gboolean
+transfer(int fd, guint8 *buf, gsize len, gboolean out)
+{
+	for (gsize done = 0; done < len;) {
+		ssize_t n;
+
+		if (out)
+			n = write(fd, buf + done, len - done);
+		else
+			n = read(fd, buf + done, len - done);
+		if (n <= 0)
+			return FALSE;
+		done += (gsize)n;
+	}
+	return TRUE;
+}
+
+/* Round trips per second of 100 bytes between this process and a child over a socketpair. */
+static double
+socket_floor(long rounds)
+{
+	guint8 buf[100] = { 0 };
+	int sv[2];
+	pid_t pid;
+	double t0, t;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		die("socketpair", NULL, 0);
+	pid = fork();
+	if (pid < 0)
+		die("fork", NULL, 0);
+	if (pid == 0) {
+		close(sv[0]);
+		while (transfer(sv[1], buf, sizeof buf, FALSE) &&
+		       transfer(sv[1], buf, sizeof buf, TRUE))
+			;
+		_exit(0);
+	}
+	close(sv[1]);
+	t0 = bench_now();
+	for (long r = 0; r < rounds; r++) {
+		if (!transfer(sv[0], buf, sizeof buf, TRUE) ||
+		    !transfer(sv[0], buf, sizeof buf, FALSE))
+			die("socketpair round trip", NULL, 0);
+	}
+	t = bench_now() - t0;
+	close(sv[0]);
+	waitpid(pid, NULL, 0);
+	return rounds / t;
+}
+
 static double
 raw(const char *store, MeshHive *hive, const char *udf, long rounds)
 {
@@ -144,7 +212,9 @@ raw(const char *store, MeshHive *hive, const char *udf, long rounds)
 	if (g_str_equal(store, "secret"))
 		return raw_secret(hive, udf, rounds);
 	if (g_str_equal(store, "tpm2"))
-		return bench_raw_tpm2(hive, udf, data, sizeof data, rounds);
+		return bench_raw_tpm2(hive, udf, NULL, data, sizeof data, rounds);
+	if (g_str_equal(store, "tpm2-pin"))
+		return bench_raw_tpm2(hive, udf, BENCH_PIN, data, sizeof data, rounds);
 	die("no raw path for this store", NULL, 0);
 }
 
@@ -158,6 +228,7 @@ main(int argc, char **argv)
 	g_autoptr(MeshHive) hive = NULL;
 	MeshClient *client = NULL;
 	long rounds = 500;
+	double floor_rt;
 	int code;
 
 	for (int i = 1; i < argc; i++) {
@@ -185,14 +256,18 @@ main(int argc, char **argv)
 	if (hive == NULL)
 		die_error("the hive", error);
 
+	floor_rt = socket_floor(rounds * 10);
 	printf("Signatures per second, %ld rounds of %zu bytes, agent (KeySign over its socket) "
 	       "and raw backend in the same run\n",
 	       rounds, sizeof data);
-	printf("  %-7s %-8s %12s %12s %8s\n", "store", "key", "agent/s", "raw/s", "raw/agent");
+	printf("floor: %.0f round trips/s between two processes (socketpair, 100 bytes)\n",
+	       floor_rt);
+	printf("  %-8s %-8s %12s %12s %9s %12s %11s\n", "store", "key", "agent/s", "raw/s",
+	       "raw/agent", "floor/s", "agent/floor");
 	for (guint i = 0; i < stores->len; i++) {
 		const char *store = stores->pdata[i];
 		g_autofree char *udf = generate(client, store);
-		double a, r;
+		double a, r, f;
 		int c;
 
 		a = through_agent(client, udf, rounds);
@@ -201,9 +276,10 @@ main(int argc, char **argv)
 			MeshClientPublicKey *k = NULL;
 
 			c = mesh_client_key_public(client, udf, &k);
-			printf("  %-7s %-8s %12.0f %12.0f %8.2f\n", store,
+			f = 1.0 / (1.0 / floor_rt + r / rounds);
+			printf("  %-8s %-8s %12.0f %12.0f %9.2f %12.0f %11.2f\n", store,
 			       c == MESH_ERROR_OK ? k->algorithm : "?", rounds / a, rounds / r,
-			       a / r);
+			       a / r, f, rounds / a / f);
 			mesh_client_public_key_free(k);
 		}
 	}

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# bench-keystore for all three stores in one run: a private session bus with gnome-keyring
-# (with-keyring.sh) for secret, a swtpm (tpm-lib.sh) for tpm2.
+# bench-keystore for all three stores (tpm2 with and without a PIN) in one run: a private session
+# bus with gnome-keyring (with-keyring.sh) for secret, a swtpm (tpm-lib.sh) for tpm2.
 # Usage: sh tests/bench/keystore.sh BENCH-KEYSTORE MESHAGENT [ROUNDS]
 set -eu
 BENCH=$1 AGENT=$2 ROUNDS=${3:-500}
@@ -15,4 +15,4 @@ fi
 mkdir -p "$TMP/tpm"
 swtpm_start "$TMP/tpm"
 trap 'swtpm_stop "$TMP/tpm"; rm -rf "$TMP"' EXIT
-"$BENCH" --agent "$AGENT" --rounds "$ROUNDS" file secret tpm2
+"$BENCH" --agent "$AGENT" --rounds "$ROUNDS" file secret tpm2 tpm2-pin

@@ -169,6 +169,11 @@ print("-----BEGIN PUBLIC KEY-----\n" + "\n".join(textwrap.wrap(base64.b64encode(
 	check "tpm2: without the PIN it is Locked (14)" grep -q '"Code": 14' "$TMP/pin.json"
 	$PROTO call "$SOCK" Unlock '{"Passphrase": "9999"}' >"$TMP/wrong.json"
 	check "tpm2: a wrong PIN is BadPassphrase (29)" grep -q '"Code": 29' "$TMP/wrong.json"
+	# The failed authorization ends the store's session; the next one starts a fresh one.
+	check "tpm2: ... then the right PIN unlocks the same agent" $PROTO ok "$SOCK" Unlock \
+		'{"Passphrase": "1234"}'
+	check "tpm2: ... and the key signs (verified)" $PROTO load "$SOCK" 1 3 "$UDF2"
+	$PROTO ok "$SOCK" Lock
 	for _ in 1 2 3 4; do
 		$PROTO call "$SOCK" Unlock '{"Passphrase": "9999"}' >"$TMP/wrong.json"
 	done

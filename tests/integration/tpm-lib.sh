@@ -61,3 +61,14 @@ swtpm_stop() {
 	done
 	kill -9 "$pid" 2>/dev/null || true
 }
+
+# tpm_test_home: what every TPM test script starts with: TPM=$TMP/tpm for swtpm_start, a fresh
+# HOME, and on exit the commands in $TPM_TEST_CLEANUP (if set), the swtpm stopped and $TMP
+# removed.
+tpm_test_home() {
+	TPM=$TMP/tpm
+	trap '${TPM_TEST_CLEANUP:-:}; swtpm_stop "$TPM"; rm -rf "$TMP"' EXIT
+	HOME=$TMP/home
+	export HOME
+	mkdir -m 700 "$HOME"
+}

@@ -3,17 +3,14 @@
 # The tpm2 key store against a fresh swtpm: keys it makes sign and agree as OpenSSL says they
 # should, survive a TPM restart and a store reopen, do not exhaust the TPM's object slots, load
 # in tpm2-openssl (openssl -provider tpm2), and keys tpm2-openssl makes are adopted by the store.
-# PINs: locked without unlock, a wrong PIN refused, and the TPM's dictionary-attack lockout
-# reported as such. Fails, rather than skips, when swtpm, tpm2-tools or tpm2-openssl is missing.
+# PINs: locked without unlock, a wrong PIN refused, PIN keys' sessions flushed (many runs do not
+# exhaust the TPM's session slots), and the TPM's dictionary-attack lockout reported as such.
+# Fails, rather than skips, when swtpm, tpm2-tools or tpm2-openssl is missing.
 set -u
 TOOL=$1
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tpm-lib.sh"
-TPM=$TMP/tpm
-trap 'swtpm_stop "$TPM"; rm -rf "$TMP"' EXIT
-HOME=$TMP/home
-export HOME
-mkdir -m 700 "$HOME"
+tpm_test_home
 
 # No TPM at the TCTI: opening fails and names it.
 MESH_TPM2_TCTI="swtpm:path=$TMP/none.sock" TSS2_LOG=all+none \
@@ -124,6 +121,17 @@ expect_fail "a swapped key file is refused (sign)" 4 "does not hold the TPM key 
 	"$TOOL" sign "$HIVE" "$victim" "$TMP/msg" "$TMP/s4"
 expect_fail "a swapped key file is refused (public)" 4 "does not hold the TPM key $victim" \
 	"$TOOL" public "$HIVE" "$victim"
+# The primary a key recorded: malformed, or another one (a cleared TPM looks the same).
+cp "$KEYS/$sig.tpm-meta" "$TMP/meta"
+sed 's/"Primary":"000B[0-9A-F]*"/"Primary":"000B12"/' "$TMP/meta" >"$KEYS/$sig.tpm-meta"
+expect_fail "a malformed Primary in .tpm-meta: Malformed" 4 "is not {" \
+	"$TOOL" sign "$HIVE" "$sig" "$TMP/msg" "$TMP/s4"
+sed "s/\"Primary\":\"000B[0-9A-F]*\"/\"Primary\":\"000B$(printf 'AB%.0s' $(seq 32))\"/" \
+	"$TMP/meta" >"$KEYS/$sig.tpm-meta"
+expect_fail "another primary than the key recorded: Crypto" 6 \
+	"is not the one the key $sig was made under" "$TOOL" sign "$HIVE" "$sig" "$TMP/msg" "$TMP/s4"
+cp "$TMP/meta" "$KEYS/$sig.tpm-meta"
+expect_out "its own primary again: it signs" ok "$TOOL" sign "$HIVE" "$sig" "$TMP/msg" "$TMP/s4"
 
 # ---- Remove ------------------------------------------------------------------------------------
 expect_out "remove" ok "$TOOL" remove "$HIVE" "$enc"
@@ -148,6 +156,20 @@ expect_fail "PIN key without unlock: Locked" 14 "protected by a PIN: unlock firs
 expect_out "PIN key with its PIN: sign" ok "$TOOL" sign "$HIVE" "$pin" "$TMP/msg" "$TMP/s5" 'pin 1234'
 "$TOOL" public "$HIVE" "$pin" >"$TMP/pin.pub" 2>"$TMP/err"
 check "PIN key: OpenSSL verifies" ossl_verify "$TMP/pin.pub" "$TMP/s5" "$TMP/msg"
+# A PIN key signs in the store's HMAC session: one per run, flushed when the store closes (the
+# TPM holds only a few; a leaked one per run would exhaust them within four runs).
+expect_out "PIN key: 200 signatures in one session" ok \
+	"$TOOL" loop "$HIVE" "$pin" 200 'pin 1234'
+runs=0
+for i in 1 2 3 4 5 6 7 8; do
+	"$TOOL" loop "$HIVE" "$pin" 2 'pin 1234' >/dev/null 2>"$TMP/err" || break
+	runs=$i
+done
+if [ "$runs" = 8 ]; then
+	ok "PIN key: 8 runs, a session each, do not exhaust the TPM's session slots"
+else
+	not_ok "PIN key: run $((runs + 1)) of 8 (a session each): $(cat "$TMP/err")"
+fi
 expect_fail "wrong PIN: BadPassphrase" 29 "wrong PIN for the TPM key" \
 	"$TOOL" unlock "$HIVE" 'pin 9999'
 # Keep guessing: the TPM locks out within its 3 tries (one is spent above).

@@ -13,7 +13,12 @@
  *                                                  verifies with the store's public key: "ok"
  *   tpm2-tool agree ROOT UDF                       ECDH with a fresh software key equals the
  *                                                  software side's result: "ok"
- *   tpm2-tool loop ROOT UDF N                      N signatures, each verified: "ok"
+ *   tpm2-tool agree-with ROOT UDF PEER [PIN]       ECDH with the P-256 public key in the file
+ *                                                  PEER (DER SubjectPublicKeyInfo); prints the
+ *                                                  shared secret (x) in hex, for tests that
+ *                                                  look for it on the TPM bus
+ *   tpm2-tool loop ROOT UDF N [PIN]                N signatures, each verified: "ok"; with PIN
+ *                                                  the store is unlocked first
  *   tpm2-tool unlock ROOT PIN                      unlock only: "ok"
  *   tpm2-tool list ROOT                            "<udf> <use> locked|unlocked" per key
  *   tpm2-tool remove ROOT UDF                      remove the key: "ok"
@@ -29,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "error.h"
 #include "hive.h"
 #include "keystore.h"
@@ -162,8 +168,8 @@ run(int argc, char **argv, GError **error)
 
 	if (argc < 3) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_USAGE,
-			    "usage: tpm2-tool generate|public|sign|verify|agree|loop|unlock|list|"
-			    "remove|import ROOT ...");
+			    "usage: tpm2-tool generate|public|sign|verify|agree|agree-with|loop|"
+			    "unlock|list|remove|import ROOT ...");
 		return FALSE;
 	}
 	hive = mesh_hive_open(MESH_HIVE_TEST, argv[2], error);
@@ -239,9 +245,27 @@ run(int argc, char **argv, GError **error)
 			return FALSE;
 		}
 		out = g_strdup("ok");
-	} else if (strcmp(cmd, "loop") == 0 && argc == 5) {
+	} else if (strcmp(cmd, "agree-with") == 0 && argc >= 5) {
+		g_autoptr(MeshSecret) pin = pin_arg(argc, argv, 5);
+		g_autoptr(GBytes) der = read_file(argv[4], error);
+		g_autoptr(MeshKey) peer = NULL;
+		g_autoptr(MeshSecret) z = NULL;
+		g_autofree char *hex = NULL;
+
+		if (der == NULL ||
+		    (peer = mesh_key_from_spki(g_bytes_get_data(der, NULL), g_bytes_get_size(der),
+					       error)) == NULL ||
+		    (pin != NULL && !mesh_keystore_unlock(store, pin, error)) ||
+		    !mesh_keystore_agree(store, argv[3], peer, &z, error))
+			return FALSE;
+		hex = mesh_hex_encode(mesh_secret_data(z), mesh_secret_len(z));
+		out = g_ascii_strdown(hex, -1);
+	} else if (strcmp(cmd, "loop") == 0 && (argc == 5 || argc == 6)) {
+		g_autoptr(MeshSecret) pin = pin_arg(argc, argv, 5);
 		long n = strtol(argv[4], NULL, 10);
 
+		if (pin != NULL && !mesh_keystore_unlock(store, pin, error))
+			return FALSE;
 		for (long i = 0; i < n; i++) {
 			if (!sign_verify(store, argv[3], error)) {
 				g_prefix_error(error, "signature %ld: ", i + 1);

@@ -464,6 +464,63 @@ test_public_key(void)
 	g_clear_error(&error);
 }
 
+/* check_primary refuses @pub with MESH_ERROR_CRYPTO. */
+static void
+assert_not_primary(const TPM2B_PUBLIC *pub)
+{
+	g_autoptr(GError) error = NULL;
+
+	CU_ASSERT_FALSE(mesh_tss2key_check_primary(pub, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_CRYPTO);
+}
+
+/* What a TPM answers to CreatePrimary with the template: the template with a point in it (here
+ * the point of a key file), accepted; anything else that differs from it, refused. */
+static void
+test_check_primary(void)
+{
+	g_autoptr(GError) error = NULL;
+	MeshTss2Key key;
+	TPM2B_PUBLIC good = *mesh_tss2key_primary_template(), pub;
+
+	CU_ASSERT_TRUE_FATAL(mesh_tss2key_decode(agent_plain, strlen(agent_plain), &key, &error));
+	good.publicArea.unique.ecc = key.pub.publicArea.unique.ecc;
+	CU_ASSERT_TRUE(mesh_tss2key_check_primary(&good, &error));
+	CU_ASSERT_PTR_NULL(error);
+	/* The key file's own public area: a signing key, not a storage key. */
+	assert_not_primary(&key.pub);
+	/* The template without a point. */
+	assert_not_primary(mesh_tss2key_primary_template());
+	pub = good;
+	pub.publicArea.objectAttributes &= ~TPMA_OBJECT_FIXEDTPM;
+	assert_not_primary(&pub);
+	pub = good;
+	pub.publicArea.objectAttributes |= TPMA_OBJECT_ADMINWITHPOLICY;
+	assert_not_primary(&pub);
+	pub = good;
+	pub.publicArea.nameAlg = TPM2_ALG_SHA384;
+	assert_not_primary(&pub);
+	pub = good;
+	pub.publicArea.authPolicy.size = 32;
+	assert_not_primary(&pub);
+	pub = good;
+	pub.publicArea.parameters.eccDetail.symmetric.keyBits.aes = 256;
+	assert_not_primary(&pub);
+	pub = good;
+	pub.publicArea.parameters.eccDetail.curveID = TPM2_ECC_NIST_P384;
+	assert_not_primary(&pub);
+	pub = good;
+	pub.publicArea.type = TPM2_ALG_RSA;
+	assert_not_primary(&pub);
+	/* The template's parameters with a point off the curve, or not 32 bytes. */
+	pub = good;
+	pub.publicArea.unique.ecc.y.buffer[31] ^= 1;
+	assert_not_primary(&pub);
+	pub = good;
+	pub.publicArea.unique.ecc.x.size = 31;
+	assert_not_primary(&pub);
+}
+
 static CU_TestInfo tests[] = {
 	{ "key files from the store and tpm2-openssl", test_real_files },
 	{ "round trip", test_round_trip },
@@ -475,6 +532,7 @@ static CU_TestInfo tests[] = {
 	{ "oversize input", test_oversize },
 	{ "bad marshalling", test_bad_marshalling },
 	{ "public key extraction", test_public_key },
+	{ "primary key against its template", test_check_primary },
 	CU_TEST_INFO_NULL,
 };
 
