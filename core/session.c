@@ -751,6 +751,11 @@ mesh_session_account_validate(MeshSession *session, const char *account, const c
 		            "the portal's ValidateResponse has no boolean Valid");
 		return FALSE;
 	}
+	/* The reason is shown to the user: the portal's text must be printable (1 KiB at most). */
+	if (!mesh_signed_check_text("portal's Reason", reason, 1024, error)) {
+		mesh_signed_recode(error, MESH_ERROR_PROTOCOL);
+		return FALSE;
+	}
 	*ret_valid = json_object_get_boolean_member(response, "Valid");
 	if (ret_reason != NULL)
 		*ret_reason = *ret_valid ? NULL : g_strdup(reason);
@@ -1651,7 +1656,7 @@ ctx_pending(Ctx *ctx, GPtrArray **ret, GError **error)
 		if (!json_object_has_member(obj, "SignedRequest") ||
 		    !mesh_json_get_string(obj, "ServerNonce", &nonce_text, NULL) ||
 		    !mesh_json_get_string(obj, "Witness", &witness, NULL) ||
-		    !mesh_json_get_string(obj, "Expires", &expires, NULL) ||
+		    !mesh_json_get_time(obj, "Expires", &expires, NULL) ||
 		    !decode_nonce(nonce_text, nonce, NULL))
 			continue;
 		request = mesh_connection_request_verify(
