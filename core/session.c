@@ -1723,7 +1723,7 @@ ctx_complete(Ctx *ctx, const Pending *p, MeshConnectionStatus status, GError **e
 }
 
 static gboolean
-connect_answer(MeshSession *session, const char *account, const char *prefix, gboolean accept,
+connect_answer(MeshSession *session, const char *account, const char *witness, gboolean accept,
                GError **error)
 {
 	g_auto(Ctx) ctx = {0};
@@ -1740,7 +1740,7 @@ connect_answer(MeshSession *session, const char *account, const char *prefix, gb
 	for (guint i = 0; i < list->len; i++)
 		g_ptr_array_add(witnesses, ((Pending *)list->pdata[i])->witness);
 	if (!mesh_connect_witness_find((const char *const *)witnesses->pdata, witnesses->len,
-	                               prefix, &index, error))
+	                               witness, &index, error))
 		return FALSE;
 	p = g_ptr_array_index(list, index);
 	if (!accept)
@@ -1774,17 +1774,17 @@ connect_answer(MeshSession *session, const char *account, const char *prefix, gb
 }
 
 gboolean
-mesh_session_connect_accept(MeshSession *session, const char *account, const char *witness_prefix,
+mesh_session_connect_accept(MeshSession *session, const char *account, const char *witness,
                             GError **error)
 {
-	return connect_answer(session, account, witness_prefix, TRUE, error);
+	return connect_answer(session, account, witness, TRUE, error);
 }
 
 gboolean
-mesh_session_connect_reject(MeshSession *session, const char *account, const char *witness_prefix,
+mesh_session_connect_reject(MeshSession *session, const char *account, const char *witness,
                             GError **error)
 {
-	return connect_answer(session, account, witness_prefix, FALSE, error);
+	return connect_answer(session, account, witness, FALSE, error);
 }
 
 /* ---- Applications -------------------------------------------------------------------------- */
