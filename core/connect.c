@@ -46,9 +46,9 @@ mesh_connect_witness_raw(const guint8 *p, gsize p_len,
 	return mesh_base32_dashed(b32);
 }
 
-/* The full binary UDF of a key: type byte || 64-byte digest of its SPKI. */
-static gboolean
-key_binary_udf(const MeshKey *key, guint8 out[static MESH_UDF_DIGEST_BINARY_LEN], GError **error)
+gboolean
+mesh_connect_key_binary(const MeshKey *key, guint8 out[static MESH_UDF_DIGEST_BINARY_LEN],
+			GError **error)
 {
 	g_autoptr(GBytes) spki = mesh_key_get_spki(key);
 	g_autoptr(MeshUdfDigest) digest = mesh_udf_digest_new(MESH_UDF_ALG_SHA512);
@@ -67,7 +67,8 @@ mesh_connect_witness(const MeshKey *profile_key,
 {
 	guint8 p[MESH_UDF_DIGEST_BINARY_LEN], d[MESH_UDF_DIGEST_BINARY_LEN];
 
-	if (!key_binary_udf(profile_key, p, error) || !key_binary_udf(device_key, d, error))
+	if (!mesh_connect_key_binary(profile_key, p, error) ||
+	    !mesh_connect_key_binary(device_key, d, error))
 		return NULL;
 	return mesh_connect_witness_raw(p, sizeof p, server_nonce, d, sizeof d, client_nonce);
 }

@@ -8,6 +8,7 @@
 #include "key.h"
 #include "master.h"
 #include "profile.h"
+#include "udf.h"
 
 G_BEGIN_DECLS
 
@@ -142,6 +143,13 @@ char *mesh_connect_witness_raw(const guint8 *p, gsize p_len,
 			       const guint8 server_nonce[static MESH_CONNECT_NONCE_LEN],
 			       const guint8 *d, gsize d_len,
 			       const guint8 client_nonce[static MESH_CONNECT_NONCE_LEN]);
+
+/*
+ * mesh_connect_key_binary: the full binary UDF of @key (type byte || 64-byte SHA-512 content
+ * digest of its SPKI), as P and D enter the witness. Errors: MESH_ERROR_CRYPTO.
+ */
+gboolean mesh_connect_key_binary(const MeshKey *key,
+				 guint8 out[static MESH_UDF_DIGEST_BINARY_LEN], GError **error);
 
 /*
  * mesh_connect_witness: the witness for the profile whose master signature key is

@@ -11,42 +11,10 @@
 # honest one only, and no ESC, lone CR, C1 or bidirectional control reaches stdout or stderr.
 # Usage: display-text.sh MESH MESHAGENT SERVERMESH MESHCLIENT PROFILE_TOOL
 set -u
-MESH=$1 AGENT=$2 SERVERMESH=$3 MESHCLIENT=$4 PROFILE_TOOL=$5
-. "$(dirname "$0")/lib.sh"
-HERE=$(dirname "$0")
-PATH=$(dirname "$AGENT"):$PATH
-export PATH
-unset MESH_AGENT_SOCK MESH_HIVE XDG_CONFIG_HOME MESH_PORTAL_URL MESH_PORTAL_CA
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}intercept_tls_get_addr=0"
+MESH=$1 AGENT=$2 SERVERMESH=$3 MESHCLIENT=$4 PROFILE_TOOL=$5 DEVICES=2
 ACCOUNT=alice@example.com
-SPID= DPID= URL= SURL=
-
-denv() {
-	n=$1
-	shift
-	HOME="$TMP/d$n" XDG_RUNTIME_DIR="$TMP/d$n/run" MMM_HOME="$TMP/d$n/.mmm" \
-		MESH_PORTAL_URL="$URL" timeout 120 "$@"
-}
-dev() {
-	n=$1
-	shift
-	denv "$n" "$MESH" --hive test "$@"
-}
-for n in 1 2; do
-	mkdir -p "$TMP/d$n" && mkdir -m 700 "$TMP/d$n/run"
-done
-mkdir -p "$TMP/double"
-
-cleanup() {
-	for n in 1 2; do
-		pid=$(dev "$n" agent status 2>/dev/null | sed -n 's/.*: pid //p')
-		[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	done
-	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null
-	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/double-lib.sh"
 
 # clean FILE [pty]: FILE holds no ESC, no C1 control, no bidirectional control and no CR (on a
 # pty, none but the CR of the terminal's CR LF line ends).
@@ -75,25 +43,8 @@ bad() {
 NAMES="CR ESC[K U+202E 100-characters"
 name() { echo "$NAMES" | cut -d' ' -f"$1"; }
 
-# ---- servermesh, and the hostile double (list mode) in front of it ----
-"$SERVERMESH" example.com --listen 127.0.0.1:0 --db "$TMP/portal.db" 2>"$TMP/portal.log" &
-SPID=$!
-for _ in $(seq 100); do
-	SURL=$(sed -n 's/^servermesh: serving example.com on \(http[^ ]*\)$/\1/p' "$TMP/portal.log")
-	[ -n "$SURL" ] && break
-	sleep 0.1
-done
-SPORT=$(echo "$SURL" | sed -n 's#^http://127.0.0.1:\([0-9]*\)/.*#\1#p')
-check "servermesh starts on loopback" [ -n "$SPORT" ]
 echo '[]' >"$TMP/double/pending.json"
-/usr/bin/python3 "$HERE/portal-double.py" "$SPORT" "$TMP/double" list &
-DPID=$!
-for _ in $(seq 100); do
-	[ -s "$TMP/double/port" ] && break
-	sleep 0.1
-done
-check "the hostile portal double starts" [ -s "$TMP/double/port" ]
-URL="http://127.0.0.1:$(cat "$TMP/double/port")/.well-known/mmm/"
+double_start list
 
 # ---- (a) the agent refuses the descriptions, and makes no device ----
 for i in 1 2 3 4; do
@@ -109,13 +60,7 @@ check "an honest description with accents and kana is accepted" \
 # ---- (b) servermesh refuses a hostile requester's ConnectStart ----
 dev 1 profile create "$ACCOUNT" >/dev/null 2>"$TMP/err"
 check "device 1 creates $ACCOUNT" [ $? = 0 ]
-/usr/bin/python3 -c '
-import json, sys, urllib.request
-r = urllib.request.urlopen(urllib.request.Request(sys.argv[1],
-    data=json.dumps({"GetRequest": {"Account": "alice"}}).encode(),
-    headers={"Content-Type": "application/json"}), timeout=20)
-json.dump(json.load(r)["GetResponse"]["Entries"][0], open(sys.argv[2], "w"))' \
-	"$SURL" "$TMP/profile.json"
+published "$TMP/profile.json"
 # start FILE: POST the request of FILE (profile-tool's output) as a ConnectStart to servermesh;
 # prints the HTTP status and the answer's Code.
 start() {
@@ -156,8 +101,7 @@ for path in sys.argv[2:]:
     entries.append(e)
 json.dump(entries, open(sys.argv[1], "w"))
 PY
-HONEST=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["Witness"])' \
-	"$TMP/honest.json")
+HONEST=$(jget 'd["Witness"]' "$TMP/honest.json")
 dev 1 connect pending >"$TMP/pending.out" 2>"$TMP/pending.err"
 check "connect pending lists the honest request" grep -q "WITNESS: *$HONEST" "$TMP/pending.out"
 check "... and it alone" sh -c "[ \$(grep -c 'WITNESS:' '$TMP/pending.out') = 1 ]"

@@ -28,7 +28,6 @@
 #include "error.h"
 #include "json.h"
 #include "personal.h"
-#include "udf.h"
 
 #define TABLE_BITS  21 /* slots; the table holds 2^20 nonces of B, half full */
 #define B_NONCES    (1u << 20)
@@ -79,18 +78,6 @@ nonce_at(const guint8 base[static 8], guint64 i, guint8 out[static MESH_CONNECT_
 }
 
 static gboolean
-binary_udf(const MeshKey *key, guint8 out[static MESH_UDF_DIGEST_BINARY_LEN], GError **error)
-{
-	g_autoptr(GBytes) spki = mesh_key_get_spki(key);
-	g_autoptr(MeshUdfDigest) digest = mesh_udf_digest_new(MESH_UDF_ALG_SHA512);
-	gsize len = 0;
-	const guint8 *der = g_bytes_get_data(spki, &len);
-
-	mesh_udf_digest_update(digest, der, len);
-	return mesh_udf_digest_finish(digest, MESH_UDF_CT_KEYINFO, out, error);
-}
-
-static gboolean
 side_init(Side *side, const MeshPersonalProfile *personal, const MeshConnectionRequest *request,
 	  GError **error)
 {
@@ -102,33 +89,38 @@ side_init(Side *side, const MeshPersonalProfile *personal, const MeshConnectionR
 		g_set_error(error, MESH_ERROR, MESH_ERROR_CRYPTO, "no SHA-512");
 		return FALSE;
 	}
-	if (!binary_udf(personal->master->signature_key, side->p, error) ||
-	    !binary_udf(request->device->signature_key, d, error))
+	if (!mesh_connect_key_binary(personal->master->signature_key, side->p, error) ||
+	    !mesh_connect_key_binary(request->device->signature_key, d, error))
 		return FALSE;
 	sha512_2(side, d, sizeof d, request->client_nonce, MESH_CONNECT_NONCE_LEN, side->hd);
 	return TRUE;
 }
 
+/* The contents of the file @path (a new string), its length in *@ret_len. */
+static char *
+slurp(const char *path, gsize *ret_len, GError **error)
+{
+	char *text = NULL;
+
+	return g_file_get_contents(path, &text, ret_len, error) ? text : NULL;
+}
+
 static MeshPersonalProfile *
 read_profile(const char *path, GError **error)
 {
-	g_autofree char *text = NULL;
 	gsize len = 0;
+	g_autofree char *text = slurp(path, &len, error);
 
-	if (!g_file_get_contents(path, &text, &len, error))
-		return NULL;
-	return mesh_personal_profile_parse(text, len, error);
+	return text != NULL ? mesh_personal_profile_parse(text, len, error) : NULL;
 }
 
 static MeshConnectionRequest *
 read_request(const char *path, GError **error)
 {
-	g_autofree char *text = NULL;
 	gsize len = 0;
+	g_autofree char *text = slurp(path, &len, error);
 
-	if (!g_file_get_contents(path, &text, &len, error))
-		return NULL;
-	return mesh_connection_request_parse(text, len, error);
+	return text != NULL ? mesh_connection_request_parse(text, len, error) : NULL;
 }
 
 static gboolean

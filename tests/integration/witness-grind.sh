@@ -13,67 +13,12 @@
 # be in the profile servermesh publishes, and no ConnectComplete may be sent for it.
 # Usage: witness-grind.sh MESH MESHAGENT SERVERMESH GRIND_WITNESS
 set -u
-MESH=$1 AGENT=$2 SERVERMESH=$3 GRIND=$4
-. "$(dirname "$0")/lib.sh"
-HERE=$(dirname "$0")
-PATH=$(dirname "$AGENT"):$PATH
-export PATH
-unset MESH_AGENT_SOCK MESH_HIVE XDG_CONFIG_HOME MESH_PORTAL_URL MESH_PORTAL_CA
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}intercept_tls_get_addr=0"
+MESH=$1 AGENT=$2 SERVERMESH=$3 GRIND=$4 DEVICES=3
 ACCOUNT=alice@example.com
-SPID= DPID= URL= SURL=
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/double-lib.sh"
 
-denv() {
-	n=$1
-	shift
-	HOME="$TMP/d$n" XDG_RUNTIME_DIR="$TMP/d$n/run" MMM_HOME="$TMP/d$n/.mmm" \
-		MESH_PORTAL_URL="$URL" timeout 120 "$@"
-}
-dev() {
-	n=$1
-	shift
-	denv "$n" "$MESH" --hive test "$@"
-}
-for n in 1 2 3; do
-	mkdir -p "$TMP/d$n" && mkdir -m 700 "$TMP/d$n/run"
-done
-mkdir -p "$TMP/double"
-
-cleanup() {
-	for n in 1 2 3; do
-		pid=$(dev "$n" agent status 2>/dev/null | sed -n 's/.*: pid //p')
-		[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	done
-	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null
-	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-jget() {
-	/usr/bin/python3 -c 'import json, sys
-d = json.load(open(sys.argv[2]))
-print(eval(sys.argv[1]))' "$@"
-}
-
-# ---- servermesh, and the hostile double in front of it ----
-"$SERVERMESH" example.com --listen 127.0.0.1:0 --db "$TMP/portal.db" 2>"$TMP/portal.log" &
-SPID=$!
-for _ in $(seq 100); do
-	SURL=$(sed -n 's/^servermesh: serving example.com on \(http[^ ]*\)$/\1/p' "$TMP/portal.log")
-	[ -n "$SURL" ] && break
-	sleep 0.1
-done
-SPORT=$(echo "$SURL" | sed -n 's#^http://127.0.0.1:\([0-9]*\)/.*#\1#p')
-check "servermesh starts on loopback" [ -n "$SPORT" ]
-/usr/bin/python3 "$HERE/portal-double.py" "$SPORT" "$TMP/double" grind "$GRIND" &
-DPID=$!
-for _ in $(seq 100); do
-	[ -s "$TMP/double/port" ] && break
-	sleep 0.1
-done
-check "the hostile portal double starts" [ -s "$TMP/double/port" ]
-URL="http://127.0.0.1:$(cat "$TMP/double/port")/.well-known/mmm/"
+double_start grind "$GRIND"
 
 # ---- the profile; E asks first, then B ----
 dev 1 profile create "$ACCOUNT" >/dev/null 2>"$TMP/err"
@@ -129,13 +74,7 @@ check "interactive accept shows E's whole witness and takes 'n' for an answer (e
 check "... and the witness it shows is not B's" sh -c "! grep -q -- '$WB' '$TMP/pick'"
 
 # ---- E is not in the profile servermesh publishes; no result was sent for it ----
-/usr/bin/python3 -c '
-import json, sys, urllib.request
-r = urllib.request.urlopen(urllib.request.Request(sys.argv[1],
-    data=json.dumps({"GetRequest": {"Account": "alice"}}).encode(),
-    headers={"Content-Type": "application/json"}), timeout=20)
-json.dump(json.load(r)["GetResponse"]["Entries"][0], open(sys.argv[2], "w"))' \
-	"$SURL" "$TMP/published.json" 2>"$TMP/err"
+published "$TMP/published.json" 2>"$TMP/err"
 "$GRIND" devices "$TMP/published.json" >"$TMP/devices" 2>"$TMP/err"
 check "the published profile verifies and holds device 1 alone" \
 	sh -c "[ \$(wc -l <'$TMP/devices') = 1 ] && ! grep -q '$B_UDF' '$TMP/devices'"
