@@ -285,7 +285,7 @@ static void
 test_description_display(void)
 {
 	static const char *const bad[] = {
-		"laptop\rFAKE-WITNESS", "laptop\x1b[K", "\xe2\x80\xae" "potpal", "two\nlines",
+		"laptop\rFAKE-WITNESS", "laptop\x1b[K", "\342\200\256potpal", "two\nlines",
 		"ddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd", /* 65 */
 	};
 	Keys k = { 0 };

@@ -47,39 +47,28 @@ static void
 test_check_refuses(void)
 {
 	static const char *const bad[] = {
-		"fake\rdevice",     /* CR: back to the start of the line */
-		"laptop\x1b[K",     /* ESC [K: erase the line */
-		"\x1b]0;title\x07", /* OSC, BEL */
-		"line\nbreak",      /* LF */
-		"tab\there",        /* TAB */
-		"del\x7f",          /* DEL */
-		"c1 \xc2\x9b"
-		"31m", /* U+009B CSI */
-		"\xe2\x80\xae"
-		"kcatta", /* U+202E RIGHT-TO-LEFT OVERRIDE */
-		"a\xe2\x80\xaa"
-		"b", /* U+202A LRE */
-		"a\xe2\x81\xa6"
-		"b", /* U+2066 LRI */
-		"a\xe2\x81\xa9"
-		"b", /* U+2069 PDI */
-		"a\xe2\x80\x8e"
-		"b", /* U+200E LRM */
-		"a\xd8\x9c"
-		"b", /* U+061C ALM */
-		"a\xe2\x80\xa8"
-		"b", /* U+2028 LINE SEPARATOR */
-		"a\xe2\x80\xa9"
-		"b",                     /* U+2029 PARAGRAPH SEPARATOR */
-		"zero\xe2\x80\x8bwidth", /* U+200B */
-		"\xef\xbb\xbf"
-		"bom", /* U+FEFF */
-		"soft\xc2\xad"
-		"hyphen",              /* U+00AD */
-		"tag\xf3\xa0\x81\x81", /* U+E0041 TAG LATIN CAPITAL LETTER A */
-		"bad \xff utf-8",      /* not UTF-8 */
-		"\xc0\xaf",            /* overlong */
-		"\xed\xa0\x80",        /* surrogate */
+		"fake\rdevice",          /* CR: back to the start of the line */
+		"laptop\033[K",          /* ESC [K: erase the line */
+		"\033]0;title\007",      /* OSC, BEL */
+		"line\nbreak",           /* LF */
+		"tab\there",             /* TAB */
+		"del\177",               /* DEL */
+		"c1 \302\23331m",        /* U+009B CSI */
+		"\342\200\256kcatta",    /* U+202E RIGHT-TO-LEFT OVERRIDE */
+		"a\342\200\252b",        /* U+202A LRE */
+		"a\342\201\246b",        /* U+2066 LRI */
+		"a\342\201\251b",        /* U+2069 PDI */
+		"a\342\200\216b",        /* U+200E LRM */
+		"a\330\234b",            /* U+061C ALM */
+		"a\342\200\250b",        /* U+2028 LINE SEPARATOR */
+		"a\342\200\251b",        /* U+2029 PARAGRAPH SEPARATOR */
+		"zero\342\200\213width", /* U+200B */
+		"\357\273\277bom",       /* U+FEFF */
+		"soft\302\255hyphen",    /* U+00AD */
+		"tag\363\240\201\201",   /* U+E0041 TAG LATIN CAPITAL LETTER A */
+		"bad \377 utf-8",        /* not UTF-8 */
+		"\300\257",              /* overlong */
+		"\355\240\200",          /* surrogate */
 		/* 65 characters: one too many */
 		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 	};
@@ -104,10 +93,8 @@ test_check_refuses(void)
 		/* The message names the character and its place. */
 		GError *error = NULL;
 
-		CU_ASSERT_FALSE(mesh_text_check_display("description",
-							"ab\xe2\x80\xae"
-							"c",
-							256, 64, &error));
+		CU_ASSERT_FALSE(
+			mesh_text_check_display("description", "ab\342\200\256c", 256, 64, &error));
 		CU_ASSERT_PTR_NOT_NULL_FATAL(error);
 		CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "U+202E"));
 		CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "bidirectional"));
@@ -174,9 +161,7 @@ test_escape(void)
 	expect_escape("fake\rdevice", "fake\\x0ddevice");
 	expect_escape("laptop\x1b[K", "laptop\\x1b[K");
 	expect_escape("a\nb\tc\x7f", "a\\x0ab\\x09c\\x7f");
-	expect_escape("\xe2\x80\xae"
-		      "kcatta",
-		      "\\u202ekcatta");
+	expect_escape("\342\200\256kcatta", "\\u202ekcatta");
 	expect_escape("c1\xc2\x9b", "c1\\u009b");
 	expect_escape("tag\xf3\xa0\x81\x81", "tag\\U000e0041");
 	/* The backslash itself, so that what is shown is unambiguous. */
