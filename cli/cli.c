@@ -2,6 +2,9 @@
 #include "cli.h"
 
 #include <stdio.h>
+#include <unistd.h>
+
+#include "text.h"
 
 void
 mesh_cli_print_json(JsonNode *node)
@@ -16,12 +19,61 @@ mesh_cli_print_json(JsonNode *node)
 	json_node_unref(node);
 }
 
+const char *
+mesh_cli_escape(MeshCliEscapes *escapes, const char *text)
+{
+	char *copy = mesh_text_escape(text);
+
+	if (copy == NULL)
+		return NULL;
+	if (escapes->copies == NULL)
+		escapes->copies = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(escapes->copies, copy);
+	return copy;
+}
+
+void
+mesh_cli_escapes_clear(MeshCliEscapes *escapes)
+{
+	g_clear_pointer(&escapes->copies, g_ptr_array_unref);
+}
+
+int
+mesh_cli_print_secret(const MeshCliGlobals *globals, const char *verb, const char *what,
+		      const char *text)
+{
+	if (isatty(STDOUT_FILENO)) {
+		if (!g_utf8_validate(text, -1, NULL))
+			return mesh_cli_failf(globals, verb, MESH_ERROR_INVALID_ARGUMENT,
+					      "the %s is not UTF-8 text: it is printed only to a "
+					      "pipe or a file, not to a terminal",
+					      what);
+		for (const char *p = text; *p != '\0'; p = g_utf8_next_char(p)) {
+			gunichar c = g_utf8_get_char(p);
+
+			if (c != '\n' && mesh_text_char_unsafe(c))
+				return mesh_cli_failf(globals, verb, MESH_ERROR_INVALID_ARGUMENT,
+						      "the %s holds U+%04X, which a terminal would "
+						      "act on: it is printed only to a pipe or a "
+						      "file, not to a terminal",
+						      what, (guint)c);
+		}
+	}
+	printf("%s\n", text);
+	fflush(stdout);
+	return 0;
+}
+
 static int
 fail(const MeshCliGlobals *globals, const char *verb, MeshError code, const char *message)
 {
+	g_auto(MeshCliEscapes) esc = { 0 };
+
 	if (code == MESH_ERROR_OK)
 		code = MESH_ERROR_FAILED;
-	fprintf(stderr, "mesh%s%s: %s\n", verb ? " " : "", verb ? verb : "", message);
+	/* The message may carry the portal's words (the agent passes its StatusDescription on). */
+	fprintf(stderr, "mesh%s%s: %s\n", verb ? " " : "", verb ? verb : "",
+		mesh_cli_escape(&esc, message));
 	if (globals != NULL && globals->json) {
 		g_autoptr(JsonBuilder) b = json_builder_new();
 

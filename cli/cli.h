@@ -21,7 +21,8 @@ typedef struct {
 
 /*
  * mesh_cli_fail: report @error (or, when NULL, @code with @fmt) as one line on stderr —
- * "mesh VERB: message" — and, with --json, as {"Error": {"Code", "Name", "Message"}} on stdout.
+ * "mesh VERB: message", the message escaped (it may quote the portal) — and, with --json, as
+ * {"Error": {"Code", "Name", "Message"}} on stdout.
  * Returns the exit status to use (the MeshError code).
  */
 int mesh_cli_fail(const MeshCliGlobals *globals, const char *verb, GError *error);
@@ -39,6 +40,34 @@ gboolean mesh_cli_parse(const MeshCliGlobals *globals, const char *verb, const c
 
 /* mesh_cli_print_json: print @node (consumed) on stdout, pretty, with a newline. */
 void mesh_cli_print_json(JsonNode *node);
+
+/*
+ * Text from outside — the agent, the portal, another device: descriptions, names, sites, user
+ * names, key lines, error messages — never reaches the terminal raw. mesh_cli_escape returns
+ * @text escaped by mesh_text_escape (core/text.h: controls, bidirectional and invisible
+ * formatting characters, bytes that are not UTF-8 and the backslash become visible escapes such
+ * as \x1b and \u202e), kept in @escapes until it is cleared; NULL for NULL:
+ *
+ *	g_auto(MeshCliEscapes) esc = { 0 };
+ *	printf("%s\n", mesh_cli_escape(&esc, description));
+ */
+typedef struct {
+	GPtrArray *copies;
+} MeshCliEscapes;
+
+const char *mesh_cli_escape(MeshCliEscapes *escapes, const char *text);
+void mesh_cli_escapes_clear(MeshCliEscapes *escapes);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(MeshCliEscapes, mesh_cli_escapes_clear)
+
+/*
+ * mesh_cli_print_secret: print the user's own secret @text (a password, an application's data)
+ * and a newline on stdout, as it is: it is printed for piping, and escaping would change it. On
+ * a terminal, text that holds a character mesh_text_escape would escape (a line feed aside) is
+ * not printed: the failure (InvalidArgument, naming the character as U+XXXX) says to pipe it.
+ * Returns 0 or the exit status; @what names the secret in the message.
+ */
+int mesh_cli_print_secret(const MeshCliGlobals *globals, const char *verb, const char *what,
+			  const char *text);
 
 /* Verbs */
 int mesh_cmd_udf(int argc, char **argv, const MeshCliGlobals *globals);

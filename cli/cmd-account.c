@@ -42,8 +42,11 @@ account_validate(int argc, char **argv, const MeshCliGlobals *globals)
 			json_builder_end_object(b);
 			mesh_cli_print_json(json_builder_get_root(b));
 		} else {
-			printf("%s: %s%s%s\n", argv[1], valid ? "available" : "not available",
-			       reason ? ": " : "", reason ? reason : "");
+			g_auto(MeshCliEscapes) esc = { 0 };
+
+			printf("%s: %s%s%s\n", mesh_cli_escape(&esc, argv[1]),
+			       valid ? "available" : "not available", reason ? ": " : "",
+			       reason ? mesh_cli_escape(&esc, reason) : "");
 		}
 		status = valid ? 0 : MESH_ERROR_INVALID_ARGUMENT;
 	}

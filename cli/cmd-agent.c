@@ -231,16 +231,18 @@ static void
 print_status(const MeshCliGlobals *globals, const MeshClientStatus *st, gboolean started)
 {
 	g_autoptr(JsonBuilder) b = NULL;
+	g_auto(MeshCliEscapes) esc = { 0 };
 
 	if (!globals->json) {
 		printf("%s agent for the %s hive: pid %" G_GINT64_FORMAT "\n",
-		       started ? "Started the" : "The", st->hive, st->pid);
+		       started ? "Started the" : "The", mesh_cli_escape(&esc, st->hive), st->pid);
 		printf("  Socket:   %s\n  Hive:     %s\n  Keys:     %" G_GINT64_FORMAT
 		       " (%s store%s)\n  Devices:  %" G_GINT64_FORMAT "\n",
-		       st->socket, st->location, st->keys, st->key_store,
-		       st->locked ? ", locked" : "", st->devices);
+		       mesh_cli_escape(&esc, st->socket), mesh_cli_escape(&esc, st->location),
+		       st->keys, mesh_cli_escape(&esc, st->key_store), st->locked ? ", locked" : "",
+		       st->devices);
 		if (st->default_device != NULL)
-			printf("  Default device: %s\n", st->default_device);
+			printf("  Default device: %s\n", mesh_cli_escape(&esc, st->default_device));
 		return;
 	}
 	b = json_builder_new();

@@ -50,9 +50,12 @@ app_list(int argc, char **argv, const MeshCliGlobals *globals)
 		json_builder_end_object(b);
 		mesh_cli_print_json(json_builder_get_root(b));
 	} else {
+		g_auto(MeshCliEscapes) esc = { 0 };
+
 		for (size_t i = 0; i < n; i++)
-			printf("%s  %s%s%s\n", apps[i].identifier, apps[i].type,
-			       apps[i].friendly ? "  " : "", apps[i].friendly ? apps[i].friendly : "");
+			printf("%s  %s%s%s\n", mesh_cli_escape(&esc, apps[i].identifier),
+			       mesh_cli_escape(&esc, apps[i].type), apps[i].friendly ? "  " : "",
+			       apps[i].friendly ? mesh_cli_escape(&esc, apps[i].friendly) : "");
 	}
 	mesh_client_apps_free(apps, n);
 	mesh_client_close(client);
@@ -97,7 +100,10 @@ app_add(int argc, char **argv, const MeshCliGlobals *globals)
 		json_builder_end_object(b);
 		mesh_cli_print_json(json_builder_get_root(b));
 	} else {
-		printf("Added %s (%s)\n", argv[2], identifier);
+		g_auto(MeshCliEscapes) esc = { 0 };
+
+		printf("Added %s (%s)\n", mesh_cli_escape(&esc, argv[2]),
+		       mesh_cli_escape(&esc, identifier));
 	}
 	mesh_client_free(identifier);
 	mesh_client_close(client);
@@ -117,6 +123,7 @@ app_set(int argc, char **argv, const MeshCliGlobals *globals)
 		G_OPTION_ENTRY_NULL,
 	};
 	g_autoptr(GError) error = NULL;
+	g_auto(MeshCliEscapes) esc = { 0 };
 	MeshClient *client = NULL;
 	char *data = NULL;
 	gsize len = 0;
@@ -156,7 +163,7 @@ app_set(int argc, char **argv, const MeshCliGlobals *globals)
 		if (code != MESH_ERROR_OK)
 			status = mesh_cli_client_fail(globals, "app set", client, code);
 		else if (!globals->json)
-			printf("Updated %s\n", argv[1]);
+			printf("Updated %s\n", mesh_cli_escape(&esc, argv[1]));
 		else {
 			g_autoptr(JsonBuilder) b = json_builder_new();
 
@@ -201,9 +208,9 @@ app_get(int argc, char **argv, const MeshCliGlobals *globals)
 	if (code != MESH_ERROR_OK) {
 		status = mesh_cli_client_fail(globals, "app get", client, code);
 	} else {
-		/* The plaintext is JSON already: printed as it is, with or without --json. */
-		printf("%s\n", json);
-		fflush(stdout);
+		/* The plaintext is JSON already: printed as it is, with or without --json (to a
+		 * terminal only when it holds nothing a terminal would act on). */
+		status = mesh_cli_print_secret(globals, "app get", "application's data", json);
 	}
 	mesh_client_secret_free(json);
 	mesh_client_close(client);

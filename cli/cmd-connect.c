@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "connect.h"
 #include "verbs.h"
+#include "wizard.h"
 
 /* Seconds between two polls of a waiting request. */
 #define POLL_SECONDS 1
@@ -114,8 +116,14 @@ connect_request(int argc, char **argv, const MeshCliGlobals *globals)
 		json_builder_end_object(b);
 		mesh_cli_print_json(json_builder_get_root(b));
 	} else {
-		printf("Profile fingerprint: %s\nThis device:         %s\nWitness:             %s\n",
-		       connect->profile_udf, connect->device_udf, connect->witness);
+		g_auto(MeshCliEscapes) esc = { 0 };
+
+		printf("Profile fingerprint: %s\nThis device:         %s\nWitness:             %s\n"
+		       "The administration device must show this same witness, all %d characters "
+		       "of it:\ncompare every one before it accepts.\n",
+		       mesh_cli_escape(&esc, connect->profile_udf),
+		       mesh_cli_escape(&esc, connect->device_udf),
+		       mesh_cli_escape(&esc, connect->witness), MESH_CONNECT_WITNESS_CHARS);
 	}
 	fflush(stdout);
 	if (!no_wait)
@@ -190,8 +198,8 @@ connect_pending(int argc, char **argv, const MeshCliGlobals *globals)
 	int status = 0;
 
 	if (!mesh_cli_parse_verb(globals, "connect pending", "[ACCOUNT]",
-				 "Lists the devices waiting to join the profile, with the witness "
-				 "each one shows.",
+				 "Lists the devices waiting to join the profile, with the whole "
+				 "witness each one shows.",
 				 entries, 1, &argc, &argv, &status))
 		return status;
 	status = mesh_cli_session_connect(globals, "connect pending", portal, portal_ca, &client);
@@ -221,13 +229,69 @@ connect_pending(int argc, char **argv, const MeshCliGlobals *globals)
 		if (n == 0)
 			printf("No pending requests\n");
 		for (size_t i = 0; i < n; i++)
-			printf("%s  witness %s  expires %s%s%s\n", pending[i].device_udf,
-			       pending[i].witness, pending[i].expires,
-			       pending[i].description ? "  " : "",
-			       pending[i].description ? pending[i].description : "");
+			wizard_show_pending(&pending[i], i, n);
+		if (n > 0)
+			printf("\nAnswer with 'mesh connect accept WITNESS' (or reject), "
+			       "giving the whole witness\nas the new device shows it, or with no "
+			       "WITNESS to choose here.\n");
 	}
 	mesh_client_pending_free(pending, n);
 	mesh_client_close(client);
+	return status;
+}
+
+/* The whole witness given as the words @argv[1..@argc - 1] (a witness typed with spaces comes as
+ * several words); the agent ignores dashes, spaces and case. */
+static char *
+joined_witness(int argc, char **argv)
+{
+	return g_strjoinv(" ", argv + 1);
+}
+
+/*
+ * No WITNESS on a terminal: list the pending requests with their whole witnesses, ask which one
+ * and to confirm. Returns 0 with *@ret_witness set (the chosen request's witness), or the exit
+ * status: Cancelled (28) when the user answers none or no, NotFound when nothing is pending.
+ */
+static int
+pick_request(const MeshCliGlobals *globals, const char *verb, MeshClient *client,
+	     const char *account, gboolean accept, char **ret_witness)
+{
+	g_auto(MeshCliEscapes) esc = { 0 };
+	g_autofree char *question = NULL;
+	MeshClientPending *pending = NULL;
+	size_t n = 0;
+	int choice = 1, status = 0;
+	gboolean yes = FALSE;
+	MeshError code;
+
+	code = mesh_client_connect_pending(client, account, &pending, &n);
+	if (code != MESH_ERROR_OK)
+		return mesh_cli_client_fail(globals, verb, client, code);
+	if (n == 0) {
+		mesh_client_pending_free(pending, n);
+		return mesh_cli_failf(globals, verb, MESH_ERROR_NOT_FOUND,
+				      "no device is waiting to connect");
+	}
+	for (size_t i = 0; i < n; i++)
+		wizard_show_pending(&pending[i], i, n);
+	printf("\n");
+	if (n > 1)
+		code = wizard_ask_int("Which request (0: none)", 0, 0, (int)n, &choice);
+	if (code == MESH_ERROR_OK && choice > 0) {
+		question = g_strdup_printf(
+			accept ? "Accept the device %s, whose witness is %s? It joins the profile "
+				 "and can read every application's secrets." :
+				 "Reject the device %s, whose witness is %s?",
+			mesh_cli_escape(&esc, pending[choice - 1].device_udf),
+			mesh_cli_escape(&esc, pending[choice - 1].witness));
+		code = wizard_yes_no(question, FALSE, &yes);
+	}
+	if (code == MESH_ERROR_OK && choice > 0 && yes)
+		*ret_witness = g_strdup(pending[choice - 1].witness);
+	else
+		status = mesh_cli_failf(globals, verb, MESH_ERROR_CANCELLED, "nothing answered");
+	mesh_client_pending_free(pending, n);
 	return status;
 }
 
@@ -235,45 +299,60 @@ static int
 connect_answer(int argc, char **argv, const MeshCliGlobals *globals, gboolean accept)
 {
 	const char *verb = accept ? "connect accept" : "connect reject";
-	g_autofree char *portal = NULL, *portal_ca = NULL, *account = NULL;
+	g_autofree char *portal = NULL, *portal_ca = NULL, *account = NULL, *witness = NULL;
 	const GOptionEntry entries[] = {
 		{ "account", 0, 0, G_OPTION_ARG_STRING, &account,
 		  "The account (default: the default account)", "ACCOUNT" },
 		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
 		G_OPTION_ENTRY_NULL,
 	};
+	g_auto(MeshCliEscapes) esc = { 0 };
+	const char *help =
+		accept ? "Accepts the pending device whose witness is WITNESS: it joins the "
+			 "profile. Give the whole witness (28 characters; dashes, spaces and case "
+			 "do not matter) as the new device shows it: a prefix is refused, since "
+			 "the portal could have made another device's witness start the same way. "
+			 "Without WITNESS, on a terminal, lists the requests and asks which." :
+			 "Rejects the pending device whose witness is WITNESS (the whole witness, "
+			 "as for accept). Without WITNESS, on a terminal, lists the requests and "
+			 "asks which.";
 	MeshClient *client = NULL;
 	MeshError code;
 	int status = 0;
 
-	if (!mesh_cli_parse_verb(globals, verb, "WITNESS",
-				 accept ? "Accepts the pending device whose witness starts with "
-					  "WITNESS (at least 8 characters): it joins the profile." :
-					  "Rejects the pending device whose witness starts with "
-					  "WITNESS (at least 8 characters).",
-				 entries, 1, &argc, &argv, &status))
+	if (!mesh_cli_parse_verb(globals, verb, "[WITNESS]", help, entries,
+				 MESH_CONNECT_WITNESS_CHARS, &argc, &argv, &status))
 		return status;
-	if (argc != 2)
+	if (argc < 2 && (globals->json || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
 		return mesh_cli_failf(globals, verb, MESH_ERROR_USAGE,
-				      "give the witness (or its first 8 characters or more)");
+				      "give the whole witness (%d characters) as the new device "
+				      "shows it, or run on a terminal without it to choose",
+				      MESH_CONNECT_WITNESS_CHARS);
 	status = mesh_cli_session_connect(globals, verb, portal, portal_ca, &client);
 	if (status != 0)
 		return status;
-	code = accept ? mesh_client_connect_accept(client, account, argv[1])
-		      : mesh_client_connect_reject(client, account, argv[1]);
+	if (argc >= 2)
+		witness = joined_witness(argc, argv);
+	else
+		status = pick_request(globals, verb, client, account, accept, &witness);
+	if (status != 0)
+		goto out;
+	code = accept ? mesh_client_connect_accept(client, account, witness)
+		      : mesh_client_connect_reject(client, account, witness);
 	if (code != MESH_ERROR_OK) {
 		status = mesh_cli_client_fail(globals, verb, client, code);
 	} else if (globals->json) {
 		g_autoptr(JsonBuilder) b = json_builder_new();
 
 		json_builder_begin_object(b);
-		mesh_cli_json_string(b, accept ? "Accepted" : "Rejected", argv[1]);
+		mesh_cli_json_string(b, accept ? "Accepted" : "Rejected", witness);
 		json_builder_end_object(b);
 		mesh_cli_print_json(json_builder_get_root(b));
 	} else {
 		printf("%s the device with witness %s\n", accept ? "Accepted" : "Rejected",
-		       argv[1]);
+		       mesh_cli_escape(&esc, witness));
 	}
+out:
 	mesh_client_close(client);
 	return status;
 }
@@ -306,10 +385,12 @@ mesh_cmd_connect(int argc, char **argv, const MeshCliGlobals *globals)
 		"       mesh connect status [ACCOUNT]\n"
 		"       mesh connect wait [ACCOUNT]\n"
 		"       mesh connect pending [ACCOUNT]\n"
-		"       mesh connect accept WITNESS [--account A]\n"
-		"       mesh connect reject WITNESS [--account A]\n"
+		"       mesh connect accept [WITNESS] [--account A]\n"
+		"       mesh connect reject [WITNESS] [--account A]\n"
 		"\n"
 		"Connecting a new device to a profile: the new device asks and shows a witness;\n"
-		"an administration device that shows the same witness accepts it.\n"
+		"an administration device that shows the same witness, all 28 characters of it,\n"
+		"accepts it. accept and reject take the whole witness (a prefix is refused), or\n"
+		"without one, on a terminal, list the requests and ask which.\n"
 		"Exit status: Rejected 20, Expired 19, WitnessMismatch 24.\n");
 }

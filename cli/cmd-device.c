@@ -11,16 +11,21 @@ static void
 print_device(const MeshCliGlobals *globals, const MeshClientDevice *device, gboolean created)
 {
 	g_autoptr(JsonBuilder) b = NULL;
+	g_auto(MeshCliEscapes) esc = { 0 };
 
 	if (!globals->json) {
-		printf("%s%s\n", created ? "Created device " : "Device ", device->identifier);
+		printf("%s%s\n", created ? "Created device " : "Device ",
+		       mesh_cli_escape(&esc, device->identifier));
 		if (device->description != NULL)
-			printf("  Description:    %s\n", device->description);
+			printf("  Description:    %s\n",
+			       mesh_cli_escape(&esc, device->description));
 		if (device->created != NULL)
-			printf("  Created:        %s%s\n", device->created,
+			printf("  Created:        %s%s\n", mesh_cli_escape(&esc, device->created),
 			       device->is_default ? " (default device)" : "");
 		printf("  Signature:      %s\n  Authentication: %s\n  Encryption:     %s\n",
-		       device->signature_key, device->authentication_key, device->encryption_key);
+		       mesh_cli_escape(&esc, device->signature_key),
+		       mesh_cli_escape(&esc, device->authentication_key),
+		       mesh_cli_escape(&esc, device->encryption_key));
 		return;
 	}
 	b = json_builder_new();
@@ -109,13 +114,16 @@ static void
 print_devices(const MeshCliGlobals *globals, const MeshClientDevice *devices, size_t n)
 {
 	g_autoptr(JsonBuilder) b = NULL;
+	g_auto(MeshCliEscapes) esc = { 0 };
 
 	if (!globals->json) {
 		for (size_t i = 0; i < n; i++)
-			printf("%s%s%s%s\n", devices[i].identifier,
+			printf("%s%s%s%s\n", mesh_cli_escape(&esc, devices[i].identifier),
 			       devices[i].is_default ? " (default)" : "",
 			       devices[i].description ? "  " : "",
-			       devices[i].description ? devices[i].description : "");
+			       devices[i].description ?
+				       mesh_cli_escape(&esc, devices[i].description) :
+				       "");
 		return;
 	}
 	b = json_builder_new();

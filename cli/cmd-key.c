@@ -15,11 +15,15 @@ static void
 print_keys(const MeshCliGlobals *globals, const MeshClientKey *keys, size_t n)
 {
 	g_autoptr(JsonBuilder) b = NULL;
+	g_auto(MeshCliEscapes) esc = { 0 };
 
 	if (!globals->json) {
 		for (size_t i = 0; i < n; i++)
-			printf("%s  %-7s  %-14s  %s%s\n", keys[i].udf, keys[i].algorithm,
-			       keys[i].use, keys[i].store, keys[i].locked ? "  locked" : "");
+			printf("%s  %-7s  %-14s  %s%s\n", mesh_cli_escape(&esc, keys[i].udf),
+			       mesh_cli_escape(&esc, keys[i].algorithm),
+			       mesh_cli_escape(&esc, keys[i].use),
+			       mesh_cli_escape(&esc, keys[i].store),
+			       keys[i].locked ? "  locked" : "");
 		return;
 	}
 	b = json_builder_new();
@@ -324,12 +328,14 @@ static void
 print_key(const MeshCliGlobals *globals, const MeshClientKey *key, const char *moved_to)
 {
 	g_autoptr(JsonBuilder) b = NULL;
+	g_auto(MeshCliEscapes) esc = { 0 };
 
 	if (!globals->json) {
 		if (moved_to != NULL)
-			printf("Moved %s to the %s store\n", key->udf, key->store);
+			printf("Moved %s to the %s store\n", mesh_cli_escape(&esc, key->udf),
+			       mesh_cli_escape(&esc, key->store));
 		else
-			printf("%s\n", key->udf);
+			printf("%s\n", mesh_cli_escape(&esc, key->udf));
 		return;
 	}
 	b = json_builder_new();

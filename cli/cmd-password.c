@@ -59,9 +59,11 @@ password_add(int argc, char **argv, const MeshCliGlobals *globals)
 		json_builder_end_object(b);
 		mesh_cli_print_json(json_builder_get_root(b));
 	} else if (generated != NULL) {
-		printf("%s\n", generated);
+		status = mesh_cli_print_secret(globals, "password add", "password", generated);
 	} else {
-		printf("Stored the password for %s\n", argv[1]);
+		g_auto(MeshCliEscapes) esc = { 0 };
+
+		printf("Stored the password for %s\n", mesh_cli_escape(&esc, argv[1]));
 	}
 	fflush(stdout);
 	mesh_client_secret_free(generated);
@@ -105,7 +107,7 @@ password_get(int argc, char **argv, const MeshCliGlobals *globals)
 		json_builder_end_object(b);
 		mesh_cli_print_json(json_builder_get_root(b));
 	} else {
-		printf("%s\n", password);
+		status = mesh_cli_print_secret(globals, "password get", "password", password);
 	}
 	fflush(stdout);
 	mesh_client_free(username);
@@ -150,8 +152,10 @@ password_list(int argc, char **argv, const MeshCliGlobals *globals)
 		json_builder_end_object(b);
 		mesh_cli_print_json(json_builder_get_root(b));
 	} else {
+		g_auto(MeshCliEscapes) esc = { 0 };
+
 		for (size_t i = 0; i < n; i++)
-			printf("%s\n", sites[i]);
+			printf("%s\n", mesh_cli_escape(&esc, sites[i]));
 	}
 	mesh_client_strings_free(sites, n);
 	mesh_client_close(client);
@@ -192,8 +196,11 @@ password_delete(int argc, char **argv, const MeshCliGlobals *globals)
 		mesh_cli_json_string(b, "Deleted", argv[1]);
 		json_builder_end_object(b);
 		mesh_cli_print_json(json_builder_get_root(b));
-	} else
-		printf("Deleted the password for %s\n", argv[1]);
+	} else {
+		g_auto(MeshCliEscapes) esc = { 0 };
+
+		printf("Deleted the password for %s\n", mesh_cli_escape(&esc, argv[1]));
+	}
 	mesh_client_close(client);
 	return status;
 }

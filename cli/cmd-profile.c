@@ -37,20 +37,25 @@ static void
 print_profile(const MeshCliGlobals *globals, const MeshClientProfile *p, const char *what)
 {
 	g_autoptr(JsonBuilder) b = NULL;
+	g_auto(MeshCliEscapes) esc = { 0 };
 
 	if (!globals->json) {
-		printf("%s%s\n", what, p->identifier);
-		printf("  Account:      %s\n  Serial:       %" G_GINT64_FORMAT "\n", p->account,
-		       p->serial);
+		printf("%s%s\n", what, mesh_cli_escape(&esc, p->identifier));
+		printf("  Account:      %s\n  Serial:       %" G_GINT64_FORMAT "\n",
+		       mesh_cli_escape(&esc, p->account), p->serial);
 		for (size_t i = 0; i < p->n_devices; i++)
-			printf("  %-13s %s\n", i == 0 ? "Devices:" : "", p->devices[i]);
+			printf("  %-13s %s\n", i == 0 ? "Devices:" : "",
+			       mesh_cli_escape(&esc, p->devices[i]));
 		for (size_t i = 0; i < p->n_applications; i++)
 			printf("  %-13s %s %s%s%s\n", i == 0 ? "Applications:" : "",
-			       p->applications[i].identifier, p->applications[i].type,
+			       mesh_cli_escape(&esc, p->applications[i].identifier),
+			       mesh_cli_escape(&esc, p->applications[i].type),
 			       p->applications[i].friendly ? " " : "",
-			       p->applications[i].friendly ? p->applications[i].friendly : "");
+			       p->applications[i].friendly ?
+				       mesh_cli_escape(&esc, p->applications[i].friendly) :
+				       "");
 		if (p->portal != NULL)
-			printf("  Portal:       %s\n", p->portal);
+			printf("  Portal:       %s\n", mesh_cli_escape(&esc, p->portal));
 		return;
 	}
 	b = json_builder_new();
@@ -179,8 +184,10 @@ profile_list(int argc, char **argv, const MeshCliGlobals *globals)
 	if (code != MESH_ERROR_OK) {
 		status = mesh_cli_client_fail(globals, "profile list", client, code);
 	} else if (!globals->json) {
+		g_auto(MeshCliEscapes) esc = { 0 };
+
 		for (size_t i = 0; i < n; i++)
-			printf("%s%s\n", accounts[i],
+			printf("%s%s\n", mesh_cli_escape(&esc, accounts[i]),
 			       g_strcmp0(accounts[i], default_account) == 0 ? " (default)" : "");
 	} else {
 		b = json_builder_new();

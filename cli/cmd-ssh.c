@@ -54,7 +54,9 @@ ssh_create(int argc, char **argv, const MeshCliGlobals *globals)
 		json_builder_end_object(b);
 		mesh_cli_print_json(json_builder_get_root(b));
 	} else {
-		printf("%s\n", line);
+		g_auto(MeshCliEscapes) esc = { 0 };
+
+		printf("%s\n", mesh_cli_escape(&esc, line));
 	}
 	fflush(stdout);
 	mesh_client_free(udf);
@@ -104,8 +106,10 @@ ssh_authorized_keys(int argc, char **argv, const MeshCliGlobals *globals)
 		json_builder_end_object(b);
 		mesh_cli_print_json(json_builder_get_root(b));
 	} else {
+		g_auto(MeshCliEscapes) esc = { 0 };
+
 		for (size_t i = 0; i < n; i++)
-			printf("%s\n", keys[i].public_key);
+			printf("%s\n", mesh_cli_escape(&esc, keys[i].public_key));
 	}
 	fflush(stdout);
 	mesh_client_ssh_keys_free(keys, n);

@@ -32,18 +32,24 @@ typedef struct {
 static void
 print_profile(const MeshClientProfile *p)
 {
-	printf("\n  Account:              %s\n", p->account);
-	printf("  Profile fingerprint:  %s\n", p->identifier);
+	g_auto(MeshCliEscapes) esc = { 0 };
+
+	printf("\n  Account:              %s\n", mesh_cli_escape(&esc, p->account));
+	printf("  Profile fingerprint:  %s\n", mesh_cli_escape(&esc, p->identifier));
 	printf("  Serial:               %" G_GINT64_FORMAT "\n", p->serial);
 	for (size_t i = 0; i < p->n_devices; i++)
-		printf("  %-21s %s\n", i == 0 ? "Devices:" : "", p->devices[i]);
+		printf("  %-21s %s\n", i == 0 ? "Devices:" : "",
+		       mesh_cli_escape(&esc, p->devices[i]));
 	for (size_t i = 0; i < p->n_applications; i++)
 		printf("  %-21s %s %s%s%s\n", i == 0 ? "Applications:" : "",
-		       p->applications[i].identifier, p->applications[i].type,
+		       mesh_cli_escape(&esc, p->applications[i].identifier),
+		       mesh_cli_escape(&esc, p->applications[i].type),
 		       p->applications[i].friendly ? " " : "",
-		       p->applications[i].friendly ? p->applications[i].friendly : "");
+		       p->applications[i].friendly ?
+			       mesh_cli_escape(&esc, p->applications[i].friendly) :
+			       "");
 	if (p->portal != NULL)
-		printf("  Portal:               %s\n", p->portal);
+		printf("  Portal:               %s\n", mesh_cli_escape(&esc, p->portal));
 	fflush(stdout);
 }
 
@@ -115,6 +121,7 @@ ask_new_account(Wizard *w, char **ret_account)
 	*ret_account = NULL;
 	for (;;) {
 		g_autofree char *account = NULL, *portal = NULL, *def = NULL, *reason = NULL;
+		g_auto(MeshCliEscapes) esc = { 0 };
 		int valid = 0;
 		gboolean again = FALSE;
 		MeshError code;
@@ -129,13 +136,14 @@ ask_new_account(Wizard *w, char **ret_account)
 		if (!wizard_valid_account(account)) {
 			printf("'%s' is not an account: give it as local@domain, e.g. "
 			       "alice@example.com.\n",
-			       account);
+			       mesh_cli_escape(&esc, account));
 			continue;
 		}
 		def = wizard_default_portal(&w->opts, account);
 		CHECK_ASK(wizard_ask("Portal URL", def, &portal));
 		wizard_set_portal(w->client, &w->opts, portal);
-		printf("Asking %s whether %s is available...\n", portal, account);
+		printf("Asking %s whether %s is available...\n", mesh_cli_escape(&esc, portal),
+		       mesh_cli_escape(&esc, account));
 		fflush(stdout);
 		code = mesh_client_account_validate(w->client, account, &valid, &reason);
 		if (code != MESH_ERROR_OK) {
@@ -146,8 +154,9 @@ ask_new_account(Wizard *w, char **ret_account)
 			continue;
 		}
 		if (!valid) {
-			printf("%s is not available: %s\n", account,
-			       reason != NULL && *reason ? reason : "the portal refuses it");
+			printf("%s is not available: %s\n", mesh_cli_escape(&esc, account),
+			       reason != NULL && *reason ? mesh_cli_escape(&esc, reason) :
+							   "the portal refuses it");
 			mesh_client_free(g_steal_pointer(&reason));
 			CHECK_ASK(wizard_yes_no("Choose another account?", TRUE, &again));
 			if (!again)
@@ -155,7 +164,7 @@ ask_new_account(Wizard *w, char **ret_account)
 			continue;
 		}
 		mesh_client_free(g_steal_pointer(&reason));
-		printf("%s is available.\n", account);
+		printf("%s is available.\n", mesh_cli_escape(&esc, account));
 		*ret_account = g_steal_pointer(&account);
 		return MESH_ERROR_OK;
 	}
@@ -167,6 +176,7 @@ static MeshError
 do_create(Wizard *w, gboolean *ret_created)
 {
 	g_autofree char *account = NULL;
+	g_auto(MeshCliEscapes) esc = { 0 };
 	MeshClientProfile *profile = NULL;
 	gboolean yes = FALSE;
 	MeshError code;
@@ -191,8 +201,8 @@ do_create(Wizard *w, gboolean *ret_created)
 	g_free(w->account);
 	w->account = g_strdup(profile->account);
 	*ret_created = TRUE;
-	printf("\nCreated the profile of %s.\n", profile->account);
-	printf("\n  PROFILE FINGERPRINT:  %s\n\n", profile->identifier);
+	printf("\nCreated the profile of %s.\n", mesh_cli_escape(&esc, profile->account));
+	printf("\n  PROFILE FINGERPRINT:  %s\n\n", mesh_cli_escape(&esc, profile->identifier));
 	printf("Other devices show this fingerprint when they connect to the profile: compare it\n"
 	       "before accepting them.\n");
 	mesh_client_profile_free(profile);
@@ -207,6 +217,7 @@ static MeshError
 do_recover(Wizard *w, gboolean *ret_done)
 {
 	g_autofree char *account = NULL, *portal = NULL, *def = NULL;
+	g_auto(MeshCliEscapes) esc = { 0 };
 	GPtrArray *shares = g_ptr_array_new_with_free_func(g_free);
 	MeshClientProfile *profile = NULL;
 	MeshError code = MESH_ERROR_OK;
@@ -218,7 +229,7 @@ do_recover(Wizard *w, gboolean *ret_done)
 			goto out;
 		if (wizard_valid_account(account))
 			break;
-		printf("'%s' is not an account (local@domain).\n", account);
+		printf("'%s' is not an account (local@domain).\n", mesh_cli_escape(&esc, account));
 		g_clear_pointer(&account, g_free);
 	}
 	def = wizard_default_portal(&w->opts, account);
@@ -251,8 +262,9 @@ do_recover(Wizard *w, gboolean *ret_done)
 		code = MESH_ERROR_OK;
 		goto out;
 	}
-	printf("\nRecovered the profile of %s onto this device.\n", profile->account);
-	printf("\n  PROFILE FINGERPRINT:  %s\n", profile->identifier);
+	printf("\nRecovered the profile of %s onto this device.\n",
+	       mesh_cli_escape(&esc, profile->account));
+	printf("\n  PROFILE FINGERPRINT:  %s\n", mesh_cli_escape(&esc, profile->identifier));
 	g_free(w->account);
 	w->account = g_strdup(profile->account);
 	mesh_client_profile_free(profile);
@@ -285,6 +297,7 @@ do_show(Wizard *w, gboolean sync)
 static MeshError
 do_pending(Wizard *w)
 {
+	g_auto(MeshCliEscapes) esc = { 0 };
 	MeshClientPending *pending = NULL;
 	size_t n = 0;
 	MeshError code = mesh_client_connect_pending(w->client, w->account, &pending, &n);
@@ -305,22 +318,17 @@ do_pending(Wizard *w)
 		gboolean sure = FALSE;
 		g_autofree char *q = NULL;
 
-		printf("\nRequest %zu of %zu\n", i + 1, n);
-		printf("  Device:       %s\n", pending[i].device_udf);
-		if (pending[i].description != NULL)
-			printf("  Description:  %s\n", pending[i].description);
-		printf("  Expires:      %s\n", pending[i].expires);
-		printf("\n  WITNESS:      %s\n\n", pending[i].witness);
-		printf("Compare this witness with the one the new device shows. Accept the device\n"
-		       "only if they are the same.\n");
+		wizard_show_pending(&pending[i], i, n);
 		code = wizard_menu("What to do with this request?", actions, G_N_ELEMENTS(actions),
 				   2, &choice);
 		if (code != MESH_ERROR_OK || choice == 2)
 			continue;
 		q = g_strdup_printf(choice == 0 ? "Accept the device with witness %s into the "
-						  "profile of %s?" :
+						  "profile of %s? It can then read every "
+						  "application's secrets." :
 						  "Reject the device with witness %s (for %s)?",
-				    pending[i].witness, w->account);
+				    mesh_cli_escape(&esc, pending[i].witness),
+				    mesh_cli_escape(&esc, w->account));
 		code = wizard_yes_no(q, FALSE, &sure);
 		if (code != MESH_ERROR_OK)
 			break;
@@ -339,7 +347,7 @@ do_pending(Wizard *w)
 			continue;
 		}
 		printf("%s the device with witness %s.\n", choice == 0 ? "Accepted" : "Rejected",
-		       pending[i].witness);
+		       mesh_cli_escape(&esc, pending[i].witness));
 	}
 	mesh_client_pending_free(pending, n);
 	return code;
@@ -349,6 +357,7 @@ static MeshError
 do_password_add(Wizard *w)
 {
 	g_autofree char *site = NULL, *user = NULL;
+	g_auto(MeshCliEscapes) esc = { 0 };
 	g_autoptr(MeshSecret) secret = NULL;
 	char *generated = NULL;
 	gboolean generate = FALSE;
@@ -366,7 +375,7 @@ do_password_add(Wizard *w)
 		wizard_fail(PROG, w->client, code, "cannot store the password");
 		return MESH_ERROR_OK;
 	}
-	printf("Stored the password for %s.\n", site);
+	printf("Stored the password for %s.\n", mesh_cli_escape(&esc, site));
 	if (generated != NULL)
 		printf("The generated password: %s\n", generated);
 	mesh_client_secret_free(generated);
@@ -376,6 +385,7 @@ do_password_add(Wizard *w)
 static MeshError
 do_password_list(Wizard *w)
 {
+	g_auto(MeshCliEscapes) esc = { 0 };
 	char **sites = NULL;
 	size_t n = 0;
 	MeshError code = mesh_client_password_list(w->client, w->account, &sites, &n);
@@ -393,9 +403,10 @@ do_password_list(Wizard *w)
 
 		if (mesh_client_password_get(w->client, w->account, sites[i], &user, &password) ==
 		    MESH_ERROR_OK)
-			printf("  %-30s %s\n", sites[i], user != NULL ? user : "");
+			printf("  %-30s %s\n", mesh_cli_escape(&esc, sites[i]),
+			       user != NULL ? mesh_cli_escape(&esc, user) : "");
 		else
-			printf("  %s\n", sites[i]);
+			printf("  %s\n", mesh_cli_escape(&esc, sites[i]));
 		mesh_client_free(user);
 		mesh_client_secret_free(password);
 	}
@@ -499,7 +510,10 @@ main(int argc, char **argv)
 		if (mesh_client_profile_get(w.client, w.account, &p) == MESH_ERROR_OK) {
 			wizard_set_portal(w.client, &w.opts, w.opts.portal ? w.opts.portal
 									  : p->portal);
-			printf("Profile of %s, fingerprint %s\n", p->account, p->identifier);
+			g_auto(MeshCliEscapes) esc = { 0 };
+
+			printf("Profile of %s, fingerprint %s\n", mesh_cli_escape(&esc, p->account),
+			       mesh_cli_escape(&esc, p->identifier));
 		}
 		mesh_client_profile_free(p);
 	}

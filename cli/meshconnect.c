@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "connect.h"
 #include "wizard.h"
 
 #define PROG "meshconnect"
@@ -23,14 +24,16 @@ ensure_device(MeshClient *client, int *ret_status)
 {
 	MeshClientDevice *device = NULL;
 	MeshError code = mesh_client_device_get(client, NULL, &device);
+	g_auto(MeshCliEscapes) esc = { 0 };
 	g_autofree char *name = NULL;
 	char host[256] = "";
 
 	*ret_status = 0;
 	if (code == MESH_ERROR_OK) {
-		printf("This device:          %s%s%s%s\n", device->identifier,
+		printf("This device:          %s%s%s%s\n",
+		       mesh_cli_escape(&esc, device->identifier),
 		       device->description ? " (" : "",
-		       device->description ? device->description : "",
+		       device->description ? mesh_cli_escape(&esc, device->description) : "",
 		       device->description ? ")" : "");
 		mesh_client_device_free(device);
 		return MESH_ERROR_OK;
@@ -51,7 +54,8 @@ ensure_device(MeshClient *client, int *ret_status)
 		*ret_status = wizard_fail(PROG, client, code, "cannot create the device");
 		return MESH_ERROR_OK;
 	}
-	printf("This device:          %s (%s)\n", device->identifier, name);
+	printf("This device:          %s (%s)\n", mesh_cli_escape(&esc, device->identifier),
+	       mesh_cli_escape(&esc, name));
 	mesh_client_device_free(device);
 	return MESH_ERROR_OK;
 }
@@ -110,6 +114,7 @@ static int
 run(const WizardOptions *opts, MeshClient *client)
 {
 	g_autofree char *account = NULL, *portal = NULL, *def = NULL;
+	g_auto(MeshCliEscapes) esc = { 0 };
 	MeshClientConnect *connect = NULL;
 	gboolean yes = FALSE;
 	MeshError code;
@@ -118,7 +123,7 @@ run(const WizardOptions *opts, MeshClient *client)
 	printf("Mesh connection wizard: connect this device to your profile.\n\n");
 	if (opts->account != NULL) {
 		account = g_strdup(opts->account);
-		printf("Account: %s\n", account);
+		printf("Account: %s\n", mesh_cli_escape(&esc, account));
 	}
 	while (account == NULL) {
 		code = wizard_ask("Account to connect to (local@domain)", NULL, &account);
@@ -127,7 +132,7 @@ run(const WizardOptions *opts, MeshClient *client)
 		if (!wizard_valid_account(account)) {
 			printf("'%s' is not an account: give it as local@domain, e.g. "
 			       "alice@example.com.\n",
-			       account);
+			       mesh_cli_escape(&esc, account));
 			g_clear_pointer(&account, g_free);
 		}
 	}
@@ -153,15 +158,17 @@ run(const WizardOptions *opts, MeshClient *client)
 	code = mesh_client_connect_request(client, account, &connect);
 	if (code != MESH_ERROR_OK)
 		return wizard_fail(PROG, client, code, "cannot send the request");
-	printf("\nSent the request to connect this device to %s.\n\n", account);
+	printf("\nSent the request to connect this device to %s.\n\n",
+	       mesh_cli_escape(&esc, account));
 	printf("====================================================================\n");
-	printf("  PROFILE FINGERPRINT:  %s\n", connect->profile_udf);
-	printf("  WITNESS:              %s\n", connect->witness);
+	printf("  PROFILE FINGERPRINT:  %s\n", mesh_cli_escape(&esc, connect->profile_udf));
+	printf("  WITNESS:              %s\n", mesh_cli_escape(&esc, connect->witness));
 	printf("====================================================================\n\n");
 	printf("On the administration device (meshclient, 'Pending connection requests'),\n"
 	       "check that the profile fingerprint is that of %s, and accept this\n"
-	       "device only if it shows this same witness.\n\n",
-	       account);
+	       "device only if it shows this same witness: compare all %d characters, from\n"
+	       "first to last (or type all of them: 'mesh connect accept WITNESS').\n\n",
+	       mesh_cli_escape(&esc, account), MESH_CONNECT_WITNESS_CHARS);
 	fflush(stdout);
 	mesh_client_connect_free(connect);
 	status = wait_for(client, account);
@@ -169,7 +176,8 @@ run(const WizardOptions *opts, MeshClient *client)
 		MeshClientProfile *profile = NULL;
 
 		if (mesh_client_profile_sync(client, account, &profile) == MESH_ERROR_OK) {
-			printf("The profile %s now has %zu devices.\n", profile->identifier,
+			printf("The profile %s now has %zu devices.\n",
+			       mesh_cli_escape(&esc, profile->identifier),
 			       profile->n_devices);
 			mesh_client_profile_free(profile);
 		}

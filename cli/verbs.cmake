@@ -13,7 +13,8 @@ target_sources(mesh PRIVATE
 	${CMAKE_CURRENT_SOURCE_DIR}/cmd-connect.c
 	${CMAKE_CURRENT_SOURCE_DIR}/cmd-app.c
 	${CMAKE_CURRENT_SOURCE_DIR}/cmd-password.c
-	${CMAKE_CURRENT_SOURCE_DIR}/cmd-ssh.c)
+	${CMAKE_CURRENT_SOURCE_DIR}/cmd-ssh.c
+	${CMAKE_CURRENT_SOURCE_DIR}/wizard.c)
 target_link_libraries(mesh PRIVATE meshclient mesh-platform)
 
 # 'mesh agent install-login' writes the files of dist/ with @bindir@ put in at run time: embed

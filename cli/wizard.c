@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "connect.h"
+
 static volatile sig_atomic_t interrupted;
 
 static void
@@ -408,14 +410,33 @@ wizard_valid_account(const char *account)
 	return strlen(account) <= 254;
 }
 
+void
+wizard_show_pending(const MeshClientPending *p, size_t i, size_t n)
+{
+	g_auto(MeshCliEscapes) esc = { 0 };
+
+	printf("\nRequest %zu of %zu\n", i + 1, n);
+	printf("  Device:       %s\n", mesh_cli_escape(&esc, p->device_udf));
+	if (p->description != NULL)
+		printf("  Description:  %s\n", mesh_cli_escape(&esc, p->description));
+	printf("  Expires:      %s\n", mesh_cli_escape(&esc, p->expires));
+	printf("\n  WITNESS:      %s\n\n", mesh_cli_escape(&esc, p->witness));
+	printf("Compare every character of this witness, all %d of them, with the one the new\n"
+	       "device shows. Accept the device only if they are the same from first to last.\n",
+	       MESH_CONNECT_WITNESS_CHARS);
+	fflush(stdout);
+}
+
 int
 wizard_fail(const char *prog, MeshClient *client, MeshError code, const char *what)
 {
 	const char *message = client != NULL ? mesh_client_last_error(client) : "";
+	g_auto(MeshCliEscapes) esc = { 0 };
 
 	if (code == MESH_ERROR_OK)
 		code = MESH_ERROR_FAILED;
-	fprintf(stderr, "%s: %s%s%s\n", prog, what != NULL ? what : "",
-		what != NULL ? ": " : "", *message != '\0' ? message : mesh_error_str(code));
+	/* The agent's message may carry the portal's words. */
+	fprintf(stderr, "%s: %s%s%s\n", prog, what != NULL ? what : "", what != NULL ? ": " : "",
+		*message != '\0' ? mesh_cli_escape(&esc, message) : mesh_error_str(code));
 	return code;
 }

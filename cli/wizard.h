@@ -2,7 +2,8 @@
 #pragma once
 
 /*
- * The shared prompting of the interactive wizards (meshclient, meshconnect): questions on
+ * The shared prompting of the interactive wizards (meshclient, meshconnect, and mesh connect
+ * accept/reject without a witness): questions on
  * standard output, answers one line at a time from standard input (read a byte at a time, so
  * that nothing past the answer is consumed, and bounded by WIZARD_LINE_MAX). End of input, or
  * Ctrl-C while waiting for an answer, gives MESH_ERROR_CANCELLED: the wizard exits cleanly with
@@ -80,6 +81,13 @@ char *wizard_default_portal(const WizardOptions *opts, const char *account);
 /* wizard_valid_account: @account looks like local@domain. */
 gboolean wizard_valid_account(const char *account);
 
-/* wizard_fail: print "@prog: message" (the client's last error, else the code's text) on stderr;
- * returns @code. */
+/*
+ * wizard_show_pending: print the pending request @p (number @i of @n) for the user to compare with
+ * the new device's screen: the device, its description (escaped), the expiry and the whole
+ * witness, with the reminder to compare every character of it.
+ */
+void wizard_show_pending(const MeshClientPending *p, size_t i, size_t n);
+
+/* wizard_fail: print "@prog: message" (the client's last error, escaped, else the code's text)
+ * on stderr; returns @code. */
 int wizard_fail(const char *prog, MeshClient *client, MeshError code, const char *what);

@@ -35,7 +35,8 @@ read_strings(JsonObject *obj, const char *member, gboolean optional, gsize max_l
 		if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING ||
 		    !mesh_signed_check_text(member, json_node_get_string(n), max_len, NULL)) {
 			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-				    "%s must be strings of at most %" G_GSIZE_FORMAT " bytes",
+				    "%s must be printable strings of at most %" G_GSIZE_FORMAT
+				    " bytes",
 				    member, max_len);
 			return FALSE;
 		}
@@ -45,7 +46,7 @@ read_strings(JsonObject *obj, const char *member, gboolean optional, gsize max_l
 	return TRUE;
 }
 
-/* The string @member of @obj, UTF-8 of at most @max_len bytes. */
+/* The string @member of @obj, a display string of at most @max_len bytes. */
 static gboolean
 read_text(JsonObject *obj, const char *member, gsize max_len, const char **ret, GError **error)
 {
@@ -53,6 +54,21 @@ read_text(JsonObject *obj, const char *member, gsize max_len, const char **ret, 
 		return FALSE;
 	if (!mesh_signed_check_text(member, *ret, max_len, error))
 		return mesh_signed_recode(error, MESH_ERROR_MALFORMED);
+	return TRUE;
+}
+
+/* The password @member of @obj: any UTF-8 (the JSON reader checked it) of at most
+ * MESH_PASSWORD_MAX bytes. It is a secret, not a display string: never shown but on request. */
+static gboolean
+read_password(JsonObject *obj, const char *member, const char **ret, GError **error)
+{
+	if (!mesh_json_get_string(obj, member, ret, error))
+		return FALSE;
+	if (strnlen(*ret, MESH_PASSWORD_MAX + 1) > MESH_PASSWORD_MAX) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+			    "the %s is longer than %d bytes", member, MESH_PASSWORD_MAX);
+		return FALSE;
+	}
 	return TRUE;
 }
 
@@ -143,7 +159,7 @@ read_password_set(JsonObject *obj, MeshPasswordSet *set, GError **error)
 		if (!mesh_json_check_members(e, entry_members, error) ||
 		    !read_strings(e, "Sites", FALSE, MESH_PROFILE_TEXT_MAX, entry->sites, error) ||
 		    !read_text(e, "Username", MESH_PROFILE_TEXT_MAX, &username, error) ||
-		    !read_text(e, "Password", MESH_PASSWORD_MAX, &password, error)) {
+		    !read_password(e, "Password", &password, error)) {
 			g_prefix_error(error, "Entries[%u]: ", i);
 			return FALSE;
 		}
@@ -257,8 +273,8 @@ mesh_password_set_add(MeshPasswordSet *set, const char *const *sites, const char
 		g_clear_error(error);
 		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
 			    "a password entry needs at least one site, a user name of at most %d "
-			    "bytes and a UTF-8 password of at most %d bytes (and a set holds at "
-			    "most %d entries)",
+			    "bytes of printable text and a UTF-8 password of at most %d bytes (and "
+			    "a set holds at most %d entries)",
 			    MESH_PROFILE_TEXT_MAX, MESH_PASSWORD_MAX, MESH_APPLICATION_ITEMS_MAX);
 		return FALSE;
 	}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "connect.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <string.h>
@@ -45,9 +46,9 @@ mesh_connect_witness_raw(const guint8 *p, gsize p_len,
 	return mesh_base32_dashed(b32);
 }
 
-/* The full binary UDF of a key: type byte || 64-byte digest of its SPKI. */
-static gboolean
-key_binary_udf(const MeshKey *key, guint8 out[static MESH_UDF_DIGEST_BINARY_LEN], GError **error)
+gboolean
+mesh_connect_key_binary(const MeshKey *key, guint8 out[static MESH_UDF_DIGEST_BINARY_LEN],
+			GError **error)
 {
 	g_autoptr(GBytes) spki = mesh_key_get_spki(key);
 	g_autoptr(MeshUdfDigest) digest = mesh_udf_digest_new(MESH_UDF_ALG_SHA512);
@@ -66,23 +67,25 @@ mesh_connect_witness(const MeshKey *profile_key,
 {
 	guint8 p[MESH_UDF_DIGEST_BINARY_LEN], d[MESH_UDF_DIGEST_BINARY_LEN];
 
-	if (!key_binary_udf(profile_key, p, error) || !key_binary_udf(device_key, d, error))
+	if (!mesh_connect_key_binary(profile_key, p, error) ||
+	    !mesh_connect_key_binary(device_key, d, error))
 		return NULL;
 	return mesh_connect_witness_raw(p, sizeof p, server_nonce, d, sizeof d, client_nonce);
 }
 
-/* @text without dashes, upper case, into @out (at most MESH_CONNECT_WITNESS_CHARS + 1 bytes);
- * FALSE for another character or too many. */
+/* @text without dashes (and spaces, when @typed: what a user typed), upper case, into @out (at
+ * most MESH_CONNECT_WITNESS_CHARS + 1 bytes), its length in *@ret_len; FALSE for another
+ * character or too many. */
 static gboolean
-witness_normalize(const char *text, char out[static MESH_CONNECT_WITNESS_CHARS + 1],
-		  gsize *ret_len)
+witness_normalize(const char *text, gboolean typed,
+		  char out[static MESH_CONNECT_WITNESS_CHARS + 1], gsize *ret_len)
 {
 	gsize n = 0;
 
 	for (const char *s = text; s != NULL && *s != '\0'; s++) {
 		char c = g_ascii_toupper(*s);
 
-		if (c == '-')
+		if (c == '-' || (typed && c == ' '))
 			continue;
 		if (!((c >= 'A' && c <= 'Z') || (c >= '2' && c <= '7')) ||
 		    n == MESH_CONNECT_WITNESS_CHARS)
@@ -94,58 +97,66 @@ witness_normalize(const char *text, char out[static MESH_CONNECT_WITNESS_CHARS +
 	return text != NULL;
 }
 
+/* @text as a whole witness (normalised as witness_normalize does) in @out; FALSE when it is not
+ * one. */
+static gboolean
+witness_whole(const char *text, gboolean typed, char out[static MESH_CONNECT_WITNESS_CHARS + 1])
+{
+	gsize len = 0;
+
+	return witness_normalize(text, typed, out, &len) && len == MESH_CONNECT_WITNESS_CHARS;
+}
+
 gboolean
 mesh_connect_witness_equal(const char *a, const char *b)
 {
 	char na[MESH_CONNECT_WITNESS_CHARS + 1], nb[MESH_CONNECT_WITNESS_CHARS + 1];
-	gsize la = 0, lb = 0;
 
-	return witness_normalize(a, na, &la) && witness_normalize(b, nb, &lb) &&
-	       la == MESH_CONNECT_WITNESS_CHARS && lb == MESH_CONNECT_WITNESS_CHARS &&
-	       memcmp(na, nb, la) == 0;
+	return witness_whole(a, FALSE, na) && witness_whole(b, FALSE, nb) &&
+	       CRYPTO_memcmp(na, nb, MESH_CONNECT_WITNESS_CHARS) == 0;
 }
 
 gboolean
-mesh_connect_witness_match(const char *witness, const char *prefix)
-{
-	char nw[MESH_CONNECT_WITNESS_CHARS + 1], np[MESH_CONNECT_WITNESS_CHARS + 1];
-	gsize lw = 0, lp = 0;
-
-	return witness_normalize(witness, nw, &lw) && witness_normalize(prefix, np, &lp) &&
-	       lw == MESH_CONNECT_WITNESS_CHARS && lp >= MESH_CONNECT_PREFIX_MIN &&
-	       memcmp(nw, np, lp) == 0;
-}
-
-gboolean
-mesh_connect_witness_find(const char *const *witnesses, gsize n, const char *prefix,
+mesh_connect_witness_find(const char *const *witnesses, gsize n, const char *witness,
 			  gsize *ret_index, GError **error)
 {
-	char np[MESH_CONNECT_WITNESS_CHARS + 1];
-	gsize lp = 0, found = 0, index = 0;
+	char given[MESH_CONNECT_WITNESS_CHARS + 1];
+	gsize found = 0, index = 0;
 
-	if (!witness_normalize(prefix, np, &lp) || lp < MESH_CONNECT_PREFIX_MIN) {
+	if (!witness_whole(witness, TRUE, given)) {
+		/* A prefix is refused whatever its length: a portal chooses the server nonces and
+		 * can grind a device of its own whose witness starts like the real one's. */
 		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
-			    "give at least %d characters of the witness as shown (A-Z, 2-7; dashes "
-			    "optional)",
-			    MESH_CONNECT_PREFIX_MIN);
+			    "give the whole witness (%d characters, A-Z and 2-7; dashes and spaces "
+			    "optional) as the new device shows it: type or paste all of it",
+			    MESH_CONNECT_WITNESS_CHARS);
 		return FALSE;
 	}
+	/* Every witness is compared in full, in constant time, and all of them are. */
 	for (gsize i = 0; i < n; i++) {
-		if (mesh_connect_witness_match(witnesses[i], prefix)) {
+		char w[MESH_CONNECT_WITNESS_CHARS + 1];
+
+		if (witness_whole(witnesses[i], FALSE, w) &&
+		    CRYPTO_memcmp(w, given, MESH_CONNECT_WITNESS_CHARS) == 0) {
 			found++;
 			index = i;
 		}
 	}
 	if (found == 0) {
+		g_autofree char *dashed = mesh_base32_dashed(given);
+
 		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
-			    "no pending request has a witness starting with %s", np);
+			    "no pending request has the witness %s: check it against the new "
+			    "device's screen; if it is the same, the portal is not listing that "
+			    "device's request",
+			    dashed);
 		return FALSE;
 	}
 	if (found > 1) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
-			    "%" G_GSIZE_FORMAT " pending requests have a witness starting with %s: "
-			    "give more characters",
-			    found, np);
+			    "%" G_GSIZE_FORMAT " pending requests have this witness: the portal "
+			    "lists one request twice; none is answered",
+			    found);
 		return FALSE;
 	}
 	*ret_index = index;
@@ -306,9 +317,8 @@ static char *
 witness_canonical(const char *text)
 {
 	char n[MESH_CONNECT_WITNESS_CHARS + 1];
-	gsize len = 0;
 
-	if (!witness_normalize(text, n, &len) || len != MESH_CONNECT_WITNESS_CHARS)
+	if (!witness_whole(text, FALSE, n))
 		return NULL;
 	return mesh_base32_dashed(n);
 }

@@ -8,6 +8,7 @@
 #include "key.h"
 #include "master.h"
 #include "profile.h"
+#include "udf.h"
 
 G_BEGIN_DECLS
 
@@ -26,12 +27,13 @@ G_BEGIN_DECLS
  * 65-byte binary UDFs (type byte || 64-byte digest) of the profile (= its master signature key)
  * and of the device (= its signature key), the nonces 16 bytes each. It is shown as the first
  * 28 Base32 characters of the hash (140 bits, no type byte), in dashed groups of four:
- * "XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX". A user confirms a request by a prefix of its witness.
+ * "XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX". A user confirms a request by its whole witness: the portal
+ * chooses the server nonces, so it can grind a device of its own whose witness shares any short
+ * prefix with the real device's (40 bits take about 2^20 hashes a side), but not all 140 bits.
  */
 
-#define MESH_CONNECT_NONCE_LEN      16
-#define MESH_CONNECT_WITNESS_CHARS  28 /* Base32 characters, without dashes */
-#define MESH_CONNECT_PREFIX_MIN     8  /* shortest witness prefix a user may give */
+#define MESH_CONNECT_NONCE_LEN     16
+#define MESH_CONNECT_WITNESS_CHARS 28 /* Base32 characters, without dashes */
 
 typedef struct {
 	char *parent_udf;          /* the profile the device asks to join */
@@ -143,6 +145,13 @@ char *mesh_connect_witness_raw(const guint8 *p, gsize p_len,
 			       const guint8 client_nonce[static MESH_CONNECT_NONCE_LEN]);
 
 /*
+ * mesh_connect_key_binary: the full binary UDF of @key (type byte || 64-byte SHA-512 content
+ * digest of its SPKI), as P and D enter the witness. Errors: MESH_ERROR_CRYPTO.
+ */
+gboolean mesh_connect_key_binary(const MeshKey *key,
+				 guint8 out[static MESH_UDF_DIGEST_BINARY_LEN], GError **error);
+
+/*
  * mesh_connect_witness: the witness for the profile whose master signature key is
  * @profile_key and the device whose signature key is @device_key (their full 65-byte binary
  * UDFs are computed from the keys). Errors: MESH_ERROR_CRYPTO.
@@ -154,24 +163,18 @@ char *mesh_connect_witness(const MeshKey *profile_key,
 			   GError **error);
 
 /*
- * mesh_connect_witness_equal: TRUE when @a and @b are the same witness (dashes and case
- * ignored; both must be full witnesses).
+ * mesh_connect_witness_equal: TRUE when @a and @b are the same whole witness (dashes and case
+ * ignored), compared in constant time.
  */
 gboolean mesh_connect_witness_equal(const char *a, const char *b);
 
 /*
- * mesh_connect_witness_match: TRUE when @prefix (dashes optional, any case) is at least
- * MESH_CONNECT_PREFIX_MIN Base32 characters and a prefix of the witness @witness.
+ * mesh_connect_witness_find: the index of the only one of the @n @witnesses that is the whole
+ * witness @witness (dashes, spaces and case ignored); each is compared in full, in constant
+ * time. Errors: MESH_ERROR_INVALID_ARGUMENT (@witness is not 28 Base32 characters — a prefix is
+ * refused, however long — or several witnesses are it), MESH_ERROR_NOT_FOUND (none is).
  */
-gboolean mesh_connect_witness_match(const char *witness, const char *prefix);
-
-/*
- * mesh_connect_witness_find: the index of the only witness among @n @witnesses that @prefix
- * matches. Errors: MESH_ERROR_INVALID_ARGUMENT (fewer than MESH_CONNECT_PREFIX_MIN characters,
- * a character that is not Base32, or a prefix that matches more than one: give more),
- * MESH_ERROR_NOT_FOUND (matches none).
- */
-gboolean mesh_connect_witness_find(const char *const *witnesses, gsize n, const char *prefix,
+gboolean mesh_connect_witness_find(const char *const *witnesses, gsize n, const char *witness,
 				   gsize *ret_index, GError **error);
 
 G_END_DECLS

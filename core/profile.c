@@ -6,8 +6,18 @@
 #include "error.h"
 #include "json.h"
 #include "signed.h"
+#include "text.h"
 
 #define DEVICE_TAG "DeviceProfile"
+
+/* A description is shown to the administrator beside the device's witness: a display string of
+ * at most MESH_TEXT_DESCRIPTION_MAX characters. */
+static gboolean
+check_description(const char *description, GError **error)
+{
+	return mesh_text_check_display("description", description, MESH_PROFILE_TEXT_MAX,
+				       MESH_TEXT_DESCRIPTION_MAX, error);
+}
 
 static MeshKey *
 read_key(JsonObject *obj, const char *member, gboolean agreement, GError **error)
@@ -38,7 +48,7 @@ mesh_device_profile_new(const char *description, const MeshKey *signature_key,
 {
 	g_autoptr(MeshDeviceProfile) profile = g_new0(MeshDeviceProfile, 1);
 
-	if (!mesh_signed_check_text("description", description, MESH_PROFILE_TEXT_MAX, error) ||
+	if (!check_description(description, error) ||
 	    !mesh_signed_check_key("DeviceSignatureKey", signature_key, FALSE, error) ||
 	    !mesh_signed_check_key("DeviceAuthenticationKey", authentication_key, FALSE, error) ||
 	    !mesh_signed_check_key("DeviceEncryptionKey", encryption_key, TRUE, error))
@@ -94,7 +104,7 @@ mesh_device_profile_from_json(JsonNode *node, GError **error)
 	    !mesh_json_get_string_opt(obj, "Description", &description, error) ||
 	    !mesh_json_get_time(obj, "Created", &created, error))
 		return NULL;
-	if (!mesh_signed_check_text("description", description, MESH_PROFILE_TEXT_MAX, error)) {
+	if (!check_description(description, error)) {
 		mesh_signed_recode(error, MESH_ERROR_MALFORMED);
 		return NULL;
 	}
@@ -115,7 +125,7 @@ mesh_device_profile_from_json(JsonNode *node, GError **error)
 			    !mesh_signed_check_text("name", json_node_get_string(n),
 						    MESH_PROFILE_TEXT_MAX, NULL)) {
 				g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-					    "Names must be strings of at most %d bytes",
+					    "Names must be printable strings of at most %d bytes",
 					    MESH_PROFILE_TEXT_MAX);
 				return NULL;
 			}

@@ -40,7 +40,8 @@ typedef struct {
 /*
  * mesh_device_profile_new: a profile for the public parts of three keys, created now.
  * Errors: MESH_ERROR_INVALID_ARGUMENT (a key of the wrong algorithm for its use, or a
- * description longer than MESH_PROFILE_TEXT_MAX or not UTF-8).
+ * description that is not a display string of at most MESH_TEXT_DESCRIPTION_MAX characters:
+ * core/text.h).
  */
 MeshDeviceProfile *mesh_device_profile_new(const char *description, const MeshKey *signature_key,
 					   const MeshKey *authentication_key,

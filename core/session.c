@@ -751,6 +751,11 @@ mesh_session_account_validate(MeshSession *session, const char *account, const c
 		            "the portal's ValidateResponse has no boolean Valid");
 		return FALSE;
 	}
+	/* The reason is shown to the user: the portal's text must be printable (1 KiB at most). */
+	if (!mesh_signed_check_text("portal's Reason", reason, 1024, error)) {
+		mesh_signed_recode(error, MESH_ERROR_PROTOCOL);
+		return FALSE;
+	}
 	*ret_valid = json_object_get_boolean_member(response, "Valid");
 	if (ret_reason != NULL)
 		*ret_reason = *ret_valid ? NULL : g_strdup(reason);
@@ -1651,7 +1656,7 @@ ctx_pending(Ctx *ctx, GPtrArray **ret, GError **error)
 		if (!json_object_has_member(obj, "SignedRequest") ||
 		    !mesh_json_get_string(obj, "ServerNonce", &nonce_text, NULL) ||
 		    !mesh_json_get_string(obj, "Witness", &witness, NULL) ||
-		    !mesh_json_get_string(obj, "Expires", &expires, NULL) ||
+		    !mesh_json_get_time(obj, "Expires", &expires, NULL) ||
 		    !decode_nonce(nonce_text, nonce, NULL))
 			continue;
 		request = mesh_connection_request_verify(
@@ -1718,7 +1723,7 @@ ctx_complete(Ctx *ctx, const Pending *p, MeshConnectionStatus status, GError **e
 }
 
 static gboolean
-connect_answer(MeshSession *session, const char *account, const char *prefix, gboolean accept,
+connect_answer(MeshSession *session, const char *account, const char *witness, gboolean accept,
                GError **error)
 {
 	g_auto(Ctx) ctx = {0};
@@ -1735,7 +1740,7 @@ connect_answer(MeshSession *session, const char *account, const char *prefix, gb
 	for (guint i = 0; i < list->len; i++)
 		g_ptr_array_add(witnesses, ((Pending *)list->pdata[i])->witness);
 	if (!mesh_connect_witness_find((const char *const *)witnesses->pdata, witnesses->len,
-	                               prefix, &index, error))
+	                               witness, &index, error))
 		return FALSE;
 	p = g_ptr_array_index(list, index);
 	if (!accept)
@@ -1769,17 +1774,17 @@ connect_answer(MeshSession *session, const char *account, const char *prefix, gb
 }
 
 gboolean
-mesh_session_connect_accept(MeshSession *session, const char *account, const char *witness_prefix,
+mesh_session_connect_accept(MeshSession *session, const char *account, const char *witness,
                             GError **error)
 {
-	return connect_answer(session, account, witness_prefix, TRUE, error);
+	return connect_answer(session, account, witness, TRUE, error);
 }
 
 gboolean
-mesh_session_connect_reject(MeshSession *session, const char *account, const char *witness_prefix,
+mesh_session_connect_reject(MeshSession *session, const char *account, const char *witness,
                             GError **error)
 {
-	return connect_answer(session, account, witness_prefix, FALSE, error);
+	return connect_answer(session, account, witness, FALSE, error);
 }
 
 /* ---- Applications -------------------------------------------------------------------------- */

@@ -245,16 +245,17 @@ gboolean mesh_session_connect_pending(MeshSession *session, const char *account,
                                       GPtrArray **ret_pending, GError **error);
 
 /*
- * mesh_session_connect_accept / _reject: answer the pending request whose witness starts with
- * @witness_prefix (at least 8 characters, dashes and case ignored). Accept adds the device to
- * the profile and to every application's DecryptID, re-seals and publishes them, then sends the
- * signed result. Errors: MESH_ERROR_INVALID_ARGUMENT (prefix too short or ambiguous),
+ * mesh_session_connect_accept / _reject: answer the pending request whose witness, recomputed
+ * here, is the whole @witness (28 characters; dashes, spaces and case ignored; a prefix is
+ * refused, since the portal can grind one: core/connect.h). Accept adds the device to the
+ * profile and to every application's DecryptID, re-seals and publishes them, then sends the
+ * signed result. Errors: MESH_ERROR_INVALID_ARGUMENT (not a whole witness),
  * MESH_ERROR_NOT_FOUND, MESH_ERROR_UNAUTHORIZED, portal errors.
  */
-gboolean mesh_session_connect_accept(MeshSession *session, const char *account,
-                                     const char *witness_prefix, GError **error);
-gboolean mesh_session_connect_reject(MeshSession *session, const char *account,
-                                     const char *witness_prefix, GError **error);
+gboolean mesh_session_connect_accept(MeshSession *session, const char *account, const char *witness,
+                                     GError **error);
+gboolean mesh_session_connect_reject(MeshSession *session, const char *account, const char *witness,
+                                     GError **error);
 
 /* ---- Applications -------------------------------------------------------------------------- */
 

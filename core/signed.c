@@ -5,6 +5,7 @@
 
 #include "error.h"
 #include "json.h"
+#include "text.h"
 #include "udf.h"
 
 gboolean
@@ -303,13 +304,5 @@ mesh_signed_get_udf(JsonObject *obj, const char *member, int type, const char **
 gboolean
 mesh_signed_check_text(const char *what, const char *text, gsize max, GError **error)
 {
-	if (text == NULL)
-		return TRUE;
-	if (strlen(text) > max || !g_utf8_validate(text, -1, NULL)) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
-			    "the %s must be UTF-8 text of at most %" G_GSIZE_FORMAT " bytes", what,
-			    max);
-		return FALSE;
-	}
-	return TRUE;
+	return mesh_text_check_display(what, text, max, max, error);
 }

@@ -135,8 +135,9 @@ gboolean mesh_signed_get_udf(JsonObject *obj, const char *member, int type, cons
 gboolean mesh_signed_check_udf(const char *what, const char *text, int type, GError **error);
 
 /*
- * mesh_signed_check_text: MESH_ERROR_INVALID_ARGUMENT unless @text (NULL is fine) is UTF-8 of
- * at most @max bytes.
+ * mesh_signed_check_text: MESH_ERROR_INVALID_ARGUMENT unless @text (NULL is fine) is a display
+ * string (core/text.h: UTF-8 without controls, bidirectional or invisible formatting characters)
+ * of at most @max bytes.
  */
 gboolean mesh_signed_check_text(const char *what, const char *text, gsize max, GError **error);
 

@@ -151,8 +151,8 @@ printf '  %-40s %s\n' "device 2 (new) shows:" "device 1 (administration) shows:"
 printf '  %-40s %s\n' "$w2" "$w1"
 [ "$w1" = "$w2" ] && echo "  the witnesses match"
 
-say "Device 1 accepts by the first 8 characters; device 2 learns it is connected:"
-on 1 connect accept "$(echo "$w1" | tr -d - | cut -c1-8)"
+say "Device 1 accepts by the whole witness (a prefix is refused); device 2 learns it is connected:"
+on 1 connect accept "$w2"
 on 2 connect wait
 
 say "A password added on device 1 ..."

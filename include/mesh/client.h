@@ -349,8 +349,10 @@ typedef struct {
 void mesh_client_pending_free(MeshClientPending *pending, size_t n);
 MeshError mesh_client_connect_pending(MeshClient *client, const char *account,
 				      MeshClientPending **ret_pending, size_t *ret_n);
-/* mesh_client_connect_accept / _reject: the request whose witness starts with @witness (at
- * least 8 characters). */
+/* mesh_client_connect_accept / _reject: the request whose witness is the whole @witness, as the
+ * new device shows it (28 characters; dashes, spaces and case ignored). A prefix is refused with
+ * MESH_ERROR_INVALID_ARGUMENT: the portal chooses the nonces and can grind a device of its own
+ * whose witness starts like the real one's. */
 MeshError mesh_client_connect_accept(MeshClient *client, const char *account,
 				     const char *witness);
 MeshError mesh_client_connect_reject(MeshClient *client, const char *account,

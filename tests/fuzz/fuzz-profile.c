@@ -2,7 +2,8 @@
 /*
  * The Mesh model's readers on raw bytes: every signed profile parser and verifier (device,
  * master, personal, application), the escrow entry reader, the connection request and result
- * readers, the private JSON of application profiles, and witness prefixes. Seeds:
+ * readers, the private JSON of application profiles, typed witnesses, and the display-text check
+ * and escape (core/text). Seeds:
  * tests/fuzz/corpus/profile/ (written by tests/integration/profile-tool).
  */
 #include "application.h"
@@ -14,6 +15,7 @@
 #include "personal.h"
 #include "profile.h"
 #include "sshkey.h"
+#include "text.h"
 
 /* A fixed master profile for the readers that check signers against one. */
 static MeshMasterProfile *
@@ -65,6 +67,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int type = MESH_APPLICATION_PASSWORD; type <= MESH_APPLICATION_GENERIC; type++)
 		(void)mesh_application_check_private(type, plaintext, NULL);
 	(void)mesh_connect_witness_find(witnesses, 1, prefix, &index, NULL);
+	(void)mesh_text_check_display("text", prefix, MESH_PROFILE_TEXT_MAX,
+				      MESH_TEXT_DESCRIPTION_MAX, NULL);
+	g_free(mesh_text_escape(prefix));
 	(void)mesh_personal_check_account(prefix, NULL);
 	{
 		g_autoptr(MeshKey) line_key = mesh_ssh_public_line_decode(prefix, NULL);

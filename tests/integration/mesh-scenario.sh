@@ -4,9 +4,10 @@
 # devices, each with its own HOME, XDG_RUNTIME_DIR, MMM_HOME and agent (started on demand by
 # mesh). Alice creates her profile on device 1, escrows it 2-of-4, deletes it and recovers it
 # from shares 1 and 3 (too few, corrupt and foreign shares refused first, changing nothing);
-# device 2 connects (witness checked on both sides, accepted by an 8-character prefix) and reads
-# a password added on device 1; servermesh restarts and everything is still there; device 3's
-# request is rejected (20). Usage: mesh-scenario.sh MESH MESHAGENT SERVERMESH
+# device 2 connects (witness checked on both sides; prefixes refused, accepted by the whole
+# witness typed in lower case with spaces) and reads a password added on device 1; servermesh
+# restarts and everything is still there; device 3's request is rejected (20).
+# Usage: mesh-scenario.sh MESH MESHAGENT SERVERMESH
 # With MESH_SCENARIO_TLS=1 the same runs over TLS: servermesh gets a self-signed certificate for
 # 127.0.0.1 (openssl) and the devices its CA file (MESH_PORTAL_CA); a device without it is refused
 # first (Network, 25) and nothing is created.
@@ -208,10 +209,17 @@ assert len(p) == 1 and p[0]["DeviceUDF"] == sys.argv[2] and p[0]["Witness"] == s
 assert set(p[0]) <= {"DeviceUDF", "Description", "Witness", "Expires"}, d
 PY
 PREFIX=$(echo "$WITNESS" | tr -d - | cut -c1-8)
-expect_fail "connect accept with a 7-character prefix: InvalidArgument (3)" 3 "" \
-	d1 connect accept "$(echo "$PREFIX" | cut -c1-7)"
-expect_out "connect accept by an 8-character prefix" "Accepted the device with witness $PREFIX" \
+expect_fail "connect accept with an 8-character prefix: InvalidArgument (3)" 3 \
+	"give the whole witness (28 characters.*type or paste all of it" \
 	d1 connect accept "$PREFIX"
+expect_fail "connect accept with 27 of the 28 characters: InvalidArgument (3)" 3 \
+	"give the whole witness" d1 connect accept "$(echo "$WITNESS" | tr -d - | cut -c1-27)"
+expect_fail "connect accept without a witness and no terminal: Usage (2)" 2 \
+	"give the whole witness" d1 connect accept </dev/null
+# The whole witness, in lower case, as seven words (spaces instead of dashes).
+SPACED=$(echo "$WITNESS" | tr 'A-Z-' 'a-z ')
+expect_out "connect accept by the whole witness, any case, spaces for dashes" \
+	"Accepted the device with witness $SPACED" d1 connect accept $SPACED
 expect_out "connect wait on device 2: accepted" \
 	"Accepted: this device is connected to the profile" d2 connect wait
 

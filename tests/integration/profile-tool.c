@@ -16,9 +16,17 @@
  *                                   (with SHARESFILE as a third argument), request, result
  *                                   (checked against the master profile in the same folder's
  *                                   master.json), application (likewise)
+ *   profile-tool hostile-request PROFILE DESCRIPTION
+ *                                   what a hostile requester sends: a new device whose
+ *                                   profile, self-signed, carries DESCRIPTION as given (the
+ *                                   writers' checks bypassed), asks to join the profile of the
+ *                                   SignedPersonalProfile PROFILE; prints {"SignedRequest",
+ *                                   "ServerNonce", "Witness"} with a random server nonce and
+ *                                   the witness an administration device computes for it
  *
  * The exit status is 0 or the MeshError code, with one line on standard error.
  */
+#include <openssl/rand.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -287,6 +295,67 @@ verify(const char *kind, const char *file, const char *extra, GError **error)
 	return FALSE;
 }
 
+static gboolean
+hostile_request(const char *profile_path, const char *description, GError **error)
+{
+	g_autofree char *text = NULL;
+	g_autoptr(MeshPersonalProfile) personal = NULL;
+	g_autoptr(MeshDeviceProfile) profile = NULL;
+	g_autoptr(JsonNode) signed_device = NULL;
+	g_autoptr(MeshConnectionRequest) request = NULL;
+	g_autoptr(JsonNode) signed_request = NULL;
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonNode) out = NULL;
+	g_autofree char *witness = NULL, *nonce_text = NULL, *out_text = NULL;
+	guint8 server_nonce[MESH_CONNECT_NONCE_LEN];
+	Device d = { 0 };
+	gsize len = 0;
+	gboolean ok = FALSE;
+
+	if (!g_file_get_contents(profile_path, &text, &len, error) ||
+	    (personal = mesh_personal_profile_parse(text, len, error)) == NULL ||
+	    !device_make(&d, MESH_KEY_ED25519, MESH_KEY_X25519, "laptop", error))
+		goto out;
+	/* The device signs a profile with any description it likes; the request is made with
+	 * an honest one, then carries the other. */
+	profile = mesh_device_profile_new("laptop", d.sig, d.auth, d.enc, error);
+	if (profile == NULL)
+		goto out;
+	g_free(profile->description);
+	profile->description = g_strdup(description);
+	signed_device = mesh_device_profile_sign(profile, mesh_signed_sign_with_key, d.sig, error);
+	request = signed_device != NULL ? mesh_connection_request_new(personal->master->identifier,
+								      d.signed_profile, error) :
+					  NULL;
+	if (request == NULL)
+		goto out;
+	json_node_unref(request->signed_device);
+	request->signed_device = json_node_copy(signed_device);
+	signed_request = mesh_connection_request_sign(request, mesh_signed_sign_with_key, d.sig,
+						      error);
+	if (signed_request == NULL ||
+	    RAND_bytes(server_nonce, sizeof server_nonce) != 1 ||
+	    (witness = mesh_connect_witness(personal->master->signature_key, server_nonce, d.sig,
+					    request->client_nonce, error)) == NULL)
+		goto out;
+	nonce_text = mesh_b64u_encode(server_nonce, sizeof server_nonce);
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "SignedRequest");
+	json_builder_add_value(b, json_node_copy(signed_request));
+	json_builder_set_member_name(b, "ServerNonce");
+	json_builder_add_string_value(b, nonce_text);
+	json_builder_set_member_name(b, "Witness");
+	json_builder_add_string_value(b, witness);
+	json_builder_end_object(b);
+	out = json_builder_get_root(b);
+	out_text = mesh_json_to_string(out);
+	printf("%s\n", out_text);
+	ok = TRUE;
+out:
+	device_clear(&d);
+	return ok;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -297,9 +366,11 @@ main(int argc, char **argv)
 		ok = sample(argv[2], argc > 3 ? argv[3] : NULL, &error);
 	} else if (argc >= 4 && g_str_equal(argv[1], "verify")) {
 		ok = verify(argv[2], argv[3], argc > 4 ? argv[4] : NULL, &error);
+	} else if (argc == 4 && g_str_equal(argv[1], "hostile-request")) {
+		ok = hostile_request(argv[2], argv[3], &error);
 	} else {
-		fprintf(stderr,
-			"usage: profile-tool sample DIR [ALG] | verify KIND FILE [SHARES]\n");
+		fprintf(stderr, "usage: profile-tool sample DIR [ALG] | verify KIND FILE [SHARES]"
+				" | hostile-request PROFILE DESCRIPTION\n");
 		return MESH_ERROR_USAGE;
 	}
 	if (!ok) {

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """Drive an interactive program through a real pseudo-terminal, expect-style.
 
-Usage: wizard-drive.py [--log FILE] STEP... -- PROGRAM [ARG...]
+Usage: wizard-drive.py [--log FILE] [--raw FILE] STEP... -- PROGRAM [ARG...]
 
 The steps run in order:
   -e REGEX    wait until REGEX appears in the output after the last match
@@ -13,7 +13,8 @@ The steps run in order:
   -t SECONDS  the timeout of the waits after it (default 30)
   -x STATUS   the exit status expected at the end (default 0)
 
-The whole transcript (carriage returns dropped) goes to --log. Exits 0 when every wait matched
+The whole transcript (carriage returns dropped) goes to --log, the bytes as the terminal got
+them (the pty's CR LF line ends included) to --raw. Exits 0 when every wait matched
 and the program exited with the expected status, else 1 with the reason and the end of the
 transcript on stderr. Every wait is bounded; the program is killed when the driver gives up.
 """
@@ -34,12 +35,13 @@ def fail(msg, out):
 
 def main(argv):
     log = None
+    raw_log = None
     steps = []
     want = 0
     i = 0
     while i < len(argv) and argv[i] != "--":
         a = argv[i]
-        if a in ("-e", "-l", "-s", "-t", "-x", "--log"):
+        if a in ("-e", "-l", "-s", "-t", "-x", "--log", "--raw"):
             if i + 1 >= len(argv):
                 sys.stderr.write("wizard-drive: %s needs a value\n" % a)
                 return 2
@@ -47,6 +49,8 @@ def main(argv):
             i += 2
             if a == "--log":
                 log = v
+            elif a == "--raw":
+                raw_log = v
             elif a == "-x":
                 want = int(v)
             elif a == "-t":
@@ -76,13 +80,14 @@ def main(argv):
             os._exit(127)
 
     out = ""
+    raw = b""
     pos = 0
     status = None
     timeout = 30.0
 
     def pump(wait):
         """Read what is there (waiting up to @wait seconds); False at end of output."""
-        nonlocal out
+        nonlocal out, raw
         r, _, _ = select.select([fd], [], [], wait)
         if not r:
             return True
@@ -92,6 +97,7 @@ def main(argv):
             return False
         if not data:
             return False
+        raw += data
         out += data.decode("utf-8", "replace").replace("\r", "")
         return True
 
@@ -107,6 +113,9 @@ def main(argv):
         if log:
             with open(log, "w") as f:
                 f.write(out)
+        if raw_log:
+            with open(raw_log, "wb") as f:
+                f.write(raw)
 
     def give_up(msg):
         fail(msg, out)

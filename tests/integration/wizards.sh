@@ -5,9 +5,10 @@
 # HOME, XDG_RUNTIME_DIR, MMM_HOME and agent. Device 1's meshclient creates alice@example.com
 # and escrows it 2-of-4 (the printed shares recover the keys: 'mesh escrow verify'); device 2's
 # meshconnect asks to connect and shows the witness, device 1's meshclient shows the same
-# witness among the pending requests and accepts it, and meshconnect reports Accepted. Device
-# 3's request is rejected (meshconnect exits 20); end of input at a question exits 28 having
-# created nothing; Ctrl-C while waiting exits 28.
+# witness among the pending requests (both say to compare all 28 characters of it) and accepts
+# it, and meshconnect reports Accepted. Device 3's request is rejected (meshconnect exits 20);
+# end of input at a question exits 28 having created nothing; Ctrl-C while waiting exits 28 and
+# 'mesh connect reject' with no witness, on a terminal, picks that request and rejects it.
 # Usage: wizards.sh MESHCLIENT MESHCONNECT MESH MESHAGENT SERVERMESH
 set -u
 MESHCLIENT=$1 MESHCONNECT=$2 MESH=$3 AGENT=$4 SERVERMESH=$5
@@ -166,6 +167,7 @@ check "one share alone does not (ShareQuorum 15)" status_is $? 15
 drive 2 "$TMP/connect" -e 'Account to connect to \(local@domain\): ' -s "$ACCOUNT" \
 	-l "Portal URL [$URL]: " -s "" -e 'A name for this device.*: ' -s laptop \
 	-e 'Ask to connect this device to .*\[Y/n\]: ' -s "" -e 'WITNESS: +[A-Z0-9]' \
+	-e 'compare all 28 characters' \
 	-t 90 -e 'Accepted: this device is connected' -x 0 -- "$MESHCONNECT" --hive test &
 BG=$!
 check "meshconnect shows the profile fingerprint and the witness" \
@@ -175,6 +177,7 @@ SHOWN=$(sed -n 's/^ *PROFILE FINGERPRINT: *\([^ ]*\)$/\1/p' "$TMP/connect" | hea
 check "meshconnect's profile fingerprint is device 1's" [ -n "$SHOWN" -a "$SHOWN" = "$PROFILE" ]
 drive 1 "$TMP/accept" -e 'Choice: ' -s 3 -e '1 device is waiting' \
 	-e 'Description: +laptop' -l "WITNESS:      $WITNESS" \
+	-e 'Compare every character of this witness, all 28 of them' \
 	-e 'Choice \[3\]: ' -s 1 -l "Accept the device with witness $WITNESS" -e '\[y/N\]: ' -s y \
 	-l "Accepted the device with witness $WITNESS" \
 	-e 'Choice: ' -s 4 -e 'Site.*: ' -s example.net -e 'User name: ' -s alice \
@@ -225,6 +228,17 @@ drive 5 "$TMP/cancel" -e 'Account to connect to.*: ' -s "$ACCOUNT" -e 'Portal UR
 	-e 'WITNESS: +[A-Z0-9]' -e 'Waiting for the administration device' -c -e 'Cancelled' \
 	-x 28 -- "$MESHCONNECT" --hive test
 check "meshconnect: Ctrl-C while waiting exits 28" status_is $? 0
+# The request stays pending: 'mesh connect reject' without a witness, on a terminal, shows it
+# with its whole witness and answers it once confirmed.
+W5=$(sed -n 's/^ *WITNESS: *\([^ ]*\)$/\1/p' "$TMP/cancel" | head -1)
+drive 1 "$TMP/pick" -e 'Request 1 of 1' -e 'Description: +tablet' -l "WITNESS:      $W5" \
+	-e 'Compare every character of this witness, all 28' \
+	-e 'Reject the device M[A-Z0-9-]*, whose witness is .*\[y/N\]: ' -s y \
+	-l "Rejected the device with witness $W5" -x 0 -- "$MESH" --hive test connect reject
+check "mesh connect reject with no witness, on a terminal: shows it whole, asks, rejects" \
+	status_is $? 0
+dev 5 connect status >/dev/null 2>&1
+check "... and the tablet learns it was rejected (20)" status_is $? 20
 drive 1 "$TMP/cancel2" -e 'Choice: ' -s 4 -e 'Site.*: ' -c -e 'meshclient: cancelled' -x 28 \
 	-- "$MESHCLIENT" --hive test
 check "meshclient: Ctrl-C at a question exits 28" status_is $? 0

@@ -64,7 +64,7 @@ test_witness_known_answer(void)
 }
 
 static void
-test_witness_prefix(void)
+test_witness_whole(void)
 {
 	const char *ws[] = { "FWRX-36U7-HBEV-L5BV-BQ6F-5KUT-Y6CK",
 			     "FWRX-36U7-AAAA-L5BV-BQ6F-5KUT-Y6CK",
@@ -72,34 +72,73 @@ test_witness_prefix(void)
 	gsize index = 99;
 	GError *error = NULL;
 
-	CU_ASSERT_TRUE(mesh_connect_witness_match(ws[0], "FWRX-36U7"));
-	CU_ASSERT_TRUE(mesh_connect_witness_match(ws[0], "fwrx36u7h"));
-	CU_ASSERT_TRUE(mesh_connect_witness_match(ws[0], ws[0]));
-	CU_ASSERT_TRUE(mesh_connect_witness_match(ws[0], "FWRX36U7HBEVL5BVBQ6F5KUTY6CK"));
-	CU_ASSERT_FALSE(mesh_connect_witness_match(ws[0], "FWRX-36U"));   /* 7 characters */
-	CU_ASSERT_FALSE(mesh_connect_witness_match(ws[0], "FWRX-36U8"));  /* not Base32 */
-	CU_ASSERT_FALSE(mesh_connect_witness_match(ws[0], "FWRX-36U7-X")); /* differs */
-	CU_ASSERT_FALSE(mesh_connect_witness_match(ws[0], "FWRX36U7HBEVL5BVBQ6F5KUTY6CKA"));
-	CU_ASSERT_FALSE(mesh_connect_witness_match(ws[0], NULL));
 	CU_ASSERT_TRUE(mesh_connect_witness_equal(ws[0], "fwrx36u7hbevl5bvbq6f5kuty6ck"));
+	CU_ASSERT_TRUE(mesh_connect_witness_equal(ws[0], ws[0]));
 	CU_ASSERT_FALSE(mesh_connect_witness_equal(ws[0], "FWRX-36U7"));
 	CU_ASSERT_FALSE(mesh_connect_witness_equal(ws[0], ws[1]));
+	CU_ASSERT_FALSE(mesh_connect_witness_equal(ws[0], "FWRX-36U7-HBEV-L5BV-BQ6F-5KUT-Y6CL"));
+	CU_ASSERT_FALSE(mesh_connect_witness_equal(ws[0], "FWRX36U7HBEVL5BVBQ6F5KUTY6CKA"));
+	/* Wire witnesses have no spaces: only what a user types may. */
+	CU_ASSERT_FALSE(mesh_connect_witness_equal(ws[0], "FWRX 36U7 HBEV L5BV BQ6F 5KUT Y6CK"));
+	CU_ASSERT_FALSE(mesh_connect_witness_equal(ws[0], NULL));
 
-	CU_ASSERT_TRUE(mesh_connect_witness_find(ws, 3, "abcd-efgh", &index, &error));
+	/* The whole witness, in any case, with or without dashes and spaces. */
+	CU_ASSERT_TRUE(mesh_connect_witness_find(ws, 3, "ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ23",
+						 &index, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_EQUAL(index, 2);
-	CU_ASSERT_TRUE(mesh_connect_witness_find(ws, 3, "FWRX36U7H", &index, &error));
+	CU_ASSERT_TRUE(mesh_connect_witness_find(ws, 3, "fwrx36u7hbevl5bvbq6f5kuty6ck", &index,
+						 &error));
+	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_EQUAL(index, 0);
+	CU_ASSERT_TRUE(mesh_connect_witness_find(ws, 3, "fwrx 36u7 AAAA-l5bv bq6f-5kut  y6ck",
+						 &index, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(index, 1);
 	index = 99;
-	CU_ASSERT_FALSE(mesh_connect_witness_find(ws, 3, "FWRX-36U7", &index, &error));
-	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT); /* ambiguous */
-	CU_ASSERT_FALSE(mesh_connect_witness_find(ws, 3, "FWRX", &index, &error));
-	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT); /* too short */
-	CU_ASSERT_FALSE(mesh_connect_witness_find(ws, 3, "FWRX 36U7", &index, &error));
+	/* Prefixes are refused, however long: 8 characters (what a grinding portal matches), 27,
+	 * and the prefix that would have been ambiguous. */
+	CU_ASSERT_FALSE(mesh_connect_witness_find(ws, 3, "ABCD-EFGH", &index, &error));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+	CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "give the whole witness (28 characters"));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
-	CU_ASSERT_FALSE(mesh_connect_witness_find(ws, 3, "ZZZZ-ZZZZ", &index, &error));
+	CU_ASSERT_FALSE(mesh_connect_witness_find(ws, 3, "ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ2",
+						  &index, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_FALSE(mesh_connect_witness_find(ws, 3, "FWRX-36U7", &index, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_FALSE(mesh_connect_witness_find(ws, 3, "", &index, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_FALSE(mesh_connect_witness_find(ws, 3, NULL, &index, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	/* Too long, not Base32, other separators. */
+	CU_ASSERT_FALSE(mesh_connect_witness_find(ws, 3, "ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ23A",
+						  &index, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_FALSE(mesh_connect_witness_find(ws, 3, "ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ21",
+						  &index, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_FALSE(mesh_connect_witness_find(ws, 3, "ABCD_EFGH_IJKL_MNOP_QRST_UVWX_YZ23",
+						  &index, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	/* A whole witness that differs from every pending one, in its last character only. */
+	CU_ASSERT_FALSE(mesh_connect_witness_find(ws, 3, "FWRX-36U7-HBEV-L5BV-BQ6F-5KUT-Y6CL",
+						  &index, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	CU_ASSERT_FALSE(mesh_connect_witness_find(ws, 3, "ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ24",
+						  &index, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	CU_ASSERT_FALSE(mesh_connect_witness_find(ws, 0, ws[0], &index, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
 	CU_ASSERT_EQUAL(index, 99);
+	{
+		/* The same request listed twice answers neither. */
+		const char *twice[] = { ws[0], ws[1], ws[0] };
+
+		CU_ASSERT_FALSE(mesh_connect_witness_find(twice, 3, ws[0], &index, &error));
+		MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+		CU_ASSERT_EQUAL(index, 99);
+	}
 }
 
 static int
@@ -307,7 +346,7 @@ test_result(void)
 
 static CU_TestInfo tests[] = {
 	{ "witness: known answer (Python hashlib)", test_witness_known_answer },
-	{ "witness: prefixes", test_witness_prefix },
+	{ "witness: whole witnesses only, prefixes refused", test_witness_whole },
 	{ "connection request: sign, verify, failures", test_request },
 	{ "connection result: sign, verify, check, failures", test_result },
 	CU_TEST_INFO_NULL,

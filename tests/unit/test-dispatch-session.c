@@ -310,11 +310,19 @@ test_connect(void)
 	CU_ASSERT_TRUE(json_object_has_member(p, "Expires"));
 
 	fails(&fx, 0, "ConnectAccept", "{\"Witness\":\"ABCD\"}", MESH_ERROR_INVALID_ARGUMENT);
-	fails(&fx, 0, "ConnectAccept", "{\"Witness\":\"AAAAAAAAAA\"}", MESH_ERROR_NOT_FOUND);
+	fails(&fx, 0, "ConnectAccept", "{\"Witness\":\"AAAAAAAAAA\"}", MESH_ERROR_INVALID_ARGUMENT);
+	fails(&fx, 0, "ConnectAccept", "{\"Witness\":\"AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA\"}",
+	      MESH_ERROR_NOT_FOUND);
 	fails(&fx, 0, "ConnectAccept", "{}", MESH_ERROR_MALFORMED);
-	fails(&fx, 1, "ConnectAccept", "{\"Witness\":\"AAAAAAAAAA\"}", MESH_ERROR_NOT_FOUND);
+	fails(&fx, 1, "ConnectAccept", "{\"Witness\":\"AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA\"}",
+	      MESH_ERROR_NOT_FOUND);
+	/* A prefix is refused, on accept and on reject: the whole witness is needed. */
 	prefix = g_strndup(witness, 9); /* 8 characters and a dash */
 	params = g_strdup_printf("{\"Witness\":\"%s\"}", prefix);
+	fails(&fx, 0, "ConnectAccept", params, MESH_ERROR_INVALID_ARGUMENT);
+	fails(&fx, 0, "ConnectReject", params, MESH_ERROR_INVALID_ARGUMENT);
+	g_free(params);
+	params = g_strdup_printf("{\"Witness\":\"%s\"}", witness);
 	ok(&fx, &root, 0, "ConnectAccept", params);
 	r = ok(&fx, &root, 1, "ConnectStatus", NULL);
 	CU_ASSERT_STRING_EQUAL(str(r, "State"), "Accepted");

@@ -192,6 +192,12 @@ set_signature_key(JsonObject *profile, gpointer data)
 }
 
 static void
+set_names(JsonObject *profile, gpointer data)
+{
+	json_object_set_array_member(profile, "Names", json_array_ref(data));
+}
+
+static void
 add_member(JsonObject *profile, gpointer data)
 {
 	json_object_set_string_member(profile, "Extra", "x");
@@ -272,6 +278,42 @@ test_tampering_detected(void)
 	keys_clear(&k);
 }
 
+/* Descriptions reach the administrator's terminal: controls, bidirectional overrides and more
+ * than 64 characters are refused by the writer, and by the reader even when the device itself
+ * signed them (a hostile requester). */
+static void
+test_description_display(void)
+{
+	static const char *const bad[] = {
+		"laptop\rFAKE-WITNESS", "laptop\x1b[K", "\342\200\256potpal", "two\nlines",
+		"ddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd", /* 65 */
+	};
+	Keys k = { 0 };
+	g_autofree char *text = NULL;
+	GError *error = NULL;
+
+	keys_make(&k, MESH_KEY_ED25519, MESH_KEY_X25519);
+	text = signed_text(&k, "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd");
+	CU_ASSERT_EQUAL(parse_code(text), 0); /* 64 characters */
+	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autofree char *t = tamper(text, set_description, (gpointer)bad[i], k.sig, NULL);
+
+		CU_ASSERT_PTR_NULL(mesh_device_profile_new(bad[i], k.sig, k.auth, k.enc, &error));
+		MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+		CU_ASSERT_EQUAL(parse_code(t), MESH_ERROR_MALFORMED);
+	}
+	{
+		/* Names are display strings too. */
+		g_autoptr(JsonArray) names = json_array_new();
+		g_autofree char *t = NULL;
+
+		json_array_add_string_element(names, "ok\x1b]0;x\x07");
+		t = tamper(text, set_names, names, k.sig, NULL);
+		CU_ASSERT_EQUAL(parse_code(t), MESH_ERROR_MALFORMED);
+	}
+	keys_clear(&k);
+}
+
 static void
 test_malformed_input(void)
 {
@@ -301,6 +343,7 @@ static CU_TestInfo tests[] = {
 	{ "description is optional", test_no_description },
 	{ "wrong algorithms refused", test_wrong_algorithms_refused },
 	{ "tampering detected", test_tampering_detected },
+	{ "descriptions and names are display text", test_description_display },
 	{ "malformed, truncated, oversize", test_malformed_input },
 	CU_TEST_INFO_NULL,
 };

@@ -4,7 +4,7 @@
  * hives in temporary folders, two file key stores — and one portal in this process (memory
  * store, direct client), beside the failures that must refuse: too few, corrupt or foreign
  * shares (nothing changed), a portal that alters a nonce, a rejected and an expired request,
- * witness prefixes too short or ambiguous.
+ * witness prefixes (refused, however long) and a request listed twice.
  */
 #include <string.h>
 
@@ -392,7 +392,9 @@ test_walkthrough(void)
 	CU_ASSERT_PTR_NOT_NULL(error);
 	g_clear_error(&error);
 	p8 = prefix(c->witness, 8);
-	CU_ASSERT_TRUE(mesh_session_connect_accept(&d1->s, ACCOUNT, p8, &error));
+	CU_ASSERT_FALSE(mesh_session_connect_accept(&d1->s, ACCOUNT, p8, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_TRUE(mesh_session_connect_accept(&d1->s, ACCOUNT, c->witness, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_TRUE(mesh_session_connect_status(&d2->s, ACCOUNT, &state, &error));
 	MESH_ASSERT_NO_ERROR(error);
@@ -651,7 +653,9 @@ test_connect_reject_expire(void)
 
 	/* Device 2 is rejected. */
 	p = prefix(c2->witness, 12);
-	CU_ASSERT_TRUE(mesh_session_connect_reject(&fx.dev[0].s, ACCOUNT, p, &error));
+	CU_ASSERT_FALSE(mesh_session_connect_reject(&fx.dev[0].s, ACCOUNT, p, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_TRUE(mesh_session_connect_reject(&fx.dev[0].s, ACCOUNT, c2->witness, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_TRUE(mesh_session_connect_status(&fx.dev[1].s, ACCOUNT, &state, &error));
 	MESH_ASSERT_NO_ERROR(error);
@@ -674,39 +678,50 @@ test_connect_reject_expire(void)
 }
 
 static void
-test_connect_prefix(void)
+test_connect_whole_witness(void)
 {
 	Fx fx;
 	GError *error = NULL;
 	g_autoptr(MeshSessionProfile) alice = NULL;
 	g_autoptr(MeshSessionConnect) c = NULL;
-	g_autofree char *p7 = NULL;
 	g_autofree char *p8 = NULL;
-	g_autofree char *p10 = NULL;
+	g_autofree char *p27 = NULL;
+	g_autofree char *other = NULL;
+	g_autofree char *typed = NULL;
 	MeshSessionConnectState state = 0;
 
 	fx_init(&fx);
 	alice = create(&fx.dev[0], ACCOUNT);
 	c = request(&fx.dev[1]);
-	p7 = prefix(c->witness, 7);
-	CU_ASSERT_FALSE(mesh_session_connect_accept(&fx.dev[0].s, ACCOUNT, p7, &error));
+	/* Prefixes are refused, however long: a portal can grind a collision on a short one. */
+	p8 = prefix(c->witness, 8);
+	p27 = prefix(c->witness, 27);
+	CU_ASSERT_FALSE(mesh_session_connect_accept(&fx.dev[0].s, ACCOUNT, p8, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_FALSE(mesh_session_connect_accept(&fx.dev[0].s, ACCOUNT, p27, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_FALSE(mesh_session_connect_reject(&fx.dev[0].s, ACCOUNT, p8, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
 	CU_ASSERT_FALSE(mesh_session_connect_accept(&fx.dev[0].s, ACCOUNT, "22222222", &error));
-	CU_ASSERT_PTR_NOT_NULL(error);
-	g_clear_error(&error);
-	/* A portal that lists the request twice: the prefix matches two and is refused. */
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	/* A whole witness that differs in its last character only is no match. */
+	other = g_strdup(c->witness);
+	other[strlen(other) - 1] = other[strlen(other) - 1] == 'A' ? 'B' : 'A';
+	CU_ASSERT_FALSE(mesh_session_connect_accept(&fx.dev[0].s, ACCOUNT, other, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	/* A portal that lists the request twice: neither is answered. */
 	fx.dev[0].double_pending = TRUE;
-	p10 = prefix(c->witness, 10);
-	CU_ASSERT_FALSE(mesh_session_connect_accept(&fx.dev[0].s, ACCOUNT, p10, &error));
+	CU_ASSERT_FALSE(mesh_session_connect_accept(&fx.dev[0].s, ACCOUNT, c->witness, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
 	fx.dev[0].double_pending = FALSE;
 	/* Nothing was answered. */
 	CU_ASSERT_TRUE(mesh_session_connect_status(&fx.dev[1].s, ACCOUNT, &state, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_EQUAL(state, MESH_SESSION_CONNECT_PENDING);
-	/* Dashes and case do not matter. */
-	p8 = g_ascii_strdown(c->witness, 9);
-	CU_ASSERT_TRUE(mesh_session_connect_accept(&fx.dev[0].s, ACCOUNT, p8, &error));
+	/* Dashes, spaces and case do not matter. */
+	typed = g_ascii_strdown(c->witness, -1);
+	g_strdelimit(typed, "-", ' ');
+	CU_ASSERT_TRUE(mesh_session_connect_accept(&fx.dev[0].s, ACCOUNT, typed, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_TRUE(mesh_session_connect_status(&fx.dev[1].s, ACCOUNT, &state, &error));
 	MESH_ASSERT_NO_ERROR(error);
@@ -767,7 +782,6 @@ test_ssh(void)
 	g_autoptr(MeshSessionProfile) alice = NULL;
 	g_autoptr(MeshSessionConnect) c = NULL;
 	g_autoptr(MeshSessionProfile) p1 = NULL;
-	g_autofree char *p8 = NULL;
 	g_autofree char *udf1 = NULL, *line1 = NULL, *udf2 = NULL, *line2 = NULL;
 	g_autofree char *again = NULL;
 	g_autofree char *before = NULL, *after = NULL;
@@ -780,8 +794,7 @@ test_ssh(void)
 	d2 = &fx.dev[1];
 	alice = create(d1, ACCOUNT);
 	c = request(d2);
-	p8 = prefix(c->witness, 8);
-	CU_ASSERT_TRUE(mesh_session_connect_accept(&d1->s, ACCOUNT, p8, &error));
+	CU_ASSERT_TRUE(mesh_session_connect_accept(&d1->s, ACCOUNT, c->witness, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_TRUE(mesh_session_connect_status(&d2->s, ACCOUNT, &state, &error));
 	CU_ASSERT_EQUAL(state, MESH_SESSION_CONNECT_ACCEPTED);
@@ -875,7 +888,7 @@ static CU_TestInfo tests[] = {
         {"connect: a portal that alters the nonce", test_connect_witness_mismatch},
         {"connect: a portal that substitutes the device profile", test_connect_device_swapped},
         {"connect: rejected, expired", test_connect_reject_expire},
-        {"connect: witness prefixes", test_connect_prefix},
+        {"connect: the whole witness only", test_connect_whole_witness},
         {"ssh: create on both devices, fold on sync, authorized keys, own keys", test_ssh},
         CU_TEST_INFO_NULL,
 };
