@@ -139,9 +139,18 @@ on_signal(int sig)
 static guint16
 server_start(const char *servermesh, const char *db, const char *log)
 {
-	char *argv[] = { (char *)servermesh, (char *)DOMAIN, (char *)"--listen",
-			 (char *)"127.0.0.1:0", (char *)"--db", (char *)db,
-			 (char *)"--rate", (char *)"0", NULL };
+	/* 64 client threads on one address: above the default 32 connections per address. */
+	char *argv[] = {(char *)servermesh,
+	                (char *)DOMAIN,
+	                (char *)"--listen",
+	                (char *)"127.0.0.1:0",
+	                (char *)"--db",
+	                (char *)db,
+	                (char *)"--rate",
+	                (char *)"0",
+	                (char *)"--max-connections-per-address",
+	                (char *)"128",
+	                NULL};
 	g_autoptr(GError) error = NULL;
 	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	int status;
