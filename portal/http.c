@@ -52,14 +52,14 @@ struct MeshPortalHttp {
 	GSocket *listener;
 	GTlsCertificate *certificate; /* NULL: plain HTTP */
 	GSource *accept_source;       /* NULL while paused */
-	guint resume_id;              /* the pause's timeout */
+	GSource *resume_source;       /* the pause's timeout */
 	guint accept_errors;          /* failures since the last accepted connection */
 	guint max_connections, max_per_client;
 	gint64 header_timeout_us, idle_timeout_us;
 	GQueue connections;     /* Conn, oldest first */
 	guint shut;             /* of them shut down, waiting for libsoup to close them */
 	GHashTable *per_client; /* client key -> number of connections (GUINT_TO_POINTER) */
-	guint sweep_id;         /* while there are connections */
+	GSource *sweep_source;  /* while there are connections */
 	Counts counts;
 	gint64 last_notice_us;
 	guint16 port;
@@ -200,13 +200,10 @@ drop(SoupServerMessage *msg)
 
 /* ---- Client keys ------------------------------------------------------------------------- */
 
-/*
- * The key every per-client limit counts: the address, or its /64 for IPv6 (one host holds a
- * /64). An IPv4 client of a dual-stack socket ("::ffff:192.0.2.1") is its IPv4 address, not the
- * one /64 that every IPv4 client would share.
- */
-static char *
-address_key(GSocketAddress *address)
+/* An IPv4 client of a dual-stack socket ("::ffff:192.0.2.1") is its IPv4 address, not the one
+ * /64 that every IPv4 client would share. */
+char *
+mesh_portal_http_client_key(GSocketAddress *address)
 {
 	static const guint8 v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 	GInetAddress *inet;
@@ -233,7 +230,7 @@ address_key(GSocketAddress *address)
 static char *
 client_key(SoupServerMessage *msg)
 {
-	return address_key(soup_server_message_get_remote_address(msg));
+	return mesh_portal_http_client_key(soup_server_message_get_remote_address(msg));
 }
 
 /* ---- Rate limit -------------------------------------------------------------------------- */
@@ -299,6 +296,27 @@ rate_limit(MeshPortalHttp *http, SoupServerMessage *msg)
 }
 
 /* ---- Connections ------------------------------------------------------------------------- */
+
+/* A timeout on the thread-default main context, the server's (g_timeout_add would attach it to
+ * the global default one). */
+static GSource *
+timeout_source(guint ms, GSourceFunc func, gpointer data)
+{
+	GSource *source = g_timeout_source_new(ms);
+
+	g_source_set_callback(source, func, data, NULL);
+	g_source_attach(source, g_main_context_get_thread_default());
+	return source;
+}
+
+static void
+source_clear(GSource **source)
+{
+	if (*source != NULL) {
+		g_source_destroy(*source);
+		g_clear_pointer(source, g_source_unref);
+	}
+}
 
 static void notice(MeshPortalHttp *http, const char *format, ...) G_GNUC_PRINTF(2, 3);
 
@@ -449,15 +467,15 @@ sweep_connections(gpointer data)
 	report_counts(http);
 	if (http->connections.length > 0 || !counts_zero(&http->counts))
 		return G_SOURCE_CONTINUE;
-	http->sweep_id = 0;
+	g_clear_pointer(&http->sweep_source, g_source_unref);
 	return G_SOURCE_REMOVE;
 }
 
 static void
 sweep_start(MeshPortalHttp *http)
 {
-	if (http->sweep_id == 0)
-		http->sweep_id = g_timeout_add(SWEEP_MS, sweep_connections, http);
+	if (http->sweep_source == NULL)
+		http->sweep_source = timeout_source(SWEEP_MS, sweep_connections, http);
 }
 
 /*
@@ -527,7 +545,7 @@ admit(MeshPortalHttp *http, GSocket *socket)
 		refuse_connection(http, socket, &http->counts.failed);
 		return;
 	}
-	key = address_key(remote);
+	key = mesh_portal_http_client_key(remote);
 	n = GPOINTER_TO_UINT(g_hash_table_lookup(http->per_client, key));
 	if (n >= http->max_per_client) {
 		refuse_connection(http, socket, &http->counts.refused_client);
@@ -568,7 +586,7 @@ accept_resume(gpointer data)
 {
 	MeshPortalHttp *http = data;
 
-	http->resume_id = 0;
+	g_clear_pointer(&http->resume_source, g_source_unref);
 	accept_start(http);
 	return G_SOURCE_REMOVE;
 }
@@ -601,7 +619,7 @@ on_incoming(GSocket *listener, GIOCondition condition, gpointer data)
 			notice(http, "cannot accept connections: %s; trying again every %d ms",
 			       error->message, ACCEPT_BACKOFF_MS);
 		g_clear_pointer(&http->accept_source, g_source_unref);
-		http->resume_id = g_timeout_add(ACCEPT_BACKOFF_MS, accept_resume, http);
+		http->resume_source = timeout_source(ACCEPT_BACKOFF_MS, accept_resume, http);
 		return G_SOURCE_REMOVE;
 	}
 	report_counts(http);
@@ -1010,12 +1028,9 @@ mesh_portal_http_free(MeshPortalHttp *http)
 {
 	if (http == NULL)
 		return;
-	if (http->accept_source != NULL) {
-		g_source_destroy(http->accept_source);
-		g_source_unref(http->accept_source);
-	}
-	g_clear_handle_id(&http->resume_id, g_source_remove);
-	g_clear_handle_id(&http->sweep_id, g_source_remove);
+	source_clear(&http->accept_source);
+	source_clear(&http->resume_source);
+	source_clear(&http->sweep_source);
 	if (http->server != NULL) {
 		/* Requests still in flight must not call back into a freed server. */
 		g_signal_handlers_disconnect_by_data(http->server, http);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -144,6 +144,13 @@ guint16 mesh_portal_http_port(MeshPortalHttp *http);
 
 /* "http://127.0.0.1:9080/.well-known/mmm/" (https with TLS). Static for the server's life. */
 const char *mesh_portal_http_url(MeshPortalHttp *http);
+
+/*
+ * mesh_portal_http_client_key: the client key of a peer at @address (see MeshPortalHandler):
+ * its IP address as text, IPv6 by /64, an IPv4-mapped IPv6 address as its IPv4 address; "?"
+ * for an address that is not an IP address. Returns a new string.
+ */
+char *mesh_portal_http_client_key(GSocketAddress *address);
 
 /* mesh_portal_http_free: stop listening, drop connections. Accepts NULL. */
 void mesh_portal_http_free(MeshPortalHttp *http);
