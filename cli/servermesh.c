@@ -101,6 +101,11 @@ main(int argc, char **argv)
 	int max_connections = 0, max_per_address = MESH_PORTAL_HTTP_DEFAULT_MAX_PER_CLIENT;
 	int header_timeout = MESH_PORTAL_HTTP_DEFAULT_HEADER_TIMEOUT;
 	int idle_timeout = MESH_PORTAL_HTTP_DEFAULT_IDLE_TIMEOUT;
+	int pending_per_address = MESH_PORTAL_DEFAULT_PENDING_PER_CLIENT;
+	int max_entries = MESH_PORTAL_DEFAULT_ENTRIES_PER_ACCOUNT;
+	gint64 max_account_bytes = (gint64)MESH_PORTAL_DEFAULT_BYTES_PER_ACCOUNT;
+	int creations_per_address = MESH_PORTAL_DEFAULT_CREATIONS_PER_CLIENT;
+	MeshPortalStoreLimits limits = {0};
 	gboolean foreground = FALSE, version = FALSE;
 	const GOptionEntry entries[] = {
 	        {"listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
@@ -133,6 +138,20 @@ main(int argc, char **argv)
 	         "seconds a connection may then stay idle, receiving and sending nothing "
 	         "(default 30)",
 	         "S"},
+	        {"pending-per-address", 0, 0, G_OPTION_ARG_INT, &pending_per_address,
+	         "an account's pending connection requests from one address, IPv6 by /64, of the "
+	         "100 it may have (default 10; 0: no limit)",
+	         "N"},
+	        {"max-entries", 0, 0, G_OPTION_ARG_INT, &max_entries,
+	         "entries one account may hold, its profile included (default 2048; 0: no limit)",
+	         "N"},
+	        {"max-account-bytes", 0, 0, G_OPTION_ARG_INT64, &max_account_bytes,
+	         "bytes of entries one account may hold (default 335544320, 320 MiB; 0: no limit)",
+	         "BYTES"},
+	        {"creations-per-address", 0, 0, G_OPTION_ARG_INT, &creations_per_address,
+	         "accounts one address, IPv6 by /64, may create in an hour (default 10; 0: no "
+	         "limit)",
+	         "N"},
 	        {"foreground", 'f', 0, G_OPTION_ARG_NONE, &foreground,
 	         "stay in the foreground (servermesh always does)", NULL},
 	        {"version", 0, 0, G_OPTION_ARG_NONE, &version, "print the version", NULL},
@@ -158,7 +177,8 @@ main(int argc, char **argv)
 	g_option_context_add_main_entries(context, entries, NULL);
 	if (!g_option_context_parse(context, &argc, &argv, &error) || argc != 2 || rate < 0 ||
 	    burst < 0 || pending_expiry < 1 || max_connections < 0 || max_per_address < 1 ||
-	    header_timeout < 1 || idle_timeout < 1) {
+	    header_timeout < 1 || idle_timeout < 1 || pending_per_address < 0 || max_entries < 0 ||
+	    max_account_bytes < 0 || creations_per_address < 0) {
 		g_printerr("servermesh: %s (see 'servermesh --help')\n",
 		           error != NULL ? error->message
 		           : argc != 2   ? "give exactly one DOMAIN"
@@ -186,6 +206,11 @@ main(int argc, char **argv)
 	store = mesh_portal_store_sqlite_open(db, &error);
 	if (store == NULL)
 		return fail(error);
+	limits.pending_per_client = (guint)pending_per_address;
+	limits.entries_per_account = (guint)max_entries;
+	limits.bytes_per_account = (guint64)max_account_bytes;
+	limits.creations_per_client = (guint)creations_per_address;
+	mesh_portal_store_set_limits(store, &limits);
 	purge(store);
 
 	config.listen = listen;

@@ -74,7 +74,7 @@ check "database folder 0700" [ "$(stat -c %a "$(dirname "$DB")")" = 700 ]
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 db.execute(\"INSERT INTO accounts VALUES ('alice', 'MB2G-ALICE', 1)\")
-db.execute(\"INSERT INTO entries VALUES ('MB2G-ALICE', 'alice', 'SignedPersonalProfile', 1, '{}', 1)\")
+db.execute(\"INSERT INTO entries (identifier, account, type, serial, body, updated) VALUES ('MB2G-ALICE', 'alice', 'SignedPersonalProfile', 1, '{}', 1)\")
 db.commit()" "$DB"
 check "servermesh starts again on the same database" start "$TMP/log.2"
 if out=$($PY "$URL" hello); then ok "restarted: hello"; else not_ok "restarted: hello: $out"; fi
@@ -84,14 +84,14 @@ import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 print(db.execute('SELECT count(*) FROM accounts a JOIN entries e ON e.identifier = a.identifier').fetchone()[0],
       db.execute('SELECT version FROM schema_version').fetchone()[0],
-      db.execute('PRAGMA journal_mode').fetchone()[0])" "$DB")" = "1 1 wal" ]
+      db.execute('PRAGMA journal_mode').fetchone()[0])" "$DB")" = "1 2 wal" ]
+/usr/bin/python3 -c "
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.execute('UPDATE schema_version SET version = 3'); db.commit()" "$DB"
+expect_fail "a database of a newer schema is refused" 5 "schema version 3" "$SERVERMESH" example.com
 /usr/bin/python3 -c "
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1]); db.execute('UPDATE schema_version SET version = 2'); db.commit()" "$DB"
-expect_fail "a database of a newer schema is refused" 5 "schema version 2" "$SERVERMESH" example.com
-/usr/bin/python3 -c "
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1]); db.execute('UPDATE schema_version SET version = 1'); db.commit()" "$DB"
 
 # C: the rate limit, small to keep the test short.
 check "servermesh starts with --rate 2 --burst 5" start "$TMP/log.3" --db "$TMP/rate.db" --rate 2 --burst 5
