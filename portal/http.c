@@ -608,8 +608,12 @@ on_incoming(GSocket *listener, GIOCondition condition, gpointer data)
 			admit(http, socket);
 			continue;
 		}
-		if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+		if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+			/* The queue is empty: a single failure before was a connection's own. */
+			if (http->accept_errors < 2)
+				http->accept_errors = 0;
 			break;
+		}
 		/* Linux reports a connection's own network error on accept (accept(2)): try once
 		 * more at once. Twice in a row is the process's trouble or the system's (no
 		 * descriptors, no memory): pause rather than spin, and never stop listening. */

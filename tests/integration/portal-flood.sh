@@ -13,11 +13,6 @@ set -u
 SERVERMESH=$1
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/portal-lib.sh"
-PY="timeout 120 /usr/bin/python3 $(dirname "$0")/portal-abuse.py"
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}intercept_tls_get_addr=0"
-export HOME="$TMP/home" XDG_DATA_HOME="$TMP/home/data"
-mkdir -p "$HOME"
-trap 'portal_kill; rm -rf "$TMP"' EXIT
 PORTAL_NOFILE=1024
 
 # run CMD...: portal-abuse.py prints one "ok/FAIL - ..." line per check; count them here.

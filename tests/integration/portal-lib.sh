@@ -1,9 +1,17 @@
 # SPDX-License-Identifier: MIT
-# Shared by the portal's abuse scripts (portal-flood.sh, portal-queue.sh, portal-quota.sh):
-# servermesh for example.com on a free loopback port. Sourced after lib.sh; the script sets
-# SERVERMESH, and a trap that calls portal_kill.
+# Shared by the portal's scripts (portal-http.sh, portal-flood.sh, portal-queue.sh,
+# portal-quota.sh): servermesh for example.com on a free loopback port, a private HOME, and an
+# exit trap that kills the servermesh started last, by pid, and removes $TMP. Sourced after
+# lib.sh; the script sets SERVERMESH.
 SPID=
 URL=
+PY="timeout 120 /usr/bin/python3 $(dirname "$0")/portal-abuse.py"
+export HOME="$TMP/home" XDG_DATA_HOME="$TMP/home/data"
+mkdir -p "$HOME"
+# LeakSanitizer (clang 14, glibc 2.36) crashes at exit on the dynamic TLS of the GIO TLS module
+# (glib-networking) unless ASan leaves __tls_get_addr alone; leak checking still runs.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}intercept_tls_get_addr=0"
+trap 'portal_kill; rm -rf "$TMP"' EXIT
 
 # portal_start LOG ARGS...: start servermesh with ARGS (under ulimit -n $PORTAL_NOFILE when that
 # is set); sets SPID and URL; fails after 10 s.

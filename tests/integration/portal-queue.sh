@@ -11,11 +11,9 @@ set -u
 MESH=$1 AGENT=$2 SERVERMESH=$3 TOOL=$4
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/portal-lib.sh"
-PY="timeout 120 /usr/bin/python3 $(dirname "$0")/portal-abuse.py"
 PATH=$(dirname "$AGENT"):$PATH
 export PATH
 unset MESH_AGENT_SOCK MESH_HIVE XDG_CONFIG_HOME MESH_PORTAL_URL MESH_PORTAL_CA
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}intercept_tls_get_addr=0"
 
 dev() {
 	n=$1

@@ -10,11 +10,6 @@ set -u
 SERVERMESH=$1 TOOL=$2
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/portal-lib.sh"
-PY="timeout 120 /usr/bin/python3 $(dirname "$0")/portal-abuse.py"
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}intercept_tls_get_addr=0"
-export HOME="$TMP/home" XDG_DATA_HOME="$TMP/home/data"
-mkdir -p "$HOME"
-trap 'portal_kill; rm -rf "$TMP"' EXIT
 
 # send ADDR FILE: the answers, "STATUS CODE DESCRIPTION" a line, into $TMP/answers.
 send() {
@@ -53,39 +48,36 @@ check "after the restart, 127.0.0.2 is still over its hour's creations → 429 (
 	[ "$(answer 1)" = "429 RateLimited" ]
 check "it stops cleanly" portal_stop
 
-# ---- Entries per account ----
-mkdir -p "$TMP/e"
-check "servermesh starts with --max-entries 4" \
-	portal_start "$TMP/log.3" --db "$TMP/entries.db" --max-entries 4
-"$TOOL" entries example.com alice 4 "$TMP/e" 2>"$TMP/err"
-check "alice and 4 application profiles made" [ "$(wc -l <"$TMP/e/publish.json")" = 4 ]
-send 127.0.0.1 "$TMP/e/create.json"
-check "alice created → 201" [ "$(answer 1)" = "201 -" ]
-send 127.0.0.1 "$TMP/e/publish.json"
-check "3 application profiles published → 200 each (4 entries with the profile)" \
-	[ "$(head -3 "$TMP/answers" | cut -d' ' -f1 | tr '\n' ' ')" = "200 200 200 " ]
-check "the 4th → 413 TooLarge ($(answer 4))" [ "$(answer 4)" = "413 TooLarge" ]
-check "... saying why and what to do" grep -q 'holds 4 entries.*delete some' "$TMP/answers"
-send 127.0.0.1 "$TMP/e/republish.json"
-check "re-publishing the first (Serial 2) replaces it → 200 ($(answer 1))" \
-	[ "$(answer 1)" = "200 -" ]
-check "it stops cleanly" portal_stop
+# quota ACCOUNT N WHAT MESSAGE FLAGS...: servermesh with FLAGS; ACCOUNT (made in $TMP/ACCOUNT by
+# portal-abuse-tool) publishes N application profiles: the first N - 1 fit, the Nth is over WHAT
+# (413 TooLarge, with MESSAGE), and re-publishing the first replaces it, counted once.
+quota() {
+	account=$1 n=$2 what=$3 message=$4
+	shift 4
+	check "servermesh starts with $*" portal_start "$TMP/log.$account" \
+		--db "$TMP/$account.db" "$@"
+	send 127.0.0.1 "$TMP/$account/create.json"
+	check "$account created → 201" [ "$(answer 1)" = "201 -" ]
+	send 127.0.0.1 "$TMP/$account/publish.json"
+	check "$((n - 1)) application profiles published → 200 each" \
+		[ "$(head -$((n - 1)) "$TMP/answers" | grep -c '^200 ')" = $((n - 1)) ]
+	check "the next is over the $what → 413 TooLarge ($(answer "$n"))" \
+		[ "$(answer "$n")" = "413 TooLarge" ]
+	check "... saying why and what to do" grep -q "$message" "$TMP/answers"
+	send 127.0.0.1 "$TMP/$account/republish.json"
+	check "re-publishing the first (Serial 2) replaces it, counted once → 200 ($(answer 1))" \
+		[ "$(answer 1)" = "200 -" ]
+	check "it stops cleanly" portal_stop
+}
+
+# ---- Entries per account: the profile and 3 application profiles ----
+mkdir -p "$TMP/alice" "$TMP/bob"
+"$TOOL" entries example.com alice 4 "$TMP/alice" 2>"$TMP/err"
+check "alice and 4 application profiles made" [ "$(wc -l <"$TMP/alice/publish.json")" = 4 ]
+quota alice 4 "entries quota" 'holds 4 entries.*delete some' --max-entries 4
 
 # ---- Bytes per account: room for the profile and the first two application profiles ----
-mkdir -p "$TMP/b"
-"$TOOL" entries example.com bob 3 "$TMP/b" 2>"$TMP/err"
-limit=$(awk 'NR <= 3 { sum += $2 } END { print sum }' "$TMP/b/sizes.txt")
-check "servermesh starts with --max-account-bytes $limit" \
-	portal_start "$TMP/log.4" --db "$TMP/bytes.db" --max-account-bytes "$limit"
-send 127.0.0.1 "$TMP/b/create.json"
-check "bob created → 201" [ "$(answer 1)" = "201 -" ]
-send 127.0.0.1 "$TMP/b/publish.json"
-check "2 application profiles fit → 200 each" \
-	[ "$(head -2 "$TMP/answers" | cut -d' ' -f1 | tr '\n' ' ')" = "200 200 " ]
-check "the 3rd is over the quota → 413 TooLarge ($(answer 3))" [ "$(answer 3)" = "413 TooLarge" ]
-check "... saying why and what to do" grep -q "quota of $limit.*delete or shrink" "$TMP/answers"
-send 127.0.0.1 "$TMP/b/republish.json"
-check "re-publishing the first counts at its new size only → 200 ($(answer 1))" \
-	[ "$(answer 1)" = "200 -" ]
-check "it stops cleanly" portal_stop
+"$TOOL" entries example.com bob 3 "$TMP/bob" 2>"$TMP/err"
+limit=$(awk 'NR <= 3 { sum += $2 } END { print sum }' "$TMP/bob/sizes.txt")
+quota bob 3 "bytes quota" "quota of $limit.*delete or shrink" --max-account-bytes "$limit"
 finish

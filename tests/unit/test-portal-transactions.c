@@ -608,13 +608,40 @@ test_rebind(void)
 	fx_clear(&fx);
 }
 
+/* alice's generic application profile "settings", sealed to her escrow keys. */
+static MeshApplicationProfile *
+settings_profile(Fx *fx)
+{
+	g_autoptr(MeshSecret) data = mesh_secret_new_from_data("{\"k\":1}", 8);
+	g_autoptr(MeshSecret) plaintext = NULL;
+	MeshApplicationProfile *app;
+	GError *error = NULL;
+
+	app = mesh_application_profile_new(MESH_APPLICATION_GENERIC, "settings", &error);
+	plaintext = mesh_application_generic_text("settings", data, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_application_profile_seal_to(app, plaintext, fx->m.escrow, 2, &error));
+	return app;
+}
+
+/* @app signed by alice's first administration key. */
+static JsonNode *
+settings_signed(Fx *fx, MeshApplicationProfile *app)
+{
+	GError *error = NULL;
+	JsonNode *node =
+	        mesh_application_profile_sign(app, fx->m.profile, fx->m.online[0],
+	                                      mesh_signed_sign_with_key, fx->m.online[0], &error);
+
+	MESH_ASSERT_NO_ERROR(error);
+	return node;
+}
+
 static void
 test_publish_application_escrow(void)
 {
 	Fx fx;
 	g_autoptr(MeshApplicationProfile) app = NULL;
-	g_autoptr(MeshSecret) data = mesh_secret_new_from_data("{\"k\":1}", 8);
-	g_autoptr(MeshSecret) plaintext = NULL;
 	g_autoptr(JsonNode) a1 = NULL;
 	g_autoptr(JsonNode) a2 = NULL;
 	g_autoptr(JsonNode) escrow = NULL;
@@ -626,13 +653,8 @@ test_publish_application_escrow(void)
 
 	fx_init(&fx);
 	CU_ASSERT_EQUAL(create(&fx, "alice", fx.signed_personal), 201);
-	app = mesh_application_profile_new(MESH_APPLICATION_GENERIC, "settings", &error);
-	plaintext = mesh_application_generic_text("settings", data, &error);
-	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_TRUE(mesh_application_profile_seal_to(app, plaintext, fx.m.escrow, 2, &error));
-	a1 = mesh_application_profile_sign(app, fx.m.profile, fx.m.online[0],
-					   mesh_signed_sign_with_key, fx.m.online[0], &error);
-	MESH_ASSERT_NO_ERROR(error);
+	app = settings_profile(&fx);
+	a1 = settings_signed(&fx, app);
 	CU_ASSERT_EQUAL(publish(&fx, a1, fx.m.sig), 401);
 	CU_ASSERT_EQUAL(publish(&fx, a1, fx.m.online[1]), 200);
 	CU_ASSERT_EQUAL(call_code(&fx, "PublishRequest",
@@ -641,8 +663,7 @@ test_publish_application_escrow(void)
 					    fx.m.online[0])),
 			MESH_ERROR_STALE);
 	CU_ASSERT_TRUE(mesh_application_profile_touch(app, NULL));
-	a2 = mesh_application_profile_sign(app, fx.m.profile, fx.m.online[0],
-					   mesh_signed_sign_with_key, fx.m.online[0], &error);
+	a2 = settings_signed(&fx, app);
 	CU_ASSERT_EQUAL(publish(&fx, a2, fx.m.online[0]), 200);
 	CU_ASSERT_EQUAL(send_text(&fx, "GetResponse",
 				  plain("GetRequest", obj1("Identifier", app->identifier)), &obj),
@@ -1141,8 +1162,6 @@ test_limit_creations_entries(void)
 	Fx fx;
 	MeshPortalStoreLimits limits = {0, 3, 0, 2};
 	g_autoptr(MeshApplicationProfile) app = NULL;
-	g_autoptr(MeshSecret) data = mesh_secret_new_from_data("{\"k\":1}", 8);
-	g_autoptr(MeshSecret) plaintext = NULL;
 	g_autoptr(JsonNode) a1 = NULL, a1b = NULL, escrow = NULL, escrow2 = NULL;
 	g_autoptr(GPtrArray) shares = NULL, shares2 = NULL;
 	GError *error = NULL;
@@ -1161,13 +1180,8 @@ test_limit_creations_entries(void)
 
 	/* alice: her profile and at most two entries more. */
 	CU_ASSERT_EQUAL(create(&fx, "alice", fx.signed_personal), 201);
-	app = mesh_application_profile_new(MESH_APPLICATION_GENERIC, "settings", &error);
-	plaintext = mesh_application_generic_text("settings", data, &error);
-	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_TRUE(mesh_application_profile_seal_to(app, plaintext, fx.m.escrow, 2, &error));
-	a1 = mesh_application_profile_sign(app, fx.m.profile, fx.m.online[0],
-	                                   mesh_signed_sign_with_key, fx.m.online[0], &error);
-	MESH_ASSERT_NO_ERROR(error);
+	app = settings_profile(&fx);
+	a1 = settings_signed(&fx, app);
 	CU_ASSERT_EQUAL(publish(&fx, a1, fx.m.online[0]), 200);
 	CU_ASSERT_TRUE(
 	        mesh_escrow_create(fx.m.sig, fx.m.escrow, 2, 2, 3, &escrow, &shares, &error));
@@ -1182,8 +1196,7 @@ test_limit_creations_entries(void)
 	                MESH_ERROR_TOO_LARGE);
 	/* Re-publishing an entry replaces it: not one more. */
 	CU_ASSERT_TRUE(mesh_application_profile_touch(app, NULL));
-	a1b = mesh_application_profile_sign(app, fx.m.profile, fx.m.online[0],
-	                                    mesh_signed_sign_with_key, fx.m.online[0], &error);
+	a1b = settings_signed(&fx, app);
 	CU_ASSERT_EQUAL(publish(&fx, a1b, fx.m.online[0]), 200);
 	fx_clear(&fx);
 }
