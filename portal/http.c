@@ -21,9 +21,11 @@
 /* A connection shut down (timeout, eviction) that libsoup has not closed after this long is
  * closed here. */
 #define SHUT_GRACE_US (2 * G_USEC_PER_SEC)
-/* Connections shut down but not yet released, at most, before new ones over the total cap are
- * refused rather than admitted in place of an idle one (each still holds a descriptor). */
+/* Connections shut down but not yet closed, at most (each still holds a descriptor): beyond,
+ * while at the total cap, new connections wait in the kernel's backlog for SHUT_WAIT_MS rather
+ * than take the place of another. */
 #define SHUT_SLACK 16
+#define SHUT_WAIT_MS 20
 /* At most one notice about connections this often. */
 #define NOTICE_INTERVAL_US (10 * G_USEC_PER_SEC)
 
@@ -349,16 +351,16 @@ count_part(GString *line, guint n, const char *what)
 }
 
 /* One line for what happened to connections since the last one: at most one a
- * NOTICE_INTERVAL_US, so that a flood cannot flood the log. */
+ * NOTICE_INTERVAL_US, so that a flood cannot flood the log, unless @force (the server stops). */
 static void
-report_counts(MeshPortalHttp *http)
+report_counts(MeshPortalHttp *http, gboolean force)
 {
 	const Counts *c = &http->counts;
 	gint64 now = g_get_monotonic_time();
 	g_autoptr(GString) line = NULL;
 	g_autofree char *per_client = NULL, *total = NULL, *header = NULL, *idle = NULL;
 
-	if (counts_zero(c) || now - http->last_notice_us < NOTICE_INTERVAL_US)
+	if (counts_zero(c) || (!force && now - http->last_notice_us < NOTICE_INTERVAL_US))
 		return;
 	line = g_string_new(NULL);
 	per_client =
@@ -464,7 +466,7 @@ sweep_connections(gpointer data)
 			conn_shut(conn);
 		}
 	}
-	report_counts(http);
+	report_counts(http, FALSE);
 	if (http->connections.length > 0 || !counts_zero(&http->counts))
 		return G_SOURCE_CONTINUE;
 	g_clear_pointer(&http->sweep_source, g_source_unref);
@@ -478,17 +480,20 @@ sweep_start(MeshPortalHttp *http)
 		http->sweep_source = timeout_source(SWEEP_MS, sweep_connections, http);
 }
 
+static gboolean
+at_cap(const MeshPortalHttp *http)
+{
+	return http->connections.length - http->shut >= http->max_connections;
+}
+
 /*
  * Over the total cap: shut down the oldest connection that has not sent complete headers, to
  * make room. A client that sends its request at once is never the one; one that holds
- * connections open without a request is. Refused while SHUT_SLACK connections are shut down
- * and not yet closed (each still holds a descriptor).
+ * connections open without a request is.
  */
 static gboolean
 evict(MeshPortalHttp *http)
 {
-	if (http->shut >= SHUT_SLACK)
-		return FALSE;
 	for (GList *l = http->connections.head; l != NULL; l = l->next) {
 		Conn *conn = l->data;
 
@@ -551,7 +556,7 @@ admit(MeshPortalHttp *http, GSocket *socket)
 		refuse_connection(http, socket, &http->counts.refused_client);
 		return;
 	}
-	if (http->connections.length - http->shut >= http->max_connections && !evict(http)) {
+	if (at_cap(http) && !evict(http)) {
 		refuse_connection(http, socket, &http->counts.refused_total);
 		return;
 	}
@@ -591,6 +596,14 @@ accept_resume(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+/* Stop watching the listener for @ms: what connects meanwhile waits in the kernel's backlog. */
+static void
+accept_pause(MeshPortalHttp *http, guint ms)
+{
+	g_clear_pointer(&http->accept_source, g_source_unref);
+	http->resume_source = timeout_source(ms, accept_resume, http);
+}
+
 static gboolean
 on_incoming(GSocket *listener, GIOCondition condition, gpointer data)
 {
@@ -598,8 +611,15 @@ on_incoming(GSocket *listener, GIOCondition condition, gpointer data)
 
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
 		g_autoptr(GError) error = NULL;
-		g_autoptr(GSocket) socket = g_socket_accept(listener, NULL, &error);
+		g_autoptr(GSocket) socket = NULL;
 
+		/* Full, and the connections made room for still closing (libsoup closes them as the
+		 * main loop turns): wait rather than refuse, or push out one more. */
+		if (at_cap(http) && http->shut >= SHUT_SLACK) {
+			accept_pause(http, SHUT_WAIT_MS);
+			return G_SOURCE_REMOVE;
+		}
+		socket = g_socket_accept(listener, NULL, &error);
 		if (socket != NULL) {
 			if (http->accept_errors >= 2)
 				notice(http, "accepting connections again (%u attempts failed)",
@@ -622,11 +642,10 @@ on_incoming(GSocket *listener, GIOCondition condition, gpointer data)
 		if (http->accept_errors == 2)
 			notice(http, "cannot accept connections: %s; trying again every %d ms",
 			       error->message, ACCEPT_BACKOFF_MS);
-		g_clear_pointer(&http->accept_source, g_source_unref);
-		http->resume_source = timeout_source(ACCEPT_BACKOFF_MS, accept_resume, http);
+		accept_pause(http, ACCEPT_BACKOFF_MS);
 		return G_SOURCE_REMOVE;
 	}
-	report_counts(http);
+	report_counts(http, FALSE);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -1032,6 +1051,7 @@ mesh_portal_http_free(MeshPortalHttp *http)
 {
 	if (http == NULL)
 		return;
+	report_counts(http, TRUE);
 	source_clear(&http->accept_source);
 	source_clear(&http->resume_source);
 	source_clear(&http->sweep_source);

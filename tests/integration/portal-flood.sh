@@ -30,18 +30,18 @@ run() {
 # A: 1,100 idle connections from one address, default caps and timeouts.
 check "servermesh starts under ulimit -n 1024" portal_start "$TMP/log.1" --db "$TMP/a.db"
 run $PY flood "$URL" "$SPID" 1100 127.0.0.2
-check "it says it refused connections over the per-address cap" \
+check "it stops cleanly after the flood" portal_stop
+check "it said it refused connections over the per-address cap" \
 	grep -q '^servermesh: connections: .*refused (more than 32 from one client)' "$TMP/log.1"
 check "no request line of the flood is logged" \
 	sh -c "! grep -q '127.0.0.2 ' '$TMP/log.1'"
-check "it stops cleanly after the flood" portal_stop
 
 # B: 1,100 from 44 addresses: past the total cap of 1024 - 64.
 check "servermesh starts again" portal_start "$TMP/log.2" --db "$TMP/a.db"
 run $PY spread "$URL" "$SPID" 1100 44
+check "it stops cleanly" portal_stop
 check "it made room by closing connections without a request" \
 	grep -q '^servermesh: connections: .*closed to make room' "$TMP/log.2"
-check "it stops cleanly" portal_stop
 
 # C: timeouts, plain HTTP.
 check "servermesh starts with --header-timeout 3 --idle-timeout 6" \

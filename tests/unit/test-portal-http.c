@@ -35,6 +35,7 @@ typedef struct {
 	GMutex mutex;
 	GCond cond;
 	gboolean ready;
+	int held;           /* 1: the server's main loop is held (server_hold), 2: it may go on */
 	GPtrArray *clients; /* client keys the handler saw */
 	GPtrArray *notices;
 } Server;
@@ -132,6 +133,42 @@ server_stop(Server *s)
 	g_free(s);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Server, server_stop)
+
+static gboolean
+hold_loop(gpointer data)
+{
+	Server *s = data;
+
+	g_mutex_lock(&s->mutex);
+	s->held = 1;
+	g_cond_broadcast(&s->cond);
+	while (s->held != 2)
+		g_cond_wait(&s->cond, &s->mutex);
+	s->held = 0;
+	g_mutex_unlock(&s->mutex);
+	return G_SOURCE_REMOVE;
+}
+
+/* Hold the server's main loop: what connects meanwhile waits in the backlog, all of it there
+ * when the loop goes on (server_release). */
+static void
+server_hold(Server *s)
+{
+	g_main_context_invoke(s->context, hold_loop, s);
+	g_mutex_lock(&s->mutex);
+	while (s->held != 1)
+		g_cond_wait(&s->cond, &s->mutex);
+	g_mutex_unlock(&s->mutex);
+}
+
+static void
+server_release(Server *s)
+{
+	g_mutex_lock(&s->mutex);
+	s->held = 2;
+	g_cond_broadcast(&s->cond);
+	g_mutex_unlock(&s->mutex);
+}
 
 /* Whether a notice containing @text was given. */
 static gboolean
@@ -377,9 +414,11 @@ test_accept_errors(void)
 	/* From here on no descriptor can be opened in this process. */
 	low = saved;
 	low.rlim_cur = (rlim_t)lowest_free_fd();
+	server_hold(s);
 	CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_NOFILE, &low), 0);
 	client_connect(waiting[0], s->port);
 	client_connect(waiting[1], s->port);
+	server_release(s);
 	for (int i = 0; i < 100 && !noticed(s, "cannot accept connections"); i++)
 		g_usleep(20000);
 	CU_ASSERT_EQUAL(setrlimit(RLIMIT_NOFILE, &saved), 0);
