@@ -178,7 +178,6 @@ entries(const char *domain, const char *local, guint n, const char *dir)
 	g_autofree char *name = g_strconcat(local, "@", domain, NULL);
 	g_autoptr(GString) publish = g_string_new(NULL);
 	g_autoptr(GString) sizes = g_string_new(NULL);
-	g_autoptr(MeshApplicationProfile) first = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree char *create = NULL;
 	g_autofree char *again = NULL;
