@@ -64,6 +64,13 @@ log_request(gpointer data, const MeshPortalHttpLogEntry *entry)
 		   entry->request_bytes, entry->response_bytes, entry->duration_us / 1000.0);
 }
 
+/* The binding's notices about connections, already at most one every few seconds. */
+static void
+log_notice(gpointer data, const char *message)
+{
+	g_printerr("servermesh: %s\n", message);
+}
+
 static gboolean
 purge(gpointer data)
 {
@@ -91,28 +98,64 @@ main(int argc, char **argv)
 	double rate = MESH_PORTAL_HTTP_DEFAULT_RATE;
 	int burst = MESH_PORTAL_HTTP_DEFAULT_BURST;
 	int pending_expiry = 600;
+	int max_connections = 0, max_per_address = MESH_PORTAL_HTTP_DEFAULT_MAX_PER_CLIENT;
+	int header_timeout = MESH_PORTAL_HTTP_DEFAULT_HEADER_TIMEOUT;
+	int idle_timeout = MESH_PORTAL_HTTP_DEFAULT_IDLE_TIMEOUT;
+	int pending_per_address = MESH_PORTAL_DEFAULT_PENDING_PER_CLIENT;
+	int max_entries = MESH_PORTAL_DEFAULT_ENTRIES_PER_ACCOUNT;
+	gint64 max_account_bytes = (gint64)MESH_PORTAL_DEFAULT_BYTES_PER_ACCOUNT;
+	int creations_per_address = MESH_PORTAL_DEFAULT_CREATIONS_PER_CLIENT;
+	MeshPortalStoreLimits limits = {0};
 	gboolean foreground = FALSE, version = FALSE;
 	const GOptionEntry entries[] = {
-		{ "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
-		  "listen on ADDRESS:PORT (default " MESH_PORTAL_HTTP_DEFAULT_LISTEN
-		  "; port 0 picks a free one)",
-		  "ADDR:PORT" },
-		{ "db", 0, 0, G_OPTION_ARG_FILENAME, &db,
-		  "the database (default $XDG_DATA_HOME/servermesh/DOMAIN.db)", "PATH" },
-		{ "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert,
-		  "serve HTTPS with this PEM certificate (chain)", "FILE" },
-		{ "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key,
-		  "the PEM private key of --tls-cert", "FILE" },
-		{ "rate", 0, 0, G_OPTION_ARG_DOUBLE, &rate,
-		  "requests a second allowed per client address (0: no limit; default 20)", "R" },
-		{ "burst", 0, 0, G_OPTION_ARG_INT, &burst,
-		  "requests a client may make at once above the rate (default 100)", "N" },
-		{ "pending-expiry", 0, 0, G_OPTION_ARG_INT, &pending_expiry,
-		  "seconds a device's connection request stays pending (default 600)", "S" },
-		{ "foreground", 'f', 0, G_OPTION_ARG_NONE, &foreground,
-		  "stay in the foreground (servermesh always does)", NULL },
-		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "print the version", NULL },
-		G_OPTION_ENTRY_NULL,
+	        {"listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
+	         "listen on ADDRESS:PORT (default " MESH_PORTAL_HTTP_DEFAULT_LISTEN
+	         "; port 0 picks a free one)",
+	         "ADDR:PORT"},
+	        {"db", 0, 0, G_OPTION_ARG_FILENAME, &db,
+	         "the database (default $XDG_DATA_HOME/servermesh/DOMAIN.db)", "PATH"},
+	        {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert,
+	         "serve HTTPS with this PEM certificate (chain)", "FILE"},
+	        {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key,
+	         "the PEM private key of --tls-cert", "FILE"},
+	        {"rate", 0, 0, G_OPTION_ARG_DOUBLE, &rate,
+	         "requests a second allowed per client address (0: no limit; default 20)", "R"},
+	        {"burst", 0, 0, G_OPTION_ARG_INT, &burst,
+	         "requests a client may make at once above the rate (default 100)", "N"},
+	        {"pending-expiry", 0, 0, G_OPTION_ARG_INT, &pending_expiry,
+	         "seconds a device's connection request stays pending (default 600)", "S"},
+	        {"max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections,
+	         "connections held at once (default 4096, or ulimit -n less 64 if that is lower; "
+	         "never more)",
+	         "N"},
+	        {"max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &max_per_address,
+	         "connections held at once from one client address, IPv6 by /64 (default 32)", "N"},
+	        {"header-timeout", 0, 0, G_OPTION_ARG_INT, &header_timeout,
+	         "seconds a connection has to send its complete request headers, TLS handshake "
+	         "included (default 20)",
+	         "S"},
+	        {"idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout,
+	         "seconds a connection may then stay idle, receiving and sending nothing "
+	         "(default 30)",
+	         "S"},
+	        {"pending-per-address", 0, 0, G_OPTION_ARG_INT, &pending_per_address,
+	         "an account's pending connection requests from one address, IPv6 by /64, of the "
+	         "100 it may have (default 10; 0: no limit)",
+	         "N"},
+	        {"max-entries", 0, 0, G_OPTION_ARG_INT, &max_entries,
+	         "entries one account may hold, its profile included (default 2048; 0: no limit)",
+	         "N"},
+	        {"max-account-bytes", 0, 0, G_OPTION_ARG_INT64, &max_account_bytes,
+	         "bytes of entries one account may hold (default 335544320, 320 MiB; 0: no limit)",
+	         "BYTES"},
+	        {"creations-per-address", 0, 0, G_OPTION_ARG_INT, &creations_per_address,
+	         "accounts one address, IPv6 by /64, may create in an hour (default 10; 0: no "
+	         "limit)",
+	         "N"},
+	        {"foreground", 'f', 0, G_OPTION_ARG_NONE, &foreground,
+	         "stay in the foreground (servermesh always does)", NULL},
+	        {"version", 0, 0, G_OPTION_ARG_NONE, &version, "print the version", NULL},
+	        G_OPTION_ENTRY_NULL,
 	};
 	g_autoptr(GOptionContext) context = g_option_context_new("DOMAIN");
 	g_autoptr(GError) error = NULL;
@@ -133,12 +176,15 @@ main(int argc, char **argv)
 				     "SIGTERM or SIGINT stop it.");
 	g_option_context_add_main_entries(context, entries, NULL);
 	if (!g_option_context_parse(context, &argc, &argv, &error) || argc != 2 || rate < 0 ||
-	    burst < 0 || pending_expiry < 1) {
+	    burst < 0 || pending_expiry < 1 || max_connections < 0 || max_per_address < 1 ||
+	    header_timeout < 1 || idle_timeout < 1 || pending_per_address < 0 || max_entries < 0 ||
+	    max_account_bytes < 0 || creations_per_address < 0) {
 		g_printerr("servermesh: %s (see 'servermesh --help')\n",
-			   error != NULL ? error->message
-			   : argc != 2	 ? "give exactly one DOMAIN"
-					 : "--rate and --burst are never negative, --pending-expiry at "
-					   "least 1");
+		           error != NULL ? error->message
+		           : argc != 2   ? "give exactly one DOMAIN"
+		                         : "limits are never negative; --pending-expiry, "
+		                           "--max-connections-per-address and the timeouts are at "
+		                           "least 1");
 		return MESH_ERROR_USAGE;
 	}
 	if (version) {
@@ -160,6 +206,11 @@ main(int argc, char **argv)
 	store = mesh_portal_store_sqlite_open(db, &error);
 	if (store == NULL)
 		return fail(error);
+	limits.pending_per_client = (guint)pending_per_address;
+	limits.entries_per_account = (guint)max_entries;
+	limits.bytes_per_account = (guint64)max_account_bytes;
+	limits.creations_per_client = (guint)creations_per_address;
+	mesh_portal_store_set_limits(store, &limits);
 	purge(store);
 
 	config.listen = listen;
@@ -167,7 +218,12 @@ main(int argc, char **argv)
 	config.tls_key_file = tls_key;
 	config.rate = rate > 0 ? rate : -1;
 	config.burst = (guint)burst;
+	config.max_connections = (guint)max_connections;
+	config.max_connections_per_client = (guint)max_per_address;
+	config.header_timeout = (guint)header_timeout;
+	config.idle_timeout = (guint)idle_timeout;
 	config.log = log_request;
+	config.notice = log_notice;
 	portal = mesh_portal_new(domain, store, &error);
 	if (portal == NULL)
 		return fail(error);

@@ -1,28 +1,88 @@
 /* SPDX-License-Identifier: MIT */
 #include "http.h"
 
+#include <gio/gnetworking.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <math.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "error.h"
 #include "json.h"
+
+/* Connections accepted in one go before the main loop serves others. */
+#define ACCEPT_BATCH 32
+/* Pause after accept failed twice in a row (descriptors, memory), before trying again. */
+#define ACCEPT_BACKOFF_MS 100
+/* How often connections are checked against their deadlines. */
+#define SWEEP_MS 250
+/* A connection shut down (timeout, eviction) that libsoup has not closed after this long is
+ * closed here. */
+#define SHUT_GRACE_US (2 * G_USEC_PER_SEC)
+/* Connections shut down but not yet closed, at most (each still holds a descriptor): beyond,
+ * while at the total cap, new connections wait in the kernel's backlog for SHUT_WAIT_MS rather
+ * than take the place of another. */
+#define SHUT_SLACK 16
+#define SHUT_WAIT_MS 20
+/* At most one notice about connections this often. */
+#define NOTICE_INTERVAL_US (10 * G_USEC_PER_SEC)
+
+/* What happened to connections since the last notice. */
+typedef struct {
+	guint refused_client;  /* over the per-client cap */
+	guint refused_total;   /* over the total cap, nothing to evict */
+	guint evicted;         /* closed before their headers to make room */
+	guint header_timeouts; /* no complete headers in time */
+	guint idle_timeouts;   /* idle too long after them */
+	guint failed;          /* could not be set up (addresses, TLS, libsoup) */
+} Counts;
 
 struct MeshPortalHttp {
 	SoupServer *server;
 	MeshPortalHandler handler;
 	gpointer handler_data;
 	MeshPortalLogFunc log;
+	MeshPortalNoticeFunc notice;
 	gpointer log_data;
 	gsize max_body;
 	gboolean limited; /* rate limit on */
 	double rate, burst;
 	GHashTable *buckets; /* client key -> Bucket */
+	/* Connections. */
+	GSocket *listener;
+	GTlsCertificate *certificate; /* NULL: plain HTTP */
+	GSource *accept_source;       /* NULL while paused */
+	GSource *resume_source;       /* the pause's timeout */
+	guint accept_errors;          /* failures since the last accepted connection */
+	guint max_connections, max_per_client;
+	gint64 header_timeout_us, idle_timeout_us;
+	GQueue connections;     /* Conn, oldest first */
+	guint shut;             /* of them shut down, waiting for libsoup to close them */
+	GHashTable *per_client; /* client key -> number of connections (GUINT_TO_POINTER) */
+	GSource *sweep_source;  /* while there are connections */
+	Counts counts;
+	gint64 last_notice_us;
 	guint16 port;
 	char *url;
 };
+
+/*
+ * One accepted connection, from accept until libsoup is done with its socket. Found from a
+ * message through the remote address given to libsoup (qdata), which libsoup keeps for the
+ * connection's life.
+ */
+typedef struct {
+	MeshPortalHttp *http;
+	GSocket *socket;        /* weak reference: the connection is released when it goes */
+	GSocketAddress *remote; /* holds the qdata */
+	char *key;              /* client key */
+	gint64 deadline_us;     /* monotonic: shut down once past it */
+	gboolean headers;       /* complete request headers arrived */
+	gboolean shut;          /* shut down (then deadline_us is the grace before close) */
+	GList link;             /* in http->connections */
+} Conn;
 
 /* A client's token bucket: @tokens requests may be made now; refilled at rate a second. */
 typedef struct {
@@ -48,6 +108,21 @@ static Request *
 request_of(SoupServerMessage *msg)
 {
 	return g_object_get_qdata(G_OBJECT(msg), request_quark());
+}
+
+static GQuark
+conn_quark(void)
+{
+	return g_quark_from_static_string("mesh-portal-connection");
+}
+
+/* The connection of @msg, or NULL when it is released already. */
+static Conn *
+conn_of(SoupServerMessage *msg)
+{
+	GSocketAddress *remote = soup_server_message_get_remote_address(msg);
+
+	return remote != NULL ? g_object_get_qdata(G_OBJECT(remote), conn_quark()) : NULL;
 }
 
 /* libsoup 3.2 has no name for 429 (RFC 6585). */
@@ -118,37 +193,49 @@ refuse(SoupServerMessage *msg, guint status, const char *description)
 static void
 drop(SoupServerMessage *msg)
 {
-	GSocket *socket = soup_server_message_get_socket(msg);
+	Conn *conn = conn_of(msg);
 
 	request_of(msg)->dropped = TRUE;
-	if (socket != NULL)
-		g_socket_close(socket, NULL);
+	if (conn != NULL)
+		g_socket_close(conn->socket, NULL);
 }
 
-/* ---- Rate limit -------------------------------------------------------------------------- */
+/* ---- Client keys ------------------------------------------------------------------------- */
 
-/* The bucket key of a client: its address, or its /64 for IPv6 (one host holds a /64). */
-static char *
-client_key(SoupServerMessage *msg)
+/* An IPv4 client of a dual-stack socket ("::ffff:192.0.2.1") is its IPv4 address, not the one
+ * /64 that every IPv4 client would share. */
+char *
+mesh_portal_http_client_key(GSocketAddress *address)
 {
-	GSocketAddress *address = soup_server_message_get_remote_address(msg);
+	static const guint8 v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 	GInetAddress *inet;
+	const guint8 *bytes;
+	guint8 prefix[16] = {0};
+	g_autoptr(GInetAddress) key = NULL;
 
 	if (address == NULL || !G_IS_INET_SOCKET_ADDRESS(address))
 		return g_strdup("?");
 	inet = g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(address));
-	if (g_inet_address_get_family(inet) == G_SOCKET_FAMILY_IPV6 &&
-	    !g_inet_address_get_is_loopback(inet)) {
-		guint8 bytes[16];
-		g_autoptr(GInetAddress) prefix = NULL;
-
-		memcpy(bytes, g_inet_address_to_bytes(inet), sizeof bytes);
-		memset(bytes + 8, 0, 8);
-		prefix = g_inet_address_new_from_bytes(bytes, G_SOCKET_FAMILY_IPV6);
-		return g_inet_address_to_string(prefix);
+	if (g_inet_address_get_family(inet) != G_SOCKET_FAMILY_IPV6 ||
+	    g_inet_address_get_is_loopback(inet))
+		return g_inet_address_to_string(inet);
+	bytes = g_inet_address_to_bytes(inet);
+	if (memcmp(bytes, v4_mapped, sizeof v4_mapped) == 0) {
+		key = g_inet_address_new_from_bytes(bytes + 12, G_SOCKET_FAMILY_IPV4);
+	} else {
+		memcpy(prefix, bytes, 8);
+		key = g_inet_address_new_from_bytes(prefix, G_SOCKET_FAMILY_IPV6);
 	}
-	return g_inet_address_to_string(inet);
+	return g_inet_address_to_string(key);
 }
+
+static char *
+client_key(SoupServerMessage *msg)
+{
+	return mesh_portal_http_client_key(soup_server_message_get_remote_address(msg));
+}
+
+/* ---- Rate limit -------------------------------------------------------------------------- */
 
 static void
 refill(MeshPortalHttp *http, Bucket *bucket, gint64 now_us)
@@ -208,6 +295,366 @@ rate_limit(MeshPortalHttp *http, SoupServerMessage *msg)
 		return 0;
 	}
 	return (guint)MAX(1.0, ceil((1.0 - bucket->tokens) / http->rate));
+}
+
+/* ---- Connections ------------------------------------------------------------------------- */
+
+/* A timeout on the thread-default main context, the server's (g_timeout_add would attach it to
+ * the global default one). */
+static GSource *
+timeout_source(guint ms, GSourceFunc func, gpointer data)
+{
+	GSource *source = g_timeout_source_new(ms);
+
+	g_source_set_callback(source, func, data, NULL);
+	g_source_attach(source, g_main_context_get_thread_default());
+	return source;
+}
+
+static void
+source_clear(GSource **source)
+{
+	if (*source != NULL) {
+		g_source_destroy(*source);
+		g_clear_pointer(source, g_source_unref);
+	}
+}
+
+static void notice(MeshPortalHttp *http, const char *format, ...) G_GNUC_PRINTF(2, 3);
+
+static void
+notice(MeshPortalHttp *http, const char *format, ...)
+{
+	g_autofree char *message = NULL;
+	va_list args;
+
+	if (http->notice == NULL)
+		return;
+	va_start(args, format);
+	message = g_strdup_vprintf(format, args);
+	va_end(args);
+	http->notice(http->log_data, message);
+}
+
+static gboolean
+counts_zero(const Counts *c)
+{
+	return c->refused_client == 0 && c->refused_total == 0 && c->evicted == 0 &&
+	       c->header_timeouts == 0 && c->idle_timeouts == 0 && c->failed == 0;
+}
+
+static void
+count_part(GString *line, guint n, const char *what)
+{
+	if (n > 0)
+		g_string_append_printf(line, "%s%u %s", line->len > 0 ? "; " : "", n, what);
+}
+
+/* One line for what happened to connections since the last one: at most one a
+ * NOTICE_INTERVAL_US, so that a flood cannot flood the log, unless @force (the server stops). */
+static void
+report_counts(MeshPortalHttp *http, gboolean force)
+{
+	const Counts *c = &http->counts;
+	gint64 now = g_get_monotonic_time();
+	g_autoptr(GString) line = NULL;
+	g_autofree char *per_client = NULL, *total = NULL, *header = NULL, *idle = NULL;
+
+	if (counts_zero(c) || (!force && now - http->last_notice_us < NOTICE_INTERVAL_US))
+		return;
+	line = g_string_new(NULL);
+	per_client =
+	        g_strdup_printf("refused (more than %u from one client)", http->max_per_client);
+	total = g_strdup_printf("refused (%u in all)", http->max_connections);
+	header = g_strdup_printf("closed (no complete headers within %u s)",
+	                         (guint)(http->header_timeout_us / G_USEC_PER_SEC));
+	idle = g_strdup_printf("closed (idle for %u s)",
+	                       (guint)(http->idle_timeout_us / G_USEC_PER_SEC));
+	count_part(line, c->refused_client, per_client);
+	count_part(line, c->refused_total, total);
+	count_part(line, c->evicted, "closed to make room (no complete headers yet)");
+	count_part(line, c->header_timeouts, header);
+	count_part(line, c->idle_timeouts, idle);
+	count_part(line, c->failed, "failed to set up");
+	notice(http, "connections: %s", line->str);
+	memset(&http->counts, 0, sizeof http->counts);
+	http->last_notice_us = now;
+}
+
+static void
+conn_release(Conn *conn)
+{
+	MeshPortalHttp *http = conn->http;
+	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(http->per_client, conn->key));
+
+	g_queue_unlink(&http->connections, &conn->link);
+	if (conn->shut)
+		http->shut--;
+	if (n > 1)
+		g_hash_table_replace(http->per_client, g_strdup(conn->key),
+		                     GUINT_TO_POINTER(n - 1));
+	else
+		g_hash_table_remove(http->per_client, conn->key);
+	g_object_set_qdata(G_OBJECT(conn->remote), conn_quark(), NULL);
+	g_object_unref(conn->remote);
+	g_free(conn->key);
+	g_free(conn);
+}
+
+/* libsoup let go of the connection: its socket is finalized. */
+static void
+on_socket_gone(gpointer data, GObject *socket)
+{
+	conn_release(data);
+}
+
+/* Release @conn now: its socket is closed (the descriptor is free) or the server goes. */
+static void
+conn_forget(Conn *conn)
+{
+	g_object_weak_unref(G_OBJECT(conn->socket), on_socket_gone, conn);
+	conn_release(conn);
+}
+
+/*
+ * End @conn: shutdown(), not close(). The descriptor stays the connection's until libsoup (or a
+ * TLS handshake in a worker thread) reads the end of the stream and closes it; closed here, its
+ * number could go to the next accepted connection while they still use it.
+ */
+static void
+conn_shut(Conn *conn)
+{
+	conn->shut = TRUE;
+	conn->http->shut++;
+	conn->deadline_us = g_get_monotonic_time() + SHUT_GRACE_US;
+	g_socket_shutdown(conn->socket, TRUE, TRUE, NULL);
+}
+
+/* Complete headers arrived, or bytes moved after them: the idle timeout starts again. */
+static void
+conn_touch(Conn *conn)
+{
+	if (conn != NULL && conn->headers && !conn->shut)
+		conn->deadline_us = g_get_monotonic_time() + conn->http->idle_timeout_us;
+}
+
+/* Every SWEEP_MS while there are connections: shut down those past their deadline. */
+static gboolean
+sweep_connections(gpointer data)
+{
+	MeshPortalHttp *http = data;
+	gint64 now = g_get_monotonic_time();
+	GList *next;
+
+	for (GList *l = http->connections.head; l != NULL; l = next) {
+		Conn *conn = l->data;
+
+		next = l->next;
+		if (g_socket_is_closed(conn->socket)) {
+			conn_forget(conn);
+		} else if (now < conn->deadline_us) {
+			continue;
+		} else if (conn->shut) {
+			/* libsoup did not notice within the grace: free the descriptor anyway. */
+			g_socket_close(conn->socket, NULL);
+			conn_forget(conn);
+		} else {
+			if (conn->headers)
+				http->counts.idle_timeouts++;
+			else
+				http->counts.header_timeouts++;
+			conn_shut(conn);
+		}
+	}
+	report_counts(http, FALSE);
+	if (http->connections.length > 0 || !counts_zero(&http->counts))
+		return G_SOURCE_CONTINUE;
+	g_clear_pointer(&http->sweep_source, g_source_unref);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+sweep_start(MeshPortalHttp *http)
+{
+	if (http->sweep_source == NULL)
+		http->sweep_source = timeout_source(SWEEP_MS, sweep_connections, http);
+}
+
+static gboolean
+at_cap(const MeshPortalHttp *http)
+{
+	return http->connections.length - http->shut >= http->max_connections;
+}
+
+/*
+ * Over the total cap: shut down the oldest connection that has not sent complete headers, to
+ * make room. A client that sends its request at once is never the one; one that holds
+ * connections open without a request is.
+ */
+static gboolean
+evict(MeshPortalHttp *http)
+{
+	for (GList *l = http->connections.head; l != NULL; l = l->next) {
+		Conn *conn = l->data;
+
+		if (!conn->headers && !conn->shut) {
+			conn_shut(conn);
+			http->counts.evicted++;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+static void
+refuse_connection(MeshPortalHttp *http, GSocket *socket, guint *count)
+{
+	(*count)++;
+	g_socket_close(socket, NULL);
+	sweep_start(http); /* reports the count */
+}
+
+/* The stream libsoup reads: the TCP connection, or TLS over it (handshake on the first read). */
+static GIOStream *
+connection_stream(MeshPortalHttp *http, GSocket *socket, GError **error)
+{
+	static const char *const protocols[] = {"http/1.1", "http/1.0", NULL};
+	g_autoptr(GIOStream) tcp = NULL;
+	GIOStream *tls;
+
+	g_socket_set_option(socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+	tcp = G_IO_STREAM(g_socket_connection_factory_create_connection(socket));
+	if (http->certificate == NULL)
+		return g_steal_pointer(&tcp);
+	tls = G_IO_STREAM(g_tls_server_connection_new(tcp, http->certificate, error));
+	if (tls == NULL)
+		return NULL;
+	g_tls_connection_set_require_close_notify(G_TLS_CONNECTION(tls), FALSE);
+	g_tls_connection_set_advertised_protocols(G_TLS_CONNECTION(tls), protocols);
+	return tls;
+}
+
+/* A newly accepted @socket: counted, refused, or handed to libsoup. */
+static void
+admit(MeshPortalHttp *http, GSocket *socket)
+{
+	g_autoptr(GSocketAddress) remote = g_socket_get_remote_address(socket, NULL);
+	g_autoptr(GSocketAddress) local = g_socket_get_local_address(socket, NULL);
+	g_autoptr(GIOStream) stream = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *key = NULL;
+	Conn *conn;
+	guint n;
+
+	if (remote == NULL || local == NULL) { /* reset already */
+		refuse_connection(http, socket, &http->counts.failed);
+		return;
+	}
+	key = mesh_portal_http_client_key(remote);
+	n = GPOINTER_TO_UINT(g_hash_table_lookup(http->per_client, key));
+	if (n >= http->max_per_client) {
+		refuse_connection(http, socket, &http->counts.refused_client);
+		return;
+	}
+	if (at_cap(http) && !evict(http)) {
+		refuse_connection(http, socket, &http->counts.refused_total);
+		return;
+	}
+	stream = connection_stream(http, socket, &error);
+	if (stream == NULL) {
+		refuse_connection(http, socket, &http->counts.failed);
+		return;
+	}
+	conn = g_new0(Conn, 1);
+	conn->http = http;
+	conn->socket = socket;
+	conn->remote = g_object_ref(remote);
+	conn->key = g_steal_pointer(&key);
+	conn->deadline_us = g_get_monotonic_time() + http->header_timeout_us;
+	conn->link.data = conn;
+	g_queue_push_tail_link(&http->connections, &conn->link);
+	g_hash_table_replace(http->per_client, g_strdup(conn->key), GUINT_TO_POINTER(n + 1));
+	g_object_set_qdata(G_OBJECT(remote), conn_quark(), conn);
+	g_object_weak_ref(G_OBJECT(socket), on_socket_gone, conn);
+	sweep_start(http);
+	/* libsoup 3.2.3 takes every stream; it reads one request, answers and closes. */
+	if (!soup_server_accept_iostream(http->server, stream, local, remote, &error)) {
+		http->counts.failed++;
+		g_socket_close(socket, NULL);
+	}
+}
+
+static void accept_start(MeshPortalHttp *http);
+
+static gboolean
+accept_resume(gpointer data)
+{
+	MeshPortalHttp *http = data;
+
+	g_clear_pointer(&http->resume_source, g_source_unref);
+	accept_start(http);
+	return G_SOURCE_REMOVE;
+}
+
+/* Stop watching the listener for @ms: what connects meanwhile waits in the kernel's backlog. */
+static void
+accept_pause(MeshPortalHttp *http, guint ms)
+{
+	g_clear_pointer(&http->accept_source, g_source_unref);
+	http->resume_source = timeout_source(ms, accept_resume, http);
+}
+
+static gboolean
+on_incoming(GSocket *listener, GIOCondition condition, gpointer data)
+{
+	MeshPortalHttp *http = data;
+
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GSocket) socket = NULL;
+
+		/* Full, and the connections made room for still closing (libsoup closes them as the
+		 * main loop turns): wait rather than refuse, or push out one more. */
+		if (at_cap(http) && http->shut >= SHUT_SLACK) {
+			accept_pause(http, SHUT_WAIT_MS);
+			return G_SOURCE_REMOVE;
+		}
+		socket = g_socket_accept(listener, NULL, &error);
+		if (socket != NULL) {
+			if (http->accept_errors >= 2)
+				notice(http, "accepting connections again (%u attempts failed)",
+				       http->accept_errors);
+			http->accept_errors = 0;
+			admit(http, socket);
+			continue;
+		}
+		if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+			/* The queue is empty: a single failure before was a connection's own. */
+			if (http->accept_errors < 2)
+				http->accept_errors = 0;
+			break;
+		}
+		/* Linux reports a connection's own network error on accept (accept(2)): try once
+		 * more at once. Twice in a row is the process's trouble or the system's (no
+		 * descriptors, no memory): pause rather than spin, and never stop listening. */
+		if (++http->accept_errors < 2)
+			continue;
+		if (http->accept_errors == 2)
+			notice(http, "cannot accept connections: %s; trying again every %d ms",
+			       error->message, ACCEPT_BACKOFF_MS);
+		accept_pause(http, ACCEPT_BACKOFF_MS);
+		return G_SOURCE_REMOVE;
+	}
+	report_counts(http, FALSE);
+	return G_SOURCE_CONTINUE;
+}
+
+static void
+accept_start(MeshPortalHttp *http)
+{
+	http->accept_source = g_socket_create_source(http->listener, G_IO_IN, NULL);
+	g_source_set_callback(http->accept_source, G_SOURCE_FUNC(on_incoming), http, NULL);
+	g_source_attach(http->accept_source, g_main_context_get_thread_default());
 }
 
 /* ---- Request handling -------------------------------------------------------------------- */
@@ -273,6 +720,7 @@ on_chunk(SoupServerMessage *msg, GBytes *chunk, gpointer data)
 	MeshPortalHttp *http = data;
 	Request *request = request_of(msg);
 
+	conn_touch(conn_of(msg));
 	request->received += g_bytes_get_size(chunk);
 	if (request->received > http->max_body &&
 	    soup_server_message_get_status(msg) == SOUP_STATUS_NONE)
@@ -291,12 +739,11 @@ on_request(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
 	SoupMessageBody *body = soup_server_message_get_request_body(msg);
 	g_autoptr(GBytes) request = soup_message_body_flatten(body);
 	g_autoptr(GBytes) response = NULL;
-	const char *client = soup_server_message_get_remote_host(msg);
+	g_autofree char *client = client_key(msg);
 	const char *transaction = NULL;
 	guint status = SOUP_STATUS_INTERNAL_SERVER_ERROR;
 
-	response = http->handler(http->handler_data, client ? client : "?", request, &status,
-				 &transaction);
+	response = http->handler(http->handler_data, client, request, &status, &transaction);
 	request_of(msg)->transaction = transaction;
 	if (response == NULL || status < 100 || status > 599) {
 		g_clear_pointer(&response, g_bytes_unref);
@@ -306,6 +753,31 @@ on_request(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
 	answer(msg, status, response);
 }
 
+/* The request's headers are complete: from now on the idle timeout applies. */
+static void
+on_got_headers(SoupServerMessage *msg, gpointer data)
+{
+	Conn *conn = conn_of(msg);
+
+	if (conn != NULL)
+		conn->headers = TRUE;
+	conn_touch(conn);
+}
+
+/* Bytes of the answer went out. */
+static void
+on_wrote(SoupServerMessage *msg, gpointer data)
+{
+	conn_touch(conn_of(msg));
+}
+
+static void
+on_wrote_body_data(SoupServerMessage *msg, guint size, gpointer data)
+{
+	conn_touch(conn_of(msg));
+}
+
+/* A connection's message: libsoup makes it as it accepts the connection, before any byte. */
 static void
 on_started(SoupServer *server, SoupServerMessage *msg, gpointer data)
 {
@@ -314,7 +786,11 @@ on_started(SoupServer *server, SoupServerMessage *msg, gpointer data)
 	request->start_real = g_get_real_time();
 	request->start_us = g_get_monotonic_time();
 	g_object_set_qdata_full(G_OBJECT(msg), request_quark(), request, g_free);
+	g_signal_connect(msg, "got-headers", G_CALLBACK(on_got_headers), data);
 	g_signal_connect(msg, "got-chunk", G_CALLBACK(on_chunk), data);
+	g_signal_connect(msg, "wrote-informational", G_CALLBACK(on_wrote), data);
+	g_signal_connect(msg, "wrote-headers", G_CALLBACK(on_wrote), data);
+	g_signal_connect(msg, "wrote-body-data", G_CALLBACK(on_wrote_body_data), data);
 }
 
 static void
@@ -389,7 +865,7 @@ parse_listen(const char *listen, GError **error)
 }
 
 static gboolean
-set_tls(SoupServer *server, const MeshPortalHttpConfig *config, GError **error)
+set_tls(MeshPortalHttp *http, const MeshPortalHttpConfig *config, GError **error)
 {
 	g_autoptr(GTlsCertificate) certificate = NULL;
 	g_autoptr(GError) tls_error = NULL;
@@ -412,7 +888,71 @@ set_tls(SoupServer *server, const MeshPortalHttpConfig *config, GError **error)
 			    config->tls_cert_file, config->tls_key_file, tls_error->message);
 		return FALSE;
 	}
-	soup_server_set_tls_certificate(server, certificate);
+	http->certificate = g_steal_pointer(&certificate);
+	return TRUE;
+}
+
+guint
+mesh_portal_http_connection_limit(guint64 *ret_nofile)
+{
+	struct rlimit limit;
+	guint64 nofile = G_MAXUINT64;
+
+	/* POSIX: portal/ runs where servermesh runs. */
+	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
+		nofile = limit.rlim_cur;
+	if (ret_nofile != NULL)
+		*ret_nofile = nofile;
+	if (nofile <= MESH_PORTAL_HTTP_FD_RESERVE)
+		return 0;
+	return (guint)MIN(nofile - MESH_PORTAL_HTTP_FD_RESERVE, G_MAXUINT);
+}
+
+/* The connection caps and timeouts: the defaults, or what @config says within the descriptor
+ * limit. */
+static gboolean
+set_caps(MeshPortalHttp *http, const MeshPortalHttpConfig *config, GError **error)
+{
+	guint64 nofile = 0;
+	guint limit = mesh_portal_http_connection_limit(&nofile);
+
+	if (limit == 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+		            "the descriptor limit (ulimit -n) is %" G_GUINT64_FORMAT
+		            ": the portal needs more than %d; raise it",
+		            nofile, MESH_PORTAL_HTTP_FD_RESERVE);
+		return FALSE;
+	}
+	http->max_connections = config->max_connections != 0
+	                                ? config->max_connections
+	                                : MIN(MESH_PORTAL_HTTP_DEFAULT_MAX_CONNECTIONS, limit);
+	if (http->max_connections > limit) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+		            "%u connections at once need more descriptors than the limit allows "
+		            "(ulimit -n %" G_GUINT64_FORMAT " leaves %u, %d are kept for the "
+		            "database, TLS and logs): raise ulimit -n or lower --max-connections",
+		            http->max_connections, nofile, limit, MESH_PORTAL_HTTP_FD_RESERVE);
+		return FALSE;
+	}
+	http->max_per_client =
+	        config->max_connections_per_client != 0
+	                ? config->max_connections_per_client
+	                : MIN(MESH_PORTAL_HTTP_DEFAULT_MAX_PER_CLIENT, http->max_connections);
+	if (http->max_per_client > http->max_connections) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+		            "one client may not have more connections (%u) than the portal holds "
+		            "in all (%u): lower --max-connections-per-address",
+		            http->max_per_client, http->max_connections);
+		return FALSE;
+	}
+	http->header_timeout_us =
+	        (gint64)(config->header_timeout != 0 ? config->header_timeout
+	                                             : MESH_PORTAL_HTTP_DEFAULT_HEADER_TIMEOUT) *
+	        G_USEC_PER_SEC;
+	http->idle_timeout_us =
+	        (gint64)(config->idle_timeout != 0 ? config->idle_timeout
+	                                           : MESH_PORTAL_HTTP_DEFAULT_IDLE_TIMEOUT) *
+	        G_USEC_PER_SEC;
 	return TRUE;
 }
 
@@ -424,11 +964,11 @@ start(MeshPortalHttp *http, const MeshPortalHttpConfig *config, GError **error)
 	g_autoptr(GSocketAddress) address = parse_listen(listen, error);
 	g_autoptr(GError) listen_error = NULL;
 	g_autoptr(GSocket) socket = NULL;
+	g_autoptr(GSocketAddress) local = NULL;
 	g_autofree char *host = NULL;
-	GSList *listeners;
 	GInetAddress *inet;
 
-	if (address == NULL || (tls && !set_tls(http->server, config, error)))
+	if (address == NULL || (tls && !set_tls(http, config, error)))
 		return FALSE;
 	/* Our own socket: soup_server_listen() keeps GSocket's backlog of 10, and under load the
 	 * kernel then drops connection attempts that the client retries a second later. */
@@ -440,9 +980,9 @@ start(MeshPortalHttp *http, const MeshPortalHttpConfig *config, GError **error)
 		    !g_socket_listen(socket, &listen_error))
 			g_clear_object(&socket);
 	}
-	if (socket == NULL ||
-	    !soup_server_listen_socket(http->server, socket, tls ? SOUP_SERVER_LISTEN_HTTPS : 0,
-				       &listen_error)) {
+	if (socket != NULL)
+		local = g_socket_get_local_address(socket, &listen_error);
+	if (local == NULL) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot listen on %s: %s%s", listen,
 			    listen_error->message,
 			    g_error_matches(listen_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE)
@@ -450,15 +990,12 @@ start(MeshPortalHttp *http, const MeshPortalHttpConfig *config, GError **error)
 				    : "");
 		return FALSE;
 	}
-	listeners = soup_server_get_listeners(http->server);
-	if (listeners != NULL) {
-		g_autoptr(GSocketAddress) local =
-			g_socket_get_local_address(listeners->data, NULL);
-
-		if (local != NULL)
-			http->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
-	}
-	g_slist_free(listeners);
+	/* Accepting is ours, not libsoup's (see the top of http.h): its listener stops for good
+	 * at the first failed accept. */
+	g_socket_set_blocking(socket, FALSE);
+	http->listener = g_steal_pointer(&socket);
+	http->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
+	accept_start(http);
 	inet = g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(address));
 	host = g_inet_address_to_string(inet);
 	http->url = g_strdup_printf(
@@ -477,19 +1014,22 @@ mesh_portal_http_new(const MeshPortalHttpConfig *config, MeshPortalHandler handl
 	http->handler = handler;
 	http->handler_data = handler_data;
 	http->log = config->log;
+	http->notice = config->notice;
 	http->log_data = config->log_data;
 	http->max_body = config->max_body ? config->max_body : MESH_PORTAL_HTTP_MAX_BODY;
 	http->limited = config->rate >= 0;
 	http->rate = config->rate > 0 ? config->rate : MESH_PORTAL_HTTP_DEFAULT_RATE;
 	http->burst = config->burst > 0 ? config->burst : MESH_PORTAL_HTTP_DEFAULT_BURST;
 	http->buckets = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	http->per_client = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_queue_init(&http->connections);
 	http->server = soup_server_new("server-header", "servermesh", NULL);
 	soup_server_add_early_handler(http->server, NULL, on_headers, http, NULL);
 	soup_server_add_handler(http->server, NULL, on_request, http, NULL);
 	g_signal_connect(http->server, "request-started", G_CALLBACK(on_started), http);
 	g_signal_connect(http->server, "request-finished", G_CALLBACK(on_finished), http);
 	g_signal_connect(http->server, "request-aborted", G_CALLBACK(on_aborted), http);
-	if (!start(http, config, error))
+	if (!set_caps(http, config, error) || !start(http, config, error))
 		return NULL;
 	return g_steal_pointer(&http);
 }
@@ -511,12 +1051,21 @@ mesh_portal_http_free(MeshPortalHttp *http)
 {
 	if (http == NULL)
 		return;
+	report_counts(http, TRUE);
+	source_clear(&http->accept_source);
+	source_clear(&http->resume_source);
+	source_clear(&http->sweep_source);
 	if (http->server != NULL) {
 		/* Requests still in flight must not call back into a freed server. */
 		g_signal_handlers_disconnect_by_data(http->server, http);
 		soup_server_disconnect(http->server);
 		g_object_unref(http->server);
 	}
+	while (http->connections.head != NULL)
+		conn_forget(http->connections.head->data);
+	g_clear_pointer(&http->per_client, g_hash_table_unref);
+	g_clear_object(&http->listener);
+	g_clear_object(&http->certificate);
 	g_clear_pointer(&http->buckets, g_hash_table_unref);
 	g_free(http->url);
 	g_free(http);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -14,8 +14,19 @@ G_BEGIN_DECLS
  * an oversize body is never kept, and one more than MESH_PORTAL_HTTP_DISCARD_MAX long closes the
  * connection). Those answers have the untagged body {"Status": n, "StatusDescription": "..."}.
  *
+ * Connections are the binding's own, not libsoup's: it accepts them on its listening socket,
+ * counts them per client and in all, and closes at once a connection over either cap (the
+ * descriptor is freed and the kernel's backlog keeps moving), except that a new connection over
+ * the total cap takes the place of the oldest one that has not sent complete headers yet. A
+ * connection must deliver its complete request headers (TLS handshake included) within the
+ * header timeout of being accepted; after that it may stay idle (nothing received, nothing sent)
+ * at most the idle timeout. A failing accept (out of descriptors or memory) is logged and
+ * retried after a short pause: the listener never stops. Each accepted connection is handed to
+ * libsoup (soup_server_accept_iostream, TLS made here), which serves one request on it and
+ * closes it.
+ *
  * The server runs on the thread-default GMainContext of the thread that calls
- * mesh_portal_http_new(); the handler and the log callback are called there, one request at a
+ * mesh_portal_http_new(); the handler and the log callbacks are called there, one request at a
  * time. (A test in the same thread must not use libsoup's sync client: ENVIRONMENT.md.)
  */
 
@@ -34,9 +45,22 @@ G_BEGIN_DECLS
 #define MESH_PORTAL_HTTP_DEFAULT_BURST 100
 /* Clients tracked by the rate limiter at most; beyond, new clients share one bucket. */
 #define MESH_PORTAL_HTTP_MAX_CLIENTS 65536
+/* Descriptors kept free of connections: standard streams, the listening socket, the database
+ * and its journal files, GLib's wake-up and signal descriptors, TLS, and the connections closed
+ * but not yet released. The connection caps may use the rest of RLIMIT_NOFILE. */
+#define MESH_PORTAL_HTTP_FD_RESERVE 64
+/* Default caps on connections at once: in all (lowered to what RLIMIT_NOFILE allows) and per
+ * client. */
+#define MESH_PORTAL_HTTP_DEFAULT_MAX_CONNECTIONS 4096
+#define MESH_PORTAL_HTTP_DEFAULT_MAX_PER_CLIENT  32
+/* Default seconds to deliver complete request headers, and to stay idle after that. */
+#define MESH_PORTAL_HTTP_DEFAULT_HEADER_TIMEOUT 20
+#define MESH_PORTAL_HTTP_DEFAULT_IDLE_TIMEOUT   30
 
 /*
- * MeshPortalHandler: answer one request. @client is the peer's IP address as text; @request
+ * MeshPortalHandler: answer one request. @client is the client's key, the unit every
+ * per-client limit counts: the peer's IP address as text, or for IPv6 its /64 ("2001:db8::"),
+ * since one host holds a whole /64; loopback ::1 stays itself. @request
  * the body (at most the configured limit; not checked as JSON: that is the handler's job).
  * Returns the answer body (JSON, UTF-8; never NULL) and sets *@ret_status to the HTTP status,
  * which mirrors the answer's Status (§8). *@ret_transaction may be set to a static string that
@@ -66,6 +90,10 @@ typedef struct {
 /* One call per request; never given a body or a header value, so it can log all of it. */
 typedef void (*MeshPortalLogFunc)(gpointer data, const MeshPortalHttpLogEntry *entry);
 
+/* What the binding reports about its connections (accept failures, connections refused or
+ * closed by a timeout), one line of text, at most one line a second or so. */
+typedef void (*MeshPortalNoticeFunc)(gpointer data, const char *message);
+
 typedef struct {
 	/* "ADDR:PORT" with a numeric address ("127.0.0.1:9080", "[::1]:9080", "0.0.0.0:443");
 	 * port 0 picks a free port (see mesh_portal_http_port). NULL: the default. */
@@ -79,16 +107,32 @@ typedef struct {
 	 * rate < 0 turns the limit off (benchmarks); 0 and burst 0 take the defaults. */
 	double rate;
 	guint burst;
-	MeshPortalLogFunc log; /* may be NULL */
-	gpointer log_data;
+	/* Connections at once, in all and per client key. 0: the defaults, the total lowered to
+	 * what RLIMIT_NOFILE allows (mesh_portal_http_connection_limit). */
+	guint max_connections;
+	guint max_connections_per_client;
+	/* Seconds; 0: the defaults. */
+	guint header_timeout;
+	guint idle_timeout;
+	MeshPortalLogFunc log;       /* may be NULL */
+	MeshPortalNoticeFunc notice; /* may be NULL */
+	gpointer log_data;           /* for both */
 } MeshPortalHttpConfig;
+
+/*
+ * mesh_portal_http_connection_limit: the most connections this process can hold at once: its
+ * soft RLIMIT_NOFILE (read now) less MESH_PORTAL_HTTP_FD_RESERVE, or 0 when the limit leaves
+ * less than that. *@ret_nofile (may be NULL) gets the limit itself (G_MAXUINT64: unlimited).
+ */
+guint mesh_portal_http_connection_limit(guint64 *ret_nofile);
 
 typedef struct MeshPortalHttp MeshPortalHttp;
 
 /*
  * mesh_portal_http_new: listen as @config says and answer requests with @handler. Returns the
  * server (free with mesh_portal_http_free). Errors: MESH_ERROR_INVALID_ARGUMENT for a bad
- * listen address or only one of the TLS files; MESH_ERROR_CRYPTO when the certificate or key
+ * listen address, only one of the TLS files, a connection cap above what RLIMIT_NOFILE allows or
+ * a per-client cap above the total; MESH_ERROR_CRYPTO when the certificate or key
  * cannot be loaded or no TLS backend is installed (glib-networking); MESH_ERROR_IO when the
  * address cannot be bound (in use: the message says so).
  */
@@ -100,6 +144,13 @@ guint16 mesh_portal_http_port(MeshPortalHttp *http);
 
 /* "http://127.0.0.1:9080/.well-known/mmm/" (https with TLS). Static for the server's life. */
 const char *mesh_portal_http_url(MeshPortalHttp *http);
+
+/*
+ * mesh_portal_http_client_key: the client key of a peer at @address (see MeshPortalHandler):
+ * its IP address as text, IPv6 by /64, an IPv4-mapped IPv6 address as its IPv4 address; "?"
+ * for an address that is not an IP address. Returns a new string.
+ */
+char *mesh_portal_http_client_key(GSocketAddress *address);
 
 /* mesh_portal_http_free: stop listening, drop connections. Accepts NULL. */
 void mesh_portal_http_free(MeshPortalHttp *http);

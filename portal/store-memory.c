@@ -12,6 +12,7 @@ typedef struct {
 	GHashTable *entries;     /* identifier -> MeshPortalEntry */
 	GHashTable *connections; /* "account\ndevice" -> MeshPortalConnection */
 	GHashTable *nonces;      /* nonce -> issued (gint64 *) */
+	GHashTable *creations;   /* client -> GArray of gint64: when it created accounts */
 } MemoryStore;
 
 static MemoryStore *
@@ -58,6 +59,7 @@ connection_copy(const MeshPortalConnection *connection)
 	copy->expires = connection->expires;
 	copy->state = connection->state;
 	copy->result = g_strdup(connection->result);
+	copy->client = g_strdup(connection->client);
 	return copy;
 }
 
@@ -67,14 +69,28 @@ connection_key(const char *account, const char *device)
 	return g_strconcat(account, "\n", device, NULL);
 }
 
+/* Accounts @client created after @since. */
+static guint64
+creations_since(MemoryStore *self, const char *client, gint64 since)
+{
+	GArray *times = client != NULL ? g_hash_table_lookup(self->creations, client) : NULL;
+	guint64 n = 0;
+
+	for (guint i = 0; times != NULL && i < times->len; i++)
+		n += g_array_index(times, gint64, i) > since;
+	return n;
+}
+
 static gboolean
 memory_account_create(MeshPortalStore *store, const char *name, const char *identifier,
-		      const char *profile, gint64 serial, gint64 now, GError **error)
+                      const char *profile, gint64 serial, const char *client, gint64 now,
+                      GError **error)
 {
 	MemoryStore *self = memory(store);
 	MeshPortalAccount *account;
 	MeshPortalEntry entry = { (char *)identifier, (char *)name, MESH_PORTAL_TYPE_PERSONAL,
 				  serial, (char *)profile, now };
+	guint64 created = creations_since(self, client, now - MESH_PORTAL_CREATION_WINDOW_SECONDS);
 
 	if (g_hash_table_contains(self->accounts, name) ||
 	    g_hash_table_contains(self->entries, identifier)) {
@@ -83,6 +99,17 @@ memory_account_create(MeshPortalStore *store, const char *name, const char *iden
 		g_set_error(error, MESH_ERROR, MESH_ERROR_EXISTS,
 			    "account '%s' or its profile exists already", quoted);
 		return unlock(self, FALSE);
+	}
+	if (!mesh_portal_store_check_account_create(store, name, profile, client, created, error))
+		return unlock(self, FALSE);
+	if (client != NULL) {
+		GArray *times = g_hash_table_lookup(self->creations, client);
+
+		if (times == NULL) {
+			times = g_array_new(FALSE, FALSE, sizeof(gint64));
+			g_hash_table_insert(self->creations, g_strdup(client), times);
+		}
+		g_array_append_val(times, now);
 	}
 	account = g_new0(MeshPortalAccount, 1);
 	account->name = g_strdup(name);
@@ -164,17 +191,38 @@ memory_account_count(MeshPortalStore *store, guint64 *ret_count, GError **error)
 	return unlock(self, TRUE);
 }
 
+/* What @account holds: a walk over every entry (the memory store is for tests). */
+static MeshPortalUsage
+usage_of(MemoryStore *self, const char *account)
+{
+	MeshPortalUsage usage = {0};
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, self->entries);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		const MeshPortalEntry *entry = value;
+
+		if (strcmp(entry->account, account) == 0) {
+			usage.entries++;
+			usage.bytes += strlen(entry->text);
+		}
+	}
+	return usage;
+}
+
 static gboolean
 memory_entry_publish(MeshPortalStore *store, const MeshPortalEntry *entry, gint64 now,
 		     GError **error)
 {
 	MemoryStore *self = memory(store);
 	const MeshPortalAccount *account = g_hash_table_lookup(self->accounts, entry->account);
+	MeshPortalUsage usage = usage_of(self, entry->account);
 	MeshPortalEntry *copy;
 
-	if (!mesh_portal_store_check_publish(entry, account ? account->identifier : NULL,
-					     g_hash_table_lookup(self->entries, entry->identifier),
-					     error))
+	if (!mesh_portal_store_check_publish(store, entry, account ? account->identifier : NULL,
+	                                     g_hash_table_lookup(self->entries, entry->identifier),
+	                                     &usage, error))
 		return unlock(self, FALSE);
 	copy = entry_copy(entry);
 	copy->updated = now;
@@ -273,11 +321,16 @@ memory_connection_add(MeshPortalStore *store, const MeshPortalConnection *connec
 	MemoryStore *self = memory(store);
 	char *key = connection_key(connection->account, connection->device);
 	g_autoptr(GPtrArray) pending = pending_of(self, connection->account, now);
+	guint from_client = 0;
 	MeshPortalConnection *copy;
 
+	for (guint i = 0; connection->client != NULL && i < pending->len; i++)
+		from_client += g_strcmp0(((MeshPortalConnection *)pending->pdata[i])->client,
+		                         connection->client) == 0;
 	if (!mesh_portal_store_check_connection_add(
-		    connection, g_hash_table_contains(self->accounts, connection->account),
-		    g_hash_table_lookup(self->connections, key), pending->len, now, error)) {
+	            store, connection, g_hash_table_contains(self->accounts, connection->account),
+	            g_hash_table_lookup(self->connections, key), pending->len, from_client, now,
+	            error)) {
 		g_free(key);
 		return unlock(self, FALSE);
 	}
@@ -378,13 +431,38 @@ nonce_stale(gpointer key, gpointer value, gpointer now)
 						  MESH_PORTAL_NONCE_MARGIN_SECONDS;
 }
 
+/* Forget creations older than the window, and clients with none left. Returns how many. */
+static guint
+purge_creations(MemoryStore *self, gint64 now)
+{
+	gint64 since = now - MESH_PORTAL_CREATION_WINDOW_SECONDS;
+	GHashTableIter iter;
+	gpointer value;
+	guint removed = 0;
+
+	g_hash_table_iter_init(&iter, self->creations);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		GArray *times = value;
+
+		for (guint i = times->len; i > 0; i--) {
+			if (g_array_index(times, gint64, i - 1) <= since) {
+				g_array_remove_index(times, i - 1);
+				removed++;
+			}
+		}
+		if (times->len == 0)
+			g_hash_table_iter_remove(&iter);
+	}
+	return removed;
+}
+
 static gboolean
 memory_purge(MeshPortalStore *store, gint64 now, guint *ret_removed, GError **error)
 {
 	MemoryStore *self = memory(store);
 
 	*ret_removed = remove_where(self->connections, connection_stale, &now) +
-		       remove_where(self->nonces, nonce_stale, &now);
+	               remove_where(self->nonces, nonce_stale, &now) + purge_creations(self, now);
 	return unlock(self, TRUE);
 }
 
@@ -397,6 +475,7 @@ memory_close(MeshPortalStore *store)
 	g_clear_pointer(&self->entries, g_hash_table_unref);
 	g_clear_pointer(&self->accounts, g_hash_table_unref);
 	g_clear_pointer(&self->nonces, g_hash_table_unref);
+	g_clear_pointer(&self->creations, g_hash_table_unref);
 	g_mutex_clear(&self->lock);
 	g_free(self);
 }
@@ -425,7 +504,7 @@ mesh_portal_store_memory_new(void)
 {
 	MemoryStore *self = g_new0(MemoryStore, 1);
 
-	self->parent.klass = &memory_class;
+	mesh_portal_store_init(&self->parent, &memory_class);
 	g_mutex_init(&self->lock);
 	/* Accounts are keyed by their own name field. */
 	self->accounts =
@@ -436,5 +515,7 @@ mesh_portal_store_memory_new(void)
 	self->connections = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 						  (GDestroyNotify)mesh_portal_connection_free);
 	self->nonces = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	self->creations = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	                                        (GDestroyNotify)g_array_unref);
 	return &self->parent;
 }

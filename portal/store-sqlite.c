@@ -48,6 +48,15 @@ static const char *const migrations[MESH_PORTAL_SQLITE_SCHEMA_VERSION] = {
 	"CREATE INDEX connections_expires ON connections(expires);"
 	"CREATE TABLE nonces (nonce TEXT PRIMARY KEY NOT NULL, issued INTEGER NOT NULL);"
 	"CREATE INDEX nonces_issued ON nonces(issued);",
+	/* 1 -> 2: limits per client and per account. Who asked for a connection (NULL: before
+	 * this version, or in process); each entry's size in bytes, so that an account's usage is
+	 * read from an index; account creations per client, for their hourly limit. */
+	"ALTER TABLE connections ADD COLUMN client TEXT;"
+	"ALTER TABLE entries ADD COLUMN size INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE entries SET size = length(CAST(body AS BLOB));"
+	"CREATE INDEX entries_usage ON entries(account, size);"
+	"CREATE TABLE creations (client TEXT NOT NULL, created INTEGER NOT NULL);"
+	"CREATE INDEX creations_client ON creations(client, created);",
 };
 
 typedef enum {
@@ -64,14 +73,19 @@ typedef enum {
 	STMT_ENTRY_PUT,
 	STMT_ENTRY_LIST,
 	STMT_ENTRY_DELETE,
+	STMT_ENTRY_USAGE,
 	STMT_CONNECTION_GET,
 	STMT_CONNECTION_PUT,
 	STMT_CONNECTION_PENDING,
 	STMT_CONNECTION_COUNT,
+	STMT_CONNECTION_COUNT_CLIENT,
 	STMT_CONNECTION_COMPLETE,
 	STMT_NONCE_INSERT,
+	STMT_CREATION_COUNT,
+	STMT_CREATION_INSERT,
 	STMT_PURGE_CONNECTIONS,
 	STMT_PURGE_NONCES,
+	STMT_PURGE_CREATIONS,
 	N_STMTS,
 } Stmt;
 
@@ -81,7 +95,7 @@ typedef enum {
 #define ENTRY_COLUMNS "SELECT identifier, account, type, serial, body, updated FROM entries "
 #define CONNECTION_COLUMNS                                                                     \
 	"SELECT account, device, request, server_nonce, witness, created, expires, state, "      \
-	"result FROM connections "
+	"result, client FROM connections "
 #define PENDING "state = 0 AND expires > ?2 " /* MESH_PORTAL_CONNECT_PENDING, unexpired */
 
 static const char *const stmt_sql[N_STMTS] = {
@@ -97,24 +111,32 @@ static const char *const stmt_sql[N_STMTS] = {
 	[STMT_ACCOUNT_COUNT] = "SELECT count(*) FROM accounts",
 	[STMT_ENTRY_GET] = ENTRY_COLUMNS "WHERE identifier = ?1",
 	[STMT_ENTRY_PUT] = "INSERT OR REPLACE INTO entries "
-			   "(identifier, account, type, serial, body, updated) "
-			   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+			   "(identifier, account, type, serial, body, updated, size) "
+			   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[STMT_ENTRY_LIST] = ENTRY_COLUMNS "WHERE account = ?1 AND (?2 IS NULL OR type = ?2) "
 					  "ORDER BY type, identifier",
 	[STMT_ENTRY_DELETE] = "DELETE FROM entries WHERE identifier = ?1",
+	/* From the index entries_usage alone. */
+	[STMT_ENTRY_USAGE] = "SELECT count(*), coalesce(sum(size), 0) FROM entries "
+			     "WHERE account = ?1",
 	[STMT_CONNECTION_GET] = CONNECTION_COLUMNS "WHERE account = ?1 AND device = ?2",
 	[STMT_CONNECTION_PUT] = "INSERT OR REPLACE INTO connections (account, device, request, "
-				"server_nonce, witness, created, expires, state, result) "
-				"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, NULL)",
+				"server_nonce, witness, created, expires, state, result, client) "
+				"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, NULL, ?8)",
 	[STMT_CONNECTION_PENDING] = CONNECTION_COLUMNS "WHERE account = ?1 AND " PENDING
 						       "ORDER BY created, device",
 	[STMT_CONNECTION_COUNT] = "SELECT count(*) FROM connections "
 				  "WHERE account = ?1 AND " PENDING,
+	[STMT_CONNECTION_COUNT_CLIENT] = "SELECT count(*) FROM connections "
+					 "WHERE account = ?1 AND client = ?3 AND " PENDING,
 	[STMT_CONNECTION_COMPLETE] = "UPDATE connections SET state = ?3, result = ?4 "
 				     "WHERE account = ?1 AND device = ?2",
 	[STMT_NONCE_INSERT] = "INSERT INTO nonces (nonce, issued) VALUES (?1, ?2)",
+	[STMT_CREATION_COUNT] = "SELECT count(*) FROM creations WHERE client = ?1 AND created > ?2",
+	[STMT_CREATION_INSERT] = "INSERT INTO creations (client, created) VALUES (?1, ?2)",
 	[STMT_PURGE_CONNECTIONS] = "DELETE FROM connections WHERE expires <= ?1",
 	[STMT_PURGE_NONCES] = "DELETE FROM nonces WHERE issued < ?1",
+	[STMT_PURGE_CREATIONS] = "DELETE FROM creations WHERE created <= ?1",
 };
 
 typedef struct {
@@ -325,6 +347,7 @@ read_connection(sqlite3_stmt *st)
 	connection->expires = column_int(st, 6);
 	connection->state = (MeshPortalConnectState)column_int(st, 7);
 	connection->result = column_text(st, 8);
+	connection->client = column_text(st, 9);
 	return connection;
 }
 
@@ -407,14 +430,48 @@ read_all(SqliteStore *self, sqlite3_stmt *st, ReadFunc read, GDestroyNotify free
 	return TRUE;
 }
 
+/* Store (or replace) @entry as of @now, with its size. */
+static gboolean
+put_entry(SqliteStore *self, const MeshPortalEntry *entry, gint64 now, GError **error)
+{
+	sqlite3_stmt *st = stmt_text(self, STMT_ENTRY_PUT, error, 3, entry->identifier,
+	                             entry->account, entry->type);
+
+	if (st == NULL)
+		return FALSE;
+	bind_int(st, 4, entry->serial);
+	sqlite3_bind_text(st, 5, entry->text, -1, SQLITE_STATIC);
+	bind_int(st, 6, now);
+	bind_int(st, 7, (gint64)strlen(entry->text));
+	return run_ok(self, st, "storing an entry", error);
+}
+
+/* The single integer of @st (bound already, with ?@index set to @value). */
+static gboolean
+count_with(SqliteStore *self, sqlite3_stmt *st, int index, gint64 value, guint64 *ret_count,
+           GError **error)
+{
+	gint64 count = 0;
+
+	if (st == NULL)
+		return FALSE;
+	bind_int(st, index, value);
+	if (!query_int(self, st, &count, error))
+		return FALSE;
+	*ret_count = (guint64)count;
+	return TRUE;
+}
+
 /* ---- Accounts ---------------------------------------------------------------------------- */
 
 static gboolean
-account_create_txn(SqliteStore *self, const char *name, const char *identifier,
-		   const char *profile, gint64 serial, gint64 now, GError **error)
+account_create_txn(SqliteStore *self, const char *name, const char *identifier, const char *profile,
+                   gint64 serial, const char *client, gint64 now, GError **error)
 {
 	g_autofree char *existing = NULL;
 	g_autoptr(MeshPortalEntry) entry = NULL;
+	MeshPortalEntry profile_entry = {0};
+	guint64 created = 0;
 	sqlite3_stmt *st;
 
 	if (!find_account(self, name, &existing, error) ||
@@ -427,28 +484,41 @@ account_create_txn(SqliteStore *self, const char *name, const char *identifier,
 			    "account '%s' or its profile exists already", quoted);
 		return FALSE;
 	}
+	if ((client != NULL &&
+	     !count_with(self, stmt_text(self, STMT_CREATION_COUNT, error, 1, client), 2,
+	                 now - MESH_PORTAL_CREATION_WINDOW_SECONDS, &created, error)) ||
+	    !mesh_portal_store_check_account_create(&self->parent, name, profile, client, created,
+	                                            error))
+		return FALSE;
 	st = stmt_text(self, STMT_ACCOUNT_INSERT, error, 2, name, identifier);
 	if (st == NULL)
 		return FALSE;
 	bind_int(st, 3, now);
-	if (!run_ok(self, st, "creating an account", error))
+	profile_entry.identifier = (char *)identifier;
+	profile_entry.account = (char *)name;
+	profile_entry.type = (char *)MESH_PORTAL_TYPE_PERSONAL;
+	profile_entry.serial = serial;
+	profile_entry.text = (char *)profile;
+	if (!run_ok(self, st, "creating an account", error) ||
+	    !put_entry(self, &profile_entry, now, error))
 		return FALSE;
-	st = stmt_text(self, STMT_ENTRY_PUT, error, 3, identifier, name, MESH_PORTAL_TYPE_PERSONAL);
+	if (client == NULL)
+		return TRUE;
+	st = stmt_text(self, STMT_CREATION_INSERT, error, 1, client);
 	if (st == NULL)
 		return FALSE;
-	bind_int(st, 4, serial);
-	sqlite3_bind_text(st, 5, profile, -1, SQLITE_STATIC);
-	bind_int(st, 6, now);
-	return run_ok(self, st, "storing a profile", error);
+	bind_int(st, 2, now);
+	return run_ok(self, st, "recording an account creation", error);
 }
 
 static gboolean
 sqlite_account_create(MeshPortalStore *store, const char *name, const char *identifier,
-		      const char *profile, gint64 serial, gint64 now, GError **error)
+                      const char *profile, gint64 serial, const char *client, gint64 now,
+                      GError **error)
 {
 	SqliteStore *self = lock(store);
-	gboolean ok = begin(self, error) &&
-		      account_create_txn(self, name, identifier, profile, serial, now, error);
+	gboolean ok = begin(self, error) && account_create_txn(self, name, identifier, profile,
+	                                                       serial, client, now, error);
 
 	return unlock(self, end(self, ok, error));
 }
@@ -499,25 +569,36 @@ sqlite_account_count(MeshPortalStore *store, guint64 *ret_count, GError **error)
 
 /* ---- Entries ----------------------------------------------------------------------------- */
 
+/* What @account holds (entries, bytes), from the index entries_usage. */
+static gboolean
+account_usage(SqliteStore *self, const char *account, MeshPortalUsage *ret_usage, GError **error)
+{
+	sqlite3_stmt *st = stmt_text(self, STMT_ENTRY_USAGE, error, 1, account);
+	gboolean found = FALSE;
+
+	if (!row(self, st, &found, error))
+		return FALSE;
+	if (!found)
+		return db_error(self, "counting entries", error);
+	ret_usage->entries = (guint64)column_int(st, 0);
+	ret_usage->bytes = (guint64)column_int(st, 1);
+	done(st);
+	return TRUE;
+}
+
 static gboolean
 entry_publish_txn(SqliteStore *self, const MeshPortalEntry *entry, gint64 now, GError **error)
 {
 	g_autofree char *account_identifier = NULL;
 	g_autoptr(MeshPortalEntry) stored = NULL;
-	sqlite3_stmt *st;
+	MeshPortalUsage usage = {0};
 
-	if (!find_account(self, entry->account, &account_identifier, error) ||
-	    !find_entry(self, entry->identifier, &stored, error) ||
-	    !mesh_portal_store_check_publish(entry, account_identifier, stored, error))
-		return FALSE;
-	st = stmt_text(self, STMT_ENTRY_PUT, error, 3, entry->identifier, entry->account,
-		       entry->type);
-	if (st == NULL)
-		return FALSE;
-	bind_int(st, 4, entry->serial);
-	sqlite3_bind_text(st, 5, entry->text, -1, SQLITE_STATIC);
-	bind_int(st, 6, now);
-	return run_ok(self, st, "publishing an entry", error);
+	return find_account(self, entry->account, &account_identifier, error) &&
+	       find_entry(self, entry->identifier, &stored, error) &&
+	       account_usage(self, entry->account, &usage, error) &&
+	       mesh_portal_store_check_publish(&self->parent, entry, account_identifier, stored,
+	                                       &usage, error) &&
+	       put_entry(self, entry, now, error);
 }
 
 static gboolean
@@ -599,18 +680,20 @@ connection_add_txn(SqliteStore *self, const MeshPortalConnection *connection, gi
 	g_autofree char *identifier = NULL;
 	g_autoptr(MeshPortalConnection) stored = NULL;
 	sqlite3_stmt *st;
-	gint64 pending = 0;
+	guint64 pending = 0, from_client = 0;
 
 	if (!find_account(self, connection->account, &identifier, error) ||
-	    !find_connection(self, connection->account, connection->device, &stored, error))
+	    !find_connection(self, connection->account, connection->device, &stored, error) ||
+	    !count_with(self, stmt_text(self, STMT_CONNECTION_COUNT, error, 1, connection->account),
+	                2, now, &pending, error))
 		return FALSE;
-	st = stmt_text(self, STMT_CONNECTION_COUNT, error, 1, connection->account);
-	if (st == NULL)
-		return FALSE;
-	bind_int(st, 2, now);
-	if (!query_int(self, st, &pending, error) ||
-	    !mesh_portal_store_check_connection_add(connection, identifier != NULL, stored,
-						    (guint64)pending, now, error))
+	/* ?3 is the client: NULL when there is none, which counts nothing. */
+	st = stmt_text(self, STMT_CONNECTION_COUNT_CLIENT, error, 1, connection->account);
+	if (st != NULL)
+		sqlite3_bind_text(st, 3, connection->client, -1, SQLITE_STATIC);
+	if (!count_with(self, st, 2, now, &from_client, error) ||
+	    !mesh_portal_store_check_connection_add(&self->parent, connection, identifier != NULL,
+	                                            stored, pending, from_client, now, error))
 		return FALSE;
 	st = stmt_text(self, STMT_CONNECTION_PUT, error, 5, connection->account, connection->device,
 		       connection->request, connection->server_nonce, connection->witness);
@@ -618,6 +701,7 @@ connection_add_txn(SqliteStore *self, const MeshPortalConnection *connection, gi
 		return FALSE;
 	bind_int(st, 6, now);
 	bind_int(st, 7, connection->expires);
+	sqlite3_bind_text(st, 8, connection->client, -1, SQLITE_STATIC);
 	return run_ok(self, st, "storing a connection request", error);
 }
 
@@ -741,6 +825,13 @@ purge_txn(SqliteStore *self, gint64 now, guint *ret_removed, GError **error)
 		return FALSE;
 	bind_int(st, 1, now - MESH_PORTAL_ISSUED_WINDOW_SECONDS - MESH_PORTAL_NONCE_MARGIN_SECONDS);
 	if (!run_ok(self, st, "purging nonces", error))
+		return FALSE;
+	removed += (guint)sqlite3_changes(self->db);
+	st = stmt(self, STMT_PURGE_CREATIONS, error);
+	if (st == NULL)
+		return FALSE;
+	bind_int(st, 1, now - MESH_PORTAL_CREATION_WINDOW_SECONDS);
+	if (!run_ok(self, st, "purging account creations", error))
 		return FALSE;
 	*ret_removed = removed + (guint)sqlite3_changes(self->db);
 	return TRUE;
@@ -941,7 +1032,7 @@ mesh_portal_store_sqlite_open(const char *path, GError **error)
 	if (!mesh_platform_private_dir(folder, TRUE, error) || !private_file(path, error))
 		return NULL;
 	self = g_new0(SqliteStore, 1);
-	self->parent.klass = &sqlite_class;
+	mesh_portal_store_init(&self->parent, &sqlite_class);
 	g_mutex_init(&self->lock);
 	self->path = g_strdup(path);
 	store = &self->parent;

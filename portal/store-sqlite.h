@@ -6,7 +6,7 @@
 G_BEGIN_DECLS
 
 /* The schema this build writes; a database with a higher version is refused. */
-#define MESH_PORTAL_SQLITE_SCHEMA_VERSION 1
+#define MESH_PORTAL_SQLITE_SCHEMA_VERSION 2
 
 /*
  * mesh_portal_store_sqlite_open: the SQLite store in the file @path, made if missing (its

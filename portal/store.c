@@ -39,6 +39,7 @@ mesh_portal_connection_free(MeshPortalConnection *connection)
 	g_free(connection->server_nonce);
 	g_free(connection->witness);
 	g_free(connection->result);
+	g_free(connection->client);
 	g_free(connection);
 }
 
@@ -110,16 +111,34 @@ mesh_portal_store_name(const MeshPortalStore *store)
 	return store->klass->name;
 }
 
+void
+mesh_portal_store_init(MeshPortalStore *store, const MeshPortalStoreClass *klass)
+{
+	store->klass = klass;
+	store->limits.pending_per_client = MESH_PORTAL_DEFAULT_PENDING_PER_CLIENT;
+	store->limits.entries_per_account = MESH_PORTAL_DEFAULT_ENTRIES_PER_ACCOUNT;
+	store->limits.bytes_per_account = MESH_PORTAL_DEFAULT_BYTES_PER_ACCOUNT;
+	store->limits.creations_per_client = MESH_PORTAL_DEFAULT_CREATIONS_PER_CLIENT;
+}
+
+void
+mesh_portal_store_set_limits(MeshPortalStore *store, const MeshPortalStoreLimits *limits)
+{
+	store->limits = *limits;
+}
+
 gboolean
-mesh_portal_store_account_create(MeshPortalStore *store, const char *name,
-				 const char *identifier, const char *profile, gint64 serial,
-				 gint64 now, GError **error)
+mesh_portal_store_account_create(MeshPortalStore *store, const char *name, const char *identifier,
+                                 const char *profile, gint64 serial, const char *client, gint64 now,
+                                 GError **error)
 {
 	if (!check_name(name, "account name", error) ||
 	    !check_name(identifier, "profile identifier", error) ||
-	    !check_text(profile, "profile", error) || !check_serial(serial, error))
+	    !check_text(profile, "profile", error) || !check_serial(serial, error) ||
+	    (client != NULL && !check_name(client, "client", error)))
 		return FALSE;
-	return store->klass->account_create(store, name, identifier, profile, serial, now, error);
+	return store->klass->account_create(store, name, identifier, profile, serial, client, now,
+	                                    error);
 }
 
 gboolean
@@ -201,7 +220,8 @@ mesh_portal_store_connection_add(MeshPortalStore *store, const MeshPortalConnect
 	    !check_name(connection->device, "device identifier", error) ||
 	    !check_text(connection->request, "signed request", error) ||
 	    !check_name(connection->server_nonce, "server nonce", error) ||
-	    !check_name(connection->witness, "witness", error))
+	    !check_name(connection->witness, "witness", error) ||
+	    (connection->client != NULL && !check_name(connection->client, "client", error)))
 		return FALSE;
 	if (connection->expires <= now) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
@@ -314,9 +334,56 @@ mesh_portal_connection_state_at(const MeshPortalConnection *connection, gint64 n
 	return connection->state;
 }
 
+/* The account @name would hold @entries entries of @bytes bytes: within its limits? */
+static gboolean
+check_quota(const MeshPortalStore *store, const char *name, guint64 entries, guint64 bytes,
+            GError **error)
+{
+	const MeshPortalStoreLimits *limits = &store->limits;
+	g_autofree char *quoted = NULL;
+
+	if (limits->entries_per_account != 0 && entries > limits->entries_per_account) {
+		quoted = mesh_error_quote(name);
+		g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
+		            "account '%s' holds %u entries, the most this portal keeps for one "
+		            "account: delete some before publishing new ones",
+		            quoted, limits->entries_per_account);
+		return FALSE;
+	}
+	if (limits->bytes_per_account != 0 && bytes > limits->bytes_per_account) {
+		quoted = mesh_error_quote(name);
+		g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
+		            "account '%s' would hold %" G_GUINT64_FORMAT
+		            " bytes of entries, over this portal's quota of %" G_GUINT64_FORMAT
+		            " for one account: delete or shrink some first",
+		            quoted, bytes, limits->bytes_per_account);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean
-mesh_portal_store_check_publish(const MeshPortalEntry *entry, const char *account_identifier,
-				const MeshPortalEntry *stored, GError **error)
+mesh_portal_store_check_account_create(MeshPortalStore *store, const char *name,
+                                       const char *profile, const char *client, guint64 created,
+                                       GError **error)
+{
+	guint limit = store->limits.creations_per_client;
+
+	if (client != NULL && limit != 0 && created >= limit) {
+		g_set_error(
+		        error, MESH_ERROR, MESH_ERROR_RATE_LIMITED,
+		        "this address created %u accounts in the last %d minutes, the most this "
+		        "portal allows: try again later",
+		        limit, MESH_PORTAL_CREATION_WINDOW_SECONDS / 60);
+		return FALSE;
+	}
+	return check_quota(store, name, 1, strlen(profile), error);
+}
+
+gboolean
+mesh_portal_store_check_publish(MeshPortalStore *store, const MeshPortalEntry *entry,
+                                const char *account_identifier, const MeshPortalEntry *stored,
+                                const MeshPortalUsage *usage, GError **error)
 {
 	g_autofree char *quoted = mesh_error_quote(entry->identifier);
 
@@ -333,7 +400,8 @@ mesh_portal_store_check_publish(const MeshPortalEntry *entry, const char *accoun
 			/* Only account_create makes an account's profile entry. */
 			return mesh_portal_store_no_entry(entry->identifier, error);
 		}
-		return TRUE;
+		return check_quota(store, entry->account, usage->entries + 1,
+		                   usage->bytes + strlen(entry->text), error);
 	}
 	if (strcmp(stored->account, entry->account) != 0) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
@@ -353,14 +421,22 @@ mesh_portal_store_check_publish(const MeshPortalEntry *entry, const char *accoun
 			    quoted, entry->serial, stored->serial);
 		return FALSE;
 	}
-	return TRUE;
+	/* A replacement: the same number of entries, the old text's bytes given back. */
+	return check_quota(store, entry->account, usage->entries,
+	                   usage->bytes - MIN(usage->bytes, strlen(stored->text)) +
+	                           strlen(entry->text),
+	                   error);
 }
 
 gboolean
-mesh_portal_store_check_connection_add(const MeshPortalConnection *connection,
-				       gboolean account_exists, const MeshPortalConnection *stored,
-				       guint64 pending, gint64 now, GError **error)
+mesh_portal_store_check_connection_add(MeshPortalStore *store,
+                                       const MeshPortalConnection *connection,
+                                       gboolean account_exists, const MeshPortalConnection *stored,
+                                       guint64 pending, guint64 from_client, gint64 now,
+                                       GError **error)
 {
+	guint per_client = store->limits.pending_per_client;
+
 	if (!account_exists)
 		return mesh_portal_store_no_account(connection->account, error);
 	if (stored != NULL &&
@@ -371,6 +447,16 @@ mesh_portal_store_check_connection_add(const MeshPortalConnection *connection,
 			    "device '%s' has a pending request already: wait for its answer or "
 			    "its expiry",
 			    quoted);
+		return FALSE;
+	}
+	/* Before the account's cap: one address must not fill the queue that others need. */
+	if (connection->client != NULL && per_client != 0 && from_client >= per_client) {
+		g_autofree char *quoted = mesh_error_quote(connection->account);
+
+		g_set_error(error, MESH_ERROR, MESH_ERROR_RATE_LIMITED,
+		            "this address has %u pending connection requests for account '%s', the "
+		            "most one address may have: wait until they are answered or expire",
+		            per_client, quoted);
 		return FALSE;
 	}
 	if (pending >= MESH_PORTAL_MAX_PENDING) {

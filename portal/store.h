@@ -23,6 +23,19 @@ G_BEGIN_DECLS
 
 /* §10: at most this many unexpired pending connection requests per account. */
 #define MESH_PORTAL_MAX_PENDING 100
+/* Default limits (MeshPortalStoreLimits; docs/protocol.md "Portal transactions", §10). */
+/* An account's unexpired pending connection requests made from one client key: 10 of the 100,
+ * so that filling an account's queue takes ten addresses (IPv6: ten /64s). */
+#define MESH_PORTAL_DEFAULT_PENDING_PER_CLIENT 10
+/* Entries of an account, its personal profile included: the profile, 1,000 application
+ * profiles, an SSH key for each of 1,000 devices (§10) and 47 escrow entries. */
+#define MESH_PORTAL_DEFAULT_ENTRIES_PER_ACCOUNT 2048
+/* Bytes of those entries' texts: the §10 maxima, every profile at 256 KiB (about 269 MiB), with
+ * room. */
+#define MESH_PORTAL_DEFAULT_BYTES_PER_ACCOUNT (G_GUINT64_CONSTANT(320) * 1024 * 1024)
+/* Accounts one client key may create per MESH_PORTAL_CREATION_WINDOW_SECONDS. */
+#define MESH_PORTAL_DEFAULT_CREATIONS_PER_CLIENT 10
+#define MESH_PORTAL_CREATION_WINDOW_SECONDS      (60 * 60)
 /* §8: a signed request's Issued time may differ from the portal's clock by this much. */
 #define MESH_PORTAL_ISSUED_WINDOW_SECONDS (5 * 60)
 /* Nonces are remembered this long past the Issued window (clock steps, slow requests). */
@@ -96,7 +109,19 @@ typedef struct {
 	gint64 expires;     /* after this second the request can no longer be completed */
 	MeshPortalConnectState state;
 	char *result;       /* ConnectionResult JWS text once completed, else NULL */
+	char *client;       /* the requester's client key (http.h), or NULL: none (in process) */
 } MeshPortalConnection;
+
+/*
+ * What one client (the client key of http.h: an address, IPv6 by /64) and one account may hold
+ * or do. 0 turns a limit off. Every store starts with the MESH_PORTAL_DEFAULT_* values.
+ */
+typedef struct {
+	guint pending_per_client;   /* an account's unexpired pending requests from one client */
+	guint entries_per_account;  /* entries, the personal profile included */
+	guint64 bytes_per_account;  /* bytes of their texts */
+	guint creations_per_client; /* accounts created per MESH_PORTAL_CREATION_WINDOW_SECONDS */
+} MeshPortalStoreLimits;
 
 void mesh_portal_connection_free(MeshPortalConnection *connection);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshPortalConnection, mesh_portal_connection_free)
@@ -108,7 +133,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshPortalConnection, mesh_portal_connection_free)
 typedef struct {
 	const char *name; /* "sqlite", "memory" */
 	gboolean (*account_create)(MeshPortalStore *store, const char *name, const char *identifier,
-				   const char *profile, gint64 serial, gint64 now, GError **error);
+	                           const char *profile, gint64 serial, const char *client,
+	                           gint64 now, GError **error);
 	/* Exactly one of @name and @identifier is non-NULL. */
 	gboolean (*account_get)(MeshPortalStore *store, const char *name, const char *identifier,
 				MeshPortalAccount **ret_account, GError **error);
@@ -140,6 +166,7 @@ typedef struct {
 
 struct MeshPortalStore {
 	const MeshPortalStoreClass *klass;
+	MeshPortalStoreLimits limits; /* read by the stores under their own lock */
 };
 
 /*
@@ -151,15 +178,23 @@ struct MeshPortalStore {
 
 const char *mesh_portal_store_name(const MeshPortalStore *store);
 
+/* mesh_portal_store_set_limits: the limits from now on (set before the store is shared). */
+void mesh_portal_store_set_limits(MeshPortalStore *store, const MeshPortalStoreLimits *limits);
+
 /*
  * mesh_portal_store_account_create: a new account @name whose personal profile is @profile
- * (identifier @identifier, Serial @serial). Atomic: the account and its profile entry are made
- * together or not at all. Errors: MESH_ERROR_EXISTS when the name is taken or @identifier is
- * already stored (as any account's profile or any entry).
+ * (identifier @identifier, Serial @serial), created by @client (a client key, or NULL: not
+ * counted). Atomic: the account, its profile entry and the record of the creation are made
+ * together or not at all. Creations are remembered for MESH_PORTAL_CREATION_WINDOW_SECONDS
+ * (SQLite: across restarts). Errors: MESH_ERROR_EXISTS when the name is taken or @identifier is
+ * already stored (as any account's profile or any entry); MESH_ERROR_RATE_LIMITED when @client
+ * created limits.creations_per_client accounts in the window; MESH_ERROR_TOO_LARGE when the
+ * profile alone is over limits.bytes_per_account.
  */
 gboolean mesh_portal_store_account_create(MeshPortalStore *store, const char *name,
-					  const char *identifier, const char *profile,
-					  gint64 serial, gint64 now, GError **error);
+                                          const char *identifier, const char *profile,
+                                          gint64 serial, const char *client, gint64 now,
+                                          GError **error);
 
 /*
  * mesh_portal_store_account_get / _get_by_identifier: the account named @name, or the one
@@ -191,7 +226,9 @@ gboolean mesh_portal_store_account_count(MeshPortalStore *store, guint64 *ret_co
  * serial not below @entry's (equal included: rollback and replay protection, §6);
  * MESH_ERROR_PERMISSION when the identifier belongs to another account;
  * MESH_ERROR_INVALID_ARGUMENT when the type differs from the stored entry's, or a personal
- * profile's identifier is not its account's.
+ * profile's identifier is not its account's; MESH_ERROR_TOO_LARGE when the account would then
+ * hold more than limits.entries_per_account entries or limits.bytes_per_account bytes (a
+ * replaced entry counts once, at its new size).
  */
 gboolean mesh_portal_store_entry_publish(MeshPortalStore *store, const MeshPortalEntry *entry,
 					 gint64 now, GError **error);
@@ -221,8 +258,8 @@ gboolean mesh_portal_store_entry_delete(MeshPortalStore *store, const char *iden
  * or completed request of the same device is replaced. Errors: MESH_ERROR_INVALID_ARGUMENT
  * when expires is not after @now; MESH_ERROR_NOT_FOUND when the account does not exist;
  * MESH_ERROR_EXISTS when the device has an unexpired pending request already;
- * MESH_ERROR_RATE_LIMITED when the account has MESH_PORTAL_MAX_PENDING unexpired pending
- * requests (§10).
+ * MESH_ERROR_RATE_LIMITED when the account has limits.pending_per_client unexpired pending
+ * requests from the connection's client, or MESH_PORTAL_MAX_PENDING in all (§10).
  */
 gboolean mesh_portal_store_connection_add(MeshPortalStore *store,
 					  const MeshPortalConnection *connection, gint64 now,
@@ -268,8 +305,9 @@ gboolean mesh_portal_store_use_nonce(MeshPortalStore *store, const char *nonce, 
 
 /*
  * mesh_portal_store_purge: forget what can no longer matter as of @now: connection requests
- * MESH_PORTAL_CONNECTION_KEEP_SECONDS past their expiry, and nonces issued more than
- * MESH_PORTAL_ISSUED_WINDOW_SECONDS + MESH_PORTAL_NONCE_MARGIN_SECONDS ago. @ret_removed
+ * MESH_PORTAL_CONNECTION_KEEP_SECONDS past their expiry, nonces issued more than
+ * MESH_PORTAL_ISSUED_WINDOW_SECONDS + MESH_PORTAL_NONCE_MARGIN_SECONDS ago, and account
+ * creations older than MESH_PORTAL_CREATION_WINDOW_SECONDS. @ret_removed
  * (may be NULL) gets how many records went. Call it every minute or so.
  */
 gboolean mesh_portal_store_purge(MeshPortalStore *store, gint64 now, guint *ret_removed,
@@ -285,17 +323,31 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshPortalStore, mesh_portal_store_close)
  * refused.
  */
 
+/* What an account holds: its entries (personal profile included) and their texts' bytes. */
+typedef struct {
+	guint64 entries;
+	guint64 bytes;
+} MeshPortalUsage;
+
+/* The store's initial state: @klass and the default limits. */
+void mesh_portal_store_init(MeshPortalStore *store, const MeshPortalStoreClass *klass);
+/* account_create: @created how many accounts @client created in the window. */
+gboolean mesh_portal_store_check_account_create(MeshPortalStore *store, const char *name,
+                                                const char *profile, const char *client,
+                                                guint64 created, GError **error);
 /* entry_publish: @account_identifier is the owning account's identifier (NULL: no such
- * account), @stored the entry of that identifier already stored. */
-gboolean mesh_portal_store_check_publish(const MeshPortalEntry *entry,
-					 const char *account_identifier,
-					 const MeshPortalEntry *stored, GError **error);
+ * account), @stored the entry of that identifier already stored, @usage the account's. */
+gboolean mesh_portal_store_check_publish(MeshPortalStore *store, const MeshPortalEntry *entry,
+                                         const char *account_identifier,
+                                         const MeshPortalEntry *stored,
+                                         const MeshPortalUsage *usage, GError **error);
 /* connection_add: @stored the device's existing request, @pending the account's unexpired
- * pending requests. */
-gboolean mesh_portal_store_check_connection_add(const MeshPortalConnection *connection,
-						gboolean account_exists,
-						const MeshPortalConnection *stored, guint64 pending,
-						gint64 now, GError **error);
+ * pending requests, @from_client those of them made by the connection's client. */
+gboolean mesh_portal_store_check_connection_add(MeshPortalStore *store,
+                                                const MeshPortalConnection *connection,
+                                                gboolean account_exists,
+                                                const MeshPortalConnection *stored, guint64 pending,
+                                                guint64 from_client, gint64 now, GError **error);
 /* connection_complete: @stored the request to answer. */
 gboolean mesh_portal_store_check_connection_complete(const char *device,
 						     const MeshPortalConnection *stored,

@@ -29,6 +29,7 @@ struct MeshPortal {
 /* One request being answered. */
 typedef struct {
 	MeshPortal *portal;
+	const char *client; /* the client key (http.h), or NULL: in process */
 	gint64 now;
 	JsonObject *request;     /* the tagged request's members */
 	MeshSignedObject *jws;   /* the SignedTransaction; NULL for a plain request */
@@ -412,7 +413,7 @@ handle_create(Txn *txn, GError **error)
 	text = stored_text(node, error);
 	if (text == NULL ||
 	    !mesh_portal_store_account_create(txn->portal->store, name, profile->identifier, text,
-					      profile->serial, txn->now, error))
+	                                      profile->serial, txn->client, txn->now, error))
 		return FALSE;
 	txn->status = 201;
 	return TRUE;
@@ -712,6 +713,7 @@ handle_connect_start(Txn *txn, GError **error)
 	connection.server_nonce = server_text;
 	connection.witness = witness;
 	connection.expires = txn->now + txn->portal->pending_expiry;
+	connection.client = (char *)txn->client;
 	if (!mesh_portal_store_connection_add(txn->portal->store, &connection, txn->now, error))
 		return FALSE;
 	json_object_set_string_member(txn->response, "ServerNonce", server_text);
@@ -993,10 +995,13 @@ read_request(Txn *txn, JsonNode *root, const Transaction **ret_transaction, GErr
 }
 
 static GBytes *
-handle(MeshPortal *portal, const guint8 *body, gsize len, guint *ret_status,
+handle(MeshPortal *portal, const char *client, const guint8 *body, gsize len, guint *ret_status,
        const char **ret_transaction)
 {
-	Txn txn = { .portal = portal, .now = portal->now(portal->now_data), .status = 200 };
+	Txn txn = {.portal = portal,
+	           .client = client,
+	           .now = portal->now(portal->now_data),
+	           .status = 200};
 	const Transaction *transaction = NULL;
 	g_autoptr(JsonNode) root = NULL;
 	g_autoptr(GError) error = NULL;
@@ -1027,12 +1032,19 @@ handle(MeshPortal *portal, const guint8 *body, gsize len, guint *ret_status,
 }
 
 void
-mesh_portal_handle(MeshPortal *portal, const guint8 *body, gsize len, GBytes **ret_answer,
-		   guint *ret_http_status)
+mesh_portal_handle_from(MeshPortal *portal, const char *client, const guint8 *body, gsize len,
+                        GBytes **ret_answer, guint *ret_http_status)
 {
 	const char *transaction = NULL;
 
-	*ret_answer = handle(portal, body, len, ret_http_status, &transaction);
+	*ret_answer = handle(portal, client, body, len, ret_http_status, &transaction);
+}
+
+void
+mesh_portal_handle(MeshPortal *portal, const guint8 *body, gsize len, GBytes **ret_answer,
+                   guint *ret_http_status)
+{
+	mesh_portal_handle_from(portal, NULL, body, len, ret_answer, ret_http_status);
 }
 
 GBytes *
@@ -1042,8 +1054,8 @@ mesh_portal_handler(gpointer data, const char *client, GBytes *request, guint *r
 	gsize len = 0;
 	const guint8 *body = g_bytes_get_data(request, &len);
 
-	return handle(data, body != NULL ? body : (const guint8 *)"", len, ret_status,
-		      ret_transaction);
+	return handle(data, client, body != NULL ? body : (const guint8 *)"", len, ret_status,
+	              ret_transaction);
 }
 
 /* The compiler checks that mesh_portal_handler is a MeshPortalHandler. */

@@ -71,8 +71,18 @@ void mesh_portal_handle(MeshPortal *portal, const guint8 *body, gsize len, GByte
 			guint *ret_http_status);
 
 /*
- * mesh_portal_handler: mesh_portal_handle as a MeshPortalHandler (http.h), @data the MeshPortal;
- * *@ret_transaction gets the transaction's name ("Get") once the request was read that far.
+ * mesh_portal_handle_from: mesh_portal_handle for the client key @client (http.h), which the
+ * per-client limits count (MeshPortalStoreLimits: pending connection requests, account
+ * creations). NULL, as mesh_portal_handle passes, is an in-process caller that no per-client
+ * limit applies to.
+ */
+void mesh_portal_handle_from(MeshPortal *portal, const char *client, const guint8 *body, gsize len,
+                             GBytes **ret_answer, guint *ret_http_status);
+
+/*
+ * mesh_portal_handler: mesh_portal_handle_from as a MeshPortalHandler (http.h), @data the
+ * MeshPortal; *@ret_transaction gets the transaction's name ("Get") once the request was read
+ * that far.
  */
 GBytes *mesh_portal_handler(gpointer data, const char *client, GBytes *request,
 			    guint *ret_status, const char **ret_transaction);

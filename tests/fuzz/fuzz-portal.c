@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The portal's transaction layer on raw bytes: mesh_portal_handle, as the HTTP binding calls
- * it, at a fixed time, with a fresh memory store per input holding the account "alice" (made
- * from the harness's fixed keys) and a pending connection request of a fixed device, so that
- * signed transactions in the seeds verify and reach the store.
+ * The portal's transaction layer on raw bytes: mesh_portal_handle_from, as the HTTP binding
+ * calls it (with a client key, so that the per-client limits count), at a fixed time, with a
+ * fresh memory store per input holding the account "alice" (made from the harness's fixed keys,
+ * by that client) and a pending connection request of a fixed device, so that signed
+ * transactions in the seeds verify and reach the store.
  *
  * Seeds: tests/fuzz/corpus/portal/, one valid request of every transaction. They are written by
  * this harness: MESH_FUZZ_PORTAL_SEEDS=tests/fuzz/corpus/portal replay-portal /dev/null
@@ -24,6 +25,8 @@
 /* 2026-01-01T00:00:00Z: the portal's clock, and Issued in every seed. */
 #define FUZZ_NOW    G_GINT64_CONSTANT(1767225600)
 #define FUZZ_ISSUED "2026-01-01T00:00:00Z"
+/* The client key every input comes from. */
+#define FUZZ_CLIENT "192.0.2.1"
 
 typedef struct {
 	MeshMasterProfile *master; /* alice's */
@@ -118,6 +121,7 @@ fixture(void)
 	f.connection.witness = mesh_connection_request_witness(request, f.master, server_nonce,
 								NULL);
 	f.connection.expires = FUZZ_NOW + MESH_PORTAL_PENDING_EXPIRY_SECONDS;
+	f.connection.client = g_strdup(FUZZ_CLIENT);
 	check(f.connection.witness != NULL);
 	return &f;
 }
@@ -258,9 +262,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(portal != NULL);
 	mesh_portal_set_clock(portal, fixed_clock, NULL);
 	check(mesh_portal_store_account_create(store, "alice", f->master->identifier,
-					       f->profile_text, 1, FUZZ_NOW, NULL));
+	                                       f->profile_text, 1, FUZZ_CLIENT, FUZZ_NOW, NULL));
 	check(mesh_portal_store_connection_add(store, &f->connection, FUZZ_NOW, NULL));
-	mesh_portal_handle(portal, data, size, &answer, &status);
+	mesh_portal_handle_from(portal, FUZZ_CLIENT, data, size, &answer, &status);
 
 	/* Every answer is strict JSON with a Status the HTTP status mirrors, and no input makes
 	 * the portal fail on its own account (500). */

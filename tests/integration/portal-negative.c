@@ -5,10 +5,11 @@
  *
  * Usage: portal-negative SERVERMESH
  *
- * It starts SERVERMESH for example.com on 127.0.0.1:0 with a database in a temporary directory
- * and --rate 0, creates alice's account with real keys through the HTTP client
- * (portal/client-http.h), and checks: a SignedTransaction sent twice → 401 the second time; one
- * Issued 6 minutes ago or 6 minutes ahead → 401; a Publish of the personal profile with a lower
+ * It starts SERVERMESH for example.com on 127.0.0.1:0 with a database in a temporary directory,
+ * --rate 0 and --pending-per-address 0 (every request comes from 127.0.0.1; the per-address
+ * limit has its own test, portal-queue.sh), creates alice's account with real keys through the HTTP
+ * client (portal/client-http.h), and checks: a SignedTransaction sent twice → 401 the second time;
+ * one Issued 6 minutes ago or 6 minutes ahead → 401; a Publish of the personal profile with a lower
  * and with an equal Serial → 409 Stale; a Publish signed by a device key → 401; after each
  * refusal the account is unchanged; a connection completed as Rejected → ConnectStatus (signed by
  * the device) says Rejected and the device's check of the result reports Rejected; 100 pending
@@ -126,9 +127,17 @@ static char *
 server_start(const char *servermesh, const char *log)
 {
 	g_autofree char *db = g_build_filename(work_dir, "portal.db", NULL);
-	char *argv[] = { (char *)servermesh, (char *)DOMAIN, (char *)"--listen",
-			 (char *)"127.0.0.1:0", (char *)"--db", db, (char *)"--rate", (char *)"0",
-			 NULL };
+	char *argv[] = {(char *)servermesh,
+	                (char *)DOMAIN,
+	                (char *)"--listen",
+	                (char *)"127.0.0.1:0",
+	                (char *)"--db",
+	                db,
+	                (char *)"--rate",
+	                (char *)"0",
+	                (char *)"--pending-per-address",
+	                (char *)"0",
+	                NULL};
 	g_autoptr(GError) error = NULL;
 	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	int status;

@@ -74,7 +74,7 @@ create_ok(Fixture *f, const char *name, const char *identifier, gint64 serial)
 		"{\"SignedPersonalProfile\":\"%s/%" G_GINT64_FORMAT "\"}", identifier, serial);
 
 	CU_ASSERT_TRUE(mesh_portal_store_account_create(f->store, name, identifier, profile, serial,
-							T0, &error));
+	                                                NULL, T0, &error));
 	MESH_ASSERT_NO_ERROR(error);
 }
 
@@ -131,16 +131,26 @@ account_count(Fixture *f)
 	return count;
 }
 
+/* A pending request of @device, made by @client (NULL: in process). */
 static gboolean
-connect_add(Fixture *f, const char *account, const char *device, gint64 now, gint64 expires,
-	    GError **error)
+connect_add_from(Fixture *f, const char *account, const char *device, const char *client,
+                 gint64 now, gint64 expires, GError **error)
 {
 	g_autofree char *request = g_strdup_printf("{\"request of\":\"%s\"}", device);
-	MeshPortalConnection c = { (char *)account, (char *)device, request, "c2VydmVy",
-				   "WITN-ESS0", 0, expires, MESH_PORTAL_CONNECT_ACCEPTED,
-				   "ignored" };
+	MeshPortalConnection c = {(char *)account, (char *)device,
+	                          request,         "c2VydmVy",
+	                          "WITN-ESS0",     0,
+	                          expires,         MESH_PORTAL_CONNECT_ACCEPTED,
+	                          "ignored",       (char *)client};
 
 	return mesh_portal_store_connection_add(f->store, &c, now, error);
+}
+
+static gboolean
+connect_add(Fixture *f, const char *account, const char *device, gint64 now, gint64 expires,
+            GError **error)
+{
+	return connect_add_from(f, account, device, NULL, now, expires, error);
 }
 
 static MeshPortalConnection *
@@ -198,10 +208,10 @@ case_accounts(void)
 
 	/* A taken name, or a profile already registered, is refused and changes nothing. */
 	CU_ASSERT_FALSE(mesh_portal_store_account_create(f->store, "alice", "MB2G-OTHER", "{}", 1,
-							 T0, &error));
+	                                                 NULL, T0, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_EXISTS);
-	CU_ASSERT_FALSE(mesh_portal_store_account_create(f->store, "carol", ID_ALICE, "{}", 1, T0,
-							 &error));
+	CU_ASSERT_FALSE(mesh_portal_store_account_create(f->store, "carol", ID_ALICE, "{}", 1, NULL,
+	                                                 T0, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_EXISTS);
 	CU_ASSERT_EQUAL(account_count(f), 2);
 	CU_ASSERT_FALSE(mesh_portal_store_account_get(f->store, "carol", &a, &error));
@@ -211,20 +221,21 @@ case_accounts(void)
 	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
 
 	/* Arguments are checked before any store sees them. */
-	CU_ASSERT_FALSE(mesh_portal_store_account_create(f->store, "", "X", "{}", 1, T0, &error));
+	CU_ASSERT_FALSE(
+	        mesh_portal_store_account_create(f->store, "", "X", "{}", 1, NULL, T0, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
-	CU_ASSERT_FALSE(mesh_portal_store_account_create(f->store, "dave", "X", "{}", -1, T0,
-							 &error));
+	CU_ASSERT_FALSE(mesh_portal_store_account_create(f->store, "dave", "X", "{}", -1, NULL, T0,
+	                                                 &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
 	{
 		g_autofree char *huge = g_strnfill(MESH_PORTAL_STORE_TEXT_MAX + 1, 'x');
 		g_autofree char *long_name = g_strnfill(MESH_PORTAL_STORE_NAME_MAX + 1, 'n');
 
-		CU_ASSERT_FALSE(mesh_portal_store_account_create(f->store, "dave", "X", huge, 1, T0,
-								 &error));
+		CU_ASSERT_FALSE(mesh_portal_store_account_create(f->store, "dave", "X", huge, 1,
+		                                                 NULL, T0, &error));
 		MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
 		CU_ASSERT_FALSE(mesh_portal_store_account_create(f->store, long_name, "X", "{}", 1,
-								 T0, &error));
+		                                                 NULL, T0, &error));
 		MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
 	}
 
@@ -480,6 +491,204 @@ case_nonces(void)
 	MESH_ASSERT_ERROR(error, MESH_ERROR_UNAUTHORIZED);
 }
 
+/* ---- Limits (MeshPortalStoreLimits) ------------------------------------------------------ */
+
+static void
+set_limits(Fixture *f, guint pending, guint entries, guint64 bytes, guint creations)
+{
+	MeshPortalStoreLimits limits = {pending, entries, bytes, creations};
+
+	mesh_portal_store_set_limits(f->store, &limits);
+}
+
+/* The defaults every store starts with. */
+static void
+case_limit_defaults(void)
+{
+	g_autoptr(Fixture) f = fixture_new();
+
+	CU_ASSERT_EQUAL(f->store->limits.pending_per_client,
+	                MESH_PORTAL_DEFAULT_PENDING_PER_CLIENT);
+	CU_ASSERT_EQUAL(f->store->limits.entries_per_account,
+	                MESH_PORTAL_DEFAULT_ENTRIES_PER_ACCOUNT);
+	CU_ASSERT_EQUAL(f->store->limits.bytes_per_account, MESH_PORTAL_DEFAULT_BYTES_PER_ACCOUNT);
+	CU_ASSERT_EQUAL(f->store->limits.creations_per_client,
+	                MESH_PORTAL_DEFAULT_CREATIONS_PER_CLIENT);
+}
+
+/* One client fills only its share of an account's queue; the others still get in. */
+static void
+case_pending_per_client(void)
+{
+	g_autoptr(Fixture) f = fixture_new();
+	GError *error = NULL;
+
+	set_limits(f, 3, 0, 0, 0);
+	create_ok(f, "alice", ID_ALICE, 1);
+	create_ok(f, "bob", ID_BOB, 1);
+	for (int i = 0; i < 3; i++) {
+		g_autofree char *device = g_strdup_printf("JUNK-%d", i);
+
+		CU_ASSERT_TRUE(connect_add_from(f, "alice", device, "192.0.2.1", T0 + i, T0 + 600,
+		                                &error));
+		MESH_ASSERT_NO_ERROR(error);
+	}
+	/* The attack: the client's fourth is refused, and says why. */
+	CU_ASSERT_FALSE(
+	        connect_add_from(f, "alice", "JUNK-3", "192.0.2.1", T0 + 3, T0 + 600, &error));
+	CU_ASSERT_TRUE(error != NULL && strstr(error->message, "this address") != NULL);
+	MESH_ASSERT_ERROR(error, MESH_ERROR_RATE_LIMITED);
+	/* Another client, an in-process caller and another account are not affected. */
+	CU_ASSERT_TRUE(
+	        connect_add_from(f, "alice", "REAL-1", "198.51.100.7", T0 + 4, T0 + 600, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(connect_add(f, "alice", "LOCAL-1", T0 + 4, T0 + 600, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(connect_add_from(f, "bob", "JUNK-B", "192.0.2.1", T0 + 4, T0 + 600, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(pending_count(f, "alice", T0 + 5), 5);
+	{
+		g_autoptr(MeshPortalConnection) c = connect_get(f, "alice", "REAL-1", T0 + 5);
+
+		CU_ASSERT_STRING_EQUAL(c->client, "198.51.100.7");
+	}
+	/* A request answered no longer counts; nor does one expired. */
+	CU_ASSERT_TRUE(mesh_portal_store_connection_complete(
+	        f->store, "alice", "JUNK-0", MESH_PORTAL_CONNECT_REJECTED, "{}", T0 + 5, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(
+	        connect_add_from(f, "alice", "JUNK-3", "192.0.2.1", T0 + 6, T0 + 10, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_FALSE(
+	        connect_add_from(f, "alice", "JUNK-4", "192.0.2.1", T0 + 7, T0 + 600, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_RATE_LIMITED);
+	CU_ASSERT_TRUE(
+	        connect_add_from(f, "alice", "JUNK-4", "192.0.2.1", T0 + 10, T0 + 600, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	/* 0 turns the limit off; the account's 100 still hold. */
+	set_limits(f, 0, 0, 0, 0);
+	for (int i = 5; i < 100; i++) {
+		g_autofree char *device = g_strdup_printf("JUNK-%d", i);
+
+		CU_ASSERT_TRUE(connect_add_from(f, "alice", device, "192.0.2.1", T0 + 10, T0 + 600,
+		                                &error));
+		MESH_ASSERT_NO_ERROR(error);
+	}
+	CU_ASSERT_FALSE(
+	        connect_add_from(f, "alice", "REAL-2", "198.51.100.7", T0 + 10, T0 + 600, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_RATE_LIMITED);
+}
+
+/* Entries and bytes per account: new entries count, replacements count once. */
+static void
+case_quota(void)
+{
+	g_autoptr(Fixture) f = fixture_new();
+	g_autofree char *profile =
+	        g_strdup_printf("{\"SignedPersonalProfile\":\"%s/%d\"}", ID_ALICE, 1);
+	guint64 base = strlen(profile);
+	GError *error = NULL;
+
+	/* Three entries: the profile and two more. */
+	set_limits(f, 0, 3, 0, 0);
+	create_ok(f, "alice", ID_ALICE, 1);
+	publish_ok(f, "alice", "APP-1", MESH_PORTAL_TYPE_APPLICATION, 1, "{\"a\":1}");
+	publish_ok(f, "alice", "ESCROW-1", MESH_PORTAL_TYPE_ESCROW, 0, "{\"e\":1}");
+	CU_ASSERT_FALSE(
+	        publish(f, "alice", "APP-2", MESH_PORTAL_TYPE_APPLICATION, 1, "{}", &error));
+	CU_ASSERT_TRUE(error != NULL && strstr(error->message, "3 entries") != NULL);
+	MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
+	CU_ASSERT_FALSE(mesh_portal_store_entry_get(f->store, "APP-2", NULL, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	/* Re-publishing is not a new entry, the profile included. */
+	publish_ok(f, "alice", "APP-1", MESH_PORTAL_TYPE_APPLICATION, 2, "{\"a\":2}");
+	publish_ok(f, "alice", ID_ALICE, MESH_PORTAL_TYPE_PERSONAL, 2, profile);
+	/* Deleting makes room; another account has its own quota. */
+	CU_ASSERT_TRUE(mesh_portal_store_entry_delete(f->store, "APP-1", &error));
+	MESH_ASSERT_NO_ERROR(error);
+	publish_ok(f, "alice", "APP-2", MESH_PORTAL_TYPE_APPLICATION, 1, "{}");
+	create_ok(f, "bob", ID_BOB, 1);
+	publish_ok(f, "bob", "APP-B", MESH_PORTAL_TYPE_APPLICATION, 1, "{}");
+
+	/* Bytes: the profile and ten bytes more. */
+	set_limits(f, 0, 0, base + 10, 0);
+	CU_ASSERT_TRUE(mesh_portal_store_account_delete(f->store, "alice", &error));
+	MESH_ASSERT_NO_ERROR(error);
+	create_ok(f, "alice", ID_ALICE, 1);
+	CU_ASSERT_FALSE(publish(f, "alice", "APP-1", MESH_PORTAL_TYPE_APPLICATION, 1, "0123456789A",
+	                        &error)); /* 11 bytes */
+	CU_ASSERT_TRUE(error != NULL && strstr(error->message, "quota") != NULL);
+	MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
+	publish_ok(f, "alice", "APP-1", MESH_PORTAL_TYPE_APPLICATION, 1, "0123456789");
+	/* A replacement counts at its new size only: 10 bytes again fit, 11 do not. */
+	publish_ok(f, "alice", "APP-1", MESH_PORTAL_TYPE_APPLICATION, 2, "abcdefghij");
+	CU_ASSERT_FALSE(publish(f, "alice", "APP-1", MESH_PORTAL_TYPE_APPLICATION, 3, "abcdefghijk",
+	                        &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
+	assert_entry_text(f, "APP-1", "abcdefghij", 2);
+	/* A profile alone over the quota cannot make an account. */
+	set_limits(f, 0, 0, 4, 0);
+	CU_ASSERT_FALSE(mesh_portal_store_account_create(f->store, "carol", "MB2G-CAROL",
+	                                                 "{\"p\":1}", 1, NULL, T0, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
+	CU_ASSERT_EQUAL(account_count(f), 2);
+}
+
+/* Accounts created per client and hour. */
+static void
+case_creations(void)
+{
+	g_autoptr(Fixture) f = fixture_new();
+	GError *error = NULL;
+	guint removed = 0;
+
+	set_limits(f, 0, 0, 0, 2);
+	CU_ASSERT_TRUE(mesh_portal_store_account_create(f->store, "a1", "ID-A1", "{}", 1,
+	                                                "192.0.2.1", T0, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_portal_store_account_create(f->store, "a2", "ID-A2", "{}", 1,
+	                                                "192.0.2.1", T0 + 10, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_FALSE(mesh_portal_store_account_create(f->store, "a3", "ID-A3", "{}", 1,
+	                                                 "192.0.2.1", T0 + 20, &error));
+	CU_ASSERT_TRUE(error != NULL && strstr(error->message, "try again later") != NULL);
+	MESH_ASSERT_ERROR(error, MESH_ERROR_RATE_LIMITED);
+	/* A refused creation is not counted; a name taken is not a creation either. */
+	CU_ASSERT_FALSE(mesh_portal_store_account_create(f->store, "a1", "ID-X", "{}", 1,
+	                                                 "198.51.100.7", T0 + 20, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_EXISTS);
+	/* Others, and in-process callers, are not affected. */
+	CU_ASSERT_TRUE(mesh_portal_store_account_create(f->store, "b1", "ID-B1", "{}", 1,
+	                                                "198.51.100.7", T0 + 20, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_portal_store_account_create(f->store, "c1", "ID-C1", "{}", 1, NULL,
+	                                                T0 + 20, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	/* Deleting an account does not give a creation back. */
+	CU_ASSERT_TRUE(mesh_portal_store_account_delete(f->store, "a2", &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_FALSE(mesh_portal_store_account_create(f->store, "a3", "ID-A3", "{}", 1,
+	                                                 "192.0.2.1", T0 + 30, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_RATE_LIMITED);
+	/* An hour after the first, one more; purge forgets what is older than the hour. */
+	CU_ASSERT_TRUE(
+	        mesh_portal_store_account_create(f->store, "a3", "ID-A3", "{}", 1, "192.0.2.1",
+	                                         T0 + MESH_PORTAL_CREATION_WINDOW_SECONDS, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_FALSE(mesh_portal_store_account_create(
+	        f->store, "a4", "ID-A4", "{}", 1, "192.0.2.1",
+	        T0 + MESH_PORTAL_CREATION_WINDOW_SECONDS + 9, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_RATE_LIMITED);
+	CU_ASSERT_TRUE(mesh_portal_store_purge(
+	        f->store, T0 + MESH_PORTAL_CREATION_WINDOW_SECONDS + 10, &removed, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(removed, 2); /* a1's and a2's */
+	CU_ASSERT_TRUE(mesh_portal_store_account_create(
+	        f->store, "a4", "ID-A4", "{}", 1, "192.0.2.1",
+	        T0 + MESH_PORTAL_CREATION_WINDOW_SECONDS + 11, &error));
+	MESH_ASSERT_NO_ERROR(error);
+}
+
 /* Four threads create accounts on one store at once; every one is there at the end. */
 static gpointer
 create_many(gpointer data)
@@ -492,7 +701,8 @@ create_many(gpointer data)
 		g_autofree char *name = g_strdup_printf("user%d-%d", base, i);
 		g_autofree char *id = g_strdup_printf("ID-%d-%d", base, i);
 
-		ok = ok && mesh_portal_store_account_create(store, name, id, "{}", 1, T0, NULL);
+		ok = ok &&
+		     mesh_portal_store_account_create(store, name, id, "{}", 1, NULL, T0, NULL);
 	}
 	return GINT_TO_POINTER(ok);
 }
@@ -598,6 +808,9 @@ sqlite_survives_reopen(void)
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_TRUE(mesh_portal_store_use_nonce(f->store, "bm9uY2Ux", T0, T0, &error));
 	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_portal_store_account_create(f->store, "bob", ID_BOB, "{}", 1,
+	                                                "192.0.2.1", T0, &error));
+	MESH_ASSERT_NO_ERROR(error);
 
 	/* A second store on the same file sees the writes at once (another servermesh). */
 	second = mesh_portal_store_sqlite_open(f->path, &error);
@@ -619,10 +832,14 @@ sqlite_survives_reopen(void)
 	c = connect_get(f, "alice", "DEVICE-1", T0 + 2);
 	CU_ASSERT_EQUAL(c->state, MESH_PORTAL_CONNECT_REJECTED);
 	CU_ASSERT_STRING_EQUAL(c->result, "{\"no\":1}");
-	/* The replay cache survives the restart. */
+	/* The replay cache survives the restart; so do the creations counted per client. */
 	CU_ASSERT_FALSE(mesh_portal_store_use_nonce(f->store, "bm9uY2Ux", T0, T0 + 2, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_UNAUTHORIZED);
-	CU_ASSERT_EQUAL(account_count(f), 1);
+	CU_ASSERT_EQUAL(account_count(f), 2);
+	set_limits(f, 0, 0, 0, 1);
+	CU_ASSERT_FALSE(mesh_portal_store_account_create(f->store, "carol", "MB2G-CAROL", "{}", 1,
+	                                                 "192.0.2.1", T0 + 2, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_RATE_LIMITED);
 }
 
 static void
@@ -661,11 +878,20 @@ sqlite_schema_version(void)
 	mesh_portal_store_close(g_steal_pointer(&f->store));
 
 	/* A newer servermesh's database is refused, and left alone. */
-	sql(f->path, "UPDATE schema_version SET version = 2");
-	CU_ASSERT_PTR_NULL(mesh_portal_store_sqlite_open(f->path, &error));
-	CU_ASSERT_TRUE(error != NULL && strstr(error->message, "schema version 2") != NULL);
-	MESH_ASSERT_ERROR(error, MESH_ERROR_UNSUPPORTED);
-	sql(f->path, "UPDATE schema_version SET version = 1");
+	{
+		g_autofree char *newer = g_strdup_printf("UPDATE schema_version SET version = %d",
+		                                         MESH_PORTAL_SQLITE_SCHEMA_VERSION + 1);
+		g_autofree char *current = g_strdup_printf("UPDATE schema_version SET version = %d",
+		                                           MESH_PORTAL_SQLITE_SCHEMA_VERSION);
+		g_autofree char *said =
+		        g_strdup_printf("schema version %d", MESH_PORTAL_SQLITE_SCHEMA_VERSION + 1);
+
+		sql(f->path, newer);
+		CU_ASSERT_PTR_NULL(mesh_portal_store_sqlite_open(f->path, &error));
+		CU_ASSERT_TRUE(error != NULL && strstr(error->message, said) != NULL);
+		MESH_ASSERT_ERROR(error, MESH_ERROR_UNSUPPORTED);
+		sql(f->path, current);
+	}
 	reopen(f);
 	CU_ASSERT_EQUAL(account_count(f), 1);
 
@@ -674,6 +900,78 @@ sqlite_schema_version(void)
 	sql(other, "CREATE TABLE notes (text TEXT)");
 	CU_ASSERT_PTR_NULL(mesh_portal_store_sqlite_open(other, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_UNSUPPORTED);
+}
+
+/* A database as schema version 1 wrote it: entries, a pending request. */
+static const char schema_v1[] =
+        "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+        "INSERT INTO schema_version VALUES (1);"
+        "CREATE TABLE accounts (name TEXT PRIMARY KEY NOT NULL, identifier TEXT NOT NULL UNIQUE,"
+        "  created INTEGER NOT NULL);"
+        "CREATE TABLE entries (identifier TEXT PRIMARY KEY NOT NULL,"
+        "  account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,"
+        "  type TEXT NOT NULL, serial INTEGER NOT NULL, body TEXT NOT NULL,"
+        "  updated INTEGER NOT NULL);"
+        "CREATE INDEX entries_account ON entries(account, type);"
+        "CREATE TABLE connections ("
+        "  account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,"
+        "  device TEXT NOT NULL, request TEXT NOT NULL, server_nonce TEXT NOT NULL,"
+        "  witness TEXT NOT NULL, created INTEGER NOT NULL, expires INTEGER NOT NULL,"
+        "  state INTEGER NOT NULL, result TEXT, PRIMARY KEY (account, device));"
+        "CREATE INDEX connections_expires ON connections(expires);"
+        "CREATE TABLE nonces (nonce TEXT PRIMARY KEY NOT NULL, issued INTEGER NOT NULL);"
+        "CREATE INDEX nonces_issued ON nonces(issued);"
+        "INSERT INTO accounts VALUES ('alice', 'MB2G-ALICE-PROFILE', 1800000000);"
+        "INSERT INTO entries VALUES ('MB2G-ALICE-PROFILE', 'alice', 'SignedPersonalProfile', 1,"
+        "  '{\"p\":\"\u00e9\"}', 1800000000);" /* 10 bytes, 9 characters */
+        "INSERT INTO entries VALUES ('APP-1', 'alice', 'SignedApplicationProfile', 1,"
+        "  '0123456789', 1800000000);"
+        "INSERT INTO connections VALUES ('alice', 'DEVICE-1', '{}', 'c2VydmVy', 'WITN-ESS0',"
+        "  1800000000, 1800000600, 0, NULL);";
+
+/* Opening it migrates it to the current version: sizes in bytes, old requests from nobody. */
+static void
+sqlite_migrate_v1(void)
+{
+	g_autoptr(Fixture) f = (use_sqlite = TRUE, fixture_new());
+	g_autoptr(MeshPortalConnection) c = NULL;
+	GError *error = NULL;
+
+	mesh_portal_store_close(g_steal_pointer(&f->store));
+	CU_ASSERT_EQUAL(g_unlink(f->path), 0);
+	CU_ASSERT_EQUAL(close(g_open(f->path, O_CREAT | O_WRONLY, 0600)), 0);
+	sql(f->path, schema_v1);
+	reopen(f);
+	{
+		sqlite3 *db = NULL;
+		sqlite3_stmt *st = NULL;
+
+		CU_ASSERT_EQUAL_FATAL(sqlite3_open(f->path, &db), SQLITE_OK);
+		CU_ASSERT_EQUAL_FATAL(
+		        sqlite3_prepare_v2(db,
+		                           "SELECT (SELECT version FROM schema_version),"
+		                           " sum(size) FROM entries",
+		                           -1, &st, NULL),
+		        SQLITE_OK);
+		CU_ASSERT_EQUAL(sqlite3_step(st), SQLITE_ROW);
+		CU_ASSERT_EQUAL(sqlite3_column_int(st, 0), MESH_PORTAL_SQLITE_SCHEMA_VERSION);
+		CU_ASSERT_EQUAL(sqlite3_column_int(st, 1), 20);
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+	}
+	assert_entry_text(f, "APP-1", "0123456789", 1);
+	c = connect_get(f, "alice", "DEVICE-1", T0 + 1);
+	CU_ASSERT_PTR_NULL(c->client);
+	/* The migrated sizes count: 20 bytes held, 21 allowed. */
+	set_limits(f, 1, 0, 21, 0);
+	CU_ASSERT_FALSE(
+	        publish(f, "alice", "APP-2", MESH_PORTAL_TYPE_APPLICATION, 1, "ab", &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
+	publish_ok(f, "alice", "APP-2", MESH_PORTAL_TYPE_APPLICATION, 1, "a");
+	/* The old request is nobody's: it does not count against a client. */
+	CU_ASSERT_TRUE(
+	        connect_add_from(f, "alice", "DEVICE-2", "192.0.2.1", T0 + 2, T0 + 600, &error));
+	MESH_ASSERT_NO_ERROR(error);
 }
 
 /* ---- Registration: every conformance case on both stores --------------------------------- */
@@ -695,6 +993,10 @@ ON_BOTH(entries)
 ON_BOTH(connections)
 ON_BOTH(nonces)
 ON_BOTH(threads)
+ON_BOTH(limit_defaults)
+ON_BOTH(pending_per_client)
+ON_BOTH(quota)
+ON_BOTH(creations)
 
 #define BOTH(name) { "sqlite: " #name, sqlite_##name }, { "memory: " #name, memory_##name }
 
@@ -702,15 +1004,20 @@ int
 main(void)
 {
 	CU_TestInfo tests[] = {
-		BOTH(accounts),
-		BOTH(entries),
-		BOTH(connections),
-		BOTH(nonces),
-		BOTH(threads),
-		{ "sqlite: pragmas, file modes, permissions", sqlite_settings_and_modes },
-		{ "sqlite: everything survives close and reopen", sqlite_survives_reopen },
-		{ "sqlite: schema version, newer and foreign databases", sqlite_schema_version },
-		CU_TEST_INFO_NULL,
+	        BOTH(accounts),
+	        BOTH(entries),
+	        BOTH(connections),
+	        BOTH(nonces),
+	        BOTH(threads),
+	        BOTH(limit_defaults),
+	        BOTH(pending_per_client),
+	        BOTH(quota),
+	        BOTH(creations),
+	        {"sqlite: pragmas, file modes, permissions", sqlite_settings_and_modes},
+	        {"sqlite: everything survives close and reopen", sqlite_survives_reopen},
+	        {"sqlite: schema version, newer and foreign databases", sqlite_schema_version},
+	        {"sqlite: a version 1 database is migrated", sqlite_migrate_v1},
+	        CU_TEST_INFO_NULL,
 	};
 
 	return mesh_test_main("portal-store", tests);

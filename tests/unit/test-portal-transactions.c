@@ -608,13 +608,40 @@ test_rebind(void)
 	fx_clear(&fx);
 }
 
+/* alice's generic application profile "settings", sealed to her escrow keys. */
+static MeshApplicationProfile *
+settings_profile(Fx *fx)
+{
+	g_autoptr(MeshSecret) data = mesh_secret_new_from_data("{\"k\":1}", 8);
+	g_autoptr(MeshSecret) plaintext = NULL;
+	MeshApplicationProfile *app;
+	GError *error = NULL;
+
+	app = mesh_application_profile_new(MESH_APPLICATION_GENERIC, "settings", &error);
+	plaintext = mesh_application_generic_text("settings", data, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_application_profile_seal_to(app, plaintext, fx->m.escrow, 2, &error));
+	return app;
+}
+
+/* @app signed by alice's first administration key. */
+static JsonNode *
+settings_signed(Fx *fx, MeshApplicationProfile *app)
+{
+	GError *error = NULL;
+	JsonNode *node =
+	        mesh_application_profile_sign(app, fx->m.profile, fx->m.online[0],
+	                                      mesh_signed_sign_with_key, fx->m.online[0], &error);
+
+	MESH_ASSERT_NO_ERROR(error);
+	return node;
+}
+
 static void
 test_publish_application_escrow(void)
 {
 	Fx fx;
 	g_autoptr(MeshApplicationProfile) app = NULL;
-	g_autoptr(MeshSecret) data = mesh_secret_new_from_data("{\"k\":1}", 8);
-	g_autoptr(MeshSecret) plaintext = NULL;
 	g_autoptr(JsonNode) a1 = NULL;
 	g_autoptr(JsonNode) a2 = NULL;
 	g_autoptr(JsonNode) escrow = NULL;
@@ -626,13 +653,8 @@ test_publish_application_escrow(void)
 
 	fx_init(&fx);
 	CU_ASSERT_EQUAL(create(&fx, "alice", fx.signed_personal), 201);
-	app = mesh_application_profile_new(MESH_APPLICATION_GENERIC, "settings", &error);
-	plaintext = mesh_application_generic_text("settings", data, &error);
-	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_TRUE(mesh_application_profile_seal_to(app, plaintext, fx.m.escrow, 2, &error));
-	a1 = mesh_application_profile_sign(app, fx.m.profile, fx.m.online[0],
-					   mesh_signed_sign_with_key, fx.m.online[0], &error);
-	MESH_ASSERT_NO_ERROR(error);
+	app = settings_profile(&fx);
+	a1 = settings_signed(&fx, app);
 	CU_ASSERT_EQUAL(publish(&fx, a1, fx.m.sig), 401);
 	CU_ASSERT_EQUAL(publish(&fx, a1, fx.m.online[1]), 200);
 	CU_ASSERT_EQUAL(call_code(&fx, "PublishRequest",
@@ -641,8 +663,7 @@ test_publish_application_escrow(void)
 					    fx.m.online[0])),
 			MESH_ERROR_STALE);
 	CU_ASSERT_TRUE(mesh_application_profile_touch(app, NULL));
-	a2 = mesh_application_profile_sign(app, fx.m.profile, fx.m.online[0],
-					   mesh_signed_sign_with_key, fx.m.online[0], &error);
+	a2 = settings_signed(&fx, app);
 	CU_ASSERT_EQUAL(publish(&fx, a2, fx.m.online[0]), 200);
 	CU_ASSERT_EQUAL(send_text(&fx, "GetResponse",
 				  plain("GetRequest", obj1("Identifier", app->identifier)), &obj),
@@ -1035,6 +1056,151 @@ test_connect_limit(void)
 	fx_clear(&fx);
 }
 
+/* ---- Limits per client and per account ----------------------------------------------------- */
+
+/* Send @text (freed) as the HTTP binding does for the client key @client; the status, and the
+ * answer's Code in *@ret_code (NULL: not wanted). */
+static guint
+send_from(Fx *fx, const char *client, char *text, char **ret_code)
+{
+	g_autofree char *owned = text;
+	g_autoptr(GBytes) answer = NULL;
+	g_autoptr(JsonNode) root = NULL;
+	guint status = 0;
+	gsize len = 0;
+	const char *data;
+	JsonObject *obj;
+	GList *names;
+
+	mesh_portal_handle_from(fx->portal, client, (const guint8 *)owned, strlen(owned), &answer,
+	                        &status);
+	data = g_bytes_get_data(answer, &len);
+	root = mesh_json_parse(data, len, MESH_PORTAL_MESSAGE_MAX, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	obj = json_node_get_object(root);
+	names = json_object_get_members(obj);
+	obj = json_object_get_object_member(obj, names->data);
+	g_list_free(names);
+	CU_ASSERT_EQUAL(json_object_get_int_member(obj, "Status"), status);
+	if (ret_code != NULL)
+		*ret_code = g_strdup(json_object_get_string_member_with_default(obj, "Code", ""));
+	return status;
+}
+
+/* A ConnectStart of a new device to alice, sent by @client. */
+static guint
+connect_start_from(Fx *fx, const char *client, char **ret_code)
+{
+	MtDevice d;
+	g_autoptr(JsonNode) signed_request = NULL;
+	guint status;
+
+	mt_device_make(&d, MESH_KEY_ED25519, MESH_KEY_X25519);
+	signed_request = connection_request(fx, &d, NULL);
+	status = send_from(fx, client, connect_start(fx, signed_request), ret_code);
+	mt_device_clear(&d);
+	return status;
+}
+
+/* A CreateRequest for @name with a profile of its own, sent by @client. */
+static guint
+create_from(Fx *fx, const char *client, const char *name, char **ret_code)
+{
+	MtMaster m;
+	g_autofree char *full = g_strconcat(name, "@example.com", NULL);
+	g_autoptr(MeshPersonalProfile) personal = NULL;
+	g_autoptr(JsonNode) signed_personal = NULL;
+	GError *error = NULL;
+	guint status;
+
+	mt_master_make(&m, MESH_KEY_ED25519, MESH_KEY_X25519);
+	personal = mesh_personal_profile_new(full, m.signed_profile, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	signed_personal = mesh_personal_profile_sign(
+	        personal, m.online[0], mesh_signed_sign_with_key, m.online[0], &error);
+	MESH_ASSERT_NO_ERROR(error);
+	status = send_from(fx, client, create_text(name, signed_personal), ret_code);
+	mt_master_clear(&m);
+	return status;
+}
+
+/* One address cannot fill an account's connection queue: 100 requests from 192.0.2.1, then
+ * the real device from another address gets in and the administrator lists it. */
+static void
+test_limit_pending(void)
+{
+	Fx fx;
+	guint accepted = 0, refused = 0;
+	g_autoptr(JsonObject) obj = NULL;
+	char *code = NULL;
+
+	fx_init(&fx);
+	CU_ASSERT_EQUAL(create(&fx, "alice", fx.signed_personal), 201);
+	for (int i = 0; i < MESH_PORTAL_MAX_PENDING; i++) {
+		g_autofree char *c = NULL;
+		guint status = connect_start_from(&fx, "192.0.2.1", &c);
+
+		accepted += status == 201;
+		refused += status == 429 && g_strcmp0(c, "RateLimited") == 0;
+	}
+	CU_ASSERT_EQUAL(accepted, MESH_PORTAL_DEFAULT_PENDING_PER_CLIENT);
+	CU_ASSERT_EQUAL(refused, MESH_PORTAL_MAX_PENDING - MESH_PORTAL_DEFAULT_PENDING_PER_CLIENT);
+	CU_ASSERT_EQUAL(connect_start_from(&fx, "198.51.100.7", &code), 201);
+	g_clear_pointer(&code, g_free);
+	CU_ASSERT_EQUAL(connect_pending(&fx, fx.m.online[0], 0, &obj), 200);
+	CU_ASSERT_EQUAL(json_array_get_length(json_object_get_array_member(obj, "Pending")),
+	                MESH_PORTAL_DEFAULT_PENDING_PER_CLIENT + 1);
+	/* In process (no client key) nothing is counted per client. */
+	CU_ASSERT_EQUAL(connect_start_from(&fx, NULL, NULL), 201);
+	fx_clear(&fx);
+}
+
+/* Account creations per client and hour, and entries per account, over the transaction layer. */
+static void
+test_limit_creations_entries(void)
+{
+	Fx fx;
+	MeshPortalStoreLimits limits = {0, 3, 0, 2};
+	g_autoptr(MeshApplicationProfile) app = NULL;
+	g_autoptr(JsonNode) a1 = NULL, a1b = NULL, escrow = NULL, escrow2 = NULL;
+	g_autoptr(GPtrArray) shares = NULL, shares2 = NULL;
+	GError *error = NULL;
+	char *code = NULL;
+
+	fx_init(&fx);
+	mesh_portal_store_set_limits(fx.store, &limits);
+	CU_ASSERT_EQUAL(create_from(&fx, "192.0.2.1", "bob", NULL), 201);
+	CU_ASSERT_EQUAL(create_from(&fx, "192.0.2.1", "carol", NULL), 201);
+	CU_ASSERT_EQUAL(create_from(&fx, "192.0.2.1", "dave", &code), 429);
+	CU_ASSERT_STRING_EQUAL(code, "RateLimited");
+	g_clear_pointer(&code, g_free);
+	CU_ASSERT_EQUAL(create_from(&fx, "2001:db8:1:2::", "dave", NULL), 201);
+	clock_now += MESH_PORTAL_CREATION_WINDOW_SECONDS;
+	CU_ASSERT_EQUAL(create_from(&fx, "192.0.2.1", "erin", NULL), 201);
+
+	/* alice: her profile and at most two entries more. */
+	CU_ASSERT_EQUAL(create(&fx, "alice", fx.signed_personal), 201);
+	app = settings_profile(&fx);
+	a1 = settings_signed(&fx, app);
+	CU_ASSERT_EQUAL(publish(&fx, a1, fx.m.online[0]), 200);
+	CU_ASSERT_TRUE(
+	        mesh_escrow_create(fx.m.sig, fx.m.escrow, 2, 2, 3, &escrow, &shares, &error));
+	CU_ASSERT_TRUE(
+	        mesh_escrow_create(fx.m.sig, fx.m.escrow, 2, 2, 3, &escrow2, &shares2, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(publish(&fx, escrow, fx.m.online[0]), 200);
+	CU_ASSERT_EQUAL(call_code(&fx, "PublishRequest",
+	                          signed_by("PublishRequest",
+	                                    obj_node("Entry", escrow2, "Account", "alice"),
+	                                    fx.m.online[0])),
+	                MESH_ERROR_TOO_LARGE);
+	/* Re-publishing an entry replaces it: not one more. */
+	CU_ASSERT_TRUE(mesh_application_profile_touch(app, NULL));
+	a1b = settings_signed(&fx, app);
+	CU_ASSERT_EQUAL(publish(&fx, a1b, fx.m.online[0]), 200);
+	fx_clear(&fx);
+}
+
 /* ---- Envelopes ----------------------------------------------------------------------------- */
 
 static guint
@@ -1408,23 +1574,25 @@ test_http_client_async(void)
 }
 
 static CU_TestInfo tests[] = {
-	{ "Publish SignedSSHDeviceKey: by its device only", test_publish_ssh_key },
-	{ "Hello", test_hello },
-	{ "Validate", test_validate },
-	{ "Create and Get", test_create_get },
-	{ "Delete", test_delete },
-	{ "Publish a personal profile: serials, signers, replay", test_publish_personal },
-	{ "signed transactions: Issued window, nonces", test_issued_window },
-	{ "Publish: recovery re-binding", test_rebind },
-	{ "Publish: application profiles and escrow entries", test_publish_application_escrow },
-	{ "Connect: start, pending, status, complete", test_connect },
-	{ "Connect: expiry", test_connect_expiry },
-	{ "Connect: at most 100 pending", test_connect_limit },
-	{ "envelopes: malformed, unknown, oversize", test_envelope },
-	{ "client: reading answers", test_client_answers },
-	{ "client: HTTP", test_http_client },
-	{ "client: HTTP, asynchronous", test_http_client_async },
-	CU_TEST_INFO_NULL,
+        {"Publish SignedSSHDeviceKey: by its device only", test_publish_ssh_key},
+        {"Hello", test_hello},
+        {"Validate", test_validate},
+        {"Create and Get", test_create_get},
+        {"Delete", test_delete},
+        {"Publish a personal profile: serials, signers, replay", test_publish_personal},
+        {"signed transactions: Issued window, nonces", test_issued_window},
+        {"Publish: recovery re-binding", test_rebind},
+        {"Publish: application profiles and escrow entries", test_publish_application_escrow},
+        {"Connect: start, pending, status, complete", test_connect},
+        {"Connect: expiry", test_connect_expiry},
+        {"Connect: at most 100 pending", test_connect_limit},
+        {"limits: pending requests per client", test_limit_pending},
+        {"limits: creations per client, entries per account", test_limit_creations_entries},
+        {"envelopes: malformed, unknown, oversize", test_envelope},
+        {"client: reading answers", test_client_answers},
+        {"client: HTTP", test_http_client},
+        {"client: HTTP, asynchronous", test_http_client_async},
+        CU_TEST_INFO_NULL,
 };
 
 int
