@@ -74,9 +74,8 @@ p = json.load(open(sys.argv[1]))["Pending"]
 assert [q["Witness"] for q in p if q["DeviceUDF"] == sys.argv[2]] == [sys.argv[3]], \
     f"{len(p)} pending, device 2 not among them"
 PY
-PREFIX=$(echo "$WITNESS" | tr -d - | cut -c1-8)
-expect_out "device 1 accepts it" "Accepted the device with witness $PREFIX" \
-	dev 1 connect accept "$PREFIX"
+expect_out "device 1 accepts it by the whole witness" "Accepted the device with witness $WITNESS" \
+	dev 1 connect accept "$WITNESS"
 expect_out "device 2 is connected" "Accepted: this device is connected to the profile" \
 	dev 2 connect wait
 finish
