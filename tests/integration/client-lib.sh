@@ -26,10 +26,4 @@ need() {
 	done
 }
 
-# jget EXPR [FILE]: print the Python expression EXPR of the JSON document d (FILE or stdin).
-jget() {
-	/usr/bin/python3 -c 'import json, sys
-d = json.load(open(sys.argv[2]) if len(sys.argv) > 2 else sys.stdin)
-print(eval(sys.argv[1]))' "$@"
-}
 need /usr/bin/python3

@@ -15,15 +15,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}intercept_tls_get_addr=0"
 SPID=
 URL=
 
-dev() {
-	n=$1
-	shift
-	HOME="$TMP/d$n" XDG_RUNTIME_DIR="$TMP/d$n/run" MMM_HOME="$TMP/d$n/.mmm" \
-		MESH_PORTAL_URL="$URL" timeout 60 "$MESH" --hive test "$@"
-}
-for n in 1 2; do
-	mkdir -p "$TMP/d$n" && mkdir -m 700 "$TMP/d$n/run"
-done
+. "$(dirname "$0")/devices-lib.sh"
 cleanup() {
 	for n in 1 2; do
 		dev "$n" agent stop >/dev/null 2>&1

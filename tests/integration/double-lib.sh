@@ -10,22 +10,8 @@ unset MESH_AGENT_SOCK MESH_HIVE XDG_CONFIG_HOME MESH_PORTAL_URL MESH_PORTAL_CA
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}intercept_tls_get_addr=0"
 SPID= DPID= URL= SURL=
 
-# denv N CMD...: CMD in device N's environment (the double for its portal), bounded in time.
-denv() {
-	n=$1
-	shift
-	HOME="$TMP/d$n" XDG_RUNTIME_DIR="$TMP/d$n/run" MMM_HOME="$TMP/d$n/.mmm" \
-		MESH_PORTAL_URL="$URL" timeout 120 "$@"
-}
-# dev N ARGS...: mesh on device N.
-dev() {
-	n=$1
-	shift
-	denv "$n" "$MESH" --hive test "$@"
-}
-for n in $(seq "$DEVICES"); do
-	mkdir -p "$TMP/d$n" && mkdir -m 700 "$TMP/d$n/run"
-done
+# Devices 1..DEVICES (denv, dev), the double for their portal.
+. "$HERE/devices-lib.sh"
 mkdir -p "$TMP/double"
 
 double_cleanup() {
@@ -73,8 +59,3 @@ json.dump(json.load(r)["GetResponse"]["Entries"][0], open(sys.argv[2], "w"))' "$
 }
 
 # jget EXPR FILE: the Python expression EXPR over the JSON of FILE (as d).
-jget() {
-	/usr/bin/python3 -c 'import json, sys
-d = json.load(open(sys.argv[2]))
-print(eval(sys.argv[1]))' "$@"
-}

@@ -9,6 +9,13 @@ trap 'rm -rf "$TMP"' EXIT
 ok() { passed=$((passed + 1)); echo "ok   - $*"; }
 not_ok() { failed=$((failed + 1)); echo "FAIL - $*"; }
 
+# jget EXPR [FILE]: print the Python expression EXPR of the JSON document d (FILE or stdin).
+jget() {
+	/usr/bin/python3 -c 'import json, sys
+d = json.load(open(sys.argv[2]) if len(sys.argv) > 2 else sys.stdin)
+print(eval(sys.argv[1]))' "$@"
+}
+
 # expect_out NAME EXPECTED CMD...: CMD exits 0 and prints exactly EXPECTED on stdout.
 expect_out() {
 	name=$1 want=$2

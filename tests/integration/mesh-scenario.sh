@@ -67,11 +67,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-jget() {
-	/usr/bin/python3 -c 'import json, sys
-d = json.load(open(sys.argv[2]))
-print(eval(sys.argv[1]))' "$@"
-}
 
 # start LISTEN: servermesh for example.com with the database in $TMP; sets SPID and URL.
 start() {

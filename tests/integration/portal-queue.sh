@@ -15,15 +15,7 @@ PATH=$(dirname "$AGENT"):$PATH
 export PATH
 unset MESH_AGENT_SOCK MESH_HIVE XDG_CONFIG_HOME MESH_PORTAL_URL MESH_PORTAL_CA
 
-dev() {
-	n=$1
-	shift
-	HOME="$TMP/d$n" XDG_RUNTIME_DIR="$TMP/d$n/run" MMM_HOME="$TMP/d$n/.mmm" \
-		MESH_PORTAL_URL="$URL" timeout 60 "$MESH" --hive test "$@"
-}
-for n in 1 2; do
-	mkdir -p "$TMP/d$n" && mkdir -m 700 "$TMP/d$n/run"
-done
+. "$(dirname "$0")/devices-lib.sh"
 cleanup() {
 	for n in 1 2; do
 		dev "$n" agent stop >/dev/null 2>&1
@@ -33,11 +25,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-jget() {
-	/usr/bin/python3 -c 'import json, sys
-d = json.load(open(sys.argv[2]))
-print(eval(sys.argv[1]))' "$@"
-}
 
 check "servermesh starts with its default limits" portal_start "$TMP/portal.log" \
 	--db "$TMP/portal.db"

@@ -29,28 +29,14 @@ if [ ! -x /usr/bin/python3 ]; then
 	exit 1
 fi
 
-# denv N CMD...: CMD in device N's environment (the portal from $URL), bounded in time.
-denv() {
-	n=$1
-	shift
-	HOME="$TMP/d$n" XDG_RUNTIME_DIR="$TMP/d$n/run" MMM_HOME="$TMP/d$n/.mmm" \
-		MESH_PORTAL_URL="$URL" timeout 120 "$@"
-}
-dev() {
-	n=$1
-	shift
-	denv "$n" "$MESH" --hive test "$@"
-}
+DEVICES=5
+. "$(dirname "$0")/devices-lib.sh"
 # drive N LOG STEPS... -- PROGRAM ARGS: a wizard on device N through a pty.
 drive() {
 	n=$1 log=$2
 	shift 2
 	denv "$n" /usr/bin/python3 "$DRIVE" --log "$log" "$@"
 }
-for n in 1 2 3 4 5; do
-	mkdir -p "$TMP/d$n" && mkdir -m 700 "$TMP/d$n/run"
-done
-
 cleanup() {
 	[ -n "$BG" ] && kill "$BG" 2>/dev/null
 	for n in 1 2 3 4 5; do
@@ -62,11 +48,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-jget() {
-	/usr/bin/python3 -c 'import json, sys
-d = json.load(open(sys.argv[2]))
-print(eval(sys.argv[1]))' "$@"
-}
 
 start() {
 	: >"$TMP/portal.log"
