@@ -313,9 +313,10 @@ test_protected(void)
 	for (gsize a = 0; a < G_N_ELEMENTS(algs); a++) {
 		g_autofree char *priv_text = NULL;
 		g_autofree char *meta_text = NULL;
+		MeshKeyUse use = algs[a] == MESH_KEY_X25519 ? MESH_KEY_USE_ENCRYPTION
+							    : MESH_KEY_USE_SIGNATURE;
 
-		CU_ASSERT_TRUE(mesh_keystore_generate(store, algs[a], MESH_KEY_USE_SIGNATURE, good,
-						      &pubs[a], &error));
+		CU_ASSERT_TRUE(mesh_keystore_generate(store, algs[a], use, good, &pubs[a], &error));
 		MESH_ASSERT_NO_ERROR(error);
 		priv_text = entry_text(hive, mesh_key_udf(pubs[a]), "");
 		meta_text = entry_text(hive, mesh_key_udf(pubs[a]), ".meta");

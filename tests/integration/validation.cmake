@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: MIT
+# Validation and messages of the CLI and the agent, and the CLI's output of secrets (issue 12
+# items 11 and 12). The scripts make their own HOME, XDG_RUNTIME_DIR and MMM_HOME and stop the
+# agents and portal they started by pid.
+if(NOT TARGET meshagent OR NOT TARGET mesh)
+	return()
+endif()
+add_test(NAME integration/cli-validation
+	COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/cli-validation.sh $<TARGET_FILE:mesh>
+		$<TARGET_FILE:meshagent>)
+set_tests_properties(integration/cli-validation PROPERTIES LABELS "integration;interop"
+	TIMEOUT 180)
