@@ -10,3 +10,14 @@ add_test(NAME integration/cli-validation
 		$<TARGET_FILE:meshagent>)
 set_tests_properties(integration/cli-validation PROPERTIES LABELS "integration;interop"
 	TIMEOUT 180)
+
+if(TARGET servermesh)
+	add_library(mesh-test-freescan MODULE freescan-shim.c)
+	target_link_libraries(mesh-test-freescan PRIVATE ${CMAKE_DL_LIBS})
+	add_test(NAME integration/cli-secrets
+		COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/cli-secrets.sh $<TARGET_FILE:mesh>
+			$<TARGET_FILE:meshagent> $<TARGET_FILE:servermesh>
+			$<TARGET_FILE:mesh-test-freescan>)
+	set_tests_properties(integration/cli-secrets PROPERTIES LABELS "integration;interop"
+		TIMEOUT 180)
+endif()
