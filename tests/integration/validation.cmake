@@ -14,6 +14,10 @@ set_tests_properties(integration/cli-validation PROPERTIES LABELS "integration;i
 if(TARGET servermesh)
 	add_library(mesh-test-freescan MODULE freescan-shim.c)
 	target_link_libraries(mesh-test-freescan PRIVATE ${CMAKE_DL_LIBS})
+	if(MESH_SANITIZE OR MESH_FUZZ)
+		# The sanitizer's allocator is not to be interposed: its free hook is used instead.
+		target_compile_definitions(mesh-test-freescan PRIVATE MESH_FREESCAN_SANITIZER=1)
+	endif()
 	add_test(NAME integration/cli-secrets
 		COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/cli-secrets.sh $<TARGET_FILE:mesh>
 			$<TARGET_FILE:meshagent> $<TARGET_FILE:servermesh>
