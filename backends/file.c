@@ -181,8 +181,7 @@ out:
 
 /* The key in an entry must be the one its name and .meta say. */
 static MeshKey *
-check_entry_key(MeshKey *key, const char *udf, const Meta *meta, const char *entry,
-		GError **error)
+check_entry_key(MeshKey *key, const char *udf, const Meta *meta, GError **error)
 {
 	g_autoptr(MeshKey) owned = key;
 
@@ -190,9 +189,7 @@ check_entry_key(MeshKey *key, const char *udf, const Meta *meta, const char *ent
 		return NULL;
 	if (mesh_key_alg(owned) != meta->alg || strcmp(mesh_key_udf(owned), udf) != 0) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-			    "%s/%s does not hold the %s key %s: remove the key and import it again",
-			    mesh_hive_folder_name(MESH_HIVE_KEYS), entry,
-			    mesh_key_alg_name(meta->alg), udf);
+			    "it does not hold the %s key %s", mesh_key_alg_name(meta->alg), udf);
 		return NULL;
 	}
 	return g_steal_pointer(&owned);
@@ -202,6 +199,27 @@ static gboolean
 read_entry(FileStore *fs, const char *name, gsize max, GBytes **ret_data, GError **error)
 {
 	return mesh_hive_read(fs->hive, MESH_HIVE_KEYS, name, max, ret_data, error);
+}
+
+/* A key entry that does not decode: the error names the file and says what to do. A wrong
+ * passphrase is no damage and is left as it is. */
+static void
+damaged(FileStore *fs, const char *name, GError **error)
+{
+	g_autofree char *udf = NULL;
+	char *message;
+
+	if (error == NULL || *error == NULL ||
+	    g_error_matches(*error, MESH_ERROR, MESH_ERROR_BAD_PASSPHRASE))
+		return;
+	udf = g_strndup(name, strcspn(name, "."));
+	message = g_strdup_printf("%s/%s/%s is damaged (%s): restore it from a backup, or remove "
+				  "the key ('mesh key remove %s --yes') and import it again",
+				  mesh_hive_location(fs->hive),
+				  mesh_hive_folder_name(MESH_HIVE_KEYS), name, (*error)->message,
+				  udf);
+	g_free((*error)->message);
+	(*error)->message = message;
 }
 
 static gboolean
@@ -231,8 +249,10 @@ read_meta(FileStore *fs, const char *udf, Meta *ret_meta, GError **error)
 	}
 	root = mesh_json_parse(g_bytes_get_data(data, NULL), g_bytes_get_size(data), META_MAX,
 			       error);
-	if (root == NULL)
+	if (root == NULL) {
+		damaged(fs, name, error);
 		return FALSE;
+	}
 	if (!JSON_NODE_HOLDS_OBJECT(root))
 		goto bad;
 	obj = json_node_get_object(root);
@@ -249,8 +269,8 @@ read_meta(FileStore *fs, const char *udf, Meta *ret_meta, GError **error)
 	return TRUE;
 bad:
 	g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-		    "%s/%s is not {\"Use\", \"Algorithm\", \"Protected\"}",
-		    mesh_hive_folder_name(MESH_HIVE_KEYS), name);
+		    "it is not {\"Use\", \"Algorithm\", \"Protected\"}");
+	damaged(fs, name, error);
 	return FALSE;
 }
 
@@ -296,11 +316,14 @@ read_private(FileStore *fs, const char *udf, const Meta *meta, const MeshSecret 
 		passphrase = NULL;
 	if (is_ssh_alg(meta->alg)) {
 		if (!mesh_openssh_private_decode(text, len, passphrase, 0, &key, NULL, error))
-			return NULL;
+			key = NULL;
 	} else {
 		key = pkcs8_decode(text, len, passphrase != NULL ? pass : NULL, pass_len, error);
 	}
-	return check_entry_key(key, udf, meta, udf, error);
+	key = check_entry_key(key, udf, meta, error);
+	if (key == NULL)
+		damaged(fs, udf, error);
+	return key;
 }
 
 static MeshKey *
@@ -319,7 +342,10 @@ read_public(FileStore *fs, const char *udf, const Meta *meta, GError **error)
 		key = mesh_openssh_rfc4716_decode(text, len, NULL, error);
 	else
 		key = spki_pem_decode(text, len, error);
-	return check_entry_key(key, udf, meta, name, error);
+	key = check_entry_key(key, udf, meta, error);
+	if (key == NULL)
+		damaged(fs, name, error);
+	return key;
 }
 
 /* A usable private key: from the unlocked set, or read when it is not protected. */

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "secjson.h"
+#include "secret.h"
 #include "text.h"
 
 void
@@ -17,6 +21,127 @@ mesh_cli_print_json(JsonNode *node)
 	text = json_generator_to_data(gen, NULL);
 	printf("%s\n", text);
 	json_node_unref(node);
+}
+
+/* write(2) all of @len bytes at @data to standard output, after what stdio holds. */
+static gboolean
+write_out(const guint8 *data, gsize len)
+{
+	fflush(stdout);
+	while (len > 0) {
+		ssize_t n = write(STDOUT_FILENO, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return FALSE;
+		data += n;
+		len -= (gsize)n;
+	}
+	return TRUE;
+}
+
+gboolean
+mesh_cli_write_secret_lines(const char *const *texts, gsize n)
+{
+	gsize total = 0, at = 0;
+	g_autoptr(MeshSecret) out = NULL;
+	guint8 *p;
+
+	for (gsize i = 0; i < n; i++)
+		total += strlen(texts[i]) + 1;
+	out = mesh_secret_new(MAX(total, 1));
+	p = mesh_secret_data(out);
+	for (gsize i = 0; i < n; i++) {
+		gsize len = strlen(texts[i]);
+
+		memcpy(p + at, texts[i], len);
+		at += len;
+		p[at++] = '\n';
+	}
+	return write_out(p, total);
+}
+
+/* Append @node at @depth to @w as json-glib's pretty generator would (two spaces a level,
+ * "name" : value), strings escaped by mesh_secjson_string. */
+static void
+secret_json_node(MeshSecjson *w, JsonNode *node, guint depth)
+{
+	g_autofree char *pad = g_strnfill(2 * (depth + 1), ' ');
+	g_autofree char *end = g_strnfill(2 * depth, ' ');
+
+	switch (JSON_NODE_TYPE(node)) {
+	case JSON_NODE_OBJECT: {
+		JsonObject *obj = json_node_get_object(node);
+		g_autoptr(GList) names = json_object_get_members(obj);
+
+		mesh_secjson_literal(w, names == NULL ? "{" : "{\n");
+		for (GList *l = names; l != NULL; l = l->next) {
+			mesh_secjson_literal(w, pad);
+			mesh_secjson_string(w, l->data, -1);
+			mesh_secjson_literal(w, " : ");
+			secret_json_node(w, json_object_get_member(obj, l->data), depth + 1);
+			mesh_secjson_literal(w, l->next != NULL ? ",\n" : "\n");
+		}
+		if (names != NULL)
+			mesh_secjson_literal(w, end);
+		mesh_secjson_literal(w, "}");
+		break;
+	}
+	case JSON_NODE_ARRAY: {
+		JsonArray *array = json_node_get_array(node);
+		guint len = json_array_get_length(array);
+
+		mesh_secjson_literal(w, len == 0 ? "[" : "[\n");
+		for (guint i = 0; i < len; i++) {
+			mesh_secjson_literal(w, pad);
+			secret_json_node(w, json_array_get_element(array, i), depth + 1);
+			mesh_secjson_literal(w, i + 1 < len ? ",\n" : "\n");
+		}
+		if (len > 0)
+			mesh_secjson_literal(w, end);
+		mesh_secjson_literal(w, "]");
+		break;
+	}
+	case JSON_NODE_VALUE:
+		if (json_node_get_value_type(node) == G_TYPE_STRING) {
+			mesh_secjson_string(w, json_node_get_string(node), -1);
+			break;
+		}
+		/* Numbers and booleans are no secret: json-glib writes them. */
+		mesh_secjson_node(w, node);
+		break;
+	case JSON_NODE_NULL:
+		mesh_secjson_literal(w, "null");
+		break;
+	}
+}
+
+void
+mesh_cli_print_secret_json(JsonNode *node)
+{
+	g_autoptr(MeshSecjson) w = mesh_secjson_new();
+	g_autoptr(MeshSecret) text = NULL;
+
+	secret_json_node(w, node, 0);
+	mesh_secjson_literal(w, "\n");
+	text = mesh_secjson_finish(w);
+	/* The trailing NUL is not printed. */
+	write_out(mesh_secret_get(text), mesh_secret_len(text) - 1);
+	mesh_secjson_unref(node);
+}
+
+char *
+mesh_cli_escrow_warning(gsize n, int quorum, const char *account)
+{
+	return g_strdup_printf(
+		"********************************************************************\n"
+		"  WARNING: write these %" G_GSIZE_FORMAT " shares down now and keep them apart.\n"
+		"  Any %d of them recover the master keys of %s:\n"
+		"  whoever holds %d can take over the profile. They are not stored\n"
+		"  anywhere; this is the only time they are shown.\n"
+		"********************************************************************\n",
+		n, quorum, account, quorum);
 }
 
 const char *
@@ -59,8 +184,10 @@ mesh_cli_print_secret(const MeshCliGlobals *globals, const char *verb, const cha
 						      what, (guint)c);
 		}
 	}
-	printf("%s\n", text);
-	fflush(stdout);
+	if (!mesh_cli_write_secret_lines(&text, 1))
+		return mesh_cli_failf(globals, verb, MESH_ERROR_IO,
+				      "cannot write the %s to standard output: %s", what,
+				      g_strerror(errno));
 	return 0;
 }
 

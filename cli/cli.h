@@ -69,6 +69,26 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(MeshCliEscapes, mesh_cli_escapes_clear)
 int mesh_cli_print_secret(const MeshCliGlobals *globals, const char *verb, const char *what,
 			  const char *text);
 
+/*
+ * Secrets on standard output — shares, passwords, an application's data — take a path that
+ * wipes every copy: the text is built in secure memory (MeshSecret), written with write(2) past
+ * stdio (whose buffers nobody wipes; what stdio holds is flushed first), then wiped.
+ *
+ * mesh_cli_write_secret_lines: each of the @n texts and a newline. FALSE (errno set) when standard
+ * output cannot be written.
+ * mesh_cli_print_secret_json: @node (consumed) as mesh_cli_print_json prints it, with every
+ * string of the tree wiped before the tree is freed (the node must not be shared).
+ */
+gboolean mesh_cli_write_secret_lines(const char *const *texts, gsize n);
+void mesh_cli_print_secret_json(JsonNode *node);
+
+/*
+ * mesh_cli_escrow_warning: the warning that goes with the @n escrow shares of @account, any
+ * @quorum of which recover its master keys: a framed text of several lines, each ending with a
+ * newline. A new string.
+ */
+char *mesh_cli_escrow_warning(gsize n, int quorum, const char *account);
+
 /* Verbs */
 int mesh_cmd_udf(int argc, char **argv, const MeshCliGlobals *globals);
 int mesh_cmd_share(int argc, char **argv, const MeshCliGlobals *globals);

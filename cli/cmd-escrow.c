@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* mesh escrow: split the master keys of an account into shares, and check shares. */
 #include <stdio.h>
+#include <unistd.h>
 
+#include "shamir.h"
 #include "verbs.h"
 
 static int
@@ -30,32 +32,40 @@ escrow_create(int argc, char **argv, const MeshCliGlobals *globals)
 				 "share to a different keeper.",
 				 entries, 0, &argc, &argv, &status))
 		return status;
-	if (quorum < 1 || shares < 1 || quorum > shares || shares > 255)
+	if (quorum < 2 || quorum > shares || shares > MESH_SHAMIR_SHARES_MAX)
 		return mesh_cli_failf(globals, "escrow create", MESH_ERROR_USAGE,
-				      "give --quorum K and --shares N with 1 <= K <= N <= 255");
+				      "give --quorum K and --shares N with 2 <= K <= N <= %d",
+				      MESH_SHAMIR_SHARES_MAX);
 	status = mesh_cli_session_connect(globals, "escrow create", portal, portal_ca, &client);
 	if (status != 0)
 		return status;
 	code = mesh_client_escrow_create(client, account, quorum, shares, &texts, &n, &identifier);
 	if (code != MESH_ERROR_OK) {
 		status = mesh_cli_client_fail(globals, "escrow create", client, code);
-	} else if (globals->json) {
-		/* The builder's copies are not wiped: JSON output of shares is the caller's choice. */
-		g_autoptr(JsonBuilder) b = json_builder_new();
-
-		json_builder_begin_object(b);
-		mesh_cli_json_string(b, "Identifier", identifier);
-		json_builder_set_member_name(b, "Shares");
-		json_builder_begin_array(b);
-		for (size_t i = 0; i < n; i++)
-			json_builder_add_string_value(b, texts[i]);
-		json_builder_end_array(b);
-		json_builder_end_object(b);
-		mesh_cli_print_json(json_builder_get_root(b));
 	} else {
-		for (size_t i = 0; i < n; i++)
-			printf("%s\n", texts[i]);
-		fflush(stdout);
+		/* On a terminal the shares come with the wizard's warning (on standard error, so
+		 * that standard output stays the shares alone); piped, they are data. */
+		if (isatty(STDOUT_FILENO)) {
+			g_autofree char *warning = mesh_cli_escrow_warning(
+				n, quorum, account != NULL ? account : "the default account");
+
+			fprintf(stderr, "%s", warning);
+		}
+		if (globals->json) {
+			g_autoptr(JsonBuilder) b = json_builder_new();
+
+			json_builder_begin_object(b);
+			mesh_cli_json_string(b, "Identifier", identifier);
+			json_builder_set_member_name(b, "Shares");
+			json_builder_begin_array(b);
+			for (size_t i = 0; i < n; i++)
+				json_builder_add_string_value(b, texts[i]);
+			json_builder_end_array(b);
+			json_builder_end_object(b);
+			mesh_cli_print_secret_json(json_builder_get_root(b));
+		} else {
+			mesh_cli_write_secret_lines((const char *const *)texts, n);
+		}
 	}
 	mesh_client_secrets_free(texts, n);
 	mesh_client_free(identifier);
@@ -80,7 +90,7 @@ escrow_verify(int argc, char **argv, const MeshCliGlobals *globals)
 	if (!mesh_cli_parse_verb(globals, "escrow verify", "SHARE...",
 				 "A recovery drill: checks that the shares rebuild the escrowed "
 				 "master keys. Installs nothing.",
-				 entries, 255, &argc, &argv, &status))
+				 entries, MESH_SHAMIR_SHARES_MAX, &argc, &argv, &status))
 		return status;
 	if (argc < 2)
 		return mesh_cli_failf(globals, "escrow verify", MESH_ERROR_USAGE,

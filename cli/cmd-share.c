@@ -75,8 +75,8 @@ secret_from_hex(const char *hex, GError **error)
 
 /*
  * Print the verb's result: @secret (may be NULL) as upper-case hex and @shares (may be NULL) one
- * per line, or with --json as {"Secret": HEX, "Shares": [...]}. Every text that held them is
- * wiped afterwards.
+ * per line, or with --json as {"Secret": HEX, "Shares": [...]}, through the CLI's secret output
+ * path (cli.h): every text that held them is wiped.
  */
 static void
 print_result(const MeshCliGlobals *globals, const MeshSecret *secret, GPtrArray *shares)
@@ -87,14 +87,14 @@ print_result(const MeshCliGlobals *globals, const MeshSecret *secret, GPtrArray 
 		hex = mesh_hex_encode(mesh_secret_get(secret), mesh_secret_len(secret));
 	if (!globals->json) {
 		if (hex != NULL)
-			printf("%s\n", hex);
-		for (guint i = 0; shares != NULL && i < shares->len; i++)
-			printf("%s\n", (const char *)mesh_secret_get(shares->pdata[i]));
+			mesh_cli_write_secret_lines((const char *const *)&hex, 1);
+		for (guint i = 0; shares != NULL && i < shares->len; i++) {
+			const char *text = (const char *)mesh_secret_get(shares->pdata[i]);
+
+			mesh_cli_write_secret_lines(&text, 1);
+		}
 	} else {
 		g_autoptr(JsonBuilder) b = json_builder_new();
-		g_autoptr(JsonGenerator) gen = json_generator_new();
-		g_autofree char *text = NULL;
-		JsonNode *root;
 
 		json_builder_begin_object(b);
 		if (hex != NULL) {
@@ -110,16 +110,8 @@ print_result(const MeshCliGlobals *globals, const MeshSecret *secret, GPtrArray 
 			json_builder_end_array(b);
 		}
 		json_builder_end_object(b);
-		root = json_builder_get_root(b);
-		json_generator_set_root(gen, root);
-		json_generator_set_pretty(gen, TRUE);
-		text = json_generator_to_data(gen, NULL);
-		printf("%s\n", text);
-		OPENSSL_cleanse(text, strlen(text));
-		/* json-glib frees its copies without wiping; the node lives only for this call. */
-		json_node_unref(root);
+		mesh_cli_print_secret_json(json_builder_get_root(b));
 	}
-	fflush(stdout);
 	if (hex != NULL)
 		OPENSSL_cleanse(hex, strlen(hex));
 }

@@ -120,7 +120,12 @@ mesh_cmd_udf(int argc, char **argv, const MeshCliGlobals *globals)
 		return mesh_cli_failf(globals, "udf", MESH_ERROR_USAGE,
 				      "give at most one FILE (see 'mesh udf --help')");
 	path = argc == 2 ? argv[1] : NULL;
-	if (!mesh_udf_check_bits((guint)MAX(bits, 0), &error))
+	/* A negative --bits is reported as given, not as the unsigned value it would become. */
+	if (bits < 0)
+		return mesh_cli_failf(globals, "udf", MESH_ERROR_INVALID_ARGUMENT,
+				      "--bits %d is out of range: use %d to %d", bits,
+				      MESH_UDF_BITS_MIN, MESH_UDF_BITS_MAX);
+	if (!mesh_udf_check_bits((guint)bits, &error))
 		return mesh_cli_fail(globals, "udf", error);
 	if (content_type == NULL)
 		content_type = g_strdup(MESH_UDF_CT_OCTET_STREAM);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "shamir.h"
 #include "wizard.h"
 
 #define PROG "meshclient"
@@ -69,7 +70,8 @@ do_escrow(Wizard *w)
 	       "the profile when this device is lost (meshclient, 'Recover a profile').\n",
 	       w->account);
 	for (;;) {
-		CHECK_ASK(wizard_ask_int("How many shares to make", 4, 2, 255, &total));
+		CHECK_ASK(wizard_ask_int("How many shares to make", 4, 2, MESH_SHAMIR_SHARES_MAX,
+					 &total));
 		CHECK_ASK(wizard_ask_int("How many of them recover the keys (quorum)",
 					 total < 2 ? total : 2, 2, total, &quorum));
 		g_autofree char *q = g_strdup_printf("Escrow in %d shares, any %d of which recover "
@@ -88,16 +90,15 @@ do_escrow(Wizard *w)
 		wizard_fail(PROG, w->client, code, "escrow");
 		return MESH_ERROR_OK;
 	}
-	printf("\n"
-	       "********************************************************************\n"
-	       "  WARNING: write these %zu shares down now and keep them apart.\n"
-	       "  Any %d of them recover the master keys of %s:\n"
-	       "  whoever holds %d can take over the profile. They are not stored\n"
-	       "  anywhere; this is the only time they are shown.\n"
-	       "********************************************************************\n\n",
-	       n, quorum, w->account, quorum);
-	for (size_t i = 0; i < n; i++)
-		printf("  Share %zu: %s\n", i + 1, shares[i]);
+	{
+		g_autofree char *warning = mesh_cli_escrow_warning(n, quorum, w->account);
+
+		printf("\n%s\n", warning);
+	}
+	for (size_t i = 0; i < n; i++) {
+		printf("  Share %zu: ", i + 1);
+		mesh_cli_write_secret_lines((const char *const *)&shares[i], 1);
+	}
 	if (identifier != NULL)
 		printf("\n  Escrow entry: %s\n", identifier);
 	printf("\n");

@@ -34,6 +34,34 @@ mesh_key_use_from_name(const char *name, MeshKeyUse *ret_use, GError **error)
 	return FALSE;
 }
 
+gboolean
+mesh_key_use_check(MeshKeyAlg alg, MeshKeyUse use, GError **error)
+{
+	gboolean agrees = alg == MESH_KEY_X25519 || alg == MESH_KEY_P256;
+	gboolean signs = alg == MESH_KEY_ED25519 || alg == MESH_KEY_P256;
+	const char *name = mesh_key_alg_name(alg);
+
+	if (name == NULL || mesh_key_use_name(use) == NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "unknown key algorithm or use");
+		return FALSE;
+	}
+	if (use == MESH_KEY_USE_ENCRYPTION ? agrees : signs)
+		return TRUE;
+	/* Only Ed25519 and X25519 get here: "an" fits both. */
+	g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+		    "an %s key cannot be used for %s: %s", name,
+		    use == MESH_KEY_USE_ENCRYPTION       ? "encryption"
+		    : use == MESH_KEY_USE_AUTHENTICATION ? "authentication"
+							 : "signatures",
+		    use == MESH_KEY_USE_ENCRYPTION
+			    ? "encryption keys agree on shared secrets, which only X25519 and P-256 "
+			      "keys do (use --alg x25519 or p256)"
+			    : "signature and authentication keys sign, which only Ed25519 and P-256 "
+			      "keys do (use --alg ed25519 or p256)");
+	return FALSE;
+}
+
 void
 mesh_key_info_free(MeshKeyInfo *info)
 {
@@ -70,6 +98,8 @@ gboolean
 mesh_keystore_generate(MeshKeyStore *store, MeshKeyAlg alg, MeshKeyUse use,
 		       const MeshSecret *passphrase, MeshKey **ret_public, GError **error)
 {
+	if (!mesh_key_use_check(alg, use, error))
+		return FALSE;
 	return store->klass->generate(store, alg, use, passphrase, ret_public, error);
 }
 
@@ -79,6 +109,8 @@ mesh_keystore_import(MeshKeyStore *store, const MeshKey *priv, MeshKeyUse use,
 {
 	if (store->klass->import == NULL)
 		return unsupported(store, "import keys", error);
+	if (!mesh_key_use_check(mesh_key_alg(priv), use, error))
+		return FALSE;
 	return store->klass->import(store, priv, use, passphrase, error);
 }
 

@@ -26,6 +26,14 @@ typedef enum {
 const char *mesh_key_use_name(MeshKeyUse use);
 gboolean mesh_key_use_from_name(const char *name, MeshKeyUse *ret_use, GError **error);
 
+/*
+ * mesh_key_use_check: TRUE when a key of @alg can serve @use: signature and authentication keys
+ * sign (Ed25519, P-256), encryption keys agree on a shared secret (X25519, P-256). Errors:
+ * MESH_ERROR_INVALID_ARGUMENT naming the algorithm, the use and the algorithms that fit.
+ * mesh_keystore_generate and mesh_keystore_import check it for every store.
+ */
+gboolean mesh_key_use_check(MeshKeyAlg alg, MeshKeyUse use, GError **error);
+
 /* Capability bits */
 #define MESH_KEYSTORE_CAP_ED25519       (1u << 0) /* can hold/generate Ed25519 keys */
 #define MESH_KEYSTORE_CAP_X25519        (1u << 1)

@@ -371,10 +371,11 @@ mesh_shamir_parse_share(const char *text, guint *ret_quorum, guint *ret_index,
 			MeshSecret **ret_value, GError **error)
 {
 	g_autoptr(MeshSecret) bin = mesh_secret_new(SHARE_BINARY_MAX);
+	g_autoptr(MeshSecret) compact = NULL;
 	g_autoptr(GError) local = NULL;
 	const guint8 *b = mesh_secret_get(bin);
 	guint quorum, index;
-	gsize n = 0;
+	gsize n = 0, len = 0;
 
 	if (text == NULL || *text == '\0') {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_SHARE_CORRUPT, "the share is empty");
@@ -385,13 +386,28 @@ mesh_shamir_parse_share(const char *text, guint *ret_quorum, guint *ret_index,
 			    "too long to be a share (more than %d characters)", SHARE_TEXT_MAX);
 		return FALSE;
 	}
-	if (!mesh_base32_decode(text, mesh_secret_data(bin), SHARE_BINARY_MAX, &n, &local)) {
+	/* Shares are written down on paper in groups: spaces separate them as dashes do. The
+	 * text is copied without them into secure memory (it is the share). */
+	compact = mesh_secret_new(SHARE_TEXT_MAX + 1);
+	for (const char *p = text; *p != '\0'; p++)
+		if (*p != ' ' && *p != '\t')
+			((char *)mesh_secret_data(compact))[len++] = *p;
+	if (!mesh_base32_decode((const char *)mesh_secret_get(compact), mesh_secret_data(bin),
+				SHARE_BINARY_MAX, &n, &local)) {
+		gsize bad = strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz234567- \t");
+
 		if (g_error_matches(local, MESH_ERROR, MESH_ERROR_TOO_LARGE))
 			g_set_error(error, MESH_ERROR, MESH_ERROR_SHARE_CORRUPT,
 				    "too long to be a share (more than %d bytes)",
 				    SHARE_BINARY_MAX);
+		else if (text[bad] != '\0')
+			/* The position of the bad character in the text as given, not the text. */
+			g_set_error(error, MESH_ERROR, MESH_ERROR_SHARE_CORRUPT,
+				    "character %" G_GSIZE_FORMAT
+				    " is not Base32 (A-Z, 2-7; dashes and spaces between groups "
+				    "are ignored)",
+				    bad + 1);
 		else
-			/* The message gives the position of the bad character, not the text. */
 			g_set_error(error, MESH_ERROR, MESH_ERROR_SHARE_CORRUPT, "%s",
 				    local->message);
 		return FALSE;
@@ -422,7 +438,7 @@ mesh_shamir_parse_share(const char *text, guint *ret_quorum, guint *ret_index,
 			    MESH_SHAMIR_SHARES_MAX);
 		return FALSE;
 	}
-	if (!is_full_presentation(text, b, n)) {
+	if (!is_full_presentation((const char *)mesh_secret_get(compact), b, n)) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_SHARE_CORRUPT,
 			    "not a whole share: characters are missing or extra (truncated?)");
 		return FALSE;

@@ -58,7 +58,8 @@ gboolean mesh_shamir_split_with_coefficients(const MeshSecret *secret, guint quo
 					     GPtrArray **ret_shares, GError **error);
 
 /*
- * mesh_shamir_parse_share: parse one share's text (dashes optional, any case). On success sets
+ * mesh_shamir_parse_share: parse one share's text (dashes and spaces between groups optional,
+ * any case: shares are written down on paper). On success sets
  * @ret_quorum to k (2..15), @ret_index to x (1..15) and @ret_value to a new MeshSecret holding
  * f(x) (L bytes, L in 1..64). Any out-parameter may be NULL.
  * Errors: MESH_ERROR_SHARE_CORRUPT, with a message saying what is wrong (never the share's

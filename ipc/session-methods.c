@@ -11,9 +11,11 @@
 #include "json.h"
 #include "personal.h"
 #include "secret.h"
+#include "shamir.h"
 
-/* Most shares EscrowVerify and ProfileRecover take (Shamir over GF(256): at most 255). */
-#define SHARES_MAX 255
+/* Most shares an escrow has, so the most EscrowVerify and ProfileRecover take: a share's index
+ * is 4 bits (docs/protocol.md §5). */
+#define SHARES_MAX MESH_SHAMIR_SHARES_MAX
 
 /* ---- The HTTP portal factory ------------------------------------------------------------- */
 
@@ -288,9 +290,10 @@ escrow_create(MeshSession *s, JsonObject *params, JsonObject *result, GError **e
 	    !get_count(params, "Quorum", &quorum, error) ||
 	    !get_count(params, "Shares", &n, error))
 		return FALSE;
-	if (quorum > n) {
+	if (quorum < 2 || quorum > n) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
-			    "\"Quorum\" (%u) must not exceed \"Shares\" (%u)", quorum, n);
+			    "\"Quorum\" (%u) must be 2 to \"Shares\" (%u), and \"Shares\" at most %d",
+			    quorum, n, SHARES_MAX);
 		return FALSE;
 	}
 	if (!mesh_session_escrow_create(s, account, quorum, n, &shares, &identifier, error))

@@ -47,6 +47,25 @@ read_all(int fd, const char *path, gsize max_len, GBytes **ret_data, GError **er
 			    path);
 		return FALSE;
 	}
+	/* As for the folders (and as OpenSSH does for private keys): an entry someone else owns,
+	 * or that others may read or change, is not used; the Mesh writes every entry 0600. */
+	if ((guint64)st.st_uid != mesh_platform_uid()) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
+			    "%s belongs to uid %u, not to you (uid %" G_GUINT64_FORMAT
+			    "): it is not used; if it is yours, run 'chown %" G_GUINT64_FORMAT
+			    " %s' as root, else remove it",
+			    path, (unsigned)st.st_uid, mesh_platform_uid(), mesh_platform_uid(),
+			    path);
+		return FALSE;
+	}
+	if ((st.st_mode & 077) != 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
+			    "%s may be read or changed by others (mode %04o): it is not used; run "
+			    "'chmod 600 %s' (if it holds a private key that others could read, "
+			    "consider that key exposed)",
+			    path, (unsigned)(st.st_mode & 07777), path);
+		return FALSE;
+	}
 	/* Before allocating: the size on disk is not trusted. */
 	if (st.st_size < 0 || (guint64)st.st_size > max_len) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,

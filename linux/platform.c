@@ -142,10 +142,18 @@ check_folder(const char *path, gboolean ancestor, GError **error)
 		return FALSE;
 	}
 	if (S_ISLNK(st.st_mode)) {
+		/* Never "rm" advice alone: the link may lead to the user's data. */
+		g_autofree char *link = g_file_read_link(path, NULL);
+		g_autofree char *dir = g_path_get_dirname(path);
+		g_autofree char *target =
+			link != NULL ? g_canonicalize_filename(link, dir) : NULL;
+
 		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
-			    "%s is a symbolic link, not a folder: replace it with a folder of your "
-			    "own ('rm %s; mkdir -m 700 %s')",
-			    path, path, path);
+			    "%s is a symbolic link (to %s), not a folder, and the Mesh keeps nothing "
+			    "behind a link: name the real folder instead (for the hives, "
+			    "MMM_HOME=%s), or move it here ('rm %s && mv %s %s')",
+			    path, target != NULL ? target : "?", target != NULL ? target : "FOLDER",
+			    path, target != NULL ? target : "FOLDER", path);
 		return FALSE;
 	}
 	if (!S_ISDIR(st.st_mode)) {

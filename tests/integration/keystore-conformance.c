@@ -201,8 +201,10 @@ suite(const char *name, const char *root, const char *out)
 			g_autoptr(MeshKey) k = NULL;
 
 			what = g_strdup_printf("a %s key is refused", mesh_key_alg_name(algs[i]));
-			check(!mesh_keystore_generate(store, algs[i], MESH_KEY_USE_SIGNATURE, NULL,
-						      &k, &error),
+			check(!mesh_keystore_generate(store, algs[i],
+						      algs[i] == MESH_KEY_X25519 ? MESH_KEY_USE_ENCRYPTION
+									       : MESH_KEY_USE_SIGNATURE,
+						      NULL, &k, &error),
 			      what, NULL);
 			check_code(&error, MESH_ERROR_UNSUPPORTED, what);
 			continue;

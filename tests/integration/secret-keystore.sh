@@ -42,7 +42,9 @@ for alg in ed25519 x25519 p256; do
 	check "$alg: secret-tool search udf finds the item" has "$found" "attribute.udf = $udf"
 	check "$alg: label is 'Mesh key <udf>'" has "$found" "label = Mesh key $udf"
 	check "$alg: attribute hive is the hive's location" has "$found" "attribute.hive = $ROOT/CryptoMesh"
-	check "$alg: attribute use" has "$found" "attribute.use = Signature"
+	use=Signature
+	[ "$alg" = x25519 ] && use=Encryption
+	check "$alg: attribute use" has "$found" "attribute.use = $use"
 	check "$alg: schema org.mathematicalmesh.Key" has "$found" "schema = org.mathematicalmesh.Key"
 	secret=$(secret-tool lookup udf "$udf" 2>/dev/null)
 	check "$alg: the item's secret is the private JWK" has "$secret" '"d":'
@@ -82,7 +84,8 @@ expect_fail "ed25519: agree is Unsupported (5)" 5 "" "$TOOL" agree "$ROOT" "$udf
 # ---- list --------------------------------------------------------------------------------
 list=$("$TOOL" list "$ROOT" 2>"$TMP/err")
 check "list shows the three keys, unlocked" \
-	[ "$(printf '%s\n' "$list" | grep -c ' Signature unlocked$')" = 3 ]
+	[ "$(printf '%s\n' "$list" | grep -c ' \(Signature\|Encryption\) unlocked$')" = 3 ]
+check "list shows the X25519 key as an encryption key" has "$list" "$udf_x25519 X25519 Encryption"
 check "list shows the Ed25519 key" has "$list" "$udf_ed25519 Ed25519 Signature"
 # Other stores share Keys/: their entries are not listed and not touched.
 printf 'not ours\n' >"$KEYS/MOTHER-STORE-KEY.meta"

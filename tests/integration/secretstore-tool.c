@@ -15,7 +15,8 @@
  *   secretstore-tool list ROOT                           "<udf> <alg> <use> locked|unlocked"
  *   secretstore-tool export ROOT UDF FILE                the private JWK into FILE (0600)
  *   secretstore-tool import ROOT FILE                    a private JWK file into the store as
- *                                                        a Signature key; prints its UDF
+ *                                                        a Signature key (X25519: an
+ *                                                        Encryption key); prints its UDF
  *   secretstore-tool remove ROOT UDF
  *   secretstore-tool unlock ROOT                         the store's unlock (checks the keyring)
  *
@@ -235,6 +236,13 @@ read_jwk_file(const char *path, GError **error)
 	return key;
 }
 
+/* The use a test key of @alg takes: X25519 keys only agree, the others sign. */
+static MeshKeyUse
+use_of(MeshKeyAlg alg)
+{
+	return alg == MESH_KEY_X25519 ? MESH_KEY_USE_ENCRYPTION : MESH_KEY_USE_SIGNATURE;
+}
+
 static gboolean
 run(int argc, char **argv, GString *out, GError **error)
 {
@@ -253,7 +261,7 @@ run(int argc, char **argv, GString *out, GError **error)
 	}
 	if (strcmp(cmd, "generate") == 0 && argc == 4) {
 		if (!parse_alg(argv[3], &alg, error) ||
-		    !mesh_keystore_generate(store, alg, MESH_KEY_USE_SIGNATURE, NULL, &pub, error))
+		    !mesh_keystore_generate(store, alg, use_of(alg), NULL, &pub, error))
 			return FALSE;
 		g_string_append(out, mesh_key_udf(pub));
 	} else if (strcmp(cmd, "public") == 0 && argc == 4) {
@@ -274,7 +282,7 @@ run(int argc, char **argv, GString *out, GError **error)
 	} else if (strcmp(cmd, "import") == 0 && argc == 4) {
 		key = read_jwk_file(argv[3], error);
 		if (key == NULL ||
-		    !mesh_keystore_import(store, key, MESH_KEY_USE_SIGNATURE, NULL, error))
+		    !mesh_keystore_import(store, key, use_of(mesh_key_alg(key)), NULL, error))
 			return FALSE;
 		g_string_append(out, mesh_key_udf(key));
 	} else if (strcmp(cmd, "remove") == 0 && argc == 4) {

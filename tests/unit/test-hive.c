@@ -387,16 +387,36 @@ test_entry_files(void)
 	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
 	g_autofree char *loose = g_build_filename(mesh_hive_location(hive), "Keys", "loose", NULL);
 	g_autofree char *link = g_build_filename(mesh_hive_location(hive), "Keys", "link", NULL);
+	g_autofree char *chmod_fix = g_strdup_printf("run 'chmod 600 %s'", loose);
+	const mode_t loose_modes[] = { 0644, 0640, 0604, 0660, 0602 };
 	g_autoptr(GBytes) data = NULL;
 	GError *error = NULL;
 
-	/* A file with a looser mode is read, and written back 0600. */
+	/* An entry others may read or change (a key file copied in with 0644, say) is not used,
+	 * and the error says how to fix it; written again it is 0600 and read. */
 	CU_ASSERT_TRUE_FATAL(g_file_set_contents(loose, "v1", 2, NULL));
-	CU_ASSERT_EQUAL_FATAL(chmod(loose, 0644), 0);
-	assert_entry(hive, MESH_HIVE_KEYS, "loose", "v1");
+	for (guint i = 0; i < G_N_ELEMENTS(loose_modes); i++) {
+		CU_ASSERT_EQUAL_FATAL(chmod(loose, loose_modes[i]), 0);
+		CU_ASSERT_FALSE(mesh_hive_read(hive, MESH_HIVE_KEYS, "loose", 1024, &data, &error));
+		CU_ASSERT_PTR_NULL(data);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+		CU_ASSERT_PTR_NOT_NULL(strstr(error->message, chmod_fix));
+		MESH_ASSERT_ERROR(error, MESH_ERROR_PERMISSION);
+	}
 	write_ok(hive, MESH_HIVE_KEYS, "loose", "v2");
 	CU_ASSERT_EQUAL(mesh_test_mode(loose), 0600);
 	assert_entry(hive, MESH_HIVE_KEYS, "loose", "v2");
+	/* One that belongs to another user is not used either. */
+	if (getuid() == 0) {
+		CU_ASSERT_EQUAL_FATAL(chown(loose, 65534, 65534), 0);
+		CU_ASSERT_FALSE(mesh_hive_read(hive, MESH_HIVE_KEYS, "loose", 1024, &data, &error));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+		CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "belongs to uid 65534"));
+		MESH_ASSERT_ERROR(error, MESH_ERROR_PERMISSION);
+		CU_ASSERT_EQUAL_FATAL(chown(loose, 0, 0), 0);
+	} else {
+		g_print("\n  (not root: skipping the entry of another user)\n");
+	}
 
 	/* A symbolic link is not followed, even to an entry of the same hive. */
 	CU_ASSERT_EQUAL_FATAL(symlink(loose, link), 0);

@@ -313,9 +313,10 @@ test_protected(void)
 	for (gsize a = 0; a < G_N_ELEMENTS(algs); a++) {
 		g_autofree char *priv_text = NULL;
 		g_autofree char *meta_text = NULL;
+		MeshKeyUse use = algs[a] == MESH_KEY_X25519 ? MESH_KEY_USE_ENCRYPTION
+							    : MESH_KEY_USE_SIGNATURE;
 
-		CU_ASSERT_TRUE(mesh_keystore_generate(store, algs[a], MESH_KEY_USE_SIGNATURE, good,
-						      &pubs[a], &error));
+		CU_ASSERT_TRUE(mesh_keystore_generate(store, algs[a], use, good, &pubs[a], &error));
 		MESH_ASSERT_NO_ERROR(error);
 		priv_text = entry_text(hive, mesh_key_udf(pubs[a]), "");
 		meta_text = entry_text(hive, mesh_key_udf(pubs[a]), ".meta");
@@ -615,7 +616,41 @@ test_directory_hive(void)
 	CU_ASSERT_EQUAL(g_rmdir(root), 0);
 }
 
+/* An algorithm that cannot serve the use is refused by generate and import, and nothing is
+ * stored. */
+static void
+test_alg_fits_use(void)
+{
+	GError *error = NULL;
+	g_autoptr(MeshHive) hive = mem_hive_new();
+	g_autoptr(MeshKeyStore) store = mesh_keystore_file_new(hive, &error);
+	g_autoptr(MeshKey) pub = NULL;
+	g_autoptr(MeshKey) ed = mesh_key_generate(MESH_KEY_ED25519, NULL);
+	g_autoptr(MeshKey) x = mesh_key_generate(MESH_KEY_X25519, NULL);
+	g_autoptr(GPtrArray) infos = NULL;
+
+	CU_ASSERT_FALSE(mesh_keystore_generate(store, MESH_KEY_ED25519, MESH_KEY_USE_ENCRYPTION,
+					       NULL, &pub, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_FALSE(mesh_keystore_generate(store, MESH_KEY_X25519, MESH_KEY_USE_SIGNATURE, NULL,
+					       &pub, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_FALSE(mesh_keystore_import(store, ed, MESH_KEY_USE_ENCRYPTION, NULL, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_FALSE(mesh_keystore_import(store, x, MESH_KEY_USE_AUTHENTICATION, NULL, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_PTR_NULL(pub);
+	CU_ASSERT_TRUE(mesh_keystore_list(store, &infos, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(infos->len, 0);
+	/* P-256 serves both. */
+	CU_ASSERT_TRUE(mesh_keystore_generate(store, MESH_KEY_P256, MESH_KEY_USE_ENCRYPTION, NULL,
+					      &pub, &error));
+	MESH_ASSERT_NO_ERROR(error);
+}
+
 static CU_TestInfo tests[] = {
+	{ "an algorithm that cannot serve the use is refused", test_alg_fits_use },
 	{ "name and capabilities", test_caps },
 	{ "generate, files, use, list: Ed25519, P-256, X25519", test_generate_unprotected },
 	{ "protected keys: locked, unlock, wrong passphrase", test_protected },

@@ -857,6 +857,39 @@ test_case_and_dashes(void)
 	CU_ASSERT_TRUE(combine_equals(t, 3, secret));
 }
 
+/* Shares copied from paper: spaces (and tabs) between groups, as dashes are. */
+static void
+test_spaces(void)
+{
+	g_autoptr(MeshSecret) secret = kat_secret_new();
+	g_auto(GStrv) spaced = g_new0(char *, 4);
+	const char *t[3];
+	GError *error = NULL;
+	guint k = 0, x = 0;
+
+	for (guint i = 0; i < 3; i++)
+		spaced[i] = g_strdelimit(g_strdup(kat_shares[i]), "-", i == 1 ? '\t' : ' ');
+	t[0] = spaced[0], t[1] = spaced[1], t[2] = spaced[2];
+	CU_ASSERT_TRUE(combine_equals(t, 3, secret));
+	CU_ASSERT_TRUE(mesh_shamir_parse_share("  SAYC UW4N 56UI VTTZ 62UN J6FP ETD3 O  ", &k, &x,
+					       NULL, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(k, 3);
+	CU_ASSERT_EQUAL(x, 1);
+	/* A bad character is placed where it stands in the text as given. */
+	CU_ASSERT_FALSE(mesh_shamir_parse_share("SAYC UW4N 56UI V*TZ 62UN J6FP ETD3 O", &k, &x,
+						NULL, &error));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+	CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "character 17 "));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_SHARE_CORRUPT);
+	/* Spaces alone are no share; a line break inside is still refused. */
+	CU_ASSERT_FALSE(mesh_shamir_parse_share("   ", &k, &x, NULL, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_SHARE_CORRUPT);
+	CU_ASSERT_FALSE(mesh_shamir_parse_share("SAYC UW4N\n56UI VTTZ 62UN J6FP ETD3 O", &k, &x,
+						NULL, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_SHARE_CORRUPT);
+}
+
 static void
 test_result_on_secure_heap(void)
 {
@@ -880,6 +913,7 @@ static CU_TestInfo tests[] = {
 	{ "split rejects bad arguments", test_split_invalid },
 	{ "combine names the wrong share", test_combine_errors },
 	{ "lower case and missing dashes", test_case_and_dashes },
+	{ "spaces and tabs between groups, as on paper", test_spaces },
 	{ "the result is on the secure heap", test_result_on_secure_heap },
 	CU_TEST_INFO_NULL,
 };
