@@ -172,7 +172,8 @@ BG=
 dev 1 --json profile sync >"$TMP/sync1" 2>"$TMP/err"
 check "the profile has two devices now" [ "$(jget 'len(d["Devices"])' "$TMP/sync1")" = 2 ]
 dev 2 profile sync >/dev/null 2>&1
-expect_out "device 2 lists the password added in meshclient" "example.net" dev 2 password list
+expect_out "device 2 lists the password added in meshclient" "example.net  alice" \
+	dev 2 password list
 
 # ---- a password typed at meshclient: not echoed, stored ----
 drive 1 "$TMP/password" -e 'Choice: ' -s 4 -e 'Site.*: ' -s example.org -e 'User name: ' -s bob \
@@ -223,8 +224,8 @@ check "... and the tablet learns it was rejected (20)" status_is $? 20
 drive 1 "$TMP/cancel2" -e 'Choice: ' -s 4 -e 'Site.*: ' -c -e 'meshclient: cancelled' -x 28 \
 	-- "$MESHCLIENT" --hive test
 check "meshclient: Ctrl-C at a question exits 28" status_is $? 0
-expect_out "... having stored nothing" "example.net
-example.org" dev 1 password list
+expect_out "... having stored nothing" "example.net  alice
+example.org  bob" dev 1 password list
 
 # ---- device 4: alice is taken; recovering her profile from shares 1 and 3 (last: device 4
 # becomes the administration device) ----
