@@ -183,6 +183,14 @@ drive 1 "$TMP/password" -e 'Choice: ' -s 4 -e 'Site.*: ' -s example.org -e 'User
 check "meshclient stores a typed password" status_is $? 0
 check "... without echoing it" sh -c "! grep -q s3cret-horse '$TMP/password'"
 expect_out "... and mesh password get gives it back" "s3cret-horse" dev 1 password get example.org
+# The same login again: meshclient asks before it replaces the stored password.
+drive 1 "$TMP/replace" -e 'Choice: ' -s 4 -e 'Site.*: ' -s example.org -e 'User name: ' -s bob \
+	-e 'Generate a new random password\? \[y/N\]: ' -s n -e 'Password: ' -s 'n3w-horse' \
+	-e 'Repeat the passphrase: ' -s 'n3w-horse' \
+	-e 'bob at example.org has a password already. Replace it\? \[y/N\]: ' -s y \
+	-e 'Changed the password for example.org' -e 'Choice: ' -s 7 -x 0 -- "$MESHCLIENT" --hive test
+check "meshclient asks before it replaces a stored login" status_is $? 0
+expect_out "... and replaces it when told to" "n3w-horse" dev 1 password get example.org
 
 # ---- device 3: rejected (exit 20) ----
 drive 3 "$TMP/connect3" -l "Portal URL [$URL]: " -s "" -e 'A name for this device.*: ' -s phone \
