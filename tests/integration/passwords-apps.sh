@@ -24,29 +24,21 @@ export PATH
 unset MESH_AGENT_SOCK MESH_HIVE XDG_CONFIG_HOME MESH_PORTAL_URL MESH_PORTAL_CA
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}intercept_tls_get_addr=0"
 ACCOUNT=alice@example.com
-SPID=
-URL=
 DEV_TIMEOUT=60
 
+. "$HERE/portal-lib.sh"
 . "$HERE/devices-lib.sh"
 cleanup() {
 	for n in 1 2; do
 		pid=$(dev "$n" agent status 2>/dev/null | sed -n 's/.*: pid //p')
 		[ -n "$pid" ] && kill "$pid" 2>/dev/null
 	done
-	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null
+	portal_kill
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
 
-"$SERVERMESH" example.com --listen 127.0.0.1:0 --db "$TMP/portal.db" 2>"$TMP/portal.log" &
-SPID=$!
-for _ in $(seq 100); do
-	URL=$(sed -n 's/^servermesh: serving example.com on \(http[^ ]*\)$/\1/p' "$TMP/portal.log")
-	[ -n "$URL" ] && break
-	sleep 0.1
-done
-check "servermesh starts on loopback" [ -n "$URL" ]
+check "servermesh starts on loopback" portal_start "$TMP/portal.log" --db "$TMP/portal.db"
 
 # portal_has ID: servermesh answers a GetRequest for the entry ID with it (exit 0), or 404
 # (exit 1).

@@ -211,9 +211,9 @@ test_passwords(void)
 static void
 test_names(void)
 {
+	/* Names that can be seen; among them an emoji joined by a ZWJ (U+1F468 U+200D U+1F4BB). */
 	static const char *const good[] = {"mail", "a b", "\xc3\xa9",
-	                                   "\xf0\x9f\x91\xa8\xe2\x80\x8d"
-	                                   "\xf0\x9f\x92\xbb",
+	                                   "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x92\xbb",
 	                                   "*.example.com"};
 	/* "", spaces, NBSP, ideographic space, ZWJ alone, a Hangul filler, braille blank; a TAB
 	 * is not display text at all. */
