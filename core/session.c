@@ -1892,7 +1892,8 @@ mesh_session_app_get(MeshSession *session, const char *account, const char *name
 	return TRUE;
 }
 
-/* The Mesh's own application named @name (when no generic one is): refused with why. */
+/* @e is one of the Mesh's own applications (named by its Friendly name, no generic one having it):
+ * refused, saying why. */
 static gboolean
 refuse_own_app(const MeshApplicationEntry *e, GError **error)
 {
