@@ -188,7 +188,8 @@ drive 1 "$TMP/replace" -e 'Choice: ' -s 4 -e 'Site.*: ' -s example.org -e 'User 
 	-e 'Generate a new random password\? \[y/N\]: ' -s n -e 'Password: ' -s 'n3w-horse' \
 	-e 'Repeat the passphrase: ' -s 'n3w-horse' \
 	-e 'bob at example.org has a password already. Replace it\? \[y/N\]: ' -s y \
-	-e 'Changed the password for example.org' -e 'Choice: ' -s 7 -x 0 -- "$MESHCLIENT" --hive test
+	-e 'Changed the password for example.org' -e 'Choice: ' -s 7 -x 0 \
+	-- "$MESHCLIENT" --hive test
 check "meshclient asks before it replaces a stored login" status_is $? 0
 expect_out "... and replaces it when told to" "n3w-horse" dev 1 password get example.org
 
