@@ -217,19 +217,72 @@ app_get(int argc, char **argv, const MeshCliGlobals *globals)
 	return status;
 }
 
+static int
+app_delete(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	g_autofree char *portal = NULL, *portal_ca = NULL, *account = NULL;
+	gboolean yes = FALSE;
+	const GOptionEntry entries[] = {
+	        {"yes", 0, 0, G_OPTION_ARG_NONE, &yes,
+	         "Really delete the application and its data (it cannot be undone)", NULL},
+	        {"account", 0, 0, G_OPTION_ARG_STRING, &account,
+	         "The account (default: the default account)", "ACCOUNT"},
+	        MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
+	        G_OPTION_ENTRY_NULL,
+	};
+	g_auto(MeshCliEscapes) esc = {0};
+	MeshClient *client = NULL;
+	MeshError code;
+	int status = 0;
+
+	if (!mesh_cli_parse_verb(globals, "app delete", "NAME --yes",
+	                         "Deletes the generic application NAME and its data from the "
+	                         "profile, on every device once it syncs. The password and SSH "
+	                         "profiles are the Mesh's own and are refused (exit status 11).",
+	                         entries, 1, &argc, &argv, &status))
+		return status;
+	if (argc != 2)
+		return mesh_cli_failf(globals, "app delete", MESH_ERROR_USAGE,
+		                      "give the application's name");
+	if (!yes)
+		return mesh_cli_failf(globals, "app delete", MESH_ERROR_USAGE,
+		                      "deleting %s and its data cannot be undone: give --yes to go "
+		                      "on",
+		                      argv[1]);
+	status = mesh_cli_session_connect(globals, "app delete", portal, portal_ca, &client);
+	if (status != 0)
+		return status;
+	code = mesh_client_app_delete(client, account, argv[1]);
+	if (code != MESH_ERROR_OK) {
+		status = mesh_cli_client_fail(globals, "app delete", client, code);
+	} else if (globals->json) {
+		g_autoptr(JsonBuilder) b = json_builder_new();
+
+		json_builder_begin_object(b);
+		mesh_cli_json_string(b, "Deleted", argv[1]);
+		json_builder_end_object(b);
+		mesh_cli_print_json(json_builder_get_root(b));
+	} else {
+		printf("Deleted %s\n", mesh_cli_escape(&esc, argv[1]));
+	}
+	mesh_client_close(client);
+	return status;
+}
+
 int
 mesh_cmd_app(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliSub subs[] = {
-		{ "list", app_list }, { "add", app_add }, { "set", app_set }, { "get", app_get },
-		{ NULL, NULL },
+	        {"list", app_list}, {"add", app_add},       {"set", app_set},
+	        {"get", app_get},   {"delete", app_delete}, {NULL, NULL},
 	};
 
 	return mesh_cli_dispatch(argc, argv, globals, "app", subs,
-				 "Usage: mesh app list [--account A]\n"
-				 "       mesh app add generic NAME [--account A]\n"
-				 "       mesh app set NAME --json-file FILE [--account A]\n"
-				 "       mesh app get NAME [--account A]\n"
-				 "\n"
-				 "Application profiles, sealed to every device of the profile.\n");
+	                         "Usage: mesh app list [--account A]\n"
+	                         "       mesh app add generic NAME [--account A]\n"
+	                         "       mesh app set NAME --json-file FILE [--account A]\n"
+	                         "       mesh app get NAME [--account A]\n"
+	                         "       mesh app delete NAME --yes [--account A]\n"
+	                         "\n"
+	                         "Application profiles, sealed to every device of the profile.\n");
 }

@@ -361,7 +361,7 @@ do_password_add(Wizard *w)
 	g_auto(MeshCliEscapes) esc = { 0 };
 	g_autoptr(MeshSecret) secret = NULL;
 	char *generated = NULL;
-	gboolean generate = FALSE;
+	gboolean generate = FALSE, replace = FALSE;
 	MeshError code;
 
 	CHECK_ASK(wizard_ask("Site (e.g. example.net)", NULL, &site));
@@ -372,11 +372,28 @@ do_password_add(Wizard *w)
 	code = mesh_client_password_add(w->client, w->account, site, user,
 					generate ? NULL : (const char *)mesh_secret_data(secret),
 					generate ? &generated : NULL);
+	if (code == MESH_ERROR_EXISTS) {
+		/* A site may hold several logins; this one is stored: replacing it is asked. */
+		g_autofree char *q =
+		        g_strdup_printf("%s at %s has a password already. Replace it?",
+		                        mesh_cli_escape(&esc, user), mesh_cli_escape(&esc, site));
+
+		CHECK_ASK(wizard_yes_no(q, FALSE, &replace));
+		if (!replace) {
+			printf("Kept the stored password.\n");
+			return MESH_ERROR_OK;
+		}
+		code = mesh_client_password_set(w->client, w->account, site, user,
+		                                generate ? NULL
+		                                         : (const char *)mesh_secret_data(secret),
+		                                generate ? &generated : NULL);
+	}
 	if (code != MESH_ERROR_OK) {
 		wizard_fail(PROG, w->client, code, "cannot store the password");
 		return MESH_ERROR_OK;
 	}
-	printf("Stored the password for %s.\n", mesh_cli_escape(&esc, site));
+	printf("%s the password for %s.\n", replace ? "Changed" : "Stored",
+	       mesh_cli_escape(&esc, site));
 	if (generated != NULL)
 		printf("The generated password: %s\n", generated);
 	mesh_client_secret_free(generated);
@@ -387,9 +404,9 @@ static MeshError
 do_password_list(Wizard *w)
 {
 	g_auto(MeshCliEscapes) esc = { 0 };
-	char **sites = NULL;
+	MeshClientLogin *logins = NULL;
 	size_t n = 0;
-	MeshError code = mesh_client_password_list(w->client, w->account, &sites, &n);
+	MeshError code = mesh_client_password_logins(w->client, w->account, &logins, &n);
 
 	if (code != MESH_ERROR_OK) {
 		wizard_fail(PROG, w->client, code, "cannot list the passwords");
@@ -399,19 +416,10 @@ do_password_list(Wizard *w)
 		printf("\nNo passwords are stored for %s.\n", w->account);
 	else
 		printf("\nPasswords stored for %s:\n", w->account);
-	for (size_t i = 0; i < n; i++) {
-		char *user = NULL, *password = NULL;
-
-		if (mesh_client_password_get(w->client, w->account, sites[i], &user, &password) ==
-		    MESH_ERROR_OK)
-			printf("  %-30s %s\n", mesh_cli_escape(&esc, sites[i]),
-			       user != NULL ? mesh_cli_escape(&esc, user) : "");
-		else
-			printf("  %s\n", mesh_cli_escape(&esc, sites[i]));
-		mesh_client_free(user);
-		mesh_client_secret_free(password);
-	}
-	mesh_client_strings_free(sites, n);
+	for (size_t i = 0; i < n; i++)
+		printf("  %-30s %s\n", mesh_cli_escape(&esc, logins[i].site),
+		       mesh_cli_escape(&esc, logins[i].username));
+	mesh_client_logins_free(logins, n);
 	return MESH_ERROR_OK;
 }
 

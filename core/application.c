@@ -258,19 +258,77 @@ mesh_password_set_parse(const MeshSecret *plaintext, GError **error)
 	return g_steal_pointer(&set);
 }
 
+/* Characters that show as nothing: white space (Zs) and the invisible joiners and fillers. */
+static gboolean
+shows_nothing(gunichar c)
+{
+	switch (c) {
+	case 0x0020:
+	case 0x00a0:
+	case 0x1680:
+	case 0x202f:
+	case 0x205f:
+	case 0x3000:
+	case 0x200c:
+	case 0x200d:
+	case 0x115f:
+	case 0x1160:
+	case 0x2800:
+	case 0x3164:
+	case 0xffa0:
+		return TRUE;
+	default:
+		return c >= 0x2000 && c <= 0x200a;
+	}
+}
+
 gboolean
-mesh_password_set_add(MeshPasswordSet *set, const char *const *sites, const char *username,
-		      const MeshSecret *password, GError **error)
+mesh_application_check_name(const char *what, const char *name, GError **error)
+{
+	if (name == NULL || name[0] == '\0') {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+		            "the %s is empty: give one", what);
+		return FALSE;
+	}
+	if (!mesh_signed_check_text(what, name, MESH_PROFILE_TEXT_MAX, error))
+		return FALSE;
+	for (const char *p = name; *p != '\0'; p = g_utf8_next_char(p)) {
+		if (!shows_nothing(g_utf8_get_char(p)))
+			return TRUE;
+	}
+	g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+	            "the %s is only white space: give one that can be seen", what);
+	return FALSE;
+}
+
+/* A copy of the password text of @password: UTF-8 of at most MESH_PASSWORD_MAX bytes. */
+static MeshSecret *
+password_copy(const MeshSecret *password, GError **error)
 {
 	const char *text = (const char *)mesh_secret_get(password);
 	gsize len = strnlen(text, mesh_secret_len(password));
+	MeshSecret *copy;
+
+	if (len > MESH_PASSWORD_MAX || !g_utf8_validate_len(text, len, NULL)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+		            "a password is UTF-8 text of at most %d bytes", MESH_PASSWORD_MAX);
+		return NULL;
+	}
+	copy = mesh_secret_new(len + 1);
+	memcpy(mesh_secret_data(copy), text, len);
+	return copy;
+}
+
+gboolean
+mesh_password_set_add(MeshPasswordSet *set, const char *const *sites, const char *username,
+                      const MeshSecret *password, GError **error)
+{
+	g_autoptr(MeshSecret) copy = NULL;
 	MeshPasswordEntry *entry;
 
-	if (sites == NULL || sites[0] == NULL ||
-	    set->entries->len >= MESH_APPLICATION_ITEMS_MAX ||
-	    !mesh_signed_check_text("user name", username, MESH_PROFILE_TEXT_MAX, error) ||
-	    username == NULL || len > MESH_PASSWORD_MAX || !g_utf8_validate_len(text, len, NULL)) {
-		g_clear_error(error);
+	if (sites == NULL || sites[0] == NULL || set->entries->len >= MESH_APPLICATION_ITEMS_MAX ||
+	    username == NULL ||
+	    !mesh_signed_check_text("user name", username, MESH_PROFILE_TEXT_MAX, NULL)) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
 			    "a password entry needs at least one site, a user name of at most %d "
 			    "bytes of printable text and a UTF-8 password of at most %d bytes (and "
@@ -279,18 +337,78 @@ mesh_password_set_add(MeshPasswordSet *set, const char *const *sites, const char
 		return FALSE;
 	}
 	for (gsize i = 0; sites[i] != NULL; i++) {
-		if (!mesh_signed_check_text("site", sites[i], MESH_PROFILE_TEXT_MAX, error))
+		if (!mesh_application_check_name("site", sites[i], error))
 			return FALSE;
 	}
+	copy = password_copy(password, error);
+	if (copy == NULL)
+		return FALSE;
 	entry = g_new0(MeshPasswordEntry, 1);
 	entry->sites = g_ptr_array_new_with_free_func(g_free);
 	for (gsize i = 0; sites[i] != NULL; i++)
 		g_ptr_array_add(entry->sites, g_strdup(sites[i]));
 	entry->username = g_strdup(username);
-	entry->password = mesh_secret_new(len + 1);
-	memcpy(mesh_secret_data(entry->password), text, len);
+	entry->password = g_steal_pointer(&copy);
 	g_ptr_array_add(set->entries, entry);
 	return TRUE;
+}
+
+gboolean
+mesh_password_entry_set_password(MeshPasswordEntry *entry, const MeshSecret *password,
+                                 GError **error)
+{
+	MeshSecret *copy = password_copy(password, error);
+
+	if (copy == NULL)
+		return FALSE;
+	mesh_secret_free(entry->password);
+	entry->password = copy;
+	return TRUE;
+}
+
+gboolean
+mesh_password_entry_lists(const MeshPasswordEntry *entry, const char *site)
+{
+	for (guint i = 0; site != NULL && i < entry->sites->len; i++) {
+		if (g_ascii_strcasecmp(entry->sites->pdata[i], site) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+MeshPasswordEntry *
+mesh_password_set_login(const MeshPasswordSet *set, const char *site, const char *username)
+{
+	for (guint i = 0; username != NULL && i < set->entries->len; i++) {
+		MeshPasswordEntry *entry = set->entries->pdata[i];
+
+		if (g_str_equal(entry->username, username) &&
+		    mesh_password_entry_lists(entry, site))
+			return entry;
+	}
+	return NULL;
+}
+
+guint
+mesh_password_set_remove(MeshPasswordSet *set, const char *site, const char *username)
+{
+	guint removed = 0;
+
+	for (guint i = set->entries->len; i-- > 0;) {
+		MeshPasswordEntry *entry = set->entries->pdata[i];
+
+		if (username != NULL && !g_str_equal(entry->username, username))
+			continue;
+		for (guint j = entry->sites->len; j-- > 0;) {
+			if (g_ascii_strcasecmp(entry->sites->pdata[j], site) == 0) {
+				g_ptr_array_remove_index(entry->sites, j);
+				removed++;
+			}
+		}
+		if (entry->sites->len == 0)
+			g_ptr_array_remove_index(set->entries, i);
+	}
+	return removed;
 }
 
 static gboolean
@@ -305,18 +423,40 @@ site_matches(const char *site, const char *host)
 	       g_ascii_strcasecmp(host + host_len - (site_len - 1), site + 1) == 0;
 }
 
+static gboolean
+entry_matches(const MeshPasswordEntry *entry, const char *host)
+{
+	for (guint j = 0; j < entry->sites->len; j++) {
+		if (site_matches(entry->sites->pdata[j], host))
+			return TRUE;
+	}
+	return FALSE;
+}
+
 MeshPasswordEntry *
 mesh_password_set_find(const MeshPasswordSet *set, const char *host)
 {
 	for (guint i = 0; host != NULL && i < set->entries->len; i++) {
-		MeshPasswordEntry *entry = set->entries->pdata[i];
-
-		for (guint j = 0; j < entry->sites->len; j++) {
-			if (site_matches(entry->sites->pdata[j], host))
-				return entry;
-		}
+		if (entry_matches(set->entries->pdata[i], host))
+			return set->entries->pdata[i];
 	}
 	return NULL;
+}
+
+GPtrArray *
+mesh_password_set_match(const MeshPasswordSet *set, const char *host, const char *username,
+                        gboolean exact)
+{
+	GPtrArray *found = g_ptr_array_new();
+
+	for (guint i = 0; host != NULL && i < set->entries->len; i++) {
+		MeshPasswordEntry *entry = set->entries->pdata[i];
+
+		if ((username == NULL || g_str_equal(entry->username, username)) &&
+		    (exact ? mesh_password_entry_lists(entry, host) : entry_matches(entry, host)))
+			g_ptr_array_add(found, entry);
+	}
+	return found;
 }
 
 static JsonNode *
@@ -367,15 +507,8 @@ mesh_application_generic_text(const char *name, const MeshSecret *data, GError *
 	g_autoptr(MeshSecjson) writer = NULL;
 	const char *text = (const char *)mesh_secret_get(data);
 
-	if (check == NULL)
+	if (check == NULL || !mesh_application_check_name("application name", name, error))
 		return NULL;
-	if (name == NULL || !mesh_signed_check_text("name", name, MESH_PROFILE_TEXT_MAX, error)) {
-		g_clear_error(error);
-		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
-			    "a generic profile needs a name of at most %d bytes of UTF-8",
-			    MESH_PROFILE_TEXT_MAX);
-		return NULL;
-	}
 	writer = mesh_secjson_new();
 	mesh_secjson_literal(writer, "{\"GenericProfile\":{\"Name\":");
 	mesh_secjson_string(writer, name, -1);
@@ -431,7 +564,7 @@ mesh_application_profile_new(MeshApplicationType type, const char *friendly, GEr
 			    "unknown application type %d", (int)type);
 		return NULL;
 	}
-	if (!mesh_signed_check_text("friendly name", friendly, MESH_PROFILE_TEXT_MAX, error))
+	if (friendly != NULL && !mesh_application_check_name("application name", friendly, error))
 		return NULL;
 	profile->identifier = mesh_udf_nonce(MESH_UDF_BITS_DEFAULT, error);
 	if (profile->identifier == NULL)

@@ -150,6 +150,17 @@ gboolean mesh_application_check_private(MeshApplicationType type, const MeshSecr
 					GError **error);
 
 /*
+ * mesh_application_check_name: @name is a display string (core/text.h) of at most
+ * MESH_PROFILE_TEXT_MAX bytes that is neither empty nor blank: blank is made only of white space
+ * (Unicode's category Zs: U+0020, U+00A0, U+1680, U+2000-U+200A, U+202F, U+205F, U+3000) and
+ * characters that show as nothing (U+200C, U+200D, U+115F, U+1160, U+2800, U+3164, U+FFA0). @what
+ * names the string in the error ("the application's name", "the site"). Writers check the names
+ * they make with it; readers do not, so that what was stored before the rule still reads.
+ * Errors: MESH_ERROR_INVALID_ARGUMENT.
+ */
+gboolean mesh_application_check_name(const char *what, const char *name, GError **error);
+
+/*
  * mesh_application_generic_text: the GenericProfile plaintext {"GenericProfile": {"Name": @name,
  * "Data": <@data>}} where @data is JSON text in a MeshSecret (a trailing NUL allowed), written in
  * secure memory. Errors: MESH_ERROR_MALFORMED (@data is not JSON), MESH_ERROR_INVALID_ARGUMENT.
@@ -176,9 +187,11 @@ void mesh_password_set_free(MeshPasswordSet *set);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshPasswordSet, mesh_password_set_free)
 
 /*
- * mesh_password_set_add: a new entry for the NULL-terminated @sites (at least one), @username
- * and @password (NUL-terminated UTF-8 text in a MeshSecret; copied). Errors:
- * MESH_ERROR_INVALID_ARGUMENT (no site, text not UTF-8 or too long, too many entries).
+ * mesh_password_set_add: a new entry for the NULL-terminated @sites (at least one, each as
+ * mesh_application_check_name), @username and @password (NUL-terminated UTF-8 text in a
+ * MeshSecret; copied). It does not look for an entry of the same login (mesh_password_set_login).
+ * Errors: MESH_ERROR_INVALID_ARGUMENT (no site, an empty or blank site, text not UTF-8 or too
+ * long, too many entries).
  */
 gboolean mesh_password_set_add(MeshPasswordSet *set, const char *const *sites,
 			       const char *username, const MeshSecret *password, GError **error);
@@ -188,6 +201,43 @@ gboolean mesh_password_set_add(MeshPasswordSet *set, const char *const *sites,
  * ASCII case), or "*.domain" matching any host below domain. Owned by @set; NULL when none.
  */
 MeshPasswordEntry *mesh_password_set_find(const MeshPasswordSet *set, const char *host);
+
+/*
+ * Logins. An entry is a login: its user name at each site it lists. A site may have several
+ * logins (alice and bob at github.com); one login is identified by a site the entry lists exactly
+ * (ASCII case ignored) and the user name (exactly).
+ */
+
+/* mesh_password_entry_lists: TRUE when @entry lists @site exactly (ASCII case ignored). */
+gboolean mesh_password_entry_lists(const MeshPasswordEntry *entry, const char *site);
+
+/* mesh_password_set_login: the first entry of the login (@site, @username), owned by @set; NULL
+ * when none. */
+MeshPasswordEntry *mesh_password_set_login(const MeshPasswordSet *set, const char *site,
+                                           const char *username);
+
+/*
+ * mesh_password_set_match: the entries, in order, that list @host exactly (@exact) or a site
+ * that matches it (as mesh_password_set_find), with the user name @username (NULL: any). A new
+ * array of pointers owned by @set.
+ */
+GPtrArray *mesh_password_set_match(const MeshPasswordSet *set, const char *host,
+                                   const char *username, gboolean exact);
+
+/*
+ * mesh_password_entry_set_password: the new password of @entry (of each site it lists), a copy
+ * of @password (NUL-terminated UTF-8 text in a MeshSecret). Errors: MESH_ERROR_INVALID_ARGUMENT
+ * (not UTF-8, or longer than MESH_PASSWORD_MAX bytes); @entry is unchanged then.
+ */
+gboolean mesh_password_entry_set_password(MeshPasswordEntry *entry, const MeshSecret *password,
+                                          GError **error);
+
+/*
+ * mesh_password_set_remove: take @site off every entry that lists it exactly and has the user
+ * name @username (NULL: any); an entry left with no site goes. Returns how many entries listed
+ * it.
+ */
+guint mesh_password_set_remove(MeshPasswordSet *set, const char *site, const char *username);
 
 /* mesh_password_set_to_text: the PasswordProfile plaintext, written in secure memory. */
 MeshSecret *mesh_password_set_to_text(const MeshPasswordSet *set);

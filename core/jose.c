@@ -903,15 +903,32 @@ derive_kek_with(MeshJweAgreeFunc agree, gpointer user_data, const MeshKey *pub, 
 				    apv ? g_bytes_get_size(apv) : 0, 256, error);
 }
 
-/* Unwrap the CEK of @rec with the key behind @agree; NULL when it does not open. */
-static MeshSecret *
-unwrap_cek(const JweRecipient *rec, MeshJweAgreeFunc agree, gpointer user_data)
+/* An error of the key agreement that the recipient's ephemeral key (outside data) can cause,
+ * rather than the state of the key: a locked key or an unavailable store says nothing about the
+ * message. */
+static gboolean
+agree_error_from_message(const GError *error)
 {
+	return error->domain == MESH_ERROR &&
+	       (error->code == MESH_ERROR_MALFORMED || error->code == MESH_ERROR_CRYPTO ||
+	        error->code == MESH_ERROR_INVALID_ARGUMENT);
+}
+
+/* Unwrap the CEK of @rec with the key behind @agree; NULL when it does not open, with *@error
+ * set only when the key itself could not be used (agree_error_from_message). */
+static MeshSecret *
+unwrap_cek(const JweRecipient *rec, MeshJweAgreeFunc agree, gpointer user_data, GError **error)
+{
+	g_autoptr(GError) agree_error = NULL;
 	g_autoptr(MeshSecret) kek =
-		derive_kek_with(agree, user_data, rec->epk, rec->apu, rec->apv, NULL);
+	        derive_kek_with(agree, user_data, rec->epk, rec->apu, rec->apv, &agree_error);
 	g_autoptr(MeshSecret) out = mesh_secret_new(WRAPPED_CEK_LEN);
 	gsize len = 0;
 
+	if (kek == NULL && agree_error != NULL && !agree_error_from_message(agree_error)) {
+		g_propagate_error(error, g_steal_pointer(&agree_error));
+		return NULL;
+	}
 	if (kek == NULL || !aes_kw(kek, FALSE, g_bytes_get_data(rec->encrypted_key, NULL),
 				   g_bytes_get_size(rec->encrypted_key), mesh_secret_data(out),
 				   &len) ||
@@ -952,6 +969,7 @@ MeshSecret *
 mesh_jwe_decrypt_with(const MeshJwe *jwe, const MeshKey *key, MeshJweAgreeFunc agree,
 		      gpointer user_data, GError **error)
 {
+	g_autoptr(GError) key_error = NULL;
 	gboolean tried = FALSE;
 
 	if (mesh_key_alg(key) == MESH_KEY_ED25519) {
@@ -974,9 +992,13 @@ mesh_jwe_decrypt_with(const MeshJwe *jwe, const MeshKey *key, MeshJweAgreeFunc a
 			if (named != (pass == 0))
 				continue;
 			tried = TRUE;
-			cek = unwrap_cek(rec, agree, user_data);
+			cek = unwrap_cek(rec, agree, user_data, &key_error);
 			if (cek != NULL)
 				return decrypt_content(jwe, cek, error);
+			if (key_error != NULL) {
+				g_propagate_error(error, g_steal_pointer(&key_error));
+				return NULL;
+			}
 		}
 	}
 	if (!tried) {

@@ -164,7 +164,11 @@ typedef MeshSecret *(*MeshJweAgreeFunc)(gpointer user_data, const MeshKey *peer,
 
 /*
  * mesh_jwe_decrypt_with: as mesh_jwe_decrypt for the recipient @key (public is enough), whose
- * key agreement @agree makes: for keys that never leave their store.
+ * key agreement @agree makes: for keys that never leave their store. An error of @agree that a
+ * recipient's ephemeral key can cause (MESH_ERROR_MALFORMED, MESH_ERROR_CRYPTO,
+ * MESH_ERROR_INVALID_ARGUMENT) counts as that recipient not opening; any other (the key is
+ * locked: MESH_ERROR_LOCKED; its store is unavailable or refuses) is returned as it is, since no
+ * recipient can open then and "does not open" would read as tampering.
  */
 MeshSecret *mesh_jwe_decrypt_with(const MeshJwe *jwe, const MeshKey *key, MeshJweAgreeFunc agree,
 				  gpointer user_data, GError **error);

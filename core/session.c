@@ -975,6 +975,21 @@ sync_apps(MeshSession *session, MeshPortalClient *client, const MeshPersonalProf
 	return TRUE;
 }
 
+/* Forget the application profiles that @old listed and @fresh no longer does (deleted). */
+static void
+drop_apps(MeshSession *session, const MeshPersonalProfile *old, const MeshPersonalProfile *fresh)
+{
+	for (guint i = 0; old != NULL && i < old->applications->len; i++) {
+		const MeshApplicationEntry *e = g_ptr_array_index(old->applications, i);
+		g_autofree char *name = NULL;
+
+		if (mesh_personal_profile_application(fresh, e->identifier) != NULL)
+			continue;
+		name = json_name(e->identifier);
+		mesh_hive_remove(session->hive, MESH_HIVE_APPLICATION_PROFILES, name, NULL);
+	}
+}
+
 gboolean
 mesh_session_profile_sync(MeshSession *session, const char *account,
                           MeshSessionProfile **ret_profile, GError **error)
@@ -1009,6 +1024,7 @@ mesh_session_profile_sync(MeshSession *session, const char *account,
 	name = json_name(fresh->identifier);
 	if (!write_json(session->hive, MESH_HIVE_PERSONAL_PROFILES, name, node, error))
 		return FALSE;
+	drop_apps(session, ctx.personal, fresh);
 	/* An administration device lists the SSH keys the devices published since. */
 	mesh_personal_profile_free(ctx.personal);
 	ctx.personal = g_steal_pointer(&fresh);
@@ -1818,7 +1834,8 @@ mesh_session_app_add_generic(MeshSession *session, const char *account, const ch
 	g_autoptr(MeshSecret) empty = mesh_secret_new_from_data("{}", 3);
 	g_autoptr(MeshSecret) plaintext = NULL;
 
-	if (!ctx_open(&ctx, session, account, TRUE, TRUE, error))
+	if (!mesh_application_check_name("application name", name, error) ||
+	    !ctx_open(&ctx, session, account, TRUE, TRUE, error))
 		return FALSE;
 	if (find_app(ctx.personal, MESH_APPLICATION_GENERIC, name) != NULL) {
 		g_autofree char *quoted = mesh_error_quote(name);
@@ -1875,6 +1892,55 @@ mesh_session_app_get(MeshSession *session, const char *account, const char *name
 	return TRUE;
 }
 
+/* @e is one of the Mesh's own applications (named by its Friendly name, no generic one having it):
+ * refused, saying why. */
+static gboolean
+refuse_own_app(const MeshApplicationEntry *e, GError **error)
+{
+	g_autofree char *quoted = mesh_error_quote(e->friendly);
+
+	if (e->type == MESH_APPLICATION_PASSWORD)
+		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
+		            "'%s' is the account's PasswordProfile, which the Mesh keeps: remove "
+		            "logins with 'mesh password delete'",
+		            quoted);
+	else
+		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
+		            "'%s' is the account's %s, which lists the devices' SSH keys and which "
+		            "administration devices rebuild on every sync: it is not deleted",
+		            quoted, mesh_application_type_name(e->type));
+	return FALSE;
+}
+
+gboolean
+mesh_session_app_delete(MeshSession *session, const char *account, const char *name, GError **error)
+{
+	g_auto(Ctx) ctx = {0};
+	g_autofree char *identifier = NULL;
+	g_autofree char *file = NULL;
+	MeshApplicationEntry *e;
+
+	if (!ctx_open(&ctx, session, account, TRUE, TRUE, error))
+		return FALSE;
+	e = find_app(ctx.personal, MESH_APPLICATION_GENERIC, name);
+	if (e == NULL) {
+		for (guint i = 0; i < ctx.personal->applications->len; i++) {
+			e = g_ptr_array_index(ctx.personal->applications, i);
+			if (g_strcmp0(e->friendly, name) == 0)
+				return refuse_own_app(e, error);
+		}
+		return not_found_app(name, error);
+	}
+	identifier = g_strdup(e->identifier);
+	file = json_name(identifier);
+	if (!mesh_personal_profile_remove_application(ctx.personal, identifier, error) ||
+	    !mesh_personal_profile_touch(ctx.personal, error) || !ctx_publish_personal(&ctx, error))
+		return FALSE;
+	/* The profile no longer lists it: a copy left here would only be unused. */
+	mesh_hive_remove(session->hive, MESH_HIVE_APPLICATION_PROFILES, file, NULL);
+	return TRUE;
+}
+
 /* ---- Passwords ----------------------------------------------------------------------------- */
 
 /* The account's password set (empty when it has no PasswordProfile yet: *ret_app NULL). */
@@ -1915,26 +1981,6 @@ ctx_save_passwords(Ctx *ctx, MeshApplicationProfile *app, const MeshPasswordSet 
 	       ctx_save_app(ctx, app, plaintext, error);
 }
 
-/* Remove the entries that list exactly @site; returns how many. */
-static guint
-remove_site(MeshPasswordSet *set, const char *site)
-{
-	guint removed = 0;
-
-	for (guint i = set->entries->len; i-- > 0;) {
-		MeshPasswordEntry *e = g_ptr_array_index(set->entries, i);
-
-		for (guint j = 0; j < e->sites->len; j++) {
-			if (g_ascii_strcasecmp(e->sites->pdata[j], site) == 0) {
-				g_ptr_array_remove_index(set->entries, i);
-				removed++;
-				break;
-			}
-		}
-	}
-	return removed;
-}
-
 /* @n random characters from an alphabet of 64 (each byte's low six bits: unbiased). */
 static MeshSecret *
 generate_password(guint n, GError **error)
@@ -1952,28 +1998,118 @@ generate_password(guint n, GError **error)
 	return password;
 }
 
+void
+mesh_session_login_free(MeshSessionLogin *login)
+{
+	if (login == NULL)
+		return;
+	g_free(login->site);
+	g_free(login->username);
+	g_free(login);
+}
+
+static gboolean
+no_login(const char *site, const char *username, GError **error)
+{
+	g_autofree char *quoted_site = mesh_error_quote(site);
+	g_autofree char *quoted_user = username != NULL ? mesh_error_quote(username) : NULL;
+
+	if (username == NULL)
+		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND, "no password for '%s'",
+		            quoted_site);
+	else
+		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND, "no password for '%s' at '%s'",
+		            quoted_user, quoted_site);
+	return FALSE;
+}
+
+/* Most user names an error about several logins quotes. */
+#define LOGINS_QUOTED 8
+
+/*
+ * The one login among @entries (those for @site, of @username when not NULL): an entry listing
+ * @site exactly before one that matches it by a wildcard. Errors: MESH_ERROR_NOT_FOUND (none),
+ * MESH_ERROR_INVALID_ARGUMENT (several user names: the message lists them and asks for one).
+ */
+static MeshPasswordEntry *
+one_login(GPtrArray *entries, const char *site, const char *username, GError **error)
+{
+	g_autoptr(GString) names = g_string_new(NULL);
+	g_autofree char *quoted_site = NULL;
+	guint distinct = 0;
+
+	if (entries->len == 0) {
+		no_login(site, username, error);
+		return NULL;
+	}
+	for (guint i = 0; i < entries->len; i++) {
+		const MeshPasswordEntry *e = entries->pdata[i];
+		gboolean seen = FALSE;
+
+		for (guint j = 0; j < i && !seen; j++)
+			seen = g_str_equal(((MeshPasswordEntry *)entries->pdata[j])->username,
+			                   e->username);
+		if (seen)
+			continue;
+		if (++distinct <= LOGINS_QUOTED) {
+			g_autofree char *quoted = mesh_error_quote(e->username);
+
+			g_string_append_printf(names, "%s'%s'", distinct > 1 ? ", " : "", quoted);
+		} else if (distinct == LOGINS_QUOTED + 1) {
+			g_string_append(names, ", ...");
+		}
+	}
+	if (distinct > 1) {
+		quoted_site = mesh_error_quote(site);
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+		            "'%s' has logins for %u user names (%s): say which with --user",
+		            quoted_site, distinct, names->str);
+		return NULL;
+	}
+	for (guint i = 0; i < entries->len; i++) {
+		if (mesh_password_entry_lists(entries->pdata[i], site))
+			return entries->pdata[i];
+	}
+	return entries->pdata[0];
+}
+
 gboolean
 mesh_session_password_add(MeshSession *session, const char *account, const char *site,
                           const char *username, const MeshSecret *password,
-                          MeshSecret **ret_password, GError **error)
+                          MeshSessionPasswordMode mode, MeshSecret **ret_password, GError **error)
 {
 	g_auto(Ctx) ctx = {0};
 	g_autoptr(MeshApplicationProfile) app = NULL;
 	g_autoptr(MeshPasswordSet) set = NULL;
 	g_autoptr(MeshSecret) made = NULL;
 	const char *sites[] = {site, NULL};
+	MeshPasswordEntry *login;
 
-	if (!ctx_open(&ctx, session, account, TRUE, TRUE, error) ||
+	if (!mesh_application_check_name("site", site, error) ||
+	    !ctx_open(&ctx, session, account, TRUE, TRUE, error) ||
 	    !ctx_passwords(&ctx, &app, &set, error))
 		return FALSE;
+	login = mesh_password_set_login(set, site, username);
+	if (login != NULL && mode == MESH_SESSION_PASSWORD_ADD) {
+		g_autofree char *quoted_site = mesh_error_quote(site);
+		g_autofree char *quoted_user = mesh_error_quote(username);
+
+		g_set_error(error, MESH_ERROR, MESH_ERROR_EXISTS,
+		            "'%s' at '%s' has a password already: change it with 'mesh password "
+		            "set' (or 'password add --replace')",
+		            quoted_user, quoted_site);
+		return FALSE;
+	}
+	if (login == NULL && mode == MESH_SESSION_PASSWORD_SET)
+		return no_login(site, username, error);
 	if (password == NULL) {
 		made = generate_password(PASSWORD_GEN, error);
 		if (made == NULL)
 			return FALSE;
 		password = made;
 	}
-	remove_site(set, site);
-	if (!mesh_password_set_add(set, sites, username, password, error) ||
+	if (!(login != NULL ? mesh_password_entry_set_password(login, password, error)
+	                    : mesh_password_set_add(set, sites, username, password, error)) ||
 	    !ctx_save_passwords(&ctx, app, set, error))
 		return FALSE;
 	if (ret_password != NULL)
@@ -1983,24 +2119,22 @@ mesh_session_password_add(MeshSession *session, const char *account, const char 
 
 gboolean
 mesh_session_password_get(MeshSession *session, const char *account, const char *site,
-                          char **ret_username, MeshSecret **ret_password, GError **error)
+                          const char *username, char **ret_username, MeshSecret **ret_password,
+                          GError **error)
 {
 	g_auto(Ctx) ctx = {0};
 	g_autoptr(MeshApplicationProfile) app = NULL;
 	g_autoptr(MeshPasswordSet) set = NULL;
+	g_autoptr(GPtrArray) entries = NULL;
 	MeshPasswordEntry *e;
 
 	if (!ctx_open(&ctx, session, account, FALSE, FALSE, error) ||
 	    !ctx_passwords(&ctx, &app, &set, error))
 		return FALSE;
-	e = mesh_password_set_find(set, site);
-	if (e == NULL) {
-		g_autofree char *quoted = mesh_error_quote(site);
-
-		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND, "no password for '%s'",
-		            quoted);
+	entries = mesh_password_set_match(set, site, username, FALSE);
+	e = one_login(entries, site, username, error);
+	if (e == NULL)
 		return FALSE;
-	}
 	if (ret_username != NULL)
 		*ret_username = g_strdup(e->username);
 	*ret_password = mesh_secret_dup(e->password);
@@ -2008,45 +2142,53 @@ mesh_session_password_get(MeshSession *session, const char *account, const char 
 }
 
 gboolean
-mesh_session_password_list(MeshSession *session, const char *account, GPtrArray **ret_sites,
+mesh_session_password_list(MeshSession *session, const char *account, GPtrArray **ret_logins,
                            GError **error)
 {
 	g_auto(Ctx) ctx = {0};
 	g_autoptr(MeshApplicationProfile) app = NULL;
 	g_autoptr(MeshPasswordSet) set = NULL;
-	GPtrArray *sites;
+	GPtrArray *logins;
 
 	if (!ctx_open(&ctx, session, account, FALSE, FALSE, error) ||
 	    !ctx_passwords(&ctx, &app, &set, error))
 		return FALSE;
-	sites = g_ptr_array_new_with_free_func(g_free);
+	logins = g_ptr_array_new_with_free_func((GDestroyNotify)mesh_session_login_free);
 	for (guint i = 0; i < set->entries->len; i++) {
 		const MeshPasswordEntry *e = g_ptr_array_index(set->entries, i);
 
-		g_ptr_array_add(sites, g_strdup(e->sites->pdata[0]));
+		for (guint j = 0; j < e->sites->len; j++) {
+			MeshSessionLogin *login = g_new0(MeshSessionLogin, 1);
+
+			login->site = g_strdup(e->sites->pdata[j]);
+			login->username = g_strdup(e->username);
+			g_ptr_array_add(logins, login);
+		}
 	}
-	*ret_sites = sites;
+	*ret_logins = logins;
 	return TRUE;
 }
 
 gboolean
 mesh_session_password_delete(MeshSession *session, const char *account, const char *site,
-                             GError **error)
+                             const char *username, GError **error)
 {
 	g_auto(Ctx) ctx = {0};
 	g_autoptr(MeshApplicationProfile) app = NULL;
 	g_autoptr(MeshPasswordSet) set = NULL;
+	g_autoptr(GPtrArray) entries = NULL;
+	g_autofree char *user = NULL;
+	MeshPasswordEntry *e;
 
 	if (!ctx_open(&ctx, session, account, TRUE, TRUE, error) ||
 	    !ctx_passwords(&ctx, &app, &set, error))
 		return FALSE;
-	if (app == NULL || remove_site(set, site) == 0) {
-		g_autofree char *quoted = mesh_error_quote(site);
-
-		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND, "no password for '%s'",
-		            quoted);
+	entries = mesh_password_set_match(set, site, username, TRUE);
+	e = one_login(entries, site, username, error);
+	if (e == NULL)
 		return FALSE;
-	}
+	user = g_strdup(e->username);
+	mesh_password_set_remove(set, site, user);
 	return ctx_save_passwords(&ctx, app, set, error);
 }
 

@@ -276,33 +276,71 @@ gboolean mesh_session_app_set(MeshSession *session, const char *account, const c
                               const MeshSecret *data, GError **error);
 
 /* mesh_session_app_get: the plaintext {"GenericProfile": {"Name", "Data"}} of @name, decrypted
- * with this device's encryption key. Errors: MESH_ERROR_NOT_FOUND, MESH_ERROR_DECRYPT. */
+ * with this device's encryption key. Errors: MESH_ERROR_NOT_FOUND, MESH_ERROR_LOCKED (the key
+ * is locked: unlock first), MESH_ERROR_DECRYPT (it does not open: tampered with). */
 gboolean mesh_session_app_get(MeshSession *session, const char *account, const char *name,
                               MeshSecret **ret_plaintext, GError **error);
 
+/*
+ * mesh_session_app_delete: remove the GenericProfile @name from the personal profile, publish
+ * the profile and forget the application here; other devices drop it when they sync. The
+ * PasswordProfile and the SSHProfile are the Mesh's own and are refused (their friendly names,
+ * "Passwords" and "SSH", name them when no generic application has the name). Errors:
+ * MESH_ERROR_NOT_FOUND, MESH_ERROR_PERMISSION (the Mesh's own), MESH_ERROR_UNAUTHORIZED (not an
+ * administration device), portal errors.
+ */
+gboolean mesh_session_app_delete(MeshSession *session, const char *account, const char *name,
+                                 GError **error);
+
 /* ---- Passwords (the account's PasswordProfile, made on first use) -------------------------- */
 
+/* A login: a user name at a site (core/application.h, "Logins"). */
+typedef struct {
+	char *site;
+	char *username;
+} MeshSessionLogin;
+
+void mesh_session_login_free(MeshSessionLogin *login);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshSessionLogin, mesh_session_login_free)
+
+typedef enum {
+	MESH_SESSION_PASSWORD_ADD = 1, /* a new login; MESH_ERROR_EXISTS when it is stored */
+	MESH_SESSION_PASSWORD_SET, /* a stored login's new password; MESH_ERROR_NOT_FOUND else */
+} MeshSessionPasswordMode;
+
 /*
- * mesh_session_password_add: store @username and @password (NULL: generate 20 random
- * characters) for @site, replacing an entry for exactly that site. *@ret_password (may be
- * NULL) gets the password stored.
+ * mesh_session_password_add: store @password (NULL: generate 20 random characters) for the
+ * login (@site, @username), as @mode says. A site may hold several logins. *@ret_password (may
+ * be NULL) gets the password stored. Errors: MESH_ERROR_EXISTS, MESH_ERROR_NOT_FOUND (above),
+ * MESH_ERROR_INVALID_ARGUMENT (an empty or blank site, text that is not display text),
+ * MESH_ERROR_UNAUTHORIZED, MESH_ERROR_LOCKED, portal errors.
  */
 gboolean mesh_session_password_add(MeshSession *session, const char *account, const char *site,
                                    const char *username, const MeshSecret *password,
+                                   MeshSessionPasswordMode mode, MeshSecret **ret_password,
+                                   GError **error);
+
+/*
+ * mesh_session_password_get: the login for @site (an entry listing it, or "*.domain" above it,
+ * as mesh_password_set_find) with the user name @username (NULL: the only one there is; an
+ * entry listing @site exactly is taken before a wildcard one of the same user). Errors:
+ * MESH_ERROR_NOT_FOUND, MESH_ERROR_INVALID_ARGUMENT (@username NULL and the site has logins of
+ * several user names: the message lists them, escaped, and asks for one), MESH_ERROR_LOCKED.
+ */
+gboolean mesh_session_password_get(MeshSession *session, const char *account, const char *site,
+                                   const char *username, char **ret_username,
                                    MeshSecret **ret_password, GError **error);
 
-/* mesh_session_password_get: the entry matching @site (as mesh_password_set_find). */
-gboolean mesh_session_password_get(MeshSession *session, const char *account, const char *site,
-                                   char **ret_username, MeshSecret **ret_password, GError **error);
-
-/* mesh_session_password_list: the sites (GPtrArray of char *, first site of each entry). */
+/* mesh_session_password_list: every login (GPtrArray of MeshSessionLogin *, one per site of each
+ * entry, in the order stored). Errors: MESH_ERROR_LOCKED, MESH_ERROR_DECRYPT. */
 gboolean mesh_session_password_list(MeshSession *session, const char *account,
-                                    GPtrArray **ret_sites, GError **error);
+                                    GPtrArray **ret_logins, GError **error);
 
-/* mesh_session_password_delete: remove the entries listing exactly @site. Errors:
- * MESH_ERROR_NOT_FOUND. */
+/* mesh_session_password_delete: remove the login (@site exactly, @username; NULL: the only one
+ * at @site). Errors: MESH_ERROR_NOT_FOUND, MESH_ERROR_INVALID_ARGUMENT (as
+ * mesh_session_password_get), MESH_ERROR_UNAUTHORIZED, portal errors. */
 gboolean mesh_session_password_delete(MeshSession *session, const char *account, const char *site,
-                                      GError **error);
+                                      const char *username, GError **error);
 
 /* ---- SSH (the account's SSHProfile, made on first use) ----------------------------------- */
 

@@ -611,13 +611,14 @@ typedef void (*ReadElement)(MeshClient *client, JsonObject *obj, gpointer elemen
 			    MeshError *code);
 
 /*
- * Call @method (no Params) and read the array @member of its answer, an object per element,
- * into a new zeroed array of elements of @size bytes. The array and its length are written even
- * on failure (so the caller frees what was read), except when the call itself failed.
+ * Call @method with the Params @params (NULL: none) and read the array @member of its answer,
+ * an object per element, into a new zeroed array of elements of @size bytes. The array and its
+ * length are written even on failure (so the caller frees what was read), except when the call
+ * itself failed.
  */
 static MeshError
-call_list(MeshClient *client, const char *method, const char *member, gsize size,
-	  ReadElement read, gpointer *ret_array, size_t *ret_n)
+call_list_with(MeshClient *client, const char *method, const Member *params, gsize n_params,
+               const char *member, gsize size, ReadElement read, gpointer *ret_array, size_t *ret_n)
 {
 	g_autoptr(JsonNode) result = NULL;
 	JsonArray *array;
@@ -625,7 +626,7 @@ call_list(MeshClient *client, const char *method, const char *member, gsize size
 	MeshError code;
 	guint n = 0;
 
-	code = call(client, method, NULL, 0, &result);
+	code = call(client, method, params, n_params, &result);
 	if (code != MESH_ERROR_OK)
 		return code;
 	array = take_array(client, json_node_get_object(result), member, &code);
@@ -644,6 +645,14 @@ call_list(MeshClient *client, const char *method, const char *member, gsize size
 	*ret_array = elements;
 	*ret_n = n;
 	return code;
+}
+
+/* call_list_with, no Params. */
+static MeshError
+call_list(MeshClient *client, const char *method, const char *member, gsize size, ReadElement read,
+          gpointer *ret_array, size_t *ret_n)
+{
+	return call_list_with(client, method, NULL, 0, member, size, read, ret_array, ret_n);
 }
 
 /* ---- Hello, Status ---------------------------------------------------------------------- */
@@ -1782,6 +1791,16 @@ mesh_client_app_set(MeshClient *client, const char *account, const char *name,
 	return call(client, "AppSet", params, G_N_ELEMENTS(params), NULL);
 }
 
+MeshError
+mesh_client_app_delete(MeshClient *client, const char *account, const char *name)
+{
+	const Member params[] = {ACCOUNT(account), {"Name", 's', name, 0}, PORTAL_CA(client)};
+
+	if (client == NULL || name == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	return call(client, "AppDelete", params, G_N_ELEMENTS(params), NULL);
+}
+
 /* Wipe every string of @node (an answer that carried secrets), as the agent does. */
 static void
 wipe_node(JsonNode *node)
@@ -1833,9 +1852,11 @@ mesh_client_app_get(MeshClient *client, const char *account, const char *name, c
 	return MESH_ERROR_OK;
 }
 
-MeshError
-mesh_client_password_add(MeshClient *client, const char *account, const char *site,
-			 const char *username, const char *password, char **ret_generated)
+/* PasswordAdd or PasswordSet (@method): *@ret_generated gets the password the agent made when
+ * @password is NULL. */
+static MeshError
+password_store(MeshClient *client, const char *method, const char *account, const char *site,
+               const char *username, const char *password, char **ret_generated)
 {
 	g_autoptr(JsonNode) result = NULL;
 	const Member params[] = { ACCOUNT(account), { "Site", 's', site, 0 },
@@ -1847,7 +1868,7 @@ mesh_client_password_add(MeshClient *client, const char *account, const char *si
 
 	if (client == NULL || site == NULL || username == NULL)
 		return MESH_ERROR_INVALID_ARGUMENT;
-	code = call(client, "PasswordAdd", params, G_N_ELEMENTS(params), &result);
+	code = call(client, method, params, G_N_ELEMENTS(params), &result);
 	if (code != MESH_ERROR_OK)
 		return code;
 	if (password == NULL)
@@ -1863,12 +1884,30 @@ mesh_client_password_add(MeshClient *client, const char *account, const char *si
 }
 
 MeshError
-mesh_client_password_get(MeshClient *client, const char *account, const char *site,
-			 char **ret_username, char **ret_password)
+mesh_client_password_add(MeshClient *client, const char *account, const char *site,
+                         const char *username, const char *password, char **ret_generated)
+{
+	return password_store(client, "PasswordAdd", account, site, username, password,
+	                      ret_generated);
+}
+
+MeshError
+mesh_client_password_set(MeshClient *client, const char *account, const char *site,
+                         const char *username, const char *password, char **ret_generated)
+{
+	return password_store(client, "PasswordSet", account, site, username, password,
+	                      ret_generated);
+}
+
+MeshError
+mesh_client_password_get_login(MeshClient *client, const char *account, const char *site,
+                               const char *username, char **ret_username, char **ret_password)
 {
 	g_autoptr(JsonNode) result = NULL;
-	const Member params[] = { ACCOUNT(account), { "Site", 's', site, 0 } };
-	g_autofree char *username = NULL;
+	const Member params[] = {ACCOUNT(account),
+	                         {"Site", 's', site, 0},
+	                         {username != NULL ? "Username" : NULL, 's', username, 0}};
+	g_autofree char *user = NULL;
 	char *password = NULL;
 	MeshError code;
 
@@ -1877,7 +1916,7 @@ mesh_client_password_get(MeshClient *client, const char *account, const char *si
 	code = call(client, "PasswordGet", params, G_N_ELEMENTS(params), &result);
 	if (code != MESH_ERROR_OK)
 		return code;
-	take_string(client, json_node_get_object(result), "Username", TRUE, &username, &code);
+	take_string(client, json_node_get_object(result), "Username", TRUE, &user, &code);
 	take_secret(client, json_node_get_object(result), "Password", &password, &code);
 	wipe_node(result);
 	if (code != MESH_ERROR_OK) {
@@ -1885,9 +1924,17 @@ mesh_client_password_get(MeshClient *client, const char *account, const char *si
 		return code;
 	}
 	if (ret_username != NULL)
-		*ret_username = g_steal_pointer(&username);
+		*ret_username = g_steal_pointer(&user);
 	*ret_password = password;
 	return MESH_ERROR_OK;
+}
+
+MeshError
+mesh_client_password_get(MeshClient *client, const char *account, const char *site,
+                         char **ret_username, char **ret_password)
+{
+	return mesh_client_password_get_login(client, account, site, NULL, ret_username,
+	                                      ret_password);
 }
 
 MeshError
@@ -1916,15 +1963,68 @@ mesh_client_password_list(MeshClient *client, const char *account, char ***ret_s
 	return MESH_ERROR_OK;
 }
 
-MeshError
-mesh_client_password_delete(MeshClient *client, const char *account, const char *site)
+void
+mesh_client_logins_free(MeshClientLogin *logins, size_t n)
 {
-	const Member params[] = { ACCOUNT(account), { "Site", 's', site, 0 },
-				  PORTAL_CA(client) };
+	if (logins == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		g_free(logins[i].site);
+		g_free(logins[i].username);
+	}
+	g_free(logins);
+}
+
+static void
+read_login(MeshClient *client, JsonObject *obj, gpointer element, MeshError *code)
+{
+	MeshClientLogin *login = element;
+
+	take_string(client, obj, "Site", TRUE, &login->site, code);
+	take_string(client, obj, "Username", TRUE, &login->username, code);
+}
+
+MeshError
+mesh_client_password_logins(MeshClient *client, const char *account, MeshClientLogin **ret_logins,
+                            size_t *ret_n)
+{
+	const Member params[] = {ACCOUNT(account)};
+	gpointer logins = NULL;
+	size_t n = 0;
+	MeshError code;
+
+	if (client == NULL || ret_logins == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	code = call_list_with(client, "PasswordList", params, G_N_ELEMENTS(params), "Logins",
+	                      sizeof(MeshClientLogin), read_login, &logins, &n);
+	if (code != MESH_ERROR_OK) {
+		mesh_client_logins_free(logins, n);
+		return code;
+	}
+	*ret_logins = logins;
+	if (ret_n != NULL)
+		*ret_n = n;
+	return MESH_ERROR_OK;
+}
+
+MeshError
+mesh_client_password_delete_login(MeshClient *client, const char *account, const char *site,
+                                  const char *username)
+{
+	const Member params[] = {ACCOUNT(account),
+	                         {"Site", 's', site, 0},
+	                         {username != NULL ? "Username" : NULL, 's', username, 0},
+	                         PORTAL_CA(client)};
 
 	if (client == NULL || site == NULL)
 		return MESH_ERROR_INVALID_ARGUMENT;
 	return call(client, "PasswordDelete", params, G_N_ELEMENTS(params), NULL);
+}
+
+MeshError
+mesh_client_password_delete(MeshClient *client, const char *account, const char *site)
+{
+	return mesh_client_password_delete_login(client, account, site, NULL);
 }
 
 /* ---- SSH -------------------------------------------------------------------------------- */

@@ -484,7 +484,19 @@ app_get(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 }
 
 static gboolean
-password_add(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+app_delete(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	const char *account = NULL, *name = NULL;
+
+	return get_account(params, FALSE, &account, error) &&
+	       mesh_json_get_string(params, "Name", &name, error) &&
+	       mesh_session_app_delete(s, account, name, error);
+}
+
+/* PasswordAdd and PasswordSet: {Account?, Site, Username, Password?} as @mode says. */
+static gboolean
+password_store(MeshSession *s, JsonObject *params, JsonObject *result, MeshSessionPasswordMode mode,
+               GError **error)
 {
 	g_autoptr(MeshSecret) password = NULL;
 	g_autoptr(MeshSecret) stored = NULL;
@@ -494,7 +506,7 @@ password_add(MeshSession *s, JsonObject *params, JsonObject *result, GError **er
 	    !mesh_json_get_string(params, "Site", &site, error) ||
 	    !mesh_json_get_string(params, "Username", &username, error) ||
 	    !get_secret(params, "Password", FALSE, &password, error) ||
-	    !mesh_session_password_add(s, account, site, username, password, &stored, error))
+	    !mesh_session_password_add(s, account, site, username, password, mode, &stored, error))
 		return FALSE;
 	/* Only a generated password goes back: the caller knows the one it gave. */
 	if (password == NULL)
@@ -503,42 +515,72 @@ password_add(MeshSession *s, JsonObject *params, JsonObject *result, GError **er
 }
 
 static gboolean
+password_add(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	return password_store(s, params, result, MESH_SESSION_PASSWORD_ADD, error);
+}
+
+static gboolean
+password_set(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	return password_store(s, params, result, MESH_SESSION_PASSWORD_SET, error);
+}
+
+static gboolean
 password_get(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	g_autoptr(MeshSecret) password = NULL;
 	g_autofree char *username = NULL;
-	const char *account = NULL, *site = NULL;
+	const char *account = NULL, *site = NULL, *user = NULL;
 
 	if (!get_account(params, FALSE, &account, error) ||
 	    !mesh_json_get_string(params, "Site", &site, error) ||
-	    !mesh_session_password_get(s, account, site, &username, &password, error))
+	    !mesh_json_get_string_opt(params, "Username", &user, error) ||
+	    !mesh_session_password_get(s, account, site, user, &username, &password, error))
 		return FALSE;
 	json_object_set_string_member(result, "Username", username);
 	set_secret_member(result, "Password", password);
 	return TRUE;
 }
 
+/* {"Logins": [{"Site", "Username"}], "Sites": [each site once]} */
 static gboolean
 password_list(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
-	g_autoptr(GPtrArray) sites = NULL;
+	g_autoptr(GPtrArray) logins = NULL;
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 	const char *account = NULL;
+	JsonArray *array, *sites;
 
 	if (!get_account(params, FALSE, &account, error) ||
-	    !mesh_session_password_list(s, account, &sites, error))
+	    !mesh_session_password_list(s, account, &logins, error))
 		return FALSE;
-	json_object_set_array_member(result, "Sites", strings_array(sites));
+	array = json_array_new();
+	sites = json_array_new();
+	json_object_set_array_member(result, "Logins", array);
+	json_object_set_array_member(result, "Sites", sites);
+	for (guint i = 0; i < logins->len; i++) {
+		const MeshSessionLogin *login = logins->pdata[i];
+		JsonObject *obj = json_object_new();
+
+		json_object_set_string_member(obj, "Site", login->site);
+		json_object_set_string_member(obj, "Username", login->username);
+		json_array_add_object_element(array, obj);
+		if (g_hash_table_add(seen, login->site))
+			json_array_add_string_element(sites, login->site);
+	}
 	return TRUE;
 }
 
 static gboolean
 password_delete(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
-	const char *account = NULL, *site = NULL;
+	const char *account = NULL, *site = NULL, *user = NULL;
 
 	return get_account(params, FALSE, &account, error) &&
 	       mesh_json_get_string(params, "Site", &site, error) &&
-	       mesh_session_password_delete(s, account, site, error);
+	       mesh_json_get_string_opt(params, "Username", &user, error) &&
+	       mesh_session_password_delete(s, account, site, user, error);
 }
 
 static gboolean
@@ -589,31 +631,35 @@ ssh_authorized_keys(MeshSession *s, JsonObject *params, JsonObject *result, GErr
 #define REMOTE TRUE
 
 static const MeshSessionMethod session_methods[] = {
-	{ "AccountValidate", account_validate, P("Account", "Portal", "PortalCA"), REMOTE },
-	{ "ProfileCreate", profile_create, P("Account", "Portal", "PortalCA", "KeyStore"), REMOTE },
-	{ "ProfileGet", profile_get, P("Account"), LOCAL },
-	{ "ProfileList", profile_list, (const char *const[]){ NULL }, LOCAL },
-	{ "ProfileSync", profile_sync, P("Account", "PortalCA"), REMOTE },
-	{ "ProfileDelete", profile_delete, P("Account"), LOCAL },
-	{ "EscrowCreate", escrow_create, P("Account", "Quorum", "Shares", "PortalCA"), REMOTE },
-	{ "EscrowVerify", escrow_verify, P("Account", "Shares", "Portal", "PortalCA"), REMOTE },
-	{ "ProfileRecover", profile_recover, P("Account", "Shares", "Portal", "PortalCA", "KeyStore"),
-	  REMOTE },
-	{ "ConnectRequest", connect_request, P("Account", "Portal", "PortalCA", "KeyStore"), REMOTE },
-	{ "ConnectStatus", connect_status, P("Account", "PortalCA"), REMOTE },
-	{ "ConnectPending", connect_pending, P("Account", "PortalCA"), REMOTE },
-	{ "ConnectAccept", connect_accept, P("Account", "Witness", "PortalCA"), REMOTE },
-	{ "ConnectReject", connect_reject, P("Account", "Witness", "PortalCA"), REMOTE },
-	{ "AppList", app_list, P("Account"), LOCAL },
-	{ "AppAdd", app_add, P("Account", "Type", "Name", "PortalCA"), REMOTE },
-	{ "AppSet", app_set, P("Account", "Name", "Data", "PortalCA"), REMOTE },
-	{ "AppGet", app_get, P("Account", "Name"), LOCAL },
-	{ "PasswordAdd", password_add, P("Account", "Site", "Username", "Password", "PortalCA"), REMOTE },
-	{ "PasswordGet", password_get, P("Account", "Site"), LOCAL },
-	{ "PasswordList", password_list, P("Account"), LOCAL },
-	{ "PasswordDelete", password_delete, P("Account", "Site", "PortalCA"), REMOTE },
-	{ "SshCreate", ssh_create, P("Account", "KeyStore", "Passphrase", "PortalCA"), REMOTE },
-	{ "SshAuthorizedKeys", ssh_authorized_keys, P("Account"), LOCAL },
+        {"AccountValidate", account_validate, P("Account", "Portal", "PortalCA"), REMOTE},
+        {"ProfileCreate", profile_create, P("Account", "Portal", "PortalCA", "KeyStore"), REMOTE},
+        {"ProfileGet", profile_get, P("Account"), LOCAL},
+        {"ProfileList", profile_list, (const char *const[]){NULL}, LOCAL},
+        {"ProfileSync", profile_sync, P("Account", "PortalCA"), REMOTE},
+        {"ProfileDelete", profile_delete, P("Account"), LOCAL},
+        {"EscrowCreate", escrow_create, P("Account", "Quorum", "Shares", "PortalCA"), REMOTE},
+        {"EscrowVerify", escrow_verify, P("Account", "Shares", "Portal", "PortalCA"), REMOTE},
+        {"ProfileRecover", profile_recover,
+         P("Account", "Shares", "Portal", "PortalCA", "KeyStore"), REMOTE},
+        {"ConnectRequest", connect_request, P("Account", "Portal", "PortalCA", "KeyStore"), REMOTE},
+        {"ConnectStatus", connect_status, P("Account", "PortalCA"), REMOTE},
+        {"ConnectPending", connect_pending, P("Account", "PortalCA"), REMOTE},
+        {"ConnectAccept", connect_accept, P("Account", "Witness", "PortalCA"), REMOTE},
+        {"ConnectReject", connect_reject, P("Account", "Witness", "PortalCA"), REMOTE},
+        {"AppList", app_list, P("Account"), LOCAL},
+        {"AppAdd", app_add, P("Account", "Type", "Name", "PortalCA"), REMOTE},
+        {"AppSet", app_set, P("Account", "Name", "Data", "PortalCA"), REMOTE},
+        {"AppGet", app_get, P("Account", "Name"), LOCAL},
+        {"AppDelete", app_delete, P("Account", "Name", "PortalCA"), REMOTE},
+        {"PasswordAdd", password_add, P("Account", "Site", "Username", "Password", "PortalCA"),
+         REMOTE},
+        {"PasswordSet", password_set, P("Account", "Site", "Username", "Password", "PortalCA"),
+         REMOTE},
+        {"PasswordGet", password_get, P("Account", "Site", "Username"), LOCAL},
+        {"PasswordList", password_list, P("Account"), LOCAL},
+        {"PasswordDelete", password_delete, P("Account", "Site", "Username", "PortalCA"), REMOTE},
+        {"SshCreate", ssh_create, P("Account", "KeyStore", "Passphrase", "PortalCA"), REMOTE},
+        {"SshAuthorizedKeys", ssh_authorized_keys, P("Account"), LOCAL},
 };
 
 #undef P

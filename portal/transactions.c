@@ -484,6 +484,28 @@ publish(Txn *txn, const MeshPortalAccount *account, const char *type, const char
 }
 
 /*
+ * After a personal profile is published: delete the account's application profiles it no
+ * longer lists (AppDelete), so that what a user deleted is no longer served to anyone who asks
+ * by its Identifier, nor counts against the account's quota. The publication stands whatever
+ * happens here; an entry that could not be deleted goes with the next one.
+ */
+static void
+drop_unlisted_apps(Txn *txn, const MeshPortalAccount *account, const MeshPersonalProfile *profile)
+{
+	g_autoptr(GPtrArray) entries = NULL;
+
+	if (!mesh_portal_store_entry_list(txn->portal->store, account->name,
+	                                  MESH_PORTAL_TYPE_APPLICATION, &entries, NULL))
+		return;
+	for (guint i = 0; i < entries->len; i++) {
+		const MeshPortalEntry *e = entries->pdata[i];
+
+		if (mesh_personal_profile_application(profile, e->identifier) == NULL)
+			mesh_portal_store_entry_delete(txn->portal->store, e->identifier, NULL);
+	}
+}
+
+/*
  * A personal profile: signed (the transaction) by an administration key of the current master
  * profile, or — recovery re-binding the account to new administration keys (§8) — by one of a
  * newer master profile signed by the master key the account was created with.
@@ -536,8 +558,11 @@ publish_personal(Txn *txn, const MeshPortalAccount *account, const MeshMasterPro
 			    "the profile is for another account");
 		return FALSE;
 	}
-	return publish(txn, account, MESH_PORTAL_TYPE_PERSONAL, profile->identifier,
-		       profile->serial, node, error);
+	if (!publish(txn, account, MESH_PORTAL_TYPE_PERSONAL, profile->identifier, profile->serial,
+	             node, error))
+		return FALSE;
+	drop_unlisted_apps(txn, account, profile);
+	return TRUE;
 }
 
 static gboolean

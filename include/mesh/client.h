@@ -366,21 +366,68 @@ MeshError mesh_client_app_add_generic(MeshClient *client, const char *account, c
 /* mesh_client_app_set: replace the Data of @name with the JSON text @data_json. */
 MeshError mesh_client_app_set(MeshClient *client, const char *account, const char *name,
 			      const char *data_json);
-/* mesh_client_app_get: the plaintext JSON of @name (free with mesh_client_secret_free). */
+/* mesh_client_app_get: the plaintext JSON of @name (free with mesh_client_secret_free).
+ * Errors: MESH_ERROR_NOT_FOUND, MESH_ERROR_LOCKED (this device's key is locked: unlock first),
+ * MESH_ERROR_DECRYPT (the data does not open: tampered with). */
 MeshError mesh_client_app_get(MeshClient *client, const char *account, const char *name,
 			      char **ret_json);
+/*
+ * mesh_client_app_delete: remove the generic application @name from the profile and publish
+ * it; the other devices drop it when they sync. This cannot be undone. Errors:
+ * MESH_ERROR_NOT_FOUND, MESH_ERROR_PERMISSION (the PasswordProfile and the SSHProfile, which the
+ * Mesh keeps), MESH_ERROR_UNAUTHORIZED (not an administration device).
+ */
+MeshError mesh_client_app_delete(MeshClient *client, const char *account, const char *name);
 
-/* mesh_client_password_add: store @username and @password (NULL: the agent generates one and
- * hands it back in *ret_generated, which may be NULL; free with mesh_client_secret_free). */
+/*
+ * Passwords. A login is a user name at a site; a site may hold several (alice and bob at
+ * example.com). Sites and user names are display text; sites may not be empty or blank.
+ */
+
+/* mesh_client_password_add: store the new login (@site, @username) with @password (NULL: the
+ * agent generates one and hands it back in *ret_generated, which may be NULL; free with
+ * mesh_client_secret_free). Errors: MESH_ERROR_EXISTS (the login is stored: change it with
+ * mesh_client_password_set), MESH_ERROR_INVALID_ARGUMENT. */
 MeshError mesh_client_password_add(MeshClient *client, const char *account, const char *site,
 				   const char *username, const char *password,
 				   char **ret_generated);
-/* mesh_client_password_get: *ret_username (mesh_client_free), *ret_password
- * (mesh_client_secret_free). */
+/* mesh_client_password_set: the new password of the stored login (@site, @username), as
+ * mesh_client_password_add. Errors: MESH_ERROR_NOT_FOUND (no such login). */
+MeshError mesh_client_password_set(MeshClient *client, const char *account, const char *site,
+                                   const char *username, const char *password,
+                                   char **ret_generated);
+/*
+ * mesh_client_password_get_login: the password of the login at @site (or "*.domain" above it)
+ * for @username (NULL: the site's only user name). *ret_username (may be NULL; free with
+ * mesh_client_free) gets the user name, *ret_password (mesh_client_secret_free) the password.
+ * Errors: MESH_ERROR_NOT_FOUND, MESH_ERROR_INVALID_ARGUMENT (@username NULL and the site has
+ * logins of several user names; the message names them), MESH_ERROR_LOCKED.
+ */
+MeshError mesh_client_password_get_login(MeshClient *client, const char *account, const char *site,
+                                         const char *username, char **ret_username,
+                                         char **ret_password);
+/* mesh_client_password_get: mesh_client_password_get_login for the site's only user name. */
 MeshError mesh_client_password_get(MeshClient *client, const char *account, const char *site,
 				   char **ret_username, char **ret_password);
+/* mesh_client_password_list: the sites with a login, each once. */
 MeshError mesh_client_password_list(MeshClient *client, const char *account, char ***ret_sites,
 				    size_t *ret_n);
+
+typedef struct {
+	char *site;
+	char *username;
+} MeshClientLogin;
+
+/* mesh_client_password_logins: every login (a site and a user name), as stored. Free with
+ * mesh_client_logins_free. */
+MeshError mesh_client_password_logins(MeshClient *client, const char *account,
+                                      MeshClientLogin **ret_logins, size_t *ret_n);
+void mesh_client_logins_free(MeshClientLogin *logins, size_t n);
+/* mesh_client_password_delete_login: remove the login (@site exactly, @username; NULL: the
+ * site's only user name). Errors: as mesh_client_password_get_login. */
+MeshError mesh_client_password_delete_login(MeshClient *client, const char *account,
+                                            const char *site, const char *username);
+/* mesh_client_password_delete: mesh_client_password_delete_login for the only user name. */
 MeshError mesh_client_password_delete(MeshClient *client, const char *account, const char *site);
 
 /* ---- SSH ------------------------------------------------------------------------------ */

@@ -219,12 +219,12 @@ expect_out "connect wait on device 2: accepted" \
 	"Accepted: this device is connected to the profile" d2 connect wait
 
 # ---- a password from device 1 read on device 2 ----
-expect_out "password add on device 1" "Stored the password for example.net" \
+expect_out "password add on device 1" "Stored the password of alice at example.net" \
 	d1 password add example.net alice "correct horse battery"
 d2 profile sync >/dev/null 2>"$TMP/err"
 check "profile sync on device 2" [ $? = 0 ]
 expect_out "password get on device 2 prints it" "correct horse battery" d2 password get example.net
-expect_out "password list on device 2" "example.net" d2 password list
+expect_out "password list on device 2" "example.net  alice" d2 password list
 d1 app add generic notes >/dev/null 2>"$TMP/err"
 check "app add generic notes" [ $? = 0 ]
 echo '{"colour": "blue"}' >"$TMP/notes.json"

@@ -172,7 +172,8 @@ BG=
 dev 1 --json profile sync >"$TMP/sync1" 2>"$TMP/err"
 check "the profile has two devices now" [ "$(jget 'len(d["Devices"])' "$TMP/sync1")" = 2 ]
 dev 2 profile sync >/dev/null 2>&1
-expect_out "device 2 lists the password added in meshclient" "example.net" dev 2 password list
+expect_out "device 2 lists the password added in meshclient" "example.net  alice" \
+	dev 2 password list
 
 # ---- a password typed at meshclient: not echoed, stored ----
 drive 1 "$TMP/password" -e 'Choice: ' -s 4 -e 'Site.*: ' -s example.org -e 'User name: ' -s bob \
@@ -182,6 +183,15 @@ drive 1 "$TMP/password" -e 'Choice: ' -s 4 -e 'Site.*: ' -s example.org -e 'User
 check "meshclient stores a typed password" status_is $? 0
 check "... without echoing it" sh -c "! grep -q s3cret-horse '$TMP/password'"
 expect_out "... and mesh password get gives it back" "s3cret-horse" dev 1 password get example.org
+# The same login again: meshclient asks before it replaces the stored password.
+drive 1 "$TMP/replace" -e 'Choice: ' -s 4 -e 'Site.*: ' -s example.org -e 'User name: ' -s bob \
+	-e 'Generate a new random password\? \[y/N\]: ' -s n -e 'Password: ' -s 'n3w-horse' \
+	-e 'Repeat the passphrase: ' -s 'n3w-horse' \
+	-e 'bob at example.org has a password already. Replace it\? \[y/N\]: ' -s y \
+	-e 'Changed the password for example.org' -e 'Choice: ' -s 7 -x 0 \
+	-- "$MESHCLIENT" --hive test
+check "meshclient asks before it replaces a stored login" status_is $? 0
+expect_out "... and replaces it when told to" "n3w-horse" dev 1 password get example.org
 
 # ---- device 3: rejected (exit 20) ----
 drive 3 "$TMP/connect3" -l "Portal URL [$URL]: " -s "" -e 'A name for this device.*: ' -s phone \
@@ -223,8 +233,8 @@ check "... and the tablet learns it was rejected (20)" status_is $? 20
 drive 1 "$TMP/cancel2" -e 'Choice: ' -s 4 -e 'Site.*: ' -c -e 'meshclient: cancelled' -x 28 \
 	-- "$MESHCLIENT" --hive test
 check "meshclient: Ctrl-C at a question exits 28" status_is $? 0
-expect_out "... having stored nothing" "example.net
-example.org" dev 1 password list
+expect_out "... having stored nothing" "example.net  alice
+example.org  bob" dev 1 password list
 
 # ---- device 4: alice is taken; recovering her profile from shares 1 and 3 (last: device 4
 # becomes the administration device) ----

@@ -207,6 +207,160 @@ test_passwords(void)
 	}
 }
 
+/* Names: empty and blank ones are refused where they are made, still read where stored. */
+static void
+test_names(void)
+{
+	/* Names that can be seen; among them an emoji joined by a ZWJ (U+1F468 U+200D U+1F4BB). */
+	static const char *const good[] = {"mail", "a b", "\xc3\xa9",
+	                                   "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x92\xbb",
+	                                   "*.example.com"};
+	/* "", spaces, NBSP, ideographic space, ZWJ alone, a Hangul filler, braille blank; a TAB
+	 * is not display text at all. */
+	static const char *const blank[] = {"",
+	                                    " ",
+	                                    "   ",
+	                                    "\xc2\xa0",
+	                                    "\xe3\x80\x80",
+	                                    "\xe2\x80\x8d",
+	                                    " \xe3\x85\xa4 ",
+	                                    "\xe2\xa0\x80",
+	                                    "\t"};
+	g_autoptr(MeshSecret) data = text_secret("{}");
+	g_autoptr(MeshSecret) pw = text_secret("x");
+	GError *error = NULL;
+
+	for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
+		CU_ASSERT_TRUE(mesh_application_check_name("site", good[i], &error));
+		MESH_ASSERT_NO_ERROR(error);
+	}
+	CU_ASSERT_FALSE(mesh_application_check_name("site", NULL, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	for (gsize i = 0; i < G_N_ELEMENTS(blank); i++) {
+		g_autoptr(MeshPasswordSet) set = mesh_password_set_new();
+		g_autoptr(MeshApplicationProfile) app = NULL;
+		g_autoptr(MeshSecret) generic = NULL;
+		const char *sites[] = {"example.com", blank[i], NULL};
+
+		CU_ASSERT_FALSE(mesh_application_check_name("application name", blank[i], &error));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+		/* One line naming what is wrong, never quoting it. */
+		CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "application name"));
+		CU_ASSERT_PTR_NULL(strchr(error->message, '\n'));
+		MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+		CU_ASSERT_FALSE(mesh_password_set_add(set, sites, "u", pw, &error));
+		MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+		CU_ASSERT_EQUAL(set->entries->len, 0);
+		generic = mesh_application_generic_text(blank[i], data, &error);
+		CU_ASSERT_PTR_NULL(generic);
+		MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+		app = mesh_application_profile_new(MESH_APPLICATION_GENERIC, blank[i], &error);
+		CU_ASSERT_PTR_NULL(app);
+		MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	}
+	{
+		/* No friendly name is no blank one. */
+		g_autoptr(MeshApplicationProfile) app =
+		        mesh_application_profile_new(MESH_APPLICATION_GENERIC, NULL, &error);
+
+		MESH_ASSERT_NO_ERROR(error);
+		CU_ASSERT_PTR_NOT_NULL(app);
+	}
+	{
+		/* What was stored before the rule still reads. */
+		g_autoptr(MeshSecret) old = text_secret(
+		        "{\"PasswordProfile\":{\"Entries\":[{\"Sites\":[\" \"],\"Username\":\"a\","
+		        "\"Password\":\"b\"}]}}");
+		g_autoptr(MeshPasswordSet) set = mesh_password_set_parse(old, &error);
+
+		MESH_ASSERT_NO_ERROR(error);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(set);
+		CU_ASSERT_EQUAL(set->entries->len, 1);
+	}
+}
+
+static MeshPasswordEntry *
+add_login(MeshPasswordSet *set, const char *site, const char *site2, const char *user,
+          const char *password)
+{
+	g_autoptr(MeshSecret) pw = text_secret(password);
+	const char *sites[] = {site, site2, NULL};
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(mesh_password_set_add(set, sites, user, pw, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	return set->entries->pdata[set->entries->len - 1];
+}
+
+/* Logins: several user names at one site, each found, changed and removed on its own. */
+static void
+test_logins(void)
+{
+	g_autoptr(MeshPasswordSet) set = mesh_password_set_new();
+	g_autoptr(MeshSecret) long_pw = mesh_secret_new(MESH_PASSWORD_MAX + 2);
+	g_autoptr(MeshSecret) new_pw = text_secret("n3w");
+	g_autoptr(GPtrArray) found = NULL;
+	MeshPasswordEntry *alice, *bob, *wild, *carol, *dave;
+	GError *error = NULL;
+
+	alice = add_login(set, "github.com", NULL, "alice", "a1");
+	bob = add_login(set, "github.com", NULL, "bob", "b1");
+	wild = add_login(set, "*.example.com", NULL, "carol", "c1");
+	carol = add_login(set, "www.example.com", NULL, "carol", "c2");
+	dave = add_login(set, "a.org", "b.org", "dave", "d1");
+
+	CU_ASSERT_PTR_EQUAL(mesh_password_set_login(set, "GitHub.COM", "bob"), bob);
+	CU_ASSERT_PTR_EQUAL(mesh_password_set_login(set, "github.com", "alice"), alice);
+	/* User names are exact; sites are listed exactly, a wildcard is no login of its host. */
+	CU_ASSERT_PTR_NULL(mesh_password_set_login(set, "github.com", "Bob"));
+	CU_ASSERT_PTR_NULL(mesh_password_set_login(set, "github.com", NULL));
+	CU_ASSERT_PTR_EQUAL(mesh_password_set_login(set, "www.example.com", "carol"), carol);
+	CU_ASSERT_PTR_NULL(mesh_password_set_login(set, "mail.example.com", "carol"));
+	CU_ASSERT_PTR_EQUAL(mesh_password_set_login(set, "b.org", "dave"), dave);
+
+	found = mesh_password_set_match(set, "github.com", NULL, FALSE);
+	CU_ASSERT_EQUAL(found->len, 2);
+	g_clear_pointer(&found, g_ptr_array_unref);
+	found = mesh_password_set_match(set, "github.com", "bob", FALSE);
+	CU_ASSERT_EQUAL_FATAL(found->len, 1);
+	CU_ASSERT_PTR_EQUAL(found->pdata[0], bob);
+	g_clear_pointer(&found, g_ptr_array_unref);
+	found = mesh_password_set_match(set, "www.example.com", NULL, FALSE);
+	CU_ASSERT_EQUAL_FATAL(found->len, 2);
+	CU_ASSERT_PTR_EQUAL(found->pdata[0], wild);
+	g_clear_pointer(&found, g_ptr_array_unref);
+	found = mesh_password_set_match(set, "www.example.com", NULL, TRUE);
+	CU_ASSERT_EQUAL_FATAL(found->len, 1);
+	CU_ASSERT_PTR_EQUAL(found->pdata[0], carol);
+	g_clear_pointer(&found, g_ptr_array_unref);
+	found = mesh_password_set_match(set, "gitlab.com", NULL, FALSE);
+	CU_ASSERT_EQUAL(found->len, 0);
+	g_clear_pointer(&found, g_ptr_array_unref);
+
+	/* A new password for one login; the other's stays. A bad one changes nothing. */
+	memset(mesh_secret_data(long_pw), 'a', MESH_PASSWORD_MAX + 1);
+	CU_ASSERT_FALSE(mesh_password_entry_set_password(bob, long_pw, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_STRING_EQUAL((const char *)mesh_secret_get(bob->password), "b1");
+	CU_ASSERT_TRUE(mesh_password_entry_set_password(bob, new_pw, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_STRING_EQUAL((const char *)mesh_secret_get(bob->password), "n3w");
+	CU_ASSERT_STRING_EQUAL((const char *)mesh_secret_get(alice->password), "a1");
+
+	/* Removing one site of an entry keeps its other; the last one takes the entry. */
+	CU_ASSERT_EQUAL(mesh_password_set_remove(set, "A.org", "dave"), 1);
+	CU_ASSERT_EQUAL(set->entries->len, 5);
+	CU_ASSERT_EQUAL_FATAL(dave->sites->len, 1);
+	CU_ASSERT_STRING_EQUAL(dave->sites->pdata[0], "b.org");
+	CU_ASSERT_EQUAL(mesh_password_set_remove(set, "b.org", NULL), 1);
+	CU_ASSERT_EQUAL(set->entries->len, 4);
+	CU_ASSERT_EQUAL(mesh_password_set_remove(set, "github.com", "carol"), 0);
+	CU_ASSERT_EQUAL(mesh_password_set_remove(set, "github.com", "alice"), 1);
+	CU_ASSERT_EQUAL_FATAL(set->entries->len, 3);
+	CU_ASSERT_PTR_EQUAL(mesh_password_set_login(set, "github.com", "bob"), bob);
+	CU_ASSERT_PTR_NULL(mesh_password_set_login(set, "github.com", "alice"));
+}
+
 static int
 parse_code(const char *text, const MeshMasterProfile *master)
 {
@@ -353,11 +507,13 @@ test_ssh_profile(void)
 }
 
 static CU_TestInfo tests[] = {
-	{ "sealed to 2 devices and the escrow keys, not a third", test_encrypted_to_readers },
-	{ "password entries", test_passwords },
-	{ "signature failures; private data of the right type", test_signature_failures },
-	{ "SSH profile", test_ssh_profile },
-	CU_TEST_INFO_NULL,
+        {"sealed to 2 devices and the escrow keys, not a third", test_encrypted_to_readers},
+        {"password entries", test_passwords},
+        {"names: empty and blank refused when made, read when stored", test_names},
+        {"logins: several user names at a site", test_logins},
+        {"signature failures; private data of the right type", test_signature_failures},
+        {"SSH profile", test_ssh_profile},
+        CU_TEST_INFO_NULL,
 };
 
 int

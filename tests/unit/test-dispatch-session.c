@@ -408,15 +408,91 @@ test_apps_passwords(void)
 	teardown(&fx);
 }
 
+/* The length of the array @member of @obj. */
+static guint
+array_len(JsonObject *obj, const char *member)
+{
+	JsonArray *array = NULL;
+
+	CU_ASSERT_TRUE_FATAL(mesh_json_get_array(obj, member, &array, NULL));
+	return json_array_get_length(array);
+}
+
+/* Logins on the wire: PasswordSet, Username in PasswordGet/Delete, Logins in PasswordList;
+ * AppDelete. */
+static void
+test_logins_app_delete(void)
+{
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *fingerprint = NULL;
+	Fixture fx;
+	JsonObject *r, *login;
+	JsonArray *array = NULL;
+
+	setup(&fx);
+	fingerprint = create_alice(&fx);
+	ok(&fx, &root, 0, "PasswordAdd",
+	   "{\"Site\":\"example.net\",\"Username\":\"alice\",\"Password\":\"a1\"}");
+	ok(&fx, &root, 0, "PasswordAdd",
+	   "{\"Site\":\"example.net\",\"Username\":\"bob\",\"Password\":\"b1\"}");
+	fails(&fx, 0, "PasswordAdd",
+	      "{\"Site\":\"example.net\",\"Username\":\"bob\",\"Password\":\"b2\"}",
+	      MESH_ERROR_EXISTS);
+	fails(&fx, 0, "PasswordAdd", "{\"Site\":\"\",\"Username\":\"bob\",\"Password\":\"b2\"}",
+	      MESH_ERROR_INVALID_ARGUMENT);
+	fails(&fx, 0, "PasswordSet",
+	      "{\"Site\":\"example.net\",\"Username\":\"carol\",\"Password\":\"c1\"}",
+	      MESH_ERROR_NOT_FOUND);
+	fails(&fx, 0, "PasswordSet",
+	      "{\"Site\":\"example.net\",\"Username\":\"bob\",\"Replace\":1}",
+	      MESH_ERROR_MALFORMED);
+	r = ok(&fx, &root, 0, "PasswordSet", "{\"Site\":\"example.net\",\"Username\":\"bob\"}");
+	CU_ASSERT_EQUAL(strlen(str(r, "Password")), 20);
+	r = ok(&fx, &root, 0, "PasswordSet",
+	       "{\"Site\":\"example.net\",\"Username\":\"bob\",\"Password\":\"b2\"}");
+	CU_ASSERT_FALSE(json_object_has_member(r, "Password"));
+	fails(&fx, 0, "PasswordGet", "{\"Site\":\"example.net\"}", MESH_ERROR_INVALID_ARGUMENT);
+	r = ok(&fx, &root, 0, "PasswordGet", "{\"Site\":\"example.net\",\"Username\":\"bob\"}");
+	CU_ASSERT_STRING_EQUAL(str(r, "Username"), "bob");
+	CU_ASSERT_STRING_EQUAL(str(r, "Password"), "b2");
+	r = ok(&fx, &root, 0, "PasswordList", NULL);
+	CU_ASSERT_EQUAL(array_len(r, "Sites"), 1);
+	CU_ASSERT_EQUAL_FATAL(array_len(r, "Logins"), 2);
+	mesh_json_get_array(r, "Logins", &array, NULL);
+	login = json_array_get_object_element(array, 1);
+	CU_ASSERT_STRING_EQUAL(str(login, "Site"), "example.net");
+	CU_ASSERT_STRING_EQUAL(str(login, "Username"), "bob");
+	fails(&fx, 0, "PasswordDelete", "{\"Site\":\"example.net\"}", MESH_ERROR_INVALID_ARGUMENT);
+	ok(&fx, &root, 0, "PasswordDelete", "{\"Site\":\"example.net\",\"Username\":\"alice\"}");
+	r = ok(&fx, &root, 0, "PasswordGet", "{\"Site\":\"example.net\"}");
+	CU_ASSERT_STRING_EQUAL(str(r, "Username"), "bob");
+
+	fails(&fx, 0, "AppAdd", "{\"Type\":\"Generic\",\"Name\":\" \"}",
+	      MESH_ERROR_INVALID_ARGUMENT);
+	ok(&fx, &root, 0, "AppAdd", "{\"Type\":\"Generic\",\"Name\":\"notes\"}");
+	r = ok(&fx, &root, 0, "AppList", NULL);
+	CU_ASSERT_EQUAL(array_len(r, "Applications"), 2);
+	fails(&fx, 0, "AppDelete", "{}", MESH_ERROR_MALFORMED);
+	fails(&fx, 0, "AppDelete", "{\"Name\":\"Passwords\"}", MESH_ERROR_PERMISSION);
+	ok(&fx, &root, 0, "AppDelete", "{\"Name\":\"notes\"}");
+	fails(&fx, 0, "AppDelete", "{\"Name\":\"notes\"}", MESH_ERROR_NOT_FOUND);
+	fails(&fx, 0, "AppGet", "{\"Name\":\"notes\"}", MESH_ERROR_NOT_FOUND);
+	r = ok(&fx, &root, 0, "AppList", NULL);
+	CU_ASSERT_EQUAL(array_len(r, "Applications"), 1);
+	teardown(&fx);
+}
+
 static CU_TestInfo tests[] = {
-	{ "Hello lists the session methods; restricted mode refuses them",
-	  test_hello_lists_session_methods },
-	{ "AccountValidate, ProfileCreate/Get/List/Sync/Delete", test_profiles },
-	{ "EscrowCreate, EscrowVerify, ProfileRecover", test_escrow_recover },
-	{ "ConnectRequest/Status/Pending/Accept/Reject", test_connect },
-	{ "AppList/Add/Set/Get, PasswordAdd/Get/List/Delete, SshCreate/AuthorizedKeys",
-	  test_apps_passwords },
-	CU_TEST_INFO_NULL,
+        {"Hello lists the session methods; restricted mode refuses them",
+         test_hello_lists_session_methods},
+        {"AccountValidate, ProfileCreate/Get/List/Sync/Delete", test_profiles},
+        {"EscrowCreate, EscrowVerify, ProfileRecover", test_escrow_recover},
+        {"ConnectRequest/Status/Pending/Accept/Reject", test_connect},
+        {"AppList/Add/Set/Get, PasswordAdd/Get/List/Delete, SshCreate/AuthorizedKeys",
+         test_apps_passwords},
+        {"PasswordSet, logins by Username, PasswordList's Logins, AppDelete",
+         test_logins_app_delete},
+        CU_TEST_INFO_NULL,
 };
 
 int

@@ -659,6 +659,84 @@ test_jwe_decrypt_with(void)
 	}
 }
 
+/* An agreement that fails as a key store does when its key cannot be used, or when the peer
+ * key is bad; counts its calls. */
+typedef struct {
+	MeshError code;
+	guint calls;
+} FailingAgreement;
+
+static MeshSecret *
+agree_fails(gpointer user_data, const MeshKey *peer, GError **error)
+{
+	FailingAgreement *a = user_data;
+
+	a->calls++;
+	g_set_error(error, MESH_ERROR, a->code, "agreement refused (%d)", a->code);
+	return NULL;
+}
+
+/* @text with the first character of the value of @member changed (a tampered JWE). */
+static char *
+tamper_member(const char *text, const char *member)
+{
+	g_autofree char *key = g_strdup_printf("\"%s\":\"", member);
+	char *copy = g_strdup(text);
+	char *p = strstr(copy, key);
+
+	g_assert(p != NULL);
+	p += strlen(key);
+	*p = *p == 'A' ? 'B' : 'A';
+	return copy;
+}
+
+/*
+ * A key that cannot be used (locked, its store refusing) is reported as such, once, not as a JWE
+ * that does not open; an agreement the peer key breaks (MALFORMED, CRYPTO) and a tampered JWE
+ * still do not open (DecryptFailed).
+ */
+static void
+test_jwe_decrypt_with_locked_key(void)
+{
+	static const MeshError passed_on[] = {MESH_ERROR_LOCKED, MESH_ERROR_BAD_PASSPHRASE,
+	                                      MESH_ERROR_NOT_FOUND, MESH_ERROR_UNSUPPORTED};
+	static const MeshError from_message[] = {MESH_ERROR_MALFORMED, MESH_ERROR_CRYPTO,
+	                                         MESH_ERROR_INVALID_ARGUMENT};
+	g_autoptr(MeshKey) key = gen(MESH_KEY_X25519);
+	g_autoptr(MeshKey) other = gen(MESH_KEY_X25519);
+	g_autoptr(MeshKey) pub = mesh_key_get_public(key, NULL);
+	MeshKey *to[] = {key, other};
+	g_autofree char *text = jwe_encrypt_text(to, 2);
+	g_autofree char *tampered = tamper_member(text, "ciphertext");
+	g_autoptr(MeshJwe) jwe = mesh_jwe_parse(text, strlen(text), 0, NULL);
+	g_autoptr(MeshJwe) bad = mesh_jwe_parse(tampered, strlen(tampered), 0, NULL);
+	Agreement right = {key, 0};
+	GError *error = NULL;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(jwe);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bad);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pub);
+	for (gsize i = 0; i < G_N_ELEMENTS(passed_on); i++) {
+		FailingAgreement a = {passed_on[i], 0};
+
+		CU_ASSERT_PTR_NULL(mesh_jwe_decrypt_with(jwe, pub, agree_fails, &a, &error));
+		MESH_ASSERT_ERROR(error, passed_on[i]);
+		/* Asked once: no other recipient can open with a key that cannot be used. */
+		CU_ASSERT_EQUAL(a.calls, 1);
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(from_message); i++) {
+		FailingAgreement a = {from_message[i], 0};
+
+		CU_ASSERT_PTR_NULL(mesh_jwe_decrypt_with(jwe, pub, agree_fails, &a, &error));
+		MESH_ASSERT_ERROR(error, MESH_ERROR_DECRYPT);
+		/* Each recipient on the key's curve was tried. */
+		CU_ASSERT_EQUAL(a.calls, 2);
+	}
+	/* Tampered content with the right key: tampering is still reported. */
+	CU_ASSERT_PTR_NULL(mesh_jwe_decrypt_with(bad, pub, agree_elsewhere, &right, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_DECRYPT);
+}
+
 static void
 test_jwe_kid_is_a_hint(void)
 {
@@ -1008,25 +1086,27 @@ test_jwe_encrypt_errors(void)
 }
 
 static CU_TestInfo tests[] = {
-	{ "RFC 7518 C Concat KDF known answer", test_rfc7518_concat_kdf },
-	{ "RFC 7520 5.5 ECDH-ES P-256 known answer", test_rfc7520_ecdh_es },
-	{ "Concat KDF arguments", test_concat_kdf_arguments },
-	{ "JWS known answers (RFC 8037 A.4, RFC 7515 A.3)", test_jws_known_answers },
-	{ "JWS sign and verify, EdDSA and ES256", test_jws_round_trip },
-	{ "JWS tampered or wrong key rejected", test_jws_tampered },
-	{ "JWS protected header checks", test_jws_header_checks },
-	{ "JWS structure checks", test_jws_structure },
-	{ "JWS signing errors", test_jws_sign_errors },
-	{ "JWE to 1, 2, 3 recipients, X25519 and P-256", test_jwe_recipients },
-	{ "JWE wrong recipient keys", test_jwe_wrong_keys },
-	{ "JWE: decrypt with a key agreement made elsewhere", test_jwe_decrypt_with },
-	{ "JWE kid is only a hint", test_jwe_kid_is_a_hint },
-	{ "JWE dir", test_jwe_dir },
-	{ "JWE tampering rejected", test_jwe_tampered },
-	{ "JWE malformed input rejected", test_jwe_malformed },
-	{ "JWE flattened serialization", test_jwe_flattened },
-	{ "JWE encryption errors", test_jwe_encrypt_errors },
-	CU_TEST_INFO_NULL,
+        {"RFC 7518 C Concat KDF known answer", test_rfc7518_concat_kdf},
+        {"RFC 7520 5.5 ECDH-ES P-256 known answer", test_rfc7520_ecdh_es},
+        {"Concat KDF arguments", test_concat_kdf_arguments},
+        {"JWS known answers (RFC 8037 A.4, RFC 7515 A.3)", test_jws_known_answers},
+        {"JWS sign and verify, EdDSA and ES256", test_jws_round_trip},
+        {"JWS tampered or wrong key rejected", test_jws_tampered},
+        {"JWS protected header checks", test_jws_header_checks},
+        {"JWS structure checks", test_jws_structure},
+        {"JWS signing errors", test_jws_sign_errors},
+        {"JWE to 1, 2, 3 recipients, X25519 and P-256", test_jwe_recipients},
+        {"JWE wrong recipient keys", test_jwe_wrong_keys},
+        {"JWE: decrypt with a key agreement made elsewhere", test_jwe_decrypt_with},
+        {"JWE: a locked key is Locked, a tampered JWE DecryptFailed",
+         test_jwe_decrypt_with_locked_key},
+        {"JWE kid is only a hint", test_jwe_kid_is_a_hint},
+        {"JWE dir", test_jwe_dir},
+        {"JWE tampering rejected", test_jwe_tampered},
+        {"JWE malformed input rejected", test_jwe_malformed},
+        {"JWE flattened serialization", test_jwe_flattened},
+        {"JWE encryption errors", test_jwe_encrypt_errors},
+        CU_TEST_INFO_NULL,
 };
 
 int

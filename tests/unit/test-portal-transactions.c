@@ -688,6 +688,79 @@ test_publish_application_escrow(void)
 	fx_clear(&fx);
 }
 
+/* The status of GetRequest {Identifier: @identifier}. */
+static guint
+get_status(Fx *fx, const char *identifier)
+{
+	return send_text(fx, "GetResponse", plain("GetRequest", obj1("Identifier", identifier)),
+	                 NULL);
+}
+
+/* List the published application @app in alice's personal profile. */
+static void
+list_app(Fx *fx, MeshApplicationProfile *app)
+{
+	g_autoptr(MeshApplicationEntry) entry = NULL;
+	GError *error = NULL;
+
+	entry = mesh_application_entry_new(app->identifier, app->type, app->friendly, NULL, NULL,
+	                                   &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_personal_profile_add_application(fx->personal, entry, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	g_steal_pointer(&entry);
+}
+
+/*
+ * A personal profile published without an application it listed before (AppDelete): the portal
+ * deletes that application profile, and only once the profile is accepted; other entries stay.
+ */
+static void
+test_publish_drops_unlisted_apps(void)
+{
+	Fx fx;
+	g_autoptr(MeshApplicationProfile) a = NULL;
+	g_autoptr(MeshApplicationProfile) b = NULL;
+	g_autoptr(JsonNode) a_node = NULL, b_node = NULL, escrow = NULL;
+	g_autoptr(JsonNode) p1 = NULL, stale = NULL, p2 = NULL;
+	g_autoptr(GPtrArray) shares = NULL;
+	g_autoptr(MeshEscrowEntry) entry = NULL;
+	GError *error = NULL;
+
+	fx_init(&fx);
+	CU_ASSERT_EQUAL(create(&fx, "alice", fx.signed_personal), 201);
+	a = settings_profile(&fx);
+	b = settings_profile(&fx);
+	a_node = settings_signed(&fx, a);
+	b_node = settings_signed(&fx, b);
+	CU_ASSERT_EQUAL(publish(&fx, a_node, fx.m.online[0]), 200);
+	CU_ASSERT_EQUAL(publish(&fx, b_node, fx.m.online[0]), 200);
+	CU_ASSERT_TRUE(
+	        mesh_escrow_create(fx.m.sig, fx.m.escrow, 2, 2, 3, &escrow, &shares, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(publish(&fx, escrow, fx.m.online[0]), 200);
+	list_app(&fx, a);
+	list_app(&fx, b);
+	p1 = resign(fx.personal, 1, fx.m.online[0]);
+	CU_ASSERT_EQUAL(publish(&fx, p1, fx.m.online[0]), 200);
+	CU_ASSERT_EQUAL(get_status(&fx, a->identifier), 200);
+	CU_ASSERT_EQUAL(get_status(&fx, b->identifier), 200);
+
+	/* A refused publication (its Serial does not go up) deletes nothing. */
+	CU_ASSERT_TRUE(mesh_personal_profile_remove_application(fx.personal, a->identifier, NULL));
+	stale = resign(fx.personal, 0, fx.m.online[0]);
+	CU_ASSERT_EQUAL(publish(&fx, stale, fx.m.online[0]), 409);
+	CU_ASSERT_EQUAL(get_status(&fx, a->identifier), 200);
+	/* Accepted: the application it no longer lists is gone, the rest stays. */
+	p2 = resign(fx.personal, 1, fx.m.online[0]);
+	CU_ASSERT_EQUAL(publish(&fx, p2, fx.m.online[0]), 200);
+	CU_ASSERT_EQUAL(get_status(&fx, a->identifier), 404);
+	CU_ASSERT_EQUAL(get_status(&fx, b->identifier), 200);
+	entry = mesh_escrow_entry_from_json(escrow, NULL);
+	CU_ASSERT_EQUAL(get_status(&fx, entry->identifier), 200);
+	fx_clear(&fx);
+}
+
 /* ---- SSH device keys ----------------------------------------------------------------------- */
 
 /* The SignedSSHDeviceKey of @d for @account and @profile, serial @serial, signed by @signer. */
@@ -1583,6 +1656,7 @@ static CU_TestInfo tests[] = {
         {"signed transactions: Issued window, nonces", test_issued_window},
         {"Publish: recovery re-binding", test_rebind},
         {"Publish: application profiles and escrow entries", test_publish_application_escrow},
+        {"Publish: a profile without an application deletes it", test_publish_drops_unlisted_apps},
         {"Connect: start, pending, status, complete", test_connect},
         {"Connect: expiry", test_connect_expiry},
         {"Connect: at most 100 pending", test_connect_limit},

@@ -411,17 +411,18 @@ test_walkthrough(void)
 
 	/* Device 1 adds a password; device 2 syncs and reads it. */
 	CU_ASSERT_TRUE(mesh_session_password_add(&d1->s, ACCOUNT, "www.example.com", "alice",
-	                                         password, NULL, &error));
+	                                         password, MESH_SESSION_PASSWORD_ADD, NULL,
+	                                         &error));
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_TRUE(mesh_session_password_add(&d1->s, ACCOUNT, "mail.example.net", "al", NULL,
-	                                         &generated, &error));
+	                                         MESH_SESSION_PASSWORD_ADD, &generated, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_EQUAL(strlen((const char *)mesh_secret_get(generated)), 20);
 	CU_ASSERT_TRUE(mesh_session_profile_sync(&d2->s, ACCOUNT, &synced, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_EQUAL(synced->applications->len, 1);
-	CU_ASSERT_TRUE(mesh_session_password_get(&d2->s, ACCOUNT, "www.example.com", &username,
-	                                         &got_password, &error));
+	CU_ASSERT_TRUE(mesh_session_password_get(&d2->s, ACCOUNT, "www.example.com", NULL,
+	                                         &username, &got_password, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_STRING_EQUAL(username, "alice");
 	CU_ASSERT_STRING_EQUAL((const char *)mesh_secret_get(got_password), "hunter2");
@@ -430,7 +431,7 @@ test_walkthrough(void)
 	CU_ASSERT_EQUAL(sites->len, 2);
 	/* Only administration devices change the profile. */
 	CU_ASSERT_FALSE(mesh_session_password_add(&d2->s, ACCOUNT, "x.example.com", "a", password,
-	                                          NULL, &error));
+	                                          MESH_SESSION_PASSWORD_ADD, NULL, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_UNAUTHORIZED);
 
 	/* A generic application, set on device 1, read on device 2. */
@@ -453,15 +454,17 @@ test_walkthrough(void)
 	        strstr((const char *)mesh_secret_get(plaintext), "imap.example.com"));
 
 	/* Delete on device 1; gone on device 2 after a sync. */
-	CU_ASSERT_TRUE(mesh_session_password_delete(&d1->s, ACCOUNT, "www.example.com", &error));
+	CU_ASSERT_TRUE(
+	        mesh_session_password_delete(&d1->s, ACCOUNT, "www.example.com", NULL, &error));
 	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_FALSE(mesh_session_password_delete(&d1->s, ACCOUNT, "www.example.com", &error));
+	CU_ASSERT_FALSE(
+	        mesh_session_password_delete(&d1->s, ACCOUNT, "www.example.com", NULL, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
 	g_clear_pointer(&synced, mesh_session_profile_free);
 	CU_ASSERT_TRUE(mesh_session_profile_sync(&d2->s, ACCOUNT, &synced, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	g_clear_pointer(&got_password, mesh_secret_free);
-	CU_ASSERT_FALSE(mesh_session_password_get(&d2->s, ACCOUNT, "www.example.com", NULL,
+	CU_ASSERT_FALSE(mesh_session_password_get(&d2->s, ACCOUNT, "www.example.com", NULL, NULL,
 	                                          &got_password, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
 
@@ -880,6 +883,345 @@ test_ssh(void)
 	fx_clear(&fx);
 }
 
+/* ---- Logins, deleting applications, names, a locked key ---------------------------------- */
+
+/* @d joins alice's profile, accepted on the administration device @admin. */
+static void
+join(Dev *admin, Dev *d)
+{
+	g_autoptr(MeshSessionConnect) c = request(d);
+	MeshSessionConnectState state = 0;
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(mesh_session_connect_accept(&admin->s, ACCOUNT, c->witness, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_session_connect_status(&d->s, ACCOUNT, &state, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(state, MESH_SESSION_CONNECT_ACCEPTED);
+}
+
+/* Store @password for @user at @site on @d as @mode says: the answer must be @want. */
+static void
+store_password(Dev *d, const char *site, const char *user, const char *password,
+               MeshSessionPasswordMode mode, MeshError want)
+{
+	g_autoptr(MeshSecret) pw = mesh_secret_new_from_data(password, strlen(password) + 1);
+	GError *error = NULL;
+
+	CU_ASSERT_EQUAL(
+	        mesh_session_password_add(&d->s, ACCOUNT, site, user, pw, mode, NULL, &error),
+	        want == MESH_ERROR_OK);
+	if (want == MESH_ERROR_OK)
+		MESH_ASSERT_NO_ERROR(error);
+	else
+		MESH_ASSERT_ERROR(error, want);
+}
+
+/* The login of @user (NULL: the only one) at @site on @d is @want_user's, with @want. */
+static void
+password_is(Dev *d, const char *site, const char *user, const char *want_user, const char *want)
+{
+	g_autoptr(MeshSecret) pw = NULL;
+	g_autofree char *got_user = NULL;
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(
+	        mesh_session_password_get(&d->s, ACCOUNT, site, user, &got_user, &pw, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pw);
+	CU_ASSERT_STRING_EQUAL(got_user, want_user);
+	CU_ASSERT_STRING_EQUAL((const char *)mesh_secret_get(pw), want);
+}
+
+/* The error of @d's password get at @site without a user name: several logins. */
+static char *
+which_login(Dev *d, const char *site)
+{
+	g_autoptr(MeshSecret) pw = NULL;
+	GError *error = NULL;
+	char *message;
+
+	CU_ASSERT_FALSE(mesh_session_password_get(&d->s, ACCOUNT, site, NULL, NULL, &pw, &error));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+	CU_ASSERT_PTR_NULL(pw);
+	message = g_strdup(error->message);
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	return message;
+}
+
+/* Several logins at one site: each added, changed, read and deleted on its own. */
+static void
+test_logins(void)
+{
+	Fx fx;
+	Dev *d1, *d2;
+	GError *error = NULL;
+	g_autoptr(MeshSessionProfile) alice = NULL;
+	g_autoptr(GPtrArray) logins = NULL;
+	g_autoptr(MeshSecret) pw = NULL;
+	g_autofree char *before = NULL, *after = NULL, *message = NULL;
+
+	fx_init(&fx);
+	d1 = &fx.dev[0];
+	d2 = &fx.dev[1];
+	alice = create(d1, ACCOUNT);
+	join(d1, d2);
+	store_password(d1, "github.com", "alice", "a1", MESH_SESSION_PASSWORD_ADD, MESH_ERROR_OK);
+	store_password(d1, "github.com", "bob", "b1", MESH_SESSION_PASSWORD_ADD, MESH_ERROR_OK);
+	/* The same login again: Exists, and nothing changed. */
+	before = snapshot(d1);
+	store_password(d1, "GitHub.com", "bob", "b2", MESH_SESSION_PASSWORD_ADD, MESH_ERROR_EXISTS);
+	after = snapshot(d1);
+	CU_ASSERT_STRING_EQUAL(before, after);
+	/* Changing is explicit, and only of a stored login. */
+	store_password(d1, "github.com", "carol", "c1", MESH_SESSION_PASSWORD_SET,
+	               MESH_ERROR_NOT_FOUND);
+	store_password(d1, "github.com", "bob", "b2", MESH_SESSION_PASSWORD_SET, MESH_ERROR_OK);
+	store_password(d1, "github.com", "e\"ve", "e1", MESH_SESSION_PASSWORD_ADD, MESH_ERROR_OK);
+	/* Empty and blank sites are refused. */
+	store_password(d1, "", "bob", "x", MESH_SESSION_PASSWORD_ADD, MESH_ERROR_INVALID_ARGUMENT);
+	store_password(d1, " \xe3\x80\x80", "bob", "x", MESH_SESSION_PASSWORD_ADD,
+	               MESH_ERROR_INVALID_ARGUMENT);
+
+	/* Device 2 reads each login by its user name. */
+	sync_ok(d2);
+	password_is(d2, "github.com", "alice", "alice", "a1");
+	password_is(d2, "GITHUB.COM", "bob", "bob", "b2");
+	/* Without one it is told the user names (escaped), and to give one. */
+	message = which_login(d2, "github.com");
+	CU_ASSERT_PTR_NOT_NULL(strstr(message, "'alice', 'bob', 'e\\\"ve'"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(message, "--user"));
+	CU_ASSERT_TRUE(mesh_session_password_list(&d2->s, ACCOUNT, &logins, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL_FATAL(logins->len, 3);
+	CU_ASSERT_STRING_EQUAL(((MeshSessionLogin *)logins->pdata[0])->site, "github.com");
+	CU_ASSERT_STRING_EQUAL(((MeshSessionLogin *)logins->pdata[0])->username, "alice");
+	CU_ASSERT_STRING_EQUAL(((MeshSessionLogin *)logins->pdata[1])->username, "bob");
+	CU_ASSERT_STRING_EQUAL(((MeshSessionLogin *)logins->pdata[2])->username, "e\"ve");
+
+	/* Deleting needs the user name too, and takes only that login. */
+	CU_ASSERT_FALSE(mesh_session_password_delete(&d1->s, ACCOUNT, "github.com", NULL, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_FALSE(
+	        mesh_session_password_delete(&d1->s, ACCOUNT, "github.com", "carol", &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	CU_ASSERT_TRUE(
+	        mesh_session_password_delete(&d1->s, ACCOUNT, "github.com", "alice", &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(
+	        mesh_session_password_delete(&d1->s, ACCOUNT, "github.com", "e\"ve", &error));
+	MESH_ASSERT_NO_ERROR(error);
+	sync_ok(d2);
+	/* One login left: no user name needed. */
+	password_is(d2, "github.com", NULL, "bob", "b2");
+	CU_ASSERT_FALSE(mesh_session_password_get(&d2->s, ACCOUNT, "github.com", "alice", NULL, &pw,
+	                                          &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	fx_clear(&fx);
+}
+
+/* The application named @name on @d's list: its identifier, or NULL. */
+static char *
+app_named(Dev *d, const char *name)
+{
+	g_autoptr(GPtrArray) apps = NULL;
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(mesh_session_app_list(&d->s, ACCOUNT, &apps, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	g_ptr_array_set_free_func(apps, (GDestroyNotify)mesh_session_app_free);
+	for (guint i = 0; i < apps->len; i++) {
+		const MeshSessionApp *a = apps->pdata[i];
+
+		if (g_strcmp0(a->friendly, name) == 0)
+			return g_strdup(a->identifier);
+	}
+	return NULL;
+}
+
+/* Whether @d's hive holds the application profile @identifier. */
+static gboolean
+holds_app(Dev *d, const char *identifier)
+{
+	g_autofree char *name = g_strconcat(identifier, ".json", NULL);
+	g_autoptr(GBytes) data = NULL;
+
+	return mesh_hive_read(d->hive, MESH_HIVE_APPLICATION_PROFILES, name, MESH_HIVE_ENTRY_MAX,
+	                      &data, NULL);
+}
+
+static void
+app_delete_fails(Dev *d, const char *name, MeshError want)
+{
+	GError *error = NULL;
+
+	CU_ASSERT_FALSE(mesh_session_app_delete(&d->s, ACCOUNT, name, &error));
+	MESH_ASSERT_ERROR(error, want);
+}
+
+/* AppDelete: gone from the profile, here and on the other device after its sync; the Mesh's own
+ * applications are refused; empty and blank names are refused when an application is made. */
+static void
+test_app_delete(void)
+{
+	Fx fx;
+	Dev *d1, *d2;
+	GError *error = NULL;
+	g_autoptr(MeshSessionProfile) alice = NULL;
+	g_autoptr(MeshSecret) data = mesh_secret_new_from_data("{\"a\":1}", 8);
+	g_autoptr(MeshSecret) plaintext = NULL;
+	g_autofree char *mail = NULL, *notes = NULL, *ssh = NULL, *udf = NULL, *line = NULL;
+
+	fx_init(&fx);
+	d1 = &fx.dev[0];
+	d2 = &fx.dev[1];
+	alice = create(d1, ACCOUNT);
+	join(d1, d2);
+	CU_ASSERT_TRUE(mesh_session_app_add_generic(&d1->s, ACCOUNT, "mail", &mail, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_session_app_add_generic(&d1->s, ACCOUNT, "notes", &notes, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_session_app_set(&d1->s, ACCOUNT, "mail", data, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	store_password(d1, "example.com", "alice", "a1", MESH_SESSION_PASSWORD_ADD, MESH_ERROR_OK);
+	CU_ASSERT_TRUE(mesh_session_ssh_create(&d1->s, ACCOUNT, &udf, &line, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	ssh = app_named(d1, "SSH");
+	CU_ASSERT_PTR_NOT_NULL(ssh);
+	sync_ok(d2);
+	CU_ASSERT_TRUE(holds_app(d2, mail));
+
+	/* Empty and blank names are no names. */
+	CU_ASSERT_FALSE(mesh_session_app_add_generic(&d1->s, ACCOUNT, "", NULL, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_FALSE(mesh_session_app_add_generic(&d1->s, ACCOUNT, "\xc2\xa0 ", NULL, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+
+	/* Refused: not an administration device, the Mesh's own, an unknown name. */
+	app_delete_fails(d2, "mail", MESH_ERROR_UNAUTHORIZED);
+	app_delete_fails(d1, "Passwords", MESH_ERROR_PERMISSION);
+	app_delete_fails(d1, "SSH", MESH_ERROR_PERMISSION);
+	app_delete_fails(d1, "none", MESH_ERROR_NOT_FOUND);
+	CU_ASSERT_TRUE(holds_app(d1, ssh));
+
+	CU_ASSERT_TRUE(mesh_session_app_delete(&d1->s, ACCOUNT, "mail", &error));
+	MESH_ASSERT_NO_ERROR(error);
+	app_delete_fails(d1, "mail", MESH_ERROR_NOT_FOUND);
+	CU_ASSERT_PTR_NULL(app_named(d1, "mail"));
+	CU_ASSERT_FALSE(holds_app(d1, mail));
+	CU_ASSERT_FALSE(mesh_session_app_get(&d1->s, ACCOUNT, "mail", &plaintext, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	/* Device 2 drops it when it syncs; the rest stays. */
+	sync_ok(d2);
+	CU_ASSERT_PTR_NULL(app_named(d2, "mail"));
+	CU_ASSERT_FALSE(holds_app(d2, mail));
+	CU_ASSERT_FALSE(mesh_session_app_get(&d2->s, ACCOUNT, "mail", &plaintext, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	CU_ASSERT_TRUE(holds_app(d2, notes));
+	password_is(d2, "example.com", NULL, "alice", "a1");
+	/* A generic application may bear the name of one of the Mesh's own: that one goes. */
+	CU_ASSERT_TRUE(mesh_session_app_add_generic(&d1->s, ACCOUNT, "SSH", NULL, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_session_app_delete(&d1->s, ACCOUNT, "SSH", &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(holds_app(d1, ssh));
+	fx_clear(&fx);
+}
+
+/* @app's SignedApplicationProfile on @d with the first character of its ciphertext changed and
+ * signed again by the administration key: only the encryption can tell. */
+static void
+tamper_sealed(Dev *d, const char *app, const char *admin_key, const char *profile_udf)
+{
+	g_autofree char *app_file = g_strconcat(app, ".json", NULL);
+	g_autofree char *profile_file = g_strconcat(profile_udf, ".json", NULL);
+	g_autoptr(GBytes) app_data = NULL, profile_data = NULL;
+	g_autoptr(MeshPersonalProfile) personal = NULL;
+	g_autoptr(MeshApplicationProfile) profile = NULL;
+	g_autoptr(MeshKey) admin = NULL;
+	g_autoptr(JsonNode) signed_node = NULL;
+	g_autofree char *text = NULL;
+	g_autofree char *cipher = NULL;
+	MeshKeyStoreSigner signer = {d->store, admin_key};
+	JsonObject *jwe;
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE_FATAL(mesh_hive_read(d->hive, MESH_HIVE_PERSONAL_PROFILES, profile_file,
+	                                    MESH_HIVE_ENTRY_MAX, &profile_data, &error));
+	personal = mesh_personal_profile_parse(g_bytes_get_data(profile_data, NULL),
+	                                       g_bytes_get_size(profile_data), &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE_FATAL(mesh_hive_read(d->hive, MESH_HIVE_APPLICATION_PROFILES, app_file,
+	                                    MESH_HIVE_ENTRY_MAX, &app_data, &error));
+	profile = mesh_application_profile_parse(g_bytes_get_data(app_data, NULL),
+	                                         g_bytes_get_size(app_data), personal->master,
+	                                         &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(profile);
+	jwe = json_node_get_object(profile->shared_private);
+	cipher = g_strdup(json_object_get_string_member(jwe, "ciphertext"));
+	cipher[0] = cipher[0] == 'A' ? 'B' : 'A';
+	json_object_set_string_member(jwe, "ciphertext", cipher);
+	CU_ASSERT_TRUE_FATAL(mesh_keystore_get_public(d->store, admin_key, &admin, &error));
+	signed_node = mesh_application_profile_sign(profile, personal->master, admin,
+	                                            mesh_keystore_jws_sign, &signer, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	text = mesh_json_to_string(signed_node);
+	CU_ASSERT_TRUE(mesh_hive_write(d->hive, MESH_HIVE_APPLICATION_PROFILES, app_file,
+	                               (const guint8 *)text, strlen(text), &error));
+	MESH_ASSERT_NO_ERROR(error);
+}
+
+/* Every read of application data on a device whose keys are locked is Locked, with what to do;
+ * unlocked, it reads; data tampered with is still DecryptFailed. */
+static void
+test_locked(void)
+{
+	Fx fx;
+	Dev *d1;
+	GError *error = NULL;
+	g_autoptr(MeshSecret) pass = mesh_secret_new_from_data("correct horse", 14);
+	g_autoptr(MeshSessionProfile) alice = NULL;
+	g_autoptr(MeshSecret) plaintext = NULL;
+	g_autoptr(MeshSecret) pw = NULL;
+	g_autoptr(GPtrArray) logins = NULL;
+	g_autofree char *mail = NULL;
+
+	fx_init(&fx);
+	d1 = &fx.dev[0];
+	d1->s.passphrase = pass;
+	alice = create(d1, ACCOUNT);
+	store_password(d1, "example.com", "alice", "a1", MESH_SESSION_PASSWORD_ADD, MESH_ERROR_OK);
+	CU_ASSERT_TRUE(mesh_session_app_add_generic(&d1->s, ACCOUNT, "mail", &mail, &error));
+	MESH_ASSERT_NO_ERROR(error);
+
+	mesh_keystore_lock(d1->store);
+	CU_ASSERT_FALSE(
+	        mesh_session_password_get(&d1->s, ACCOUNT, "example.com", NULL, NULL, &pw, &error));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+	CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "mesh unlock"));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_LOCKED);
+	CU_ASSERT_FALSE(mesh_session_password_list(&d1->s, ACCOUNT, &logins, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_LOCKED);
+	CU_ASSERT_FALSE(mesh_session_app_get(&d1->s, ACCOUNT, "mail", &plaintext, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_LOCKED);
+	CU_ASSERT_FALSE(mesh_session_password_delete(&d1->s, ACCOUNT, "example.com", NULL, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_LOCKED);
+
+	CU_ASSERT_TRUE(mesh_keystore_unlock(d1->store, pass, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	password_is(d1, "example.com", NULL, "alice", "a1");
+	CU_ASSERT_TRUE(mesh_session_app_get(&d1->s, ACCOUNT, "mail", &plaintext, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	g_clear_pointer(&plaintext, mesh_secret_free);
+
+	/* Tampered with, signed again: DecryptFailed, unlocked or locked alike never Locked. */
+	tamper_sealed(d1, mail, alice->admin_key, alice->identifier);
+	CU_ASSERT_FALSE(mesh_session_app_get(&d1->s, ACCOUNT, "mail", &plaintext, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_DECRYPT);
+	fx_clear(&fx);
+}
+
 static CU_TestInfo tests[] = {
         {"walk-through: create, escrow, delete, recover, connect, passwords, applications",
          test_walkthrough},
@@ -890,6 +1232,9 @@ static CU_TestInfo tests[] = {
         {"connect: rejected, expired", test_connect_reject_expire},
         {"connect: the whole witness only", test_connect_whole_witness},
         {"ssh: create on both devices, fold on sync, authorized keys, own keys", test_ssh},
+        {"passwords: several logins per site, changed only on request", test_logins},
+        {"applications: delete, the Mesh's own refused, dropped on sync; names", test_app_delete},
+        {"a locked key: Locked on every application read; tampered: DecryptFailed", test_locked},
         CU_TEST_INFO_NULL,
 };
 
