@@ -78,7 +78,7 @@ password_store(int argc, char **argv, const MeshCliGlobals *globals, gboolean se
 		json_builder_set_member_name(b, "Replaced");
 		json_builder_add_boolean_value(b, changed);
 		json_builder_end_object(b);
-		mesh_cli_print_json(json_builder_get_root(b));
+		mesh_cli_print_secret_json(json_builder_get_root(b));
 	} else if (generated != NULL) {
 		status = mesh_cli_print_secret(globals, verb, "password", generated);
 	} else {
@@ -140,7 +140,7 @@ password_get(int argc, char **argv, const MeshCliGlobals *globals)
 		mesh_cli_json_string(b, "Username", username);
 		mesh_cli_json_string(b, "Password", password);
 		json_builder_end_object(b);
-		mesh_cli_print_json(json_builder_get_root(b));
+		mesh_cli_print_secret_json(json_builder_get_root(b));
 	} else {
 		status = mesh_cli_print_secret(globals, "password get", "password", password);
 	}

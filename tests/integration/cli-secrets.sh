@@ -62,6 +62,15 @@ check "piped --json: {Identifier, Shares[3]}, no warning" /usr/bin/python3 -c 'i
 d = json.load(open(sys.argv[1]))
 assert len(d["Shares"]) == 3 and d["Identifier"], d
 assert "WARNING" not in open(sys.argv[2]).read()' "$TMP/json" "$TMP/json.err"
+# ---- a password through the agent ----
+PASSWORD="correct horse battery staple $(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+check "password add" mesh password add example.net alice "$PASSWORD"
+scan "--json password get: the password leaves no freed copy" "$PASSWORD" \
+	env MESH_PORTAL_URL="$URL" timeout 60 "$MESH" --hive test --json password get example.net
+check "--json password get is JSON with the password" /usr/bin/python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["Password"] == sys.argv[2] and d["Username"] == "alice", d' "$TMP/scan.out" "$PASSWORD"
+expect_out "password get (text) prints it alone" "$PASSWORD" mesh password get example.net
 SHARE=$(head -1 "$TMP/piped")
 check "the printed shares work (escrow verify)" mesh escrow verify "$SHARE" \
 	"$(sed -n 2p "$TMP/piped")"
