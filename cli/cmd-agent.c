@@ -185,7 +185,8 @@ agent_socket(const MeshCliGlobals *globals, const char *hive, const char **ret_n
 static gboolean
 open_agent(const char *name, const char *path, MeshClient **ret_client, GError **error)
 {
-	MeshError code = mesh_client_open_socket(path, ret_client);
+	g_autofree char *message = NULL;
+	MeshError code = mesh_client_open_socket_message(path, ret_client, &message);
 
 	if (code == MESH_ERROR_OK)
 		return TRUE;
@@ -200,8 +201,8 @@ open_agent(const char *name, const char *path, MeshClient **ret_client, GError *
 			    "refusing to use it",
 			    path);
 	else
-		g_set_error(error, MESH_ERROR, code, "cannot connect to the agent at %s: %s", path,
-			    mesh_error_str(code));
+		g_set_error(error, MESH_ERROR, code, "%s",
+			    message != NULL ? message : mesh_error_str(code));
 	return FALSE;
 }
 
