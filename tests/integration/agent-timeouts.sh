@@ -21,16 +21,15 @@ export PATH
 unset MESH_AGENT_SOCK MESH_HIVE XDG_CONFIG_HOME MESH_PORTAL_URL MESH_PORTAL_CA
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}intercept_tls_get_addr=0"
 URL=
-SURL=
 PURL=
 SPID=
 XPID=
 HPID=
 AGENTS=
 P="$TMP/proxy"
-mkdir -p "$P"
 DEV_TIMEOUT=60
 . "$HERE/devices-lib.sh"
+. "$HERE/hold-lib.sh"
 cleanup() {
 	for pid in $AGENTS; do
 		kill -CONT "$pid" 2>/dev/null
@@ -65,32 +64,8 @@ one_line_with() {
 		grep -qF -- "$pattern" "$TMP/err" || return 1
 	done
 }
-held() { [ -f "$P/held" ] && wc -l <"$P/held" || echo 0; }
-wait_held() {
-	for _ in $(seq 300); do
-		[ "$(held)" -ge "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
-"$SERVERMESH" example.com --listen 127.0.0.1:0 --db "$TMP/portal.db" 2>"$TMP/portal.log" &
-SPID=$!
-for _ in $(seq 100); do
-	SURL=$(sed -n 's/^servermesh: serving example.com on \(http[^ ]*\)$/\1/p' "$TMP/portal.log")
-	[ -n "$SURL" ] && break
-	sleep 0.1
-done
-PORT=$(echo "${SURL:-}" | sed -n 's|^http://127.0.0.1:\([0-9]*\)/.*|\1|p')
-check "servermesh starts" [ -n "$PORT" ]
-/usr/bin/python3 "$HERE/hold-proxy.py" "$PORT" "$P" &
-XPID=$!
-for _ in $(seq 100); do
-	[ -s "$P/port" ] && break
-	sleep 0.1
-done
-PURL="http://127.0.0.1:$(cat "$P/port")/.well-known/mmm/"
-check "the holding proxy starts" [ -s "$P/port" ]
+hold_portal_start
 # Every device reaches the portal through the proxy, which holds requests only when told to.
 URL=$PURL
 
