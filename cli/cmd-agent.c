@@ -618,9 +618,9 @@ agent_install_login(int argc, char **argv, const MeshCliGlobals *globals)
 	if (!mesh_cli_parse_verb(
 		    globals, "agent install-login", "",
 		    "Writes the files that start the agent of the hive (--hive) at login, with the "
-		    "meshagent beside this mesh\nand this MMM_HOME (when set), named after the "
-		    "hive (meshagent for production, meshagent-test)\nand, for an MMM_HOME other "
-		    "than ~/.mmm, a digest of it (meshagent-test-1a2b3c4d):\n"
+		    "meshagent\nbeside this mesh and this MMM_HOME (when set). They are named after "
+		    "the hive (meshagent\nfor production, meshagent-test) and, for an MMM_HOME "
+		    "other than ~/.mmm, a digest of it\n(meshagent-test-1a2b3c4d):\n"
 		    "  ~/.config/systemd/user/NAME.socket and NAME.service (both of the agent's "
 		    "sockets activated)\n"
 		    "  ~/.config/autostart/NAME.desktop (XDG autostart, for sessions without "
@@ -708,9 +708,10 @@ mesh_cmd_agent(int argc, char **argv, const MeshCliGlobals *globals)
 		"\n"
 		"The per-user agent holds the hive's keys and answers mesh and other programs\n"
 		"on a local socket. Other commands start it when none is running.\n"
-		"  start          start the agent, unless one is running\n"
-		"  stop           ask the agent to wipe its keys and exit\n"
-		"  status         show the running agent (exit status 26 when none)\n"
-		"  install-login  start the agent at login (systemd user units, XDG autostart)\n"
+		"  start            start the agent, unless one is running\n"
+		"  stop             ask the agent to wipe its keys and exit\n"
+		"  status           show the running agent (exit status 26 when none)\n"
+		"  install-login    start the hive's agent at login (systemd user units for both\n"
+		"                   of its sockets, XDG autostart)\n"
 		"  uninstall-login  remove what install-login wrote\n");
 }
