@@ -185,7 +185,8 @@ agent_socket(const MeshCliGlobals *globals, const char *hive, const char **ret_n
 static gboolean
 open_agent(const char *name, const char *path, MeshClient **ret_client, GError **error)
 {
-	MeshError code = mesh_client_open_socket(path, ret_client);
+	g_autofree char *message = NULL;
+	MeshError code = mesh_client_open_socket_message(path, ret_client, &message);
 
 	if (code == MESH_ERROR_OK)
 		return TRUE;
@@ -200,8 +201,8 @@ open_agent(const char *name, const char *path, MeshClient **ret_client, GError *
 			    "refusing to use it",
 			    path);
 	else
-		g_set_error(error, MESH_ERROR, code, "cannot connect to the agent at %s: %s", path,
-			    mesh_error_str(code));
+		g_set_error(error, MESH_ERROR, code, "%s",
+			    message != NULL ? message : mesh_error_str(code));
 	return FALSE;
 }
 
@@ -375,22 +376,194 @@ agent_stop(int argc, char **argv, const MeshCliGlobals *globals)
 	return 0;
 }
 
-/* ---- mesh agent install-login ------------------------------------------------------------- */
+/* ---- mesh agent install-login | uninstall-login ------------------------------------------ */
+
+/*
+ * The start-at-login files of one hive and home: dist/'s templates (login-files.h) with their
+ * placeholders filled. Their names are per hive, and per MMM_HOME when it is not ~/.mmm, so that
+ * installing for one never overwrites another's: meshagent (the production hive, the name the
+ * packaged units have), meshagent-test, meshagent-<hive>-<8 hex digits of the home's digest>.
+ */
+typedef struct {
+	char *unit;
+	GPtrArray *fills; /* placeholder, value, placeholder, value ... */
+} LoginSet;
+
+static void
+login_set_clear(LoginSet *set)
+{
+	g_clear_pointer(&set->unit, g_free);
+	g_clear_pointer(&set->fills, g_ptr_array_unref);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(LoginSet, login_set_clear)
 
 typedef struct {
 	const char *folder; /* under the user's configuration folder */
-	const char *name;
+	const char *suffix;
 	const char *text;
 } LoginFile;
 
+static const LoginFile login_files[] = {
+	{ "systemd/user", ".socket", mesh_login_socket },
+	{ "systemd/user", ".service", mesh_login_service },
+	{ "autostart", ".desktop", mesh_login_desktop },
+};
+
+/*
+ * @text for a unit file and an autostart entry: '%' doubled (both expand specifiers) and, with
+ * @quote, in double quotes when it holds a space, as one word of a command line or a list.
+ * Characters that would need more than that (controls, quotes, '\', '$', '`') are refused.
+ */
 static gboolean
-write_login_file(const char *dir, const LoginFile *file, const char *bindir, char **ret_path,
-		 GError **error)
+login_word(const char *what, const char *text, gboolean quote, char **ret_word, GError **error)
 {
-	g_autofree char *folder = g_build_filename(dir, file->folder, NULL);
-	g_autofree char *path = g_build_filename(folder, file->name, NULL);
-	g_auto(GStrv) parts = g_strsplit(file->text, "@bindir@", -1);
-	g_autofree char *text = g_strjoinv(bindir, parts);
+	g_autoptr(GString) word = g_string_new(NULL);
+
+	if (!g_utf8_validate(text, -1, NULL) || strpbrk(text, "\"'\\$`") != NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "%s holds a character that a unit file cannot carry as it is (a quote, "
+			    "'\\', '$', '`' or invalid UTF-8): use a plainer path",
+			    what);
+		return FALSE;
+	}
+	for (const char *p = text; *p != '\0'; p++) {
+		if ((guchar)*p < 0x20 || *p == 0x7f) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+				    "%s holds a control character: use a plainer path", what);
+			return FALSE;
+		}
+		if (*p == '%')
+			g_string_append_c(word, '%');
+		g_string_append_c(word, *p);
+	}
+	if (quote && strchr(text, ' ') != NULL) {
+		g_string_prepend_c(word, '"');
+		g_string_append_c(word, '"');
+	}
+	*ret_word = g_string_free(g_steal_pointer(&word), FALSE);
+	return TRUE;
+}
+
+static void
+fill(LoginSet *set, const char *placeholder, char *value)
+{
+	g_ptr_array_add(set->fills, g_strdup(placeholder));
+	g_ptr_array_add(set->fills, value);
+}
+
+/* The files of the hive named by the globals, in the home of this environment. */
+static gboolean
+login_set(const MeshCliGlobals *globals, LoginSet *ret_set, GError **error)
+{
+	g_auto(LoginSet) set = { 0 };
+	g_autofree char *bindir = self_dir();
+	g_autofree char *agent = NULL;
+	g_autofree char *home_setting = mesh_platform_mmm_home();
+	g_autofree char *home = g_canonicalize_filename(home_setting, NULL);
+	g_autofree char *default_setting = g_build_filename(g_get_home_dir(), ".mmm", NULL);
+	g_autofree char *default_home = g_canonicalize_filename(default_setting, NULL);
+	g_autofree char *agent_word = NULL;
+	MeshHiveKind kind;
+	const char *name;
+
+	if (!mesh_hive_kind_from_name(globals->hive, &kind, error))
+		return FALSE;
+	name = mesh_hive_kind_name(kind);
+	/* The units listen where mesh looks by default; an override would not be seen there. */
+	for (const char *const *var = (const char *const[]){ "MESH_AGENT_SOCK",
+							     "MESH_SSH_AGENT_SOCK", NULL };
+	     *var != NULL; var++) {
+		const char *value = g_getenv(*var);
+
+		if (value != NULL && *value != '\0') {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+				    "%s is set, but the login files serve the agent's usual "
+				    "sockets in $XDG_RUNTIME_DIR/mesh/%s/: unset it first",
+				    *var, mesh_hive_kind_dirname(kind));
+			return FALSE;
+		}
+	}
+	if (bindir == NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_FAILED,
+			    "cannot tell where this mesh binary is (/proc/self/exe)");
+		return FALSE;
+	}
+	agent = g_build_filename(bindir, "meshagent", NULL);
+	set.fills = g_ptr_array_new_with_free_func(g_free);
+	fill(&set, "@hive@", g_strdup(name));
+	fill(&set, "@hivedir@", g_strdup(mesh_hive_kind_dirname(kind)));
+	if (!login_word("the folder of mesh", agent, TRUE, &agent_word, error))
+		return FALSE;
+	fill(&set, "@agent@", g_steal_pointer(&agent_word));
+	if (g_str_equal(home, default_home)) {
+		set.unit = kind == MESH_HIVE_PRODUCTION ? g_strdup("meshagent") :
+							  g_strconcat("meshagent-", name, NULL);
+		fill(&set, "@label@", g_strdup_printf("%s hive", name));
+		fill(&set, "@home_rw@", g_strdup("-%h/.mmm"));
+		fill(&set, "@environment@\n", g_strdup(""));
+		fill(&set, "@env@", g_strdup(""));
+	} else {
+		g_autofree char *digest =
+			g_compute_checksum_for_string(G_CHECKSUM_SHA256, home, -1);
+		g_autofree char *setting = g_strconcat("MMM_HOME=", home, NULL);
+		g_autofree char *rw = g_strconcat("-", home, NULL);
+		g_autofree char *setting_word = NULL, *rw_word = NULL, *label = NULL;
+
+		digest[8] = '\0';
+		set.unit = g_strdup_printf("meshagent-%s-%s", name, digest);
+		if (!login_word("MMM_HOME", setting, TRUE, &setting_word, error) ||
+		    !login_word("MMM_HOME", rw, TRUE, &rw_word, error) ||
+		    !login_word("MMM_HOME", home, FALSE, &label, error))
+			return FALSE;
+		fill(&set, "@label@", g_strdup_printf("%s hive in %s", name, label));
+		fill(&set, "@home_rw@", g_steal_pointer(&rw_word));
+		fill(&set, "@environment@\n", g_strdup_printf("Environment=%s\n", setting_word));
+		fill(&set, "@env@", g_strdup_printf("env %s ", setting_word));
+	}
+	fill(&set, "@unit@", g_strdup(set.unit));
+	*ret_set = set;
+	memset(&set, 0, sizeof set);
+	return TRUE;
+}
+
+/* @template with every placeholder of @set filled, in one pass (a value is never read again). */
+static char *
+login_text(const LoginSet *set, const char *template)
+{
+	GString *text = g_string_new(NULL);
+
+	for (const char *p = template; *p != '\0';) {
+		guint i;
+
+		for (i = 0; *p == '@' && i < set->fills->len; i += 2) {
+			const char *placeholder = set->fills->pdata[i];
+
+			if (g_str_has_prefix(p, placeholder)) {
+				g_string_append(text, set->fills->pdata[i + 1]);
+				p += strlen(placeholder);
+				break;
+			}
+		}
+		if (*p != '@' || i >= set->fills->len)
+			g_string_append_c(text, *p++);
+	}
+	return g_string_free(text, FALSE);
+}
+
+static char *
+login_path(const LoginSet *set, const LoginFile *file)
+{
+	g_autofree char *name = g_strconcat(set->unit, file->suffix, NULL);
+
+	return g_build_filename(g_get_user_config_dir(), file->folder, name, NULL);
+}
+
+static gboolean
+write_login_file(const LoginSet *set, const LoginFile *file, char **ret_path, GError **error)
+{
+	g_autofree char *path = login_path(set, file);
+	g_autofree char *folder = g_path_get_dirname(path);
+	g_autofree char *text = login_text(set, file->text);
 
 	if (g_mkdir_with_parents(folder, 0700) != 0) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot create %s: %s", folder,
@@ -408,56 +581,112 @@ write_login_file(const char *dir, const LoginFile *file, const char *bindir, cha
 	return TRUE;
 }
 
-static int
-agent_install_login(int argc, char **argv, const MeshCliGlobals *globals)
+/* The files written or removed ("@done PATH" lines), or {"Unit", "Files"}. */
+static void
+print_login_files(const MeshCliGlobals *globals, const LoginSet *set, GPtrArray *paths,
+		  const char *done)
 {
-	const LoginFile files[] = {
-		{ "systemd/user", "meshagent.socket", mesh_login_socket },
-		{ "systemd/user", "meshagent.service", mesh_login_service },
-		{ "autostart", "meshagent.desktop", mesh_login_desktop },
-	};
-	g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GError) error = NULL;
-	g_autofree char *bindir = self_dir();
 	g_autoptr(JsonBuilder) b = NULL;
-	int status = 0;
 
-	if (!mesh_cli_parse_verb(globals, "agent install-login", "",
-				 "Writes the start-at-login files for the current user, starting "
-				 "the meshagent beside this mesh:\n"
-				 "  ~/.config/systemd/user/meshagent.socket and .service (socket "
-				 "activated)\n"
-				 "  ~/.config/autostart/meshagent.desktop (XDG autostart)\n"
-				 "Then: systemctl --user daemon-reload && systemctl --user enable "
-				 "--now meshagent.socket",
-				 mesh_cli_no_options, 0, &argc, &argv, &status))
-		return status;
-	if (bindir == NULL)
-		return mesh_cli_failf(globals, "agent install-login", MESH_ERROR_FAILED,
-				      "cannot tell where this mesh binary is (/proc/self/exe)");
-	for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
-		char *path = NULL;
-
-		if (!write_login_file(g_get_user_config_dir(), &files[i], bindir, &path, &error))
-			return mesh_cli_fail(globals, "agent install-login", error);
-		g_ptr_array_add(written, path);
-	}
 	if (!globals->json) {
-		for (guint i = 0; i < written->len; i++)
-			printf("Wrote %s\n", (const char *)written->pdata[i]);
-		printf("Enable with: systemctl --user daemon-reload && systemctl --user enable "
-		       "--now meshagent.socket\n");
-		return 0;
+		g_auto(MeshCliEscapes) esc = { 0 };
+
+		for (guint i = 0; i < paths->len; i++)
+			printf("%s %s\n", done, mesh_cli_escape(&esc, paths->pdata[i]));
+		return;
 	}
 	b = json_builder_new();
 	json_builder_begin_object(b);
+	mesh_cli_json_string(b, "Unit", set->unit);
 	json_builder_set_member_name(b, "Files");
 	json_builder_begin_array(b);
-	for (guint i = 0; i < written->len; i++)
-		json_builder_add_string_value(b, written->pdata[i]);
+	for (guint i = 0; i < paths->len; i++)
+		json_builder_add_string_value(b, paths->pdata[i]);
 	json_builder_end_array(b);
 	json_builder_end_object(b);
 	mesh_cli_print_json(json_builder_get_root(b));
+}
+
+static int
+agent_install_login(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GError) error = NULL;
+	g_auto(LoginSet) set = { 0 };
+	int status = 0;
+
+	if (!mesh_cli_parse_verb(
+		    globals, "agent install-login", "",
+		    "Writes the files that start the agent of the hive (--hive) at login, with the "
+		    "meshagent\nbeside this mesh and this MMM_HOME (when set). They are named after "
+		    "the hive (meshagent\nfor production, meshagent-test) and, for an MMM_HOME "
+		    "other than ~/.mmm, a digest of it\n(meshagent-test-1a2b3c4d):\n"
+		    "  ~/.config/systemd/user/NAME.socket and NAME.service (both of the agent's "
+		    "sockets activated)\n"
+		    "  ~/.config/autostart/NAME.desktop (XDG autostart, for sessions without "
+		    "systemd)\n"
+		    "Then: systemctl --user daemon-reload && systemctl --user enable --now "
+		    "NAME.socket",
+		    mesh_cli_no_options, 0, &argc, &argv, &status))
+		return status;
+	if (!login_set(globals, &set, &error))
+		return mesh_cli_fail(globals, "agent install-login", error);
+	for (gsize i = 0; i < G_N_ELEMENTS(login_files); i++) {
+		char *path = NULL;
+
+		if (!write_login_file(&set, &login_files[i], &path, &error))
+			return mesh_cli_fail(globals, "agent install-login", error);
+		g_ptr_array_add(written, path);
+	}
+	print_login_files(globals, &set, written, "Wrote");
+	if (!globals->json)
+		printf("Enable with: systemctl --user daemon-reload && systemctl --user enable "
+		       "--now %s.socket\n",
+		       set.unit);
+	return 0;
+}
+
+static int
+agent_uninstall_login(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	g_autoptr(GPtrArray) removed = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *wants = NULL;
+	g_autofree char *link = NULL;
+	g_auto(LoginSet) set = { 0 };
+	int status = 0;
+
+	if (!mesh_cli_parse_verb(globals, "agent uninstall-login", "",
+				 "Removes the files that 'mesh agent install-login' wrote for the "
+				 "hive (--hive) and this MMM_HOME.\nDisable the socket unit first "
+				 "(systemctl --user disable --now NAME.socket).",
+				 mesh_cli_no_options, 0, &argc, &argv, &status))
+		return status;
+	if (!login_set(globals, &set, &error))
+		return mesh_cli_fail(globals, "agent uninstall-login", error);
+	/* An enabled unit whose file is gone leaves systemd a dangling link to trip over. */
+	wants = g_strconcat(set.unit, ".socket", NULL);
+	link = g_build_filename(g_get_user_config_dir(), "systemd/user/sockets.target.wants",
+				wants, NULL);
+	if (g_file_test(link, G_FILE_TEST_IS_SYMLINK))
+		return mesh_cli_failf(globals, "agent uninstall-login", MESH_ERROR_INVALID_ARGUMENT,
+				      "%s is enabled: run 'systemctl --user disable --now %s' "
+				      "first",
+				      wants, wants);
+	for (gsize i = 0; i < G_N_ELEMENTS(login_files); i++) {
+		g_autofree char *path = login_path(&set, &login_files[i]);
+
+		if (unlink(path) == 0)
+			g_ptr_array_add(removed, g_steal_pointer(&path));
+		else if (errno != ENOENT)
+			return mesh_cli_failf(globals, "agent uninstall-login", MESH_ERROR_IO,
+					      "cannot remove %s: %s", path, g_strerror(errno));
+	}
+	print_login_files(globals, &set, removed, "Removed");
+	if (!globals->json && removed->len == 0)
+		printf("No start-at-login files of %s to remove\n", set.unit);
+	else if (!globals->json)
+		printf("Then: systemctl --user daemon-reload\n");
 	return 0;
 }
 
@@ -469,17 +698,20 @@ mesh_cmd_agent(int argc, char **argv, const MeshCliGlobals *globals)
 		{ "stop", agent_stop },
 		{ "status", agent_status },
 		{ "install-login", agent_install_login },
+		{ "uninstall-login", agent_uninstall_login },
 		{ NULL, NULL },
 	};
 
 	return mesh_cli_dispatch(
 		argc, argv, globals, "agent", subs,
-		"Usage: mesh [--hive H] agent start|stop|status|install-login\n"
+		"Usage: mesh [--hive H] agent start|stop|status|install-login|uninstall-login\n"
 		"\n"
 		"The per-user agent holds the hive's keys and answers mesh and other programs\n"
 		"on a local socket. Other commands start it when none is running.\n"
-		"  start          start the agent, unless one is running\n"
-		"  stop           ask the agent to wipe its keys and exit\n"
-		"  status         show the running agent (exit status 26 when none)\n"
-		"  install-login  start the agent at login (systemd user units, XDG autostart)\n");
+		"  start            start the agent, unless one is running\n"
+		"  stop             ask the agent to wipe its keys and exit\n"
+		"  status           show the running agent (exit status 26 when none)\n"
+		"  install-login    start the hive's agent at login (systemd user units for both\n"
+		"                   of its sockets, XDG autostart)\n"
+		"  uninstall-login  remove what install-login wrote\n");
 }

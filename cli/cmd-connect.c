@@ -37,6 +37,22 @@ report_state(const MeshCliGlobals *globals, const char *verb, const char *state)
 	return 0;
 }
 
+/*
+ * A failure of 'connect request' or 'connect wait': an agent that went away (AgentUnavailable)
+ * or stopped answering (Timeout) may have left the request standing at the portal, and 'mesh
+ * connect wait' (which starts a new agent when none runs) picks it up.
+ */
+static int
+connect_fail(const MeshCliGlobals *globals, const char *verb, MeshClient *client, MeshError code)
+{
+	if (code != MESH_ERROR_AGENT_UNAVAILABLE && code != MESH_ERROR_TIMEOUT)
+		return mesh_cli_client_fail(globals, verb, client, code);
+	return mesh_cli_failf(globals, verb, code,
+			      "%s; then run 'mesh connect wait' to go on waiting for the request "
+			      "(if it finds none, ask again)",
+			      mesh_client_last_error(client));
+}
+
 /* Poll until the request is answered or expired; a progress line on stderr. */
 static int
 wait_for(const MeshCliGlobals *globals, const char *verb, MeshClient *client, const char *account)
@@ -52,7 +68,7 @@ wait_for(const MeshCliGlobals *globals, const char *verb, MeshClient *client, co
 		if (code != MESH_ERROR_OK) {
 			if (tty)
 				fputc('\n', stderr);
-			return mesh_cli_client_fail(globals, verb, client, code);
+			return connect_fail(globals, verb, client, code);
 		}
 		if (!g_str_equal(state, "Pending")) {
 			if (tty)
@@ -103,7 +119,7 @@ connect_request(int argc, char **argv, const MeshCliGlobals *globals)
 	mesh_client_set_keystore(client, keystore);
 	code = mesh_client_connect_request(client, argv[1], &connect);
 	if (code != MESH_ERROR_OK) {
-		status = mesh_cli_client_fail(globals, "connect request", client, code);
+		status = connect_fail(globals, "connect request", client, code);
 		goto out;
 	}
 	if (globals->json) {

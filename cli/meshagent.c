@@ -171,14 +171,17 @@ main(int argc, char **argv)
 	g_autofree char *socket_path = NULL;
 	g_autofree char *root = NULL;
 	MeshHiveKind kind;
-	int listen_fd;
+	int listen_fd = -1, ssh_fd = -1;
 
 	setlocale(LC_ALL, "");
 	g_option_context_set_summary(context,
 				     "The Mathematical Mesh agent: keeps this user's device keys and "
 				     "profiles for one hive\nand answers local programs on a Unix "
-				     "socket. Started by socket activation, it uses\nthe socket it "
-				     "is given. SIGTERM or SIGINT stop it and remove its socket.");
+				     "socket. Started by socket activation, it uses\nthe sockets "
+				     "it is given: the agent's, and the ssh-agent socket (named\n"
+				     "ssh-agent by LISTEN_FDNAMES, or by its path ssh-agent.sock) "
+				     "when passed too.\nSIGTERM or SIGINT stop it and remove its "
+				     "socket.");
 	g_option_context_add_main_entries(context, entries, NULL);
 	if (!g_option_context_parse(context, &argc, &argv, &error) || argc > 1) {
 		g_printerr("meshagent: %s (see 'meshagent --help')\n",
@@ -197,8 +200,10 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	/* Socket activation (LISTEN_PID is checked against this process, so before any fork);
-	 * the service manager supervises the process, so it stays in the foreground. */
-	listen_fd = mesh_server_activation_fd();
+	 * the service manager supervises the process, so it stays in the foreground. The agent's
+	 * socket may come with the ssh-agent socket, so that either starts the agent. */
+	if (!mesh_server_activation(&listen_fd, &ssh_fd, &error))
+		return fail_error(error);
 	if (socket_opt != NULL) {
 		socket_path = absolute(socket_opt);
 	} else if (listen_fd >= 0) {
@@ -224,15 +229,19 @@ main(int argc, char **argv)
 	server = mesh_server_new(agent, socket_path, listen_fd, &error);
 	if (server == NULL)
 		return fail_error(error);
-	/* The OpenSSH agent protocol, on a socket of its own beside the agent's. */
-	ssh_path = mesh_ssh_agent_socket_path(socket_path);
+	/* The OpenSSH agent protocol, on a socket of its own beside the agent's (or the one
+	 * passed). */
+	if (ssh_fd >= 0 && !mesh_server_fd_path(ssh_fd, &ssh_path, &error))
+		return fail_error(error);
+	if (ssh_fd < 0)
+		ssh_path = mesh_ssh_agent_socket_path(socket_path);
 	ssh_agent = mesh_ssh_agent_new(mesh_agent_hive(agent), mesh_agent_store(agent),
 				       mesh_agent_state_lock(agent));
 	mesh_ssh_agent_set_askpass(ssh_agent, askpass_opt != NULL ? askpass_opt
 								 : g_getenv("SSH_ASKPASS"));
 	/* One failure delay for every passphrase check, whichever socket it comes through. */
 	mesh_ssh_agent_set_gate(ssh_agent, mesh_agent_pass_gate(agent));
-	ssh_server = mesh_ssh_server_new(ssh_agent, ssh_path, kind, &error);
+	ssh_server = mesh_ssh_server_new(ssh_agent, ssh_path, ssh_fd, kind, &error);
 	if (ssh_server == NULL)
 		return fail_error(error);
 	mesh_agent_set_ssh_socket(agent, ssh_path);

@@ -9,6 +9,7 @@
 #include <mesh/client.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <stdarg.h>
 #include <string.h>
@@ -26,13 +27,23 @@
 
 /* Largest frame either way (docs/protocol.md). */
 #define MESH_CLIENT_FRAME_MAX (1024 * 1024)
-/* How long one read or write may block: long enough for bcrypt on a slow machine. */
-#define IO_TIMEOUT_SECONDS 120
+/*
+ * How long connect() may wait for the agent to take the connection (its listen backlog full: it
+ * is stopped, or every one of its connections is held), one send may block, and a request may
+ * go unanswered before the client asks, on a connection of its own, whether the agent answers
+ * Hello within as long again. An agent that does not is reported at once (Timeout): it is
+ * stopped or stuck. One that does is busy with the request (a portal method waits on the
+ * network, 30 s at most per transaction, and behind the other portal methods), and is given up
+ * to ANSWER_MAX_SECONDS in all.
+ */
+#define IO_TIMEOUT_SECONDS 10
+#define ANSWER_MAX_SECONDS 600
 /* Largest SubjectPublicKeyInfo taken from the agent (P-256: 91 bytes). */
 #define SPKI_MAX 1024
 
 struct MeshClient {
 	int fd; /* -1 once the connection broke: the stream can no longer be trusted */
+	char *path; /* the agent's socket */
 	gint64 next_id;
 	char *last_error;
 	char *portal;    /* mesh_client_set_portal: "Portal" of the session methods that take it */
@@ -81,18 +92,74 @@ fail_broken(MeshClient *client, MeshError code, const char *what, int err)
 /* ---- Connecting ------------------------------------------------------------------------- */
 
 /*
+ * The pid of the agent listening on @path, from the lock file beside the socket (PATH.lock:
+ * "<pid> <path>", written by the agent), or 0 when it cannot be read. For messages only: the
+ * file must be a regular file of this user.
+ */
+static gint64
+agent_pid(const char *path)
+{
+	g_autofree char *lock = g_strconcat(path, ".lock", NULL);
+	char text[32] = { 0 };
+	struct stat st;
+	char *end = NULL;
+	gint64 pid = 0;
+	ssize_t n = -1;
+	int fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (guint64)st.st_uid == mesh_platform_uid())
+		n = read(fd, text, sizeof text - 1);
+	close(fd);
+	if (n > 0)
+		pid = g_ascii_strtoll(text, &end, 10);
+	return pid > 0 && pid <= G_MAXINT32 && end != NULL && *end == ' ' ? pid : 0;
+}
+
+/* "the agent (pid N)", or "the agent at PATH" when its pid is unknown. */
+static char *
+agent_name(const char *path, gint64 pid)
+{
+	if (pid > 0)
+		return g_strdup_printf("the agent (pid %" G_GINT64_FORMAT ")", pid);
+	return g_strdup_printf("the agent at %s", path);
+}
+
+/* What to do about an agent that does not answer. */
+static char *
+stuck_advice(gint64 pid)
+{
+	if (pid > 0)
+		return g_strdup_printf("it may be stopped (resume it: kill -CONT %" G_GINT64_FORMAT
+				       ") or stuck (end it: kill -KILL %" G_GINT64_FORMAT
+				       "; the next mesh command starts a new agent)",
+				       pid, pid);
+	return g_strdup("it may be stopped or stuck: resume or end its process");
+}
+
+static void
+set_timeout(int fd, int option, gint64 seconds)
+{
+	struct timeval timeout = { .tv_sec = seconds };
+
+	setsockopt(fd, SOL_SOCKET, option, &timeout, sizeof timeout);
+}
+
+/*
  * Connect to @path after checking that it is a socket of this user (as WireGuard's tools check
  * who owns the pipe: a socket someone else made is not our agent, however it answers), then
- * check the peer's uid too.
+ * check the peer's uid too. Sends and receives then block for IO_TIMEOUT_SECONDS at most.
  */
 static gboolean
 connect_socket(const char *path, int *ret_fd, GError **error)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	struct timeval timeout = { .tv_sec = IO_TIMEOUT_SECONDS };
+	gint64 deadline = g_get_monotonic_time() + IO_TIMEOUT_SECONDS * G_USEC_PER_SEC;
 	struct stat st;
 	guint64 peer = 0;
-	int fd = -1;
+	int fd = -1, err = 0;
 
 	if (strlen(path) >= sizeof addr.sun_path) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
@@ -123,9 +190,29 @@ connect_socket(const char *path, int *ret_fd, GError **error)
 		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "socket: %s", g_strerror(errno));
 		return FALSE;
 	}
-	if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-		int err = errno;
+	/* A blocking connect() to a Unix socket whose listen backlog is full waits for room, for
+	 * as long as the send timeout allows (then EAGAIN): an agent that never accepts must not
+	 * hold its clients for ever. */
+	set_timeout(fd, SO_SNDTIMEO, IO_TIMEOUT_SECONDS);
+	while (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+		err = errno;
+		if (err != EINTR || g_get_monotonic_time() >= deadline)
+			break;
+		err = 0;
+	}
+	if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) {
+		gint64 pid = agent_pid(path);
+		g_autofree char *name = agent_name(path, pid);
+		g_autofree char *advice = stuck_advice(pid);
 
+		close(fd);
+		g_set_error(error, MESH_ERROR, MESH_ERROR_TIMEOUT,
+			    "%s took no connection in %d s: every one of its connections is held "
+			    "(end the programs that hold them), or %s",
+			    name, IO_TIMEOUT_SECONDS, advice);
+		return FALSE;
+	}
+	if (err != 0) {
 		close(fd);
 		g_set_error(error, MESH_ERROR,
 			    err == ECONNREFUSED || err == ENOENT ? MESH_ERROR_AGENT_UNAVAILABLE :
@@ -146,15 +233,14 @@ connect_socket(const char *path, int *ret_fd, GError **error)
 			    path, peer);
 		return FALSE;
 	}
-	/* A stuck agent must not hang its clients forever. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+	/* A stuck agent must not hang its clients: see call_text for how a wait goes on. */
+	set_timeout(fd, SO_RCVTIMEO, IO_TIMEOUT_SECONDS);
 	*ret_fd = fd;
 	return TRUE;
 }
 
 MeshError
-mesh_client_open_socket(const char *path, MeshClient **ret_client)
+mesh_client_open_socket_message(const char *path, MeshClient **ret_client, char **message)
 {
 	g_autoptr(GError) error = NULL;
 	MeshClient *client;
@@ -162,13 +248,23 @@ mesh_client_open_socket(const char *path, MeshClient **ret_client)
 
 	if (path == NULL || ret_client == NULL)
 		return MESH_ERROR_INVALID_ARGUMENT;
-	if (!connect_socket(path, &fd, &error))
+	if (!connect_socket(path, &fd, &error)) {
+		if (message != NULL)
+			*message = g_strdup(error->message);
 		return mesh_error_code(error);
+	}
 	client = g_new0(MeshClient, 1);
 	client->fd = fd;
+	client->path = g_strdup(path);
 	client->next_id = 1;
 	*ret_client = client;
 	return MESH_ERROR_OK;
+}
+
+MeshError
+mesh_client_open_socket(const char *path, MeshClient **ret_client)
+{
+	return mesh_client_open_socket_message(path, ret_client, NULL);
 }
 
 MeshError
@@ -191,6 +287,7 @@ mesh_client_close(MeshClient *client)
 		return;
 	if (client->fd >= 0)
 		close(client->fd);
+	g_free(client->path);
 	g_free(client->last_error);
 	g_free(client->portal);
 	g_free(client->portal_ca);
@@ -311,17 +408,54 @@ check_members(MeshClient *client, const Member *members, gsize n_members)
 	return MESH_ERROR_OK;
 }
 
-/* Send (@sending) or receive exactly @len bytes; *ret_errno is 0 at the end of the stream. */
+/*
+ * Whether the agent answers Hello within IO_TIMEOUT_SECONDS on a connection of its own: then it
+ * is alive, and only busy with the request another connection waits on.
+ */
 static gboolean
-transfer(int fd, guint8 *data, gsize len, gboolean sending, int *ret_errno)
+agent_alive(const char *path)
+{
+	static const char hello[] = "{\"Id\":1,\"Method\":\"Hello\"}";
+	guint8 frame[4 + sizeof hello - 1] = { 0, 0, 0, sizeof hello - 1 };
+	guint8 head[4];
+	ssize_t n = 0;
+	int fd = -1;
+
+	if (!connect_socket(path, &fd, NULL))
+		return FALSE;
+	memcpy(frame + 4, hello, sizeof hello - 1);
+	if (send(fd, frame, sizeof frame, MSG_NOSIGNAL) == (ssize_t)sizeof frame) {
+		do
+			n = recv(fd, head, sizeof head, MSG_WAITALL);
+		while (n < 0 && errno == EINTR);
+	}
+	close(fd);
+	return n == (ssize_t)sizeof head;
+}
+
+/*
+ * Send (@sending) or receive exactly @len bytes; *ret_errno is 0 at the end of the stream. A
+ * send that blocks IO_TIMEOUT_SECONDS fails (ETIMEDOUT). A receive that waits that long goes on
+ * while the agent is alive (agent_alive) and @started (monotonic) was at most
+ * ANSWER_MAX_SECONDS ago; else it fails (ETIMEDOUT).
+ */
+static gboolean
+transfer(MeshClient *client, guint8 *data, gsize len, gboolean sending, gint64 started,
+	 int *ret_errno)
 {
 	while (len > 0) {
-		ssize_t n = sending ? send(fd, data, len, MSG_NOSIGNAL) : recv(fd, data, len, 0);
+		ssize_t n = sending ? send(client->fd, data, len, MSG_NOSIGNAL) :
+				      recv(client->fd, data, len, 0);
+		int err = n < 0 ? errno : 0;
 
-		if (n < 0 && errno == EINTR)
+		if (err == EINTR)
+			continue;
+		if ((err == EAGAIN || err == EWOULDBLOCK) && !sending &&
+		    g_get_monotonic_time() - started < ANSWER_MAX_SECONDS * G_USEC_PER_SEC &&
+		    agent_alive(client->path))
 			continue;
 		if (n <= 0) {
-			*ret_errno = n < 0 ? errno : 0;
+			*ret_errno = err == EAGAIN || err == EWOULDBLOCK ? ETIMEDOUT : err;
 			return FALSE;
 		}
 		data += n;
@@ -330,14 +464,44 @@ transfer(int fd, guint8 *data, gsize len, gboolean sending, int *ret_errno)
 	return TRUE;
 }
 
+/*
+ * A failure to send @method or to read its answer (@err: an errno, 0 at the end of the stream,
+ * ETIMEDOUT when transfer gave up on an answer awaited since @started, or on a send when
+ * @started is 0): the agent went away (AgentUnavailable), does not answer (Timeout), or
+ * something else broke (Io). The message names the agent's pid and says what to do.
+ */
 static MeshError
-io_failure(MeshClient *client, const char *what, int err)
+io_failure(MeshClient *client, const char *method, gint64 started, int err)
 {
-	if (err == EAGAIN || err == EWOULDBLOCK)
-		return fail_broken(client, MESH_ERROR_TIMEOUT, what, ETIMEDOUT);
-	if (err == 0)
-		return fail_broken(client, MESH_ERROR_IO, "the agent closed the connection", 0);
-	return fail_broken(client, MESH_ERROR_IO, what, err);
+	gint64 pid = agent_pid(client->path);
+	gint64 waited = started > 0 ? (g_get_monotonic_time() - started) / G_USEC_PER_SEC : 0;
+	g_autofree char *name = agent_name(client->path, pid);
+	g_autofree char *advice = stuck_advice(pid);
+	g_autofree char *message = NULL;
+	MeshError code = MESH_ERROR_TIMEOUT;
+
+	if (err == ETIMEDOUT && waited >= ANSWER_MAX_SECONDS)
+		message = g_strdup_printf("%s has not answered %s in %" G_GINT64_FORMAT
+					  " s, though it answers other requests: stop it ('mesh "
+					  "agent stop') and try again",
+					  name, method, waited);
+	else if (err == ETIMEDOUT && started > 0)
+		message = g_strdup_printf("%s has not answered %s in %" G_GINT64_FORMAT " s, nor "
+					  "Hello on another connection: %s",
+					  name, method, waited, advice);
+	else if (err == ETIMEDOUT)
+		message = g_strdup_printf("%s has not read the request %s in %d s: %s", name,
+					  method, IO_TIMEOUT_SECONDS, advice);
+	if (message != NULL)
+		return fail_broken(client, code, message, 0);
+	if (err == 0 || err == EPIPE || err == ECONNRESET) {
+		message = g_strdup_printf("%s went away before it answered %s (it was stopped or "
+					  "crashed); the next mesh command starts a new agent",
+					  name, method);
+		return fail_broken(client, MESH_ERROR_AGENT_UNAVAILABLE, message, 0);
+	}
+	message = g_strdup_printf("talking to %s (%s)", name, method);
+	return fail_broken(client, MESH_ERROR_IO, message, err);
 }
 
 /* Send the request: one frame of exactly the right size, wiped once sent. */
@@ -375,8 +539,8 @@ send_request(MeshClient *client, gint64 id, const char *method, const char *para
 		off += params_len;
 	}
 	frame[off++] = '}';
-	if (!transfer(client->fd, frame, 4 + body_len, TRUE, &err))
-		code = io_failure(client, "cannot send to the agent", err);
+	if (!transfer(client, frame, 4 + body_len, TRUE, 0, &err))
+		code = io_failure(client, method, 0, err);
 	OPENSSL_cleanse(frame, 4 + body_len);
 	g_free(frame);
 	return code;
@@ -421,7 +585,7 @@ call_text(MeshClient *client, const char *method, const char *params, gsize para
 	guint8 head[4];
 	JsonObject *obj;
 	JsonNode *result;
-	gint64 id = 0, want;
+	gint64 id = 0, want, started;
 	guint32 len;
 	MeshError code;
 	int err = 0;
@@ -434,15 +598,16 @@ call_text(MeshClient *client, const char *method, const char *params, gsize para
 	if (code != MESH_ERROR_OK)
 		return code;
 
-	if (!transfer(client->fd, head, sizeof head, FALSE, &err))
-		return io_failure(client, "cannot read the agent's answer", err);
+	started = g_get_monotonic_time();
+	if (!transfer(client, head, sizeof head, FALSE, started, &err))
+		return io_failure(client, method, started, err);
 	len = (guint32)head[0] << 24 | (guint32)head[1] << 16 | (guint32)head[2] << 8 | head[3];
 	if (len == 0 || len > MESH_CLIENT_FRAME_MAX)
 		return fail_broken(client, MESH_ERROR_PROTOCOL,
 				   "the agent sent a frame of a length out of range", 0);
 	body = g_malloc(len);
-	if (!transfer(client->fd, body, len, FALSE, &err))
-		return io_failure(client, "cannot read the agent's answer", err);
+	if (!transfer(client, body, len, FALSE, started, &err))
+		return io_failure(client, method, started, err);
 	root = mesh_json_parse((const char *)body, len, MESH_CLIENT_FRAME_MAX, &error);
 	/* Answers may carry shares and passwords. */
 	OPENSSL_cleanse(body, len);

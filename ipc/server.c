@@ -64,25 +64,76 @@ static void write_more(Connection *conn);
 
 /* ---- Start-up ---------------------------------------------------------------------------- */
 
-int
-mesh_server_activation_fd(void)
+/* Which of the agent's sockets @fd is: by its LISTEN_FDNAMES @name when that is one of ours,
+ * else by its path (the ssh-agent socket is the one named MESH_SERVER_SSH_SOCKET_NAME). */
+static gboolean
+passed_is_ssh(int fd, const char *name, gboolean *ret_ssh, GError **error)
+{
+	g_autofree char *path = NULL;
+	g_autofree char *base = NULL;
+
+	if (!mesh_server_fd_path(fd, &path, error))
+		return FALSE;
+	if (name != NULL && (g_str_equal(name, MESH_SERVER_FDNAME_AGENT) ||
+			     g_str_equal(name, MESH_SERVER_FDNAME_SSH))) {
+		*ret_ssh = g_str_equal(name, MESH_SERVER_FDNAME_SSH);
+		return TRUE;
+	}
+	base = g_path_get_basename(path);
+	*ret_ssh = g_str_equal(base, MESH_SERVER_SSH_SOCKET_NAME);
+	return TRUE;
+}
+
+gboolean
+mesh_server_activation(int *ret_agent_fd, int *ret_ssh_fd, GError **error)
 {
 	const char *pid = g_getenv("LISTEN_PID");
 	const char *fds = g_getenv("LISTEN_FDS");
-	gboolean ours;
+	const char *fdnames = g_getenv("LISTEN_FDNAMES");
+	g_auto(GStrv) names = g_strsplit(fdnames != NULL ? fdnames : "", ":", -1);
+	int found[2] = { -1, -1 }; /* agent, ssh-agent */
+	guint64 n = 0;
 
-	if (pid == NULL || fds == NULL)
-		return -1;
-	ours = g_ascii_strtoull(pid, NULL, 10) == (guint64)getpid() &&
-	       g_ascii_strtoull(fds, NULL, 10) >= 1;
+	if (pid != NULL && fds != NULL && g_ascii_strtoull(pid, NULL, 10) == (guint64)getpid())
+		n = g_ascii_strtoull(fds, NULL, 10);
 	g_unsetenv("LISTEN_PID");
 	g_unsetenv("LISTEN_FDS");
 	g_unsetenv("LISTEN_FDNAMES");
-	if (!ours)
-		return -1;
-	/* systemd leaves close-on-exec off; nothing we start should inherit the socket. */
-	fcntl(LISTEN_FDS_START, F_SETFD, FD_CLOEXEC);
-	return LISTEN_FDS_START;
+	if (n > 2) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "socket activation passed %" G_GUINT64_FORMAT " sockets: give the "
+			    "agent at most two (ListenStream= agent.sock and ssh-agent.sock)",
+			    n);
+		return FALSE;
+	}
+	for (int i = 0; i < (int)n; i++) {
+		int fd = LISTEN_FDS_START + i;
+		gboolean ssh = FALSE;
+
+		/* systemd leaves close-on-exec off; nothing we start should inherit a socket. */
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+		if (!passed_is_ssh(fd, i < (int)g_strv_length(names) ? names[i] : NULL, &ssh,
+				   error))
+			return FALSE;
+		if (found[ssh] >= 0) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+				    "socket activation passed two %s sockets: name them %s and %s "
+				    "(FileDescriptorName=), or call the ssh-agent one %s",
+				    ssh ? "ssh-agent" : "agent", MESH_SERVER_FDNAME_AGENT,
+				    MESH_SERVER_FDNAME_SSH, MESH_SERVER_SSH_SOCKET_NAME);
+			return FALSE;
+		}
+		found[ssh] = fd;
+	}
+	if (n > 0 && found[0] < 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "socket activation passed the ssh-agent socket only: pass the agent's "
+			    "socket too (ListenStream=.../agent.sock)");
+		return FALSE;
+	}
+	*ret_agent_fd = found[0];
+	*ret_ssh_fd = found[1];
+	return TRUE;
 }
 
 gboolean

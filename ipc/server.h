@@ -20,12 +20,24 @@ G_BEGIN_DECLS
 
 typedef struct MeshServer MeshServer;
 
+/* The names of the sockets in LISTEN_FDNAMES (systemd's FileDescriptorName=), and the file
+ * name that marks the ssh-agent socket when they are not named so. */
+#define MESH_SERVER_FDNAME_AGENT    "agent"
+#define MESH_SERVER_FDNAME_SSH      "ssh-agent"
+#define MESH_SERVER_SSH_SOCKET_NAME "ssh-agent.sock"
+
 /*
- * mesh_server_activation_fd: the listening socket passed by socket activation (LISTEN_PID is
- * this process and LISTEN_FDS at least 1: descriptor 3), or -1. The variables are unset so that
- * child processes do not take them for their own.
+ * mesh_server_activation: the listening sockets passed by socket activation (LISTEN_PID is this
+ * process; LISTEN_FDS 1 or 2, from descriptor 3), in @ret_agent_fd (the agent's socket) and
+ * @ret_ssh_fd (the ssh-agent socket), each -1 when not passed. Each is told by its name in
+ * LISTEN_FDNAMES when that is MESH_SERVER_FDNAME_AGENT or MESH_SERVER_FDNAME_SSH, else by its
+ * path: the ssh-agent socket is the one named MESH_SERVER_SSH_SOCKET_NAME. The variables are
+ * unset so that child processes do not take them for their own, and the sockets made
+ * close-on-exec. Errors: MESH_ERROR_INVALID_ARGUMENT when a passed descriptor is not a
+ * listening Unix stream socket with a path, there are more than two, two of one kind, or only
+ * an ssh-agent socket.
  */
-int mesh_server_activation_fd(void);
+gboolean mesh_server_activation(int *ret_agent_fd, int *ret_ssh_fd, GError **error);
 
 /*
  * mesh_server_fd_path: the path a listening Unix stream socket @fd is bound to. Errors:

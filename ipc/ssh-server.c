@@ -23,6 +23,7 @@ struct MeshSshServer {
 	char *lock_path;
 	int lock_fd;
 	int listen_fd;
+	gboolean passed; /* listen_fd came by socket activation: not ours to unlink */
 	int wake[2]; /* a byte on wake[1] makes the accept thread look again */
 	GThread *acceptor;
 	GMutex lock; /* guards the members below */
@@ -281,7 +282,8 @@ listen_on(const char *path, GError **error)
 }
 
 MeshSshServer *
-mesh_ssh_server_new(MeshSshAgent *agent, const char *path, MeshHiveKind kind, GError **error)
+mesh_ssh_server_new(MeshSshAgent *agent, const char *path, int fd, MeshHiveKind kind,
+		    GError **error)
 {
 	g_autoptr(MeshSshServer) server = g_new0(MeshSshServer, 1);
 	g_autofree char *dir = g_path_get_dirname(path);
@@ -293,13 +295,26 @@ mesh_ssh_server_new(MeshSshAgent *agent, const char *path, MeshHiveKind kind, GE
 	g_cond_init(&server->idle);
 	server->connections = g_hash_table_new(NULL, NULL);
 	server->lock_path = g_strconcat(path, ".lock", NULL);
-	if (!mesh_platform_private_dir(dir, TRUE, error) ||
-	    !mesh_server_lock_file(server->lock_path, path, kind, &server->lock_fd, error) ||
-	    !mesh_server_remove_stale(path, error))
+	if (fd >= 0) {
+		g_autoptr(GError) local = NULL;
+
+		/* Passed by socket activation: the socket is its owner's, never unlinked here;
+		 * the lock still keeps a second agent off its path where the folder allows. */
+		server->listen_fd = fd;
+		server->passed = TRUE;
+		if (!mesh_server_lock_file(server->lock_path, path, kind, &server->lock_fd,
+					   &local) &&
+		    !g_error_matches(local, MESH_ERROR, MESH_ERROR_IO)) {
+			g_propagate_error(error, g_steal_pointer(&local));
+			return NULL;
+		}
+	} else if (!mesh_platform_private_dir(dir, TRUE, error) ||
+		   !mesh_server_lock_file(server->lock_path, path, kind, &server->lock_fd,
+					  error) ||
+		   !mesh_server_remove_stale(path, error) ||
+		   (server->listen_fd = listen_on(path, error)) < 0) {
 		return NULL;
-	server->listen_fd = listen_on(path, error);
-	if (server->listen_fd < 0)
-		return NULL;
+	}
 	if (pipe2(server->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot make a pipe: %s",
 			    g_strerror(errno));
@@ -337,7 +352,8 @@ mesh_ssh_server_free(MeshSshServer *server)
 	g_mutex_unlock(&server->lock);
 	if (server->listen_fd >= 0) {
 		close(server->listen_fd);
-		unlink(server->path);
+		if (!server->passed)
+			unlink(server->path);
 	}
 	for (int i = 0; i < 2; i++)
 		if (server->wake[i] >= 0)

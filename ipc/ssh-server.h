@@ -23,13 +23,16 @@ G_BEGIN_DECLS
 typedef struct MeshSshServer MeshSshServer;
 
 /*
- * mesh_ssh_server_new: serve @agent (borrowed) on @path: its folder is made private (0700), the
- * lock PATH.lock taken (MESH_ERROR_EXISTS when another agent of the @kind hive holds it), a stale
- * socket removed, and the socket bound with mode 0600. Errors: those, MESH_ERROR_INVALID_ARGUMENT
- * (a path too long for a Unix socket), MESH_ERROR_IO.
+ * mesh_ssh_server_new: serve @agent (borrowed) on @path. When @fd is -1, the folder of @path is
+ * made private (0700), the lock PATH.lock taken (MESH_ERROR_EXISTS when another agent of the
+ * @kind hive holds it), a stale socket removed, and the socket bound with mode 0600. When @fd is
+ * a listening socket bound to @path (passed by socket activation), it is served as it is and
+ * never unlinked; PATH.lock is taken where the folder allows. The server owns @fd from the call
+ * on, whether it succeeds or not. Errors: those, MESH_ERROR_INVALID_ARGUMENT (a path too long
+ * for a Unix socket), MESH_ERROR_IO.
  */
-MeshSshServer *mesh_ssh_server_new(MeshSshAgent *agent, const char *path, MeshHiveKind kind,
-				   GError **error);
+MeshSshServer *mesh_ssh_server_new(MeshSshAgent *agent, const char *path, int fd,
+				   MeshHiveKind kind, GError **error);
 
 /* mesh_ssh_server_free: stop accepting, close every connection, wait for their threads, remove
  * the socket and its lock; accepts NULL. */

@@ -14,6 +14,16 @@
  *
  * A MeshClient is one connection; calls on it are blocking and must not be made from two
  * threads at once. Passphrases given to the library are wiped from every copy it makes.
+ *
+ * No call waits for ever on the agent. Connecting gives up after 10 s (MESH_ERROR_TIMEOUT: the
+ * agent takes no connection, being stopped or having all of its connections held). A request
+ * unanswered after 10 s makes the library ask the agent for Hello on a connection of its own:
+ * when that is not answered within 10 s either, the call fails with MESH_ERROR_TIMEOUT (the
+ * agent is stopped or stuck; the message names its pid and what to do); while it is, the agent
+ * is busy with the request (a method that reaches the portal waits on the network, up to 30 s
+ * per transaction), and the call waits on, for 600 s in all at most. An agent that goes away
+ * before it answers (closed connection, EPIPE, ECONNRESET) is MESH_ERROR_AGENT_UNAVAILABLE. After
+ * any of these the connection is broken: open a new one.
  */
 
 #include <stddef.h>
@@ -32,14 +42,22 @@ typedef struct MeshClient MeshClient;
  * $MESH_HIVE, else production. The socket is $MESH_AGENT_SOCK when set, else
  * $XDG_RUNTIME_DIR/mesh/<hive folder>/agent.sock. Errors: MESH_ERROR_INVALID_ARGUMENT (unknown
  * hive), MESH_ERROR_AGENT_UNAVAILABLE (no socket, or nobody listening: start meshagent),
- * MESH_ERROR_PERMISSION (the socket is not a socket of this user), MESH_ERROR_IO. On failure
- * *ret_client is left alone; there is no connection to ask for the message, so the error code
- * is all there is.
+ * MESH_ERROR_PERMISSION (the socket is not a socket of this user), MESH_ERROR_TIMEOUT (the agent
+ * took no connection in 10 s), MESH_ERROR_IO. On failure *ret_client is left alone; there is no
+ * connection to ask for the message (mesh_client_open_socket_message gives one).
  */
 MeshError mesh_client_open(const char *hive, MeshClient **ret_client);
 
 /* mesh_client_open_socket: as mesh_client_open, with the socket at @path. */
 MeshError mesh_client_open_socket(const char *path, MeshClient **ret_client);
+
+/*
+ * mesh_client_open_socket_message: as mesh_client_open_socket; on failure, when @message is not
+ * NULL, *@message is set to one line that says what was wrong and what to do (free it with
+ * mesh_client_free). Errors: also MESH_ERROR_TIMEOUT (the agent took no connection in 10 s).
+ */
+MeshError mesh_client_open_socket_message(const char *path, MeshClient **ret_client,
+					  char **message);
 
 /* mesh_client_close: close the connection and free @client; accepts NULL. */
 void mesh_client_close(MeshClient *client);

@@ -17,41 +17,16 @@ export PATH
 unset MESH_PORTAL_URL MESH_PORTAL_CA
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}intercept_tls_get_addr=0"
 . "$HERE/client-lib.sh"
+. "$HERE/hold-lib.sh"
 PURL=
 P="$TMP/proxy"
-mkdir -p "$P"
 
 # dev: a verb that may wait on the portal; now: one that must be answered at once.
 dev() { MESH_PORTAL_URL="$PURL" timeout 60 "$MESH" --hive test "$@"; }
 now() { MESH_PORTAL_URL="$PURL" timeout 10 "$MESH" --hive test "$@"; }
 account() { now --json profile show | jget 'd["Account"]'; }
-held() { [ -f "$P/held" ] && wc -l <"$P/held" || echo 0; }
-# wait_held N: until N requests have been held (at most 30 s).
-wait_held() {
-	for _ in $(seq 300); do
-		[ "$(held)" -ge "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-"$SERVERMESH" example.com --listen 127.0.0.1:0 --db "$TMP/portal.db" 2>"$TMP/portal.log" &
-EXTRA_PIDS="$EXTRA_PIDS $!"
-for _ in $(seq 100); do
-	URL=$(sed -n 's/^servermesh: serving example.com on \(http[^ ]*\)$/\1/p' "$TMP/portal.log")
-	[ -n "$URL" ] && break
-	sleep 0.1
-done
-PORT=$(echo "${URL:-}" | sed -n 's|^http://127.0.0.1:\([0-9]*\)/.*|\1|p')
-check "servermesh starts" [ -n "$PORT" ]
-/usr/bin/python3 "$HERE/hold-proxy.py" "$PORT" "$P" &
-EXTRA_PIDS="$EXTRA_PIDS $!"
-for _ in $(seq 100); do
-	[ -s "$P/port" ] && break
-	sleep 0.1
-done
-PURL="http://127.0.0.1:$(cat "$P/port")/.well-known/mmm/"
-check "the holding proxy starts" [ -s "$P/port" ]
+hold_portal_start
+EXTRA_PIDS="$EXTRA_PIDS $SPID $XPID"
 
 dev --json device create --description laptop >"$TMP/device.json" 2>"$TMP/err"
 check "a device is created" [ $? = 0 ]

@@ -20,6 +20,9 @@ Usage:
   agentproto.py check SOCK HIVE-DIR LOG          after a crash: every identifier in LOG is
                                                  listed and loads, every key reads, every entry
                                                  of the hive parses, temp files are not entries
+  agentproto.py hold SOCK N READY                holds N connections the agent accepted (each
+                                                 answered Hello), then fills its listen backlog;
+                                                 writes "N QUEUED" to READY; sleeps until killed
 """
 import base64, json, os, shlex, socket, struct, sys, threading, time
 
@@ -358,9 +361,36 @@ def cmd_check(path, hive, log):
     return 1 if failures or not acked else 0
 
 
+def cmd_hold(path, count, ready):
+    conns = []
+    for i in range(int(count)):
+        c = connect(path)
+        if "Result" not in call(c, i, "Hello"):
+            return 1
+        conns.append(c)
+    # Connections the agent does not accept wait in its backlog until it is full: then a
+    # non-blocking connect fails at once (EAGAIN).
+    queued = 0
+    while queued < 4096:
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.setblocking(False)
+        try:
+            c.connect(path)
+        except BlockingIOError:
+            c.close()
+            break
+        conns.append(c)
+        queued += 1
+    with open(ready + ".tmp", "w") as f:
+        f.write("%d %d\n" % (int(count), queued))
+    os.rename(ready + ".tmp", ready)
+    while True:
+        time.sleep(60)
+
+
 def main(argv):
     cmds = {"env": cmd_env, "call": cmd_call, "ok": cmd_ok, "wait": cmd_wait, "refused": cmd_refused, "frames": cmd_frames,
-            "load": cmd_load, "writer": cmd_writer, "check": cmd_check}
+            "load": cmd_load, "writer": cmd_writer, "check": cmd_check, "hold": cmd_hold}
     if len(argv) < 3 or argv[1] not in cmds:
         print(__doc__, file=sys.stderr)
         return 2
