@@ -32,9 +32,12 @@ mesh_cli_session_connect(const MeshCliGlobals *globals, const char *verb, const 
 }
 
 /* {"Identifier", "Account", "Serial", "Devices": [UDF], "Applications": [{"Identifier", "Type",
- * "Friendly"}]} (PROTOCOL issue 4, §3), or the same as text. */
+ * "Friendly"}], "Portal"?} (PROTOCOL issue 4, §3), or the same as text; with @local, also what
+ * this device holds: "MasterKeys" and "Escrows" (the escrow nudge's facts; sync leaves them
+ * out, so that it prints the same on every device). */
 static void
-print_profile(const MeshCliGlobals *globals, const MeshClientProfile *p, const char *what)
+print_profile(const MeshCliGlobals *globals, const MeshClientProfile *p, const char *what,
+	      gboolean local)
 {
 	g_autoptr(JsonBuilder) b = NULL;
 	g_auto(MeshCliEscapes) esc = { 0 };
@@ -79,12 +82,14 @@ print_profile(const MeshCliGlobals *globals, const MeshClientProfile *p, const c
 	}
 	json_builder_end_array(b);
 	mesh_cli_json_string(b, "Portal", p->portal);
-	mesh_cli_json_bool(b, "MasterKeys", p->master_keys);
-	json_builder_set_member_name(b, "Escrows");
-	json_builder_begin_array(b);
-	for (size_t i = 0; i < p->n_escrows; i++)
-		json_builder_add_string_value(b, p->escrows[i]);
-	json_builder_end_array(b);
+	if (local) {
+		mesh_cli_json_bool(b, "MasterKeys", p->master_keys);
+		json_builder_set_member_name(b, "Escrows");
+		json_builder_begin_array(b);
+		for (size_t i = 0; i < p->n_escrows; i++)
+			json_builder_add_string_value(b, p->escrows[i]);
+		json_builder_end_array(b);
+	}
 	json_builder_end_object(b);
 	mesh_cli_print_json(json_builder_get_root(b));
 }
@@ -169,7 +174,8 @@ profile_op(int argc, char **argv, const MeshCliGlobals *globals, ProfileOp op)
 		print_profile(globals, profile,
 			      op == OP_CREATE ? "Created profile " :
 			      op == OP_SHOW   ? "Profile " :
-						"Synchronized profile ");
+						"Synchronized profile ",
+			      op != OP_SYNC);
 		if (op != OP_SYNC)
 			print_escrow_nudge(globals, profile);
 	}
@@ -336,7 +342,7 @@ profile_recover(int argc, char **argv, const MeshCliGlobals *globals)
 	if (code != MESH_ERROR_OK)
 		status = mesh_cli_client_fail(globals, "profile recover", client, code);
 	else
-		print_profile(globals, profile, "Recovered profile ");
+		print_profile(globals, profile, "Recovered profile ", TRUE);
 	mesh_client_profile_free(profile);
 	mesh_client_close(client);
 	return status;
