@@ -381,8 +381,7 @@ mesh_keystore_router_store_of(MeshKeyStore *router, const char *udf, GError **er
 
 /* The use of @udf, from the list of @store, which holds it. */
 static gboolean
-use_of(MeshKeyStore *store, const char *name, const char *udf, MeshKeyUse *ret_use,
-       GError **error)
+use_of(MeshKeyStore *store, const char *name, const char *udf, MeshKeyUse *ret_use, GError **error)
 {
 	g_autoptr(GPtrArray) infos = NULL;
 
@@ -397,14 +396,14 @@ use_of(MeshKeyStore *store, const char *name, const char *udf, MeshKeyUse *ret_u
 		}
 	}
 	g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND, "the %s store does not list %s", name,
-		    udf);
+	            udf);
 	return FALSE;
 }
 
 /* Move @udf from store @from to store @dest, both open; on failure the key is where it was. */
 static gboolean
 move_key(Router *r, const char *udf, guint from, guint dest, const MeshSecret *passphrase,
-	 GError **error)
+         GError **error)
 {
 	MeshKeyStore *from_store = r->stores[from], *to_store = r->stores[dest];
 	g_autoptr(MeshKey) priv = NULL;
@@ -437,7 +436,7 @@ move_key(Router *r, const char *udf, guint from, guint dest, const MeshSecret *p
 
 gboolean
 mesh_keystore_router_move(MeshKeyStore *router, const char *udf, const char *to,
-			  const MeshSecret *passphrase, GError **error)
+                          const MeshSecret *passphrase, GError **error)
 {
 	Router *r = router_of(router);
 	gboolean opened = FALSE, ok;
@@ -447,8 +446,8 @@ mesh_keystore_router_move(MeshKeyStore *router, const char *udf, const char *to,
 	if (!find_backend(r, to, &dest, error) || !locate(r, udf, &from, error))
 		return FALSE;
 	if (from == dest) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_EXISTS, "the key %s is in the %s store already",
-			    udf, r->backends[from].name);
+		g_set_error(error, MESH_ERROR, MESH_ERROR_EXISTS,
+		            "the key %s is in the %s store already", udf, r->backends[from].name);
 		return FALSE;
 	}
 	opened = r->stores[dest] == NULL;

@@ -37,7 +37,7 @@ mesh_cli_session_connect(const MeshCliGlobals *globals, const char *verb, const 
  * out, so that it prints the same on every device). */
 static void
 print_profile(const MeshCliGlobals *globals, const MeshClientProfile *p, const char *what,
-	      gboolean local)
+              gboolean local)
 {
 	g_autoptr(JsonBuilder) b = NULL;
 	g_auto(MeshCliEscapes) esc = { 0 };
@@ -99,7 +99,7 @@ print_profile(const MeshCliGlobals *globals, const MeshClientProfile *p, const c
 static void
 print_escrow_nudge(const MeshCliGlobals *globals, const MeshClientProfile *p)
 {
-	g_auto(MeshCliEscapes) esc = { 0 };
+	g_auto(MeshCliEscapes) esc = {0};
 
 	if (globals->json || !p->master_keys || p->n_escrows > 0)
 		return;
@@ -124,10 +124,10 @@ profile_op(int argc, char **argv, const MeshCliGlobals *globals, ProfileOp op)
 	};
 	/* Create makes keys (the device's, if none, the master and administration keys). */
 	const GOptionEntry create_entries[] = {
-		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
-		MESH_CLI_KEYSTORE_OPTION(keystore),
-		MESH_CLI_PROTECT_OPTIONS(protect, passphrase_file),
-		G_OPTION_ENTRY_NULL,
+	        MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
+	        MESH_CLI_KEYSTORE_OPTION(keystore),
+	        MESH_CLI_PROTECT_OPTIONS(protect, passphrase_file),
+	        G_OPTION_ENTRY_NULL,
 	};
 	g_autoptr(MeshSecret) passphrase = NULL;
 	const char *verb = verbs[op];
@@ -137,24 +137,25 @@ profile_op(int argc, char **argv, const MeshCliGlobals *globals, ProfileOp op)
 	MeshError code;
 	int status = 0;
 
-	if (!mesh_cli_parse_verb(globals, verb, op == OP_CREATE ? "ACCOUNT" : "[ACCOUNT]",
-				 op == OP_CREATE ?
-					 "Creates the personal profile of ACCOUNT (local@domain) on its "
-					 "portal: master keys, an administration key and this device. "
-					 "--protect or --passphrase-file protect the new keys (on a "
-					 "protected hive they are protected by its passphrase anyway). "
-					 "Escrow the master keys next ('mesh escrow create')." :
-				 op == OP_SHOW ?
-					 "Shows the profile this machine holds for ACCOUNT (default: the "
-					 "default account)." :
-					 "Fetches the account's profile and application profiles from "
-					 "its portal, checks and stores them.",
-				 op == OP_CREATE ? create_entries :
-				 op == OP_SHOW	 ? mesh_cli_no_options :
-						   entries,
-				 1, &argc, &argv, &status) ||
+	if (!mesh_cli_parse_verb(
+	            globals, verb, op == OP_CREATE ? "ACCOUNT" : "[ACCOUNT]",
+	            op == OP_CREATE
+	                    ? "Creates the personal profile of ACCOUNT (local@domain) on its "
+	                      "portal: master keys, an administration key and this device. "
+	                      "--protect or --passphrase-file protect the new keys (on a "
+	                      "protected hive they are protected by its passphrase anyway). "
+	                      "Escrow the master keys next ('mesh escrow create')."
+	            : op == OP_SHOW
+	                    ? "Shows the profile this machine holds for ACCOUNT (default: the "
+	                      "default account)."
+	                    : "Fetches the account's profile and application profiles from "
+	                      "its portal, checks and stores them.",
+	            op == OP_CREATE ? create_entries
+	            : op == OP_SHOW ? mesh_cli_no_options
+	                            : entries,
+	            1, &argc, &argv, &status) ||
 	    !mesh_cli_new_key_passphrase(globals, verb, protect, passphrase_file, &passphrase,
-					 &status))
+	                                 &status))
 		return status;
 	account = argc == 2 ? argv[1] : NULL;
 	if (op == OP_CREATE && account == NULL)
@@ -172,10 +173,10 @@ profile_op(int argc, char **argv, const MeshCliGlobals *globals, ProfileOp op)
 		status = mesh_cli_client_fail(globals, verb, client, code);
 	} else {
 		print_profile(globals, profile,
-			      op == OP_CREATE ? "Created profile " :
-			      op == OP_SHOW   ? "Profile " :
-						"Synchronized profile ",
-			      op != OP_SYNC);
+		              op == OP_CREATE ? "Created profile "
+		              : op == OP_SHOW ? "Profile "
+		                              : "Synchronized profile ",
+		              op != OP_SYNC);
 		if (op != OP_SYNC)
 			print_escrow_nudge(globals, profile);
 	}
@@ -250,27 +251,27 @@ profile_delete(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	gboolean yes = FALSE, force = FALSE;
 	const GOptionEntry entries[] = {
-		{ "yes", 0, 0, G_OPTION_ARG_NONE, &yes,
-		  "Really forget the account here (its master keys too: keep the escrow shares)",
-		  NULL },
-		{ "force", 0, 0, G_OPTION_ARG_NONE, &force,
-		  "Even when no escrow of the master keys is known here: the profile is then lost "
-		  "for good",
-		  NULL },
-		G_OPTION_ENTRY_NULL,
+	        {"yes", 0, 0, G_OPTION_ARG_NONE, &yes,
+	         "Really forget the account here (its master keys too: keep the escrow shares)",
+	         NULL},
+	        {"force", 0, 0, G_OPTION_ARG_NONE, &force,
+	         "Even when no escrow of the master keys is known here: the profile is then lost "
+	         "for good",
+	         NULL},
+	        G_OPTION_ENTRY_NULL,
 	};
 	MeshClient *client = NULL;
 	MeshError code;
 	int status = 0;
 
 	if (!mesh_cli_parse_verb(globals, "profile delete", "ACCOUNT --yes",
-				 "Forgets ACCOUNT on this machine: its profiles and its master and "
-				 "administration keys. The portal keeps the account; the escrow "
-				 "shares recover it ('mesh profile recover'). Refused (exit status "
-				 "11, Permission) when this device holds the master keys or is the "
-				 "only administration device and no escrow of them is known here "
-				 "('mesh escrow create' first), unless --force.",
-				 entries, 1, &argc, &argv, &status))
+	                         "Forgets ACCOUNT on this machine: its profiles and its master and "
+	                         "administration keys. The portal keeps the account; the escrow "
+	                         "shares recover it ('mesh profile recover'). Refused (exit status "
+	                         "11, Permission) when this device holds the master keys or is the "
+	                         "only administration device and no escrow of them is known here "
+	                         "('mesh escrow create' first), unless --force.",
+	                         entries, 1, &argc, &argv, &status))
 		return status;
 	if (argc != 2)
 		return mesh_cli_failf(globals, "profile delete", MESH_ERROR_USAGE,
@@ -284,7 +285,7 @@ profile_delete(int argc, char **argv, const MeshCliGlobals *globals)
 	if (status != 0)
 		return status;
 	code = force ? mesh_client_profile_delete_force(client, argv[1])
-		     : mesh_client_profile_delete(client, argv[1]);
+	             : mesh_client_profile_delete(client, argv[1]);
 	if (code != MESH_ERROR_OK) {
 		status = mesh_cli_client_fail(globals, "profile delete", client, code);
 	} else if (globals->json) {
@@ -308,10 +309,10 @@ profile_recover(int argc, char **argv, const MeshCliGlobals *globals)
 	g_autofree char *passphrase_file = NULL;
 	gboolean protect = FALSE;
 	const GOptionEntry entries[] = {
-		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
-		MESH_CLI_KEYSTORE_OPTION(keystore),
-		MESH_CLI_PROTECT_OPTIONS(protect, passphrase_file),
-		G_OPTION_ENTRY_NULL,
+	        MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
+	        MESH_CLI_KEYSTORE_OPTION(keystore),
+	        MESH_CLI_PROTECT_OPTIONS(protect, passphrase_file),
+	        G_OPTION_ENTRY_NULL,
 	};
 	g_autoptr(MeshSecret) passphrase = NULL;
 	MeshClientProfile *profile = NULL;
@@ -319,15 +320,16 @@ profile_recover(int argc, char **argv, const MeshCliGlobals *globals)
 	MeshError code;
 	int status = 0;
 
-	if (!mesh_cli_parse_verb(globals, "profile recover", "ACCOUNT SHARE...",
-				 "Recovers ACCOUNT on this machine from a quorum of its escrow "
-				 "shares: restores the master keys and makes this device the "
-				 "administration device. --protect or --passphrase-file protect the "
-				 "keys it stores (on a protected hive they are protected by its "
-				 "passphrase anyway).",
-				 entries, 256, &argc, &argv, &status) ||
+	if (!mesh_cli_parse_verb(
+	            globals, "profile recover", "ACCOUNT SHARE...",
+	            "Recovers ACCOUNT on this machine from a quorum of its escrow "
+	            "shares: restores the master keys and makes this device the "
+	            "administration device. --protect or --passphrase-file protect the "
+	            "keys it stores (on a protected hive they are protected by its "
+	            "passphrase anyway).",
+	            entries, 256, &argc, &argv, &status) ||
 	    !mesh_cli_new_key_passphrase(globals, "profile recover", protect, passphrase_file,
-					 &passphrase, &status))
+	                                 &passphrase, &status))
 		return status;
 	if (argc < 3)
 		return mesh_cli_failf(globals, "profile recover", MESH_ERROR_USAGE,
@@ -359,18 +361,19 @@ mesh_cmd_profile(int argc, char **argv, const MeshCliGlobals *globals)
 	};
 
 	return mesh_cli_dispatch(
-		argc, argv, globals, "profile", subs,
-		"Usage: mesh profile create ACCOUNT [--portal URL] [--portal-ca FILE]\n"
-		"                                   [--keystore STORE] [--protect | "
-		"--passphrase-file FILE]\n"
-		"       mesh profile show [ACCOUNT]\n"
-		"       mesh profile list\n"
-		"       mesh profile sync [ACCOUNT]\n"
-		"       mesh profile delete ACCOUNT --yes [--force]\n"
-		"       mesh profile recover ACCOUNT SHARE... [--portal URL] [--keystore STORE]\n"
-		"                                   [--protect | --passphrase-file FILE]\n"
-		"\n"
-		"Personal profiles: an account's master keys, its devices and applications.\n"
-		"The portal is https://DOMAIN/.well-known/mmm/ unless --portal or\n"
-		"$MESH_PORTAL_URL says otherwise; --portal-ca or $MESH_PORTAL_CA names a CA file.\n");
+	        argc, argv, globals, "profile", subs,
+	        "Usage: mesh profile create ACCOUNT [--portal URL] [--portal-ca FILE]\n"
+	        "                                   [--keystore STORE] [--protect | "
+	        "--passphrase-file FILE]\n"
+	        "       mesh profile show [ACCOUNT]\n"
+	        "       mesh profile list\n"
+	        "       mesh profile sync [ACCOUNT]\n"
+	        "       mesh profile delete ACCOUNT --yes [--force]\n"
+	        "       mesh profile recover ACCOUNT SHARE... [--portal URL] [--keystore STORE]\n"
+	        "                                   [--protect | --passphrase-file FILE]\n"
+	        "\n"
+	        "Personal profiles: an account's master keys, its devices and applications.\n"
+	        "The portal is https://DOMAIN/.well-known/mmm/ unless --portal or\n"
+	        "$MESH_PORTAL_URL says otherwise; --portal-ca or $MESH_PORTAL_CA names a CA "
+	        "file.\n");
 }

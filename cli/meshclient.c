@@ -52,9 +52,10 @@ print_profile(const MeshClientProfile *p)
 		printf("  Portal:               %s\n", mesh_cli_escape(&esc, p->portal));
 	if (p->master_keys)
 		printf("  Escrow:               %s\n",
-		       p->n_escrows > 0 ? "made" :
-					  "none yet: choose 'Escrow the master keys' (if this device is "
-					  "lost, so is the profile)");
+		       p->n_escrows > 0
+		               ? "made"
+		               : "none yet: choose 'Escrow the master keys' (if this device is "
+		                 "lost, so is the profile)");
 	fflush(stdout);
 }
 
@@ -91,8 +92,8 @@ ask_protection(Wizard *w)
 	if (has_device)
 		return MESH_ERROR_OK;
 	CHECK_ASK(wizard_yes_no("Protect this device's keys with a passphrase ('mesh unlock' asks "
-				"for it)?",
-				FALSE, &protect));
+	                        "for it)?",
+	                        FALSE, &protect));
 	if (!protect)
 		return MESH_ERROR_OK;
 	CHECK_ASK(wizard_secret("Passphrase for the keys", TRUE, &passphrase));

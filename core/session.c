@@ -240,9 +240,9 @@ account_add_escrow(Account *a, const char *id)
 static gboolean
 account_parse(JsonNode *node, Account **ret, GError **error)
 {
-	static const char *const members[] = {"Account",    "Profile", "Device", "Portal",
-	                                      "AdministrationKey", "Connection", "SSHKey",
-	                                      "Escrows",  NULL};
+	static const char *const members[] = {"Account", "Profile",           "Device",
+	                                      "Portal",  "AdministrationKey", "Connection",
+	                                      "SSHKey",  "Escrows",           NULL};
 	static const char *const ssh_members[] = {"UDF", "PublicKey", NULL};
 	g_autoptr(Account) a = g_new0(Account, 1);
 	const char *account = NULL, *profile = NULL, *device = NULL, *portal = NULL, *admin = NULL;
@@ -1112,8 +1112,8 @@ mesh_session_profile_sync(MeshSession *session, const char *account,
  * device, and no escrow of them is known here. Then MESH_ERROR_PERMISSION saying so.
  */
 static gboolean
-delete_loses_nothing(MeshSession *session, const Account *a,
-                     const MeshPersonalProfile *personal, GError **error)
+delete_loses_nothing(MeshSession *session, const Account *a, const MeshPersonalProfile *personal,
+                     GError **error)
 {
 	gboolean master = holds_key(session, a->profile);
 	gboolean only_admin = FALSE;
@@ -1123,26 +1123,28 @@ delete_loses_nothing(MeshSession *session, const Account *a,
 		return TRUE;
 	/* A profile that does not read might list no other administration key: assume so. */
 	if (a->admin_key != NULL)
-		only_admin = personal == NULL ||
-		             (personal->master->online_keys->len == 1 &&
-		              mesh_master_profile_online_key(personal->master, a->admin_key) != NULL);
+		only_admin =
+		        personal == NULL ||
+		        (personal->master->online_keys->len == 1 &&
+		         mesh_master_profile_online_key(personal->master, a->admin_key) != NULL);
 	if (!master && !only_admin)
 		return TRUE;
-	g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
-	            "%s: this device %s, and no escrow of the master keys is known here: deleting "
-	            "the profile here would lose %s for good (no device could change the profile "
-	            "again; the account stays on its portal, its name taken). Make an escrow first "
-	            "('mesh escrow create --quorum 2 --shares 3 --account %s') and keep the shares, "
-	            "or give --force to delete it anyway",
-	            quoted,
-	            master && only_admin ? "holds the master keys and is the only administration "
-	                                   "device"
-	            : master             ? "holds the master keys"
-	                                 : "is the only administration device",
-	            master && only_admin ? "the master keys and the only administration key"
-	            : master             ? "the master keys"
-	                                 : "the only administration key",
-	            quoted);
+	g_set_error(
+	        error, MESH_ERROR, MESH_ERROR_PERMISSION,
+	        "%s: this device %s, and no escrow of the master keys is known here: deleting "
+	        "the profile here would lose %s for good (no device could change the profile "
+	        "again; the account stays on its portal, its name taken). Make an escrow first "
+	        "('mesh escrow create --quorum 2 --shares 3 --account %s') and keep the shares, "
+	        "or give --force to delete it anyway",
+	        quoted,
+	        master && only_admin ? "holds the master keys and is the only administration "
+	                               "device"
+	        : master             ? "holds the master keys"
+	                             : "is the only administration device",
+	        master && only_admin ? "the master keys and the only administration key"
+	        : master             ? "the master keys"
+	                             : "the only administration key",
+	        quoted);
 	return FALSE;
 }
 

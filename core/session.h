@@ -170,9 +170,10 @@ gboolean mesh_session_escrow_create(MeshSession *session, const char *account, g
  * mesh_session_escrow_verify: a recovery drill: the shares rebuild the secret, the entry (local
  * copy, else fetched from @account's portal) decrypts with it and — when this machine holds
  * @account — holds its master keys. Installs nothing but, when the entry holds the master keys
- * of a profile this machine holds, its identifier in the account entry's "Escrows". Errors: those of mesh_shamir_combine
- * (MESH_ERROR_SHARE_QUORUM, _CORRUPT, _DUPLICATE, _MISMATCH), MESH_ERROR_SHARE_MISMATCH (no
- * escrow entry matches: the shares belong to another escrow), MESH_ERROR_DECRYPT.
+ * of a profile this machine holds, its identifier in the account entry's "Escrows". Errors: those
+ * of mesh_shamir_combine (MESH_ERROR_SHARE_QUORUM, _CORRUPT, _DUPLICATE, _MISMATCH),
+ * MESH_ERROR_SHARE_MISMATCH (no escrow entry matches: the shares belong to another escrow),
+ * MESH_ERROR_DECRYPT.
  */
 gboolean mesh_session_escrow_verify(MeshSession *session, const char *account,
                                     const char *portal_url, const char *const *shares,
@@ -330,7 +331,7 @@ typedef enum {
 
 typedef struct {
 	MeshSessionKeyRole role;
-	char *owner; /* the account (master, escrow, administration, SSH) or the device's UDF */
+	char *owner;    /* the account (master, escrow, administration, SSH) or the device's UDF */
 	MeshKeyUse use; /* of a device key: which of the device's three keys it is */
 } MeshSessionKeyOwner;
 

@@ -768,8 +768,11 @@ mesh_client_set_keystore(MeshClient *client, const char *name)
 }
 
 /* The "Passphrase" member of a session method that makes keys (left out when not set). */
-#define PASSPHRASE(c) { (c) != NULL && (c)->passphrase != NULL ? "Passphrase" : NULL, 's', \
-			(c) != NULL ? (c)->passphrase : NULL, 0 }
+#define PASSPHRASE(c)                                                                              \
+	{                                                                                          \
+		(c) != NULL && (c)->passphrase != NULL ? "Passphrase" : NULL, 's',                 \
+		        (c) != NULL ? (c)->passphrase : NULL, 0                                    \
+	}
 
 void
 mesh_client_set_passphrase(MeshClient *client, const char *passphrase)
@@ -1465,8 +1468,11 @@ MeshError
 mesh_client_profile_create(MeshClient *client, const char *account,
 			   MeshClientProfile **ret_profile)
 {
-	const Member params[] = { { "Account", 's', account, 0 }, PORTAL_URL(client),
-				  PORTAL_CA(client), KEYSTORE(client), PASSPHRASE(client) };
+	const Member params[] = {{"Account", 's', account, 0},
+	                         PORTAL_URL(client),
+	                         PORTAL_CA(client),
+	                         KEYSTORE(client),
+	                         PASSPHRASE(client)};
 
 	if (client == NULL || account == NULL)
 		return MESH_ERROR_INVALID_ARGUMENT;
@@ -1523,8 +1529,8 @@ mesh_client_profile_sync(MeshClient *client, const char *account,
 static MeshError
 profile_delete(MeshClient *client, const char *account, gboolean force)
 {
-	const Member params[] = { { "Account", 's', account, 0 },
-				  { force ? "Force" : NULL, 'b', NULL, 1 } };
+	const Member params[] = {{"Account", 's', account, 0},
+	                         {force ? "Force" : NULL, 'b', NULL, 1}};
 
 	if (client == NULL || account == NULL)
 		return MESH_ERROR_INVALID_ARGUMENT;
@@ -1612,9 +1618,12 @@ mesh_client_profile_recover(MeshClient *client, const char *account, const char 
 		return fail(client, MESH_ERROR_INVALID_ARGUMENT,
 			    "a share is missing or not valid UTF-8 text");
 	{
-		const Member params[] = { { "Account", 's', account, 0 },
-					  { "Shares", 'j', list, 0 }, PORTAL_URL(client),
-					  PORTAL_CA(client), KEYSTORE(client), PASSPHRASE(client) };
+		const Member params[] = {{"Account", 's', account, 0},
+		                         {"Shares", 'j', list, 0},
+		                         PORTAL_URL(client),
+		                         PORTAL_CA(client),
+		                         KEYSTORE(client),
+		                         PASSPHRASE(client)};
 
 		code = profile_call(client, "ProfileRecover", params, G_N_ELEMENTS(params),
 				    ret_profile);
@@ -1639,8 +1648,11 @@ mesh_client_connect_request(MeshClient *client, const char *account,
 			    MeshClientConnect **ret_connect)
 {
 	g_autoptr(JsonNode) result = NULL;
-	const Member params[] = { { "Account", 's', account, 0 }, PORTAL_URL(client),
-				  PORTAL_CA(client), KEYSTORE(client), PASSPHRASE(client) };
+	const Member params[] = {{"Account", 's', account, 0},
+	                         PORTAL_URL(client),
+	                         PORTAL_CA(client),
+	                         KEYSTORE(client),
+	                         PASSPHRASE(client)};
 	MeshClientConnect *connect;
 	JsonObject *obj;
 	MeshError code;

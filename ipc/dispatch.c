@@ -411,7 +411,7 @@ same_passphrase(const MeshSecret *a, const MeshSecret *b)
  */
 static gboolean
 new_key_passphrase(MeshAgent *agent, const MeshSecret *given, MeshSecret **ret_passphrase,
-		   gboolean *ret_locked, gboolean *ret_protected, GError **error)
+                   gboolean *ret_locked, gboolean *ret_protected, GError **error)
 {
 	gboolean protected_hive = FALSE, same;
 	gint64 wait;
@@ -435,20 +435,21 @@ new_key_passphrase(MeshAgent *agent, const MeshSecret *given, MeshSecret **ret_p
 		wait = mesh_pass_gate_try_enter(agent->gate);
 		if (wait > 0) {
 			g_set_error(error, MESH_ERROR, MESH_ERROR_RATE_LIMITED,
-				    "wrong passphrases were given: try again in %" G_GINT64_FORMAT
-				    " ms",
-				    (wait + 999) / 1000);
+			            "wrong passphrases were given: try again in %" G_GINT64_FORMAT
+			            " ms",
+			            (wait + 999) / 1000);
 			return FALSE;
 		}
 		same = same_passphrase(given, agent->passphrase);
 		mesh_pass_gate_leave(agent->gate,
-				     same ? MESH_PASS_GATE_RIGHT : MESH_PASS_GATE_WRONG);
+		                     same ? MESH_PASS_GATE_RIGHT : MESH_PASS_GATE_WRONG);
 		if (!same) {
-			g_set_error(error, MESH_ERROR, MESH_ERROR_BAD_PASSPHRASE,
-				    "this hive's keys are protected by another passphrase, and every "
-				    "key it makes is protected by that one (the passphrase 'mesh "
-				    "unlock' takes): give it, or leave out --protect and "
-				    "--passphrase-file");
+			g_set_error(
+			        error, MESH_ERROR, MESH_ERROR_BAD_PASSPHRASE,
+			        "this hive's keys are protected by another passphrase, and every "
+			        "key it makes is protected by that one (the passphrase 'mesh "
+			        "unlock' takes): give it, or leave out --protect and "
+			        "--passphrase-file");
 			return FALSE;
 		}
 	}
@@ -458,8 +459,7 @@ new_key_passphrase(MeshAgent *agent, const MeshSecret *given, MeshSecret **ret_p
 
 /* As new_key_passphrase, for a request that surely makes a key: a locked hive refuses it. */
 static gboolean
-protect_new_keys(MeshAgent *agent, MeshSecret **passphrase, gboolean *ret_protected,
-		 GError **error)
+protect_new_keys(MeshAgent *agent, MeshSecret **passphrase, gboolean *ret_protected, GError **error)
 {
 	g_autoptr(MeshSecret) given = g_steal_pointer(passphrase);
 	gboolean locked = FALSE;
@@ -467,9 +467,10 @@ protect_new_keys(MeshAgent *agent, MeshSecret **passphrase, gboolean *ret_protec
 	if (!new_key_passphrase(agent, given, passphrase, &locked, ret_protected, error))
 		return FALSE;
 	if (locked) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_LOCKED,
-			    "this hive's keys are protected by a passphrase and locked, and new keys "
-			    "must be protected by it too: run 'mesh unlock', then try again");
+		g_set_error(
+		        error, MESH_ERROR, MESH_ERROR_LOCKED,
+		        "this hive's keys are protected by a passphrase and locked, and new keys "
+		        "must be protected by it too: run 'mesh unlock', then try again");
 		return FALSE;
 	}
 	return TRUE;
@@ -650,12 +651,13 @@ key_remove(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **er
 	what = mesh_session_key_owner_text(owner);
 	if (owner->role == MESH_SESSION_KEY_DEVICE)
 		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION, "%s is %s: %s", udf, what,
-			    removal_loss(owner->role));
+		            removal_loss(owner->role));
 	else
-		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
-			    "%s is %s: %s; to forget the profile on this machine, run 'mesh profile "
-			    "delete %s' instead",
-			    udf, what, removal_loss(owner->role), owner->owner);
+		g_set_error(
+		        error, MESH_ERROR, MESH_ERROR_PERMISSION,
+		        "%s is %s: %s; to forget the profile on this machine, run 'mesh profile "
+		        "delete %s' instead",
+		        udf, what, removal_loss(owner->role), owner->owner);
 	return FALSE;
 }
 
@@ -761,15 +763,14 @@ key_list(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **erro
 		json_object_set_boolean_member(entry, "Locked", info->locked);
 		json_object_set_boolean_member(entry, "Protected", info->is_protected);
 		json_object_set_string_member(
-			entry, "Role",
-			mesh_session_key_role_name(owner != NULL ? owner->role
-								 : MESH_SESSION_KEY_IMPORTED));
+		        entry, "Role",
+		        mesh_session_key_role_name(owner != NULL ? owner->role
+		                                                 : MESH_SESSION_KEY_IMPORTED));
 		if (owner != NULL)
-			json_object_set_string_member(entry,
-						      owner->role == MESH_SESSION_KEY_DEVICE
-							      ? "Device"
-							      : "Account",
-						      owner->owner);
+			json_object_set_string_member(
+			        entry,
+			        owner->role == MESH_SESSION_KEY_DEVICE ? "Device" : "Account",
+			        owner->owner);
 	}
 	return TRUE;
 }
@@ -1137,13 +1138,13 @@ call_session(MeshAgent *agent, const MeshSessionMethod *method, MeshPortalBridge
 	     JsonObject *params, JsonObject *result, GError **error)
 {
 	MeshSessionMethodEnv env = {
-		.hive = agent->hive,
-		.store = agent->store,
-		.open_portal = agent->open_portal,
-		.portal_data = agent->portal_data,
-		.bridge = bridge,
-		.release = &agent->lock,
-		.restricted = agent->restricted,
+	        .hive = agent->hive,
+	        .store = agent->store,
+	        .open_portal = agent->open_portal,
+	        .portal_data = agent->portal_data,
+	        .bridge = bridge,
+	        .release = &agent->lock,
+	        .restricted = agent->restricted,
 	};
 	g_autoptr(MeshSecret) given = NULL;
 	/* The method's own copy: the lock is released while it waits for the portal, and a Lock
@@ -1154,7 +1155,7 @@ call_session(MeshAgent *agent, const MeshSessionMethod *method, MeshPortalBridge
 	if (makes_keys(method) && !agent->restricted &&
 	    (!get_passphrase(params, FALSE, &given, error) ||
 	     !new_key_passphrase(agent, given, &passphrase, &env.keys_locked, &was_protected,
-				 error)))
+	                         error)))
 		return FALSE;
 	env.passphrase = passphrase;
 	if (!mesh_session_method_call(method, &env, params, result, error))

@@ -283,7 +283,7 @@ profile_delete(MeshSession *s, JsonObject *params, JsonObject *result, GError **
 		if (!JSON_NODE_HOLDS_VALUE(node) ||
 		    json_node_get_value_type(node) != G_TYPE_BOOLEAN) {
 			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-				    "\"Force\" must be true or false");
+			            "\"Force\" must be true or false");
 			return FALSE;
 		}
 		force = json_node_get_boolean(node);
@@ -598,33 +598,34 @@ ssh_authorized_keys(MeshSession *s, JsonObject *params, JsonObject *result, GErr
 #define REMOTE TRUE
 
 static const MeshSessionMethod session_methods[] = {
-	{ "AccountValidate", account_validate, P("Account", "Portal", "PortalCA"), REMOTE },
-	{ "ProfileCreate", profile_create,
-	  P("Account", "Portal", "PortalCA", "KeyStore", "Passphrase"), REMOTE },
-	{ "ProfileGet", profile_get, P("Account"), LOCAL },
-	{ "ProfileList", profile_list, (const char *const[]){ NULL }, LOCAL },
-	{ "ProfileSync", profile_sync, P("Account", "PortalCA"), REMOTE },
-	{ "ProfileDelete", profile_delete, P("Account", "Force"), LOCAL },
-	{ "EscrowCreate", escrow_create, P("Account", "Quorum", "Shares", "PortalCA"), REMOTE },
-	{ "EscrowVerify", escrow_verify, P("Account", "Shares", "Portal", "PortalCA"), REMOTE },
-	{ "ProfileRecover", profile_recover,
-	  P("Account", "Shares", "Portal", "PortalCA", "KeyStore", "Passphrase"), REMOTE },
-	{ "ConnectRequest", connect_request,
-	  P("Account", "Portal", "PortalCA", "KeyStore", "Passphrase"), REMOTE },
-	{ "ConnectStatus", connect_status, P("Account", "PortalCA"), REMOTE },
-	{ "ConnectPending", connect_pending, P("Account", "PortalCA"), REMOTE },
-	{ "ConnectAccept", connect_accept, P("Account", "Witness", "PortalCA"), REMOTE },
-	{ "ConnectReject", connect_reject, P("Account", "Witness", "PortalCA"), REMOTE },
-	{ "AppList", app_list, P("Account"), LOCAL },
-	{ "AppAdd", app_add, P("Account", "Type", "Name", "PortalCA"), REMOTE },
-	{ "AppSet", app_set, P("Account", "Name", "Data", "PortalCA"), REMOTE },
-	{ "AppGet", app_get, P("Account", "Name"), LOCAL },
-	{ "PasswordAdd", password_add, P("Account", "Site", "Username", "Password", "PortalCA"), REMOTE },
-	{ "PasswordGet", password_get, P("Account", "Site"), LOCAL },
-	{ "PasswordList", password_list, P("Account"), LOCAL },
-	{ "PasswordDelete", password_delete, P("Account", "Site", "PortalCA"), REMOTE },
-	{ "SshCreate", ssh_create, P("Account", "KeyStore", "Passphrase", "PortalCA"), REMOTE },
-	{ "SshAuthorizedKeys", ssh_authorized_keys, P("Account"), LOCAL },
+        {"AccountValidate", account_validate, P("Account", "Portal", "PortalCA"), REMOTE},
+        {"ProfileCreate", profile_create,
+         P("Account", "Portal", "PortalCA", "KeyStore", "Passphrase"), REMOTE},
+        {"ProfileGet", profile_get, P("Account"), LOCAL},
+        {"ProfileList", profile_list, (const char *const[]){NULL}, LOCAL},
+        {"ProfileSync", profile_sync, P("Account", "PortalCA"), REMOTE},
+        {"ProfileDelete", profile_delete, P("Account", "Force"), LOCAL},
+        {"EscrowCreate", escrow_create, P("Account", "Quorum", "Shares", "PortalCA"), REMOTE},
+        {"EscrowVerify", escrow_verify, P("Account", "Shares", "Portal", "PortalCA"), REMOTE},
+        {"ProfileRecover", profile_recover,
+         P("Account", "Shares", "Portal", "PortalCA", "KeyStore", "Passphrase"), REMOTE},
+        {"ConnectRequest", connect_request,
+         P("Account", "Portal", "PortalCA", "KeyStore", "Passphrase"), REMOTE},
+        {"ConnectStatus", connect_status, P("Account", "PortalCA"), REMOTE},
+        {"ConnectPending", connect_pending, P("Account", "PortalCA"), REMOTE},
+        {"ConnectAccept", connect_accept, P("Account", "Witness", "PortalCA"), REMOTE},
+        {"ConnectReject", connect_reject, P("Account", "Witness", "PortalCA"), REMOTE},
+        {"AppList", app_list, P("Account"), LOCAL},
+        {"AppAdd", app_add, P("Account", "Type", "Name", "PortalCA"), REMOTE},
+        {"AppSet", app_set, P("Account", "Name", "Data", "PortalCA"), REMOTE},
+        {"AppGet", app_get, P("Account", "Name"), LOCAL},
+        {"PasswordAdd", password_add, P("Account", "Site", "Username", "Password", "PortalCA"),
+         REMOTE},
+        {"PasswordGet", password_get, P("Account", "Site"), LOCAL},
+        {"PasswordList", password_list, P("Account"), LOCAL},
+        {"PasswordDelete", password_delete, P("Account", "Site", "PortalCA"), REMOTE},
+        {"SshCreate", ssh_create, P("Account", "KeyStore", "Passphrase", "PortalCA"), REMOTE},
+        {"SshAuthorizedKeys", ssh_authorized_keys, P("Account"), LOCAL},
 };
 
 #undef P
@@ -651,10 +652,10 @@ gboolean
 mesh_session_method_call(const MeshSessionMethod *method, const MeshSessionMethodEnv *env,
 			 JsonObject *params, JsonObject *result, GError **error)
 {
-	MeshSession session = { .hive = env->hive,
-				.store = env->store,
-				.passphrase = env->passphrase,
-				.keys_locked = env->keys_locked };
+	MeshSession session = {.hive = env->hive,
+	                       .store = env->store,
+	                       .passphrase = env->passphrase,
+	                       .keys_locked = env->keys_locked};
 	HttpOpen http = { .env = env };
 	g_autoptr(MeshKeyStore) view = NULL;
 	const char *keystore = NULL;

@@ -120,12 +120,12 @@ typedef struct {
 	char *use;       /* "Signature", "Authentication", "Encryption" */
 	char *store;     /* "file", ... */
 	int locked;      /* cannot be used until unlocked: protected and not unlocked, or in a
-			  * locked keyring */
+	                  * locked keyring */
 	/* The rest is filled by mesh_client_key_list only (0 and NULL otherwise). */
 	int is_protected; /* by the passphrase mesh_client_unlock takes (file: passphrase, TPM:
-			   * PIN), unlocked or not */
+	                   * PIN), unlocked or not */
 	char *role;       /* what depends on it: "Device", "Master", "Escrow", "Administration",
-			   * "SSH" or "Imported" (docs/protocol.md, KeyList) */
+	                   * "SSH" or "Imported" (docs/protocol.md, KeyList) */
 	char *account;    /* the account of a Master, Escrow, Administration or SSH key */
 	char *device;     /* the device of a Device key */
 } MeshClientKey;
@@ -313,7 +313,7 @@ typedef struct {
 	char *admin_key; /* this device's administration key, or NULL */
 	int master_keys; /* this device holds the profile's master keys */
 	char **escrows;  /* the escrow entries of the master keys known here (made here, used to
-			  * recover here, or checked here with mesh_client_escrow_verify) */
+	                  * recover here, or checked here with mesh_client_escrow_verify) */
 	size_t n_escrows;
 } MeshClientProfile;
 

@@ -218,7 +218,8 @@ test_profiles(void)
 	fails(&fx, 0, "ProfileDelete", "{\"Account\":\"alice@example.com\",\"Force\":1}",
 	      MESH_ERROR_MALFORMED);
 	/* The only administration device, holding the master keys, no escrow: refused. */
-	fails(&fx, 0, "ProfileDelete", "{\"Account\":\"alice@example.com\"}", MESH_ERROR_PERMISSION);
+	fails(&fx, 0, "ProfileDelete", "{\"Account\":\"alice@example.com\"}",
+	      MESH_ERROR_PERMISSION);
 	fails(&fx, 0, "ProfileDelete", "{\"Account\":\"alice@example.com\",\"Force\":false}",
 	      MESH_ERROR_PERMISSION);
 	r = ok(&fx, &root, 0, "ProfileGet", "{\"Account\":\"alice@example.com\"}");
@@ -248,7 +249,7 @@ test_escrow_recover(void)
 	r = ok(&fx, &root, 0, "ProfileGet", NULL);
 	CU_ASSERT_TRUE(json_object_get_boolean_member(r, "MasterKeys"));
 	CU_ASSERT_TRUE(mesh_json_get_array(r, "Escrows", &shares, NULL) &&
-		       json_array_get_length(shares) == 0);
+	               json_array_get_length(shares) == 0);
 	fails(&fx, 0, "EscrowCreate", "{\"Quorum\":3,\"Shares\":2}", MESH_ERROR_INVALID_ARGUMENT);
 	fails(&fx, 0, "EscrowCreate", "{\"Quorum\":0,\"Shares\":2}", MESH_ERROR_INVALID_ARGUMENT);
 	fails(&fx, 0, "EscrowCreate", "{\"Quorum\":\"2\",\"Shares\":2}", MESH_ERROR_MALFORMED);
@@ -264,8 +265,8 @@ test_escrow_recover(void)
 	/* Escrowed: ProfileGet says which entry. */
 	r = ok(&fx, &root, 0, "ProfileGet", NULL);
 	CU_ASSERT_TRUE(mesh_json_get_array(r, "Escrows", &shares, NULL) &&
-		       json_array_get_length(shares) == 1 &&
-		       g_str_equal(json_array_get_string_element(shares, 0), escrow_id));
+	               json_array_get_length(shares) == 1 &&
+	               g_str_equal(json_array_get_string_element(shares, 0), escrow_id));
 
 	params = g_strdup_printf("{\"Shares\":[\"%s\",\"%s\"]}", s0, s2);
 	ok(&fx, &root, 0, "EscrowVerify", params);
@@ -293,8 +294,8 @@ test_escrow_recover(void)
 	/* The shares that recovered it are an escrow of it. */
 	CU_ASSERT_TRUE(json_object_get_boolean_member(r, "MasterKeys"));
 	CU_ASSERT_TRUE(mesh_json_get_array(r, "Escrows", &shares, NULL) &&
-		       json_array_get_length(shares) == 1 &&
-		       g_str_equal(json_array_get_string_element(shares, 0), escrow_id));
+	               json_array_get_length(shares) == 1 &&
+	               g_str_equal(json_array_get_string_element(shares, 0), escrow_id));
 	fails(&fx, 0, "ProfileRecover", params, MESH_ERROR_EXISTS);
 	r = ok(&fx, &root, 0, "ProfileGet", NULL);
 	CU_ASSERT_STRING_EQUAL(str(r, "Identifier"), fingerprint);
@@ -524,7 +525,8 @@ test_key_roles_protection(void)
 		} else {
 			CU_ASSERT_STRING_EQUAL(role, "Escrow");
 			escrow++;
-			remove_refused(&fx, 0, udf, "'mesh profile delete alice@example.com' instead");
+			remove_refused(&fx, 0, udf,
+			               "'mesh profile delete alice@example.com' instead");
 		}
 	}
 	CU_ASSERT_EQUAL(device, 3);
@@ -534,8 +536,9 @@ test_key_roles_protection(void)
 	 * profiles held are still read. */
 	ok(&fx, &root, 0, "Lock", NULL);
 	fails(&fx, 0, "ProfileCreate", "{\"Account\":\"bob@example.com\"}", MESH_ERROR_LOCKED);
-	fails(&fx, 0, "ProfileCreate", "{\"Account\":\"bob@example.com\",\"Passphrase\":"
-				       "\"hive pass\"}",
+	fails(&fx, 0, "ProfileCreate",
+	      "{\"Account\":\"bob@example.com\",\"Passphrase\":"
+	      "\"hive pass\"}",
 	      MESH_ERROR_LOCKED);
 	fails(&fx, 0, "ProfileRecover", "{\"Account\":\"bob@example.com\",\"Shares\":[\"S\"]}",
 	      MESH_ERROR_LOCKED);
@@ -544,8 +547,9 @@ test_key_roles_protection(void)
 	CU_ASSERT_TRUE(json_object_get_boolean_member(r, "Valid"));
 	/* Unlocked: another passphrase is refused, none or the hive's is taken. */
 	ok(&fx, &root, 0, "Unlock", "{\"Passphrase\":\"hive pass\"}");
-	fails(&fx, 0, "ProfileCreate", "{\"Account\":\"bob@example.com\",\"Passphrase\":"
-				       "\"other\"}",
+	fails(&fx, 0, "ProfileCreate",
+	      "{\"Account\":\"bob@example.com\",\"Passphrase\":"
+	      "\"other\"}",
 	      MESH_ERROR_BAD_PASSPHRASE);
 	g_usleep((100 + 20) * 1000);
 	r = ok(&fx, &root, 0, "ProfileCreate", "{\"Account\":\"bob@example.com\"}");
@@ -555,8 +559,9 @@ test_key_roles_protection(void)
 	CU_ASSERT_TRUE(entry != NULL && json_object_get_boolean_member(entry, "Protected"));
 
 	/* A new hive: a profile made with a passphrase protects the device it makes too. */
-	r = ok(&fx, &root, 1, "ProfileCreate", "{\"Account\":\"carol@example.com\","
-					       "\"Passphrase\":\"carol pass\"}");
+	r = ok(&fx, &root, 1, "ProfileCreate",
+	       "{\"Account\":\"carol@example.com\","
+	       "\"Passphrase\":\"carol pass\"}");
 	g_clear_pointer(&keys, g_hash_table_unref);
 	keys = key_list(&fx, &list_root, 1);
 	CU_ASSERT_EQUAL(g_hash_table_size(keys), 6);
@@ -579,16 +584,16 @@ test_key_roles_protection(void)
 }
 
 static CU_TestInfo tests[] = {
-	{ "Hello lists the session methods; restricted mode refuses them",
-	  test_hello_lists_session_methods },
-	{ "AccountValidate, ProfileCreate/Get/List/Sync/Delete", test_profiles },
-	{ "EscrowCreate, EscrowVerify, ProfileRecover", test_escrow_recover },
-	{ "ConnectRequest/Status/Pending/Accept/Reject", test_connect },
-	{ "AppList/Add/Set/Get, PasswordAdd/Get/List/Delete, SshCreate/AuthorizedKeys",
-	  test_apps_passwords },
-	{ "KeyList roles, KeyRemove refusals, the hive's protection of profile keys",
-	  test_key_roles_protection },
-	CU_TEST_INFO_NULL,
+        {"Hello lists the session methods; restricted mode refuses them",
+         test_hello_lists_session_methods},
+        {"AccountValidate, ProfileCreate/Get/List/Sync/Delete", test_profiles},
+        {"EscrowCreate, EscrowVerify, ProfileRecover", test_escrow_recover},
+        {"ConnectRequest/Status/Pending/Accept/Reject", test_connect},
+        {"AppList/Add/Set/Get, PasswordAdd/Get/List/Delete, SshCreate/AuthorizedKeys",
+         test_apps_passwords},
+        {"KeyList roles, KeyRemove refusals, the hive's protection of profile keys",
+         test_key_roles_protection},
+        CU_TEST_INFO_NULL,
 };
 
 int

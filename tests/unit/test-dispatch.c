@@ -824,7 +824,7 @@ generate(Fixture *fx, const char *params, MeshError code)
 {
 	g_autoptr(JsonNode) root = NULL;
 	g_autofree char *text =
-		g_strdup_printf("{\"Id\":7,\"Method\":\"KeyGenerate\",\"Params\":%s}", params);
+	        g_strdup_printf("{\"Id\":7,\"Method\":\"KeyGenerate\",\"Params\":%s}", params);
 
 	if (code != MESH_ERROR_OK) {
 		expect_error(fx, text, code);
@@ -862,10 +862,10 @@ test_protection(void)
 	device = create_device(&fx, "{\"Passphrase\":\"pass word\"}");
 	g_clear_pointer(&r, json_node_unref);
 	text = g_strdup_printf("{\"Id\":7,\"Method\":\"DeviceGet\",\"Params\":{\"Identifier\":"
-			       "\"%s\"}}",
-			       device);
-	CU_ASSERT_TRUE_FATAL(mesh_json_get_object(expect_result(&fx, &r, text), "Keys", &keys,
-						  NULL));
+	                       "\"%s\"}}",
+	                       device);
+	CU_ASSERT_TRUE_FATAL(
+	        mesh_json_get_object(expect_result(&fx, &r, text), "Keys", &keys, NULL));
 	sig = g_strdup(get_string(keys, "Signature"));
 	entry = list_entry(&fx, &r, sig);
 	CU_ASSERT_TRUE_FATAL(entry != NULL);
@@ -879,10 +879,10 @@ test_protection(void)
 	CU_ASSERT_TRUE(get_bool(entry, "Protected"));
 	/* Another passphrase is refused (behind the gate); the same one is taken. */
 	CU_ASSERT_PTR_NULL(generate(&fx, "{\"Use\":\"Signature\",\"Passphrase\":\"other\"}",
-				    MESH_ERROR_BAD_PASSPHRASE));
+	                            MESH_ERROR_BAD_PASSPHRASE));
 	g_usleep((MESH_PASS_GATE_STEP_MS + 20) * 1000);
 	g_free(generate(&fx, "{\"Use\":\"Signature\",\"Passphrase\":\"pass word\"}",
-			MESH_ERROR_OK));
+	                MESH_ERROR_OK));
 
 	/* Locked: every key of the hive's protection is Locked, the plain one not; nothing that
 	 * makes keys runs, with or without a passphrase. */
@@ -895,9 +895,9 @@ test_protection(void)
 	CU_ASSERT_FALSE(can_sign(&fx, later));
 	CU_ASSERT_PTR_NULL(generate(&fx, "{\"Use\":\"Signature\"}", MESH_ERROR_LOCKED));
 	CU_ASSERT_PTR_NULL(generate(&fx, "{\"Use\":\"Signature\",\"Passphrase\":\"pass word\"}",
-				    MESH_ERROR_LOCKED));
+	                            MESH_ERROR_LOCKED));
 	expect_error(&fx, "{\"Id\":7,\"Method\":\"DeviceCreate\",\"Params\":{}}",
-		     MESH_ERROR_LOCKED);
+	             MESH_ERROR_LOCKED);
 	CU_ASSERT_EQUAL(unlock(&fx, "{\"Passphrase\":\"pass word\",\"Lifetime\":0}"), 5);
 	g_free(later);
 	later = generate(&fx, "{\"Use\":\"Encryption\"}", MESH_ERROR_OK);
@@ -908,8 +908,8 @@ test_protection(void)
 	 * store, signs, and Unlock still works (it used to ask the secret store it had opened). */
 	g_free(text);
 	text = g_strdup_printf("{\"Id\":7,\"Method\":\"KeyMove\",\"Params\":{\"UDF\":\"%s\","
-			       "\"To\":\"secret\"}}",
-			       plain);
+	                       "\"To\":\"secret\"}}",
+	                       plain);
 	expect_error(&fx, text, MESH_ERROR_UNSUPPORTED);
 	entry = list_entry(&fx, &r, plain);
 	CU_ASSERT_TRUE(entry != NULL && g_str_equal(get_string(entry, "Store"), "file"));
@@ -922,12 +922,12 @@ test_protection(void)
 	/* KeyRemove: the device's key is refused, naming the device; a plain key goes. */
 	g_free(text);
 	text = g_strdup_printf("{\"Id\":7,\"Method\":\"KeyRemove\",\"Params\":{\"UDF\":\"%s\"}}",
-			       sig);
+	                       sig);
 	expect_error(&fx, text, MESH_ERROR_PERMISSION);
 	CU_ASSERT_PTR_NOT_NULL(list_entry(&fx, &r, sig));
 	g_free(text);
 	text = g_strdup_printf("{\"Id\":7,\"Method\":\"KeyRemove\",\"Params\":{\"UDF\":\"%s\"}}",
-			       plain);
+	                       plain);
 	g_clear_pointer(&r, json_node_unref);
 	expect_result(&fx, &r, text);
 	CU_ASSERT_PTR_NULL(list_entry(&fx, &r, plain));
@@ -936,17 +936,17 @@ test_protection(void)
 }
 
 static CU_TestInfo tests[] = {
-	{ "Hello and Status", test_hello_status },
-	{ "DeviceCreate, DeviceGet, DeviceList", test_devices },
-	{ "KeyList, KeyPublic, KeySign", test_keys },
-	{ "Lock, Unlock and the unlock lifetime", test_lock_unlock },
-	{ "HiveMigrate refuses to overwrite unless forced", test_hive_migrate },
-	{ "Shutdown; restricted mode", test_shutdown_and_restricted },
-	{ "malformed requests: silence, errors, closes", test_request_shape },
-	{ "KeyGenerate, KeyImport, KeyMove, KeyRemove, HiveSetKeyStore", test_key_management },
-	{ "the hive's protection; KeyList Protected, Locked, Role; a failed KeyMove",
-	  test_protection },
-	CU_TEST_INFO_NULL,
+        {"Hello and Status", test_hello_status},
+        {"DeviceCreate, DeviceGet, DeviceList", test_devices},
+        {"KeyList, KeyPublic, KeySign", test_keys},
+        {"Lock, Unlock and the unlock lifetime", test_lock_unlock},
+        {"HiveMigrate refuses to overwrite unless forced", test_hive_migrate},
+        {"Shutdown; restricted mode", test_shutdown_and_restricted},
+        {"malformed requests: silence, errors, closes", test_request_shape},
+        {"KeyGenerate, KeyImport, KeyMove, KeyRemove, HiveSetKeyStore", test_key_management},
+        {"the hive's protection; KeyList Protected, Locked, Role; a failed KeyMove",
+         test_protection},
+        CU_TEST_INFO_NULL,
 };
 
 int

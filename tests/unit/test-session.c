@@ -1007,8 +1007,8 @@ test_key_roles_and_delete(void)
 		CU_ASSERT_EQUAL(g_hash_table_size(roles), 6);
 		g_clear_pointer(&roles, g_hash_table_unref);
 		CU_ASSERT_TRUE(mesh_hive_write(d1->hive, MESH_HIVE_PERSONAL_PROFILES, name,
-		                               g_bytes_get_data(good, NULL),
-		                               g_bytes_get_size(good), NULL));
+		                               g_bytes_get_data(good, NULL), g_bytes_get_size(good),
+		                               NULL));
 	}
 
 	/* Not escrowed: deleting on the only administration device is refused, changing
@@ -1043,8 +1043,8 @@ test_key_roles_and_delete(void)
 	MESH_ASSERT_NO_ERROR(error);
 
 	/* Recovered: the shares used are the escrow; force deletes without one. */
-	CU_ASSERT_TRUE(mesh_session_profile_recover(&d1->s, ACCOUNT, two, 2, NULL, &recovered,
-	                                            &error));
+	CU_ASSERT_TRUE(
+	        mesh_session_profile_recover(&d1->s, ACCOUNT, two, 2, NULL, &recovered, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_EQUAL(recovered->escrows->len, 1);
 	CU_ASSERT_STRING_EQUAL(recovered->escrows->pdata[0], got->escrows->pdata[0]);
