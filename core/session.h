@@ -107,7 +107,8 @@ gboolean mesh_session_account_validate(MeshSession *session, const char *account
  * (@portal_url overrides the account's domain and is remembered); store the account and make
  * it the default when there is none. On failure the keys made are removed again. Errors:
  * MESH_ERROR_INVALID_ARGUMENT, MESH_ERROR_EXISTS (this machine already holds @account, or the
- * portal does), store, hive and portal errors.
+ * portal does), MESH_ERROR_LOCKED (keys_locked: nothing is done), store, hive and portal
+ * errors.
  */
 gboolean mesh_session_profile_create(MeshSession *session, const char *account,
                                      const char *portal_url, MeshSessionProfile **ret_profile,
@@ -185,8 +186,9 @@ gboolean mesh_session_escrow_verify(MeshSession *session, const char *account,
  * a new administration key on this device (it replaces every administration key of the
  * profile), add this device, re-seal the application profiles to it and publish everything
  * (the portal accepts the newer master profile signed by the original master key). Nothing is
- * changed (hive or key store) unless every check passed. Errors: those of
- * mesh_session_escrow_verify, MESH_ERROR_EXISTS (this machine already holds @account),
+ * changed (hive or key store) unless every check passed. The escrow entry used is recorded in
+ * the account entry ("Escrows"). Errors: those of mesh_session_escrow_verify,
+ * MESH_ERROR_EXISTS (this machine already holds @account), MESH_ERROR_LOCKED (keys_locked),
  * portal errors.
  */
 gboolean mesh_session_profile_recover(MeshSession *session, const char *account,
@@ -383,8 +385,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshSessionSshKey, mesh_session_ssh_key_free)
  * mesh_session_profile_sync); on another device it lists the key after an administration device
  * syncs. *@ret_udf and *@ret_public_line (each may be NULL) get the key's UDF and OpenSSH line.
  * On failure the key is removed again and the account entry is unchanged. Errors:
- * MESH_ERROR_EXISTS (this device has an SSH key for the account), MESH_ERROR_NOT_FOUND, store and
- * portal errors.
+ * MESH_ERROR_EXISTS (this device has an SSH key for the account), MESH_ERROR_NOT_FOUND,
+ * MESH_ERROR_LOCKED (keys_locked), store and portal errors.
  */
 gboolean mesh_session_ssh_create(MeshSession *session, const char *account, char **ret_udf,
                                  char **ret_public_line, GError **error);
