@@ -31,6 +31,17 @@ mesh_cli_session_connect(const MeshCliGlobals *globals, const char *verb, const 
 	return 0;
 }
 
+/* The member @name: an array of the @n strings @strings. */
+static void
+json_strings(JsonBuilder *b, const char *name, char *const *strings, size_t n)
+{
+	json_builder_set_member_name(b, name);
+	json_builder_begin_array(b);
+	for (size_t i = 0; i < n; i++)
+		json_builder_add_string_value(b, strings[i]);
+	json_builder_end_array(b);
+}
+
 /* {"Identifier", "Account", "Serial", "Devices": [UDF], "Applications": [{"Identifier", "Type",
  * "Friendly"}], "Portal"?} (PROTOCOL issue 4, §3), or the same as text; with @local, also what
  * this device holds: "MasterKeys" and "Escrows" (the escrow nudge's facts; sync leaves them
@@ -66,11 +77,7 @@ print_profile(const MeshCliGlobals *globals, const MeshClientProfile *p, const c
 	mesh_cli_json_string(b, "Identifier", p->identifier);
 	mesh_cli_json_string(b, "Account", p->account);
 	mesh_cli_json_int(b, "Serial", p->serial);
-	json_builder_set_member_name(b, "Devices");
-	json_builder_begin_array(b);
-	for (size_t i = 0; i < p->n_devices; i++)
-		json_builder_add_string_value(b, p->devices[i]);
-	json_builder_end_array(b);
+	json_strings(b, "Devices", p->devices, p->n_devices);
 	json_builder_set_member_name(b, "Applications");
 	json_builder_begin_array(b);
 	for (size_t i = 0; i < p->n_applications; i++) {
@@ -84,11 +91,7 @@ print_profile(const MeshCliGlobals *globals, const MeshClientProfile *p, const c
 	mesh_cli_json_string(b, "Portal", p->portal);
 	if (local) {
 		mesh_cli_json_bool(b, "MasterKeys", p->master_keys);
-		json_builder_set_member_name(b, "Escrows");
-		json_builder_begin_array(b);
-		for (size_t i = 0; i < p->n_escrows; i++)
-			json_builder_add_string_value(b, p->escrows[i]);
-		json_builder_end_array(b);
+		json_strings(b, "Escrows", p->escrows, p->n_escrows);
 	}
 	json_builder_end_object(b);
 	mesh_cli_print_json(json_builder_get_root(b));

@@ -33,27 +33,19 @@ unset MESH_AGENT_SOCK MESH_HIVE XDG_CONFIG_HOME MESH_PORTAL_URL MESH_PORTAL_CA
 unset DBUS_SESSION_BUS_ADDRESS DISPLAY
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}intercept_tls_get_addr=0"
 ACCOUNT=alice@example.com
-SPID=
-URL=
 DEV_TIMEOUT=60
+. "$(dirname "$0")/portal-lib.sh"
 . "$(dirname "$0")/devices-lib.sh"
 cleanup() {
 	for n in 1 2; do
 		dev "$n" agent stop >/dev/null 2>&1
 	done
-	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null
+	portal_kill
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
 
-"$SERVERMESH" example.com --listen 127.0.0.1:0 --db "$TMP/portal.db" 2>"$TMP/portal.log" &
-SPID=$!
-for _ in $(seq 100); do
-	URL=$(sed -n 's/^servermesh: serving example.com on \(http[^ ]*\)$/\1/p' "$TMP/portal.log")
-	[ -n "$URL" ] && break
-	sleep 0.1
-done
-check "servermesh starts" [ -n "$URL" ]
+check "servermesh starts" portal_start "$TMP/portal.log"
 KEYS1="$TMP/d1/.mmm/CryptoMesh/Keys"
 KEYS2="$TMP/d2/.mmm/CryptoMesh/Keys"
 printf 'hive pass\n' >"$TMP/pass"
