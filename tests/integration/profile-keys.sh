@@ -12,8 +12,8 @@
 #   protect  on a protected device, profile create (and recover) protect the master, escrow and
 #            administration keys with the hive's passphrase (ssh-keygen -y -P '' and openssl
 #            refuse the files, the hive's passphrase opens them), unusable after mesh lock; while
-#            locked nothing that makes keys runs; --protect/--passphrase-file on a new machine
-#            protect the device too
+#            locked nothing that makes keys runs; --passphrase-file on a new machine (profile
+#            recover, connect request) protects the device too
 #   move     a failed mesh key move --to secret (no Secret Service) leaves the key where it was
 #            and mesh unlock working
 # Usage: profile-keys.sh MESH MESHAGENT SERVERMESH PART
@@ -34,10 +34,11 @@ unset DBUS_SESSION_BUS_ADDRESS DISPLAY
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}intercept_tls_get_addr=0"
 ACCOUNT=alice@example.com
 DEV_TIMEOUT=60
+DEVICES=3
 . "$(dirname "$0")/portal-lib.sh"
 . "$(dirname "$0")/devices-lib.sh"
 cleanup() {
-	for n in 1 2; do
+	for n in 1 2 3; do
 		dev "$n" agent stop >/dev/null 2>&1
 	done
 	portal_kill
@@ -206,6 +207,7 @@ protect)
 	protected_files() {
 		dir=$1
 		shift
+		[ $# -gt 0 ] || { echo "no key files"; return 1; }
 		for udf in "$@"; do
 			f="$dir/$udf"
 			[ -f "$f" ] || { echo "no key file $f"; return 1; }
@@ -283,6 +285,15 @@ protect)
 		protected_files "$KEYS2" $(cat "$TMP/k2")
 	dev 2 lock >/dev/null
 	check "... and after mesh lock every key of device 2 is Locked" keys_are 2 'k["Locked"]'
+
+	# connect request --passphrase-file on a new machine protects the device it makes.
+	dev 3 connect request "$ACCOUNT" --no-wait --passphrase-file "$TMP/pass" >/dev/null \
+		2>"$TMP/err"
+	check "device 3 asks to connect with --passphrase-file" [ $? = 0 ]
+	ls "$TMP/d3/.mmm/CryptoMesh/Keys" | sed -n 's/\.meta$//p' >"$TMP/k3"
+	check "... it made its device's three keys" [ "$(wc -l <"$TMP/k3")" = 3 ]
+	check "... each protected by the passphrase (ssh-keygen, openssl)" \
+		protected_files "$TMP/d3/.mmm/CryptoMesh/Keys" $(cat "$TMP/k3")
 	;;
 move)
 	dev 1 unlock --passphrase-file "$TMP/pass" >/dev/null 2>"$TMP/err"
