@@ -836,15 +836,21 @@ mesh_session_account_validate(MeshSession *session, const char *account, const c
 	return TRUE;
 }
 
+void
+mesh_session_keys_locked_error(GError **error)
+{
+	g_set_error(error, MESH_ERROR, MESH_ERROR_LOCKED,
+	            "this hive's keys are protected by a passphrase and locked, and new keys must "
+	            "be protected by it too: run 'mesh unlock', then try again");
+}
+
 /* Refuse to make keys while the hive's protected keys are locked (MeshSession.keys_locked). */
 static gboolean
 may_make_keys(MeshSession *session, GError **error)
 {
 	if (!session->keys_locked)
 		return TRUE;
-	g_set_error(error, MESH_ERROR, MESH_ERROR_LOCKED,
-	            "this hive's keys are protected by a passphrase and locked, and new keys must "
-	            "be protected by it too: run 'mesh unlock', then try again");
+	mesh_session_keys_locked_error(error);
 	return FALSE;
 }
 

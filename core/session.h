@@ -66,6 +66,10 @@ typedef struct {
 	gboolean keys_locked;
 } MeshSession;
 
+/* mesh_session_keys_locked_error: set MESH_ERROR_LOCKED for an operation refused because the
+ * hive's protected keys are locked (keys_locked), saying to run 'mesh unlock'. */
+void mesh_session_keys_locked_error(GError **error);
+
 /* ---- Accounts and profiles ----------------------------------------------------------------- */
 
 typedef struct {

@@ -467,10 +467,7 @@ protect_new_keys(MeshAgent *agent, MeshSecret **passphrase, gboolean *ret_protec
 	if (!new_key_passphrase(agent, given, passphrase, &locked, ret_protected, error))
 		return FALSE;
 	if (locked) {
-		g_set_error(
-		        error, MESH_ERROR, MESH_ERROR_LOCKED,
-		        "this hive's keys are protected by a passphrase and locked, and new keys "
-		        "must be protected by it too: run 'mesh unlock', then try again");
+		mesh_session_keys_locked_error(error);
 		return FALSE;
 	}
 	return TRUE;
