@@ -141,8 +141,8 @@ void mesh_client_keys_free(MeshClientKey *keys, size_t n);
 
 /*
  * mesh_client_set_passphrase: the passphrase that protects the keys made by profile_create,
- * profile_recover and connect_request (a device, master, escrow and administration keys; NULL:
- * none). Copies @passphrase, and wipes the copy when it is replaced or the connection closed.
+ * profile_recover and connect_request (the device's keys when the machine has none, and the
+ * master, escrow and administration keys; NULL: none). Copies @passphrase, and wipes the copy when it is replaced or the connection closed.
  * In a hive whose default device is protected every new key is protected by the hive's
  * passphrase anyway: the one given must then be it (MESH_ERROR_BAD_PASSPHRASE), and while the
  * hive is locked such calls fail with MESH_ERROR_LOCKED (mesh_client_unlock first).
