@@ -538,6 +538,7 @@ file_list(MeshKeyStore *store, GPtrArray **ret_infos, GError **error)
 		info->alg = meta.alg;
 		info->use = meta.use;
 		info->locked = meta.is_protected && !g_hash_table_contains(fs->unlocked, udf);
+		info->is_protected = meta.is_protected;
 		g_ptr_array_add(infos, info);
 	}
 	*ret_infos = g_steal_pointer(&infos);

@@ -222,8 +222,11 @@ router_list(MeshKeyStore *store, GPtrArray **ret_infos, GError **error)
 }
 
 /* Every store that holds keys is asked: one passphrase protects this device's keys, whatever
- * store they are in (file passphrase, TPM PIN). The first failure is reported after all were
- * tried, so that one store's keys do not stay locked because of another's. */
+ * store they are in (file passphrase, TPM PIN). A store that holds none is not asked, even when
+ * it is open (a key made or moved there failed, or was moved away): a store that cannot work
+ * here (no Secret Service) must not make unlock fail for keys it does not hold. The first
+ * failure is reported after all were tried, so that one store's keys do not stay locked because
+ * of another's. */
 static gboolean
 router_unlock(MeshKeyStore *store, const MeshSecret *passphrase, GError **error)
 {
@@ -236,7 +239,7 @@ router_unlock(MeshKeyStore *store, const MeshSecret *passphrase, GError **error)
 	for (guint i = 0; i < r->n; i++) {
 		g_autoptr(GError) local = NULL;
 
-		if (r->stores[i] == NULL && !has_keys(r, i, names))
+		if (!has_keys(r, i, names))
 			continue;
 		if (open_store(r, i, &local) == NULL ||
 		    (r->stores[i]->klass->unlock != NULL &&
@@ -376,28 +379,36 @@ mesh_keystore_router_store_of(MeshKeyStore *router, const char *udf, GError **er
 	return locate(r, udf, &i, error) ? r->backends[i].name : NULL;
 }
 
-gboolean
-mesh_keystore_router_move(MeshKeyStore *router, const char *udf, const char *to,
-			  const MeshSecret *passphrase, GError **error)
+/* The use of @udf, from the list of @store, which holds it. */
+static gboolean
+use_of(MeshKeyStore *store, const char *name, const char *udf, MeshKeyUse *ret_use, GError **error)
 {
-	Router *r = router_of(router);
-	g_autoptr(MeshKey) priv = NULL;
 	g_autoptr(GPtrArray) infos = NULL;
-	MeshKeyStore *from_store, *to_store;
-	MeshKeyUse use = 0;
-	guint from, dest;
 
-	g_return_val_if_fail(is_router(router), FALSE);
-	if (!find_backend(r, to, &dest, error) || !locate(r, udf, &from, error))
+	if (!mesh_keystore_list(store, &infos, error))
 		return FALSE;
-	if (from == dest) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_EXISTS, "the key %s is in the %s store already",
-			    udf, r->backends[from].name);
-		return FALSE;
+	for (guint k = 0; k < infos->len; k++) {
+		const MeshKeyInfo *info = infos->pdata[k];
+
+		if (g_strcmp0(info->udf, udf) == 0) {
+			*ret_use = info->use;
+			return TRUE;
+		}
 	}
-	if ((from_store = open_store(r, from, error)) == NULL ||
-	    (to_store = open_store(r, dest, error)) == NULL)
-		return FALSE;
+	g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND, "the %s store does not list %s", name,
+	            udf);
+	return FALSE;
+}
+
+/* Move @udf from store @from to store @dest, both open; on failure the key is where it was. */
+static gboolean
+move_key(Router *r, const char *udf, guint from, guint dest, const MeshSecret *passphrase,
+         GError **error)
+{
+	MeshKeyStore *from_store = r->stores[from], *to_store = r->stores[dest];
+	g_autoptr(MeshKey) priv = NULL;
+	MeshKeyUse use = 0;
+
 	if (from_store->klass->export_private == NULL) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
 			    "the key %s cannot leave the %s store: it was made there and never "
@@ -411,23 +422,44 @@ mesh_keystore_router_move(MeshKeyStore *router, const char *udf, const char *to,
 			    r->backends[dest].name);
 		return FALSE;
 	}
-	/* The key's use, from its store's list. */
-	if (!mesh_keystore_list(from_store, &infos, error))
+	if (!use_of(from_store, r->backends[from].name, udf, &use, error) ||
+	    !mesh_keystore_export_private(from_store, udf, &priv, error) ||
+	    !mesh_keystore_import(to_store, priv, use, passphrase, error))
 		return FALSE;
-	for (guint k = 0; k < infos->len; k++) {
-		const MeshKeyInfo *info = infos->pdata[k];
+	if (!mesh_keystore_remove(from_store, udf, error)) {
+		/* Not in two stores at once: the new copy goes, the key stays where it was. */
+		(void)mesh_keystore_remove(to_store, udf, NULL);
+		return FALSE;
+	}
+	return TRUE;
+}
 
-		if (g_strcmp0(info->udf, udf) == 0)
-			use = info->use;
-	}
-	if (use == 0) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND, "the %s store does not list %s",
-			    r->backends[from].name, udf);
+gboolean
+mesh_keystore_router_move(MeshKeyStore *router, const char *udf, const char *to,
+                          const MeshSecret *passphrase, GError **error)
+{
+	Router *r = router_of(router);
+	gboolean opened = FALSE, ok;
+	guint from, dest;
+
+	g_return_val_if_fail(is_router(router), FALSE);
+	if (!find_backend(r, to, &dest, error) || !locate(r, udf, &from, error))
+		return FALSE;
+	if (from == dest) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_EXISTS,
+		            "the key %s is in the %s store already", udf, r->backends[from].name);
 		return FALSE;
 	}
-	return mesh_keystore_export_private(from_store, udf, &priv, error) &&
-	       mesh_keystore_import(to_store, priv, use, passphrase, error) &&
-	       mesh_keystore_remove(from_store, udf, error);
+	opened = r->stores[dest] == NULL;
+	ok = open_store(r, from, error) != NULL && open_store(r, dest, error) != NULL &&
+	     move_key(r, udf, from, dest, passphrase, error);
+	/* A failed move leaves the router as it found it: a store opened for it is closed again
+	 * (it holds none of the hive's keys), so that nothing asks it afterwards. */
+	if (!ok && opened && r->stores[dest] != NULL) {
+		mesh_keystore_close(r->stores[dest]);
+		r->stores[dest] = NULL;
+	}
+	return ok;
 }
 
 /* No passphrase: an encrypted PKCS#8 key is refused rather than prompted for. */

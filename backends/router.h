@@ -22,7 +22,7 @@ G_BEGIN_DECLS
  * file store: the master keys, which escrow must be able to export, are imported.
  *
  * Stores other than file are opened on first use, so an agent without a session bus or a TPM
- * still serves its file keys.
+ * still serves its file keys; unlock asks only the stores that hold keys of the hive.
  */
 
 typedef MeshKeyStore *(*MeshKeyStoreOpenFunc)(MeshHive *hive, GError **error);
@@ -74,9 +74,11 @@ const char *mesh_keystore_router_store_of(MeshKeyStore *router, const char *udf,
  * @to (protected by @passphrase when not NULL, where @to protects keys), then removed from where
  * it was. A key whose store cannot export it (a TPM's) cannot leave, and a store that cannot
  * import (a TPM) cannot take one: MESH_ERROR_UNSUPPORTED saying so. Moving to the store that
- * holds the key already is MESH_ERROR_EXISTS. After a crash between the import and the removal
- * the key is in both stores; the router uses the first (file, secret, tpm2) and a second move
- * finishes the job.
+ * holds the key already is MESH_ERROR_EXISTS. A move that fails changes nothing: the key stays
+ * where it was (a copy imported before the removal failed is removed again) and a store opened
+ * for the move is closed again, so that nothing (unlock, list) asks a store that cannot work
+ * here. After a crash between the import and the removal the key is in both stores; the router
+ * uses the first (file, secret, tpm2) and a second move finishes the job.
  */
 gboolean mesh_keystore_router_move(MeshKeyStore *router, const char *udf, const char *to,
 				   const MeshSecret *passphrase, GError **error);

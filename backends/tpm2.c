@@ -896,6 +896,7 @@ tpm2_list(MeshKeyStore *store, GPtrArray **ret_infos, GError **error)
 		info->alg = MESH_KEY_P256;
 		info->use = meta.use;
 		info->locked = meta.pin && ts->pin == NULL;
+		info->is_protected = meta.pin;
 		g_ptr_array_add(infos, info);
 	}
 	*ret_infos = g_steal_pointer(&infos);

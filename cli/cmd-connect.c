@@ -91,24 +91,33 @@ static int
 connect_request(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	g_autofree char *portal = NULL, *portal_ca = NULL, *keystore = NULL;
-	gboolean no_wait = FALSE;
+	g_autofree char *passphrase_file = NULL;
+	gboolean no_wait = FALSE, protect = FALSE;
 	const GOptionEntry entries[] = {
-		{ "no-wait", 0, 0, G_OPTION_ARG_NONE, &no_wait,
-		  "Send the request and return ('mesh connect wait' waits later)", NULL },
-		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
-		MESH_CLI_KEYSTORE_OPTION(keystore),
-		G_OPTION_ENTRY_NULL,
+	        {"no-wait", 0, 0, G_OPTION_ARG_NONE, &no_wait,
+	         "Send the request and return ('mesh connect wait' waits later)", NULL},
+	        MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
+	        MESH_CLI_KEYSTORE_OPTION(keystore),
+	        /* The device made here when the machine has none. */
+	        MESH_CLI_PROTECT_OPTIONS(protect, passphrase_file),
+	        G_OPTION_ENTRY_NULL,
 	};
+	g_autoptr(MeshSecret) passphrase = NULL;
 	MeshClientConnect *connect = NULL;
 	MeshClient *client = NULL;
 	MeshError code;
 	int status = 0;
 
-	if (!mesh_cli_parse_verb(globals, "connect request", "ACCOUNT",
-				 "Asks to connect this device to ACCOUNT's profile. Check that the "
-				 "profile fingerprint is the account's, and that the witness shown "
-				 "here is the one the administration device shows before accepting.",
-				 entries, 1, &argc, &argv, &status))
+	if (!mesh_cli_parse_verb(
+	            globals, "connect request", "ACCOUNT",
+	            "Asks to connect this device to ACCOUNT's profile. Check that the "
+	            "profile fingerprint is the account's, and that the witness shown "
+	            "here is the one the administration device shows before accepting. "
+	            "--protect or --passphrase-file protect the device made when this "
+	            "machine has none.",
+	            entries, 1, &argc, &argv, &status) ||
+	    !mesh_cli_new_key_passphrase(globals, "connect request", protect, passphrase_file,
+	                                 &passphrase, &status))
 		return status;
 	if (argc != 2)
 		return mesh_cli_failf(globals, "connect request", MESH_ERROR_USAGE,
@@ -117,6 +126,7 @@ connect_request(int argc, char **argv, const MeshCliGlobals *globals)
 	if (status != 0)
 		return status;
 	mesh_client_set_keystore(client, keystore);
+	mesh_client_set_passphrase(client, mesh_cli_secret_text(passphrase));
 	code = mesh_client_connect_request(client, argv[1], &connect);
 	if (code != MESH_ERROR_OK) {
 		status = connect_fail(globals, "connect request", client, code);
@@ -396,17 +406,19 @@ mesh_cmd_connect(int argc, char **argv, const MeshCliGlobals *globals)
 	};
 
 	return mesh_cli_dispatch(
-		argc, argv, globals, "connect", subs,
-		"Usage: mesh connect request ACCOUNT [--no-wait] [--portal URL] [--keystore STORE]\n"
-		"       mesh connect status [ACCOUNT]\n"
-		"       mesh connect wait [ACCOUNT]\n"
-		"       mesh connect pending [ACCOUNT]\n"
-		"       mesh connect accept [WITNESS] [--account A]\n"
-		"       mesh connect reject [WITNESS] [--account A]\n"
-		"\n"
-		"Connecting a new device to a profile: the new device asks and shows a witness;\n"
-		"an administration device that shows the same witness, all 28 characters of it,\n"
-		"accepts it. accept and reject take the whole witness (a prefix is refused), or\n"
-		"without one, on a terminal, list the requests and ask which.\n"
-		"Exit status: Rejected 20, Expired 19, WitnessMismatch 24.\n");
+	        argc, argv, globals, "connect", subs,
+	        "Usage: mesh connect request ACCOUNT [--no-wait] [--portal URL] [--keystore "
+	        "STORE]\n"
+	        "                            [--protect | --passphrase-file FILE]\n"
+	        "       mesh connect status [ACCOUNT]\n"
+	        "       mesh connect wait [ACCOUNT]\n"
+	        "       mesh connect pending [ACCOUNT]\n"
+	        "       mesh connect accept [WITNESS] [--account A]\n"
+	        "       mesh connect reject [WITNESS] [--account A]\n"
+	        "\n"
+	        "Connecting a new device to a profile: the new device asks and shows a witness;\n"
+	        "an administration device that shows the same witness, all 28 characters of it,\n"
+	        "accepts it. accept and reject take the whole witness (a prefix is refused), or\n"
+	        "without one, on a terminal, list the requests and ask which.\n"
+	        "Exit status: Rejected 20, Expired 19, WitnessMismatch 24.\n");
 }

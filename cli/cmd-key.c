@@ -18,12 +18,20 @@ print_keys(const MeshCliGlobals *globals, const MeshClientKey *keys, size_t n)
 	g_auto(MeshCliEscapes) esc = { 0 };
 
 	if (!globals->json) {
+		/* UDF, algorithm, use, store, role (and its account), then locked or protected. */
 		for (size_t i = 0; i < n; i++)
-			printf("%s  %-7s  %-14s  %s%s\n", mesh_cli_escape(&esc, keys[i].udf),
+			printf("%s  %-7s  %-14s  %-6s  %s%s%s%s\n",
+			       mesh_cli_escape(&esc, keys[i].udf),
 			       mesh_cli_escape(&esc, keys[i].algorithm),
 			       mesh_cli_escape(&esc, keys[i].use),
 			       mesh_cli_escape(&esc, keys[i].store),
-			       keys[i].locked ? "  locked" : "");
+			       mesh_cli_escape(&esc, keys[i].role),
+			       keys[i].account != NULL ? " " : "",
+			       keys[i].account != NULL ? mesh_cli_escape(&esc, keys[i].account)
+			                               : "",
+			       keys[i].locked         ? "  locked"
+			       : keys[i].is_protected ? "  protected"
+			                              : "");
 		return;
 	}
 	b = json_builder_new();
@@ -36,6 +44,11 @@ print_keys(const MeshCliGlobals *globals, const MeshClientKey *keys, size_t n)
 		mesh_cli_json_string(b, "Algorithm", keys[i].algorithm);
 		mesh_cli_json_string(b, "Use", keys[i].use);
 		mesh_cli_json_string(b, "Store", keys[i].store);
+		mesh_cli_json_string(b, "Role", keys[i].role);
+		mesh_cli_json_string(b, "Account", keys[i].account);
+		mesh_cli_json_string(b, "Device", keys[i].device);
+		mesh_cli_json_bool(b, "Protected", keys[i].is_protected);
+		mesh_cli_json_bool(b, "Locked", keys[i].locked);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
@@ -53,9 +66,13 @@ key_list(int argc, char **argv, const MeshCliGlobals *globals)
 	int status = 0;
 
 	if (!mesh_cli_parse_verb(globals, "key list", "",
-				 "Lists the keys the agent holds for the hive (--hive): UDF, "
-				 "algorithm, use, store, and whether the key is locked.",
-				 mesh_cli_no_options, 0, &argc, &argv, &status))
+	                         "Lists the keys the agent holds for the hive (--hive): UDF, "
+	                         "algorithm, use, store, role — what depends on the key: Device, "
+	                         "Master, Escrow, Administration or SSH (with its account), or "
+	                         "Imported (nothing: made or imported with 'mesh key') — and "
+	                         "'locked' (unlock first) or 'protected' (by the passphrase 'mesh "
+	                         "unlock' takes).",
+	                         mesh_cli_no_options, 0, &argc, &argv, &status))
 		return status;
 	status = mesh_cli_connect(globals, "key list", NULL, TRUE, &client);
 	if (status != 0)
@@ -565,10 +582,13 @@ key_remove(int argc, char **argv, const MeshCliGlobals *globals)
 	MeshError code;
 	int status = 0;
 
-	if (!mesh_cli_parse_verb(globals, "key remove", "UDF --yes",
-				 "Deletes the key UDF from its store. The keys of this machine's "
-				 "devices are refused (exit status 11, Permission).",
-				 entries, 1, &argc, &argv, &status))
+	if (!mesh_cli_parse_verb(
+	            globals, "key remove", "UDF --yes",
+	            "Deletes the key UDF from its store. Only an Imported key ('mesh key "
+	            "list') is removed: a key a device, a profile or an SSH key "
+	            "depends on is refused (exit status 11, Permission) with what to "
+	            "do instead.",
+	            entries, 1, &argc, &argv, &status))
 		return status;
 	if (argc != 2)
 		return mesh_cli_failf(globals, "key remove", MESH_ERROR_USAGE,

@@ -31,10 +31,24 @@ mesh_cli_session_connect(const MeshCliGlobals *globals, const char *verb, const 
 	return 0;
 }
 
-/* {"Identifier", "Account", "Serial", "Devices": [UDF], "Applications": [{"Identifier", "Type",
- * "Friendly"}]} (PROTOCOL issue 4, §3), or the same as text. */
+/* The member @name: an array of the @n strings @strings. */
 static void
-print_profile(const MeshCliGlobals *globals, const MeshClientProfile *p, const char *what)
+json_strings(JsonBuilder *b, const char *name, char *const *strings, size_t n)
+{
+	json_builder_set_member_name(b, name);
+	json_builder_begin_array(b);
+	for (size_t i = 0; i < n; i++)
+		json_builder_add_string_value(b, strings[i]);
+	json_builder_end_array(b);
+}
+
+/* {"Identifier", "Account", "Serial", "Devices": [UDF], "Applications": [{"Identifier", "Type",
+ * "Friendly"}], "Portal"?} (PROTOCOL issue 4, §3), or the same as text; with @local, also what
+ * this device holds: "MasterKeys" and "Escrows" (the escrow nudge's facts; sync leaves them
+ * out, so that it prints the same on every device). */
+static void
+print_profile(const MeshCliGlobals *globals, const MeshClientProfile *p, const char *what,
+              gboolean local)
 {
 	g_autoptr(JsonBuilder) b = NULL;
 	g_auto(MeshCliEscapes) esc = { 0 };
@@ -63,11 +77,7 @@ print_profile(const MeshCliGlobals *globals, const MeshClientProfile *p, const c
 	mesh_cli_json_string(b, "Identifier", p->identifier);
 	mesh_cli_json_string(b, "Account", p->account);
 	mesh_cli_json_int(b, "Serial", p->serial);
-	json_builder_set_member_name(b, "Devices");
-	json_builder_begin_array(b);
-	for (size_t i = 0; i < p->n_devices; i++)
-		json_builder_add_string_value(b, p->devices[i]);
-	json_builder_end_array(b);
+	json_strings(b, "Devices", p->devices, p->n_devices);
 	json_builder_set_member_name(b, "Applications");
 	json_builder_begin_array(b);
 	for (size_t i = 0; i < p->n_applications; i++) {
@@ -79,8 +89,26 @@ print_profile(const MeshCliGlobals *globals, const MeshClientProfile *p, const c
 	}
 	json_builder_end_array(b);
 	mesh_cli_json_string(b, "Portal", p->portal);
+	if (local) {
+		mesh_cli_json_bool(b, "MasterKeys", p->master_keys);
+		json_strings(b, "Escrows", p->escrows, p->n_escrows);
+	}
 	json_builder_end_object(b);
 	mesh_cli_print_json(json_builder_get_root(b));
+}
+
+/* The escrow nudge: while this device holds the master keys and knows no escrow of them, say
+ * how to make one (not in --json, which has MasterKeys and Escrows). */
+static void
+print_escrow_nudge(const MeshCliGlobals *globals, const MeshClientProfile *p)
+{
+	g_auto(MeshCliEscapes) esc = {0};
+
+	if (globals->json || !p->master_keys || p->n_escrows > 0)
+		return;
+	printf("No escrow of the master keys yet: if this device is lost, so is the profile. Make "
+	       "one: mesh escrow create --quorum 2 --shares 3 --account %s\n",
+	       mesh_cli_escape(&esc, p->account));
 }
 
 /* Shared by create, show, sync. */
@@ -91,16 +119,20 @@ profile_op(int argc, char **argv, const MeshCliGlobals *globals, ProfileOp op)
 {
 	static const char *const verbs[] = { "profile create", "profile show", "profile sync" };
 	g_autofree char *portal = NULL, *portal_ca = NULL, *keystore = NULL;
+	g_autofree char *passphrase_file = NULL;
+	gboolean protect = FALSE;
 	const GOptionEntry entries[] = {
 		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
 		G_OPTION_ENTRY_NULL,
 	};
-	/* Create makes keys (the device's, if none, and the administration key). */
+	/* Create makes keys (the device's, if none, the master and administration keys). */
 	const GOptionEntry create_entries[] = {
-		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
-		MESH_CLI_KEYSTORE_OPTION(keystore),
-		G_OPTION_ENTRY_NULL,
+	        MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
+	        MESH_CLI_KEYSTORE_OPTION(keystore),
+	        MESH_CLI_PROTECT_OPTIONS(protect, passphrase_file),
+	        G_OPTION_ENTRY_NULL,
 	};
+	g_autoptr(MeshSecret) passphrase = NULL;
 	const char *verb = verbs[op];
 	MeshClientProfile *profile = NULL;
 	MeshClient *client = NULL;
@@ -108,20 +140,25 @@ profile_op(int argc, char **argv, const MeshCliGlobals *globals, ProfileOp op)
 	MeshError code;
 	int status = 0;
 
-	if (!mesh_cli_parse_verb(globals, verb, op == OP_CREATE ? "ACCOUNT" : "[ACCOUNT]",
-				 op == OP_CREATE ?
-					 "Creates the personal profile of ACCOUNT (local@domain) on its "
-					 "portal: master keys, an administration key and this device. "
-					 "Escrow the master keys next ('mesh escrow create')." :
-				 op == OP_SHOW ?
-					 "Shows the profile this machine holds for ACCOUNT (default: the "
-					 "default account)." :
-					 "Fetches the account's profile and application profiles from "
-					 "its portal, checks and stores them.",
-				 op == OP_CREATE ? create_entries :
-				 op == OP_SHOW	 ? mesh_cli_no_options :
-						   entries,
-				 1, &argc, &argv, &status))
+	if (!mesh_cli_parse_verb(
+	            globals, verb, op == OP_CREATE ? "ACCOUNT" : "[ACCOUNT]",
+	            op == OP_CREATE
+	                    ? "Creates the personal profile of ACCOUNT (local@domain) on its "
+	                      "portal: master keys, an administration key and this device. "
+	                      "--protect or --passphrase-file protect the new keys (on a "
+	                      "protected hive they are protected by its passphrase anyway). "
+	                      "Escrow the master keys next ('mesh escrow create')."
+	            : op == OP_SHOW
+	                    ? "Shows the profile this machine holds for ACCOUNT (default: the "
+	                      "default account)."
+	                    : "Fetches the account's profile and application profiles from "
+	                      "its portal, checks and stores them.",
+	            op == OP_CREATE ? create_entries
+	            : op == OP_SHOW ? mesh_cli_no_options
+	                            : entries,
+	            1, &argc, &argv, &status) ||
+	    !mesh_cli_new_key_passphrase(globals, verb, protect, passphrase_file, &passphrase,
+	                                 &status))
 		return status;
 	account = argc == 2 ? argv[1] : NULL;
 	if (op == OP_CREATE && account == NULL)
@@ -131,16 +168,21 @@ profile_op(int argc, char **argv, const MeshCliGlobals *globals, ProfileOp op)
 	if (status != 0)
 		return status;
 	mesh_client_set_keystore(client, keystore);
+	mesh_client_set_passphrase(client, mesh_cli_secret_text(passphrase));
 	code = op == OP_CREATE ? mesh_client_profile_create(client, account, &profile) :
 	       op == OP_SHOW   ? mesh_client_profile_get(client, account, &profile) :
 				 mesh_client_profile_sync(client, account, &profile);
-	if (code != MESH_ERROR_OK)
+	if (code != MESH_ERROR_OK) {
 		status = mesh_cli_client_fail(globals, verb, client, code);
-	else
+	} else {
 		print_profile(globals, profile,
-			      op == OP_CREATE ? "Created profile " :
-			      op == OP_SHOW   ? "Profile " :
-						"Synchronized profile ");
+		              op == OP_CREATE ? "Created profile "
+		              : op == OP_SHOW ? "Profile "
+		                              : "Synchronized profile ",
+		              op != OP_SYNC);
+		if (op != OP_SYNC)
+			print_escrow_nudge(globals, profile);
+	}
 	mesh_client_profile_free(profile);
 	mesh_client_close(client);
 	return status;
@@ -210,22 +252,29 @@ profile_list(int argc, char **argv, const MeshCliGlobals *globals)
 static int
 profile_delete(int argc, char **argv, const MeshCliGlobals *globals)
 {
-	gboolean yes = FALSE;
+	gboolean yes = FALSE, force = FALSE;
 	const GOptionEntry entries[] = {
-		{ "yes", 0, 0, G_OPTION_ARG_NONE, &yes,
-		  "Really forget the account here (its master keys too: keep the escrow shares)",
-		  NULL },
-		G_OPTION_ENTRY_NULL,
+	        {"yes", 0, 0, G_OPTION_ARG_NONE, &yes,
+	         "Really forget the account here (its master keys too: keep the escrow shares)",
+	         NULL},
+	        {"force", 0, 0, G_OPTION_ARG_NONE, &force,
+	         "Even when no escrow of the master keys is known here: the profile is then lost "
+	         "for good",
+	         NULL},
+	        G_OPTION_ENTRY_NULL,
 	};
 	MeshClient *client = NULL;
 	MeshError code;
 	int status = 0;
 
 	if (!mesh_cli_parse_verb(globals, "profile delete", "ACCOUNT --yes",
-				 "Forgets ACCOUNT on this machine: its profiles and its master and "
-				 "administration keys. The portal keeps the account; the escrow "
-				 "shares recover it ('mesh profile recover').",
-				 entries, 1, &argc, &argv, &status))
+	                         "Forgets ACCOUNT on this machine: its profiles and its master and "
+	                         "administration keys. The portal keeps the account; the escrow "
+	                         "shares recover it ('mesh profile recover'). Refused (exit status "
+	                         "11, Permission) when this device holds the master keys or is the "
+	                         "only administration device and no escrow of them is known here "
+	                         "('mesh escrow create' first), unless --force.",
+	                         entries, 1, &argc, &argv, &status))
 		return status;
 	if (argc != 2)
 		return mesh_cli_failf(globals, "profile delete", MESH_ERROR_USAGE,
@@ -238,7 +287,8 @@ profile_delete(int argc, char **argv, const MeshCliGlobals *globals)
 	status = mesh_cli_session_connect(globals, "profile delete", NULL, NULL, &client);
 	if (status != 0)
 		return status;
-	code = mesh_client_profile_delete(client, argv[1]);
+	code = force ? mesh_client_profile_delete_force(client, argv[1])
+	             : mesh_client_profile_delete(client, argv[1]);
 	if (code != MESH_ERROR_OK) {
 		status = mesh_cli_client_fail(globals, "profile delete", client, code);
 	} else if (globals->json) {
@@ -259,21 +309,30 @@ static int
 profile_recover(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	g_autofree char *portal = NULL, *portal_ca = NULL, *keystore = NULL;
+	g_autofree char *passphrase_file = NULL;
+	gboolean protect = FALSE;
 	const GOptionEntry entries[] = {
-		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
-		MESH_CLI_KEYSTORE_OPTION(keystore),
-		G_OPTION_ENTRY_NULL,
+	        MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
+	        MESH_CLI_KEYSTORE_OPTION(keystore),
+	        MESH_CLI_PROTECT_OPTIONS(protect, passphrase_file),
+	        G_OPTION_ENTRY_NULL,
 	};
+	g_autoptr(MeshSecret) passphrase = NULL;
 	MeshClientProfile *profile = NULL;
 	MeshClient *client = NULL;
 	MeshError code;
 	int status = 0;
 
-	if (!mesh_cli_parse_verb(globals, "profile recover", "ACCOUNT SHARE...",
-				 "Recovers ACCOUNT on this machine from a quorum of its escrow "
-				 "shares: restores the master keys and makes this device the "
-				 "administration device.",
-				 entries, 256, &argc, &argv, &status))
+	if (!mesh_cli_parse_verb(
+	            globals, "profile recover", "ACCOUNT SHARE...",
+	            "Recovers ACCOUNT on this machine from a quorum of its escrow "
+	            "shares: restores the master keys and makes this device the "
+	            "administration device. --protect or --passphrase-file protect the "
+	            "keys it stores (on a protected hive they are protected by its "
+	            "passphrase anyway).",
+	            entries, 256, &argc, &argv, &status) ||
+	    !mesh_cli_new_key_passphrase(globals, "profile recover", protect, passphrase_file,
+	                                 &passphrase, &status))
 		return status;
 	if (argc < 3)
 		return mesh_cli_failf(globals, "profile recover", MESH_ERROR_USAGE,
@@ -282,12 +341,13 @@ profile_recover(int argc, char **argv, const MeshCliGlobals *globals)
 	if (status != 0)
 		return status;
 	mesh_client_set_keystore(client, keystore);
+	mesh_client_set_passphrase(client, mesh_cli_secret_text(passphrase));
 	code = mesh_client_profile_recover(client, argv[1], (const char *const *)argv + 2,
 					   (size_t)argc - 2, &profile);
 	if (code != MESH_ERROR_OK)
 		status = mesh_cli_client_fail(globals, "profile recover", client, code);
 	else
-		print_profile(globals, profile, "Recovered profile ");
+		print_profile(globals, profile, "Recovered profile ", TRUE);
 	mesh_client_profile_free(profile);
 	mesh_client_close(client);
 	return status;
@@ -304,16 +364,19 @@ mesh_cmd_profile(int argc, char **argv, const MeshCliGlobals *globals)
 	};
 
 	return mesh_cli_dispatch(
-		argc, argv, globals, "profile", subs,
-		"Usage: mesh profile create ACCOUNT [--portal URL] [--portal-ca FILE]\n"
-		"                                   [--keystore STORE]\n"
-		"       mesh profile show [ACCOUNT]\n"
-		"       mesh profile list\n"
-		"       mesh profile sync [ACCOUNT]\n"
-		"       mesh profile delete ACCOUNT --yes\n"
-		"       mesh profile recover ACCOUNT SHARE... [--portal URL] [--keystore STORE]\n"
-		"\n"
-		"Personal profiles: an account's master keys, its devices and applications.\n"
-		"The portal is https://DOMAIN/.well-known/mmm/ unless --portal or\n"
-		"$MESH_PORTAL_URL says otherwise; --portal-ca or $MESH_PORTAL_CA names a CA file.\n");
+	        argc, argv, globals, "profile", subs,
+	        "Usage: mesh profile create ACCOUNT [--portal URL] [--portal-ca FILE]\n"
+	        "                                   [--keystore STORE] [--protect | "
+	        "--passphrase-file FILE]\n"
+	        "       mesh profile show [ACCOUNT]\n"
+	        "       mesh profile list\n"
+	        "       mesh profile sync [ACCOUNT]\n"
+	        "       mesh profile delete ACCOUNT --yes [--force]\n"
+	        "       mesh profile recover ACCOUNT SHARE... [--portal URL] [--keystore STORE]\n"
+	        "                                   [--protect | --passphrase-file FILE]\n"
+	        "\n"
+	        "Personal profiles: an account's master keys, its devices and applications.\n"
+	        "The portal is https://DOMAIN/.well-known/mmm/ unless --portal or\n"
+	        "$MESH_PORTAL_URL says otherwise; --portal-ca or $MESH_PORTAL_CA names a CA "
+	        "file.\n");
 }

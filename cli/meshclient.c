@@ -51,7 +51,55 @@ print_profile(const MeshClientProfile *p)
 			       "");
 	if (p->portal != NULL)
 		printf("  Portal:               %s\n", mesh_cli_escape(&esc, p->portal));
+	if (p->master_keys)
+		printf("  Escrow:               %s\n",
+		       p->n_escrows > 0
+		               ? "made"
+		               : "none yet: choose 'Escrow the master keys' (if this device is "
+		                 "lost, so is the profile)");
 	fflush(stdout);
+}
+
+static void
+print_no_escrow(void)
+{
+	printf("\nNo escrow of the master keys yet: if this device is lost, so is the profile.\n"
+	       "Choose 'Escrow the master keys' (or run 'mesh escrow create').\n");
+}
+
+/* The escrow nudge: while this device holds the master keys and knows no escrow of them. */
+static void
+nudge_escrow(const MeshClientProfile *p)
+{
+	if (p->master_keys && p->n_escrows == 0)
+		print_no_escrow();
+}
+
+/*
+ * On a machine without a device, the keys made now decide the hive's protection: offer to
+ * protect them with a passphrase (mesh_client_set_passphrase). A hive that has a device keeps
+ * its own: the agent protects new keys with its passphrase when it has one.
+ */
+static MeshError
+ask_protection(Wizard *w)
+{
+	g_autoptr(MeshSecret) passphrase = NULL;
+	MeshClientStatus *status = NULL;
+	gboolean has_device = TRUE, protect = FALSE;
+
+	if (mesh_client_status(w->client, &status) == MESH_ERROR_OK)
+		has_device = status->default_device != NULL;
+	mesh_client_status_free(status);
+	if (has_device)
+		return MESH_ERROR_OK;
+	CHECK_ASK(wizard_yes_no("Protect this device's keys with a passphrase ('mesh unlock' asks "
+	                        "for it)?",
+	                        FALSE, &protect));
+	if (!protect)
+		return MESH_ERROR_OK;
+	CHECK_ASK(wizard_secret("Passphrase for the keys", TRUE, &passphrase));
+	mesh_client_set_passphrase(w->client, (const char *)mesh_secret_get(passphrase));
+	return MESH_ERROR_OK;
 }
 
 /* Ask quorum and shares, escrow, print the shares with the warning. Failures of the agent are
@@ -194,7 +242,9 @@ do_create(Wizard *w, gboolean *ret_created)
 	}
 	if (!yes)
 		return MESH_ERROR_OK;
+	CHECK_ASK(ask_protection(w));
 	code = mesh_client_profile_create(w->client, account, &profile);
+	mesh_client_set_passphrase(w->client, NULL);
 	if (code != MESH_ERROR_OK) {
 		wizard_fail(PROG, w->client, code, "cannot create the profile");
 		return MESH_ERROR_OK;
@@ -210,6 +260,8 @@ do_create(Wizard *w, gboolean *ret_created)
 	CHECK_ASK(wizard_yes_no("\nEscrow the master keys now (recommended)?", TRUE, &yes));
 	if (yes)
 		CHECK_ASK(do_escrow(w));
+	else
+		print_no_escrow();
 	return MESH_ERROR_OK;
 }
 
@@ -256,8 +308,12 @@ do_recover(Wizard *w, gboolean *ret_done)
 		}
 		g_ptr_array_add(shares, share);
 	}
+	code = ask_protection(w);
+	if (code != MESH_ERROR_OK)
+		goto out;
 	code = mesh_client_profile_recover(w->client, account, (const char *const *)shares->pdata,
 					   shares->len, &profile);
+	mesh_client_set_passphrase(w->client, NULL);
 	if (code != MESH_ERROR_OK) {
 		wizard_fail(PROG, w->client, code, "cannot recover the profile");
 		code = MESH_ERROR_OK;
@@ -523,6 +579,7 @@ main(int argc, char **argv)
 
 			printf("Profile of %s, fingerprint %s\n", mesh_cli_escape(&esc, p->account),
 			       mesh_cli_escape(&esc, p->identifier));
+			nudge_escrow(p);
 		}
 		mesh_client_profile_free(p);
 	}

@@ -50,6 +50,7 @@ typedef struct {
 	MeshKeyAlg alg;
 	MeshKeyUse use;
 	gboolean locked; /* protected and not unlocked: cannot be used until unlock() */
+	gboolean is_protected; /* by the passphrase unlock() takes (file: passphrase, tpm2: PIN) */
 	char *store;     /* the store that holds it, when listed through several (or NULL) */
 } MeshKeyInfo;
 

@@ -20,6 +20,8 @@
 #define AT_ESCAPE     "_AT_"
 #define PASSWORD_GEN  20
 #define PASSWORDS_APP "Passwords"
+/* Escrow entries an account entry remembers (each is 28 characters). */
+#define ACCOUNT_ESCROWS_MAX 64
 
 /* ---- Small helpers ------------------------------------------------------------------------- */
 
@@ -120,6 +122,8 @@ typedef struct {
 	char *client_nonce;
 	char *server_nonce;
 	char *witness;
+	/* char *: the escrow entries of the profile's master keys known here; NULL when none */
+	GPtrArray *escrows;
 } Account;
 
 static void
@@ -137,6 +141,7 @@ account_free(Account *a)
 	g_free(a->client_nonce);
 	g_free(a->server_nonce);
 	g_free(a->witness);
+	g_clear_pointer(&a->escrows, g_ptr_array_unref);
 	g_free(a);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Account, account_free)
@@ -172,6 +177,13 @@ account_write(MeshSession *session, const Account *a, GError **error)
 		json_object_set_string_member(c, "Witness", a->witness);
 		json_object_set_object_member(obj, "Connection", c);
 	}
+	if (a->escrows != NULL && a->escrows->len > 0) {
+		JsonArray *ids = json_array_new();
+
+		for (guint i = 0; i < a->escrows->len; i++)
+			json_array_add_string_element(ids, a->escrows->pdata[i]);
+		json_object_set_array_member(obj, "Escrows", ids);
+	}
 	if (name == NULL || !write_json(session->hive, MESH_HIVE_ACCOUNTS, name, node, error))
 		return FALSE;
 	if (a->witness == NULL &&
@@ -180,11 +192,57 @@ account_write(MeshSession *session, const Account *a, GError **error)
 	return TRUE;
 }
 
+/* "Escrows": at most ACCOUNT_ESCROWS_MAX escrow entry UDFs. */
+static gboolean
+account_parse_escrows(JsonObject *obj, Account *a, GError **error)
+{
+	JsonArray *ids = NULL;
+	guint n;
+
+	if (!mesh_json_get_array(obj, "Escrows", &ids, error))
+		return FALSE;
+	n = json_array_get_length(ids);
+	if (n > ACCOUNT_ESCROWS_MAX) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+		            "Escrows: more than %d entries", ACCOUNT_ESCROWS_MAX);
+		return FALSE;
+	}
+	a->escrows = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < n; i++) {
+		JsonNode *id = json_array_get_element(ids, i);
+
+		if (!JSON_NODE_HOLDS_VALUE(id) || json_node_get_value_type(id) != G_TYPE_STRING ||
+		    !mesh_keystore_check_udf(json_node_get_string(id), NULL)) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+			            "Escrows: entry %u is not a UDF", i + 1);
+			return FALSE;
+		}
+		g_ptr_array_add(a->escrows, g_strdup(json_node_get_string(id)));
+	}
+	return TRUE;
+}
+
+/* Add the escrow entry @id to @a (once; the oldest is dropped past ACCOUNT_ESCROWS_MAX). */
+static void
+account_add_escrow(Account *a, const char *id)
+{
+	if (a->escrows == NULL)
+		a->escrows = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < a->escrows->len; i++) {
+		if (g_str_equal(a->escrows->pdata[i], id))
+			return;
+	}
+	if (a->escrows->len >= ACCOUNT_ESCROWS_MAX)
+		g_ptr_array_remove_index(a->escrows, 0);
+	g_ptr_array_add(a->escrows, g_strdup(id));
+}
+
 static gboolean
 account_parse(JsonNode *node, Account **ret, GError **error)
 {
-	static const char *const members[] = {"Account",    "Profile", "Device", "Portal",
-	                                      "AdministrationKey", "Connection", "SSHKey", NULL};
+	static const char *const members[] = {"Account", "Profile",           "Device",
+	                                      "Portal",  "AdministrationKey", "Connection",
+	                                      "SSHKey",  "Escrows",           NULL};
 	static const char *const ssh_members[] = {"UDF", "PublicKey", NULL};
 	g_autoptr(Account) a = g_new0(Account, 1);
 	const char *account = NULL, *profile = NULL, *device = NULL, *portal = NULL, *admin = NULL;
@@ -232,6 +290,8 @@ account_parse(JsonNode *node, Account **ret, GError **error)
 		a->ssh_udf = g_strdup(udf);
 		a->ssh_public = g_strdup(line);
 	}
+	if (json_object_has_member(obj, "Escrows") && !account_parse_escrows(obj, a, error))
+		return FALSE;
 	a->account = g_strdup(account);
 	a->profile = g_strdup(profile);
 	a->device = g_strdup(device);
@@ -646,6 +706,7 @@ mesh_session_profile_free(MeshSessionProfile *profile)
 	g_clear_pointer(&profile->applications, g_ptr_array_unref);
 	g_free(profile->portal);
 	g_free(profile->admin_key);
+	g_clear_pointer(&profile->escrows, g_ptr_array_unref);
 	g_free(profile);
 }
 
@@ -666,8 +727,17 @@ app_infos(const MeshPersonalProfile *personal)
 	return apps;
 }
 
+/* Whether this device's key store holds the key @udf. */
+static gboolean
+holds_key(MeshSession *session, const char *udf)
+{
+	g_autoptr(MeshKey) key = NULL;
+
+	return mesh_keystore_get_public(session->store, udf, &key, NULL);
+}
+
 static MeshSessionProfile *
-profile_info(const Account *a, const MeshPersonalProfile *personal)
+profile_info(MeshSession *session, const Account *a, const MeshPersonalProfile *personal)
 {
 	MeshSessionProfile *info = g_new0(MeshSessionProfile, 1);
 
@@ -683,6 +753,10 @@ profile_info(const Account *a, const MeshPersonalProfile *personal)
 	info->applications = app_infos(personal);
 	info->portal = g_strdup(a->portal);
 	info->admin_key = g_strdup(a->admin_key);
+	info->escrows = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; a->escrows != NULL && i < a->escrows->len; i++)
+		g_ptr_array_add(info->escrows, g_strdup(a->escrows->pdata[i]));
+	info->master_keys = holds_key(session, personal->identifier);
 	return info;
 }
 
@@ -762,6 +836,24 @@ mesh_session_account_validate(MeshSession *session, const char *account, const c
 	return TRUE;
 }
 
+void
+mesh_session_keys_locked_error(GError **error)
+{
+	g_set_error(error, MESH_ERROR, MESH_ERROR_LOCKED,
+	            "this hive's keys are protected by a passphrase and locked, and new keys must "
+	            "be protected by it too: run 'mesh unlock', then try again");
+}
+
+/* Refuse to make keys while the hive's protected keys are locked (MeshSession.keys_locked). */
+static gboolean
+may_make_keys(MeshSession *session, GError **error)
+{
+	if (!session->keys_locked)
+		return TRUE;
+	mesh_session_keys_locked_error(error);
+	return FALSE;
+}
+
 /* The default device, made when there is none. */
 static gboolean
 this_device(MeshSession *session, MeshDeviceProfile **ret, JsonNode **ret_signed, GError **error)
@@ -775,7 +867,8 @@ this_device(MeshSession *session, MeshDeviceProfile **ret, JsonNode **ret_signed
 		g_propagate_error(error, g_steal_pointer(&local));
 		return FALSE;
 	}
-	if (!mesh_device_create(session->hive, session->store, NULL, session->passphrase, &made,
+	if (!may_make_keys(session, error) ||
+	    !mesh_device_create(session->hive, session->store, NULL, session->passphrase, &made,
 	                        error))
 		return FALSE;
 	return mesh_device_load(session->hive, made->identifier, ret, ret_signed, error);
@@ -829,7 +922,7 @@ mesh_session_profile_create(MeshSession *session, const char *account, const cha
 	JsonObject *request;
 	gboolean ok = FALSE;
 
-	if (!mesh_personal_check_account(account, error) ||
+	if (!mesh_personal_check_account(account, error) || !may_make_keys(session, error) ||
 	    !account_absent(session, account, error) ||
 	    !this_device(session, &device, &signed_device, error))
 		return FALSE;
@@ -874,7 +967,7 @@ mesh_session_profile_create(MeshSession *session, const char *account, const cha
 	    !account_write(session, a, error))
 		goto out;
 	if (ret_profile != NULL)
-		*ret_profile = profile_info(a, personal);
+		*ret_profile = profile_info(session, a, personal);
 	ok = TRUE;
 out:
 	if (!ok) {
@@ -897,7 +990,7 @@ mesh_session_profile_get(MeshSession *session, const char *account,
 
 	if (!ctx_open(&ctx, session, account, FALSE, FALSE, error))
 		return FALSE;
-	*ret_profile = profile_info(ctx.account, ctx.personal);
+	*ret_profile = profile_info(session, ctx.account, ctx.personal);
 	return TRUE;
 }
 
@@ -1031,12 +1124,55 @@ mesh_session_profile_sync(MeshSession *session, const char *account,
 	if (!ctx_load_admin(&ctx, &admin, error) || (admin && !ctx_fold_ssh(&ctx, error)))
 		return FALSE;
 	if (ret_profile != NULL)
-		*ret_profile = profile_info(ctx.account, ctx.personal);
+		*ret_profile = profile_info(session, ctx.account, ctx.personal);
 	return TRUE;
 }
 
+/*
+ * Whether deleting @a here (its personal profile @personal, NULL when it does not read) would
+ * lose the profile for good: this device holds its master keys, or is its only administration
+ * device, and no escrow of them is known here. Then MESH_ERROR_PERMISSION saying so.
+ */
+static gboolean
+delete_loses_nothing(MeshSession *session, const Account *a, const MeshPersonalProfile *personal,
+                     GError **error)
+{
+	gboolean master = holds_key(session, a->profile);
+	gboolean only_admin = FALSE;
+	g_autofree char *quoted = mesh_error_quote(a->account);
+
+	if (a->escrows != NULL && a->escrows->len > 0)
+		return TRUE;
+	/* A profile that does not read might list no other administration key: assume so. */
+	if (a->admin_key != NULL)
+		only_admin =
+		        personal == NULL ||
+		        (personal->master->online_keys->len == 1 &&
+		         mesh_master_profile_online_key(personal->master, a->admin_key) != NULL);
+	if (!master && !only_admin)
+		return TRUE;
+	g_set_error(
+	        error, MESH_ERROR, MESH_ERROR_PERMISSION,
+	        "%s: this device %s, and no escrow of the master keys is known here: deleting "
+	        "the profile here would lose %s for good (no device could change the profile "
+	        "again; the account stays on its portal, its name taken). Make an escrow first "
+	        "('mesh escrow create --quorum 2 --shares 3 --account %s') and keep the shares, "
+	        "or give --force to delete it anyway",
+	        quoted,
+	        master && only_admin ? "holds the master keys and is the only administration "
+	                               "device"
+	        : master             ? "holds the master keys"
+	                             : "is the only administration device",
+	        master && only_admin ? "the master keys and the only administration key"
+	        : master             ? "the master keys"
+	                             : "the only administration key",
+	        quoted);
+	return FALSE;
+}
+
 gboolean
-mesh_session_profile_delete(MeshSession *session, const char *account, GError **error)
+mesh_session_profile_delete(MeshSession *session, const char *account, gboolean force,
+                            GError **error)
 {
 	g_autoptr(Account) a = NULL;
 	g_autoptr(MeshPersonalProfile) personal = NULL;
@@ -1048,7 +1184,12 @@ mesh_session_profile_delete(MeshSession *session, const char *account, GError **
 		return FALSE;
 	name = account_entry(a->account);
 	profile_name = json_name(a->profile);
-	if (a->witness == NULL && load_personal(session, a->profile, &personal, NULL)) {
+	if (a->witness == NULL)
+		(void)load_personal(session, a->profile, &personal, NULL);
+	/* A pending connection holds no key of the profile. */
+	if (!force && a->witness == NULL && !delete_loses_nothing(session, a, personal, error))
+		return FALSE;
+	if (personal != NULL) {
 		for (guint i = 0; i < personal->applications->len; i++) {
 			const MeshApplicationEntry *e =
 			        g_ptr_array_index(personal->applications, i);
@@ -1078,6 +1219,30 @@ mesh_session_profile_delete(MeshSession *session, const char *account, GError **
 }
 
 /* ---- Escrow and recovery ------------------------------------------------------------------- */
+
+/*
+ * Record the escrow entry @id of the profile @profile in the entry of @account as it is now:
+ * the portal waits before let other requests change it (a profile deleted meanwhile is not
+ * brought back).
+ */
+static gboolean
+record_escrow(MeshSession *session, const char *account, const char *profile, const char *id,
+              GError **error)
+{
+	g_autoptr(Account) a = NULL;
+	g_autoptr(GError) local = NULL;
+
+	if (!account_read(session, account, &a, &local)) {
+		if (g_error_matches(local, MESH_ERROR, MESH_ERROR_NOT_FOUND))
+			return TRUE;
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	if (a->witness != NULL || !g_str_equal(a->profile, profile))
+		return TRUE;
+	account_add_escrow(a, id);
+	return account_write(session, a, error);
+}
 
 gboolean
 mesh_session_escrow_create(MeshSession *session, const char *account, guint quorum, guint shares,
@@ -1117,6 +1282,10 @@ mesh_session_escrow_create(MeshSession *session, const char *account, guint quor
 	name = json_name(parsed->identifier);
 	if (!ctx_publish(&ctx, entry, error) ||
 	    !write_json(session->hive, MESH_HIVE_ESCROW, name, entry, error))
+		return FALSE;
+	/* The profile is escrowed now: profile delete may go on, the nudge stops. */
+	if (!record_escrow(session, ctx.account->account, ctx.personal->identifier,
+	                   parsed->identifier, error))
 		return FALSE;
 	if (ret_identifier != NULL)
 		*ret_identifier = g_strdup(parsed->identifier);
@@ -1183,9 +1352,12 @@ mesh_session_escrow_verify(MeshSession *session, const char *account, const char
 			return FALSE;
 	}
 	entry = find_escrow(session, client, shares, n_shares, error);
-	return entry != NULL &&
-	       mesh_escrow_verify(entry, shares, n_shares,
-	                          personal != NULL ? personal->master : NULL, error);
+	if (entry == NULL || !mesh_escrow_verify(entry, shares, n_shares,
+	                                         personal != NULL ? personal->master : NULL, error))
+		return FALSE;
+	/* The entry holds the master keys of a profile held here: it is escrowed. */
+	return personal == NULL ||
+	       record_escrow(session, a->account, personal->identifier, entry->identifier, error);
 }
 
 typedef struct {
@@ -1280,7 +1452,7 @@ mesh_session_profile_recover(MeshSession *session, const char *account, const ch
 	g_auto(Ctx) ctx = {0};
 	gboolean ok = FALSE;
 
-	if (!mesh_personal_check_account(account, error) ||
+	if (!mesh_personal_check_account(account, error) || !may_make_keys(session, error) ||
 	    !account_absent(session, account, error))
 		return FALSE;
 	client = portal_open(session, account, portal_url, error);
@@ -1367,10 +1539,12 @@ mesh_session_profile_recover(MeshSession *session, const char *account, const ch
 		    !ctx_save_app(&ctx, r->app, r->plaintext, error))
 			goto out;
 	}
+	/* The shares just used are an escrow of the master keys. */
+	account_add_escrow(ctx.account, entry->identifier);
 	if (!account_write(session, ctx.account, error))
 		goto out;
 	if (ret_profile != NULL)
-		*ret_profile = profile_info(ctx.account, ctx.personal);
+		*ret_profile = profile_info(session, ctx.account, ctx.personal);
 	ok = TRUE;
 out:
 	if (!ok) {
@@ -1418,7 +1592,7 @@ mesh_session_connect_request(MeshSession *session, const char *account, const ch
 	JsonObject *obj;
 	MeshSessionConnect *connect;
 
-	if (!mesh_personal_check_account(account, error) ||
+	if (!mesh_personal_check_account(account, error) || !may_make_keys(session, error) ||
 	    !account_absent(session, account, error) ||
 	    !this_device(session, &device, &signed_device, error))
 		return FALSE;
@@ -2381,6 +2555,8 @@ mesh_session_ssh_create(MeshSession *session, const char *account, char **ret_ud
 	if (!ctx_open(&ctx, session, account, FALSE, TRUE, error) ||
 	    !ctx_load_admin(&ctx, &admin, error))
 		return FALSE;
+	if (ctx.account->ssh_udf == NULL && !may_make_keys(session, error))
+		return FALSE;
 	if (ctx.account->ssh_udf != NULL) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_EXISTS,
 		            "this device has an SSH key for %s already (%s): 'mesh ssh "
@@ -2474,4 +2650,167 @@ mesh_session_ssh_keys(MeshHive *hive, GPtrArray **ret_keys, GError **error)
 	}
 	*ret_keys = g_steal_pointer(&keys);
 	return TRUE;
+}
+
+/* ---- What the keys in the store are for ---------------------------------------------------- */
+
+void
+mesh_session_key_owner_free(MeshSessionKeyOwner *owner)
+{
+	if (owner == NULL)
+		return;
+	g_free(owner->owner);
+	g_free(owner);
+}
+
+const char *
+mesh_session_key_role_name(MeshSessionKeyRole role)
+{
+	switch (role) {
+	case MESH_SESSION_KEY_IMPORTED:
+		return "Imported";
+	case MESH_SESSION_KEY_DEVICE:
+		return "Device";
+	case MESH_SESSION_KEY_MASTER:
+		return "Master";
+	case MESH_SESSION_KEY_ESCROW:
+		return "Escrow";
+	case MESH_SESSION_KEY_ADMINISTRATION:
+		return "Administration";
+	case MESH_SESSION_KEY_SSH:
+		return "SSH";
+	}
+	return NULL;
+}
+
+/* @udf has @role for @owner, unless an earlier entry gave it one. */
+static void
+add_role(GHashTable *roles, const char *udf, MeshSessionKeyRole role, const char *owner,
+         MeshKeyUse use)
+{
+	MeshSessionKeyOwner *o;
+
+	if (udf == NULL || g_hash_table_contains(roles, udf))
+		return;
+	o = g_new0(MeshSessionKeyOwner, 1);
+	o->role = role;
+	o->owner = g_strdup(owner);
+	o->use = use;
+	g_hash_table_insert(roles, g_strdup(udf), o);
+}
+
+/* Keep @local in @error when @strict, else drop it; FALSE when it was kept. */
+static gboolean
+roles_skip(gboolean strict, GError *local, GError **error)
+{
+	if (!strict) {
+		g_error_free(local);
+		return TRUE;
+	}
+	g_propagate_error(error, local);
+	return FALSE;
+}
+
+static gboolean
+device_roles(MeshHive *hive, gboolean strict, GHashTable *roles, GError **error)
+{
+	g_autoptr(GPtrArray) udfs = NULL;
+
+	if (!mesh_device_list(hive, &udfs, NULL, error))
+		return FALSE;
+	for (guint i = 0; i < udfs->len; i++) {
+		g_autoptr(MeshDeviceProfile) d = NULL;
+		GError *local = NULL;
+
+		if (!mesh_device_load(hive, udfs->pdata[i], &d, NULL, &local)) {
+			if (!roles_skip(strict, local, error))
+				return FALSE;
+			continue;
+		}
+		add_role(roles, mesh_key_udf(d->signature_key), MESH_SESSION_KEY_DEVICE,
+		         d->identifier, MESH_KEY_USE_SIGNATURE);
+		add_role(roles, mesh_key_udf(d->authentication_key), MESH_SESSION_KEY_DEVICE,
+		         d->identifier, MESH_KEY_USE_AUTHENTICATION);
+		add_role(roles, mesh_key_udf(d->encryption_key), MESH_SESSION_KEY_DEVICE,
+		         d->identifier, MESH_KEY_USE_ENCRYPTION);
+	}
+	return TRUE;
+}
+
+/* The roles the account entry @name gives: master, escrow, administration and SSH keys. */
+static gboolean
+account_roles(MeshSession *session, const char *name, gboolean strict, GHashTable *roles,
+              GError **error)
+{
+	g_autoptr(JsonNode) node = NULL;
+	g_autoptr(Account) a = NULL;
+	g_autoptr(MeshPersonalProfile) personal = NULL;
+	GError *local = NULL;
+
+	if (!read_json(session->hive, MESH_HIVE_ACCOUNTS, name, ACCOUNT_MAX, &node, &local))
+		return roles_skip(strict, local, error);
+	if (!account_parse(node, &a, &local)) {
+		g_prefix_error(&local, "%s/%s/%s: ", mesh_hive_location(session->hive),
+		               mesh_hive_folder_name(MESH_HIVE_ACCOUNTS), name);
+		return roles_skip(strict, local, error);
+	}
+	/* A pending connection: nothing of the profile is held yet. */
+	if (a->witness != NULL)
+		return TRUE;
+	add_role(roles, a->profile, MESH_SESSION_KEY_MASTER, a->account, MESH_KEY_USE_SIGNATURE);
+	if (!load_personal(session, a->profile, &personal, &local)) {
+		if (!roles_skip(strict, local, error))
+			return FALSE;
+	} else {
+		for (guint i = 0; i < personal->master->escrow_keys->len; i++)
+			add_role(roles, mesh_key_udf(personal->master->escrow_keys->pdata[i]),
+			         MESH_SESSION_KEY_ESCROW, a->account, MESH_KEY_USE_ENCRYPTION);
+	}
+	add_role(roles, a->admin_key, MESH_SESSION_KEY_ADMINISTRATION, a->account,
+	         MESH_KEY_USE_SIGNATURE);
+	add_role(roles, a->ssh_udf, MESH_SESSION_KEY_SSH, a->account, MESH_KEY_USE_AUTHENTICATION);
+	return TRUE;
+}
+
+gboolean
+mesh_session_key_roles(MeshHive *hive, gboolean strict, GHashTable **ret_roles, GError **error)
+{
+	MeshSession session = {.hive = hive};
+	g_autoptr(GHashTable) roles = g_hash_table_new_full(
+	        g_str_hash, g_str_equal, g_free, (GDestroyNotify)mesh_session_key_owner_free);
+	g_autoptr(GPtrArray) names = NULL;
+
+	if (!device_roles(hive, strict, roles, error) ||
+	    !mesh_hive_list(hive, MESH_HIVE_ACCOUNTS, &names, error))
+		return FALSE;
+	for (guint i = 0; i < names->len; i++) {
+		if (!account_roles(&session, names->pdata[i], strict, roles, error))
+			return FALSE;
+	}
+	*ret_roles = g_steal_pointer(&roles);
+	return TRUE;
+}
+
+char *
+mesh_session_key_owner_text(const MeshSessionKeyOwner *owner)
+{
+	const char *use = owner->use == MESH_KEY_USE_SIGNATURE        ? "signature"
+	                  : owner->use == MESH_KEY_USE_AUTHENTICATION ? "authentication"
+	                                                              : "encryption";
+
+	switch (owner->role) {
+	case MESH_SESSION_KEY_DEVICE:
+		return g_strdup_printf("the %s key of this hive's device %s", use, owner->owner);
+	case MESH_SESSION_KEY_MASTER:
+		return g_strdup_printf("the master signature key of %s's profile", owner->owner);
+	case MESH_SESSION_KEY_ESCROW:
+		return g_strdup_printf("a master escrow key of %s's profile", owner->owner);
+	case MESH_SESSION_KEY_ADMINISTRATION:
+		return g_strdup_printf("this device's administration key for %s", owner->owner);
+	case MESH_SESSION_KEY_SSH:
+		return g_strdup_printf("this device's SSH key for %s", owner->owner);
+	case MESH_SESSION_KEY_IMPORTED:
+		break;
+	}
+	return g_strdup("a key made or imported by the user");
 }

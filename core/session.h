@@ -61,7 +61,14 @@ typedef struct {
 	MeshSessionClock clock; /* NULL: the system clock; used for signed transactions */
 	gpointer clock_data;
 	const MeshSecret *passphrase; /* protects keys made or imported; may be NULL */
+	/* The hive's keys are protected and locked (the agent knows: ipc/dispatch.c): an operation
+	 * that would make a key fails with MESH_ERROR_LOCKED before it changes anything. */
+	gboolean keys_locked;
 } MeshSession;
+
+/* mesh_session_keys_locked_error: set MESH_ERROR_LOCKED for an operation refused because the
+ * hive's protected keys are locked (keys_locked), saying to run 'mesh unlock'. */
+void mesh_session_keys_locked_error(GError **error);
 
 /* ---- Accounts and profiles ----------------------------------------------------------------- */
 
@@ -82,6 +89,8 @@ typedef struct {
 	GPtrArray *applications; /* MeshSessionApp * */
 	char *portal;            /* the remembered --portal URL, or NULL */
 	char *admin_key;         /* this device's administration key, or NULL */
+	GPtrArray *escrows;      /* char *: the escrow entries of the master keys known here */
+	gboolean master_keys;    /* this device holds the profile's master keys */
 } MeshSessionProfile;
 
 void mesh_session_profile_free(MeshSessionProfile *profile);
@@ -102,7 +111,8 @@ gboolean mesh_session_account_validate(MeshSession *session, const char *account
  * (@portal_url overrides the account's domain and is remembered); store the account and make
  * it the default when there is none. On failure the keys made are removed again. Errors:
  * MESH_ERROR_INVALID_ARGUMENT, MESH_ERROR_EXISTS (this machine already holds @account, or the
- * portal does), store, hive and portal errors.
+ * portal does), MESH_ERROR_LOCKED (keys_locked: nothing is done), store, hive and portal
+ * errors.
  */
 gboolean mesh_session_profile_create(MeshSession *session, const char *account,
                                      const char *portal_url, MeshSessionProfile **ret_profile,
@@ -135,18 +145,24 @@ gboolean mesh_session_profile_sync(MeshSession *session, const char *account,
 
 /*
  * mesh_session_profile_delete: forget @account on this machine only: its account entry, its
- * personal and application profiles, and the master and administration keys of the account
- * in the key store (so keep the escrow shares). The portal is not told. Errors:
- * MESH_ERROR_NOT_FOUND.
+ * personal and application profiles, and the master, administration and SSH keys of the
+ * account in the key store (so keep the escrow shares). The portal is not told. Unless @force,
+ * refused when that would lose the profile for good: this device holds its master keys or is
+ * its only administration device (the master profile lists no other administration key), and
+ * no escrow of the master keys is known here (made here, used to recover here, or checked here
+ * with mesh_session_escrow_verify). Errors: MESH_ERROR_NOT_FOUND, MESH_ERROR_PERMISSION (the
+ * refusal: one line saying what would be lost and how to avoid it).
  */
-gboolean mesh_session_profile_delete(MeshSession *session, const char *account, GError **error);
+gboolean mesh_session_profile_delete(MeshSession *session, const char *account, gboolean force,
+                                     GError **error);
 
 /* ---- Escrow and recovery ------------------------------------------------------------------- */
 
 /*
  * mesh_session_escrow_create: escrow the master keys of @account (NULL: default) in @shares
  * shares, any @quorum of which recover them; publish the OfflineEscrowEntry and keep it as
- * Escrow/<id>.json. *@ret_shares gets the share texts (GPtrArray of MeshSecret *, NUL-terminated
+ * Escrow/<id>.json, and record it in the account entry ("Escrows": the profile is escrowed).
+ * *@ret_shares gets the share texts (GPtrArray of MeshSecret *, NUL-terminated
  * text), *@ret_identifier the entry's identifier (may be NULL). Errors: MESH_ERROR_INVALID_ARGUMENT
  * (quorum, shares), MESH_ERROR_NOT_FOUND (this device does not hold the master keys),
  * MESH_ERROR_UNAUTHORIZED (not an administration device), store and portal errors.
@@ -158,9 +174,11 @@ gboolean mesh_session_escrow_create(MeshSession *session, const char *account, g
 /*
  * mesh_session_escrow_verify: a recovery drill: the shares rebuild the secret, the entry (local
  * copy, else fetched from @account's portal) decrypts with it and — when this machine holds
- * @account — holds its master keys. Installs nothing. Errors: those of mesh_shamir_combine
- * (MESH_ERROR_SHARE_QUORUM, _CORRUPT, _DUPLICATE, _MISMATCH), MESH_ERROR_SHARE_MISMATCH (no
- * escrow entry matches: the shares belong to another escrow), MESH_ERROR_DECRYPT.
+ * @account — holds its master keys. Installs nothing but, when the entry holds the master keys
+ * of a profile this machine holds, its identifier in the account entry's "Escrows". Errors: those
+ * of mesh_shamir_combine (MESH_ERROR_SHARE_QUORUM, _CORRUPT, _DUPLICATE, _MISMATCH),
+ * MESH_ERROR_SHARE_MISMATCH (no escrow entry matches: the shares belong to another escrow),
+ * MESH_ERROR_DECRYPT.
  */
 gboolean mesh_session_escrow_verify(MeshSession *session, const char *account,
                                     const char *portal_url, const char *const *shares,
@@ -172,8 +190,9 @@ gboolean mesh_session_escrow_verify(MeshSession *session, const char *account,
  * a new administration key on this device (it replaces every administration key of the
  * profile), add this device, re-seal the application profiles to it and publish everything
  * (the portal accepts the newer master profile signed by the original master key). Nothing is
- * changed (hive or key store) unless every check passed. Errors: those of
- * mesh_session_escrow_verify, MESH_ERROR_EXISTS (this machine already holds @account),
+ * changed (hive or key store) unless every check passed. The escrow entry used is recorded in
+ * the account entry ("Escrows"). Errors: those of mesh_session_escrow_verify,
+ * MESH_ERROR_EXISTS (this machine already holds @account), MESH_ERROR_LOCKED (keys_locked),
  * portal errors.
  */
 gboolean mesh_session_profile_recover(MeshSession *session, const char *account,
@@ -342,6 +361,51 @@ gboolean mesh_session_password_list(MeshSession *session, const char *account,
 gboolean mesh_session_password_delete(MeshSession *session, const char *account, const char *site,
                                       const char *username, GError **error);
 
+/* ---- What the keys in the store are for ---------------------------------------------------- */
+
+/* The role of a key in the hive's key store: what depends on it. */
+typedef enum {
+	MESH_SESSION_KEY_IMPORTED = 0,   /* nothing in the hive: made or imported by the user */
+	MESH_SESSION_KEY_DEVICE,         /* a key of a device profile in ThisDevice/ */
+	MESH_SESSION_KEY_MASTER,         /* the master signature key of a profile held here */
+	MESH_SESSION_KEY_ESCROW,         /* a master escrow key of a profile held here */
+	MESH_SESSION_KEY_ADMINISTRATION, /* this device's administration key for an account */
+	MESH_SESSION_KEY_SSH,            /* this device's SSH key for an account */
+} MeshSessionKeyRole;
+
+typedef struct {
+	MeshSessionKeyRole role;
+	char *owner;    /* the account (master, escrow, administration, SSH) or the device's UDF */
+	MeshKeyUse use; /* of a device key: which of the device's three keys it is */
+} MeshSessionKeyOwner;
+
+void mesh_session_key_owner_free(MeshSessionKeyOwner *owner);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshSessionKeyOwner, mesh_session_key_owner_free)
+
+/* "Device", "Master", "Escrow", "Administration", "SSH", "Imported". */
+const char *mesh_session_key_role_name(MeshSessionKeyRole role);
+
+/*
+ * mesh_session_key_roles: what each key of @hive is for, read from the hive: the keys of every
+ * device profile in ThisDevice/ (Device); for every account entry that is not a pending
+ * connection, its "Profile" UDF (Master: the profile's fingerprint is its master signature
+ * key), the MasterEscrowKeys of its stored personal profile (Escrow), its "AdministrationKey"
+ * (Administration) and its "SSHKey" (SSH). *@ret_roles maps each such key UDF to a
+ * MeshSessionKeyOwner (the first role found, in that order, when a key had several); a key of
+ * the store that is not in it is Imported. With @strict an entry that does not read or verify
+ * is an error naming it (for refusals: what it would have said is unknown); otherwise it is
+ * skipped (for listing). Errors: hive errors, those of reading the entries (with @strict).
+ */
+gboolean mesh_session_key_roles(MeshHive *hive, gboolean strict, GHashTable **ret_roles,
+                                GError **error);
+
+/*
+ * mesh_session_key_owner_text: what depends on the key, as a phrase for a message: "the master
+ * signature key of alice@example.com's profile", "a key of this hive's device MXXX-...". A new
+ * string.
+ */
+char *mesh_session_key_owner_text(const MeshSessionKeyOwner *owner);
+
 /* ---- SSH (the account's SSHProfile, made on first use) ----------------------------------- */
 
 /* An SSH key of a device. */
@@ -363,8 +427,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshSessionSshKey, mesh_session_ssh_key_free)
  * mesh_session_profile_sync); on another device it lists the key after an administration device
  * syncs. *@ret_udf and *@ret_public_line (each may be NULL) get the key's UDF and OpenSSH line.
  * On failure the key is removed again and the account entry is unchanged. Errors:
- * MESH_ERROR_EXISTS (this device has an SSH key for the account), MESH_ERROR_NOT_FOUND, store and
- * portal errors.
+ * MESH_ERROR_EXISTS (this device has an SSH key for the account), MESH_ERROR_NOT_FOUND,
+ * MESH_ERROR_LOCKED (keys_locked), store and portal errors.
  */
 gboolean mesh_session_ssh_create(MeshSession *session, const char *account, char **ret_udf,
                                  char **ret_public_line, GError **error);

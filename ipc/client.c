@@ -49,6 +49,8 @@ struct MeshClient {
 	char *portal;    /* mesh_client_set_portal: "Portal" of the session methods that take it */
 	char *portal_ca; /* "PortalCA" */
 	char *keystore;  /* mesh_client_set_keystore: "KeyStore" of the methods that make keys */
+	/* mesh_client_set_passphrase: "Passphrase" of the session methods that make keys; wiped */
+	char *passphrase;
 };
 
 static MeshError
@@ -292,6 +294,9 @@ mesh_client_close(MeshClient *client)
 	g_free(client->portal);
 	g_free(client->portal_ca);
 	g_free(client->keystore);
+	if (client->passphrase != NULL)
+		OPENSSL_cleanse(client->passphrase, strlen(client->passphrase));
+	g_free(client->passphrase);
 	g_free(client);
 }
 
@@ -936,6 +941,24 @@ mesh_client_set_keystore(MeshClient *client, const char *name)
 	client->keystore = g_strdup(name);
 }
 
+/* The "Passphrase" member of a session method that makes keys (left out when not set). */
+#define PASSPHRASE(c)                                                                              \
+	{                                                                                          \
+		(c) != NULL && (c)->passphrase != NULL ? "Passphrase" : NULL, 's',                 \
+		        (c) != NULL ? (c)->passphrase : NULL, 0                                    \
+	}
+
+void
+mesh_client_set_passphrase(MeshClient *client, const char *passphrase)
+{
+	if (client == NULL)
+		return;
+	if (client->passphrase != NULL)
+		OPENSSL_cleanse(client->passphrase, strlen(client->passphrase));
+	g_free(client->passphrase);
+	client->passphrase = g_strdup(passphrase);
+}
+
 /* ---- Devices ---------------------------------------------------------------------------- */
 
 static void
@@ -1069,6 +1092,9 @@ mesh_client_keys_free(MeshClientKey *keys, size_t n)
 		g_free(keys[i].algorithm);
 		g_free(keys[i].use);
 		g_free(keys[i].store);
+		g_free(keys[i].role);
+		g_free(keys[i].account);
+		g_free(keys[i].device);
 	}
 	g_free(keys);
 }
@@ -1090,6 +1116,10 @@ read_key(MeshClient *client, JsonObject *obj, gpointer element, MeshError *code)
 
 	read_key_made(client, obj, key, code);
 	take_bool(client, obj, "Locked", &key->locked, code);
+	take_bool(client, obj, "Protected", &key->is_protected, code);
+	take_string(client, obj, "Role", TRUE, &key->role, code);
+	take_string(client, obj, "Account", FALSE, &key->account, code);
+	take_string(client, obj, "Device", FALSE, &key->device, code);
 }
 
 MeshError
@@ -1546,6 +1576,7 @@ mesh_client_profile_free(MeshClientProfile *profile)
 	mesh_client_apps_free(profile->applications, profile->n_applications);
 	g_free(profile->portal);
 	g_free(profile->admin_key);
+	mesh_client_strings_free(profile->escrows, profile->n_escrows);
 	g_free(profile);
 }
 
@@ -1571,6 +1602,8 @@ profile_call(MeshClient *client, const char *method, const Member *params, gsize
 	profile->applications = take_apps(client, obj, &profile->n_applications, &code);
 	take_string(client, obj, "Portal", FALSE, &profile->portal, &code);
 	take_string(client, obj, "AdministrationKey", FALSE, &profile->admin_key, &code);
+	take_bool(client, obj, "MasterKeys", &profile->master_keys, &code);
+	profile->escrows = take_strings(client, obj, "Escrows", &profile->n_escrows, &code);
 	if (code != MESH_ERROR_OK || ret_profile == NULL) {
 		mesh_client_profile_free(profile);
 		return code;
@@ -1609,8 +1642,11 @@ MeshError
 mesh_client_profile_create(MeshClient *client, const char *account,
 			   MeshClientProfile **ret_profile)
 {
-	const Member params[] = { { "Account", 's', account, 0 }, PORTAL_URL(client),
-				  PORTAL_CA(client), KEYSTORE(client) };
+	const Member params[] = {{"Account", 's', account, 0},
+	                         PORTAL_URL(client),
+	                         PORTAL_CA(client),
+	                         KEYSTORE(client),
+	                         PASSPHRASE(client)};
 
 	if (client == NULL || account == NULL)
 		return MESH_ERROR_INVALID_ARGUMENT;
@@ -1664,14 +1700,27 @@ mesh_client_profile_sync(MeshClient *client, const char *account,
 	return profile_call(client, "ProfileSync", params, G_N_ELEMENTS(params), ret_profile);
 }
 
-MeshError
-mesh_client_profile_delete(MeshClient *client, const char *account)
+static MeshError
+profile_delete(MeshClient *client, const char *account, gboolean force)
 {
-	const Member params[] = { { "Account", 's', account, 0 } };
+	const Member params[] = {{"Account", 's', account, 0},
+	                         {force ? "Force" : NULL, 'b', NULL, 1}};
 
 	if (client == NULL || account == NULL)
 		return MESH_ERROR_INVALID_ARGUMENT;
 	return call(client, "ProfileDelete", params, G_N_ELEMENTS(params), NULL);
+}
+
+MeshError
+mesh_client_profile_delete(MeshClient *client, const char *account)
+{
+	return profile_delete(client, account, FALSE);
+}
+
+MeshError
+mesh_client_profile_delete_force(MeshClient *client, const char *account)
+{
+	return profile_delete(client, account, TRUE);
 }
 
 MeshError
@@ -1743,9 +1792,12 @@ mesh_client_profile_recover(MeshClient *client, const char *account, const char 
 		return fail(client, MESH_ERROR_INVALID_ARGUMENT,
 			    "a share is missing or not valid UTF-8 text");
 	{
-		const Member params[] = { { "Account", 's', account, 0 },
-					  { "Shares", 'j', list, 0 }, PORTAL_URL(client),
-					  PORTAL_CA(client), KEYSTORE(client) };
+		const Member params[] = {{"Account", 's', account, 0},
+		                         {"Shares", 'j', list, 0},
+		                         PORTAL_URL(client),
+		                         PORTAL_CA(client),
+		                         KEYSTORE(client),
+		                         PASSPHRASE(client)};
 
 		code = profile_call(client, "ProfileRecover", params, G_N_ELEMENTS(params),
 				    ret_profile);
@@ -1770,8 +1822,11 @@ mesh_client_connect_request(MeshClient *client, const char *account,
 			    MeshClientConnect **ret_connect)
 {
 	g_autoptr(JsonNode) result = NULL;
-	const Member params[] = { { "Account", 's', account, 0 }, PORTAL_URL(client),
-				  PORTAL_CA(client), KEYSTORE(client) };
+	const Member params[] = {{"Account", 's', account, 0},
+	                         PORTAL_URL(client),
+	                         PORTAL_CA(client),
+	                         KEYSTORE(client),
+	                         PASSPHRASE(client)};
 	MeshClientConnect *connect;
 	JsonObject *obj;
 	MeshError code;

@@ -36,6 +36,10 @@ struct MeshAgent {
 	 * sleeps). Requests check the time too, so no key is served past its lifetime. */
 	gint64 unlock_expiry;
 	guint lock_timer;
+	/* The hive's passphrase while its protected keys are unlocked (Unlock, or keys just made
+	 * under it), wiped with them: the keys the hive makes meanwhile are protected by it
+	 * (new_key_passphrase). NULL while locked, and in a hive that is not protected. */
+	MeshSecret *passphrase;
 	/* Every passphrase check (Unlock here, UNLOCK on the ssh-agent socket) passes it. */
 	MeshPassGate *gate;
 	GPtrArray *gated; /* MeshAgentJob * waiting at the gate (main context only) */
@@ -115,6 +119,7 @@ lock_now(MeshAgent *agent)
 		g_source_remove(agent->lock_timer);
 	agent->lock_timer = 0;
 	agent->unlock_expiry = 0;
+	g_clear_pointer(&agent->passphrase, mesh_secret_free);
 	if (agent->store != NULL)
 		mesh_keystore_lock(agent->store);
 	if (agent->lock_func != NULL)
@@ -352,6 +357,140 @@ status(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **error)
 	return TRUE;
 }
 
+/* ---- The hive's protection ------------------------------------------------------------------ */
+
+/*
+ * Whether the hive is protected: its default device's signature key is protected by the
+ * passphrase Unlock takes (a passphrase in the file store, a PIN in a TPM). Every key the hive
+ * makes is then protected by that same passphrase, so that one Unlock serves them all.
+ */
+static gboolean
+hive_protected(MeshAgent *agent, gboolean *ret, GError **error)
+{
+	g_autoptr(MeshDeviceProfile) device = NULL;
+	g_autoptr(GPtrArray) infos = NULL;
+	g_autoptr(GError) local = NULL;
+	const char *udf;
+
+	*ret = FALSE;
+	if (!mesh_device_load(agent->hive, NULL, &device, NULL, &local)) {
+		if (g_error_matches(local, MESH_ERROR, MESH_ERROR_NOT_FOUND))
+			return TRUE;
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	if (!mesh_keystore_list(agent->store, &infos, error))
+		return FALSE;
+	udf = mesh_key_udf(device->signature_key);
+	for (guint i = 0; i < infos->len; i++) {
+		const MeshKeyInfo *info = infos->pdata[i];
+
+		if (g_str_equal(info->udf, udf))
+			*ret = info->is_protected;
+	}
+	return TRUE;
+}
+
+/* Whether @a and @b are the same passphrase (constant time in their bytes). */
+static gboolean
+same_passphrase(const MeshSecret *a, const MeshSecret *b)
+{
+	return mesh_secret_len(a) == mesh_secret_len(b) &&
+	       CRYPTO_memcmp(mesh_secret_get(a), mesh_secret_get(b), mesh_secret_len(a)) == 0;
+}
+
+/*
+ * The passphrase that protects the keys a request makes, in *@ret_passphrase (a new secret, or
+ * NULL for none), from @given (its "Passphrase"; NULL or empty: none) and the hive's protection:
+ * in a hive that is not protected, @given; in a protected hive whose keys are unlocked, the
+ * hive's passphrase, which @given, when there is one, must be (checked behind the passphrase
+ * gate, as Unlock is: MESH_ERROR_BAD_PASSPHRASE, or MESH_ERROR_RATE_LIMITED while the gate
+ * makes guesses wait); in a protected hive whose keys are locked, none, and *@ret_locked: the
+ * request may make no key (@given is not checked: only Unlock checks passphrases then).
+ * *@ret_protected: whether the hive is protected.
+ */
+static gboolean
+new_key_passphrase(MeshAgent *agent, const MeshSecret *given, MeshSecret **ret_passphrase,
+                   gboolean *ret_locked, gboolean *ret_protected, GError **error)
+{
+	gboolean protected_hive = FALSE, same;
+	gint64 wait;
+
+	if (given != NULL && mesh_secret_len(given) == 0)
+		given = NULL;
+	*ret_passphrase = NULL;
+	*ret_locked = FALSE;
+	if (!hive_protected(agent, &protected_hive, error))
+		return FALSE;
+	*ret_protected = protected_hive;
+	if (!protected_hive) {
+		*ret_passphrase = mesh_secret_dup(given);
+		return TRUE;
+	}
+	if (agent->passphrase == NULL) {
+		*ret_locked = TRUE;
+		return TRUE;
+	}
+	if (given != NULL) {
+		wait = mesh_pass_gate_try_enter(agent->gate);
+		if (wait > 0) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_RATE_LIMITED,
+			            "wrong passphrases were given: try again in %" G_GINT64_FORMAT
+			            " ms",
+			            (wait + 999) / 1000);
+			return FALSE;
+		}
+		same = same_passphrase(given, agent->passphrase);
+		mesh_pass_gate_leave(agent->gate,
+		                     same ? MESH_PASS_GATE_RIGHT : MESH_PASS_GATE_WRONG);
+		if (!same) {
+			g_set_error(
+			        error, MESH_ERROR, MESH_ERROR_BAD_PASSPHRASE,
+			        "this hive's keys are protected by another passphrase, and every "
+			        "key it makes is protected by that one (the passphrase 'mesh "
+			        "unlock' takes): give it, or leave out --protect and "
+			        "--passphrase-file");
+			return FALSE;
+		}
+	}
+	*ret_passphrase = mesh_secret_dup(agent->passphrase);
+	return TRUE;
+}
+
+/* As new_key_passphrase, for a request that surely makes a key: a locked hive refuses it. */
+static gboolean
+protect_new_keys(MeshAgent *agent, MeshSecret **passphrase, gboolean *ret_protected, GError **error)
+{
+	g_autoptr(MeshSecret) given = g_steal_pointer(passphrase);
+	gboolean locked = FALSE;
+
+	if (!new_key_passphrase(agent, given, passphrase, &locked, ret_protected, error))
+		return FALSE;
+	if (locked) {
+		mesh_session_keys_locked_error(error);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/*
+ * After a request made keys under @passphrase in a hive that was not protected (@was_protected
+ * FALSE): when they made it protected (its first device, protected), the agent holds the
+ * passphrase, as after Unlock, since those keys are unlocked until Lock. (In a hive that was
+ * protected already the agent holds it, or the request made nothing; a Lock meanwhile stands.)
+ */
+static void
+adopt_passphrase(MeshAgent *agent, gboolean was_protected, const MeshSecret *passphrase)
+{
+	gboolean protected_hive = FALSE;
+
+	if (was_protected || agent->passphrase != NULL || passphrase == NULL ||
+	    mesh_secret_len(passphrase) == 0 || !hive_protected(agent, &protected_hive, NULL) ||
+	    !protected_hive)
+		return;
+	agent->passphrase = mesh_secret_dup(passphrase);
+}
+
 /* The agent's store with new keys going to Params' "KeyStore" (default: the hive's). */
 static MeshKeyStore *
 store_for_new_keys(MeshAgent *agent, JsonObject *params, GError **error)
@@ -405,12 +544,14 @@ key_generate(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **
 	MeshKeyUse use;
 	MeshKeyAlg alg;
 	unsigned caps;
+	gboolean was_protected = FALSE;
 
 	if (!get_use(params, &use, error) ||
 	    !mesh_json_get_string_opt(params, "Algorithm", &alg_name, error) ||
 	    (alg_name != NULL && !mesh_key_alg_from_name(alg_name, &alg, error)) ||
 	    !get_passphrase(params, FALSE, &passphrase, error) ||
 	    !refuse_restricted(agent, "KeyGenerate", error) ||
+	    !protect_new_keys(agent, &passphrase, &was_protected, error) ||
 	    (store = store_for_new_keys(agent, params, error)) == NULL)
 		return FALSE;
 	if (alg_name == NULL) {
@@ -434,11 +575,13 @@ key_import(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **er
 	g_autoptr(MeshKey) key = NULL;
 	const char *pem = NULL, *file_pass = NULL;
 	MeshKeyUse use;
+	gboolean was_protected = FALSE;
 
 	if (!mesh_json_get_string(params, "Key", &pem, error) || !get_use(params, &use, error) ||
 	    !mesh_json_get_string_opt(params, "FilePassphrase", &file_pass, error) ||
 	    !get_passphrase(params, FALSE, &passphrase, error) ||
 	    !refuse_restricted(agent, "KeyImport", error) ||
+	    !protect_new_keys(agent, &passphrase, &was_protected, error) ||
 	    (store = store_for_new_keys(agent, params, error)) == NULL)
 		return FALSE;
 	if (file_pass != NULL)
@@ -453,54 +596,66 @@ key_move(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **erro
 {
 	g_autoptr(MeshSecret) passphrase = NULL;
 	const char *udf = NULL, *to = NULL;
+	gboolean was_protected = FALSE;
 
 	return mesh_json_get_string(params, "UDF", &udf, error) &&
 	       mesh_json_get_string(params, "To", &to, error) &&
 	       get_passphrase(params, FALSE, &passphrase, error) &&
 	       refuse_restricted(agent, "KeyMove", error) &&
+	       protect_new_keys(agent, &passphrase, &was_protected, error) &&
 	       mesh_keystore_router_move(agent->store, udf, to, passphrase, error) &&
 	       describe_key(agent, udf, result, error);
 }
 
-/* Whether @udf is a key of a device profile in the hive (removing it would break the device). */
-static gboolean
-is_device_key(MeshAgent *agent, const char *udf, gboolean *ret, GError **error)
+/* What removing a key of @role loses, and what to do instead (for KeyRemove's refusal). */
+static const char *
+removal_loss(MeshSessionKeyRole role)
 {
-	g_autoptr(GPtrArray) udfs = NULL;
-
-	*ret = FALSE;
-	if (!mesh_device_list(agent->hive, &udfs, NULL, error))
-		return FALSE;
-	for (guint i = 0; i < udfs->len && !*ret; i++) {
-		g_autoptr(MeshDeviceProfile) profile = NULL;
-
-		if (!mesh_device_load(agent->hive, udfs->pdata[i], &profile, NULL, error))
-			return FALSE;
-		*ret = g_str_equal(udf, mesh_key_udf(profile->signature_key)) ||
-		       g_str_equal(udf, mesh_key_udf(profile->authentication_key)) ||
-		       g_str_equal(udf, mesh_key_udf(profile->encryption_key));
+	switch (role) {
+	case MESH_SESSION_KEY_DEVICE:
+		return "removing it would break the device, which keeps its keys as long as it "
+		       "exists";
+	case MESH_SESSION_KEY_MASTER:
+		return "without it no device could change or escrow the profile again";
+	case MESH_SESSION_KEY_ESCROW:
+		return "without it the profile's applications could not be recovered";
+	case MESH_SESSION_KEY_ADMINISTRATION:
+		return "without it this device could not change the profile any more";
+	case MESH_SESSION_KEY_SSH:
+		return "ssh logins with it would stop wherever the profile's keys are authorized";
+	case MESH_SESSION_KEY_IMPORTED:
+		break;
 	}
-	return TRUE;
+	return "";
 }
 
 static gboolean
 key_remove(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **error)
 {
+	g_autoptr(GHashTable) roles = NULL;
+	g_autofree char *what = NULL;
+	const MeshSessionKeyOwner *owner;
 	const char *udf = NULL;
-	gboolean device_key = FALSE;
 
+	/* Strict: a key is removed only when the hive says for sure that nothing needs it. */
 	if (!mesh_json_get_string(params, "UDF", &udf, error) ||
 	    !refuse_restricted(agent, "KeyRemove", error) ||
-	    !is_device_key(agent, udf, &device_key, error))
+	    !mesh_session_key_roles(agent->hive, TRUE, &roles, error))
 		return FALSE;
-	if (device_key) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
-			    "%s is a key of a device of this hive: removing it would break the "
-			    "device",
-			    udf);
-		return FALSE;
-	}
-	return mesh_keystore_remove(agent->store, udf, error);
+	owner = g_hash_table_lookup(roles, udf);
+	if (owner == NULL)
+		return mesh_keystore_remove(agent->store, udf, error);
+	what = mesh_session_key_owner_text(owner);
+	if (owner->role == MESH_SESSION_KEY_DEVICE)
+		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION, "%s is %s: %s", udf, what,
+		            removal_loss(owner->role));
+	else
+		g_set_error(
+		        error, MESH_ERROR, MESH_ERROR_PERMISSION,
+		        "%s is %s: %s; to forget the profile on this machine, run 'mesh profile "
+		        "delete %s' instead",
+		        udf, what, removal_loss(owner->role), owner->owner);
+	return FALSE;
 }
 
 static gboolean
@@ -524,17 +679,20 @@ device_create(MeshAgent *agent, JsonObject *params, JsonObject *result, GError *
 	g_autoptr(MeshSecret) passphrase = NULL;
 	g_autoptr(MeshDeviceProfile) profile = NULL;
 	const char *description = NULL;
+	gboolean was_protected = FALSE;
 
 	g_autoptr(MeshKeyStore) store = NULL;
 
 	if (!mesh_json_get_string_opt(params, "Description", &description, error) ||
 	    !get_passphrase(params, FALSE, &passphrase, error) ||
 	    !refuse_restricted(agent, "DeviceCreate", error) ||
+	    !protect_new_keys(agent, &passphrase, &was_protected, error) ||
 	    (store = store_for_new_keys(agent, params, error)) == NULL)
 		return FALSE;
 	/* An empty passphrase means none (backends/openssh.h). */
 	if (!mesh_device_create(agent->hive, store, description, passphrase, &profile, error))
 		return FALSE;
+	adopt_passphrase(agent, was_protected, passphrase);
 	return describe_device(agent, profile->identifier, result, error);
 }
 
@@ -579,13 +737,18 @@ static gboolean
 key_list(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **error)
 {
 	g_autoptr(GPtrArray) infos = NULL;
+	g_autoptr(GHashTable) roles = NULL;
 	JsonArray *keys;
 
-	if (!mesh_keystore_list(agent->store, &infos, error))
+	/* Lenient: an entry that does not read leaves its keys Imported here (KeyRemove, strict,
+	 * reports it). */
+	if (!mesh_keystore_list(agent->store, &infos, error) ||
+	    !mesh_session_key_roles(agent->hive, FALSE, &roles, error))
 		return FALSE;
 	keys = new_array_member(result, "Keys");
 	for (guint i = 0; i < infos->len; i++) {
 		const MeshKeyInfo *info = infos->pdata[i];
+		const MeshSessionKeyOwner *owner = g_hash_table_lookup(roles, info->udf);
 		JsonObject *entry = new_array_object(keys);
 
 		json_object_set_string_member(entry, "UDF", info->udf);
@@ -595,6 +758,16 @@ key_list(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **erro
 								       ? info->store
 								       : mesh_keystore_name(agent->store));
 		json_object_set_boolean_member(entry, "Locked", info->locked);
+		json_object_set_boolean_member(entry, "Protected", info->is_protected);
+		json_object_set_string_member(
+		        entry, "Role",
+		        mesh_session_key_role_name(owner != NULL ? owner->role
+		                                                 : MESH_SESSION_KEY_IMPORTED));
+		if (owner != NULL)
+			json_object_set_string_member(
+			        entry,
+			        owner->role == MESH_SESSION_KEY_DEVICE ? "Device" : "Account",
+			        owner->owner);
 	}
 	return TRUE;
 }
@@ -748,6 +921,7 @@ unlock(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **error)
 	g_autoptr(MeshSecret) passphrase = NULL;
 	gint64 lifetime = 0;
 	guint keys = 0, before = 0, after = 0;
+	gboolean protected_hive = FALSE;
 
 	if (!unlock_params(params, &passphrase, &lifetime, error))
 		return FALSE;
@@ -755,6 +929,11 @@ unlock(MeshAgent *agent, JsonObject *params, JsonObject *result, GError **error)
 	    !mesh_keystore_unlock(agent->store, passphrase, error) ||
 	    !count_keys(agent, &keys, &after, error))
 		return FALSE;
+	/* The keys the hive makes while unlocked are protected by the same passphrase. */
+	if (hive_protected(agent, &protected_hive, NULL) && protected_hive) {
+		mesh_secret_free(agent->passphrase);
+		agent->passphrase = g_steal_pointer(&passphrase);
+	}
 	/* A new Unlock sets a new lifetime for every unwrapped key. */
 	if (agent->lock_timer != 0)
 		g_source_remove(agent->lock_timer);
@@ -939,22 +1118,47 @@ resolve(JsonObject *request, const Method **ret_method, const MeshSessionMethod 
 	return TRUE;
 }
 
+/* Whether @method takes a "Passphrase": it may make keys (new_key_passphrase decides it). */
+static gboolean
+makes_keys(const MeshSessionMethod *method)
+{
+	for (const char *const *p = method->params; *p != NULL; p++) {
+		if (g_str_equal(*p, "Passphrase"))
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /* Run a session method, on the main context (@bridge NULL: synchronous HTTP) or a worker. */
 static gboolean
 call_session(MeshAgent *agent, const MeshSessionMethod *method, MeshPortalBridge *bridge,
 	     JsonObject *params, JsonObject *result, GError **error)
 {
-	const MeshSessionMethodEnv env = {
-		.hive = agent->hive,
-		.store = agent->store,
-		.open_portal = agent->open_portal,
-		.portal_data = agent->portal_data,
-		.bridge = bridge,
-		.release = &agent->lock,
-		.restricted = agent->restricted,
+	MeshSessionMethodEnv env = {
+	        .hive = agent->hive,
+	        .store = agent->store,
+	        .open_portal = agent->open_portal,
+	        .portal_data = agent->portal_data,
+	        .bridge = bridge,
+	        .release = &agent->lock,
+	        .restricted = agent->restricted,
 	};
+	g_autoptr(MeshSecret) given = NULL;
+	/* The method's own copy: the lock is released while it waits for the portal, and a Lock
+	 * meanwhile wipes the agent's. */
+	g_autoptr(MeshSecret) passphrase = NULL;
+	gboolean was_protected = FALSE;
 
-	return mesh_session_method_call(method, &env, params, result, error);
+	if (makes_keys(method) && !agent->restricted &&
+	    (!get_passphrase(params, FALSE, &given, error) ||
+	     !new_key_passphrase(agent, given, &passphrase, &env.keys_locked, &was_protected,
+	                         error)))
+		return FALSE;
+	env.passphrase = passphrase;
+	if (!mesh_session_method_call(method, &env, params, result, error))
+		return FALSE;
+	adopt_passphrase(agent, was_protected, passphrase);
+	return TRUE;
 }
 
 /* The answer to request @id: its @result (taken) when @ok, else @error. */

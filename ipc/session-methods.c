@@ -180,7 +180,7 @@ strings_array(const GPtrArray *strings)
 }
 
 /* {"Identifier", "Account", "Serial", "Devices": [UDF], "Applications": [...], "Portal"?,
- * "AdministrationKey"?} */
+ * "AdministrationKey"?, "MasterKeys": bool, "Escrows": [UDF]} */
 static void
 set_profile(JsonObject *result, const MeshSessionProfile *profile)
 {
@@ -193,6 +193,9 @@ set_profile(JsonObject *result, const MeshSessionProfile *profile)
 		json_object_set_string_member(result, "Portal", profile->portal);
 	if (profile->admin_key != NULL)
 		json_object_set_string_member(result, "AdministrationKey", profile->admin_key);
+	/* What the escrow nudge and a careful delete look at. */
+	json_object_set_boolean_member(result, "MasterKeys", profile->master_keys);
+	json_object_set_array_member(result, "Escrows", strings_array(profile->escrows));
 }
 
 /* ---- Methods ----------------------------------------------------------------------------- */
@@ -272,9 +275,22 @@ static gboolean
 profile_delete(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	const char *account = NULL;
+	gboolean force = FALSE;
 
-	return get_account(params, TRUE, &account, error) &&
-	       mesh_session_profile_delete(s, account, error);
+	if (!get_account(params, TRUE, &account, error))
+		return FALSE;
+	if (json_object_has_member(params, "Force")) {
+		JsonNode *node = json_object_get_member(params, "Force");
+
+		if (!JSON_NODE_HOLDS_VALUE(node) ||
+		    json_node_get_value_type(node) != G_TYPE_BOOLEAN) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+			            "\"Force\" must be true or false");
+			return FALSE;
+		}
+		force = json_node_get_boolean(node);
+	}
+	return mesh_session_profile_delete(s, account, force, error);
 }
 
 static gboolean
@@ -586,17 +602,13 @@ password_delete(MeshSession *s, JsonObject *params, JsonObject *result, GError *
 static gboolean
 ssh_create(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
-	g_autoptr(MeshSecret) passphrase = NULL;
 	g_autofree char *udf = NULL;
 	g_autofree char *line = NULL;
 	const char *account = NULL;
 
+	/* Its "Passphrase" is the env's: the hive's protection decides it (dispatch.c). */
 	if (!get_account(params, FALSE, &account, error) ||
-	    !get_secret(params, "Passphrase", FALSE, &passphrase, error))
-		return FALSE;
-	if (passphrase != NULL)
-		s->passphrase = passphrase;
-	if (!mesh_session_ssh_create(s, account, &udf, &line, error))
+	    !mesh_session_ssh_create(s, account, &udf, &line, error))
 		return FALSE;
 	json_object_set_string_member(result, "UDF", udf);
 	json_object_set_string_member(result, "PublicKey", line);
@@ -632,16 +644,18 @@ ssh_authorized_keys(MeshSession *s, JsonObject *params, JsonObject *result, GErr
 
 static const MeshSessionMethod session_methods[] = {
         {"AccountValidate", account_validate, P("Account", "Portal", "PortalCA"), REMOTE},
-        {"ProfileCreate", profile_create, P("Account", "Portal", "PortalCA", "KeyStore"), REMOTE},
+        {"ProfileCreate", profile_create,
+         P("Account", "Portal", "PortalCA", "KeyStore", "Passphrase"), REMOTE},
         {"ProfileGet", profile_get, P("Account"), LOCAL},
         {"ProfileList", profile_list, (const char *const[]){NULL}, LOCAL},
         {"ProfileSync", profile_sync, P("Account", "PortalCA"), REMOTE},
-        {"ProfileDelete", profile_delete, P("Account"), LOCAL},
+        {"ProfileDelete", profile_delete, P("Account", "Force"), LOCAL},
         {"EscrowCreate", escrow_create, P("Account", "Quorum", "Shares", "PortalCA"), REMOTE},
         {"EscrowVerify", escrow_verify, P("Account", "Shares", "Portal", "PortalCA"), REMOTE},
         {"ProfileRecover", profile_recover,
-         P("Account", "Shares", "Portal", "PortalCA", "KeyStore"), REMOTE},
-        {"ConnectRequest", connect_request, P("Account", "Portal", "PortalCA", "KeyStore"), REMOTE},
+         P("Account", "Shares", "Portal", "PortalCA", "KeyStore", "Passphrase"), REMOTE},
+        {"ConnectRequest", connect_request,
+         P("Account", "Portal", "PortalCA", "KeyStore", "Passphrase"), REMOTE},
         {"ConnectStatus", connect_status, P("Account", "PortalCA"), REMOTE},
         {"ConnectPending", connect_pending, P("Account", "PortalCA"), REMOTE},
         {"ConnectAccept", connect_accept, P("Account", "Witness", "PortalCA"), REMOTE},
@@ -686,7 +700,10 @@ gboolean
 mesh_session_method_call(const MeshSessionMethod *method, const MeshSessionMethodEnv *env,
 			 JsonObject *params, JsonObject *result, GError **error)
 {
-	MeshSession session = { .hive = env->hive, .store = env->store };
+	MeshSession session = {.hive = env->hive,
+	                       .store = env->store,
+	                       .passphrase = env->passphrase,
+	                       .keys_locked = env->keys_locked};
 	HttpOpen http = { .env = env };
 	g_autoptr(MeshKeyStore) view = NULL;
 	const char *keystore = NULL;

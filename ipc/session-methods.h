@@ -50,6 +50,11 @@ typedef struct {
 	/* Every session method answers MESH_ERROR_PERMISSION (they change the hive or reach the
 	 * network: not for the fuzzer). */
 	gboolean restricted;
+	/* The passphrase that protects the keys the method makes (may be NULL), and whether the
+	 * hive's protected keys are locked so that it may make none (MeshSession): the agent
+	 * decides them from the hive's protection and the request's "Passphrase" (dispatch.c). */
+	const MeshSecret *passphrase;
+	gboolean keys_locked;
 } MeshSessionMethodEnv;
 
 /* mesh_session_method_find: the session method @name, or NULL. */

@@ -137,13 +137,35 @@ typedef struct {
 	char *algorithm; /* "Ed25519", "X25519", "P-256" */
 	char *use;       /* "Signature", "Authentication", "Encryption" */
 	char *store;     /* "file", ... */
-	int locked;      /* protected and not unlocked */
+	int locked;      /* cannot be used until unlocked: protected and not unlocked, or in a
+	                  * locked keyring */
+	/* The rest is filled by mesh_client_key_list only (0 and NULL otherwise). */
+	int is_protected; /* by the passphrase mesh_client_unlock takes (file: passphrase, TPM:
+	                   * PIN), unlocked or not */
+	char *role;       /* what depends on it: "Device", "Master", "Escrow", "Administration",
+	                   * "SSH" or "Imported" (docs/protocol.md, KeyList) */
+	char *account;    /* the account of a Master, Escrow, Administration or SSH key */
+	char *device;     /* the device of a Device key */
 } MeshClientKey;
 
+/*
+ * mesh_client_key_list: every key of the hive, with its role. Keys whose role is not
+ * "Imported" cannot be removed (mesh_client_key_remove).
+ */
 MeshError mesh_client_key_list(MeshClient *client, MeshClientKey **ret_keys, size_t *ret_n);
 /* mesh_client_keys_free: free @n keys and the array; a single key from key_generate,
  * key_import or key_move is freed with n = 1. Accepts NULL. */
 void mesh_client_keys_free(MeshClientKey *keys, size_t n);
+
+/*
+ * mesh_client_set_passphrase: the passphrase that protects the keys made by profile_create,
+ * profile_recover and connect_request (the device's keys when the machine has none, and the
+ * master, escrow and administration keys; NULL: none). Copies @passphrase, and wipes the copy when it is replaced or the connection closed.
+ * In a hive whose default device is protected every new key is protected by the hive's
+ * passphrase anyway: the one given must then be it (MESH_ERROR_BAD_PASSPHRASE), and while the
+ * hive is locked such calls fail with MESH_ERROR_LOCKED (mesh_client_unlock first).
+ */
+void mesh_client_set_passphrase(MeshClient *client, const char *passphrase);
 
 /*
  * mesh_client_set_keystore: the key store new keys go to — "file", "secret" or "tpm2"; NULL:
@@ -193,8 +215,10 @@ MeshError mesh_client_key_move(MeshClient *client, const char *udf, const char *
 			       const char *passphrase, MeshClientKey **ret_key);
 
 /*
- * mesh_client_key_remove: delete the key @udf from its store; this cannot be undone. Errors:
- * MESH_ERROR_PERMISSION (a key of one of the hive's devices), MESH_ERROR_NOT_FOUND.
+ * mesh_client_key_remove: delete the key @udf from its store; this cannot be undone. Only an
+ * "Imported" key (mesh_client_key_list) is removed. Errors: MESH_ERROR_PERMISSION (a key that a
+ * device, a profile or an SSH key of the hive depends on: the message names it and says what to
+ * do instead), MESH_ERROR_NOT_FOUND.
  */
 MeshError mesh_client_key_remove(MeshClient *client, const char *udf);
 
@@ -305,6 +329,10 @@ typedef struct {
 	size_t n_applications;
 	char *portal;    /* the remembered portal URL, or NULL */
 	char *admin_key; /* this device's administration key, or NULL */
+	int master_keys; /* this device holds the profile's master keys */
+	char **escrows;  /* the escrow entries of the master keys known here (made here, used to
+	                  * recover here, or checked here with mesh_client_escrow_verify) */
+	size_t n_escrows;
 } MeshClientProfile;
 
 void mesh_client_profile_free(MeshClientProfile *profile);
@@ -315,7 +343,9 @@ void mesh_client_apps_free(MeshClientApp *apps, size_t n);
 MeshError mesh_client_account_validate(MeshClient *client, const char *account, int *ret_valid,
 				       char **ret_reason);
 /* mesh_client_profile_create: a new profile for @account, this device its administration
- * device. Errors: MESH_ERROR_EXISTS. */
+ * device; its keys protected as mesh_client_set_passphrase says. Escrow the master keys next
+ * (mesh_client_escrow_create): until then master_keys is 1 and n_escrows 0. Errors:
+ * MESH_ERROR_EXISTS, MESH_ERROR_LOCKED, MESH_ERROR_BAD_PASSPHRASE. */
 MeshError mesh_client_profile_create(MeshClient *client, const char *account,
 				     MeshClientProfile **ret_profile);
 MeshError mesh_client_profile_get(MeshClient *client, const char *account,
@@ -327,8 +357,14 @@ MeshError mesh_client_profile_list(MeshClient *client, char ***ret_accounts, siz
 /* mesh_client_profile_sync: fetch and verify the profile and its applications. */
 MeshError mesh_client_profile_sync(MeshClient *client, const char *account,
 				   MeshClientProfile **ret_profile);
-/* mesh_client_profile_delete: forget @account on this machine (the portal keeps it). */
+/*
+ * mesh_client_profile_delete: forget @account on this machine (the portal keeps it). Refused
+ * with MESH_ERROR_PERMISSION when that would lose the profile for good: this device holds its
+ * master keys or is its only administration device, and no escrow of them is known here
+ * (MeshClientProfile.escrows). mesh_client_profile_delete_force deletes it all the same.
+ */
 MeshError mesh_client_profile_delete(MeshClient *client, const char *account);
+MeshError mesh_client_profile_delete_force(MeshClient *client, const char *account);
 
 /* mesh_client_escrow_create: escrow the master keys in @shares shares, @quorum of which
  * recover them. *ret_shares: free with mesh_client_secrets_free; *ret_identifier (may be

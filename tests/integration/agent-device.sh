@@ -33,8 +33,11 @@ assert sorted(show["Keys"]) == ["Authentication", "Encryption", "Signature"], sh
 assert show["Identifier"].startswith("M") and len(show["Identifier"].split("-")) == 7
 assert list(keys) == ["Keys"] and len(keys["Keys"]) == 3, keys
 for k in keys["Keys"]:
-    assert list(k) == ["UDF", "Algorithm", "Use", "Store"], k
+    assert list(k) == ["UDF", "Algorithm", "Use", "Store", "Role", "Device", "Protected",
+                       "Locked"], k
     assert k["Store"] == "file" and show["Keys"][k["Use"]] == k["UDF"], k
+    assert k["Role"] == "Device" and k["Device"] == show["Identifier"], k
+    assert k["Protected"] is False and k["Locked"] is False, k
     assert k["Algorithm"] == ("X25519" if k["Use"] == "Encryption" else "Ed25519"), k
 PY
 SIG=$(jget 'd["Keys"]["Signature"]' "$TMP/show")

@@ -50,8 +50,8 @@ assert keys[enc]["Use"] == "Encryption", keys
 assert keys[p256]["Algorithm"] == "P-256" and keys[p256]["Use"] == "Authentication", keys
 assert all(k["Store"] == "file" for k in keys.values()), keys
 PY
-check "key list shows the store column" \
-	sh -c "\"$MESH\" --hive test key list | grep -q \"^$P256  P-256 .* Authentication  *file\$\""
+check "key list shows the store and role columns" \
+	sh -c "\"$MESH\" --hive test key list | grep -q \"^$P256  P-256 .* Authentication  *file  *Imported\$\""
 mesh key public --key "$SIG" >"$TMP/sig.pem"
 verify "a generated Ed25519 key" "$TMP/sig.pem" "$SIG"
 check "the P-256 key signs: 64 bytes, r || s" sh -c "\"$MESH\" --hive test key sign --key $P256 \
@@ -115,7 +115,7 @@ expect_fail "move without --to: Usage (2)" 2 "give the key UDF and --to STORE" m
 
 # ---- remove ----
 DEV=$(mesh --json device create | jget 'd["Keys"]["Signature"]')
-expect_fail "remove a device key: Permission (11)" 11 "key of a device" \
+expect_fail "remove a device key: Permission (11)" 11 "key of this hive's device" \
 	mesh key remove "$DEV" --yes
 expect_fail "remove without --yes: Usage (2)" 2 "cannot be undone" mesh key remove "$IMP"
 check "without --yes the key stays" sh -c "\"$MESH\" --hive test key list | grep -q \"^$IMP \""

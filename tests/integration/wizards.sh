@@ -9,6 +9,8 @@
 # it, and meshconnect reports Accepted. Device 3's request is rejected (meshconnect exits 20);
 # end of input at a question exits 28 having created nothing; Ctrl-C while waiting exits 28 and
 # 'mesh connect reject' with no witness, on a terminal, picks that request and rejects it.
+# Device 4 recovers the profile with its keys protected by a passphrase asked for there;
+# device 6's meshclient makes a profile without escrow and says so until one is made.
 # Usage: wizards.sh MESHCLIENT MESHCONNECT MESH MESHAGENT SERVERMESH
 set -u
 MESHCLIENT=$1 MESHCONNECT=$2 MESH=$3 AGENT=$4 SERVERMESH=$5
@@ -29,7 +31,7 @@ if [ ! -x /usr/bin/python3 ]; then
 	exit 1
 fi
 
-DEVICES=5
+DEVICES=6
 . "$(dirname "$0")/devices-lib.sh"
 # drive N LOG STEPS... -- PROGRAM ARGS: a wizard on device N through a pty.
 drive() {
@@ -39,7 +41,7 @@ drive() {
 }
 cleanup() {
 	[ -n "$BG" ] && kill "$BG" 2>/dev/null
-	for n in 1 2 3 4 5; do
+	for n in 1 2 3 4 5 6; do
 		pid=$(dev "$n" agent status 2>/dev/null | sed -n 's/.*: pid //p')
 		[ -n "$pid" ] && kill "$pid" 2>/dev/null
 	done
@@ -98,7 +100,7 @@ done
 check "meshclient with an unknown option: Usage (2)" status_is $? 2
 
 # Start the agents now, their output not on the terminals the wizards run in.
-for n in 1 2 3 4 5; do
+for n in 1 2 3 4 5 6; do
 	dev "$n" agent start >/dev/null 2>>"$TMP/agents.log"
 done
 
@@ -121,12 +123,15 @@ drive 1 "$TMP/create" -e 'no Mesh profile' -e 'Choice \[1\]: ' -s 1 \
 	-e 'Account to create \(local@domain\): ' -s "not-an-account" -e 'is not an account' \
 	-e 'Account to create \(local@domain\): ' -s "$ACCOUNT" \
 	-l "Portal URL [$URL]: " -s "" -e "$ACCOUNT is available" \
-	-e 'Create the profile of .*\[Y/n\]: ' -s y -e 'PROFILE FINGERPRINT: +M' \
+	-e 'Create the profile of .*\[Y/n\]: ' -s y \
+	-e "Protect this device's keys with a passphrase.*\\[y/N\\]: " -s "" \
+	-e 'PROFILE FINGERPRINT: +M' \
 	-e 'Escrow the master keys now.*\[Y/n\]: ' -s "" \
 	-e 'How many shares to make \[4\]: ' -s "" -e 'quorum\) \[2\]: ' -s "" \
 	-e 'Escrow in 4 shares, any 2 of which.*\[Y/n\]: ' -s y -e 'WARNING: write these 4 shares' \
 	-e 'Share 4: S' -e 'Press Enter' -s "" \
 	-e "Profile manager: $ACCOUNT" -e 'Choice: ' -s 1 -e 'Profile fingerprint: +M' \
+	-e 'Escrow: +made' \
 	-e 'Choice: ' -s 7 -x 0 -- "$MESHCLIENT" --hive test
 check "meshclient creates $ACCOUNT and escrows it (through a pty)" status_is $? 0
 PROFILE=$(sed -n 's/^ *PROFILE FINGERPRINT: *\(M[^ ]*\)$/\1/p' "$TMP/create" | head -1)
@@ -245,9 +250,36 @@ drive 4 "$TMP/taken" -e 'Choice \[1\]: ' -s 1 -e 'Account to create.*: ' -s "$AC
 check "meshclient says why $ACCOUNT is not available" status_is $? 0
 drive 4 "$TMP/recover" -e 'Choice \[1\]: ' -s 2 -e 'Account to recover.*: ' -s "$ACCOUNT" \
 	-e 'Portal URL.*: ' -s "" -e 'Share 1: ' -s "$S1" -e 'Share 2: ' -s "$S3" \
-	-e 'Share 3: ' -s "" -l "PROFILE FINGERPRINT:  $PROFILE" -e 'Choice: ' -s 7 -x 0 \
+	-e 'Share 3: ' -s "" \
+	-e "Protect this device's keys with a passphrase.*\\[y/N\\]: " -s y \
+	-e 'Passphrase for the keys: ' -s 'wizard pass' -e 'Repeat the passphrase: ' -s 'wizard pass' \
+	-l "PROFILE FINGERPRINT:  $PROFILE" -e 'Choice: ' -s 7 -x 0 \
 	-- "$MESHCLIENT" --hive test
 check "meshclient recovers $ACCOUNT on device 4 from shares 1 and 3" status_is $? 0
 expect_out "... which holds it now" "$ACCOUNT (default)" dev 4 profile list
+check "... without echoing the passphrase" sh -c "! grep -q 'wizard pass' '$TMP/recover'"
+dev 4 lock >/dev/null 2>&1
+dev 4 --json key list >"$TMP/keys4" 2>"$TMP/err"
+check "... its keys (device, master, escrow, administration) protected, locked after mesh lock" \
+	/usr/bin/python3 -c 'import json, sys
+keys = json.load(open(sys.argv[1]))["Keys"]
+assert len(keys) == 6 and all(k["Protected"] and k["Locked"] for k in keys), keys' "$TMP/keys4"
+
+# ---- device 6: a profile not escrowed; meshclient says so until it is ----
+drive 6 "$TMP/noescrow" -e 'Choice \[1\]: ' -s 1 -e 'Account to create.*: ' -s carol@example.com \
+	-e 'Portal URL.*: ' -s "" -e 'Create the profile of .*\[Y/n\]: ' -s y \
+	-e "Protect this device's keys.*: " -s n -e 'PROFILE FINGERPRINT: +M' \
+	-e 'Escrow the master keys now.*\[Y/n\]: ' -s n \
+	-e 'No escrow of the master keys yet: if this device is lost, so is the profile' \
+	-e 'Choice: ' -s 1 -e 'Escrow: +none yet' -e 'Choice: ' -s 7 -x 0 \
+	-- "$MESHCLIENT" --hive test
+check "meshclient: a profile not escrowed is said to be so after create and in show" \
+	status_is $? 0
+drive 6 "$TMP/noescrow2" -e 'Profile of carol@example.com' \
+	-e 'No escrow of the master keys yet' -e 'Choice: ' -s 6 \
+	-e 'How many shares to make \[4\]: ' -s 2 -e 'quorum\) \[2\]: ' -s "" \
+	-e 'Escrow in 2 shares.*\[Y/n\]: ' -s y -e 'Press Enter' -s "" \
+	-e 'Choice: ' -s 1 -e 'Escrow: +made' -e 'Choice: ' -s 7 -x 0 -- "$MESHCLIENT" --hive test
+check "meshclient says it again when started, until the escrow is made" status_is $? 0
 
 finish

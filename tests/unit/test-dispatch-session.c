@@ -215,7 +215,16 @@ test_profiles(void)
 
 	fails(&fx, 0, "ProfileDelete", "{}", MESH_ERROR_MALFORMED);
 	fails(&fx, 0, "ProfileDelete", "{\"Account\":\"bob@example.com\"}", MESH_ERROR_NOT_FOUND);
-	ok(&fx, &root, 0, "ProfileDelete", "{\"Account\":\"alice@example.com\"}");
+	fails(&fx, 0, "ProfileDelete", "{\"Account\":\"alice@example.com\",\"Force\":1}",
+	      MESH_ERROR_MALFORMED);
+	/* The only administration device, holding the master keys, no escrow: refused. */
+	fails(&fx, 0, "ProfileDelete", "{\"Account\":\"alice@example.com\"}",
+	      MESH_ERROR_PERMISSION);
+	fails(&fx, 0, "ProfileDelete", "{\"Account\":\"alice@example.com\",\"Force\":false}",
+	      MESH_ERROR_PERMISSION);
+	r = ok(&fx, &root, 0, "ProfileGet", "{\"Account\":\"alice@example.com\"}");
+	CU_ASSERT_STRING_EQUAL(str(r, "Identifier"), fingerprint);
+	ok(&fx, &root, 0, "ProfileDelete", "{\"Account\":\"alice@example.com\",\"Force\":true}");
 	fails(&fx, 0, "ProfileGet", "{\"Account\":\"alice@example.com\"}", MESH_ERROR_NOT_FOUND);
 	r = ok(&fx, &root, 0, "ProfileList", NULL);
 	CU_ASSERT_TRUE(mesh_json_get_array(r, "Accounts", &array, NULL) &&
@@ -229,12 +238,18 @@ test_escrow_recover(void)
 {
 	g_autoptr(JsonNode) root = NULL;
 	g_autofree char *fingerprint = NULL, *params = NULL, *s0 = NULL, *s1 = NULL, *s2 = NULL;
+	g_autofree char *escrow_id = NULL;
 	Fixture fx;
 	JsonObject *r;
 	JsonArray *shares = NULL;
 
 	setup(&fx);
 	fingerprint = create_alice(&fx);
+	/* Not escrowed yet: the device holds the master keys and knows no escrow of them. */
+	r = ok(&fx, &root, 0, "ProfileGet", NULL);
+	CU_ASSERT_TRUE(json_object_get_boolean_member(r, "MasterKeys"));
+	CU_ASSERT_TRUE(mesh_json_get_array(r, "Escrows", &shares, NULL) &&
+	               json_array_get_length(shares) == 0);
 	fails(&fx, 0, "EscrowCreate", "{\"Quorum\":3,\"Shares\":2}", MESH_ERROR_INVALID_ARGUMENT);
 	fails(&fx, 0, "EscrowCreate", "{\"Quorum\":0,\"Shares\":2}", MESH_ERROR_INVALID_ARGUMENT);
 	fails(&fx, 0, "EscrowCreate", "{\"Quorum\":\"2\",\"Shares\":2}", MESH_ERROR_MALFORMED);
@@ -246,6 +261,12 @@ test_escrow_recover(void)
 	s0 = g_strdup(json_array_get_string_element(shares, 0));
 	s1 = g_strdup(json_array_get_string_element(shares, 1));
 	s2 = g_strdup(json_array_get_string_element(shares, 2));
+	escrow_id = g_strdup(str(r, "Identifier"));
+	/* Escrowed: ProfileGet says which entry. */
+	r = ok(&fx, &root, 0, "ProfileGet", NULL);
+	CU_ASSERT_TRUE(mesh_json_get_array(r, "Escrows", &shares, NULL) &&
+	               json_array_get_length(shares) == 1 &&
+	               g_str_equal(json_array_get_string_element(shares, 0), escrow_id));
 
 	params = g_strdup_printf("{\"Shares\":[\"%s\",\"%s\"]}", s0, s2);
 	ok(&fx, &root, 0, "EscrowVerify", params);
@@ -270,6 +291,11 @@ test_escrow_recover(void)
 				 s1, s2);
 	r = ok(&fx, &root, 0, "ProfileRecover", params);
 	CU_ASSERT_STRING_EQUAL(str(r, "Identifier"), fingerprint);
+	/* The shares that recovered it are an escrow of it. */
+	CU_ASSERT_TRUE(json_object_get_boolean_member(r, "MasterKeys"));
+	CU_ASSERT_TRUE(mesh_json_get_array(r, "Escrows", &shares, NULL) &&
+	               json_array_get_length(shares) == 1 &&
+	               g_str_equal(json_array_get_string_element(shares, 0), escrow_id));
 	fails(&fx, 0, "ProfileRecover", params, MESH_ERROR_EXISTS);
 	r = ok(&fx, &root, 0, "ProfileGet", NULL);
 	CU_ASSERT_STRING_EQUAL(str(r, "Identifier"), fingerprint);
@@ -482,6 +508,155 @@ test_logins_app_delete(void)
 	teardown(&fx);
 }
 
+/* The KeyList entries of agent @i by UDF (borrowing from *@ret_root). */
+static GHashTable *
+key_list(Fixture *fx, JsonNode **ret_root, int i)
+{
+	GHashTable *keys = g_hash_table_new(g_str_hash, g_str_equal);
+	JsonArray *array = NULL;
+	JsonObject *r = ok(fx, ret_root, i, "KeyList", NULL);
+
+	CU_ASSERT_TRUE_FATAL(mesh_json_get_array(r, "Keys", &array, NULL));
+	for (guint k = 0; k < json_array_get_length(array); k++) {
+		JsonObject *entry = json_array_get_object_element(array, k);
+
+		g_hash_table_insert(keys, (gpointer)str(entry, "UDF"), entry);
+	}
+	return keys;
+}
+
+/* KeyRemove of @udf on agent @i is refused with Permission, and the message says @says. */
+static void
+remove_refused(Fixture *fx, int i, const char *udf, const char *says)
+{
+	g_autofree char *params = g_strdup_printf("{\"UDF\":\"%s\"}", udf);
+	g_autoptr(JsonNode) root = ask(fx, i, "KeyRemove", params);
+	JsonObject *err = NULL;
+	const char *message = "";
+	gint64 code = -1;
+
+	CU_ASSERT_TRUE_FATAL(mesh_json_get_object(json_node_get_object(root), "Error", &err, NULL));
+	CU_ASSERT_TRUE(mesh_json_get_int(err, "Code", &code, NULL));
+	CU_ASSERT_EQUAL(code, MESH_ERROR_PERMISSION);
+	CU_ASSERT_TRUE(mesh_json_get_string(err, "Message", &message, NULL));
+	if (strstr(message, says) == NULL)
+		g_printerr("KeyRemove %s: \"%s\" does not say \"%s\"\n", udf, message, says);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message, says));
+}
+
+/*
+ * What each key is for (KeyList's Role), and KeyRemove refusing every key a profile depends on;
+ * the keys of a profile made on a protected hive are protected, and none is made while it is
+ * locked; a profile made with a passphrase on a new hive protects the device too.
+ */
+static void
+test_key_roles_protection(void)
+{
+	g_autoptr(JsonNode) root = NULL;
+	g_autoptr(JsonNode) list_root = NULL;
+	g_autoptr(GHashTable) keys = NULL;
+	g_autofree char *fingerprint = NULL, *admin = NULL, *ssh = NULL;
+	Fixture fx;
+	JsonObject *r, *entry;
+	GHashTableIter iter;
+	gpointer udf, value;
+	guint device = 0, escrow = 0;
+
+	setup(&fx);
+	ok(&fx, &root, 0, "DeviceCreate", "{\"Passphrase\":\"hive pass\"}");
+	fingerprint = create_alice(&fx);
+	r = ok(&fx, &root, 0, "ProfileGet", NULL);
+	admin = g_strdup(str(r, "AdministrationKey"));
+	r = ok(&fx, &root, 0, "SshCreate", "{}");
+	ssh = g_strdup(str(r, "UDF"));
+
+	keys = key_list(&fx, &list_root, 0);
+	CU_ASSERT_EQUAL(g_hash_table_size(keys), 7);
+	g_hash_table_iter_init(&iter, keys);
+	while (g_hash_table_iter_next(&iter, &udf, &value)) {
+		const char *role = str(value, "Role");
+
+		entry = value;
+		/* The hive is protected: every key it made is, with its passphrase. */
+		CU_ASSERT_TRUE(json_object_get_boolean_member(entry, "Protected"));
+		CU_ASSERT_FALSE(json_object_get_boolean_member(entry, "Locked"));
+		if (g_str_equal(role, "Device")) {
+			device++;
+			CU_ASSERT_FALSE(json_object_has_member(entry, "Account"));
+			remove_refused(&fx, 0, udf, "this hive's device");
+			continue;
+		}
+		CU_ASSERT_STRING_EQUAL(str(entry, "Account"), "alice@example.com");
+		if (g_str_equal(udf, fingerprint)) {
+			CU_ASSERT_STRING_EQUAL(role, "Master");
+			remove_refused(&fx, 0, udf, "master signature key of alice@example.com's");
+		} else if (g_str_equal(udf, admin)) {
+			CU_ASSERT_STRING_EQUAL(role, "Administration");
+			remove_refused(&fx, 0, udf, "administration key for alice@example.com");
+		} else if (g_str_equal(udf, ssh)) {
+			CU_ASSERT_STRING_EQUAL(role, "SSH");
+			remove_refused(&fx, 0, udf, "SSH key for alice@example.com");
+		} else {
+			CU_ASSERT_STRING_EQUAL(role, "Escrow");
+			escrow++;
+			remove_refused(&fx, 0, udf,
+			               "'mesh profile delete alice@example.com' instead");
+		}
+	}
+	CU_ASSERT_EQUAL(device, 3);
+	CU_ASSERT_EQUAL(escrow, 1);
+
+	/* Locked: no profile is made or recovered, with the hive's passphrase or without; the
+	 * profiles held are still read. */
+	ok(&fx, &root, 0, "Lock", NULL);
+	fails(&fx, 0, "ProfileCreate", "{\"Account\":\"bob@example.com\"}", MESH_ERROR_LOCKED);
+	fails(&fx, 0, "ProfileCreate",
+	      "{\"Account\":\"bob@example.com\",\"Passphrase\":"
+	      "\"hive pass\"}",
+	      MESH_ERROR_LOCKED);
+	fails(&fx, 0, "ProfileRecover", "{\"Account\":\"bob@example.com\",\"Shares\":[\"S\"]}",
+	      MESH_ERROR_LOCKED);
+	ok(&fx, &root, 0, "ProfileGet", NULL);
+	r = ok(&fx, &root, 0, "AccountValidate", "{\"Account\":\"bob@example.com\"}");
+	CU_ASSERT_TRUE(json_object_get_boolean_member(r, "Valid"));
+	/* Unlocked: another passphrase is refused, none or the hive's is taken. */
+	ok(&fx, &root, 0, "Unlock", "{\"Passphrase\":\"hive pass\"}");
+	fails(&fx, 0, "ProfileCreate",
+	      "{\"Account\":\"bob@example.com\",\"Passphrase\":"
+	      "\"other\"}",
+	      MESH_ERROR_BAD_PASSPHRASE);
+	g_usleep((100 + 20) * 1000);
+	r = ok(&fx, &root, 0, "ProfileCreate", "{\"Account\":\"bob@example.com\"}");
+	g_clear_pointer(&keys, g_hash_table_unref);
+	keys = key_list(&fx, &list_root, 0);
+	entry = g_hash_table_lookup(keys, str(r, "Identifier"));
+	CU_ASSERT_TRUE(entry != NULL && json_object_get_boolean_member(entry, "Protected"));
+
+	/* A new hive: a profile made with a passphrase protects the device it makes too. */
+	r = ok(&fx, &root, 1, "ProfileCreate",
+	       "{\"Account\":\"carol@example.com\","
+	       "\"Passphrase\":\"carol pass\"}");
+	g_clear_pointer(&keys, g_hash_table_unref);
+	keys = key_list(&fx, &list_root, 1);
+	CU_ASSERT_EQUAL(g_hash_table_size(keys), 6);
+	g_hash_table_iter_init(&iter, keys);
+	while (g_hash_table_iter_next(&iter, &udf, &value))
+		CU_ASSERT_TRUE(json_object_get_boolean_member(value, "Protected"));
+	/* ... and the agent keeps its passphrase: an SSH key made now is protected by it. */
+	r = ok(&fx, &root, 1, "SshCreate", "{}");
+	g_clear_pointer(&keys, g_hash_table_unref);
+	keys = key_list(&fx, &list_root, 1);
+	entry = g_hash_table_lookup(keys, str(r, "UDF"));
+	CU_ASSERT_TRUE(entry != NULL && json_object_get_boolean_member(entry, "Protected"));
+	ok(&fx, &root, 1, "Lock", NULL);
+	g_clear_pointer(&keys, g_hash_table_unref);
+	keys = key_list(&fx, &list_root, 1);
+	g_hash_table_iter_init(&iter, keys);
+	while (g_hash_table_iter_next(&iter, &udf, &value))
+		CU_ASSERT_TRUE(json_object_get_boolean_member(value, "Locked"));
+	teardown(&fx);
+}
+
 static CU_TestInfo tests[] = {
         {"Hello lists the session methods; restricted mode refuses them",
          test_hello_lists_session_methods},
@@ -492,6 +667,8 @@ static CU_TestInfo tests[] = {
          test_apps_passwords},
         {"PasswordSet, logins by Username, PasswordList's Logins, AppDelete",
          test_logins_app_delete},
+        {"KeyList roles, KeyRemove refusals, the hive's protection of profile keys",
+         test_key_roles_protection},
         CU_TEST_INFO_NULL,
 };
 

@@ -383,7 +383,11 @@ test_keys(void)
 
 		CU_ASSERT_STRING_EQUAL(get_string(entry, "Store"), "file");
 		CU_ASSERT_FALSE(get_bool(entry, "Locked"));
-		CU_ASSERT_EQUAL(json_object_get_size(entry), 5);
+		CU_ASSERT_FALSE(get_bool(entry, "Protected"));
+		/* A device's keys: their role and the device. */
+		CU_ASSERT_STRING_EQUAL(get_string(entry, "Role"), "Device");
+		CU_ASSERT_STRING_EQUAL(get_string(entry, "Device"), udf);
+		CU_ASSERT_EQUAL(json_object_get_size(entry), 8);
 		if (g_str_equal(get_string(entry, "UDF"), udf)) {
 			CU_ASSERT_STRING_EQUAL(get_string(entry, "Use"), "Signature");
 			CU_ASSERT_STRING_EQUAL(get_string(entry, "Algorithm"), "Ed25519");
@@ -795,16 +799,154 @@ test_key_management(void)
 	teardown(&fx);
 }
 
+/* The KeyList entry of @udf in *@ret_root (NULL when the list does not have it). */
+static JsonObject *
+list_entry(Fixture *fx, JsonNode **ret_root, const char *udf)
+{
+	JsonObject *list;
+	JsonArray *array = NULL;
+
+	g_clear_pointer(ret_root, json_node_unref);
+	list = expect_result(fx, ret_root, "{\"Id\":7,\"Method\":\"KeyList\"}");
+	CU_ASSERT_TRUE_FATAL(mesh_json_get_array(list, "Keys", &array, NULL));
+	for (guint i = 0; i < json_array_get_length(array); i++) {
+		JsonObject *entry = json_array_get_object_element(array, i);
+
+		if (g_str_equal(get_string(entry, "UDF"), udf))
+			return entry;
+	}
+	return NULL;
+}
+
+/* KeyGenerate with @params; the new key's UDF (NULL after a failure with @code). */
+static char *
+generate(Fixture *fx, const char *params, MeshError code)
+{
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *text =
+	        g_strdup_printf("{\"Id\":7,\"Method\":\"KeyGenerate\",\"Params\":%s}", params);
+
+	if (code != MESH_ERROR_OK) {
+		expect_error(fx, text, code);
+		return NULL;
+	}
+	return g_strdup(get_string(expect_result(fx, &root, text), "UDF"));
+}
+
+/*
+ * The hive's protection: once the default device is protected, every key the agent makes is
+ * protected by the same passphrase (another one is refused), and while it is locked none is
+ * made; KeyList says Protected and Locked per key. A failed KeyMove (no Secret Service) leaves
+ * the key where it was and Unlock working.
+ */
+static void
+test_protection(void)
+{
+	Fixture fx;
+	g_autoptr(JsonNode) r = NULL;
+	g_autofree char *device = NULL, *sig = NULL, *plain = NULL, *later = NULL, *text = NULL;
+	JsonObject *entry, *keys = NULL;
+
+	/* No Secret Service: a session bus nobody listens on, and no X11 to start one. */
+	g_setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/mesh-test-bus", TRUE);
+	g_unsetenv("DISPLAY");
+	setup(&fx);
+	/* Before any device the hive is not protected: a key without a passphrase is plain. */
+	plain = generate(&fx, "{\"Use\":\"Signature\"}", MESH_ERROR_OK);
+	entry = list_entry(&fx, &r, plain);
+	CU_ASSERT_TRUE_FATAL(entry != NULL);
+	CU_ASSERT_FALSE(get_bool(entry, "Protected"));
+	CU_ASSERT_STRING_EQUAL(get_string(entry, "Role"), "Imported");
+	CU_ASSERT_FALSE(json_object_has_member(entry, "Account"));
+
+	device = create_device(&fx, "{\"Passphrase\":\"pass word\"}");
+	g_clear_pointer(&r, json_node_unref);
+	text = g_strdup_printf("{\"Id\":7,\"Method\":\"DeviceGet\",\"Params\":{\"Identifier\":"
+	                       "\"%s\"}}",
+	                       device);
+	CU_ASSERT_TRUE_FATAL(
+	        mesh_json_get_object(expect_result(&fx, &r, text), "Keys", &keys, NULL));
+	sig = g_strdup(get_string(keys, "Signature"));
+	entry = list_entry(&fx, &r, sig);
+	CU_ASSERT_TRUE_FATAL(entry != NULL);
+	CU_ASSERT_TRUE(get_bool(entry, "Protected"));
+	CU_ASSERT_FALSE(get_bool(entry, "Locked"));
+
+	/* Protected hive, unlocked: a key made without a passphrase gets the hive's. */
+	later = generate(&fx, "{\"Use\":\"Authentication\"}", MESH_ERROR_OK);
+	entry = list_entry(&fx, &r, later);
+	CU_ASSERT_TRUE_FATAL(entry != NULL);
+	CU_ASSERT_TRUE(get_bool(entry, "Protected"));
+	/* Another passphrase is refused (behind the gate); the same one is taken. */
+	CU_ASSERT_PTR_NULL(generate(&fx, "{\"Use\":\"Signature\",\"Passphrase\":\"other\"}",
+	                            MESH_ERROR_BAD_PASSPHRASE));
+	g_usleep((MESH_PASS_GATE_STEP_MS + 20) * 1000);
+	g_free(generate(&fx, "{\"Use\":\"Signature\",\"Passphrase\":\"pass word\"}",
+	                MESH_ERROR_OK));
+
+	/* Locked: every key of the hive's protection is Locked, the plain one not; nothing that
+	 * makes keys runs, with or without a passphrase. */
+	g_clear_pointer(&r, json_node_unref);
+	expect_result(&fx, &r, "{\"Id\":7,\"Method\":\"Lock\"}");
+	entry = list_entry(&fx, &r, later);
+	CU_ASSERT_TRUE(entry != NULL && get_bool(entry, "Locked"));
+	entry = list_entry(&fx, &r, plain);
+	CU_ASSERT_TRUE(entry != NULL && !get_bool(entry, "Locked"));
+	CU_ASSERT_FALSE(can_sign(&fx, later));
+	CU_ASSERT_PTR_NULL(generate(&fx, "{\"Use\":\"Signature\"}", MESH_ERROR_LOCKED));
+	CU_ASSERT_PTR_NULL(generate(&fx, "{\"Use\":\"Signature\",\"Passphrase\":\"pass word\"}",
+	                            MESH_ERROR_LOCKED));
+	expect_error(&fx, "{\"Id\":7,\"Method\":\"DeviceCreate\",\"Params\":{}}",
+	             MESH_ERROR_LOCKED);
+	CU_ASSERT_EQUAL(unlock(&fx, "{\"Passphrase\":\"pass word\",\"Lifetime\":0}"), 5);
+	g_free(later);
+	later = generate(&fx, "{\"Use\":\"Encryption\"}", MESH_ERROR_OK);
+	entry = list_entry(&fx, &r, later);
+	CU_ASSERT_TRUE(entry != NULL && get_bool(entry, "Protected"));
+
+	/* A move into the secret store with no Secret Service fails; the key stays in the file
+	 * store, signs, and Unlock still works (it used to ask the secret store it had opened). */
+	g_free(text);
+	text = g_strdup_printf("{\"Id\":7,\"Method\":\"KeyMove\",\"Params\":{\"UDF\":\"%s\","
+	                       "\"To\":\"secret\"}}",
+	                       plain);
+	expect_error(&fx, text, MESH_ERROR_UNSUPPORTED);
+	entry = list_entry(&fx, &r, plain);
+	CU_ASSERT_TRUE(entry != NULL && g_str_equal(get_string(entry, "Store"), "file"));
+	CU_ASSERT_TRUE(can_sign(&fx, plain));
+	g_clear_pointer(&r, json_node_unref);
+	expect_result(&fx, &r, "{\"Id\":7,\"Method\":\"Lock\"}");
+	CU_ASSERT_EQUAL(unlock(&fx, "{\"Passphrase\":\"pass word\",\"Lifetime\":0}"), 6);
+	CU_ASSERT_TRUE(can_sign(&fx, sig));
+
+	/* KeyRemove: the device's key is refused, naming the device; a plain key goes. */
+	g_free(text);
+	text = g_strdup_printf("{\"Id\":7,\"Method\":\"KeyRemove\",\"Params\":{\"UDF\":\"%s\"}}",
+	                       sig);
+	expect_error(&fx, text, MESH_ERROR_PERMISSION);
+	CU_ASSERT_PTR_NOT_NULL(list_entry(&fx, &r, sig));
+	g_free(text);
+	text = g_strdup_printf("{\"Id\":7,\"Method\":\"KeyRemove\",\"Params\":{\"UDF\":\"%s\"}}",
+	                       plain);
+	g_clear_pointer(&r, json_node_unref);
+	expect_result(&fx, &r, text);
+	CU_ASSERT_PTR_NULL(list_entry(&fx, &r, plain));
+	teardown(&fx);
+	g_unsetenv("DBUS_SESSION_BUS_ADDRESS");
+}
+
 static CU_TestInfo tests[] = {
-	{ "Hello and Status", test_hello_status },
-	{ "DeviceCreate, DeviceGet, DeviceList", test_devices },
-	{ "KeyList, KeyPublic, KeySign", test_keys },
-	{ "Lock, Unlock and the unlock lifetime", test_lock_unlock },
-	{ "HiveMigrate refuses to overwrite unless forced", test_hive_migrate },
-	{ "Shutdown; restricted mode", test_shutdown_and_restricted },
-	{ "malformed requests: silence, errors, closes", test_request_shape },
-	{ "KeyGenerate, KeyImport, KeyMove, KeyRemove, HiveSetKeyStore", test_key_management },
-	CU_TEST_INFO_NULL,
+        {"Hello and Status", test_hello_status},
+        {"DeviceCreate, DeviceGet, DeviceList", test_devices},
+        {"KeyList, KeyPublic, KeySign", test_keys},
+        {"Lock, Unlock and the unlock lifetime", test_lock_unlock},
+        {"HiveMigrate refuses to overwrite unless forced", test_hive_migrate},
+        {"Shutdown; restricted mode", test_shutdown_and_restricted},
+        {"malformed requests: silence, errors, closes", test_request_shape},
+        {"KeyGenerate, KeyImport, KeyMove, KeyRemove, HiveSetKeyStore", test_key_management},
+        {"the hive's protection; KeyList Protected, Locked, Role; a failed KeyMove",
+         test_protection},
+        CU_TEST_INFO_NULL,
 };
 
 int

@@ -351,7 +351,7 @@ test_walkthrough(void)
 	two[1] = share(shares, 3);
 	CU_ASSERT_TRUE(mesh_session_escrow_verify(&d1->s, ACCOUNT, NULL, two, 2, &error));
 	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_TRUE(mesh_session_profile_delete(&d1->s, ACCOUNT, &error));
+	CU_ASSERT_TRUE(mesh_session_profile_delete(&d1->s, ACCOUNT, FALSE, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_FALSE(mesh_session_profile_get(&d1->s, ACCOUNT, &got, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
@@ -517,7 +517,7 @@ test_recover_refused(void)
 	shares = escrow(d1, ACCOUNT, 2, 4);
 	bob = create(d2, "bob@example.com");
 	bob_shares = escrow(d2, "bob@example.com", 2, 3);
-	CU_ASSERT_TRUE(mesh_session_profile_delete(&d1->s, ACCOUNT, &error));
+	CU_ASSERT_TRUE(mesh_session_profile_delete(&d1->s, ACCOUNT, FALSE, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	before = snapshot(d1);
 
@@ -875,7 +875,7 @@ test_ssh(void)
 	MESH_ASSERT_ERROR(error, MESH_ERROR_MALFORMED);
 
 	/* Deleting the account on a device removes its SSH key from the store. */
-	CU_ASSERT_TRUE(mesh_session_profile_delete(&d2->s, ACCOUNT, &error));
+	CU_ASSERT_TRUE(mesh_session_profile_delete(&d2->s, ACCOUNT, FALSE, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_FALSE(mesh_keystore_get_public(d2->store, udf2, &gone, &error));
 	CU_ASSERT_PTR_NOT_NULL(error);
@@ -1222,6 +1222,191 @@ test_locked(void)
 	fx_clear(&fx);
 }
 
+/* ---- Keys a profile depends on; deleting a profile that is not escrowed -------------------- */
+
+static MeshSessionKeyRole
+role_of(GHashTable *roles, const char *udf, const char **ret_owner)
+{
+	const MeshSessionKeyOwner *o = g_hash_table_lookup(roles, udf);
+
+	*ret_owner = o != NULL ? o->owner : NULL;
+	return o != NULL ? o->role : MESH_SESSION_KEY_IMPORTED;
+}
+
+/* Write the account entry of ACCOUNT on @d without its "Escrows" (as an older version did). */
+static void
+forget_escrows(Dev *d)
+{
+	g_autoptr(GBytes) data = NULL;
+	g_autoptr(JsonNode) node = NULL;
+	g_autofree char *text = NULL;
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE_FATAL(mesh_hive_read(d->hive, MESH_HIVE_ACCOUNTS, "alice_AT_example.com",
+	                                    MESH_HIVE_ENTRY_MAX, &data, &error));
+	node = mesh_json_parse(g_bytes_get_data(data, NULL), g_bytes_get_size(data),
+	                       MESH_HIVE_ENTRY_MAX, &error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(node);
+	CU_ASSERT_TRUE(json_object_has_member(json_node_get_object(node), "Escrows"));
+	json_object_remove_member(json_node_get_object(node), "Escrows");
+	text = mesh_json_to_string(node);
+	CU_ASSERT_TRUE(mesh_hive_write(d->hive, MESH_HIVE_ACCOUNTS, "alice_AT_example.com",
+	                               (const guint8 *)text, strlen(text), &error));
+	MESH_ASSERT_NO_ERROR(error);
+}
+
+static void
+delete_refused(Dev *d)
+{
+	g_autofree char *before = snapshot(d);
+	g_autofree char *after = NULL;
+	GError *error = NULL;
+
+	CU_ASSERT_FALSE(mesh_session_profile_delete(&d->s, ACCOUNT, FALSE, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_PERMISSION);
+	after = snapshot(d);
+	CU_ASSERT_STRING_EQUAL(before, after);
+}
+
+static void
+test_key_roles_and_delete(void)
+{
+	Fx fx;
+	Dev *d1, *d2;
+	GError *error = NULL;
+	g_autoptr(MeshSessionProfile) alice = NULL;
+	g_autoptr(MeshSessionProfile) got = NULL;
+	g_autoptr(MeshSessionProfile) recovered = NULL;
+	g_autoptr(MeshSessionConnect) c = NULL;
+	g_autoptr(MeshDeviceProfile) device = NULL;
+	g_autoptr(GHashTable) roles = NULL;
+	g_autoptr(GPtrArray) shares = NULL;
+	g_autofree char *ssh = NULL, *before = NULL, *after = NULL, *text = NULL;
+	MeshSessionConnectState state = 0;
+	const char *owner = NULL;
+	const char *two[2];
+
+	fx_init(&fx);
+	d1 = &fx.dev[0];
+	d2 = &fx.dev[1];
+	alice = create(d1, ACCOUNT);
+	CU_ASSERT_TRUE(alice->master_keys);
+	CU_ASSERT_EQUAL(alice->escrows->len, 0);
+	CU_ASSERT_TRUE(mesh_session_ssh_create(&d1->s, ACCOUNT, &ssh, NULL, &error));
+	MESH_ASSERT_NO_ERROR(error);
+
+	/* What each key is for. */
+	CU_ASSERT_TRUE(mesh_session_key_roles(d1->hive, TRUE, &roles, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE_FATAL(mesh_device_load(d1->hive, NULL, &device, NULL, &error));
+	CU_ASSERT_EQUAL(role_of(roles, mesh_key_udf(device->signature_key), &owner),
+	                MESH_SESSION_KEY_DEVICE);
+	CU_ASSERT_STRING_EQUAL(owner, device->identifier);
+	CU_ASSERT_EQUAL(role_of(roles, mesh_key_udf(device->encryption_key), &owner),
+	                MESH_SESSION_KEY_DEVICE);
+	CU_ASSERT_EQUAL(role_of(roles, alice->identifier, &owner), MESH_SESSION_KEY_MASTER);
+	CU_ASSERT_STRING_EQUAL(owner, ACCOUNT);
+	CU_ASSERT_EQUAL(role_of(roles, alice->admin_key, &owner), MESH_SESSION_KEY_ADMINISTRATION);
+	CU_ASSERT_EQUAL(role_of(roles, ssh, &owner), MESH_SESSION_KEY_SSH);
+	CU_ASSERT_STRING_EQUAL(owner, ACCOUNT);
+	CU_ASSERT_EQUAL(g_hash_table_size(roles), 7);
+	CU_ASSERT_EQUAL(role_of(roles, "MAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA", &owner),
+	                MESH_SESSION_KEY_IMPORTED);
+	{
+		GHashTableIter iter;
+		gpointer key, value;
+		guint escrow = 0;
+
+		g_hash_table_iter_init(&iter, roles);
+		while (g_hash_table_iter_next(&iter, &key, &value)) {
+			const MeshSessionKeyOwner *o = value;
+			g_autofree char *what = mesh_session_key_owner_text(o);
+
+			escrow += o->role == MESH_SESSION_KEY_ESCROW;
+			CU_ASSERT_PTR_NOT_NULL(strstr(what, o->owner));
+		}
+		CU_ASSERT_EQUAL(escrow, 1);
+	}
+	text = mesh_session_key_owner_text(g_hash_table_lookup(roles, alice->identifier));
+	CU_ASSERT_STRING_EQUAL(text, "the master signature key of " ACCOUNT "'s profile");
+	g_clear_pointer(&roles, g_hash_table_unref);
+
+	/* A stored profile that does not verify: strict refuses to say, lenient skips it. */
+	{
+		g_autofree char *name = g_strconcat(alice->identifier, ".json", NULL);
+		g_autoptr(GBytes) good = NULL;
+
+		CU_ASSERT_TRUE(mesh_hive_read(d1->hive, MESH_HIVE_PERSONAL_PROFILES, name,
+		                              MESH_HIVE_ENTRY_MAX, &good, NULL));
+		CU_ASSERT_TRUE(mesh_hive_write(d1->hive, MESH_HIVE_PERSONAL_PROFILES, name,
+		                               (const guint8 *)"{}", 2, NULL));
+		CU_ASSERT_FALSE(mesh_session_key_roles(d1->hive, TRUE, &roles, &error));
+		CU_ASSERT_PTR_NOT_NULL(error);
+		g_clear_error(&error);
+		CU_ASSERT_TRUE(mesh_session_key_roles(d1->hive, FALSE, &roles, &error));
+		MESH_ASSERT_NO_ERROR(error);
+		/* The account entry still names the master, administration and SSH keys. */
+		CU_ASSERT_EQUAL(g_hash_table_size(roles), 6);
+		g_clear_pointer(&roles, g_hash_table_unref);
+		CU_ASSERT_TRUE(mesh_hive_write(d1->hive, MESH_HIVE_PERSONAL_PROFILES, name,
+		                               g_bytes_get_data(good, NULL), g_bytes_get_size(good),
+		                               NULL));
+	}
+
+	/* Not escrowed: deleting on the only administration device is refused, changing
+	 * nothing; a connected device (no master keys, not an administration device) may. */
+	delete_refused(d1);
+	c = request(d2);
+	CU_ASSERT_TRUE(mesh_session_connect_accept(&d1->s, ACCOUNT, c->witness, &error));
+	CU_ASSERT_TRUE(mesh_session_connect_status(&d2->s, ACCOUNT, &state, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_session_profile_get(&d2->s, ACCOUNT, &got, &error));
+	CU_ASSERT_FALSE(got->master_keys);
+	CU_ASSERT_TRUE(mesh_session_profile_delete(&d2->s, ACCOUNT, FALSE, &error));
+	MESH_ASSERT_NO_ERROR(error);
+
+	/* Escrowed: recorded in the account entry, and delete goes on. */
+	shares = escrow(d1, ACCOUNT, 2, 3);
+	g_clear_pointer(&got, mesh_session_profile_free);
+	CU_ASSERT_TRUE(mesh_session_profile_get(&d1->s, ACCOUNT, &got, &error));
+	CU_ASSERT_EQUAL(got->escrows->len, 1);
+	/* An entry without the record (an older version's) is refused again, until a drill
+	 * with the shares records the escrow. */
+	forget_escrows(d1);
+	delete_refused(d1);
+	two[0] = share(shares, 0);
+	two[1] = share(shares, 2);
+	CU_ASSERT_TRUE(mesh_session_escrow_verify(&d1->s, ACCOUNT, NULL, two, 2, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	g_clear_pointer(&got, mesh_session_profile_free);
+	CU_ASSERT_TRUE(mesh_session_profile_get(&d1->s, ACCOUNT, &got, &error));
+	CU_ASSERT_EQUAL(got->escrows->len, 1);
+	CU_ASSERT_TRUE(mesh_session_profile_delete(&d1->s, ACCOUNT, FALSE, &error));
+	MESH_ASSERT_NO_ERROR(error);
+
+	/* Recovered: the shares used are the escrow; force deletes without one. */
+	CU_ASSERT_TRUE(
+	        mesh_session_profile_recover(&d1->s, ACCOUNT, two, 2, NULL, &recovered, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(recovered->escrows->len, 1);
+	CU_ASSERT_STRING_EQUAL(recovered->escrows->pdata[0], got->escrows->pdata[0]);
+	forget_escrows(d1);
+	delete_refused(d1);
+	CU_ASSERT_TRUE(mesh_session_profile_delete(&d1->s, ACCOUNT, TRUE, &error));
+	MESH_ASSERT_NO_ERROR(error);
+
+	/* While the hive's keys are locked nothing that makes keys runs, and nothing changes. */
+	d2->s.keys_locked = TRUE;
+	before = snapshot(d2);
+	CU_ASSERT_FALSE(mesh_session_profile_create(&d2->s, "bob@example.com", NULL, NULL, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_LOCKED);
+	CU_ASSERT_FALSE(mesh_session_profile_recover(&d2->s, ACCOUNT, two, 2, NULL, NULL, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_LOCKED);
+	after = snapshot(d2);
+	CU_ASSERT_STRING_EQUAL(before, after);
+	fx_clear(&fx);
+}
+
 static CU_TestInfo tests[] = {
         {"walk-through: create, escrow, delete, recover, connect, passwords, applications",
          test_walkthrough},
@@ -1235,6 +1420,8 @@ static CU_TestInfo tests[] = {
         {"passwords: several logins per site, changed only on request", test_logins},
         {"applications: delete, the Mesh's own refused, dropped on sync; names", test_app_delete},
         {"a locked key: Locked on every application read; tampered: DecryptFailed", test_locked},
+        {"key roles; profile delete refused without an escrow; keys_locked",
+         test_key_roles_and_delete},
         CU_TEST_INFO_NULL,
 };
 
