@@ -11,3 +11,7 @@ add_test(NAME integration/profile-repair
 	COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/profile-repair.sh $<TARGET_FILE:mesh>
 		$<TARGET_FILE:meshagent> $<TARGET_FILE:servermesh>)
 set_tests_properties(integration/profile-repair PROPERTIES LABELS integration TIMEOUT 300)
+add_test(NAME integration/portal-url
+	COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/portal-url.sh $<TARGET_FILE:mesh>
+		$<TARGET_FILE:meshagent> $<TARGET_FILE:servermesh>)
+set_tests_properties(integration/portal-url PROPERTIES LABELS integration TIMEOUT 300)
