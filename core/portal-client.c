@@ -122,26 +122,37 @@ is_loopback(const char *host)
 	return address != NULL && g_inet_address_get_is_loopback(address);
 }
 
-/* A host name (letters, digits, '-', '.') or an IP address literal. */
+/* An IP address literal without a zone (a portal is not reached by link-local address), or a
+ * DNS name: labels of letters, digits and '-', not starting or ending with '-'. */
 static gboolean
 host_ok(const char *host)
 {
-	if (*host == '\0' || strlen(host) > 253)
+	gsize label = 0;
+
+	if (*host == '\0' || strlen(host) > 253 || strchr(host, '%') != NULL)
 		return FALSE;
 	if (g_hostname_is_ip_address(host))
 		return TRUE;
-	for (const char *p = host; *p != '\0'; p++) {
-		if (!g_ascii_isalnum(*p) && *p != '-' && *p != '.')
+	for (const char *p = host;; p++) {
+		if (*p == '.' || *p == '\0') {
+			if (label == 0 || label > 63 || p[-1] == '-')
+				return FALSE;
+			if (*p == '\0')
+				return TRUE;
+			label = 0;
+		} else if (g_ascii_isalnum(*p) || (*p == '-' && label > 0)) {
+			label++;
+		} else {
 			return FALSE;
+		}
 	}
-	return TRUE;
 }
 
-/* Printable ASCII but the space: what may stand in a path as given. */
+/* Printable ASCII but the space: what a URL is written in (a host in punycode). */
 static gboolean
-path_ok(const char *path)
+chars_ok(const char *url)
 {
-	for (const char *p = path; *p != '\0'; p++) {
+	for (const char *p = url; *p != '\0'; p++) {
 		if (*p <= ' ' || *p > '~')
 			return FALSE;
 	}
@@ -172,7 +183,10 @@ mesh_portal_url_normalize(const char *url, GError **error)
 
 	if (strnlen(url, URL_MAX + 1) > URL_MAX)
 		return bad_url(url, "longer than 2048 bytes", error);
-	uri = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
+	if (!chars_ok(url))
+		return bad_url(url, "spaces, controls or characters that are not ASCII", error);
+	/* Encoded: the path is kept as given, percent escapes and all. */
+	uri = g_uri_parse(url, G_URI_FLAGS_ENCODED, NULL);
 	if (uri == NULL || g_uri_get_host(uri) == NULL)
 		return bad_url(url, "no scheme and host", error);
 	scheme = g_ascii_strdown(g_uri_get_scheme(uri), -1);
@@ -181,8 +195,8 @@ mesh_portal_url_normalize(const char *url, GError **error)
 	if (g_uri_get_userinfo(uri) != NULL || g_uri_get_query(uri) != NULL ||
 	    g_uri_get_fragment(uri) != NULL)
 		return bad_url(url, "a user name, query or fragment", error);
-	if (!host_ok(host) || !path_ok(path))
-		return bad_url(url, "not a host name or address, or a path with spaces", error);
+	if (!host_ok(host))
+		return bad_url(url, "not a host name or address", error);
 	tls = g_str_equal(scheme, "https");
 	if (!tls && !g_str_equal(scheme, "http"))
 		return bad_url(url, "neither https nor http", error);

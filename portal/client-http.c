@@ -348,7 +348,7 @@ mesh_portal_client_http_new(const char *url, const char *ca_file, GError **error
 
 	if (normal == NULL)
 		return NULL;
-	uri = g_uri_parse(normal, G_URI_FLAGS_NONE, error);
+	uri = g_uri_parse(normal, G_URI_FLAGS_ENCODED, error);
 	if (uri == NULL)
 		return NULL;
 	if (ca_file != NULL) {

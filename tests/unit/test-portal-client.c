@@ -58,6 +58,11 @@ test_url_normalize(void)
 	        "https://example.com/a b",
 	        "not a url",
 	        "https://example.com:99999/",
+	        "https://[fe80::1%25eth0]/",
+	        "https://a..b/",
+	        "https://-a.example/",
+	        "https://a-.example/",
+	        "https://./",
 	};
 	GError *error = NULL;
 
