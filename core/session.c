@@ -1348,6 +1348,44 @@ entry_damaged(const char *account, const GError *cause)
 	       !g_error_matches(cause, MESH_ERROR, MESH_ERROR_PERMISSION);
 }
 
+/*
+ * What the unreadable Accounts/ entry of @account named, from the stored personal profile of
+ * @account that verifies: the profile, and the administration key when the key store holds one
+ * of its master profile's (this device's SSH key cannot be told). NULL when there is none.
+ */
+static Account *
+damaged_account(MeshSession *session, const char *account)
+{
+	g_autoptr(GPtrArray) names = NULL;
+
+	if (!mesh_hive_list(session->hive, MESH_HIVE_PERSONAL_PROFILES, &names, NULL))
+		return NULL;
+	for (guint i = 0; i < names->len; i++) {
+		const char *name = names->pdata[i];
+		g_autofree char *udf = NULL;
+		g_autoptr(MeshPersonalProfile) p = NULL;
+		Account *a;
+
+		if (!g_str_has_suffix(name, JSON_SUFFIX))
+			continue;
+		udf = g_strndup(name, strlen(name) - strlen(JSON_SUFFIX));
+		if (!load_personal(session, udf, &p, NULL) || !g_str_equal(p->account, account))
+			continue;
+		a = g_new0(Account, 1);
+		a->account = g_strdup(account);
+		a->profile = g_steal_pointer(&udf);
+		for (guint k = 0; k < p->master->online_keys->len && a->admin_key == NULL; k++) {
+			const char *key = mesh_key_udf(p->master->online_keys->pdata[k]);
+			g_autoptr(MeshKey) held = NULL;
+
+			if (mesh_keystore_get_public(session->store, key, &held, NULL))
+				a->admin_key = g_strdup(key);
+		}
+		return a;
+	}
+	return NULL;
+}
+
 gboolean
 mesh_session_profile_delete(MeshSession *session, const char *account, GError **error)
 {
@@ -1358,14 +1396,18 @@ mesh_session_profile_delete(MeshSession *session, const char *account, GError **
 	g_autofree char *profile_name = NULL;
 
 	if (!account_read(session, account, &a, &local)) {
-		/* An entry that does not read is removed alone (which profile and keys it named
-		 * cannot be told), so that the account can be joined again. */
-		if (entry_damaged(account, local)) {
+		if (!entry_damaged(account, local)) {
+			g_propagate_error(error, g_steal_pointer(&local));
+			return FALSE;
+		}
+		/* An entry that does not read: the stored profile of the account tells what it
+		 * named, and all of that goes, so that the account can be joined or recovered
+		 * again; without one, the entry goes alone. */
+		a = damaged_account(session, account);
+		if (a == NULL) {
 			name = account_entry(account);
 			return remove_entry(session, name, error);
 		}
-		g_propagate_error(error, g_steal_pointer(&local));
-		return FALSE;
 	}
 	name = account_entry(a->account);
 	profile_name = json_name(a->profile);

@@ -11,7 +11,7 @@
 # damaged or deleted, sync refuses both (Stale, WitnessMismatch) and leaves the file as it was; a
 # device 2 whose entry records no serial yet (written before the record) is held to its stored
 # profile's. Last, an Accounts/ entry that does not read: 'profile list' names it and the fix,
-# and 'profile delete' removes it.
+# 'profile delete' removes it and the keys it named, and the account is recovered from shares.
 # Usage: profile-repair.sh MESH MESHAGENT SERVERMESH
 set -u
 MESH=$1 AGENT=$2 SERVERMESH=$3 DEVICES=2
@@ -40,6 +40,8 @@ check "device 1 creates $ACCOUNT on servermesh" [ $? = 0 ]
 check "a password (Serial 2)" dev 1 password add one.example alice secret-one
 published "$TMP/serial2.json"
 check "an application (Serial 3)" dev 1 app add generic notes
+dev 1 --json escrow create --quorum 2 --shares 3 >"$TMP/escrow.json" 2>"$TMP/err"
+check "the master keys escrowed, 2 of 3" [ $? = 0 ]
 PROFILE=$(dev 1 --json profile show | jget 'd["Identifier"]')
 STORED=$HIVE1/PersonalProfiles/$PROFILE.json
 check "the account entry records the serials (Serial 3, MasterSerial 1)" /usr/bin/python3 -c '
@@ -176,6 +178,8 @@ assert (a["Serial"], a["MasterSerial"]) == (5, 1), a' "$HIVE2/Accounts/alice_AT_
 # ---- an Accounts/ entry that does not read ----
 URL=$DOUBLE
 ENTRY=$HIVE1/Accounts/alice_AT_example.com
+check "device 1 holds the master key" sh -c "HOME='$TMP/d1' XDG_RUNTIME_DIR='$TMP/d1/run' \
+	MMM_HOME='$TMP/d1/.mmm' timeout 60 '$MESH' --hive test key list | grep -q '^$PROFILE '"
 printf '{"Account": "alice@example.com", "Profile": ' >"$ENTRY"
 dev 1 profile list >"$TMP/list" 2>"$TMP/err"
 check "profile list names the damaged entry and the fix, on one line" sh -c "
@@ -193,6 +197,12 @@ assert x["Name"] == "Malformed" and "profile delete alice@example.com --yes" in 
 PY
 check "profile delete removes the damaged entry" dev 1 profile delete "$ACCOUNT" --yes
 expect_out "profile list is empty" "" dev 1 profile list
-check "the entry is gone" [ ! -e "$ENTRY" ]
+check "the entry is gone, and the master key with it" sh -c "[ ! -e '$ENTRY' ] &&
+	! HOME='$TMP/d1' XDG_RUNTIME_DIR='$TMP/d1/run' MMM_HOME='$TMP/d1/.mmm' timeout 60 \
+	'$MESH' --hive test key list | grep -q '^$PROFILE '"
+check "the account is recovered from its shares, as the fix says" dev 1 profile recover \
+	"$ACCOUNT" "$(jget 'd["Shares"][0]' "$TMP/escrow.json")" \
+	"$(jget 'd["Shares"][2]' "$TMP/escrow.json")"
+expect_out "... and its password reads again" "secret-one" dev 1 password get one.example
 
 finish
