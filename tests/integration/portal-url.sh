@@ -20,43 +20,22 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}intercept_tls_get_addr=0"
 URL=
 . "$(dirname "$0")/devices-lib.sh"
 CA=$TMP/cert.pem
-PIDS=
 
 cleanup() {
 	pid=$(dev 1 agent status 2>/dev/null | sed -n 's/.*: pid //p')
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	for pid in $PIDS; do kill "$pid" 2>/dev/null; done
+	for pid in $PORTAL_PIDS; do kill "$pid" 2>/dev/null; done
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
 
-# portal NAME ARGS...: servermesh for example.com on a free loopback port with the database
-# $TMP/NAME.db; sets PORTAL (its URL), PORT and PID; fails after 10 s.
-portal() {
-	pname=$1
-	shift
-	"$SERVERMESH" example.com --listen 127.0.0.1:0 --db "$TMP/$pname.db" "$@" \
-		2>"$TMP/$pname.log" &
-	PID=$!
-	PIDS="$PIDS $PID"
-	PORTAL=
-	for _ in $(seq 100); do
-		PORTAL=$(sed -n 's/^servermesh: serving example.com on \(http[^ ]*\)$/\1/p' \
-			"$TMP/$pname.log")
-		[ -n "$PORTAL" ] && break
-		sleep 0.1
-	done
-	PORT=$(echo "$PORTAL" | sed -n 's#^https*://127.0.0.1:\([0-9]*\)/.well-known/mmm/$#\1#p')
-	[ -n "$PORT" ]
-}
-
 # portal_in_profile: the Portal profile show --json reports.
 portal_in_profile() {
-	dev 1 --json profile show | jget 'd.get("Portal")'
+	jdev 1 'd.get("Portal")' profile show
 }
 
 # ---- a URL with no path ----
-check "servermesh starts on loopback" portal a
+check "servermesh starts on loopback" servermesh_up a
 A=$PORTAL APORT=$PORT
 expect_out "account validate --portal http://127.0.0.1:PORT (no path)" "alice: available" \
 	dev 1 account validate alice --portal "http://127.0.0.1:$APORT"
@@ -93,8 +72,7 @@ expect_fail "escrow create, likewise (3)" 3 "is not the one $ACCOUNT uses" \
 expect_fail "connect pending, likewise (3)" 3 "is not the one $ACCOUNT uses" \
 	dev 1 connect pending
 URL=
-check "nothing was added" sh -c "[ \"\$(HOME='$TMP/d1' XDG_RUNTIME_DIR='$TMP/d1/run' \
-	MMM_HOME='$TMP/d1/.mmm' timeout 60 '$MESH' --hive test password list)\" = '' ]"
+expect_out "nothing was added" "" dev 1 password list
 check "the same portal spelt otherwise is no contradiction (trailing /)" \
 	dev 1 profile sync --portal "http://127.0.0.1:$APORT/"
 URL=HTTP://127.0.0.1:$APORT/.well-known/mmm/
@@ -109,7 +87,7 @@ check "a self-signed certificate for 127.0.0.1" openssl req -x509 -newkey ec \
 	-out "$CA" 2>"$TMP/openssl.err"
 kill -TERM "$PID" && wait "$PID"
 check "the plain portal stops" [ $? = 0 ]
-check "servermesh starts with TLS on the same database" portal a --tls-cert "$CA" \
+check "servermesh starts with TLS on the same database" servermesh_up a --tls-cert "$CA" \
 	--tls-key "$TMP/key.pem"
 T=$PORTAL TPORT=$PORT
 expect_fail "profile sync at the old portal: Network (25)" 25 "127.0.0.1:$APORT" \
@@ -118,10 +96,8 @@ expect_fail "set-portal to the TLS portal without its CA: Network (25), a certif
 	"TLS certificate" dev 1 profile set-portal "https://127.0.0.1:$TPORT"
 check "... not reported as a portal without TLS" sh -c "! grep -q 'does not speak TLS' '$TMP/err'"
 expect_out "... and the account still remembers the old portal" "$A" portal_in_profile
-expect_out "profile set-portal https://127.0.0.1:PORT (no path) --portal-ca CA" "$T" sh -c \
-	"HOME='$TMP/d1' XDG_RUNTIME_DIR='$TMP/d1/run' MMM_HOME='$TMP/d1/.mmm' timeout 60 \
-	'$MESH' --hive test --json profile set-portal 'https://127.0.0.1:$TPORT' --portal-ca '$CA' |
-	/usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)[\"Portal\"])'"
+expect_out "profile set-portal https://127.0.0.1:PORT (no path) --portal-ca CA" "$T" \
+	jdev 1 'd["Portal"]' profile set-portal "https://127.0.0.1:$TPORT" --portal-ca "$CA"
 expect_out "the account remembers it" "$T" portal_in_profile
 export MESH_PORTAL_CA="$CA"
 check "profile sync at the TLS portal" dev 1 profile sync
@@ -130,12 +106,10 @@ check "--portal https://127.0.0.1:PORT (no path) names it too" \
 expect_fail "--portal of the old portal now: InvalidArgument (3)" 3 \
 	"portal given ($A.*is not the one $ACCOUNT uses ($T)" \
 	dev 1 profile sync --portal "http://127.0.0.1:$APORT"
-expect_out "the password is still there" "u" sh -c "HOME='$TMP/d1' XDG_RUNTIME_DIR='$TMP/d1/run' \
-	MMM_HOME='$TMP/d1/.mmm' timeout 60 '$MESH' --hive test --json password get a.example |
-	/usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)[\"Username\"])'"
+expect_out "the password is still there" "u" jdev 1 'd["Username"]' password get a.example
 
 # ---- set-portal to a portal that does not serve the account: refused, nothing changed ----
-check "an empty servermesh starts" portal b
+check "an empty servermesh starts" servermesh_up b
 expect_fail "set-portal to a portal without the account: NotFound (12)" 12 \
 	"$ACCOUNT was not moved to http://127.0.0.1:$PORT/.well-known/mmm/" \
 	dev 1 profile set-portal "$ACCOUNT" "http://127.0.0.1:$PORT"

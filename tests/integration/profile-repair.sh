@@ -18,14 +18,14 @@ MESH=$1 AGENT=$2 SERVERMESH=$3 DEVICES=2
 ACCOUNT=alice@example.com
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/double-lib.sh"
-OTHER_PID=
-
-trap '[ -n "$OTHER_PID" ] && kill "$OTHER_PID" 2>/dev/null; double_cleanup' EXIT
+trap 'for pid in $PORTAL_PIDS; do kill "$pid" 2>/dev/null; done; double_cleanup' EXIT
 
 double_start serve
 DOUBLE=$URL
 URL=$SURL
 HIVE1=$TMP/d1/.mmm/CryptoMesh
+
+lacks_key() { ! has_key "$@"; }
 
 # flip FILE: change one bit in the middle of FILE.
 flip() {
@@ -76,10 +76,7 @@ assert (x["Code"], x["Name"]) in ((4, "Malformed"), (7, "BadSignature")), x
 assert "\n" not in x["Message"] and "is damaged" in x["Message"], x
 assert x["Fix"] == "run 'mesh profile sync alice@example.com' to fetch it from the portal again"
 PY
-expect_out "profile sync repairs it from servermesh" "3" \
-	sh -c "HOME='$TMP/d1' XDG_RUNTIME_DIR='$TMP/d1/run' MMM_HOME='$TMP/d1/.mmm' \
-		MESH_PORTAL_URL='$URL' timeout 120 '$MESH' --hive test --json profile sync |
-		/usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)[\"Serial\"])'"
+expect_out "profile sync repairs it from servermesh" "3" jdev 1 'd["Serial"]' profile sync
 expect_out "the password reads again" "secret-one" dev 1 password get one.example
 check "the repaired file is servermesh's profile" /usr/bin/python3 - "$STORED" "$SURL" <<'PY'
 import json, sys, urllib.request
@@ -102,10 +99,8 @@ check "profile sync repairs it" dev 1 profile sync
 expect_out "the password reads again" "secret-one" dev 1 password get one.example
 
 # ---- the account moves to the double (relaying for now): a repair through it ----
-expect_out "profile set-portal to the double" "$DOUBLE" sh -c "HOME='$TMP/d1' \
-	XDG_RUNTIME_DIR='$TMP/d1/run' MMM_HOME='$TMP/d1/.mmm' timeout 120 '$MESH' --hive test \
-	--json profile set-portal '$DOUBLE' | /usr/bin/python3 -c \
-	'import json, sys; print(json.load(sys.stdin)[\"Portal\"])'"
+expect_out "profile set-portal to the double" "$DOUBLE" \
+	jdev 1 'd["Portal"]' profile set-portal "$DOUBLE"
 URL=$DOUBLE
 flip "$STORED"
 check "profile sync repairs a flipped byte through the (relaying) double" dev 1 profile sync
@@ -127,21 +122,12 @@ expect_fail "an older profile for a deleted file: Stale (21)" 21 "older profile"
 check "no file was stored" [ ! -e "$STORED" ]
 
 # ---- the double serves alice@example.com of another portal: another master key ----
-"$SERVERMESH" example.com --listen 127.0.0.1:0 --db "$TMP/other.db" 2>"$TMP/other.log" &
-OTHER_PID=$!
-for _ in $(seq 100); do
-	OTHER=$(sed -n 's/^servermesh: serving example.com on \(http[^ ]*\)$/\1/p' "$TMP/other.log")
-	[ -n "$OTHER" ] && break
-	sleep 0.1
-done
-check "a second servermesh starts" [ -n "$OTHER" ]
+check "a second servermesh starts" servermesh_up other
+OTHER=$PORTAL
 URL=$OTHER
 check "device 2 creates $ACCOUNT there (another master key)" dev 2 profile create "$ACCOUNT"
 for i in 1 2 3 4; do dev 2 app add generic "app$i" >/dev/null; done
-expect_out "... at a higher Serial than device 1 holds" 5 sh -c "HOME='$TMP/d2' \
-	XDG_RUNTIME_DIR='$TMP/d2/run' MMM_HOME='$TMP/d2/.mmm' timeout 60 '$MESH' --hive test \
-	--json profile show | /usr/bin/python3 -c 'import json, sys; \
-print(json.load(sys.stdin)[\"Serial\"])'"
+expect_out "... at a higher Serial than device 1 holds" 5 jdev 2 'd["Serial"]' profile show
 URL=$DOUBLE
 SERVERMESH_URL=$SURL
 SURL=$OTHER
@@ -178,8 +164,7 @@ assert (a["Serial"], a["MasterSerial"]) == (5, 1), a' "$HIVE2/Accounts/alice_AT_
 # ---- an Accounts/ entry that does not read ----
 URL=$DOUBLE
 ENTRY=$HIVE1/Accounts/alice_AT_example.com
-check "device 1 holds the master key" sh -c "HOME='$TMP/d1' XDG_RUNTIME_DIR='$TMP/d1/run' \
-	MMM_HOME='$TMP/d1/.mmm' timeout 60 '$MESH' --hive test key list | grep -q '^$PROFILE '"
+check "device 1 holds the master key" has_key 1 "$PROFILE"
 printf '{"Account": "alice@example.com", "Profile": ' >"$ENTRY"
 dev 1 profile list >"$TMP/list" 2>"$TMP/err"
 check "profile list names the damaged entry and the fix, on one line" sh -c "
@@ -197,9 +182,8 @@ assert x["Name"] == "Malformed" and "profile delete alice@example.com --yes" in 
 PY
 check "profile delete removes the damaged entry" dev 1 profile delete "$ACCOUNT" --yes
 expect_out "profile list is empty" "" dev 1 profile list
-check "the entry is gone, and the master key with it" sh -c "[ ! -e '$ENTRY' ] &&
-	! HOME='$TMP/d1' XDG_RUNTIME_DIR='$TMP/d1/run' MMM_HOME='$TMP/d1/.mmm' timeout 60 \
-	'$MESH' --hive test key list | grep -q '^$PROFILE '"
+check "the entry is gone" [ ! -e "$ENTRY" ]
+check "... and the master key with it" lacks_key 1 "$PROFILE"
 check "the account is recovered from its shares, as the fix says" dev 1 profile recover \
 	"$ACCOUNT" "$(jget 'd["Shares"][0]' "$TMP/escrow.json")" \
 	"$(jget 'd["Shares"][2]' "$TMP/escrow.json")"
