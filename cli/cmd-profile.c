@@ -117,7 +117,8 @@ profile_op(int argc, char **argv, const MeshCliGlobals *globals, ProfileOp op)
 					 "Shows the profile this machine holds for ACCOUNT (default: the "
 					 "default account)." :
 					 "Fetches the account's profile and application profiles from "
-					 "its portal, checks and stores them.",
+					 "its portal, checks and stores them; repairs a stored profile "
+					 "that is damaged or missing.",
 				 op == OP_CREATE ? create_entries :
 				 op == OP_SHOW	 ? mesh_cli_no_options :
 						   entries,

@@ -434,13 +434,7 @@ account_portal_open(MeshSession *session, const Account *a, const char *named, G
 			return NULL;
 		}
 	}
-	if (session->open_portal == NULL) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
-		            "this session has no portal");
-		return NULL;
-	}
-	return session->open_portal(session->portal_data, account_domain(a->account),
-	                            a->portal != NULL ? url : NULL, error);
+	return portal_open(session, a->account, a->portal != NULL ? url : NULL, error);
 }
 
 static JsonObject *

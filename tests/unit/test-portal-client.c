@@ -111,6 +111,7 @@ test_url_normalize(void)
 		        mesh_portal_client_http_new("http://127.0.0.1:9", NULL, &error);
 
 		MESH_ASSERT_NO_ERROR(error);
+		CU_ASSERT_PTR_NOT_NULL(client);
 		CU_ASSERT_PTR_NULL(mesh_portal_client_http_new("127.0.0.1:9", NULL, &error));
 		MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
 	}
