@@ -972,7 +972,8 @@ test_repair(void)
 	d1->s.portal_url = "https://portal.example.net";
 	CU_ASSERT_FALSE(mesh_session_profile_sync(&d1->s, ACCOUNT, NULL, &error));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(error);
-	CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "https://portal.example.net/.well-known/mmm/"));
+	CU_ASSERT_PTR_NOT_NULL(
+	        strstr(error->message, "https://portal.example.net/.well-known/mmm/"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "https://example.com/.well-known/mmm/"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "mesh profile set-portal " ACCOUNT));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
