@@ -152,7 +152,8 @@ profile_op(int argc, char **argv, const MeshCliGlobals *globals, ProfileOp op)
 	                    ? "Shows the profile this machine holds for ACCOUNT (default: the "
 	                      "default account)."
 	                    : "Fetches the account's profile and application profiles from "
-	                      "its portal, checks and stores them.",
+	                      "its portal, checks and stores them; repairs a stored profile "
+	                      "that is damaged or missing.",
 	            op == OP_CREATE ? create_entries
 	            : op == OP_SHOW ? mesh_cli_no_options
 	                            : entries,
@@ -206,45 +207,150 @@ profile_sync(int argc, char **argv, const MeshCliGlobals *globals)
 	return profile_op(argc, argv, globals, OP_SYNC);
 }
 
+/* The damage of @account among @damages, or NULL. */
+static const MeshClientDamage *
+damage_of(const MeshClientDamage *damages, size_t n, const char *account)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (g_strcmp0(damages[i].account, account) == 0)
+			return &damages[i];
+	}
+	return NULL;
+}
+
+/* "ACCOUNT (default)", then what is wrong and the fix: one line per account or damaged entry
+ * (an entry that does not read holds no account the list could name). */
+static void
+print_list_text(char **accounts, size_t n, const char *default_account,
+		const MeshClientDamage *damages, size_t n_damages)
+{
+	g_auto(MeshCliEscapes) esc = { 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		const MeshClientDamage *d = damage_of(damages, n_damages, accounts[i]);
+
+		printf("%s%s", mesh_cli_escape(&esc, accounts[i]),
+		       g_strcmp0(accounts[i], default_account) == 0 ? " (default)" : "");
+		if (d != NULL)
+			printf(" DAMAGED: %s; fix: %s", mesh_cli_escape(&esc, d->message),
+			       mesh_cli_escape(&esc, d->fix));
+		printf("\n");
+	}
+	for (size_t i = 0; i < n_damages; i++) {
+		const MeshClientDamage *d = &damages[i];
+		gboolean listed = FALSE;
+
+		for (size_t j = 0; j < n && !listed; j++)
+			listed = g_strcmp0(d->account, accounts[j]) == 0;
+		if (!listed)
+			printf("%s DAMAGED: %s; fix: %s\n",
+			       mesh_cli_escape(&esc, d->account != NULL ? d->account : d->entry),
+			       mesh_cli_escape(&esc, d->message), mesh_cli_escape(&esc, d->fix));
+	}
+}
+
+static void
+print_list_json(char **accounts, size_t n, const char *default_account,
+		const MeshClientDamage *damages, size_t n_damages)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "Accounts");
+	json_builder_begin_array(b);
+	for (size_t i = 0; i < n; i++)
+		json_builder_add_string_value(b, accounts[i]);
+	json_builder_end_array(b);
+	mesh_cli_json_string(b, "Default", default_account);
+	json_builder_set_member_name(b, "Damaged");
+	json_builder_begin_array(b);
+	for (size_t i = 0; i < n_damages; i++) {
+		json_builder_begin_object(b);
+		mesh_cli_json_string(b, "Entry", damages[i].entry);
+		mesh_cli_json_string(b, "Account", damages[i].account);
+		mesh_cli_json_int(b, "Code", damages[i].code);
+		mesh_cli_json_string(b, "Name", mesh_error_name(damages[i].code));
+		mesh_cli_json_string(b, "Message", damages[i].message);
+		mesh_cli_json_string(b, "Fix", damages[i].fix);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	mesh_cli_print_json(json_builder_get_root(b));
+}
+
 static int
 profile_list(int argc, char **argv, const MeshCliGlobals *globals)
 {
-	g_autoptr(JsonBuilder) b = NULL;
 	char **accounts = NULL, *default_account = NULL;
+	MeshClientDamage *damages = NULL;
 	MeshClient *client = NULL;
-	size_t n = 0;
+	size_t n = 0, n_damages = 0;
 	MeshError code;
 	int status = 0;
 
-	if (!mesh_cli_parse_verb(globals, "profile list", "", "Lists the accounts this machine holds.",
+	if (!mesh_cli_parse_verb(globals, "profile list", "",
+				 "Lists the accounts this machine holds, and what is wrong with "
+				 "any of them (an account entry that does not read, a stored "
+				 "profile that is missing or does not verify) with its fix.",
 				 mesh_cli_no_options, 0, &argc, &argv, &status))
 		return status;
 	status = mesh_cli_session_connect(globals, "profile list", NULL, NULL, &client);
 	if (status != 0)
 		return status;
 	code = mesh_client_profile_list(client, &accounts, &n, &default_account);
-	if (code != MESH_ERROR_OK) {
+	if (code == MESH_ERROR_OK)
+		code = mesh_client_profile_list_damaged(client, &damages, &n_damages);
+	if (code != MESH_ERROR_OK)
 		status = mesh_cli_client_fail(globals, "profile list", client, code);
-	} else if (!globals->json) {
-		g_auto(MeshCliEscapes) esc = { 0 };
-
-		for (size_t i = 0; i < n; i++)
-			printf("%s%s\n", mesh_cli_escape(&esc, accounts[i]),
-			       g_strcmp0(accounts[i], default_account) == 0 ? " (default)" : "");
-	} else {
-		b = json_builder_new();
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "Accounts");
-		json_builder_begin_array(b);
-		for (size_t i = 0; i < n; i++)
-			json_builder_add_string_value(b, accounts[i]);
-		json_builder_end_array(b);
-		mesh_cli_json_string(b, "Default", default_account);
-		json_builder_end_object(b);
-		mesh_cli_print_json(json_builder_get_root(b));
-	}
+	else if (!globals->json)
+		print_list_text(accounts, n, default_account, damages, n_damages);
+	else
+		print_list_json(accounts, n, default_account, damages, n_damages);
+	mesh_client_damages_free(damages, n_damages);
 	mesh_client_strings_free(accounts, n);
 	mesh_client_free(default_account);
+	mesh_client_close(client);
+	return status;
+}
+
+static int
+profile_set_portal(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	g_autofree char *portal_ca = NULL;
+	const GOptionEntry entries[] = {
+		{ "portal-ca", 0, 0, G_OPTION_ARG_FILENAME, &portal_ca,
+		  "Trust this CA file (PEM) for the new portal's TLS certificate", "FILE" },
+		G_OPTION_ENTRY_NULL,
+	};
+	MeshClientProfile *profile = NULL;
+	MeshClient *client = NULL;
+	const char *account, *url;
+	MeshError code;
+	int status = 0;
+
+	if (!mesh_cli_parse_verb(globals, "profile set-portal", "[ACCOUNT] URL",
+				 "Moves ACCOUNT (default: the default account) to the portal at "
+				 "URL (https://HOST[:PORT][/PATH]; no path means "
+				 "/.well-known/mmm/): that portal must serve the account's profile, "
+				 "no older than the one this device holds. Then every command for "
+				 "the account uses it.",
+				 entries, 2, &argc, &argv, &status))
+		return status;
+	if (argc < 2)
+		return mesh_cli_failf(globals, "profile set-portal", MESH_ERROR_USAGE,
+				      "give the portal's URL");
+	account = argc == 3 ? argv[1] : NULL;
+	url = argv[argc - 1];
+	status = mesh_cli_session_connect(globals, "profile set-portal", NULL, portal_ca, &client);
+	if (status != 0)
+		return status;
+	code = mesh_client_profile_set_portal(client, account, url, &profile);
+	if (code != MESH_ERROR_OK)
+		status = mesh_cli_client_fail(globals, "profile set-portal", client, code);
+	else
+		print_profile(globals, profile, "Moved to a new portal: profile ", FALSE);
+	mesh_client_profile_free(profile);
 	mesh_client_close(client);
 	return status;
 }
@@ -360,6 +466,7 @@ mesh_cmd_profile(int argc, char **argv, const MeshCliGlobals *globals)
 		{ "create", profile_create }, { "show", profile_show },
 		{ "list", profile_list },     { "sync", profile_sync },
 		{ "delete", profile_delete }, { "recover", profile_recover },
+		{ "set-portal", profile_set_portal },
 		{ NULL, NULL },
 	};
 
@@ -371,12 +478,15 @@ mesh_cmd_profile(int argc, char **argv, const MeshCliGlobals *globals)
 	        "       mesh profile show [ACCOUNT]\n"
 	        "       mesh profile list\n"
 	        "       mesh profile sync [ACCOUNT]\n"
+	        "       mesh profile set-portal [ACCOUNT] URL [--portal-ca FILE]\n"
 	        "       mesh profile delete ACCOUNT --yes [--force]\n"
 	        "       mesh profile recover ACCOUNT SHARE... [--portal URL] [--keystore STORE]\n"
 	        "                                   [--protect | --passphrase-file FILE]\n"
 	        "\n"
 	        "Personal profiles: an account's master keys, its devices and applications.\n"
 	        "The portal is https://DOMAIN/.well-known/mmm/ unless --portal or\n"
-	        "$MESH_PORTAL_URL says otherwise; --portal-ca or $MESH_PORTAL_CA names a CA "
-	        "file.\n");
+	        "$MESH_PORTAL_URL says otherwise when the account is made (a URL with no path\n"
+	        "means its /.well-known/mmm/); the account remembers it, and a --portal that\n"
+	        "names another is refused: 'profile set-portal' moves an account.\n"
+	        "--portal-ca or $MESH_PORTAL_CA names a CA file.\n");
 }

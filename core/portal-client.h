@@ -56,6 +56,29 @@ MeshError mesh_portal_error_for_status(guint status);
 /* mesh_portal_status_text: the reason phrase of @status ("Not Found"); a static string. */
 const char *mesh_portal_status_text(guint status);
 
+/* ---- Portal URLs --------------------------------------------------------------------------- */
+
+/* The path a portal answers on (PROTOCOL.md §8), and so the path of a URL that gives none. */
+#define MESH_PORTAL_WELL_KNOWN_PATH "/.well-known/mmm/"
+
+/*
+ * mesh_portal_url_for_domain: the portal URL of the account domain @domain,
+ * "https://DOMAIN/.well-known/mmm/". Returns a new string.
+ */
+char *mesh_portal_url_for_domain(const char *domain);
+
+/*
+ * mesh_portal_url_normalize: the one form of the portal URL @url that devices remember and
+ * compare (docs/protocol.md, "Portal URLs"): the scheme and host in lower case; the port left
+ * out when it is the scheme's own (443, 80); no path, or "/", becomes MESH_PORTAL_WELL_KNOWN_PATH
+ * and any other path is kept as given. Accepted: https://HOST[:PORT][/PATH], and http:// only
+ * for a host on this machine (localhost, 127.0.0.0/8, ::1: a test portal). Two URLs name the
+ * same portal exactly when their normal forms are equal. Returns a new string. Errors:
+ * MESH_ERROR_INVALID_ARGUMENT (not such a URL: a user name, query or fragment, another
+ * scheme, http:// to another host, no host, port 0; the message gives the accepted forms).
+ */
+char *mesh_portal_url_normalize(const char *url, GError **error);
+
 /* ---- Clients ------------------------------------------------------------------------------- */
 
 typedef struct MeshPortalClient MeshPortalClient;

@@ -115,6 +115,10 @@ typedef struct {
 	char *device;
 	char *portal;
 	char *admin_key;
+	/* the highest serials of the personal and master profiles stored here (0: not recorded,
+	 * an entry older than the record) */
+	gint64 serial;
+	gint64 master_serial;
 	/* this device's SSH key for the account: its UDF in the key store and its line */
 	char *ssh_udf;
 	char *ssh_public;
@@ -162,6 +166,10 @@ account_write(MeshSession *session, const Account *a, GError **error)
 		json_object_set_string_member(obj, "Portal", a->portal);
 	if (a->admin_key != NULL)
 		json_object_set_string_member(obj, "AdministrationKey", a->admin_key);
+	if (a->serial > 0)
+		json_object_set_int_member(obj, "Serial", a->serial);
+	if (a->master_serial > 0)
+		json_object_set_int_member(obj, "MasterSerial", a->master_serial);
 	if (a->ssh_udf != NULL) {
 		JsonObject *k = json_object_new();
 
@@ -237,12 +245,28 @@ account_add_escrow(Account *a, const char *id)
 	g_ptr_array_add(a->escrows, g_strdup(id));
 }
 
+/* An optional serial (1..MESH_SERIAL_MAX) into *@ret; absent: 0. */
+static gboolean
+get_serial_opt(JsonObject *obj, const char *member, gint64 *ret, GError **error)
+{
+	if (!json_object_has_member(obj, member))
+		return TRUE;
+	if (!mesh_json_get_int(obj, member, ret, error))
+		return FALSE;
+	if (*ret < 1 || *ret > MESH_SERIAL_MAX) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "%s is out of range", member);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static gboolean
 account_parse(JsonNode *node, Account **ret, GError **error)
 {
-	static const char *const members[] = {"Account", "Profile",           "Device",
-	                                      "Portal",  "AdministrationKey", "Connection",
-	                                      "SSHKey",  "Escrows",           NULL};
+	static const char *const members[] = {"Account",           "Profile",    "Device",
+	                                      "Portal",            "Connection", "SSHKey",
+	                                      "AdministrationKey", "Escrows",    "Serial",
+	                                      "MasterSerial",      NULL};
 	static const char *const ssh_members[] = {"UDF", "PublicKey", NULL};
 	g_autoptr(Account) a = g_new0(Account, 1);
 	const char *account = NULL, *profile = NULL, *device = NULL, *portal = NULL, *admin = NULL;
@@ -258,7 +282,9 @@ account_parse(JsonNode *node, Account **ret, GError **error)
 	    !mesh_json_get_string(obj, "Profile", &profile, error) ||
 	    !mesh_json_get_string(obj, "Device", &device, error) ||
 	    !mesh_json_get_string_opt(obj, "Portal", &portal, error) ||
-	    !mesh_json_get_string_opt(obj, "AdministrationKey", &admin, error))
+	    !mesh_json_get_string_opt(obj, "AdministrationKey", &admin, error) ||
+	    !get_serial_opt(obj, "Serial", &a->serial, error) ||
+	    !get_serial_opt(obj, "MasterSerial", &a->master_serial, error))
 		return FALSE;
 	if (json_object_has_member(obj, "Connection")) {
 		const char *cn = NULL, *sn = NULL, *w = NULL;
@@ -365,17 +391,110 @@ account_absent(MeshSession *session, const char *account, GError **error)
 	return TRUE;
 }
 
+/* Raise the serials @a records to those of @personal (in memory only). */
+static void
+account_note(Account *a, const MeshPersonalProfile *personal)
+{
+	a->serial = MAX(a->serial, personal->serial);
+	a->master_serial = MAX(a->master_serial, personal->master->serial);
+}
+
+/*
+ * Store the signed personal profile @node (@personal, verified) of the account @a, and raise
+ * the serials the account entry records: the floor a repair from the portal must reach
+ * (mesh_session_profile_sync). The entry is read again: another request may have changed or
+ * removed it while this one waited for the portal; an entry not written yet (recovery writes
+ * it last) gets the serials from @a.
+ */
+static gboolean
+store_personal(MeshSession *session, Account *a, JsonNode *node,
+               const MeshPersonalProfile *personal, GError **error)
+{
+	g_autofree char *name = json_name(personal->identifier);
+	g_autoptr(Account) stored = NULL;
+
+	account_note(a, personal);
+	if (!write_json(session->hive, MESH_HIVE_PERSONAL_PROFILES, name, node, error))
+		return FALSE;
+	if (!account_read(session, a->account, &stored, NULL) ||
+	    (stored->serial >= a->serial && stored->master_serial >= a->master_serial))
+		return TRUE;
+	account_note(stored, personal);
+	return account_write(session, stored, error);
+}
+
 /* ---- Portal -------------------------------------------------------------------------------- */
 
+/* The portal of an account this machine does not hold (yet): @url when given (normalised),
+ * else the account domain's. */
 static MeshPortalClient *
 portal_open(MeshSession *session, const char *account, const char *url, GError **error)
 {
+	g_autofree char *normal = NULL;
+
 	if (session->open_portal == NULL) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
 		            "this session has no portal");
 		return NULL;
 	}
-	return session->open_portal(session->portal_data, account_domain(account), url, error);
+	if (url != NULL && (normal = mesh_portal_url_normalize(url, error)) == NULL)
+		return NULL;
+	return session->open_portal(session->portal_data, account_domain(account), normal, error);
+}
+
+/* The URL to remember for a portal given as @url (checked by portal_open), or NULL. */
+static char *
+portal_remember(const char *url)
+{
+	return url != NULL ? mesh_portal_url_normalize(url, NULL) : NULL;
+}
+
+/* The normal form of the portal the stored account @a uses. */
+static char *
+account_portal_url(const Account *a, GError **error)
+{
+	const char *domain = account_domain(a->account);
+
+	if (a->portal != NULL)
+		return mesh_portal_url_normalize(a->portal, error);
+	if (domain != NULL)
+		return mesh_portal_url_for_domain(domain);
+	g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+	            "the account %s has no domain and remembers no portal", a->account);
+	return NULL;
+}
+
+/*
+ * The portal of the stored account @a: the one it remembers (or its domain's). A portal the
+ * caller named (@named, else the session's) must be that one: an account is moved to another
+ * portal on purpose only (mesh_session_profile_set_portal), never by a stray --portal or
+ * MESH_PORTAL_URL.
+ */
+static MeshPortalClient *
+account_portal_open(MeshSession *session, const Account *a, const char *named, GError **error)
+{
+	g_autofree char *url = account_portal_url(a, error);
+	g_autofree char *given = NULL;
+
+	if (url == NULL)
+		return NULL;
+	if (named == NULL)
+		named = session->portal_url;
+	if (named != NULL) {
+		given = mesh_portal_url_normalize(named, error);
+		if (given == NULL)
+			return NULL;
+		if (!g_str_equal(given, url)) {
+			g_set_error(
+			        error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			        "the portal given (%s: --portal or MESH_PORTAL_URL) is not the "
+			        "one %s uses (%s): leave it out, or move the account with 'mesh "
+			        "profile set-portal %s %s'",
+			        given, a->account, url, a->account, given);
+			return NULL;
+		}
+	}
+	return portal_open(session, a->account, a->portal != NULL ? url : NULL, error);
 }
 
 static JsonObject *
@@ -507,9 +626,9 @@ load_personal(MeshSession *session, const char *udf, MeshPersonalProfile **ret, 
 	return TRUE;
 }
 
+/* The account entry of @account (not a pending connection) and this device into @ctx. */
 static gboolean
-ctx_open(Ctx *ctx, MeshSession *session, const char *account, gboolean admin, gboolean portal,
-         GError **error)
+ctx_open_entry(Ctx *ctx, MeshSession *session, const char *account, GError **error)
 {
 	ctx->session = session;
 	if (!account_read(session, account, &ctx->account, error))
@@ -521,8 +640,37 @@ ctx_open(Ctx *ctx, MeshSession *session, const char *account, gboolean admin, gb
 		            ctx->account->account);
 		return FALSE;
 	}
-	if (!load_personal(session, ctx->account->profile, &ctx->personal, error) ||
-	    !mesh_device_load(session->hive, ctx->account->device, &ctx->device, NULL, error))
+	return mesh_device_load(session->hive, ctx->account->device, &ctx->device, NULL, error);
+}
+
+/* The stored personal profile into @ctx; one that does not verify is reported with its fix. */
+static gboolean
+ctx_load_personal(Ctx *ctx, GError **error)
+{
+	if (!load_personal(ctx->session, ctx->account->profile, &ctx->personal, error)) {
+		if (error != NULL && *error != NULL) {
+			g_autofree char *what = (*error)->message;
+
+			(*error)->message = g_strdup_printf(
+			        "%s; to repair it from the portal, run 'mesh profile sync %s'",
+			        what, ctx->account->account);
+		}
+		return FALSE;
+	}
+	/* An entry written before the serials were recorded gets them from the first profile
+	 * that verifies (the floor of a repair: mesh_session_profile_sync). */
+	if (ctx->account->serial == 0) {
+		account_note(ctx->account, ctx->personal);
+		return account_write(ctx->session, ctx->account, error);
+	}
+	return TRUE;
+}
+
+static gboolean
+ctx_open(Ctx *ctx, MeshSession *session, const char *account, gboolean admin, gboolean portal,
+         GError **error)
+{
+	if (!ctx_open_entry(ctx, session, account, error) || !ctx_load_personal(ctx, error))
 		return FALSE;
 	if (admin) {
 		if (ctx->account->admin_key == NULL ||
@@ -538,8 +686,7 @@ ctx_open(Ctx *ctx, MeshSession *session, const char *account, gboolean admin, gb
 			return FALSE;
 	}
 	if (portal) {
-		ctx->client =
-		        portal_open(session, ctx->account->account, ctx->account->portal, error);
+		ctx->client = account_portal_open(session, ctx->account, NULL, error);
 		if (ctx->client == NULL)
 			return FALSE;
 	}
@@ -564,12 +711,11 @@ ctx_publish_personal(Ctx *ctx, GError **error)
 {
 	MeshKeyStoreSigner signer = {ctx->session->store, ctx->account->admin_key};
 	g_autoptr(JsonNode) node = NULL;
-	g_autofree char *name = json_name(ctx->personal->identifier);
 
 	node = mesh_personal_profile_sign(ctx->personal, ctx->admin, mesh_keystore_jws_sign,
 	                                  &signer, error);
 	return node != NULL && ctx_publish(ctx, node, error) &&
-	       write_json(ctx->session->hive, MESH_HIVE_PERSONAL_PROFILES, name, node, error);
+	       store_personal(ctx->session, ctx->account, node, ctx->personal, error);
 }
 
 static gboolean
@@ -961,8 +1107,9 @@ mesh_session_profile_create(MeshSession *session, const char *account, const cha
 	a->account = g_strdup(account);
 	a->profile = g_strdup(personal->identifier);
 	a->device = g_strdup(device->identifier);
-	a->portal = g_strdup(portal_url);
+	a->portal = portal_remember(portal_url);
 	a->admin_key = g_strdup(mesh_key_udf(keys[2]));
+	account_note(a, personal);
 	if (!write_json(session->hive, MESH_HIVE_PERSONAL_PROFILES, name, signed_personal, error) ||
 	    !account_write(session, a, error))
 		goto out;
@@ -1026,6 +1173,97 @@ mesh_session_profile_list(MeshSession *session, GPtrArray **ret_accounts, char *
 	return TRUE;
 }
 
+void
+mesh_session_damage_free(MeshSessionDamage *damage)
+{
+	if (damage == NULL)
+		return;
+	g_free(damage->entry);
+	g_free(damage->account);
+	g_free(damage->message);
+	g_free(damage->fix);
+	g_free(damage);
+}
+
+/* The account the Accounts/ entry @name is for ("_AT_" back to '@'), or NULL when the name is
+ * not an account's (a digest, for a long account). */
+static char *
+entry_account(const char *name)
+{
+	g_auto(GStrv) parts = g_strsplit(name, AT_ESCAPE, 2);
+	g_autofree char *account = g_strjoinv("@", parts);
+
+	return mesh_personal_check_account(account, NULL) ? g_steal_pointer(&account) : NULL;
+}
+
+static void
+add_damage(GPtrArray *list, MeshHiveFolder folder, const char *name, const char *account,
+           const GError *cause, char *fix)
+{
+	MeshSessionDamage *d = g_new0(MeshSessionDamage, 1);
+
+	d->entry = g_strdup_printf("%s/%s", mesh_hive_folder_name(folder), name);
+	d->account = g_strdup(account);
+	d->code = cause->domain == MESH_ERROR ? cause->code : MESH_ERROR_FAILED;
+	d->message = g_strdup(cause->message);
+	d->fix = fix;
+	g_ptr_array_add(list, d);
+}
+
+gboolean
+mesh_session_profile_list_damaged(MeshSession *session, GPtrArray **ret_damaged, GError **error)
+{
+	g_autoptr(GPtrArray) names = NULL;
+	g_autoptr(GPtrArray) list =
+	        g_ptr_array_new_with_free_func((GDestroyNotify)mesh_session_damage_free);
+
+	if (!mesh_hive_list(session->hive, MESH_HIVE_ACCOUNTS, &names, error))
+		return FALSE;
+	for (guint i = 0; i < names->len; i++) {
+		const char *name = names->pdata[i];
+		g_autoptr(JsonNode) node = NULL;
+		g_autoptr(Account) a = NULL;
+		g_autoptr(MeshPersonalProfile) personal = NULL;
+		g_autoptr(GError) local = NULL;
+		g_autofree char *account = NULL;
+		g_autofree char *profile_name = NULL;
+
+		if (!read_json(session->hive, MESH_HIVE_ACCOUNTS, name, ACCOUNT_MAX, &node,
+		               &local) ||
+		    !account_parse(node, &a, &local)) {
+			/* Gone since it was listed: nothing wrong. */
+			if (g_error_matches(local, MESH_ERROR, MESH_ERROR_NOT_FOUND))
+				continue;
+			account = entry_account(name);
+			add_damage(
+			        list, MESH_HIVE_ACCOUNTS, name, account, local,
+			        account != NULL
+			                ? g_strdup_printf(
+			                          "remove it with 'mesh profile delete %s --yes', "
+			                          "then join the account again ('mesh connect "
+			                          "request %s', or 'mesh profile recover %s "
+			                          "SHARE...')",
+			                          account, account, account)
+			                : g_strdup_printf("remove the file %s/%s/%s, then join the "
+			                                  "account again",
+			                                  mesh_hive_location(session->hive),
+			                                  mesh_hive_folder_name(MESH_HIVE_ACCOUNTS),
+			                                  name));
+			continue;
+		}
+		/* A pending connection has no profile yet. */
+		if (a->witness != NULL || load_personal(session, a->profile, &personal, &local))
+			continue;
+		profile_name = json_name(a->profile);
+		add_damage(list, MESH_HIVE_PERSONAL_PROFILES, profile_name, a->account, local,
+		           g_strdup_printf("run 'mesh profile sync %s' to fetch it from the portal "
+		                           "again",
+		                           a->account));
+	}
+	*ret_damaged = g_steal_pointer(&list);
+	return TRUE;
+}
+
 static gboolean ctx_load_admin(Ctx *ctx, gboolean *ret_admin, GError **error);
 static gboolean ctx_fold_ssh(Ctx *ctx, GError **error);
 
@@ -1083,6 +1321,43 @@ drop_apps(MeshSession *session, const MeshPersonalProfile *old, const MeshPerson
 	}
 }
 
+/*
+ * Whether the portal's profile @fresh may take the place of the one the stored account @a
+ * holds: the Identifier the entry names (the master key's UDF: that key signed the master
+ * profile, and an administration key of that master profile the whole), serials not below the
+ * ones this device stored, this device still listed. What the portal cannot fake: a profile of
+ * another master key, an older one (a removed device or key back), or one without this device.
+ */
+static gboolean
+check_portal_profile(const Account *a, const MeshPersonalProfile *fresh, GError **error)
+{
+	if (!g_str_equal(fresh->identifier, a->profile)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_WITNESS_MISMATCH,
+		            "the portal holds the profile %s for %s, not %s: nothing was changed",
+		            fresh->identifier, a->account, a->profile);
+		return FALSE;
+	}
+	if (fresh->serial < a->serial || fresh->master->serial < a->master_serial) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_STALE,
+		            "the portal offers an older profile of %s (Serial %" G_GINT64_FORMAT
+		            ", master Serial %" G_GINT64_FORMAT
+		            ") than this device has stored (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+		            "): nothing was changed",
+		            a->account, fresh->serial, fresh->master->serial, a->serial,
+		            a->master_serial);
+		return FALSE;
+	}
+	if (mesh_personal_profile_device(fresh, a->device) == NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
+		            "the portal's profile of %s (Serial %" G_GINT64_FORMAT
+		            ") does not list this device (%s): an administration device removed "
+		            "it, or the portal is not honest; nothing was changed",
+		            a->account, fresh->serial, a->device);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean
 mesh_session_profile_sync(MeshSession *session, const char *account,
                           MeshSessionProfile **ret_profile, GError **error)
@@ -1090,32 +1365,21 @@ mesh_session_profile_sync(MeshSession *session, const char *account,
 	g_auto(Ctx) ctx = {0};
 	g_autoptr(MeshPersonalProfile) fresh = NULL;
 	g_autoptr(JsonNode) node = NULL;
-	g_autofree char *name = NULL;
 	gboolean admin = FALSE;
 
-	if (!ctx_open(&ctx, session, account, FALSE, TRUE, error))
+	if (!ctx_open_entry(&ctx, session, account, error))
+		return FALSE;
+	/* A stored profile that is missing or does not verify is repaired: the account entry
+	 * says which profile the portal must offer, and the serials it must reach. */
+	if (load_personal(session, ctx.account->profile, &ctx.personal, NULL))
+		account_note(ctx.account, ctx.personal);
+	ctx.client = account_portal_open(session, ctx.account, NULL, error);
+	if (ctx.client == NULL)
 		return FALSE;
 	fresh = portal_get_personal(ctx.client, ctx.account->account, &node, error);
-	if (fresh == NULL)
-		return FALSE;
-	if (!g_str_equal(fresh->identifier, ctx.personal->identifier)) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_WITNESS_MISMATCH,
-		            "the portal holds the profile %s for %s, not %s: nothing was changed",
-		            fresh->identifier, ctx.account->account, ctx.personal->identifier);
-		return FALSE;
-	}
-	if (fresh->serial < ctx.personal->serial ||
-	    fresh->master->serial < ctx.personal->master->serial) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_STALE,
-		            "the portal offers an older profile (Serial %" G_GINT64_FORMAT
-		            ") than this device holds (%" G_GINT64_FORMAT ")",
-		            fresh->serial, ctx.personal->serial);
-		return FALSE;
-	}
-	if (!sync_apps(session, ctx.client, fresh, error))
-		return FALSE;
-	name = json_name(fresh->identifier);
-	if (!write_json(session->hive, MESH_HIVE_PERSONAL_PROFILES, name, node, error))
+	if (fresh == NULL || !check_portal_profile(ctx.account, fresh, error) ||
+	    !sync_apps(session, ctx.client, fresh, error) ||
+	    !store_personal(session, ctx.account, node, fresh, error))
 		return FALSE;
 	drop_apps(session, ctx.personal, fresh);
 	/* An administration device lists the SSH keys the devices published since. */
@@ -1171,17 +1435,126 @@ delete_loses_nothing(MeshSession *session, const Account *a, const MeshPersonalP
 }
 
 gboolean
+mesh_session_profile_set_portal(MeshSession *session, const char *account, const char *url,
+                                MeshSessionProfile **ret_profile, GError **error)
+{
+	g_auto(Ctx) ctx = {0};
+	g_autoptr(MeshPersonalProfile) fresh = NULL;
+	g_autoptr(JsonNode) node = NULL;
+	g_autoptr(Account) now = NULL;
+	g_autofree char *normal = mesh_portal_url_normalize(url, error);
+
+	if (normal == NULL || !ctx_open_entry(&ctx, session, account, error))
+		return FALSE;
+	if (load_personal(session, ctx.account->profile, &ctx.personal, NULL))
+		account_note(ctx.account, ctx.personal);
+	ctx.client = portal_open(session, ctx.account->account, normal, error);
+	if (ctx.client == NULL)
+		return FALSE;
+	fresh = portal_get_personal(ctx.client, ctx.account->account, &node, error);
+	if (fresh == NULL || !check_portal_profile(ctx.account, fresh, error)) {
+		g_prefix_error(error, "%s was not moved to %s: ", ctx.account->account, normal);
+		return FALSE;
+	}
+	/* The entry as it is now: other requests ran while this one waited for the portal. */
+	if (!account_read(session, ctx.account->account, &now, error))
+		return FALSE;
+	g_free(now->portal);
+	now->portal = g_steal_pointer(&normal);
+	if (!account_write(session, now, error))
+		return FALSE;
+	if (ret_profile != NULL)
+		*ret_profile = profile_info(session, now, fresh);
+	return TRUE;
+}
+
+/* Remove the Accounts/ entry @name, and the default when it names it. */
+static gboolean
+remove_entry(MeshSession *session, const char *name, GError **error)
+{
+	g_autofree char *def = NULL;
+
+	if (!mesh_hive_remove(session->hive, MESH_HIVE_ACCOUNTS, name, error))
+		return FALSE;
+	if (mesh_hive_get_default(session->hive, MESH_HIVE_ACCOUNTS, &def, NULL) &&
+	    g_str_equal(def, name))
+		mesh_hive_remove(session->hive, MESH_HIVE_ACCOUNTS, MESH_HIVE_DEFAULT, NULL);
+	return TRUE;
+}
+
+/* Whether account_read of the valid account name @account failed on what its entry holds (it
+ * is there, but damaged): not on a missing entry or one the hive cannot read. */
+static gboolean
+entry_damaged(const char *account, const GError *cause)
+{
+	return account != NULL && mesh_personal_check_account(account, NULL) &&
+	       !g_error_matches(cause, MESH_ERROR, MESH_ERROR_NOT_FOUND) &&
+	       !g_error_matches(cause, MESH_ERROR, MESH_ERROR_IO) &&
+	       !g_error_matches(cause, MESH_ERROR, MESH_ERROR_PERMISSION);
+}
+
+/*
+ * What the unreadable Accounts/ entry of @account named, from the stored personal profile of
+ * @account that verifies: the profile, and the administration key when the key store holds one
+ * of its master profile's (this device's SSH key cannot be told). NULL when there is none.
+ */
+static Account *
+damaged_account(MeshSession *session, const char *account)
+{
+	g_autoptr(GPtrArray) names = NULL;
+
+	if (!mesh_hive_list(session->hive, MESH_HIVE_PERSONAL_PROFILES, &names, NULL))
+		return NULL;
+	for (guint i = 0; i < names->len; i++) {
+		const char *name = names->pdata[i];
+		g_autofree char *udf = NULL;
+		g_autoptr(MeshPersonalProfile) p = NULL;
+		Account *a;
+
+		if (!g_str_has_suffix(name, JSON_SUFFIX))
+			continue;
+		udf = g_strndup(name, strlen(name) - strlen(JSON_SUFFIX));
+		if (!load_personal(session, udf, &p, NULL) || !g_str_equal(p->account, account))
+			continue;
+		a = g_new0(Account, 1);
+		a->account = g_strdup(account);
+		a->profile = g_steal_pointer(&udf);
+		for (guint k = 0; k < p->master->online_keys->len && a->admin_key == NULL; k++) {
+			const char *key = mesh_key_udf(p->master->online_keys->pdata[k]);
+			g_autoptr(MeshKey) held = NULL;
+
+			if (mesh_keystore_get_public(session->store, key, &held, NULL))
+				a->admin_key = g_strdup(key);
+		}
+		return a;
+	}
+	return NULL;
+}
+
+gboolean
 mesh_session_profile_delete(MeshSession *session, const char *account, gboolean force,
                             GError **error)
 {
 	g_autoptr(Account) a = NULL;
 	g_autoptr(MeshPersonalProfile) personal = NULL;
+	g_autoptr(GError) local = NULL;
 	g_autofree char *name = NULL;
-	g_autofree char *def = NULL;
 	g_autofree char *profile_name = NULL;
 
-	if (!account_read(session, account, &a, error))
-		return FALSE;
+	if (!account_read(session, account, &a, &local)) {
+		if (!entry_damaged(account, local)) {
+			g_propagate_error(error, g_steal_pointer(&local));
+			return FALSE;
+		}
+		/* An entry that does not read: the stored profile of the account tells what it
+		 * named, and all of that goes, so that the account can be joined or recovered
+		 * again; without one, the entry goes alone. */
+		a = damaged_account(session, account);
+		if (a == NULL) {
+			name = account_entry(account);
+			return remove_entry(session, name, error);
+		}
+	}
 	name = account_entry(a->account);
 	profile_name = json_name(a->profile);
 	if (a->witness == NULL)
@@ -1210,12 +1583,7 @@ mesh_session_profile_delete(MeshSession *session, const char *account, gboolean 
 	if (a->ssh_udf != NULL)
 		mesh_keystore_remove(session->store, a->ssh_udf, NULL);
 	mesh_hive_remove(session->hive, MESH_HIVE_PERSONAL_PROFILES, profile_name, NULL);
-	if (!mesh_hive_remove(session->hive, MESH_HIVE_ACCOUNTS, name, error))
-		return FALSE;
-	if (mesh_hive_get_default(session->hive, MESH_HIVE_ACCOUNTS, &def, NULL) &&
-	    g_str_equal(def, name))
-		mesh_hive_remove(session->hive, MESH_HIVE_ACCOUNTS, MESH_HIVE_DEFAULT, NULL);
-	return TRUE;
+	return remove_entry(session, name, error);
 }
 
 /* ---- Escrow and recovery ------------------------------------------------------------------- */
@@ -1344,13 +1712,12 @@ mesh_session_escrow_verify(MeshSession *session, const char *account, const char
 	if (account_read(session, account, &a, NULL) && a->witness == NULL &&
 	    !load_personal(session, a->profile, &personal, error))
 		return FALSE;
-	if (account != NULL || a != NULL) {
-		client = portal_open(
-		        session, a != NULL ? a->account : account,
-		        portal_url != NULL ? portal_url : (a != NULL ? a->portal : NULL), error);
-		if (client == NULL)
-			return FALSE;
-	}
+	if (a != NULL)
+		client = account_portal_open(session, a, portal_url, error);
+	else if (account != NULL)
+		client = portal_open(session, account, portal_url, error);
+	if ((account != NULL || a != NULL) && client == NULL)
+		return FALSE;
 	entry = find_escrow(session, client, shares, n_shares, error);
 	if (entry == NULL || !mesh_escrow_verify(entry, shares, n_shares,
 	                                         personal != NULL ? personal->master : NULL, error))
@@ -1522,7 +1889,7 @@ mesh_session_profile_recover(MeshSession *session, const char *account, const ch
 	ctx.account->account = g_strdup(account);
 	ctx.account->profile = g_strdup(personal->identifier);
 	ctx.account->device = g_strdup(device->identifier);
-	ctx.account->portal = g_strdup(portal_url);
+	ctx.account->portal = portal_remember(portal_url);
 	ctx.account->admin_key = g_strdup(mesh_key_udf(admin));
 	ctx.personal = g_steal_pointer(&personal);
 	ctx.device = g_steal_pointer(&device);
@@ -1633,7 +2000,7 @@ mesh_session_connect_request(MeshSession *session, const char *account, const ch
 	a->account = g_strdup(account);
 	a->profile = g_strdup(personal->identifier);
 	a->device = g_strdup(device->identifier);
-	a->portal = g_strdup(portal_url);
+	a->portal = portal_remember(portal_url);
 	a->client_nonce = mesh_b64u_encode(request->client_nonce, MESH_CONNECT_NONCE_LEN);
 	a->server_nonce = g_strdup(server_text);
 	a->witness = g_strdup(witness);
@@ -1719,7 +2086,7 @@ mesh_session_connect_status(MeshSession *session, const char *account,
 
 	if (!pending_account(session, account, &a, error))
 		return FALSE;
-	client = portal_open(session, a->account, a->portal, error);
+	client = account_portal_open(session, a, NULL, error);
 	if (client == NULL)
 		return FALSE;
 	obj = obj_string("AccountID", a->account);
@@ -1793,6 +2160,7 @@ mesh_session_connect_status(MeshSession *session, const char *account,
 	name = json_name(personal->identifier);
 	if (!write_json(session->hive, MESH_HIVE_PERSONAL_PROFILES, name, signed_personal, error))
 		return FALSE;
+	account_note(a, personal);
 	g_clear_pointer(&a->witness, g_free);
 	g_clear_pointer(&a->client_nonce, g_free);
 	g_clear_pointer(&a->server_nonce, g_free);

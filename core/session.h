@@ -20,7 +20,11 @@ G_BEGIN_DECLS
  * Hive layout (besides ThisDevice/ and the key store's Keys/):
  *
  *   Accounts/<name>             {"Account", "Profile": UDF, "Device": UDF of this device,
- *                               "Portal"?: URL given with --portal (remembered),
+ *                               "Portal"?: URL given with --portal (remembered, in the form of
+ *                               mesh_portal_url_normalize),
+ *                               "Serial"?, "MasterSerial"?: the highest personal and master
+ *                               profile serials this device has stored (the floor a repair
+ *                               from the portal must reach),
  *                               "AdministrationKey"?: UDF of this device's administration key
  *                               (only on administration devices),
  *                               "Connection"?: {"ClientNonce", "ServerNonce", "Witness"} while
@@ -64,6 +68,11 @@ typedef struct {
 	/* The hive's keys are protected and locked (the agent knows: ipc/dispatch.c): an operation
 	 * that would make a key fails with MESH_ERROR_LOCKED before it changes anything. */
 	gboolean keys_locked;
+	/* The portal the caller named for this request (--portal, MESH_PORTAL_URL), or NULL. An
+	 * account this machine holds keeps the portal it remembers: a request on it that names
+	 * another (after mesh_portal_url_normalize) fails; mesh_session_profile_set_portal moves
+	 * it. */
+	const char *portal_url;
 } MeshSession;
 
 /* mesh_session_keys_locked_error: set MESH_ERROR_LOCKED for an operation refused because the
@@ -132,16 +141,54 @@ gboolean mesh_session_profile_list(MeshSession *session, GPtrArray **ret_account
                                    char **ret_default, GError **error);
 
 /*
+ * mesh_session_profile_list_damaged: what is wrong with the accounts of mesh_session_profile_list
+ * and the entries it leaves out: a GPtrArray of MeshSessionDamage *, empty when nothing is
+ * (an entry of Accounts/ that does not read, a stored personal profile that is missing or does
+ * not verify). Reads the hive only.
+ */
+typedef struct {
+	char *entry;   /* "Accounts/<name>" or "PersonalProfiles/<udf>.json" */
+	char *account; /* the account, or NULL when neither the entry nor its name tells */
+	MeshError code;
+	char *message; /* one line: what is wrong */
+	char *fix;     /* one line: what to run */
+} MeshSessionDamage;
+
+void mesh_session_damage_free(MeshSessionDamage *damage);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshSessionDamage, mesh_session_damage_free)
+
+gboolean mesh_session_profile_list_damaged(MeshSession *session, GPtrArray **ret_damaged,
+                                           GError **error);
+
+/*
  * mesh_session_profile_sync: fetch the account's profile and its application profiles, verify
- * them (same fingerprint, master and profile serials not below the stored ones) and store
- * them. On an administration device, then make the SSHProfile list exactly the SSH keys the
- * profile's devices published (each verified under that device's signature key; devices no
- * longer in the profile dropped), creating, re-sealing and publishing it when that changes it.
- * Errors: MESH_ERROR_STALE (the portal offers an older profile), MESH_ERROR_WITNESS_MISMATCH
- * (the portal offers another profile under this account), verification and portal errors.
+ * them (same fingerprint, master and profile serials not below the stored ones, this device
+ * listed) and store them. When the stored profile is missing or does not verify, this repairs
+ * it: the portal's profile must have the Identifier the account entry names (the master key's
+ * UDF: its master profile is signed by that key), verify under its own master profile, list
+ * this device and reach the serials the account entry recorded ("Serial", "MasterSerial");
+ * else nothing is changed. On an administration device, then make the SSHProfile list exactly
+ * the SSH keys the profile's devices published (each verified under that device's signature
+ * key; devices no longer in the profile dropped), creating, re-sealing and publishing it when
+ * that changes it. Errors: MESH_ERROR_STALE (the portal offers an older profile),
+ * MESH_ERROR_WITNESS_MISMATCH (the portal offers another profile under this account),
+ * MESH_ERROR_NOT_FOUND (the portal's profile does not list this device: it was removed),
+ * verification and portal errors.
  */
 gboolean mesh_session_profile_sync(MeshSession *session, const char *account,
                                    MeshSessionProfile **ret_profile, GError **error);
+
+/*
+ * mesh_session_profile_set_portal: make @account (NULL: default) use the portal at @url from now
+ * on: the portal there must serve the account's profile (the Identifier the account entry
+ * names, verified) at a serial not below the one this device recorded; then @url, normalised,
+ * is remembered. *@ret_profile (may be NULL) gets the profile as that portal serves it (not
+ * stored: 'profile sync' does that). Errors: MESH_ERROR_INVALID_ARGUMENT (the URL),
+ * MESH_ERROR_NOT_FOUND, MESH_ERROR_WITNESS_MISMATCH (that portal serves another profile for the
+ * account), MESH_ERROR_STALE (an older one), portal errors; nothing is changed then.
+ */
+gboolean mesh_session_profile_set_portal(MeshSession *session, const char *account, const char *url,
+                                         MeshSessionProfile **ret_profile, GError **error);
 
 /*
  * mesh_session_profile_delete: forget @account on this machine only: its account entry, its

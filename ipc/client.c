@@ -1411,7 +1411,8 @@ mesh_client_shutdown(MeshClient *client)
 
 /* ---- Session ------------------------------------------------------------------------------ */
 
-/* The portal members of a session request (left out when not set). */
+/* The portal members of a session request (left out when not set): every method that reaches
+ * the portal takes both; for an account the agent holds, Portal must be the one it uses. */
 #define PORTAL_URL(c) { (c) != NULL && (c)->portal != NULL ? "Portal" : NULL, 's', \
 			(c) != NULL ? (c)->portal : NULL, 0 }
 #define PORTAL_CA(c) { (c) != NULL && (c)->portal_ca != NULL ? "PortalCA" : NULL, 's', \
@@ -1695,9 +1696,75 @@ MeshError
 mesh_client_profile_sync(MeshClient *client, const char *account,
 			 MeshClientProfile **ret_profile)
 {
-	const Member params[] = { ACCOUNT(account), PORTAL_CA(client) };
+	const Member params[] = { ACCOUNT(account), PORTAL_URL(client), PORTAL_CA(client) };
 
 	return profile_call(client, "ProfileSync", params, G_N_ELEMENTS(params), ret_profile);
+}
+
+static void
+read_damage(MeshClient *client, JsonObject *obj, gpointer element, MeshError *code)
+{
+	MeshClientDamage *damage = element;
+	gint64 value = 0;
+
+	take_string(client, obj, "Entry", TRUE, &damage->entry, code);
+	take_string(client, obj, "Account", FALSE, &damage->account, code);
+	take_int(client, obj, "Code", &value, code);
+	take_string(client, obj, "Message", TRUE, &damage->message, code);
+	take_string(client, obj, "Fix", TRUE, &damage->fix, code);
+	if (*code == MESH_ERROR_OK && (value <= 0 || value > 255))
+		*code = fail(client, MESH_ERROR_PROTOCOL,
+			     "the agent's answer: a damaged entry's Code is out of range");
+	damage->code = (MeshError)value;
+}
+
+void
+mesh_client_damages_free(MeshClientDamage *damages, size_t n)
+{
+	if (damages == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		g_free(damages[i].entry);
+		g_free(damages[i].account);
+		g_free(damages[i].message);
+		g_free(damages[i].fix);
+	}
+	g_free(damages);
+}
+
+MeshError
+mesh_client_profile_list_damaged(MeshClient *client, MeshClientDamage **ret_damages,
+				 size_t *ret_n)
+{
+	gpointer damages = NULL;
+	size_t n = 0;
+	MeshError code;
+
+	if (client == NULL || ret_damages == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	code = call_list(client, "ProfileList", "Damaged", sizeof(MeshClientDamage), read_damage,
+			 &damages, &n);
+	if (code != MESH_ERROR_OK) {
+		mesh_client_damages_free(damages, n);
+		return code;
+	}
+	*ret_damages = damages;
+	if (ret_n != NULL)
+		*ret_n = n;
+	return MESH_ERROR_OK;
+}
+
+MeshError
+mesh_client_profile_set_portal(MeshClient *client, const char *account, const char *url,
+			       MeshClientProfile **ret_profile)
+{
+	const Member params[] = { ACCOUNT(account), { "Portal", 's', url, 0 },
+				  PORTAL_CA(client) };
+
+	if (client == NULL || url == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	return profile_call(client, "ProfileSetPortal", params, G_N_ELEMENTS(params),
+			    ret_profile);
 }
 
 static MeshError
@@ -1729,7 +1796,7 @@ mesh_client_escrow_create(MeshClient *client, const char *account, int quorum, i
 {
 	g_autoptr(JsonNode) result = NULL;
 	const Member params[] = { ACCOUNT(account), { "Quorum", 'i', NULL, quorum },
-				  { "Shares", 'i', NULL, shares }, PORTAL_CA(client) };
+				  { "Shares", 'i', NULL, shares }, PORTAL_URL(client), PORTAL_CA(client) };
 	g_autofree char *identifier = NULL;
 	char **texts;
 	size_t n = 0;
@@ -1853,7 +1920,7 @@ MeshError
 mesh_client_connect_status(MeshClient *client, const char *account, char **ret_state)
 {
 	g_autoptr(JsonNode) result = NULL;
-	const Member params[] = { ACCOUNT(account), PORTAL_CA(client) };
+	const Member params[] = { ACCOUNT(account), PORTAL_URL(client), PORTAL_CA(client) };
 	g_autofree char *state = NULL;
 	MeshError code;
 
@@ -1888,7 +1955,7 @@ mesh_client_connect_pending(MeshClient *client, const char *account,
 			    MeshClientPending **ret_pending, size_t *ret_n)
 {
 	g_autoptr(JsonNode) result = NULL;
-	const Member params[] = { ACCOUNT(account), PORTAL_CA(client) };
+	const Member params[] = { ACCOUNT(account), PORTAL_URL(client), PORTAL_CA(client) };
 	MeshClientPending *pending;
 	JsonArray *array;
 	MeshError code;
@@ -1933,7 +2000,7 @@ static MeshError
 connect_answer(MeshClient *client, const char *method, const char *account, const char *witness)
 {
 	const Member params[] = { ACCOUNT(account), { "Witness", 's', witness, 0 },
-				  PORTAL_CA(client) };
+				  PORTAL_URL(client), PORTAL_CA(client) };
 
 	if (client == NULL || witness == NULL)
 		return MESH_ERROR_INVALID_ARGUMENT;
@@ -1984,7 +2051,7 @@ mesh_client_app_add_generic(MeshClient *client, const char *account, const char 
 {
 	g_autoptr(JsonNode) result = NULL;
 	const Member params[] = { ACCOUNT(account), { "Type", 's', "Generic", 0 },
-				  { "Name", 's', name, 0 }, PORTAL_CA(client) };
+				  { "Name", 's', name, 0 }, PORTAL_URL(client), PORTAL_CA(client) };
 	g_autofree char *identifier = NULL;
 	MeshError code;
 
@@ -2004,7 +2071,7 @@ mesh_client_app_set(MeshClient *client, const char *account, const char *name,
 		    const char *data_json)
 {
 	const Member params[] = { ACCOUNT(account), { "Name", 's', name, 0 },
-				  { "Data", 's', data_json, 0 }, PORTAL_CA(client) };
+				  { "Data", 's', data_json, 0 }, PORTAL_URL(client), PORTAL_CA(client) };
 
 	if (client == NULL || name == NULL || data_json == NULL)
 		return MESH_ERROR_INVALID_ARGUMENT;
@@ -2014,7 +2081,8 @@ mesh_client_app_set(MeshClient *client, const char *account, const char *name,
 MeshError
 mesh_client_app_delete(MeshClient *client, const char *account, const char *name)
 {
-	const Member params[] = {ACCOUNT(account), {"Name", 's', name, 0}, PORTAL_CA(client)};
+	const Member params[] = {ACCOUNT(account), {"Name", 's', name, 0}, PORTAL_URL(client),
+	                         PORTAL_CA(client)};
 
 	if (client == NULL || name == NULL)
 		return MESH_ERROR_INVALID_ARGUMENT;
@@ -2082,7 +2150,7 @@ password_store(MeshClient *client, const char *method, const char *account, cons
 	const Member params[] = { ACCOUNT(account), { "Site", 's', site, 0 },
 				  { "Username", 's', username, 0 },
 				  { password != NULL ? "Password" : NULL, 's', password, 0 },
-				  PORTAL_CA(client) };
+				  PORTAL_URL(client), PORTAL_CA(client) };
 	char *generated = NULL;
 	MeshError code;
 
@@ -2234,6 +2302,7 @@ mesh_client_password_delete_login(MeshClient *client, const char *account, const
 	const Member params[] = {ACCOUNT(account),
 	                         {"Site", 's', site, 0},
 	                         {username != NULL ? "Username" : NULL, 's', username, 0},
+	                         PORTAL_URL(client),
 	                         PORTAL_CA(client)};
 
 	if (client == NULL || site == NULL)
@@ -2268,7 +2337,7 @@ mesh_client_ssh_create(MeshClient *client, const char *account, const char *pass
 	g_autoptr(JsonNode) result = NULL;
 	const Member params[] = { ACCOUNT(account),
 				  { passphrase != NULL ? "Passphrase" : NULL, 's', passphrase, 0 },
-				  PORTAL_CA(client), KEYSTORE(client) };
+				  PORTAL_URL(client), PORTAL_CA(client), KEYSTORE(client) };
 	g_autofree char *udf = NULL;
 	g_autofree char *line = NULL;
 	MeshError code;

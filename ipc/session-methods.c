@@ -250,11 +250,30 @@ profile_list(MeshSession *s, JsonObject *params, JsonObject *result, GError **er
 	g_autoptr(GPtrArray) accounts = NULL;
 	g_autofree char *default_account = NULL;
 
-	if (!mesh_session_profile_list(s, &accounts, &default_account, error))
+	g_autoptr(GPtrArray) damaged = NULL;
+	JsonArray *array;
+
+	if (!mesh_session_profile_list(s, &accounts, &default_account, error) ||
+	    !mesh_session_profile_list_damaged(s, &damaged, error))
 		return FALSE;
 	json_object_set_array_member(result, "Accounts", strings_array(accounts));
 	if (default_account != NULL)
 		json_object_set_string_member(result, "Default", default_account);
+	array = json_array_new();
+	for (guint i = 0; i < damaged->len; i++) {
+		const MeshSessionDamage *d = damaged->pdata[i];
+		JsonObject *obj = json_object_new();
+
+		json_object_set_string_member(obj, "Entry", d->entry);
+		if (d->account != NULL)
+			json_object_set_string_member(obj, "Account", d->account);
+		json_object_set_int_member(obj, "Code", d->code);
+		json_object_set_string_member(obj, "Name", mesh_error_name(d->code));
+		json_object_set_string_member(obj, "Message", d->message);
+		json_object_set_string_member(obj, "Fix", d->fix);
+		json_array_add_object_element(array, obj);
+	}
+	json_object_set_array_member(result, "Damaged", array);
 	return TRUE;
 }
 
@@ -266,6 +285,20 @@ profile_sync(MeshSession *s, JsonObject *params, JsonObject *result, GError **er
 
 	if (!get_account(params, FALSE, &account, error) ||
 	    !mesh_session_profile_sync(s, account, &profile, error))
+		return FALSE;
+	set_profile(result, profile);
+	return TRUE;
+}
+
+static gboolean
+profile_set_portal(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(MeshSessionProfile) profile = NULL;
+	const char *account = NULL, *portal = NULL;
+
+	if (!get_account(params, FALSE, &account, error) ||
+	    !mesh_json_get_string(params, "Portal", &portal, error) ||
+	    !mesh_session_profile_set_portal(s, account, portal, &profile, error))
 		return FALSE;
 	set_profile(result, profile);
 	return TRUE;
@@ -648,31 +681,35 @@ static const MeshSessionMethod session_methods[] = {
          P("Account", "Portal", "PortalCA", "KeyStore", "Passphrase"), REMOTE},
         {"ProfileGet", profile_get, P("Account"), LOCAL},
         {"ProfileList", profile_list, (const char *const[]){NULL}, LOCAL},
-        {"ProfileSync", profile_sync, P("Account", "PortalCA"), REMOTE},
+        {"ProfileSync", profile_sync, P("Account", "Portal", "PortalCA"), REMOTE},
+        {"ProfileSetPortal", profile_set_portal, P("Account", "Portal", "PortalCA"), REMOTE},
         {"ProfileDelete", profile_delete, P("Account", "Force"), LOCAL},
-        {"EscrowCreate", escrow_create, P("Account", "Quorum", "Shares", "PortalCA"), REMOTE},
+        {"EscrowCreate", escrow_create, P("Account", "Quorum", "Shares", "Portal", "PortalCA"),
+         REMOTE},
         {"EscrowVerify", escrow_verify, P("Account", "Shares", "Portal", "PortalCA"), REMOTE},
         {"ProfileRecover", profile_recover,
          P("Account", "Shares", "Portal", "PortalCA", "KeyStore", "Passphrase"), REMOTE},
         {"ConnectRequest", connect_request,
          P("Account", "Portal", "PortalCA", "KeyStore", "Passphrase"), REMOTE},
-        {"ConnectStatus", connect_status, P("Account", "PortalCA"), REMOTE},
-        {"ConnectPending", connect_pending, P("Account", "PortalCA"), REMOTE},
-        {"ConnectAccept", connect_accept, P("Account", "Witness", "PortalCA"), REMOTE},
-        {"ConnectReject", connect_reject, P("Account", "Witness", "PortalCA"), REMOTE},
+        {"ConnectStatus", connect_status, P("Account", "Portal", "PortalCA"), REMOTE},
+        {"ConnectPending", connect_pending, P("Account", "Portal", "PortalCA"), REMOTE},
+        {"ConnectAccept", connect_accept, P("Account", "Witness", "Portal", "PortalCA"), REMOTE},
+        {"ConnectReject", connect_reject, P("Account", "Witness", "Portal", "PortalCA"), REMOTE},
         {"AppList", app_list, P("Account"), LOCAL},
-        {"AppAdd", app_add, P("Account", "Type", "Name", "PortalCA"), REMOTE},
-        {"AppSet", app_set, P("Account", "Name", "Data", "PortalCA"), REMOTE},
+        {"AppAdd", app_add, P("Account", "Type", "Name", "Portal", "PortalCA"), REMOTE},
+        {"AppSet", app_set, P("Account", "Name", "Data", "Portal", "PortalCA"), REMOTE},
         {"AppGet", app_get, P("Account", "Name"), LOCAL},
-        {"AppDelete", app_delete, P("Account", "Name", "PortalCA"), REMOTE},
-        {"PasswordAdd", password_add, P("Account", "Site", "Username", "Password", "PortalCA"),
-         REMOTE},
-        {"PasswordSet", password_set, P("Account", "Site", "Username", "Password", "PortalCA"),
-         REMOTE},
+        {"AppDelete", app_delete, P("Account", "Name", "Portal", "PortalCA"), REMOTE},
+        {"PasswordAdd", password_add,
+         P("Account", "Site", "Username", "Password", "Portal", "PortalCA"), REMOTE},
+        {"PasswordSet", password_set,
+         P("Account", "Site", "Username", "Password", "Portal", "PortalCA"), REMOTE},
         {"PasswordGet", password_get, P("Account", "Site", "Username"), LOCAL},
         {"PasswordList", password_list, P("Account"), LOCAL},
-        {"PasswordDelete", password_delete, P("Account", "Site", "Username", "PortalCA"), REMOTE},
-        {"SshCreate", ssh_create, P("Account", "KeyStore", "Passphrase", "PortalCA"), REMOTE},
+        {"PasswordDelete", password_delete,
+         P("Account", "Site", "Username", "Portal", "PortalCA"), REMOTE},
+        {"SshCreate", ssh_create, P("Account", "KeyStore", "Passphrase", "Portal", "PortalCA"),
+         REMOTE},
         {"SshAuthorizedKeys", ssh_authorized_keys, P("Account"), LOCAL},
 };
 
@@ -708,7 +745,9 @@ mesh_session_method_call(const MeshSessionMethod *method, const MeshSessionMetho
 	g_autoptr(MeshKeyStore) view = NULL;
 	const char *keystore = NULL;
 
+	/* "Portal": the portal the caller named; an account this machine holds must use it. */
 	if (!mesh_json_get_string_opt(params, "PortalCA", &http.ca_file, error) ||
+	    !mesh_json_get_string_opt(params, "Portal", &session.portal_url, error) ||
 	    !mesh_json_get_string_opt(params, "KeyStore", &keystore, error))
 		return FALSE;
 	if (env->restricted) {

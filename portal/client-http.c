@@ -18,14 +18,65 @@ typedef struct {
 char *
 mesh_portal_client_http_url(const char *domain)
 {
-	return g_strdup_printf("https://%s/.well-known/mmm/", domain);
+	return mesh_portal_url_for_domain(domain);
 }
 
-/* The MeshError of a failed network wait: the caller's cancel, a timeout, or anything else. */
-static gboolean
-network_error(const char *url, GError **error, const GError *cause)
+/* Message data: set while the message's connection is in its TLS handshake. */
+#define HANDSHAKING "mesh-tls-handshaking"
+
+/*
+ * A client that speaks TLS to a plain-HTTP server sends its ClientHello and waits for an answer
+ * the server never gives: the server waits for the end of request headers that never comes (a
+ * TLS record holds no blank line). So the handshake gets a short time of its own: the socket's
+ * time-out is MESH_PORTAL_TLS_HANDSHAKE_SECONDS from the start of the handshake to its end, then
+ * the usual one again. libsoup announces both ends on the message.
+ */
+static void
+on_network_event(SoupMessage *msg, GSocketClientEvent event, GIOStream *stream, gpointer data)
 {
-	if (g_error_matches(cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+	g_autoptr(GIOStream) base = NULL;
+	gboolean start = event == G_SOCKET_CLIENT_TLS_HANDSHAKING;
+
+	if (!start && event != G_SOCKET_CLIENT_TLS_HANDSHAKED)
+		return;
+	g_object_set_data(G_OBJECT(msg), HANDSHAKING, GINT_TO_POINTER(start));
+	if (G_IS_TLS_CONNECTION(stream))
+		g_object_get(stream, "base-io-stream", &base, NULL);
+	if (G_IS_SOCKET_CONNECTION(base))
+		g_socket_set_timeout(g_socket_connection_get_socket(G_SOCKET_CONNECTION(base)),
+				     start ? MESH_PORTAL_TLS_HANDSHAKE_SECONDS
+					   : MESH_PORTAL_HTTP_TIMEOUT_SECONDS);
+}
+
+/* A failure in the TLS handshake that a peer which does not speak TLS causes. */
+static gboolean
+not_tls(SoupMessage *msg, const GError *cause)
+{
+	if (msg == NULL || g_object_get_data(G_OBJECT(msg), HANDSHAKING) == NULL)
+		return FALSE;
+	return g_error_matches(cause, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ||
+	       g_error_matches(cause, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS) ||
+	       g_error_matches(cause, G_TLS_ERROR, G_TLS_ERROR_EOF) ||
+	       g_error_matches(cause, G_TLS_ERROR, G_TLS_ERROR_MISC);
+}
+
+#define NOT_TLS_FIX "use http:// for a test portal on this machine, or check the port"
+
+/* The MeshError of a failed network wait for @msg (NULL: reading the answer): the caller's
+ * cancel, a TLS handshake with a peer that does not speak TLS, a timeout, or anything else. */
+static gboolean
+network_error(const char *url, SoupMessage *msg, GError **error, const GError *cause)
+{
+	if (not_tls(msg, cause) && g_error_matches(cause, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+		g_set_error(error, MESH_ERROR, MESH_ERROR_NETWORK,
+			    "the portal at %s does not speak TLS (no answer to the TLS handshake "
+			    "within %d seconds): " NOT_TLS_FIX,
+			    url, MESH_PORTAL_TLS_HANDSHAKE_SECONDS);
+	else if (not_tls(msg, cause))
+		g_set_error(error, MESH_ERROR, MESH_ERROR_NETWORK,
+			    "the portal at %s does not speak TLS (%s): " NOT_TLS_FIX, url,
+			    cause->message);
+	else if (g_error_matches(cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
 		g_set_error(error, MESH_ERROR, MESH_ERROR_CANCELLED,
 			    "the request to the portal at %s was cancelled", url);
 	else if (g_error_matches(cause, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
@@ -71,7 +122,7 @@ read_bounded(HttpClient *self, GInputStream *in, GBytes **ret_body, GError **err
 		g_byte_array_set_size(body, old + want);
 		n = g_input_stream_read(in, body->data + old, want, NULL, &local);
 		if (n < 0)
-			return network_error(self->url, error, local);
+			return network_error(self->url, NULL, error, local);
 		g_byte_array_set_size(body, old + n);
 		if (n == 0)
 			break;
@@ -93,6 +144,8 @@ new_message(HttpClient *self, const char *request)
 	soup_message_headers_replace(soup_message_get_request_headers(msg), "Accept",
 				     "application/json");
 	soup_message_set_request_body_from_bytes(msg, "application/json", body);
+	if (g_str_equal(g_uri_get_scheme(self->uri), "https"))
+		g_signal_connect(msg, "network-event", G_CALLBACK(on_network_event), NULL);
 	return msg;
 }
 
@@ -108,7 +161,7 @@ http_transact(MeshPortalClient *client, const char *request, GBytes **ret_answer
 
 	in = soup_session_send(self->session, msg, NULL, &local);
 	if (in == NULL)
-		return network_error(self->url, error, local);
+		return network_error(self->url, msg, error, local);
 	if (!read_bounded(self, in, &answer, error))
 		return FALSE;
 	(void)g_input_stream_close(in, NULL, NULL);
@@ -173,7 +226,8 @@ fail_task(GTask *task, const GError *cause)
 	Transaction *t = g_task_get_task_data(task);
 	GError *error = NULL;
 
-	network_error(t->url, &error, cause);
+	/* Once the answer's headers came, the handshake is long over. */
+	network_error(t->url, t->in == NULL ? t->msg : NULL, &error, cause);
 	g_task_return_error(task, error);
 	g_object_unref(task);
 }
@@ -283,54 +337,19 @@ mesh_portal_client_http_transact_finish(GAsyncResult *result, GBytes **ret_answe
 	return TRUE;
 }
 
-static gboolean
-is_loopback(const char *host)
-{
-	g_autoptr(GInetAddress) address = NULL;
-
-	if (g_ascii_strcasecmp(host, "localhost") == 0)
-		return TRUE;
-	address = g_inet_address_new_from_string(host);
-	return address != NULL && g_inet_address_get_is_loopback(address);
-}
-
-static gboolean
-check_url(const char *url, GUri **ret_uri, GError **error)
-{
-	g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
-	g_autofree char *quoted = mesh_error_quote(url);
-	const char *scheme, *host;
-
-	if (uri == NULL || g_uri_get_host(uri) == NULL || *g_uri_get_host(uri) == '\0' ||
-	    g_uri_get_userinfo(uri) != NULL || g_uri_get_query(uri) != NULL ||
-	    g_uri_get_fragment(uri) != NULL) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
-			    "'%s' is not a portal URL such as https://example.com/.well-known/mmm/",
-			    quoted);
-		return FALSE;
-	}
-	scheme = g_uri_get_scheme(uri);
-	host = g_uri_get_host(uri);
-	if (g_ascii_strcasecmp(scheme, "https") != 0 &&
-	    !(g_ascii_strcasecmp(scheme, "http") == 0 && is_loopback(host))) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
-			    "'%s': a portal is reached over https (plain http only on loopback)",
-			    quoted);
-		return FALSE;
-	}
-	*ret_uri = g_steal_pointer(&uri);
-	return TRUE;
-}
-
 MeshPortalClient *
 mesh_portal_client_http_new(const char *url, const char *ca_file, GError **error)
 {
+	g_autofree char *normal = mesh_portal_url_normalize(url, error);
 	g_autoptr(GUri) uri = NULL;
 	g_autoptr(GTlsDatabase) database = NULL;
 	g_autoptr(GError) local = NULL;
 	HttpClient *self;
 
-	if (!check_url(url, &uri, error))
+	if (normal == NULL)
+		return NULL;
+	uri = g_uri_parse(normal, G_URI_FLAGS_ENCODED, error);
+	if (uri == NULL)
 		return NULL;
 	if (ca_file != NULL) {
 		database = g_tls_file_database_new(ca_file, &local);

@@ -9,6 +9,10 @@ G_BEGIN_DECLS
 
 /* How long one transaction may wait on the network (connect, send, each read), in seconds. */
 #define MESH_PORTAL_HTTP_TIMEOUT_SECONDS 30
+/* How long the TLS handshake with a portal reached over https:// may wait on the network: a
+ * TLS server answers the ClientHello at once, a plain-HTTP server never (it waits for request
+ * headers). A handshake that fails so is reported as a portal that does not speak TLS. */
+#define MESH_PORTAL_TLS_HANDSHAKE_SECONDS 5
 
 /*
  * mesh_portal_client_http_url: the portal URL of @domain, "https://DOMAIN/.well-known/mmm/"

@@ -299,10 +299,13 @@ MeshError mesh_client_call(MeshClient *client, const char *method, const char *p
  */
 
 /*
- * mesh_client_set_portal: the portal URL (overriding https://DOMAIN/.well-known/mmm/; sent to
- * the methods that take one: account validate, profile create and recover, escrow verify,
- * connect request — the account remembers it) and the CA file (PEM, a path the agent can read)
- * that the agent trusts for the portal's TLS certificate. Either may be NULL. Copies both.
+ * mesh_client_set_portal: the portal URL (overriding https://DOMAIN/.well-known/mmm/; a URL with
+ * no path means its /.well-known/mmm/) and the CA file (PEM, a path the agent can read) that the
+ * agent trusts for the portal's TLS certificate. Either may be NULL. Copies both. Both are sent
+ * to every method that reaches the portal. An account made with it (profile create and recover,
+ * connect request) remembers the URL; for an account the agent holds already, a URL that is not
+ * the one it remembers makes the method fail with MESH_ERROR_INVALID_ARGUMENT (move an account
+ * with mesh_client_profile_set_portal).
  */
 void mesh_client_set_portal(MeshClient *client, const char *url, const char *ca_file);
 
@@ -357,6 +360,36 @@ MeshError mesh_client_profile_list(MeshClient *client, char ***ret_accounts, siz
 /* mesh_client_profile_sync: fetch and verify the profile and its applications. */
 MeshError mesh_client_profile_sync(MeshClient *client, const char *account,
 				   MeshClientProfile **ret_profile);
+/* What is wrong with an account this machine holds (mesh_client_profile_list_damaged). */
+typedef struct {
+	char *entry;    /* the hive entry: "Accounts/<name>" or "PersonalProfiles/<udf>.json" */
+	char *account;  /* NULL when neither the entry nor its name tells */
+	MeshError code; /* what is wrong: MESH_ERROR_MALFORMED, MESH_ERROR_BAD_SIGNATURE, ... */
+	char *message;  /* one line */
+	char *fix;      /* one line: what to run */
+} MeshClientDamage;
+
+/*
+ * mesh_client_profile_list_damaged: the account entries that do not read (which
+ * mesh_client_profile_list leaves out) and the stored profiles that are missing or do not verify,
+ * each with its fix ('mesh profile sync ACCOUNT' repairs a profile). *ret_damages: an array of
+ * *ret_n (0 when nothing is wrong); free with mesh_client_damages_free.
+ */
+MeshError mesh_client_profile_list_damaged(MeshClient *client, MeshClientDamage **ret_damages,
+					   size_t *ret_n);
+void mesh_client_damages_free(MeshClientDamage *damages, size_t n);
+
+/*
+ * mesh_client_profile_set_portal: make @account (NULL: the default) use the portal at @url from
+ * now on (a URL with no path means its /.well-known/mmm/), once that portal has shown it serves
+ * the account's profile, no older than the one this device holds. *ret_profile (may be NULL):
+ * the profile as that portal serves it. Errors: MESH_ERROR_INVALID_ARGUMENT (the URL),
+ * MESH_ERROR_WITNESS_MISMATCH (another profile), MESH_ERROR_STALE, MESH_ERROR_NOT_FOUND, the
+ * portal's; nothing is changed then.
+ */
+MeshError mesh_client_profile_set_portal(MeshClient *client, const char *account,
+					 const char *url, MeshClientProfile **ret_profile);
+
 /*
  * mesh_client_profile_delete: forget @account on this machine (the portal keeps it). Refused
  * with MESH_ERROR_PERMISSION when that would lose the profile for good: this device holds its

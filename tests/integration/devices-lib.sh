@@ -17,6 +17,39 @@ dev() {
 	shift
 	denv "$n" "$MESH" --hive test "$@"
 }
+# jdev N EXPR ARGS...: mesh --json ARGS on device N, then the Python expression EXPR of its
+# answer (as d); fails when either does.
+jdev() {
+	jdev_n=$1 jdev_expr=$2
+	shift 2
+	dev "$jdev_n" --json "$@" >"$TMP/jdev.json" && jget "$jdev_expr" "$TMP/jdev.json"
+}
+# has_key N UDF: device N's key store lists the key UDF.
+has_key() {
+	dev "$1" key list | grep -q "^$2 "
+}
 for n in $(seq "${DEVICES:-2}"); do
 	mkdir -p "$TMP/d$n" && mkdir -m 700 "$TMP/d$n/run"
 done
+
+# servermesh_up NAME ARGS...: another servermesh for example.com on a free loopback port, with
+# the database $TMP/NAME.db and ARGS; sets PORTAL (its URL), PORT and PID, and adds PID to
+# PORTAL_PIDS for the script's exit trap to kill; fails after 10 s.
+PORTAL_PIDS=
+servermesh_up() {
+	up_name=$1
+	shift
+	"$SERVERMESH" example.com --listen 127.0.0.1:0 --db "$TMP/$up_name.db" "$@" \
+		2>"$TMP/$up_name.log" &
+	PID=$!
+	PORTAL_PIDS="$PORTAL_PIDS $PID"
+	PORTAL=
+	for _ in $(seq 100); do
+		PORTAL=$(sed -n 's/^servermesh: serving example.com on \(http[^ ]*\)$/\1/p' \
+			"$TMP/$up_name.log")
+		[ -n "$PORTAL" ] && break
+		sleep 0.1
+	done
+	PORT=$(echo "$PORTAL" | sed -n 's#^https*://127.0.0.1:\([0-9]*\)/.well-known/mmm/$#\1#p')
+	[ -n "$PORT" ]
+}

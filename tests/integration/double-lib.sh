@@ -28,15 +28,8 @@ trap double_cleanup EXIT
 # double_start MODE [GRIND_TOOL]: servermesh for example.com on loopback (SPID, SURL), then
 # portal-double.py in MODE in front of it (DPID, URL); two checks.
 double_start() {
-	"$SERVERMESH" example.com --listen 127.0.0.1:0 --db "$TMP/portal.db" 2>"$TMP/portal.log" &
-	SPID=$!
-	for _ in $(seq 100); do
-		SURL=$(sed -n 's/^servermesh: serving example.com on \(http[^ ]*\)$/\1/p' \
-			"$TMP/portal.log")
-		[ -n "$SURL" ] && break
-		sleep 0.1
-	done
-	sport=$(echo "$SURL" | sed -n 's#^http://127.0.0.1:\([0-9]*\)/.*#\1#p')
+	servermesh_up portal
+	SPID=$PID SURL=$PORTAL sport=$PORT
 	check "servermesh starts on loopback" [ -n "$sport" ]
 	/usr/bin/python3 "$HERE/portal-double.py" "$sport" "$TMP/double" "$@" &
 	DPID=$!

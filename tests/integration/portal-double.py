@@ -17,6 +17,9 @@ Listens on 127.0.0.1 (a free port, written to DIR/port) and relays each POST to
                ground nonce; ConnectComplete is answered 200 and its body kept in DIR/completed.
   MODE list    ConnectPending lists the entries of DIR/pending.json (a JSON array of {
                "SignedRequest", "ServerNonce", "Witness", "Expires"}); ConnectComplete as above.
+  MODE serve   A GetRequest by Account is answered with the entry in DIR/serve.json (a
+               SignedPersonalProfile: an older one, another master key's ...) while that file
+               exists, and relayed when it does not (profile-repair.sh).
 
 Each transaction seen is appended to DIR/log as one line: its tag and "relayed" or "answered".
 """
@@ -98,6 +101,12 @@ def answer(tag, status, members):
 
 def handle(tag, request):
     """(status, body) when the double answers itself, else None (relay it)."""
+    if tag == "GetRequest" and MODE == "serve" and "Account" in request:
+        path = os.path.join(DIR, "serve.json")
+        if os.path.exists(path):
+            with open(path) as f:
+                return answer(tag, 200, {"Entries": [json.load(f)]})
+        return None
     if tag == "ConnectStartRequest" and MODE == "grind":
         with LOCK:
             STARTS.append(request)

@@ -15,6 +15,7 @@
 #include "error.h"
 #include "file.h"
 #include "json.h"
+#include "personal.h"
 #include "session.h"
 #include "shamir.h"
 #include "transactions.h"
@@ -883,6 +884,158 @@ test_ssh(void)
 	fx_clear(&fx);
 }
 
+/* ---- Repairing a stored profile; the portal an account uses -------------------------------- */
+
+/* Flip one bit in the middle of @d's hive entry @name in @folder. */
+static void
+flip_entry(Dev *d, MeshHiveFolder folder, const char *name)
+{
+	g_autoptr(GBytes) data = NULL;
+	GError *error = NULL;
+	g_autofree guint8 *copy = NULL;
+	gsize len = 0;
+
+	CU_ASSERT_TRUE_FATAL(
+	        mesh_hive_read(d->hive, folder, name, MESH_HIVE_ENTRY_MAX, &data, &error));
+	copy = g_bytes_unref_to_data(g_steal_pointer(&data), &len);
+	copy[len / 2] ^= 1;
+	CU_ASSERT_TRUE(mesh_hive_write(d->hive, folder, name, copy, len, &error));
+	MESH_ASSERT_NO_ERROR(error);
+}
+
+/* On the administration device @d1, publish the account's profile without the device @gone (as
+ * an administration device that removes a device does). */
+static void
+publish_without(Fx *fx, Dev *d1, const MeshSessionProfile *alice, const char *gone)
+{
+	g_autofree char *name = g_strconcat(alice->identifier, ".json", NULL);
+	MeshKeyStoreSigner signer = {d1->store, alice->admin_key};
+	g_autoptr(GBytes) data = NULL;
+	g_autoptr(JsonNode) node = NULL;
+	g_autoptr(JsonNode) signed_node = NULL;
+	g_autoptr(MeshPersonalProfile) personal = NULL;
+	g_autoptr(MeshKey) admin = NULL;
+	g_autoptr(MeshPortalClient) client = mesh_portal_client_direct_new(fx->portal);
+	g_autoptr(JsonObject) response = NULL;
+	g_autofree char *text = NULL;
+	JsonObject *request = json_object_new();
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE_FATAL(mesh_hive_read(d1->hive, MESH_HIVE_PERSONAL_PROFILES, name,
+	                                    MESH_HIVE_ENTRY_MAX, &data, &error));
+	node = mesh_json_parse(g_bytes_get_data(data, NULL), g_bytes_get_size(data),
+	                       MESH_HIVE_ENTRY_MAX, &error);
+	personal = mesh_personal_profile_verify(node, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_personal_profile_remove_device(personal, gone, &error));
+	CU_ASSERT_TRUE(mesh_personal_profile_touch(personal, &error));
+	CU_ASSERT_TRUE(mesh_keystore_get_public(d1->store, alice->admin_key, &admin, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	signed_node = mesh_personal_profile_sign(personal, admin, mesh_keystore_jws_sign, &signer,
+	                                         &error);
+	MESH_ASSERT_NO_ERROR(error);
+	json_object_set_string_member(request, "Account", ACCOUNT);
+	json_object_set_member(request, "Entry", json_node_copy(signed_node));
+	text = mesh_portal_request_sign("PublishRequest", request, admin, mesh_keystore_jws_sign,
+	                                &signer, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	response = mesh_portal_client_call(client, "PublishRequest", text, &error);
+	MESH_ASSERT_NO_ERROR(error);
+}
+
+static void
+test_repair(void)
+{
+	Fx fx;
+	Dev *d1, *d2;
+	GError *error = NULL;
+	g_autoptr(MeshSessionProfile) alice = NULL;
+	g_autoptr(MeshSessionProfile) got = NULL;
+	g_autoptr(MeshSessionConnect) c = NULL;
+	g_autoptr(GPtrArray) damaged = NULL;
+	g_autofree char *name = NULL;
+	g_autofree char *before = NULL, *after = NULL;
+	MeshSessionConnectState state = 0;
+	const MeshSessionDamage *d;
+
+	fx_init(&fx);
+	d1 = &fx.dev[0];
+	d2 = &fx.dev[1];
+	alice = create(d1, ACCOUNT);
+	name = g_strconcat(alice->identifier, ".json", NULL);
+	c = request(d2);
+	CU_ASSERT_TRUE(mesh_session_connect_accept(&d1->s, ACCOUNT, c->witness, &error));
+	CU_ASSERT_TRUE(mesh_session_connect_status(&d2->s, ACCOUNT, &state, &error));
+	MESH_ASSERT_NO_ERROR(error);
+
+	/* The portal a request names must be the account's (its domain's here), however spelt. */
+	d1->s.portal_url = "HTTPS://Example.COM:443";
+	CU_ASSERT_TRUE(mesh_session_profile_sync(&d1->s, ACCOUNT, NULL, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	d1->s.portal_url = "https://portal.example.net";
+	CU_ASSERT_FALSE(mesh_session_profile_sync(&d1->s, ACCOUNT, NULL, &error));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+	CU_ASSERT_PTR_NOT_NULL(
+	        strstr(error->message, "https://portal.example.net/.well-known/mmm/"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "https://example.com/.well-known/mmm/"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "mesh profile set-portal " ACCOUNT));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	d1->s.portal_url = NULL;
+
+	/* A flipped bit: reported with its fix, repaired by sync. */
+	flip_entry(d2, MESH_HIVE_PERSONAL_PROFILES, name);
+	CU_ASSERT_FALSE(mesh_session_profile_get(&d2->s, ACCOUNT, &got, &error));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+	CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "run 'mesh profile sync " ACCOUNT "'"));
+	g_clear_error(&error);
+	CU_ASSERT_TRUE(mesh_session_profile_list_damaged(&d2->s, &damaged, &error));
+	CU_ASSERT_EQUAL_FATAL(damaged->len, 1);
+	d = damaged->pdata[0];
+	CU_ASSERT_STRING_EQUAL(d->account, ACCOUNT);
+	CU_ASSERT_TRUE(g_str_has_prefix(d->entry, "PersonalProfiles/"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(d->fix, "mesh profile sync " ACCOUNT));
+	g_clear_pointer(&damaged, g_ptr_array_unref);
+	CU_ASSERT_TRUE(mesh_session_profile_sync(&d2->s, ACCOUNT, NULL, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_session_profile_get(&d2->s, ACCOUNT, &got, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(got->devices->len, 2);
+	g_clear_pointer(&got, mesh_session_profile_free);
+	CU_ASSERT_TRUE(mesh_session_profile_list_damaged(&d2->s, &damaged, &error));
+	CU_ASSERT_EQUAL(damaged->len, 0);
+	g_clear_pointer(&damaged, g_ptr_array_unref);
+	/* A deleted one. */
+	CU_ASSERT_TRUE(mesh_hive_remove(d2->hive, MESH_HIVE_PERSONAL_PROFILES, name, &error));
+	CU_ASSERT_TRUE(mesh_session_profile_sync(&d2->s, ACCOUNT, NULL, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_session_profile_get(&d2->s, ACCOUNT, &got, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	g_clear_pointer(&got, mesh_session_profile_free);
+
+	/* Device 2 removed from the profile: its sync, and a repair, refuse and change nothing. */
+	publish_without(&fx, d1, alice, c->device_udf);
+	before = snapshot(d2);
+	CU_ASSERT_FALSE(mesh_session_profile_sync(&d2->s, ACCOUNT, NULL, &error));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+	CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "does not list this device"));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	after = snapshot(d2);
+	CU_ASSERT_STRING_EQUAL(before, after);
+	g_clear_pointer(&before, g_free);
+	g_clear_pointer(&after, g_free);
+	flip_entry(d2, MESH_HIVE_PERSONAL_PROFILES, name);
+	before = snapshot(d2);
+	CU_ASSERT_FALSE(mesh_session_profile_sync(&d2->s, ACCOUNT, NULL, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	after = snapshot(d2);
+	CU_ASSERT_STRING_EQUAL(before, after);
+	/* Device 1, still listed, takes it. */
+	CU_ASSERT_TRUE(mesh_session_profile_sync(&d1->s, ACCOUNT, &got, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(got->devices->len, 1);
+	fx_clear(&fx);
+}
+
 /* ---- Logins, deleting applications, names, a locked key ---------------------------------- */
 
 /* @d joins alice's profile, accepted on the administration device @admin. */
@@ -1422,6 +1575,7 @@ static CU_TestInfo tests[] = {
         {"a locked key: Locked on every application read; tampered: DecryptFailed", test_locked},
         {"key roles; profile delete refused without an escrow; keys_locked",
          test_key_roles_and_delete},
+        {"repair: damaged, deleted, removed device; the portal a request names", test_repair},
         CU_TEST_INFO_NULL,
 };
 
