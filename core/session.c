@@ -1521,9 +1521,8 @@ damaged_account(MeshSession *session, const char *account)
 		a->profile = g_steal_pointer(&udf);
 		for (guint k = 0; k < p->master->online_keys->len && a->admin_key == NULL; k++) {
 			const char *key = mesh_key_udf(p->master->online_keys->pdata[k]);
-			g_autoptr(MeshKey) held = NULL;
 
-			if (mesh_keystore_get_public(session->store, key, &held, NULL))
+			if (holds_key(session, key))
 				a->admin_key = g_strdup(key);
 		}
 		return a;

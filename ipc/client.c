@@ -294,9 +294,7 @@ mesh_client_close(MeshClient *client)
 	g_free(client->portal);
 	g_free(client->portal_ca);
 	g_free(client->keystore);
-	if (client->passphrase != NULL)
-		OPENSSL_cleanse(client->passphrase, strlen(client->passphrase));
-	g_free(client->passphrase);
+	mesh_client_secret_free(client->passphrase);
 	g_free(client);
 }
 
@@ -953,9 +951,7 @@ mesh_client_set_passphrase(MeshClient *client, const char *passphrase)
 {
 	if (client == NULL)
 		return;
-	if (client->passphrase != NULL)
-		OPENSSL_cleanse(client->passphrase, strlen(client->passphrase));
-	g_free(client->passphrase);
+	mesh_client_secret_free(client->passphrase);
 	client->passphrase = g_strdup(passphrase);
 }
 

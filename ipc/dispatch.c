@@ -112,6 +112,17 @@ mesh_agent_new(MeshHiveKind kind, const char *root, const char *socket_path, GEr
 	return g_steal_pointer(&agent);
 }
 
+static void lock_now(MeshAgent *agent);
+
+/* With the lock held: wipe the unwrapped keys when Unlock's lifetime is over (every request
+ * looks before it is served, so no key outlives its lifetime, timer or not). */
+static void
+lock_if_expired(MeshAgent *agent)
+{
+	if (agent->unlock_expiry != 0 && mesh_platform_boottime() >= agent->unlock_expiry)
+		lock_now(agent);
+}
+
 static void
 lock_now(MeshAgent *agent)
 {
@@ -391,12 +402,14 @@ hive_protected(MeshAgent *agent, gboolean *ret, GError **error)
 	return TRUE;
 }
 
-/* Whether @a and @b are the same passphrase (constant time in their bytes). */
-static gboolean
-same_passphrase(const MeshSecret *a, const MeshSecret *b)
+/* A check told to wait @wait_us at the gate (mesh_agent_handle and the key-making methods do
+ * not block): MESH_ERROR_RATE_LIMITED with the time to wait. */
+static void
+gate_wait_error(GError **error, gint64 wait_us)
 {
-	return mesh_secret_len(a) == mesh_secret_len(b) &&
-	       CRYPTO_memcmp(mesh_secret_get(a), mesh_secret_get(b), mesh_secret_len(a)) == 0;
+	g_set_error(error, MESH_ERROR, MESH_ERROR_RATE_LIMITED,
+		    "wrong passphrases were given: try again in %" G_GINT64_FORMAT " ms",
+		    (wait_us + 999) / 1000);
 }
 
 /*
@@ -434,13 +447,10 @@ new_key_passphrase(MeshAgent *agent, const MeshSecret *given, MeshSecret **ret_p
 	if (given != NULL) {
 		wait = mesh_pass_gate_try_enter(agent->gate);
 		if (wait > 0) {
-			g_set_error(error, MESH_ERROR, MESH_ERROR_RATE_LIMITED,
-			            "wrong passphrases were given: try again in %" G_GINT64_FORMAT
-			            " ms",
-			            (wait + 999) / 1000);
+			gate_wait_error(error, wait);
 			return FALSE;
 		}
-		same = same_passphrase(given, agent->passphrase);
+		same = mesh_secret_equal(given, agent->passphrase);
 		mesh_pass_gate_leave(agent->gate,
 		                     same ? MESH_PASS_GATE_RIGHT : MESH_PASS_GATE_WRONG);
 		if (!same) {
@@ -1377,8 +1387,7 @@ on_gate_open(gpointer user_data)
 			return G_SOURCE_REMOVE;
 		}
 		g_mutex_lock(&agent->lock);
-		if (agent->unlock_expiry != 0 && mesh_platform_boottime() >= agent->unlock_expiry)
-			lock_now(agent);
+		lock_if_expired(agent);
 		ok = call_gated(agent, job->gated, job->params, result, &error);
 		g_mutex_unlock(&agent->lock);
 	} else {
@@ -1422,8 +1431,7 @@ handle_locked(MeshAgent *agent, JsonNode *root, gint64 id, GBytes **ret_answer,
 	gboolean ok, gated;
 	gint64 wait = 0;
 
-	if (agent->unlock_expiry != 0 && mesh_platform_boottime() >= agent->unlock_expiry)
-		lock_now(agent);
+	lock_if_expired(agent);
 	ok = resolve(json_node_get_object(request), &method, &session, &params, ret_close,
 		     &error);
 	if (ok && session != NULL && session->remote && func != NULL && !agent->restricted) {
@@ -1446,9 +1454,7 @@ handle_locked(MeshAgent *agent, JsonNode *root, gint64 id, GBytes **ret_answer,
 	}
 	if (ok && wait > 0) {
 		/* mesh_agent_handle does not block: a caller that must wait is told to. */
-		g_set_error(&error, MESH_ERROR, MESH_ERROR_RATE_LIMITED,
-			    "wrong passphrases were given: try again in %" G_GINT64_FORMAT " ms",
-			    (wait + 999) / 1000);
+		gate_wait_error(&error, wait);
 		ok = FALSE;
 	} else if (ok && gated) {
 		ok = call_gated(agent, method, params, result, &error);

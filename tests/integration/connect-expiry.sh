@@ -28,11 +28,7 @@ trap cleanup EXIT
 "$SERVERMESH" example.com --listen 127.0.0.1:0 --db "$TMP/portal.db" --pending-expiry 2 \
 	2>"$TMP/portal.log" &
 SPID=$!
-for _ in $(seq 100); do
-	URL=$(sed -n 's/^servermesh: serving example.com on \(http[^ ]*\)$/\1/p' "$TMP/portal.log")
-	[ -n "$URL" ] && break
-	sleep 0.1
-done
+URL=$(portal_url "$TMP/portal.log" "$SPID")
 check "servermesh starts with a 2-second pending expiry" [ -n "$URL" ]
 
 dev 1 profile create alice@example.com >/dev/null 2>"$TMP/err"

@@ -43,13 +43,7 @@ servermesh_up() {
 		2>"$TMP/$up_name.log" &
 	PID=$!
 	PORTAL_PIDS="$PORTAL_PIDS $PID"
-	PORTAL=
-	for _ in $(seq 100); do
-		PORTAL=$(sed -n 's/^servermesh: serving example.com on \(http[^ ]*\)$/\1/p' \
-			"$TMP/$up_name.log")
-		[ -n "$PORTAL" ] && break
-		sleep 0.1
-	done
+	PORTAL=$(portal_url "$TMP/$up_name.log" "$PID")
 	PORT=$(echo "$PORTAL" | sed -n 's#^https*://127.0.0.1:\([0-9]*\)/.well-known/mmm/$#\1#p')
 	[ -n "$PORT" ]
 }

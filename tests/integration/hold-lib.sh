@@ -8,13 +8,8 @@
 hold_portal_start() {
 	"$SERVERMESH" example.com --listen 127.0.0.1:0 --db "$TMP/portal.db" 2>"$TMP/portal.log" &
 	SPID=$!
-	for _ in $(seq 100); do
-		surl=$(sed -n 's/^servermesh: serving example.com on \(http[^ ]*\)$/\1/p' \
-			"$TMP/portal.log")
-		[ -n "$surl" ] && break
-		sleep 0.1
-	done
-	port=$(echo "${surl:-}" | sed -n 's|^http://127.0.0.1:\([0-9]*\)/.*|\1|p')
+	surl=$(portal_url "$TMP/portal.log" "$SPID")
+	port=$(echo "$surl" | sed -n 's|^http://127.0.0.1:\([0-9]*\)/.*|\1|p')
 	check "servermesh starts" [ -n "$port" ]
 	mkdir -p "$P"
 	/usr/bin/python3 "$(dirname "$0")/hold-proxy.py" "$port" "$P" &

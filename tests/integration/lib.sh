@@ -9,6 +9,18 @@ trap 'rm -rf "$TMP"' EXIT
 ok() { passed=$((passed + 1)); echo "ok   - $*"; }
 not_ok() { failed=$((failed + 1)); echo "FAIL - $*"; }
 
+# portal_url LOG [PID]: the URL servermesh announces in LOG ("servermesh: serving example.com on
+# URL"), once it does (at most 10 s; sooner when the process PID ends); empty when it does not.
+portal_url() {
+	for _ in $(seq 100); do
+		_url=$(sed -n 's/^servermesh: serving example.com on \(http[^ ]*\)$/\1/p' "$1")
+		[ -n "$_url" ] && break
+		[ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null && break
+		sleep 0.1
+	done
+	echo "$_url"
+}
+
 # jget EXPR [FILE]: print the Python expression EXPR of the JSON document d (FILE or stdin).
 jget() {
 	/usr/bin/python3 -c 'import json, sys

@@ -26,13 +26,8 @@ portal_start() {
 		"$SERVERMESH" example.com --listen 127.0.0.1:0 "$@" 2>"$log" &
 	fi
 	SPID=$!
-	URL=
-	for _ in $(seq 100); do
-		URL=$(sed -n 's/^servermesh: serving example.com on \(http[^ ]*\)$/\1/p' "$log")
-		[ -n "$URL" ] && return 0
-		kill -0 "$SPID" 2>/dev/null || break
-		sleep 0.1
-	done
+	URL=$(portal_url "$log" "$SPID")
+	[ -n "$URL" ] && return 0
 	echo "servermesh did not start: $(cat "$log")"
 	return 1
 }

@@ -55,14 +55,8 @@ start() {
 	: >"$TMP/portal.log"
 	"$SERVERMESH" example.com --listen "$1" --db "$TMP/portal.db" 2>>"$TMP/portal.log" &
 	SPID=$!
-	URL=
-	for _ in $(seq 100); do
-		URL=$(sed -n 's/^servermesh: serving example.com on \(http[^ ]*\)$/\1/p' \
-			"$TMP/portal.log")
-		[ -n "$URL" ] && return 0
-		kill -0 "$SPID" 2>/dev/null || break
-		sleep 0.1
-	done
+	URL=$(portal_url "$TMP/portal.log" "$SPID")
+	[ -n "$URL" ] && return 0
 	echo "servermesh did not start: $(cat "$TMP/portal.log")"
 	return 1
 }
