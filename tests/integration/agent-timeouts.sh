@@ -42,11 +42,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# pid_of N: the pid of device N's agent (and remember it for the cleanup).
+# pid_of N: the pid of device N's agent. (Called as $(pid_of N), in a subshell: the caller adds
+# it to AGENTS for the cleanup.)
 pid_of() {
-	pid=$(dev "$1" --json agent status | jget 'd["Pid"]')
-	AGENTS="$AGENTS $pid"
-	echo "$pid"
+	dev "$1" --json agent status | jget 'd["Pid"]'
 }
 # timed STATUS-FILE SECONDS-FILE CMD...: run CMD (stdout to /dev/null, stderr to $TMP/err),
 # keeping its exit status and how many seconds it took.
@@ -72,6 +71,7 @@ URL=$PURL
 dev 1 device create --description admin >/dev/null 2>"$TMP/err"
 check "device 1 is created (its agent starts)" [ $? = 0 ]
 A1=$(pid_of 1)
+AGENTS="$AGENTS $A1"
 
 # ---- a stopped agent ----
 kill -STOP "$A1"
@@ -128,6 +128,7 @@ $(cat "$TMP/err"))" [ "$(cat "$TMP/st")" = 0 -a "$(cat "$TMP/t")" -ge 22 ]
 dev 2 device create --description phone >/dev/null 2>"$TMP/err"
 check "device 2 is created" [ $? = 0 ]
 A2=$(pid_of 2)
+AGENTS="$AGENTS $A2"
 before=$(held)
 touch "$P/hold"
 timed "$TMP/st" "$TMP/t" dev 2 connect request alice@example.com &
