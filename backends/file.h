@@ -9,7 +9,7 @@
 G_BEGIN_DECLS
 
 /*
- * The "file" key store: software keys in files in the hive's Keys folder (DESIGN.md "Hives"),
+ * The "file" key store: software keys in files in the hive's Keys folder (docs/design.md "Hives"),
  * one set of entries per key, named by the key's dashed UDF (mesh_key_udf()):
  *
  *   Keys/<udf>       the private key. Ed25519 and P-256: an OpenSSH "openssh-key-v1" private

@@ -9,7 +9,7 @@
 G_BEGIN_DECLS
 
 /*
- * The stores compiled in, and the router the agent uses over all of them (DESIGN.md "Key
+ * The stores compiled in, and the router the agent uses over all of them (docs/design.md "Key
  * stores"). Every store keeps its keys under the hive's Keys folder and marks each key with an
  * entry of its own: Keys/<udf>.meta (file), Keys/<udf>.secret (secret), Keys/<udf>.tpm-meta
  * (tpm2). The router finds a key's store by its marker, so signing, agreement, export and

@@ -9,7 +9,7 @@
 G_BEGIN_DECLS
 
 /*
- * The "tpm2" key store: P-256 keys made by and kept inside a TPM 2.0 (DESIGN.md "Key stores":
+ * The "tpm2" key store: P-256 keys made by and kept inside a TPM 2.0 (docs/design.md "Key stores":
  * TPMs do not do the Edwards curves). The private keys never leave the TPM in the clear; the
  * hive holds only their blobs, wrapped by the TPM under a primary key of the owner hierarchy.
  *

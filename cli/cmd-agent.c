@@ -64,7 +64,7 @@ mesh_cli_parse_verb(const MeshCliGlobals *globals, const char *verb, const char 
 void
 mesh_cli_json_string(JsonBuilder *b, const char *name, const char *value)
 {
-	/* Optional members are omitted, never null (PROTOCOL.md §1). */
+	/* Optional members are omitted, never null (docs/protocol.md §1). */
 	if (value == NULL)
 		return;
 	json_builder_set_member_name(b, name);

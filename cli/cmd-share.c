@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* mesh share: Shamir secret sharing of up to 64 bytes (PROTOCOL.md §5). */
+/* mesh share: Shamir secret sharing of up to 64 bytes (docs/protocol.md §5). */
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* mesh udf: content digests, authenticators and nonces (PROTOCOL.md §2). */
+/* mesh udf: content digests, authenticators and nonces (docs/protocol.md §2). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

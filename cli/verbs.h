@@ -107,7 +107,7 @@ gboolean mesh_cli_parse_verb(const MeshCliGlobals *globals, const char *verb, co
 extern const GOptionEntry mesh_cli_no_options[];
 
 /* JSON output: one member of the object being built. A NULL string adds nothing: optional
- * members are omitted, never null (PROTOCOL.md §1). */
+ * members are omitted, never null (docs/protocol.md §1). */
 void mesh_cli_json_string(JsonBuilder *b, const char *name, const char *value);
 void mesh_cli_json_int(JsonBuilder *b, const char *name, gint64 value);
 void mesh_cli_json_bool(JsonBuilder *b, const char *name, gboolean value);

@@ -13,7 +13,7 @@
 G_BEGIN_DECLS
 
 /*
- * MeshApplicationProfile (PROTOCOL.md §6): {"ApplicationProfile": {Identifier (a nonce UDF),
+ * MeshApplicationProfile (docs/protocol.md §6): {"ApplicationProfile": {Identifier (a nonce UDF),
  * Type, Friendly, Serial, Updated, SharedPrivate: JWE}} — and for an SSHProfile the public
  * {Devices: [{DeviceUDF, PublicKey}]} — signed by an administration key →
  * {"SignedApplicationProfile": {"Identifier", "SignedData"}}.

@@ -122,7 +122,7 @@ mesh_base32_decode(const char *text, guint8 *out, gsize out_size, gsize *ret_len
 			acc &= (1u << bits) - 1;
 		}
 	}
-	/* The bits of a trailing partial byte are dropped, as PROTOCOL.md §2 says. */
+	/* The bits of a trailing partial byte are dropped, as docs/protocol.md §2 says. */
 	acc = 0;
 	*ret_len = o;
 	return TRUE;

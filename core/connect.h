@@ -13,7 +13,7 @@
 G_BEGIN_DECLS
 
 /*
- * Connecting a device (PROTOCOL.md §7).
+ * Connecting a device (docs/protocol.md §7).
  *
  * ConnectionRequest {ParentUDF, Device: SignedDeviceProfile, ClientNonce, Issued}, signed by the
  * device's signature key: the SignedRequest is that bare JWS (flattened, "cty"

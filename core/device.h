@@ -10,7 +10,7 @@
 G_BEGIN_DECLS
 
 /*
- * This machine's devices: session operations over a MeshHive and a MeshKeyStore (DESIGN.md:
+ * This machine's devices: session operations over a MeshHive and a MeshKeyStore (docs/design.md:
  * core/ is written against these two interfaces, so tests can simulate several devices).
  */
 

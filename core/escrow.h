@@ -12,7 +12,7 @@
 G_BEGIN_DECLS
 
 /*
- * Offline escrow (PROTOCOL.md §6): the master keys, encrypted under a random secret that is
+ * Offline escrow (docs/protocol.md §6): the master keys, encrypted under a random secret that is
  * split into Shamir shares (§5).
  *
  *   secret        = 32 random bytes

@@ -6,7 +6,7 @@
 G_BEGIN_DECLS
 
 /*
- * MeshHive: one user's Mesh data on one machine (DESIGN.md "Hives"). Two hives keep test data
+ * MeshHive: one user's Mesh data on one machine (docs/design.md "Hives"). Two hives keep test data
  * and production data apart: "production" (folder/registry key MathematicalMesh) and "test"
  * (CryptoMesh). Each holds the folders below; a folder's "default" entry names its default
  * entry. Implemented per OS (linux/hive.c: a directory tree under $MMM_HOME or ~/.mmm, every

@@ -10,7 +10,7 @@
 G_BEGIN_DECLS
 
 /*
- * JOSE as PROTOCOL.md §4 uses it:
+ * JOSE as docs/protocol.md §4 uses it:
  *
  * - JWS, flattened JSON serialization (RFC 7515 §7.2.2), "alg" EdDSA (RFC 8037) or ES256,
  *   protected header {"alg", "kid": <signer UDF>, "cty"}.
@@ -25,7 +25,7 @@ G_BEGIN_DECLS
  */
 #define MESH_JOSE_MAX_SIZE (1024 * 1024)
 
-/* Most recipients a JWE may have (PROTOCOL.md §10 allows 1,000 devices per profile; an
+/* Most recipients a JWE may have (docs/protocol.md §10 allows 1,000 devices per profile; an
  * application profile is encrypted to those in its DecryptID plus the escrow key). */
 #define MESH_JOSE_RECIPIENTS_MAX 1024
 

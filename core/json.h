@@ -7,7 +7,7 @@
 G_BEGIN_DECLS
 
 /*
- * Strict JSON for outside bytes (PROTOCOL.md §1): UTF-8, at most @max_len bytes, nesting at
+ * Strict JSON for outside bytes (docs/protocol.md §1): UTF-8, at most @max_len bytes, nesting at
  * most MESH_JSON_MAX_DEPTH, and no object with the same member twice.
  */
 #define MESH_JSON_MAX_DEPTH 32

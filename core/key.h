@@ -10,8 +10,8 @@
 G_BEGIN_DECLS
 
 /*
- * MeshKey: an Ed25519, X25519 or P-256 key pair or public key (PROTOCOL.md §3), wrapping an
- * OpenSSL EVP_PKEY. Keys are immutable and reference counted; the UDF (PROTOCOL.md §2: the
+ * MeshKey: an Ed25519, X25519 or P-256 key pair or public key (docs/protocol.md §3), wrapping an
+ * OpenSSL EVP_PKEY. Keys are immutable and reference counted; the UDF (docs/protocol.md §2: the
  * SHA-512 content digest of the DER SubjectPublicKeyInfo, 140 bits) is computed once when the
  * key is made.
  *
@@ -153,7 +153,7 @@ MeshSecret *mesh_key_to_jwk_private(const MeshKey *key, GError **error);
 char *mesh_key_jwk_thumbprint(const MeshKey *key);
 
 /*
- * PROTOCOL.md §3 public key object: {"UDF": "<UDF>", "PublicParameters": <public JWK>}.
+ * docs/protocol.md §3 public key object: {"UDF": "<UDF>", "PublicParameters": <public JWK>}.
  * mesh_key_to_public_object returns a new node. mesh_key_from_public_object refuses extra
  * members, a private "d", and a "UDF" (or JWK "kid") that is not this key's UDF
  * (MESH_ERROR_MALFORMED), besides the errors of mesh_key_from_jwk.

@@ -10,7 +10,7 @@
 G_BEGIN_DECLS
 
 /*
- * MeshKeyStore: where a device keeps its private keys (DESIGN.md "Key stores"). Each backend is
+ * MeshKeyStore: where a device keeps its private keys (docs/design.md "Key stores"). Each backend is
  * a const vtable with a name and capability bits; an instance's first field points to it.
  * Private keys leave a store only through export_private, which hardware stores do not have.
  * Keys are named by their UDF (mesh_key_udf()).

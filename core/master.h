@@ -11,7 +11,7 @@
 G_BEGIN_DECLS
 
 /*
- * MeshMasterProfile (PROTOCOL.md §6): the root of a personal Mesh.
+ * MeshMasterProfile (docs/protocol.md §6): the root of a personal Mesh.
  * {"MasterProfile": {Identifier, MasterSignatureKey, MasterEscrowKeys[], OnlineSignatureKeys[],
  * Serial, Created}}, signed by the master signature key →
  * {"SignedMasterProfile": {"Identifier", "SignedData": JWS}}.

@@ -12,7 +12,7 @@
 G_BEGIN_DECLS
 
 /*
- * MeshPersonalProfile (PROTOCOL.md §6): the public face of an account.
+ * MeshPersonalProfile (docs/protocol.md §6): the public face of an account.
  * {"PersonalProfile": {Identifier, Account, SignedMasterProfile, Devices: [SignedDeviceProfile],
  * Applications: [ApplicationProfileEntry], Serial, Updated}}, signed by one of the master
  * profile's OnlineSignatureKeys → {"SignedPersonalProfile": {"Identifier", "SignedData"}}.
@@ -21,7 +21,7 @@ G_BEGIN_DECLS
  * own; the embedded copies are kept as received and written back unchanged.
  */
 
-/* PROTOCOL.md §10. In practice the 256 KiB of MESH_PROFILE_MAX bind first (a device takes
+/* docs/protocol.md §10. In practice the 256 KiB of MESH_PROFILE_MAX bind first (a device takes
  * about 2.4 KiB once signed and embedded). */
 #define MESH_PERSONAL_DEVICES_MAX      1000
 #define MESH_PERSONAL_APPLICATIONS_MAX 1000
@@ -32,7 +32,7 @@ G_BEGIN_DECLS
 
 /*
  * mesh_personal_check_account: an account name is "local" or "local@domain". The local part is
- * 1 to 63 characters of a-z 0-9 . _ - (PROTOCOL.md §10) and does not start with '.'; the domain,
+ * 1 to 63 characters of a-z 0-9 . _ - (docs/protocol.md §10) and does not start with '.'; the domain,
  * when present, is a DNS name in lower case: at most 253 characters, labels of 1 to 63
  * characters of a-z 0-9 -, neither starting nor ending with '-', at least two labels. Upper case
  * is refused, not folded (the caller decides whether to fold). Errors:

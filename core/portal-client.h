@@ -11,7 +11,7 @@
 G_BEGIN_DECLS
 
 /*
- * The portal client interface (PROTOCOL.md §8, DESIGN.md "core/"): how the session logic talks to
+ * The portal client interface (docs/protocol.md §8, docs/design.md "core/"): how the session logic talks to
  * a portal without knowing whether the portal is across the network (portal/client-http.h) or in
  * the same process (portal/client-direct.h, for tests). A client moves one request text and one
  * answer; everything else here is OS-free: building requests, signing restricted ones, reading
@@ -58,7 +58,7 @@ const char *mesh_portal_status_text(guint status);
 
 /* ---- Portal URLs --------------------------------------------------------------------------- */
 
-/* The path a portal answers on (PROTOCOL.md §8), and so the path of a URL that gives none. */
+/* The path a portal answers on (docs/protocol.md §8), and so the path of a URL that gives none. */
 #define MESH_PORTAL_WELL_KNOWN_PATH "/.well-known/mmm/"
 
 /*

@@ -10,20 +10,20 @@
 G_BEGIN_DECLS
 
 /*
- * Profiles (PROTOCOL.md §6). Every profile is tagged JSON signed as a JWS (§4) inside a wrapper
+ * Profiles (docs/protocol.md §6). Every profile is tagged JSON signed as a JWS (§4) inside a wrapper
  * that carries the profile's identifier: {"SignedDeviceProfile": {"Identifier", "SignedData"}}.
  * Readers verify before they return anything: a profile that does not verify is an error,
  * never a value.
  */
 
-/* Largest serialised profile accepted (PROTOCOL.md §10). */
+/* Largest serialised profile accepted (docs/protocol.md §10). */
 #define MESH_PROFILE_MAX (256 * 1024)
 /* Names[] of a device: at most this many, each at most MESH_PROFILE_TEXT_MAX bytes. */
 #define MESH_PROFILE_NAMES_MAX 16
 #define MESH_PROFILE_TEXT_MAX  256
 
 /*
- * MeshDeviceProfile: a device's public keys (PROTOCOL.md §6). Identifier = UDF of the signature
+ * MeshDeviceProfile: a device's public keys (docs/protocol.md §6). Identifier = UDF of the signature
  * key. Signature and authentication keys are Ed25519 or P-256; the encryption key X25519 or
  * P-256. Keys here are public.
  */

@@ -9,7 +9,7 @@
 G_BEGIN_DECLS
 
 /*
- * JSON that carries secrets (PROTOCOL.md §6: escrowed private keys, the private part of
+ * JSON that carries secrets (docs/protocol.md §6: escrowed private keys, the private part of
  * application profiles). Such JSON is written straight into secure memory, never into a
  * json-glib node, a GString or the ordinary heap; it is read by parsing it into a tree that
  * lives only for the call and whose every string is wiped before the tree is freed.

@@ -12,7 +12,7 @@
 G_BEGIN_DECLS
 
 /*
- * Session operations (PROTOCOL.md §6-8; the seed documents' walk-through): a personal profile
+ * Session operations (docs/protocol.md §6-8; the seed documents' walk-through): a personal profile
  * and its accounts, escrow and recovery, connecting a device, application profiles and
  * passwords — written against three interfaces only (MeshHive, MeshKeyStore, MeshPortalClient)
  * so that one process can simulate several devices and a portal.

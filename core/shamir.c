@@ -24,7 +24,7 @@
 #define RANDOM_ATTEMPTS_MAX 128
 
 /*
- * offset[L - 1]: p = 2^(8L) + offset is the smallest prime above 2^(8L) (PROTOCOL.md §5).
+ * offset[L - 1]: p = 2^(8L) + offset is the smallest prime above 2^(8L) (docs/protocol.md §5).
  * tests/unit/test-shamir.c proves every entry: that sum is prime and no smaller odd offset is.
  */
 static const guint16 prime_offsets[MESH_SHAMIR_SECRET_MAX] = {

@@ -8,7 +8,7 @@
 G_BEGIN_DECLS
 
 /*
- * Shamir secret sharing over a prime field (PROTOCOL.md §5, draft-hallambaker-mesh-udf-13 §4.5).
+ * Shamir secret sharing over a prime field (docs/protocol.md §5, draft-hallambaker-mesh-udf-13 §4.5).
  *
  * A secret of L bytes (1..64) is a big-endian integer a0. Arithmetic is modulo
  * p = 2^(8L) + offset[L], the smallest prime above 2^(8L). A split with quorum k of n shares

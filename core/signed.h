@@ -11,7 +11,7 @@
 G_BEGIN_DECLS
 
 /*
- * Signed objects (PROTOCOL.md §1, §4): the parts every profile and connection message shares.
+ * Signed objects (docs/protocol.md §1, §4): the parts every profile and connection message shares.
  *
  * - Tagged JSON: {"Tag": {...}}.
  * - A JWS (flattened) whose payload is the tagged JSON and whose protected "cty" is the tag.
@@ -23,7 +23,7 @@ G_BEGIN_DECLS
  * mesh_signed_verify() with it, and trusts nothing in the payload before that succeeds.
  */
 
-/* Serial numbers (PROTOCOL.md §6) are integers in 1..MESH_SERIAL_MAX (2^53 - 1, so that every
+/* Serial numbers (docs/protocol.md §6) are integers in 1..MESH_SERIAL_MAX (2^53 - 1, so that every
  * JSON reader holds them exactly). */
 #define MESH_SERIAL_MAX G_GINT64_CONSTANT(9007199254740991)
 
@@ -98,13 +98,13 @@ gboolean mesh_signed_verify(const MeshSignedObject *object, const MeshKey *key, 
 
 /*
  * mesh_signed_check_key: MESH_ERROR_INVALID_ARGUMENT (naming @member) unless @key fits its use
- * (PROTOCOL.md §3): Ed25519 or P-256 for signatures, X25519 or P-256 when @agreement.
+ * (docs/protocol.md §3): Ed25519 or P-256 for signatures, X25519 or P-256 when @agreement.
  */
 gboolean mesh_signed_check_key(const char *member, const MeshKey *key, gboolean agreement,
 			       GError **error);
 
 /*
- * mesh_signed_read_key: the public key in the PROTOCOL.md §3 key object @node (named @member in
+ * mesh_signed_read_key: the public key in the docs/protocol.md §3 key object @node (named @member in
  * messages), which must fit its use as for mesh_signed_check_key. Errors: MESH_ERROR_MALFORMED
  * (not a key object, a private key, the wrong algorithm), MESH_ERROR_UNSUPPORTED.
  */

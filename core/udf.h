@@ -6,7 +6,7 @@
 G_BEGIN_DECLS
 
 /*
- * UDF — Uniform Data Fingerprint (PROTOCOL.md §2, draft-hallambaker-mesh-udf).
+ * UDF — Uniform Data Fingerprint (docs/protocol.md §2, draft-hallambaker-mesh-udf).
  *
  * A UDF is the binary `type byte || value`, presented as the first ceil(bits / 5) Base32
  * characters of that binary in groups of four. `bits` counts the type byte's 8 bits.
@@ -65,7 +65,7 @@ void mesh_udf_digest_update(MeshUdfDigest *digest, const void *data, gsize len);
 gboolean mesh_udf_digest_finish(MeshUdfDigest *digest, const char *content_type,
 				guint8 ret_binary[static MESH_UDF_DIGEST_BINARY_LEN], GError **error);
 /*
- * mesh_udf_digest_finish_authenticator: the authenticator UDF (PROTOCOL.md §2) of the content fed
+ * mesh_udf_digest_finish_authenticator: the authenticator UDF (docs/protocol.md §2) of the content fed
  * to @digest, which must have been made with MESH_UDF_ALG_SHA512 (else
  * MESH_ERROR_INVALID_ARGUMENT), under the key string @key, at @bits. Returns a new string or NULL.
  */
@@ -90,7 +90,7 @@ char *mesh_udf_content_digest(MeshUdfAlg alg, const char *content_type, const gu
 
 /*
  * mesh_udf_authenticator: the keyed UDF (type 0, never compressed) of @data with
- * @content_type under the key string @key (PROTOCOL.md §2). Returns a new string or NULL.
+ * @content_type under the key string @key (docs/protocol.md §2). Returns a new string or NULL.
  */
 char *mesh_udf_authenticator(const char *key, const char *content_type, const guint8 *data,
 			     gsize len, guint bits, GError **error);

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# libmeshclient: the flat client API <mesh/client.h> (DESIGN.md "Programs"), a shared library
+# libmeshclient: the flat client API <mesh/client.h> (docs/design.md "Programs"), a shared library
 # that other programs link through pkg-config (meshclient.pc). Included from the top level.
 add_library(meshclient SHARED ${PROJECT_SOURCE_DIR}/ipc/client.c)
 set_target_properties(meshclient PROPERTIES VERSION ${PROJECT_VERSION} SOVERSION 0)

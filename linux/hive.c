@@ -11,7 +11,7 @@
 #include "platform.h"
 
 /*
- * The directory-tree hive (DESIGN.md "Hives"): root/<MathematicalMesh|CryptoMesh>/<Folder>/<name>,
+ * The directory-tree hive (docs/design.md "Hives"): root/<MathematicalMesh|CryptoMesh>/<Folder>/<name>,
  * one file per entry. Folders are checked once, at open; entries are written through
  * mesh_platform_write_atomic() and read without following symbolic links.
  */

@@ -16,7 +16,7 @@ G_BEGIN_DECLS
 
 /*
  * mesh_portal_client_http_url: the portal URL of @domain, "https://DOMAIN/.well-known/mmm/"
- * (PROTOCOL.md §8). Returns a new string.
+ * (docs/protocol.md §8). Returns a new string.
  */
 char *mesh_portal_client_http_url(const char *domain);
 
@@ -30,7 +30,8 @@ char *mesh_portal_client_http_url(const char *domain);
  * looked up (the system resolver, libproxy, may run PAC scripts). The client belongs to the
  * thread that made it (libsoup's rule for everything but sending): create, use and close it
  * there. mesh_portal_client_transact is synchronous: never call it with the portal's server
- * running on that thread's main context (ENVIRONMENT.md); the agent uses the asynchronous form
+ * running on that thread's main context: the transaction would wait for a reply that
+ * only that main context can produce; the agent uses the asynchronous form
  * below. Errors: MESH_ERROR_INVALID_ARGUMENT (the URL), MESH_ERROR_CRYPTO (the CA file cannot be
  * read, or no TLS backend: glib-networking). Transactions fail with MESH_ERROR_NETWORK naming the
  * URL and the reason, MESH_ERROR_TIMEOUT, or MESH_ERROR_TOO_LARGE.

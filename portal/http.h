@@ -6,7 +6,7 @@
 G_BEGIN_DECLS
 
 /*
- * The portal's HTTP binding (PROTOCOL.md §8) on libsoup 3: one resource, POST
+ * The portal's HTTP binding (docs/protocol.md §8) on libsoup 3: one resource, POST
  * /.well-known/mmm/ with Content-Type application/json. Everything HTTP is settled here
  * before the transaction layer sees a byte: the path (404), the method (405, with Allow:
  * POST), the per-client rate limit (429, with Retry-After), the media type (415) and the body
@@ -27,7 +27,7 @@ G_BEGIN_DECLS
  *
  * The server runs on the thread-default GMainContext of the thread that calls
  * mesh_portal_http_new(); the handler and the log callbacks are called there, one request at a
- * time. (A test in the same thread must not use libsoup's sync client: ENVIRONMENT.md.)
+ * time. (A test in the same thread must not use libsoup's sync client: it would wait on itself.)
  */
 
 /* Where servermesh listens unless told otherwise: loopback only, so that exposing a portal

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* MeshPortalStore on SQLite: the embedded default (DESIGN.md "Scale"). */
+/* MeshPortalStore on SQLite: the embedded default (docs/design.md "Scale"). */
 #include "store-sqlite.h"
 
 #include <errno.h>

@@ -6,9 +6,9 @@
 G_BEGIN_DECLS
 
 /*
- * MeshPortalStore: everything a portal keeps (PROTOCOL.md §8): accounts, the signed entries
+ * MeshPortalStore: everything a portal keeps (docs/protocol.md §8): accounts, the signed entries
  * published for them, pending device connections and the replay cache of request nonces.
- * One interface, several stores (DESIGN.md "Scale"): SQLite (store-sqlite.h), in memory
+ * One interface, several stores (docs/design.md "Scale"): SQLite (store-sqlite.h), in memory
  * (store-memory, for tests of the transaction layer), later PostgreSQL. Each store is a const
  * vtable with a name; an instance's first field points to it; close tolerates a half-opened
  * instance. The store keeps text and checks integrity (uniqueness, serials, limits on pending

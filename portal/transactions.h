@@ -8,7 +8,7 @@
 G_BEGIN_DECLS
 
 /*
- * The portal's transaction layer (PROTOCOL.md §8): bytes of one tagged request in, bytes of one
+ * The portal's transaction layer (docs/protocol.md §8): bytes of one tagged request in, bytes of one
  * tagged response out, against a MeshPortalStore. Pure: no sockets, no files of its own, the
  * clock passed in. The HTTP binding (http.h) and the direct client (client-direct.h) call the
  * same function with the same bytes.

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# mesh share: the known answer of PROTOCOL.md §5, round trips, JSON, and every error case with
+# mesh share: the known answer of docs/protocol.md §5, round trips, JSON, and every error case with
 # its exit code and one-line message.
 set -u
 MESH=$1

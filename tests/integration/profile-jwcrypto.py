@@ -43,7 +43,7 @@ def b32(data, chars):
 
 
 def content_digest(data, ct):
-    """The SHA-512 content-digest UDF binary (PROTOCOL.md §2)."""
+    """The SHA-512 content-digest UDF binary (docs/protocol.md §2)."""
     tcdv = hashlib.sha512(ct.encode() + b":" + hashlib.sha512(data).digest()).digest()
     value = int.from_bytes(tcdv, "big")
     zeros = (value & -value).bit_length() - 1 if value else 512
@@ -90,7 +90,7 @@ def main():
         return 1
 
     def public_key(obj):
-        """A PROTOCOL.md §3 key object: the JWK, after checking its UDF independently."""
+        """A docs/protocol.md §3 key object: the JWK, after checking its UDF independently."""
         key = jwk.JWK(**obj["PublicParameters"])
         if key_udf(key) != obj["UDF"]:
             raise ValueError(f"UDF {obj['UDF']} is not the key's ({key_udf(key)})")
@@ -200,7 +200,7 @@ def main():
             def check_escrow():
                 entry = load("escrow.json")["OfflineEscrowEntry"]
                 shares = open(os.path.join(workdir, "shares.txt")).read().split()
-                # Shamir (PROTOCOL.md §5), L = 32: p = 2^256 + 297; shares 1 and 3.
+                # Shamir (docs/protocol.md §5), L = 32: p = 2^256 + 297; shares 1 and 3.
                 p = 2 ** 256 + 297
                 points = []
                 for text in (shares[0], shares[2]):

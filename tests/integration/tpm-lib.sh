@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Helpers for tests against a throwaway software TPM (swtpm, ENVIRONMENT.md "TPM 2.0"). Sourced
+# Helpers for tests against a throwaway software TPM (swtpm on a socket, tpm2-tools; tools/deps.sh installs both). Sourced
 # after lib.sh (ok/not_ok/check/finish). A missing swtpm or tpm2-tools is a failed check, not a
 # skip: a test that passes without its TPM proves nothing.
 

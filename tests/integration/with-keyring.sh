@@ -43,7 +43,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 keyring_start || exit 1
-# What the daemon printed (GNOME_KEYRING_CONTROL=...), as the recipe in ENVIRONMENT.md does.
+# What the daemon printed (GNOME_KEYRING_CONTROL=...): export each line.
 eval "$(sed -n 's/^\([A-Z_]*=[^;]*\)$/export \1/p' "$MESH_KEYRING_DIR/env")"
 "$@"
 status=$?

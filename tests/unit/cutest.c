@@ -91,7 +91,7 @@ mesh_test_main(const char *suite, CU_TestInfo *tests)
 	}
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
-	/* The Basic runner does not set the exit status (ENVIRONMENT.md): do it here. */
+	/* The Basic runner does not set the exit status: do it here. */
 	failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
 	ran = CU_get_number_of_tests_run();
 	CU_cleanup_registry();

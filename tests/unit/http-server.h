@@ -6,7 +6,7 @@
 #include "transactions.h"
 
 /*
- * A minimal HTTP/1.1 server for unit tests, on loopback in its own thread (ENVIRONMENT.md: the
+ * A minimal HTTP/1.1 server for unit tests, on loopback in its own thread (libsoup: the
  * sync client must not wait on its own thread's server), one request per connection, one
  * connection at a time: the portal @portal at /.well-known/mmm/, an oversize answer at /big/, a
  * redirect at /moved/, and the portal again at /hold/, where each request waits (while the

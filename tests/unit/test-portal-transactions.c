@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The portal's transaction layer (PROTOCOL.md §8) against the memory store, always through the
+ * The portal's transaction layer (docs/protocol.md §8) against the memory store, always through the
  * direct client so that every request and answer goes through its JSON text: each transaction's
  * success beside the failures that must refuse it.
  */

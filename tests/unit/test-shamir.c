@@ -11,7 +11,7 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
-/* The known answer of PROTOCOL.md §5 (draft-hallambaker-mesh-udf-13 §4.5.2). */
+/* The known answer of docs/protocol.md §5 (draft-hallambaker-mesh-udf-13 §4.5.2). */
 static const char kat_secret[] = "8EFE6610A594817555E409BEEBA2F916";
 static const char *const kat_coefficients[] = {
 	"14009151250881526762711026105093241258",
