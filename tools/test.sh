@@ -14,6 +14,9 @@ start=$(date +%s)
 
 step() { echo; echo "== $*"; }
 
+step "0/3 the seam: no OS header or call outside linux/, windows/, macos/, tests/, tools/"
+sh tools/check-seam.sh
+
 step "1/3 build with -Werror, run every test (and the unit suites under valgrind)"
 cmake -S . -B build/ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMESH_WERROR=ON -DMESH_VALGRIND=ON >/dev/null
 cmake --build build/ci -j "$jobs"
