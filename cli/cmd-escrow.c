@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* mesh escrow: split the master keys of an account into shares, and check shares. */
 #include <stdio.h>
-#include <unistd.h>
 
+#include "platform.h"
 #include "shamir.h"
 #include "verbs.h"
 
@@ -45,7 +45,7 @@ escrow_create(int argc, char **argv, const MeshCliGlobals *globals)
 	} else {
 		/* On a terminal the shares come with the wizard's warning (on standard error, so
 		 * that standard output stays the shares alone); piped, they are data. */
-		if (isatty(STDOUT_FILENO)) {
+		if (mesh_platform_is_terminal(MESH_PLATFORM_STDOUT)) {
 			g_autofree char *warning = mesh_cli_escrow_warning(
 				n, quorum, account != NULL ? account : "the default account");
 
