@@ -327,8 +327,7 @@ connect_answer(int argc, char **argv, const MeshCliGlobals *globals, gboolean ac
 	const char *verb = accept ? "connect accept" : "connect reject";
 	g_autofree char *portal = NULL, *portal_ca = NULL, *account = NULL, *witness = NULL;
 	const GOptionEntry entries[] = {
-		{ "account", 0, 0, G_OPTION_ARG_STRING, &account,
-		  "The account (default: the default account)", "ACCOUNT" },
+		MESH_CLI_ACCOUNT_OPTION(account),
 		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
 		G_OPTION_ENTRY_NULL,
 	};

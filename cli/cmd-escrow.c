@@ -15,8 +15,7 @@ escrow_create(int argc, char **argv, const MeshCliGlobals *globals)
 		{ "quorum", 0, 0, G_OPTION_ARG_INT, &quorum, "How many shares recover the keys",
 		  "K" },
 		{ "shares", 0, 0, G_OPTION_ARG_INT, &shares, "How many shares to make", "N" },
-		{ "account", 0, 0, G_OPTION_ARG_STRING, &account,
-		  "The account (default: the default account)", "ACCOUNT" },
+		MESH_CLI_ACCOUNT_OPTION(account),
 		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
 		G_OPTION_ENTRY_NULL,
 	};
@@ -78,8 +77,7 @@ escrow_verify(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	g_autofree char *portal = NULL, *portal_ca = NULL, *account = NULL;
 	const GOptionEntry entries[] = {
-		{ "account", 0, 0, G_OPTION_ARG_STRING, &account,
-		  "The account (default: the default account)", "ACCOUNT" },
+		MESH_CLI_ACCOUNT_OPTION(account),
 		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
 		G_OPTION_ENTRY_NULL,
 	};
