@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "platform.h"
 #include "secjson.h"
 #include "secret.h"
 #include "text.h"
@@ -21,24 +21,6 @@ mesh_cli_print_json(JsonNode *node)
 	text = json_generator_to_data(gen, NULL);
 	printf("%s\n", text);
 	json_node_unref(node);
-}
-
-/* write(2) all of @len bytes at @data to standard output, after what stdio holds. */
-static gboolean
-write_out(const guint8 *data, gsize len)
-{
-	fflush(stdout);
-	while (len > 0) {
-		ssize_t n = write(STDOUT_FILENO, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return FALSE;
-		data += n;
-		len -= (gsize)n;
-	}
-	return TRUE;
 }
 
 gboolean
@@ -59,7 +41,7 @@ mesh_cli_write_secret_lines(const char *const *texts, gsize n)
 		at += len;
 		p[at++] = '\n';
 	}
-	return write_out(p, total);
+	return mesh_platform_write_stdout(p, total);
 }
 
 /* Append @node at @depth to @w as json-glib's pretty generator would (two spaces a level,
@@ -127,7 +109,7 @@ mesh_cli_print_secret_json(JsonNode *node)
 	mesh_secjson_literal(w, "\n");
 	text = mesh_secjson_finish(w);
 	/* The trailing NUL is not printed. */
-	write_out(mesh_secret_get(text), mesh_secret_len(text) - 1);
+	mesh_platform_write_stdout(mesh_secret_get(text), mesh_secret_len(text) - 1);
 	mesh_secjson_unref(node);
 }
 
@@ -167,7 +149,7 @@ int
 mesh_cli_print_secret(const MeshCliGlobals *globals, const char *verb, const char *what,
 		      const char *text)
 {
-	if (isatty(STDOUT_FILENO)) {
+	if (mesh_platform_is_terminal(MESH_PLATFORM_STDOUT)) {
 		if (!g_utf8_validate(text, -1, NULL))
 			return mesh_cli_failf(globals, verb, MESH_ERROR_INVALID_ARGUMENT,
 					      "the %s is not UTF-8 text: it is printed only to a "

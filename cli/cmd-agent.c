@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* mesh agent: start, stop and query the per-user agent; connect to it (starting it on demand,
  * as gpg starts gpg-agent); install the start-at-login files. */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "hive.h"
-#include "login-files.h"
 #include "platform.h"
+#include "spawn.h"
 #include "verbs.h"
 
 /* How long a started agent has to answer, and how long 'agent stop' waits for it to go. */
@@ -85,19 +82,11 @@ mesh_cli_json_bool(JsonBuilder *b, const char *name, gboolean value)
 	json_builder_add_boolean_value(b, value);
 }
 
-/* The folder of the running mesh binary (where meshagent is installed beside it). */
-static char *
-self_dir(void)
-{
-	g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
-
-	return exe != NULL ? g_path_get_dirname(exe) : NULL;
-}
-
+/* meshagent, installed beside mesh, else in PATH. */
 static char *
 find_meshagent(void)
 {
-	g_autofree char *dir = self_dir();
+	g_autofree char *dir = mesh_platform_program_dir();
 	g_autofree char *beside = dir ? g_build_filename(dir, "meshagent", NULL) : NULL;
 
 	if (beside != NULL && g_file_test(beside, G_FILE_TEST_IS_EXECUTABLE))
@@ -114,11 +103,11 @@ static gboolean
 start_agent(const char *hive, const char *path, MeshClient **ret_client, GError **error)
 {
 	g_autofree char *program = find_meshagent();
-	char *argv[] = { program, (char *)"--hive", (char *)hive, NULL };
+	const char *argv[] = { program, "--hive", hive, NULL };
 	gint64 deadline = g_get_monotonic_time() + START_TIMEOUT_US;
+	g_autoptr(MeshSpawn) child = NULL;
 	gboolean reaped = FALSE;
 	MeshError code;
-	GPid pid;
 
 	if (program == NULL) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_AGENT_UNAVAILABLE,
@@ -128,27 +117,21 @@ start_agent(const char *hive, const char *path, MeshClient **ret_client, GError 
 		return FALSE;
 	}
 	/* Its stdout would mix with ours (--json); its stderr carries its start-up errors. */
-	if (!g_spawn_async(NULL, argv, NULL,
-			   G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
-				   G_SPAWN_STDIN_FROM_DEV_NULL,
-			   NULL, NULL, &pid, error)) {
+	child = mesh_spawn_new(argv, NULL, error);
+	if (child == NULL) {
 		g_prefix_error(error, "cannot start %s: ", program);
-		(*error)->domain = MESH_ERROR;
 		(*error)->code = MESH_ERROR_AGENT_UNAVAILABLE;
 		return FALSE;
 	}
 	for (;;) {
-		int status = 0;
-
-		if (!reaped && waitpid(pid, &status, WNOHANG) == pid) {
+		if (!reaped && mesh_spawn_wait(child, 0)) {
 			reaped = TRUE;
-			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			if (!mesh_spawn_succeeded(child)) {
+				g_autofree char *how = mesh_spawn_describe(child);
+
 				g_set_error(error, MESH_ERROR, MESH_ERROR_AGENT_UNAVAILABLE,
-					    "%s --hive %s failed (%s %d); no agent is running",
-					    program, hive,
-					    WIFEXITED(status) ? "exit status" : "signal",
-					    WIFEXITED(status) ? WEXITSTATUS(status) :
-								WTERMSIG(status));
+					    "%s --hive %s failed (%s); no agent is running", program,
+					    hive, how);
 				return FALSE;
 			}
 		}
@@ -378,215 +361,13 @@ agent_stop(int argc, char **argv, const MeshCliGlobals *globals)
 
 /* ---- mesh agent install-login | uninstall-login ------------------------------------------ */
 
-/*
- * The start-at-login files of one hive and home: dist/'s templates (login-files.h) with their
- * placeholders filled. Their names are per hive, and per MMM_HOME when it is not ~/.mmm, so that
- * installing for one never overwrites another's: meshagent (the production hive, the name the
- * packaged units have), meshagent-test, meshagent-<hive>-<8 hex digits of the home's digest>.
- */
-typedef struct {
-	char *unit;
-	GPtrArray *fills; /* placeholder, value, placeholder, value ... */
-} LoginSet;
-
-static void
-login_set_clear(LoginSet *set)
-{
-	g_clear_pointer(&set->unit, g_free);
-	g_clear_pointer(&set->fills, g_ptr_array_unref);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(LoginSet, login_set_clear)
-
-typedef struct {
-	const char *folder; /* under the user's configuration folder */
-	const char *suffix;
-	const char *text;
-} LoginFile;
-
-static const LoginFile login_files[] = {
-	{ "systemd/user", ".socket", mesh_login_socket },
-	{ "systemd/user", ".service", mesh_login_service },
-	{ "autostart", ".desktop", mesh_login_desktop },
-};
-
-/*
- * @text for a unit file and an autostart entry: '%' doubled (both expand specifiers) and, with
- * @quote, in double quotes when it holds a space, as one word of a command line or a list.
- * Characters that would need more than that (controls, quotes, '\', '$', '`') are refused.
- */
-static gboolean
-login_word(const char *what, const char *text, gboolean quote, char **ret_word, GError **error)
-{
-	g_autoptr(GString) word = g_string_new(NULL);
-
-	if (!g_utf8_validate(text, -1, NULL) || strpbrk(text, "\"'\\$`") != NULL) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
-			    "%s holds a character that a unit file cannot carry as it is (a quote, "
-			    "'\\', '$', '`' or invalid UTF-8): use a plainer path",
-			    what);
-		return FALSE;
-	}
-	for (const char *p = text; *p != '\0'; p++) {
-		if ((guchar)*p < 0x20 || *p == 0x7f) {
-			g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
-				    "%s holds a control character: use a plainer path", what);
-			return FALSE;
-		}
-		if (*p == '%')
-			g_string_append_c(word, '%');
-		g_string_append_c(word, *p);
-	}
-	if (quote && strchr(text, ' ') != NULL) {
-		g_string_prepend_c(word, '"');
-		g_string_append_c(word, '"');
-	}
-	*ret_word = g_string_free(g_steal_pointer(&word), FALSE);
-	return TRUE;
-}
-
-static void
-fill(LoginSet *set, const char *placeholder, char *value)
-{
-	g_ptr_array_add(set->fills, g_strdup(placeholder));
-	g_ptr_array_add(set->fills, value);
-}
-
-/* The files of the hive named by the globals, in the home of this environment. */
-static gboolean
-login_set(const MeshCliGlobals *globals, LoginSet *ret_set, GError **error)
-{
-	g_auto(LoginSet) set = { 0 };
-	g_autofree char *bindir = self_dir();
-	g_autofree char *agent = NULL;
-	g_autofree char *home_setting = mesh_platform_mmm_home();
-	g_autofree char *home = g_canonicalize_filename(home_setting, NULL);
-	g_autofree char *default_setting = g_build_filename(g_get_home_dir(), ".mmm", NULL);
-	g_autofree char *default_home = g_canonicalize_filename(default_setting, NULL);
-	g_autofree char *agent_word = NULL;
-	MeshHiveKind kind;
-	const char *name;
-
-	if (!mesh_hive_kind_from_name(globals->hive, &kind, error))
-		return FALSE;
-	name = mesh_hive_kind_name(kind);
-	/* The units listen where mesh looks by default; an override would not be seen there. */
-	for (const char *const *var = (const char *const[]){ "MESH_AGENT_SOCK",
-							     "MESH_SSH_AGENT_SOCK", NULL };
-	     *var != NULL; var++) {
-		const char *value = g_getenv(*var);
-
-		if (value != NULL && *value != '\0') {
-			g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
-				    "%s is set, but the login files serve the agent's usual "
-				    "sockets in $XDG_RUNTIME_DIR/mesh/%s/: unset it first",
-				    *var, mesh_hive_kind_dirname(kind));
-			return FALSE;
-		}
-	}
-	if (bindir == NULL) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_FAILED,
-			    "cannot tell where this mesh binary is (/proc/self/exe)");
-		return FALSE;
-	}
-	agent = g_build_filename(bindir, "meshagent", NULL);
-	set.fills = g_ptr_array_new_with_free_func(g_free);
-	fill(&set, "@hive@", g_strdup(name));
-	fill(&set, "@hivedir@", g_strdup(mesh_hive_kind_dirname(kind)));
-	if (!login_word("the folder of mesh", agent, TRUE, &agent_word, error))
-		return FALSE;
-	fill(&set, "@agent@", g_steal_pointer(&agent_word));
-	if (g_str_equal(home, default_home)) {
-		set.unit = kind == MESH_HIVE_PRODUCTION ? g_strdup("meshagent") :
-							  g_strconcat("meshagent-", name, NULL);
-		fill(&set, "@label@", g_strdup_printf("%s hive", name));
-		fill(&set, "@home_rw@", g_strdup("-%h/.mmm"));
-		fill(&set, "@environment@\n", g_strdup(""));
-		fill(&set, "@env@", g_strdup(""));
-	} else {
-		g_autofree char *digest =
-			g_compute_checksum_for_string(G_CHECKSUM_SHA256, home, -1);
-		g_autofree char *setting = g_strconcat("MMM_HOME=", home, NULL);
-		g_autofree char *rw = g_strconcat("-", home, NULL);
-		g_autofree char *setting_word = NULL, *rw_word = NULL, *label = NULL;
-
-		digest[8] = '\0';
-		set.unit = g_strdup_printf("meshagent-%s-%s", name, digest);
-		if (!login_word("MMM_HOME", setting, TRUE, &setting_word, error) ||
-		    !login_word("MMM_HOME", rw, TRUE, &rw_word, error) ||
-		    !login_word("MMM_HOME", home, FALSE, &label, error))
-			return FALSE;
-		fill(&set, "@label@", g_strdup_printf("%s hive in %s", name, label));
-		fill(&set, "@home_rw@", g_steal_pointer(&rw_word));
-		fill(&set, "@environment@\n", g_strdup_printf("Environment=%s\n", setting_word));
-		fill(&set, "@env@", g_strdup_printf("env %s ", setting_word));
-	}
-	fill(&set, "@unit@", g_strdup(set.unit));
-	*ret_set = set;
-	memset(&set, 0, sizeof set);
-	return TRUE;
-}
-
-/* @template with every placeholder of @set filled, in one pass (a value is never read again). */
-static char *
-login_text(const LoginSet *set, const char *template)
-{
-	GString *text = g_string_new(NULL);
-
-	for (const char *p = template; *p != '\0';) {
-		guint i;
-
-		for (i = 0; *p == '@' && i < set->fills->len; i += 2) {
-			const char *placeholder = set->fills->pdata[i];
-
-			if (g_str_has_prefix(p, placeholder)) {
-				g_string_append(text, set->fills->pdata[i + 1]);
-				p += strlen(placeholder);
-				break;
-			}
-		}
-		if (*p != '@' || i >= set->fills->len)
-			g_string_append_c(text, *p++);
-	}
-	return g_string_free(text, FALSE);
-}
-
-static char *
-login_path(const LoginSet *set, const LoginFile *file)
-{
-	g_autofree char *name = g_strconcat(set->unit, file->suffix, NULL);
-
-	return g_build_filename(g_get_user_config_dir(), file->folder, name, NULL);
-}
-
-static gboolean
-write_login_file(const LoginSet *set, const LoginFile *file, char **ret_path, GError **error)
-{
-	g_autofree char *path = login_path(set, file);
-	g_autofree char *folder = g_path_get_dirname(path);
-	g_autofree char *text = login_text(set, file->text);
-
-	if (g_mkdir_with_parents(folder, 0700) != 0) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot create %s: %s", folder,
-			    g_strerror(errno));
-		return FALSE;
-	}
-	/* Not secret, and systemd and the session read them: 0644 like any unit file. */
-	if (!g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644,
-				      error)) {
-		(*error)->domain = MESH_ERROR;
-		(*error)->code = MESH_ERROR_IO;
-		return FALSE;
-	}
-	*ret_path = g_steal_pointer(&path);
-	return TRUE;
-}
-
 /* The files written or removed ("@done PATH" lines), or {"Unit", "Files"}. */
 static void
-print_login_files(const MeshCliGlobals *globals, const LoginSet *set, GPtrArray *paths,
+print_login_files(const MeshCliGlobals *globals, const MeshPlatformLogin *login,
 		  const char *done)
 {
 	g_autoptr(JsonBuilder) b = NULL;
+	GPtrArray *paths = login->paths;
 
 	if (!globals->json) {
 		g_auto(MeshCliEscapes) esc = { 0 };
@@ -597,7 +378,7 @@ print_login_files(const MeshCliGlobals *globals, const LoginSet *set, GPtrArray 
 	}
 	b = json_builder_new();
 	json_builder_begin_object(b);
-	mesh_cli_json_string(b, "Unit", set->unit);
+	mesh_cli_json_string(b, "Unit", login->name);
 	json_builder_set_member_name(b, "Files");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < paths->len; i++)
@@ -607,12 +388,30 @@ print_login_files(const MeshCliGlobals *globals, const LoginSet *set, GPtrArray 
 	mesh_cli_print_json(json_builder_get_root(b));
 }
 
+/* Install (@install) or remove the start-at-login files of the hive named by the globals. */
+static int
+agent_login(const MeshCliGlobals *globals, const char *verb, gboolean install)
+{
+	g_autoptr(GError) error = NULL;
+	g_auto(MeshPlatformLogin) login = { 0 };
+	MeshHiveKind kind;
+	gboolean ok;
+
+	if (!mesh_hive_kind_from_name(globals->hive, &kind, &error))
+		return mesh_cli_fail(globals, verb, error);
+	ok = install ? mesh_platform_login_install(kind, &login, &error) :
+		       mesh_platform_login_uninstall(kind, &login, &error);
+	if (!ok)
+		return mesh_cli_fail(globals, verb, error);
+	print_login_files(globals, &login, install ? "Wrote" : "Removed");
+	if (!globals->json)
+		printf("%s\n", login.next);
+	return 0;
+}
+
 static int
 agent_install_login(int argc, char **argv, const MeshCliGlobals *globals)
 {
-	g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GError) error = NULL;
-	g_auto(LoginSet) set = { 0 };
 	int status = 0;
 
 	if (!mesh_cli_parse_verb(
@@ -629,31 +428,12 @@ agent_install_login(int argc, char **argv, const MeshCliGlobals *globals)
 		    "NAME.socket",
 		    mesh_cli_no_options, 0, &argc, &argv, &status))
 		return status;
-	if (!login_set(globals, &set, &error))
-		return mesh_cli_fail(globals, "agent install-login", error);
-	for (gsize i = 0; i < G_N_ELEMENTS(login_files); i++) {
-		char *path = NULL;
-
-		if (!write_login_file(&set, &login_files[i], &path, &error))
-			return mesh_cli_fail(globals, "agent install-login", error);
-		g_ptr_array_add(written, path);
-	}
-	print_login_files(globals, &set, written, "Wrote");
-	if (!globals->json)
-		printf("Enable with: systemctl --user daemon-reload && systemctl --user enable "
-		       "--now %s.socket\n",
-		       set.unit);
-	return 0;
+	return agent_login(globals, "agent install-login", TRUE);
 }
 
 static int
 agent_uninstall_login(int argc, char **argv, const MeshCliGlobals *globals)
 {
-	g_autoptr(GPtrArray) removed = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GError) error = NULL;
-	g_autofree char *wants = NULL;
-	g_autofree char *link = NULL;
-	g_auto(LoginSet) set = { 0 };
 	int status = 0;
 
 	if (!mesh_cli_parse_verb(globals, "agent uninstall-login", "",
@@ -662,32 +442,7 @@ agent_uninstall_login(int argc, char **argv, const MeshCliGlobals *globals)
 				 "(systemctl --user disable --now NAME.socket).",
 				 mesh_cli_no_options, 0, &argc, &argv, &status))
 		return status;
-	if (!login_set(globals, &set, &error))
-		return mesh_cli_fail(globals, "agent uninstall-login", error);
-	/* An enabled unit whose file is gone leaves systemd a dangling link to trip over. */
-	wants = g_strconcat(set.unit, ".socket", NULL);
-	link = g_build_filename(g_get_user_config_dir(), "systemd/user/sockets.target.wants",
-				wants, NULL);
-	if (g_file_test(link, G_FILE_TEST_IS_SYMLINK))
-		return mesh_cli_failf(globals, "agent uninstall-login", MESH_ERROR_INVALID_ARGUMENT,
-				      "%s is enabled: run 'systemctl --user disable --now %s' "
-				      "first",
-				      wants, wants);
-	for (gsize i = 0; i < G_N_ELEMENTS(login_files); i++) {
-		g_autofree char *path = login_path(&set, &login_files[i]);
-
-		if (unlink(path) == 0)
-			g_ptr_array_add(removed, g_steal_pointer(&path));
-		else if (errno != ENOENT)
-			return mesh_cli_failf(globals, "agent uninstall-login", MESH_ERROR_IO,
-					      "cannot remove %s: %s", path, g_strerror(errno));
-	}
-	print_login_files(globals, &set, removed, "Removed");
-	if (!globals->json && removed->len == 0)
-		printf("No start-at-login files of %s to remove\n", set.unit);
-	else if (!globals->json)
-		printf("Then: systemctl --user daemon-reload\n");
-	return 0;
+	return agent_login(globals, "agent uninstall-login", FALSE);
 }
 
 int

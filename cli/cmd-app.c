@@ -14,8 +14,7 @@ app_list(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	g_autofree char *account = NULL;
 	const GOptionEntry entries[] = {
-		{ "account", 0, 0, G_OPTION_ARG_STRING, &account,
-		  "The account (default: the default account)", "ACCOUNT" },
+		MESH_CLI_ACCOUNT_OPTION(account),
 		G_OPTION_ENTRY_NULL,
 	};
 	MeshClientApp *apps = NULL;
@@ -67,8 +66,7 @@ app_add(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	g_autofree char *portal = NULL, *portal_ca = NULL, *account = NULL;
 	const GOptionEntry entries[] = {
-		{ "account", 0, 0, G_OPTION_ARG_STRING, &account,
-		  "The account (default: the default account)", "ACCOUNT" },
+		MESH_CLI_ACCOUNT_OPTION(account),
 		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
 		G_OPTION_ENTRY_NULL,
 	};
@@ -117,8 +115,7 @@ app_set(int argc, char **argv, const MeshCliGlobals *globals)
 	const GOptionEntry entries[] = {
 		{ "json-file", 0, 0, G_OPTION_ARG_FILENAME, &file,
 		  "The application's new data: JSON in FILE ('-': standard input)", "FILE" },
-		{ "account", 0, 0, G_OPTION_ARG_STRING, &account,
-		  "The account (default: the default account)", "ACCOUNT" },
+		MESH_CLI_ACCOUNT_OPTION(account),
 		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
 		G_OPTION_ENTRY_NULL,
 	};
@@ -184,8 +181,7 @@ app_get(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	g_autofree char *account = NULL;
 	const GOptionEntry entries[] = {
-		{ "account", 0, 0, G_OPTION_ARG_STRING, &account,
-		  "The account (default: the default account)", "ACCOUNT" },
+		MESH_CLI_ACCOUNT_OPTION(account),
 		G_OPTION_ENTRY_NULL,
 	};
 	MeshClient *client = NULL;
@@ -225,8 +221,7 @@ app_delete(int argc, char **argv, const MeshCliGlobals *globals)
 	const GOptionEntry entries[] = {
 	        {"yes", 0, 0, G_OPTION_ARG_NONE, &yes,
 	         "Really delete the application and its data (it cannot be undone)", NULL},
-	        {"account", 0, 0, G_OPTION_ARG_STRING, &account,
-	         "The account (default: the default account)", "ACCOUNT"},
+	        MESH_CLI_ACCOUNT_OPTION(account),
 	        MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
 	        G_OPTION_ENTRY_NULL,
 	};

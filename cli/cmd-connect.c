@@ -2,9 +2,9 @@
 /* mesh connect: a new device asks to join a profile; an administration device lists, accepts
  * and rejects the requests. */
 #include <stdio.h>
-#include <unistd.h>
 
 #include "connect.h"
+#include "platform.h"
 #include "verbs.h"
 #include "wizard.h"
 
@@ -57,7 +57,7 @@ connect_fail(const MeshCliGlobals *globals, const char *verb, MeshClient *client
 static int
 wait_for(const MeshCliGlobals *globals, const char *verb, MeshClient *client, const char *account)
 {
-	gboolean tty = isatty(2);
+	gboolean tty = mesh_platform_is_terminal(MESH_PLATFORM_STDERR);
 	gint64 start = g_get_monotonic_time();
 
 	for (;;) {
@@ -327,8 +327,7 @@ connect_answer(int argc, char **argv, const MeshCliGlobals *globals, gboolean ac
 	const char *verb = accept ? "connect accept" : "connect reject";
 	g_autofree char *portal = NULL, *portal_ca = NULL, *account = NULL, *witness = NULL;
 	const GOptionEntry entries[] = {
-		{ "account", 0, 0, G_OPTION_ARG_STRING, &account,
-		  "The account (default: the default account)", "ACCOUNT" },
+		MESH_CLI_ACCOUNT_OPTION(account),
 		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
 		G_OPTION_ENTRY_NULL,
 	};
@@ -349,7 +348,8 @@ connect_answer(int argc, char **argv, const MeshCliGlobals *globals, gboolean ac
 	if (!mesh_cli_parse_verb(globals, verb, "[WITNESS]", help, entries,
 				 MESH_CONNECT_WITNESS_CHARS, &argc, &argv, &status))
 		return status;
-	if (argc < 2 && (globals->json || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
+	if (argc < 2 && (globals->json || !mesh_platform_is_terminal(MESH_PLATFORM_STDIN) ||
+			  !mesh_platform_is_terminal(MESH_PLATFORM_STDOUT)))
 		return mesh_cli_failf(globals, verb, MESH_ERROR_USAGE,
 				      "give the whole witness (%d characters) as the new device "
 				      "shows it, or run on a terminal without it to choose",

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* mesh escrow: split the master keys of an account into shares, and check shares. */
 #include <stdio.h>
-#include <unistd.h>
 
+#include "platform.h"
 #include "shamir.h"
 #include "verbs.h"
 
@@ -15,8 +15,7 @@ escrow_create(int argc, char **argv, const MeshCliGlobals *globals)
 		{ "quorum", 0, 0, G_OPTION_ARG_INT, &quorum, "How many shares recover the keys",
 		  "K" },
 		{ "shares", 0, 0, G_OPTION_ARG_INT, &shares, "How many shares to make", "N" },
-		{ "account", 0, 0, G_OPTION_ARG_STRING, &account,
-		  "The account (default: the default account)", "ACCOUNT" },
+		MESH_CLI_ACCOUNT_OPTION(account),
 		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
 		G_OPTION_ENTRY_NULL,
 	};
@@ -45,7 +44,7 @@ escrow_create(int argc, char **argv, const MeshCliGlobals *globals)
 	} else {
 		/* On a terminal the shares come with the wizard's warning (on standard error, so
 		 * that standard output stays the shares alone); piped, they are data. */
-		if (isatty(STDOUT_FILENO)) {
+		if (mesh_platform_is_terminal(MESH_PLATFORM_STDOUT)) {
 			g_autofree char *warning = mesh_cli_escrow_warning(
 				n, quorum, account != NULL ? account : "the default account");
 
@@ -78,8 +77,7 @@ escrow_verify(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	g_autofree char *portal = NULL, *portal_ca = NULL, *account = NULL;
 	const GOptionEntry entries[] = {
-		{ "account", 0, 0, G_OPTION_ARG_STRING, &account,
-		  "The account (default: the default account)", "ACCOUNT" },
+		MESH_CLI_ACCOUNT_OPTION(account),
 		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
 		G_OPTION_ENTRY_NULL,
 	};

@@ -2,13 +2,12 @@
 /* mesh key: list the agent's keys, sign with one, show a public key; generate, import, move
  * and remove keys. */
 #include <errno.h>
-#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base64.h"
+#include "platform.h"
 #include "verbs.h"
 
 static void
@@ -93,29 +92,21 @@ static GBytes *
 read_input(const char *path, gsize max, const char *why, GError **error)
 {
 	g_autofree guint8 *buf = g_malloc(max + 1);
-	gboolean from_stdin = g_str_equal(path, "-");
-	const char *name = from_stdin ? "standard input" : path;
-	int fd = from_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	const char *name = g_str_equal(path, "-") ? "standard input" : path;
+	g_autoptr(MeshPlatformInput) input = mesh_platform_input_open(path, FALSE, error);
 	gboolean failed = FALSE;
 	gsize len = 0;
 
-	if (fd < 0) {
-		g_set_error(error, MESH_ERROR,
-			    errno == ENOENT ? MESH_ERROR_NOT_FOUND :
-			    errno == EACCES ? MESH_ERROR_PERMISSION :
-					      MESH_ERROR_IO,
-			    "cannot open '%s': %s", path, g_strerror(errno));
+	if (input == NULL) {
+		g_prefix_error(error, "cannot open '%s': ", path);
 		return NULL;
 	}
 	/* One byte past the limit tells "too large" from "exactly at the limit". */
 	while (len <= max) {
-		ssize_t n = read(fd, buf + len, max + 1 - len);
+		gssize n = mesh_platform_input_read(input, buf + len, max + 1 - len, error);
 
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n < 0) {
-			g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot read %s: %s", name,
-				    g_strerror(errno));
+			g_prefix_error(error, "cannot read %s: ", name);
 			failed = TRUE;
 			break;
 		}
@@ -123,8 +114,6 @@ read_input(const char *path, gsize max, const char *why, GError **error)
 			break;
 		len += (gsize)n;
 	}
-	if (!from_stdin)
-		close(fd);
 	if (!failed && len > max) {
 		failed = TRUE;
 		g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE, "%s is larger than %zu bytes, %s",

@@ -1,26 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /* mesh lock, mesh unlock: wipe the agent's unwrapped keys, or unwrap them with the passphrase;
  * reading passphrases without echo. */
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
-#include <termios.h>
-#include <unistd.h>
 
+#include "platform.h"
 #include "verbs.h"
 
 /* Longest passphrase read, in bytes. */
 #define PASSPHRASE_MAX 1024
 
 /*
- * One line of at most PASSPHRASE_MAX bytes from @fd into secure memory, read a byte at a time so
- * nothing past the newline is consumed (the next line may be the confirmation). The newline (and
- * a carriage return before it) is dropped.
+ * One line of at most PASSPHRASE_MAX bytes from @input into secure memory, read a byte at a time
+ * so nothing past the newline is consumed (the next line may be the confirmation). The newline
+ * (and a carriage return before it) is dropped.
  */
 static MeshSecret *
-read_line(int fd, const char *what, GError **error)
+read_line(MeshPlatformInput *input, const char *what, GError **error)
 {
 	g_autoptr(MeshSecret) buf = mesh_secret_new(PASSPHRASE_MAX + 1);
 	char *line = (char *)mesh_secret_data(buf);
@@ -28,13 +25,10 @@ read_line(int fd, const char *what, GError **error)
 
 	for (;;) {
 		char c;
-		ssize_t r = read(fd, &c, 1);
+		gssize r = mesh_platform_input_read(input, &c, 1, error);
 
-		if (r < 0 && errno == EINTR)
-			continue;
 		if (r < 0) {
-			g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot read %s: %s", what,
-				    g_strerror(errno));
+			g_prefix_error(error, "cannot read %s: ", what);
 			return NULL;
 		}
 		if (r == 0 && n == 0) {
@@ -63,26 +57,20 @@ read_line(int fd, const char *what, GError **error)
 	return mesh_secret_new_from_data(line, n + 1);
 }
 
-/* Ask on the terminal @fd with echo off; echo comes back on every path. */
+/* Ask on the terminal @tty with echo off; echo comes back on every path. */
 static MeshSecret *
-prompt_tty(int fd, const char *prompt, GError **error)
+prompt_tty(MeshPlatformInput *tty, const char *prompt, GError **error)
 {
-	struct termios saved, quiet;
 	MeshSecret *secret;
 
-	if (tcgetattr(fd, &saved) != 0) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot set up the terminal: %s",
-			    g_strerror(errno));
+	if (!mesh_platform_input_echo(tty, FALSE, error)) {
+		g_prefix_error(error, "cannot set up the terminal: ");
 		return NULL;
 	}
-	quiet = saved;
-	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
-	quiet.c_lflag |= ICANON;
 	fprintf(stderr, "%s", prompt);
 	fflush(stderr);
-	tcsetattr(fd, TCSAFLUSH, &quiet);
-	secret = read_line(fd, "the terminal", error);
-	tcsetattr(fd, TCSAFLUSH, &saved);
+	secret = read_line(tty, "the terminal", error);
+	mesh_platform_input_echo(tty, TRUE, NULL);
 	fprintf(stderr, "\n");
 	return secret;
 }
@@ -92,18 +80,18 @@ mesh_cli_read_passphrase(const char *prompt, gboolean confirm, GError **error)
 {
 	g_autoptr(MeshSecret) first = NULL;
 	g_autoptr(MeshSecret) again = NULL;
-	int fd;
+	g_autoptr(MeshPlatformInput) tty = NULL;
 
-	if (!isatty(STDIN_FILENO))
-		return read_line(STDIN_FILENO, "standard input", error);
+	if (!mesh_platform_is_terminal(MESH_PLATFORM_STDIN)) {
+		g_autoptr(MeshPlatformInput) in = mesh_platform_input_open(NULL, FALSE, error);
+
+		return read_line(in, "standard input", error);
+	}
 	/* The terminal, as ssh-keygen and gpg ask: even when stdout is redirected. */
-	fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		fd = dup(STDIN_FILENO);
-	first = prompt_tty(fd, prompt, error);
+	tty = mesh_platform_input_terminal();
+	first = prompt_tty(tty, prompt, error);
 	if (first != NULL && confirm)
-		again = prompt_tty(fd, "Repeat the passphrase: ", error);
-	close(fd);
+		again = prompt_tty(tty, "Repeat the passphrase: ", error);
 	if (first == NULL || (confirm && again == NULL))
 		return NULL;
 	if (confirm && !mesh_secret_equal(first, again)) {
@@ -118,20 +106,13 @@ MeshSecret *
 mesh_cli_read_passphrase_file(const char *path, GError **error)
 {
 	g_autofree char *what = g_strdup_printf("'%s'", path);
-	MeshSecret *secret;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	g_autoptr(MeshPlatformInput) input = mesh_platform_input_open(path, FALSE, error);
 
-	if (fd < 0) {
-		g_set_error(error, MESH_ERROR,
-			    errno == ENOENT ? MESH_ERROR_NOT_FOUND :
-			    errno == EACCES ? MESH_ERROR_PERMISSION :
-					      MESH_ERROR_IO,
-			    "cannot open the passphrase file '%s': %s", path, g_strerror(errno));
+	if (input == NULL) {
+		g_prefix_error(error, "cannot open the passphrase file '%s': ", path);
 		return NULL;
 	}
-	secret = read_line(fd, what, error);
-	close(fd);
-	return secret;
+	return read_line(input, what, error);
 }
 
 gboolean

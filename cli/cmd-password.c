@@ -17,8 +17,7 @@ password_store(int argc, char **argv, const MeshCliGlobals *globals, gboolean se
 	         "Replace the password when the login is stored already", NULL},
 	        {"generate", 0, 0, G_OPTION_ARG_NONE, &generate,
 	         "Generate a random password (printed)", NULL},
-	        {"account", 0, 0, G_OPTION_ARG_STRING, &account,
-	         "The account (default: the default account)", "ACCOUNT"},
+	        MESH_CLI_ACCOUNT_OPTION(account),
 	        MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
 	        G_OPTION_ENTRY_NULL,
 	};
@@ -110,8 +109,7 @@ password_get(int argc, char **argv, const MeshCliGlobals *globals)
 	const GOptionEntry entries[] = {
 	        {"user", 0, 0, G_OPTION_ARG_STRING, &user,
 	         "The login's user name (needed when SITE has logins of several)", "USERNAME"},
-	        {"account", 0, 0, G_OPTION_ARG_STRING, &account,
-	         "The account (default: the default account)", "ACCOUNT"},
+	        MESH_CLI_ACCOUNT_OPTION(account),
 	        G_OPTION_ENTRY_NULL,
 	};
 	MeshClient *client = NULL;
@@ -156,8 +154,7 @@ password_list(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	g_autofree char *account = NULL;
 	const GOptionEntry entries[] = {
-	        {"account", 0, 0, G_OPTION_ARG_STRING, &account,
-	         "The account (default: the default account)", "ACCOUNT"},
+	        MESH_CLI_ACCOUNT_OPTION(account),
 	        G_OPTION_ENTRY_NULL,
 	};
 	MeshClientLogin *logins = NULL;
@@ -210,8 +207,7 @@ password_delete(int argc, char **argv, const MeshCliGlobals *globals)
 	const GOptionEntry entries[] = {
 	        {"user", 0, 0, G_OPTION_ARG_STRING, &user,
 	         "The login's user name (needed when SITE has logins of several)", "USERNAME"},
-	        {"account", 0, 0, G_OPTION_ARG_STRING, &account,
-	         "The account (default: the default account)", "ACCOUNT"},
+	        MESH_CLI_ACCOUNT_OPTION(account),
 	        MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
 	        G_OPTION_ENTRY_NULL,
 	};

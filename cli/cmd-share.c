@@ -3,7 +3,6 @@
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base64.h"
 #include "cli.h"

@@ -4,10 +4,6 @@
 
 #include "verbs.h"
 
-#define ACCOUNT_OPTION(account)                                                                \
-	{ "account", 0, 0, G_OPTION_ARG_STRING, &(account),                                    \
-	  "The account (default: the default account)", "ACCOUNT" }
-
 static int
 ssh_create(int argc, char **argv, const MeshCliGlobals *globals)
 {
@@ -15,7 +11,7 @@ ssh_create(int argc, char **argv, const MeshCliGlobals *globals)
 	g_autofree char *passphrase_file = NULL;
 	gboolean protect = FALSE;
 	const GOptionEntry entries[] = {
-		ACCOUNT_OPTION(account),
+		MESH_CLI_ACCOUNT_OPTION(account),
 		MESH_CLI_KEYSTORE_OPTION(keystore),
 		MESH_CLI_PROTECT_OPTIONS(protect, passphrase_file),
 		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
@@ -70,7 +66,7 @@ ssh_authorized_keys(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	g_autofree char *account = NULL;
 	const GOptionEntry entries[] = {
-		ACCOUNT_OPTION(account),
+		MESH_CLI_ACCOUNT_OPTION(account),
 		G_OPTION_ENTRY_NULL,
 	};
 	MeshClient *client = NULL;

@@ -1,59 +1,38 @@
 /* SPDX-License-Identifier: MIT */
 /* mesh udf: content digests, authenticators and nonces (docs/protocol.md §2). */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
+#include "platform.h"
 #include "udf.h"
 
 #define READ_CHUNK (1 << 20)
 
-/* Feed all of @fd to @digest. */
+/* Feed all of @path (NULL or '-': standard input) to @digest. */
 static gboolean
-digest_fd(MeshUdfDigest *digest, int fd, const char *name, GError **error)
+digest_path(MeshUdfDigest *digest, const char *path, GError **error)
 {
-	g_autofree guint8 *buf = g_malloc(READ_CHUNK);
+	gboolean from_stdin = path == NULL || g_str_equal(path, "-");
+	g_autoptr(MeshPlatformInput) input = mesh_platform_input_open(path, FALSE, error);
+	g_autofree guint8 *buf = NULL;
 
+	if (input == NULL) {
+		g_prefix_error(error, "cannot open '%s': ", path);
+		return FALSE;
+	}
+	buf = g_malloc(READ_CHUNK);
 	for (;;) {
-		ssize_t n = read(fd, buf, READ_CHUNK);
+		gssize n = mesh_platform_input_read(input, buf, READ_CHUNK, error);
 
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n < 0) {
-			g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot read %s: %s", name,
-				    g_strerror(errno));
+			g_prefix_error(error, "cannot read %s: ", from_stdin ? "standard input" : path);
 			return FALSE;
 		}
 		if (n == 0)
 			return TRUE;
 		mesh_udf_digest_update(digest, buf, (gsize)n);
 	}
-}
-
-static gboolean
-digest_path(MeshUdfDigest *digest, const char *path, GError **error)
-{
-	int fd, saved;
-	gboolean ok;
-
-	if (path == NULL || g_str_equal(path, "-"))
-		return digest_fd(digest, STDIN_FILENO, "standard input", error);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		saved = errno;
-		g_set_error(error, MESH_ERROR,
-			    saved == ENOENT ? MESH_ERROR_NOT_FOUND :
-			    saved == EACCES ? MESH_ERROR_PERMISSION :
-					      MESH_ERROR_IO,
-			    "cannot open '%s': %s", path, g_strerror(saved));
-		return FALSE;
-	}
-	ok = digest_fd(digest, fd, path, error);
-	close(fd);
-	return ok;
 }
 
 static void

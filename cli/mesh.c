@@ -3,9 +3,9 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "cli.h"
+#include "platform.h"
 #include "secret.h"
 #include "verbs.h"
 
@@ -57,12 +57,11 @@ int
 main(int argc, char **argv)
 {
 	MeshCliGlobals globals = { 0 };
-	const struct rlimit no_core = { 0, 0 };
 	int i, r, w = 1;
 
 	setlocale(LC_ALL, "");
 	/* This tool handles secrets (shares, keys): keep them out of core files and swap. */
-	setrlimit(RLIMIT_CORE, &no_core);
+	mesh_platform_no_core_dumps();
 	mesh_secret_heap_init(0, NULL);
 
 	/* Global options are accepted anywhere before a "--": take them out of argv. */

@@ -1,15 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* meshagent: the per-user agent that owns a hive's keys and answers local programs. */
-/* pipe2() */
-#define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
-#include <glib-unix.h>
 #include <locale.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "dispatch.h"
 #include "error.h"
@@ -22,24 +15,14 @@
 #error "MESH_VERSION must be defined by the build"
 #endif
 
-/* The write end of the pipe to the waiting parent, while a daemon starts (-1 otherwise). */
-static int ready_fd = -1;
-
 /* Report a failure to start: to the waiting parent, or on stderr. Returns the exit status. */
 static int
 fail(MeshError code, const char *message)
 {
-	if (ready_fd >= 0) {
-		guint8 status = (guint8)code;
-		gboolean ok = write(ready_fd, &status, 1) == 1 &&
-			      write(ready_fd, message, strlen(message)) == (ssize_t)strlen(message);
-
-		(void)ok; /* the parent reports a child that died without a word */
-		close(ready_fd);
-		ready_fd = -1;
-	} else {
+	if (mesh_platform_daemon_waiting())
+		mesh_platform_daemon_failed(code, message);
+	else
 		g_printerr("meshagent: %s\n", message);
-	}
 	return code;
 }
 
@@ -47,80 +30,6 @@ static int
 fail_error(GError *error)
 {
 	return fail(mesh_error_code(error), error->message);
-}
-
-/*
- * Become a daemon: the parent waits on a pipe until the child listens (a zero byte) or reports
- * why it could not (a MeshError code and a message), then exits with that status, so that
- * "meshagent && mesh ..." never races the socket. Returns in the child only.
- */
-static void
-daemonise(void)
-{
-	int fds[2];
-	pid_t pid;
-	GString *message = g_string_new(NULL);
-	guint8 status = MESH_ERROR_FAILED;
-	gboolean have_status = FALSE;
-	char buf[512];
-	ssize_t n;
-
-	if (pipe2(fds, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
-		g_printerr("meshagent: cannot start in the background: %s; try --foreground\n",
-			   g_strerror(errno));
-		_exit(MESH_ERROR_FAILED);
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		ready_fd = fds[1];
-		g_string_free(message, TRUE);
-		if (setsid() < 0 || chdir("/") != 0)
-			_exit(fail(MESH_ERROR_FAILED, "cannot detach from the terminal"));
-		return;
-	}
-	close(fds[1]);
-	while ((n = read(fds[0], buf, sizeof buf)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		if (!have_status) {
-			status = (guint8)buf[0];
-			have_status = TRUE;
-			g_string_append_len(message, buf + 1, n - 1);
-		} else {
-			g_string_append_len(message, buf, n);
-		}
-	}
-	if (!have_status)
-		g_string_assign(message, "the agent exited while starting");
-	if (status != 0)
-		g_printerr("meshagent: %s\n", message->str);
-	g_string_free(message, TRUE);
-	/* The daemon owns everything else now: nothing here to clean up or flush. */
-	_exit(status);
-}
-
-/* Tell the parent the socket is listening; the daemon's stdio then goes to /dev/null. */
-static void
-started(void)
-{
-	guint8 ok = 0;
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-	if (ready_fd < 0)
-		return;
-	if (write(ready_fd, &ok, 1) != 1) {
-		/* The parent is gone: nobody waits, the agent serves anyway. */
-	}
-	close(ready_fd);
-	ready_fd = -1;
-	if (null >= 0) {
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-		dup2(null, STDERR_FILENO);
-		close(null);
-	}
 }
 
 static gboolean
@@ -197,7 +106,7 @@ main(int argc, char **argv)
 	/* No core dumps, not dumpable, umask 077: before anything secret exists. */
 	if (!mesh_platform_harden(&error))
 		return fail_error(error);
-	signal(SIGPIPE, SIG_IGN);
+	mesh_platform_ignore_broken_pipe();
 
 	/* Socket activation (LISTEN_PID is checked against this process, so before any fork);
 	 * the service manager supervises the process, so it stays in the foreground. The agent's
@@ -217,7 +126,7 @@ main(int argc, char **argv)
 	root = absolute(g_getenv("MMM_HOME"));
 
 	if (!foreground && listen_fd < 0)
-		daemonise();
+		mesh_platform_daemonise("meshagent");
 	if (!mesh_secret_heap_init(0, &error)) {
 		/* Secrets still work, on the ordinary heap (wiped on free). */
 		g_printerr("meshagent: %s\n", error->message);
@@ -246,12 +155,11 @@ main(int argc, char **argv)
 		return fail_error(error);
 	mesh_agent_set_ssh_socket(agent, ssh_path);
 	mesh_agent_set_lock_func(agent, mesh_ssh_agent_forget_keys, ssh_agent);
-	g_unix_signal_add(SIGTERM, on_signal, server);
-	g_unix_signal_add(SIGINT, on_signal, server);
-	if (ready_fd < 0)
-		g_printerr("meshagent: serving the %s hive on %s (pid %ld)\n",
-			   mesh_hive_kind_name(kind), socket_path, (long)getpid());
-	started();
+	mesh_platform_on_terminate(on_signal, server);
+	if (!mesh_platform_daemon_waiting())
+		g_printerr("meshagent: serving the %s hive on %s (pid %" G_GUINT64_FORMAT ")\n",
+			   mesh_hive_kind_name(kind), socket_path, mesh_platform_pid());
+	mesh_platform_daemon_started();
 	mesh_server_run(server);
 	/* Before the server goes: the worker's last answers are delivered to live connections. */
 	mesh_agent_stop(agent);

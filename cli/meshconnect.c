@@ -8,9 +8,9 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "connect.h"
+#include "platform.h"
 #include "wizard.h"
 
 #define PROG "meshconnect"
@@ -64,7 +64,7 @@ ensure_device(MeshClient *client, int *ret_status)
 static int
 wait_for(MeshClient *client, const char *account)
 {
-	gboolean tty = isatty(STDOUT_FILENO);
+	gboolean tty = mesh_platform_is_terminal(MESH_PLATFORM_STDOUT);
 	gint64 start = g_get_monotonic_time();
 
 	for (;;) {

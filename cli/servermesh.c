@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* servermesh: the Mesh portal for one domain: accounts, profiles, escrow entries, connections. */
-#include <glib-unix.h>
 #include <locale.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -196,7 +194,7 @@ main(int argc, char **argv)
 	domain = g_ascii_strdown(argv[1], -1);
 	if (!mesh_platform_harden(&error))
 		return fail(error);
-	signal(SIGPIPE, SIG_IGN);
+	mesh_platform_ignore_broken_pipe();
 
 	if (db == NULL) {
 		g_autofree char *file = g_strconcat(domain, ".db", NULL);
@@ -233,8 +231,7 @@ main(int argc, char **argv)
 		return fail(error);
 
 	loop = g_main_loop_new(NULL, FALSE);
-	g_unix_signal_add(SIGTERM, on_signal, loop);
-	g_unix_signal_add(SIGINT, on_signal, loop);
+	mesh_platform_on_terminate(on_signal, loop);
 	purge_source = g_timeout_add_seconds(PURGE_INTERVAL_SECONDS, purge, store);
 	g_printerr("servermesh: serving %s on %s\n", domain, mesh_portal_http_url(http));
 	g_main_loop_run(loop);

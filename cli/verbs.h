@@ -33,6 +33,11 @@ int mesh_cmd_ssh(int argc, char **argv, const MeshCliGlobals *globals);
 	  "$MESH_PORTAL_CA)",                                                                  \
 	  "FILE" }
 
+/* The --account ACCOUNT option of the verbs that act on one account (one row). */
+#define MESH_CLI_ACCOUNT_OPTION(account)                                                      \
+	{ "account", 0, 0, G_OPTION_ARG_STRING, &(account),                                   \
+	  "The account (default: the default account)", "ACCOUNT" }
+
 /* The --protect and --passphrase-file FILE options of the verbs that make keys (two rows). */
 #define MESH_CLI_PROTECT_OPTIONS(protect, file)                                               \
 	{ "protect", 0, 0, G_OPTION_ARG_NONE, &(protect),                                     \

@@ -4,40 +4,24 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "connect.h"
-
-static volatile sig_atomic_t interrupted;
-
-static void
-on_sigint(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
+#include "personal.h"
+#include "platform.h"
 
 void
 wizard_install_sigint(void)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_sigint;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0; /* no SA_RESTART: a blocked read returns EINTR */
-	sigaction(SIGINT, &sa, NULL);
+	mesh_platform_catch_interrupt();
 }
 
 gboolean
 wizard_cancelled(void)
 {
-	return interrupted != 0;
+	return mesh_platform_interrupted();
 }
 
 /*
@@ -48,20 +32,17 @@ wizard_cancelled(void)
 static MeshError
 read_line(char *buf)
 {
+	g_autoptr(MeshPlatformInput) in = mesh_platform_input_open(NULL, TRUE, NULL);
 	size_t n = 0;
 	gboolean too_long = FALSE;
 
 	for (;;) {
+		g_autoptr(GError) error = NULL;
 		char c;
-		ssize_t r;
+		gssize r = mesh_platform_input_read(in, &c, 1, &error);
 
-		if (interrupted)
-			return MESH_ERROR_CANCELLED;
-		r = read(STDIN_FILENO, &c, 1);
-		if (r < 0 && errno == EINTR)
-			continue;
 		if (r < 0)
-			return MESH_ERROR_IO;
+			return mesh_error_code(error);
 		if (r == 0) {
 			if (n == 0 && !too_long)
 				return MESH_ERROR_CANCELLED;
@@ -239,7 +220,7 @@ wizard_secret(const char *question, gboolean confirm, MeshSecret **ret)
 
 		fflush(stdout);
 		secret = mesh_cli_read_passphrase(prompt, confirm, &error);
-		if (secret != NULL && interrupted) {
+		if (secret != NULL && mesh_platform_interrupted()) {
 			/* Ctrl-C while typing it (the read goes on after EINTR). */
 			mesh_secret_free(secret);
 			printf("\n");
@@ -249,7 +230,7 @@ wizard_secret(const char *question, gboolean confirm, MeshSecret **ret)
 			*ret = secret;
 			return MESH_ERROR_OK;
 		}
-		if (interrupted || error->code == MESH_ERROR_CANCELLED) {
+		if (mesh_platform_interrupted() || error->code == MESH_ERROR_CANCELLED) {
 			printf("\n");
 			return MESH_ERROR_CANCELLED;
 		}
@@ -262,18 +243,18 @@ wizard_secret(const char *question, gboolean confirm, MeshSecret **ret)
 MeshError
 wizard_wait_input(int ms)
 {
-	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	g_autoptr(MeshPlatformInput) in = mesh_platform_input_open(NULL, TRUE, NULL);
 	char buf[WIZARD_LINE_MAX + 1];
 	int r;
 
-	if (interrupted)
+	if (mesh_platform_interrupted())
 		return MESH_ERROR_CANCELLED;
-	r = poll(&p, 1, ms);
-	if (interrupted)
+	r = mesh_platform_input_wait(in, ms);
+	if (mesh_platform_interrupted())
 		return MESH_ERROR_CANCELLED;
-	if (r <= 0)
+	if (r == 0)
 		return MESH_ERROR_OK;
-	if ((p.revents & (POLLIN | POLLHUP)) == 0) {
+	if (r < 0) {
 		g_usleep((gulong)ms * 1000);
 		return MESH_ERROR_OK;
 	}
@@ -399,15 +380,8 @@ wizard_default_portal(const WizardOptions *opts, const char *account)
 gboolean
 wizard_valid_account(const char *account)
 {
-	const char *at = strchr(account, '@');
-
-	if (at == NULL || at == account || at[1] == '\0' || strchr(at + 1, '@') != NULL)
-		return FALSE;
-	for (const char *p = account; *p; p++) {
-		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '/')
-			return FALSE;
-	}
-	return strlen(account) <= 254;
+	/* The wizards need the domain: it names the portal. */
+	return strchr(account, '@') != NULL && mesh_personal_check_account(account, NULL);
 }
 
 void

@@ -78,7 +78,7 @@ void wizard_set_portal(MeshClient *client, const WizardOptions *opts, const char
  * for the domain of @account. */
 char *wizard_default_portal(const WizardOptions *opts, const char *account);
 
-/* wizard_valid_account: @account looks like local@domain. */
+/* wizard_valid_account: @account is an account name (mesh_personal_check_account) with a domain. */
 gboolean wizard_valid_account(const char *account);
 
 /*

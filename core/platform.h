@@ -44,6 +44,9 @@ gint64 mesh_platform_boottime(void);
 /* mesh_platform_uid: the real user id of this process. */
 guint64 mesh_platform_uid(void);
 
+/* mesh_platform_pid: this process's id, for messages and lock files. */
+guint64 mesh_platform_pid(void);
+
 /*
  * mesh_platform_peer_uid: the user id of the process at the other end of the connected local
  * socket @fd (SO_PEERCRED / getpeereid). Errors: MESH_ERROR_PERMISSION when it cannot be
@@ -70,5 +73,134 @@ gboolean mesh_platform_private_dir(const char *path, gboolean create_parents, GE
  */
 gboolean mesh_platform_write_atomic(const char *path, const guint8 *data, gsize len,
 				    GError **error);
+
+/* ---- Processes, signals, terminals and start-up ----------------------------------------- */
+
+/*
+ * mesh_platform_daemonise: go on in the background, detached from the terminal and session, in
+ * the root folder. The process that started stays until the background one reports
+ * (mesh_platform_daemon_started, or mesh_platform_daemon_failed) and then exits with that
+ * status, printing "@prog: message" for a failure, so that "meshagent && mesh ..." never races
+ * the socket. Returns in the background process only; a failure to go to the background is
+ * printed and exits. (Linux: fork, setsid and a pipe; Windows re-spawns itself detached.)
+ */
+void mesh_platform_daemonise(const char *prog);
+
+/* mesh_platform_daemon_waiting: whether a process started by mesh_platform_daemonise waits for
+ * this one's report (then stderr goes to nobody once it has started). */
+gboolean mesh_platform_daemon_waiting(void);
+
+/* mesh_platform_daemon_failed: tell the waiting process that start-up failed, with the MeshError
+ * @code (its exit status) and @message. Nothing when nobody waits. */
+void mesh_platform_daemon_failed(int code, const char *message);
+
+/* mesh_platform_daemon_started: tell the waiting process that the daemon serves (exit status 0);
+ * standard input, output and error then go to the null device. Nothing when nobody waits. */
+void mesh_platform_daemon_started(void);
+
+/* mesh_platform_on_terminate: call @func(@data) in the default main context each time the
+ * process is asked to stop (SIGTERM, SIGINT; Windows: the console's close and Ctrl-C events). */
+void mesh_platform_on_terminate(GSourceFunc func, gpointer data);
+
+/* mesh_platform_ignore_broken_pipe: writing to a connection the peer closed fails with an error
+ * instead of ending the process (SIGPIPE ignored). */
+void mesh_platform_ignore_broken_pipe(void);
+
+/* mesh_platform_no_core_dumps: this process leaves no core file (RLIMIT_CORE 0), for tools that
+ * handle secrets but are not hardened as mesh_platform_harden does. */
+void mesh_platform_no_core_dumps(void);
+
+/* mesh_platform_descriptor_limit: how many descriptors (sockets, files) this process may hold
+ * open at once; G_MAXUINT64 when there is no limit. */
+guint64 mesh_platform_descriptor_limit(void);
+
+/* mesh_platform_program_dir: the folder of the running program (where its companion programs are
+ * installed), or NULL when it cannot be told. A new string. */
+char *mesh_platform_program_dir(void);
+
+/*
+ * mesh_platform_catch_interrupt: from now on Ctrl-C (SIGINT) does not end the process: it sets
+ * the flag mesh_platform_interrupted returns and wakes a read of an interruptible input (below).
+ */
+void mesh_platform_catch_interrupt(void);
+gboolean mesh_platform_interrupted(void);
+
+/* The standard streams, for mesh_platform_is_terminal. */
+typedef enum {
+	MESH_PLATFORM_STDIN,
+	MESH_PLATFORM_STDOUT,
+	MESH_PLATFORM_STDERR,
+} MeshPlatformStream;
+
+/* mesh_platform_is_terminal: whether @stream is a terminal (a console). */
+gboolean mesh_platform_is_terminal(MeshPlatformStream stream);
+
+/*
+ * mesh_platform_write_stdout: all @len bytes at @data to standard output past the C library's
+ * buffers (whose copies nobody wipes; what they hold is flushed first). FALSE, errno set, when
+ * standard output cannot be written.
+ */
+gboolean mesh_platform_write_stdout(const guint8 *data, gsize len);
+
+/*
+ * MeshPlatformInput: a file, standard input or the terminal, read as it comes: no buffer of the
+ * C library or GLib holds a copy of what is read (a passphrase, a private key). Errors of these
+ * calls carry the system's reason alone as their message: the caller prefixes what it did
+ * ("cannot open '%s': ", "cannot read %s: ").
+ *
+ * mesh_platform_input_open: @path for reading, or standard input when @path is NULL or "-".
+ * With @interruptible, a read fails with MESH_ERROR_CANCELLED once mesh_platform_interrupted is
+ * TRUE instead of going on. Errors: MESH_ERROR_NOT_FOUND, MESH_ERROR_PERMISSION, MESH_ERROR_IO.
+ * mesh_platform_input_terminal: the controlling terminal, as ssh-keygen and gpg ask even when
+ * standard output is redirected (else standard input); its errors come with the first use.
+ * mesh_platform_input_read: up to @len bytes into @buf; the count, 0 at the end of the input, -1
+ * on failure (MESH_ERROR_IO, MESH_ERROR_CANCELLED).
+ * mesh_platform_input_wait: wait at most @timeout_ms for something to read (or the end of the
+ * input): 1 when there is, 0 when the time passed or a signal came, -1 when the input cannot be
+ * waited on.
+ * mesh_platform_input_echo: a terminal's echo off or back on (what it was before). Errors:
+ * MESH_ERROR_IO.
+ */
+typedef struct MeshPlatformInput MeshPlatformInput;
+
+MeshPlatformInput *mesh_platform_input_open(const char *path, gboolean interruptible,
+					    GError **error);
+MeshPlatformInput *mesh_platform_input_terminal(void);
+gssize mesh_platform_input_read(MeshPlatformInput *input, void *buf, gsize len, GError **error);
+int mesh_platform_input_wait(MeshPlatformInput *input, int timeout_ms);
+gboolean mesh_platform_input_echo(MeshPlatformInput *input, gboolean echo, GError **error);
+void mesh_platform_input_close(MeshPlatformInput *input);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshPlatformInput, mesh_platform_input_close)
+
+/*
+ * mesh_platform_private_file: open @path, creating it empty (mode 0600) when missing, and make
+ * sure it is a regular file of this user that neither group nor others may read or write, and
+ * not a link. @what names it in messages ("portal database"). Errors: MESH_ERROR_PERMISSION (a
+ * link, another owner, not a file, an open mode: with the fix, "chmod 600 PATH"),
+ * MESH_ERROR_IO.
+ */
+gboolean mesh_platform_private_file(const char *path, const char *what, GError **error);
+
+/*
+ * The files that start the agent of a hive at login (Linux: systemd user units for both of its
+ * sockets and an XDG autostart entry; Windows: the Run key; macOS: a launchd agent), for the
+ * meshagent beside this program and this MMM_HOME.
+ *
+ * mesh_platform_login_install writes them, mesh_platform_login_uninstall removes them; both fill
+ * @ret (cleared with mesh_platform_login_clear): the name they go by, the files written or
+ * removed, and the line that tells the user what to do next. Errors: MESH_ERROR_INVALID_ARGUMENT
+ * (a setting the files cannot carry, or still enabled), MESH_ERROR_IO, MESH_ERROR_FAILED.
+ */
+typedef struct {
+	char *name;       /* the unit, Run value or launchd label */
+	GPtrArray *paths; /* of the files written or removed */
+	char *next;       /* one line for the user, without a newline */
+} MeshPlatformLogin;
+
+gboolean mesh_platform_login_install(MeshHiveKind kind, MeshPlatformLogin *ret, GError **error);
+gboolean mesh_platform_login_uninstall(MeshHiveKind kind, MeshPlatformLogin *ret,
+				       GError **error);
+void mesh_platform_login_clear(MeshPlatformLogin *login);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(MeshPlatformLogin, mesh_platform_login_clear)
 
 G_END_DECLS

@@ -5,10 +5,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "error.h"
 #include "key.h"
@@ -16,6 +13,7 @@
 #include "platform.h"
 #include "secret.h"
 #include "session.h"
+#include "spawn.h"
 #include "sshbuf.h"
 
 /* How long an askpass program may take to answer before the use is refused. */
@@ -440,30 +438,21 @@ confirm_use(MeshSshAgent *agent, const Snapshot *s, GBytes *blob)
 	g_auto(GStrv) env = g_environ_setenv(g_get_environ(), "SSH_ASKPASS_PROMPT", "confirm", TRUE);
 	const char *argv[] = { agent->askpass, question, NULL };
 	g_autoptr(GError) error = NULL;
-	GPid pid = 0;
-	int status = 0;
-	gint64 deadline = g_get_monotonic_time() + CONFIRM_TIMEOUT_SECONDS * G_USEC_PER_SEC;
-	pid_t done = 0;
+	g_autoptr(MeshSpawn) child = NULL;
 
 	if (agent->askpass == NULL)
 		return FALSE;
-	if (!g_spawn_async(NULL, (char **)argv, env,
-			   G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
-				   G_SPAWN_STDIN_FROM_DEV_NULL,
-			   NULL, NULL, &pid, &error)) {
+	child = mesh_spawn_new(argv, (const char *const *)env, &error);
+	if (child == NULL) {
 		g_debug("ssh-agent: cannot run the askpass program: %s", error->message);
 		return FALSE;
 	}
-	while ((done = waitpid(pid, &status, WNOHANG)) == 0 &&
-	       g_get_monotonic_time() < deadline)
-		g_usleep(20 * 1000);
-	if (done == 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
+	if (!mesh_spawn_wait(child, CONFIRM_TIMEOUT_SECONDS * G_USEC_PER_SEC)) {
+		mesh_spawn_kill(child);
 		g_debug("ssh-agent: the askpass program did not answer in time");
 		return FALSE;
 	}
-	return done == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	return mesh_spawn_succeeded(child);
 }
 
 /*

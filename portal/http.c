@@ -6,11 +6,10 @@
 #include <libsoup/soup.h>
 #include <math.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
 
 #include "error.h"
 #include "json.h"
+#include "platform.h"
 
 /* Connections accepted in one go before the main loop serves others. */
 #define ACCEPT_BATCH 32
@@ -895,12 +894,8 @@ set_tls(MeshPortalHttp *http, const MeshPortalHttpConfig *config, GError **error
 guint
 mesh_portal_http_connection_limit(guint64 *ret_nofile)
 {
-	struct rlimit limit;
-	guint64 nofile = G_MAXUINT64;
+	guint64 nofile = mesh_platform_descriptor_limit();
 
-	/* POSIX: portal/ runs where servermesh runs. */
-	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
-		nofile = limit.rlim_cur;
 	if (ret_nofile != NULL)
 		*ret_nofile = nofile;
 	if (nofile <= MESH_PORTAL_HTTP_FD_RESERVE)

@@ -2,12 +2,8 @@
 /* MeshPortalStore on SQLite: the embedded default (docs/design.md "Scale"). */
 #include "store-sqlite.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <sqlite3.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "error.h"
 #include "platform.h"
@@ -881,41 +877,6 @@ static const MeshPortalStoreClass sqlite_class = {
 
 /* ---- Opening ----------------------------------------------------------------------------- */
 
-/*
- * Make sure @path is a regular file of ours that nobody else may read (SQLite would create it
- * with the umask's mode). POSIX calls: portal/ runs where servermesh runs.
- */
-static gboolean
-private_file(const char *path, GError **error)
-{
-	struct stat st;
-	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-
-	if (fd < 0) {
-		int saved = errno;
-
-		/* O_NOFOLLOW: a link in place of the database is ELOOP. */
-		g_set_error(error, MESH_ERROR,
-			    saved == ELOOP ? MESH_ERROR_PERMISSION : MESH_ERROR_IO,
-			    "cannot open portal database %s: %s", path, g_strerror(saved));
-		return FALSE;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != getuid()) {
-		close(fd);
-		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
-			    "portal database %s is not a regular file of this user", path);
-		return FALSE;
-	}
-	close(fd);
-	if ((st.st_mode & 077) != 0) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
-			    "portal database %s may be read by other users: chmod 600 %s", path,
-			    path);
-		return FALSE;
-	}
-	return TRUE;
-}
-
 static gboolean
 exec(SqliteStore *self, const char *sql, const char *what, GError **error)
 {
@@ -1029,7 +990,8 @@ mesh_portal_store_sqlite_open(const char *path, GError **error)
 	SqliteStore *self;
 	gboolean ok;
 
-	if (!mesh_platform_private_dir(folder, TRUE, error) || !private_file(path, error))
+	if (!mesh_platform_private_dir(folder, TRUE, error) ||
+	    !mesh_platform_private_file(path, "portal database", error))
 		return NULL;
 	self = g_new0(SqliteStore, 1);
 	mesh_portal_store_init(&self->parent, &sqlite_class);
