@@ -363,15 +363,15 @@ read_account(sqlite3_stmt *st)
 
 typedef gpointer (*ReadFunc)(sqlite3_stmt *st);
 
-/* The one row @st (bound already) finds, read with @read, or NULL in *@ret when none. */
+/* The one row @st (bound already) finds, read with @read_row, or NULL in *@ret when none. */
 static gboolean
-find_row(SqliteStore *self, sqlite3_stmt *st, ReadFunc read, gpointer *ret, GError **error)
+find_row(SqliteStore *self, sqlite3_stmt *st, ReadFunc read_row, gpointer *ret, GError **error)
 {
 	gboolean found = FALSE;
 
 	if (!row(self, st, &found, error))
 		return FALSE;
-	*ret = found ? read(st) : NULL;
+	*ret = found ? read_row(st) : NULL;
 	if (found)
 		done(st);
 	return TRUE;
@@ -408,9 +408,9 @@ find_connection(SqliteStore *self, const char *account, const char *device,
 			(ReadFunc)read_connection, (gpointer *)ret_connection, error);
 }
 
-/* Every row of @st (bound already), read with @read, into a new array freed by @free_func. */
+/* Every row of @st (bound already), read with @read_row, into a new array freed by @free_func. */
 static gboolean
-read_all(SqliteStore *self, sqlite3_stmt *st, ReadFunc read, GDestroyNotify free_func,
+read_all(SqliteStore *self, sqlite3_stmt *st, ReadFunc read_row, GDestroyNotify free_func,
 	 GPtrArray **ret_rows, GError **error)
 {
 	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(free_func);
@@ -420,7 +420,7 @@ read_all(SqliteStore *self, sqlite3_stmt *st, ReadFunc read, GDestroyNotify free
 		if (!row(self, st, &found, error))
 			return FALSE;
 		if (found)
-			g_ptr_array_add(rows, read(st));
+			g_ptr_array_add(rows, read_row(st));
 	}
 	*ret_rows = g_steal_pointer(&rows);
 	return TRUE;
