@@ -44,6 +44,9 @@ gint64 mesh_platform_boottime(void);
 /* mesh_platform_uid: the real user id of this process. */
 guint64 mesh_platform_uid(void);
 
+/* mesh_platform_pid: this process's id, for messages and lock files. */
+guint64 mesh_platform_pid(void);
+
 /*
  * mesh_platform_peer_uid: the user id of the process at the other end of the connected local
  * socket @fd (SO_PEERCRED / getpeereid). Errors: MESH_ERROR_PERMISSION when it cannot be

@@ -96,6 +96,12 @@ mesh_platform_uid(void)
 	return (guint64)getuid();
 }
 
+guint64
+mesh_platform_pid(void)
+{
+	return (guint64)getpid();
+}
+
 gboolean
 mesh_platform_peer_uid(int fd, guint64 *ret_uid, GError **error)
 {
