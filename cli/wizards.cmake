@@ -15,7 +15,7 @@ add_library(mesh-wizard-common STATIC
 	${CMAKE_CURRENT_SOURCE_DIR}/cmd-lock.c)
 target_link_libraries(mesh-wizard-common PUBLIC meshclient mesh-platform mesh-core)
 target_compile_definitions(mesh-wizard-common PRIVATE MESH_VERSION="${PROJECT_VERSION}")
-# The target meshclient is the library (ipc/client.cmake): the profile manager's target is
+# The target meshclient is the library (client/CMakeLists.txt): the profile manager's target is
 # meshclient-wizard, its program meshclient.
 add_executable(meshclient-wizard meshclient.c)
 set_target_properties(meshclient-wizard PROPERTIES OUTPUT_NAME meshclient)

@@ -137,8 +137,8 @@ mesh_secjson_parse(const MeshSecret *text, gsize max_len, GError **error)
 	return mesh_json_parse(data, len, max_len, error);
 }
 
-static void
-wipe(JsonNode *node)
+void
+mesh_secjson_wipe(JsonNode *node)
 {
 	if (node == NULL)
 		return;
@@ -146,12 +146,12 @@ wipe(JsonNode *node)
 		g_autoptr(GList) values = json_object_get_values(json_node_get_object(node));
 
 		for (GList *l = values; l != NULL; l = l->next)
-			wipe(l->data);
+			mesh_secjson_wipe(l->data);
 	} else if (JSON_NODE_HOLDS_ARRAY(node)) {
 		JsonArray *array = json_node_get_array(node);
 
 		for (guint i = 0; i < json_array_get_length(array); i++)
-			wipe(json_array_get_element(array, i));
+			mesh_secjson_wipe(json_array_get_element(array, i));
 	} else if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING) {
 		char *s = (char *)json_node_get_string(node);
 
@@ -165,6 +165,6 @@ mesh_secjson_unref(JsonNode *node)
 {
 	if (node == NULL)
 		return;
-	wipe(node);
+	mesh_secjson_wipe(node);
 	json_node_unref(node);
 }

@@ -57,8 +57,12 @@ MeshSecret *mesh_secjson_finish(MeshSecjson *writer);
  */
 JsonNode *mesh_secjson_parse(const MeshSecret *text, gsize max_len, GError **error);
 
-/* mesh_secjson_unref: overwrite every string in the tree @node (member values and array
- * elements, at any depth), then drop the reference; accepts NULL. */
+/* mesh_secjson_wipe: overwrite every string in the tree @node (member values and array
+ * elements, at any depth) in place, as json-glib frees its strings without clearing them: for
+ * any tree that held secrets (requests with passphrases, answers with shares); accepts NULL. */
+void mesh_secjson_wipe(JsonNode *node);
+
+/* mesh_secjson_unref: mesh_secjson_wipe, then drop the reference; accepts NULL. */
 void mesh_secjson_unref(JsonNode *node);
 
 /* For g_autoptr-like use: typedef of a tree to be wiped. */

@@ -29,13 +29,6 @@ G_BEGIN_DECLS
 typedef gboolean (*MeshSessionHandler)(MeshSession *session, JsonObject *params,
 				       JsonObject *result, GError **error);
 
-typedef struct {
-	const char *name;
-	MeshSessionHandler handler;
-	const char *const *params; /* the members Params may have */
-	gboolean remote;           /* reaches the portal; else reads or changes the hive only */
-} MeshSessionMethod;
-
 /* What a session method runs against. */
 typedef struct {
 	MeshHive *hive;
@@ -47,37 +40,63 @@ typedef struct {
 	 * NULL: synchronous HTTP. */
 	MeshPortalBridge *bridge;
 	GMutex *release;
-	/* Every session method answers MESH_ERROR_PERMISSION (they change the hive or reach the
-	 * network: not for the fuzzer). */
+	/* The method answers MESH_ERROR_PERMISSION (session methods change the hive or reach the
+	 * network: not for the fuzzer; the table marks them MESH_METHOD_RESTRICTED). */
 	gboolean restricted;
 	/* The passphrase that protects the keys the method makes (may be NULL), and whether the
 	 * hive's protected keys are locked so that it may make none (MeshSession): the agent
-	 * decides them from the hive's protection and the request's "Passphrase" (dispatch.c). */
+	 * decides them from the hive's protection and the request's "Passphrase" (ipc/dispatch.c). */
 	const MeshSecret *passphrase;
 	gboolean keys_locked;
 } MeshSessionMethodEnv;
 
-/* mesh_session_method_find: the session method @name, or NULL. */
-const MeshSessionMethod *mesh_session_method_find(const char *name);
-
-/* mesh_session_method_name: the name of the @i-th session method, NULL past the last one (for
- * Hello). */
-const char *mesh_session_method_name(gsize i);
+/* The session methods' handlers, for the agent's method table (ipc/methods.c). */
+#define MESH_SESSION_HANDLER(name)                                                                \
+	gboolean name(MeshSession *session, JsonObject *params, JsonObject *result, GError **error)
+MESH_SESSION_HANDLER(mesh_method_account_validate);
+MESH_SESSION_HANDLER(mesh_method_profile_create);
+MESH_SESSION_HANDLER(mesh_method_profile_get);
+MESH_SESSION_HANDLER(mesh_method_profile_list);
+MESH_SESSION_HANDLER(mesh_method_profile_sync);
+MESH_SESSION_HANDLER(mesh_method_profile_set_portal);
+MESH_SESSION_HANDLER(mesh_method_profile_delete);
+MESH_SESSION_HANDLER(mesh_method_escrow_create);
+MESH_SESSION_HANDLER(mesh_method_escrow_verify);
+MESH_SESSION_HANDLER(mesh_method_profile_recover);
+MESH_SESSION_HANDLER(mesh_method_connect_request);
+MESH_SESSION_HANDLER(mesh_method_connect_status);
+MESH_SESSION_HANDLER(mesh_method_connect_pending);
+MESH_SESSION_HANDLER(mesh_method_connect_accept);
+MESH_SESSION_HANDLER(mesh_method_connect_reject);
+MESH_SESSION_HANDLER(mesh_method_app_list);
+MESH_SESSION_HANDLER(mesh_method_app_add);
+MESH_SESSION_HANDLER(mesh_method_app_set);
+MESH_SESSION_HANDLER(mesh_method_app_get);
+MESH_SESSION_HANDLER(mesh_method_app_delete);
+MESH_SESSION_HANDLER(mesh_method_password_add);
+MESH_SESSION_HANDLER(mesh_method_password_set);
+MESH_SESSION_HANDLER(mesh_method_password_get);
+MESH_SESSION_HANDLER(mesh_method_password_list);
+MESH_SESSION_HANDLER(mesh_method_password_delete);
+MESH_SESSION_HANDLER(mesh_method_ssh_create);
+MESH_SESSION_HANDLER(mesh_method_ssh_authorized_keys);
+#undef MESH_SESSION_HANDLER
 
 /*
- * mesh_session_method_call: run @method for one request against @env: @params (already checked
- * against @method->params) in, @result filled. Errors: those of core/session,
+ * mesh_session_method_call: run the session method @name (@handler) for one request against
+ * @env: @params (already checked against the method's params) in, @result filled. Errors:
+ * those of core/session,
  * MESH_ERROR_MALFORMED (params), MESH_ERROR_PERMISSION (restricted), MESH_ERROR_CANCELLED (the
  * bridge was cancelled).
  */
-gboolean mesh_session_method_call(const MeshSessionMethod *method,
+gboolean mesh_session_method_call(const char *name, MeshSessionHandler handler,
 				  const MeshSessionMethodEnv *env, JsonObject *params,
 				  JsonObject *result, GError **error);
 
 /*
  * mesh_agent_set_portal_factory: how @agent's session methods open a portal client (NULL: the
  * HTTP client). For tests, which hand in an in-process portal (portal/client-direct.h).
- * Implemented in dispatch.c (it owns MeshAgent).
+ * Implemented in ipc/dispatch.c (it owns MeshAgent).
  */
 void mesh_agent_set_portal_factory(MeshAgent *agent, MeshSessionPortalOpen open_portal,
 				   gpointer portal_data);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "session-methods.h"
+#include "methods-session.h"
 
 #include <openssl/crypto.h>
 #include <string.h>
@@ -200,8 +200,8 @@ set_profile(JsonObject *result, const MeshSessionProfile *profile)
 
 /* ---- Methods ----------------------------------------------------------------------------- */
 
-static gboolean
-account_validate(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_account_validate(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	g_autofree char *reason = NULL;
 	const char *account = NULL, *portal = NULL;
@@ -217,8 +217,8 @@ account_validate(MeshSession *s, JsonObject *params, JsonObject *result, GError 
 	return TRUE;
 }
 
-static gboolean
-profile_create(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_profile_create(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	g_autoptr(MeshSessionProfile) profile = NULL;
 	const char *account = NULL, *portal = NULL;
@@ -231,8 +231,8 @@ profile_create(MeshSession *s, JsonObject *params, JsonObject *result, GError **
 	return TRUE;
 }
 
-static gboolean
-profile_get(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_profile_get(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	g_autoptr(MeshSessionProfile) profile = NULL;
 	const char *account = NULL;
@@ -244,8 +244,8 @@ profile_get(MeshSession *s, JsonObject *params, JsonObject *result, GError **err
 	return TRUE;
 }
 
-static gboolean
-profile_list(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_profile_list(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	g_autoptr(GPtrArray) accounts = NULL;
 	g_autofree char *default_account = NULL;
@@ -277,8 +277,8 @@ profile_list(MeshSession *s, JsonObject *params, JsonObject *result, GError **er
 	return TRUE;
 }
 
-static gboolean
-profile_sync(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_profile_sync(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	g_autoptr(MeshSessionProfile) profile = NULL;
 	const char *account = NULL;
@@ -290,8 +290,9 @@ profile_sync(MeshSession *s, JsonObject *params, JsonObject *result, GError **er
 	return TRUE;
 }
 
-static gboolean
-profile_set_portal(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_profile_set_portal(MeshSession *s, JsonObject *params, JsonObject *result,
+                               GError **error)
 {
 	g_autoptr(MeshSessionProfile) profile = NULL;
 	const char *account = NULL, *portal = NULL;
@@ -304,8 +305,8 @@ profile_set_portal(MeshSession *s, JsonObject *params, JsonObject *result, GErro
 	return TRUE;
 }
 
-static gboolean
-profile_delete(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_profile_delete(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	const char *account = NULL;
 	gboolean force = FALSE;
@@ -326,8 +327,8 @@ profile_delete(MeshSession *s, JsonObject *params, JsonObject *result, GError **
 	return mesh_session_profile_delete(s, account, force, error);
 }
 
-static gboolean
-escrow_create(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_escrow_create(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	g_autoptr(GPtrArray) shares = NULL;
 	g_autofree char *identifier = NULL;
@@ -359,8 +360,8 @@ escrow_create(MeshSession *s, JsonObject *params, JsonObject *result, GError **e
 	return TRUE;
 }
 
-static gboolean
-escrow_verify(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_escrow_verify(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	g_autoptr(GPtrArray) shares = NULL;
 	const char *account = NULL, *portal = NULL;
@@ -372,8 +373,8 @@ escrow_verify(MeshSession *s, JsonObject *params, JsonObject *result, GError **e
 					  shares->len - 1, error);
 }
 
-static gboolean
-profile_recover(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_profile_recover(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	g_autoptr(MeshSessionProfile) profile = NULL;
 	g_autoptr(GPtrArray) shares = NULL;
@@ -389,8 +390,8 @@ profile_recover(MeshSession *s, JsonObject *params, JsonObject *result, GError *
 	return TRUE;
 }
 
-static gboolean
-connect_request(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_connect_request(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	g_autoptr(MeshSessionConnect) connect = NULL;
 	const char *account = NULL, *portal = NULL;
@@ -405,8 +406,8 @@ connect_request(MeshSession *s, JsonObject *params, JsonObject *result, GError *
 	return TRUE;
 }
 
-static gboolean
-connect_status(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_connect_status(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	MeshSessionConnectState state = MESH_SESSION_CONNECT_PENDING;
 	const char *account = NULL;
@@ -418,8 +419,8 @@ connect_status(MeshSession *s, JsonObject *params, JsonObject *result, GError **
 	return TRUE;
 }
 
-static gboolean
-connect_pending(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_connect_pending(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	g_autoptr(GPtrArray) pending = NULL;
 	const char *account = NULL;
@@ -457,20 +458,20 @@ connect_answer(MeshSession *s, JsonObject *params, gboolean accept, GError **err
 		      : mesh_session_connect_reject(s, account, witness, error);
 }
 
-static gboolean
-connect_accept(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_connect_accept(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	return connect_answer(s, params, TRUE, error);
 }
 
-static gboolean
-connect_reject(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_connect_reject(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	return connect_answer(s, params, FALSE, error);
 }
 
-static gboolean
-app_list(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_app_list(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	g_autoptr(GPtrArray) apps = NULL;
 	const char *account = NULL;
@@ -483,8 +484,8 @@ app_list(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 	return TRUE;
 }
 
-static gboolean
-app_add(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_app_add(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	g_autofree char *identifier = NULL;
 	const char *account = NULL, *type = NULL, *name = NULL;
@@ -506,8 +507,8 @@ app_add(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 	return TRUE;
 }
 
-static gboolean
-app_set(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_app_set(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	g_autoptr(MeshSecret) data = NULL;
 	const char *account = NULL, *name = NULL;
@@ -518,8 +519,8 @@ app_set(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 	       mesh_session_app_set(s, account, name, data, error);
 }
 
-static gboolean
-app_get(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_app_get(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	g_autoptr(MeshSecret) plaintext = NULL;
 	const char *account = NULL, *name = NULL;
@@ -532,8 +533,8 @@ app_get(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 	return TRUE;
 }
 
-static gboolean
-app_delete(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_app_delete(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	const char *account = NULL, *name = NULL;
 
@@ -563,20 +564,20 @@ password_store(MeshSession *s, JsonObject *params, JsonObject *result, MeshSessi
 	return TRUE;
 }
 
-static gboolean
-password_add(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_password_add(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	return password_store(s, params, result, MESH_SESSION_PASSWORD_ADD, error);
 }
 
-static gboolean
-password_set(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_password_set(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	return password_store(s, params, result, MESH_SESSION_PASSWORD_SET, error);
 }
 
-static gboolean
-password_get(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_password_get(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	g_autoptr(MeshSecret) password = NULL;
 	g_autofree char *username = NULL;
@@ -593,8 +594,8 @@ password_get(MeshSession *s, JsonObject *params, JsonObject *result, GError **er
 }
 
 /* {"Logins": [{"Site", "Username"}], "Sites": [each site once]} */
-static gboolean
-password_list(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_password_list(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	g_autoptr(GPtrArray) logins = NULL;
 	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
@@ -621,8 +622,8 @@ password_list(MeshSession *s, JsonObject *params, JsonObject *result, GError **e
 	return TRUE;
 }
 
-static gboolean
-password_delete(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_password_delete(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	const char *account = NULL, *site = NULL, *user = NULL;
 
@@ -632,8 +633,8 @@ password_delete(MeshSession *s, JsonObject *params, JsonObject *result, GError *
 	       mesh_session_password_delete(s, account, site, user, error);
 }
 
-static gboolean
-ssh_create(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_ssh_create(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	g_autofree char *udf = NULL;
 	g_autofree char *line = NULL;
@@ -648,8 +649,9 @@ ssh_create(MeshSession *s, JsonObject *params, JsonObject *result, GError **erro
 	return TRUE;
 }
 
-static gboolean
-ssh_authorized_keys(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+gboolean
+mesh_method_ssh_authorized_keys(MeshSession *s, JsonObject *params, JsonObject *result,
+                                GError **error)
 {
 	g_autoptr(GPtrArray) keys = NULL;
 	const char *account = NULL;
@@ -671,71 +673,10 @@ ssh_authorized_keys(MeshSession *s, JsonObject *params, JsonObject *result, GErr
 	return TRUE;
 }
 
-#define P(...) ((const char *const[]){ __VA_ARGS__, NULL })
-#define LOCAL  FALSE
-#define REMOTE TRUE
-
-static const MeshSessionMethod session_methods[] = {
-        {"AccountValidate", account_validate, P("Account", "Portal", "PortalCA"), REMOTE},
-        {"ProfileCreate", profile_create,
-         P("Account", "Portal", "PortalCA", "KeyStore", "Passphrase"), REMOTE},
-        {"ProfileGet", profile_get, P("Account"), LOCAL},
-        {"ProfileList", profile_list, (const char *const[]){NULL}, LOCAL},
-        {"ProfileSync", profile_sync, P("Account", "Portal", "PortalCA"), REMOTE},
-        {"ProfileSetPortal", profile_set_portal, P("Account", "Portal", "PortalCA"), REMOTE},
-        {"ProfileDelete", profile_delete, P("Account", "Force"), LOCAL},
-        {"EscrowCreate", escrow_create, P("Account", "Quorum", "Shares", "Portal", "PortalCA"),
-         REMOTE},
-        {"EscrowVerify", escrow_verify, P("Account", "Shares", "Portal", "PortalCA"), REMOTE},
-        {"ProfileRecover", profile_recover,
-         P("Account", "Shares", "Portal", "PortalCA", "KeyStore", "Passphrase"), REMOTE},
-        {"ConnectRequest", connect_request,
-         P("Account", "Portal", "PortalCA", "KeyStore", "Passphrase"), REMOTE},
-        {"ConnectStatus", connect_status, P("Account", "Portal", "PortalCA"), REMOTE},
-        {"ConnectPending", connect_pending, P("Account", "Portal", "PortalCA"), REMOTE},
-        {"ConnectAccept", connect_accept, P("Account", "Witness", "Portal", "PortalCA"), REMOTE},
-        {"ConnectReject", connect_reject, P("Account", "Witness", "Portal", "PortalCA"), REMOTE},
-        {"AppList", app_list, P("Account"), LOCAL},
-        {"AppAdd", app_add, P("Account", "Type", "Name", "Portal", "PortalCA"), REMOTE},
-        {"AppSet", app_set, P("Account", "Name", "Data", "Portal", "PortalCA"), REMOTE},
-        {"AppGet", app_get, P("Account", "Name"), LOCAL},
-        {"AppDelete", app_delete, P("Account", "Name", "Portal", "PortalCA"), REMOTE},
-        {"PasswordAdd", password_add,
-         P("Account", "Site", "Username", "Password", "Portal", "PortalCA"), REMOTE},
-        {"PasswordSet", password_set,
-         P("Account", "Site", "Username", "Password", "Portal", "PortalCA"), REMOTE},
-        {"PasswordGet", password_get, P("Account", "Site", "Username"), LOCAL},
-        {"PasswordList", password_list, P("Account"), LOCAL},
-        {"PasswordDelete", password_delete,
-         P("Account", "Site", "Username", "Portal", "PortalCA"), REMOTE},
-        {"SshCreate", ssh_create, P("Account", "KeyStore", "Passphrase", "Portal", "PortalCA"),
-         REMOTE},
-        {"SshAuthorizedKeys", ssh_authorized_keys, P("Account"), LOCAL},
-};
-
-#undef P
-#undef LOCAL
-#undef REMOTE
-
-const MeshSessionMethod *
-mesh_session_method_find(const char *name)
-{
-	for (gsize i = 0; i < G_N_ELEMENTS(session_methods); i++) {
-		if (g_str_equal(session_methods[i].name, name))
-			return &session_methods[i];
-	}
-	return NULL;
-}
-
-const char *
-mesh_session_method_name(gsize i)
-{
-	return i < G_N_ELEMENTS(session_methods) ? session_methods[i].name : NULL;
-}
-
 gboolean
-mesh_session_method_call(const MeshSessionMethod *method, const MeshSessionMethodEnv *env,
-			 JsonObject *params, JsonObject *result, GError **error)
+mesh_session_method_call(const char *name, MeshSessionHandler handler,
+			 const MeshSessionMethodEnv *env, JsonObject *params, JsonObject *result,
+			 GError **error)
 {
 	MeshSession session = {.hive = env->hive,
 	                       .store = env->store,
@@ -752,7 +693,7 @@ mesh_session_method_call(const MeshSessionMethod *method, const MeshSessionMetho
 		return FALSE;
 	if (env->restricted) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
-			    "%s is disabled in this agent (restricted mode)", method->name);
+			    "%s is disabled in this agent (restricted mode)", name);
 		return FALSE;
 	}
 	/* "KeyStore": where this device's new keys go (the hive's default otherwise). */
@@ -769,5 +710,5 @@ mesh_session_method_call(const MeshSessionMethod *method, const MeshSessionMetho
 		session.open_portal = open_http;
 		session.portal_data = &http;
 	}
-	return method->handler(&session, params, result, error);
+	return handler(&session, params, result, error);
 }
