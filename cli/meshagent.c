@@ -10,6 +10,7 @@
 #include "secret.h"
 #include "server.h"
 #include "ssh-server.h"
+#include "transport.h"
 
 #ifndef MESH_VERSION
 #error "MESH_VERSION must be defined by the build"
@@ -79,8 +80,9 @@ main(int argc, char **argv)
 	g_autofree char *ssh_path = NULL;
 	g_autofree char *socket_path = NULL;
 	g_autofree char *root = NULL;
+	g_autoptr(MeshTransportListener) listener = NULL;
+	g_autoptr(MeshTransportListener) ssh_listener = NULL;
 	MeshHiveKind kind;
-	int listen_fd = -1, ssh_fd = -1;
 
 	setlocale(LC_ALL, "");
 	g_option_context_set_summary(context,
@@ -111,13 +113,12 @@ main(int argc, char **argv)
 	/* Socket activation (LISTEN_PID is checked against this process, so before any fork);
 	 * the service manager supervises the process, so it stays in the foreground. The agent's
 	 * socket may come with the ssh-agent socket, so that either starts the agent. */
-	if (!mesh_server_activation(&listen_fd, &ssh_fd, &error))
+	if (!mesh_transport_activation(&listener, &ssh_listener, &error))
 		return fail_error(error);
 	if (socket_opt != NULL) {
 		socket_path = absolute(socket_opt);
-	} else if (listen_fd >= 0) {
-		if (!mesh_server_fd_path(listen_fd, &socket_path, &error))
-			return fail_error(error);
+	} else if (listener != NULL) {
+		socket_path = g_strdup(mesh_transport_listener_address(listener));
 	} else {
 		g_autofree char *path = mesh_platform_agent_socket(kind);
 
@@ -125,7 +126,7 @@ main(int argc, char **argv)
 	}
 	root = absolute(g_getenv("MMM_HOME"));
 
-	if (!foreground && listen_fd < 0)
+	if (!foreground && listener == NULL)
 		mesh_platform_daemonise("meshagent");
 	if (!mesh_secret_heap_init(0, &error)) {
 		/* Secrets still work, on the ordinary heap (wiped on free). */
@@ -135,14 +136,14 @@ main(int argc, char **argv)
 	agent = mesh_agent_new(kind, root, socket_path, &error);
 	if (agent == NULL)
 		return fail_error(error);
-	server = mesh_server_new(agent, socket_path, listen_fd, &error);
+	server = mesh_server_new(agent, socket_path, g_steal_pointer(&listener), &error);
 	if (server == NULL)
 		return fail_error(error);
 	/* The OpenSSH agent protocol, on a socket of its own beside the agent's (or the one
 	 * passed). */
-	if (ssh_fd >= 0 && !mesh_server_fd_path(ssh_fd, &ssh_path, &error))
-		return fail_error(error);
-	if (ssh_fd < 0)
+	if (ssh_listener != NULL)
+		ssh_path = g_strdup(mesh_transport_listener_address(ssh_listener));
+	else
 		ssh_path = mesh_ssh_agent_socket_path(socket_path);
 	ssh_agent = mesh_ssh_agent_new(mesh_agent_hive(agent), mesh_agent_store(agent),
 				       mesh_agent_state_lock(agent));
@@ -150,7 +151,8 @@ main(int argc, char **argv)
 								 : g_getenv("SSH_ASKPASS"));
 	/* One failure delay for every passphrase check, whichever socket it comes through. */
 	mesh_ssh_agent_set_gate(ssh_agent, mesh_agent_pass_gate(agent));
-	ssh_server = mesh_ssh_server_new(ssh_agent, ssh_path, ssh_fd, kind, &error);
+	ssh_server = mesh_ssh_server_new(ssh_agent, ssh_path, g_steal_pointer(&ssh_listener), kind,
+					 &error);
 	if (ssh_server == NULL)
 		return fail_error(error);
 	mesh_agent_set_ssh_socket(agent, ssh_path);

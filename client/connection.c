@@ -58,7 +58,7 @@ client_fail_error(MeshClient *client, GError *error)
 static MeshError
 fail_broken(MeshClient *client, MeshError code, const char *what, const char *reason)
 {
-	g_clear_pointer(&client->conn, mesh_transport_close);
+	g_clear_pointer(&client->conn, mesh_transport_connection_free);
 	if (reason != NULL)
 		return client_fail(client, code, "%s: %s", what, reason);
 	return client_fail(client, code, "%s", what);
@@ -157,7 +157,7 @@ mesh_client_close(MeshClient *client)
 {
 	if (client == NULL)
 		return;
-	mesh_transport_close(client->conn);
+	mesh_transport_connection_free(client->conn);
 	g_free(client->path);
 	g_free(client->last_error);
 	g_free(client->portal);

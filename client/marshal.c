@@ -93,7 +93,7 @@ client_take_array(MeshClient *client, JsonObject *obj, const char *member, MeshE
  */
 MeshError
 client_call_list_with(MeshClient *client, const char *method, const Member *params, gsize n_params,
-               const char *member, gsize size, ReadElement read, gpointer *ret_array, size_t *ret_n)
+               const char *member, gsize size, ReadElement read_element, gpointer *ret_array, size_t *ret_n)
 {
 	g_autoptr(JsonNode) result = NULL;
 	JsonArray *array;
@@ -115,7 +115,7 @@ client_call_list_with(MeshClient *client, const char *method, const Member *para
 			code = client_fail(client, MESH_ERROR_PROTOCOL,
 				    "the agent's answer: an entry of %s is not an object", member);
 		else
-			read(client, json_node_get_object(node), elements + i * size, &code);
+			read_element(client, json_node_get_object(node), elements + i * size, &code);
 	}
 	*ret_array = elements;
 	*ret_n = n;
@@ -125,9 +125,9 @@ client_call_list_with(MeshClient *client, const char *method, const Member *para
 /* call_list_with, no Params. */
 MeshError
 client_call_list(MeshClient *client, const char *method, const char *member, gsize size,
-                 ReadElement read, gpointer *ret_array, size_t *ret_n)
+                 ReadElement read_element, gpointer *ret_array, size_t *ret_n)
 {
-	return client_call_list_with(client, method, NULL, 0, member, size, read, ret_array, ret_n);
+	return client_call_list_with(client, method, NULL, 0, member, size, read_element, ret_array, ret_n);
 }
 
 void

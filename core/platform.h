@@ -41,18 +41,8 @@ gint64 mesh_platform_boottime(void);
  * for a mesh_platform_boottime deadline wakes at least this often to look at the clock again. */
 #define MESH_PLATFORM_SLEEP_CHECK_MS 5000
 
-/* mesh_platform_uid: the real user id of this process. */
-guint64 mesh_platform_uid(void);
-
 /* mesh_platform_pid: this process's id, for messages and lock files. */
 guint64 mesh_platform_pid(void);
-
-/*
- * mesh_platform_peer_uid: the user id of the process at the other end of the connected local
- * socket @fd (SO_PEERCRED / getpeereid). Errors: MESH_ERROR_PERMISSION when it cannot be
- * determined.
- */
-gboolean mesh_platform_peer_uid(int fd, guint64 *ret_uid, GError **error);
 
 /*
  * mesh_platform_private_dir: make sure @path is a folder (created 0700, with missing parents

@@ -4,35 +4,35 @@
 #include <glib.h>
 
 #include "hive.h"
+#include "service.h"
 #include "ssh-agent.h"
+#include "transport.h"
 
 G_BEGIN_DECLS
 
 /*
- * The ssh-agent socket: a listening Unix socket whose connections each get a thread that reads
- * a message (4-byte big-endian length, at most MESH_SSH_AGENT_MESSAGE_MAX), hands it to
- * mesh_ssh_agent_handle and writes the answer, until the client closes. As on the agent's own
- * socket, the peer's uid is checked before a byte is read, at most MESH_SSH_SERVER_MAX_CONNECTIONS
- * are served at once, and a bad message closes only its own connection. A thread per connection
- * keeps each one's latency to one system call each way, and lets a confirmation wait for its
- * askpass program without holding up the others.
+ * The ssh-agent socket: the OpenSSH agent protocol (messages of at most
+ * MESH_SSH_AGENT_MESSAGE_MAX bytes, handed to mesh_ssh_agent_handle_from) on the server both of
+ * the agent's sockets run on (service.h): the peer is checked before a byte is read, at most
+ * MESH_SSH_SERVER_MAX_CONNECTIONS are served at once, a bad message closes only its own
+ * connection, and a confirmation waiting for its askpass program holds up no other connection.
+ * Keys' lifetimes end on time even when nobody asks.
  */
 
-#define MESH_SSH_SERVER_MAX_CONNECTIONS 256
+#define MESH_SSH_SERVER_MAX_CONNECTIONS MESH_SERVICE_MAX_CONNECTIONS
 
 typedef struct MeshSshServer MeshSshServer;
 
 /*
- * mesh_ssh_server_new: serve @agent (borrowed) on @path. When @fd is -1, the folder of @path is
- * made private (0700), the lock PATH.lock taken (MESH_ERROR_EXISTS when another agent of the
- * @kind hive holds it), a stale socket removed, and the socket bound with mode 0600. When @fd is
- * a listening socket bound to @path (passed by socket activation), it is served as it is and
- * never unlinked; PATH.lock is taken where the folder allows. The server owns @fd from the call
- * on, whether it succeeds or not. Errors: those, MESH_ERROR_INVALID_ARGUMENT (a path too long
- * for a Unix socket), MESH_ERROR_IO.
+ * mesh_ssh_server_new: serve @agent (borrowed) at @path, serving from now on. When @passed is
+ * NULL, the server listens at @path (mesh_transport_listen: MESH_ERROR_EXISTS when another agent
+ * of the @kind hive holds its lock). Else it serves @passed (socket activation: owned from the
+ * call on, whether it succeeds or not), which is never removed, locking its address where the
+ * folder allows. Errors: those, MESH_ERROR_FAILED.
  */
-MeshSshServer *mesh_ssh_server_new(MeshSshAgent *agent, const char *path, int fd,
-				   MeshHiveKind kind, GError **error);
+MeshSshServer *mesh_ssh_server_new(MeshSshAgent *agent, const char *path,
+                                   MeshTransportListener *passed, MeshHiveKind kind,
+                                   GError **error);
 
 /* mesh_ssh_server_free: stop accepting, close every connection, wait for their threads, remove
  * the socket and its lock; accepts NULL. */

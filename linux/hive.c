@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "platform.h"
+#include "platform-private.h"
 
 /*
  * The directory-tree hive (docs/design.md "Hives"): root/<MathematicalMesh|CryptoMesh>/<Folder>/<name>,

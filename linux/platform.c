@@ -2,6 +2,7 @@
 /* struct ucred and SO_PEERCRED are GNU extensions of <sys/socket.h>. */
 #define _GNU_SOURCE
 #include "platform.h"
+#include "platform-private.h"
 
 #include <errno.h>
 #include <fcntl.h>

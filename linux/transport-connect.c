@@ -3,8 +3,6 @@
  * The connecting side of core/transport.h on Linux (and macOS): an AF_UNIX stream socket with
  * send and receive timeouts (SO_SNDTIMEO, SO_RCVTIMEO), its owner and its peer checked.
  */
-#include "transport.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -16,10 +14,8 @@
 
 #include "error.h"
 #include "platform.h"
-
-struct MeshTransportConnection {
-	int fd;
-};
+#include "platform-private.h"
+#include "transport-private.h"
 
 gint64
 mesh_transport_agent_pid(const char *address)
@@ -61,7 +57,6 @@ mesh_transport_connect(const char *path, GError **error)
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	gint64 deadline =
 	        g_get_monotonic_time() + MESH_TRANSPORT_IO_TIMEOUT_SECONDS * G_USEC_PER_SEC;
-	MeshTransportConnection *conn;
 	struct stat st;
 	guint64 peer = 0;
 	int fd = -1, err = 0;
@@ -135,9 +130,7 @@ mesh_transport_connect(const char *path, GError **error)
 	}
 	/* A stuck agent must not hang its clients: the caller decides how long a wait goes on. */
 	set_timeout(fd, SO_RCVTIMEO, MESH_TRANSPORT_IO_TIMEOUT_SECONDS);
-	conn = g_new0(MeshTransportConnection, 1);
-	conn->fd = fd;
-	return conn;
+	return transport_connection_new(fd);
 }
 
 /* A failed send or receive (@err: an errno, 0 at the end of the stream) as a MeshError. */
@@ -157,17 +150,9 @@ io_error(int err, GError **error)
 gboolean
 mesh_transport_send(MeshTransportConnection *conn, const guint8 *data, gsize len, GError **error)
 {
-	while (len > 0) {
-		ssize_t n = send(conn->fd, data, len, MSG_NOSIGNAL);
+	int err = 0;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return io_error(n < 0 ? errno : 0, error);
-		data += n;
-		len -= (gsize)n;
-	}
-	return TRUE;
+	return transport_send_all(conn->fd, data, len, &err) || io_error(err, error);
 }
 
 gboolean
@@ -189,13 +174,4 @@ mesh_transport_receive(MeshTransportConnection *conn, guint8 *data, gsize len,
 		len -= (gsize)n;
 	}
 	return TRUE;
-}
-
-void
-mesh_transport_close(MeshTransportConnection *conn)
-{
-	if (conn == NULL)
-		return;
-	close(conn->fd);
-	g_free(conn);
 }

@@ -2,6 +2,7 @@
 #include "cutest.h"
 #include "error.h"
 #include "platform.h"
+#include "platform-private.h"
 
 #include <fcntl.h>
 #include <signal.h>
