@@ -3,7 +3,8 @@
 
 #include "error.h"
 #include "file.h"
-#include "secretservice.h"
+#include "platform-keystores.h"
+#ifdef MESH_HAVE_TPM2
 #include "tpm2.h"
 
 /* The TCTI from MESH_TPM2_TCTI, else the system's. */
@@ -12,14 +13,17 @@ open_tpm2(MeshHive *hive, GError **error)
 {
 	return mesh_keystore_tpm2_new(hive, NULL, error);
 }
+#endif
 
 static const MeshKeyStoreBackend backends[] = {
 	{ "file", ".meta", mesh_keystore_file_new,
 	  "OpenSSH key files in the hive (Ed25519, X25519, P-256; optional passphrase)" },
-	{ "secret", ".secret", mesh_keystore_secret_new,
-	  "the desktop keyring through the Secret Service (Ed25519, X25519, P-256)" },
+	/* The OS folder's stores (its platform-keystores.h). */
+	MESH_PLATFORM_KEYSTORES
+#ifdef MESH_HAVE_TPM2
 	{ "tpm2", ".tpm-meta", open_tpm2,
 	  "a TPM 2.0 (P-256 keys made inside it, never exportable; optional PIN)" },
+#endif
 };
 
 const MeshKeyStoreBackend *

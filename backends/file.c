@@ -17,7 +17,6 @@
 
 #define PUB_SUFFIX  ".pub"
 #define META_SUFFIX ".meta"
-#define META_MAX    4096
 /* scrypt for PKCS#8 (X25519) keys: N = 2^14, r = 8, p = 1 (16 MiB), as OpenSSL's own default
  * for scrypt PBES2. */
 #define SCRYPT_N 16384
@@ -226,31 +225,16 @@ static gboolean
 read_meta(FileStore *fs, const char *udf, Meta *ret_meta, GError **error)
 {
 	g_autofree char *name = NULL;
-	g_autoptr(GBytes) data = NULL;
 	g_autoptr(JsonNode) root = NULL;
-	g_autoptr(GError) local = NULL;
 	static const char *const members[] = { "Use", "Algorithm", "Protected", NULL };
 	JsonObject *obj;
 	JsonNode *prot;
 	const char *use, *alg;
 	Meta meta;
 
-	if (!mesh_keystore_check_udf(udf, error))
-		return FALSE;
-	name = g_strconcat(udf, META_SUFFIX, NULL);
-	if (!read_entry(fs, name, META_MAX, &data, &local)) {
-		if (g_error_matches(local, MESH_ERROR, MESH_ERROR_NOT_FOUND))
-			g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
-				    "no key %s in the file key store at %s", udf,
-				    mesh_hive_location(fs->hive));
-		else
-			g_propagate_error(error, g_steal_pointer(&local));
-		return FALSE;
-	}
-	root = mesh_json_parse(g_bytes_get_data(data, NULL), g_bytes_get_size(data), META_MAX,
-			       error);
-	if (root == NULL) {
-		damaged(fs, name, error);
+	if (!mesh_keystore_read_marker(fs->hive, "file", udf, META_SUFFIX, &root, &name, error)) {
+		if (name != NULL)
+			damaged(fs, name, error);
 		return FALSE;
 	}
 	if (!JSON_NODE_HOLDS_OBJECT(root))

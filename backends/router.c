@@ -9,7 +9,9 @@
 #include "error.h"
 #include "openssh.h"
 #include "ossl.h"
+#ifdef MESH_HAVE_TPM2
 #include "tpm2.h"
+#endif
 
 /* Longest marker entry read to see whether it is there. */
 #define MARKER_MAX (64 * 1024)
@@ -511,8 +513,13 @@ mesh_keystore_router_import_pem(MeshKeyStore *store, const char *pem, gsize len,
 
 		if (!find_backend(r, "tpm2", &i, error) || (tpm = open_store(r, i, error)) == NULL)
 			return FALSE;
+#ifdef MESH_HAVE_TPM2
 		return mesh_keystore_tpm2_import_file(tpm, pem, len, use, passphrase, ret_public,
 						      error);
+#else
+		/* Not reached: without a tpm2 store, find_backend has failed. */
+		g_return_val_if_reached(FALSE);
+#endif
 	}
 	if (g_strstr_len(pem, (gssize)len, "-----BEGIN OPENSSH PRIVATE KEY-----") != NULL) {
 		if (!mesh_openssh_private_decode(pem, len, file_passphrase, 0, &priv, NULL, error))

@@ -16,7 +16,6 @@
 
 #define KEY_SUFFIX  ".tpm"
 #define META_SUFFIX ".tpm-meta"
-#define META_MAX    4096
 /* userAuth may not be longer than the name algorithm's digest (SHA-256). */
 #define PIN_MAX 32
 #define COORD   32
@@ -120,9 +119,7 @@ read_meta(Tpm2Store *ts, const char *udf, Meta *ret_meta, GError **error)
 {
 	static const char *const members[] = { "Use", "Algorithm", "PIN", "Primary", NULL };
 	g_autofree char *name = NULL;
-	g_autoptr(GBytes) data = NULL;
 	g_autoptr(JsonNode) root = NULL;
-	g_autoptr(GError) local = NULL;
 	JsonObject *obj;
 	JsonNode *pin;
 	const char *use, *alg, *primary = NULL;
@@ -130,21 +127,7 @@ read_meta(Tpm2Store *ts, const char *udf, Meta *ret_meta, GError **error)
 	Meta meta = { 0 };
 	gsize len = 0;
 
-	if (!mesh_keystore_check_udf(udf, error))
-		return FALSE;
-	name = g_strconcat(udf, META_SUFFIX, NULL);
-	if (!mesh_hive_read(ts->hive, MESH_HIVE_KEYS, name, META_MAX, &data, &local)) {
-		if (g_error_matches(local, MESH_ERROR, MESH_ERROR_NOT_FOUND))
-			g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
-				    "no key %s in the tpm2 key store at %s", udf,
-				    mesh_hive_location(ts->hive));
-		else
-			g_propagate_error(error, g_steal_pointer(&local));
-		return FALSE;
-	}
-	root = mesh_json_parse(g_bytes_get_data(data, NULL), g_bytes_get_size(data), META_MAX,
-			       error);
-	if (root == NULL)
+	if (!mesh_keystore_read_marker(ts->hive, "tpm2", udf, META_SUFFIX, &root, &name, error))
 		return FALSE;
 	if (!JSON_NODE_HOLDS_OBJECT(root))
 		goto bad;

@@ -5,7 +5,7 @@
 
 #include "hive.h"
 #include "keystore.h"
-#include "profile.h"
+#include "device-profile.h"
 
 G_BEGIN_DECLS
 
@@ -41,14 +41,5 @@ gboolean mesh_device_load(MeshHive *hive, const char *udf, MeshDeviceProfile **r
  */
 gboolean mesh_device_list(MeshHive *hive, GPtrArray **ret_udfs, char **ret_default,
 			  GError **error);
-
-/*
- * mesh_hive_migrate: copy every entry of every folder of @from into @to (device, personal and
- * application profiles, accounts, escrow entries, and file-store keys). When @force is FALSE
- * and any entry already exists in @to, nothing is copied: MESH_ERROR_EXISTS naming the first
- * one. @ret_copied (may be NULL) receives the number of entries copied.
- */
-gboolean mesh_hive_migrate(MeshHive *from, MeshHive *to, gboolean force, guint *ret_copied,
-			   GError **error);
 
 G_END_DECLS

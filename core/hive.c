@@ -173,3 +173,77 @@ mesh_hive_set_default(MeshHive *hive, MeshHiveFolder folder, const char *name, G
 	return mesh_hive_write(hive, folder, MESH_HIVE_DEFAULT, (const guint8 *)line, strlen(line),
 			       error);
 }
+
+/* Copy one entry; the caller has decided that it may overwrite. */
+static gboolean
+copy_entry(MeshHive *from, MeshHive *to, MeshHiveFolder folder, const char *name, GError **error)
+{
+	g_autoptr(GBytes) data = NULL;
+	gsize len = 0;
+	const guint8 *p;
+
+	if (!mesh_hive_read(from, folder, name, MESH_HIVE_ENTRY_MAX, &data, error))
+		return FALSE;
+	p = g_bytes_get_data(data, &len);
+	return mesh_hive_write(to, folder, name, p != NULL ? p : (const guint8 *)"", len, error);
+}
+
+static gboolean
+entry_exists(MeshHive *hive, MeshHiveFolder folder, const char *name)
+{
+	g_autoptr(GBytes) data = NULL;
+
+	return mesh_hive_read(hive, folder, name, MESH_HIVE_ENTRY_MAX, &data, NULL);
+}
+
+gboolean
+mesh_hive_migrate(MeshHive *from, MeshHive *to, gboolean force, guint *ret_copied,
+		  GError **error)
+{
+	GPtrArray *names[MESH_HIVE_N_FOLDERS] = { NULL };
+	guint copied = 0;
+	gboolean ok = FALSE;
+
+	if (from->kind == to->kind) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "cannot migrate the %s hive onto itself", mesh_hive_kind_name(from->kind));
+		return FALSE;
+	}
+	/* First look, then copy: a refused migration changes nothing. */
+	for (int f = 0; f < MESH_HIVE_N_FOLDERS; f++) {
+		if (!mesh_hive_list(from, (MeshHiveFolder)f, &names[f], error))
+			goto out;
+		for (guint i = 0; !force && i < names[f]->len; i++) {
+			if (entry_exists(to, (MeshHiveFolder)f, names[f]->pdata[i])) {
+				g_set_error(error, MESH_ERROR, MESH_ERROR_EXISTS,
+					    "%s/%s/%s already exists: nothing was copied (use "
+					    "--force to overwrite)",
+					    mesh_hive_location(to),
+					    mesh_hive_folder_name((MeshHiveFolder)f),
+					    (const char *)names[f]->pdata[i]);
+				goto out;
+			}
+		}
+	}
+	for (int f = 0; f < MESH_HIVE_N_FOLDERS; f++) {
+		for (guint i = 0; i < names[f]->len; i++) {
+			if (!copy_entry(from, to, (MeshHiveFolder)f, names[f]->pdata[i], error))
+				goto out;
+			copied++;
+		}
+		/* The default follows when the destination has none (or when forced). */
+		if (entry_exists(from, (MeshHiveFolder)f, MESH_HIVE_DEFAULT) &&
+		    (force || !entry_exists(to, (MeshHiveFolder)f, MESH_HIVE_DEFAULT)) &&
+		    !copy_entry(from, to, (MeshHiveFolder)f, MESH_HIVE_DEFAULT, error))
+			goto out;
+	}
+	if (ret_copied != NULL)
+		*ret_copied = copied;
+	ok = TRUE;
+out:
+	for (int f = 0; f < MESH_HIVE_N_FOLDERS; f++) {
+		if (names[f] != NULL)
+			g_ptr_array_unref(names[f]);
+	}
+	return ok;
+}

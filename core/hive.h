@@ -112,4 +112,13 @@ gboolean mesh_hive_get_default(MeshHive *hive, MeshHiveFolder folder, char **ret
 gboolean mesh_hive_set_default(MeshHive *hive, MeshHiveFolder folder, const char *name,
 			       GError **error);
 
+/*
+ * mesh_hive_migrate: copy every entry of every folder of @from into @to (device, personal and
+ * application profiles, accounts, escrow entries, and file-store keys). When @force is FALSE
+ * and any entry already exists in @to, nothing is copied: MESH_ERROR_EXISTS naming the first
+ * one. @ret_copied (may be NULL) receives the number of entries copied.
+ */
+gboolean mesh_hive_migrate(MeshHive *from, MeshHive *to, gboolean force, guint *ret_copied,
+			   GError **error);
+
 G_END_DECLS

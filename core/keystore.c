@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "json.h"
 
 static const char *const use_names[] = {
 	[MESH_KEY_USE_SIGNATURE] = "Signature",
@@ -268,4 +269,31 @@ mesh_keystore_list_marked(MeshHive *hive, const char *suffix, GError **error)
 			g_ptr_array_add(udfs, g_steal_pointer(&udf));
 	}
 	return g_steal_pointer(&udfs);
+}
+
+gboolean
+mesh_keystore_read_marker(MeshHive *hive, const char *store, const char *udf, const char *suffix,
+                          JsonNode **ret_root, char **ret_name, GError **error)
+{
+	g_autofree char *name = NULL;
+	g_autoptr(GBytes) data = NULL;
+	g_autoptr(GError) local = NULL;
+
+	*ret_name = NULL;
+	if (!mesh_keystore_check_udf(udf, error))
+		return FALSE;
+	name = g_strconcat(udf, suffix, NULL);
+	if (!mesh_hive_read(hive, MESH_HIVE_KEYS, name, MESH_KEYSTORE_MARKER_MAX, &data, &local)) {
+		if (g_error_matches(local, MESH_ERROR, MESH_ERROR_NOT_FOUND))
+			g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
+			            "no key %s in the %s key store at %s", udf, store,
+			            mesh_hive_location(hive));
+		else
+			g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	*ret_name = g_steal_pointer(&name);
+	*ret_root = mesh_json_parse(g_bytes_get_data(data, NULL), g_bytes_get_size(data),
+	                            MESH_KEYSTORE_MARKER_MAX, error);
+	return *ret_root != NULL;
 }

@@ -133,6 +133,21 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshKeyStore, mesh_keystore_close)
 gboolean mesh_keystore_check_udf(const char *udf, GError **error);
 GPtrArray *mesh_keystore_list_marked(MeshHive *hive, const char *suffix, GError **error);
 
+/* Largest marker entry a store writes (a JSON object). */
+#define MESH_KEYSTORE_MARKER_MAX 4096
+
+/*
+ * mesh_keystore_read_marker: the marker entry Keys/<udf><suffix> of the store named @store,
+ * read (at most MESH_KEYSTORE_MARKER_MAX bytes) and parsed as JSON into *@ret_root; the caller
+ * checks its members. *@ret_name receives the entry's name once it has been read (so a caller
+ * can name an entry that does not parse) and stays NULL when it could not be. Errors:
+ * MESH_ERROR_INVALID_ARGUMENT (not a key UDF), MESH_ERROR_NOT_FOUND ("no key <udf> in the
+ * <store> key store at <hive>"), those of the hive and of mesh_json_parse.
+ */
+gboolean mesh_keystore_read_marker(MeshHive *hive, const char *store, const char *udf,
+                                   const char *suffix, JsonNode **ret_root, char **ret_name,
+                                   GError **error);
+
 /*
  * For software stores, whose keys are private MeshKeys once loaded: sign, agree and export with
  * the key @load gives (a new reference, or NULL with @error set). Their vtable members are then

@@ -5,7 +5,7 @@
 
 #include "error.h"
 #include "json.h"
-#include "profile.h"
+#include "device-profile.h"
 #include "signed.h"
 
 #define MASTER_TAG "MasterProfile"

@@ -7,7 +7,7 @@
 #include "jose.h"
 #include "key.h"
 #include "master.h"
-#include "profile.h"
+#include "device-profile.h"
 
 G_BEGIN_DECLS
 

@@ -48,7 +48,7 @@
 #include "master.h"
 #include "personal.h"
 #include "portal-client.h"
-#include "profile.h"
+#include "device-profile.h"
 #include "signed.h"
 #include "store-sqlite.h"
 

@@ -13,7 +13,7 @@
 #include "json.h"
 #include "master.h"
 #include "personal.h"
-#include "profile.h"
+#include "device-profile.h"
 #include "sshkey.h"
 #include "text.h"
 

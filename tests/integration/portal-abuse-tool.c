@@ -28,7 +28,7 @@
 #include "master.h"
 #include "personal.h"
 #include "portal-client.h"
-#include "profile.h"
+#include "device-profile.h"
 #include "secret.h"
 #include "signed.h"
 

@@ -39,7 +39,7 @@
 #include "master.h"
 #include "personal.h"
 #include "portal-client.h"
-#include "profile.h"
+#include "device-profile.h"
 #include "signed.h"
 
 #define DOMAIN "example.com"

@@ -13,7 +13,7 @@
 #include "error.h"
 #include "json.h"
 #include "master.h"
-#include "profile.h"
+#include "device-profile.h"
 #include "signed.h"
 
 /* A device: its three private keys and its SignedDeviceProfile. */

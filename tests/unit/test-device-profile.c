@@ -3,7 +3,7 @@
 #include "cutest.h"
 #include "error.h"
 #include "json.h"
-#include "profile.h"
+#include "device-profile.h"
 
 #include <string.h>
 

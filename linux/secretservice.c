@@ -9,7 +9,6 @@
 #include "json.h"
 
 #define META_SUFFIX ".secret"
-#define META_MAX    4096
 #define LOCKED_TEXT "the keyring is locked — unlock it and retry"
 
 /* The hive and use attributes keep hives and uses apart; libsecret adds xdg:schema itself. */
@@ -177,28 +176,12 @@ read_meta(SecretStore *ss, const char *udf, Meta *ret_meta, GError **error)
 {
 	static const char *const members[] = {"Use", "Algorithm", "Public", NULL};
 	g_autofree char *name = NULL;
-	g_autoptr(GBytes) data = NULL;
 	g_autoptr(JsonNode) root = NULL;
-	g_autoptr(GError) local = NULL;
 	g_auto(Meta) meta = {0};
 	JsonObject *obj, *jwk;
 	const char *use, *alg;
 
-	if (!mesh_keystore_check_udf(udf, error))
-		return FALSE;
-	name = g_strconcat(udf, META_SUFFIX, NULL);
-	if (!mesh_hive_read(ss->hive, MESH_HIVE_KEYS, name, META_MAX, &data, &local)) {
-		if (g_error_matches(local, MESH_ERROR, MESH_ERROR_NOT_FOUND))
-			g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
-			            "no key %s in the secret key store at %s", udf,
-			            mesh_hive_location(ss->hive));
-		else
-			g_propagate_error(error, g_steal_pointer(&local));
-		return FALSE;
-	}
-	root = mesh_json_parse(g_bytes_get_data(data, NULL), g_bytes_get_size(data), META_MAX,
-	                       error);
-	if (root == NULL)
+	if (!mesh_keystore_read_marker(ss->hive, "secret", udf, META_SUFFIX, &root, &name, error))
 		return FALSE;
 	if (!JSON_NODE_HOLDS_OBJECT(root))
 		goto bad;

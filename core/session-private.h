@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the parts of the session logic share (core/session.c and core/session-*.c); not an
+ * interface: nothing outside these files includes it. Code that reads or writes the hive goes
+ * through read_json/write_json and the account entry functions here.
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "device.h"
+#include "error.h"
+#include "json.h"
+#include "personal.h"
+#include "session.h"
+
+G_BEGIN_DECLS
+
+#define JSON_SUFFIX ".json"
+#define ACCOUNT_MAX (64 * 1024)
+#define AT_ESCAPE   "_AT_"
+
+/* An Accounts/ entry: the account, its profile, this device and what is pending. */
+typedef struct {
+	char *account;
+	char *profile;
+	char *device;
+	char *portal;
+	char *admin_key;
+	/* the highest serials of the personal and master profiles stored here (0: not recorded,
+	 * an entry older than the record) */
+	gint64 serial;
+	gint64 master_serial;
+	/* this device's SSH key for the account: its UDF in the key store and its line */
+	char *ssh_udf;
+	char *ssh_public;
+	/* a pending connection request */
+	char *client_nonce;
+	char *server_nonce;
+	char *witness;
+	/* char *: the escrow entries of the profile's master keys known here; NULL when none */
+	GPtrArray *escrows;
+} Account;
+
+/* Context of an operation on a stored account (ctx_open). */
+typedef struct {
+	MeshSession *session;
+	Account *account;
+	MeshPersonalProfile *personal;
+	MeshDeviceProfile *device;
+	MeshKey *admin; /* public; NULL unless an administration device */
+	MeshPortalClient *client;
+} Ctx;
+
+/* An application profile opened with its plaintext (recovery, accepting a device). */
+typedef struct {
+	MeshApplicationProfile *app;
+	MeshSecret *plaintext;
+} RecoveredApp;
+
+/* session.c: small helpers, account entries, the portal, the context */
+G_GNUC_INTERNAL char *session_time(MeshSession *session);
+G_GNUC_INTERNAL gboolean edwards_store(MeshKeyStore *store);
+G_GNUC_INTERNAL char *account_entry(const char *account);
+G_GNUC_INTERNAL gboolean read_json(MeshHive *hive, MeshHiveFolder folder, const char *name,
+                                   gsize max, JsonNode **ret, GError **error);
+G_GNUC_INTERNAL gboolean write_json(MeshHive *hive, MeshHiveFolder folder, const char *name,
+                                    JsonNode *node, GError **error);
+G_GNUC_INTERNAL char *json_name(const char *udf);
+G_GNUC_INTERNAL void account_free(Account *a);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Account, account_free)
+G_GNUC_INTERNAL gboolean account_write(MeshSession *session, const Account *a, GError **error);
+G_GNUC_INTERNAL void account_add_escrow(Account *a, const char *id);
+G_GNUC_INTERNAL gboolean account_parse(JsonNode *node, Account **ret, GError **error);
+G_GNUC_INTERNAL gboolean account_read(MeshSession *session, const char *account, Account **ret,
+                                      GError **error);
+G_GNUC_INTERNAL gboolean account_absent(MeshSession *session, const char *account, GError **error);
+G_GNUC_INTERNAL void account_note(Account *a, const MeshPersonalProfile *personal);
+G_GNUC_INTERNAL gboolean store_personal(MeshSession *session, Account *a, JsonNode *node,
+                                        const MeshPersonalProfile *personal, GError **error);
+G_GNUC_INTERNAL MeshPortalClient *portal_open(MeshSession *session, const char *account,
+                                              const char *url, GError **error);
+G_GNUC_INTERNAL char *portal_remember(const char *url);
+G_GNUC_INTERNAL MeshPortalClient *account_portal_open(MeshSession *session, const Account *a,
+                                                      const char *named, GError **error);
+G_GNUC_INTERNAL JsonObject *portal_plain(MeshPortalClient *client, const char *tag,
+                                         JsonObject *request, GError **error);
+G_GNUC_INTERNAL JsonObject *portal_signed(MeshSession *session, MeshPortalClient *client,
+                                          const char *tag, JsonObject *request, const char *udf,
+                                          GError **error);
+G_GNUC_INTERNAL JsonObject *obj_string(const char *member, const char *value);
+G_GNUC_INTERNAL JsonNode *portal_get(MeshPortalClient *client, const char *member,
+                                     const char *value, GError **error);
+G_GNUC_INTERNAL MeshPersonalProfile *portal_get_personal(MeshPortalClient *client,
+                                                         const char *account, JsonNode **ret_signed,
+                                                         GError **error);
+G_GNUC_INTERNAL gboolean load_personal(MeshSession *session, const char *udf,
+                                       MeshPersonalProfile **ret, GError **error);
+G_GNUC_INTERNAL void ctx_clear(Ctx *ctx);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Ctx, ctx_clear)
+G_GNUC_INTERNAL gboolean ctx_open_entry(Ctx *ctx, MeshSession *session, const char *account,
+                                        GError **error);
+G_GNUC_INTERNAL gboolean ctx_open(Ctx *ctx, MeshSession *session, const char *account,
+                                  gboolean admin, gboolean portal, GError **error);
+G_GNUC_INTERNAL gboolean ctx_publish(Ctx *ctx, JsonNode *entry, GError **error);
+G_GNUC_INTERNAL gboolean ctx_publish_personal(Ctx *ctx, GError **error);
+
+/* session-apps.c: application profiles and their entries */
+G_GNUC_INTERNAL gboolean ctx_load_app(Ctx *ctx, const char *identifier,
+                                      MeshApplicationProfile **ret, GError **error);
+G_GNUC_INTERNAL MeshSecret *ctx_open_app(Ctx *ctx, const MeshApplicationProfile *app,
+                                         GError **error);
+G_GNUC_INTERNAL gboolean ctx_save_app(Ctx *ctx, MeshApplicationProfile *app,
+                                      const MeshSecret *plaintext, GError **error);
+G_GNUC_INTERNAL gboolean ctx_app_add(Ctx *ctx, MeshApplicationProfile *app,
+                                     const MeshSecret *plaintext, char **ret_identifier,
+                                     GError **error);
+G_GNUC_INTERNAL MeshApplicationEntry *find_app(const MeshPersonalProfile *personal,
+                                               MeshApplicationType type, const char *friendly);
+G_GNUC_INTERNAL void recovered_app_free(RecoveredApp *r);
+G_GNUC_INTERNAL void entries_add_device(MeshPersonalProfile *personal, const char *device);
+G_GNUC_INTERNAL GPtrArray *app_infos(const MeshPersonalProfile *personal);
+
+/* session-profile.c: accounts and profiles */
+G_GNUC_INTERNAL MeshSessionProfile *profile_info(MeshSession *session, const Account *a,
+                                                 const MeshPersonalProfile *personal);
+G_GNUC_INTERNAL gboolean may_make_keys(MeshSession *session, GError **error);
+G_GNUC_INTERNAL gboolean this_device(MeshSession *session, MeshDeviceProfile **ret,
+                                     JsonNode **ret_signed, GError **error);
+G_GNUC_INTERNAL gboolean sync_apps(MeshSession *session, MeshPortalClient *client,
+                                   const MeshPersonalProfile *personal, GError **error);
+
+/* session-ssh.c: the SSH application */
+G_GNUC_INTERNAL gboolean ctx_load_admin(Ctx *ctx, gboolean *ret_admin, GError **error);
+G_GNUC_INTERNAL gboolean ctx_fold_ssh(Ctx *ctx, GError **error);
+
+G_END_DECLS
