@@ -53,9 +53,10 @@ void mesh_agent_set_shutdown_func(MeshAgent *agent, MeshAgentShutdownFunc func,
 				  gpointer user_data);
 
 /*
- * mesh_agent_set_restricted: when TRUE, the methods that change the hive or stop the agent
- * (DeviceCreate, HiveMigrate, Shutdown) check their parameters and then answer Permission
- * without acting. For the fuzzer, which must stay fast and keep its fixed hive.
+ * mesh_agent_set_restricted: when TRUE, the methods marked MESH_METHOD_RESTRICTED in the method
+ * table (ipc/methods.c: those that change the hive or the keys, reach the portal or stop the
+ * agent) check their parameters and then answer Permission without acting. For the fuzzer,
+ * which must stay fast and keep its fixed hive.
  */
 void mesh_agent_set_restricted(MeshAgent *agent, gboolean restricted);
 

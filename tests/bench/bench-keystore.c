@@ -117,7 +117,7 @@ raw_file(MeshHive *hive, const char *udf, long rounds)
 	return bench_now() - t0;
 }
 
-/* The schema of backends/secretservice.c, written out again: the raw path must not go through
+/* The schema of linux/secretservice.c, written out again: the raw path must not go through
  * the backend it is compared with. */
 static const SecretSchema schema = {
 	.name = "org.mathematicalmesh.Key",
