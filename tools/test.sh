@@ -18,18 +18,18 @@ step "0/3 the seam: no OS header or call outside linux/, windows/, macos/, tests
 sh tools/check-seam.sh
 
 step "1/3 build with -Werror, run every test (and the unit suites under valgrind)"
-cmake -S . -B build/ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMESH_WERROR=ON -DMESH_VALGRIND=ON >/dev/null
+cmake -S . -B build/ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMESH_WERROR=ON -DMESH_VALGRIND=ON -DMESH_REQUIRE_TPM2=ON >/dev/null
 cmake --build build/ci -j "$jobs"
 (cd build/ci && ctest --output-on-failure -j "$jobs")
 
 step "2/3 AddressSanitizer + UndefinedBehaviorSanitizer build, every test again"
-cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DMESH_WERROR=ON -DMESH_SANITIZE=ON >/dev/null
+cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DMESH_WERROR=ON -DMESH_SANITIZE=ON -DMESH_REQUIRE_TPM2=ON >/dev/null
 cmake --build build/asan -j "$jobs"
 (cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j "$jobs")
 
 step "3/3 libFuzzer targets (clang), corpora replayed, then ${fuzz_seconds}s of fuzzing each"
-CC=clang cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug -DMESH_WERROR=ON -DMESH_FUZZ=ON >/dev/null
+CC=clang cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug -DMESH_WERROR=ON -DMESH_FUZZ=ON -DMESH_REQUIRE_TPM2=ON >/dev/null
 cmake --build build/fuzz -j "$jobs"
 (cd build/fuzz && ctest --output-on-failure -j "$jobs" -L fuzz)
 for target in build/fuzz/tests/fuzz/fuzz-*; do

@@ -2,7 +2,7 @@
 # bench-keystore: KeySign through the agent for a key in each store beside the raw backend
 # (tests/bench/keystore.sh runs it with gnome-keyring and swtpm). The smoke run times a few
 # rounds of each store.
-if(NOT TARGET meshagent OR NOT TARGET meshclient)
+if(NOT TARGET meshagent OR NOT TARGET meshclient OR NOT MESH_HAVE_TPM2)
 	return()
 endif()
 add_executable(bench-keystore ${CMAKE_CURRENT_LIST_DIR}/bench-keystore.c

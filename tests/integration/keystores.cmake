@@ -19,10 +19,14 @@ add_test(NAME integration/keystore-conformance-secret
 	COMMAND ${MESH_DBUS_RUN_SESSION} -- sh ${CMAKE_CURRENT_LIST_DIR}/with-keyring.sh
 		${MESH_CONFORMANCE} secret $<TARGET_FILE:keystore-conformance>
 		$<TARGET_FILE:meshagent>)
-add_test(NAME integration/keystore-conformance-tpm2
-	COMMAND ${MESH_CONFORMANCE} tpm2 $<TARGET_FILE:keystore-conformance>
-		$<TARGET_FILE:meshagent>)
-foreach(store file secret tpm2)
+set(MESH_CONFORMANCE_STORES file secret)
+if(MESH_HAVE_TPM2)
+	add_test(NAME integration/keystore-conformance-tpm2
+		COMMAND ${MESH_CONFORMANCE} tpm2 $<TARGET_FILE:keystore-conformance>
+			$<TARGET_FILE:meshagent>)
+	list(APPEND MESH_CONFORMANCE_STORES tpm2)
+endif()
+foreach(store ${MESH_CONFORMANCE_STORES})
 	set_tests_properties(integration/keystore-conformance-${store} PROPERTIES
 		LABELS "integration;conformance" TIMEOUT 600)
 endforeach()

@@ -2,6 +2,9 @@
 # The tpm2 key store against a fresh swtpm and tpm2-openssl: tpm2-tool drives the store;
 # tpm2-keystore.sh starts the swtpm (tpm-lib.sh) and checks the store both ways with
 # openssl -provider tpm2 and tpm2-tools (and fails, rather than skips, when one is missing).
+if(NOT MESH_HAVE_TPM2)
+	return()
+endif()
 add_executable(tpm2-tool ${CMAKE_CURRENT_LIST_DIR}/tpm2-tool.c)
 target_link_libraries(tpm2-tool PRIVATE mesh-backends mesh-platform mesh-core)
 add_test(NAME integration/tpm2-keystore
