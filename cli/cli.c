@@ -258,6 +258,18 @@ mesh_cli_parse(const MeshCliGlobals *globals, const char *verb, const char *para
 	return TRUE;
 }
 
+JsonBuilder *
+mesh_cli_call_json(MeshCliCall *call)
+{
+	if (!call->globals->json)
+		return NULL;
+	if (call->json == NULL) {
+		call->json = json_builder_new();
+		json_builder_begin_object(call->json);
+	}
+	return call->json;
+}
+
 /* The strings and string arrays GOption gave @entries. */
 static void
 free_option_values(const GOptionEntry *entries)
@@ -297,15 +309,11 @@ run_verb(const MeshCliVerbSpec *spec, MeshCliCall *call, const GOptionEntry *ent
 		return status;
 	if (spec->makes_keys)
 		mesh_client_set_keystore(call->client, call->keystore);
-	if (globals->json && spec->out != MESH_CLI_OUT_OWN) {
-		call->json = json_builder_new();
-		json_builder_begin_object(call->json);
-	}
 	code = spec->call(call);
 	if (code != MESH_ERROR_OK) {
 		if (call->status == 0)
 			call->status = mesh_cli_client_fail(globals, spec->name, call->client, code);
-	} else if (call->json != NULL) {
+	} else if (spec->out != MESH_CLI_OUT_OWN && mesh_cli_call_json(call) != NULL) {
 		json_builder_end_object(call->json);
 		if (spec->out == MESH_CLI_OUT_SECRET_JSON)
 			mesh_cli_print_secret_json(json_builder_get_root(call->json));

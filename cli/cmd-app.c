@@ -17,7 +17,7 @@ app_list_call(MeshCliCall *c)
 	size_t n = 0;
 	MeshError code = mesh_client_app_list(c->client, c->account, &apps, &n);
 
-	if (code == MESH_ERROR_OK && c->json != NULL) {
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL) {
 		mesh_cli_json_begin_array(c->json, "Applications");
 		for (size_t i = 0; i < n; i++) {
 			json_builder_begin_object(c->json);
@@ -72,7 +72,7 @@ app_add_call(MeshCliCall *c)
 	char *identifier = NULL;
 	MeshError code = mesh_client_app_add_generic(c->client, c->account, c->argv[2], &identifier);
 
-	if (code == MESH_ERROR_OK && c->json != NULL) {
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL) {
 		mesh_cli_json_string(c->json, "Identifier", identifier);
 		mesh_cli_json_string(c->json, "Friendly", c->argv[2]);
 	} else if (code == MESH_ERROR_OK) {
@@ -149,7 +149,7 @@ app_set_call(MeshCliCall *c)
 	AppSet *set = c->data;
 	MeshError code = mesh_client_app_set(c->client, c->account, c->argv[1], set->data);
 
-	if (code == MESH_ERROR_OK && c->json != NULL)
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL)
 		mesh_cli_json_string(c->json, "Updated", c->argv[1]);
 	else if (code == MESH_ERROR_OK)
 		printf("Updated %s\n", mesh_cli_escape(&esc, c->argv[1]));
@@ -242,7 +242,7 @@ app_delete_call(MeshCliCall *c)
 	g_auto(MeshCliEscapes) esc = { 0 };
 	MeshError code = mesh_client_app_delete(c->client, c->account, c->argv[1]);
 
-	if (code == MESH_ERROR_OK && c->json != NULL)
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL)
 		mesh_cli_json_string(c->json, "Deleted", c->argv[1]);
 	else if (code == MESH_ERROR_OK)
 		printf("Deleted %s\n", mesh_cli_escape(&esc, c->argv[1]));

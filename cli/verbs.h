@@ -148,8 +148,8 @@ typedef enum {
 } MeshCliReach;
 
 typedef enum {
-	MESH_CLI_OUT_JSON,        /* with --json the runner begins the object in call->json,
-				   * the call adds the members, the runner prints it */
+	MESH_CLI_OUT_JSON,        /* with --json the call adds the members of one object to
+				   * mesh_cli_call_json(), the runner prints it */
 	MESH_CLI_OUT_SECRET_JSON, /* the same, printed by mesh_cli_print_secret_json */
 	MESH_CLI_OUT_OWN,         /* the call prints all its output itself */
 } MeshCliOut;
@@ -190,9 +190,15 @@ struct MeshCliCall {
 	const char *hive;           /* the agent's hive (NULL: --hive); a check may set it */
 	void *data;                 /* the verb's own options and state */
 	MeshClient *client;         /* during the call */
-	JsonBuilder *json;          /* with --json and MESH_CLI_OUT_*JSON: the object begun */
+	JsonBuilder *json;          /* mesh_cli_call_json()'s */
 	int status;                 /* an exit status the call sets (0 unless it does) */
 };
+
+/*
+ * mesh_cli_call_json: with --json, the answer object of @call, begun on the first use (after
+ * the agent answered: nothing is built before, as cli-secrets.sh checks); NULL without --json.
+ */
+JsonBuilder *mesh_cli_call_json(MeshCliCall *call);
 
 /*
  * mesh_cli_run: run the verb @spec with the options @entries (pointing into @call or its data)
