@@ -7,7 +7,7 @@
 static MeshError
 account_validate_call(MeshCliCall *c)
 {
-	g_auto(MeshCliEscapes) esc = { 0 };
+	g_auto(MeshCliEscapes) esc = {0};
 	char *reason = NULL;
 	int valid = 0;
 	MeshError code = mesh_client_account_validate(c->client, c->argv[1], &valid, &reason);
@@ -31,20 +31,20 @@ static int
 account_validate(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "account validate",
-		.params = "ACCOUNT",
-		.description = "Asks ACCOUNT's portal whether the account may be created. Exits "
-			       "with 0 when it may, InvalidArgument (3) when not.",
-		.min_args = 1,
-		.max_args = 1,
-		.args_usage = "give the account (local@domain)",
-		.reach = MESH_CLI_REACH_SESSION,
-		.call = account_validate_call,
+	        .name = "account validate",
+	        .params = "ACCOUNT",
+	        .description = "Asks ACCOUNT's portal whether the account may be created. Exits "
+	                       "with 0 when it may, InvalidArgument (3) when not.",
+	        .min_args = 1,
+	        .max_args = 1,
+	        .args_usage = "give the account (local@domain)",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .call = account_validate_call,
 	};
-	MeshCliCall c = { 0 };
+	MeshCliCall c = {0};
 	const GOptionEntry entries[] = {
-		MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
-		G_OPTION_ENTRY_NULL,
+	        MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
+	        G_OPTION_ENTRY_NULL,
 	};
 
 	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);

@@ -12,7 +12,7 @@
 static MeshError
 app_list_call(MeshCliCall *c)
 {
-	g_auto(MeshCliEscapes) esc = { 0 };
+	g_auto(MeshCliEscapes) esc = {0};
 	MeshClientApp *apps = NULL;
 	size_t n = 0;
 	MeshError code = mesh_client_app_list(c->client, c->account, &apps, &n);
@@ -41,19 +41,14 @@ static int
 app_list(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "app list",
-		.params = "",
-		.description = "Lists the account's applications.",
-		.reach = MESH_CLI_REACH_SESSION,
-		.call = app_list_call,
+	        .name = "app list",
+	        .params = "",
+	        .description = "Lists the account's applications.",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .call = app_list_call,
+	        .options = MESH_CLI_OPTIONS_ACCOUNT,
 	};
-	MeshCliCall c = { 0 };
-	const GOptionEntry entries[] = {
-		MESH_CLI_ACCOUNT_OPTION(c.account),
-		G_OPTION_ENTRY_NULL,
-	};
-
-	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
+	return mesh_cli_run_simple(globals, &spec, NULL, argc, argv);
 }
 
 static int
@@ -61,16 +56,17 @@ app_add_check(MeshCliCall *c)
 {
 	if (c->argc != 3 || !g_str_equal(c->argv[1], "generic"))
 		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_USAGE,
-				      "give the type 'generic' and a name");
+		                      "give the type 'generic' and a name");
 	return 0;
 }
 
 static MeshError
 app_add_call(MeshCliCall *c)
 {
-	g_auto(MeshCliEscapes) esc = { 0 };
+	g_auto(MeshCliEscapes) esc = {0};
 	char *identifier = NULL;
-	MeshError code = mesh_client_app_add_generic(c->client, c->account, c->argv[2], &identifier);
+	MeshError code =
+	        mesh_client_app_add_generic(c->client, c->account, c->argv[2], &identifier);
 
 	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL) {
 		mesh_cli_json_string(c->json, "Identifier", identifier);
@@ -87,23 +83,17 @@ static int
 app_add(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "app add",
-		.params = "generic NAME",
-		.description = "Adds a generic application profile named NAME (data {}), sealed "
-			       "to every device of the profile.",
-		.max_args = 2,
-		.reach = MESH_CLI_REACH_SESSION,
-		.check = app_add_check,
-		.call = app_add_call,
+	        .name = "app add",
+	        .params = "generic NAME",
+	        .description = "Adds a generic application profile named NAME (data {}), sealed "
+	                       "to every device of the profile.",
+	        .max_args = 2,
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .check = app_add_check,
+	        .call = app_add_call,
+	        .options = MESH_CLI_OPTIONS_ACCOUNT_PORTAL,
 	};
-	MeshCliCall c = { 0 };
-	const GOptionEntry entries[] = {
-		MESH_CLI_ACCOUNT_OPTION(c.account),
-		MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
-		G_OPTION_ENTRY_NULL,
-	};
-
-	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
+	return mesh_cli_run_simple(globals, &spec, NULL, argc, argv);
 }
 
 /* app set: the --json-file FILE and, once checked, the data read from it. */
@@ -121,7 +111,7 @@ app_set_check(MeshCliCall *c)
 
 	if (c->argc != 2 || set->file == NULL)
 		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_USAGE,
-				      "give the application's name and --json-file FILE");
+		                      "give the application's name and --json-file FILE");
 	if (g_str_equal(set->file, "-")) {
 		GString *s = g_string_new(NULL);
 		char buf[4096];
@@ -137,15 +127,15 @@ app_set_check(MeshCliCall *c)
 	}
 	if (set->len > APP_DATA_MAX || strlen(set->data) != set->len)
 		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_INVALID_ARGUMENT,
-				      "%s: the data must be JSON text of at most %d bytes",
-				      set->file, APP_DATA_MAX);
+		                      "%s: the data must be JSON text of at most %d bytes",
+		                      set->file, APP_DATA_MAX);
 	return 0;
 }
 
 static MeshError
 app_set_call(MeshCliCall *c)
 {
-	g_auto(MeshCliEscapes) esc = { 0 };
+	g_auto(MeshCliEscapes) esc = {0};
 	AppSet *set = c->data;
 	MeshError code = mesh_client_app_set(c->client, c->account, c->argv[1], set->data);
 
@@ -160,22 +150,22 @@ static int
 app_set(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "app set",
-		.params = "NAME --json-file FILE",
-		.description = "Replaces the data of the generic application NAME.",
-		.max_args = 1,
-		.reach = MESH_CLI_REACH_SESSION,
-		.check = app_set_check,
-		.call = app_set_call,
+	        .name = "app set",
+	        .params = "NAME --json-file FILE",
+	        .description = "Replaces the data of the generic application NAME.",
+	        .max_args = 1,
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .check = app_set_check,
+	        .call = app_set_call,
 	};
-	AppSet set = { 0 };
-	MeshCliCall c = { .data = &set };
+	AppSet set = {0};
+	MeshCliCall c = {.data = &set};
 	const GOptionEntry entries[] = {
-		{ "json-file", 0, 0, G_OPTION_ARG_FILENAME, &set.file,
-		  "The application's new data: JSON in FILE ('-': standard input)", "FILE" },
-		MESH_CLI_ACCOUNT_OPTION(c.account),
-		MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
-		G_OPTION_ENTRY_NULL,
+	        {"json-file", 0, 0, G_OPTION_ARG_FILENAME, &set.file,
+	         "The application's new data: JSON in FILE ('-': standard input)", "FILE"},
+	        MESH_CLI_ACCOUNT_OPTION(c.account),
+	        MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
+	        G_OPTION_ENTRY_NULL,
 	};
 	int status = mesh_cli_run(globals, &spec, &c, entries, argc, argv);
 
@@ -203,24 +193,19 @@ static int
 app_get(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "app get",
-		.params = "NAME",
-		.description = "Prints the decrypted data of the application NAME: "
-			       "{\"GenericProfile\": {\"Name\", \"Data\"}}.",
-		.min_args = 1,
-		.max_args = 1,
-		.args_usage = "give the application's name",
-		.reach = MESH_CLI_REACH_SESSION,
-		.out = MESH_CLI_OUT_OWN,
-		.call = app_get_call,
+	        .name = "app get",
+	        .params = "NAME",
+	        .description = "Prints the decrypted data of the application NAME: "
+	                       "{\"GenericProfile\": {\"Name\", \"Data\"}}.",
+	        .min_args = 1,
+	        .max_args = 1,
+	        .args_usage = "give the application's name",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .out = MESH_CLI_OUT_OWN,
+	        .call = app_get_call,
+	        .options = MESH_CLI_OPTIONS_ACCOUNT,
 	};
-	MeshCliCall c = { 0 };
-	const GOptionEntry entries[] = {
-		MESH_CLI_ACCOUNT_OPTION(c.account),
-		G_OPTION_ENTRY_NULL,
-	};
-
-	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
+	return mesh_cli_run_simple(globals, &spec, NULL, argc, argv);
 }
 
 static int
@@ -230,16 +215,16 @@ app_delete_check(MeshCliCall *c)
 
 	if (!*yes)
 		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_USAGE,
-				      "deleting %s and its data cannot be undone: give --yes to go "
-				      "on",
-				      c->argv[1]);
+		                      "deleting %s and its data cannot be undone: give --yes to go "
+		                      "on",
+		                      c->argv[1]);
 	return 0;
 }
 
 static MeshError
 app_delete_call(MeshCliCall *c)
 {
-	g_auto(MeshCliEscapes) esc = { 0 };
+	g_auto(MeshCliEscapes) esc = {0};
 	MeshError code = mesh_client_app_delete(c->client, c->account, c->argv[1]);
 
 	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL)
@@ -253,26 +238,26 @@ static int
 app_delete(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "app delete",
-		.params = "NAME --yes",
-		.description = "Deletes the generic application NAME and its data from the "
-			       "profile, on every device once it syncs. The password and SSH "
-			       "profiles are the Mesh's own and are refused (exit status 11).",
-		.min_args = 1,
-		.max_args = 1,
-		.args_usage = "give the application's name",
-		.reach = MESH_CLI_REACH_SESSION,
-		.check = app_delete_check,
-		.call = app_delete_call,
+	        .name = "app delete",
+	        .params = "NAME --yes",
+	        .description = "Deletes the generic application NAME and its data from the "
+	                       "profile, on every device once it syncs. The password and SSH "
+	                       "profiles are the Mesh's own and are refused (exit status 11).",
+	        .min_args = 1,
+	        .max_args = 1,
+	        .args_usage = "give the application's name",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .check = app_delete_check,
+	        .call = app_delete_call,
 	};
 	gboolean yes = FALSE;
-	MeshCliCall c = { .data = &yes };
+	MeshCliCall c = {.data = &yes};
 	const GOptionEntry entries[] = {
-		{ "yes", 0, 0, G_OPTION_ARG_NONE, &yes,
-		  "Really delete the application and its data (it cannot be undone)", NULL },
-		MESH_CLI_ACCOUNT_OPTION(c.account),
-		MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
-		G_OPTION_ENTRY_NULL,
+	        {"yes", 0, 0, G_OPTION_ARG_NONE, &yes,
+	         "Really delete the application and its data (it cannot be undone)", NULL},
+	        MESH_CLI_ACCOUNT_OPTION(c.account),
+	        MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
+	        G_OPTION_ENTRY_NULL,
 	};
 
 	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);

@@ -215,7 +215,7 @@ connect_pending_call(MeshCliCall *c)
 	MeshClientPending *pending = NULL;
 	size_t n = 0;
 	MeshError code = mesh_client_connect_pending(c->client, c->argc == 2 ? c->argv[1] : NULL,
-						     &pending, &n);
+	                                             &pending, &n);
 
 	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL) {
 		mesh_cli_json_begin_array(c->json, "Pending");
@@ -246,18 +246,18 @@ static int
 connect_pending(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "connect pending",
-		.params = "[ACCOUNT]",
-		.description = "Lists the devices waiting to join the profile, with the whole "
-			       "witness each one shows.",
-		.max_args = 1,
-		.reach = MESH_CLI_REACH_SESSION,
-		.call = connect_pending_call,
+	        .name = "connect pending",
+	        .params = "[ACCOUNT]",
+	        .description = "Lists the devices waiting to join the profile, with the whole "
+	                       "witness each one shows.",
+	        .max_args = 1,
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .call = connect_pending_call,
 	};
-	MeshCliCall c = { 0 };
+	MeshCliCall c = {0};
 	const GOptionEntry entries[] = {
-		MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
-		G_OPTION_ENTRY_NULL,
+	        MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
+	        G_OPTION_ENTRY_NULL,
 	};
 
 	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
@@ -321,13 +321,12 @@ pick_request(const MeshCliGlobals *globals, const char *verb, MeshClient *client
 static int
 connect_answer_check(MeshCliCall *c)
 {
-	if (c->argc < 2 &&
-	    (c->globals->json || !mesh_platform_is_terminal(MESH_PLATFORM_STDIN) ||
-	     !mesh_platform_is_terminal(MESH_PLATFORM_STDOUT)))
+	if (c->argc < 2 && (c->globals->json || !mesh_platform_is_terminal(MESH_PLATFORM_STDIN) ||
+	                    !mesh_platform_is_terminal(MESH_PLATFORM_STDOUT)))
 		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_USAGE,
-				      "give the whole witness (%d characters) as the new device "
-				      "shows it, or run on a terminal without it to choose",
-				      MESH_CONNECT_WITNESS_CHARS);
+		                      "give the whole witness (%d characters) as the new device "
+		                      "shows it, or run on a terminal without it to choose",
+		                      MESH_CONNECT_WITNESS_CHARS);
 	return 0;
 }
 
@@ -335,17 +334,17 @@ static MeshError
 connect_answer_call(MeshCliCall *c)
 {
 	const gboolean accept = *(const gboolean *)c->data;
-	g_auto(MeshCliEscapes) esc = { 0 };
+	g_auto(MeshCliEscapes) esc = {0};
 	g_autofree char *witness = NULL;
 	MeshError code;
 
 	if (c->argc >= 2)
 		witness = joined_witness(c->argc, c->argv);
 	else if ((c->status = pick_request(c->globals, c->verb, c->client, c->account, accept,
-					   &witness)) != 0)
+	                                   &witness)) != 0)
 		return (MeshError)c->status;
 	code = accept ? mesh_client_connect_accept(c->client, c->account, witness)
-		      : mesh_client_connect_reject(c->client, c->account, witness);
+	              : mesh_client_connect_reject(c->client, c->account, witness);
 	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL)
 		mesh_cli_json_string(c->json, accept ? "Accepted" : "Rejected", witness);
 	else if (code == MESH_ERROR_OK)
@@ -358,40 +357,36 @@ static int
 connect_answer(int argc, char **argv, const MeshCliGlobals *globals, gboolean accept)
 {
 	static const MeshCliVerbSpec specs[] = {
-		{
-			.name = "connect reject",
-			.params = "[WITNESS]",
-			.description = "Rejects the pending device whose witness is WITNESS (the "
-				       "whole witness, as for accept). Without WITNESS, on a "
-				       "terminal, lists the requests and asks which.",
-			.max_args = MESH_CONNECT_WITNESS_CHARS,
-			.reach = MESH_CLI_REACH_SESSION,
-			.check = connect_answer_check,
-			.call = connect_answer_call,
-		},
-		{
-			.name = "connect accept",
-			.params = "[WITNESS]",
-			.description = "Accepts the pending device whose witness is WITNESS: it "
-				       "joins the profile. Give the whole witness (28 characters; "
-				       "dashes, spaces and case do not matter) as the new device "
-				       "shows it: a prefix is refused, since the portal could have "
-				       "made another device's witness start the same way. Without "
-				       "WITNESS, on a terminal, lists the requests and asks which.",
-			.max_args = MESH_CONNECT_WITNESS_CHARS,
-			.reach = MESH_CLI_REACH_SESSION,
-			.check = connect_answer_check,
-			.call = connect_answer_call,
-		},
-	};
-	MeshCliCall c = { .data = &accept };
-	const GOptionEntry entries[] = {
-		MESH_CLI_ACCOUNT_OPTION(c.account),
-		MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
-		G_OPTION_ENTRY_NULL,
+	        {
+	                .name = "connect reject",
+	                .params = "[WITNESS]",
+	                .description = "Rejects the pending device whose witness is WITNESS (the "
+	                               "whole witness, as for accept). Without WITNESS, on a "
+	                               "terminal, lists the requests and asks which.",
+	                .max_args = MESH_CONNECT_WITNESS_CHARS,
+	                .reach = MESH_CLI_REACH_SESSION,
+	                .options = MESH_CLI_OPTIONS_ACCOUNT_PORTAL,
+	                .check = connect_answer_check,
+	                .call = connect_answer_call,
+	        },
+	        {
+	                .name = "connect accept",
+	                .params = "[WITNESS]",
+	                .description = "Accepts the pending device whose witness is WITNESS: it "
+	                               "joins the profile. Give the whole witness (28 characters; "
+	                               "dashes, spaces and case do not matter) as the new device "
+	                               "shows it: a prefix is refused, since the portal could have "
+	                               "made another device's witness start the same way. Without "
+	                               "WITNESS, on a terminal, lists the requests and asks which.",
+	                .max_args = MESH_CONNECT_WITNESS_CHARS,
+	                .reach = MESH_CLI_REACH_SESSION,
+	                .options = MESH_CLI_OPTIONS_ACCOUNT_PORTAL,
+	                .check = connect_answer_check,
+	                .call = connect_answer_call,
+	        },
 	};
 
-	return mesh_cli_run(globals, &specs[accept], &c, entries, argc, argv);
+	return mesh_cli_run_simple(globals, &specs[accept], &accept, argc, argv);
 }
 
 static int

@@ -43,7 +43,7 @@ device_create_call(MeshCliCall *c)
 {
 	MeshClientDevice *device = NULL;
 	MeshError code = mesh_client_device_create(c->client, *(char **)c->data,
-						   mesh_cli_secret_text(c->passphrase), &device);
+	                                           mesh_cli_secret_text(c->passphrase), &device);
 
 	if (code == MESH_ERROR_OK)
 		print_device(c, device, TRUE);
@@ -55,23 +55,23 @@ static int
 device_create(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "device create",
-		.params = "",
-		.description = "Makes this machine's device profile in the hive (--hive): a "
-			       "signature, an authentication and an encryption key, held by the "
-			       "agent, and a self-signed profile. The first device becomes the "
-			       "default.",
-		.makes_keys = TRUE,
-		.call = device_create_call,
+	        .name = "device create",
+	        .params = "",
+	        .description = "Makes this machine's device profile in the hive (--hive): a "
+	                       "signature, an authentication and an encryption key, held by the "
+	                       "agent, and a self-signed profile. The first device becomes the "
+	                       "default.",
+	        .makes_keys = TRUE,
+	        .call = device_create_call,
 	};
 	char *description = NULL;
-	MeshCliCall c = { .data = &description };
+	MeshCliCall c = {.data = &description};
 	const GOptionEntry entries[] = {
-		{ "description", 0, 0, G_OPTION_ARG_STRING, &description,
-		  "A few words that name this device (\"Alice's laptop\")", "TEXT" },
-		MESH_CLI_PROTECT_OPTIONS(c.protect, c.passphrase_file),
-		MESH_CLI_KEYSTORE_OPTION(c.keystore),
-		G_OPTION_ENTRY_NULL,
+	        {"description", 0, 0, G_OPTION_ARG_STRING, &description,
+	         "A few words that name this device (\"Alice's laptop\")", "TEXT"},
+	        MESH_CLI_PROTECT_OPTIONS(c.protect, c.passphrase_file),
+	        MESH_CLI_KEYSTORE_OPTION(c.keystore),
+	        G_OPTION_ENTRY_NULL,
 	};
 
 	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
@@ -82,7 +82,7 @@ device_show_call(MeshCliCall *c)
 {
 	MeshClientDevice *device = NULL;
 	MeshError code =
-		mesh_client_device_get(c->client, c->argc == 2 ? c->argv[1] : NULL, &device);
+	        mesh_client_device_get(c->client, c->argc == 2 ? c->argv[1] : NULL, &device);
 
 	if (code == MESH_ERROR_OK)
 		print_device(c, device, FALSE);
@@ -94,16 +94,14 @@ static int
 device_show(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "device show",
-		.params = "[UDF]",
-		.description = "Shows a device of this machine (the default device when no UDF "
-			       "is given) and the UDFs of its keys.",
-		.max_args = 1,
-		.call = device_show_call,
+	        .name = "device show",
+	        .params = "[UDF]",
+	        .description = "Shows a device of this machine (the default device when no UDF "
+	                       "is given) and the UDFs of its keys.",
+	        .max_args = 1,
+	        .call = device_show_call,
 	};
-	MeshCliCall c = { 0 };
-
-	return mesh_cli_run(globals, &spec, &c, mesh_cli_no_options, argc, argv);
+	return mesh_cli_run_simple(globals, &spec, NULL, argc, argv);
 }
 
 static MeshError
@@ -129,9 +127,9 @@ device_list_call(MeshCliCall *c)
 			printf("%s%s%s%s\n", mesh_cli_escape(&esc, devices[i].identifier),
 			       devices[i].is_default ? " (default)" : "",
 			       devices[i].description ? "  " : "",
-			       devices[i].description ?
-				       mesh_cli_escape(&esc, devices[i].description) :
-				       "");
+			       devices[i].description
+			               ? mesh_cli_escape(&esc, devices[i].description)
+			               : "");
 	}
 	mesh_client_devices_free(devices, n);
 	return code;
@@ -141,14 +139,12 @@ static int
 device_list(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "device list",
-		.params = "",
-		.description = "Lists the devices of this machine.",
-		.call = device_list_call,
+	        .name = "device list",
+	        .params = "",
+	        .description = "Lists the devices of this machine.",
+	        .call = device_list_call,
 	};
-	MeshCliCall c = { 0 };
-
-	return mesh_cli_run(globals, &spec, &c, mesh_cli_no_options, argc, argv);
+	return mesh_cli_run_simple(globals, &spec, NULL, argc, argv);
 }
 
 int

@@ -18,8 +18,8 @@ escrow_create_check(MeshCliCall *c)
 
 	if (o->quorum < 2 || o->quorum > o->shares || o->shares > MESH_SHAMIR_SHARES_MAX)
 		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_USAGE,
-				      "give --quorum K and --shares N with 2 <= K <= N <= %d",
-				      MESH_SHAMIR_SHARES_MAX);
+		                      "give --quorum K and --shares N with 2 <= K <= N <= %d",
+		                      MESH_SHAMIR_SHARES_MAX);
 	return 0;
 }
 
@@ -30,13 +30,13 @@ escrow_create_call(MeshCliCall *c)
 	char **texts = NULL, *identifier = NULL;
 	size_t n = 0;
 	MeshError code = mesh_client_escrow_create(c->client, c->account, o->quorum, o->shares,
-						   &texts, &n, &identifier);
+	                                           &texts, &n, &identifier);
 
 	/* On a terminal the shares come with the wizard's warning (on standard error, so that
 	 * standard output stays the shares alone); piped, they are data. */
 	if (code == MESH_ERROR_OK && mesh_platform_is_terminal(MESH_PLATFORM_STDOUT)) {
 		g_autofree char *warning = mesh_cli_escrow_warning(
-			n, o->quorum, c->account != NULL ? c->account : "the default account");
+		        n, o->quorum, c->account != NULL ? c->account : "the default account");
 
 		fprintf(stderr, "%s", warning);
 	}
@@ -58,25 +58,25 @@ static int
 escrow_create(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "escrow create",
-		.params = "--quorum K --shares N",
-		.description = "Escrows the account's master keys: prints N shares, one per line, "
-			       "any K of which recover them ('mesh profile recover'). Give each "
-			       "share to a different keeper.",
-		.reach = MESH_CLI_REACH_SESSION,
-		.out = MESH_CLI_OUT_SECRET_JSON,
-		.check = escrow_create_check,
-		.call = escrow_create_call,
+	        .name = "escrow create",
+	        .params = "--quorum K --shares N",
+	        .description = "Escrows the account's master keys: prints N shares, one per line, "
+	                       "any K of which recover them ('mesh profile recover'). Give each "
+	                       "share to a different keeper.",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .out = MESH_CLI_OUT_SECRET_JSON,
+	        .check = escrow_create_check,
+	        .call = escrow_create_call,
 	};
-	EscrowCreate o = { 0 };
-	MeshCliCall c = { .data = &o };
+	EscrowCreate o = {0};
+	MeshCliCall c = {.data = &o};
 	const GOptionEntry entries[] = {
-		{ "quorum", 0, 0, G_OPTION_ARG_INT, &o.quorum, "How many shares recover the keys",
-		  "K" },
-		{ "shares", 0, 0, G_OPTION_ARG_INT, &o.shares, "How many shares to make", "N" },
-		MESH_CLI_ACCOUNT_OPTION(c.account),
-		MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
-		G_OPTION_ENTRY_NULL,
+	        {"quorum", 0, 0, G_OPTION_ARG_INT, &o.quorum, "How many shares recover the keys",
+	         "K"},
+	        {"shares", 0, 0, G_OPTION_ARG_INT, &o.shares, "How many shares to make", "N"},
+	        MESH_CLI_ACCOUNT_OPTION(c.account),
+	        MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
+	        G_OPTION_ENTRY_NULL,
 	};
 
 	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
@@ -85,9 +85,8 @@ escrow_create(int argc, char **argv, const MeshCliGlobals *globals)
 static MeshError
 escrow_verify_call(MeshCliCall *c)
 {
-	MeshError code = mesh_client_escrow_verify(c->client, c->account,
-						   (const char *const *)c->argv + 1,
-						   (size_t)c->argc - 1);
+	MeshError code = mesh_client_escrow_verify(
+	        c->client, c->account, (const char *const *)c->argv + 1, (size_t)c->argc - 1);
 
 	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL)
 		mesh_cli_json_bool(c->json, "Verified", TRUE);
@@ -100,24 +99,18 @@ static int
 escrow_verify(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "escrow verify",
-		.params = "SHARE...",
-		.description = "A recovery drill: checks that the shares rebuild the escrowed "
-			       "master keys. Installs nothing.",
-		.min_args = 1,
-		.max_args = MESH_SHAMIR_SHARES_MAX,
-		.args_usage = "give the shares to check",
-		.reach = MESH_CLI_REACH_SESSION,
-		.call = escrow_verify_call,
+	        .name = "escrow verify",
+	        .params = "SHARE...",
+	        .description = "A recovery drill: checks that the shares rebuild the escrowed "
+	                       "master keys. Installs nothing.",
+	        .min_args = 1,
+	        .max_args = MESH_SHAMIR_SHARES_MAX,
+	        .args_usage = "give the shares to check",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .call = escrow_verify_call,
+	        .options = MESH_CLI_OPTIONS_ACCOUNT_PORTAL,
 	};
-	MeshCliCall c = { 0 };
-	const GOptionEntry entries[] = {
-		MESH_CLI_ACCOUNT_OPTION(c.account),
-		MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
-		G_OPTION_ENTRY_NULL,
-	};
-
-	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
+	return mesh_cli_run_simple(globals, &spec, NULL, argc, argv);
 }
 
 int

@@ -21,14 +21,14 @@ hive_migrate_check(MeshCliCall *c)
 
 	if (o->from == NULL || o->to == NULL)
 		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_USAGE,
-				      "give --from HIVE and --to HIVE");
+		                      "give --from HIVE and --to HIVE");
 	if (!mesh_hive_kind_from_name(o->from, &o->from_kind, &error) ||
 	    !mesh_hive_kind_from_name(o->to, &o->to_kind, &error))
 		return mesh_cli_fail(c->globals, c->verb, error);
 	if (o->from_kind == o->to_kind)
 		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_INVALID_ARGUMENT,
-				      "--from and --to name the same hive (%s)",
-				      mesh_hive_kind_name(o->to_kind));
+		                      "--from and --to name the same hive (%s)",
+		                      mesh_hive_kind_name(o->to_kind));
 	/* The target's agent writes the target hive, so no agent holds a stale view of it. */
 	c->hive = mesh_hive_kind_name(o->to_kind);
 	return 0;
@@ -54,25 +54,25 @@ static int
 hive_migrate(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "hive migrate",
-		.params = "--from HIVE --to HIVE",
-		.description = "Copies the device, personal and application profiles, accounts, "
-			       "escrow entries and keys of one hive into the other. Without "
-			       "--force nothing is copied when any of them exists in the target "
-			       "(exit status 13, Exists). The agent of the target hive does the "
-			       "copying.",
-		.check = hive_migrate_check,
-		.call = hive_migrate_call,
+	        .name = "hive migrate",
+	        .params = "--from HIVE --to HIVE",
+	        .description = "Copies the device, personal and application profiles, accounts, "
+	                       "escrow entries and keys of one hive into the other. Without "
+	                       "--force nothing is copied when any of them exists in the target "
+	                       "(exit status 13, Exists). The agent of the target hive does the "
+	                       "copying.",
+	        .check = hive_migrate_check,
+	        .call = hive_migrate_call,
 	};
-	HiveMigrate o = { 0 };
-	MeshCliCall c = { .data = &o };
+	HiveMigrate o = {0};
+	MeshCliCall c = {.data = &o};
 	const GOptionEntry entries[] = {
-		{ "from", 0, 0, G_OPTION_ARG_STRING, &o.from, "The hive to copy: test or production",
-		  "HIVE" },
-		{ "to", 0, 0, G_OPTION_ARG_STRING, &o.to, "The hive to copy into", "HIVE" },
-		{ "force", 0, 0, G_OPTION_ARG_NONE, &o.force,
-		  "Overwrite entries that exist in the target hive", NULL },
-		G_OPTION_ENTRY_NULL,
+	        {"from", 0, 0, G_OPTION_ARG_STRING, &o.from, "The hive to copy: test or production",
+	         "HIVE"},
+	        {"to", 0, 0, G_OPTION_ARG_STRING, &o.to, "The hive to copy into", "HIVE"},
+	        {"force", 0, 0, G_OPTION_ARG_NONE, &o.force,
+	         "Overwrite entries that exist in the target hive", NULL},
+	        G_OPTION_ENTRY_NULL,
 	};
 
 	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
@@ -107,21 +107,21 @@ static int
 hive_set_keystore(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "hive set-keystore",
-		.params = "file|secret|tpm2",
-		.description = "Makes new keys of the hive (--hive) go to this key store: file "
-			       "(OpenSSH key files in the hive), secret (the desktop keyring, "
-			       "through the Secret Service) or tpm2 (a TPM 2.0: P-256 keys that "
-			       "never leave it). Keys made before stay where they are; 'mesh key "
-			       "move' moves them.",
-		.min_args = 1,
-		.max_args = 1,
-		.args_usage = "give the key store: file, secret or tpm2",
-		.check = hive_set_keystore_check,
-		.call = hive_set_keystore_call,
+	        .name = "hive set-keystore",
+	        .params = "file|secret|tpm2",
+	        .description = "Makes new keys of the hive (--hive) go to this key store: file "
+	                       "(OpenSSH key files in the hive), secret (the desktop keyring, "
+	                       "through the Secret Service) or tpm2 (a TPM 2.0: P-256 keys that "
+	                       "never leave it). Keys made before stay where they are; 'mesh key "
+	                       "move' moves them.",
+	        .min_args = 1,
+	        .max_args = 1,
+	        .args_usage = "give the key store: file, secret or tpm2",
+	        .check = hive_set_keystore_check,
+	        .call = hive_set_keystore_call,
 	};
 	MeshHiveKind kind;
-	MeshCliCall c = { .data = &kind };
+	MeshCliCall c = {.data = &kind};
 
 	return mesh_cli_run(globals, &spec, &c, mesh_cli_no_options, argc, argv);
 }

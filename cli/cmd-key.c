@@ -59,19 +59,17 @@ static int
 key_list(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "key list",
-		.params = "",
-		.description = "Lists the keys the agent holds for the hive (--hive): UDF, "
-			       "algorithm, use, store, role — what depends on the key: Device, "
-			       "Master, Escrow, Administration or SSH (with its account), or "
-			       "Imported (nothing: made or imported with 'mesh key') — and "
-			       "'locked' (unlock first) or 'protected' (by the passphrase 'mesh "
-			       "unlock' takes).",
-		.call = key_list_call,
+	        .name = "key list",
+	        .params = "",
+	        .description = "Lists the keys the agent holds for the hive (--hive): UDF, "
+	                       "algorithm, use, store, role — what depends on the key: Device, "
+	                       "Master, Escrow, Administration or SSH (with its account), or "
+	                       "Imported (nothing: made or imported with 'mesh key') — and "
+	                       "'locked' (unlock first) or 'protected' (by the passphrase 'mesh "
+	                       "unlock' takes).",
+	        .call = key_list_call,
 	};
-	MeshCliCall c = { 0 };
-
-	return mesh_cli_run(globals, &spec, &c, mesh_cli_no_options, argc, argv);
+	return mesh_cli_run_simple(globals, &spec, NULL, argc, argv);
 }
 
 /* All of @path ('-': standard input), at most @max bytes; @why says what the limit is when it
@@ -235,7 +233,7 @@ key_public_check(MeshCliCall *c)
 {
 	if (*(char **)c->data == NULL || c->argc != 1)
 		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_USAGE,
-				      "give --key UDF (see 'mesh key public --help')");
+		                      "give --key UDF (see 'mesh key public --help')");
 	return 0;
 }
 
@@ -255,20 +253,20 @@ static int
 key_public(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "key public",
-		.params = "--key UDF",
-		.description = "Prints the public key UDF as a PEM SubjectPublicKeyInfo (as "
-			       "openssl pkey -pubin reads it), or with --json as {\"UDF\", "
-			       "\"Algorithm\", \"PublicParameters\": JWK, \"SPKI\": base64url "
-			       "DER}.",
-		.check = key_public_check,
-		.call = key_public_call,
+	        .name = "key public",
+	        .params = "--key UDF",
+	        .description = "Prints the public key UDF as a PEM SubjectPublicKeyInfo (as "
+	                       "openssl pkey -pubin reads it), or with --json as {\"UDF\", "
+	                       "\"Algorithm\", \"PublicParameters\": JWK, \"SPKI\": base64url "
+	                       "DER}.",
+	        .check = key_public_check,
+	        .call = key_public_call,
 	};
 	char *udf = NULL;
-	MeshCliCall c = { .data = &udf };
+	MeshCliCall c = {.data = &udf};
 	const GOptionEntry entries[] = {
-		{ "key", 0, 0, G_OPTION_ARG_STRING, &udf, "The UDF of the key", "UDF" },
-		G_OPTION_ENTRY_NULL,
+	        {"key", 0, 0, G_OPTION_ARG_STRING, &udf, "The UDF of the key", "UDF"},
+	        G_OPTION_ENTRY_NULL,
 	};
 
 	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);

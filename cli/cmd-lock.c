@@ -162,15 +162,13 @@ int
 mesh_cmd_lock(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "lock",
-		.params = "",
-		.description = "Makes the agent wipe every key it has unwrapped: protected keys "
-			       "need 'mesh unlock' again.",
-		.call = lock_call,
+	        .name = "lock",
+	        .params = "",
+	        .description = "Makes the agent wipe every key it has unwrapped: protected keys "
+	                       "need 'mesh unlock' again.",
+	        .call = lock_call,
 	};
-	MeshCliCall c = { 0 };
-
-	return mesh_cli_run(globals, &spec, &c, mesh_cli_no_options, argc, argv);
+	return mesh_cli_run_simple(globals, &spec, NULL, argc, argv);
 }
 
 /* unlock: --lifetime S and --passphrase-file FILE. */
@@ -186,7 +184,7 @@ unlock_check(MeshCliCall *c)
 
 	if (o->lifetime < -1)
 		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_USAGE,
-				      "--lifetime must be 0 or more seconds");
+		                      "--lifetime must be 0 or more seconds");
 	return 0;
 }
 
@@ -200,15 +198,15 @@ unlock_call(MeshCliCall *c)
 	MeshError code;
 
 	/* Asked for once the agent answers. */
-	passphrase = o->passphrase_file != NULL ?
-			     mesh_cli_read_passphrase_file(o->passphrase_file, &error) :
-			     mesh_cli_read_passphrase("Passphrase: ", FALSE, &error);
+	passphrase = o->passphrase_file != NULL
+	                     ? mesh_cli_read_passphrase_file(o->passphrase_file, &error)
+	                     : mesh_cli_read_passphrase("Passphrase: ", FALSE, &error);
 	if (passphrase == NULL) {
 		c->status = mesh_cli_fail(c->globals, c->verb, error);
 		return (MeshError)c->status;
 	}
-	code = mesh_client_unlock(c->client, (const char *)mesh_secret_get(passphrase),
-				  o->lifetime, &unlocked);
+	code = mesh_client_unlock(c->client, (const char *)mesh_secret_get(passphrase), o->lifetime,
+	                          &unlocked);
 	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL)
 		mesh_cli_json_int(c->json, "Unlocked", unlocked);
 	else if (code == MESH_ERROR_OK)
@@ -220,22 +218,22 @@ int
 mesh_cmd_unlock(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "unlock",
-		.params = "",
-		.description = "Unwraps the hive's passphrase-protected keys in the agent. The "
-			       "passphrase is read from the terminal without echo, or from "
-			       "standard input when it is not a terminal.",
-		.check = unlock_check,
-		.call = unlock_call,
+	        .name = "unlock",
+	        .params = "",
+	        .description = "Unwraps the hive's passphrase-protected keys in the agent. The "
+	                       "passphrase is read from the terminal without echo, or from "
+	                       "standard input when it is not a terminal.",
+	        .check = unlock_check,
+	        .call = unlock_call,
 	};
-	Unlock o = { .lifetime = -1 };
-	MeshCliCall c = { .data = &o };
+	Unlock o = {.lifetime = -1};
+	MeshCliCall c = {.data = &o};
 	const GOptionEntry entries[] = {
-		{ "lifetime", 0, 0, G_OPTION_ARG_INT, &o.lifetime,
-		  "Seconds the keys stay unlocked (default 3600; 0: until 'mesh lock')", "S" },
-		{ "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o.passphrase_file,
-		  "Read the passphrase from the first line of FILE", "FILE" },
-		G_OPTION_ENTRY_NULL,
+	        {"lifetime", 0, 0, G_OPTION_ARG_INT, &o.lifetime,
+	         "Seconds the keys stay unlocked (default 3600; 0: until 'mesh lock')", "S"},
+	        {"passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o.passphrase_file,
+	         "Read the passphrase from the first line of FILE", "FILE"},
+	        G_OPTION_ENTRY_NULL,
 	};
 
 	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);

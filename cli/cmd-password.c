@@ -20,7 +20,7 @@ password_store_check(MeshCliCall *c)
 
 	if (c->argc < 3 || c->argc > 4 || (c->argc == 4 && o->generate))
 		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_USAGE,
-				      "give SITE USERNAME and a PASSWORD or --generate (not both)");
+		                      "give SITE USERNAME and a PASSWORD or --generate (not both)");
 	if (c->argc == 4) {
 		o->password = c->argv[3];
 	} else if (!o->generate) {
@@ -35,7 +35,7 @@ password_store_check(MeshCliCall *c)
 static MeshError
 password_store_call(MeshCliCall *c)
 {
-	g_auto(MeshCliEscapes) esc = { 0 };
+	g_auto(MeshCliEscapes) esc = {0};
 	const PasswordStore *o = c->data;
 	char *generated = NULL;
 	MeshError code = MESH_ERROR_NOT_FOUND;
@@ -44,11 +44,11 @@ password_store_call(MeshCliCall *c)
 	/* --replace: change the login if it is stored (the agent says so), else add it. */
 	if (o->set || o->replace)
 		code = mesh_client_password_set(c->client, c->account, c->argv[1], c->argv[2],
-						o->password, o->generate ? &generated : NULL);
+		                                o->password, o->generate ? &generated : NULL);
 	changed = code == MESH_ERROR_OK;
 	if (code == MESH_ERROR_NOT_FOUND && !o->set)
 		code = mesh_client_password_add(c->client, c->account, c->argv[1], c->argv[2],
-						o->password, o->generate ? &generated : NULL);
+		                                o->password, o->generate ? &generated : NULL);
 	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL) {
 		mesh_cli_json_string(c->json, "Site", c->argv[1]);
 		mesh_cli_json_string(c->json, "Username", c->argv[2]);
@@ -69,46 +69,46 @@ static int
 password_store(int argc, char **argv, const MeshCliGlobals *globals, gboolean set)
 {
 	static const MeshCliVerbSpec specs[] = {
-		{
-			.name = "password add",
-			.params = "SITE USERNAME [PASSWORD | --generate]",
-			.description = "Stores a new login: USERNAME at SITE and its password. A "
-				       "site may hold several logins; a login stored already is "
-				       "refused unless --replace is given ('mesh password set' "
-				       "changes it). Without PASSWORD or --generate the password "
-				       "is read from the terminal (or one line of standard input).",
-			.max_args = 3,
-			.reach = MESH_CLI_REACH_SESSION,
-			.out = MESH_CLI_OUT_SECRET_JSON,
-			.check = password_store_check,
-			.call = password_store_call,
-		},
-		{
-			.name = "password set",
-			.params = "SITE USERNAME [PASSWORD | --generate]",
-			.description = "Changes the password of the login USERNAME at SITE, which "
-				       "must be stored. Without PASSWORD or --generate it is read "
-				       "from the terminal (or one line of standard input).",
-			.max_args = 3,
-			.reach = MESH_CLI_REACH_SESSION,
-			.out = MESH_CLI_OUT_SECRET_JSON,
-			.check = password_store_check,
-			.call = password_store_call,
-		},
+	        {
+	                .name = "password add",
+	                .params = "SITE USERNAME [PASSWORD | --generate]",
+	                .description = "Stores a new login: USERNAME at SITE and its password. A "
+	                               "site may hold several logins; a login stored already is "
+	                               "refused unless --replace is given ('mesh password set' "
+	                               "changes it). Without PASSWORD or --generate the password "
+	                               "is read from the terminal (or one line of standard input).",
+	                .max_args = 3,
+	                .reach = MESH_CLI_REACH_SESSION,
+	                .out = MESH_CLI_OUT_SECRET_JSON,
+	                .check = password_store_check,
+	                .call = password_store_call,
+	        },
+	        {
+	                .name = "password set",
+	                .params = "SITE USERNAME [PASSWORD | --generate]",
+	                .description = "Changes the password of the login USERNAME at SITE, which "
+	                               "must be stored. Without PASSWORD or --generate it is read "
+	                               "from the terminal (or one line of standard input).",
+	                .max_args = 3,
+	                .reach = MESH_CLI_REACH_SESSION,
+	                .out = MESH_CLI_OUT_SECRET_JSON,
+	                .check = password_store_check,
+	                .call = password_store_call,
+	        },
 	};
-	PasswordStore o = { .set = set };
-	MeshCliCall c = { .data = &o };
+	PasswordStore o = {.set = set};
+	MeshCliCall c = {.data = &o};
 	const GOptionEntry entries[] = {
-		{ "replace", 0, 0, G_OPTION_ARG_NONE, &o.replace,
-		  "Replace the password when the login is stored already", NULL },
-		{ "generate", 0, 0, G_OPTION_ARG_NONE, &o.generate,
-		  "Generate a random password (printed)", NULL },
-		MESH_CLI_ACCOUNT_OPTION(c.account),
-		MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
-		G_OPTION_ENTRY_NULL,
+	        {"replace", 0, 0, G_OPTION_ARG_NONE, &o.replace,
+	         "Replace the password when the login is stored already", NULL},
+	        {"generate", 0, 0, G_OPTION_ARG_NONE, &o.generate,
+	         "Generate a random password (printed)", NULL},
+	        MESH_CLI_ACCOUNT_OPTION(c.account),
+	        MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
+	        G_OPTION_ENTRY_NULL,
 	};
-	int status = mesh_cli_run(globals, &specs[set], &c, set ? entries + 1 : entries, argc,
-				  argv);
+	int status =
+	        mesh_cli_run(globals, &specs[set], &c, set ? entries + 1 : entries, argc, argv);
 
 	mesh_secret_free(o.typed);
 	return status;
@@ -132,7 +132,7 @@ password_get_call(MeshCliCall *c)
 	const char *user = *(char **)c->data;
 	char *username = NULL, *password = NULL;
 	MeshError code = mesh_client_password_get_login(c->client, c->account, c->argv[1], user,
-							&username, &password);
+	                                                &username, &password);
 
 	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL) {
 		mesh_cli_json_string(c->json, "Site", c->argv[1]);
@@ -150,24 +150,24 @@ static int
 password_get(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "password get",
-		.params = "SITE [--user USERNAME]",
-		.description = "Prints the password stored for SITE (--json: with the user "
-			       "name). A site with logins of several user names needs --user.",
-		.min_args = 1,
-		.max_args = 1,
-		.args_usage = "give the site",
-		.reach = MESH_CLI_REACH_SESSION,
-		.out = MESH_CLI_OUT_SECRET_JSON,
-		.call = password_get_call,
+	        .name = "password get",
+	        .params = "SITE [--user USERNAME]",
+	        .description = "Prints the password stored for SITE (--json: with the user "
+	                       "name). A site with logins of several user names needs --user.",
+	        .min_args = 1,
+	        .max_args = 1,
+	        .args_usage = "give the site",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .out = MESH_CLI_OUT_SECRET_JSON,
+	        .call = password_get_call,
 	};
 	char *user = NULL;
-	MeshCliCall c = { .data = &user };
+	MeshCliCall c = {.data = &user};
 	const GOptionEntry entries[] = {
-		{ "user", 0, 0, G_OPTION_ARG_STRING, &user,
-		  "The login's user name (needed when SITE has logins of several)", "USERNAME" },
-		MESH_CLI_ACCOUNT_OPTION(c.account),
-		G_OPTION_ENTRY_NULL,
+	        {"user", 0, 0, G_OPTION_ARG_STRING, &user,
+	         "The login's user name (needed when SITE has logins of several)", "USERNAME"},
+	        MESH_CLI_ACCOUNT_OPTION(c.account),
+	        G_OPTION_ENTRY_NULL,
 	};
 
 	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
@@ -176,7 +176,7 @@ password_get(int argc, char **argv, const MeshCliGlobals *globals)
 static MeshError
 password_list_call(MeshCliCall *c)
 {
-	g_auto(MeshCliEscapes) esc = { 0 };
+	g_auto(MeshCliEscapes) esc = {0};
 	MeshClientLogin *logins = NULL;
 	size_t n = 0;
 	MeshError code = mesh_client_password_logins(c->client, c->account, &logins, &n);
@@ -203,25 +203,20 @@ static int
 password_list(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "password list",
-		.params = "",
-		.description = "Lists every login: its site and user name, one a line.",
-		.reach = MESH_CLI_REACH_SESSION,
-		.call = password_list_call,
+	        .name = "password list",
+	        .params = "",
+	        .description = "Lists every login: its site and user name, one a line.",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .call = password_list_call,
+	        .options = MESH_CLI_OPTIONS_ACCOUNT,
 	};
-	MeshCliCall c = { 0 };
-	const GOptionEntry entries[] = {
-		MESH_CLI_ACCOUNT_OPTION(c.account),
-		G_OPTION_ENTRY_NULL,
-	};
-
-	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
+	return mesh_cli_run_simple(globals, &spec, NULL, argc, argv);
 }
 
 static MeshError
 password_delete_call(MeshCliCall *c)
 {
-	g_auto(MeshCliEscapes) esc = { 0 };
+	g_auto(MeshCliEscapes) esc = {0};
 	const char *user = *(char **)c->data;
 	MeshError code = mesh_client_password_delete_login(c->client, c->account, c->argv[1], user);
 
@@ -241,24 +236,24 @@ static int
 password_delete(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "password delete",
-		.params = "SITE [--user USERNAME]",
-		.description = "Removes the login at exactly SITE (of USERNAME: needed when SITE "
-			       "has logins of several user names).",
-		.min_args = 1,
-		.max_args = 1,
-		.args_usage = "give the site",
-		.reach = MESH_CLI_REACH_SESSION,
-		.call = password_delete_call,
+	        .name = "password delete",
+	        .params = "SITE [--user USERNAME]",
+	        .description = "Removes the login at exactly SITE (of USERNAME: needed when SITE "
+	                       "has logins of several user names).",
+	        .min_args = 1,
+	        .max_args = 1,
+	        .args_usage = "give the site",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .call = password_delete_call,
 	};
 	char *user = NULL;
-	MeshCliCall c = { .data = &user };
+	MeshCliCall c = {.data = &user};
 	const GOptionEntry entries[] = {
-		{ "user", 0, 0, G_OPTION_ARG_STRING, &user,
-		  "The login's user name (needed when SITE has logins of several)", "USERNAME" },
-		MESH_CLI_ACCOUNT_OPTION(c.account),
-		MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
-		G_OPTION_ENTRY_NULL,
+	        {"user", 0, 0, G_OPTION_ARG_STRING, &user,
+	         "The login's user name (needed when SITE has logins of several)", "USERNAME"},
+	        MESH_CLI_ACCOUNT_OPTION(c.account),
+	        MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
+	        G_OPTION_ENTRY_NULL,
 	};
 
 	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);

@@ -111,17 +111,17 @@ typedef enum { OP_CREATE, OP_SHOW, OP_SYNC } ProfileOp;
 static MeshError
 profile_op_call(MeshCliCall *c)
 {
-	static const char *const whats[] = { "Created profile ", "Profile ",
-					     "Synchronized profile " };
+	static const char *const whats[] = {"Created profile ", "Profile ",
+	                                    "Synchronized profile "};
 	ProfileOp op = *(const ProfileOp *)c->data;
 	const char *account = c->argc == 2 ? c->argv[1] : NULL;
 	MeshClientProfile *profile = NULL;
 	MeshError code;
 
 	mesh_client_set_passphrase(c->client, mesh_cli_secret_text(c->passphrase));
-	code = op == OP_CREATE ? mesh_client_profile_create(c->client, account, &profile) :
-	       op == OP_SHOW   ? mesh_client_profile_get(c->client, account, &profile) :
-				 mesh_client_profile_sync(c->client, account, &profile);
+	code = op == OP_CREATE ? mesh_client_profile_create(c->client, account, &profile)
+	       : op == OP_SHOW ? mesh_client_profile_get(c->client, account, &profile)
+	                       : mesh_client_profile_sync(c->client, account, &profile);
 	if (code == MESH_ERROR_OK) {
 		print_profile(c, profile, whats[op], op != OP_SYNC);
 		if (op != OP_SYNC)
@@ -135,60 +135,65 @@ static int
 profile_op(int argc, char **argv, const MeshCliGlobals *globals, ProfileOp op)
 {
 	static const MeshCliVerbSpec specs[] = {
-		[OP_CREATE] = {
-			.name = "profile create",
-			.params = "ACCOUNT",
-			.description = "Creates the personal profile of ACCOUNT (local@domain) on "
-				       "its portal: master keys, an administration key and this "
-				       "device. --protect or --passphrase-file protect the new "
-				       "keys (on a protected hive they are protected by its "
-				       "passphrase anyway). Escrow the master keys next ('mesh "
-				       "escrow create').",
-			.min_args = 1,
-			.max_args = 1,
-			.args_usage = "give the account to create (local@domain)",
-			.reach = MESH_CLI_REACH_SESSION,
-			.makes_keys = TRUE,
-			.call = profile_op_call,
-		},
-		[OP_SHOW] = {
-			.name = "profile show",
-			.params = "[ACCOUNT]",
-			.description = "Shows the profile this machine holds for ACCOUNT "
-				       "(default: the default account).",
-			.max_args = 1,
-			.reach = MESH_CLI_REACH_SESSION,
-			.call = profile_op_call,
-		},
-		[OP_SYNC] = {
-			.name = "profile sync",
-			.params = "[ACCOUNT]",
-			.description = "Fetches the account's profile and application profiles "
-				       "from its portal, checks and stores them; repairs a stored "
-				       "profile that is damaged or missing.",
-			.max_args = 1,
-			.reach = MESH_CLI_REACH_SESSION,
-			.call = profile_op_call,
-		},
+	        [OP_CREATE] =
+	                {
+	                        .name = "profile create",
+	                        .params = "ACCOUNT",
+	                        .description =
+	                                "Creates the personal profile of ACCOUNT (local@domain) on "
+	                                "its portal: master keys, an administration key and this "
+	                                "device. --protect or --passphrase-file protect the new "
+	                                "keys (on a protected hive they are protected by its "
+	                                "passphrase anyway). Escrow the master keys next ('mesh "
+	                                "escrow create').",
+	                        .min_args = 1,
+	                        .max_args = 1,
+	                        .args_usage = "give the account to create (local@domain)",
+	                        .reach = MESH_CLI_REACH_SESSION,
+	                        .makes_keys = TRUE,
+	                        .call = profile_op_call,
+	                },
+	        [OP_SHOW] =
+	                {
+	                        .name = "profile show",
+	                        .params = "[ACCOUNT]",
+	                        .description = "Shows the profile this machine holds for ACCOUNT "
+	                                       "(default: the default account).",
+	                        .max_args = 1,
+	                        .reach = MESH_CLI_REACH_SESSION,
+	                        .call = profile_op_call,
+	                },
+	        [OP_SYNC] =
+	                {
+	                        .name = "profile sync",
+	                        .params = "[ACCOUNT]",
+	                        .description =
+	                                "Fetches the account's profile and application profiles "
+	                                "from its portal, checks and stores them; repairs a stored "
+	                                "profile that is damaged or missing.",
+	                        .max_args = 1,
+	                        .reach = MESH_CLI_REACH_SESSION,
+	                        .call = profile_op_call,
+	                },
 	};
-	MeshCliCall c = { .data = &op };
+	MeshCliCall c = {.data = &op};
 	/* Create makes keys (the device's, if none, the master and administration keys). */
 	const GOptionEntry entries[] = {
-		MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
-		MESH_CLI_KEYSTORE_OPTION(c.keystore),
-		MESH_CLI_PROTECT_OPTIONS(c.protect, c.passphrase_file),
-		G_OPTION_ENTRY_NULL,
+	        MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
+	        MESH_CLI_KEYSTORE_OPTION(c.keystore),
+	        MESH_CLI_PROTECT_OPTIONS(c.protect, c.passphrase_file),
+	        G_OPTION_ENTRY_NULL,
 	};
 	const GOptionEntry sync_entries[] = {
-		MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
-		G_OPTION_ENTRY_NULL,
+	        MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
+	        G_OPTION_ENTRY_NULL,
 	};
 
 	return mesh_cli_run(globals, &specs[op], &c,
-			    op == OP_CREATE ? entries
-			    : op == OP_SHOW ? mesh_cli_no_options
-					    : sync_entries,
-			    argc, argv);
+	                    op == OP_CREATE ? entries
+	                    : op == OP_SHOW ? mesh_cli_no_options
+	                                    : sync_entries,
+	                    argc, argv);
 }
 
 static int
@@ -253,7 +258,7 @@ print_list_text(char **accounts, size_t n, const char *default_account,
 
 static void
 print_list_json(JsonBuilder *b, char **accounts, size_t n, const char *default_account,
-		const MeshClientDamage *damages, size_t n_damages)
+                const MeshClientDamage *damages, size_t n_damages)
 {
 	json_strings(b, "Accounts", accounts, n);
 	mesh_cli_json_string(b, "Default", default_account);
@@ -295,17 +300,15 @@ static int
 profile_list(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "profile list",
-		.params = "",
-		.description = "Lists the accounts this machine holds, and what is wrong with "
-			       "any of them (an account entry that does not read, a stored "
-			       "profile that is missing or does not verify) with its fix.",
-		.reach = MESH_CLI_REACH_SESSION,
-		.call = profile_list_call,
+	        .name = "profile list",
+	        .params = "",
+	        .description = "Lists the accounts this machine holds, and what is wrong with "
+	                       "any of them (an account entry that does not read, a stored "
+	                       "profile that is missing or does not verify) with its fix.",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .call = profile_list_call,
 	};
-	MeshCliCall c = { 0 };
-
-	return mesh_cli_run(globals, &spec, &c, mesh_cli_no_options, argc, argv);
+	return mesh_cli_run_simple(globals, &spec, NULL, argc, argv);
 }
 
 static MeshError
@@ -325,24 +328,24 @@ static int
 profile_set_portal(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "profile set-portal",
-		.params = "[ACCOUNT] URL",
-		.description = "Moves ACCOUNT (default: the default account) to the portal at "
-			       "URL (https://HOST[:PORT][/PATH]; no path means "
-			       "/.well-known/mmm/): that portal must serve the account's profile, "
-			       "no older than the one this device holds. Then every command for "
-			       "the account uses it.",
-		.min_args = 1,
-		.max_args = 2,
-		.args_usage = "give the portal's URL",
-		.reach = MESH_CLI_REACH_SESSION,
-		.call = profile_set_portal_call,
+	        .name = "profile set-portal",
+	        .params = "[ACCOUNT] URL",
+	        .description = "Moves ACCOUNT (default: the default account) to the portal at "
+	                       "URL (https://HOST[:PORT][/PATH]; no path means "
+	                       "/.well-known/mmm/): that portal must serve the account's profile, "
+	                       "no older than the one this device holds. Then every command for "
+	                       "the account uses it.",
+	        .min_args = 1,
+	        .max_args = 2,
+	        .args_usage = "give the portal's URL",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .call = profile_set_portal_call,
 	};
-	MeshCliCall c = { 0 };
+	MeshCliCall c = {0};
 	const GOptionEntry entries[] = {
-		{ "portal-ca", 0, 0, G_OPTION_ARG_FILENAME, &c.portal_ca,
-		  "Trust this CA file (PEM) for the new portal's TLS certificate", "FILE" },
-		G_OPTION_ENTRY_NULL,
+	        {"portal-ca", 0, 0, G_OPTION_ARG_FILENAME, &c.portal_ca,
+	         "Trust this CA file (PEM) for the new portal's TLS certificate", "FILE"},
+	        G_OPTION_ENTRY_NULL,
 	};
 
 	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
@@ -360,9 +363,9 @@ profile_delete_check(MeshCliCall *c)
 
 	if (!o->yes)
 		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_USAGE,
-				      "this removes the master keys of %s from this machine: "
-				      "give --yes to go on",
-				      c->argv[1]);
+		                      "this removes the master keys of %s from this machine: "
+		                      "give --yes to go on",
+		                      c->argv[1]);
 	return 0;
 }
 
@@ -371,7 +374,7 @@ profile_delete_call(MeshCliCall *c)
 {
 	const ProfileDelete *o = c->data;
 	MeshError code = o->force ? mesh_client_profile_delete_force(c->client, c->argv[1])
-				  : mesh_client_profile_delete(c->client, c->argv[1]);
+	                          : mesh_client_profile_delete(c->client, c->argv[1]);
 
 	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL)
 		mesh_cli_json_string(c->json, "Deleted", c->argv[1]);
@@ -384,32 +387,32 @@ static int
 profile_delete(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "profile delete",
-		.params = "ACCOUNT --yes",
-		.description = "Forgets ACCOUNT on this machine: its profiles and its master and "
-			       "administration keys. The portal keeps the account; the escrow "
-			       "shares recover it ('mesh profile recover'). Refused (exit status "
-			       "11, Permission) when this device holds the master keys or is the "
-			       "only administration device and no escrow of them is known here "
-			       "('mesh escrow create' first), unless --force.",
-		.min_args = 1,
-		.max_args = 1,
-		.args_usage = "give the account to delete",
-		.reach = MESH_CLI_REACH_SESSION,
-		.check = profile_delete_check,
-		.call = profile_delete_call,
+	        .name = "profile delete",
+	        .params = "ACCOUNT --yes",
+	        .description = "Forgets ACCOUNT on this machine: its profiles and its master and "
+	                       "administration keys. The portal keeps the account; the escrow "
+	                       "shares recover it ('mesh profile recover'). Refused (exit status "
+	                       "11, Permission) when this device holds the master keys or is the "
+	                       "only administration device and no escrow of them is known here "
+	                       "('mesh escrow create' first), unless --force.",
+	        .min_args = 1,
+	        .max_args = 1,
+	        .args_usage = "give the account to delete",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .check = profile_delete_check,
+	        .call = profile_delete_call,
 	};
-	ProfileDelete o = { 0 };
-	MeshCliCall c = { .data = &o };
+	ProfileDelete o = {0};
+	MeshCliCall c = {.data = &o};
 	const GOptionEntry entries[] = {
-		{ "yes", 0, 0, G_OPTION_ARG_NONE, &o.yes,
-		  "Really forget the account here (its master keys too: keep the escrow shares)",
-		  NULL },
-		{ "force", 0, 0, G_OPTION_ARG_NONE, &o.force,
-		  "Even when no escrow of the master keys is known here: the profile is then lost "
-		  "for good",
-		  NULL },
-		G_OPTION_ENTRY_NULL,
+	        {"yes", 0, 0, G_OPTION_ARG_NONE, &o.yes,
+	         "Really forget the account here (its master keys too: keep the escrow shares)",
+	         NULL},
+	        {"force", 0, 0, G_OPTION_ARG_NONE, &o.force,
+	         "Even when no escrow of the master keys is known here: the profile is then lost "
+	         "for good",
+	         NULL},
+	        G_OPTION_ENTRY_NULL,
 	};
 
 	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
@@ -423,7 +426,7 @@ profile_recover_call(MeshCliCall *c)
 
 	mesh_client_set_passphrase(c->client, mesh_cli_secret_text(c->passphrase));
 	code = mesh_client_profile_recover(c->client, c->argv[1], (const char *const *)c->argv + 2,
-					   (size_t)c->argc - 2, &profile);
+	                                   (size_t)c->argc - 2, &profile);
 	if (code == MESH_ERROR_OK)
 		print_profile(c, profile, "Recovered profile ", TRUE);
 	mesh_client_profile_free(profile);
@@ -434,26 +437,26 @@ static int
 profile_recover(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "profile recover",
-		.params = "ACCOUNT SHARE...",
-		.description = "Recovers ACCOUNT on this machine from a quorum of its escrow "
-			       "shares: restores the master keys and makes this device the "
-			       "administration device. --protect or --passphrase-file protect the "
-			       "keys it stores (on a protected hive they are protected by its "
-			       "passphrase anyway).",
-		.min_args = 2,
-		.max_args = 256,
-		.args_usage = "give the account and the shares",
-		.reach = MESH_CLI_REACH_SESSION,
-		.makes_keys = TRUE,
-		.call = profile_recover_call,
+	        .name = "profile recover",
+	        .params = "ACCOUNT SHARE...",
+	        .description = "Recovers ACCOUNT on this machine from a quorum of its escrow "
+	                       "shares: restores the master keys and makes this device the "
+	                       "administration device. --protect or --passphrase-file protect the "
+	                       "keys it stores (on a protected hive they are protected by its "
+	                       "passphrase anyway).",
+	        .min_args = 2,
+	        .max_args = 256,
+	        .args_usage = "give the account and the shares",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .makes_keys = TRUE,
+	        .call = profile_recover_call,
 	};
-	MeshCliCall c = { 0 };
+	MeshCliCall c = {0};
 	const GOptionEntry entries[] = {
-		MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
-		MESH_CLI_KEYSTORE_OPTION(c.keystore),
-		MESH_CLI_PROTECT_OPTIONS(c.protect, c.passphrase_file),
-		G_OPTION_ENTRY_NULL,
+	        MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
+	        MESH_CLI_KEYSTORE_OPTION(c.keystore),
+	        MESH_CLI_PROTECT_OPTIONS(c.protect, c.passphrase_file),
+	        G_OPTION_ENTRY_NULL,
 	};
 
 	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);

@@ -7,10 +7,10 @@
 static MeshError
 ssh_create_call(MeshCliCall *c)
 {
-	g_auto(MeshCliEscapes) esc = { 0 };
+	g_auto(MeshCliEscapes) esc = {0};
 	char *udf = NULL, *line = NULL;
 	MeshError code = mesh_client_ssh_create(c->client, c->account,
-						mesh_cli_secret_text(c->passphrase), &udf, &line);
+	                                        mesh_cli_secret_text(c->passphrase), &udf, &line);
 
 	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL) {
 		mesh_cli_json_string(c->json, "UDF", udf);
@@ -27,23 +27,23 @@ static int
 ssh_create(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "ssh create",
-		.params = "",
-		.description = "Makes this device's SSH key for the account and publishes it; "
-			       "prints its public key line. An administration device lists it in "
-			       "the account's SSHProfile at once, another device once an "
-			       "administration device runs 'mesh profile sync'.",
-		.reach = MESH_CLI_REACH_SESSION,
-		.makes_keys = TRUE,
-		.call = ssh_create_call,
+	        .name = "ssh create",
+	        .params = "",
+	        .description = "Makes this device's SSH key for the account and publishes it; "
+	                       "prints its public key line. An administration device lists it in "
+	                       "the account's SSHProfile at once, another device once an "
+	                       "administration device runs 'mesh profile sync'.",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .makes_keys = TRUE,
+	        .call = ssh_create_call,
 	};
-	MeshCliCall c = { 0 };
+	MeshCliCall c = {0};
 	const GOptionEntry entries[] = {
-		MESH_CLI_ACCOUNT_OPTION(c.account),
-		MESH_CLI_KEYSTORE_OPTION(c.keystore),
-		MESH_CLI_PROTECT_OPTIONS(c.protect, c.passphrase_file),
-		MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
-		G_OPTION_ENTRY_NULL,
+	        MESH_CLI_ACCOUNT_OPTION(c.account),
+	        MESH_CLI_KEYSTORE_OPTION(c.keystore),
+	        MESH_CLI_PROTECT_OPTIONS(c.protect, c.passphrase_file),
+	        MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
+	        G_OPTION_ENTRY_NULL,
 	};
 
 	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
@@ -52,7 +52,7 @@ ssh_create(int argc, char **argv, const MeshCliGlobals *globals)
 static MeshError
 ssh_authorized_keys_call(MeshCliCall *c)
 {
-	g_auto(MeshCliEscapes) esc = { 0 };
+	g_auto(MeshCliEscapes) esc = {0};
 	MeshClientSshKey *keys = NULL;
 	size_t n = 0;
 	MeshError code = mesh_client_ssh_authorized_keys(c->client, c->account, &keys, &n);
@@ -78,20 +78,15 @@ static int
 ssh_authorized_keys(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "ssh authorized-keys",
-		.params = "",
-		.description = "Prints the account's SSH keys, one authorized_keys line per "
-			       "device, as this device holds them ('mesh profile sync' first).",
-		.reach = MESH_CLI_REACH_SESSION,
-		.call = ssh_authorized_keys_call,
+	        .name = "ssh authorized-keys",
+	        .params = "",
+	        .description = "Prints the account's SSH keys, one authorized_keys line per "
+	                       "device, as this device holds them ('mesh profile sync' first).",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .call = ssh_authorized_keys_call,
+	        .options = MESH_CLI_OPTIONS_ACCOUNT,
 	};
-	MeshCliCall c = { 0 };
-	const GOptionEntry entries[] = {
-		MESH_CLI_ACCOUNT_OPTION(c.account),
-		G_OPTION_ENTRY_NULL,
-	};
-
-	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
+	return mesh_cli_run_simple(globals, &spec, NULL, argc, argv);
 }
 
 static MeshError
@@ -112,16 +107,14 @@ static int
 ssh_socket(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliVerbSpec spec = {
-		.name = "ssh socket",
-		.params = "",
-		.description = "Prints the path of the agent's ssh-agent socket (starting the "
-			       "agent when it is not running): export SSH_AUTH_SOCK=$(mesh ssh "
-			       "socket)",
-		.call = ssh_socket_call,
+	        .name = "ssh socket",
+	        .params = "",
+	        .description = "Prints the path of the agent's ssh-agent socket (starting the "
+	                       "agent when it is not running): export SSH_AUTH_SOCK=$(mesh ssh "
+	                       "socket)",
+	        .call = ssh_socket_call,
 	};
-	MeshCliCall c = { 0 };
-
-	return mesh_cli_run(globals, &spec, &c, mesh_cli_no_options, argc, argv);
+	return mesh_cli_run_simple(globals, &spec, NULL, argc, argv);
 }
 
 int

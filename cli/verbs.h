@@ -149,24 +149,32 @@ typedef enum {
 
 typedef enum {
 	MESH_CLI_OUT_JSON,        /* with --json the call adds the members of one object to
-				   * mesh_cli_call_json(), the runner prints it */
+	                           * mesh_cli_call_json(), the runner prints it */
 	MESH_CLI_OUT_SECRET_JSON, /* the same, printed by mesh_cli_print_secret_json */
 	MESH_CLI_OUT_OWN,         /* the call prints all its output itself */
 } MeshCliOut;
 
+/* The options of a verb run by mesh_cli_run_simple: none but these. */
+typedef enum {
+	MESH_CLI_OPTIONS_NONE,
+	MESH_CLI_OPTIONS_ACCOUNT,        /* --account */
+	MESH_CLI_OPTIONS_ACCOUNT_PORTAL, /* --account, --portal, --portal-ca */
+} MeshCliOptions;
+
 typedef struct MeshCliCall MeshCliCall;
 
 typedef struct {
-	const char *name;        /* "app list": what messages and --help name */
-	const char *params;      /* mesh_cli_parse's @params and @description */
+	const char *name;   /* "app list": what messages and --help name */
+	const char *params; /* mesh_cli_parse's @params and @description */
 	const char *description;
-	int min_args, max_args;  /* arguments after the options (argv[1]...) */
-	const char *args_usage;  /* the Usage failure when there are fewer than min_args */
+	int min_args, max_args; /* arguments after the options (argv[1]...) */
+	const char *args_usage; /* the Usage failure when there are fewer than min_args */
 	MeshCliReach reach;
 	MeshCliOut out;
-	gboolean makes_keys;     /* MESH_CLI_PROTECT_OPTIONS and MESH_CLI_KEYSTORE_OPTION: the
-				  * passphrase is read after parsing, the key store set on the
-				  * client */
+	MeshCliOptions options; /* mesh_cli_run_simple's options */
+	gboolean makes_keys;    /* MESH_CLI_PROTECT_OPTIONS and MESH_CLI_KEYSTORE_OPTION: the
+	                         * passphrase is read after parsing, the key store set on the
+	                         * client */
 	/* Optional: the verb's own checks, after parsing and before reaching the agent.
 	 * Returns 0 or the exit status after reporting the failure. */
 	int (*check)(MeshCliCall *call);
@@ -178,20 +186,20 @@ typedef struct {
 
 struct MeshCliCall {
 	const MeshCliGlobals *globals;
-	const char *verb;           /* spec->name */
-	int argc;                   /* after the options: argv[0] is the verb */
+	const char *verb; /* spec->name */
+	int argc;         /* after the options: argv[0] is the verb */
 	char **argv;
-	char *account;              /* MESH_CLI_ACCOUNT_OPTION(c.account) */
-	char *portal, *portal_ca;   /* MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca) */
-	char *keystore;             /* MESH_CLI_KEYSTORE_OPTION(c.keystore) */
-	gboolean protect;           /* MESH_CLI_PROTECT_OPTIONS(c.protect, c.passphrase_file) */
+	char *account;            /* MESH_CLI_ACCOUNT_OPTION(c.account) */
+	char *portal, *portal_ca; /* MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca) */
+	char *keystore;           /* MESH_CLI_KEYSTORE_OPTION(c.keystore) */
+	gboolean protect;         /* MESH_CLI_PROTECT_OPTIONS(c.protect, c.passphrase_file) */
 	char *passphrase_file;
-	MeshSecret *passphrase;     /* with makes_keys: the new keys' passphrase, or NULL */
-	const char *hive;           /* the agent's hive (NULL: --hive); a check may set it */
-	void *data;                 /* the verb's own options and state */
-	MeshClient *client;         /* during the call */
-	JsonBuilder *json;          /* mesh_cli_call_json()'s */
-	int status;                 /* an exit status the call sets (0 unless it does) */
+	MeshSecret *passphrase; /* with makes_keys: the new keys' passphrase, or NULL */
+	const char *hive;       /* the agent's hive (NULL: --hive); a check may set it */
+	void *data;             /* the verb's own options and state */
+	MeshClient *client;     /* during the call */
+	JsonBuilder *json;      /* mesh_cli_call_json()'s */
+	int status;             /* an exit status the call sets (0 unless it does) */
 };
 
 /*
@@ -205,4 +213,9 @@ JsonBuilder *mesh_cli_call_json(MeshCliCall *call);
  * on @argv. Frees the strings the entries received. Returns the exit status.
  */
 int mesh_cli_run(const MeshCliGlobals *globals, const MeshCliVerbSpec *spec, MeshCliCall *call,
-		 const GOptionEntry *entries, int argc, char **argv);
+                 const GOptionEntry *entries, int argc, char **argv);
+
+/* mesh_cli_run_simple: mesh_cli_run for a verb with no options but spec->options; @data is
+ * the call's. */
+int mesh_cli_run_simple(const MeshCliGlobals *globals, const MeshCliVerbSpec *spec, void *data,
+                        int argc, char **argv);
