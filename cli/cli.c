@@ -9,6 +9,7 @@
 #include "secjson.h"
 #include "secret.h"
 #include "text.h"
+#include "verbs.h"
 
 void
 mesh_cli_print_json(JsonNode *node)
@@ -255,4 +256,114 @@ mesh_cli_parse(const MeshCliGlobals *globals, const char *verb, const char *para
 		return FALSE;
 	}
 	return TRUE;
+}
+
+JsonBuilder *
+mesh_cli_call_json(MeshCliCall *call)
+{
+	if (!call->globals->json)
+		return NULL;
+	if (call->json == NULL) {
+		call->json = json_builder_new();
+		json_builder_begin_object(call->json);
+	}
+	return call->json;
+}
+
+/* The strings and string arrays GOption gave @entries. */
+static void
+free_option_values(const GOptionEntry *entries)
+{
+	for (const GOptionEntry *e = entries; e->long_name != NULL; e++) {
+		if (e->arg == G_OPTION_ARG_STRING || e->arg == G_OPTION_ARG_FILENAME)
+			g_clear_pointer((char **)e->arg_data, g_free);
+		else if (e->arg == G_OPTION_ARG_STRING_ARRAY ||
+		         e->arg == G_OPTION_ARG_FILENAME_ARRAY)
+			g_clear_pointer((char ***)e->arg_data, g_strfreev);
+	}
+}
+
+static int
+run_verb(const MeshCliVerbSpec *spec, MeshCliCall *call, const GOptionEntry *entries)
+{
+	const MeshCliGlobals *globals = call->globals;
+	MeshError code;
+	int status = 0;
+
+	if (!mesh_cli_parse_verb(globals, spec->name, spec->params, spec->description, entries,
+	                         spec->max_args, &call->argc, &call->argv, &status))
+		return status;
+	if (spec->makes_keys &&
+	    !mesh_cli_new_key_passphrase(globals, spec->name, call->protect, call->passphrase_file,
+	                                 &call->passphrase, &status))
+		return status;
+	if (call->argc < spec->min_args + 1)
+		return mesh_cli_failf(globals, spec->name, MESH_ERROR_USAGE, "%s",
+		                      spec->args_usage);
+	if (spec->check != NULL && (status = spec->check(call)) != 0)
+		return status;
+	status = spec->reach == MESH_CLI_REACH_SESSION
+	                 ? mesh_cli_session_connect(globals, spec->name, call->portal,
+	                                            call->portal_ca, &call->client)
+	                 : mesh_cli_connect(globals, spec->name, call->hive, TRUE, &call->client);
+	if (status != 0)
+		return status;
+	if (spec->makes_keys)
+		mesh_client_set_keystore(call->client, call->keystore);
+	code = spec->call(call);
+	if (code != MESH_ERROR_OK) {
+		if (call->status == 0)
+			call->status =
+			        mesh_cli_client_fail(globals, spec->name, call->client, code);
+	} else if (spec->out != MESH_CLI_OUT_OWN && mesh_cli_call_json(call) != NULL) {
+		json_builder_end_object(call->json);
+		if (spec->out == MESH_CLI_OUT_SECRET_JSON)
+			mesh_cli_print_secret_json(json_builder_get_root(call->json));
+		else
+			mesh_cli_print_json(json_builder_get_root(call->json));
+	}
+	fflush(stdout);
+	return call->status;
+}
+
+int
+mesh_cli_run(const MeshCliGlobals *globals, const MeshCliVerbSpec *spec, MeshCliCall *call,
+             const GOptionEntry *entries, int argc, char **argv)
+{
+	int status;
+
+	call->globals = globals;
+	call->verb = spec->name;
+	call->argc = argc;
+	call->argv = argv;
+	status = run_verb(spec, call, entries);
+	g_clear_object(&call->json);
+	g_clear_pointer(&call->client, mesh_client_close);
+	g_clear_pointer(&call->passphrase, mesh_secret_free);
+	free_option_values(entries);
+	return status;
+}
+
+int
+mesh_cli_run_simple(const MeshCliGlobals *globals, const MeshCliVerbSpec *spec, void *data,
+                    int argc, char **argv)
+{
+	MeshCliCall c = {.data = data};
+	const GOptionEntry entries[] = {
+	        MESH_CLI_ACCOUNT_OPTION(c.account),
+	        MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
+	        G_OPTION_ENTRY_NULL,
+	};
+
+	switch (spec->options) {
+	case MESH_CLI_OPTIONS_ACCOUNT:
+		return mesh_cli_run(globals, spec, &c,
+		                    (const GOptionEntry[]){entries[0], G_OPTION_ENTRY_NULL}, argc,
+		                    argv);
+	case MESH_CLI_OPTIONS_ACCOUNT_PORTAL:
+		return mesh_cli_run(globals, spec, &c, entries, argc, argv);
+	case MESH_CLI_OPTIONS_NONE:
+	default:
+		return mesh_cli_run(globals, spec, &c, mesh_cli_no_options, argc, argv);
+	}
 }

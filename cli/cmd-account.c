@@ -4,55 +4,50 @@
 
 #include "verbs.h"
 
+static MeshError
+account_validate_call(MeshCliCall *c)
+{
+	g_auto(MeshCliEscapes) esc = {0};
+	char *reason = NULL;
+	int valid = 0;
+	MeshError code = mesh_client_account_validate(c->client, c->argv[1], &valid, &reason);
+
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL) {
+		mesh_cli_json_string(c->json, "Account", c->argv[1]);
+		mesh_cli_json_bool(c->json, "Valid", valid);
+		mesh_cli_json_string(c->json, "Reason", reason);
+	} else if (code == MESH_ERROR_OK) {
+		printf("%s: %s%s%s\n", mesh_cli_escape(&esc, c->argv[1]),
+		       valid ? "available" : "not available", reason ? ": " : "",
+		       reason ? mesh_cli_escape(&esc, reason) : "");
+	}
+	if (code == MESH_ERROR_OK && !valid)
+		c->status = MESH_ERROR_INVALID_ARGUMENT;
+	mesh_client_free(reason);
+	return code;
+}
+
 static int
 account_validate(int argc, char **argv, const MeshCliGlobals *globals)
 {
-	g_autofree char *portal = NULL, *portal_ca = NULL;
-	const GOptionEntry entries[] = {
-		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
-		G_OPTION_ENTRY_NULL,
+	static const MeshCliVerbSpec spec = {
+	        .name = "account validate",
+	        .params = "ACCOUNT",
+	        .description = "Asks ACCOUNT's portal whether the account may be created. Exits "
+	                       "with 0 when it may, InvalidArgument (3) when not.",
+	        .min_args = 1,
+	        .max_args = 1,
+	        .args_usage = "give the account (local@domain)",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .call = account_validate_call,
 	};
-	char *reason = NULL;
-	MeshClient *client = NULL;
-	MeshError code;
-	int status = 0, valid = 0;
+	MeshCliCall c = {0};
+	const GOptionEntry entries[] = {
+	        MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
+	        G_OPTION_ENTRY_NULL,
+	};
 
-	if (!mesh_cli_parse_verb(globals, "account validate", "ACCOUNT",
-				 "Asks ACCOUNT's portal whether the account may be created. Exits "
-				 "with 0 when it may, InvalidArgument (3) when not.",
-				 entries, 1, &argc, &argv, &status))
-		return status;
-	if (argc != 2)
-		return mesh_cli_failf(globals, "account validate", MESH_ERROR_USAGE,
-				      "give the account (local@domain)");
-	status = mesh_cli_session_connect(globals, "account validate", portal, portal_ca, &client);
-	if (status != 0)
-		return status;
-	code = mesh_client_account_validate(client, argv[1], &valid, &reason);
-	if (code != MESH_ERROR_OK) {
-		status = mesh_cli_client_fail(globals, "account validate", client, code);
-	} else {
-		if (globals->json) {
-			g_autoptr(JsonBuilder) b = json_builder_new();
-
-			json_builder_begin_object(b);
-			mesh_cli_json_string(b, "Account", argv[1]);
-			mesh_cli_json_bool(b, "Valid", valid);
-			mesh_cli_json_string(b, "Reason", reason);
-			json_builder_end_object(b);
-			mesh_cli_print_json(json_builder_get_root(b));
-		} else {
-			g_auto(MeshCliEscapes) esc = { 0 };
-
-			printf("%s: %s%s%s\n", mesh_cli_escape(&esc, argv[1]),
-			       valid ? "available" : "not available", reason ? ": " : "",
-			       reason ? mesh_cli_escape(&esc, reason) : "");
-		}
-		status = valid ? 0 : MESH_ERROR_INVALID_ARGUMENT;
-	}
-	mesh_client_free(reason);
-	mesh_client_close(client);
-	return status;
+	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
 }
 
 int

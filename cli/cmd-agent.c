@@ -82,6 +82,13 @@ mesh_cli_json_bool(JsonBuilder *b, const char *name, gboolean value)
 	json_builder_add_boolean_value(b, value);
 }
 
+void
+mesh_cli_json_begin_array(JsonBuilder *b, const char *name)
+{
+	json_builder_set_member_name(b, name);
+	json_builder_begin_array(b);
+}
+
 /* meshagent, installed beside mesh, else in PATH. */
 static char *
 find_meshagent(void)

@@ -9,132 +9,110 @@
 /* Largest --json-file read. */
 #define APP_DATA_MAX (256 * 1024)
 
-static int
-app_list(int argc, char **argv, const MeshCliGlobals *globals)
+static MeshError
+app_list_call(MeshCliCall *c)
 {
-	g_autofree char *account = NULL;
-	const GOptionEntry entries[] = {
-		MESH_CLI_ACCOUNT_OPTION(account),
-		G_OPTION_ENTRY_NULL,
-	};
+	g_auto(MeshCliEscapes) esc = {0};
 	MeshClientApp *apps = NULL;
-	MeshClient *client = NULL;
 	size_t n = 0;
-	MeshError code;
-	int status = 0;
+	MeshError code = mesh_client_app_list(c->client, c->account, &apps, &n);
 
-	if (!mesh_cli_parse_verb(globals, "app list", "", "Lists the account's applications.",
-				 entries, 0, &argc, &argv, &status))
-		return status;
-	status = mesh_cli_session_connect(globals, "app list", NULL, NULL, &client);
-	if (status != 0)
-		return status;
-	code = mesh_client_app_list(client, account, &apps, &n);
-	if (code != MESH_ERROR_OK) {
-		status = mesh_cli_client_fail(globals, "app list", client, code);
-	} else if (globals->json) {
-		g_autoptr(JsonBuilder) b = json_builder_new();
-
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "Applications");
-		json_builder_begin_array(b);
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL) {
+		mesh_cli_json_begin_array(c->json, "Applications");
 		for (size_t i = 0; i < n; i++) {
-			json_builder_begin_object(b);
-			mesh_cli_json_string(b, "Identifier", apps[i].identifier);
-			mesh_cli_json_string(b, "Type", apps[i].type);
-			mesh_cli_json_string(b, "Friendly", apps[i].friendly);
-			json_builder_end_object(b);
+			json_builder_begin_object(c->json);
+			mesh_cli_json_string(c->json, "Identifier", apps[i].identifier);
+			mesh_cli_json_string(c->json, "Type", apps[i].type);
+			mesh_cli_json_string(c->json, "Friendly", apps[i].friendly);
+			json_builder_end_object(c->json);
 		}
-		json_builder_end_array(b);
-		json_builder_end_object(b);
-		mesh_cli_print_json(json_builder_get_root(b));
-	} else {
-		g_auto(MeshCliEscapes) esc = { 0 };
-
+		json_builder_end_array(c->json);
+	} else if (code == MESH_ERROR_OK) {
 		for (size_t i = 0; i < n; i++)
 			printf("%s  %s%s%s\n", mesh_cli_escape(&esc, apps[i].identifier),
 			       mesh_cli_escape(&esc, apps[i].type), apps[i].friendly ? "  " : "",
 			       apps[i].friendly ? mesh_cli_escape(&esc, apps[i].friendly) : "");
 	}
 	mesh_client_apps_free(apps, n);
-	mesh_client_close(client);
-	return status;
+	return code;
+}
+
+static int
+app_list(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	static const MeshCliVerbSpec spec = {
+	        .name = "app list",
+	        .params = "",
+	        .description = "Lists the account's applications.",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .call = app_list_call,
+	        .options = MESH_CLI_OPTIONS_ACCOUNT,
+	};
+	return mesh_cli_run_simple(globals, &spec, NULL, argc, argv);
+}
+
+static int
+app_add_check(MeshCliCall *c)
+{
+	if (c->argc != 3 || !g_str_equal(c->argv[1], "generic"))
+		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_USAGE,
+		                      "give the type 'generic' and a name");
+	return 0;
+}
+
+static MeshError
+app_add_call(MeshCliCall *c)
+{
+	g_auto(MeshCliEscapes) esc = {0};
+	char *identifier = NULL;
+	MeshError code =
+	        mesh_client_app_add_generic(c->client, c->account, c->argv[2], &identifier);
+
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL) {
+		mesh_cli_json_string(c->json, "Identifier", identifier);
+		mesh_cli_json_string(c->json, "Friendly", c->argv[2]);
+	} else if (code == MESH_ERROR_OK) {
+		printf("Added %s (%s)\n", mesh_cli_escape(&esc, c->argv[2]),
+		       mesh_cli_escape(&esc, identifier));
+	}
+	mesh_client_free(identifier);
+	return code;
 }
 
 static int
 app_add(int argc, char **argv, const MeshCliGlobals *globals)
 {
-	g_autofree char *portal = NULL, *portal_ca = NULL, *account = NULL;
-	const GOptionEntry entries[] = {
-		MESH_CLI_ACCOUNT_OPTION(account),
-		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
-		G_OPTION_ENTRY_NULL,
+	static const MeshCliVerbSpec spec = {
+	        .name = "app add",
+	        .params = "generic NAME",
+	        .description = "Adds a generic application profile named NAME (data {}), sealed "
+	                       "to every device of the profile.",
+	        .max_args = 2,
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .check = app_add_check,
+	        .call = app_add_call,
+	        .options = MESH_CLI_OPTIONS_ACCOUNT_PORTAL,
 	};
-	MeshClient *client = NULL;
-	char *identifier = NULL;
-	MeshError code;
-	int status = 0;
-
-	if (!mesh_cli_parse_verb(globals, "app add", "generic NAME",
-				 "Adds a generic application profile named NAME (data {}), sealed "
-				 "to every device of the profile.",
-				 entries, 2, &argc, &argv, &status))
-		return status;
-	if (argc != 3 || !g_str_equal(argv[1], "generic"))
-		return mesh_cli_failf(globals, "app add", MESH_ERROR_USAGE,
-				      "give the type 'generic' and a name");
-	status = mesh_cli_session_connect(globals, "app add", portal, portal_ca, &client);
-	if (status != 0)
-		return status;
-	code = mesh_client_app_add_generic(client, account, argv[2], &identifier);
-	if (code != MESH_ERROR_OK) {
-		status = mesh_cli_client_fail(globals, "app add", client, code);
-	} else if (globals->json) {
-		g_autoptr(JsonBuilder) b = json_builder_new();
-
-		json_builder_begin_object(b);
-		mesh_cli_json_string(b, "Identifier", identifier);
-		mesh_cli_json_string(b, "Friendly", argv[2]);
-		json_builder_end_object(b);
-		mesh_cli_print_json(json_builder_get_root(b));
-	} else {
-		g_auto(MeshCliEscapes) esc = { 0 };
-
-		printf("Added %s (%s)\n", mesh_cli_escape(&esc, argv[2]),
-		       mesh_cli_escape(&esc, identifier));
-	}
-	mesh_client_free(identifier);
-	mesh_client_close(client);
-	return status;
+	return mesh_cli_run_simple(globals, &spec, NULL, argc, argv);
 }
 
-static int
-app_set(int argc, char **argv, const MeshCliGlobals *globals)
-{
-	g_autofree char *portal = NULL, *portal_ca = NULL, *account = NULL, *file = NULL;
-	const GOptionEntry entries[] = {
-		{ "json-file", 0, 0, G_OPTION_ARG_FILENAME, &file,
-		  "The application's new data: JSON in FILE ('-': standard input)", "FILE" },
-		MESH_CLI_ACCOUNT_OPTION(account),
-		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
-		G_OPTION_ENTRY_NULL,
-	};
-	g_autoptr(GError) error = NULL;
-	g_auto(MeshCliEscapes) esc = { 0 };
-	MeshClient *client = NULL;
-	char *data = NULL;
-	gsize len = 0;
-	MeshError code;
-	int status = 0;
+/* app set: the --json-file FILE and, once checked, the data read from it. */
+typedef struct {
+	char *file;
+	char *data;
+	gsize len;
+} AppSet;
 
-	if (!mesh_cli_parse_verb(globals, "app set", "NAME --json-file FILE",
-				 "Replaces the data of the generic application NAME.", entries, 1,
-				 &argc, &argv, &status))
-		return status;
-	if (argc != 2 || file == NULL)
-		return mesh_cli_failf(globals, "app set", MESH_ERROR_USAGE,
-				      "give the application's name and --json-file FILE");
-	if (g_str_equal(file, "-")) {
+static int
+app_set_check(MeshCliCall *c)
+{
+	g_autoptr(GError) error = NULL;
+	AppSet *set = c->data;
+
+	if (c->argc != 2 || set->file == NULL)
+		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_USAGE,
+		                      "give the application's name and --json-file FILE");
+	if (g_str_equal(set->file, "-")) {
 		GString *s = g_string_new(NULL);
 		char buf[4096];
 		size_t r;
@@ -142,126 +120,147 @@ app_set(int argc, char **argv, const MeshCliGlobals *globals)
 		while ((r = fread(buf, 1, sizeof buf, stdin)) > 0 && s->len <= APP_DATA_MAX)
 			g_string_append_len(s, buf, (gssize)r);
 		OPENSSL_cleanse(buf, sizeof buf);
-		len = s->len;
-		data = g_string_free(s, FALSE);
-	} else if (!g_file_get_contents(file, &data, &len, &error)) {
-		return mesh_cli_failf(globals, "app set", MESH_ERROR_IO, "%s", error->message);
+		set->len = s->len;
+		set->data = g_string_free(s, FALSE);
+	} else if (!g_file_get_contents(set->file, &set->data, &set->len, &error)) {
+		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_IO, "%s", error->message);
 	}
-	if (len > APP_DATA_MAX || strlen(data) != len) {
-		OPENSSL_cleanse(data, len);
-		g_free(data);
-		return mesh_cli_failf(globals, "app set", MESH_ERROR_INVALID_ARGUMENT,
-				      "%s: the data must be JSON text of at most %d bytes", file,
-				      APP_DATA_MAX);
-	}
-	status = mesh_cli_session_connect(globals, "app set", portal, portal_ca, &client);
-	if (status == 0) {
-		code = mesh_client_app_set(client, account, argv[1], data);
-		if (code != MESH_ERROR_OK)
-			status = mesh_cli_client_fail(globals, "app set", client, code);
-		else if (!globals->json)
-			printf("Updated %s\n", mesh_cli_escape(&esc, argv[1]));
-		else {
-			g_autoptr(JsonBuilder) b = json_builder_new();
+	if (set->len > APP_DATA_MAX || strlen(set->data) != set->len)
+		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_INVALID_ARGUMENT,
+		                      "%s: the data must be JSON text of at most %d bytes",
+		                      set->file, APP_DATA_MAX);
+	return 0;
+}
 
-			json_builder_begin_object(b);
-			mesh_cli_json_string(b, "Updated", argv[1]);
-			json_builder_end_object(b);
-			mesh_cli_print_json(json_builder_get_root(b));
-		}
-	}
-	OPENSSL_cleanse(data, len);
-	g_free(data);
-	mesh_client_close(client);
+static MeshError
+app_set_call(MeshCliCall *c)
+{
+	g_auto(MeshCliEscapes) esc = {0};
+	AppSet *set = c->data;
+	MeshError code = mesh_client_app_set(c->client, c->account, c->argv[1], set->data);
+
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL)
+		mesh_cli_json_string(c->json, "Updated", c->argv[1]);
+	else if (code == MESH_ERROR_OK)
+		printf("Updated %s\n", mesh_cli_escape(&esc, c->argv[1]));
+	return code;
+}
+
+static int
+app_set(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	static const MeshCliVerbSpec spec = {
+	        .name = "app set",
+	        .params = "NAME --json-file FILE",
+	        .description = "Replaces the data of the generic application NAME.",
+	        .max_args = 1,
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .check = app_set_check,
+	        .call = app_set_call,
+	};
+	AppSet set = {0};
+	MeshCliCall c = {.data = &set};
+	const GOptionEntry entries[] = {
+	        {"json-file", 0, 0, G_OPTION_ARG_FILENAME, &set.file,
+	         "The application's new data: JSON in FILE ('-': standard input)", "FILE"},
+	        MESH_CLI_ACCOUNT_OPTION(c.account),
+	        MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
+	        G_OPTION_ENTRY_NULL,
+	};
+	int status = mesh_cli_run(globals, &spec, &c, entries, argc, argv);
+
+	if (set.data != NULL)
+		OPENSSL_cleanse(set.data, set.len);
+	g_free(set.data);
 	return status;
+}
+
+static MeshError
+app_get_call(MeshCliCall *c)
+{
+	char *json = NULL;
+	MeshError code = mesh_client_app_get(c->client, c->account, c->argv[1], &json);
+
+	/* The plaintext is JSON already: printed as it is, with or without --json (to a
+	 * terminal only when it holds nothing a terminal would act on). */
+	if (code == MESH_ERROR_OK)
+		c->status = mesh_cli_print_secret(c->globals, c->verb, "application's data", json);
+	mesh_client_secret_free(json);
+	return code;
 }
 
 static int
 app_get(int argc, char **argv, const MeshCliGlobals *globals)
 {
-	g_autofree char *account = NULL;
-	const GOptionEntry entries[] = {
-		MESH_CLI_ACCOUNT_OPTION(account),
-		G_OPTION_ENTRY_NULL,
+	static const MeshCliVerbSpec spec = {
+	        .name = "app get",
+	        .params = "NAME",
+	        .description = "Prints the decrypted data of the application NAME: "
+	                       "{\"GenericProfile\": {\"Name\", \"Data\"}}.",
+	        .min_args = 1,
+	        .max_args = 1,
+	        .args_usage = "give the application's name",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .out = MESH_CLI_OUT_OWN,
+	        .call = app_get_call,
+	        .options = MESH_CLI_OPTIONS_ACCOUNT,
 	};
-	MeshClient *client = NULL;
-	char *json = NULL;
-	MeshError code;
-	int status = 0;
+	return mesh_cli_run_simple(globals, &spec, NULL, argc, argv);
+}
 
-	if (!mesh_cli_parse_verb(globals, "app get", "NAME",
-				 "Prints the decrypted data of the application NAME: "
-				 "{\"GenericProfile\": {\"Name\", \"Data\"}}.",
-				 entries, 1, &argc, &argv, &status))
-		return status;
-	if (argc != 2)
-		return mesh_cli_failf(globals, "app get", MESH_ERROR_USAGE,
-				      "give the application's name");
-	status = mesh_cli_session_connect(globals, "app get", NULL, NULL, &client);
-	if (status != 0)
-		return status;
-	code = mesh_client_app_get(client, account, argv[1], &json);
-	if (code != MESH_ERROR_OK) {
-		status = mesh_cli_client_fail(globals, "app get", client, code);
-	} else {
-		/* The plaintext is JSON already: printed as it is, with or without --json (to a
-		 * terminal only when it holds nothing a terminal would act on). */
-		status = mesh_cli_print_secret(globals, "app get", "application's data", json);
-	}
-	mesh_client_secret_free(json);
-	mesh_client_close(client);
-	return status;
+static int
+app_delete_check(MeshCliCall *c)
+{
+	const gboolean *yes = c->data;
+
+	if (!*yes)
+		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_USAGE,
+		                      "deleting %s and its data cannot be undone: give --yes to go "
+		                      "on",
+		                      c->argv[1]);
+	return 0;
+}
+
+static MeshError
+app_delete_call(MeshCliCall *c)
+{
+	g_auto(MeshCliEscapes) esc = {0};
+	MeshError code = mesh_client_app_delete(c->client, c->account, c->argv[1]);
+
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL)
+		mesh_cli_json_string(c->json, "Deleted", c->argv[1]);
+	else if (code == MESH_ERROR_OK)
+		printf("Deleted %s\n", mesh_cli_escape(&esc, c->argv[1]));
+	return code;
 }
 
 static int
 app_delete(int argc, char **argv, const MeshCliGlobals *globals)
 {
-	g_autofree char *portal = NULL, *portal_ca = NULL, *account = NULL;
+	static const MeshCliVerbSpec spec = {
+	        .name = "app delete",
+	        .params = "NAME --yes",
+	        .description = "Deletes the generic application NAME and its data from the "
+	                       "profile, on every device once it syncs. The password and SSH "
+	                       "profiles are the Mesh's own and are refused (exit status 11).",
+	        .min_args = 1,
+	        .max_args = 1,
+	        .args_usage = "give the application's name",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .check = app_delete_check,
+	        .call = app_delete_call,
+	};
 	gboolean yes = FALSE;
+	MeshCliCall c = {.data = &yes};
 	const GOptionEntry entries[] = {
 	        {"yes", 0, 0, G_OPTION_ARG_NONE, &yes,
 	         "Really delete the application and its data (it cannot be undone)", NULL},
-	        MESH_CLI_ACCOUNT_OPTION(account),
-	        MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
+	        MESH_CLI_ACCOUNT_OPTION(c.account),
+	        MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
 	        G_OPTION_ENTRY_NULL,
 	};
-	g_auto(MeshCliEscapes) esc = {0};
-	MeshClient *client = NULL;
-	MeshError code;
-	int status = 0;
 
-	if (!mesh_cli_parse_verb(globals, "app delete", "NAME --yes",
-	                         "Deletes the generic application NAME and its data from the "
-	                         "profile, on every device once it syncs. The password and SSH "
-	                         "profiles are the Mesh's own and are refused (exit status 11).",
-	                         entries, 1, &argc, &argv, &status))
-		return status;
-	if (argc != 2)
-		return mesh_cli_failf(globals, "app delete", MESH_ERROR_USAGE,
-		                      "give the application's name");
-	if (!yes)
-		return mesh_cli_failf(globals, "app delete", MESH_ERROR_USAGE,
-		                      "deleting %s and its data cannot be undone: give --yes to go "
-		                      "on",
-		                      argv[1]);
-	status = mesh_cli_session_connect(globals, "app delete", portal, portal_ca, &client);
-	if (status != 0)
-		return status;
-	code = mesh_client_app_delete(client, account, argv[1]);
-	if (code != MESH_ERROR_OK) {
-		status = mesh_cli_client_fail(globals, "app delete", client, code);
-	} else if (globals->json) {
-		g_autoptr(JsonBuilder) b = json_builder_new();
-
-		json_builder_begin_object(b);
-		mesh_cli_json_string(b, "Deleted", argv[1]);
-		json_builder_end_object(b);
-		mesh_cli_print_json(json_builder_get_root(b));
-	} else {
-		printf("Deleted %s\n", mesh_cli_escape(&esc, argv[1]));
-	}
-	mesh_client_close(client);
-	return status;
+	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
 }
 
 int

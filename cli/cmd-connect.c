@@ -209,49 +209,26 @@ connect_wait(int argc, char **argv, const MeshCliGlobals *globals)
 	return connect_poll(argc, argv, globals, TRUE);
 }
 
-static int
-connect_pending(int argc, char **argv, const MeshCliGlobals *globals)
+static MeshError
+connect_pending_call(MeshCliCall *c)
 {
-	g_autofree char *portal = NULL, *portal_ca = NULL;
-	const GOptionEntry entries[] = {
-		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
-		G_OPTION_ENTRY_NULL,
-	};
 	MeshClientPending *pending = NULL;
-	MeshClient *client = NULL;
 	size_t n = 0;
-	MeshError code;
-	int status = 0;
+	MeshError code = mesh_client_connect_pending(c->client, c->argc == 2 ? c->argv[1] : NULL,
+	                                             &pending, &n);
 
-	if (!mesh_cli_parse_verb(globals, "connect pending", "[ACCOUNT]",
-				 "Lists the devices waiting to join the profile, with the whole "
-				 "witness each one shows.",
-				 entries, 1, &argc, &argv, &status))
-		return status;
-	status = mesh_cli_session_connect(globals, "connect pending", portal, portal_ca, &client);
-	if (status != 0)
-		return status;
-	code = mesh_client_connect_pending(client, argc == 2 ? argv[1] : NULL, &pending, &n);
-	if (code != MESH_ERROR_OK) {
-		status = mesh_cli_client_fail(globals, "connect pending", client, code);
-	} else if (globals->json) {
-		g_autoptr(JsonBuilder) b = json_builder_new();
-
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "Pending");
-		json_builder_begin_array(b);
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL) {
+		mesh_cli_json_begin_array(c->json, "Pending");
 		for (size_t i = 0; i < n; i++) {
-			json_builder_begin_object(b);
-			mesh_cli_json_string(b, "DeviceUDF", pending[i].device_udf);
-			mesh_cli_json_string(b, "Description", pending[i].description);
-			mesh_cli_json_string(b, "Witness", pending[i].witness);
-			mesh_cli_json_string(b, "Expires", pending[i].expires);
-			json_builder_end_object(b);
+			json_builder_begin_object(c->json);
+			mesh_cli_json_string(c->json, "DeviceUDF", pending[i].device_udf);
+			mesh_cli_json_string(c->json, "Description", pending[i].description);
+			mesh_cli_json_string(c->json, "Witness", pending[i].witness);
+			mesh_cli_json_string(c->json, "Expires", pending[i].expires);
+			json_builder_end_object(c->json);
 		}
-		json_builder_end_array(b);
-		json_builder_end_object(b);
-		mesh_cli_print_json(json_builder_get_root(b));
-	} else {
+		json_builder_end_array(c->json);
+	} else if (code == MESH_ERROR_OK) {
 		if (n == 0)
 			printf("No pending requests\n");
 		for (size_t i = 0; i < n; i++)
@@ -262,8 +239,28 @@ connect_pending(int argc, char **argv, const MeshCliGlobals *globals)
 			       "WITNESS to choose here.\n");
 	}
 	mesh_client_pending_free(pending, n);
-	mesh_client_close(client);
-	return status;
+	return code;
+}
+
+static int
+connect_pending(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	static const MeshCliVerbSpec spec = {
+	        .name = "connect pending",
+	        .params = "[ACCOUNT]",
+	        .description = "Lists the devices waiting to join the profile, with the whole "
+	                       "witness each one shows.",
+	        .max_args = 1,
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .call = connect_pending_call,
+	};
+	MeshCliCall c = {0};
+	const GOptionEntry entries[] = {
+	        MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
+	        G_OPTION_ENTRY_NULL,
+	};
+
+	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
 }
 
 /* The whole witness given as the words @argv[1..@argc - 1] (a witness typed with spaces comes as
@@ -322,65 +319,74 @@ pick_request(const MeshCliGlobals *globals, const char *verb, MeshClient *client
 }
 
 static int
-connect_answer(int argc, char **argv, const MeshCliGlobals *globals, gboolean accept)
+connect_answer_check(MeshCliCall *c)
 {
-	const char *verb = accept ? "connect accept" : "connect reject";
-	g_autofree char *portal = NULL, *portal_ca = NULL, *account = NULL, *witness = NULL;
-	const GOptionEntry entries[] = {
-		MESH_CLI_ACCOUNT_OPTION(account),
-		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
-		G_OPTION_ENTRY_NULL,
-	};
-	g_auto(MeshCliEscapes) esc = { 0 };
-	const char *help =
-		accept ? "Accepts the pending device whose witness is WITNESS: it joins the "
-			 "profile. Give the whole witness (28 characters; dashes, spaces and case "
-			 "do not matter) as the new device shows it: a prefix is refused, since "
-			 "the portal could have made another device's witness start the same way. "
-			 "Without WITNESS, on a terminal, lists the requests and asks which." :
-			 "Rejects the pending device whose witness is WITNESS (the whole witness, "
-			 "as for accept). Without WITNESS, on a terminal, lists the requests and "
-			 "asks which.";
-	MeshClient *client = NULL;
+	if (c->argc < 2 && (c->globals->json || !mesh_platform_is_terminal(MESH_PLATFORM_STDIN) ||
+	                    !mesh_platform_is_terminal(MESH_PLATFORM_STDOUT)))
+		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_USAGE,
+		                      "give the whole witness (%d characters) as the new device "
+		                      "shows it, or run on a terminal without it to choose",
+		                      MESH_CONNECT_WITNESS_CHARS);
+	return 0;
+}
+
+static MeshError
+connect_answer_call(MeshCliCall *c)
+{
+	const gboolean accept = *(const gboolean *)c->data;
+	g_auto(MeshCliEscapes) esc = {0};
+	g_autofree char *witness = NULL;
 	MeshError code;
-	int status = 0;
 
-	if (!mesh_cli_parse_verb(globals, verb, "[WITNESS]", help, entries,
-				 MESH_CONNECT_WITNESS_CHARS, &argc, &argv, &status))
-		return status;
-	if (argc < 2 && (globals->json || !mesh_platform_is_terminal(MESH_PLATFORM_STDIN) ||
-			  !mesh_platform_is_terminal(MESH_PLATFORM_STDOUT)))
-		return mesh_cli_failf(globals, verb, MESH_ERROR_USAGE,
-				      "give the whole witness (%d characters) as the new device "
-				      "shows it, or run on a terminal without it to choose",
-				      MESH_CONNECT_WITNESS_CHARS);
-	status = mesh_cli_session_connect(globals, verb, portal, portal_ca, &client);
-	if (status != 0)
-		return status;
-	if (argc >= 2)
-		witness = joined_witness(argc, argv);
-	else
-		status = pick_request(globals, verb, client, account, accept, &witness);
-	if (status != 0)
-		goto out;
-	code = accept ? mesh_client_connect_accept(client, account, witness)
-		      : mesh_client_connect_reject(client, account, witness);
-	if (code != MESH_ERROR_OK) {
-		status = mesh_cli_client_fail(globals, verb, client, code);
-	} else if (globals->json) {
-		g_autoptr(JsonBuilder) b = json_builder_new();
-
-		json_builder_begin_object(b);
-		mesh_cli_json_string(b, accept ? "Accepted" : "Rejected", witness);
-		json_builder_end_object(b);
-		mesh_cli_print_json(json_builder_get_root(b));
-	} else {
+	if (c->argc >= 2)
+		witness = joined_witness(c->argc, c->argv);
+	else if ((c->status = pick_request(c->globals, c->verb, c->client, c->account, accept,
+	                                   &witness)) != 0)
+		return (MeshError)c->status;
+	code = accept ? mesh_client_connect_accept(c->client, c->account, witness)
+	              : mesh_client_connect_reject(c->client, c->account, witness);
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL)
+		mesh_cli_json_string(c->json, accept ? "Accepted" : "Rejected", witness);
+	else if (code == MESH_ERROR_OK)
 		printf("%s the device with witness %s\n", accept ? "Accepted" : "Rejected",
 		       mesh_cli_escape(&esc, witness));
-	}
-out:
-	mesh_client_close(client);
-	return status;
+	return code;
+}
+
+static int
+connect_answer(int argc, char **argv, const MeshCliGlobals *globals, gboolean accept)
+{
+	static const MeshCliVerbSpec specs[] = {
+	        {
+	                .name = "connect reject",
+	                .params = "[WITNESS]",
+	                .description = "Rejects the pending device whose witness is WITNESS (the "
+	                               "whole witness, as for accept). Without WITNESS, on a "
+	                               "terminal, lists the requests and asks which.",
+	                .max_args = MESH_CONNECT_WITNESS_CHARS,
+	                .reach = MESH_CLI_REACH_SESSION,
+	                .options = MESH_CLI_OPTIONS_ACCOUNT_PORTAL,
+	                .check = connect_answer_check,
+	                .call = connect_answer_call,
+	        },
+	        {
+	                .name = "connect accept",
+	                .params = "[WITNESS]",
+	                .description = "Accepts the pending device whose witness is WITNESS: it "
+	                               "joins the profile. Give the whole witness (28 characters; "
+	                               "dashes, spaces and case do not matter) as the new device "
+	                               "shows it: a prefix is refused, since the portal could have "
+	                               "made another device's witness start the same way. Without "
+	                               "WITNESS, on a terminal, lists the requests and asks which.",
+	                .max_args = MESH_CONNECT_WITNESS_CHARS,
+	                .reach = MESH_CLI_REACH_SESSION,
+	                .options = MESH_CLI_OPTIONS_ACCOUNT_PORTAL,
+	                .check = connect_answer_check,
+	                .call = connect_answer_call,
+	        },
+	};
+
+	return mesh_cli_run_simple(globals, &specs[accept], &accept, argc, argv);
 }
 
 static int

@@ -10,13 +10,16 @@
 #include "platform.h"
 #include "verbs.h"
 
-static void
-print_keys(const MeshCliGlobals *globals, const MeshClientKey *keys, size_t n)
+static MeshError
+key_list_call(MeshCliCall *c)
 {
-	g_autoptr(JsonBuilder) b = NULL;
 	g_auto(MeshCliEscapes) esc = { 0 };
+	MeshClientKey *keys = NULL;
+	size_t n = 0;
+	MeshError code = mesh_client_key_list(c->client, &keys, &n);
+	JsonBuilder *b = code == MESH_ERROR_OK ? mesh_cli_call_json(c) : NULL;
 
-	if (!globals->json) {
+	if (code == MESH_ERROR_OK && b == NULL) {
 		/* UDF, algorithm, use, store, role (and its account), then locked or protected. */
 		for (size_t i = 0; i < n; i++)
 			printf("%s  %-7s  %-14s  %-6s  %s%s%s%s\n",
@@ -31,59 +34,42 @@ print_keys(const MeshCliGlobals *globals, const MeshClientKey *keys, size_t n)
 			       keys[i].locked         ? "  locked"
 			       : keys[i].is_protected ? "  protected"
 			                              : "");
-		return;
+	} else if (b != NULL) {
+		mesh_cli_json_begin_array(b, "Keys");
+		for (size_t i = 0; i < n; i++) {
+			json_builder_begin_object(b);
+			mesh_cli_json_string(b, "UDF", keys[i].udf);
+			mesh_cli_json_string(b, "Algorithm", keys[i].algorithm);
+			mesh_cli_json_string(b, "Use", keys[i].use);
+			mesh_cli_json_string(b, "Store", keys[i].store);
+			mesh_cli_json_string(b, "Role", keys[i].role);
+			mesh_cli_json_string(b, "Account", keys[i].account);
+			mesh_cli_json_string(b, "Device", keys[i].device);
+			mesh_cli_json_bool(b, "Protected", keys[i].is_protected);
+			mesh_cli_json_bool(b, "Locked", keys[i].locked);
+			json_builder_end_object(b);
+		}
+		json_builder_end_array(b);
 	}
-	b = json_builder_new();
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "Keys");
-	json_builder_begin_array(b);
-	for (size_t i = 0; i < n; i++) {
-		json_builder_begin_object(b);
-		mesh_cli_json_string(b, "UDF", keys[i].udf);
-		mesh_cli_json_string(b, "Algorithm", keys[i].algorithm);
-		mesh_cli_json_string(b, "Use", keys[i].use);
-		mesh_cli_json_string(b, "Store", keys[i].store);
-		mesh_cli_json_string(b, "Role", keys[i].role);
-		mesh_cli_json_string(b, "Account", keys[i].account);
-		mesh_cli_json_string(b, "Device", keys[i].device);
-		mesh_cli_json_bool(b, "Protected", keys[i].is_protected);
-		mesh_cli_json_bool(b, "Locked", keys[i].locked);
-		json_builder_end_object(b);
-	}
-	json_builder_end_array(b);
-	json_builder_end_object(b);
-	mesh_cli_print_json(json_builder_get_root(b));
+	mesh_client_keys_free(keys, n);
+	return code;
 }
 
 static int
 key_list(int argc, char **argv, const MeshCliGlobals *globals)
 {
-	MeshClient *client = NULL;
-	MeshClientKey *keys = NULL;
-	MeshError code;
-	size_t n = 0;
-	int status = 0;
-
-	if (!mesh_cli_parse_verb(globals, "key list", "",
-	                         "Lists the keys the agent holds for the hive (--hive): UDF, "
-	                         "algorithm, use, store, role — what depends on the key: Device, "
-	                         "Master, Escrow, Administration or SSH (with its account), or "
-	                         "Imported (nothing: made or imported with 'mesh key') — and "
-	                         "'locked' (unlock first) or 'protected' (by the passphrase 'mesh "
-	                         "unlock' takes).",
-	                         mesh_cli_no_options, 0, &argc, &argv, &status))
-		return status;
-	status = mesh_cli_connect(globals, "key list", NULL, TRUE, &client);
-	if (status != 0)
-		return status;
-	code = mesh_client_key_list(client, &keys, &n);
-	if (code != MESH_ERROR_OK)
-		status = mesh_cli_client_fail(globals, "key list", client, code);
-	else
-		print_keys(globals, keys, n);
-	mesh_client_keys_free(keys, n);
-	mesh_client_close(client);
-	return status;
+	static const MeshCliVerbSpec spec = {
+	        .name = "key list",
+	        .params = "",
+	        .description = "Lists the keys the agent holds for the hive (--hive): UDF, "
+	                       "algorithm, use, store, role — what depends on the key: Device, "
+	                       "Master, Escrow, Administration or SSH (with its account), or "
+	                       "Imported (nothing: made or imported with 'mesh key') — and "
+	                       "'locked' (unlock first) or 'protected' (by the passphrase 'mesh "
+	                       "unlock' takes).",
+	        .call = key_list_call,
+	};
+	return mesh_cli_run_simple(globals, &spec, NULL, argc, argv);
 }
 
 /* All of @path ('-': standard input), at most @max bytes; @why says what the limit is when it
@@ -215,13 +201,13 @@ out:
 }
 
 static void
-print_public(const MeshCliGlobals *globals, const MeshClientPublicKey *key)
+print_public(MeshCliCall *c, const MeshClientPublicKey *key)
 {
-	g_autoptr(JsonBuilder) b = NULL;
 	g_autoptr(JsonParser) parser = NULL;
 	g_autofree char *spki = NULL;
+	JsonBuilder *b = mesh_cli_call_json(c);
 
-	if (!globals->json) {
+	if (b == NULL) {
 		g_autofree char *b64 = g_base64_encode(key->spki, key->spki_len);
 		gsize len = strlen(b64);
 
@@ -233,8 +219,6 @@ print_public(const MeshCliGlobals *globals, const MeshClientPublicKey *key)
 	}
 	spki = mesh_b64u_encode(key->spki, key->spki_len);
 	parser = json_parser_new();
-	b = json_builder_new();
-	json_builder_begin_object(b);
 	mesh_cli_json_string(b, "UDF", key->udf);
 	mesh_cli_json_string(b, "Algorithm", key->algorithm);
 	if (key->jwk != NULL && json_parser_load_from_data(parser, key->jwk, -1, NULL)) {
@@ -242,44 +226,50 @@ print_public(const MeshCliGlobals *globals, const MeshClientPublicKey *key)
 		json_builder_add_value(b, json_node_copy(json_parser_get_root(parser)));
 	}
 	mesh_cli_json_string(b, "SPKI", spki);
-	json_builder_end_object(b);
-	mesh_cli_print_json(json_builder_get_root(b));
+}
+
+static int
+key_public_check(MeshCliCall *c)
+{
+	if (*(char **)c->data == NULL || c->argc != 1)
+		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_USAGE,
+		                      "give --key UDF (see 'mesh key public --help')");
+	return 0;
+}
+
+static MeshError
+key_public_call(MeshCliCall *c)
+{
+	MeshClientPublicKey *key = NULL;
+	MeshError code = mesh_client_key_public(c->client, *(char **)c->data, &key);
+
+	if (code == MESH_ERROR_OK)
+		print_public(c, key);
+	mesh_client_public_key_free(key);
+	return code;
 }
 
 static int
 key_public(int argc, char **argv, const MeshCliGlobals *globals)
 {
-	g_autofree char *udf = NULL;
-	const GOptionEntry entries[] = {
-		{ "key", 0, 0, G_OPTION_ARG_STRING, &udf, "The UDF of the key", "UDF" },
-		G_OPTION_ENTRY_NULL,
+	static const MeshCliVerbSpec spec = {
+	        .name = "key public",
+	        .params = "--key UDF",
+	        .description = "Prints the public key UDF as a PEM SubjectPublicKeyInfo (as "
+	                       "openssl pkey -pubin reads it), or with --json as {\"UDF\", "
+	                       "\"Algorithm\", \"PublicParameters\": JWK, \"SPKI\": base64url "
+	                       "DER}.",
+	        .check = key_public_check,
+	        .call = key_public_call,
 	};
-	MeshClientPublicKey *key = NULL;
-	MeshClient *client = NULL;
-	MeshError code;
-	int status = 0;
+	char *udf = NULL;
+	MeshCliCall c = {.data = &udf};
+	const GOptionEntry entries[] = {
+	        {"key", 0, 0, G_OPTION_ARG_STRING, &udf, "The UDF of the key", "UDF"},
+	        G_OPTION_ENTRY_NULL,
+	};
 
-	if (!mesh_cli_parse_verb(globals, "key public", "--key UDF",
-				 "Prints the public key UDF as a PEM SubjectPublicKeyInfo (as "
-				 "openssl pkey -pubin reads it), or with --json as {\"UDF\", "
-				 "\"Algorithm\", \"PublicParameters\": JWK, \"SPKI\": base64url "
-				 "DER}.",
-				 entries, 0, &argc, &argv, &status))
-		return status;
-	if (udf == NULL || argc != 1)
-		return mesh_cli_failf(globals, "key public", MESH_ERROR_USAGE,
-				      "give --key UDF (see 'mesh key public --help')");
-	status = mesh_cli_connect(globals, "key public", NULL, TRUE, &client);
-	if (status != 0)
-		return status;
-	code = mesh_client_key_public(client, udf, &key);
-	if (code != MESH_ERROR_OK)
-		status = mesh_cli_client_fail(globals, "key public", client, code);
-	else
-		print_public(globals, key);
-	mesh_client_public_key_free(key);
-	mesh_client_close(client);
-	return status;
+	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
 }
 
 /* @name in lower case without dashes: how names given on the command line are compared. */

@@ -147,97 +147,94 @@ mesh_cli_secret_text(const MeshSecret *secret)
 
 /* ---- mesh lock, mesh unlock ------------------------------------------------------------- */
 
-static void
-print_count(const MeshCliGlobals *globals, const char *member, gint64 n, const char *text)
+static MeshError
+lock_call(MeshCliCall *c)
 {
-	g_autoptr(JsonBuilder) b = NULL;
+	MeshError code = mesh_client_lock(c->client);
 
-	if (!globals->json) {
-		printf("%s\n", text);
-		return;
-	}
-	b = json_builder_new();
-	json_builder_begin_object(b);
-	if (member != NULL) {
-		mesh_cli_json_int(b, member, n);
-	}
-	json_builder_end_object(b);
-	mesh_cli_print_json(json_builder_get_root(b));
+	/* --json: {} */
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) == NULL)
+		printf("Locked\n");
+	return code;
 }
 
 int
 mesh_cmd_lock(int argc, char **argv, const MeshCliGlobals *globals)
 {
-	MeshClient *client = NULL;
-	MeshError code;
-	int status = 0;
+	static const MeshCliVerbSpec spec = {
+	        .name = "lock",
+	        .params = "",
+	        .description = "Makes the agent wipe every key it has unwrapped: protected keys "
+	                       "need 'mesh unlock' again.",
+	        .call = lock_call,
+	};
+	return mesh_cli_run_simple(globals, &spec, NULL, argc, argv);
+}
 
-	if (!mesh_cli_parse_verb(globals, "lock", "",
-				 "Makes the agent wipe every key it has unwrapped: protected keys "
-				 "need 'mesh unlock' again.",
-				 mesh_cli_no_options, 0, &argc, &argv, &status))
-		return status;
-	status = mesh_cli_connect(globals, "lock", NULL, TRUE, &client);
-	if (status != 0)
-		return status;
-	code = mesh_client_lock(client);
-	if (code != MESH_ERROR_OK)
-		status = mesh_cli_client_fail(globals, "lock", client, code);
-	else
-		print_count(globals, NULL, 0, "Locked");
-	mesh_client_close(client);
-	return status;
+/* unlock: --lifetime S and --passphrase-file FILE. */
+typedef struct {
+	gint lifetime;
+	char *passphrase_file;
+} Unlock;
+
+static int
+unlock_check(MeshCliCall *c)
+{
+	const Unlock *o = c->data;
+
+	if (o->lifetime < -1)
+		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_USAGE,
+		                      "--lifetime must be 0 or more seconds");
+	return 0;
+}
+
+static MeshError
+unlock_call(MeshCliCall *c)
+{
+	const Unlock *o = c->data;
+	g_autoptr(MeshSecret) passphrase = NULL;
+	g_autoptr(GError) error = NULL;
+	gint64 unlocked = 0;
+	MeshError code;
+
+	/* Asked for once the agent answers. */
+	passphrase = o->passphrase_file != NULL
+	                     ? mesh_cli_read_passphrase_file(o->passphrase_file, &error)
+	                     : mesh_cli_read_passphrase("Passphrase: ", FALSE, &error);
+	if (passphrase == NULL) {
+		c->status = mesh_cli_fail(c->globals, c->verb, error);
+		return (MeshError)c->status;
+	}
+	code = mesh_client_unlock(c->client, (const char *)mesh_secret_get(passphrase), o->lifetime,
+	                          &unlocked);
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL)
+		mesh_cli_json_int(c->json, "Unlocked", unlocked);
+	else if (code == MESH_ERROR_OK)
+		printf("Unlocked %" G_GINT64_FORMAT " key%s\n", unlocked, unlocked == 1 ? "" : "s");
+	return code;
 }
 
 int
 mesh_cmd_unlock(int argc, char **argv, const MeshCliGlobals *globals)
 {
-	g_autofree char *passphrase_file = NULL;
-	gint lifetime = -1;
-	const GOptionEntry entries[] = {
-		{ "lifetime", 0, 0, G_OPTION_ARG_INT, &lifetime,
-		  "Seconds the keys stay unlocked (default 3600; 0: until 'mesh lock')", "S" },
-		{ "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &passphrase_file,
-		  "Read the passphrase from the first line of FILE", "FILE" },
-		G_OPTION_ENTRY_NULL,
+	static const MeshCliVerbSpec spec = {
+	        .name = "unlock",
+	        .params = "",
+	        .description = "Unwraps the hive's passphrase-protected keys in the agent. The "
+	                       "passphrase is read from the terminal without echo, or from "
+	                       "standard input when it is not a terminal.",
+	        .check = unlock_check,
+	        .call = unlock_call,
 	};
-	g_autoptr(MeshSecret) passphrase = NULL;
-	g_autoptr(GError) error = NULL;
-	g_autofree char *text = NULL;
-	MeshClient *client = NULL;
-	gint64 unlocked = 0;
-	MeshError code;
-	int status = 0;
+	Unlock o = {.lifetime = -1};
+	MeshCliCall c = {.data = &o};
+	const GOptionEntry entries[] = {
+	        {"lifetime", 0, 0, G_OPTION_ARG_INT, &o.lifetime,
+	         "Seconds the keys stay unlocked (default 3600; 0: until 'mesh lock')", "S"},
+	        {"passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &o.passphrase_file,
+	         "Read the passphrase from the first line of FILE", "FILE"},
+	        G_OPTION_ENTRY_NULL,
+	};
 
-	if (!mesh_cli_parse_verb(globals, "unlock", "",
-				 "Unwraps the hive's passphrase-protected keys in the agent. The "
-				 "passphrase is read from the terminal without echo, or from "
-				 "standard input when it is not a terminal.",
-				 entries, 0, &argc, &argv, &status))
-		return status;
-	if (lifetime < -1)
-		return mesh_cli_failf(globals, "unlock", MESH_ERROR_USAGE,
-				      "--lifetime must be 0 or more seconds");
-	status = mesh_cli_connect(globals, "unlock", NULL, TRUE, &client);
-	if (status != 0)
-		return status;
-	passphrase = passphrase_file != NULL ?
-			     mesh_cli_read_passphrase_file(passphrase_file, &error) :
-			     mesh_cli_read_passphrase("Passphrase: ", FALSE, &error);
-	if (passphrase == NULL) {
-		status = mesh_cli_fail(globals, "unlock", error);
-		goto out;
-	}
-	code = mesh_client_unlock(client, (const char *)mesh_secret_get(passphrase), lifetime,
-				  &unlocked);
-	if (code != MESH_ERROR_OK) {
-		status = mesh_cli_client_fail(globals, "unlock", client, code);
-		goto out;
-	}
-	text = g_strdup_printf("Unlocked %" G_GINT64_FORMAT " key%s", unlocked,
-			       unlocked == 1 ? "" : "s");
-	print_count(globals, "Unlocked", unlocked, text);
-out:
-	mesh_client_close(client);
-	return status;
+	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
 }

@@ -5,88 +5,112 @@
 
 #include "verbs.h"
 
+/* password add and set: their options and the password. */
+typedef struct {
+	gboolean set, generate, replace;
+	MeshSecret *typed;
+	const char *password;
+} PasswordStore;
+
+static int
+password_store_check(MeshCliCall *c)
+{
+	g_autoptr(GError) error = NULL;
+	PasswordStore *o = c->data;
+
+	if (c->argc < 3 || c->argc > 4 || (c->argc == 4 && o->generate))
+		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_USAGE,
+		                      "give SITE USERNAME and a PASSWORD or --generate (not both)");
+	if (c->argc == 4) {
+		o->password = c->argv[3];
+	} else if (!o->generate) {
+		o->typed = mesh_cli_read_passphrase("Password: ", TRUE, &error);
+		if (o->typed == NULL)
+			return mesh_cli_fail(c->globals, c->verb, error);
+		o->password = (const char *)mesh_secret_get(o->typed);
+	}
+	return 0;
+}
+
+static MeshError
+password_store_call(MeshCliCall *c)
+{
+	g_auto(MeshCliEscapes) esc = {0};
+	const PasswordStore *o = c->data;
+	char *generated = NULL;
+	MeshError code = MESH_ERROR_NOT_FOUND;
+	gboolean changed;
+
+	/* --replace: change the login if it is stored (the agent says so), else add it. */
+	if (o->set || o->replace)
+		code = mesh_client_password_set(c->client, c->account, c->argv[1], c->argv[2],
+		                                o->password, o->generate ? &generated : NULL);
+	changed = code == MESH_ERROR_OK;
+	if (code == MESH_ERROR_NOT_FOUND && !o->set)
+		code = mesh_client_password_add(c->client, c->account, c->argv[1], c->argv[2],
+		                                o->password, o->generate ? &generated : NULL);
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL) {
+		mesh_cli_json_string(c->json, "Site", c->argv[1]);
+		mesh_cli_json_string(c->json, "Username", c->argv[2]);
+		mesh_cli_json_string(c->json, "Password", generated);
+		mesh_cli_json_bool(c->json, "Replaced", changed);
+	} else if (code == MESH_ERROR_OK && generated != NULL) {
+		c->status = mesh_cli_print_secret(c->globals, c->verb, "password", generated);
+	} else if (code == MESH_ERROR_OK) {
+		printf("%s the password of %s at %s\n", changed ? "Changed" : "Stored",
+		       mesh_cli_escape(&esc, c->argv[2]), mesh_cli_escape(&esc, c->argv[1]));
+	}
+	mesh_client_secret_free(generated);
+	return code;
+}
+
 /* password add (@set FALSE) and password set (@set TRUE). */
 static int
 password_store(int argc, char **argv, const MeshCliGlobals *globals, gboolean set)
 {
-	const char *verb = set ? "password set" : "password add";
-	g_autofree char *portal = NULL, *portal_ca = NULL, *account = NULL;
-	gboolean generate = FALSE, replace = FALSE;
+	static const MeshCliVerbSpec specs[] = {
+	        {
+	                .name = "password add",
+	                .params = "SITE USERNAME [PASSWORD | --generate]",
+	                .description = "Stores a new login: USERNAME at SITE and its password. A "
+	                               "site may hold several logins; a login stored already is "
+	                               "refused unless --replace is given ('mesh password set' "
+	                               "changes it). Without PASSWORD or --generate the password "
+	                               "is read from the terminal (or one line of standard input).",
+	                .max_args = 3,
+	                .reach = MESH_CLI_REACH_SESSION,
+	                .out = MESH_CLI_OUT_SECRET_JSON,
+	                .check = password_store_check,
+	                .call = password_store_call,
+	        },
+	        {
+	                .name = "password set",
+	                .params = "SITE USERNAME [PASSWORD | --generate]",
+	                .description = "Changes the password of the login USERNAME at SITE, which "
+	                               "must be stored. Without PASSWORD or --generate it is read "
+	                               "from the terminal (or one line of standard input).",
+	                .max_args = 3,
+	                .reach = MESH_CLI_REACH_SESSION,
+	                .out = MESH_CLI_OUT_SECRET_JSON,
+	                .check = password_store_check,
+	                .call = password_store_call,
+	        },
+	};
+	PasswordStore o = {.set = set};
+	MeshCliCall c = {.data = &o};
 	const GOptionEntry entries[] = {
-	        {"replace", 0, 0, G_OPTION_ARG_NONE, &replace,
+	        {"replace", 0, 0, G_OPTION_ARG_NONE, &o.replace,
 	         "Replace the password when the login is stored already", NULL},
-	        {"generate", 0, 0, G_OPTION_ARG_NONE, &generate,
+	        {"generate", 0, 0, G_OPTION_ARG_NONE, &o.generate,
 	         "Generate a random password (printed)", NULL},
-	        MESH_CLI_ACCOUNT_OPTION(account),
-	        MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
+	        MESH_CLI_ACCOUNT_OPTION(c.account),
+	        MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
 	        G_OPTION_ENTRY_NULL,
 	};
-	g_autoptr(MeshSecret) typed = NULL;
-	g_autoptr(GError) error = NULL;
-	g_auto(MeshCliEscapes) esc = {0};
-	MeshClient *client = NULL;
-	const char *password = NULL;
-	char *generated = NULL;
-	MeshError code = MESH_ERROR_NOT_FOUND;
-	gboolean changed;
-	int status = 0;
+	int status =
+	        mesh_cli_run(globals, &specs[set], &c, set ? entries + 1 : entries, argc, argv);
 
-	if (!mesh_cli_parse_verb(
-	            globals, verb, "SITE USERNAME [PASSWORD | --generate]",
-	            set ? "Changes the password of the login USERNAME at SITE, which "
-	                  "must be stored. Without PASSWORD or --generate it is read "
-	                  "from the terminal (or one line of standard input)."
-	                : "Stores a new login: USERNAME at SITE and its password. A site "
-	                  "may hold several logins; a login stored already is refused "
-	                  "unless --replace is given ('mesh password set' changes it). "
-	                  "Without PASSWORD or --generate the password is read from the "
-	                  "terminal (or one line of standard input).",
-	            set ? entries + 1 : entries, 3, &argc, &argv, &status))
-		return status;
-	if (argc < 3 || argc > 4 || (argc == 4 && generate))
-		return mesh_cli_failf(globals, verb, MESH_ERROR_USAGE,
-		                      "give SITE USERNAME and a PASSWORD or --generate (not both)");
-	if (argc == 4) {
-		password = argv[3];
-	} else if (!generate) {
-		typed = mesh_cli_read_passphrase("Password: ", TRUE, &error);
-		if (typed == NULL)
-			return mesh_cli_fail(globals, verb, error);
-		password = (const char *)mesh_secret_get(typed);
-	}
-	status = mesh_cli_session_connect(globals, verb, portal, portal_ca, &client);
-	if (status != 0)
-		return status;
-	/* --replace: change the login if it is stored (the agent says so), else add it. */
-	if (set || replace)
-		code = mesh_client_password_set(client, account, argv[1], argv[2], password,
-		                                generate ? &generated : NULL);
-	changed = code == MESH_ERROR_OK;
-	if (code == MESH_ERROR_NOT_FOUND && !set)
-		code = mesh_client_password_add(client, account, argv[1], argv[2], password,
-		                                generate ? &generated : NULL);
-	if (code != MESH_ERROR_OK) {
-		status = mesh_cli_client_fail(globals, verb, client, code);
-	} else if (globals->json) {
-		g_autoptr(JsonBuilder) b = json_builder_new();
-
-		json_builder_begin_object(b);
-		mesh_cli_json_string(b, "Site", argv[1]);
-		mesh_cli_json_string(b, "Username", argv[2]);
-		mesh_cli_json_string(b, "Password", generated);
-		json_builder_set_member_name(b, "Replaced");
-		json_builder_add_boolean_value(b, changed);
-		json_builder_end_object(b);
-		mesh_cli_print_secret_json(json_builder_get_root(b));
-	} else if (generated != NULL) {
-		status = mesh_cli_print_secret(globals, verb, "password", generated);
-	} else {
-		printf("%s the password of %s at %s\n", changed ? "Changed" : "Stored",
-		       mesh_cli_escape(&esc, argv[2]), mesh_cli_escape(&esc, argv[1]));
-	}
-	fflush(stdout);
-	mesh_client_secret_free(generated);
-	mesh_client_close(client);
+	mesh_secret_free(o.typed);
 	return status;
 }
 
@@ -102,152 +126,137 @@ password_set(int argc, char **argv, const MeshCliGlobals *globals)
 	return password_store(argc, argv, globals, TRUE);
 }
 
-static int
-password_get(int argc, char **argv, const MeshCliGlobals *globals)
+static MeshError
+password_get_call(MeshCliCall *c)
 {
-	g_autofree char *account = NULL, *user = NULL;
-	const GOptionEntry entries[] = {
-	        {"user", 0, 0, G_OPTION_ARG_STRING, &user,
-	         "The login's user name (needed when SITE has logins of several)", "USERNAME"},
-	        MESH_CLI_ACCOUNT_OPTION(account),
-	        G_OPTION_ENTRY_NULL,
-	};
-	MeshClient *client = NULL;
+	const char *user = *(char **)c->data;
 	char *username = NULL, *password = NULL;
-	MeshError code;
-	int status = 0;
+	MeshError code = mesh_client_password_get_login(c->client, c->account, c->argv[1], user,
+	                                                &username, &password);
 
-	if (!mesh_cli_parse_verb(globals, "password get", "SITE [--user USERNAME]",
-	                         "Prints the password stored for SITE (--json: with the user "
-	                         "name). A site with logins of several user names needs --user.",
-	                         entries, 1, &argc, &argv, &status))
-		return status;
-	if (argc != 2)
-		return mesh_cli_failf(globals, "password get", MESH_ERROR_USAGE, "give the site");
-	status = mesh_cli_session_connect(globals, "password get", NULL, NULL, &client);
-	if (status != 0)
-		return status;
-	code = mesh_client_password_get_login(client, account, argv[1], user, &username, &password);
-	if (code != MESH_ERROR_OK) {
-		status = mesh_cli_client_fail(globals, "password get", client, code);
-	} else if (globals->json) {
-		g_autoptr(JsonBuilder) b = json_builder_new();
-
-		json_builder_begin_object(b);
-		mesh_cli_json_string(b, "Site", argv[1]);
-		mesh_cli_json_string(b, "Username", username);
-		mesh_cli_json_string(b, "Password", password);
-		json_builder_end_object(b);
-		mesh_cli_print_secret_json(json_builder_get_root(b));
-	} else {
-		status = mesh_cli_print_secret(globals, "password get", "password", password);
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL) {
+		mesh_cli_json_string(c->json, "Site", c->argv[1]);
+		mesh_cli_json_string(c->json, "Username", username);
+		mesh_cli_json_string(c->json, "Password", password);
+	} else if (code == MESH_ERROR_OK) {
+		c->status = mesh_cli_print_secret(c->globals, c->verb, "password", password);
 	}
-	fflush(stdout);
 	mesh_client_free(username);
 	mesh_client_secret_free(password);
-	mesh_client_close(client);
-	return status;
+	return code;
 }
 
 static int
-password_list(int argc, char **argv, const MeshCliGlobals *globals)
+password_get(int argc, char **argv, const MeshCliGlobals *globals)
 {
-	g_autofree char *account = NULL;
+	static const MeshCliVerbSpec spec = {
+	        .name = "password get",
+	        .params = "SITE [--user USERNAME]",
+	        .description = "Prints the password stored for SITE (--json: with the user "
+	                       "name). A site with logins of several user names needs --user.",
+	        .min_args = 1,
+	        .max_args = 1,
+	        .args_usage = "give the site",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .out = MESH_CLI_OUT_SECRET_JSON,
+	        .call = password_get_call,
+	};
+	char *user = NULL;
+	MeshCliCall c = {.data = &user};
 	const GOptionEntry entries[] = {
-	        MESH_CLI_ACCOUNT_OPTION(account),
+	        {"user", 0, 0, G_OPTION_ARG_STRING, &user,
+	         "The login's user name (needed when SITE has logins of several)", "USERNAME"},
+	        MESH_CLI_ACCOUNT_OPTION(c.account),
 	        G_OPTION_ENTRY_NULL,
 	};
+
+	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
+}
+
+static MeshError
+password_list_call(MeshCliCall *c)
+{
+	g_auto(MeshCliEscapes) esc = {0};
 	MeshClientLogin *logins = NULL;
-	MeshClient *client = NULL;
 	size_t n = 0;
-	MeshError code;
-	int status = 0;
+	MeshError code = mesh_client_password_logins(c->client, c->account, &logins, &n);
 
-	if (!mesh_cli_parse_verb(globals, "password list", "",
-	                         "Lists every login: its site and user name, one a line.", entries,
-	                         0, &argc, &argv, &status))
-		return status;
-	status = mesh_cli_session_connect(globals, "password list", NULL, NULL, &client);
-	if (status != 0)
-		return status;
-	code = mesh_client_password_logins(client, account, &logins, &n);
-	if (code != MESH_ERROR_OK) {
-		status = mesh_cli_client_fail(globals, "password list", client, code);
-	} else if (globals->json) {
-		g_autoptr(JsonBuilder) b = json_builder_new();
-
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "Logins");
-		json_builder_begin_array(b);
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL) {
+		mesh_cli_json_begin_array(c->json, "Logins");
 		for (size_t i = 0; i < n; i++) {
-			json_builder_begin_object(b);
-			mesh_cli_json_string(b, "Site", logins[i].site);
-			mesh_cli_json_string(b, "Username", logins[i].username);
-			json_builder_end_object(b);
+			json_builder_begin_object(c->json);
+			mesh_cli_json_string(c->json, "Site", logins[i].site);
+			mesh_cli_json_string(c->json, "Username", logins[i].username);
+			json_builder_end_object(c->json);
 		}
-		json_builder_end_array(b);
-		json_builder_end_object(b);
-		mesh_cli_print_json(json_builder_get_root(b));
-	} else {
-		g_auto(MeshCliEscapes) esc = {0};
-
+		json_builder_end_array(c->json);
+	} else if (code == MESH_ERROR_OK) {
 		for (size_t i = 0; i < n; i++)
 			printf("%s  %s\n", mesh_cli_escape(&esc, logins[i].site),
 			       mesh_cli_escape(&esc, logins[i].username));
 	}
 	mesh_client_logins_free(logins, n);
-	mesh_client_close(client);
-	return status;
+	return code;
+}
+
+static int
+password_list(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	static const MeshCliVerbSpec spec = {
+	        .name = "password list",
+	        .params = "",
+	        .description = "Lists every login: its site and user name, one a line.",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .call = password_list_call,
+	        .options = MESH_CLI_OPTIONS_ACCOUNT,
+	};
+	return mesh_cli_run_simple(globals, &spec, NULL, argc, argv);
+}
+
+static MeshError
+password_delete_call(MeshCliCall *c)
+{
+	g_auto(MeshCliEscapes) esc = {0};
+	const char *user = *(char **)c->data;
+	MeshError code = mesh_client_password_delete_login(c->client, c->account, c->argv[1], user);
+
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL) {
+		mesh_cli_json_string(c->json, "Deleted", c->argv[1]);
+		mesh_cli_json_string(c->json, "Username", user);
+	} else if (code == MESH_ERROR_OK && user != NULL) {
+		printf("Deleted the password of %s at %s\n", mesh_cli_escape(&esc, user),
+		       mesh_cli_escape(&esc, c->argv[1]));
+	} else if (code == MESH_ERROR_OK) {
+		printf("Deleted the password for %s\n", mesh_cli_escape(&esc, c->argv[1]));
+	}
+	return code;
 }
 
 static int
 password_delete(int argc, char **argv, const MeshCliGlobals *globals)
 {
-	g_autofree char *portal = NULL, *portal_ca = NULL, *account = NULL, *user = NULL;
+	static const MeshCliVerbSpec spec = {
+	        .name = "password delete",
+	        .params = "SITE [--user USERNAME]",
+	        .description = "Removes the login at exactly SITE (of USERNAME: needed when SITE "
+	                       "has logins of several user names).",
+	        .min_args = 1,
+	        .max_args = 1,
+	        .args_usage = "give the site",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .call = password_delete_call,
+	};
+	char *user = NULL;
+	MeshCliCall c = {.data = &user};
 	const GOptionEntry entries[] = {
 	        {"user", 0, 0, G_OPTION_ARG_STRING, &user,
 	         "The login's user name (needed when SITE has logins of several)", "USERNAME"},
-	        MESH_CLI_ACCOUNT_OPTION(account),
-	        MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
+	        MESH_CLI_ACCOUNT_OPTION(c.account),
+	        MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
 	        G_OPTION_ENTRY_NULL,
 	};
-	MeshClient *client = NULL;
-	MeshError code;
-	int status = 0;
 
-	if (!mesh_cli_parse_verb(globals, "password delete", "SITE [--user USERNAME]",
-	                         "Removes the login at exactly SITE (of USERNAME: needed when SITE "
-	                         "has logins of several user names).",
-	                         entries, 1, &argc, &argv, &status))
-		return status;
-	if (argc != 2)
-		return mesh_cli_failf(globals, "password delete", MESH_ERROR_USAGE,
-		                      "give the site");
-	status = mesh_cli_session_connect(globals, "password delete", portal, portal_ca, &client);
-	if (status != 0)
-		return status;
-	code = mesh_client_password_delete_login(client, account, argv[1], user);
-	if (code != MESH_ERROR_OK)
-		status = mesh_cli_client_fail(globals, "password delete", client, code);
-	else if (globals->json) {
-		g_autoptr(JsonBuilder) b = json_builder_new();
-
-		json_builder_begin_object(b);
-		mesh_cli_json_string(b, "Deleted", argv[1]);
-		mesh_cli_json_string(b, "Username", user);
-		json_builder_end_object(b);
-		mesh_cli_print_json(json_builder_get_root(b));
-	} else {
-		g_auto(MeshCliEscapes) esc = {0};
-
-		if (user != NULL)
-			printf("Deleted the password of %s at %s\n", mesh_cli_escape(&esc, user),
-			       mesh_cli_escape(&esc, argv[1]));
-		else
-			printf("Deleted the password for %s\n", mesh_cli_escape(&esc, argv[1]));
-	}
-	mesh_client_close(client);
-	return status;
+	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
 }
 
 int

@@ -47,13 +47,12 @@ json_strings(JsonBuilder *b, const char *name, char *const *strings, size_t n)
  * this device holds: "MasterKeys" and "Escrows" (the escrow nudge's facts; sync leaves them
  * out, so that it prints the same on every device). */
 static void
-print_profile(const MeshCliGlobals *globals, const MeshClientProfile *p, const char *what,
-              gboolean local)
+print_profile(MeshCliCall *c, const MeshClientProfile *p, const char *what, gboolean local)
 {
-	g_autoptr(JsonBuilder) b = NULL;
 	g_auto(MeshCliEscapes) esc = { 0 };
+	JsonBuilder *b = mesh_cli_call_json(c);
 
-	if (!globals->json) {
+	if (b == NULL) {
 		printf("%s%s\n", what, mesh_cli_escape(&esc, p->identifier));
 		printf("  Account:      %s\n  Serial:       %" G_GINT64_FORMAT "\n",
 		       mesh_cli_escape(&esc, p->account), p->serial);
@@ -72,14 +71,11 @@ print_profile(const MeshCliGlobals *globals, const MeshClientProfile *p, const c
 			printf("  Portal:       %s\n", mesh_cli_escape(&esc, p->portal));
 		return;
 	}
-	b = json_builder_new();
-	json_builder_begin_object(b);
 	mesh_cli_json_string(b, "Identifier", p->identifier);
 	mesh_cli_json_string(b, "Account", p->account);
 	mesh_cli_json_int(b, "Serial", p->serial);
 	json_strings(b, "Devices", p->devices, p->n_devices);
-	json_builder_set_member_name(b, "Applications");
-	json_builder_begin_array(b);
+	mesh_cli_json_begin_array(b, "Applications");
 	for (size_t i = 0; i < p->n_applications; i++) {
 		json_builder_begin_object(b);
 		mesh_cli_json_string(b, "Identifier", p->applications[i].identifier);
@@ -93,8 +89,6 @@ print_profile(const MeshCliGlobals *globals, const MeshClientProfile *p, const c
 		mesh_cli_json_bool(b, "MasterKeys", p->master_keys);
 		json_strings(b, "Escrows", p->escrows, p->n_escrows);
 	}
-	json_builder_end_object(b);
-	mesh_cli_print_json(json_builder_get_root(b));
 }
 
 /* The escrow nudge: while this device holds the master keys and knows no escrow of them, say
@@ -111,82 +105,95 @@ print_escrow_nudge(const MeshCliGlobals *globals, const MeshClientProfile *p)
 	       mesh_cli_escape(&esc, p->account));
 }
 
-/* Shared by create, show, sync. */
+/* Shared by create, show, sync (as MeshCliCall.data). */
 typedef enum { OP_CREATE, OP_SHOW, OP_SYNC } ProfileOp;
+
+static MeshError
+profile_op_call(MeshCliCall *c)
+{
+	static const char *const whats[] = {"Created profile ", "Profile ",
+	                                    "Synchronized profile "};
+	ProfileOp op = *(const ProfileOp *)c->data;
+	const char *account = c->argc == 2 ? c->argv[1] : NULL;
+	MeshClientProfile *profile = NULL;
+	MeshError code;
+
+	mesh_client_set_passphrase(c->client, mesh_cli_secret_text(c->passphrase));
+	code = op == OP_CREATE ? mesh_client_profile_create(c->client, account, &profile)
+	       : op == OP_SHOW ? mesh_client_profile_get(c->client, account, &profile)
+	                       : mesh_client_profile_sync(c->client, account, &profile);
+	if (code == MESH_ERROR_OK) {
+		print_profile(c, profile, whats[op], op != OP_SYNC);
+		if (op != OP_SYNC)
+			print_escrow_nudge(c->globals, profile);
+	}
+	mesh_client_profile_free(profile);
+	return code;
+}
 
 static int
 profile_op(int argc, char **argv, const MeshCliGlobals *globals, ProfileOp op)
 {
-	static const char *const verbs[] = { "profile create", "profile show", "profile sync" };
-	g_autofree char *portal = NULL, *portal_ca = NULL, *keystore = NULL;
-	g_autofree char *passphrase_file = NULL;
-	gboolean protect = FALSE;
-	const GOptionEntry entries[] = {
-		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
-		G_OPTION_ENTRY_NULL,
+	static const MeshCliVerbSpec specs[] = {
+	        [OP_CREATE] =
+	                {
+	                        .name = "profile create",
+	                        .params = "ACCOUNT",
+	                        .description =
+	                                "Creates the personal profile of ACCOUNT (local@domain) on "
+	                                "its portal: master keys, an administration key and this "
+	                                "device. --protect or --passphrase-file protect the new "
+	                                "keys (on a protected hive they are protected by its "
+	                                "passphrase anyway). Escrow the master keys next ('mesh "
+	                                "escrow create').",
+	                        .min_args = 1,
+	                        .max_args = 1,
+	                        .args_usage = "give the account to create (local@domain)",
+	                        .reach = MESH_CLI_REACH_SESSION,
+	                        .makes_keys = TRUE,
+	                        .call = profile_op_call,
+	                },
+	        [OP_SHOW] =
+	                {
+	                        .name = "profile show",
+	                        .params = "[ACCOUNT]",
+	                        .description = "Shows the profile this machine holds for ACCOUNT "
+	                                       "(default: the default account).",
+	                        .max_args = 1,
+	                        .reach = MESH_CLI_REACH_SESSION,
+	                        .call = profile_op_call,
+	                },
+	        [OP_SYNC] =
+	                {
+	                        .name = "profile sync",
+	                        .params = "[ACCOUNT]",
+	                        .description =
+	                                "Fetches the account's profile and application profiles "
+	                                "from its portal, checks and stores them; repairs a stored "
+	                                "profile that is damaged or missing.",
+	                        .max_args = 1,
+	                        .reach = MESH_CLI_REACH_SESSION,
+	                        .call = profile_op_call,
+	                },
 	};
+	MeshCliCall c = {.data = &op};
 	/* Create makes keys (the device's, if none, the master and administration keys). */
-	const GOptionEntry create_entries[] = {
-	        MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
-	        MESH_CLI_KEYSTORE_OPTION(keystore),
-	        MESH_CLI_PROTECT_OPTIONS(protect, passphrase_file),
+	const GOptionEntry entries[] = {
+	        MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
+	        MESH_CLI_KEYSTORE_OPTION(c.keystore),
+	        MESH_CLI_PROTECT_OPTIONS(c.protect, c.passphrase_file),
 	        G_OPTION_ENTRY_NULL,
 	};
-	g_autoptr(MeshSecret) passphrase = NULL;
-	const char *verb = verbs[op];
-	MeshClientProfile *profile = NULL;
-	MeshClient *client = NULL;
-	const char *account;
-	MeshError code;
-	int status = 0;
+	const GOptionEntry sync_entries[] = {
+	        MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
+	        G_OPTION_ENTRY_NULL,
+	};
 
-	if (!mesh_cli_parse_verb(
-	            globals, verb, op == OP_CREATE ? "ACCOUNT" : "[ACCOUNT]",
-	            op == OP_CREATE
-	                    ? "Creates the personal profile of ACCOUNT (local@domain) on its "
-	                      "portal: master keys, an administration key and this device. "
-	                      "--protect or --passphrase-file protect the new keys (on a "
-	                      "protected hive they are protected by its passphrase anyway). "
-	                      "Escrow the master keys next ('mesh escrow create')."
-	            : op == OP_SHOW
-	                    ? "Shows the profile this machine holds for ACCOUNT (default: the "
-	                      "default account)."
-	                    : "Fetches the account's profile and application profiles from "
-	                      "its portal, checks and stores them; repairs a stored profile "
-	                      "that is damaged or missing.",
-	            op == OP_CREATE ? create_entries
-	            : op == OP_SHOW ? mesh_cli_no_options
-	                            : entries,
-	            1, &argc, &argv, &status) ||
-	    !mesh_cli_new_key_passphrase(globals, verb, protect, passphrase_file, &passphrase,
-	                                 &status))
-		return status;
-	account = argc == 2 ? argv[1] : NULL;
-	if (op == OP_CREATE && account == NULL)
-		return mesh_cli_failf(globals, verb, MESH_ERROR_USAGE,
-				      "give the account to create (local@domain)");
-	status = mesh_cli_session_connect(globals, verb, portal, portal_ca, &client);
-	if (status != 0)
-		return status;
-	mesh_client_set_keystore(client, keystore);
-	mesh_client_set_passphrase(client, mesh_cli_secret_text(passphrase));
-	code = op == OP_CREATE ? mesh_client_profile_create(client, account, &profile) :
-	       op == OP_SHOW   ? mesh_client_profile_get(client, account, &profile) :
-				 mesh_client_profile_sync(client, account, &profile);
-	if (code != MESH_ERROR_OK) {
-		status = mesh_cli_client_fail(globals, verb, client, code);
-	} else {
-		print_profile(globals, profile,
-		              op == OP_CREATE ? "Created profile "
-		              : op == OP_SHOW ? "Profile "
-		                              : "Synchronized profile ",
-		              op != OP_SYNC);
-		if (op != OP_SYNC)
-			print_escrow_nudge(globals, profile);
-	}
-	mesh_client_profile_free(profile);
-	mesh_client_close(client);
-	return status;
+	return mesh_cli_run(globals, &specs[op], &c,
+	                    op == OP_CREATE ? entries
+	                    : op == OP_SHOW ? mesh_cli_no_options
+	                                    : sync_entries,
+	                    argc, argv);
 }
 
 static int
@@ -250,20 +257,12 @@ print_list_text(char **accounts, size_t n, const char *default_account,
 }
 
 static void
-print_list_json(char **accounts, size_t n, const char *default_account,
-		const MeshClientDamage *damages, size_t n_damages)
+print_list_json(JsonBuilder *b, char **accounts, size_t n, const char *default_account,
+                const MeshClientDamage *damages, size_t n_damages)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
-
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "Accounts");
-	json_builder_begin_array(b);
-	for (size_t i = 0; i < n; i++)
-		json_builder_add_string_value(b, accounts[i]);
-	json_builder_end_array(b);
+	json_strings(b, "Accounts", accounts, n);
 	mesh_cli_json_string(b, "Default", default_account);
-	json_builder_set_member_name(b, "Damaged");
-	json_builder_begin_array(b);
+	mesh_cli_json_begin_array(b, "Damaged");
 	for (size_t i = 0; i < n_damages; i++) {
 		json_builder_begin_object(b);
 		mesh_cli_json_string(b, "Entry", damages[i].entry);
@@ -275,188 +274,192 @@ print_list_json(char **accounts, size_t n, const char *default_account,
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
-	json_builder_end_object(b);
-	mesh_cli_print_json(json_builder_get_root(b));
+}
+
+static MeshError
+profile_list_call(MeshCliCall *c)
+{
+	char **accounts = NULL, *default_account = NULL;
+	MeshClientDamage *damages = NULL;
+	size_t n = 0, n_damages = 0;
+	MeshError code = mesh_client_profile_list(c->client, &accounts, &n, &default_account);
+
+	if (code == MESH_ERROR_OK)
+		code = mesh_client_profile_list_damaged(c->client, &damages, &n_damages);
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL)
+		print_list_json(c->json, accounts, n, default_account, damages, n_damages);
+	else if (code == MESH_ERROR_OK)
+		print_list_text(accounts, n, default_account, damages, n_damages);
+	mesh_client_damages_free(damages, n_damages);
+	mesh_client_strings_free(accounts, n);
+	mesh_client_free(default_account);
+	return code;
 }
 
 static int
 profile_list(int argc, char **argv, const MeshCliGlobals *globals)
 {
-	char **accounts = NULL, *default_account = NULL;
-	MeshClientDamage *damages = NULL;
-	MeshClient *client = NULL;
-	size_t n = 0, n_damages = 0;
-	MeshError code;
-	int status = 0;
+	static const MeshCliVerbSpec spec = {
+	        .name = "profile list",
+	        .params = "",
+	        .description = "Lists the accounts this machine holds, and what is wrong with "
+	                       "any of them (an account entry that does not read, a stored "
+	                       "profile that is missing or does not verify) with its fix.",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .call = profile_list_call,
+	};
+	return mesh_cli_run_simple(globals, &spec, NULL, argc, argv);
+}
 
-	if (!mesh_cli_parse_verb(globals, "profile list", "",
-				 "Lists the accounts this machine holds, and what is wrong with "
-				 "any of them (an account entry that does not read, a stored "
-				 "profile that is missing or does not verify) with its fix.",
-				 mesh_cli_no_options, 0, &argc, &argv, &status))
-		return status;
-	status = mesh_cli_session_connect(globals, "profile list", NULL, NULL, &client);
-	if (status != 0)
-		return status;
-	code = mesh_client_profile_list(client, &accounts, &n, &default_account);
+static MeshError
+profile_set_portal_call(MeshCliCall *c)
+{
+	const char *account = c->argc == 3 ? c->argv[1] : NULL, *url = c->argv[c->argc - 1];
+	MeshClientProfile *profile = NULL;
+	MeshError code = mesh_client_profile_set_portal(c->client, account, url, &profile);
+
 	if (code == MESH_ERROR_OK)
-		code = mesh_client_profile_list_damaged(client, &damages, &n_damages);
-	if (code != MESH_ERROR_OK)
-		status = mesh_cli_client_fail(globals, "profile list", client, code);
-	else if (!globals->json)
-		print_list_text(accounts, n, default_account, damages, n_damages);
-	else
-		print_list_json(accounts, n, default_account, damages, n_damages);
-	mesh_client_damages_free(damages, n_damages);
-	mesh_client_strings_free(accounts, n);
-	mesh_client_free(default_account);
-	mesh_client_close(client);
-	return status;
+		print_profile(c, profile, "Moved to a new portal: profile ", FALSE);
+	mesh_client_profile_free(profile);
+	return code;
 }
 
 static int
 profile_set_portal(int argc, char **argv, const MeshCliGlobals *globals)
 {
-	g_autofree char *portal_ca = NULL;
-	const GOptionEntry entries[] = {
-		{ "portal-ca", 0, 0, G_OPTION_ARG_FILENAME, &portal_ca,
-		  "Trust this CA file (PEM) for the new portal's TLS certificate", "FILE" },
-		G_OPTION_ENTRY_NULL,
+	static const MeshCliVerbSpec spec = {
+	        .name = "profile set-portal",
+	        .params = "[ACCOUNT] URL",
+	        .description = "Moves ACCOUNT (default: the default account) to the portal at "
+	                       "URL (https://HOST[:PORT][/PATH]; no path means "
+	                       "/.well-known/mmm/): that portal must serve the account's profile, "
+	                       "no older than the one this device holds. Then every command for "
+	                       "the account uses it.",
+	        .min_args = 1,
+	        .max_args = 2,
+	        .args_usage = "give the portal's URL",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .call = profile_set_portal_call,
 	};
-	MeshClientProfile *profile = NULL;
-	MeshClient *client = NULL;
-	const char *account, *url;
-	MeshError code;
-	int status = 0;
+	MeshCliCall c = {0};
+	const GOptionEntry entries[] = {
+	        {"portal-ca", 0, 0, G_OPTION_ARG_FILENAME, &c.portal_ca,
+	         "Trust this CA file (PEM) for the new portal's TLS certificate", "FILE"},
+	        G_OPTION_ENTRY_NULL,
+	};
 
-	if (!mesh_cli_parse_verb(globals, "profile set-portal", "[ACCOUNT] URL",
-				 "Moves ACCOUNT (default: the default account) to the portal at "
-				 "URL (https://HOST[:PORT][/PATH]; no path means "
-				 "/.well-known/mmm/): that portal must serve the account's profile, "
-				 "no older than the one this device holds. Then every command for "
-				 "the account uses it.",
-				 entries, 2, &argc, &argv, &status))
-		return status;
-	if (argc < 2)
-		return mesh_cli_failf(globals, "profile set-portal", MESH_ERROR_USAGE,
-				      "give the portal's URL");
-	account = argc == 3 ? argv[1] : NULL;
-	url = argv[argc - 1];
-	status = mesh_cli_session_connect(globals, "profile set-portal", NULL, portal_ca, &client);
-	if (status != 0)
-		return status;
-	code = mesh_client_profile_set_portal(client, account, url, &profile);
-	if (code != MESH_ERROR_OK)
-		status = mesh_cli_client_fail(globals, "profile set-portal", client, code);
-	else
-		print_profile(globals, profile, "Moved to a new portal: profile ", FALSE);
-	mesh_client_profile_free(profile);
-	mesh_client_close(client);
-	return status;
+	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
+}
+
+/* profile delete: --yes and --force. */
+typedef struct {
+	gboolean yes, force;
+} ProfileDelete;
+
+static int
+profile_delete_check(MeshCliCall *c)
+{
+	const ProfileDelete *o = c->data;
+
+	if (!o->yes)
+		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_USAGE,
+		                      "this removes the master keys of %s from this machine: "
+		                      "give --yes to go on",
+		                      c->argv[1]);
+	return 0;
+}
+
+static MeshError
+profile_delete_call(MeshCliCall *c)
+{
+	const ProfileDelete *o = c->data;
+	MeshError code = o->force ? mesh_client_profile_delete_force(c->client, c->argv[1])
+	                          : mesh_client_profile_delete(c->client, c->argv[1]);
+
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL)
+		mesh_cli_json_string(c->json, "Deleted", c->argv[1]);
+	else if (code == MESH_ERROR_OK)
+		printf("Deleted %s on this machine\n", c->argv[1]);
+	return code;
 }
 
 static int
 profile_delete(int argc, char **argv, const MeshCliGlobals *globals)
 {
-	gboolean yes = FALSE, force = FALSE;
+	static const MeshCliVerbSpec spec = {
+	        .name = "profile delete",
+	        .params = "ACCOUNT --yes",
+	        .description = "Forgets ACCOUNT on this machine: its profiles and its master and "
+	                       "administration keys. The portal keeps the account; the escrow "
+	                       "shares recover it ('mesh profile recover'). Refused (exit status "
+	                       "11, Permission) when this device holds the master keys or is the "
+	                       "only administration device and no escrow of them is known here "
+	                       "('mesh escrow create' first), unless --force.",
+	        .min_args = 1,
+	        .max_args = 1,
+	        .args_usage = "give the account to delete",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .check = profile_delete_check,
+	        .call = profile_delete_call,
+	};
+	ProfileDelete o = {0};
+	MeshCliCall c = {.data = &o};
 	const GOptionEntry entries[] = {
-	        {"yes", 0, 0, G_OPTION_ARG_NONE, &yes,
+	        {"yes", 0, 0, G_OPTION_ARG_NONE, &o.yes,
 	         "Really forget the account here (its master keys too: keep the escrow shares)",
 	         NULL},
-	        {"force", 0, 0, G_OPTION_ARG_NONE, &force,
+	        {"force", 0, 0, G_OPTION_ARG_NONE, &o.force,
 	         "Even when no escrow of the master keys is known here: the profile is then lost "
 	         "for good",
 	         NULL},
 	        G_OPTION_ENTRY_NULL,
 	};
-	MeshClient *client = NULL;
+
+	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
+}
+
+static MeshError
+profile_recover_call(MeshCliCall *c)
+{
+	MeshClientProfile *profile = NULL;
 	MeshError code;
-	int status = 0;
 
-	if (!mesh_cli_parse_verb(globals, "profile delete", "ACCOUNT --yes",
-	                         "Forgets ACCOUNT on this machine: its profiles and its master and "
-	                         "administration keys. The portal keeps the account; the escrow "
-	                         "shares recover it ('mesh profile recover'). Refused (exit status "
-	                         "11, Permission) when this device holds the master keys or is the "
-	                         "only administration device and no escrow of them is known here "
-	                         "('mesh escrow create' first), unless --force.",
-	                         entries, 1, &argc, &argv, &status))
-		return status;
-	if (argc != 2)
-		return mesh_cli_failf(globals, "profile delete", MESH_ERROR_USAGE,
-				      "give the account to delete");
-	if (!yes)
-		return mesh_cli_failf(globals, "profile delete", MESH_ERROR_USAGE,
-				      "this removes the master keys of %s from this machine: "
-				      "give --yes to go on",
-				      argv[1]);
-	status = mesh_cli_session_connect(globals, "profile delete", NULL, NULL, &client);
-	if (status != 0)
-		return status;
-	code = force ? mesh_client_profile_delete_force(client, argv[1])
-	             : mesh_client_profile_delete(client, argv[1]);
-	if (code != MESH_ERROR_OK) {
-		status = mesh_cli_client_fail(globals, "profile delete", client, code);
-	} else if (globals->json) {
-		g_autoptr(JsonBuilder) b = json_builder_new();
-
-		json_builder_begin_object(b);
-		mesh_cli_json_string(b, "Deleted", argv[1]);
-		json_builder_end_object(b);
-		mesh_cli_print_json(json_builder_get_root(b));
-	} else {
-		printf("Deleted %s on this machine\n", argv[1]);
-	}
-	mesh_client_close(client);
-	return status;
+	mesh_client_set_passphrase(c->client, mesh_cli_secret_text(c->passphrase));
+	code = mesh_client_profile_recover(c->client, c->argv[1], (const char *const *)c->argv + 2,
+	                                   (size_t)c->argc - 2, &profile);
+	if (code == MESH_ERROR_OK)
+		print_profile(c, profile, "Recovered profile ", TRUE);
+	mesh_client_profile_free(profile);
+	return code;
 }
 
 static int
 profile_recover(int argc, char **argv, const MeshCliGlobals *globals)
 {
-	g_autofree char *portal = NULL, *portal_ca = NULL, *keystore = NULL;
-	g_autofree char *passphrase_file = NULL;
-	gboolean protect = FALSE;
+	static const MeshCliVerbSpec spec = {
+	        .name = "profile recover",
+	        .params = "ACCOUNT SHARE...",
+	        .description = "Recovers ACCOUNT on this machine from a quorum of its escrow "
+	                       "shares: restores the master keys and makes this device the "
+	                       "administration device. --protect or --passphrase-file protect the "
+	                       "keys it stores (on a protected hive they are protected by its "
+	                       "passphrase anyway).",
+	        .min_args = 2,
+	        .max_args = 256,
+	        .args_usage = "give the account and the shares",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .makes_keys = TRUE,
+	        .call = profile_recover_call,
+	};
+	MeshCliCall c = {0};
 	const GOptionEntry entries[] = {
-	        MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
-	        MESH_CLI_KEYSTORE_OPTION(keystore),
-	        MESH_CLI_PROTECT_OPTIONS(protect, passphrase_file),
+	        MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
+	        MESH_CLI_KEYSTORE_OPTION(c.keystore),
+	        MESH_CLI_PROTECT_OPTIONS(c.protect, c.passphrase_file),
 	        G_OPTION_ENTRY_NULL,
 	};
-	g_autoptr(MeshSecret) passphrase = NULL;
-	MeshClientProfile *profile = NULL;
-	MeshClient *client = NULL;
-	MeshError code;
-	int status = 0;
 
-	if (!mesh_cli_parse_verb(
-	            globals, "profile recover", "ACCOUNT SHARE...",
-	            "Recovers ACCOUNT on this machine from a quorum of its escrow "
-	            "shares: restores the master keys and makes this device the "
-	            "administration device. --protect or --passphrase-file protect the "
-	            "keys it stores (on a protected hive they are protected by its "
-	            "passphrase anyway).",
-	            entries, 256, &argc, &argv, &status) ||
-	    !mesh_cli_new_key_passphrase(globals, "profile recover", protect, passphrase_file,
-	                                 &passphrase, &status))
-		return status;
-	if (argc < 3)
-		return mesh_cli_failf(globals, "profile recover", MESH_ERROR_USAGE,
-				      "give the account and the shares");
-	status = mesh_cli_session_connect(globals, "profile recover", portal, portal_ca, &client);
-	if (status != 0)
-		return status;
-	mesh_client_set_keystore(client, keystore);
-	mesh_client_set_passphrase(client, mesh_cli_secret_text(passphrase));
-	code = mesh_client_profile_recover(client, argv[1], (const char *const *)argv + 2,
-					   (size_t)argc - 2, &profile);
-	if (code != MESH_ERROR_OK)
-		status = mesh_cli_client_fail(globals, "profile recover", client, code);
-	else
-		print_profile(globals, profile, "Recovered profile ", TRUE);
-	mesh_client_profile_free(profile);
-	mesh_client_close(client);
-	return status;
+	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
 }
 
 int

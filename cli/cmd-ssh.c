@@ -4,148 +4,117 @@
 
 #include "verbs.h"
 
+static MeshError
+ssh_create_call(MeshCliCall *c)
+{
+	g_auto(MeshCliEscapes) esc = {0};
+	char *udf = NULL, *line = NULL;
+	MeshError code = mesh_client_ssh_create(c->client, c->account,
+	                                        mesh_cli_secret_text(c->passphrase), &udf, &line);
+
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL) {
+		mesh_cli_json_string(c->json, "UDF", udf);
+		mesh_cli_json_string(c->json, "PublicKey", line);
+	} else if (code == MESH_ERROR_OK) {
+		printf("%s\n", mesh_cli_escape(&esc, line));
+	}
+	mesh_client_free(udf);
+	mesh_client_free(line);
+	return code;
+}
+
 static int
 ssh_create(int argc, char **argv, const MeshCliGlobals *globals)
 {
-	g_autofree char *portal = NULL, *portal_ca = NULL, *account = NULL, *keystore = NULL;
-	g_autofree char *passphrase_file = NULL;
-	gboolean protect = FALSE;
-	const GOptionEntry entries[] = {
-		MESH_CLI_ACCOUNT_OPTION(account),
-		MESH_CLI_KEYSTORE_OPTION(keystore),
-		MESH_CLI_PROTECT_OPTIONS(protect, passphrase_file),
-		MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
-		G_OPTION_ENTRY_NULL,
+	static const MeshCliVerbSpec spec = {
+	        .name = "ssh create",
+	        .params = "",
+	        .description = "Makes this device's SSH key for the account and publishes it; "
+	                       "prints its public key line. An administration device lists it in "
+	                       "the account's SSHProfile at once, another device once an "
+	                       "administration device runs 'mesh profile sync'.",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .makes_keys = TRUE,
+	        .call = ssh_create_call,
 	};
-	g_autoptr(MeshSecret) passphrase = NULL;
-	MeshClient *client = NULL;
-	char *udf = NULL, *line = NULL;
-	MeshError code;
-	int status = 0;
+	MeshCliCall c = {0};
+	const GOptionEntry entries[] = {
+	        MESH_CLI_ACCOUNT_OPTION(c.account),
+	        MESH_CLI_KEYSTORE_OPTION(c.keystore),
+	        MESH_CLI_PROTECT_OPTIONS(c.protect, c.passphrase_file),
+	        MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
+	        G_OPTION_ENTRY_NULL,
+	};
 
-	if (!mesh_cli_parse_verb(globals, "ssh create", "",
-				 "Makes this device's SSH key for the account and publishes it; "
-				 "prints its public key line. An administration device lists it in "
-				 "the account's SSHProfile at once, another device once an "
-				 "administration device runs 'mesh profile sync'.",
-				 entries, 0, &argc, &argv, &status))
-		return status;
-	if (!mesh_cli_new_key_passphrase(globals, "ssh create", protect, passphrase_file,
-					 &passphrase, &status))
-		return status;
-	status = mesh_cli_session_connect(globals, "ssh create", portal, portal_ca, &client);
-	if (status != 0)
-		return status;
-	mesh_client_set_keystore(client, keystore);
-	code = mesh_client_ssh_create(client, account, mesh_cli_secret_text(passphrase), &udf,
-				      &line);
-	if (code != MESH_ERROR_OK) {
-		status = mesh_cli_client_fail(globals, "ssh create", client, code);
-	} else if (globals->json) {
-		g_autoptr(JsonBuilder) b = json_builder_new();
+	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
+}
 
-		json_builder_begin_object(b);
-		mesh_cli_json_string(b, "UDF", udf);
-		mesh_cli_json_string(b, "PublicKey", line);
-		json_builder_end_object(b);
-		mesh_cli_print_json(json_builder_get_root(b));
-	} else {
-		g_auto(MeshCliEscapes) esc = { 0 };
+static MeshError
+ssh_authorized_keys_call(MeshCliCall *c)
+{
+	g_auto(MeshCliEscapes) esc = {0};
+	MeshClientSshKey *keys = NULL;
+	size_t n = 0;
+	MeshError code = mesh_client_ssh_authorized_keys(c->client, c->account, &keys, &n);
 
-		printf("%s\n", mesh_cli_escape(&esc, line));
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL) {
+		mesh_cli_json_begin_array(c->json, "Keys");
+		for (size_t i = 0; i < n; i++) {
+			json_builder_begin_object(c->json);
+			mesh_cli_json_string(c->json, "DeviceUDF", keys[i].device_udf);
+			mesh_cli_json_string(c->json, "PublicKey", keys[i].public_key);
+			json_builder_end_object(c->json);
+		}
+		json_builder_end_array(c->json);
+	} else if (code == MESH_ERROR_OK) {
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", mesh_cli_escape(&esc, keys[i].public_key));
 	}
-	fflush(stdout);
-	mesh_client_free(udf);
-	mesh_client_free(line);
-	mesh_client_close(client);
-	return status;
+	mesh_client_ssh_keys_free(keys, n);
+	return code;
 }
 
 static int
 ssh_authorized_keys(int argc, char **argv, const MeshCliGlobals *globals)
 {
-	g_autofree char *account = NULL;
-	const GOptionEntry entries[] = {
-		MESH_CLI_ACCOUNT_OPTION(account),
-		G_OPTION_ENTRY_NULL,
+	static const MeshCliVerbSpec spec = {
+	        .name = "ssh authorized-keys",
+	        .params = "",
+	        .description = "Prints the account's SSH keys, one authorized_keys line per "
+	                       "device, as this device holds them ('mesh profile sync' first).",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .call = ssh_authorized_keys_call,
+	        .options = MESH_CLI_OPTIONS_ACCOUNT,
 	};
-	MeshClient *client = NULL;
-	MeshClientSshKey *keys = NULL;
-	size_t n = 0;
-	MeshError code;
-	int status = 0;
+	return mesh_cli_run_simple(globals, &spec, NULL, argc, argv);
+}
 
-	if (!mesh_cli_parse_verb(globals, "ssh authorized-keys", "",
-				 "Prints the account's SSH keys, one authorized_keys line per "
-				 "device, as this device holds them ('mesh profile sync' first).",
-				 entries, 0, &argc, &argv, &status))
-		return status;
-	status = mesh_cli_session_connect(globals, "ssh authorized-keys", NULL, NULL, &client);
-	if (status != 0)
-		return status;
-	code = mesh_client_ssh_authorized_keys(client, account, &keys, &n);
-	if (code != MESH_ERROR_OK) {
-		status = mesh_cli_client_fail(globals, "ssh authorized-keys", client, code);
-	} else if (globals->json) {
-		g_autoptr(JsonBuilder) b = json_builder_new();
+static MeshError
+ssh_socket_call(MeshCliCall *c)
+{
+	char *path = NULL;
+	MeshError code = mesh_client_ssh_socket(c->client, &path);
 
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "Keys");
-		json_builder_begin_array(b);
-		for (size_t i = 0; i < n; i++) {
-			json_builder_begin_object(b);
-			mesh_cli_json_string(b, "DeviceUDF", keys[i].device_udf);
-			mesh_cli_json_string(b, "PublicKey", keys[i].public_key);
-			json_builder_end_object(b);
-		}
-		json_builder_end_array(b);
-		json_builder_end_object(b);
-		mesh_cli_print_json(json_builder_get_root(b));
-	} else {
-		g_auto(MeshCliEscapes) esc = { 0 };
-
-		for (size_t i = 0; i < n; i++)
-			printf("%s\n", mesh_cli_escape(&esc, keys[i].public_key));
-	}
-	fflush(stdout);
-	mesh_client_ssh_keys_free(keys, n);
-	mesh_client_close(client);
-	return status;
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL)
+		mesh_cli_json_string(c->json, "Socket", path);
+	else if (code == MESH_ERROR_OK)
+		printf("%s\n", path);
+	mesh_client_free(path);
+	return code;
 }
 
 static int
 ssh_socket(int argc, char **argv, const MeshCliGlobals *globals)
 {
-	MeshClient *client = NULL;
-	char *path = NULL;
-	MeshError code;
-	int status = 0;
-
-	if (!mesh_cli_parse_verb(globals, "ssh socket", "",
-				 "Prints the path of the agent's ssh-agent socket (starting the agent "
-				 "when it is not running): export SSH_AUTH_SOCK=$(mesh ssh socket)",
-				 mesh_cli_no_options, 0, &argc, &argv, &status))
-		return status;
-	status = mesh_cli_connect(globals, "ssh socket", NULL, TRUE, &client);
-	if (status != 0)
-		return status;
-	code = mesh_client_ssh_socket(client, &path);
-	if (code != MESH_ERROR_OK) {
-		status = mesh_cli_client_fail(globals, "ssh socket", client, code);
-	} else if (globals->json) {
-		g_autoptr(JsonBuilder) b = json_builder_new();
-
-		json_builder_begin_object(b);
-		mesh_cli_json_string(b, "Socket", path);
-		json_builder_end_object(b);
-		mesh_cli_print_json(json_builder_get_root(b));
-	} else {
-		printf("%s\n", path);
-	}
-	fflush(stdout);
-	mesh_client_free(path);
-	mesh_client_close(client);
-	return status;
+	static const MeshCliVerbSpec spec = {
+	        .name = "ssh socket",
+	        .params = "",
+	        .description = "Prints the path of the agent's ssh-agent socket (starting the "
+	                       "agent when it is not running): export SSH_AUTH_SOCK=$(mesh ssh "
+	                       "socket)",
+	        .call = ssh_socket_call,
+	};
+	return mesh_cli_run_simple(globals, &spec, NULL, argc, argv);
 }
 
 int

@@ -116,6 +116,8 @@ extern const GOptionEntry mesh_cli_no_options[];
 void mesh_cli_json_string(JsonBuilder *b, const char *name, const char *value);
 void mesh_cli_json_int(JsonBuilder *b, const char *name, gint64 value);
 void mesh_cli_json_bool(JsonBuilder *b, const char *name, gboolean value);
+/* mesh_cli_json_begin_array: the member @name, an array begun (json_builder_end_array ends it). */
+void mesh_cli_json_begin_array(JsonBuilder *b, const char *name);
 
 /* mesh_cli_dispatch: run the subcommand of @verb named by argv[1] from @subs (a NULL-terminated
  * table), or print @usage for --help, or fail with Usage. */
@@ -126,3 +128,94 @@ typedef struct {
 
 int mesh_cli_dispatch(int argc, char **argv, const MeshCliGlobals *globals, const char *verb,
 		      const MeshCliSub *subs, const char *usage);
+
+/*
+ * The verb skeleton, written once: parse the options, check the arguments, reach the agent,
+ * call it, print the answer (text, or with --json one object) or the failure, and exit with
+ * the MeshError code. A verb names its parts in a MeshCliVerbSpec, points its option entries
+ * into a MeshCliCall (account, portal, keystore... or its own @data) and calls mesh_cli_run:
+ *
+ *	static const MeshCliVerbSpec spec = { .name = "app list", .params = "",
+ *		.description = "...", .reach = MESH_CLI_REACH_SESSION, .call = app_list_call };
+ *	MeshCliCall c = { 0 };
+ *	const GOptionEntry entries[] = { MESH_CLI_ACCOUNT_OPTION(c.account), G_OPTION_ENTRY_NULL };
+ *
+ *	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
+ */
+typedef enum {
+	MESH_CLI_REACH_AGENT,   /* mesh_cli_connect: the agent of the hive, started on demand */
+	MESH_CLI_REACH_SESSION, /* mesh_cli_session_connect: the same, told the portal */
+} MeshCliReach;
+
+typedef enum {
+	MESH_CLI_OUT_JSON,        /* with --json the call adds the members of one object to
+	                           * mesh_cli_call_json(), the runner prints it */
+	MESH_CLI_OUT_SECRET_JSON, /* the same, printed by mesh_cli_print_secret_json */
+	MESH_CLI_OUT_OWN,         /* the call prints all its output itself */
+} MeshCliOut;
+
+/* The options of a verb run by mesh_cli_run_simple: none but these. */
+typedef enum {
+	MESH_CLI_OPTIONS_NONE,
+	MESH_CLI_OPTIONS_ACCOUNT,        /* --account */
+	MESH_CLI_OPTIONS_ACCOUNT_PORTAL, /* --account, --portal, --portal-ca */
+} MeshCliOptions;
+
+typedef struct MeshCliCall MeshCliCall;
+
+typedef struct {
+	const char *name;   /* "app list": what messages and --help name */
+	const char *params; /* mesh_cli_parse's @params and @description */
+	const char *description;
+	int min_args, max_args; /* arguments after the options (argv[1]...) */
+	const char *args_usage; /* the Usage failure when there are fewer than min_args */
+	MeshCliReach reach;
+	MeshCliOut out;
+	MeshCliOptions options; /* mesh_cli_run_simple's options */
+	gboolean makes_keys;    /* MESH_CLI_PROTECT_OPTIONS and MESH_CLI_KEYSTORE_OPTION: the
+	                         * passphrase is read after parsing, the key store set on the
+	                         * client */
+	/* Optional: the verb's own checks, after parsing and before reaching the agent.
+	 * Returns 0 or the exit status after reporting the failure. */
+	int (*check)(MeshCliCall *call);
+	/* The call on call->client; its text output when !globals->json. Returns the MeshError
+	 * of the client (reported by the runner as mesh_cli_client_fail does), unless it set
+	 * call->status after reporting a failure itself. */
+	MeshError (*call)(MeshCliCall *call);
+} MeshCliVerbSpec;
+
+struct MeshCliCall {
+	const MeshCliGlobals *globals;
+	const char *verb; /* spec->name */
+	int argc;         /* after the options: argv[0] is the verb */
+	char **argv;
+	char *account;            /* MESH_CLI_ACCOUNT_OPTION(c.account) */
+	char *portal, *portal_ca; /* MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca) */
+	char *keystore;           /* MESH_CLI_KEYSTORE_OPTION(c.keystore) */
+	gboolean protect;         /* MESH_CLI_PROTECT_OPTIONS(c.protect, c.passphrase_file) */
+	char *passphrase_file;
+	MeshSecret *passphrase; /* with makes_keys: the new keys' passphrase, or NULL */
+	const char *hive;       /* the agent's hive (NULL: --hive); a check may set it */
+	void *data;             /* the verb's own options and state */
+	MeshClient *client;     /* during the call */
+	JsonBuilder *json;      /* mesh_cli_call_json()'s */
+	int status;             /* an exit status the call sets (0 unless it does) */
+};
+
+/*
+ * mesh_cli_call_json: with --json, the answer object of @call, begun on the first use (after
+ * the agent answered: nothing is built before, as cli-secrets.sh checks); NULL without --json.
+ */
+JsonBuilder *mesh_cli_call_json(MeshCliCall *call);
+
+/*
+ * mesh_cli_run: run the verb @spec with the options @entries (pointing into @call or its data)
+ * on @argv. Frees the strings the entries received. Returns the exit status.
+ */
+int mesh_cli_run(const MeshCliGlobals *globals, const MeshCliVerbSpec *spec, MeshCliCall *call,
+                 const GOptionEntry *entries, int argc, char **argv);
+
+/* mesh_cli_run_simple: mesh_cli_run for a verb with no options but spec->options; @data is
+ * the call's. */
+int mesh_cli_run_simple(const MeshCliGlobals *globals, const MeshCliVerbSpec *spec, void *data,
+                        int argc, char **argv);
