@@ -293,7 +293,7 @@ read_private(FileStore *fs, const char *udf, const Meta *meta, const MeshSecret 
 			    udf);
 		return NULL;
 	}
-	if (!read_entry(fs, udf, MESH_OPENSSH_TEXT_MAX, &data, error))
+	if (!read_entry(fs, udf, MESH_SSH_TEXT_MAX, &data, error))
 		return NULL;
 	text = g_bytes_get_data(data, &len);
 	if (!meta->is_protected)
@@ -319,7 +319,7 @@ read_public(FileStore *fs, const char *udf, const Meta *meta, GError **error)
 	const char *text;
 	MeshKey *key;
 
-	if (!read_entry(fs, name, MESH_OPENSSH_TEXT_MAX, &data, error))
+	if (!read_entry(fs, name, MESH_SSH_TEXT_MAX, &data, error))
 		return NULL;
 	text = g_bytes_get_data(data, &len);
 	if (is_ssh_alg(meta->alg))

@@ -34,71 +34,7 @@
 /* Room for everything but the comment in an encoded key, public blob or private section. */
 #define ENCODE_SLACK 1024
 
-typedef struct {
-	MeshKeyAlg alg;
-	const char *name;  /* SSH key type */
-	const char *curve; /* ECDSA curve identifier, NULL for Ed25519 */
-} SshType;
-
-static const SshType ssh_types[] = {
-	{ MESH_KEY_ED25519, "ssh-ed25519", NULL },
-	{ MESH_KEY_P256, "ecdsa-sha2-nistp256", "nistp256" },
-};
-
 /* ---- Small helpers ------------------------------------------------------------------------ */
-
-/* A printable, bounded rendering of outside bytes for an error message. */
-static char *
-quote_outside(const guint8 *data, gsize len)
-{
-	g_autofree char *cut = g_strndup((const char *)data, MIN(len, 40));
-
-	return g_strescape(cut, NULL);
-}
-
-static const SshType *
-type_by_alg(MeshKeyAlg alg, GError **error)
-{
-	for (gsize i = 0; i < G_N_ELEMENTS(ssh_types); i++) {
-		if (ssh_types[i].alg == alg)
-			return &ssh_types[i];
-	}
-	g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
-		    "%s keys have no OpenSSH key type: use Ed25519 or P-256",
-		    mesh_key_alg_name(alg) ? mesh_key_alg_name(alg) : "these");
-	return NULL;
-}
-
-static const SshType *
-type_by_name(const guint8 *name, gsize len, GError **error)
-{
-	g_autofree char *shown = NULL;
-
-	for (gsize i = 0; i < G_N_ELEMENTS(ssh_types); i++) {
-		if (mesh_sshbuf_string_is(name, len, ssh_types[i].name))
-			return &ssh_types[i];
-	}
-	shown = quote_outside(name, len);
-	g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
-		    "unsupported SSH key type '%s': only ssh-ed25519 and ecdsa-sha2-nistp256",
-		    shown);
-	return NULL;
-}
-
-static gboolean
-check_comment(const char *comment, GError **error)
-{
-	gsize n = strlen(comment);
-
-	if (n > MESH_OPENSSH_COMMENT_MAX || strpbrk(comment, "\r\n") != NULL ||
-	    !g_utf8_validate(comment, (gssize)n, NULL)) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
-			    "a key comment is one line of UTF-8 of at most %d bytes",
-			    MESH_OPENSSH_COMMENT_MAX);
-		return FALSE;
-	}
-	return TRUE;
-}
 
 const guint8 *
 mesh_openssh_passphrase(const MeshSecret *secret, gsize *ret_len)
@@ -113,18 +49,6 @@ mesh_openssh_passphrase(const MeshSecret *secret, gsize *ret_len)
 		n--;
 	*ret_len = n;
 	return n > 0 ? mesh_secret_get(secret) : NULL;
-}
-
-static gboolean
-check_len(gsize len, GError **error)
-{
-	if (len > MESH_OPENSSH_TEXT_MAX) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
-			    "an OpenSSH key file is at most %d bytes, this is %" G_GSIZE_FORMAT,
-			    MESH_OPENSSH_TEXT_MAX, len);
-		return FALSE;
-	}
-	return TRUE;
 }
 
 /* ---- Lines and armour ----------------------------------------------------------------------- */
@@ -229,7 +153,7 @@ unarmour(const char *text, gsize len, const char *begin, const char *end, gboole
 				if (comment == NULL)
 					comment = g_string_new(NULL);
 				g_string_append_len(comment, value, (gssize)vlen);
-				if (comment->len > MESH_OPENSSH_COMMENT_MAX + 2)
+				if (comment->len > MESH_SSH_COMMENT_MAX + 2)
 					break;
 			}
 			continue;
@@ -242,198 +166,23 @@ unarmour(const char *text, gsize len, const char *begin, const char *end, gboole
 	return FALSE;
 }
 
-/* ---- Public keys ----------------------------------------------------------------------------- */
-
-static gboolean
-put_public(MeshSshWriter *w, const SshType *type, const MeshKey *key, GError **error)
-{
-	g_autoptr(GBytes) raw = mesh_key_get_raw_public(key);
-	gsize n;
-	const guint8 *p = g_bytes_get_data(raw, &n);
-
-	return mesh_sshbuf_put_cstring(w, type->name, error) &&
-	       (type->curve == NULL || mesh_sshbuf_put_cstring(w, type->curve, error)) &&
-	       mesh_sshbuf_put_string(w, p, n, error);
-}
-
-/* Read a public key (type, [curve,] key) from @r; @what names it in messages. */
-static MeshKey *
-get_public(MeshSshReader *r, const SshType **ret_type, GError **error)
-{
-	const guint8 *p;
-	gsize n;
-	const SshType *type;
-
-	if (!mesh_sshbuf_get_string(r, &p, &n, error))
-		return NULL;
-	type = type_by_name(p, n, error);
-	if (type == NULL)
-		return NULL;
-	if (type->curve != NULL) {
-		if (!mesh_sshbuf_get_string(r, &p, &n, error))
-			return NULL;
-		if (!mesh_sshbuf_string_is(p, n, type->curve)) {
-			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-				    "%s: the curve does not match the key type %s", r->what,
-				    type->name);
-			return NULL;
-		}
-	}
-	if (!mesh_sshbuf_get_string_fixed(r, type->alg == MESH_KEY_P256 ? MESH_KEY_P256_POINT_LEN
-									  : MESH_KEY_RAW_LEN,
-					  "public key", &p, error))
-		return NULL;
-	*ret_type = type;
-	return mesh_key_from_raw_public(type->alg, p, type->alg == MESH_KEY_P256
-							     ? MESH_KEY_P256_POINT_LEN
-							     : MESH_KEY_RAW_LEN,
-					error);
-}
-
-GBytes *
-mesh_openssh_public_blob(const MeshKey *key, GError **error)
-{
-	const SshType *type = type_by_alg(mesh_key_alg(key), error);
-	guint8 buf[128];
-	MeshSshWriter w;
-
-	if (type == NULL)
-		return NULL;
-	mesh_sshbuf_writer_init(&w, buf, sizeof buf);
-	if (!put_public(&w, type, key, error))
-		return NULL;
-	return g_bytes_new(buf, w.len);
-}
-
-MeshKey *
-mesh_openssh_public_blob_decode(const guint8 *blob, gsize len, GError **error)
-{
-	MeshSshReader r;
-	const SshType *type;
-	g_autoptr(MeshKey) key = NULL;
-
-	mesh_sshbuf_reader_init(&r, blob, len, "SSH public key");
-	key = get_public(&r, &type, error);
-	if (key == NULL || !mesh_sshbuf_expect_end(&r, error))
-		return NULL;
-	return g_steal_pointer(&key);
-}
-
-/* Base64 of the public blob of @key, wrapped at @wrap columns (0: one line); also its type. */
-static char *
-public_base64(const MeshKey *key, gsize wrap, const char *comment, const SshType **ret_type,
-	      GError **error)
-{
-	g_autoptr(GBytes) blob = NULL;
-	const SshType *type = type_by_alg(mesh_key_alg(key), error);
-	char *out;
-	gsize n;
-
-	if (type == NULL || (comment != NULL && !check_comment(comment, error)))
-		return NULL;
-	blob = mesh_openssh_public_blob(key, error);
-	if (blob == NULL)
-		return NULL;
-	n = mesh_b64_encoded_len(g_bytes_get_size(blob), wrap);
-	out = g_malloc(n + 1);
-	mesh_b64_encode_wrapped(g_bytes_get_data(blob, NULL), g_bytes_get_size(blob), wrap, out);
-	out[n] = '\0';
-	*ret_type = type;
-	return out;
-}
-
-/* Decode @len characters of base64 holding a public key blob. */
-static MeshKey *
-public_from_base64(const char *text, gsize len, gboolean lines, const SshType **ret_type,
-		   GError **error)
-{
-	guint8 blob[256];
-	gsize n;
-	MeshSshReader r;
-	const SshType *type;
-	g_autoptr(MeshKey) key = NULL;
-
-	if (!mesh_b64_decode_lines(text, len, lines, blob, sizeof blob, &n, "SSH public key", error))
-		return NULL;
-	mesh_sshbuf_reader_init(&r, blob, n, "SSH public key");
-	key = get_public(&r, &type, error);
-	if (key == NULL || !mesh_sshbuf_expect_end(&r, error))
-		return NULL;
-	if (ret_type != NULL)
-		*ret_type = type;
-	return g_steal_pointer(&key);
-}
-
-char *
-mesh_openssh_public_line(const MeshKey *key, const char *comment, GError **error)
-{
-	const SshType *type;
-	g_autofree char *b64 = public_base64(key, 0, comment, &type, error);
-
-	if (b64 == NULL)
-		return NULL;
-	if (comment == NULL || *comment == '\0')
-		return g_strdup_printf("%s %s\n", type->name, b64);
-	return g_strdup_printf("%s %s %s\n", type->name, b64, comment);
-}
-
-MeshKey *
-mesh_openssh_public_line_decode(const char *text, gsize len, char **ret_comment, GError **error)
-{
-	const char *sp, *b64, *rest, *end = text + len;
-	const SshType *type;
-	g_autoptr(MeshKey) key = NULL;
-	g_autofree char *comment = NULL;
-
-	if (!check_len(len, error))
-		return NULL;
-	/* One line: drop a final line break, then nothing else may break the line. */
-	if (end > text && end[-1] == '\n')
-		end--;
-	if (end > text && end[-1] == '\r')
-		end--;
-	if (memchr(text, '\n', (gsize)(end - text)) != NULL ||
-	    memchr(text, '\r', (gsize)(end - text)) != NULL ||
-	    memchr(text, '\0', (gsize)(end - text)) != NULL)
-		goto bad;
-	sp = memchr(text, ' ', (gsize)(end - text));
-	if (sp == NULL)
-		goto bad;
-	b64 = sp + 1;
-	rest = memchr(b64, ' ', (gsize)(end - b64));
-	if (rest == NULL)
-		rest = end;
-	key = public_from_base64(b64, (gsize)(rest - b64), FALSE, &type, error);
-	if (key == NULL)
-		return NULL;
-	if (!line_is(text, (gsize)(sp - text), type->name)) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-			    "the key type word does not match the key, which is %s", type->name);
-		return NULL;
-	}
-	while (rest < end && *rest == ' ')
-		rest++;
-	comment = g_strndup(rest, (gsize)(end - rest));
-	if (!g_utf8_validate(comment, -1, NULL) || strlen(comment) > MESH_OPENSSH_COMMENT_MAX)
-		goto bad;
-	if (ret_comment != NULL)
-		*ret_comment = g_steal_pointer(&comment);
-	return g_steal_pointer(&key);
-bad:
-	g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-		    "an SSH public key line is '<type> <base64> [comment]' on one line");
-	return NULL;
-}
+/* ---- RFC 4716 public key files ------------------------------------------------------------ */
 
 char *
 mesh_openssh_rfc4716_encode(const MeshKey *key, const char *comment, GError **error)
 {
-	const SshType *type;
-	g_autofree char *b64 = public_base64(key, WRAP_COLS, comment, &type, error);
+	g_autoptr(GBytes) blob = mesh_ssh_public_blob(key, error);
+	g_autofree char *b64 = NULL;
 	g_autoptr(GString) out = NULL;
+	gsize n;
 
-	if (b64 == NULL)
+	if (blob == NULL || (comment != NULL && !mesh_ssh_check_comment(comment, error)))
 		return NULL;
+	n = mesh_b64_encoded_len(g_bytes_get_size(blob), WRAP_COLS);
+	b64 = g_malloc(n + 1);
+	mesh_b64_encode_wrapped(g_bytes_get_data(blob, NULL), g_bytes_get_size(blob), WRAP_COLS,
+	                        b64);
+	b64[n] = '\0';
 	out = g_string_new(PUB_BEGIN "\n");
 	if (comment != NULL && *comment != '\0') {
 		g_autofree char *header = g_strdup_printf("Comment: \"%s\"", comment);
@@ -464,13 +213,16 @@ mesh_openssh_rfc4716_decode(const char *text, gsize len, char **ret_comment, GEr
 {
 	const char *body;
 	gsize body_len, n;
+	guint8 blob[256];
 	g_autofree char *comment = NULL;
 	g_autoptr(MeshKey) key = NULL;
 
-	if (!check_len(len, error) ||
-	    !unarmour(text, len, PUB_BEGIN, PUB_END, TRUE, &body, &body_len, &comment, error))
+	if (!mesh_ssh_check_text_len(len, error) ||
+	    !unarmour(text, len, PUB_BEGIN, PUB_END, TRUE, &body, &body_len, &comment, error) ||
+	    !mesh_b64_decode_lines(body, body_len, TRUE, blob, sizeof blob, &n, "SSH public key",
+	                           error))
 		return NULL;
-	key = public_from_base64(body, body_len, TRUE, NULL, error);
+	key = mesh_ssh_public_blob_decode(blob, n, error);
 	if (key == NULL)
 		return NULL;
 	n = strlen(comment);
@@ -478,10 +230,10 @@ mesh_openssh_rfc4716_decode(const char *text, gsize len, char **ret_comment, GEr
 		memmove(comment, comment + 1, n - 2);
 		comment[n - 2] = '\0';
 	}
-	if (!g_utf8_validate(comment, -1, NULL) || strlen(comment) > MESH_OPENSSH_COMMENT_MAX) {
+	if (!g_utf8_validate(comment, -1, NULL) || strlen(comment) > MESH_SSH_COMMENT_MAX) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-			    "the Comment header is not UTF-8 of at most %d bytes",
-			    MESH_OPENSSH_COMMENT_MAX);
+		            "the Comment header is not UTF-8 of at most %d bytes",
+		            MESH_SSH_COMMENT_MAX);
 		return NULL;
 	}
 	if (ret_comment != NULL)
@@ -524,8 +276,7 @@ derive_kiv(const guint8 *pass, gsize pass_len, const guint8 *salt, gsize salt_le
 
 /* The private section: check-ints, the key, the comment, padding to @block bytes. */
 static gboolean
-put_private(MeshSshWriter *w, const SshType *type, const MeshKey *key, const char *comment,
-	    gsize block, GError **error)
+put_private(MeshSshWriter *w, const MeshKey *key, const char *comment, gsize block, GError **error)
 {
 	g_autoptr(MeshSecret) priv = mesh_key_to_raw_private(key, error);
 	g_autoptr(GBytes) raw = mesh_key_get_raw_public(key);
@@ -541,9 +292,9 @@ put_private(MeshSshWriter *w, const SshType *type, const MeshKey *key, const cha
 		return FALSE;
 	}
 	ok = mesh_sshbuf_put_u32(w, check, error) && mesh_sshbuf_put_u32(w, check, error) &&
-	     put_public(w, type, key, error);
+	     mesh_ssh_put_public(w, key, error);
 	/* Ed25519: the 64-byte seed || public key; ECDSA: the scalar as an mpint. */
-	if (ok && type->alg == MESH_KEY_ED25519)
+	if (ok && mesh_key_alg(key) == MESH_KEY_ED25519)
 		ok = mesh_sshbuf_put_u32(w, MESH_KEY_RAW_LEN + (guint32)pub_len, error) &&
 		     mesh_sshbuf_put_bytes(w, mesh_secret_get(priv), MESH_KEY_RAW_LEN, error) &&
 		     mesh_sshbuf_put_bytes(w, pub, pub_len, error);
@@ -593,18 +344,17 @@ MeshSecret *
 mesh_openssh_private_encode(const MeshKey *key, const char *comment, const MeshSecret *passphrase,
 			    unsigned rounds, GError **error)
 {
-	const SshType *type = type_by_alg(mesh_key_alg(key), error);
 	gsize pass_len = 0, cap;
 	const guint8 *pass = mesh_openssh_passphrase(passphrase, &pass_len);
 	guint8 kdfopts[4 + MESH_OPENSSH_SALT_LEN + 4];
 	g_autoptr(MeshSecret) inner = NULL;
 	g_autoptr(MeshSecret) outer = NULL;
-	g_autoptr(GBytes) pub = NULL;
+	g_autoptr(GBytes) pub = mesh_ssh_public_blob(key, error);
 	MeshSshWriter in, out, opts;
 
 	if (comment == NULL)
 		comment = "";
-	if (type == NULL || !check_comment(comment, error))
+	if (pub == NULL || !mesh_ssh_check_comment(comment, error))
 		return NULL;
 	if (!mesh_key_is_private(key) || rounds > MESH_OPENSSH_ROUNDS_MAX) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
@@ -619,12 +369,10 @@ mesh_openssh_private_encode(const MeshKey *key, const char *comment, const MeshS
 	mesh_sshbuf_writer_init(&in, mesh_secret_data(inner), cap);
 	mesh_sshbuf_writer_init(&out, mesh_secret_data(outer), cap + ENCODE_SLACK);
 	mesh_sshbuf_writer_init(&opts, kdfopts, sizeof kdfopts);
-	pub = mesh_openssh_public_blob(key, error);
-	if (pub == NULL ||
-	    !put_private(&in, type, key, comment, pass != NULL ? BLOCK_AES : BLOCK_NONE, error) ||
+	if (!put_private(&in, key, comment, pass != NULL ? BLOCK_AES : BLOCK_NONE, error) ||
 	    (pass != NULL &&
 	     !encrypt_private(in.data, in.len, pass, pass_len,
-			      rounds != 0 ? rounds : MESH_OPENSSH_ROUNDS_DEFAULT, &opts, error)))
+	                      rounds != 0 ? rounds : MESH_OPENSSH_ROUNDS_DEFAULT, &opts, error)))
 		return NULL;
 	if (!mesh_sshbuf_put_bytes(&out, AUTH_MAGIC, sizeof AUTH_MAGIC, error) ||
 	    !mesh_sshbuf_put_cstring(&out, pass != NULL ? CIPHER_AES : NONE, error) ||
@@ -640,7 +388,6 @@ mesh_openssh_private_encode(const MeshKey *key, const char *comment, const MeshS
 
 /* What the clear part of an openssh-key-v1 file says; pointers into the decoded bytes. */
 typedef struct {
-	const SshType *type;
 	MeshKey *pub;
 	gboolean encrypted;
 	const guint8 *salt;
@@ -664,7 +411,7 @@ decode_armour(const char *text, gsize len, gsize *ret_len, GError **error)
 	gsize body_len;
 	g_autoptr(MeshSecret) blob = NULL;
 
-	if (!check_len(len, error) ||
+	if (!mesh_ssh_check_text_len(len, error) ||
 	    !unarmour(text, len, PRIV_BEGIN, PRIV_END, FALSE, &body, &body_len, NULL, error))
 		return NULL;
 	blob = mesh_secret_new(body_len / 4 * 3 + 3);
@@ -684,7 +431,7 @@ parse_kdf(Outer *o, const guint8 *cipher, gsize cipher_len, const guint8 *kdf, g
 	g_autofree char *shown = NULL;
 
 	if (!cipher_none && !mesh_sshbuf_string_is(cipher, cipher_len, CIPHER_AES)) {
-		shown = quote_outside(cipher, cipher_len);
+		shown = mesh_sshbuf_quote(cipher, cipher_len);
 		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
 			    "the key is encrypted with '%s': only %s is supported (convert it with "
 			    "ssh-keygen -p -Z %s)",
@@ -692,7 +439,7 @@ parse_kdf(Outer *o, const guint8 *cipher, gsize cipher_len, const guint8 *kdf, g
 		return FALSE;
 	}
 	if (!kdf_none && !mesh_sshbuf_string_is(kdf, kdf_len, KDF_BCRYPT)) {
-		shown = quote_outside(kdf, kdf_len);
+		shown = mesh_sshbuf_quote(kdf, kdf_len);
 		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
 			    "unsupported key derivation '%s': only bcrypt", shown);
 		return FALSE;
@@ -756,7 +503,7 @@ parse_outer(const guint8 *blob, gsize len, unsigned max_rounds, Outer *o, GError
 	    !mesh_sshbuf_expect_end(&r, error))
 		return FALSE;
 	mesh_sshbuf_reader_init(&pr, pub, pub_len, "OpenSSH private key's public key");
-	o->pub = get_public(&pr, &o->type, error);
+	o->pub = mesh_ssh_get_public(&pr, error);
 	if (o->pub == NULL || !mesh_sshbuf_expect_end(&pr, error))
 		return FALSE;
 	if (o->priv_len == 0 || o->priv_len % (o->encrypted ? BLOCK_AES : BLOCK_NONE) != 0) {
@@ -774,7 +521,6 @@ parse_private(const Outer *o, const guint8 *data, gsize len, char **ret_comment,
 {
 	MeshSshReader r;
 	guint32 check1, check2;
-	const SshType *type;
 	g_autoptr(MeshKey) pub = NULL;
 	g_autoptr(MeshKey) key = NULL;
 	g_autoptr(MeshSecret) scalar = mesh_secret_new(MESH_KEY_RAW_LEN);
@@ -794,15 +540,16 @@ parse_private(const Outer *o, const guint8 *data, gsize len, char **ret_comment,
 				    "OpenSSH private key: the check-ints differ");
 		return NULL;
 	}
-	pub = get_public(&r, &type, error);
+	pub = mesh_ssh_get_public(&r, error);
 	if (pub == NULL)
 		return NULL;
-	if (type != o->type || !mesh_key_equal_public(pub, o->pub)) {
+	/* mesh_key_equal_public compares the algorithms too */
+	if (!mesh_key_equal_public(pub, o->pub)) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
 			    "OpenSSH private key: the private key does not match the public key");
 		return NULL;
 	}
-	if (type->alg == MESH_KEY_ED25519) {
+	if (mesh_key_alg(pub) == MESH_KEY_ED25519) {
 		g_autoptr(GBytes) raw = mesh_key_get_raw_public(pub);
 
 		if (!mesh_sshbuf_get_string_fixed(&r, 2 * MESH_KEY_RAW_LEN, "Ed25519 private key",
@@ -819,7 +566,7 @@ parse_private(const Outer *o, const guint8 *data, gsize len, char **ret_comment,
 	} else if (!mesh_sshbuf_get_mpint32(&r, mesh_secret_data(scalar), error)) {
 		return NULL;
 	}
-	if (!mesh_sshbuf_get_cstring(&r, MESH_OPENSSH_COMMENT_MAX, &comment, error))
+	if (!mesh_sshbuf_get_cstring(&r, MESH_SSH_COMMENT_MAX, &comment, error))
 		return NULL;
 	/* Padding: 1, 2, 3 ... up to less than one block, and then the end. */
 	pad_len = mesh_sshbuf_remaining(&r);
@@ -833,7 +580,7 @@ parse_private(const Outer *o, const guint8 *data, gsize len, char **ret_comment,
 			return NULL;
 		}
 	}
-	key = mesh_key_from_raw_private(type->alg, scalar, error);
+	key = mesh_key_from_raw_private(mesh_key_alg(pub), scalar, error);
 	if (key == NULL)
 		return NULL;
 	if (!mesh_key_equal_public(key, pub)) {

@@ -5,15 +5,18 @@
 
 #include "key.h"
 #include "secret.h"
+#include "sshkey.h"
 
 G_BEGIN_DECLS
 
 /*
- * OpenSSH key formats, as a pure codec (no files): the "openssh-key-v1" private key
+ * OpenSSH key files, as a pure codec (no files): the "openssh-key-v1" private key
  * (PROTOCOL.key of OpenSSH: PEM armour "-----BEGIN OPENSSH PRIVATE KEY-----" around 70-column
- * base64), the one-line public key ("ssh-ed25519 AAAA... comment") and the RFC 4716 public key
- * file ("---- BEGIN SSH2 PUBLIC KEY ----"). Key types: ssh-ed25519 and ecdsa-sha2-nistp256
- * (MeshKey Ed25519 and P-256); X25519 has no OpenSSH type.
+ * base64) and the RFC 4716 public key file ("---- BEGIN SSH2 PUBLIC KEY ----"), built on the
+ * SSH key types, public key blobs and comment rules of core/sshkey.h (where the one-line
+ * public key "ssh-ed25519 AAAA... comment" of id_*.pub is: mesh_ssh_public_file_line). Key
+ * types: ssh-ed25519 and ecdsa-sha2-nistp256 (MeshKey Ed25519 and P-256); X25519 has no
+ * OpenSSH type.
  *
  * Private keys are unencrypted (cipher "none", kdf "none") or protected by a passphrase
  * (cipher "aes256-ctr", kdf "bcrypt" with a 16-byte salt), one key per file. On reading, the
@@ -24,7 +27,7 @@ G_BEGIN_DECLS
  * of it (so a NUL-terminated secret and a plain one give the same key, as ssh-keygen does with
  * strlen()). An empty passphrase means none.
  *
- * Errors of the decoders: MESH_ERROR_TOO_LARGE (input above MESH_OPENSSH_TEXT_MAX, more bcrypt
+ * Errors of the decoders: MESH_ERROR_TOO_LARGE (input above MESH_SSH_TEXT_MAX, more bcrypt
  * rounds than allowed), MESH_ERROR_MALFORMED (armour, base64, structure, lengths, check-ints
  * of an unencrypted key, padding, a private key that does not match its public key),
  * MESH_ERROR_UNSUPPORTED (another key type, cipher or kdf), MESH_ERROR_LOCKED (encrypted and
@@ -38,10 +41,9 @@ G_BEGIN_DECLS
  */
 const guint8 *mesh_openssh_passphrase(const MeshSecret *secret, gsize *ret_len);
 
-/* Largest text any decoder here looks at. */
-#define MESH_OPENSSH_TEXT_MAX (64 * 1024)
-/* Longest comment written or read (bytes of UTF-8). */
-#define MESH_OPENSSH_COMMENT_MAX 1024
+/* The largest text a decoder here looks at is MESH_SSH_TEXT_MAX, the longest comment written or
+ * read MESH_SSH_COMMENT_MAX (core/sshkey.h). */
+
 /* bcrypt rounds: what ssh-keygen uses by default, and the most that is accepted (on both
  * sides: decoding hostile input must not cost unbounded CPU). */
 #define MESH_OPENSSH_ROUNDS_DEFAULT 16
@@ -54,7 +56,7 @@ const guint8 *mesh_openssh_passphrase(const MeshSecret *secret, gsize *ret_len);
  * (0: MESH_OPENSSH_ROUNDS_DEFAULT). @comment may be NULL (empty). Returns the NUL-terminated
  * text in a new MeshSecret (mesh_secret_len() counts the NUL). Errors: MESH_ERROR_UNSUPPORTED
  * (X25519), MESH_ERROR_INVALID_ARGUMENT (a public key, a comment with a newline, not UTF-8 or
- * longer than MESH_OPENSSH_COMMENT_MAX, @rounds above MESH_OPENSSH_ROUNDS_MAX),
+ * longer than MESH_SSH_COMMENT_MAX, @rounds above MESH_OPENSSH_ROUNDS_MAX),
  * MESH_ERROR_CRYPTO.
  */
 MeshSecret *mesh_openssh_private_encode(const MeshKey *key, const char *comment,
@@ -81,34 +83,11 @@ gboolean mesh_openssh_private_decode(const char *text, gsize len, const MeshSecr
 gboolean mesh_openssh_private_peek(const char *text, gsize len, MeshKey **ret_public,
 				   gboolean *ret_encrypted, GError **error);
 
-/* mesh_openssh_public_blob: the SSH wire encoding of the public key (RFC 4253 §6.6, RFC 5656
- * §3.1, RFC 8709). Errors: MESH_ERROR_UNSUPPORTED (X25519). */
-GBytes *mesh_openssh_public_blob(const MeshKey *key, GError **error);
-
-/* mesh_openssh_public_blob_decode: a public key from its wire encoding, with nothing after it.
- * Errors: MESH_ERROR_MALFORMED, MESH_ERROR_UNSUPPORTED. */
-MeshKey *mesh_openssh_public_blob_decode(const guint8 *blob, gsize len, GError **error);
-
-/*
- * mesh_openssh_public_line: "<type> <base64 blob>[ <comment>]\n" as in id_ed25519.pub and
- * authorized_keys. Returns a new string. Errors: MESH_ERROR_UNSUPPORTED (X25519),
- * MESH_ERROR_INVALID_ARGUMENT (comment as for mesh_openssh_private_encode).
- */
-char *mesh_openssh_public_line(const MeshKey *key, const char *comment, GError **error);
-
-/*
- * mesh_openssh_public_line_decode: the key of one such line (a trailing newline is allowed;
- * no options prefix). The type word must name the blob's type. @ret_comment (may be NULL) gets
- * the comment, or "" when there is none.
- */
-MeshKey *mesh_openssh_public_line_decode(const char *text, gsize len, char **ret_comment,
-					 GError **error);
-
 /*
  * mesh_openssh_rfc4716_encode: an RFC 4716 public key file: BEGIN line, a
  * Comment: "<comment>" header (omitted when @comment is NULL or empty; continued over lines of
  * at most 72 bytes), the blob in 70-column base64, END line. Errors as
- * mesh_openssh_public_line.
+ * mesh_ssh_public_file_line.
  */
 char *mesh_openssh_rfc4716_encode(const MeshKey *key, const char *comment, GError **error);
 

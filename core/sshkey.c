@@ -11,7 +11,8 @@
 #include "signed.h"
 #include "udf.h"
 
-/* The largest blob: ecdsa-sha2-nistp256 (4 + 19 + 4 + 8 + 4 + 65 = 104 bytes). */
+/* The largest blob: ecdsa-sha2-nistp256 (4 + 19 + 4 + 8 + 4 + 65 = 104 bytes). A strict line
+ * decodes its base64 into this much; a key file line into twice as much. */
 #define BLOB_MAX 128
 
 typedef struct {
@@ -26,36 +27,176 @@ static const SshType ssh_types[] = {
         {MESH_KEY_P256, "ecdsa-sha2-nistp256", "nistp256", MESH_KEY_P256_POINT_LEN},
 };
 
-/* ---- OpenSSH public key lines -------------------------------------------------------------- */
+/* ---- Key types and blobs ------------------------------------------------------------------ */
 
-static void
-put_string(guint8 *blob, gsize *len, const void *data, gsize n)
+static const SshType *
+type_by_alg(MeshKeyAlg alg)
 {
-	blob[(*len)++] = (guint8)(n >> 24);
-	blob[(*len)++] = (guint8)(n >> 16);
-	blob[(*len)++] = (guint8)(n >> 8);
-	blob[(*len)++] = (guint8)n;
-	memcpy(blob + *len, data, n);
-	*len += n;
+	for (gsize i = 0; i < G_N_ELEMENTS(ssh_types); i++) {
+		if (ssh_types[i].alg == alg)
+			return &ssh_types[i];
+	}
+	return NULL;
 }
 
-/* The blob of @type up to its key bytes (RFC 4253 §6.6, RFC 5656 §3.1, RFC 8709 §4); returns
- * its length. */
-static gsize
-blob_header(const SshType *type, guint8 blob[static BLOB_MAX])
+/* The type of @alg, or MESH_ERROR_UNSUPPORTED as key files and the agent say it. */
+static const SshType *
+type_of(MeshKeyAlg alg, GError **error)
 {
-	gsize len = 0;
+	const SshType *type = type_by_alg(alg);
 
-	put_string(blob, &len, type->name, strlen(type->name));
-	if (type->curve != NULL)
-		put_string(blob, &len, type->curve, strlen(type->curve));
-	/* The key string's length only: its bytes follow. */
-	blob[len++] = 0;
-	blob[len++] = 0;
-	blob[len++] = 0;
-	blob[len++] = (guint8)type->raw_len;
-	return len;
+	if (type == NULL)
+		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
+		            "%s keys have no OpenSSH key type: use Ed25519 or P-256",
+		            mesh_key_alg_name(alg) ? mesh_key_alg_name(alg) : "these");
+	return type;
 }
+
+/* The type named by the @len bytes at @name, or NULL. */
+static const SshType *
+type_by_name(const guint8 *name, gsize len)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(ssh_types); i++) {
+		if (mesh_sshbuf_string_is(name, len, ssh_types[i].name))
+			return &ssh_types[i];
+	}
+	return NULL;
+}
+
+gboolean
+mesh_ssh_check_text_len(gsize len, GError **error)
+{
+	if (len > MESH_SSH_TEXT_MAX) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
+		            "an OpenSSH key file is at most %d bytes, this is %" G_GSIZE_FORMAT,
+		            MESH_SSH_TEXT_MAX, len);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+mesh_ssh_check_comment(const char *comment, GError **error)
+{
+	gsize n = strlen(comment);
+
+	if (n > MESH_SSH_COMMENT_MAX || strpbrk(comment, "\r\n") != NULL ||
+	    !g_utf8_validate(comment, (gssize)n, NULL)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+		            "a key comment is one line of UTF-8 of at most %d bytes",
+		            MESH_SSH_COMMENT_MAX);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Put the blob of @key, of @type. */
+static gboolean
+put_public(MeshSshWriter *w, const SshType *type, const MeshKey *key, GError **error)
+{
+	g_autoptr(GBytes) raw = mesh_key_get_raw_public(key);
+
+	if (raw == NULL || g_bytes_get_size(raw) != type->raw_len) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_CRYPTO,
+		            "the key's public part is missing");
+		return FALSE;
+	}
+	return mesh_sshbuf_put_cstring(w, type->name, error) &&
+	       (type->curve == NULL || mesh_sshbuf_put_cstring(w, type->curve, error)) &&
+	       mesh_sshbuf_put_string(w, g_bytes_get_data(raw, NULL), type->raw_len, error);
+}
+
+gboolean
+mesh_ssh_put_public(MeshSshWriter *w, const MeshKey *key, GError **error)
+{
+	const SshType *type = type_of(mesh_key_alg(key), error);
+
+	return type != NULL && put_public(w, type, key, error);
+}
+
+/* The type, curve and key string of a blob, unchecked as a point: the key bytes (@ret_raw,
+ * type->raw_len of them) point into @r's buffer. */
+static const SshType *
+get_public_raw(MeshSshReader *r, const guint8 **ret_raw, GError **error)
+{
+	const guint8 *p;
+	gsize n;
+	const SshType *type;
+
+	if (!mesh_sshbuf_get_string(r, &p, &n, error))
+		return NULL;
+	type = type_by_name(p, n);
+	if (type == NULL) {
+		g_autofree char *shown = mesh_sshbuf_quote(p, n);
+
+		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
+		            "unsupported SSH key type '%s': only ssh-ed25519 and "
+		            "ecdsa-sha2-nistp256",
+		            shown);
+		return NULL;
+	}
+	if (type->curve != NULL) {
+		if (!mesh_sshbuf_get_string(r, &p, &n, error))
+			return NULL;
+		if (!mesh_sshbuf_string_is(p, n, type->curve)) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+			            "%s: the curve does not match the key type %s", r->what,
+			            type->name);
+			return NULL;
+		}
+	}
+	if (!mesh_sshbuf_get_string_fixed(r, type->raw_len, "public key", ret_raw, error))
+		return NULL;
+	return type;
+}
+
+/* A blob's key; its type in @ret_type. */
+static MeshKey *
+get_public(MeshSshReader *r, const SshType **ret_type, GError **error)
+{
+	const guint8 *raw;
+	const SshType *type = get_public_raw(r, &raw, error);
+
+	if (type == NULL)
+		return NULL;
+	*ret_type = type;
+	return mesh_key_from_raw_public(type->alg, raw, type->raw_len, error);
+}
+
+MeshKey *
+mesh_ssh_get_public(MeshSshReader *r, GError **error)
+{
+	const SshType *type;
+
+	return get_public(r, &type, error);
+}
+
+GBytes *
+mesh_ssh_public_blob(const MeshKey *key, GError **error)
+{
+	guint8 buf[BLOB_MAX];
+	MeshSshWriter w;
+
+	mesh_sshbuf_writer_init(&w, buf, sizeof buf);
+	if (!mesh_ssh_put_public(&w, key, error))
+		return NULL;
+	return g_bytes_new(buf, w.len);
+}
+
+MeshKey *
+mesh_ssh_public_blob_decode(const guint8 *blob, gsize len, GError **error)
+{
+	MeshSshReader r;
+	g_autoptr(MeshKey) key = NULL;
+
+	mesh_sshbuf_reader_init(&r, blob, len, "SSH public key");
+	key = mesh_ssh_get_public(&r, error);
+	if (key == NULL || !mesh_sshbuf_expect_end(&r, error))
+		return NULL;
+	return g_steal_pointer(&key);
+}
+
+/* ---- OpenSSH public key lines: one codec, two policies ------------------------------------ */
 
 static gboolean
 printable(const char *s, gsize len)
@@ -67,48 +208,44 @@ printable(const char *s, gsize len)
 	return TRUE;
 }
 
-char *
-mesh_ssh_public_line(const MeshKey *key, const char *comment, GError **error)
+/* "<type> <base64>[ <comment>]", "\n" after it in a key file; @strict: the strict policy. */
+static char *
+line_encode(const MeshKey *key, const char *comment, gboolean strict, GError **error)
 {
-	const SshType *type = NULL;
-	g_autoptr(GBytes) raw = NULL;
+	const SshType *type =
+	        strict ? type_by_alg(mesh_key_alg(key)) : type_of(mesh_key_alg(key), error);
+	const char *end = strict ? "" : "\n";
 	guint8 blob[BLOB_MAX];
-	gsize len, n;
+	MeshSshWriter w;
+	gsize n;
 	g_autofree char *b64 = NULL;
 	char *line;
 
-	for (gsize i = 0; i < G_N_ELEMENTS(ssh_types); i++) {
-		if (ssh_types[i].alg == mesh_key_alg(key))
-			type = &ssh_types[i];
-	}
 	if (type == NULL) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
-		            "an SSH key is Ed25519 or P-256");
+		if (strict)
+			g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
+			            "an SSH key is Ed25519 or P-256");
 		return NULL;
 	}
-	if (comment != NULL && !printable(comment, strlen(comment))) {
+	if (comment != NULL && strict && !printable(comment, strlen(comment))) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
 		            "an SSH key comment here is printable ASCII");
 		return NULL;
 	}
-	raw = mesh_key_get_raw_public(key);
-	len = blob_header(type, blob);
-	if (raw == NULL || g_bytes_get_size(raw) != type->raw_len) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_CRYPTO,
-		            "the key's public part is missing");
+	if (comment != NULL && !strict && !mesh_ssh_check_comment(comment, error))
 		return NULL;
-	}
-	memcpy(blob + len, g_bytes_get_data(raw, NULL), type->raw_len);
-	len += type->raw_len;
-	n = mesh_b64_encoded_len(len, 0);
+	mesh_sshbuf_writer_init(&w, blob, sizeof blob);
+	if (!put_public(&w, type, key, error))
+		return NULL;
+	n = mesh_b64_encoded_len(w.len, 0);
 	b64 = g_malloc(n + 1);
-	mesh_b64_encode_wrapped(blob, len, 0, b64);
+	mesh_b64_encode_wrapped(blob, w.len, 0, b64);
 	b64[n] = '\0';
 	if (comment == NULL || *comment == '\0')
-		line = g_strconcat(type->name, " ", b64, NULL);
+		line = g_strconcat(type->name, " ", b64, end, NULL);
 	else
-		line = g_strconcat(type->name, " ", b64, " ", comment, NULL);
-	if (strlen(line) > MESH_APPLICATION_SSH_KEY_MAX) {
+		line = g_strconcat(type->name, " ", b64, " ", comment, end, NULL);
+	if (strict && strlen(line) > MESH_APPLICATION_SSH_KEY_MAX) {
 		g_free(line);
 		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
 		            "an SSH public key line is at most %d bytes: shorten the comment",
@@ -118,51 +255,126 @@ mesh_ssh_public_line(const MeshKey *key, const char *comment, GError **error)
 	return line;
 }
 
-MeshKey *
-mesh_ssh_public_line_decode(const char *line, GError **error)
+char *
+mesh_ssh_public_line(const MeshKey *key, const char *comment, GError **error)
 {
-	gsize len = line != NULL ? strnlen(line, MESH_APPLICATION_SSH_KEY_MAX + 1) : 0;
-	const char *sp, *b64, *rest;
-	const SshType *type = NULL;
-	guint8 blob[BLOB_MAX], header[BLOB_MAX];
-	gsize n = 0, header_len;
+	return line_encode(key, comment, TRUE, error);
+}
 
-	if (len > MESH_APPLICATION_SSH_KEY_MAX) {
+char *
+mesh_ssh_public_file_line(const MeshKey *key, const char *comment, GError **error)
+{
+	return line_encode(key, comment, FALSE, error);
+}
+
+/* Where the line of the @len bytes at @text ends: before a key file's final line break. NULL
+ * when anything else breaks the line, or (@strict) when it is not printable ASCII. */
+static const char *
+line_end(const char *text, gsize len, gboolean strict)
+{
+	const char *end = text + len;
+
+	if (strict)
+		return printable(text, len) ? end : NULL;
+	if (end > text && end[-1] == '\n')
+		end--;
+	if (end > text && end[-1] == '\r')
+		end--;
+	if (memchr(text, '\n', (gsize)(end - text)) != NULL ||
+	    memchr(text, '\r', (gsize)(end - text)) != NULL ||
+	    memchr(text, '\0', (gsize)(end - text)) != NULL)
+		return NULL;
+	return end;
+}
+
+/* The key of the line at @text (@len bytes) under the strict or the key file policy. */
+static MeshKey *
+line_decode(const char *text, gsize len, gboolean strict, char **ret_comment, GError **error)
+{
+	const char *end = NULL, *sp, *b64, *rest;
+	const SshType *word = NULL, *type;
+	const guint8 *raw;
+	guint8 blob[2 * BLOB_MAX];
+	gsize n = 0;
+	MeshSshReader r;
+	g_autoptr(MeshKey) key = NULL;
+	g_autofree char *comment = NULL;
+
+	if (strict && len > MESH_APPLICATION_SSH_KEY_MAX) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
 		            "an SSH public key line is at most %d bytes",
 		            MESH_APPLICATION_SSH_KEY_MAX);
 		return NULL;
 	}
-	if (len == 0 || !printable(line, len) || (sp = strchr(line, ' ')) == NULL)
+	if (!strict && !mesh_ssh_check_text_len(len, error))
+		return NULL;
+	end = line_end(text, len, strict);
+	if (end == NULL || (sp = memchr(text, ' ', (gsize)(end - text))) == NULL)
 		goto bad;
-	for (gsize i = 0; i < G_N_ELEMENTS(ssh_types); i++) {
-		if ((gsize)(sp - line) == strlen(ssh_types[i].name) &&
-		    strncmp(line, ssh_types[i].name, (gsize)(sp - line)) == 0)
-			type = &ssh_types[i];
-	}
-	if (type == NULL) {
+	/* Strict: the type word first, and nothing but a blob of that type. */
+	if (strict && (word = type_by_name((const guint8 *)text, (gsize)(sp - text))) == NULL) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
 		            "an SSH key here is ssh-ed25519 or ecdsa-sha2-nistp256");
 		return NULL;
 	}
 	b64 = sp + 1;
-	rest = strchr(b64, ' ');
+	rest = memchr(b64, ' ', (gsize)(end - b64));
 	if (rest == NULL)
-		rest = line + len;
-	if (!mesh_b64_decode_lines(b64, (gsize)(rest - b64), FALSE, blob, sizeof blob, &n,
-	                           "SSH public key", error))
+		rest = end;
+	if (!mesh_b64_decode_lines(b64, (gsize)(rest - b64), FALSE, blob,
+	                           strict ? BLOB_MAX : sizeof blob, &n, "SSH public key", error))
 		return NULL;
-	header_len = blob_header(type, header);
-	if (n != header_len + type->raw_len || memcmp(blob, header, header_len) != 0) {
+	mesh_sshbuf_reader_init(&r, blob, n, "SSH public key");
+	if (strict) {
+		type = get_public_raw(&r, &raw, NULL);
+		if (type != word || !mesh_sshbuf_expect_end(&r, NULL)) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+			            "the SSH public key blob is not a %s key", word->name);
+			return NULL;
+		}
+		return mesh_key_from_raw_public(type->alg, raw, type->raw_len, error);
+	}
+	key = get_public(&r, &type, error);
+	if (key == NULL || !mesh_sshbuf_expect_end(&r, error))
+		return NULL;
+	if (!mesh_sshbuf_string_is((const guint8 *)text, (gsize)(sp - text), type->name)) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-		            "the SSH public key blob is not a %s key", type->name);
+		            "the key type word does not match the key, which is %s", type->name);
 		return NULL;
 	}
-	return mesh_key_from_raw_public(type->alg, blob + header_len, type->raw_len, error);
+	while (rest < end && *rest == ' ')
+		rest++;
+	if ((gsize)(end - rest) > MESH_SSH_COMMENT_MAX)
+		goto bad;
+	comment = g_strndup(rest, (gsize)(end - rest));
+	if (!g_utf8_validate(comment, -1, NULL))
+		goto bad;
+	if (ret_comment != NULL)
+		*ret_comment = g_steal_pointer(&comment);
+	return g_steal_pointer(&key);
 bad:
-	g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-	            "an SSH public key line is '<type> <base64> [comment]', printable ASCII");
+	if (strict)
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+		            "an SSH public key line is '<type> <base64> [comment]', printable "
+		            "ASCII");
+	else
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+		            "an SSH public key line is '<type> <base64> [comment]' on one line");
 	return NULL;
+}
+
+MeshKey *
+mesh_ssh_public_line_decode(const char *line, GError **error)
+{
+	gsize len = line != NULL ? strnlen(line, MESH_APPLICATION_SSH_KEY_MAX + 1) : 0;
+
+	return line_decode(line != NULL ? line : "", len, TRUE, NULL, error);
+}
+
+MeshKey *
+mesh_ssh_public_file_line_decode(const char *text, gsize len, char **ret_comment, GError **error)
+{
+	return line_decode(text, len, FALSE, ret_comment, error);
 }
 
 /* ---- SSHDeviceKey ------------------------------------------------------------------------- */

@@ -9,12 +9,12 @@
 
 #include "error.h"
 #include "key.h"
-#include "openssh.h"
 #include "platform.h"
 #include "secret.h"
 #include "session.h"
 #include "spawn.h"
 #include "sshbuf.h"
+#include "sshkey.h"
 
 /* How long an askpass program may take to answer before the use is refused. */
 #define CONFIRM_TIMEOUT_SECONDS 60
@@ -172,7 +172,7 @@ identity_new(const MeshKey *public, const char *comment, Source source, GError *
 {
 	g_autoptr(Identity) id = g_new0(Identity, 1);
 
-	id->blob = mesh_openssh_public_blob(public, error);
+	id->blob = mesh_ssh_public_blob(public, error);
 	if (id->blob == NULL)
 		return NULL;
 	id->udf = g_strdup(mesh_key_udf(public));
@@ -270,8 +270,8 @@ read_hive_identities(MeshSshAgent *agent)
 	for (guint i = 0; mesh != NULL && i < mesh->len; i++) {
 		const MeshSessionSshKey *k = g_ptr_array_index(mesh, i);
 		g_autofree char *comment = NULL;
-		g_autoptr(MeshKey) public = mesh_openssh_public_line_decode(
-			k->public_line, strlen(k->public_line), &comment, &error);
+		g_autoptr(MeshKey) public = mesh_ssh_public_file_line_decode(
+		        k->public_line, strlen(k->public_line), &comment, &error);
 		Identity *id = NULL;
 
 		if (public != NULL && !mesh_key_udf_matches(public, k->udf))
@@ -636,7 +636,7 @@ read_private_key(MeshSshReader *r, char **ret_comment, GError **error)
 			    "ecdsa-sha2-nistp256", (int)MIN(type_len, 64), (const char *)type);
 		return NULL;
 	}
-	if (!mesh_sshbuf_get_cstring(r, MESH_OPENSSH_COMMENT_MAX, ret_comment, error))
+	if (!mesh_sshbuf_get_cstring(r, MESH_SSH_COMMENT_MAX, ret_comment, error))
 		return NULL;
 	key = mesh_key_from_raw_private(alg, scalar, error);
 	if (key == NULL)

@@ -38,7 +38,7 @@ passphrase_arg(int argc, char **argv, int index)
 static char *
 key_words(const MeshKey *key, GError **error)
 {
-	char *line = mesh_openssh_public_line(key, NULL, error);
+	char *line = mesh_ssh_public_file_line(key, NULL, error);
 
 	if (line != NULL)
 		g_strchomp(line);
@@ -139,7 +139,7 @@ run(int argc, char **argv, GError **error)
 			g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot read %s", argv[3]);
 			return FALSE;
 		}
-		pub = mesh_openssh_public_line_decode(line, len, NULL, error);
+		pub = mesh_ssh_public_file_line_decode(line, len, NULL, error);
 		if (pub == NULL || !sign_and_verify(NULL, key, pub, error))
 			return FALSE;
 		out = g_strdup("ok");

@@ -131,8 +131,8 @@ check_ssh_keygen_key(const char *priv, const char *pub_line, const MeshSecret *p
 	g_autofree char *comment = NULL;
 	g_autofree char *pub_comment = NULL;
 	g_autoptr(MeshKey) key = decode_ok(priv, passphrase, &comment);
-	g_autoptr(MeshKey) pub = mesh_openssh_public_line_decode(pub_line, strlen(pub_line),
-								 &pub_comment, &error);
+	g_autoptr(MeshKey) pub =
+	        mesh_ssh_public_file_line_decode(pub_line, strlen(pub_line), &pub_comment, &error);
 	g_autoptr(MeshKey) peeked = NULL;
 	gboolean encrypted = FALSE;
 
@@ -239,11 +239,11 @@ test_encode_refuses(void)
 	g_autoptr(MeshKey) x = mesh_key_generate(MESH_KEY_X25519, &error);
 	g_autoptr(MeshKey) ed = mesh_key_generate(MESH_KEY_ED25519, &error);
 	g_autoptr(MeshKey) pub = mesh_key_get_public(ed, &error);
-	g_autofree char *long_comment = g_strnfill(MESH_OPENSSH_COMMENT_MAX + 1, 'c');
+	g_autofree char *long_comment = g_strnfill(MESH_SSH_COMMENT_MAX + 1, 'c');
 
 	CU_ASSERT_PTR_NULL(mesh_openssh_private_encode(x, NULL, NULL, 0, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_UNSUPPORTED);
-	CU_ASSERT_PTR_NULL(mesh_openssh_public_line(x, NULL, &error));
+	CU_ASSERT_PTR_NULL(mesh_ssh_public_file_line(x, NULL, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_UNSUPPORTED);
 	CU_ASSERT_PTR_NULL(mesh_openssh_rfc4716_encode(x, NULL, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_UNSUPPORTED);
@@ -255,7 +255,7 @@ test_encode_refuses(void)
 	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
 	CU_ASSERT_PTR_NULL(mesh_openssh_private_encode(ed, "\xff", NULL, 0, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
-	CU_ASSERT_PTR_NULL(mesh_openssh_public_line(ed, "a\nb", &error));
+	CU_ASSERT_PTR_NULL(mesh_ssh_public_file_line(ed, "a\nb", &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
 	{
 		g_autoptr(MeshSecret) p = pass("p");
@@ -454,7 +454,7 @@ test_damaged_encrypted(void)
 static void
 test_armour(void)
 {
-	g_autofree char *big = g_strnfill(MESH_OPENSSH_TEXT_MAX + 1, 'A');
+	g_autofree char *big = g_strnfill(MESH_SSH_TEXT_MAX + 1, 'A');
 	g_autofree char *junk_before = g_strconcat("x", ed_plain, NULL);
 	g_autofree char *junk_after = g_strconcat(ed_plain, "x\n", NULL);
 	g_autofree char *ws_after = g_strconcat(ed_plain, "\n \n", NULL);
@@ -494,27 +494,27 @@ test_public_line(void)
 
 	for (gsize a = 0; a < G_N_ELEMENTS(algs); a++) {
 		g_autoptr(MeshKey) key = mesh_key_generate(algs[a], &error);
-		g_autofree char *line = mesh_openssh_public_line(key, "me@host", &error);
-		g_autofree char *bare = mesh_openssh_public_line(key, NULL, &error);
+		g_autofree char *line = mesh_ssh_public_file_line(key, "me@host", &error);
+		g_autofree char *bare = mesh_ssh_public_file_line(key, NULL, &error);
 		g_autofree char *comment = NULL;
 		g_autoptr(MeshKey) back = NULL;
 		g_autoptr(MeshKey) back2 = NULL;
-		g_autoptr(GBytes) blob = mesh_openssh_public_blob(key, &error);
+		g_autoptr(GBytes) blob = mesh_ssh_public_blob(key, &error);
 		g_autoptr(MeshKey) from_blob = NULL;
 
 		MESH_ASSERT_NO_ERROR(error);
 		CU_ASSERT_TRUE(g_str_has_suffix(line, " me@host\n"));
-		back = mesh_openssh_public_line_decode(line, strlen(line), &comment, &error);
+		back = mesh_ssh_public_file_line_decode(line, strlen(line), &comment, &error);
 		MESH_ASSERT_NO_ERROR(error);
 		CU_ASSERT_TRUE(mesh_key_equal_public(key, back));
 		CU_ASSERT_STRING_EQUAL(comment, "me@host");
 		g_clear_pointer(&comment, g_free);
-		back2 = mesh_openssh_public_line_decode(bare, strlen(bare), &comment, &error);
+		back2 = mesh_ssh_public_file_line_decode(bare, strlen(bare), &comment, &error);
 		MESH_ASSERT_NO_ERROR(error);
 		CU_ASSERT_TRUE(mesh_key_equal_public(key, back2));
 		CU_ASSERT_STRING_EQUAL(comment, "");
-		from_blob = mesh_openssh_public_blob_decode(g_bytes_get_data(blob, NULL),
-							    g_bytes_get_size(blob), &error);
+		from_blob = mesh_ssh_public_blob_decode(g_bytes_get_data(blob, NULL),
+		                                        g_bytes_get_size(blob), &error);
 		MESH_ASSERT_NO_ERROR(error);
 		CU_ASSERT_TRUE(mesh_key_equal_public(key, from_blob));
 	}
@@ -525,7 +525,7 @@ line_fails(const char *line, gsize len, MeshError code)
 {
 	GError *error = NULL;
 
-	CU_ASSERT_PTR_NULL(mesh_openssh_public_line_decode(line, len, NULL, &error));
+	CU_ASSERT_PTR_NULL(mesh_ssh_public_file_line_decode(line, len, NULL, &error));
 	MESH_ASSERT_ERROR(error, code);
 }
 
@@ -548,7 +548,7 @@ test_public_line_bad(void)
 		GError *error = NULL;
 
 		CU_ASSERT_PTR_NULL(
-			mesh_openssh_public_line_decode(ed_plain_pub, cut, NULL, &error));
+		        mesh_ssh_public_file_line_decode(ed_plain_pub, cut, NULL, &error));
 		CU_ASSERT_PTR_NOT_NULL(error);
 		g_clear_error(&error);
 	}
@@ -566,7 +566,7 @@ test_rfc4716(void)
 		g_autoptr(MeshKey) key = mesh_openssh_rfc4716_decode(files[f], strlen(files[f]),
 								     &comment, &error);
 		g_autoptr(MeshKey) want =
-			mesh_openssh_public_line_decode(lines[f], strlen(lines[f]), NULL, &error);
+		        mesh_ssh_public_file_line_decode(lines[f], strlen(lines[f]), NULL, &error);
 		g_autofree char *again = NULL;
 
 		MESH_ASSERT_NO_ERROR(error);

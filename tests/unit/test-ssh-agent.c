@@ -9,13 +9,13 @@
 #include "json.h"
 #include "key.h"
 #include "keystore.h"
-#include "openssh.h"
 #include "passgate.h"
 #include "platform.h"
 #include "router.h"
 #include "secret.h"
 #include "ssh-agent.h"
 #include "sshbuf.h"
+#include "sshkey.h"
 
 #include <string.h>
 
@@ -112,7 +112,7 @@ static GBytes *
 blob_of(const MeshKey *key)
 {
 	GError *error = NULL;
-	GBytes *blob = mesh_openssh_public_blob(key, &error);
+	GBytes *blob = mesh_ssh_public_blob(key, &error);
 
 	MESH_ASSERT_NO_ERROR(error);
 	return blob;

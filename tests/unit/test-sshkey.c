@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include "application.h"
 #include "model-test.h"
-#include "openssh.h"
 #include "sshkey.h"
 #include "udf.h"
 
 #define ACCOUNT "alice@example.com"
 
-/* The lines made here are the lines backends/openssh.c makes, and each reads the other's. */
+/* The strict line is the key file line without its "\n", and each policy reads the other's. */
 static void
 test_line_matches_openssh(void)
 {
@@ -23,14 +22,14 @@ test_line_matches_openssh(void)
 
 		mine = mesh_ssh_public_line(key, "mesh:alice:MAAA", &error);
 		MESH_ASSERT_NO_ERROR(error);
-		theirs = mesh_openssh_public_line(key, "mesh:alice:MAAA", &error);
+		theirs = mesh_ssh_public_file_line(key, "mesh:alice:MAAA", &error);
 		MESH_ASSERT_NO_ERROR(error);
 		g_strchomp(theirs);
 		CU_ASSERT_STRING_EQUAL(mine, theirs);
 		back = mesh_ssh_public_line_decode(mine, &error);
 		MESH_ASSERT_NO_ERROR(error);
 		CU_ASSERT_TRUE(mesh_key_equal_public(back, key));
-		back2 = mesh_openssh_public_line_decode(mine, strlen(mine), NULL, &error);
+		back2 = mesh_ssh_public_file_line_decode(mine, strlen(mine), NULL, &error);
 		MESH_ASSERT_NO_ERROR(error);
 		CU_ASSERT_TRUE(mesh_key_equal_public(back2, key));
 	}

@@ -56,6 +56,9 @@ gboolean mesh_sshbuf_get_cstring(MeshSshReader *r, gsize max_len, char **ret_tex
 				 GError **error);
 /* mesh_sshbuf_string_is: TRUE when the @len bytes at @data are the text @want. */
 gboolean mesh_sshbuf_string_is(const guint8 *data, gsize len, const char *want);
+/* mesh_sshbuf_quote: a printable rendering of at most the first 40 of the @len outside bytes at
+ * @data, for an error message (a key type or cipher name that is refused). */
+char *mesh_sshbuf_quote(const guint8 *data, gsize len);
 /*
  * mesh_sshbuf_get_mpint32: a non-negative mpint of at most 32 significant bytes, written
  * big-endian and left-padded with zeros into @out (which may be secret: the reader does not

@@ -110,6 +110,14 @@ mesh_sshbuf_string_is(const guint8 *data, gsize len, const char *want)
 	return len == strlen(want) && memcmp(data, want, len) == 0;
 }
 
+char *
+mesh_sshbuf_quote(const guint8 *data, gsize len)
+{
+	g_autofree char *cut = g_strndup((const char *)data, MIN(len, 40));
+
+	return g_strescape(cut, NULL);
+}
+
 gboolean
 mesh_sshbuf_get_mpint32(MeshSshReader *r, guint8 out[static MESH_SSHBUF_MPINT_LEN],
 			GError **error)
