@@ -39,8 +39,11 @@ PORTAL_PIDS=
 servermesh_up() {
 	up_name=$1
 	shift
+	# Emptied here, not by the background job's redirection: that runs in the child, maybe
+	# after portal_url has read a previous servermesh's URL from the same log.
+	: >"$TMP/$up_name.log"
 	"$SERVERMESH" example.com --listen 127.0.0.1:0 --db "$TMP/$up_name.db" "$@" \
-		2>"$TMP/$up_name.log" &
+		2>>"$TMP/$up_name.log" &
 	PID=$!
 	PORTAL_PIDS="$PORTAL_PIDS $PID"
 	PORTAL=$(portal_url "$TMP/$up_name.log" "$PID")
