@@ -5,8 +5,12 @@
 # alice@example.com with one stored login, then against the running, warm agent:
 #  - hive reads: files the agent opens under the hive (strace -e openat) for one get;
 #  - signature checks (mesh_key_verify) and private-key unwraps (mesh_openssh_private_decode,
-#    pkcs8_decode) for one get, counted by gdb breakpoints (skipped without gdb);
-#  - wall time of ROUNDS gets (each a mesh process: start-up included).
+#    pkcs8_decode) for one get, counted by gdb breakpoints;
+#  - wall time of ROUNDS gets (each a mesh process: start-up included), beside the floor measured
+#    in the same run: ROUNDS of 'mesh --version' (the same process start, no agent): what is
+#    above it is the connection and the agent's work.
+# strace and gdb are required (tools/deps.sh installs them): without them this fails, it does not
+# skip. Attaching to the agent needs ptrace rights over it (root, as in CI).
 # Usage: password-get.sh MESH MESHAGENT SERVERMESH [ROUNDS]   (ROUNDS 0: counts only)
 set -u
 MESH=$1 AGENT=$2 SERVERMESH=$3 ROUNDS=${4:-50}
@@ -39,6 +43,9 @@ check "password add" quiet_ok dev 1 password add github.com alice a-pass
 expect_out "password get (warm)" "a-pass" dev 1 password get github.com
 PID=$(dev 1 agent status 2>/dev/null | sed -n 's/.*: pid //p')
 HIVE="$TMP/d1/.mmm/CryptoMesh"
+
+check "strace is installed" command -v strace
+check "gdb is installed" command -v gdb
 
 if command -v strace >/dev/null 2>&1; then
 	strace -f -qq -p "$PID" -e trace=openat -o "$TMP/strace" &
@@ -97,14 +104,22 @@ GDB
 	echo "key unwraps per get: $(( $(hits mesh_openssh_private_decode) + $(hits pkcs8_decode) ))"
 fi
 
-if [ "$ROUNDS" -gt 0 ]; then
+# per_call_us CMD...: microseconds per run of CMD, over ROUNDS runs.
+per_call_us() {
 	t0=$(date +%s%N)
 	i=0
 	while [ $i -lt "$ROUNDS" ]; do
-		dev 1 password get github.com >/dev/null || break
+		"$@" >/dev/null || return 1
 		i=$((i + 1))
 	done
 	t1=$(date +%s%N)
-	echo "wall time per get (mesh process included): $(( (t1 - t0) / ROUNDS / 1000 )) us over $ROUNDS"
+	echo $(( (t1 - t0) / ROUNDS / 1000 ))
+}
+if [ "$ROUNDS" -gt 0 ]; then
+	floor=$(per_call_us "$MESH" --version)
+	get=$(per_call_us dev 1 password get github.com)
+	check "the timed gets and the floor runs succeed" [ -n "$floor" ] && [ -n "$get" ]
+	echo "wall time per get (mesh process included): ${get:-?} us over $ROUNDS;" \
+		"floor (mesh --version): ${floor:-?} us"
 fi
 finish
