@@ -22,6 +22,9 @@ typedef struct {
 	guint n;
 	const MeshKeyStoreBackend *backends;
 	MeshKeyStore **stores; /* open stores, by backend index; NULL until first used */
+	/* UDF -> backend index + 1: where locate() last found the key; trusted only while the
+	 * store's marker is still there (mesh_hive_stamp: no read). */
+	GHashTable *where;
 } Router;
 
 /* A router with its own store for new keys. */
@@ -76,10 +79,23 @@ target_of(const MeshKeyStore *store)
 	return i;
 }
 
-/* The index of the store that holds @udf. */
+/* The index of the store that holds @udf: the one found last time while its marker is there,
+ * else the first whose marker can be read. */
 static gboolean
 locate(Router *r, const char *udf, guint *ret_index, GError **error)
 {
+	guint known = GPOINTER_TO_UINT(g_hash_table_lookup(r->where, udf != NULL ? udf : ""));
+
+	if (known > 0) {
+		g_autofree char *name = g_strconcat(udf, r->backends[known - 1].marker, NULL);
+		MeshHiveStamp stamp;
+
+		if (mesh_hive_stamp(r->hive, MESH_HIVE_KEYS, name, &stamp, NULL)) {
+			*ret_index = known - 1;
+			return TRUE;
+		}
+		g_hash_table_remove(r->where, udf);
+	}
 	for (guint i = 0; i < r->n; i++) {
 		g_autofree char *name = g_strconcat(udf != NULL ? udf : "", r->backends[i].marker,
 						    NULL);
@@ -87,6 +103,7 @@ locate(Router *r, const char *udf, guint *ret_index, GError **error)
 		g_autoptr(GError) local = NULL;
 
 		if (mesh_hive_read(r->hive, MESH_HIVE_KEYS, name, MARKER_MAX, &data, &local)) {
+			g_hash_table_replace(r->where, g_strdup(udf), GUINT_TO_POINTER(i + 1));
 			*ret_index = i;
 			return TRUE;
 		}
@@ -177,9 +194,13 @@ router_export_private(MeshKeyStore *store, const char *udf, MeshKey **ret_privat
 static gboolean
 router_remove(MeshKeyStore *store, const char *udf, GError **error)
 {
-	MeshKeyStore *s = holder(router_of(store), udf, error);
+	Router *r = router_of(store);
+	MeshKeyStore *s = holder(r, udf, error);
 
-	return s != NULL && mesh_keystore_remove(s, udf, error);
+	if (s == NULL)
+		return FALSE;
+	g_hash_table_remove(r->where, udf);
+	return mesh_keystore_remove(s, udf, error);
 }
 
 /* Whether the hive holds keys of store @i (its markers in @names). */
@@ -262,6 +283,7 @@ router_lock(MeshKeyStore *store)
 {
 	Router *r = router_of(store);
 
+	g_hash_table_remove_all(r->where);
 	for (guint i = 0; i < r->n; i++) {
 		if (r->stores[i] != NULL)
 			mesh_keystore_lock(r->stores[i]);
@@ -276,6 +298,7 @@ router_close(MeshKeyStore *store)
 	for (guint i = 0; i < r->n; i++)
 		mesh_keystore_close(r->stores[i]);
 	g_free(r->stores);
+	g_hash_table_destroy(r->where);
 	g_free(r);
 }
 
@@ -325,6 +348,7 @@ mesh_keystore_router_new(MeshHive *hive, GError **error)
 	r->hive = hive;
 	r->backends = mesh_keystore_backends(&r->n);
 	r->stores = g_new0(MeshKeyStore *, r->n);
+	r->where = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	if (open_store(r, 0, error) == NULL) {
 		router_close(&r->base);
 		return NULL;
@@ -367,6 +391,7 @@ mesh_keystore_router_set_default(MeshKeyStore *router, const char *name, GError 
 	guint i;
 
 	g_return_val_if_fail(is_router(router), FALSE);
+	g_hash_table_remove_all(r->where);
 	return find_backend(r, name, &i, error) && open_store(r, i, error) != NULL &&
 	       mesh_hive_set_default(r->hive, MESH_HIVE_KEYS, r->backends[i].name, error);
 }
@@ -453,6 +478,7 @@ mesh_keystore_router_move(MeshKeyStore *router, const char *udf, const char *to,
 		return FALSE;
 	}
 	opened = r->stores[dest] == NULL;
+	g_hash_table_remove(r->where, udf);
 	ok = open_store(r, from, error) != NULL && open_store(r, dest, error) != NULL &&
 	     move_key(r, udf, from, dest, passphrase, error);
 	/* A failed move leaves the router as it found it: a store opened for it is closed again

@@ -126,6 +126,20 @@ mesh_hive_list(MeshHive *hive, MeshHiveFolder folder, GPtrArray **ret_names, GEr
 	return hive->klass->list(hive, folder, ret_names, error);
 }
 
+gboolean
+mesh_hive_stamp(MeshHive *hive, MeshHiveFolder folder, const char *name, MeshHiveStamp *ret_stamp,
+		GError **error)
+{
+	if (!check_folder(folder, error) || !mesh_hive_check_name(name, error))
+		return FALSE;
+	if (hive->klass->stamp == NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED, "this hive has no stamps");
+		return FALSE;
+	}
+	memset(ret_stamp, 0, sizeof *ret_stamp);
+	return hive->klass->stamp(hive, folder, name, ret_stamp, error);
+}
+
 const char *
 mesh_hive_location(MeshHive *hive)
 {

@@ -56,6 +56,16 @@ gboolean mesh_hive_check_name(const char *name, GError **error);
 
 typedef struct MeshHive MeshHive;
 
+/*
+ * MeshHiveStamp: what an entry on disk is, cheaply, without reading it (on Linux: device, inode,
+ * size, mode, owner, and the change and modification times in nanoseconds). Equal stamps mean the
+ * entry was neither replaced nor changed, nor its owner or mode: a verified copy kept in memory
+ * is still what the hive holds (core/hive-cache.h). Opaque: only compared.
+ */
+typedef struct {
+	guint64 v[6];
+} MeshHiveStamp;
+
 typedef struct {
 	/* The bytes of @name (at most @max_len, else MESH_ERROR_TOO_LARGE); MESH_ERROR_NOT_FOUND
 	 * when there is no such entry. */
@@ -71,6 +81,10 @@ typedef struct {
 	/* The names in @folder, sorted, without MESH_HIVE_DEFAULT. */
 	gboolean (*list)(MeshHive *hive, MeshHiveFolder folder, GPtrArray **ret_names,
 			 GError **error);
+	/* The stamp of @name; MESH_ERROR_NOT_FOUND when there is no such entry. May be NULL: the
+	 * hive then keeps nothing in memory (mesh_hive_stamp fails, every read is a miss). */
+	gboolean (*stamp)(MeshHive *hive, MeshHiveFolder folder, const char *name,
+			  MeshHiveStamp *ret_stamp, GError **error);
 	/* A human-readable location for messages ("/home/alice/.mmm/CryptoMesh"). */
 	const char *(*location)(MeshHive *hive);
 	void (*close)(MeshHive *hive);
@@ -98,6 +112,9 @@ gboolean mesh_hive_remove(MeshHive *hive, MeshHiveFolder folder, const char *nam
 			  GError **error);
 gboolean mesh_hive_list(MeshHive *hive, MeshHiveFolder folder, GPtrArray **ret_names,
 			GError **error);
+/* mesh_hive_stamp: @name's stamp (see MeshHiveStamp); FALSE when the hive has none for it. */
+gboolean mesh_hive_stamp(MeshHive *hive, MeshHiveFolder folder, const char *name,
+			 MeshHiveStamp *ret_stamp, GError **error);
 const char *mesh_hive_location(MeshHive *hive);
 /* mesh_hive_close: accepts NULL. */
 void mesh_hive_close(MeshHive *hive);

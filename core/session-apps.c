@@ -32,6 +32,34 @@ ctx_load_app(Ctx *ctx, const char *identifier, MeshApplicationProfile **ret, GEr
 	return TRUE;
 }
 
+/*
+ * The application profile @identifier for a read-only context (ctx_open_read): the one the
+ * session's cache kept when neither its entry nor the personal profile whose keys verified it
+ * has changed (borrowed), else read and verified (ctx_load_app) and kept.
+ */
+gboolean
+ctx_kept_app(Ctx *ctx, const char *identifier, const MeshApplicationProfile **ret, GError **error)
+{
+	g_autofree char *name = json_name(identifier);
+	g_autofree char *context = g_strconcat(ctx->account->profile, "@", ctx->personal_stamp,
+	                                       NULL);
+	MeshHiveStamp stamp;
+	MeshApplicationProfile *app;
+
+	g_return_val_if_fail(ctx->borrowed, FALSE);
+	app = mesh_hive_cache_get(ctx->session->cache, ctx->session->hive,
+	                          MESH_HIVE_APPLICATION_PROFILES, name, context, &stamp);
+	if (app == NULL) {
+		if (!ctx_load_app(ctx, identifier, &app, error))
+			return FALSE;
+		mesh_hive_cache_put(ctx->session->cache, MESH_HIVE_APPLICATION_PROFILES, name,
+		                    context, &stamp, app,
+		                    (GDestroyNotify)mesh_application_profile_free);
+	}
+	*ret = app;
+	return TRUE;
+}
+
 /* Decrypt @app with this device's encryption key. */
 MeshSecret *
 ctx_open_app(Ctx *ctx, const MeshApplicationProfile *app, GError **error)
@@ -182,7 +210,7 @@ mesh_session_app_list(MeshSession *session, const char *account, GPtrArray **ret
 {
 	g_auto(Ctx) ctx = {0};
 
-	if (!ctx_open(&ctx, session, account, FALSE, FALSE, error))
+	if (!ctx_open_read(&ctx, session, account, error))
 		return FALSE;
 	*ret_apps = app_infos(ctx.personal);
 	return TRUE;
@@ -245,17 +273,21 @@ mesh_session_app_get(MeshSession *session, const char *account, const char *name
                      MeshSecret **ret_plaintext, GError **error)
 {
 	g_auto(Ctx) ctx = {0};
-	g_autoptr(MeshApplicationProfile) app = NULL;
+	g_autoptr(MeshApplicationProfile) owned = NULL;
+	const MeshApplicationProfile *app = NULL;
 	MeshApplicationEntry *e;
 	MeshSecret *plaintext;
 
-	if (!ctx_open(&ctx, session, account, FALSE, FALSE, error))
+	if (!ctx_open_read(&ctx, session, account, error))
 		return FALSE;
 	e = find_app(ctx.personal, MESH_APPLICATION_GENERIC, name);
 	if (e == NULL)
 		return not_found_app(name, error);
-	if (!ctx_load_app(&ctx, e->identifier, &app, error))
+	if (ctx.borrowed ? !ctx_kept_app(&ctx, e->identifier, &app, error)
+	                 : !ctx_load_app(&ctx, e->identifier, &owned, error))
 		return FALSE;
+	if (app == NULL)
+		app = owned;
 	plaintext = ctx_open_app(&ctx, app, error);
 	if (plaintext == NULL)
 		return FALSE;
@@ -314,22 +346,25 @@ mesh_session_app_delete(MeshSession *session, const char *account, const char *n
 
 /* ---- Passwords ----------------------------------------------------------------------------- */
 
-/* The account's password set (empty when it has no PasswordProfile yet: *ret_app NULL). */
+/* The account's password set (empty when it has no PasswordProfile yet: *ret_app NULL). A
+ * read-only context (ctx_open_read) gets no *ret_app: its profile stays in the cache. */
 static gboolean
 ctx_passwords(Ctx *ctx, MeshApplicationProfile **ret_app, MeshPasswordSet **ret_set, GError **error)
 {
 	MeshApplicationEntry *e = find_app(ctx->personal, MESH_APPLICATION_PASSWORD, NULL);
 	g_autoptr(MeshApplicationProfile) app = NULL;
+	const MeshApplicationProfile *kept = NULL;
 	g_autoptr(MeshSecret) plaintext = NULL;
 
+	*ret_app = NULL;
 	if (e == NULL) {
-		*ret_app = NULL;
 		*ret_set = mesh_password_set_new();
 		return TRUE;
 	}
-	if (!ctx_load_app(ctx, e->identifier, &app, error))
+	if (ctx->borrowed ? !ctx_kept_app(ctx, e->identifier, &kept, error)
+	                  : !ctx_load_app(ctx, e->identifier, &app, error))
 		return FALSE;
-	plaintext = ctx_open_app(ctx, app, error);
+	plaintext = ctx_open_app(ctx, kept != NULL ? kept : app, error);
 	if (plaintext == NULL)
 		return FALSE;
 	*ret_set = mesh_password_set_parse(plaintext, error);
@@ -499,7 +534,7 @@ mesh_session_password_get(MeshSession *session, const char *account, const char 
 	g_autoptr(GPtrArray) entries = NULL;
 	MeshPasswordEntry *e;
 
-	if (!ctx_open(&ctx, session, account, FALSE, FALSE, error) ||
+	if (!ctx_open_read(&ctx, session, account, error) ||
 	    !ctx_passwords(&ctx, &app, &set, error))
 		return FALSE;
 	entries = mesh_password_set_match(set, site, username, FALSE);
@@ -521,7 +556,7 @@ mesh_session_password_list(MeshSession *session, const char *account, GPtrArray 
 	g_autoptr(MeshPasswordSet) set = NULL;
 	GPtrArray *logins;
 
-	if (!ctx_open(&ctx, session, account, FALSE, FALSE, error) ||
+	if (!ctx_open_read(&ctx, session, account, error) ||
 	    !ctx_passwords(&ctx, &app, &set, error))
 		return FALSE;
 	logins = g_ptr_array_new_with_free_func((GDestroyNotify)mesh_session_login_free);

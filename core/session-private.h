@@ -50,6 +50,11 @@ typedef struct {
 	MeshDeviceProfile *device;
 	MeshKey *admin; /* public; NULL unless an administration device */
 	MeshPortalClient *client;
+	/* ctx_open_read: @personal and @device are the session cache's (borrowed, read-only) */
+	gboolean borrowed;
+	/* the stamp of the personal profile entry as verified: what an application profile's
+	 * check depends on (its cache context) */
+	char *personal_stamp;
 } Ctx;
 
 /* An application profile opened with its plaintext (recovery, accepting a device). */
@@ -102,12 +107,16 @@ G_GNUC_INTERNAL gboolean ctx_open_entry(Ctx *ctx, MeshSession *session, const ch
                                         GError **error);
 G_GNUC_INTERNAL gboolean ctx_open(Ctx *ctx, MeshSession *session, const char *account,
                                   gboolean admin, gboolean portal, GError **error);
+G_GNUC_INTERNAL gboolean ctx_open_read(Ctx *ctx, MeshSession *session, const char *account,
+                                       GError **error);
 G_GNUC_INTERNAL gboolean ctx_publish(Ctx *ctx, JsonNode *entry, GError **error);
 G_GNUC_INTERNAL gboolean ctx_publish_personal(Ctx *ctx, GError **error);
 
 /* session-apps.c: application profiles and their entries */
 G_GNUC_INTERNAL gboolean ctx_load_app(Ctx *ctx, const char *identifier,
                                       MeshApplicationProfile **ret, GError **error);
+G_GNUC_INTERNAL gboolean ctx_kept_app(Ctx *ctx, const char *identifier,
+                                      const MeshApplicationProfile **ret, GError **error);
 G_GNUC_INTERNAL MeshSecret *ctx_open_app(Ctx *ctx, const MeshApplicationProfile *app,
                                          GError **error);
 G_GNUC_INTERNAL gboolean ctx_save_app(Ctx *ctx, MeshApplicationProfile *app,

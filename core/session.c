@@ -554,8 +554,11 @@ void
 ctx_clear(Ctx *ctx)
 {
 	account_free(ctx->account);
-	mesh_personal_profile_free(ctx->personal);
-	mesh_device_profile_free(ctx->device);
+	if (!ctx->borrowed) {
+		mesh_personal_profile_free(ctx->personal);
+		mesh_device_profile_free(ctx->device);
+	}
+	g_free(ctx->personal_stamp);
 	mesh_key_unref(ctx->admin);
 	mesh_portal_client_close(ctx->client);
 	memset(ctx, 0, sizeof *ctx);
@@ -586,6 +589,47 @@ load_personal(MeshSession *session, const char *udf, MeshPersonalProfile **ret, 
 	return TRUE;
 }
 
+/*
+ * The verified object for @folder/@name from the session's cache (borrowed), else loaded with
+ * @load (which reads and verifies it) and kept there. @ret_stamp (may be NULL) receives the
+ * entry's stamp as it was verified.
+ */
+typedef gboolean (*LoadFunc)(MeshSession *session, const char *udf, gpointer *ret,
+                             GError **error);
+
+static gboolean
+kept(MeshSession *session, MeshHiveFolder folder, const char *udf, const char *context,
+     LoadFunc load, GDestroyNotify free, gpointer *ret, MeshHiveStamp *ret_stamp, GError **error)
+{
+	g_autofree char *name = json_name(udf);
+	MeshHiveStamp stamp = {{0}};
+	gpointer object;
+
+	/* The stamp is taken before the read: a change while it is read shows next time. */
+	object = mesh_hive_cache_get(session->cache, session->hive, folder, name, context, &stamp);
+	if (object == NULL) {
+		if (!load(session, udf, &object, error))
+			return FALSE;
+		mesh_hive_cache_put(session->cache, folder, name, context, &stamp, object, free);
+	}
+	if (ret_stamp != NULL)
+		*ret_stamp = stamp;
+	*ret = object;
+	return TRUE;
+}
+
+static gboolean
+load_device(MeshSession *session, const char *udf, gpointer *ret, GError **error)
+{
+	return mesh_device_load(session->hive, udf, (MeshDeviceProfile **)ret, NULL, error);
+}
+
+static gboolean
+load_personal_any(MeshSession *session, const char *udf, gpointer *ret, GError **error)
+{
+	return load_personal(session, udf, (MeshPersonalProfile **)ret, error);
+}
+
 /* The account entry of @account (not a pending connection) and this device into @ctx. */
 gboolean
 ctx_open_entry(Ctx *ctx, MeshSession *session, const char *account, GError **error)
@@ -600,6 +644,10 @@ ctx_open_entry(Ctx *ctx, MeshSession *session, const char *account, GError **err
 		            ctx->account->account);
 		return FALSE;
 	}
+	if (ctx->borrowed)
+		return kept(session, MESH_HIVE_THIS_DEVICE, ctx->account->device, NULL, load_device,
+		            (GDestroyNotify)mesh_device_profile_free, (gpointer *)&ctx->device, NULL,
+		            error);
 	return mesh_device_load(session->hive, ctx->account->device, &ctx->device, NULL, error);
 }
 
@@ -607,7 +655,19 @@ ctx_open_entry(Ctx *ctx, MeshSession *session, const char *account, GError **err
 static gboolean
 ctx_load_personal(Ctx *ctx, GError **error)
 {
-	if (!load_personal(ctx->session, ctx->account->profile, &ctx->personal, error)) {
+	MeshHiveStamp stamp;
+	gboolean ok;
+
+	if (ctx->borrowed) {
+		ok = kept(ctx->session, MESH_HIVE_PERSONAL_PROFILES, ctx->account->profile, NULL,
+		          load_personal_any, (GDestroyNotify)mesh_personal_profile_free,
+		          (gpointer *)&ctx->personal, &stamp, error);
+		if (ok)
+			ctx->personal_stamp = mesh_hive_cache_stamp_text(&stamp);
+	} else {
+		ok = load_personal(ctx->session, ctx->account->profile, &ctx->personal, error);
+	}
+	if (!ok) {
 		if (error != NULL && *error != NULL) {
 			g_autofree char *what = (*error)->message;
 
@@ -651,6 +711,17 @@ ctx_open(Ctx *ctx, MeshSession *session, const char *account, gboolean admin, gb
 			return FALSE;
 	}
 	return TRUE;
+}
+
+/*
+ * ctx_open for an operation that only reads: the device and personal profiles are those the
+ * session's cache kept when their entries are unchanged on disk (borrowed: not to be changed).
+ */
+gboolean
+ctx_open_read(Ctx *ctx, MeshSession *session, const char *account, GError **error)
+{
+	ctx->borrowed = session->cache != NULL;
+	return ctx_open(ctx, session, account, FALSE, FALSE, error);
 }
 
 gboolean

@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "application.h"
+#include "hive-cache.h"
 #include "hive.h"
 #include "keystore.h"
 #include "portal-client.h"
@@ -73,6 +74,10 @@ typedef struct {
 	 * another (after mesh_portal_url_normalize) fails; mesh_session_profile_set_portal moves
 	 * it. */
 	const char *portal_url;
+	/* Verified profiles kept from earlier reads (borrowed; NULL: none). Only the functions that
+	 * read and never write use it (password get and list, app get and list); a caller that
+	 * hands it in clears it around every other call (ipc/methods-session.c). */
+	MeshHiveCache *cache;
 } MeshSession;
 
 /* mesh_session_keys_locked_error: set MESH_ERROR_LOCKED for an operation refused because the

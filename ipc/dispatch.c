@@ -52,6 +52,7 @@ mesh_agent_new(MeshHiveKind kind, const char *root, const char *socket_path, GEr
 	agent->store = mesh_keystore_router_new(agent->hive, error);
 	if (agent->store == NULL)
 		return NULL;
+	agent->cache = mesh_hive_cache_new();
 	return g_steal_pointer(&agent);
 }
 
@@ -74,6 +75,7 @@ mesh_agent_lock_now(MeshAgent *agent)
 	g_clear_pointer(&agent->passphrase, mesh_secret_free);
 	if (agent->store != NULL)
 		mesh_keystore_lock(agent->store);
+	mesh_hive_cache_clear(agent->cache);
 	if (agent->lock_func != NULL)
 		agent->lock_func(agent->lock_data);
 }
@@ -85,6 +87,7 @@ mesh_agent_free(MeshAgent *agent)
 		return;
 	mesh_agent_stop(agent);
 	mesh_agent_lock_now(agent);
+	mesh_hive_cache_free(agent->cache);
 	mesh_keystore_close(agent->store);
 	mesh_hive_close(agent->hive);
 	g_main_context_unref(agent->context);
@@ -266,6 +269,7 @@ call_session(MeshAgent *agent, const MeshAgentMethod *method, MeshPortalBridge *
 	MeshSessionMethodEnv env = {
 	        .hive = agent->hive,
 	        .store = agent->store,
+	        .cache = agent->cache,
 	        .open_portal = agent->open_portal,
 	        .portal_data = agent->portal_data,
 	        .bridge = bridge,

@@ -25,6 +25,9 @@ struct MeshAgent {
 	char *root; /* NULL: $MMM_HOME, else ~/.mmm */
 	MeshHive *hive;
 	MeshKeyStore *store;
+	/* Verified profiles read from the hive (core/hive-cache.h), for the session methods that
+	 * only read; cleared by every other session method, and on Lock. */
+	MeshHiveCache *cache;
 	char *socket_path;
 	char *ssh_socket_path; /* the ssh-agent socket, when served (Status reports it) */
 	MeshAgentLockFunc lock_func; /* told when unwrapped keys are wiped */

@@ -166,6 +166,34 @@ dir_remove(MeshHive *hive, MeshHiveFolder folder, const char *name, GError **err
 	return TRUE;
 }
 
+/* lstat: a symbolic link is stamped as itself (and refused when read). The change time moves on
+ * every write, rename onto, chmod and chown, and cannot be set back by the user. */
+static gboolean
+dir_stamp(MeshHive *hive, MeshHiveFolder folder, const char *name, MeshHiveStamp *ret_stamp,
+	  GError **error)
+{
+	g_autofree char *path = entry_path(hive, folder, name);
+	struct stat st;
+
+	if (lstat(path, &st) != 0) {
+		int saved = errno;
+
+		g_set_error(error, MESH_ERROR,
+			    saved == ENOENT ? MESH_ERROR_NOT_FOUND : MESH_ERROR_IO,
+			    "cannot inspect %s: %s", path, g_strerror(saved));
+		return FALSE;
+	}
+	ret_stamp->v[0] = (guint64)st.st_dev;
+	ret_stamp->v[1] = (guint64)st.st_ino;
+	ret_stamp->v[2] = (guint64)st.st_size;
+	ret_stamp->v[3] = ((guint64)st.st_mode << 32) | (guint64)st.st_uid;
+	ret_stamp->v[4] = (guint64)st.st_mtim.tv_sec * G_GUINT64_CONSTANT(1000000000) +
+			  (guint64)st.st_mtim.tv_nsec;
+	ret_stamp->v[5] = (guint64)st.st_ctim.tv_sec * G_GUINT64_CONSTANT(1000000000) +
+			  (guint64)st.st_ctim.tv_nsec;
+	return TRUE;
+}
+
 static int
 compare_names(gconstpointer a, gconstpointer b)
 {
@@ -221,6 +249,7 @@ static const MeshHiveClass dir_hive_class = {
 	.write = dir_write,
 	.remove = dir_remove,
 	.list = dir_list,
+	.stamp = dir_stamp,
 	.location = dir_location,
 	.close = dir_close,
 };

@@ -12,7 +12,8 @@ MESH_PACKAGES="gcc make cmake pkg-config libc6-dev
  libsoup-3.0-dev glib-networking libsqlite3-dev sqlite3
  libsecret-1-dev libtss2-dev
  dbus dbus-daemon gnome-keyring libsecret-tools
- swtpm swtpm-tools tpm2-tools tpm2-openssl"
+ swtpm swtpm-tools tpm2-tools tpm2-openssl
+ strace gdb"
 
 mesh_deps() {
 	missing=""

@@ -169,6 +169,38 @@ expect_fail "password add when locked: Locked (14)" 14 "run 'mesh unlock'" \
 check "mesh unlock" quiet dev 1 unlock --passphrase-file "$TMP/pass"
 expect_out "password get after the unlock" "a-pass-2" dev 1 password get github.com --user alice
 
+# ---- A profile changed on disk behind the running agent is refused on its next read ----
+# The agent keeps the profiles it verified while their entries are unchanged (docs/design.md "A
+# local read"): an entry rewritten in place (same size, same inode) is verified again.
+# flip FILE: change one character of the signature inside FILE in place (kept for restore).
+flip() {
+	cp -p "$1" "$1.orig" && /usr/bin/python3 -c '
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+i = b.rfind(b"\"signature\":\"") + 20
+b[i] = ord("A") if b[i] != ord("A") else ord("B")
+with open(p, "r+b") as f:
+    f.write(b)' "$1"
+}
+restore() { mv "$1.orig" "$1"; }
+PERSONAL=$(ls "$TMP/d1/.mmm/CryptoMesh/PersonalProfiles/"*.json | head -1)
+PWAPP=$(jdev 1 'next(a["Identifier"] for a in d["Applications"] if a["Type"] == "PasswordProfile")' \
+	app list)
+for f in "$PERSONAL" "$TMP/d1/.mmm/CryptoMesh/ApplicationProfiles/$PWAPP.json"; do
+	check "password get before ${f##*/} is changed" quiet dev 1 password get github.com --user alice
+	flip "$f"
+	dev 1 password get github.com --user alice >/dev/null 2>"$TMP/err"
+	check "password get refuses ${f##*/} changed behind the agent" \
+		grep -q "is damaged or was tampered with" "$TMP/err"
+	restore "$f"
+done
+expect_out "password get once the profiles are restored" "a-pass-2" \
+	dev 1 password get github.com --user alice
+expect_out "a password set through the agent ..." "Changed the password of alice at github.com" \
+	dev 1 password set github.com alice a-pass-3
+expect_out "... is what the next get reads" "a-pass-3" dev 1 password get github.com --user alice
+
 # ---- Status: the ssh-agent socket ----
 SSHSOCK=$(dev 1 ssh socket 2>"$TMP/err")
 check "mesh ssh socket names a socket" [ -S "$SSHSOCK" ]
