@@ -270,6 +270,7 @@ call_session(MeshAgent *agent, const MeshAgentMethod *method, MeshPortalBridge *
 	        .hive = agent->hive,
 	        .store = agent->store,
 	        .cache = agent->cache,
+	        .reads_only = (method->flags & MESH_METHOD_READS_ONLY) != 0,
 	        .open_portal = agent->open_portal,
 	        .portal_data = agent->portal_data,
 	        .bridge = bridge,

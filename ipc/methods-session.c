@@ -673,15 +673,6 @@ mesh_method_ssh_authorized_keys(MeshSession *s, JsonObject *params, JsonObject *
 	return TRUE;
 }
 
-/* The session methods that never change the hive (their session functions open a read-only
- * context: ctx_open_read in core/session.c). */
-static gboolean
-reads_only(MeshSessionHandler handler)
-{
-	return handler == mesh_method_password_get || handler == mesh_method_password_list ||
-	       handler == mesh_method_app_get || handler == mesh_method_app_list;
-}
-
 gboolean
 mesh_session_method_call(const char *name, MeshSessionHandler handler,
 			 const MeshSessionMethodEnv *env, JsonObject *params, JsonObject *result,
@@ -723,7 +714,7 @@ mesh_session_method_call(const char *name, MeshSessionHandler handler,
 	/* The methods that only read may use the verified profiles kept from earlier reads; any
 	 * other may write the hive: what was kept goes, before and after (a write it makes is
 	 * never served from memory). */
-	if (reads_only(handler)) {
+	if (env->reads_only) {
 		session.cache = env->cache;
 		return handler(&session, params, result, error);
 	}

@@ -33,9 +33,11 @@ typedef gboolean (*MeshSessionHandler)(MeshSession *session, JsonObject *params,
 typedef struct {
 	MeshHive *hive;
 	MeshKeyStore *store;
-	/* The agent's cache of verified profiles (NULL: none), used by the methods that only
-	 * read and cleared by the others (mesh_session_method_call). */
+	/* The agent's cache of verified profiles (NULL: none), used by the methods the table
+	 * marks MESH_METHOD_READS_ONLY (@reads_only) and cleared by the others
+	 * (mesh_session_method_call). */
 	MeshHiveCache *cache;
+	gboolean reads_only;
 	/* How to open a portal client: NULL for HTTP (tests hand in a direct client). */
 	MeshSessionPortalOpen open_portal;
 	gpointer portal_data;

@@ -12,6 +12,7 @@
 #define RESTRICTED MESH_METHOD_RESTRICTED
 #define MAKES_KEYS MESH_METHOD_MAKES_KEYS
 #define GATED      MESH_METHOD_GATED
+#define READS_ONLY MESH_METHOD_READS_ONLY
 #define AGENT(name, handler, params, flags)                                                        \
 	{                                                                                          \
 		name, handler, NULL, params, flags                                                 \
@@ -75,12 +76,12 @@ static const MeshAgentMethod methods[] = {
                 P("Account", "Witness", "Portal", "PortalCA"), REMOTE | RESTRICTED),
         SESSION("ConnectReject", mesh_method_connect_reject,
                 P("Account", "Witness", "Portal", "PortalCA"), REMOTE | RESTRICTED),
-        SESSION("AppList", mesh_method_app_list, P("Account"), RESTRICTED),
+        SESSION("AppList", mesh_method_app_list, P("Account"), RESTRICTED | READS_ONLY),
         SESSION("AppAdd", mesh_method_app_add, P("Account", "Type", "Name", "Portal", "PortalCA"),
                 REMOTE | RESTRICTED),
         SESSION("AppSet", mesh_method_app_set, P("Account", "Name", "Data", "Portal", "PortalCA"),
                 REMOTE | RESTRICTED),
-        SESSION("AppGet", mesh_method_app_get, P("Account", "Name"), RESTRICTED),
+        SESSION("AppGet", mesh_method_app_get, P("Account", "Name"), RESTRICTED | READS_ONLY),
         SESSION("AppDelete", mesh_method_app_delete, P("Account", "Name", "Portal", "PortalCA"),
                 REMOTE | RESTRICTED),
         SESSION("PasswordAdd", mesh_method_password_add,
@@ -90,8 +91,9 @@ static const MeshAgentMethod methods[] = {
                 P("Account", "Site", "Username", "Password", "Portal", "PortalCA"),
                 REMOTE | RESTRICTED),
         SESSION("PasswordGet", mesh_method_password_get, P("Account", "Site", "Username"),
-                RESTRICTED),
-        SESSION("PasswordList", mesh_method_password_list, P("Account"), RESTRICTED),
+                RESTRICTED | READS_ONLY),
+        SESSION("PasswordList", mesh_method_password_list, P("Account"),
+                RESTRICTED | READS_ONLY),
         SESSION("PasswordDelete", mesh_method_password_delete,
                 P("Account", "Site", "Username", "Portal", "PortalCA"), REMOTE | RESTRICTED),
         SESSION("SshCreate", mesh_method_ssh_create,

@@ -84,6 +84,10 @@ typedef enum {
 	MESH_METHOD_MAKES_KEYS = 1 << 2,
 	/* Checks a passphrase: runs only behind the passphrase gate (Unlock). */
 	MESH_METHOD_GATED = 1 << 3,
+	/* A session method that never changes the hive: it may use the verified profiles the
+	 * agent keeps (core/hive-cache.h); every other session method drops them before and
+	 * after it runs. */
+	MESH_METHOD_READS_ONLY = 1 << 4,
 } MeshAgentMethodFlags;
 
 typedef struct {
