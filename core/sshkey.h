@@ -120,8 +120,7 @@ MeshKey *mesh_ssh_get_private(MeshSshReader *r, char **ret_comment, GError **err
  * @w. Errors: MESH_ERROR_UNSUPPORTED (X25519), MESH_ERROR_INVALID_ARGUMENT (another length),
  * those of the writer.
  */
-gboolean mesh_ssh_put_signature(MeshSshWriter *w, const MeshKey *key, GBytes *sig,
-                                GError **error);
+gboolean mesh_ssh_put_signature(MeshSshWriter *w, const MeshKey *key, GBytes *sig, GError **error);
 
 /* mesh_ssh_public_blob: the blob of @key as bytes. Errors as mesh_ssh_put_public. */
 GBytes *mesh_ssh_public_blob(const MeshKey *key, GError **error);
