@@ -278,29 +278,15 @@ derive_kiv(const guint8 *pass, gsize pass_len, const guint8 *salt, gsize salt_le
 static gboolean
 put_private(MeshSshWriter *w, const MeshKey *key, const char *comment, gsize block, GError **error)
 {
-	g_autoptr(MeshSecret) priv = mesh_key_to_raw_private(key, error);
-	g_autoptr(GBytes) raw = mesh_key_get_raw_public(key);
-	gsize pub_len;
-	const guint8 *pub = g_bytes_get_data(raw, &pub_len);
 	guint32 check;
 	gboolean ok;
 
-	if (priv == NULL)
-		return FALSE;
 	if (RAND_bytes((unsigned char *)&check, sizeof check) != 1) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_CRYPTO, "the random generator failed");
 		return FALSE;
 	}
 	ok = mesh_sshbuf_put_u32(w, check, error) && mesh_sshbuf_put_u32(w, check, error) &&
-	     mesh_ssh_put_public(w, key, error);
-	/* Ed25519: the 64-byte seed || public key; ECDSA: the scalar as an mpint. */
-	if (ok && mesh_key_alg(key) == MESH_KEY_ED25519)
-		ok = mesh_sshbuf_put_u32(w, MESH_KEY_RAW_LEN + (guint32)pub_len, error) &&
-		     mesh_sshbuf_put_bytes(w, mesh_secret_get(priv), MESH_KEY_RAW_LEN, error) &&
-		     mesh_sshbuf_put_bytes(w, pub, pub_len, error);
-	else if (ok)
-		ok = mesh_sshbuf_put_mpint(w, mesh_secret_get(priv), MESH_KEY_RAW_LEN, error);
-	ok = ok && mesh_sshbuf_put_cstring(w, comment, error);
+	     mesh_ssh_put_private(w, key, comment, error);
 	for (guint8 i = 1; ok && w->len % block != 0; i++)
 		ok = mesh_sshbuf_put_u8(w, i, error);
 	return ok;
@@ -521,11 +507,9 @@ parse_private(const Outer *o, const guint8 *data, gsize len, char **ret_comment,
 {
 	MeshSshReader r;
 	guint32 check1, check2;
-	g_autoptr(MeshKey) pub = NULL;
 	g_autoptr(MeshKey) key = NULL;
-	g_autoptr(MeshSecret) scalar = mesh_secret_new(MESH_KEY_RAW_LEN);
 	g_autofree char *comment = NULL;
-	const guint8 *priv, *pad;
+	const guint8 *pad;
 	gsize pad_len, block;
 
 	mesh_sshbuf_reader_init(&r, data, len, "OpenSSH private key");
@@ -540,34 +524,15 @@ parse_private(const Outer *o, const guint8 *data, gsize len, char **ret_comment,
 				    "OpenSSH private key: the check-ints differ");
 		return NULL;
 	}
-	pub = mesh_ssh_get_public(&r, error);
-	if (pub == NULL)
+	key = mesh_ssh_get_private(&r, &comment, error);
+	if (key == NULL)
 		return NULL;
 	/* mesh_key_equal_public compares the algorithms too */
-	if (!mesh_key_equal_public(pub, o->pub)) {
+	if (!mesh_key_equal_public(key, o->pub)) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
 			    "OpenSSH private key: the private key does not match the public key");
 		return NULL;
 	}
-	if (mesh_key_alg(pub) == MESH_KEY_ED25519) {
-		g_autoptr(GBytes) raw = mesh_key_get_raw_public(pub);
-
-		if (!mesh_sshbuf_get_string_fixed(&r, 2 * MESH_KEY_RAW_LEN, "Ed25519 private key",
-						  &priv, error))
-			return NULL;
-		/* seed || public key: the second half must be the public key given before. */
-		if (memcmp(priv + MESH_KEY_RAW_LEN, g_bytes_get_data(raw, NULL),
-			   MESH_KEY_RAW_LEN) != 0) {
-			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-				    "OpenSSH private key: the Ed25519 key halves do not match");
-			return NULL;
-		}
-		memcpy(mesh_secret_data(scalar), priv, MESH_KEY_RAW_LEN);
-	} else if (!mesh_sshbuf_get_mpint32(&r, mesh_secret_data(scalar), error)) {
-		return NULL;
-	}
-	if (!mesh_sshbuf_get_cstring(&r, MESH_SSH_COMMENT_MAX, &comment, error))
-		return NULL;
 	/* Padding: 1, 2, 3 ... up to less than one block, and then the end. */
 	pad_len = mesh_sshbuf_remaining(&r);
 	block = o->encrypted ? BLOCK_AES : BLOCK_NONE;
@@ -579,14 +544,6 @@ parse_private(const Outer *o, const guint8 *data, gsize len, char **ret_comment,
 				    "OpenSSH private key: bad padding");
 			return NULL;
 		}
-	}
-	key = mesh_key_from_raw_private(mesh_key_alg(pub), scalar, error);
-	if (key == NULL)
-		return NULL;
-	if (!mesh_key_equal_public(key, pub)) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-			    "OpenSSH private key: the private key does not match the public key");
-		return NULL;
 	}
 	if (ret_comment != NULL)
 		*ret_comment = g_steal_pointer(&comment);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "sshkey.h"
 
+#include <openssl/crypto.h>
 #include <string.h>
 
 #include "application.h"
@@ -194,6 +195,113 @@ mesh_ssh_public_blob_decode(const guint8 *blob, gsize len, GError **error)
 	if (key == NULL || !mesh_sshbuf_expect_end(&r, error))
 		return NULL;
 	return g_steal_pointer(&key);
+}
+
+/* ---- Private keys and signatures ---------------------------------------------------------- */
+
+gboolean
+mesh_ssh_put_private(MeshSshWriter *w, const MeshKey *key, const char *comment, GError **error)
+{
+	const SshType *type = type_of(mesh_key_alg(key), error);
+	g_autoptr(MeshSecret) priv = NULL;
+	g_autoptr(GBytes) raw = NULL;
+
+	if (type == NULL || !mesh_ssh_check_comment(comment, error) ||
+	    (priv = mesh_key_to_raw_private(key, error)) == NULL ||
+	    !put_public(w, type, key, error))
+		return FALSE;
+	raw = mesh_key_get_raw_public(key);
+	/* Ed25519: the 32-byte seed || public key; ECDSA: the scalar as an mpint. */
+	if (type->curve == NULL) {
+		if (!mesh_sshbuf_put_u32(w, MESH_KEY_RAW_LEN + type->raw_len, error) ||
+		    !mesh_sshbuf_put_bytes(w, mesh_secret_get(priv), MESH_KEY_RAW_LEN, error) ||
+		    !mesh_sshbuf_put_bytes(w, g_bytes_get_data(raw, NULL), type->raw_len, error))
+			return FALSE;
+	} else if (!mesh_sshbuf_put_mpint(w, mesh_secret_get(priv), MESH_KEY_RAW_LEN, error)) {
+		return FALSE;
+	}
+	return mesh_sshbuf_put_cstring(w, comment, error);
+}
+
+/* MESH_ERROR_MALFORMED: the private key of @r is not the public key given with it. */
+static void
+mismatch(const MeshSshReader *r, const char *what, GError **error)
+{
+	g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "%s: %s", r->what, what);
+}
+
+MeshKey *
+mesh_ssh_get_private(MeshSshReader *r, char **ret_comment, GError **error)
+{
+	const guint8 *pub, *priv;
+	const SshType *type = get_public_raw(r, &pub, error);
+	g_autoptr(MeshSecret) scalar = NULL;
+	g_autoptr(MeshKey) key = NULL;
+	g_autoptr(GBytes) derived = NULL;
+	g_autofree char *comment = NULL;
+
+	if (type == NULL)
+		return NULL;
+	scalar = mesh_secret_new(MESH_KEY_RAW_LEN);
+	if (type->curve == NULL) {
+		if (!mesh_sshbuf_get_string_fixed(r, MESH_KEY_RAW_LEN + type->raw_len,
+		                                  "Ed25519 private key", &priv, error))
+			return NULL;
+		/* seed || public key: the second half must be the public key given before. */
+		if (CRYPTO_memcmp(priv + MESH_KEY_RAW_LEN, pub, type->raw_len) != 0) {
+			mismatch(r, "the Ed25519 key halves do not match", error);
+			return NULL;
+		}
+		memcpy(mesh_secret_data(scalar), priv, MESH_KEY_RAW_LEN);
+	} else if (!mesh_sshbuf_get_mpint32(r, mesh_secret_data(scalar), error)) {
+		return NULL;
+	}
+	if (!mesh_sshbuf_get_cstring(r, MESH_SSH_COMMENT_MAX, &comment, error))
+		return NULL;
+	key = mesh_key_from_raw_private(type->alg, scalar, error);
+	if (key == NULL)
+		return NULL;
+	derived = mesh_key_get_raw_public(key);
+	if (derived == NULL || g_bytes_get_size(derived) != type->raw_len ||
+	    CRYPTO_memcmp(g_bytes_get_data(derived, NULL), pub, type->raw_len) != 0) {
+		mismatch(r, "the private key does not match the public key", error);
+		return NULL;
+	}
+	if (ret_comment != NULL)
+		*ret_comment = g_steal_pointer(&comment);
+	return g_steal_pointer(&key);
+}
+
+gboolean
+mesh_ssh_put_signature(MeshSshWriter *w, const MeshKey *key, GBytes *sig, GError **error)
+{
+	const SshType *type = type_of(mesh_key_alg(key), error);
+	gsize len = 0;
+	const guint8 *raw = sig != NULL ? g_bytes_get_data(sig, &len) : NULL;
+	guint8 blob[MESH_SSH_SIGNATURE_MAX], inner[2 * (4 + 1 + MESH_KEY_RAW_LEN)];
+	MeshSshWriter b, iw;
+
+	if (type == NULL)
+		return FALSE;
+	if (len != MESH_KEY_SIGNATURE_LEN) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+		            "an SSH signature is made of %d bytes, not %" G_GSIZE_FORMAT,
+		            MESH_KEY_SIGNATURE_LEN, len);
+		return FALSE;
+	}
+	mesh_sshbuf_writer_init(&b, blob, sizeof blob);
+	mesh_sshbuf_writer_init(&iw, inner, sizeof inner);
+	/* Ed25519: the 64 bytes; ECDSA: the string of R and S as mpints. */
+	if (type->curve == NULL) {
+		if (!mesh_sshbuf_put_bytes(&iw, raw, len, error))
+			return FALSE;
+	} else if (!mesh_sshbuf_put_mpint(&iw, raw, MESH_KEY_RAW_LEN, error) ||
+	           !mesh_sshbuf_put_mpint(&iw, raw + MESH_KEY_RAW_LEN, MESH_KEY_RAW_LEN, error)) {
+		return FALSE;
+	}
+	return mesh_sshbuf_put_cstring(&b, type->name, error) &&
+	       mesh_sshbuf_put_string(&b, inner, iw.len, error) &&
+	       mesh_sshbuf_put_string(w, blob, b.len, error);
 }
 
 /* ---- OpenSSH public key lines: one codec, two policies ------------------------------------ */

@@ -87,6 +87,41 @@ gboolean mesh_ssh_put_public(MeshSshWriter *w, const MeshKey *key, GError **erro
  * MESH_ERROR_MALFORMED, MESH_ERROR_UNSUPPORTED (another key type, named). */
 MeshKey *mesh_ssh_get_public(MeshSshReader *r, GError **error);
 
+/*
+ * The private key of an OpenSSH private key file's private section (after the check-ints) and
+ * of an agent's ADD_IDENTITY (RFC 9987 §5.2.2-3), one format: the public blob's fields (type,
+ * [curve,] public key), then the private key (Ed25519: string seed || public key; P-256: the
+ * scalar as an mpint), then the comment.
+ *
+ * mesh_ssh_put_private: that of the private @key, with @comment (one line of UTF-8, as
+ * mesh_ssh_check_comment), into @w (which the caller keeps in a MeshSecret). Errors:
+ * MESH_ERROR_UNSUPPORTED (X25519), MESH_ERROR_INVALID_ARGUMENT (@comment), those of
+ * mesh_key_to_raw_private and of the writer.
+ */
+gboolean mesh_ssh_put_private(MeshSshWriter *w, const MeshKey *key, const char *comment,
+                              GError **error);
+
+/*
+ * mesh_ssh_get_private: read that from @r; bytes may follow. The public key given must be the
+ * private key's (and, Ed25519, the copy inside the private string too). @ret_comment (may be
+ * NULL) gets the comment (at most MESH_SSH_COMMENT_MAX bytes of UTF-8). Every copy of private
+ * bytes made here is wiped; those in @r's buffer are the caller's. Errors: MESH_ERROR_MALFORMED
+ * (naming @r's what), MESH_ERROR_UNSUPPORTED (another key type), those of
+ * mesh_key_from_raw_private.
+ */
+MeshKey *mesh_ssh_get_private(MeshSshReader *r, char **ret_comment, GError **error);
+
+/* Largest signature blob mesh_ssh_put_signature writes (without its length). */
+#define MESH_SSH_SIGNATURE_MAX 128
+
+/*
+ * mesh_ssh_put_signature: the SSH signature blob (RFC 8709 §6, RFC 5656 §3.1.2) of @sig, the
+ * MESH_KEY_SIGNATURE_LEN bytes of a signature by @key (R || S for P-256), as one string into
+ * @w. Errors: MESH_ERROR_UNSUPPORTED (X25519), MESH_ERROR_INVALID_ARGUMENT (another length),
+ * those of the writer.
+ */
+gboolean mesh_ssh_put_signature(MeshSshWriter *w, const MeshKey *key, GBytes *sig, GError **error);
+
 /* mesh_ssh_public_blob: the blob of @key as bytes. Errors as mesh_ssh_put_public. */
 GBytes *mesh_ssh_public_blob(const MeshKey *key, GError **error);
 

@@ -23,11 +23,6 @@
 #define LOCK_HASH_LEN   32
 #define LOCK_ITERATIONS 10000
 
-#define ED25519_TYPE "ssh-ed25519"
-#define ECDSA_TYPE   "ecdsa-sha2-nistp256"
-#define ECDSA_CURVE  "nistp256"
-#define P256_POINT_LEN 65
-
 /* Sign request flags (RFC 9987 §5.3.1): the RSA ones are meaningless for our keys and ignored;
  * any other bit is refused. */
 #define SIGN_FLAGS_KNOWN (0x02u | 0x04u)
@@ -497,28 +492,17 @@ sign_with(MeshSshAgent *agent, Snapshot *s, const guint8 *data, gsize len, GErro
 	return sig;
 }
 
-/* The SSH signature blob (RFC 8709 §6, RFC 5656 §3.1.2) of a 64-byte @sig of @key's type. */
+/* A SIGN_RESPONSE: the SSH signature blob of @sig, made by @key. */
 static GBytes *
-signature_answer(const MeshKey *key, GBytes *sig)
+signature_answer(const MeshKey *key, GBytes *sig, GError **error)
 {
-	const guint8 *raw = g_bytes_get_data(sig, NULL);
-	guint8 inner[2 * (4 + 1 + MESH_KEY_RAW_LEN)];
-	MeshSshWriter iw;
 	Answer a;
 
-	answer_init(&a, 1 + 4 + 4 + sizeof ECDSA_TYPE + 4 + sizeof inner);
-	mesh_sshbuf_put_u8(&a.w, MESH_SSH_AGENT_SIGN_RESPONSE, NULL);
-	if (mesh_key_alg(key) == MESH_KEY_ED25519) {
-		mesh_sshbuf_put_u32(&a.w, 4 + strlen(ED25519_TYPE) + 4 + 64, NULL);
-		mesh_sshbuf_put_cstring(&a.w, ED25519_TYPE, NULL);
-		mesh_sshbuf_put_string(&a.w, raw, 64, NULL);
-	} else {
-		mesh_sshbuf_writer_init(&iw, inner, sizeof inner);
-		mesh_sshbuf_put_mpint(&iw, raw, MESH_KEY_RAW_LEN, NULL);
-		mesh_sshbuf_put_mpint(&iw, raw + MESH_KEY_RAW_LEN, MESH_KEY_RAW_LEN, NULL);
-		mesh_sshbuf_put_u32(&a.w, 4 + strlen(ECDSA_TYPE) + 4 + iw.len, NULL);
-		mesh_sshbuf_put_cstring(&a.w, ECDSA_TYPE, NULL);
-		mesh_sshbuf_put_string(&a.w, inner, iw.len, NULL);
+	answer_init(&a, 1 + 4 + MESH_SSH_SIGNATURE_MAX);
+	if (!mesh_sshbuf_put_u8(&a.w, MESH_SSH_AGENT_SIGN_RESPONSE, error) ||
+	    !mesh_ssh_put_signature(&a.w, key, sig, error)) {
+		g_free(a.buf);
+		return NULL;
 	}
 	return answer_finish(&a);
 }
@@ -567,6 +551,7 @@ sign_request(MeshSshAgent *agent, MeshSshReader *r)
 	g_auto(Snapshot) s = { 0 };
 	g_autoptr(GBytes) sig = NULL;
 	g_autoptr(GBytes) blob_bytes = NULL;
+	GBytes *answer;
 	GError *error = NULL;
 
 	if (!mesh_sshbuf_get_string(r, &blob, &blob_len, &error) ||
@@ -584,73 +569,8 @@ sign_request(MeshSshAgent *agent, MeshSshReader *r)
 							   "the use of %s was not confirmed",
 							   s.udf));
 	sig = sign_with(agent, &s, data, data_len, &error);
-	if (sig == NULL)
-		return failure("SIGN_REQUEST", error);
-	return signature_answer(s.public, sig);
-}
-
-/* The private key of an ADD_IDENTITY: ssh-ed25519 or ecdsa-sha2-nistp256 (RFC 9987 §5.2.2-3),
- * checked against its public half; then the comment. */
-static MeshKey *
-read_private_key(MeshSshReader *r, char **ret_comment, GError **error)
-{
-	const guint8 *type = NULL, *pub = NULL, *priv = NULL, *curve = NULL;
-	gsize type_len = 0, curve_len = 0;
-	g_autoptr(MeshSecret) scalar = mesh_secret_new(MESH_KEY_RAW_LEN);
-	g_autoptr(MeshKey) key = NULL;
-	g_autoptr(GBytes) derived = NULL;
-	MeshKeyAlg alg;
-	gsize pub_len;
-
-	if (!mesh_sshbuf_get_string(r, &type, &type_len, error))
-		return NULL;
-	if (mesh_sshbuf_string_is(type, type_len, ED25519_TYPE)) {
-		alg = MESH_KEY_ED25519;
-		pub_len = MESH_KEY_RAW_LEN;
-		if (!mesh_sshbuf_get_string_fixed(r, pub_len, "Ed25519 public key", &pub, error) ||
-		    !mesh_sshbuf_get_string_fixed(r, 2 * MESH_KEY_RAW_LEN, "Ed25519 private key",
-						  &priv, error))
-			return NULL;
-		if (CRYPTO_memcmp(priv + MESH_KEY_RAW_LEN, pub, pub_len) != 0) {
-			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-				    "the Ed25519 private key holds another public key");
-			return NULL;
-		}
-		memcpy(mesh_secret_data(scalar), priv, MESH_KEY_RAW_LEN);
-	} else if (mesh_sshbuf_string_is(type, type_len, ECDSA_TYPE)) {
-		alg = MESH_KEY_P256;
-		pub_len = P256_POINT_LEN;
-		if (!mesh_sshbuf_get_string(r, &curve, &curve_len, error))
-			return NULL;
-		if (!mesh_sshbuf_string_is(curve, curve_len, ECDSA_CURVE)) {
-			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-				    "the ECDSA key is not on nistp256");
-			return NULL;
-		}
-		if (!mesh_sshbuf_get_string_fixed(r, pub_len, "P-256 public key", &pub, error) ||
-		    !mesh_sshbuf_get_mpint32(r, mesh_secret_data(scalar), error))
-			return NULL;
-	} else {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
-			    "keys of type '%.*s' are not served: use ssh-ed25519 or "
-			    "ecdsa-sha2-nistp256", (int)MIN(type_len, 64), (const char *)type);
-		return NULL;
-	}
-	if (!mesh_sshbuf_get_cstring(r, MESH_SSH_COMMENT_MAX, ret_comment, error))
-		return NULL;
-	key = mesh_key_from_raw_private(alg, scalar, error);
-	if (key == NULL)
-		return NULL;
-	derived = mesh_key_get_raw_public(key);
-	if (g_bytes_get_size(derived) != pub_len ||
-	    memcmp(g_bytes_get_data(derived, NULL), pub, pub_len) != 0) {
-		g_free(*ret_comment);
-		*ret_comment = NULL;
-		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-			    "the private key does not belong to its public key");
-		return NULL;
-	}
-	return g_steal_pointer(&key);
+	answer = sig != NULL ? signature_answer(s.public, sig, &error) : NULL;
+	return answer != NULL ? answer : failure("SIGN_REQUEST", error);
 }
 
 /* Constraints (RFC 9987 §5.2.7): a lifetime and confirm, once each; anything else refuses the
@@ -730,7 +650,7 @@ add_identity(MeshSshAgent *agent, MeshSshReader *r, gboolean constrained)
 	Identity *old;
 	guint at = 0;
 
-	key = read_private_key(r, &comment, &error);
+	key = mesh_ssh_get_private(r, &comment, &error);
 	if (key == NULL ||
 	    (constrained && !read_constraints(agent, r, &lifetime, &confirm, &error)) ||
 	    (!constrained && !mesh_sshbuf_expect_end(r, &error)))

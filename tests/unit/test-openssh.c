@@ -499,8 +499,6 @@ test_public_line(void)
 		g_autofree char *comment = NULL;
 		g_autoptr(MeshKey) back = NULL;
 		g_autoptr(MeshKey) back2 = NULL;
-		g_autoptr(GBytes) blob = mesh_ssh_public_blob(key, &error);
-		g_autoptr(MeshKey) from_blob = NULL;
 
 		MESH_ASSERT_NO_ERROR(error);
 		CU_ASSERT_TRUE(g_str_has_suffix(line, " me@host\n"));
@@ -513,10 +511,6 @@ test_public_line(void)
 		MESH_ASSERT_NO_ERROR(error);
 		CU_ASSERT_TRUE(mesh_key_equal_public(key, back2));
 		CU_ASSERT_STRING_EQUAL(comment, "");
-		from_blob = mesh_ssh_public_blob_decode(g_bytes_get_data(blob, NULL),
-		                                        g_bytes_get_size(blob), &error);
-		MESH_ASSERT_NO_ERROR(error);
-		CU_ASSERT_TRUE(mesh_key_equal_public(key, from_blob));
 	}
 }
 

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+#include <string.h>
+
 #include "application.h"
 #include "model-test.h"
 #include "sshkey.h"
@@ -33,6 +35,105 @@ test_line_matches_openssh(void)
 		MESH_ASSERT_NO_ERROR(error);
 		CU_ASSERT_TRUE(mesh_key_equal_public(back2, key));
 	}
+}
+
+/* The public blob, the private key and the signature blob, written and read back. */
+static void
+test_blob_round_trip(void)
+{
+	const MeshKeyAlg algs[] = {MESH_KEY_ED25519, MESH_KEY_P256};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(algs); i++) {
+		g_autoptr(MeshKey) key = mesh_key_generate(algs[i], NULL);
+		g_autoptr(GBytes) blob = NULL;
+		g_autoptr(GBytes) sig = NULL;
+		g_autoptr(MeshKey) from_blob = NULL;
+		g_autoptr(MeshKey) priv = NULL;
+		g_autofree char *comment = NULL;
+		guint8 buf[512];
+		MeshSshWriter w;
+		MeshSshReader r;
+		const guint8 *name;
+		gsize name_len;
+		GError *error = NULL;
+
+		blob = mesh_ssh_public_blob(key, &error);
+		MESH_ASSERT_NO_ERROR(error);
+		from_blob = mesh_ssh_public_blob_decode(g_bytes_get_data(blob, NULL),
+		                                        g_bytes_get_size(blob), &error);
+		MESH_ASSERT_NO_ERROR(error);
+		CU_ASSERT_TRUE(mesh_key_equal_public(key, from_blob));
+
+		mesh_sshbuf_writer_init(&w, buf, sizeof buf);
+		CU_ASSERT_TRUE(mesh_ssh_put_private(&w, key, "me@host", &error));
+		MESH_ASSERT_NO_ERROR(error);
+		mesh_sshbuf_reader_init(&r, buf, w.len, "test");
+		priv = mesh_ssh_get_private(&r, &comment, &error);
+		MESH_ASSERT_NO_ERROR(error);
+		CU_ASSERT_TRUE(mesh_key_is_private(priv) && mesh_key_equal_public(key, priv));
+		CU_ASSERT_STRING_EQUAL(comment, "me@host");
+		CU_ASSERT_EQUAL(mesh_sshbuf_remaining(&r), 0);
+		/* The public blob is the private key's first fields. */
+		CU_ASSERT_EQUAL(memcmp(buf, g_bytes_get_data(blob, NULL), g_bytes_get_size(blob)),
+		                0);
+		/* Every shorter text is refused. */
+		for (gsize cut = 0; cut < w.len; cut++) {
+			g_autoptr(MeshKey) none = NULL;
+
+			mesh_sshbuf_reader_init(&r, buf, cut, "test");
+			none = mesh_ssh_get_private(&r, NULL, &error);
+			CU_ASSERT_PTR_NULL(none);
+			CU_ASSERT_EQUAL(mt_code(&error), MESH_ERROR_MALFORMED);
+		}
+		/* The private key of another public key. */
+		buf[g_bytes_get_size(blob) - 1] ^= 1;
+		mesh_sshbuf_reader_init(&r, buf, w.len, "test");
+		CU_ASSERT_PTR_NULL(mesh_ssh_get_private(&r, NULL, &error));
+		CU_ASSERT_EQUAL(mt_code(&error), MESH_ERROR_MALFORMED);
+
+		sig = mesh_key_sign(key, (const guint8 *)"data", 4, &error);
+		MESH_ASSERT_NO_ERROR(error);
+		mesh_sshbuf_writer_init(&w, buf, sizeof buf);
+		CU_ASSERT_TRUE(mesh_ssh_put_signature(&w, key, sig, &error));
+		MESH_ASSERT_NO_ERROR(error);
+		CU_ASSERT(w.len <= 4 + MESH_SSH_SIGNATURE_MAX);
+		mesh_sshbuf_reader_init(&r, buf + 4, w.len - 4, "test");
+		CU_ASSERT_TRUE(mesh_sshbuf_get_string(&r, &name, &name_len, NULL));
+		CU_ASSERT_EQUAL(
+		        memcmp((const guint8 *)g_bytes_get_data(blob, NULL) + 4, name, name_len),
+		        0);
+	}
+}
+
+/* The private key format refuses a mismatched Ed25519 inner copy and X25519. */
+static void
+test_private_refused(void)
+{
+	g_autoptr(MeshKey) ed = mesh_key_generate(MESH_KEY_ED25519, NULL);
+	g_autoptr(MeshKey) x = mesh_key_generate(MESH_KEY_X25519, NULL);
+	g_autoptr(GBytes) blob = mesh_ssh_public_blob(ed, NULL);
+	g_autoptr(GBytes) sig = g_bytes_new_static("short", 5);
+	gsize at = g_bytes_get_size(blob) + 4 + 32;
+	guint8 buf[512];
+	MeshSshWriter w;
+	MeshSshReader r;
+	GError *error = NULL;
+
+	mesh_sshbuf_writer_init(&w, buf, sizeof buf);
+	CU_ASSERT_TRUE_FATAL(mesh_ssh_put_private(&w, ed, "", NULL));
+	buf[at] ^= 1; /* the first byte of the public key inside the private string */
+	mesh_sshbuf_reader_init(&r, buf, w.len, "test");
+	CU_ASSERT_PTR_NULL(mesh_ssh_get_private(&r, NULL, &error));
+	CU_ASSERT_EQUAL(mt_code(&error), MESH_ERROR_MALFORMED);
+	mesh_sshbuf_writer_init(&w, buf, sizeof buf);
+	CU_ASSERT_FALSE(mesh_ssh_put_private(&w, x, "", &error));
+	CU_ASSERT_EQUAL(mt_code(&error), MESH_ERROR_UNSUPPORTED);
+	CU_ASSERT_FALSE(mesh_ssh_put_private(&w, ed, "two\nlines", &error));
+	CU_ASSERT_EQUAL(mt_code(&error), MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_FALSE(mesh_ssh_put_signature(&w, ed, sig, &error));
+	CU_ASSERT_EQUAL(mt_code(&error), MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_FALSE(mesh_ssh_put_signature(&w, x, sig, &error));
+	CU_ASSERT_EQUAL(mt_code(&error), MESH_ERROR_UNSUPPORTED);
 }
 
 static int
@@ -283,6 +384,8 @@ test_refused(void)
 static CU_TestInfo tests[] = {
         {"public key lines: the same as backends/openssh.c", test_line_matches_openssh},
         {"public key lines: refused", test_line_refused},
+        {"blobs: public, private, signature round trips", test_blob_round_trip},
+        {"private keys and signatures: refused", test_private_refused},
         {"SSHDeviceKey: sign, verify, open, identifier", test_round_trip},
         {"SSHDeviceKey: tampered, wrong signer, bad key, oversize, wrong account", test_refused},
         CU_TEST_INFO_NULL,
