@@ -209,7 +209,9 @@ test_tls_to_plain(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(error);
 	g_printerr("silent peer: %.1f s: %s\n", seconds, error->message);
 	CU_ASSERT_TRUE(seconds >= MESH_PORTAL_TLS_HANDSHAKE_SECONDS - 1);
-	CU_ASSERT_TRUE(seconds < MESH_PORTAL_TLS_HANDSHAKE_SECONDS + 10);
+	/* Without the handshake's own time-out the transaction would wait for the HTTP one; the
+	 * margin below it is for valgrind on a busy machine. */
+	CU_ASSERT_TRUE(seconds < MESH_PORTAL_HTTP_TIMEOUT_SECONDS - 5);
 	CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "does not speak TLS"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "use http://"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "/.well-known/mmm/"));
