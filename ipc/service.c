@@ -95,9 +95,11 @@ stopping(MeshService *service)
 	return stop;
 }
 
-/* Answer one request, the @len bytes at @msg; FALSE when the connection must close. */
+/* Answer one request, the @len bytes at @msg; FALSE when the connection must close. The answer
+ * may hold passwords and shares: its framed copy is wiped once sent, and made at its final size
+ * so that no reallocation leaves a copy behind. */
 static gboolean
-answer(Connection *conn, GByteArray *out, const guint8 *msg, gsize len)
+answer(Connection *conn, const guint8 *msg, gsize len)
 {
 	const MeshServiceProtocol *protocol = conn->service->protocol;
 	gboolean close = FALSE;
@@ -105,7 +107,8 @@ answer(Connection *conn, GByteArray *out, const guint8 *msg, gsize len)
 	        protocol->handle(conn->service->data, conn->transport, msg, len, &close);
 	gsize answer_len = 0;
 	const guint8 *body;
-	guint8 head[MESH_FRAME_HEADER_LEN];
+	guint8 *out;
+	gboolean sent;
 
 	if (answer == NULL)
 		return !close;
@@ -114,14 +117,17 @@ answer(Connection *conn, GByteArray *out, const guint8 *msg, gsize len)
 	 * client must refuse. */
 	if (answer_len == 0 || answer_len > protocol->answer_max)
 		return FALSE;
-	head[0] = (guint8)(answer_len >> 24);
-	head[1] = (guint8)(answer_len >> 16);
-	head[2] = (guint8)(answer_len >> 8);
-	head[3] = (guint8)answer_len;
-	g_byte_array_set_size(out, 0);
-	g_byte_array_append(out, head, sizeof head);
-	g_byte_array_append(out, body, answer_len);
-	return mesh_transport_connection_write(conn->transport, out->data, out->len) && !close;
+	out = g_malloc(MESH_FRAME_HEADER_LEN + answer_len);
+	out[0] = (guint8)(answer_len >> 24);
+	out[1] = (guint8)(answer_len >> 16);
+	out[2] = (guint8)(answer_len >> 8);
+	out[3] = (guint8)answer_len;
+	memcpy(out + MESH_FRAME_HEADER_LEN, body, answer_len);
+	sent = mesh_transport_connection_write(conn->transport, out,
+	                                       MESH_FRAME_HEADER_LEN + answer_len);
+	OPENSSL_cleanse(out, MESH_FRAME_HEADER_LEN + answer_len);
+	g_free(out);
+	return sent && !close;
 }
 
 /* One client, until it closes, breaks the framing or the service stops. */
@@ -131,7 +137,6 @@ serve(gpointer data)
 	Connection *conn = data;
 	MeshService *service = conn->service;
 	Input in = {conn->transport, g_malloc(READ_START), READ_START, 0, 0};
-	GByteArray *out = g_byte_array_new();
 
 	while (!stopping(service)) {
 		guint32 len;
@@ -147,7 +152,7 @@ serve(gpointer data)
 		}
 		if (!fill(&in, MESH_FRAME_HEADER_LEN + (gsize)len))
 			break;
-		more = answer(conn, out, in.buf + in.start + MESH_FRAME_HEADER_LEN, len);
+		more = answer(conn, in.buf + in.start + MESH_FRAME_HEADER_LEN, len);
 		OPENSSL_cleanse(in.buf + in.start, MESH_FRAME_HEADER_LEN + (gsize)len);
 		in.start += MESH_FRAME_HEADER_LEN + (gsize)len;
 		if (!more)
@@ -155,7 +160,6 @@ serve(gpointer data)
 	}
 	OPENSSL_cleanse(in.buf, in.cap);
 	g_free(in.buf);
-	g_byte_array_unref(out);
 	g_mutex_lock(&service->lock);
 	g_hash_table_remove(service->connections, conn);
 	mesh_transport_connection_free(conn->transport);
