@@ -54,6 +54,10 @@ check "then the right passphrase unlocks the ssh-agent, within one delay ($t ms)
 	sh -c "[ $t -le 4000 ] && timeout 20 ssh-add -l >/dev/null"
 
 # ---- agent.sock ----
+# What a right mesh unlock costs with no delay owed (process start and the key's passphrase
+# hash: seconds under the sanitizers): the bound after the guessers is this plus one delay.
+mesh lock >/dev/null
+t0=$(ms mesh unlock --passphrase-file "$TMP/pass")
 mesh lock >/dev/null
 expect_fail "locked: the protected key does not sign (Locked)" 14 "." \
 	mesh key sign --key "$SIG" "$TMP/data"
@@ -63,8 +67,10 @@ check "50 parallel Unlock guessers for 5 s: at most $MAX_ANSWERS answers ($n)" \
 check "the agent still answers other requests meanwhile and after" \
 	timeout 10 /usr/bin/python3 "$HERE/agentproto.py" ok "$ASOCK" Status
 t=$(ms mesh unlock --passphrase-file "$TMP/pass")
-check "then mesh unlock with the right passphrase succeeds, within one delay ($t ms)" \
-	sh -c "[ $t -le 4000 ]"
+# One delay is at most 2 s (core/passgate.h); 1.5 s more is the margin for a busy machine.
+# Abandoned guesses still queued at the gate would cost a delay each: many seconds.
+check "then mesh unlock with the right passphrase succeeds, within one delay ($t ms; $t0 ms with none)" \
+	sh -c "[ $t -le $((t0 + 3500)) ]"
 check "and the protected key signs" mesh key sign --key "$SIG" --out "$TMP/sig" "$TMP/data"
 
 # ---- one gate for both ----
