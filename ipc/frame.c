@@ -118,6 +118,15 @@ mesh_frame_reader_pending(const MeshFrameReader *reader)
 	return reader->have_header > 0 && !complete(reader);
 }
 
+void
+mesh_frame_put_header(guint8 header[MESH_FRAME_HEADER_LEN], guint32 len)
+{
+	header[0] = (guint8)(len >> 24);
+	header[1] = (guint8)(len >> 16);
+	header[2] = (guint8)(len >> 8);
+	header[3] = (guint8)len;
+}
+
 MeshError
 mesh_frame_encode(const guint8 *body, gsize len, gsize max_len, GBytes **ret_frame)
 {
@@ -128,10 +137,7 @@ mesh_frame_encode(const guint8 *body, gsize len, gsize max_len, GBytes **ret_fra
 	if (len > MIN(max_len, (gsize)MESH_FRAME_MAX))
 		return MESH_ERROR_TOO_LARGE;
 	frame = g_malloc(MESH_FRAME_HEADER_LEN + len);
-	frame[0] = (guint8)(len >> 24);
-	frame[1] = (guint8)(len >> 16);
-	frame[2] = (guint8)(len >> 8);
-	frame[3] = (guint8)len;
+	mesh_frame_put_header(frame, (guint32)len);
 	memcpy(frame + MESH_FRAME_HEADER_LEN, body, len);
 	/* Answers carry shares and passwords. */
 	*ret_frame = mesh_bytes_new_wiped(frame, MESH_FRAME_HEADER_LEN + len);

@@ -56,6 +56,9 @@ void mesh_frame_reader_next(MeshFrameReader *reader);
  */
 gboolean mesh_frame_reader_pending(const MeshFrameReader *reader);
 
+/* mesh_frame_put_header: write the 4-byte big-endian header of a @len-byte body to @header. */
+void mesh_frame_put_header(guint8 header[MESH_FRAME_HEADER_LEN], guint32 len);
+
 /*
  * mesh_frame_encode: @len bytes at @body behind their 4-byte header, in a new GBytes. Returns
  * MESH_ERROR_MALFORMED for an empty body and MESH_ERROR_TOO_LARGE above @max_len (at most

@@ -118,10 +118,7 @@ answer(Connection *conn, const guint8 *msg, gsize len)
 	if (answer_len == 0 || answer_len > protocol->answer_max)
 		return FALSE;
 	out = g_malloc(MESH_FRAME_HEADER_LEN + answer_len);
-	out[0] = (guint8)(answer_len >> 24);
-	out[1] = (guint8)(answer_len >> 16);
-	out[2] = (guint8)(answer_len >> 8);
-	out[3] = (guint8)answer_len;
+	mesh_frame_put_header(out, (guint32)answer_len);
 	memcpy(out + MESH_FRAME_HEADER_LEN, body, answer_len);
 	sent = mesh_transport_connection_write(conn->transport, out,
 	                                       MESH_FRAME_HEADER_LEN + answer_len);
