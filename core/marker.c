@@ -404,16 +404,8 @@ get(const MeshMarker *marker, const char *name, gboolean optional, GError **erro
 	const Member *m = find(marker, name, strlen(name));
 
 	if (m == NULL && !optional)
-		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "missing member \"%s\"", name);
+		mesh_error_member(error, name, NULL);
 	return m;
-}
-
-static gboolean
-wrong_type(const char *name, const char *want, GError **error)
-{
-	g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "member \"%s\" must be %s", name,
-	            want);
-	return FALSE;
 }
 
 static gboolean
@@ -426,7 +418,7 @@ get_string(const MeshMarker *marker, const char *name, gboolean optional, const 
 	if (m == NULL)
 		return optional;
 	if (m->string == NULL)
-		return wrong_type(name, "a string", error);
+		return mesh_error_member(error, name, "a string");
 	*ret = m->string;
 	return TRUE;
 }
@@ -452,7 +444,7 @@ mesh_marker_get_boolean(const MeshMarker *marker, const char *name, gboolean *re
 	if (m == NULL)
 		return FALSE;
 	if (m->string != NULL)
-		return wrong_type(name, "true or false", error);
+		return mesh_error_member(error, name, "true or false");
 	*ret = m->boolean;
 	return TRUE;
 }
