@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "error.h"
-#include "json.h"
 #include "openssh.h"
 #include "ossl.h"
 
@@ -225,30 +224,24 @@ static gboolean
 read_meta(FileStore *fs, const char *udf, Meta *ret_meta, GError **error)
 {
 	g_autofree char *name = NULL;
-	g_autoptr(JsonNode) root = NULL;
+	g_autoptr(MeshMarker) marker = NULL;
 	static const char *const members[] = { "Use", "Algorithm", "Protected", NULL };
-	JsonObject *obj;
-	JsonNode *prot;
 	const char *use, *alg;
 	Meta meta;
 
-	if (!mesh_keystore_read_marker(fs->hive, "file", udf, META_SUFFIX, &root, &name, error)) {
+	if (!mesh_keystore_read_marker(fs->hive, "file", udf, META_SUFFIX, &marker, &name,
+				       error)) {
 		if (name != NULL)
 			damaged(fs, name, error);
 		return FALSE;
 	}
-	if (!JSON_NODE_HOLDS_OBJECT(root))
-		goto bad;
-	obj = json_node_get_object(root);
-	prot = json_object_get_member(obj, "Protected");
-	if (!mesh_json_check_members(obj, members, NULL) ||
-	    !mesh_json_get_string(obj, "Use", &use, NULL) ||
-	    !mesh_json_get_string(obj, "Algorithm", &alg, NULL) ||
+	if (!mesh_marker_check_members(marker, members, NULL) ||
+	    !mesh_marker_get_string(marker, "Use", &use, NULL) ||
+	    !mesh_marker_get_string(marker, "Algorithm", &alg, NULL) ||
 	    !mesh_key_use_from_name(use, &meta.use, NULL) ||
-	    !mesh_key_alg_from_name(alg, &meta.alg, NULL) || prot == NULL ||
-	    json_node_get_value_type(prot) != G_TYPE_BOOLEAN)
+	    !mesh_key_alg_from_name(alg, &meta.alg, NULL) ||
+	    !mesh_marker_get_boolean(marker, "Protected", &meta.is_protected, NULL))
 		goto bad;
-	meta.is_protected = json_node_get_boolean(prot);
 	*ret_meta = meta;
 	return TRUE;
 bad:
@@ -261,19 +254,12 @@ bad:
 static char *
 meta_json(const Meta *meta)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(JsonNode) root = NULL;
+	g_autoptr(MeshMarker) marker = mesh_marker_new();
 
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "Use");
-	json_builder_add_string_value(b, mesh_key_use_name(meta->use));
-	json_builder_set_member_name(b, "Algorithm");
-	json_builder_add_string_value(b, mesh_key_alg_name(meta->alg));
-	json_builder_set_member_name(b, "Protected");
-	json_builder_add_boolean_value(b, meta->is_protected);
-	json_builder_end_object(b);
-	root = json_builder_get_root(b);
-	return mesh_json_to_string(root);
+	mesh_marker_set_string(marker, "Use", mesh_key_use_name(meta->use));
+	mesh_marker_set_string(marker, "Algorithm", mesh_key_alg_name(meta->alg));
+	mesh_marker_set_boolean(marker, "Protected", meta->is_protected);
+	return mesh_marker_to_text(marker);
 }
 
 /* The private key of @udf from its file; @pass NULL for an unprotected key. */

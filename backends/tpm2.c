@@ -10,7 +10,6 @@
 
 #include "base64.h"
 #include "error.h"
-#include "json.h"
 #include "openssh.h"
 #include "tss2key.h"
 
@@ -119,30 +118,24 @@ read_meta(Tpm2Store *ts, const char *udf, Meta *ret_meta, GError **error)
 {
 	static const char *const members[] = { "Use", "Algorithm", "PIN", "Primary", NULL };
 	g_autofree char *name = NULL;
-	g_autoptr(JsonNode) root = NULL;
-	JsonObject *obj;
-	JsonNode *pin;
+	g_autoptr(MeshMarker) marker = NULL;
 	const char *use, *alg, *primary = NULL;
 	MeshKeyAlg key_alg;
 	Meta meta = { 0 };
 	gsize len = 0;
 
-	if (!mesh_keystore_read_marker(ts->hive, "tpm2", udf, META_SUFFIX, &root, &name, error))
+	if (!mesh_keystore_read_marker(ts->hive, "tpm2", udf, META_SUFFIX, &marker, &name,
+				       error))
 		return FALSE;
-	if (!JSON_NODE_HOLDS_OBJECT(root))
-		goto bad;
-	obj = json_node_get_object(root);
-	pin = json_object_get_member(obj, "PIN");
-	if (!mesh_json_check_members(obj, members, NULL) ||
-	    !mesh_json_get_string(obj, "Use", &use, NULL) ||
-	    !mesh_json_get_string(obj, "Algorithm", &alg, NULL) ||
+	if (!mesh_marker_check_members(marker, members, NULL) ||
+	    !mesh_marker_get_string(marker, "Use", &use, NULL) ||
+	    !mesh_marker_get_string(marker, "Algorithm", &alg, NULL) ||
 	    !mesh_key_use_from_name(use, &meta.use, NULL) ||
 	    !mesh_key_alg_from_name(alg, &key_alg, NULL) || key_alg != MESH_KEY_P256 ||
-	    pin == NULL || json_node_get_value_type(pin) != G_TYPE_BOOLEAN)
+	    !mesh_marker_get_boolean(marker, "PIN", &meta.pin, NULL))
 		goto bad;
-	meta.pin = json_node_get_boolean(pin);
 	/* Optional: keys stored before the store recorded its primary have none. */
-	if (!mesh_json_get_string_opt(obj, "Primary", &primary, NULL))
+	if (!mesh_marker_get_string_opt(marker, "Primary", &primary, NULL))
 		goto bad;
 	if (primary != NULL) {
 		if (!mesh_hex_decode(primary, meta.primary.name, PRIMARY_NAME_LEN, &len, NULL) ||
@@ -163,25 +156,17 @@ bad:
 static char *
 meta_json(const Meta *meta)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(JsonNode) root = NULL;
+	g_autoptr(MeshMarker) marker = mesh_marker_new();
 
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "Use");
-	json_builder_add_string_value(b, mesh_key_use_name(meta->use));
-	json_builder_set_member_name(b, "Algorithm");
-	json_builder_add_string_value(b, mesh_key_alg_name(MESH_KEY_P256));
-	json_builder_set_member_name(b, "PIN");
-	json_builder_add_boolean_value(b, meta->pin);
+	mesh_marker_set_string(marker, "Use", mesh_key_use_name(meta->use));
+	mesh_marker_set_string(marker, "Algorithm", mesh_key_alg_name(MESH_KEY_P256));
+	mesh_marker_set_boolean(marker, "PIN", meta->pin);
 	if (meta->primary.size > 0) {
 		g_autofree char *hex = mesh_hex_encode(meta->primary.name, meta->primary.size);
 
-		json_builder_set_member_name(b, "Primary");
-		json_builder_add_string_value(b, hex);
+		mesh_marker_set_string(marker, "Primary", hex);
 	}
-	json_builder_end_object(b);
-	root = json_builder_get_root(b);
-	return mesh_json_to_string(root);
+	return mesh_marker_to_text(marker);
 }
 
 /* The key file of @udf, decoded, checked against its name and its .meta. */

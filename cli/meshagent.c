@@ -9,6 +9,7 @@
 #include "platform.h"
 #include "secret.h"
 #include "server.h"
+#include "ssh-agent-mesh.h"
 #include "ssh-server.h"
 #include "transport.h"
 
@@ -147,6 +148,7 @@ main(int argc, char **argv)
 		ssh_path = mesh_ssh_agent_socket_path(socket_path);
 	ssh_agent = mesh_ssh_agent_new(mesh_agent_hive(agent), mesh_agent_store(agent),
 				       mesh_agent_state_lock(agent));
+	mesh_ssh_agent_set_mesh_keys(ssh_agent, mesh_ssh_agent_session_keys, NULL);
 	mesh_ssh_agent_set_askpass(ssh_agent, askpass_opt != NULL ? askpass_opt
 								 : g_getenv("SSH_ASKPASS"));
 	/* One failure delay for every passphrase check, whichever socket it comes through. */

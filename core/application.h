@@ -9,6 +9,7 @@
 #include "master.h"
 #include "personal.h"
 #include "secret.h"
+#include "sshkey.h"
 
 G_BEGIN_DECLS
 
@@ -35,7 +36,7 @@ G_BEGIN_DECLS
 /* Devices of an SSHProfile, password entries, sites per entry. */
 #define MESH_APPLICATION_ITEMS_MAX 1000
 /* Longest OpenSSH public key line ("ssh-ed25519 AAAA... comment"), host key and password. */
-#define MESH_APPLICATION_SSH_KEY_MAX 1024
+#define MESH_APPLICATION_SSH_KEY_MAX MESH_SSH_LINE_MAX
 #define MESH_PASSWORD_MAX            1024
 
 typedef struct {

@@ -5,6 +5,7 @@
 
 #include "error.h"
 #include "json.h"
+#include "jwk.h"
 #include "signed.h"
 #include "text.h"
 

@@ -96,3 +96,14 @@ mesh_error_code(const GError *error)
 		return MESH_ERROR_FAILED;
 	return (MeshError)error->code;
 }
+
+gboolean
+mesh_error_member(GError **error, const char *name, const char *want)
+{
+	if (want == NULL)
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "missing member \"%s\"", name);
+	else
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "member \"%s\" must be %s",
+			    name, want);
+	return FALSE;
+}

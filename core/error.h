@@ -38,4 +38,11 @@ MeshError mesh_error_code(const GError *error);
  */
 char *mesh_error_quote(const char *untrusted);
 
+/*
+ * mesh_error_member: for the readers of JSON objects (json.h, marker.h): MESH_ERROR_MALFORMED
+ * "missing member \"@name\"" when @want is NULL, else "member \"@name\" must be @want" (@name
+ * is the reader's own, never text from outside). Returns FALSE.
+ */
+gboolean mesh_error_member(GError **error, const char *name, const char *want);
+
 G_END_DECLS

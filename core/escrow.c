@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "json.h"
+#include "jwk.h"
 #include "ossl.h"
 #include "secjson.h"
 #include "shamir.h"

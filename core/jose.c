@@ -9,6 +9,7 @@
 
 #include "base64.h"
 #include "error.h"
+#include "jwk.h"
 #include "ossl.h"
 #include "json.h"
 

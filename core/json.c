@@ -203,17 +203,8 @@ member(JsonObject *obj, const char *name, gboolean optional, GError **error)
 	JsonNode *node = obj != NULL ? json_object_get_member(obj, name) : NULL;
 
 	if (node == NULL && !optional)
-		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "missing member \"%s\"",
-			    name);
+		mesh_error_member(error, name, NULL);
 	return node;
-}
-
-static gboolean
-wrong_type(const char *name, const char *want, GError **error)
-{
-	g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "member \"%s\" must be %s", name,
-		    want);
-	return FALSE;
 }
 
 static gboolean
@@ -224,7 +215,7 @@ get_string(JsonObject *obj, const char *name, gboolean optional, const char **re
 	if (node == NULL)
 		return optional;
 	if (JSON_NODE_TYPE(node) != JSON_NODE_VALUE || json_node_get_value_type(node) != G_TYPE_STRING)
-		return wrong_type(name, "a string", error);
+		return mesh_error_member(error, name, "a string");
 	*ret = json_node_get_string(node);
 	return TRUE;
 }
@@ -250,7 +241,7 @@ mesh_json_get_object(JsonObject *obj, const char *name, JsonObject **ret, GError
 	if (node == NULL)
 		return FALSE;
 	if (JSON_NODE_TYPE(node) != JSON_NODE_OBJECT)
-		return wrong_type(name, "an object", error);
+		return mesh_error_member(error, name, "an object");
 	*ret = json_node_get_object(node);
 	return TRUE;
 }
@@ -263,7 +254,7 @@ mesh_json_get_array(JsonObject *obj, const char *name, JsonArray **ret, GError *
 	if (node == NULL)
 		return FALSE;
 	if (JSON_NODE_TYPE(node) != JSON_NODE_ARRAY)
-		return wrong_type(name, "an array", error);
+		return mesh_error_member(error, name, "an array");
 	*ret = json_node_get_array(node);
 	return TRUE;
 }
@@ -276,7 +267,7 @@ mesh_json_get_int(JsonObject *obj, const char *name, gint64 *ret, GError **error
 	if (node == NULL)
 		return FALSE;
 	if (JSON_NODE_TYPE(node) != JSON_NODE_VALUE || json_node_get_value_type(node) != G_TYPE_INT64)
-		return wrong_type(name, "an integer", error);
+		return mesh_error_member(error, name, "an integer");
 	*ret = json_node_get_int(node);
 	return TRUE;
 }
@@ -325,7 +316,7 @@ mesh_json_get_time(JsonObject *obj, const char *name, const char **ret, GError *
 	if (t != NULL)
 		again = g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
 	if (again == NULL || strcmp(again, s) != 0)
-		return wrong_type(name, "a UTC time like 2026-11-21T20:00:00Z", error);
+		return mesh_error_member(error, name, "a UTC time like 2026-11-21T20:00:00Z");
 	*ret = s;
 	return TRUE;
 }

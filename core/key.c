@@ -15,7 +15,6 @@
 #include "base64.h"
 #include "error.h"
 #include "ossl.h"
-#include "json.h"
 #include "udf.h"
 
 /* OpenSSL objects are file-local autoptrs here; BIGNUMs may hold secrets, so always clear them. */
@@ -543,191 +542,35 @@ mesh_key_from_spki(const guint8 *der, gsize len, GError **error)
 	return NULL;
 }
 
-/* ---- JWK ----------------------------------------------------------------------------------- */
+/* ---- JWK: the json-free part (the JSON objects are core/jwk.c's) ------------------------------ */
 
-/* Decode the JWK member @member: exactly 32 bytes of strict base64url. */
-static gboolean
-jwk_get_32(JsonObject *jwk, const char *member, guint8 out[static 32], GError **error)
+const char *
+mesh_key_alg_jwk_kty(MeshKeyAlg alg)
 {
-	const char *text = NULL;
-	gsize n = 0;
+	const AlgInfo *info = alg_info(alg);
 
-	if (!mesh_json_get_string(jwk, member, &text, error))
-		return FALSE;
-	if (strlen(text) != B64U_32_LEN) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-			    "JWK member \"%s\" must be 32 bytes (%d base64url characters)", member,
-			    B64U_32_LEN);
-		return FALSE;
-	}
-	if (!mesh_b64u_decode(text, B64U_32_LEN, out, 32, &n, error)) {
-		g_prefix_error(error, "JWK member \"%s\": ", member);
-		return FALSE;
-	}
-	return TRUE;
+	return info != NULL ? info->kty : NULL;
 }
 
-static const AlgInfo *
-jwk_alg(JsonObject *jwk, GError **error)
+void
+mesh_key_jwk_coordinates(const MeshKey *key, char **ret_x, char **ret_y)
 {
-	const char *kty = NULL;
-	const char *crv = NULL;
-
-	if (!mesh_json_get_string(jwk, "kty", &kty, error) ||
-	    !mesh_json_get_string(jwk, "crv", &crv, error))
-		return NULL;
-	for (gsize i = 0; i < G_N_ELEMENTS(alg_table); i++) {
-		if (strcmp(kty, alg_table[i].kty) == 0 && strcmp(crv, alg_table[i].name) == 0)
-			return &alg_table[i];
-	}
-	{
-		g_autofree char *qkty = mesh_error_quote(kty);
-		g_autofree char *qcrv = mesh_error_quote(crv);
-
-		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
-			    "unsupported JWK kty \"%s\" crv \"%s\": use OKP with Ed25519 or "
-			    "X25519, or EC with P-256",
-			    qkty, qcrv);
-	}
-	return NULL;
-}
-
-MeshKey *
-mesh_key_from_jwk(JsonObject *jwk, GError **error)
-{
-	static const char *const members[] = { "kty", "crv", "x",   "y",       "d",
-					       "kid", "alg", "use", "key_ops", NULL };
-	const AlgInfo *info;
-	const char *ignored = NULL;
-	JsonArray *key_ops = NULL;
-	g_autoptr(MeshKey) key = NULL;
-	g_autoptr(MeshSecret) d = NULL;
-	guint8 pub[MESH_KEY_P256_POINT_LEN];
-
-	if (!mesh_json_check_members(jwk, members, error))
-		return NULL;
-	info = jwk_alg(jwk, error);
-	if (info == NULL)
-		return NULL;
-	if (!mesh_json_get_string_opt(jwk, "kid", &ignored, error) ||
-	    !mesh_json_get_string_opt(jwk, "alg", &ignored, error) ||
-	    !mesh_json_get_string_opt(jwk, "use", &ignored, error) ||
-	    (json_object_has_member(jwk, "key_ops") &&
-	     !mesh_json_get_array(jwk, "key_ops", &key_ops, error)))
-		return NULL;
-	if (info->alg == MESH_KEY_P256) {
-		pub[0] = POINT_CONVERSION_UNCOMPRESSED;
-		if (!jwk_get_32(jwk, "x", pub + 1, error) || !jwk_get_32(jwk, "y", pub + 33, error))
-			return NULL;
-	} else {
-		if (json_object_has_member(jwk, "y")) {
-			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-				    "an OKP JWK has no member \"y\"");
-			return NULL;
-		}
-		if (!jwk_get_32(jwk, "x", pub, error))
-			return NULL;
-	}
-	if (!json_object_has_member(jwk, "d"))
-		return mesh_key_from_raw_public(info->alg, pub, info->pub_len, error);
-
-	d = mesh_secret_new(MESH_KEY_RAW_LEN);
-	if (!jwk_get_32(jwk, "d", mesh_secret_data(d), error))
-		return NULL;
-	key = mesh_key_from_raw_private(info->alg, d, error);
-	if (key == NULL)
-		return NULL;
-	/* The public key is derived from d; the one given must be the same. */
-	if (key->pub_len != info->pub_len || memcmp(key->pub, pub, info->pub_len) != 0) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-			    "the JWK private key \"d\" does not belong to its public key");
-		return NULL;
-	}
-	return g_steal_pointer(&key);
-}
-
-/*
- * Overwrite the string value of @member in place. json-glib keeps its own heap copy of every
- * string; this wipes the copy of a private key before the parsed tree is freed.
- */
-static void
-wipe_string_member(JsonObject *obj, const char *member)
-{
-	JsonNode *node = json_object_get_member(obj, member);
-	char *text;
-
-	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
-	    json_node_get_value_type(node) != G_TYPE_STRING)
-		return;
-	text = (char *)json_node_get_string(node);
-	if (text != NULL)
-		OPENSSL_cleanse(text, strlen(text));
-}
-
-MeshKey *
-mesh_key_from_jwk_text(const char *text, gsize len, GError **error)
-{
-	g_autoptr(JsonNode) root = NULL;
-	MeshKey *key;
-
-	if (len > MESH_KEY_JWK_MAX) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
-			    "JWK text of %" G_GSIZE_FORMAT " bytes is larger than %d", len,
-			    MESH_KEY_JWK_MAX);
-		return NULL;
-	}
-	root = mesh_json_parse(text, len, MESH_KEY_JWK_MAX, error);
-	if (root == NULL)
-		return NULL;
-	if (!JSON_NODE_HOLDS_OBJECT(root)) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "a JWK must be a JSON object");
-		return NULL;
-	}
-	key = mesh_key_from_jwk(json_node_get_object(root), error);
-	wipe_string_member(json_node_get_object(root), "d");
-	return key;
-}
-
-/* Add "x" (and "y") of @key to @obj. */
-static void
-jwk_set_coordinates(const MeshKey *key, JsonObject *obj)
-{
-	g_autofree char *x = NULL;
-	g_autofree char *y = NULL;
-
 	if (key->alg == MESH_KEY_P256) {
-		x = mesh_b64u_encode(key->pub + 1, 32);
-		y = mesh_b64u_encode(key->pub + 33, 32);
+		*ret_x = mesh_b64u_encode(key->pub + 1, 32);
+		*ret_y = mesh_b64u_encode(key->pub + 33, 32);
 	} else {
-		x = mesh_b64u_encode(key->pub, 32);
+		*ret_x = mesh_b64u_encode(key->pub, 32);
+		*ret_y = NULL;
 	}
-	json_object_set_string_member(obj, "x", x);
-	if (y != NULL)
-		json_object_set_string_member(obj, "y", y);
-}
-
-JsonNode *
-mesh_key_to_jwk(const MeshKey *key)
-{
-	const AlgInfo *info = alg_info(key->alg);
-	JsonObject *obj = json_object_new();
-	JsonNode *node = json_node_alloc();
-
-	json_object_set_string_member(obj, "kty", info->kty);
-	json_object_set_string_member(obj, "crv", info->name);
-	jwk_set_coordinates(key, obj);
-	json_object_set_string_member(obj, "kid", key->udf);
-	json_node_init_object(node, obj);
-	json_object_unref(obj);
-	return node;
 }
 
 MeshSecret *
 mesh_key_to_jwk_private(const MeshKey *key, GError **error)
 {
-	static const char d_member[] = ",\"d\":\"";
+	const AlgInfo *info;
 	g_autoptr(MeshSecret) d = NULL;
-	g_autoptr(JsonNode) pub = NULL;
+	g_autofree char *x = NULL;
+	g_autofree char *y = NULL;
 	g_autofree char *pub_text = NULL;
 	MeshSecret *out;
 	char *d_b64;
@@ -739,20 +582,23 @@ mesh_key_to_jwk_private(const MeshKey *key, GError **error)
 	d = mesh_key_to_raw_private(key, error);
 	if (d == NULL)
 		return NULL;
-	/* The public members go through json-glib; "d" is spliced in inside the secret. */
-	pub = mesh_key_to_jwk(key);
-	pub_text = mesh_json_to_string(pub);
+	/*
+	 * The public members as mesh_key_to_jwk() has them, in its order and as json-glib writes
+	 * them compact (every value is base64url, a UDF or a fixed name: nothing to escape); "d"
+	 * is spliced in inside the secret.
+	 */
+	info = alg_info(key->alg);
+	mesh_key_jwk_coordinates(key, &x, &y);
+	pub_text = g_strdup_printf("{\"kty\":\"%s\",\"crv\":\"%s\",\"x\":\"%s\"%s%s%s,\"kid\":\"%s\"",
+				   info->kty, info->name, x, y != NULL ? ",\"y\":\"" : "",
+				   y != NULL ? y : "", y != NULL ? "\"" : "", key->udf);
 	pub_len = strlen(pub_text);
-	if (pub_len < 2 || pub_text[pub_len - 1] != '}') {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_FAILED, "cannot serialise the JWK");
-		return NULL;
-	}
-	out = mesh_secret_new(pub_len - 1 + strlen(d_member) + B64U_32_LEN + 2 + 1);
+	out = mesh_secret_new(pub_len + strlen(",\"d\":\"") + B64U_32_LEN + 2 + 1);
 	p = (char *)mesh_secret_data(out);
-	memcpy(p, pub_text, pub_len - 1);
-	p += pub_len - 1;
-	memcpy(p, d_member, strlen(d_member));
-	p += strlen(d_member);
+	memcpy(p, pub_text, pub_len);
+	p += pub_len;
+	memcpy(p, ",\"d\":\"", strlen(",\"d\":\""));
+	p += strlen(",\"d\":\"");
 	d_b64 = mesh_b64u_encode(mesh_secret_get(d), MESH_KEY_RAW_LEN);
 	memcpy(p, d_b64, B64U_32_LEN);
 	OPENSSL_cleanse(d_b64, B64U_32_LEN);
@@ -774,63 +620,17 @@ mesh_key_jwk_thumbprint(const MeshKey *key)
 	gsize digest_len = sizeof digest;
 
 	/* RFC 7638 §3.2: the required members only, in lexicographic order, no whitespace. */
-	if (key->alg == MESH_KEY_P256) {
-		x = mesh_b64u_encode(key->pub + 1, 32);
-		y = mesh_b64u_encode(key->pub + 33, 32);
+	mesh_key_jwk_coordinates(key, &x, &y);
+	if (y != NULL)
 		canonical = g_strdup_printf(
 			"{\"crv\":\"%s\",\"kty\":\"%s\",\"x\":\"%s\",\"y\":\"%s\"}", info->name,
 			info->kty, x, y);
-	} else {
-		x = mesh_b64u_encode(key->pub, 32);
+	else
 		canonical = g_strdup_printf("{\"crv\":\"%s\",\"kty\":\"%s\",\"x\":\"%s\"}",
 					    info->name, info->kty, x);
-	}
 	g_checksum_update(sha, (const guchar *)canonical, (gssize)strlen(canonical));
 	g_checksum_get_digest(sha, digest, &digest_len);
 	return mesh_b64u_encode(digest, digest_len);
-}
-
-JsonNode *
-mesh_key_to_public_object(const MeshKey *key)
-{
-	JsonObject *obj = json_object_new();
-	JsonNode *node = json_node_alloc();
-
-	json_object_set_string_member(obj, "UDF", key->udf);
-	json_object_set_member(obj, "PublicParameters", mesh_key_to_jwk(key));
-	json_node_init_object(node, obj);
-	json_object_unref(obj);
-	return node;
-}
-
-MeshKey *
-mesh_key_from_public_object(JsonObject *obj, GError **error)
-{
-	static const char *const members[] = { "UDF", "PublicParameters", NULL };
-	const char *udf = NULL;
-	const char *kid = NULL;
-	JsonObject *jwk = NULL;
-	g_autoptr(MeshKey) key = NULL;
-
-	if (!mesh_json_check_members(obj, members, error) ||
-	    !mesh_json_get_string(obj, "UDF", &udf, error) ||
-	    !mesh_json_get_object(obj, "PublicParameters", &jwk, error))
-		return NULL;
-	if (json_object_has_member(jwk, "d")) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-			    "a public key object must not carry a private key");
-		return NULL;
-	}
-	key = mesh_key_from_jwk(jwk, error);
-	if (key == NULL || !mesh_json_get_string_opt(jwk, "kid", &kid, error))
-		return NULL;
-	if (!mesh_key_udf_matches(key, udf) || (kid != NULL && !mesh_key_udf_matches(key, kid))) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-			    "the public key object's UDF is not the fingerprint of its key (%s)",
-			    key->udf);
-		return NULL;
-	}
-	return g_steal_pointer(&key);
 }
 
 /* ---- Signatures ---------------------------------------------------------------------------- */

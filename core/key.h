@@ -2,7 +2,6 @@
 #pragma once
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
 #include <openssl/evp.h>
 
 #include "secret.h"
@@ -32,7 +31,7 @@ typedef enum {
 #define MESH_KEY_SIGNATURE_LEN  64
 #define MESH_KEY_AGREEMENT_LEN  32
 
-/* Largest JWK text mesh_key_from_jwk_text() accepts. */
+/* Largest JWK text mesh_key_from_jwk_text() (jwk.h) accepts. */
 #define MESH_KEY_JWK_MAX (8 * 1024)
 
 /* mesh_key_alg_name: "Ed25519", "X25519" or "P-256"; NULL for a value that is not a MeshKeyAlg. */
@@ -114,35 +113,18 @@ GBytes *mesh_key_get_raw_public(const MeshKey *key);
  * public key, MESH_ERROR_CRYPTO. */
 MeshSecret *mesh_key_to_raw_private(const MeshKey *key, GError **error);
 
-/* ---- JWK (RFC 7517, RFC 8037 OKP, RFC 7518 EC) --------------------------------------------- */
+/* ---- JWK (RFC 7517, RFC 8037 OKP, RFC 7518 EC): the part that needs no JSON parser -------- */
+/* The JWK objects themselves (from and to JSON, the public key object) are in jwk.h. */
+
+/* mesh_key_alg_jwk_kty: the JWK "kty" of @alg ("OKP" or "EC"); NULL for another value. */
+const char *mesh_key_alg_jwk_kty(MeshKeyAlg alg);
+
+/* mesh_key_jwk_coordinates: the JWK "x" and, for P-256, "y" of @key's public key as new
+ * base64url strings (*@ret_y is NULL for an OKP key). */
+void mesh_key_jwk_coordinates(const MeshKey *key, char **ret_x, char **ret_y);
 
 /*
- * mesh_key_from_jwk: a key from a JWK object: {"kty":"OKP","crv":"Ed25519"|"X25519","x"} or
- * {"kty":"EC","crv":"P-256","x","y"}, with "d" for a private key. Coordinates and "d" are
- * exactly 32 bytes of strict base64url; "d" must belong to "x"/"y". Optional "kid", "alg",
- * "use" (strings) and "key_ops" (array) are type-checked and otherwise ignored, so a JWK from
- * another tool whose kid is not a UDF still imports; any other member is refused.
- * Errors: MESH_ERROR_MALFORMED (missing or extra member, wrong JSON type, bad base64url, wrong
- * length, point not on the curve, "d" not matching), MESH_ERROR_UNSUPPORTED (other kty/crv).
- */
-MeshKey *mesh_key_from_jwk(JsonObject *jwk, GError **error);
-
-/*
- * mesh_key_from_jwk_text: parse @len bytes of JWK text (not necessarily NUL-terminated) with
- * the strict parser, at most MESH_KEY_JWK_MAX bytes, then as mesh_key_from_jwk. The parsed
- * copy of "d" is wiped before returning; the caller wipes @text. Errors as mesh_key_from_jwk,
- * and MESH_ERROR_TOO_LARGE.
- */
-MeshKey *mesh_key_from_jwk_text(const char *text, gsize len, GError **error);
-
-/*
- * mesh_key_to_jwk: the public JWK with "kid" = UDF: {"kty","crv","x",("y"),"kid"}. Returns a
- * new node (caller unrefs).
- */
-JsonNode *mesh_key_to_jwk(const MeshKey *key);
-
-/*
- * mesh_key_to_jwk_private: the private JWK (the public members and "d") as NUL-terminated
+ * mesh_key_to_jwk_private: the private JWK {"kty","crv","x",("y"),"kid","d"} as NUL-terminated
  * compact JSON text in a MeshSecret; mesh_secret_len() counts the NUL. Nothing secret is left
  * behind in ordinary memory. Errors: MESH_ERROR_INVALID_ARGUMENT for a public key,
  * MESH_ERROR_CRYPTO.
@@ -151,15 +133,6 @@ MeshSecret *mesh_key_to_jwk_private(const MeshKey *key, GError **error);
 
 /* mesh_key_jwk_thumbprint: the RFC 7638 SHA-256 thumbprint, base64url. Returns a new string. */
 char *mesh_key_jwk_thumbprint(const MeshKey *key);
-
-/*
- * docs/protocol.md §3 public key object: {"UDF": "<UDF>", "PublicParameters": <public JWK>}.
- * mesh_key_to_public_object returns a new node. mesh_key_from_public_object refuses extra
- * members, a private "d", and a "UDF" (or JWK "kid") that is not this key's UDF
- * (MESH_ERROR_MALFORMED), besides the errors of mesh_key_from_jwk.
- */
-JsonNode *mesh_key_to_public_object(const MeshKey *key);
-MeshKey *mesh_key_from_public_object(JsonObject *obj, GError **error);
 
 /* ---- Signatures --------------------------------------------------------------------------- */
 

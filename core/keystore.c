@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "error.h"
-#include "json.h"
 
 static const char *const use_names[] = {
 	[MESH_KEY_USE_SIGNATURE] = "Signature",
@@ -272,18 +271,19 @@ mesh_keystore_list_marked(MeshHive *hive, const char *suffix, GError **error)
 }
 
 gboolean
-mesh_keystore_read_marker(MeshHive *hive, const char *store, const char *udf, const char *suffix,
-                          JsonNode **ret_root, char **ret_name, GError **error)
+mesh_keystore_read_marker_data(MeshHive *hive, const char *store, const char *udf,
+                               const char *suffix, GBytes **ret_data, char **ret_name,
+                               GError **error)
 {
 	g_autofree char *name = NULL;
-	g_autoptr(GBytes) data = NULL;
 	g_autoptr(GError) local = NULL;
 
 	*ret_name = NULL;
 	if (!mesh_keystore_check_udf(udf, error))
 		return FALSE;
 	name = g_strconcat(udf, suffix, NULL);
-	if (!mesh_hive_read(hive, MESH_HIVE_KEYS, name, MESH_KEYSTORE_MARKER_MAX, &data, &local)) {
+	if (!mesh_hive_read(hive, MESH_HIVE_KEYS, name, MESH_KEYSTORE_MARKER_MAX, ret_data,
+	                    &local)) {
 		if (g_error_matches(local, MESH_ERROR, MESH_ERROR_NOT_FOUND))
 			g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
 			            "no key %s in the %s key store at %s", udf, store,
@@ -293,7 +293,18 @@ mesh_keystore_read_marker(MeshHive *hive, const char *store, const char *udf, co
 		return FALSE;
 	}
 	*ret_name = g_steal_pointer(&name);
-	*ret_root = mesh_json_parse(g_bytes_get_data(data, NULL), g_bytes_get_size(data),
-	                            MESH_KEYSTORE_MARKER_MAX, error);
-	return *ret_root != NULL;
+	return TRUE;
+}
+
+gboolean
+mesh_keystore_read_marker(MeshHive *hive, const char *store, const char *udf, const char *suffix,
+                          MeshMarker **ret_marker, char **ret_name, GError **error)
+{
+	g_autoptr(GBytes) data = NULL;
+
+	if (!mesh_keystore_read_marker_data(hive, store, udf, suffix, &data, ret_name, error))
+		return FALSE;
+	*ret_marker = mesh_marker_parse(g_bytes_get_data(data, NULL), g_bytes_get_size(data),
+	                                error);
+	return *ret_marker != NULL;
 }

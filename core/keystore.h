@@ -5,6 +5,7 @@
 
 #include "hive.h"
 #include "key.h"
+#include "marker.h"
 #include "secret.h"
 
 G_BEGIN_DECLS
@@ -133,19 +134,27 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshKeyStore, mesh_keystore_close)
 gboolean mesh_keystore_check_udf(const char *udf, GError **error);
 GPtrArray *mesh_keystore_list_marked(MeshHive *hive, const char *suffix, GError **error);
 
-/* Largest marker entry a store writes (a JSON object). */
-#define MESH_KEYSTORE_MARKER_MAX 4096
+/* Largest marker entry a store writes (a marker, core/marker.h). */
+#define MESH_KEYSTORE_MARKER_MAX MESH_MARKER_MAX
 
 /*
- * mesh_keystore_read_marker: the marker entry Keys/<udf><suffix> of the store named @store,
- * read (at most MESH_KEYSTORE_MARKER_MAX bytes) and parsed as JSON into *@ret_root; the caller
- * checks its members. *@ret_name receives the entry's name once it has been read (so a caller
- * can name an entry that does not parse) and stays NULL when it could not be. Errors:
- * MESH_ERROR_INVALID_ARGUMENT (not a key UDF), MESH_ERROR_NOT_FOUND ("no key <udf> in the
- * <store> key store at <hive>"), those of the hive and of mesh_json_parse.
+ * mesh_keystore_read_marker_data: the marker entry Keys/<udf><suffix> of the store named
+ * @store, read (at most MESH_KEYSTORE_MARKER_MAX bytes) into *@ret_data. *@ret_name receives
+ * the entry's name once it has been read (so a caller can name an entry that does not parse)
+ * and stays NULL when it could not be. Errors: MESH_ERROR_INVALID_ARGUMENT (not a key UDF),
+ * MESH_ERROR_NOT_FOUND ("no key <udf> in the <store> key store at <hive>"), those of the hive.
+ */
+gboolean mesh_keystore_read_marker_data(MeshHive *hive, const char *store, const char *udf,
+                                        const char *suffix, GBytes **ret_data, char **ret_name,
+                                        GError **error);
+
+/*
+ * mesh_keystore_read_marker: as mesh_keystore_read_marker_data, parsed with mesh_marker_parse
+ * into *@ret_marker; the caller checks its members. Errors: those of
+ * mesh_keystore_read_marker_data and of mesh_marker_parse.
  */
 gboolean mesh_keystore_read_marker(MeshHive *hive, const char *store, const char *udf,
-                                   const char *suffix, JsonNode **ret_root, char **ret_name,
+                                   const char *suffix, MeshMarker **ret_marker, char **ret_name,
                                    GError **error);
 
 /*

@@ -6,6 +6,7 @@
 #include "error.h"
 #include "json.h"
 #include "device-profile.h"
+#include "jwk.h"
 #include "signed.h"
 
 #define MASTER_TAG "MasterProfile"

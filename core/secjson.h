@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "jwk.h"
 #include "secret.h"
 
 G_BEGIN_DECLS

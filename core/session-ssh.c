@@ -3,6 +3,7 @@
 #include "session-private.h"
 
 #include "signed.h"
+#include "ssh-device-key.h"
 #include "sshkey.h"
 
 /* ---- SSH ----------------------------------------------------------------------------------- */

@@ -5,6 +5,7 @@
  * decides the passphrase of every key the agent makes. ipc/methods.c lists them; ipc/dispatch.c
  * runs them with the agent's state lock held.
  */
+#include "jwk.h"
 #include "methods.h"
 
 #include <json-glib/json-glib.h>

@@ -11,7 +11,6 @@
 #include "key.h"
 #include "platform.h"
 #include "secret.h"
-#include "session.h"
 #include "spawn.h"
 #include "sshbuf.h"
 #include "sshkey.h"
@@ -51,6 +50,8 @@ struct MeshSshAgent {
 	MeshHive *hive;
 	MeshKeyStore *store;
 	GMutex *state_lock;
+	MeshSshAgentKeysFunc mesh_keys; /* NULL: only keys added with ssh-add are served */
+	gpointer mesh_keys_data;
 	char *askpass;
 	MeshPassGate *gate; /* every UNLOCK passes it before its passphrase is hashed */
 	/*
@@ -116,6 +117,24 @@ mesh_ssh_agent_new(MeshHive *hive, MeshKeyStore *store, GMutex *state_lock)
 	agent->hidden = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	agent->gate = mesh_pass_gate_new();
 	return agent;
+}
+
+void
+mesh_ssh_agent_mesh_key_free(MeshSshAgentMeshKey *key)
+{
+	if (key == NULL)
+		return;
+	g_free(key->label);
+	g_free(key->udf);
+	g_free(key->public_line);
+	g_free(key);
+}
+
+void
+mesh_ssh_agent_set_mesh_keys(MeshSshAgent *agent, MeshSshAgentKeysFunc func, gpointer data)
+{
+	agent->mesh_keys = func;
+	agent->mesh_keys_data = data;
 }
 
 void
@@ -256,14 +275,16 @@ read_hive_identities(MeshSshAgent *agent)
 	g_autoptr(GPtrArray) mesh = NULL;
 	g_autoptr(GError) error = NULL;
 
+	if (agent->mesh_keys == NULL)
+		return found;
 	g_mutex_lock(agent->state_lock);
-	if (!mesh_session_ssh_keys(agent->hive, &mesh, &error)) {
+	if (!agent->mesh_keys(agent->mesh_keys_data, agent->hive, &mesh, &error)) {
 		g_debug("ssh-agent: the Mesh SSH keys cannot be read: %s", error->message);
 		g_clear_error(&error);
 	}
 	g_mutex_unlock(agent->state_lock);
 	for (guint i = 0; mesh != NULL && i < mesh->len; i++) {
-		const MeshSessionSshKey *k = g_ptr_array_index(mesh, i);
+		const MeshSshAgentMeshKey *k = g_ptr_array_index(mesh, i);
 		g_autofree char *comment = NULL;
 		g_autoptr(MeshKey) public = mesh_ssh_public_file_line_decode(
 		        k->public_line, strlen(k->public_line), &comment, &error);
@@ -275,7 +296,7 @@ read_hive_identities(MeshSshAgent *agent)
 		else if (public != NULL)
 			id = identity_new(public, comment, SOURCE_MESH, &error);
 		if (id == NULL) {
-			g_debug("ssh-agent: the SSH key of %s is not served: %s", k->account,
+			g_debug("ssh-agent: the SSH key of %s is not served: %s", k->label,
 				error->message);
 			g_clear_error(&error);
 			continue;

@@ -14,8 +14,9 @@ G_BEGIN_DECLS
  * as a pure message handler: one request message in, one answer out. No sockets here: the
  * server (ssh-server.h) and the fuzzer (tests/fuzz/fuzz-ssh-agent.c) feed it messages.
  *
- * Identities served: this hive's Mesh SSH keys (`mesh ssh create`: mesh_session_ssh_keys) and
- * the keys added with ssh-add. An added key is held in secure memory only, as stock ssh-agent
+ * Identities served: this hive's Mesh SSH keys (`mesh ssh create`), as the lister set with
+ * mesh_ssh_agent_set_mesh_keys gives them (meshagent sets mesh_ssh_agent_session_keys of
+ * ssh-agent-mesh.h), and the keys added with ssh-add. An added key is held in secure memory only, as stock ssh-agent
  * holds it: nothing is written to the hive or a key store, so a key is never kept less protected
  * than it came, and it is gone after ssh-add -d/-D, the end of its lifetime (counted on
  * mesh_platform_boottime, which goes on while the machine sleeps) or the agent's. Keys:
@@ -29,7 +30,8 @@ G_BEGIN_DECLS
  *
  * Thread safety: mesh_ssh_agent_handle may be called from several threads at once (one per
  * connection): the identity table has its own lock, and the hive and key store are used only
- * with the agent's state lock (@state_lock) held.
+ * with the agent's state lock (@state_lock) held. The setters (mesh_ssh_agent_set_*) are for
+ * before the first request.
  */
 
 /* Largest message accepted (the 4-byte length excluded): larger ones close the connection. */
@@ -76,6 +78,33 @@ MeshSshAgent *mesh_ssh_agent_new(MeshHive *hive, MeshKeyStore *store, GMutex *st
 /* mesh_ssh_agent_free: wipe every cached key and free; accepts NULL. */
 void mesh_ssh_agent_free(MeshSshAgent *agent);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshSshAgent, mesh_ssh_agent_free)
+
+/* A Mesh SSH key to serve: from the hive, its private key in the key store under @udf. */
+typedef struct {
+	char *label;       /* what names it in the log (the account) */
+	char *udf;         /* the key's UDF */
+	char *public_line; /* its OpenSSH public key line (a key file line; comment optional) */
+} MeshSshAgentMeshKey;
+
+/* mesh_ssh_agent_mesh_key_free: accepts NULL. */
+void mesh_ssh_agent_mesh_key_free(MeshSshAgentMeshKey *key);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshSshAgentMeshKey, mesh_ssh_agent_mesh_key_free)
+
+/*
+ * MeshSshAgentKeysFunc: the Mesh SSH keys of @hive into *@ret_keys (a new GPtrArray of
+ * MeshSshAgentMeshKey * that frees them). Called with the agent's state lock held, from the
+ * thread of whichever connection asks; it must only read the hive. A FALSE return with @error
+ * set is logged and serves no Mesh key; a key whose line does not read or is not its UDF is left
+ * out and logged.
+ */
+typedef gboolean (*MeshSshAgentKeysFunc)(gpointer data, MeshHive *hive, GPtrArray **ret_keys,
+                                         GError **error);
+
+/*
+ * mesh_ssh_agent_set_mesh_keys: serve the keys @func lists (with @data, borrowed) besides the
+ * ones added with ssh-add. A new handler has none: it serves added keys only.
+ */
+void mesh_ssh_agent_set_mesh_keys(MeshSshAgent *agent, MeshSshAgentKeysFunc func, gpointer data);
 
 /* mesh_ssh_agent_set_askpass: the program asked to confirm each use of a key added with the
  * confirm constraint (NULL: none, and the constraint is refused). */

@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "json.h"
+#include "jwk.h"
 
 #define META_SUFFIX ".secret"
 #define LOCKED_TEXT "the keyring is locked — unlock it and retry"
@@ -176,12 +177,19 @@ read_meta(SecretStore *ss, const char *udf, Meta *ret_meta, GError **error)
 {
 	static const char *const members[] = {"Use", "Algorithm", "Public", NULL};
 	g_autofree char *name = NULL;
+	g_autoptr(GBytes) data = NULL;
 	g_autoptr(JsonNode) root = NULL;
 	g_auto(Meta) meta = {0};
 	JsonObject *obj, *jwk;
 	const char *use, *alg;
 
-	if (!mesh_keystore_read_marker(ss->hive, "secret", udf, META_SUFFIX, &root, &name, error))
+	/* Not a flat marker (core/marker.h): "Public" is a JWK object, read with the JSON parser. */
+	if (!mesh_keystore_read_marker_data(ss->hive, "secret", udf, META_SUFFIX, &data, &name,
+	                                    error))
+		return FALSE;
+	root = mesh_json_parse(g_bytes_get_data(data, NULL), g_bytes_get_size(data),
+	                       MESH_KEYSTORE_MARKER_MAX, error);
+	if (root == NULL)
 		return FALSE;
 	if (!JSON_NODE_HOLDS_OBJECT(root))
 		goto bad;

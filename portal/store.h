@@ -52,7 +52,7 @@ G_BEGIN_DECLS
 #define MESH_PORTAL_TYPE_PERSONAL "SignedPersonalProfile"
 #define MESH_PORTAL_TYPE_APPLICATION "SignedApplicationProfile"
 #define MESH_PORTAL_TYPE_ESCROW "OfflineEscrowEntry"
-/* A device's own SSH key (core/sshkey.h), published by that device. */
+/* A device's own SSH key (core/ssh-device-key.h), published by that device. */
 #define MESH_PORTAL_TYPE_SSH_KEY "SignedSSHDeviceKey"
 
 typedef struct MeshPortalStore MeshPortalStore;

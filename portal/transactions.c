@@ -16,6 +16,7 @@
 #include "personal.h"
 #include "portal-client.h"
 #include "signed.h"
+#include "ssh-device-key.h"
 #include "sshkey.h"
 
 struct MeshPortal {

@@ -33,6 +33,7 @@
 #include "file.h"
 #include "hive.h"
 #include "json.h"
+#include "jwk.h"
 #include "key.h"
 
 #define PROG "bench-keystore"

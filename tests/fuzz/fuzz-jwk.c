@@ -3,6 +3,7 @@
  * imports must export and re-import to the same key with the same UDF. */
 #include "fuzz.h"
 #include "json.h"
+#include "jwk.h"
 #include "key.h"
 #include "secret.h"
 

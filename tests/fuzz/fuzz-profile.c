@@ -14,6 +14,7 @@
 #include "master.h"
 #include "personal.h"
 #include "device-profile.h"
+#include "ssh-device-key.h"
 #include "sshkey.h"
 #include "text.h"
 

@@ -19,6 +19,7 @@
 #include "fuzz.h"
 #include "hive.h"
 #include "router.h"
+#include "ssh-agent-mesh.h"
 #include "ssh-agent.h"
 
 static MeshHive *hive;
@@ -78,6 +79,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fixture();
 	agent = mesh_ssh_agent_new(hive, store, &state_lock);
+	mesh_ssh_agent_set_mesh_keys(agent, mesh_ssh_agent_session_keys, NULL);
 	if (agent == NULL)
 		__builtin_trap();
 	while (size >= 4) {

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jwk.h"
 #include "error.h"
 #include "hive.h"
 #include "keystore.h"

@@ -4,6 +4,7 @@
 #include "error.h"
 #include "json.h"
 #include "device-profile.h"
+#include "jwk.h"
 
 #include <string.h>
 

@@ -6,6 +6,7 @@
 #include "error.h"
 #include "frame.h"
 #include "json.h"
+#include "jwk.h"
 #include "key.h"
 #include "openssh.h"
 

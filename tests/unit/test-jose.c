@@ -4,6 +4,7 @@
 #include "error.h"
 #include "jose.h"
 #include "json.h"
+#include "jwk.h"
 #include "key.h"
 #include "secret.h"
 

@@ -3,6 +3,7 @@
 #include "base64.h"
 #include "error.h"
 #include "json.h"
+#include "jwk.h"
 #include "key.h"
 #include "secret.h"
 #include "udf.h"

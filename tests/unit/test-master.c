@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "jwk.h"
 #include "master.h"
 #include "model-test.h"
 

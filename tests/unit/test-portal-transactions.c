@@ -15,6 +15,7 @@
 #include "model-test.h"
 #include "personal.h"
 #include "portal-client.h"
+#include "ssh-device-key.h"
 #include "sshkey.h"
 #include "transactions.h"
 

@@ -13,6 +13,7 @@
 #include "platform.h"
 #include "router.h"
 #include "secret.h"
+#include "ssh-agent-mesh.h"
 #include "ssh-agent.h"
 #include "sshbuf.h"
 #include "sshkey.h"
@@ -37,6 +38,7 @@ open_agent(Fixture *fx)
 	fx->store = mesh_keystore_router_new(fx->hive, &error);
 	MESH_ASSERT_NO_ERROR(error);
 	fx->agent = mesh_ssh_agent_new(fx->hive, fx->store, &fx->state_lock);
+	mesh_ssh_agent_set_mesh_keys(fx->agent, mesh_ssh_agent_session_keys, NULL);
 }
 
 static void

@@ -3,6 +3,7 @@
 
 #include "application.h"
 #include "model-test.h"
+#include "ssh-device-key.h"
 #include "sshkey.h"
 #include "udf.h"
 
