@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "client-http.h"
+#include "portal-http.h"
 
 #include <libsoup/soup.h>
 #include <string.h>
