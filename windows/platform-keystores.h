@@ -3,10 +3,10 @@
 
 /*
  * The key stores this OS folder provides, as rows of the table of stores compiled in
- * (backends/backends.c, MeshKeyStoreBackend in backends/router.h): dpapi (windows/dpapi.h).
+ * (backends/backends.c, MeshKeyStoreBackend in backends/router.h): dpapi (windows/dpapistore.h).
  */
 
-#include "dpapi.h"
+#include "dpapistore.h"
 
 #define MESH_PLATFORM_KEYSTORES                                                                    \
 	{"dpapi", ".dpapi-meta", mesh_keystore_dpapi_new,                                          \

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# The dpapi key store (windows/dpapi.c) under Wine: the key-store conformance suite of the Linux
+# The dpapi key store (windows/dpapistore.c) under Wine: the key-store conformance suite of the Linux
 # stores (tests/integration/keystore-conformance.c, unchanged) and the tamper checks, driven by
 # store.sh, which verifies the signatures left with the Linux openssl.
 if(NOT TARGET mesh-backends)

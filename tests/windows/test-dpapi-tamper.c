@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test-dpapi-tamper ROOT: the dpapi key store (windows/dpapi.h) refuses what was changed in the
+ * test-dpapi-tamper ROOT: the dpapi key store (windows/dpapistore.h) refuses what was changed in the
  * hive: a blob with one bit flipped, a blob moved to another key's entry (the entropy names the
  * UDF), a marker whose public key is another key's; and the blob does not hold the private key
  * in the clear. Checks print "ok   - ..." or "FAIL - ..."; the exit status is 1 when one failed.
@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dpapi.h"
+#include "dpapistore.h"
 #include "error.h"
 #include "hive.h"
 #include "keystore.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "dpapi.h"
+#include "dpapistore.h"
 
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>

@@ -9,7 +9,8 @@
 G_BEGIN_DECLS
 
 /*
- * The "dpapi" key store: private keys protected by the Windows Data Protection API for the
+ * The "dpapi" key store (this header is not named dpapi.h: that is the system's, which
+ * wincrypt.h includes): private keys protected by the Windows Data Protection API for the
  * current user, kept in the hive's Keys folder beside a marker with their public part.
  *
  *   Keys/<udf>.dpapi       the DPAPI blob (CryptProtectData, current user,
