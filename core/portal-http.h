@@ -61,4 +61,11 @@ void mesh_portal_client_http_transact_async(MeshPortalClient *client, const char
 gboolean mesh_portal_client_http_transact_finish(GAsyncResult *result, GBytes **ret_answer,
 						 guint *ret_status, GError **error);
 
+/*
+ * mesh_portal_http_task_return: for the OS folders' clients: end @task, made by
+ * mesh_portal_client_http_transact_async, with @answer (ownership taken) and its HTTP @status,
+ * as mesh_portal_client_http_transact_finish reads them.
+ */
+void mesh_portal_http_task_return(GTask *task, GBytes *answer, guint status);
+
 G_END_DECLS

@@ -34,12 +34,6 @@ typedef struct {
 	Target *target;
 } HttpClient;
 
-char *
-mesh_portal_client_http_url(const char *domain)
-{
-	return mesh_portal_url_for_domain(domain);
-}
-
 static void
 target_clear(Target *t)
 {
@@ -255,11 +249,6 @@ typedef struct {
 	char *request;
 } Transaction;
 
-typedef struct {
-	GBytes *answer;
-	guint status;
-} Outcome;
-
 static void
 transaction_free(Transaction *t)
 {
@@ -269,27 +258,18 @@ transaction_free(Transaction *t)
 }
 
 static void
-outcome_free(Outcome *outcome)
-{
-	g_bytes_unref(outcome->answer);
-	g_free(outcome);
-}
-
-static void
 run_transaction(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
 	Transaction *t = data;
-	Outcome *outcome = g_new0(Outcome, 1);
+	GBytes *answer = NULL;
+	guint status = 0;
 	GError *error = NULL;
 
 	(void)source;
-	if (!transact(t->target, t->request, cancellable, &outcome->answer, &outcome->status,
-	              &error)) {
-		g_free(outcome);
+	if (!transact(t->target, t->request, cancellable, &answer, &status, &error))
 		g_task_return_error(task, error);
-		return;
-	}
-	g_task_return_pointer(task, outcome, (GDestroyNotify)outcome_free);
+	else
+		mesh_portal_http_task_return(task, answer, status);
 }
 
 void
@@ -317,22 +297,6 @@ mesh_portal_client_http_transact_async(MeshPortalClient *client, const char *req
 	t->request = g_strdup(request);
 	g_task_set_task_data(task, t, (GDestroyNotify)transaction_free);
 	g_task_run_in_thread(task, run_transaction);
-}
-
-gboolean
-mesh_portal_client_http_transact_finish(GAsyncResult *result, GBytes **ret_answer,
-                                        guint *ret_status, GError **error)
-{
-	Outcome *outcome;
-
-	g_return_val_if_fail(g_task_is_valid(result, NULL), FALSE);
-	outcome = g_task_propagate_pointer(G_TASK(result), error);
-	if (outcome == NULL)
-		return FALSE;
-	*ret_answer = g_steal_pointer(&outcome->answer);
-	*ret_status = outcome->status;
-	g_free(outcome);
-	return TRUE;
 }
 
 /* ---- Opening ----------------------------------------------------------------------------------
