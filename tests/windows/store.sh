@@ -20,20 +20,7 @@ if $EMU "$TOOL" dpapi root out >suite.log 2>&1; then
 else
 	not_ok "dpapi: the in-process suite: $(grep FAIL suite.log | head -5) $(tail -n 3 suite.log)"
 fi
-for pem in out/*.pem; do
-	[ -e "$pem" ] || { not_ok "dpapi: no signature was left for openssl"; break; }
-	base=${pem%.pem} alg=$(basename "$base")
-	if [ "$alg" = Ed25519 ]; then
-		set -- -rawin
-	else
-		set -- -digest sha256 -rawin
-	fi
-	check "dpapi: openssl verifies the $alg signature" openssl pkeyutl -verify -pubin \
-		-inkey "$pem" "$@" -in "$base.msg" -sigfile "$base.sig"
-	printf x >>"$base.msg"
-	check "dpapi: ... and refuses it for another message" sh -c "! openssl pkeyutl \
-		-verify -pubin -inkey '$pem' $* -in '$base.msg' -sigfile '$base.sig' >/dev/null 2>&1"
-done
+openssl_verify_left dpapi out
 
 # 2. Tampering.
 if $EMU "$TAMPER" tamper >tamper.log 2>&1; then
