@@ -4,7 +4,7 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
-#include "client-http.h"
+#include "portal-http.h"
 #include "portal-bridge.h"
 #include "router.h"
 #include "error.h"

@@ -14,7 +14,7 @@ G_BEGIN_DECLS
  * The agent's session methods (docs/protocol.md "Agent methods (§9)", AccountValidate to
  * PasswordDelete): each builds a MeshSession over the agent's hive and key store for the one
  * request and calls core/session. The portal is reached through the agent's portal factory: by
- * default an HTTP client (portal/client-http.h) for the account's domain, the request's
+ * default an HTTP client (core/portal-http.h) for the account's domain, the request's
  * "Portal" URL or the URL the account remembers, trusting the CA file in "PortalCA" (a path on
  * the agent's machine) when given. In the agent's server the methods that reach the portal
  * ("remote") run on a worker thread and their HTTP transactions on the main loop, through the

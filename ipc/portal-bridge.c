@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "portal-bridge.h"
 
-#include "client-http.h"
+#include "portal-http.h"
 #include "error.h"
 
 /* How long mesh_portal_bridge_free runs the context for operations still handed over, at most

@@ -39,20 +39,7 @@ if "$TOOL" "$STORE" "$TMP/root" "$TMP/out" >"$TMP/suite.log" 2>&1; then
 else
 	not_ok "$STORE: the in-process suite: $(grep FAIL "$TMP/suite.log" | head -5)"
 fi
-for pem in "$TMP"/out/*.pem; do
-	[ -e "$pem" ] || { not_ok "$STORE: no signature was left for openssl"; break; }
-	base=${pem%.pem} alg=$(basename "$base")
-	if [ "$alg" = Ed25519 ]; then
-		set -- -rawin
-	else
-		set -- -digest sha256 -rawin
-	fi
-	check "$STORE: openssl verifies the $alg signature" openssl pkeyutl -verify -pubin \
-		-inkey "$pem" "$@" -in "$base.msg" -sigfile "$base.sig"
-	printf x >>"$base.msg"
-	check "$STORE: ... and refuses it for another message" sh -c "! openssl pkeyutl \
-		-verify -pubin -inkey '$pem' $* -in '$base.msg' -sigfile '$base.sig' >/dev/null 2>&1"
-done
+openssl_verify_left "$STORE" "$TMP/out"
 
 # 2. Through the agent.
 start_agent() {

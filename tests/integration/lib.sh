@@ -62,6 +62,22 @@ check() {
 	if "$@"; then ok "$name"; else not_ok "$name"; fi
 }
 
+# openssl_verify_left NAME DIR: the signatures keystore-conformance.c left in DIR (<alg>.pem,
+# .msg, .sig) verify with openssl, and not for another message.
+openssl_verify_left() {
+	for pem in "$2"/*.pem; do
+		[ -e "$pem" ] || { not_ok "$1: no signature was left for openssl"; break; }
+		base=${pem%.pem} alg=$(basename "$base") opts=-rawin
+		[ "$alg" = Ed25519 ] || opts="-digest sha256 -rawin"
+		check "$1: openssl verifies the $alg signature" openssl pkeyutl -verify -pubin \
+			-inkey "$pem" $opts -in "$base.msg" -sigfile "$base.sig"
+		printf x >>"$base.msg"
+		check "$1: ... and refuses it for another message" sh -c "! openssl pkeyutl \
+			-verify -pubin -inkey '$pem' $opts -in '$base.msg' -sigfile '$base.sig' \
+			>/dev/null 2>&1"
+	done
+}
+
 finish() {
 	echo "$passed passed, $failed failed"
 	[ "$failed" = 0 ]

@@ -8,7 +8,7 @@
  * It starts SERVERMESH for example.com on 127.0.0.1:0 with a database in a temporary directory,
  * --rate 0 and --pending-per-address 0 (every request comes from 127.0.0.1; the per-address
  * limit has its own test, portal-queue.sh), creates alice's account with real keys through the HTTP
- * client (portal/client-http.h), and checks: a SignedTransaction sent twice → 401 the second time;
+ * client (core/portal-http.h), and checks: a SignedTransaction sent twice → 401 the second time;
  * one Issued 6 minutes ago or 6 minutes ahead → 401; a Publish of the personal profile with a lower
  * and with an equal Serial → 409 Stale; a Publish signed by a device key → 401; after each
  * refusal the account is unchanged; a connection completed as Rejected → ConnectStatus (signed by
@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "base64.h"
-#include "client-http.h"
+#include "portal-http.h"
 #include "connect.h"
 #include "error.h"
 #include "json.h"

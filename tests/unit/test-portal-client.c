@@ -2,7 +2,7 @@
 /*
  * The portal client's URLs (core/portal-client.h: one normal form, the one devices remember and
  * compare) and the HTTP client's TLS handshake with a peer that does not speak TLS
- * (portal/client-http.h): a loopback server in a thread that reads the ClientHello and says
+ * (core/portal-http.h): a loopback server in a thread that reads the ClientHello and says
  * nothing, as a plain-HTTP portal waiting for request headers does, and one that answers plain
  * HTTP at once. Both must fail within seconds, saying that the portal does not speak TLS.
  */
@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "client-http.h"
+#include "portal-http.h"
 #include "cutest.h"
 #include "error.h"
 #include "portal-client.h"

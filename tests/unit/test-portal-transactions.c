@@ -8,7 +8,7 @@
 
 #include "application.h"
 #include "client-direct.h"
-#include "client-http.h"
+#include "portal-http.h"
 #include "connect.h"
 #include "escrow.h"
 #include "http-server.h"

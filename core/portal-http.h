@@ -3,7 +3,7 @@
 
 #include <gio/gio.h>
 
-#include "portal-client.h"
+#include "portal-base.h"
 
 G_BEGIN_DECLS
 
@@ -21,20 +21,26 @@ G_BEGIN_DECLS
 char *mesh_portal_client_http_url(const char *domain);
 
 /*
- * mesh_portal_client_http_new: a MeshPortalClient that POSTs each request to @url with libsoup 3
+ * The portal client over HTTP: one interface, one implementation per OS folder, on the OS's
+ * own HTTP and TLS stack: linux/portal-http.c (libsoup 3, TLS by glib-networking),
+ * windows/portal-http.c (WinHTTP, TLS by SChannel). Both keep the contract below.
+ *
+ * mesh_portal_client_http_new: a MeshPortalClient that POSTs each request to @url
  * (Content-Type application/json; redirects are not followed; answers over
  * MESH_PORTAL_MESSAGE_MAX are refused while they are read; MESH_PORTAL_HTTP_TIMEOUT_SECONDS per
  * network wait). @url is https://, or http:// to a loopback address only (127.0.0.0/8, ::1,
- * localhost: a test portal); no user name, query or fragment. TLS certificates are verified
- * against @ca_file (PEM; NULL: the system's trust store). Connections are direct: no proxy is
- * looked up (the system resolver, libproxy, may run PAC scripts). The client belongs to the
- * thread that made it (libsoup's rule for everything but sending): create, use and close it
- * there. mesh_portal_client_transact is synchronous: never call it with the portal's server
- * running on that thread's main context: the transaction would wait for a reply that
- * only that main context can produce; the agent uses the asynchronous form
- * below. Errors: MESH_ERROR_INVALID_ARGUMENT (the URL), MESH_ERROR_CRYPTO (the CA file cannot be
- * read, or no TLS backend: glib-networking). Transactions fail with MESH_ERROR_NETWORK naming the
- * URL and the reason, MESH_ERROR_TIMEOUT, or MESH_ERROR_TOO_LARGE.
+ * localhost: a test portal); no user name, query or fragment (mesh_portal_url_normalize).
+ * TLS certificates are verified against @ca_file (PEM; NULL: the system's trust store; on
+ * Windows the server's chain must then end in a certificate of @ca_file, checked with
+ * CertGetCertificateChain, besides WinHTTP's own check of the name). Connections are direct:
+ * no proxy is looked up (libproxy may run PAC scripts; WinHTTP: WINHTTP_ACCESS_TYPE_NO_PROXY).
+ * The client belongs to the thread that made it (libsoup's rule for everything but sending):
+ * create, use and close it there. mesh_portal_client_transact is synchronous: never call it
+ * with the portal's server running on that thread's main context: the transaction would wait
+ * for a reply that only that main context can produce; the agent uses the asynchronous form
+ * below. Errors: MESH_ERROR_INVALID_ARGUMENT (the URL), MESH_ERROR_CRYPTO (the CA file cannot
+ * be read, or no TLS backend: glib-networking). Transactions fail with MESH_ERROR_NETWORK
+ * naming the URL and the reason, MESH_ERROR_TIMEOUT, or MESH_ERROR_TOO_LARGE.
  */
 MeshPortalClient *mesh_portal_client_http_new(const char *url, const char *ca_file,
 					      GError **error);
@@ -54,5 +60,12 @@ void mesh_portal_client_http_transact_async(MeshPortalClient *client, const char
  * mesh_portal_client_transact gives them. */
 gboolean mesh_portal_client_http_transact_finish(GAsyncResult *result, GBytes **ret_answer,
 						 guint *ret_status, GError **error);
+
+/*
+ * mesh_portal_http_task_return: for the OS folders' clients: end @task, made by
+ * mesh_portal_client_http_transact_async, with @answer (ownership taken) and its HTTP @status,
+ * as mesh_portal_client_http_transact_finish reads them.
+ */
+void mesh_portal_http_task_return(GTask *task, GBytes *answer, guint status);
 
 G_END_DECLS

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "client-http.h"
+#include "portal-http.h"
 
 #include <libsoup/soup.h>
 #include <string.h>
@@ -14,12 +14,6 @@ typedef struct {
 	GUri *uri;
 	char *url;
 } HttpClient;
-
-char *
-mesh_portal_client_http_url(const char *domain)
-{
-	return mesh_portal_url_for_domain(domain);
-}
 
 /* Message data: set while the message's connection is in its TLS handshake. */
 #define HANDSHAKING "mesh-tls-handshaking"
@@ -197,11 +191,6 @@ typedef struct {
 	char *url;
 } Transaction;
 
-typedef struct {
-	GBytes *answer;
-	guint status;
-} Outcome;
-
 static void
 transaction_free(Transaction *t)
 {
@@ -211,13 +200,6 @@ transaction_free(Transaction *t)
 	g_byte_array_unref(t->body);
 	g_free(t->url);
 	g_free(t);
-}
-
-static void
-outcome_free(Outcome *outcome)
-{
-	g_bytes_unref(outcome->answer);
-	g_free(outcome);
 }
 
 static void
@@ -250,7 +232,6 @@ on_read(GObject *source, GAsyncResult *result, gpointer user_data)
 	Transaction *t = g_task_get_task_data(task);
 	g_autoptr(GError) local = NULL;
 	g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish(t->in, result, &local);
-	Outcome *outcome;
 	GError *error = NULL;
 
 	if (chunk == NULL) {
@@ -268,11 +249,9 @@ on_read(GObject *source, GAsyncResult *result, gpointer user_data)
 		read_next(task);
 		return;
 	}
-	outcome = g_new0(Outcome, 1);
-	outcome->answer = g_byte_array_free_to_bytes(g_steal_pointer(&t->body));
+	mesh_portal_http_task_return(task, g_byte_array_free_to_bytes(g_steal_pointer(&t->body)),
+	                             soup_message_get_status(t->msg));
 	t->body = g_byte_array_new();
-	outcome->status = soup_message_get_status(t->msg);
-	g_task_return_pointer(task, outcome, (GDestroyNotify)outcome_free);
 	g_object_unref(task);
 }
 
@@ -319,22 +298,6 @@ mesh_portal_client_http_transact_async(MeshPortalClient *client, const char *req
 		return;
 	}
 	soup_session_send_async(t->session, t->msg, G_PRIORITY_DEFAULT, cancellable, on_sent, task);
-}
-
-gboolean
-mesh_portal_client_http_transact_finish(GAsyncResult *result, GBytes **ret_answer,
-					guint *ret_status, GError **error)
-{
-	Outcome *outcome;
-
-	g_return_val_if_fail(g_task_is_valid(result, NULL), FALSE);
-	outcome = g_task_propagate_pointer(G_TASK(result), error);
-	if (outcome == NULL)
-		return FALSE;
-	*ret_answer = g_steal_pointer(&outcome->answer);
-	*ret_status = outcome->status;
-	g_free(outcome);
-	return TRUE;
 }
 
 MeshPortalClient *
