@@ -65,7 +65,8 @@ mesh_platform_daemon_failed(int code, const char *message)
 	report = NULL;
 }
 
-/* Standard input, output and error of this process to @h (NUL), for the CRT and the OS. */
+/* Standard input, output and error of this process to @null_path (NUL), for the C library and
+ * for the OS. */
 static void
 std_to(const char *null_path)
 {
@@ -113,8 +114,9 @@ take_report(void)
 		return FALSE;
 	SetEnvironmentVariableW(REPORT_VARIABLE, NULL);
 	text = mesh_win_utf8(value);
-	/* Only a pipe of ours: a variable left in the environment by someone else names nothing
-	 * this process holds, or something that is no pipe. */
+	/* Only a pipe: a variable set by hand names nothing this process holds, or something
+	 * that is no pipe. (Under strict handle checks, which meshagent turns on before it
+	 * daemonises, a handle value that names nothing ends the process: closed, not open.) */
 	if (text == NULL ||
 	    !g_ascii_string_to_unsigned(text, 10, 1, G_MAXUINT64, &h, NULL) ||
 	    GetFileType((HANDLE)(guintptr)h) != FILE_TYPE_PIPE)
