@@ -17,7 +17,7 @@ if $EMU "$TOOL" logintest >"$TMP/c.log" 2>&1; then
 else
 	not_ok "Run key, in process: $(grep FAIL "$TMP/c.log" | head -5)"
 fi
-sed 's/^/# /' "$TMP/c.log"
+tr -d '\r' <"$TMP/c.log" | sed 's/^/# /'
 
 # query NAME: reg.exe's line for the Run value NAME (CR stripped); exit status as reg's.
 query() {
@@ -28,13 +28,19 @@ query() {
 }
 
 # 2. Install both hives; reg.exe sees both, distinct, quoting meshagent.exe's path.
-$EMU "$TOOL" login install test >"$TMP/i1" 2>&1 || not_ok "install test: $(cat "$TMP/i1")"
-$EMU "$TOOL" login install production >"$TMP/i2" 2>&1 ||
+# The C library writes text with "\r\n": strip it before matching lines.
+login() {
+	$EMU "$TOOL" login "$@" >"$TMP/raw" 2>&1
+	_s=$?
+	tr -d '\r' <"$TMP/raw"
+	return $_s
+}
+login install test >"$TMP/i1" || not_ok "install test: $(cat "$TMP/i1")"
+login install production >"$TMP/i2" ||
 	not_ok "install production: $(cat "$TMP/i2")"
 t=$(query meshagent-test)
 p=$(query meshagent)
-echo "# reg query: $t"
-echo "# reg query: $p"
+printf '# reg query: %s\n' "$t" "$p"
 case $t in
 *'meshagent-test'*REG_SZ*'"'?':\'*'\meshagent.exe" --hive test') ok "reg query: meshagent-test is REG_SZ, the quoted path of meshagent.exe and --hive test" ;;
 *) not_ok "reg query: meshagent-test: '$t'" ;;
@@ -47,7 +53,7 @@ grep -q '^path HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\meshagen
 	ok "install names the value it wrote" || not_ok "install output: $(cat "$TMP/i1")"
 
 # 3. Uninstall the test hive's: gone for reg.exe, production's stays; again: no error.
-$EMU "$TOOL" login uninstall test >"$TMP/u1" 2>&1 || not_ok "uninstall test: $(cat "$TMP/u1")"
+login uninstall test >"$TMP/u1" || not_ok "uninstall test: $(cat "$TMP/u1")"
 if query meshagent-test >/dev/null; then
 	not_ok "reg query still finds meshagent-test after uninstall"
 else
@@ -55,13 +61,13 @@ else
 fi
 query meshagent >/dev/null && ok "reg query: meshagent (production) stays" ||
 	not_ok "the production value went with the test one"
-if $EMU "$TOOL" login uninstall test >"$TMP/u2" 2>&1 && grep -q '^next No start-at-login' "$TMP/u2" &&
+if login uninstall test >"$TMP/u2" && grep -q '^next No start-at-login' "$TMP/u2" &&
 	! grep -q '^path' "$TMP/u2"; then
 	ok "uninstall when absent: exit 0, nothing removed (as on Linux)"
 else
 	not_ok "uninstall when absent: $(cat "$TMP/u2")"
 fi
-$EMU "$TOOL" login uninstall production >/dev/null 2>&1
+login uninstall production >/dev/null
 query meshagent >/dev/null && not_ok "meshagent stays after its uninstall" ||
 	ok "reg query: meshagent is gone after its uninstall"
 finish
