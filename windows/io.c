@@ -3,8 +3,8 @@
  * core/platform.h on Windows: consoles, standard output for secrets, inputs read as they come,
  * Ctrl-C. A console is read with ReadConsoleW (UTF-16, whatever the code page) and handed on as
  * UTF-8, lines ending in "\n" as on Linux (a "\r\n" that a line longer than a read splits
- * keeps its '\r', which the passphrase reader drops too); a file or pipe with ReadFile. Every buffer that held
- * what was read is wiped.
+ * keeps its '\r', which the passphrase reader drops too); a file or pipe with ReadFile. Every
+ * buffer that held what was read is wiped.
  */
 #include "platform.h"
 #include "platform-private.h"
@@ -26,7 +26,7 @@ struct MeshPlatformInput {
 	gboolean console;       /* read with ReadConsoleW */
 	gboolean quiet;         /* echo is off: mode holds the console's mode before */
 	DWORD mode;
-	wchar_t high;           /* a high surrogate read last, waiting for its pair */
+	wchar_t high; /* a high surrogate read last, waiting for its pair */
 	/* UTF-8 converted from the console and not yet handed on */
 	guint8 pending[CONSOLE_CHUNK * 3 + 8];
 	gsize pending_start, pending_len;
@@ -75,9 +75,9 @@ static HANDLE
 std_handle(MeshPlatformStream stream)
 {
 	static const DWORD which[] = {
-		[MESH_PLATFORM_STDIN] = STD_INPUT_HANDLE,
-		[MESH_PLATFORM_STDOUT] = STD_OUTPUT_HANDLE,
-		[MESH_PLATFORM_STDERR] = STD_ERROR_HANDLE,
+	        [MESH_PLATFORM_STDIN] = STD_INPUT_HANDLE,
+	        [MESH_PLATFORM_STDOUT] = STD_OUTPUT_HANDLE,
+	        [MESH_PLATFORM_STDERR] = STD_ERROR_HANDLE,
 	};
 
 	return GetStdHandle(which[stream]);
@@ -109,8 +109,8 @@ set_write_errno(DWORD err)
 static gboolean
 write_console(HANDLE h, const guint8 *data, gsize len)
 {
-	int wlen = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, (const char *)data,
-				       (int)len, NULL, 0);
+	int wlen = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, (const char *)data, (int)len,
+	                               NULL, 0);
 	wchar_t *wide;
 	gboolean ok = TRUE;
 	DWORD done = 0;
@@ -181,15 +181,15 @@ mesh_platform_input_open(const char *path, gboolean interruptible, GError **erro
 	wide = mesh_win_wide(path, error);
 	if (wide == NULL)
 		return NULL;
-	h = CreateFileW(wide, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
-			OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+	h = CreateFileW(wide, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
+	                FILE_ATTRIBUTE_NORMAL, NULL);
 	if (h == INVALID_HANDLE_VALUE) {
 		DWORD err = GetLastError();
 		g_autofree char *reason = mesh_win_reason(err);
 
 		/* The reason alone: the caller says what it tried to open. */
 		g_set_error(error, MESH_ERROR, mesh_win_error_code(err, MESH_ERROR_IO), "%s",
-			    reason);
+		            reason);
 		return NULL;
 	}
 	return input_new(h, TRUE, interruptible);
@@ -200,7 +200,7 @@ mesh_platform_input_terminal(void)
 {
 	/* The console even when standard input is redirected, as ssh-keygen asks on /dev/tty. */
 	HANDLE h = CreateFileW(L"CONIN$", GENERIC_READ | GENERIC_WRITE,
-			       FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING, 0, NULL);
+	                       FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING, 0, NULL);
 
 	if (h != INVALID_HANDLE_VALUE)
 		return input_new(h, TRUE, FALSE);
@@ -286,7 +286,7 @@ fill_from_console(MeshPlatformInput *input, GError **error)
 			return fill_from_console(input, error);
 	}
 	n = WideCharToMultiByte(CP_UTF8, 0, wide, (int)got, (char *)input->pending,
-				(int)sizeof input->pending, NULL, NULL);
+	                        (int)sizeof input->pending, NULL, NULL);
 	SecureZeroMemory(wide, sizeof wide);
 	if (n <= 0)
 		return fail_io(GetLastError(), error);
@@ -332,8 +332,9 @@ mesh_platform_input_read(MeshPlatformInput *input, void *buf, gsize len, GError 
 	for (;;) {
 		if (input->interruptible) {
 			g_mutex_lock(&reading_lock);
-			DuplicateHandle(GetCurrentProcess(), GetCurrentThread(), GetCurrentProcess(),
-					&reading_thread, 0, FALSE, DUPLICATE_SAME_ACCESS);
+			DuplicateHandle(GetCurrentProcess(), GetCurrentThread(),
+			                GetCurrentProcess(), &reading_thread, 0, FALSE,
+			                DUPLICATE_SAME_ACCESS);
 			g_mutex_unlock(&reading_lock);
 			/* Ctrl-C between the flag's check and here: the read would not be
 			 * cancelled. */
@@ -341,7 +342,7 @@ mesh_platform_input_read(MeshPlatformInput *input, void *buf, gsize len, GError 
 				ok = FALSE, SetLastError(ERROR_OPERATION_ABORTED);
 			else
 				ok = ReadFile(input->h, buf, (DWORD)MIN(len, (gsize)G_MAXINT32), &n,
-					      NULL);
+				              NULL);
 			g_mutex_lock(&reading_lock);
 			if (reading_thread != NULL)
 				CloseHandle(reading_thread);
@@ -383,10 +384,11 @@ mesh_platform_input_wait(MeshPlatformInput *input, int timeout_ms)
 			return 1; /* NUL, a serial line: a read does not wait long */
 		/* The console is signalled while input events are queued. A line is complete only
 		 * with Enter, which the caller's read then waits for. */
-		return WaitForSingleObject(input->h, timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms) ==
-				       WAIT_OBJECT_0 ?
-			       1 :
-			       0;
+		return WaitForSingleObject(input->h,
+		                           timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms) ==
+		                       WAIT_OBJECT_0
+		               ? 1
+		               : 0;
 	case FILE_TYPE_PIPE:
 		/* An anonymous pipe is not a waitable object: look at it every few ms. */
 		for (;;) {

@@ -7,7 +7,8 @@
  * (on Windows a set MMM_HOME always counts as another home). Its data is the command line:
  *
  *   "C:\...\meshagent.exe" --hive test
- *   "C:\Windows\system32\cmd.exe" /d /v:off /c set "MMM_HOME=D:\mesh"&& "C:\...\meshagent.exe" --hive test
+ *   "C:\Windows\system32\cmd.exe" /d /v:off /c set "MMM_HOME=D:\mesh"&& "C:\...\meshagent.exe"
+ * --hive test
  *
  * the second when MMM_HOME is set: a Run value cannot set a variable, and meshagent takes its
  * home from the environment (as the XDG autostart entry does with env). meshagent then goes to
@@ -21,7 +22,7 @@
 
 #include "error.h"
 
-#define RUN_KEY L"Software\\Microsoft\\Windows\\CurrentVersion\\Run"
+#define RUN_KEY      L"Software\\Microsoft\\Windows\\CurrentVersion\\Run"
 #define RUN_KEY_TEXT "HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run"
 
 void
@@ -45,16 +46,16 @@ quoted(const char *what, const char *text, char **ret_word, GError **error)
 	if (!g_utf8_validate(text, -1, NULL) || strpbrk(text, "\"%!") != NULL ||
 	    (len > 0 && text[len - 1] == '\\')) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
-			    "%s holds a character that the Run key's command line cannot carry as "
-			    "it is ('\"', '%%', '!', a final '\\' or invalid UTF-8): use a plainer "
-			    "path",
-			    what);
+		            "%s holds a character that the Run key's command line cannot carry as "
+		            "it is ('\"', '%%', '!', a final '\\' or invalid UTF-8): use a plainer "
+		            "path",
+		            what);
 		return FALSE;
 	}
 	for (const char *p = text; *p != '\0'; p++) {
 		if ((guchar)*p < 0x20 || *p == 0x7f) {
 			g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
-				    "%s holds a control character: use a plainer path", what);
+			            "%s holds a control character: use a plainer path", what);
 			return FALSE;
 		}
 	}
@@ -73,29 +74,30 @@ login_value(MeshHiveKind kind, char **ret_name, char **ret_command, GError **err
 	g_autofree char *command = NULL;
 
 	/* The Run key starts the agent on its usual pipes: an override would not be seen there. */
-	for (const char *const *var = (const char *const[]){ "MESH_AGENT_SOCK",
-							     "MESH_SSH_AGENT_SOCK", NULL };
+	for (const char *const *var =
+	             (const char *const[]){"MESH_AGENT_SOCK", "MESH_SSH_AGENT_SOCK", NULL};
 	     *var != NULL; var++) {
 		const char *value = g_getenv(*var);
 
 		if (value != NULL && *value != '\0') {
-			g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
-				    "%s is set, but the Run key starts the agent on its usual pipes "
-				    "(\\\\.\\pipe\\meshagent-<user>-%s): unset it first",
-				    *var, mesh_hive_kind_dirname(kind));
+			g_set_error(
+			        error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			        "%s is set, but the Run key starts the agent on its usual pipes "
+			        "(\\\\.\\pipe\\meshagent-<user>-%s): unset it first",
+			        *var, mesh_hive_kind_dirname(kind));
 			return FALSE;
 		}
 	}
 	if (home != NULL && *home != '\0') {
 		g_autofree char *canonical = g_canonicalize_filename(home, NULL);
 		g_autofree char *digest =
-			g_compute_checksum_for_string(G_CHECKSUM_SHA256, canonical, -1);
+		        g_compute_checksum_for_string(G_CHECKSUM_SHA256, canonical, -1);
 
 		digest[8] = '\0';
 		name = g_strdup_printf("meshagent-%s-%s", hive, digest);
 	} else {
 		name = kind == MESH_HIVE_PRODUCTION ? g_strdup("meshagent")
-						    : g_strconcat("meshagent-", hive, NULL);
+		                                    : g_strconcat("meshagent-", hive, NULL);
 	}
 	if (ret_command == NULL) {
 		*ret_name = g_steal_pointer(&name);
@@ -104,7 +106,7 @@ login_value(MeshHiveKind kind, char **ret_name, char **ret_command, GError **err
 	bindir = mesh_platform_program_dir();
 	if (bindir == NULL) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_FAILED,
-			    "cannot tell where this mesh program is (GetModuleFileNameW)");
+		            "cannot tell where this mesh program is (GetModuleFileNameW)");
 		return FALSE;
 	}
 	agent = g_build_filename(bindir, "meshagent.exe", NULL);
@@ -118,9 +120,11 @@ login_value(MeshHiveKind kind, char **ret_name, char **ret_command, GError **err
 		UINT n = GetSystemDirectoryW(system, G_N_ELEMENTS(system));
 		g_autofree char *system_utf8 = NULL;
 
-		if (n == 0 || n >= G_N_ELEMENTS(system) || (system_utf8 = mesh_win_utf8(system)) == NULL) {
-			mesh_win_set_error(error, n == 0 ? GetLastError() : ERROR_INSUFFICIENT_BUFFER,
-					   MESH_ERROR_FAILED, "cannot find cmd.exe");
+		if (n == 0 || n >= G_N_ELEMENTS(system) ||
+		    (system_utf8 = mesh_win_utf8(system)) == NULL) {
+			mesh_win_set_error(error,
+			                   n == 0 ? GetLastError() : ERROR_INSUFFICIENT_BUFFER,
+			                   MESH_ERROR_FAILED, "cannot find cmd.exe");
 			return FALSE;
 		}
 		cmd = g_build_filename(system_utf8, "cmd.exe", NULL);
@@ -129,7 +133,7 @@ login_value(MeshHiveKind kind, char **ret_name, char **ret_command, GError **err
 			return FALSE;
 		/* No space before "&&": set would keep it in the value. */
 		command = g_strdup_printf("%s /d /v:off /c set %s&& %s --hive %s", cmd_word,
-					  setting_word, agent_word, hive);
+		                          setting_word, agent_word, hive);
 	} else {
 		command = g_strdup_printf("%s --hive %s", agent_word, hive);
 	}
@@ -143,8 +147,8 @@ static HKEY
 open_run_key(REGSAM access, GError **error)
 {
 	HKEY key = NULL;
-	LSTATUS st = RegCreateKeyExW(HKEY_CURRENT_USER, RUN_KEY, 0, NULL, 0, access, NULL, &key,
-				     NULL);
+	LSTATUS st =
+	        RegCreateKeyExW(HKEY_CURRENT_USER, RUN_KEY, 0, NULL, 0, access, NULL, &key, NULL);
 
 	if (st != ERROR_SUCCESS) {
 		mesh_win_set_error(error, (DWORD)st, MESH_ERROR_IO, "cannot open %s", RUN_KEY_TEXT);
@@ -174,18 +178,18 @@ mesh_platform_login_install(MeshHiveKind kind, MeshPlatformLogin *ret, GError **
 	if (key == NULL)
 		return FALSE;
 	st = RegSetValueExW(key, wname, 0, REG_SZ, (const BYTE *)wcommand,
-			    (DWORD)((wcslen(wcommand) + 1) * sizeof(wchar_t)));
+	                    (DWORD)((wcslen(wcommand) + 1) * sizeof(wchar_t)));
 	RegCloseKey(key);
 	if (st != ERROR_SUCCESS) {
 		mesh_win_set_error(error, (DWORD)st, MESH_ERROR_IO, "cannot write %s\\%s",
-				   RUN_KEY_TEXT, name);
+		                   RUN_KEY_TEXT, name);
 		if (error != NULL && *error != NULL)
 			(*error)->code = MESH_ERROR_IO;
 		return FALSE;
 	}
 	g_ptr_array_add(written, g_strdup_printf("%s\\%s", RUN_KEY_TEXT, name));
 	ret->next = g_strdup_printf("The agent starts at your next login; to start it now: %s",
-				    command);
+	                            command);
 	ret->name = g_steal_pointer(&name);
 	ret->paths = g_steal_pointer(&written);
 	return TRUE;
@@ -214,16 +218,16 @@ mesh_platform_login_uninstall(MeshHiveKind kind, MeshPlatformLogin *ret, GError 
 		g_ptr_array_add(removed, g_strdup_printf("%s\\%s", RUN_KEY_TEXT, name));
 	} else if (st != ERROR_FILE_NOT_FOUND) {
 		mesh_win_set_error(error, (DWORD)st, MESH_ERROR_IO, "cannot remove %s\\%s",
-				   RUN_KEY_TEXT, name);
+		                   RUN_KEY_TEXT, name);
 		if (error != NULL && *error != NULL)
 			(*error)->code = MESH_ERROR_IO;
 		return FALSE;
 	}
 	/* As on Linux, nothing to remove is no error. */
-	ret->next = removed->len == 0 ?
-			    g_strdup_printf("No start-at-login entry of %s to remove", name) :
-			    g_strdup("An agent already running goes on until 'mesh agent stop' "
-				     "or the end of the session");
+	ret->next = removed->len == 0
+	                    ? g_strdup_printf("No start-at-login entry of %s to remove", name)
+	                    : g_strdup("An agent already running goes on until 'mesh agent stop' "
+	                               "or the end of the session");
 	ret->name = g_steal_pointer(&name);
 	ret->paths = g_steal_pointer(&removed);
 	return TRUE;

@@ -35,10 +35,9 @@
 static LONG WINAPI
 end_without_dump(EXCEPTION_POINTERS *info)
 {
-	TerminateProcess(GetCurrentProcess(),
-			 info != NULL && info->ExceptionRecord != NULL ?
-				 info->ExceptionRecord->ExceptionCode :
-				 (UINT)MESH_ERROR_FAILED);
+	TerminateProcess(GetCurrentProcess(), info != NULL && info->ExceptionRecord != NULL
+	                                              ? info->ExceptionRecord->ExceptionCode
+	                                              : (UINT)MESH_ERROR_FAILED);
 	return EXCEPTION_EXECUTE_HANDLER;
 }
 
@@ -90,7 +89,7 @@ mesh_platform_no_core_dumps(void)
 static gboolean
 protect_process(GError **error)
 {
-	MeshWinPrivate p = { 0 };
+	MeshWinPrivate p = {0};
 	DWORD err;
 
 	if (!mesh_win_private_init(&p, PROCESS_OWNER_RIGHTS, FALSE, error)) {
@@ -98,16 +97,17 @@ protect_process(GError **error)
 		return FALSE;
 	}
 	err = SetSecurityInfo(GetCurrentProcess(), SE_KERNEL_OBJECT,
-			      DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
-			      NULL, NULL, p.dacl, NULL);
+	                      DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION, NULL,
+	                      NULL, p.dacl, NULL);
 	mesh_win_private_clear(&p);
 	if (err != ERROR_SUCCESS) {
 		g_autofree char *reason = mesh_win_reason(err);
 
-		g_set_error(error, MESH_ERROR, MESH_ERROR_FAILED,
-			    "cannot make the process unreadable by other processes (SetSecurityInfo "
-			    "on its DACL): %s; keys are not loaded into a process others could read",
-			    reason);
+		g_set_error(
+		        error, MESH_ERROR, MESH_ERROR_FAILED,
+		        "cannot make the process unreadable by other processes (SetSecurityInfo "
+		        "on its DACL): %s; keys are not loaded into a process others could read",
+		        reason);
 		return FALSE;
 	}
 	return TRUE;
@@ -115,7 +115,7 @@ protect_process(GError **error)
 
 static gboolean
 mitigate(PROCESS_MITIGATION_POLICY policy, void *value, gsize size, const char *what,
-	 GError **error)
+         GError **error)
 {
 	g_autofree char *reason = NULL;
 
@@ -123,28 +123,28 @@ mitigate(PROCESS_MITIGATION_POLICY policy, void *value, gsize size, const char *
 		return TRUE;
 	reason = mesh_win_reason(GetLastError());
 	g_set_error(error, MESH_ERROR, MESH_ERROR_FAILED,
-		    "cannot turn on the %s mitigation (SetProcessMitigationPolicy): %s; keys are "
-		    "not loaded into a process without it",
-		    what, reason);
+	            "cannot turn on the %s mitigation (SetProcessMitigationPolicy): %s; keys are "
+	            "not loaded into a process without it",
+	            what, reason);
 	return FALSE;
 }
 
 gboolean
 mesh_platform_harden(GError **error)
 {
-	PROCESS_MITIGATION_STRICT_HANDLE_CHECK_POLICY handles = { 0 };
-	PROCESS_MITIGATION_EXTENSION_POINT_DISABLE_POLICY extensions = { 0 };
-	PROCESS_MITIGATION_IMAGE_LOAD_POLICY images = { 0 };
+	PROCESS_MITIGATION_STRICT_HANDLE_CHECK_POLICY handles = {0};
+	PROCESS_MITIGATION_EXTENSION_POINT_DISABLE_POLICY extensions = {0};
+	PROCESS_MITIGATION_IMAGE_LOAD_POLICY images = {0};
 	HRESULT hr = no_dumps();
 
 	if (FAILED(hr)) {
 		g_autofree char *reason = mesh_win_reason((DWORD)hr);
 
 		g_set_error(error, MESH_ERROR, MESH_ERROR_FAILED,
-			    "cannot exclude the program from Windows Error Reporting "
-			    "(WerAddExcludedApplication): %s; keys are not loaded into a process "
-			    "whose crash could be written to disk",
-			    reason);
+		            "cannot exclude the program from Windows Error Reporting "
+		            "(WerAddExcludedApplication): %s; keys are not loaded into a process "
+		            "whose crash could be written to disk",
+		            reason);
 		return FALSE;
 	}
 	handles.RaiseExceptionOnInvalidHandleReference = 1;
@@ -153,14 +153,14 @@ mesh_platform_harden(GError **error)
 	images.NoRemoteImages = 1;
 	images.NoLowMandatoryLabelImages = 1;
 	if (!mitigate(ProcessStrictHandleCheckPolicy, &handles, sizeof handles,
-		      "strict handle check", error) ||
+	              "strict handle check", error) ||
 	    !mitigate(ProcessExtensionPointDisablePolicy, &extensions, sizeof extensions,
-		      "extension point", error) ||
+	              "extension point", error) ||
 	    !mitigate(ProcessImageLoadPolicy, &images, sizeof images, "image load", error))
 		return FALSE;
 #ifndef _WIN64
 	{
-		PROCESS_MITIGATION_DEP_POLICY dep = { 0 };
+		PROCESS_MITIGATION_DEP_POLICY dep = {0};
 
 		dep.Enable = 1;
 		dep.Permanent = 1;

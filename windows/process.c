@@ -117,8 +117,7 @@ take_report(void)
 	/* Only a pipe: a variable set by hand names nothing this process holds, or something
 	 * that is no pipe. (Under strict handle checks, which meshagent turns on before it
 	 * daemonises, a handle value that names nothing ends the process: closed, not open.) */
-	if (text == NULL ||
-	    !g_ascii_string_to_unsigned(text, 10, 1, G_MAXUINT64, &h, NULL) ||
+	if (text == NULL || !g_ascii_string_to_unsigned(text, 10, 1, G_MAXUINT64, &h, NULL) ||
 	    GetFileType((HANDLE)(guintptr)h) != FILE_TYPE_PIPE)
 		return FALSE;
 	report = (HANDLE)(guintptr)h;
@@ -154,7 +153,7 @@ std_for_child(DWORD which, HANDLE null)
 	if (type != FILE_TYPE_DISK && type != FILE_TYPE_PIPE)
 		return null;
 	if (!DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &dup, 0, TRUE,
-			     DUPLICATE_SAME_ACCESS))
+	                     DUPLICATE_SAME_ACCESS))
 		return null;
 	return dup;
 }
@@ -163,8 +162,8 @@ std_for_child(DWORD which, HANDLE null)
 static gboolean
 spawn_detached(HANDLE write, PROCESS_INFORMATION *ret_pi, GError **error)
 {
-	SECURITY_ATTRIBUTES inherit = { sizeof inherit, NULL, TRUE };
-	STARTUPINFOEXW si = { 0 };
+	SECURITY_ATTRIBUTES inherit = {sizeof inherit, NULL, TRUE};
+	STARTUPINFOEXW si = {0};
 	HANDLE null, out, err, list[4];
 	wchar_t exe[MAX_PATH * 4], root[4];
 	g_autofree wchar_t *cmdline = NULL, *value = NULL;
@@ -176,11 +175,11 @@ spawn_detached(HANDLE write, PROCESS_INFORMATION *ret_pi, GError **error)
 
 	if (n == 0 || n >= G_N_ELEMENTS(exe)) {
 		mesh_win_set_error(error, n == 0 ? GetLastError() : ERROR_INSUFFICIENT_BUFFER,
-				   MESH_ERROR_FAILED, "cannot tell which program this is");
+		                   MESH_ERROR_FAILED, "cannot tell which program this is");
 		return FALSE;
 	}
 	null = CreateFileW(L"NUL", GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
-			   &inherit, OPEN_EXISTING, 0, NULL);
+	                   &inherit, OPEN_EXISTING, 0, NULL);
 	if (null == INVALID_HANDLE_VALUE) {
 		mesh_win_set_error(error, GetLastError(), MESH_ERROR_FAILED, "cannot open NUL");
 		return FALSE;
@@ -198,7 +197,7 @@ spawn_detached(HANDLE write, PROCESS_INFORMATION *ret_pi, GError **error)
 	si.lpAttributeList = g_malloc0(attr_size);
 	if (!InitializeProcThreadAttributeList(si.lpAttributeList, 1, 0, &attr_size) ||
 	    !UpdateProcThreadAttribute(si.lpAttributeList, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST,
-				       list, count * sizeof list[0], NULL, NULL)) {
+	                               list, count * sizeof list[0], NULL, NULL)) {
 		last = GetLastError();
 		goto out;
 	}
@@ -215,9 +214,9 @@ spawn_detached(HANDLE write, PROCESS_INFORMATION *ret_pi, GError **error)
 	/* The child inherits our environment block with the variable; we exit right after. */
 	SetEnvironmentVariableW(REPORT_VARIABLE, value);
 	ok = CreateProcessW(exe, cmdline, NULL, NULL, TRUE,
-			    DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP |
-				    EXTENDED_STARTUPINFO_PRESENT | CREATE_UNICODE_ENVIRONMENT,
-			    NULL, root, &si.StartupInfo, ret_pi);
+	                    DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP |
+	                            EXTENDED_STARTUPINFO_PRESENT | CREATE_UNICODE_ENVIRONMENT,
+	                    NULL, root, &si.StartupInfo, ret_pi);
 	if (!ok)
 		last = GetLastError();
 	SetEnvironmentVariableW(REPORT_VARIABLE, NULL);
@@ -231,15 +230,15 @@ out:
 	CloseHandle(null);
 	if (!ok)
 		mesh_win_set_error(error, last, MESH_ERROR_FAILED,
-				   "cannot start the program again detached");
+		                   "cannot start the program again detached");
 	return ok;
 }
 
 void
 mesh_platform_daemonise(const char *prog)
 {
-	SECURITY_ATTRIBUTES inherit = { sizeof inherit, NULL, TRUE };
-	PROCESS_INFORMATION pi = { 0 };
+	SECURITY_ATTRIBUTES inherit = {sizeof inherit, NULL, TRUE};
+	PROCESS_INFORMATION pi = {0};
 	g_autoptr(GError) error = NULL;
 	GString *message;
 	HANDLE rd = NULL, wr = NULL;
@@ -260,7 +259,7 @@ mesh_platform_daemonise(const char *prog)
 	}
 	if (error != NULL) {
 		g_printerr("%s: cannot start in the background: %s; try --foreground\n", prog,
-			   error->message);
+		           error->message);
 		ExitProcess(MESH_ERROR_FAILED);
 	}
 	/* The pipe ends when the daemon reports and closes it, or dies. */

@@ -7,8 +7,9 @@
  * print "ok   - ..." or "FAIL - ..."; the exit status is 1 when one failed.
  *
  * Helper modes: harden | crash | stdout | console | daemon started FILE | daemon fail CODE MSG |
- * daemon die | login install|uninstall test|production | logintest (the Run key checks) | --hive H (stands in for meshagent.exe
- * when a Run command line is run: writes "hive=H home=$MMM_HOME" to $MESH_TEST_RUN_OUT).
+ * daemon die | login install|uninstall test|production | logintest (the Run key checks) | --hive H
+ * (stands in for meshagent.exe when a Run command line is run: writes "hive=H home=$MMM_HOME" to
+ * $MESH_TEST_RUN_OUT).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -40,8 +41,7 @@ check(gboolean ok, const char *what, const GError *error)
 	fflush(stdout);
 }
 
-static void G_GNUC_PRINTF(2, 3)
-checkf(gboolean ok, const char *format, ...)
+static void G_GNUC_PRINTF(2, 3) checkf(gboolean ok, const char *format, ...)
 {
 	va_list args;
 	g_autofree char *what = NULL;
@@ -109,16 +109,16 @@ run_self(const char *args, DWORD timeout_ms, Run *ret)
 	g_autofree wchar_t *wcmd = mesh_win_wide(cmdline, NULL);
 	g_autofree wchar_t *wout = mesh_win_wide(out_path, NULL);
 	g_autofree wchar_t *werr = mesh_win_wide(err_path, NULL);
-	SECURITY_ATTRIBUTES inherit = { sizeof inherit, NULL, TRUE };
-	STARTUPINFOW si = { .cb = sizeof si };
-	PROCESS_INFORMATION pi = { 0 };
+	SECURITY_ATTRIBUTES inherit = {sizeof inherit, NULL, TRUE};
+	STARTUPINFOW si = {.cb = sizeof si};
+	PROCESS_INFORMATION pi = {0};
 	HANDLE out, err;
 	gboolean ok;
 
 	out = CreateFileW(wout, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit,
-			  CREATE_ALWAYS, 0, NULL);
+	                  CREATE_ALWAYS, 0, NULL);
 	err = CreateFileW(werr, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit,
-			  CREATE_ALWAYS, 0, NULL);
+	                  CREATE_ALWAYS, 0, NULL);
 	si.dwFlags = STARTF_USESTDHANDLES;
 	si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
 	si.hStdOutput = out;
@@ -161,9 +161,8 @@ test_clock_and_ids(void)
 	g_autofree char *self = self_path();
 	g_autofree char *self_dir = self != NULL ? g_path_get_dirname(self) : NULL;
 	g_autofree char *dir = mesh_platform_program_dir();
-	g_autofree char *exe_there = dir != NULL ? g_build_filename(dir, "test-win-platform.exe",
-								    NULL) :
-						   NULL;
+	g_autofree char *exe_there =
+	        dir != NULL ? g_build_filename(dir, "test-win-platform.exe", NULL) : NULL;
 
 	for (int i = 0; i < 10000; i++) {
 		gint64 t = mesh_platform_boottime();
@@ -180,7 +179,7 @@ test_clock_and_ids(void)
 	checkf(mesh_platform_pid() == GetCurrentProcessId(),
 	       "pid is GetCurrentProcessId (%" G_GUINT64_FORMAT ")", mesh_platform_pid());
 	checkf(dir != NULL && self_dir != NULL && g_str_equal(dir, self_dir) &&
-		       g_file_test(exe_there, G_FILE_TEST_IS_REGULAR),
+	               g_file_test(exe_there, G_FILE_TEST_IS_REGULAR),
 	       "program_dir is the test's folder (%s)", dir != NULL ? dir : "NULL");
 	check(mesh_platform_descriptor_limit() == G_MAXUINT64, "no descriptor limit", NULL);
 }
@@ -226,7 +225,7 @@ check_process_dacl(void)
 	gboolean ok;
 
 	err = GetSecurityInfo(GetCurrentProcess(), SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION,
-			      NULL, NULL, &dacl, NULL, &sd);
+	                      NULL, NULL, &dacl, NULL, &sd);
 	if (err != ERROR_SUCCESS) {
 		checkf(FALSE, "process DACL read back (GetSecurityInfo: %lu)", (unsigned long)err);
 		return;
@@ -236,10 +235,11 @@ check_process_dacl(void)
 	     EqualSid((PSID)&ace->SidStart, mesh_win_user_sid());
 	checkf(ok, "process DACL: one ACE, allowing this user (%s) alone",
 	       mesh_win_user_sid_string());
-	checkf(ok && (ace->Mask & (PROCESS_VM_READ | PROCESS_VM_WRITE | PROCESS_VM_OPERATION |
-				   PROCESS_CREATE_THREAD | PROCESS_DUP_HANDLE |
-				   PROCESS_QUERY_INFORMATION)) == 0 &&
-		       (ace->Mask & PROCESS_QUERY_LIMITED_INFORMATION) != 0,
+	checkf(ok &&
+	               (ace->Mask & (PROCESS_VM_READ | PROCESS_VM_WRITE | PROCESS_VM_OPERATION |
+	                             PROCESS_CREATE_THREAD | PROCESS_DUP_HANDLE |
+	                             PROCESS_QUERY_INFORMATION)) == 0 &&
+	               (ace->Mask & PROCESS_QUERY_LIMITED_INFORMATION) != 0,
 	       "process DACL: no memory, thread or handle access, only query-limited, "
 	       "synchronize, terminate (mask 0x%lx)",
 	       ok ? (unsigned long)ace->Mask : 0ul);
@@ -254,7 +254,7 @@ wer_excluded(const wchar_t *key)
 	DWORD value = 0, size = sizeof value;
 
 	return RegGetValueW(HKEY_CURRENT_USER, key, L"test-win-platform.exe", RRF_RT_REG_DWORD,
-			    NULL, &value, &size) == ERROR_SUCCESS &&
+	                    NULL, &value, &size) == ERROR_SUCCESS &&
 	       value == 1;
 }
 
@@ -268,18 +268,18 @@ mode_harden(void)
 
 	check(ok, "harden succeeds", error);
 	checkf((mode & (SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX)) ==
-		       (SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX),
+	               (SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX),
 	       "error mode without fault boxes (0x%x)", mode);
 	if (under_wine())
 		/* Wine's wer.dll writes one level up from where Windows keeps the list. */
 		check(wer_excluded(L"Software\\Microsoft\\Windows Error Reporting\\"
-				   L"ExcludedApplications"),
+		                   L"ExcludedApplications"),
 		      "excluded from error reporting (Wine's HKCU\\Software\\Microsoft\\"
 		      "Windows Error Reporting\\ExcludedApplications)",
 		      NULL);
 	else
 		check(wer_excluded(L"Software\\Microsoft\\Windows\\Windows Error Reporting\\"
-				   L"ExcludedApplications"),
+		                   L"ExcludedApplications"),
 		      "excluded from Windows Error Reporting (HKCU ExcludedApplications)", NULL);
 	check_policy(ProcessStrictHandleCheckPolicy, 0x3, "strict handle check");
 	check_policy(ProcessExtensionPointDisablePolicy, 0x1, "extension point");
@@ -299,9 +299,9 @@ test_harden(void)
 	g_autofree char *self = self_path();
 	g_autofree char *cmdline = g_strdup_printf("\"%s\" harden", self);
 	g_autofree wchar_t *wcmd = mesh_win_wide(cmdline, NULL);
-	SECURITY_ATTRIBUTES inherit = { sizeof inherit, NULL, TRUE };
-	STARTUPINFOW si = { .cb = sizeof si };
-	PROCESS_INFORMATION pi = { 0 };
+	SECURITY_ATTRIBUTES inherit = {sizeof inherit, NULL, TRUE};
+	STARTUPINFOW si = {.cb = sizeof si};
+	PROCESS_INFORMATION pi = {0};
 	HANDLE rd, wr, peek;
 	GString *out = g_string_new(NULL);
 	char buf[256];
@@ -338,8 +338,10 @@ test_harden(void)
 	checkf(status == 0, "harden: every check of the hardened helper passed (exit %lu)",
 	       (unsigned long)status);
 	if (peek != NULL && under_wine())
-		check(TRUE, "harden: Wine grants PROCESS_VM_READ despite the DACL (its server "
-			    "does not check process DACLs): shown on Windows only", NULL);
+		check(TRUE,
+		      "harden: Wine grants PROCESS_VM_READ despite the DACL (its server "
+		      "does not check process DACLs): shown on Windows only",
+		      NULL);
 	else
 		checkf(peek == NULL && err == ERROR_ACCESS_DENIED,
 		       "harden: PROCESS_VM_READ on the hardened process refused (error %lu)",
@@ -361,7 +363,7 @@ mode_crash(void)
 static void
 test_crash(void)
 {
-	g_auto(Run) r = { 0 };
+	g_auto(Run) r = {0};
 	gboolean ended = run_self("crash", 30000, &r);
 
 	checkf(ended && r.status == (DWORD)EXCEPTION_ACCESS_VIOLATION,
@@ -379,15 +381,14 @@ mode_stdout(void)
 {
 	/* What the C library holds goes first. */
 	printf("buffered:");
-	return mesh_platform_write_stdout((const guint8 *)stdout_secret, strlen(stdout_secret))
-		       ? 0
-		       : 1;
+	return mesh_platform_write_stdout((const guint8 *)stdout_secret, strlen(stdout_secret)) ? 0
+	                                                                                        : 1;
 }
 
 static void
 test_write_stdout(void)
 {
-	g_auto(Run) r = { 0 };
+	g_auto(Run) r = {0};
 	g_autofree char *want = g_strconcat("buffered:", stdout_secret, NULL);
 	HANDLE saved = GetStdHandle(STD_OUTPUT_HANDLE), rd, wr;
 	gboolean ok;
@@ -408,14 +409,15 @@ test_write_stdout(void)
 	saved_errno = errno;
 	SetStdHandle(STD_OUTPUT_HANDLE, saved);
 	CloseHandle(wr);
-	checkf(!ok && saved_errno == EPIPE, "write_stdout to a closed pipe: FALSE, errno EPIPE (%d)",
-	       saved_errno);
+	checkf(!ok && saved_errno == EPIPE,
+	       "write_stdout to a closed pipe: FALSE, errno EPIPE (%d)", saved_errno);
 	SetStdHandle(STD_OUTPUT_HANDLE, INVALID_HANDLE_VALUE);
 	errno = 0;
 	ok = mesh_platform_write_stdout((const guint8 *)"x", 1);
 	saved_errno = errno;
 	SetStdHandle(STD_OUTPUT_HANDLE, saved);
-	checkf(!ok && saved_errno != 0, "write_stdout without stdout: FALSE, errno %d", saved_errno);
+	checkf(!ok && saved_errno != 0, "write_stdout without stdout: FALSE, errno %d",
+	       saved_errno);
 }
 
 /* ---- Inputs --------------------------------------------------------------------------------- */
@@ -442,18 +444,17 @@ test_input_file(void)
 		while ((n = mesh_platform_input_read(in, buf, sizeof buf, &error)) > 0)
 			g_string_append_len(got, buf, n);
 		checkf(n == 0 && got->len == sizeof content - 1 &&
-			       memcmp(got->str, content, got->len) == 0,
-		       "input_read: the file's bytes exact, as they are (%zu), then 0",
-		       got->len);
+		               memcmp(got->str, content, got->len) == 0,
+		       "input_read: the file's bytes exact, as they are (%zu), then 0", got->len);
 		g_clear_error(&error);
 		check(!mesh_platform_input_echo(in, FALSE, &error) &&
-			      g_error_matches(error, MESH_ERROR, MESH_ERROR_IO),
+		              g_error_matches(error, MESH_ERROR, MESH_ERROR_IO),
 		      "input_echo on a file: MESH_ERROR_IO", NULL);
 	}
 	g_clear_error(&error);
 	none = mesh_platform_input_open(missing, FALSE, &error);
 	checkf(none == NULL && g_error_matches(error, MESH_ERROR, MESH_ERROR_NOT_FOUND) &&
-		       strstr(error->message, "missing") == NULL,
+	               strstr(error->message, "missing") == NULL,
 	       "input_open of a missing file: MESH_ERROR_NOT_FOUND, the reason alone (%s)",
 	       error != NULL ? error->message : "no error");
 	g_string_free(got, TRUE);
@@ -547,34 +548,36 @@ mode_console(void)
 	CloseHandle(CreateThread(NULL, 0, send_ctrl_c, GUINT_TO_POINTER(100), 0, NULL));
 	g_timeout_add(1500, quit_loop, loop);
 	g_main_loop_run(loop);
-	checkf(terminate_calls == 1, "on_terminate: Ctrl-C runs the function once in the main "
-				     "loop (%ld)",
+	checkf(terminate_calls == 1,
+	       "on_terminate: Ctrl-C runs the function once in the main "
+	       "loop (%ld)",
 	       terminate_calls);
 
 	/* The console as the terminal: echo off and back on. */
 	tty = mesh_platform_input_terminal();
 	{
 		HANDLE conin = CreateFileW(L"CONIN$", GENERIC_READ | GENERIC_WRITE,
-					   FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
-					   0, NULL);
+		                           FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
+		                           0, NULL);
 
 		if (!GetConsoleMode(conin, &before) && under_wine()) {
 			/* Wine's console of a process without a terminal has no modes. */
-			checkf(TRUE, "console echo: not shown, Wine's CONIN$ has no mode here "
-				     "(GetConsoleMode: error %lu)",
+			checkf(TRUE,
+			       "console echo: not shown, Wine's CONIN$ has no mode here "
+			       "(GetConsoleMode: error %lu)",
 			       (unsigned long)GetLastError());
 		} else {
 			check(mesh_platform_input_echo(tty, FALSE, &error),
 			      "input_echo off on the console", error);
 			g_clear_error(&error);
 			GetConsoleMode(conin, &during);
-			check(mesh_platform_input_echo(tty, TRUE, &error),
-			      "input_echo back on", error);
+			check(mesh_platform_input_echo(tty, TRUE, &error), "input_echo back on",
+			      error);
 			g_clear_error(&error);
 			GetConsoleMode(conin, &after);
 			checkf((during & ENABLE_ECHO_INPUT) == 0 &&
-				       (during & ENABLE_LINE_INPUT) != 0 &&
-				       (during & ENABLE_PROCESSED_INPUT) != 0 && after == before,
+			               (during & ENABLE_LINE_INPUT) != 0 &&
+			               (during & ENABLE_PROCESSED_INPUT) != 0 && after == before,
 			       "console mode: echo off, lines and Ctrl-C kept (0x%lx), then as "
 			       "before (0x%lx -> 0x%lx)",
 			       (unsigned long)during, (unsigned long)before, (unsigned long)after);
@@ -593,9 +596,10 @@ mode_console(void)
 	n = mesh_platform_input_read(in, buf, sizeof buf, &error);
 	t0 = g_get_monotonic_time() - t0;
 	checkf(n == -1 && g_error_matches(error, MESH_ERROR, MESH_ERROR_CANCELLED) &&
-		       t0 < 10 * G_USEC_PER_SEC,
-	       "Ctrl-C ends a blocked interruptible read: MESH_ERROR_CANCELLED (%zd, %s, %" G_GINT64_FORMAT " us)", n,
-	       error != NULL ? error->message : "no error", t0);
+	               t0 < 10 * G_USEC_PER_SEC,
+	       "Ctrl-C ends a blocked interruptible read: MESH_ERROR_CANCELLED (%zd, %s, "
+	       "%" G_GINT64_FORMAT " us)",
+	       n, error != NULL ? error->message : "no error", t0);
 	check(mesh_platform_interrupted(), "interrupted after Ctrl-C", NULL);
 	g_clear_error(&error);
 	g_clear_error(&error);
@@ -619,7 +623,7 @@ mode_console(void)
 static void
 test_console(void)
 {
-	g_auto(Run) r = { 0 };
+	g_auto(Run) r = {0};
 	gboolean ended = run_self("console", 60000, &r);
 
 	printf("%s", r.out != NULL ? r.out : "");
@@ -646,15 +650,15 @@ mode_daemon(int argc, char **argv)
 		GetCurrentDirectoryW(G_N_ELEMENTS(cwd), cwd);
 		cwd_utf8 = mesh_win_utf8(cwd);
 		text = g_strdup_printf("waiting=%d cwd=%s console=%d env=%d\n",
-				       mesh_platform_daemon_waiting(), cwd_utf8,
-				       GetConsoleWindow() != NULL,
-				       GetEnvironmentVariableW(L"MESH_DAEMON_REPORT", var, 8) != 0);
+		                       mesh_platform_daemon_waiting(), cwd_utf8,
+		                       GetConsoleWindow() != NULL,
+		                       GetEnvironmentVariableW(L"MESH_DAEMON_REPORT", var, 8) != 0);
 		fprintf(stderr, "before started\n");
 		mesh_platform_daemon_started();
 		fprintf(stderr, "after started: nobody sees this\n");
 		type = GetFileType(GetStdHandle(STD_ERROR_HANDLE));
 		text = g_strdup_printf("%swaiting=%d stderr-type=%lu\n", text,
-				       mesh_platform_daemon_waiting(), (unsigned long)type);
+		                       mesh_platform_daemon_waiting(), (unsigned long)type);
 		g_file_set_contents(argv[3], text, -1, NULL);
 		return 0;
 	}
@@ -672,10 +676,10 @@ test_daemonise(void)
 	g_autofree char *result = g_build_filename(dir, "daemon", NULL);
 	g_autofree char *args = g_strdup_printf("daemon started \"%s\"", result);
 	g_autofree char *text = NULL;
-	g_auto(Run) started = { 0 };
-	g_auto(Run) fail = { 0 };
-	g_auto(Run) die = { 0 };
-	g_auto(Run) stale = { 0 };
+	g_auto(Run) started = {0};
+	g_auto(Run) fail = {0};
+	g_auto(Run) die = {0};
+	g_auto(Run) stale = {0};
 	gboolean ok;
 
 	ok = run_self(args, 30000, &started);
@@ -704,7 +708,7 @@ test_daemonise(void)
 	       (unsigned long)fail.status, fail.err != NULL ? fail.err : "");
 	ok = run_self("daemon die", 30000, &die);
 	checkf(ok && die.status == MESH_ERROR_FAILED &&
-		       g_str_equal(die.err, "helper: the agent exited while starting\n"),
+	               g_str_equal(die.err, "helper: the agent exited while starting\n"),
 	       "daemonise, died without a word: exit 1 and 'the agent exited while starting' "
 	       "(exit %lu, '%s')",
 	       (unsigned long)die.status, die.err != NULL ? die.err : "");
@@ -745,13 +749,13 @@ run_value(const char *name)
 static int
 mode_login(int argc, char **argv)
 {
-	g_auto(MeshPlatformLogin) login = { 0 };
+	g_auto(MeshPlatformLogin) login = {0};
 	g_autoptr(GError) error = NULL;
 	MeshHiveKind kind = argc > 3 && g_str_equal(argv[3], "production") ? MESH_HIVE_PRODUCTION
-									   : MESH_HIVE_TEST;
+	                                                                   : MESH_HIVE_TEST;
 	gboolean install = argc > 2 && g_str_equal(argv[2], "install");
 	gboolean ok = install ? mesh_platform_login_install(kind, &login, &error)
-			      : mesh_platform_login_uninstall(kind, &login, &error);
+	                      : mesh_platform_login_uninstall(kind, &login, &error);
 
 	if (!ok) {
 		fprintf(stderr, "%s\n", error->message);
@@ -769,9 +773,9 @@ static int
 mode_agent(int argc, char **argv)
 {
 	const char *out = g_getenv("MESH_TEST_RUN_OUT");
-	g_autofree char *text = g_strdup_printf("hive=%s home=%s args=%d\n", argv[2],
-						g_getenv("MMM_HOME") ? g_getenv("MMM_HOME") : "",
-						argc);
+	g_autofree char *text =
+	        g_strdup_printf("hive=%s home=%s args=%d\n", argv[2],
+	                        g_getenv("MMM_HOME") ? g_getenv("MMM_HOME") : "", argc);
 
 	return out != NULL && g_file_set_contents(out, text, -1, NULL) ? 0 : 1;
 }
@@ -782,8 +786,8 @@ static char *
 run_command(const char *command, const char *out)
 {
 	g_autofree wchar_t *wcmd = mesh_win_wide(command, NULL);
-	STARTUPINFOW si = { .cb = sizeof si };
-	PROCESS_INFORMATION pi = { 0 };
+	STARTUPINFOW si = {.cb = sizeof si};
+	PROCESS_INFORMATION pi = {0};
 	char *text = NULL;
 
 	g_unlink(out);
@@ -802,12 +806,12 @@ run_command(const char *command, const char *out)
 static void
 test_login(void)
 {
-	g_auto(MeshPlatformLogin) test = { 0 };
-	g_auto(MeshPlatformLogin) prod = { 0 };
-	g_auto(MeshPlatformLogin) homed = { 0 };
-	g_auto(MeshPlatformLogin) gone = { 0 };
-	g_auto(MeshPlatformLogin) again = { 0 };
-	g_auto(MeshPlatformLogin) refused = { 0 };
+	g_auto(MeshPlatformLogin) test = {0};
+	g_auto(MeshPlatformLogin) prod = {0};
+	g_auto(MeshPlatformLogin) homed = {0};
+	g_auto(MeshPlatformLogin) gone = {0};
+	g_auto(MeshPlatformLogin) again = {0};
+	g_auto(MeshPlatformLogin) refused = {0};
 	g_autoptr(GError) error = NULL;
 	g_autofree char *dir = mesh_platform_program_dir();
 	g_autofree char *agent = g_build_filename(dir, "meshagent.exe", NULL);
@@ -830,7 +834,7 @@ test_login(void)
 	data_test = run_value("meshagent-test");
 	data_prod = run_value("meshagent");
 	checkf(test.name != NULL && g_str_equal(test.name, "meshagent-test") && prod.name != NULL &&
-		       g_str_equal(prod.name, "meshagent"),
+	               g_str_equal(prod.name, "meshagent"),
 	       "Run values are named meshagent-test and meshagent (%s, %s)", test.name, prod.name);
 	checkf(data_test != NULL && g_str_equal(data_test, want_test),
 	       "RegGetValueW: the test value quotes meshagent.exe beside this program (%s)",
@@ -839,8 +843,8 @@ test_login(void)
 	       "RegGetValueW: the production value, distinct (%s)",
 	       data_prod != NULL ? data_prod : "absent");
 	checkf(test.paths != NULL && test.paths->len == 1 &&
-		       g_str_equal(test.paths->pdata[0], "HKCU\\Software\\Microsoft\\Windows\\"
-							 "CurrentVersion\\Run\\meshagent-test"),
+	               g_str_equal(test.paths->pdata[0], "HKCU\\Software\\Microsoft\\Windows\\"
+	                                                 "CurrentVersion\\Run\\meshagent-test"),
 	       "install names the registry value written (%s)",
 	       test.paths != NULL && test.paths->len > 0 ? (char *)test.paths->pdata[0] : "none");
 	check(test.next != NULL && strstr(test.next, want_test) != NULL,
@@ -851,11 +855,11 @@ test_login(void)
 	check(mesh_platform_login_install(MESH_HIVE_TEST, &homed, &error),
 	      "login install with MMM_HOME", error);
 	data_homed = homed.name != NULL ? run_value(homed.name) : NULL;
-	checkf(homed.name != NULL && g_regex_match_simple("^meshagent-test-[0-9a-f]{8}$",
-							  homed.name, 0, 0),
+	checkf(homed.name != NULL &&
+	               g_regex_match_simple("^meshagent-test-[0-9a-f]{8}$", homed.name, 0, 0),
 	       "with MMM_HOME the value is meshagent-test-<8 hex> (%s)", homed.name);
 	checkf(data_homed != NULL && strstr(data_homed, "cmd.exe\" /d /v:off /c set \"MMM_HOME=") &&
-		       strstr(data_homed, home) && g_str_has_suffix(data_homed, want_test),
+	               strstr(data_homed, home) && g_str_has_suffix(data_homed, want_test),
 	       "with MMM_HOME the command sets it through cmd.exe (%s)",
 	       data_homed != NULL ? data_homed : "absent");
 	g_free(data_test);
@@ -873,7 +877,7 @@ test_login(void)
 	if (ran != NULL)
 		g_strchomp(ran);
 	checkf(ran != NULL && g_str_has_prefix(ran, "hive=test home=") && strstr(ran, home) &&
-		       g_str_has_suffix(ran, " args=3"),
+	               g_str_has_suffix(ran, " args=3"),
 	       "the MMM_HOME command line runs meshagent.exe with the hive and MMM_HOME (%s)",
 	       ran != NULL ? ran : "nothing ran");
 	g_clear_pointer(&ran, g_free);
@@ -915,21 +919,21 @@ test_login(void)
 	data_prod = run_value("meshagent");
 	check(data_prod != NULL, "the production value stays", NULL);
 	check(mesh_platform_login_uninstall(MESH_HIVE_TEST, &again, &error) &&
-		      again.paths->len == 0 && strstr(again.next, "No start-at-login") != NULL,
+	              again.paths->len == 0 && strstr(again.next, "No start-at-login") != NULL,
 	      "uninstall when absent: nothing removed, no error (as on Linux)", error);
 	g_clear_error(&error);
 	mesh_platform_login_clear(&gone);
 	g_free(data_prod);
 	data_prod = NULL;
 	check(mesh_platform_login_uninstall(MESH_HIVE_PRODUCTION, &gone, &error) &&
-		      (data_prod = run_value("meshagent")) == NULL,
+	              (data_prod = run_value("meshagent")) == NULL,
 	      "uninstall of the production value", error);
 	g_setenv("MMM_HOME", home, TRUE);
 	mesh_platform_login_clear(&gone);
 	g_free(data_homed);
 	data_homed = NULL;
 	check(mesh_platform_login_uninstall(MESH_HIVE_TEST, &gone, &error) &&
-		      (data_homed = run_value(homed.name)) == NULL,
+	              (data_homed = run_value(homed.name)) == NULL,
 	      "uninstall of the MMM_HOME value", error);
 	g_unsetenv("MMM_HOME");
 	g_unlink(out);
