@@ -154,13 +154,21 @@ mesh_transport_listen(const char *address, MeshHiveKind kind, const char *name, 
 	return g_steal_pointer(&listener);
 }
 
-/* The client on @listener->pending has gone again before it was taken: make the instance
- * listen anew. */
+/* The client on @listener->pending has gone again before it was taken: a fresh instance takes
+ * its place (one that is merely disconnected turns clients away as busy until the next
+ * ConnectNamedPipe), made before the old one closes so that the name never lapses. */
 static void
 recycle(MeshTransportListener *listener)
 {
-	DisconnectNamedPipe(listener->pending);
+	HANDLE fresh = new_instance(listener, FALSE);
+
 	listener->connecting = FALSE;
+	if (fresh == INVALID_HANDLE_VALUE) {
+		DisconnectNamedPipe(listener->pending); /* the next accept makes it listen */
+		return;
+	}
+	CloseHandle(listener->pending);
+	listener->pending = fresh;
 }
 
 MeshTransportConnection *
