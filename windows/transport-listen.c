@@ -269,11 +269,9 @@ mesh_transport_listener_free(MeshTransportListener *listener)
 
 /* ---- The peer ----------------------------------------------------------------------------- */
 
-/* The client's token through impersonation, for when its process cannot be opened (Wine
- * reports no client process id). Identification level is all a client of ours allows, and all
- * reading the token user takes. */
-static gboolean
-impersonated_is_user(HANDLE pipe, gboolean *ret_is_user, char **ret_other, DWORD *ret_err)
+/* Identification level is all a client of ours allows, and all reading the token user takes. */
+gboolean
+transport_impersonated_is_user(HANDLE pipe, gboolean *ret_is_user, char **ret_other, DWORD *ret_err)
 {
 	HANDLE token = NULL;
 	gboolean opened, ok;
@@ -309,7 +307,7 @@ mesh_transport_peer_is_user(MeshTransportConnection *conn, GError **error)
 	if (!GetNamedPipeClientProcessId(conn->pipe, &pid) || pid == 0 ||
 	    !transport_process_is_user(pid, &is_user, &other, &err)) {
 		pid = 0;
-		if (!impersonated_is_user(conn->pipe, &is_user, &other, &err)) {
+		if (!transport_impersonated_is_user(conn->pipe, &is_user, &other, &err)) {
 			g_autofree char *reason = mesh_win_reason(err);
 
 			g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,

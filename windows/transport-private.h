@@ -75,6 +75,12 @@ gboolean transport_token_is_user(HANDLE token, gboolean *ret_is_user, char **ret
 gboolean transport_process_is_user(DWORD pid, gboolean *ret_is_user, char **ret_other,
                                    DWORD *ret_err);
 
+/* transport_impersonated_is_user: as transport_token_is_user, for the token of the client of
+ * the agent's end @pipe, through impersonation: the peer check's way when the client's process
+ * cannot be opened (or its id is 0, as older Wine gives). */
+gboolean transport_impersonated_is_user(HANDLE pipe, gboolean *ret_is_user, char **ret_other,
+                                        DWORD *ret_err);
+
 /* The wait on a GCancellable: an event set when @cancel (may be NULL: never) is cancelled.
  * transport_cancel_watch fills @w (its event already set when @cancel is cancelled);
  * transport_cancel_unwatch undoes it. */

@@ -470,6 +470,17 @@ cancel_later(gpointer data)
 	return NULL;
 }
 
+/* A handle that is no pipe: an event. */
+static HANDLE
+listener_pipe_none(void)
+{
+	static HANDLE event;
+
+	if (event == NULL)
+		event = CreateEventW(NULL, TRUE, FALSE, NULL);
+	return event;
+}
+
 static gboolean
 never(gpointer data)
 {
@@ -524,6 +535,17 @@ test_connection(void)
 	}
 	check(mesh_transport_peer_is_user(server, &error), "the client's token user is this user",
 	      error);
+	{
+		gboolean is_user = FALSE;
+		DWORD err = 0;
+
+		check(transport_impersonated_is_user(server->pipe, &is_user, NULL, &err) && is_user,
+		      "... and so through impersonation (the fallback without a process id)", NULL);
+		check(!transport_impersonated_is_user(listener_pipe_none(), &is_user, NULL, &err),
+		      "impersonating on a handle that is no pipe fails (the peer check then "
+		      "refuses)",
+		      NULL);
+	}
 	pid = mesh_transport_agent_pid(address);
 	printf("#      mesh_transport_agent_pid: %" G_GINT64_FORMAT " (this process: %lu)\n", pid,
 	       (unsigned long)GetCurrentProcessId());
