@@ -52,17 +52,19 @@ check_server(HANDLE pipe, const char *address, GError **error)
 		g_autofree char *reason = mesh_win_reason(err);
 
 		/* Whatever the reason, it is a refusal. */
-		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
-		            "cannot tell who runs the process serving %s (pid %lu: %s), so refusing "
-		            "to talk to it",
-		            address, (unsigned long)pid, reason);
+		g_set_error(
+		        error, MESH_ERROR, MESH_ERROR_PERMISSION,
+		        "cannot tell who runs the process serving %s (pid %lu: %s), so refusing "
+		        "to talk to it",
+		        address, (unsigned long)pid, reason);
 		return FALSE;
 	}
 	if (!is_user) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
-		            "the process serving %s (pid %lu) runs as %s, not as this user: refusing "
-		            "to talk to it",
-		            address, (unsigned long)pid, other);
+		g_set_error(
+		        error, MESH_ERROR, MESH_ERROR_PERMISSION,
+		        "the process serving %s (pid %lu) runs as %s, not as this user: refusing "
+		        "to talk to it",
+		        address, (unsigned long)pid, other);
 		return FALSE;
 	}
 	return TRUE;
@@ -71,8 +73,7 @@ check_server(HANDLE pipe, const char *address, GError **error)
 MeshTransportConnection *
 mesh_transport_connect(const char *address, GError **error)
 {
-	g_autofree wchar_t *name =
-	        transport_pipe_name(address, "agent", "MESH_AGENT_SOCK", error);
+	g_autofree wchar_t *name = transport_pipe_name(address, "agent", "MESH_AGENT_SOCK", error);
 	gint64 deadline =
 	        g_get_monotonic_time() + MESH_TRANSPORT_IO_TIMEOUT_SECONDS * G_USEC_PER_SEC;
 	g_autofree char *what = NULL;
@@ -93,15 +94,16 @@ mesh_transport_connect(const char *address, GError **error)
 			g_autofree char *reason = mesh_win_reason(err);
 
 			g_set_error(error, MESH_ERROR, MESH_ERROR_AGENT_UNAVAILABLE,
-			            "no agent at %s (%s): start it with 'mesh agent start'", address,
-			            reason);
+			            "no agent at %s (%s): start it with 'mesh agent start'",
+			            address, reason);
 			return NULL;
 		}
 		if (err != ERROR_PIPE_BUSY) {
 			g_autofree char *reason = mesh_win_reason(err);
 
 			g_set_error(error, MESH_ERROR,
-			            err == ERROR_ACCESS_DENIED ? MESH_ERROR_PERMISSION : MESH_ERROR_IO,
+			            err == ERROR_ACCESS_DENIED ? MESH_ERROR_PERMISSION
+			                                       : MESH_ERROR_IO,
 			            "cannot connect to the agent at %s: %s", address, reason);
 			return NULL;
 		}

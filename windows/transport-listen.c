@@ -50,8 +50,9 @@ new_instance(MeshTransportListener *listener, gboolean first)
 	return CreateNamedPipeW(listener->name,
 	                        PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED |
 	                                (first ? FILE_FLAG_FIRST_PIPE_INSTANCE : 0),
-	                        TRANSPORT_PIPE_MODE, PIPE_UNLIMITED_INSTANCES, TRANSPORT_PIPE_BUFFER,
-	                        TRANSPORT_PIPE_BUFFER, 0, &listener->private.sa);
+	                        TRANSPORT_PIPE_MODE, PIPE_UNLIMITED_INSTANCES,
+	                        TRANSPORT_PIPE_BUFFER, TRANSPORT_PIPE_BUFFER, 0,
+	                        &listener->private.sa);
 }
 
 /*
@@ -141,11 +142,12 @@ mesh_transport_listen(const char *address, MeshHiveKind kind, const char *name, 
 		err = GetLastError();
 		if (err == ERROR_ACCESS_DENIED || err == ERROR_PIPE_BUSY ||
 		    err == ERROR_ALREADY_EXISTS) {
-			g_set_error(error, MESH_ERROR, MESH_ERROR_EXISTS,
-			            "the %s %s was made by another process a moment ago: the agent "
-			            "will not share it; stop that process, or choose another address "
-			            "with %s",
-			            name, address, setting);
+			g_set_error(
+			        error, MESH_ERROR, MESH_ERROR_EXISTS,
+			        "the %s %s was made by another process a moment ago: the agent "
+			        "will not share it; stop that process, or choose another address "
+			        "with %s",
+			        name, address, setting);
 			return NULL;
 		}
 		mesh_win_set_error(error, err, MESH_ERROR_IO, "cannot listen on %s", address);
@@ -350,8 +352,8 @@ lock_owner(const char *name)
 	g_autofree char *note_name = g_strconcat(name, "-note", NULL);
 	g_autofree wchar_t *wide = mesh_win_wide(note_name, NULL);
 	HANDLE section = wide != NULL ? OpenFileMappingW(FILE_MAP_READ, FALSE, wide) : NULL;
-	const char *view = section != NULL ? MapViewOfFile(section, FILE_MAP_READ, 0, 0, NOTE_SIZE)
-	                                   : NULL;
+	const char *view =
+	        section != NULL ? MapViewOfFile(section, FILE_MAP_READ, 0, 0, NOTE_SIZE) : NULL;
 	char text[NOTE_SIZE] = {0};
 	char *end = NULL;
 	guint64 pid;

@@ -20,7 +20,8 @@
 
 /* The agent's pipes: byte streams, blocking mode (completion comes through overlapped I/O),
  * never a client from another machine. The test reads these back (test-win-pipes.c). */
-#define TRANSPORT_PIPE_MODE (PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS)
+#define TRANSPORT_PIPE_MODE                                                                        \
+	(PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS)
 #define TRANSPORT_PIPE_BUFFER (64 * 1024)
 
 /*
@@ -30,12 +31,12 @@
  */
 struct MeshTransportConnection {
 	HANDLE pipe;
-	gboolean server;   /* the agent's end (an instance it made) */
-	HANDLE read_done;  /* the OVERLAPPED events of the read and the write in flight */
+	gboolean server;  /* the agent's end (an instance it made) */
+	HANDLE read_done; /* the OVERLAPPED events of the read and the write in flight */
 	HANDLE write_done;
-	HANDLE stop_read;  /* stop_reading or shutdown: reads return 0 / fail */
-	HANDLE stop_all;   /* shutdown: writes fail too, and the connection counts as hung up */
-	gint stopped;      /* atomic: 1 reading stopped, 2 shut down */
+	HANDLE stop_read; /* stop_reading or shutdown: reads return 0 / fail */
+	HANDLE stop_all;  /* shutdown: writes fail too, and the connection counts as hung up */
+	gint stopped;     /* atomic: 1 reading stopped, 2 shut down */
 };
 
 /* transport_connection_new: a connection owning @pipe (opened with FILE_FLAG_OVERLAPPED), or

@@ -91,10 +91,11 @@ transport_pipe_name(const char *address, const char *what, const char *setting, 
 	if (name == NULL)
 		return NULL;
 	if (wcslen(name) > TRANSPORT_PIPE_NAME_MAX) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
-		            "the %s address '%s' is longer than a pipe name may be (%d characters): "
-		            "choose a shorter one with %s",
-		            what, address, TRANSPORT_PIPE_NAME_MAX, setting);
+		g_set_error(
+		        error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+		        "the %s address '%s' is longer than a pipe name may be (%d characters): "
+		        "choose a shorter one with %s",
+		        what, address, TRANSPORT_PIPE_NAME_MAX, setting);
 		return NULL;
 	}
 	return g_steal_pointer(&name);
@@ -156,8 +157,8 @@ is_end_of_stream(DWORD err)
  * error, WAIT_TIMEOUT for the time, ERROR_OPERATION_ABORTED for @stop.
  */
 static gboolean
-finish(MeshTransportConnection *conn, OVERLAPPED *ov, HANDLE stop, DWORD timeout_ms,
-       DWORD *ret_n, DWORD *ret_err)
+finish(MeshTransportConnection *conn, OVERLAPPED *ov, HANDLE stop, DWORD timeout_ms, DWORD *ret_n,
+       DWORD *ret_err)
 {
 	HANDLE waits[2] = {ov->hEvent, stop};
 	DWORD w = WaitForMultipleObjects(2, waits, FALSE, timeout_ms);
@@ -287,8 +288,8 @@ gboolean
 mesh_transport_connection_hung_up(MeshTransportConnection *conn, gint timeout_ms,
                                   GCancellable *cancel)
 {
-	gint64 deadline = timeout_ms < 0 ? G_MAXINT64
-	                                 : g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+	gint64 deadline =
+	        timeout_ms < 0 ? G_MAXINT64 : g_get_monotonic_time() + (gint64)timeout_ms * 1000;
 	TransportCancelWatch watch;
 	gboolean hung_up = FALSE;
 

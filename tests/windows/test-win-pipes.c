@@ -286,12 +286,13 @@ test_service(void)
 	      "many clients at once, every answer its own", NULL);
 	/* A client idle between requests: the service's stop reaches its reading thread. */
 	conn = mesh_transport_connect(address, &error);
-	check(conn != NULL && round_trip(conn, "before stop", 0, &error), "a client stays connected",
-	      error);
+	check(conn != NULL && round_trip(conn, "before stop", 0, &error),
+	      "a client stays connected", error);
 	mesh_service_stop(service);
 	{
 		guint8 b;
-		gboolean ended = conn != NULL && !mesh_transport_receive(conn, &b, 1, NULL, NULL, &error);
+		gboolean ended =
+		        conn != NULL && !mesh_transport_receive(conn, &b, 1, NULL, NULL, &error);
 
 		check(ended && g_error_matches(error, MESH_ERROR, MESH_ERROR_AGENT_UNAVAILABLE),
 		      "stopping the service ends an idle connection (stop_reading woke its thread)",
@@ -345,7 +346,8 @@ test_security(void)
 			          (ace->Mask & FILE_CREATE_PIPE_INSTANCE) != 0;
 		printf("#      DACL: %u entries%s\n", dacl != NULL ? (unsigned)dacl->AceCount : 0,
 		       only_us ? ", this user's alone" : "");
-		check(only_us, "the DACL: one entry, allowing this user (instances included)", NULL);
+		check(only_us, "the DACL: one entry, allowing this user (instances included)",
+		      NULL);
 		check(GetSecurityDescriptorControl(sd, &control, &revision) &&
 		              (control & SE_DACL_PROTECTED) != 0,
 		      "the DACL is protected (nothing inherited)", NULL);
@@ -377,9 +379,8 @@ squat(const char *address, const wchar_t *sddl)
 	SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, FALSE};
 	HANDLE pipe;
 
-	if (sddl != NULL &&
-	    !ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1,
-	                                                          &sa.lpSecurityDescriptor, NULL))
+	if (sddl != NULL && !ConvertStringSecurityDescriptorToSecurityDescriptorW(
+	                            sddl, SDDL_REVISION_1, &sa.lpSecurityDescriptor, NULL))
 		return INVALID_HANDLE_VALUE;
 	pipe = CreateNamedPipeW(name, PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED,
 	                        PIPE_TYPE_BYTE | PIPE_READMODE_BYTE, PIPE_UNLIMITED_INSTANCES, 4096,
@@ -395,8 +396,9 @@ test_squatters(void)
 	g_autofree char *a2 = pipe_address("squat-everyone");
 	g_autofree char *a3 = pipe_address("squat-system");
 	g_autofree wchar_t *everyone = g_utf8_to_utf16("D:P(A;;GA;;;WD)", -1, NULL, NULL, NULL);
-	g_autofree char *us = g_strdup_printf("O:%sD:P(A;;GA;;;%s)(A;;GA;;;WD)",
-	                                      mesh_win_user_sid_string(), mesh_win_user_sid_string());
+	g_autofree char *us =
+	        g_strdup_printf("O:%sD:P(A;;GA;;;%s)(A;;GA;;;WD)", mesh_win_user_sid_string(),
+	                        mesh_win_user_sid_string());
 	g_autofree wchar_t *us_and_everyone = g_utf8_to_utf16(us, -1, NULL, NULL, NULL);
 	g_autofree char *sys = g_strdup_printf("O:SYD:P(A;;GA;;;%s)", mesh_win_user_sid_string());
 	g_autofree wchar_t *system_owner = g_utf8_to_utf16(sys, -1, NULL, NULL, NULL);
@@ -514,7 +516,8 @@ test_connection(void)
 	t = g_thread_new("cancel", cancel_later, cancel);
 	server = mesh_transport_accept(listener, -1, cancel, &error);
 	g_thread_join(t);
-	check(server == NULL && error == NULL && g_get_monotonic_time() - start < 5 * G_USEC_PER_SEC,
+	check(server == NULL && error == NULL &&
+	              g_get_monotonic_time() - start < 5 * G_USEC_PER_SEC,
 	      "accept without a limit returns when cancelled from another thread", error);
 	server = mesh_transport_accept(listener, 0, cancel, &error);
 	check(server == NULL && error == NULL, "accept with a cancelled cancellable: NULL", error);
@@ -609,8 +612,8 @@ test_connection(void)
 	if (client == NULL || server == NULL)
 		return;
 	g_clear_pointer(&client, mesh_transport_connection_free);
-	check(mesh_transport_connection_hung_up(server, 2000, NULL),
-	      "hung_up: the client closed", NULL);
+	check(mesh_transport_connection_hung_up(server, 2000, NULL), "hung_up: the client closed",
+	      NULL);
 	g_clear_pointer(&server, mesh_transport_connection_free);
 	client = mesh_transport_connect(address, &error);
 	server = mesh_transport_accept(listener, 5000, NULL, &error);
@@ -682,8 +685,8 @@ test_lock(const char *self)
 	event = CreateEventW(NULL, TRUE, FALSE, event_wide);
 	cmd = g_strdup_printf("\"%s\" hold-lock \"%s\" %s", self, location, event_name);
 	cmd_wide = mesh_win_wide(cmd, NULL);
-	if (event == NULL || !CreateProcessW(NULL, cmd_wide, NULL, NULL, FALSE, 0, NULL, NULL, &si,
-	                                     &pi)) {
+	if (event == NULL ||
+	    !CreateProcessW(NULL, cmd_wide, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi)) {
 		check(FALSE, "start the process that holds the lock", NULL);
 		return;
 	}
