@@ -145,7 +145,7 @@ main(int argc, char **argv)
 	if (ssh_listener != NULL)
 		ssh_path = g_strdup(mesh_transport_listener_address(ssh_listener));
 	else
-		ssh_path = mesh_ssh_agent_socket_path(socket_path);
+		ssh_path = mesh_ssh_agent_socket_path(kind, socket_path);
 	ssh_agent = mesh_ssh_agent_new(mesh_agent_hive(agent), mesh_agent_store(agent),
 				       mesh_agent_state_lock(agent));
 	mesh_ssh_agent_set_mesh_keys(ssh_agent, mesh_ssh_agent_session_keys, NULL);

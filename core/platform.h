@@ -24,6 +24,15 @@ char *mesh_platform_mmm_home(void);
 char *mesh_platform_agent_socket(MeshHiveKind kind);
 
 /*
+ * mesh_platform_ssh_agent_address: where the agent of @kind, listening at @agent_address, serves
+ * the OpenSSH agent protocol when MESH_SSH_AGENT_SOCK does not say (ipc/ssh-agent.h): Linux and
+ * macOS "ssh-agent.sock" in the folder of @agent_address; Windows \\.\pipe\openssh-ssh-agent
+ * (where Windows' own ssh.exe looks) for the production hive, "@agent_address-ssh-agent" for the
+ * test hive. Returns a new string.
+ */
+char *mesh_platform_ssh_agent_address(MeshHiveKind kind, const char *agent_address);
+
+/*
  * mesh_platform_harden: for daemons and tools that hold keys: no core dumps (RLIMIT_CORE 0),
  * not dumpable or traceable by other processes of the user, umask 077. Errors: MESH_ERROR_FAILED
  * naming the step that failed.

@@ -168,15 +168,13 @@ mesh_ssh_agent_set_gate(MeshSshAgent *agent, MeshPassGate *gate)
 }
 
 char *
-mesh_ssh_agent_socket_path(const char *agent_socket)
+mesh_ssh_agent_socket_path(MeshHiveKind kind, const char *agent_socket)
 {
 	const char *env = g_getenv("MESH_SSH_AGENT_SOCK");
-	g_autofree char *dir = NULL;
 
 	if (env != NULL && *env != '\0')
 		return g_strdup(env);
-	dir = g_path_get_dirname(agent_socket);
-	return g_build_filename(dir, "ssh-agent.sock", NULL);
+	return mesh_platform_ssh_agent_address(kind, agent_socket);
 }
 
 /* ---- The identity table ------------------------------------------------------------------- */

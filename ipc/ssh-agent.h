@@ -147,9 +147,11 @@ void mesh_ssh_agent_forget_keys(gpointer agent);
 gint64 mesh_ssh_agent_expire(MeshSshAgent *agent);
 
 /*
- * mesh_ssh_agent_socket_path: the ssh-agent socket beside the agent's socket @agent_socket:
- * $MESH_SSH_AGENT_SOCK when set, else "ssh-agent.sock" in the same folder. A new string.
+ * mesh_ssh_agent_socket_path: the ssh-agent socket of the @kind hive's agent, whose own socket
+ * is @agent_socket: $MESH_SSH_AGENT_SOCK when set, else the OS's choice
+ * (mesh_platform_ssh_agent_address: "ssh-agent.sock" in the same folder on Linux,
+ * \\.\pipe\openssh-ssh-agent for the production hive on Windows). A new string.
  */
-char *mesh_ssh_agent_socket_path(const char *agent_socket);
+char *mesh_ssh_agent_socket_path(MeshHiveKind kind, const char *agent_socket);
 
 G_END_DECLS

@@ -50,6 +50,14 @@ mesh_platform_agent_socket(MeshHiveKind kind)
 	return g_build_filename("/tmp", tmp, hive, "agent.sock", NULL);
 }
 
+char *
+mesh_platform_ssh_agent_address(MeshHiveKind kind, const char *agent_address)
+{
+	g_autofree char *dir = g_path_get_dirname(agent_address);
+
+	return g_build_filename(dir, "ssh-agent.sock", NULL);
+}
+
 gboolean
 mesh_platform_harden(GError **error)
 {
