@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Every test: a -Werror build with ctest (unit suites, also under valgrind; integration tests;
 # fuzz corpus replays), the same under AddressSanitizer + UndefinedBehaviorSanitizer, and the
-# libFuzzer targets built with clang and run briefly on their corpora.
+# libFuzzer targets built with clang and run briefly on their corpora, and the Windows build
+# (mingw-w64, -Werror) with its tests under Wine (tools/test-windows.sh).
 set -eu
 cd "$(dirname "$0")/.."
 . tools/deps.sh
@@ -14,21 +15,21 @@ start=$(date +%s)
 
 step() { echo; echo "== $*"; }
 
-step "0/3 the seam: no OS header or call outside linux/, windows/, macos/, tests/, tools/"
+step "0/4 the seam: no OS header or call outside linux/, windows/, macos/, tests/, tools/"
 sh tools/check-seam.sh
 
-step "1/3 build with -Werror, run every test (and the unit suites under valgrind)"
+step "1/4 build with -Werror, run every test (and the unit suites under valgrind)"
 cmake -S . -B build/ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMESH_WERROR=ON -DMESH_VALGRIND=ON -DMESH_REQUIRE_TPM2=ON >/dev/null
 cmake --build build/ci -j "$jobs"
 (cd build/ci && ctest --output-on-failure -j "$jobs")
 
-step "2/3 AddressSanitizer + UndefinedBehaviorSanitizer build, every test again"
+step "2/4 AddressSanitizer + UndefinedBehaviorSanitizer build, every test again"
 cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DMESH_WERROR=ON -DMESH_SANITIZE=ON -DMESH_REQUIRE_TPM2=ON >/dev/null
 cmake --build build/asan -j "$jobs"
 (cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j "$jobs")
 
-step "3/3 libFuzzer targets (clang), corpora replayed, then ${fuzz_seconds}s of fuzzing each"
+step "3/4 libFuzzer targets (clang), corpora replayed, then ${fuzz_seconds}s of fuzzing each"
 CC=clang cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug -DMESH_WERROR=ON -DMESH_FUZZ=ON -DMESH_REQUIRE_TPM2=ON >/dev/null
 cmake --build build/fuzz -j "$jobs"
 (cd build/fuzz && ctest --output-on-failure -j "$jobs" -L fuzz)
@@ -48,6 +49,9 @@ for target in build/fuzz/tests/fuzz/fuzz-*; do
 	echo "fuzz-$name: $(grep -E '^stat::number_of_executed_units' "$work.log" | awk '{print $2}') runs, no finding"
 	rm -rf "$work" "$work.log"
 done
+
+step "4/4 the Windows build (mingw-w64, -Werror) and its tests under Wine"
+MESH_HOST_SERVERMESH=$PWD/build/ci/cli/servermesh sh tools/test-windows.sh
 
 echo
 echo "All tests passed in $(( $(date +%s) - start ))s."

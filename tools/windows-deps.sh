@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # What the Windows cross-build needs and Debian does not package for mingw-w64, built from
 # Debian's own source packages: OpenSSL, GLib (with libffi, pcre2 and a pass-through libintl) and
-# CUnit; zlib comes from libz-mingw-w64-dev. Sourced by tools/test-windows.sh:
+# CUnit; zlib comes from libz-mingw-w64-dev. Sourced, from the root of the tree, by
+# tools/test-windows.sh:
 #
 #   . tools/windows-deps.sh && mesh_windows_deps
 #
@@ -69,6 +70,10 @@ mesh_windows_intl() {
 	cat >"$p/include/libintl.h" <<'EOF'
 #ifndef MESH_LIBINTL_STUB_H
 #define MESH_LIBINTL_STUB_H
+#include <locale.h>
+#ifndef LC_MESSAGES
+#define LC_MESSAGES 1729 /* as GNU gettext's libintl.h: the C runtime has none */
+#endif
 #define FA(n) __attribute__((format_arg(n)))
 char *gettext(const char *m) FA(1);
 char *dgettext(const char *d, const char *m) FA(2);
@@ -116,15 +121,17 @@ mesh_windows_autotools() {
 	shift 2
 	(cd "$src" && CPPFLAGS="-I$p/include -DPCRE2_STATIC" LDFLAGS="-L$p/lib" \
 		./configure --host=$MESH_WINDOWS_HOST --prefix="$p" --libdir="$p/lib" \
-		--enable-static --disable-shared "$@" >/dev/null &&
-		make -j "$(nproc)" >/dev/null && make install >/dev/null)
+		--enable-static --disable-shared "$@" &&
+		make -j "$(nproc)" && make install)
 }
 
+# no-autoload-config: the library must not read a configuration file from the folder compiled
+# into it (a path of this build machine, which on Windows any user might create).
 mesh_windows_openssl() {
 	p=$1 src=$2
 	(cd "$src" && ./Configure mingw64 --cross-compile-prefix=$MESH_WINDOWS_HOST- \
-		--prefix="$p" --libdir=lib no-shared no-tests >/dev/null &&
-		make -j "$(nproc)" build_libs >/dev/null && make install_dev >/dev/null)
+		--prefix="$p" --libdir=lib no-shared no-tests no-autoload-config &&
+		make -j "$(nproc)" build_libs && make install_dev)
 }
 
 mesh_windows_glib() {
@@ -158,8 +165,8 @@ EOF
 		meson setup "$w/glib-build" --cross-file "$w/cross.txt" --prefix="$p" --libdir=lib \
 		--buildtype=release -Ddefault_library=static -Dtests=false -Dnls=disabled \
 		-Dlibmount=disabled -Dselinux=disabled -Dxattr=false -Dsysprof=disabled \
-		-Dlibelf=disabled -Dman=false -Dgtk_doc=false --wrap-mode=nodownload >/dev/null &&
-		ninja -C "$w/glib-build" install >/dev/null)
+		-Dlibelf=disabled -Dman=false -Dgtk_doc=false --wrap-mode=nodownload &&
+		ninja -C "$w/glib-build" install)
 }
 
 # CUnit without its autotools: the framework and the basic interface as one static library.
@@ -190,6 +197,24 @@ mesh_windows_syntax() {
 	cp /usr/include/sqlite3.h /usr/include/sqlite3ext.h "$s/"
 }
 
+# Every step, in a shell of its own with -e (a function called on the left of || runs without
+# it, so a failing step would go unnoticed); the output goes to the log.
+mesh_windows_steps() {
+	w=$1 p=$2
+	mesh_windows_fetch "$w"
+	echo "== zlib" && mesh_windows_zlib "$p"
+	echo "== libintl" && mesh_windows_intl "$p" "$w"
+	echo "== openssl" && mesh_windows_openssl "$p" "$w/src/openssl"
+	echo "== libffi" && mesh_windows_autotools "$p" "$w/src/libffi" --disable-docs \
+		--disable-multi-os-directory
+	echo "== pcre2" && mesh_windows_autotools "$p" "$w/src/pcre2" --disable-pcre2grep-libz \
+		--disable-pcre2grep-libbz2 --enable-unicode
+	echo "== glib" && mesh_windows_glib "$p" "$w/src/glib2.0" "$w"
+	echo "== cunit" && mesh_windows_cunit "$p" "$w/src/cunit" "$w"
+	echo "== syntax headers" && mesh_windows_syntax "$p/syntax"
+	test -f "$p/lib/pkgconfig/glib-2.0.pc" && test -f "$p/lib/libcunit.a"
+}
+
 mesh_windows_build() {
 	final=$1
 	w=$(mktemp -d "$MESH_WINDOWS_CACHE/.build-XXXXXX")
@@ -197,24 +222,13 @@ mesh_windows_build() {
 	mkdir -p "$p/include" "$p/lib/pkgconfig"
 	log=$MESH_WINDOWS_CACHE/build.log
 	echo "== building the Windows dependencies into $final (log: $log; once per recipe)"
-	{
-		mesh_windows_fetch "$w"
-		echo "== zlib" && mesh_windows_zlib "$p"
-		echo "== libintl" && mesh_windows_intl "$p" "$w"
-		echo "== openssl" && mesh_windows_openssl "$p" "$w/src/openssl"
-		echo "== libffi" && mesh_windows_autotools "$p" "$w/src/libffi" --disable-docs \
-			--disable-multi-os-directory
-		echo "== pcre2" && mesh_windows_autotools "$p" "$w/src/pcre2" --disable-pcre2grep-libz \
-			--disable-pcre2grep-libbz2 --enable-unicode
-		echo "== glib" && mesh_windows_glib "$p" "$w/src/glib2.0" "$w"
-		echo "== cunit" && mesh_windows_cunit "$p" "$w/src/cunit" "$w"
-		echo "== syntax headers" && mesh_windows_syntax "$p/syntax"
-	} >"$log" 2>&1 || {
+	if ! sh -ec '. ./tools/windows-deps.sh; mesh_windows_steps "$1" "$2"' sh "$w" "$p" \
+		>"$log" 2>&1; then
 		echo "the Windows dependencies did not build; the end of $log:" >&2
 		tail -n 30 "$log" >&2
 		rm -rf "$w"
 		exit 1
-	}
+	fi
 	# pkg-config files name the prefix they were built in: point them at the final one.
 	find "$p/lib/pkgconfig" -name '*.pc' -exec sed -i "s|$p|$final|g" {} +
 	rm -rf "$final"
@@ -226,7 +240,7 @@ mesh_windows_deps() {
 	mesh_windows_packages
 	MESH_WINDOWS_CACHE=${MESH_WINDOWS_CACHE:-/var/cache/meshagent-windows}
 	mkdir -p "$MESH_WINDOWS_CACHE"
-	key=$( (cat "$(dirname "$0")/windows-deps.sh" 2>/dev/null || cat tools/windows-deps.sh
+	key=$( (cat tools/windows-deps.sh
 		$MESH_WINDOWS_HOST-gcc --version
 		dpkg-query -W libjson-glib-dev libsoup-3.0-dev libsqlite3-dev libtss2-dev) |
 		sha256sum | cut -c1-16)
