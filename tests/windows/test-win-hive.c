@@ -21,6 +21,7 @@
 #include <sddl.h>
 
 #include "hive.h"
+#include "platform.h"
 
 #define KEY_PREFIX "HKEY_CURRENT_USER\\"
 
@@ -452,11 +453,67 @@ test_registry_values_checked(void)
 	remove_root(root);
 }
 
+/* The file-system half of core/platform.h: the home folder, private files. */
+static void
+test_platform_files(void)
+{
+	g_autofree char *saved = g_strdup(g_getenv("MMM_HOME"));
+	g_autofree char *tmp = mesh_test_tmp_dir("wfs");
+	g_autofree char *dir = g_build_filename(tmp, "private", "inner", NULL);
+	g_autofree char *file = g_build_filename(dir, "portal.db", NULL);
+	g_autofree char *home = NULL;
+	GError *error = NULL;
+	HANDLE h;
+
+	g_unsetenv("MMM_HOME");
+	home = mesh_platform_mmm_home();
+	if (saved != NULL)
+		g_setenv("MMM_HOME", saved, TRUE);
+	CU_ASSERT_TRUE(g_str_has_suffix(home, "\\Mesh"));
+	CU_ASSERT_TRUE(g_path_is_absolute(home));
+
+	/* A folder with its missing parents, owner-only; without create_parents a missing parent
+	 * is an error. */
+	CU_ASSERT_FALSE(mesh_platform_private_dir(dir, FALSE, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_IO);
+	CU_ASSERT_TRUE(mesh_platform_private_dir(dir, TRUE, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_platform_private_file(file, "portal database", &error));
+	MESH_ASSERT_NO_ERROR(error);
+	h = open_file_inspect(file);
+	CU_ASSERT_NOT_EQUAL_FATAL(h, INVALID_HANDLE_VALUE);
+	assert_owner_only(h, SE_FILE_OBJECT, file);
+	CloseHandle(h);
+	CU_ASSERT_TRUE(mesh_platform_write_atomic(file, (const guint8 *)"db", 2, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_platform_private_file(file, "portal database", &error));
+	MESH_ASSERT_NO_ERROR(error);
+	/* Open to Everyone: refused, with what it is in the message. */
+	grant_everyone(file, SE_FILE_OBJECT);
+	CU_ASSERT_FALSE(mesh_platform_private_file(file, "portal database", &error));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+	CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "portal database"));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_PERMISSION);
+	/* A folder where the file should be. */
+	CU_ASSERT_FALSE(mesh_platform_private_file(dir, "portal database", &error));
+	CU_ASSERT_PTR_NOT_NULL(error);
+	g_clear_error(&error);
+	/* A folder open to Everyone is refused. */
+	grant_everyone(dir, SE_FILE_OBJECT);
+	CU_ASSERT_FALSE(mesh_platform_private_dir(dir, FALSE, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_PERMISSION);
+	/* A file where the folder should be. */
+	CU_ASSERT_FALSE(mesh_platform_private_dir(file, FALSE, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_PERMISSION);
+	mesh_test_remove_tree(tmp);
+}
+
 static CU_TestInfo windows_tests[] = {
 	{ "keys, data file and folder: owner and DACL read back", test_security_read_back },
 	{ "a file, folder or key that lets Everyone in is refused", test_unsafe_dacls_refused },
 	{ "replacing and removing leave no temporary file", test_no_temporary_files },
 	{ "registry values are checked, not trusted", test_registry_values_checked },
+	{ "home folder, private folders and files", test_platform_files },
 	CU_TEST_INFO_NULL,
 };
 
