@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include "cutest.h"
 #include "error.h"
+#include "hive-conformance.h"
 #include "hive.h"
 
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define ENTRY_1M (1024 * 1024)
 
 static MeshHive *
 open_ok(MeshHiveKind kind, const char *root)
@@ -135,203 +134,6 @@ test_open_creates_tree(void)
 	g_free(entry);
 	entry = g_build_filename(base, "MathematicalMesh", NULL);
 	CU_ASSERT_FALSE(g_file_test(entry, G_FILE_TEST_EXISTS));
-	mesh_test_remove_tree(root);
-}
-
-static void
-test_round_trip(void)
-{
-	g_autofree char *root = mesh_test_tmp_dir("hive");
-	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
-	g_autoptr(GBytes) empty = NULL;
-	g_autofree char *def = NULL, *all = NULL, *some = NULL, *none = NULL, *stray = NULL;
-	g_autofree char *sorted = NULL;
-	GError *error = NULL;
-
-	none = list_joined(hive, MESH_HIVE_ACCOUNTS);
-	CU_ASSERT_STRING_EQUAL(none, "");
-	CU_ASSERT_FALSE(mesh_hive_get_default(hive, MESH_HIVE_ACCOUNTS, &def, &error));
-	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
-	CU_ASSERT_PTR_NULL(def);
-
-	write_ok(hive, MESH_HIVE_ACCOUNTS, "carol", "C");
-	write_ok(hive, MESH_HIVE_ACCOUNTS, "alice.json", "{\"a\":1}");
-	write_ok(hive, MESH_HIVE_ACCOUNTS, "bob", "B");
-	CU_ASSERT_TRUE(mesh_hive_set_default(hive, MESH_HIVE_ACCOUNTS, "bob", &error));
-	MESH_ASSERT_NO_ERROR(error);
-	/* Neither "default" nor a temporary file is listed. */
-	stray = g_build_filename(mesh_hive_location(hive), "Accounts", ".bob.tmp-abcdef", NULL);
-	CU_ASSERT_TRUE(g_file_set_contents(stray, "x", 1, NULL));
-	all = list_joined(hive, MESH_HIVE_ACCOUNTS);
-	CU_ASSERT_STRING_EQUAL(all, "alice.json,bob,carol");
-	CU_ASSERT_TRUE(mesh_hive_get_default(hive, MESH_HIVE_ACCOUNTS, &def, &error));
-	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_STRING_EQUAL(def, "bob");
-	assert_entry(hive, MESH_HIVE_ACCOUNTS, "alice.json", "{\"a\":1}");
-	assert_entry(hive, MESH_HIVE_ACCOUNTS, "default", "bob\n");
-
-	/* Replace, remove, and an empty entry. */
-	write_ok(hive, MESH_HIVE_ACCOUNTS, "carol", "C2");
-	assert_entry(hive, MESH_HIVE_ACCOUNTS, "carol", "C2");
-	CU_ASSERT_TRUE(mesh_hive_remove(hive, MESH_HIVE_ACCOUNTS, "bob", &error));
-	MESH_ASSERT_NO_ERROR(error);
-	some = list_joined(hive, MESH_HIVE_ACCOUNTS);
-	CU_ASSERT_STRING_EQUAL(some, "alice.json,carol");
-	/* Sorted whatever order the folder keeps. */
-	for (int i = 15; i >= 0; i--) {
-		g_autofree char *name = g_strdup_printf("n%02d", i * 7 % 16);
-
-		write_ok(hive, MESH_HIVE_PERSONAL_PROFILES, name, name);
-	}
-	sorted = list_joined(hive, MESH_HIVE_PERSONAL_PROFILES);
-	CU_ASSERT_STRING_EQUAL(sorted, "n00,n01,n02,n03,n04,n05,n06,n07,n08,n09,n10,n11,n12,n13,"
-				       "n14,n15");
-	write_ok(hive, MESH_HIVE_ESCROW, "e", "");
-	CU_ASSERT_TRUE(mesh_hive_read(hive, MESH_HIVE_ESCROW, "e", 0, &empty, &error));
-	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_EQUAL(g_bytes_get_size(empty), 0);
-	mesh_test_remove_tree(root);
-}
-
-static void
-test_not_found_and_too_large(void)
-{
-	g_autofree char *root = mesh_test_tmp_dir("hive");
-	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
-	g_autoptr(GBytes) data = NULL;
-	g_autofree char *sparse = NULL;
-	g_autofree guint8 *huge = NULL;
-	GError *error = NULL;
-	int fd;
-
-	CU_ASSERT_FALSE(mesh_hive_read(hive, MESH_HIVE_KEYS, "nope", 1024, &data, &error));
-	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
-	CU_ASSERT_FALSE(mesh_hive_remove(hive, MESH_HIVE_KEYS, "nope", &error));
-	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
-	CU_ASSERT_PTR_NULL(data);
-
-	/* Exactly max_len bytes are fine; one more is refused. */
-	write_ok(hive, MESH_HIVE_KEYS, "k", "0123456789");
-	CU_ASSERT_FALSE(mesh_hive_read(hive, MESH_HIVE_KEYS, "k", 9, &data, &error));
-	MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
-	CU_ASSERT_PTR_NULL(data);
-	CU_ASSERT_TRUE(mesh_hive_read(hive, MESH_HIVE_KEYS, "k", 10, &data, &error));
-	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_EQUAL(g_bytes_get_size(data), 10);
-
-	/* A 1 TiB sparse file is refused by its size, without reading or allocating it. */
-	sparse = g_build_filename(mesh_hive_location(hive), "Keys", "huge", NULL);
-	fd = open(sparse, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
-	CU_ASSERT_TRUE_FATAL(fd >= 0);
-	CU_ASSERT_EQUAL(ftruncate(fd, (off_t)1 << 40), 0);
-	close(fd);
-	g_clear_pointer(&data, g_bytes_unref);
-	CU_ASSERT_FALSE(mesh_hive_read(hive, MESH_HIVE_KEYS, "huge", G_MAXSIZE, &data, &error));
-	MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
-
-	/* Writes above MESH_HIVE_ENTRY_MAX are refused. */
-	huge = g_malloc0(MESH_HIVE_ENTRY_MAX + 1);
-	CU_ASSERT_FALSE(mesh_hive_write(hive, MESH_HIVE_KEYS, "big", huge,
-					MESH_HIVE_ENTRY_MAX + 1, &error));
-	MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
-	mesh_test_remove_tree(root);
-}
-
-static void
-test_invalid_names(void)
-{
-	g_autofree char *root = mesh_test_tmp_dir("hive");
-	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
-	g_autofree char *long_name = g_strnfill(201, 'a');
-	g_autofree char *outside = g_build_filename(mesh_hive_location(hive), "x", NULL);
-	const char *bad[] = { "../x", ".hidden", "a/b", "", long_name, "a b", "x\n" };
-	GError *error = NULL;
-
-	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
-		g_autoptr(GBytes) data = NULL;
-
-		CU_ASSERT_FALSE(mesh_hive_write(hive, MESH_HIVE_KEYS, bad[i], (const guint8 *)"x",
-						1, &error));
-		MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
-		CU_ASSERT_FALSE(mesh_hive_read(hive, MESH_HIVE_KEYS, bad[i], 10, &data, &error));
-		MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
-		CU_ASSERT_FALSE(mesh_hive_remove(hive, MESH_HIVE_KEYS, bad[i], &error));
-		MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
-	}
-	CU_ASSERT_FALSE(mesh_hive_write(hive, MESH_HIVE_KEYS, NULL, NULL, 0, &error));
-	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
-	CU_ASSERT_FALSE(g_file_test(outside, G_FILE_TEST_EXISTS));
-	/* 200 characters is the longest name. */
-	long_name[200] = '\0';
-	write_ok(hive, MESH_HIVE_KEYS, long_name, "x");
-	assert_entry(hive, MESH_HIVE_KEYS, long_name, "x");
-	mesh_test_remove_tree(root);
-}
-
-typedef struct {
-	char *path;
-	volatile gint stop;
-	guint reads, torn;
-} Reader;
-
-/* Reads the entry over and over while it is being replaced: each read must see one whole
- * version, never a mix or a short file. */
-static gpointer
-read_loop(gpointer data)
-{
-	Reader *r = data;
-
-	while (!g_atomic_int_get(&r->stop)) {
-		g_autofree char *text = NULL;
-		gsize len = 0;
-
-		if (!g_file_get_contents(r->path, &text, &len, NULL)) {
-			r->torn++;
-			continue;
-		}
-		if (len != ENTRY_1M || text[0] != text[len - 1] ||
-		    memchr(text, text[0] == 'A' ? 'B' : 'A', len) != NULL)
-			r->torn++;
-		r->reads++;
-	}
-	return NULL;
-}
-
-static void
-test_replace_is_atomic(void)
-{
-	g_autofree char *root = mesh_test_tmp_dir("hive");
-	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
-	g_autofree guint8 *a = g_malloc(ENTRY_1M), *b = g_malloc(ENTRY_1M);
-	g_autofree char *files = NULL;
-	g_autoptr(GBytes) last = NULL;
-	int rounds = g_getenv("MESH_TEST_QUICK") != NULL ? 4 : 24;
-	Reader r = { 0 };
-	GThread *thread;
-	GError *error = NULL;
-
-	memset(a, 'A', ENTRY_1M);
-	memset(b, 'B', ENTRY_1M);
-	CU_ASSERT_TRUE_FATAL(mesh_hive_write(hive, MESH_HIVE_KEYS, "big", a, ENTRY_1M, &error));
-	r.path = g_build_filename(mesh_hive_location(hive), "Keys", "big", NULL);
-	thread = g_thread_new("reader", read_loop, &r);
-	for (int i = 0; i < rounds; i++) {
-		CU_ASSERT_TRUE(mesh_hive_write(hive, MESH_HIVE_KEYS, "big", i % 2 ? a : b,
-					       ENTRY_1M, &error));
-		MESH_ASSERT_NO_ERROR(error);
-	}
-	g_atomic_int_set(&r.stop, 1);
-	g_thread_join(thread);
-	CU_ASSERT_TRUE(r.reads > 0);
-	CU_ASSERT_EQUAL(r.torn, 0);
-	/* The last write is what is there, and no temporary file is left. */
-	CU_ASSERT_TRUE(mesh_hive_read(hive, MESH_HIVE_KEYS, "big", ENTRY_1M, &last, &error));
-	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_EQUAL_FATAL(g_bytes_get_size(last), ENTRY_1M);
-	CU_ASSERT_EQUAL(memcmp(g_bytes_get_data(last, NULL), rounds % 2 ? b : a, ENTRY_1M), 0);
-	files = files_joined(hive, MESH_HIVE_KEYS);
-	CU_ASSERT_STRING_EQUAL(files, "big");
-	g_free(r.path);
 	mesh_test_remove_tree(root);
 }
 
@@ -473,40 +275,53 @@ test_refuses_unsafe_folders(void)
 	mesh_test_remove_tree(root);
 }
 
+/* What the directory tree looks like: where each hive lives, temporary files of unfinished
+ * writes not listed, a huge file refused by its size. */
 static void
-test_hives_are_independent(void)
+test_layout(void)
 {
 	g_autofree char *root = mesh_test_tmp_dir("hive");
 	g_autoptr(MeshHive) test = open_ok(MESH_HIVE_TEST, root);
 	g_autoptr(MeshHive) prod = open_ok(MESH_HIVE_PRODUCTION, root);
 	g_autofree char *test_loc = g_build_filename(root, "CryptoMesh", NULL);
 	g_autofree char *prod_loc = g_build_filename(root, "MathematicalMesh", NULL);
-	g_autofree char *only_test = NULL, *only_prod = NULL;
+	g_autofree char *stray = g_build_filename(test_loc, "Accounts", ".bob.tmp-abcdef", NULL);
+	g_autofree char *sparse = g_build_filename(test_loc, "Keys", "huge", NULL);
+	g_autofree char *entry = g_build_filename(test_loc, "ThisDevice", "dev", NULL);
+	g_autofree char *all = NULL, *files = NULL;
 	g_autoptr(GBytes) data = NULL;
 	GError *error = NULL;
+	int fd;
 
 	CU_ASSERT_STRING_EQUAL(mesh_hive_location(test), test_loc);
 	CU_ASSERT_STRING_EQUAL(mesh_hive_location(prod), prod_loc);
 	write_ok(test, MESH_HIVE_THIS_DEVICE, "dev", "test device");
-	write_ok(prod, MESH_HIVE_THIS_DEVICE, "dev", "production device");
-	write_ok(test, MESH_HIVE_THIS_DEVICE, "t", "t");
-	write_ok(prod, MESH_HIVE_THIS_DEVICE, "p", "p");
-	assert_entry(test, MESH_HIVE_THIS_DEVICE, "dev", "test device");
-	assert_entry(prod, MESH_HIVE_THIS_DEVICE, "dev", "production device");
-	only_test = list_joined(test, MESH_HIVE_THIS_DEVICE);
-	only_prod = list_joined(prod, MESH_HIVE_THIS_DEVICE);
-	CU_ASSERT_STRING_EQUAL(only_test, "dev,t");
-	CU_ASSERT_STRING_EQUAL(only_prod, "dev,p");
-	CU_ASSERT_TRUE(mesh_hive_remove(test, MESH_HIVE_THIS_DEVICE, "dev", &error));
-	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_FALSE(mesh_hive_read(test, MESH_HIVE_THIS_DEVICE, "dev", 64, &data, &error));
-	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
-	assert_entry(prod, MESH_HIVE_THIS_DEVICE, "dev", "production device");
+	CU_ASSERT_TRUE(g_file_test(entry, G_FILE_TEST_IS_REGULAR));
+	CU_ASSERT_EQUAL(mesh_test_mode(entry), 0600);
+
+	write_ok(test, MESH_HIVE_ACCOUNTS, "bob", "B");
+	CU_ASSERT_TRUE(g_file_set_contents(stray, "x", 1, NULL));
+	all = list_joined(test, MESH_HIVE_ACCOUNTS);
+	CU_ASSERT_STRING_EQUAL(all, "bob");
+
+	/* A 1 TiB sparse file is refused by its size, without reading or allocating it. */
+	fd = open(sparse, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	CU_ASSERT_TRUE_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(ftruncate(fd, (off_t)1 << 40), 0);
+	close(fd);
+	CU_ASSERT_FALSE(mesh_hive_read(test, MESH_HIVE_KEYS, "huge", G_MAXSIZE, &data, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
+
+	/* Replacing an entry leaves no temporary file. */
+	for (int i = 0; i < 4; i++)
+		write_ok(test, MESH_HIVE_KEYS, "k", i % 2 ? "one" : "two");
+	files = files_joined(test, MESH_HIVE_KEYS);
+	CU_ASSERT_STRING_EQUAL(files, "huge,k");
 	mesh_test_remove_tree(root);
 }
 
 static void
-test_mmm_home(void)
+test_mmm_home_location(void)
 {
 	g_autofree char *saved = g_strdup(g_getenv("MMM_HOME"));
 	g_autofree char *root = mesh_test_tmp_dir("hive");
@@ -527,22 +342,38 @@ test_mmm_home(void)
 	mesh_test_remove_tree(root);
 }
 
+static char *
+make_root(void)
+{
+	return mesh_test_tmp_dir("hive");
+}
+
+static const MeshHiveConformance conformance = {
+	.make_root = make_root,
+	.remove_root = mesh_test_remove_tree,
+};
+
+/* The directory tree's own cases; the conformance suite (tests/unit/hive-conformance.c) holds
+ * what every OS's hive must do. */
 static CU_TestInfo tests[] = {
 	{ "open creates the tree 0700, entries 0600", test_open_creates_tree },
-	{ "write, read, list, remove, defaults", test_round_trip },
-	{ "not found and too large", test_not_found_and_too_large },
-	{ "invalid names are rejected", test_invalid_names },
-	{ "replacing a 1 MiB entry is atomic", test_replace_is_atomic },
 	{ "a failed write leaves no temporary file", test_failed_write_leaves_nothing },
 	{ "loose modes tightened, links not followed", test_entry_files },
 	{ "unsafe folders are refused", test_refuses_unsafe_folders },
-	{ "test and production hives are independent", test_hives_are_independent },
-	{ "MMM_HOME is honoured", test_mmm_home },
+	{ "layout: locations, temporary files, sparse files", test_layout },
+	{ "MMM_HOME names the folder", test_mmm_home_location },
 	CU_TEST_INFO_NULL,
 };
 
 int
 main(void)
 {
-	return mesh_test_main("hive", tests);
+	CU_SuiteInfo suites[] = {
+		{ "hive", NULL, NULL, NULL, NULL, tests },
+		{ "hive-conformance", NULL, NULL, NULL, NULL,
+		  mesh_hive_conformance_tests(&conformance) },
+		CU_SUITE_INFO_NULL,
+	};
+
+	return mesh_test_main_suites(suites);
 }

@@ -1,0 +1,102 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The registry hive's layout, read back with Wine's reg.exe: test-win-hive.exe writes into the
+# test hive on a root here an account, a personal profile and a device profile with their
+# defaults (test-win-hive.c "layout"); this checks that the registry holds exactly the seeds'
+# layout (docs/design.md "The hive on Windows"): each folder's default value names the default
+# entry, Accounts holds one REG_SZ per account, PersonalProfiles and ThisDevice one REG_SZ per
+# UDF naming the data file, which holds the profile and is not open to others. The key is the
+# isolation key of the root (SOFTWARE\CryptoMesh-<8 hex of SHA-256 of the root, case-folded>),
+# the user's own SOFTWARE\CryptoMesh is never made, and "cleanup" removes the key again.
+# Usage: hive-layout.sh EMULATOR TEST-WIN-HIVE
+set -u
+EMU=$1 TOOL=$2
+HERE=$(dirname "$0")
+. "$HERE/../integration/lib.sh"
+cd "$TMP" || exit 1
+
+ACCOUNT='{"Account":"alice@example.com","Profile":"MAAA-PROF"}'
+PERSONAL='{"PersonalProfile":"MAAA-PROF"}'
+DEVICE='{"DeviceProfile":"MDDD-DEV"}'
+
+# reg_query KEY: reg.exe's listing of KEY, without carriage returns or blank lines.
+reg_query() {
+	$EMU reg query "HKCU\\$1" 2>/dev/null | tr -d '\r' | sed '/^$/d'
+}
+
+# reg_exists KEY: whether KEY exists (reg.exe lists an empty key as nothing at all).
+reg_exists() {
+	$EMU reg query "HKCU\\$1" >/dev/null 2>&1
+}
+
+# The Windows path of a folder here (Wine maps / to Z:).
+winpath() {
+	printf 'Z:%s' "$1" | tr '/' '\\'
+}
+
+if ! $EMU "$TOOL" layout root >layout.out 2>layout.err; then
+	not_ok "the layout program failed: $(cat layout.err)"
+	finish
+	exit 1
+fi
+key=$(tr -d '\r' <layout.out | sed -n 's/^key=//p')
+root=$(winpath "$TMP/root")
+digest=$(printf '%s' "$root" | tr 'A-Z' 'a-z' | sha256sum | cut -c1-8)
+check "the key of a root is SOFTWARE\\CryptoMesh-<8 hex of its SHA-256> ($key)" \
+	test "$key" = "SOFTWARE\\CryptoMesh-$digest"
+
+want="HKEY_CURRENT_USER\\$key\\Accounts
+    (Default)    REG_SZ    alice_AT_example.com
+    alice_AT_example.com    REG_SZ    $ACCOUNT"
+got=$(reg_query "$key\\Accounts")
+if [ "$got" = "$want" ]; then
+	ok "Accounts: the default account as default value, the account as REG_SZ"
+else
+	not_ok "Accounts: got
+$got
+want
+$want"
+fi
+
+for folder in PersonalProfiles:MAAA-PROF:"$PERSONAL" ThisDevice:MDDD-DEV:"$DEVICE"; do
+	fname=${folder%%:*} rest=${folder#*:}
+	udf=${rest%%:*} text=${rest#*:}
+	file="$root\\CryptoMesh\\$fname\\$udf.json"
+	want="HKEY_CURRENT_USER\\$key\\$fname
+    (Default)    REG_SZ    $udf
+    $udf    REG_SZ    $file"
+	got=$(reg_query "$key\\$fname")
+	if [ "$got" = "$want" ]; then
+		ok "$fname: the default UDF as default value, the UDF as REG_SZ naming its file"
+	else
+		not_ok "$fname: got
+$got
+want
+$want"
+	fi
+	unix="$TMP/root/CryptoMesh/$fname/$udf.json"
+	check "$fname: the data file the value names holds the profile" \
+		test "$(cat "$unix" 2>/dev/null)" = "$text"
+	mode=$(stat -c %a "$unix" 2>/dev/null)
+	check "$fname: the data file is not open to others (Unix mode $mode under Wine)" \
+		test -n "$mode" -a "${mode#??}" = 0
+	check "$fname: nothing but the data file in the folder" \
+		test "$(ls -A "$TMP/root/CryptoMesh/$fname")" = "$udf.json"
+done
+
+for folder in ApplicationProfiles Keys Escrow; do
+	check "$folder: the key exists and is empty" \
+		sh -c "[ -z \"\$1\" ]" - "$(reg_query "$key\\$folder")"
+	check "$folder: ... it exists" reg_exists "$key\\$folder"
+done
+check "the user's own SOFTWARE\\CryptoMesh was not touched" \
+	sh -c "! $EMU reg query 'HKCU\\SOFTWARE\\CryptoMesh' >/dev/null 2>&1"
+
+# The test root's keys go with it.
+if $EMU "$TOOL" cleanup root >cleanup.out 2>&1; then
+	ok "cleanup ran"
+else
+	not_ok "cleanup failed: $(cat cleanup.out)"
+fi
+check "cleanup removed $key" sh -c "! $EMU reg query 'HKCU\\$key' >/dev/null 2>&1"
+finish
