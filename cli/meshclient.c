@@ -7,6 +7,7 @@
  * connection requests (each with its witness), add and list passwords, escrow. It calls the
  * agent's session methods through libmeshclient, as the mesh verbs do.
  */
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -328,7 +329,7 @@ do_recover(Wizard *w, gboolean *ret_done)
 	*ret_done = TRUE;
 out:
 	for (guint i = 0; i < shares->len; i++)
-		explicit_bzero(shares->pdata[i], strlen(shares->pdata[i]));
+		OPENSSL_cleanse(shares->pdata[i], strlen(shares->pdata[i]));
 	g_ptr_array_free(shares, TRUE);
 	return code;
 }

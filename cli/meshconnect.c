@@ -26,7 +26,6 @@ ensure_device(MeshClient *client, int *ret_status)
 	MeshError code = mesh_client_device_get(client, NULL, &device);
 	g_auto(MeshCliEscapes) esc = { 0 };
 	g_autofree char *name = NULL;
-	char host[256] = "";
 
 	*ret_status = 0;
 	if (code == MESH_ERROR_OK) {
@@ -42,8 +41,8 @@ ensure_device(MeshClient *client, int *ret_status)
 		*ret_status = wizard_fail(PROG, client, code, "cannot read this device");
 		return MESH_ERROR_OK;
 	}
-	if (gethostname(host, sizeof host - 1) != 0)
-		host[0] = '\0';
+	/* GLib's host name: the system's on every OS (gethostname is POSIX and Winsock only). */
+	const char *host = g_get_host_name();
 	printf("This machine has no Mesh device yet: one is made now (its keys stay here).\n");
 	code = wizard_ask("A name for this device (the administration device shows it)",
 			  *host ? host : NULL, &name);

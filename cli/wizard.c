@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +60,7 @@ read_line(char *buf)
 		n--;
 	buf[n] = '\0';
 	if (too_long) {
-		explicit_bzero(buf, WIZARD_LINE_MAX + 1);
+		OPENSSL_cleanse(buf, WIZARD_LINE_MAX + 1);
 		return MESH_ERROR_TOO_LARGE;
 	}
 	return MESH_ERROR_OK;

@@ -49,7 +49,7 @@ dpapi_store(MeshKeyStore *store)
 static char *
 entry_path(DpapiStore *ds, const char *name)
 {
-	return g_strdup_printf("%s/%s/%s", mesh_hive_location(ds->hive),
+	return g_strdup_printf("%s\\%s\\%s", mesh_hive_location(ds->hive),
 	                       mesh_hive_folder_name(MESH_HIVE_KEYS), name);
 }
 

@@ -65,9 +65,9 @@ void mesh_win_private_clear(MeshWinPrivate *p);
 /*
  * mesh_win_check_owner_only: whether the object @handle (@type: SE_FILE_OBJECT,
  * SE_KERNEL_OBJECT for a pipe, SE_REGISTRY_KEY) belongs to this user and grants nobody else
- * anything: its owner is our SID, and every ACE that allows something names our SID or a SID
- * that is the system itself (LocalSystem, or the Administrators group, which can take any
- * object anyway). @what names it in the message. Errors: MESH_ERROR_PERMISSION saying who owns
+ * anything: its owner is our SID (for a file or registry key, also the system itself:
+ * LocalSystem, or the Administrators group, which can take any object anyway and own what an
+ * elevated process makes), and every ACE that allows something names our SID or the system. @what names it in the message. Errors: MESH_ERROR_PERMISSION saying who owns
  * it or who else it lets in and what to do.
  */
 gboolean mesh_win_check_owner_only(HANDLE handle, SE_OBJECT_TYPE type, const char *what, GError **error);

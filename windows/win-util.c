@@ -207,18 +207,24 @@ sid_name(PSID sid)
 	return ret != NULL ? ret : g_strdup("an unknown account");
 }
 
-/* Whether an allowing ACE naming @sid keeps the object private: ours, or the system's own
- * (LocalSystem and the Administrators can take any object anyway); CREATOR OWNER only on an
- * inherit-only entry, where it stands for whoever creates something inside: us. */
+/* Whether @sid is ours or the system's own: LocalSystem and the Administrators can take any
+ * object anyway, so refusing them protects nothing (and an object an elevated process of this
+ * user made is the Administrators' by default; Wine, which keeps no descriptor of a registry
+ * key across restarts of its server, reports them as its owner too). */
+static gboolean
+sid_is_user_or_system(PSID sid)
+{
+	return EqualSid(sid, mesh_win_user_sid()) || IsWellKnownSid(sid, WinLocalSystemSid) ||
+	       IsWellKnownSid(sid, WinBuiltinAdministratorsSid);
+}
+
+/* Whether an allowing ACE naming @sid keeps the object private: ours or the system's; CREATOR
+ * OWNER only on an inherit-only entry, where it stands for whoever creates something inside. */
 static gboolean
 sid_may_be_granted(PSID sid, BYTE ace_flags)
 {
-	if (EqualSid(sid, mesh_win_user_sid()))
-		return TRUE;
-	if (IsWellKnownSid(sid, WinLocalSystemSid) ||
-	    IsWellKnownSid(sid, WinBuiltinAdministratorsSid))
-		return TRUE;
-	return IsWellKnownSid(sid, WinCreatorOwnerSid) && (ace_flags & INHERIT_ONLY_ACE) != 0;
+	return sid_is_user_or_system(sid) ||
+	       (IsWellKnownSid(sid, WinCreatorOwnerSid) && (ace_flags & INHERIT_ONLY_ACE) != 0);
 }
 
 gboolean
@@ -243,7 +249,10 @@ mesh_win_check_owner_only(HANDLE handle, SE_OBJECT_TYPE type, const char *what, 
 				   "cannot read who owns %s and who may use it", what);
 		return FALSE;
 	}
-	if (owner == NULL || !EqualSid(owner, mesh_win_user_sid())) {
+	/* A pipe or a mutex is served or held by whoever made it: it must be ours. A stored
+	 * file or key may be the system's too (above). */
+	if (owner == NULL || !(EqualSid(owner, mesh_win_user_sid()) ||
+			       (type != SE_KERNEL_OBJECT && sid_is_user_or_system(owner)))) {
 		g_autofree char *who = owner != NULL ? sid_name(owner) : g_strdup("nobody");
 
 		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,

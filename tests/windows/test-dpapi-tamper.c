@@ -134,7 +134,8 @@ main(int argc, char **argv)
 
 	/* One bit flipped in the ciphertext: 32 bytes before the end is inside it on Wine (SHA-1
 	 * HMAC) and inside the HMAC on Windows (SHA-512): either way the blob must not open. */
-	flipped = g_memdup2(g_bytes_get_data(blob_a, &len), len);
+	len = g_bytes_get_size(blob_a);
+	flipped = g_memdup2(g_bytes_get_data(blob_a, NULL), len);
 	flipped[len - 32] ^= 0x01;
 	{
 		g_autoptr(GBytes) bad = g_bytes_new_take(flipped, len);
