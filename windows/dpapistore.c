@@ -45,7 +45,7 @@ dpapi_store(MeshKeyStore *store)
 	return (DpapiStore *)store;
 }
 
-/* "<hive>/Keys/<name>", for messages. */
+/* "<hive location>\Keys\<name>", for messages. */
 static char *
 entry_path(DpapiStore *ds, const char *name)
 {
