@@ -15,16 +15,20 @@ MESH_PACKAGES="gcc make cmake pkg-config libc6-dev
  swtpm swtpm-tools tpm2-tools tpm2-openssl
  strace gdb"
 
-mesh_deps() {
+# mesh_install_missing WHO PACKAGE...: install the packages that are missing (as root), or print
+# the apt-get line that would and stop; WHO starts the message ("meshagent needs").
+mesh_install_missing() {
+	who=$1
+	shift
 	missing=""
-	for p in $MESH_PACKAGES; do
+	for p in "$@"; do
 		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
 			missing="$missing $p"
 		fi
 	done
 	[ -z "$missing" ] && return 0
 	if [ "$(id -u)" != 0 ]; then
-		echo "meshagent needs these Debian packages. Run, as root:" >&2
+		echo "$who these Debian packages. Run, as root:" >&2
 		echo "  apt-get update && apt-get install -y --no-install-recommends$missing" >&2
 		exit 1
 	fi
@@ -33,4 +37,9 @@ mesh_deps() {
 	apt-get update -qq
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+mesh_deps() {
+	# shellcheck disable=SC2086
+	mesh_install_missing "meshagent needs" $MESH_PACKAGES
 }

@@ -17,6 +17,7 @@
 # archive is used: sources through `apt-get source` with a private apt configuration, so the
 # system's own lists stay untouched.
 set -eu
+. tools/deps.sh
 
 MESH_WINDOWS_PACKAGES="mingw-w64 wine wine64 libz-mingw-w64-dev meson ninja-build dpkg-dev
  pkg-config libjson-glib-dev libsoup-3.0-dev libsqlite3-dev libtss2-dev"
@@ -24,23 +25,8 @@ MESH_WINDOWS_SOURCES="openssl glib2.0 libffi pcre2 cunit"
 MESH_WINDOWS_HOST=x86_64-w64-mingw32
 
 mesh_windows_packages() {
-	missing=""
-	for p in $MESH_WINDOWS_PACKAGES; do
-		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-			missing="$missing $p"
-		fi
-	done
-	[ -z "$missing" ] && return 0
-	if [ "$(id -u)" != 0 ]; then
-		echo "the Windows build needs these Debian packages. Run, as root:" >&2
-		echo "  apt-get update && apt-get install -y --no-install-recommends$missing" >&2
-		exit 1
-	fi
-	echo "== installing:$missing"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
 	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	mesh_install_missing "the Windows build needs" $MESH_WINDOWS_PACKAGES
 }
 
 # The Debian sources, unpacked into $1 (one folder per package, named by the package).

@@ -19,36 +19,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../check.h"
 #include "error.h"
 #include "hive.h"
 #include "keystore.h"
 #include "ossl.h"
 #include "router.h"
-
-static int failed;
-
-static void
-check(gboolean ok, const char *what, const GError *error)
-{
-	if (ok) {
-		printf("ok   - %s\n", what);
-	} else {
-		printf("FAIL - %s%s%s\n", what, error != NULL ? ": " : "",
-		       error != NULL ? error->message : "");
-		failed++;
-	}
-}
-
-/* @error holds @code (and is cleared). */
-static void
-check_code(GError **error, MeshError code, const char *what)
-{
-	gboolean ok = *error != NULL && (*error)->domain == MESH_ERROR && (*error)->code == (int)code;
-	g_autofree char *label = g_strdup_printf("%s (%s)", what, mesh_error_name(code));
-
-	check(ok, label, ok ? NULL : *error);
-	g_clear_error(error);
-}
 
 static MeshKeyStore *
 open_store(const char *name, MeshHive *hive, GError **error)
@@ -254,8 +230,8 @@ suite(const char *name, const char *root, const char *out)
 		check(!mesh_keystore_remove(store, udf, &error), "... nor removed twice", NULL);
 		check_code(&error, MESH_ERROR_NOT_FOUND, "removing it twice");
 	}
-	printf("%s: %d failed\n", name, failed);
-	return failed > 0 ? 1 : 0;
+	printf("%s: %d failed\n", name, check_failed);
+	return check_failed > 0 ? 1 : 0;
 }
 
 static int
@@ -273,7 +249,7 @@ reopen(const char *name, const char *root, const char *udf)
 		      mesh_key_verify(pub, msg, sizeof msg, g_bytes_get_data(sig, NULL),
 				      g_bytes_get_size(sig), &error),
 	      "the key is there and signs after a restart", error);
-	return failed > 0 ? 1 : 0;
+	return check_failed > 0 ? 1 : 0;
 }
 
 int

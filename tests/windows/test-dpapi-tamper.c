@@ -8,24 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../check.h"
 #include "dpapistore.h"
 #include "error.h"
 #include "hive.h"
 #include "keystore.h"
-
-static int failed;
-
-static void
-check(gboolean ok, const char *what, const GError *error)
-{
-	if (ok) {
-		printf("ok   - %s\n", what);
-	} else {
-		printf("FAIL - %s%s%s\n", what, error != NULL ? ": " : "",
-		       error != NULL ? error->message : "");
-		failed++;
-	}
-}
 
 /* Signing with @udf fails with @code and a message naming @entry; prints the message. */
 static void
@@ -193,6 +180,6 @@ main(int argc, char **argv)
 	check(write_entry(hive, mesh_key_udf(b), ".dpapi-meta", meta_b) && signs(store, b, &error),
 	      "B's marker back, B signs", error);
 
-	printf("dpapi-tamper: %d failed\n", failed);
-	return failed > 0 ? 1 : 0;
+	printf("dpapi-tamper: %d failed\n", check_failed);
+	return check_failed > 0 ? 1 : 0;
 }

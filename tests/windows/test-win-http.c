@@ -9,37 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../check.h"
 #include "error.h"
 #include "portal-http.h"
 
 #define HELLO "{\"HelloRequest\": {}}"
-
-static int failed;
-
-static void
-check(gboolean ok, const char *what, const GError *error)
-{
-	if (ok) {
-		printf("ok   - %s\n", what);
-	} else {
-		printf("FAIL - %s%s%s\n", what, error != NULL ? ": " : "",
-		       error != NULL ? error->message : "");
-		failed++;
-	}
-}
-
-/* @error holds @code (and is cleared); the message is shown. */
-static void
-check_code(GError **error, MeshError code, const char *what)
-{
-	gboolean ok = g_error_matches(*error, MESH_ERROR, (int)code);
-	g_autofree char *label = g_strdup_printf("%s (%s)", what, mesh_error_name(code));
-
-	check(ok, label, ok ? NULL : *error);
-	if (*error != NULL)
-		printf("#      %s\n", (*error)->message);
-	g_clear_error(error);
-}
 
 static gboolean
 is_hello(GBytes *answer, guint status)
@@ -158,6 +132,6 @@ main(int argc, char **argv)
 	      "nothing listening is a failure", NULL);
 	check_code(&error, MESH_ERROR_NETWORK, "nothing listening");
 
-	printf("win-http: %d failed\n", failed);
-	return failed > 0 ? 1 : 0;
+	printf("win-http: %d failed\n", check_failed);
+	return check_failed > 0 ? 1 : 0;
 }

@@ -14,6 +14,7 @@
 
 #include <gio/gio.h>
 
+#include "../check.h"
 #include "error.h"
 #include "frame.h"
 #include "hive.h"
@@ -25,21 +26,6 @@
 
 /* After <windows.h> (platform-private.h). */
 #include <sddl.h>
-
-static int failed;
-
-static void
-check(gboolean ok, const char *what, const GError *error)
-{
-	if (ok) {
-		printf("ok   - %s\n", what);
-	} else {
-		printf("FAIL - %s%s%s\n", what, error != NULL ? ": " : "",
-		       error != NULL ? error->message : "");
-		failed++;
-	}
-	fflush(stdout);
-}
 
 /* @error is @code; its message is shown. */
 static void
@@ -722,6 +708,6 @@ main(int argc, char **argv)
 	test_squatters();
 	test_connection();
 	test_lock(argv[0]);
-	printf("%s\n", failed == 0 ? "all passed" : "FAILED");
-	return failed == 0 ? 0 : 1;
+	printf("%s\n", check_failed == 0 ? "all passed" : "FAILED");
+	return check_failed == 0 ? 0 : 1;
 }

@@ -22,24 +22,10 @@
 #include <aclapi.h>
 #include <sddl.h>
 
+#include "../check.h"
 #include "error.h"
 #include "platform-private.h"
 #include "platform.h"
-
-static int failed;
-
-static void
-check(gboolean ok, const char *what, const GError *error)
-{
-	if (ok) {
-		printf("ok   - %s\n", what);
-	} else {
-		printf("FAIL - %s%s%s\n", what, error != NULL ? ": " : "",
-		       error != NULL ? error->message : "");
-		failed++;
-	}
-	fflush(stdout);
-}
 
 static void G_GNUC_PRINTF(2, 3) checkf(gboolean ok, const char *format, ...)
 {
@@ -290,7 +276,7 @@ mode_harden(void)
 	printf("pid %lu\n", (unsigned long)GetCurrentProcessId());
 	fflush(stdout);
 	Sleep(1500);
-	return failed != 0;
+	return check_failed != 0;
 }
 
 static void
@@ -617,7 +603,7 @@ mode_console(void)
 	SetStdHandle(STD_INPUT_HANDLE, saved);
 	CloseHandle(rd);
 	CloseHandle(wr);
-	return failed != 0;
+	return check_failed != 0;
 }
 
 static void
@@ -961,8 +947,8 @@ main(int argc, char **argv)
 		return mode_agent(argc, argv);
 	if (g_str_equal(mode, "logintest")) {
 		test_login();
-		printf("%s: %d failed\n", failed ? "FAIL" : "PASS", failed);
-		return failed != 0;
+		printf("%s: %d failed\n", check_failed ? "FAIL" : "PASS", check_failed);
+		return check_failed != 0;
 	}
 	if (!g_str_equal(mode, "all") && !g_str_equal(mode, "nologin")) {
 		fprintf(stderr, "test-win-platform: unknown mode %s\n", mode);
@@ -978,6 +964,6 @@ main(int argc, char **argv)
 	test_daemonise();
 	if (g_str_equal(mode, "all"))
 		test_login();
-	printf("%s: %d failed\n", failed ? "FAIL" : "PASS", failed);
-	return failed != 0;
+	printf("%s: %d failed\n", check_failed ? "FAIL" : "PASS", check_failed);
+	return check_failed != 0;
 }

@@ -15,6 +15,7 @@
 
 #include <openssl/pem.h>
 
+#include "../check.h"
 #include "dpapistore.h"
 #include "error.h"
 #include "hive.h"
@@ -26,18 +27,6 @@
 #include "ssh-agent.h"
 #include "ssh-server.h"
 #include "transport.h"
-
-static int failed;
-
-static void
-check(gboolean ok, const char *what, const GError *error)
-{
-	printf("%s - %s%s%s\n", ok ? "ok  " : "FAIL", what, !ok && error != NULL ? ": " : "",
-	       !ok && error != NULL ? error->message : "");
-	fflush(stdout);
-	if (!ok)
-		failed++;
-}
 
 /* The one Mesh SSH key the agent serves: what meshagent's lister gives from the SSH profile. */
 typedef struct {
@@ -284,6 +273,6 @@ main(int argc, char **argv)
 	g_free(served.udf);
 	g_free(served.line);
 	g_mutex_clear(&lock);
-	printf("ssh-agent over a pipe: %d failed\n", failed);
-	return failed > 0 ? 1 : 0;
+	printf("ssh-agent over a pipe: %d failed\n", check_failed);
+	return check_failed > 0 ? 1 : 0;
 }
