@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "daemon-report.h"
 #include "error.h"
 
 /* The write end of the pipe to the waiting parent, while a daemon starts (-1 otherwise). */
@@ -48,9 +49,7 @@ mesh_platform_daemonise(const char *prog)
 {
 	int fds[2];
 	pid_t pid;
-	GString *message = g_string_new(NULL);
-	guint8 status = MESH_ERROR_FAILED;
-	gboolean have_status = FALSE;
+	MeshDaemonReport report;
 	char buf[512];
 	ssize_t n;
 
@@ -62,7 +61,6 @@ mesh_platform_daemonise(const char *prog)
 	if (pid == 0) {
 		close(fds[0]);
 		ready_fd = fds[1];
-		g_string_free(message, TRUE);
 		if (setsid() < 0 || chdir("/") != 0) {
 			mesh_platform_daemon_failed(MESH_ERROR_FAILED,
 			                            "cannot detach from the terminal");
@@ -71,26 +69,16 @@ mesh_platform_daemonise(const char *prog)
 		return;
 	}
 	close(fds[1]);
+	mesh_daemon_report_init(&report);
 	while ((n = read(fds[0], buf, sizeof buf)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			break;
-		if (!have_status) {
-			status = (guint8)buf[0];
-			have_status = TRUE;
-			g_string_append_len(message, buf + 1, n - 1);
-		} else {
-			g_string_append_len(message, buf, n);
-		}
+		mesh_daemon_report_feed(&report, buf, (gsize)n);
 	}
-	if (!have_status)
-		g_string_assign(message, "the agent exited while starting");
-	if (status != 0)
-		g_printerr("%s: %s\n", prog, message->str);
-	g_string_free(message, TRUE);
-	/* The daemon owns everything else now: nothing here to clean up or flush. */
-	_exit(status);
+	/* The daemon owns everything else now: nothing here to clean up. */
+	_exit(mesh_daemon_report_finish(&report, prog));
 }
 
 void

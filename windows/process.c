@@ -22,6 +22,7 @@
 #include <string.h>
 #include <windows.h>
 
+#include "daemon-report.h"
 #include "error.h"
 
 #define REPORT_VARIABLE L"MESH_DAEMON_REPORT"
@@ -240,10 +241,8 @@ mesh_platform_daemonise(const char *prog)
 	SECURITY_ATTRIBUTES inherit = {sizeof inherit, NULL, TRUE};
 	PROCESS_INFORMATION pi = {0};
 	g_autoptr(GError) error = NULL;
-	GString *message;
+	MeshDaemonReport heard;
 	HANDLE rd = NULL, wr = NULL;
-	guint8 status = MESH_ERROR_FAILED;
-	gboolean have_status = FALSE;
 	char buf[512];
 	DWORD n;
 
@@ -266,24 +265,11 @@ mesh_platform_daemonise(const char *prog)
 	CloseHandle(wr);
 	CloseHandle(pi.hThread);
 	CloseHandle(pi.hProcess);
-	message = g_string_new(NULL);
-	while (ReadFile(rd, buf, sizeof buf, &n, NULL) && n > 0) {
-		if (!have_status) {
-			status = (guint8)buf[0];
-			have_status = TRUE;
-			g_string_append_len(message, buf + 1, n - 1);
-		} else {
-			g_string_append_len(message, buf, n);
-		}
-	}
-	if (!have_status)
-		g_string_assign(message, "the agent exited while starting");
-	if (status != 0)
-		g_printerr("%s: %s\n", prog, message->str);
-	g_string_free(message, TRUE);
-	fflush(stderr);
+	mesh_daemon_report_init(&heard);
+	while (ReadFile(rd, buf, sizeof buf, &n, NULL) && n > 0)
+		mesh_daemon_report_feed(&heard, buf, n);
 	/* The daemon owns everything else now: nothing here to clean up. */
-	ExitProcess(status);
+	ExitProcess((UINT)mesh_daemon_report_finish(&heard, prog));
 }
 
 /* ---- Stop events, limits, the program's folder ---------------------------------------------- */
