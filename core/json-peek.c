@@ -16,8 +16,8 @@ static gboolean
 fail(const Scan *s, GError **error, const char *what)
 {
 	g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-		    "not a well-formed JSON object: %s at byte %" G_GSIZE_FORMAT, what,
-		    (gsize)(s->p - s->start));
+	            "not a well-formed JSON object: %s at byte %" G_GSIZE_FORMAT, what,
+	            (gsize)(s->p - s->start));
 	return FALSE;
 }
 
@@ -203,8 +203,8 @@ scan_container(Scan *s, guint depth, const char *name, GString **found, GError *
 
 	if (depth > MESH_JSON_PEEK_DEPTH) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
-			    "JSON nested deeper than %d levels at byte %" G_GSIZE_FORMAT,
-			    MESH_JSON_PEEK_DEPTH, (gsize)(s->p - s->start));
+		            "JSON nested deeper than %d levels at byte %" G_GSIZE_FORMAT,
+		            MESH_JSON_PEEK_DEPTH, (gsize)(s->p - s->start));
 		return FALSE;
 	}
 	s->p++;
@@ -232,9 +232,9 @@ scan_container(Scan *s, guint depth, const char *name, GString **found, GError *
 					g_autofree char *quoted = mesh_error_quote(name);
 
 					g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-						    "not a well-formed JSON object: member \"%s\" "
-						    "appears twice",
-						    quoted);
+					            "not a well-formed JSON object: member \"%s\" "
+					            "appears twice",
+					            quoted);
 					return FALSE;
 				}
 				if (peek(s) != '"')
@@ -254,8 +254,8 @@ scan_container(Scan *s, guint depth, const char *name, GString **found, GError *
 			return TRUE;
 		}
 		if (peek(s) != ',')
-			return fail(s, error, object ? "',' or '}' was expected"
-						     : "',' or ']' was expected");
+			return fail(s, error,
+			            object ? "',' or '}' was expected" : "',' or ']' was expected");
 		s->p++;
 		skip_space(s);
 	}
@@ -286,7 +286,7 @@ scan_value(Scan *s, guint depth, GError **error)
 
 gboolean
 mesh_json_peek_string(const char *text, gsize len, const char *name, char **ret_value,
-		      GError **error)
+                      GError **error)
 {
 	g_autoptr(GString) found = NULL;
 	Scan s = {text, text + len, text};
@@ -294,15 +294,16 @@ mesh_json_peek_string(const char *text, gsize len, const char *name, char **ret_
 	g_return_val_if_fail(name != NULL && g_utf8_validate(name, -1, NULL), FALSE);
 	if (len > MESH_JSON_PEEK_MAX) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
-			    "JSON text of %" G_GSIZE_FORMAT " bytes is larger than %d", len,
-			    MESH_JSON_PEEK_MAX);
+		            "JSON text of %" G_GSIZE_FORMAT " bytes is larger than %d", len,
+		            MESH_JSON_PEEK_MAX);
 		return FALSE;
 	}
 	/* Also refuses a NUL byte: every string copied below is UTF-8 without NUL. */
 	if (len == 0 || !g_utf8_validate_len(text, len, NULL)) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-			    len == 0 ? "not a well-formed JSON object: empty text"
-				     : "not a well-formed JSON object: not valid UTF-8 without NUL");
+		            len == 0
+		                    ? "not a well-formed JSON object: empty text"
+		                    : "not a well-formed JSON object: not valid UTF-8 without NUL");
 		return FALSE;
 	}
 	skip_space(&s);

@@ -33,6 +33,6 @@ G_BEGIN_DECLS
  * text itself). *@ret_value is written only on success.
  */
 gboolean mesh_json_peek_string(const char *text, gsize len, const char *name, char **ret_value,
-			       GError **error);
+                               GError **error);
 
 G_END_DECLS

@@ -8,12 +8,12 @@
 
 /* An account record as core/session.c account_write makes it, every optional member set. */
 static const char account[] =
-	"{\"Account\":\"alice@example.com\",\"Profile\":\"MB2G-KZ3C-QX5N-7DVA-TTQR-6F4N-QPXY\","
-	"\"Device\":\"MCE2-AAAA-BBBB\",\"Portal\":\"https://example.com/.well-known/mmm/\","
-	"\"AdministrationKey\":\"MAAA-ADMIN\",\"Serial\":12,\"MasterSerial\":3,"
-	"\"SSHKey\":{\"UDF\":\"MSSH-KEY\",\"PublicKey\":\"ssh-ed25519 AAAAC3Nz\"},"
-	"\"Connection\":{\"ClientNonce\":\"cn\",\"ServerNonce\":\"sn\",\"Witness\":\"W-1\"},"
-	"\"Escrows\":[\"MESC-ONE\",\"MESC-TWO\"]}";
+        "{\"Account\":\"alice@example.com\",\"Profile\":\"MB2G-KZ3C-QX5N-7DVA-TTQR-6F4N-QPXY\","
+        "\"Device\":\"MCE2-AAAA-BBBB\",\"Portal\":\"https://example.com/.well-known/mmm/\","
+        "\"AdministrationKey\":\"MAAA-ADMIN\",\"Serial\":12,\"MasterSerial\":3,"
+        "\"SSHKey\":{\"UDF\":\"MSSH-KEY\",\"PublicKey\":\"ssh-ed25519 AAAAC3Nz\"},"
+        "\"Connection\":{\"ClientNonce\":\"cn\",\"ServerNonce\":\"sn\",\"Witness\":\"W-1\"},"
+        "\"Escrows\":[\"MESC-ONE\",\"MESC-TWO\"]}";
 
 /* Peek @name in @text (NUL-terminated): the value (NULL when absent); *@ret_code 0, or the
  * error's code when refused (and then the return is NULL too). */
@@ -76,9 +76,9 @@ test_accepts(void)
 	assert_value(account, "Witness", NULL);
 	assert_value(account, "UDF", NULL);
 	assert_value("{\"SSHKey\":{\"Profile\":\"inner\"},\"Escrows\":[{\"Profile\":\"x\"}]}",
-		     "Profile", NULL);
+	             "Profile", NULL);
 	assert_value("{\"SSHKey\":{\"Profile\":\"inner\"},\"Profile\":\"outer\"}", "Profile",
-		     "outer");
+	             "outer");
 	/* Absent, empty object, empty string. */
 	assert_value("{}", "Profile", NULL);
 	assert_value(" \t\r\n{ } \n", "Profile", NULL);
@@ -88,18 +88,18 @@ test_accepts(void)
 	assert_value("{\n  \"Serial\" : 1 ,\n\t\"Profile\"\r\n:\n \"MX\"  \n}\n", "Profile", "MX");
 	/* Escapes decoded in the value and the name; skipped elsewhere. */
 	assert_value("{\"Profile\":\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\te\"}", "Profile",
-		     "a\"b\\c/d\b\f\n\r\te");
+	             "a\"b\\c/d\b\f\n\r\te");
 	assert_value("{\"Profile\":\"\\u00e9\\u20AC\\ud83d\\ude00\"}", "Profile",
-		     "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+	             "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
 	assert_value("{\"Pro\\u0066ile\":\"escaped name\"}", "Profile", "escaped name");
 	assert_value("{\"x\":\"\\\"\\u0041\\ud83d\\ude00\",\"Profile\":\"after\"}", "Profile",
-		     "after");
+	             "after");
 	/* Raw UTF-8 and DEL are text. */
 	assert_value("{\"Profile\":\"\xc3\xa9t\xc3\xa9\x7f\"}", "Profile", "\xc3\xa9t\xc3\xa9\x7f");
 	/* Every value type skipped: numbers in every form, literals, nesting. */
 	assert_value("{\"n\":[0,-0,1,-12,3.25,-0.5e10,1E+2,2e-3,1e0],\"t\":true,\"f\":false,"
-		     "\"z\":null,\"o\":{\"a\":[[],{},[{}]]},\"Profile\":\"M\"}",
-		     "Profile", "M");
+	             "\"z\":null,\"o\":{\"a\":[[],{},[{}]]},\"Profile\":\"M\"}",
+	             "Profile", "M");
 	/* Duplicates of other members are not this reader's concern. */
 	assert_value("{\"a\":1,\"a\":2,\"Profile\":\"M\"}", "Profile", "M");
 }
@@ -126,36 +126,90 @@ static void
 test_refuses(void)
 {
 	static const char *const bad[] = {
-		/* Not one object. */
-		"", " ", "[]", "\"Profile\"", "1", "null", "{", "}", "{}{}", "{} x", "x{}",
-		"{\"Profile\":\"M\"}}", "[{\"Profile\":\"M\"}]",
-		/* Members. */
-		"{\"a\"}", "{\"a\":}", "{\"a\" 1}", "{\"a\":1,}", "{,}", "{,\"a\":1}", "{'a':1}",
-		"{a:1}", "{\"a\":1 \"b\":2}", "{\"a\"::1}", "{1:2}",
-		/* Arrays and nesting. */
-		"{\"a\":[1,2}", "{\"a\":[1,]}", "{\"a\":[,1]}", "{\"a\":{\"b\":1]}", "{\"a\":[}",
-		"{\"a\":{\"b\":[1,{\"c\":}]}}",
-		/* Numbers. */
-		"{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":1e}", "{\"a\":1e+}", "{\"a\":-}",
-		"{\"a\":+1}", "{\"a\":0x10}", "{\"a\":NaN}", "{\"a\":Infinity}", "{\"a\":1.5.2}",
-		"{\"a\":--1}",
-		/* Literals. */
-		"{\"a\":tru}", "{\"a\":True}", "{\"a\":nul}", "{\"a\":falsey}", "{\"a\":undefined}",
-		/* Strings and escapes, in the value, in a name and elsewhere. */
-		"{\"a\":\"x}", "{\"a\":\"x\\\"}", "{\"a\":\"\\", "{\"a\":\"\\x\"}",
-		"{\"a\":\"\\'\"}", "{\"a\":\"\\u12\"}", "{\"a\":\"\\u12G4\"}",
-		"{\"a\":\"\\u0000\"}", "{\"Profile\":\"M\\u0000X\"}", "{\"\\u0000\":1}",
-		"{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00\"}", "{\"a\":\"\\ud800\\u0041\"}",
-		"{\"Profile\":\"\\ud83d\"}", "{\"Profile\":\"\\ude00\\ud83d\"}",
-		"{\"a\":\"tab\there\"}", "{\"Profile\":\"new\nline\"}", "{\"a\":\"\x1f\"}",
-		/* The wanted member twice, or not a string. */
-		"{\"Profile\":\"M1\",\"Profile\":\"M2\"}",
-		"{\"Profile\":\"M1\",\"x\":{},\"Pro\\u0066ile\":\"M2\"}",
-		"{\"Profile\":1}", "{\"Profile\":null}", "{\"Profile\":true}",
-		"{\"Profile\":{\"UDF\":\"M\"}}", "{\"Profile\":[\"M\"]}",
-		/* Not UTF-8. */
-		"{\"Profile\":\"\xc3\x28\"}", "{\"Profile\":\"\xc0\xaf\"}", "{\"a\":\"\xed\xa0\x80\"}",
-		"\xef\xbb\xbf{}",
+	        /* Not one object. */
+	        "",
+	        " ",
+	        "[]",
+	        "\"Profile\"",
+	        "1",
+	        "null",
+	        "{",
+	        "}",
+	        "{}{}",
+	        "{} x",
+	        "x{}",
+	        "{\"Profile\":\"M\"}}",
+	        "[{\"Profile\":\"M\"}]",
+	        /* Members. */
+	        "{\"a\"}",
+	        "{\"a\":}",
+	        "{\"a\" 1}",
+	        "{\"a\":1,}",
+	        "{,}",
+	        "{,\"a\":1}",
+	        "{'a':1}",
+	        "{a:1}",
+	        "{\"a\":1 \"b\":2}",
+	        "{\"a\"::1}",
+	        "{1:2}",
+	        /* Arrays and nesting. */
+	        "{\"a\":[1,2}",
+	        "{\"a\":[1,]}",
+	        "{\"a\":[,1]}",
+	        "{\"a\":{\"b\":1]}",
+	        "{\"a\":[}",
+	        "{\"a\":{\"b\":[1,{\"c\":}]}}",
+	        /* Numbers. */
+	        "{\"a\":01}",
+	        "{\"a\":1.}",
+	        "{\"a\":.5}",
+	        "{\"a\":1e}",
+	        "{\"a\":1e+}",
+	        "{\"a\":-}",
+	        "{\"a\":+1}",
+	        "{\"a\":0x10}",
+	        "{\"a\":NaN}",
+	        "{\"a\":Infinity}",
+	        "{\"a\":1.5.2}",
+	        "{\"a\":--1}",
+	        /* Literals. */
+	        "{\"a\":tru}",
+	        "{\"a\":True}",
+	        "{\"a\":nul}",
+	        "{\"a\":falsey}",
+	        "{\"a\":undefined}",
+	        /* Strings and escapes, in the value, in a name and elsewhere. */
+	        "{\"a\":\"x}",
+	        "{\"a\":\"x\\\"}",
+	        "{\"a\":\"\\",
+	        "{\"a\":\"\\x\"}",
+	        "{\"a\":\"\\'\"}",
+	        "{\"a\":\"\\u12\"}",
+	        "{\"a\":\"\\u12G4\"}",
+	        "{\"a\":\"\\u0000\"}",
+	        "{\"Profile\":\"M\\u0000X\"}",
+	        "{\"\\u0000\":1}",
+	        "{\"a\":\"\\ud800\"}",
+	        "{\"a\":\"\\udc00\"}",
+	        "{\"a\":\"\\ud800\\u0041\"}",
+	        "{\"Profile\":\"\\ud83d\"}",
+	        "{\"Profile\":\"\\ude00\\ud83d\"}",
+	        "{\"a\":\"tab\there\"}",
+	        "{\"Profile\":\"new\nline\"}",
+	        "{\"a\":\"\x1f\"}",
+	        /* The wanted member twice, or not a string. */
+	        "{\"Profile\":\"M1\",\"Profile\":\"M2\"}",
+	        "{\"Profile\":\"M1\",\"x\":{},\"Pro\\u0066ile\":\"M2\"}",
+	        "{\"Profile\":1}",
+	        "{\"Profile\":null}",
+	        "{\"Profile\":true}",
+	        "{\"Profile\":{\"UDF\":\"M\"}}",
+	        "{\"Profile\":[\"M\"]}",
+	        /* Not UTF-8. */
+	        "{\"Profile\":\"\xc3\x28\"}",
+	        "{\"Profile\":\"\xc0\xaf\"}",
+	        "{\"a\":\"\xed\xa0\x80\"}",
+	        "\xef\xbb\xbf{}",
 	};
 	static const char with_nul[] = "{\"Profile\":\"M\"}\0";
 	static const char nul_inside[] = "{\"Profile\":\"M\0X\"}";
@@ -234,8 +288,11 @@ static void
 test_json_glib(void)
 {
 	static const char *const profiles[] = {
-		"MB2G-KZ3C-QX5N-7DVA-TTQR-6F4N-QPXY", "", "quote\" back\\ slash/",
-		"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", "ctl\x01\t\n\x7f",
+	        "MB2G-KZ3C-QX5N-7DVA-TTQR-6F4N-QPXY",
+	        "",
+	        "quote\" back\\ slash/",
+	        "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80",
+	        "ctl\x01\t\n\x7f",
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(profiles); i++) {
@@ -267,12 +324,12 @@ test_json_glib(void)
 }
 
 static CU_TestInfo tests[] = {
-	{ "peek: top-level strings of real records, escapes, nesting, whitespace", test_accepts },
-	{ "peek: every refusal (shape, members, numbers, literals, escapes, UTF-8, depth, size)",
-	  test_refuses },
-	{ "peek: messages say where, never what", test_messages },
-	{ "peek: json-glib's output read alike", test_json_glib },
-	CU_TEST_INFO_NULL,
+        {"peek: top-level strings of real records, escapes, nesting, whitespace", test_accepts},
+        {"peek: every refusal (shape, members, numbers, literals, escapes, UTF-8, depth, size)",
+         test_refuses},
+        {"peek: messages say where, never what", test_messages},
+        {"peek: json-glib's output read alike", test_json_glib},
+        CU_TEST_INFO_NULL,
 };
 
 int
