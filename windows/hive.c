@@ -4,26 +4,29 @@
  *
  *   HKCU\SOFTWARE\<MathematicalMesh|CryptoMesh>[-<8 hex>]\<Folder>
  *     (default)   REG_SZ  the folder's "default" entry: the default entry's name
- *     Accounts:   REG_SZ  <entry name> = the entry's bytes, as text
- *     the others: REG_SZ  <entry name less ".json"> = the full path of the data file that holds
- *                         the entry's bytes: <root>\<hive>\<Folder>\<entry name>
+ *     Accounts:   REG_SZ  <entry name> = the UDF of the account's profile: the record's
+ *                         top-level "Profile" string, "" when it has none
+ *     the others: REG_SZ  <entry name less ".json"> = the full path of the data file
  *
- * Data files are written (owner-only, atomically) before the registry value names them and
- * removed after the value is gone, so a crash leaves at most an unnamed file, never a value that
- * names a half-written one. Keys and folders are created owner-only and checked when opened, as
- * linux/hive.c refuses folders others may change.
+ * Every entry's bytes are in the data file <root>\<hive>\<Folder>\<entry name>, which is written
+ * (owner-only, atomically) before the entry's registry value and removed after the value is
+ * gone, so a crash leaves at most a file without a value, never a value without a whole file.
+ * Keys and folders are created owner-only and checked when opened, as linux/hive.c refuses
+ * folders others may change.
  */
 #include "hive.h"
 
 #include <string.h>
 
 #include "error.h"
+#include "json-peek.h"
 #include "platform.h"
 #include "platform-private.h"
 
-/* Entries of the inline folder (Accounts) are registry text: core keeps them under
- * ACCOUNT_MAX (64 KiB), and the registry is meant for small values. */
-#define INLINE_MAX (64 * 1024)
+/* An Accounts value holds a string of the record, which is read only up to this size. */
+#define PROFILE_MAX MESH_JSON_PEEK_MAX
+/* The account record's member that names its profile (core/session.c account_write). */
+#define PROFILE_MEMBER "Profile"
 /* Profiles are "<udf>.json": the registry value is named by the UDF, as in the seeds. */
 #define JSON_SUFFIX ".json"
 
@@ -41,11 +44,12 @@ reg(MeshHive *hive)
 	return (RegHive *)hive;
 }
 
-/* Accounts keep their bytes in the registry value itself; every other folder in a file. */
+/* Whether the folder's values name their data files; an Accounts value holds the profile UDF
+ * (the seeds' layout) and its data file is found by the entry's name alone. */
 static gboolean
-is_inline(MeshHiveFolder folder)
+names_file(MeshHiveFolder folder)
 {
-	return folder == MESH_HIVE_ACCOUNTS;
+	return folder != MESH_HIVE_ACCOUNTS;
 }
 
 static gboolean
@@ -71,12 +75,12 @@ value_name(MeshHiveFolder folder, const char *name)
 {
 	if (is_default(name))
 		return g_strdup("");
-	if (!is_inline(folder) && g_str_has_suffix(name, JSON_SUFFIX))
+	if (names_file(folder) && g_str_has_suffix(name, JSON_SUFFIX))
 		return g_strndup(name, strlen(name) - strlen(JSON_SUFFIX));
 	return g_strdup(name);
 }
 
-/* The data file of the entry @name (a file folder, not the default). */
+/* The data file of the entry @name (not the default). */
 static char *
 file_path(MeshHive *hive, MeshHiveFolder folder, const char *name)
 {
@@ -248,6 +252,28 @@ entry_file(MeshHive *hive, MeshHiveFolder folder, const char *name, char **ret_p
 	return FALSE;
 }
 
+/*
+ * entry_path: the data file of the entry @name (not the default), when the registry has the
+ * entry's value. In Accounts the value holds the profile UDF, and the file is
+ * <data>\Accounts\<name>; elsewhere the value names the file, checked by entry_file.
+ */
+static gboolean
+entry_path(MeshHive *hive, MeshHiveFolder folder, const char *name, char **ret_path,
+	   char **ret_other, GError **error)
+{
+	g_autofree char *value = NULL;
+	g_autofree char *udf = NULL;
+	gsize len = 0;
+
+	if (names_file(folder))
+		return entry_file(hive, folder, name, ret_path, ret_other, error);
+	value = value_name(folder, name);
+	if (!read_value(hive, folder, value, PROFILE_MAX, &udf, &len, error))
+		return FALSE;
+	*ret_path = file_path(hive, folder, name);
+	return TRUE;
+}
+
 /* read_file: @path whole, opened as itself (never through a reparse point), a regular file of
  * this user alone, at most @max_len bytes. */
 static gboolean
@@ -270,12 +296,12 @@ read_file(const char *path, gsize max_len, GBytes **ret_data, GError **error)
 	if (h == INVALID_HANDLE_VALUE) {
 		DWORD err = GetLastError();
 
-		/* The value names a file that is gone: the hive is damaged, not the entry
-		 * missing (the registry says it is there). */
+		/* The registry has the entry but its file is gone: the hive is damaged, not the
+		 * entry missing. */
 		if (mesh_win_error_code(err, MESH_ERROR_IO) == MESH_ERROR_NOT_FOUND)
 			g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
-				    "the registry names the data file %s, which is missing: remove "
-				    "the entry and write it again",
+				    "the registry has the entry whose data file is %s, which is "
+				    "missing: remove the entry and write it again",
 				    path);
 		else
 			mesh_win_set_error(error, err, MESH_ERROR_IO, "cannot open %s", path);
@@ -336,23 +362,15 @@ reg_read(MeshHive *hive, MeshHiveFolder folder, const char *name, gsize max_len,
 	g_autofree char *text = NULL;
 	gsize len = 0;
 
-	if (is_inline(folder) || is_default(name)) {
+	if (is_default(name)) {
 		/* The default value holds the name alone; the entry is that name and a newline,
 		 * as mesh_hive_set_default writes it and linux/hive.c keeps it. */
-		gboolean def = is_default(name);
-		g_autofree char *value = value_name(folder, name);
-
-		if (!read_value(hive, folder, value, def ? max_len - MIN(max_len, 1) : max_len,
-				&text, &len, error))
+		if (!read_value(hive, folder, "", max_len - MIN(max_len, 1), &text, &len, error))
 			return FALSE;
-		if (def) {
-			*ret_data = g_bytes_new_take(g_strconcat(text, "\n", NULL), len + 1);
-			return TRUE;
-		}
-		*ret_data = g_bytes_new_take(g_steal_pointer(&text), len);
+		*ret_data = g_bytes_new_take(g_strconcat(text, "\n", NULL), len + 1);
 		return TRUE;
 	}
-	if (!entry_file(hive, folder, name, &path, NULL, error))
+	if (!entry_path(hive, folder, name, &path, NULL, error))
 		return FALSE;
 	return read_file(path, max_len, ret_data, error);
 }
@@ -396,9 +414,21 @@ reg_write(MeshHive *hive, MeshHiveFolder folder, const char *name, const guint8 
 		text = value_text(hive, folder, name, data, len, 1024, error);
 		return text != NULL && write_value(hive, folder, value, text, error);
 	}
-	if (is_inline(folder)) {
-		text = value_text(hive, folder, name, data, len, INLINE_MAX, error);
-		return text != NULL && write_value(hive, folder, value, text, error);
+	if (!names_file(folder)) {
+		/* The record's profile UDF, if it has one: any other bytes are an entry too (the
+		 * hive keeps bytes; only core gives them a meaning), with an empty value. */
+		g_autofree char *udf = NULL;
+
+		if (!mesh_json_peek_string((const char *)data, len, PROFILE_MEMBER, &udf, NULL) ||
+		    udf == NULL) {
+			g_free(udf);
+			udf = g_strdup("");
+		}
+		path = file_path(hive, folder, name);
+		/* The file first: the value never stands for a file that is not whole. */
+		if (!mesh_platform_write_atomic(path, data, len, error))
+			return FALSE;
+		return write_value(hive, folder, value, udf, error);
 	}
 	/* The value X may be taken by X.json, or the other way round: never overwrite another
 	 * entry's value. A value that names anything else is the hive's to repair. */
@@ -444,9 +474,9 @@ reg_remove(MeshHive *hive, MeshHiveFolder folder, const char *name, GError **err
 	g_autofree wchar_t *wpath = NULL;
 	DWORD err;
 
-	if (is_inline(folder) || is_default(name))
+	if (is_default(name))
 		return delete_value(hive, folder, value, error);
-	if (!entry_file(hive, folder, name, &path, NULL, error))
+	if (!entry_path(hive, folder, name, &path, NULL, error))
 		return FALSE;
 	wpath = mesh_win_wide(path, error);
 	if (wpath == NULL || !delete_value(hive, folder, value, error))
@@ -512,7 +542,7 @@ reg_list(MeshHive *hive, MeshHiveFolder folder, GPtrArray **ret_names, GError **
 		if (type != REG_SZ || name == NULL || *name == '\0' ||
 		    !mesh_hive_check_name(name, NULL))
 			continue;
-		if (!is_inline(folder)) {
+		if (names_file(folder)) {
 			gsize len8 = 0;
 			g_autofree char *base = NULL;
 
@@ -557,7 +587,7 @@ stamp_digest(const guint8 *data, gsize len, guint64 *words)
  * Stamps. A registry value: its length, 192 bits of the SHA-256 of its text and the key's
  * last-write time. A data file: the volume serial number, the file index (a replaced file is a
  * new one), its size, last-write and change times (the change time moves with its DACL too),
- * and a digest of the value that names it.
+ * and a digest of its path.
  */
 static gboolean
 reg_stamp(MeshHive *hive, MeshHiveFolder folder, const char *name, MeshHiveStamp *ret_stamp,
@@ -574,11 +604,10 @@ reg_stamp(MeshHive *hive, MeshHiveFolder folder, const char *name, MeshHiveStamp
 	HANDLE h;
 	gboolean ok;
 
-	if (is_inline(folder) || is_default(name)) {
-		g_autofree char *value = value_name(folder, name);
+	if (is_default(name)) {
 		LSTATUS st;
 
-		if (!read_value(hive, folder, value, MESH_HIVE_ENTRY_MAX, &text, &len, error))
+		if (!read_value(hive, folder, "", MESH_HIVE_ENTRY_MAX, &text, &len, error))
 			return FALSE;
 		st = RegQueryInfoKeyW(reg(hive)->keys[folder], NULL, NULL, NULL, NULL, NULL, NULL,
 				      NULL, NULL, NULL, NULL, &written);
@@ -596,7 +625,7 @@ reg_stamp(MeshHive *hive, MeshHiveFolder folder, const char *name, MeshHiveStamp
 		ret_stamp->v[5] = ((guint64)written.dwHighDateTime << 32) | written.dwLowDateTime;
 		return TRUE;
 	}
-	if (!entry_file(hive, folder, name, &path, NULL, error))
+	if (!entry_path(hive, folder, name, &path, NULL, error))
 		return FALSE;
 	wpath = mesh_win_wide(path, error);
 	if (wpath == NULL)

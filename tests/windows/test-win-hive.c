@@ -4,11 +4,12 @@
  *
  *   test-win-hive            the hive conformance suite (tests/unit/hive-conformance.c) and the
  *                            Windows-only cases: owners and DACLs read back, unsafe DACLs
- *                            refused, no temporary files left, values that name other files.
- *   test-win-hive layout R   writes, in the test hive on root R, an account, a personal profile
- *                            and a device profile with their defaults, and prints
- *                            "key=<registry key under HKCU>" and "data=<data folder>" for
- *                            hive-layout.sh to check with reg.exe.
+ *                            refused, no temporary files left, values that name other files,
+ *                            Accounts values holding the profile UDF.
+ *   test-win-hive layout R   writes, in the test hive on root R, an account record (as core
+ *                            writes it), a personal profile and a device profile with their
+ *                            defaults, and prints "key=<registry key under HKCU>" and
+ *                            "data=<data folder>" for hive-layout.sh to check with reg.exe.
  *   test-win-hive cleanup R  removes the registry keys of both hives on root R.
  */
 #include "hive-conformance.h"
@@ -21,6 +22,7 @@
 #include <sddl.h>
 
 #include "hive.h"
+#include "json-peek.h"
 #include "platform.h"
 
 #define KEY_PREFIX "HKEY_CURRENT_USER\\"
@@ -400,8 +402,8 @@ test_no_temporary_files(void)
 	remove_root(root);
 }
 
-/* What the registry holds is checked, not trusted: a value naming a file elsewhere, another
- * type, an Accounts entry that is not text or too large, "X" beside "X.json". */
+/* What the registry holds is checked, not trusted: a value naming a file elsewhere, "X" beside
+ * "X.json". */
 static void
 test_registry_values_checked(void)
 {
@@ -409,9 +411,6 @@ test_registry_values_checked(void)
 	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
 	g_autofree char *outside = g_build_filename(root, "outside.json", NULL);
 	g_autofree char *def = NULL, *text = NULL;
-	g_autofree guint8 *big = g_malloc0(64 * 1024 + 1);
-	const guint8 binary[] = { 'a', 0, 'b' };
-	const guint8 latin1[] = { 'c', 0xe9 };
 	g_autoptr(GBytes) data = NULL;
 	GError *error = NULL;
 
@@ -431,25 +430,168 @@ test_registry_values_checked(void)
 					(const guint8 *)"x", 1, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_EXISTS);
 
-	/* Accounts are text. */
-	CU_ASSERT_FALSE(mesh_hive_write(hive, MESH_HIVE_ACCOUNTS, "bin", binary, sizeof binary,
-					&error));
-	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
-	CU_ASSERT_FALSE(mesh_hive_write(hive, MESH_HIVE_ACCOUNTS, "latin1", latin1,
-					sizeof latin1, &error));
-	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
-	memset(big, 'a', 64 * 1024 + 1);
-	CU_ASSERT_FALSE(mesh_hive_write(hive, MESH_HIVE_ACCOUNTS, "big", big, 64 * 1024 + 1,
-					&error));
-	MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
-	CU_ASSERT_TRUE(mesh_hive_write(hive, MESH_HIVE_ACCOUNTS, "big", big, 64 * 1024, &error));
-	MESH_ASSERT_NO_ERROR(error);
-
 	/* The default is the key's default value, the name alone. */
+	write_ok(hive, MESH_HIVE_ACCOUNTS, "big", "x");
 	CU_ASSERT_TRUE(mesh_hive_set_default(hive, MESH_HIVE_ACCOUNTS, "big", &error));
 	MESH_ASSERT_NO_ERROR(error);
 	def = reg_value(hive, MESH_HIVE_ACCOUNTS, "");
 	CU_ASSERT_STRING_EQUAL(def, "big");
+	remove_root(root);
+}
+
+/* The bytes of the data file @name of @folder in the hive on @root; NULL when there is none. */
+static GBytes *
+data_file(const char *root, MeshHiveFolder folder, const char *name)
+{
+	g_autofree char *path = g_build_filename(root, "CryptoMesh", mesh_hive_folder_name(folder),
+						 name, NULL);
+	char *bytes = NULL;
+	gsize len = 0;
+
+	if (!g_file_get_contents(path, &bytes, &len, NULL))
+		return NULL;
+	return g_bytes_new_take(bytes, len);
+}
+
+/* @name of Accounts reads back as @data, byte for byte, from its data file, and its registry
+ * value holds @udf. */
+static void
+assert_account(MeshHive *hive, const char *root, const char *name, const void *data, gsize len,
+	       const char *udf)
+{
+	g_autoptr(GBytes) want = g_bytes_new(data, len);
+	g_autoptr(GBytes) got = NULL;
+	g_autoptr(GBytes) file = data_file(root, MESH_HIVE_ACCOUNTS, name);
+	g_autofree char *value = reg_value(hive, MESH_HIVE_ACCOUNTS, name);
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(mesh_hive_read(hive, MESH_HIVE_ACCOUNTS, name, MESH_HIVE_ENTRY_MAX, &got,
+				      &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(got != NULL && g_bytes_equal(got, want));
+	CU_ASSERT_TRUE(file != NULL && g_bytes_equal(file, want));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(value);
+	if (strcmp(value, udf) != 0)
+		g_printerr("\n    %s: value '%.40s', want '%s'\n", name, value, udf);
+	CU_ASSERT_STRING_EQUAL(value, udf);
+}
+
+static void
+write_bytes_ok(MeshHive *hive, const char *name, const void *data, gsize len)
+{
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(mesh_hive_write(hive, MESH_HIVE_ACCOUNTS, name, data, len, &error));
+	MESH_ASSERT_NO_ERROR(error);
+}
+
+/*
+ * Accounts as the seeds have them: the value is the record's top-level "Profile" string (the
+ * profile UDF), "" for anything else; the record is in its data file, read back byte for byte,
+ * whatever the value says; written before the value, removed after it.
+ */
+static void
+test_accounts(void)
+{
+	static const char record[] =
+		"{\"Account\":\"alice@example.com\",\"Profile\":\"MB2G-KZ3C-QX5N-7DVA\","
+		"\"Device\":\"MCE2-DEV\",\"Serial\":2,\"SSHKey\":{\"UDF\":\"MSSH\",\"PublicKey\":"
+		"\"ssh-ed25519 AAAA\"},\"Escrows\":[\"MESC-1\"]}";
+	static const char again[] = "{\"Account\":\"alice@example.com\",\"Profile\":\"MNEW\"}";
+	static const char escaped[] = "{\"Profile\":\"M\\u0041\\u00e9\"}";
+	static const char nested[] = "{\"SSHKey\":{\"Profile\":\"MINNER\"}}";
+	static const char number[] = "{\"Profile\":7}";
+	static const char twice[] = "{\"Profile\":\"M1\",\"Profile\":\"M2\"}";
+	static const char broken[] = "{\"Profile\":\"MB2G\",";
+	const guint8 binary[] = { 0, 'a', 0, 0xff, 'b', 0 };
+	const guint8 latin1[] = { 'c', 0xe9 };
+	g_autofree char *root = make_root();
+	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
+	g_autofree char *big = NULL, *files = NULL;
+	g_autofree char *orphan = g_build_filename(root, "CryptoMesh", "Accounts", "orphan", NULL);
+	g_autoptr(GPtrArray) names = NULL;
+	g_autoptr(GBytes) data = NULL;
+	GError *error = NULL;
+	gsize big_len = MESH_JSON_PEEK_MAX + 100;
+
+	write_ok(hive, MESH_HIVE_ACCOUNTS, "alice_AT_example.com", record);
+	assert_account(hive, root, "alice_AT_example.com", record, strlen(record),
+		       "MB2G-KZ3C-QX5N-7DVA");
+	/* Written again: the file replaced, the value follows. */
+	write_ok(hive, MESH_HIVE_ACCOUNTS, "alice_AT_example.com", again);
+	assert_account(hive, root, "alice_AT_example.com", again, strlen(again), "MNEW");
+	/* Escapes decoded; no top-level string "Profile": an empty value, the bytes kept. */
+	write_ok(hive, MESH_HIVE_ACCOUNTS, "escaped", escaped);
+	assert_account(hive, root, "escaped", escaped, strlen(escaped), "MA\xc3\xa9");
+	write_ok(hive, MESH_HIVE_ACCOUNTS, "nested", nested);
+	assert_account(hive, root, "nested", nested, strlen(nested), "");
+	write_ok(hive, MESH_HIVE_ACCOUNTS, "number", number);
+	assert_account(hive, root, "number", number, strlen(number), "");
+	write_ok(hive, MESH_HIVE_ACCOUNTS, "twice", twice);
+	assert_account(hive, root, "twice", twice, strlen(twice), "");
+	write_ok(hive, MESH_HIVE_ACCOUNTS, "broken", broken);
+	assert_account(hive, root, "broken", broken, strlen(broken), "");
+	write_bytes_ok(hive, "binary", binary, sizeof binary);
+	assert_account(hive, root, "binary", binary, sizeof binary, "");
+	write_bytes_ok(hive, "latin1", latin1, sizeof latin1);
+	assert_account(hive, root, "latin1", latin1, sizeof latin1, "");
+	write_bytes_ok(hive, "empty", "", 0);
+	assert_account(hive, root, "empty", "", 0, "");
+	/* Above the peek's bound: the bytes kept whole, the value empty. */
+	big = g_malloc(big_len);
+	memset(big, ' ', big_len);
+	memcpy(big, "{\"Profile\":\"MBIG\"}", 18);
+	write_bytes_ok(hive, "big", big, big_len);
+	assert_account(hive, root, "big", big, big_len, "");
+	/* ".json" is part of an account's value name, as of its file's. */
+	write_ok(hive, MESH_HIVE_ACCOUNTS, "carol.json", record);
+	assert_account(hive, root, "carol.json", record, strlen(record), "MB2G-KZ3C-QX5N-7DVA");
+	CU_ASSERT_PTR_NULL(reg_value(hive, MESH_HIVE_ACCOUNTS, "carol"));
+
+	/* The value says nothing of the bytes: changed behind the hive's back, the entry still
+	 * reads as its file. */
+	set_reg_value(hive, MESH_HIVE_ACCOUNTS, "nested", "MFORGED");
+	CU_ASSERT_TRUE(mesh_hive_read(hive, MESH_HIVE_ACCOUNTS, "nested", 1024, &data, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(data != NULL && g_bytes_get_size(data) == strlen(nested) &&
+		       memcmp(g_bytes_get_data(data, NULL), nested, strlen(nested)) == 0);
+	g_clear_pointer(&data, g_bytes_unref);
+
+	/* Removed: the value and the file gone; a second remove finds nothing. */
+	CU_ASSERT_TRUE(mesh_hive_remove(hive, MESH_HIVE_ACCOUNTS, "binary", &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_PTR_NULL(reg_value(hive, MESH_HIVE_ACCOUNTS, "binary"));
+	CU_ASSERT_PTR_NULL(data_file(root, MESH_HIVE_ACCOUNTS, "binary"));
+	CU_ASSERT_FALSE(mesh_hive_remove(hive, MESH_HIVE_ACCOUNTS, "binary", &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	CU_ASSERT_FALSE(mesh_hive_read(hive, MESH_HIVE_ACCOUNTS, "binary", 64, &data, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+
+	/* A file without a value (a crash between the two) is no entry; a value without its
+	 * file is damage, said as such, and can be removed. */
+	CU_ASSERT_TRUE_FATAL(mesh_platform_write_atomic(orphan, (const guint8 *)"{}", 2, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_FALSE(mesh_hive_read(hive, MESH_HIVE_ACCOUNTS, "orphan", 64, &data, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	set_reg_value(hive, MESH_HIVE_ACCOUNTS, "lost", "MLOST");
+	CU_ASSERT_FALSE(mesh_hive_read(hive, MESH_HIVE_ACCOUNTS, "lost", 64, &data, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_IO);
+	CU_ASSERT_TRUE(mesh_hive_remove(hive, MESH_HIVE_ACCOUNTS, "lost", &error));
+	MESH_ASSERT_NO_ERROR(error);
+
+	CU_ASSERT_TRUE(mesh_hive_list(hive, MESH_HIVE_ACCOUNTS, &names, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(names);
+	g_ptr_array_add(names, NULL);
+	{
+		g_autofree char *joined = g_strjoinv(",", (char **)names->pdata);
+
+		CU_ASSERT_STRING_EQUAL(joined, "alice_AT_example.com,big,broken,carol.json,empty,"
+					       "escaped,latin1,nested,number,twice");
+	}
+	files = files_sorted(root, MESH_HIVE_ACCOUNTS);
+	CU_ASSERT_STRING_EQUAL(files, "alice_AT_example.com,big,broken,carol.json,empty,escaped,"
+				      "latin1,nested,number,orphan,twice");
 	remove_root(root);
 }
 
@@ -513,6 +655,7 @@ static CU_TestInfo windows_tests[] = {
 	{ "a file, folder or key that lets Everyone in is refused", test_unsafe_dacls_refused },
 	{ "replacing and removing leave no temporary file", test_no_temporary_files },
 	{ "registry values are checked, not trusted", test_registry_values_checked },
+	{ "Accounts: the value is the profile UDF, the record in its data file", test_accounts },
 	{ "home folder, private folders and files", test_platform_files },
 	CU_TEST_INFO_NULL,
 };
@@ -524,15 +667,24 @@ layout(const char *root)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(MeshHive) hive = mesh_hive_open(MESH_HIVE_TEST, root, &error);
-	static const char account[] = "{\"Account\":\"alice@example.com\",\"Profile\":\"MAAA-PROF\"}";
-	static const char personal[] = "{\"PersonalProfile\":\"MAAA-PROF\"}";
+	/* As core/session.c account_write makes it (hive-layout.sh has the same bytes). */
+	static const char account[] =
+		"{\"Account\":\"alice@example.com\","
+		"\"Profile\":\"MB2G-KZ3C-QX5N-7DVA-TTQR-6F4N-QPXY\","
+		"\"Device\":\"MCE2-AAAA-BBBB-CCCC\","
+		"\"Portal\":\"https://example.com/.well-known/mmm/\",\"Serial\":2,"
+		"\"SSHKey\":{\"UDF\":\"MSSH-1111\",\"PublicKey\":\"ssh-ed25519 AAAAC3NzaC1lZDI1\"},"
+		"\"Connection\":{\"ClientNonce\":\"Y2xp\",\"ServerNonce\":\"c2Vy\","
+		"\"Witness\":\"WXYZ-1234\"},\"Escrows\":[\"MESC-1\",\"MESC-2\"]}";
+	static const char personal[] = "{\"PersonalProfile\":\"MB2G-KZ3C-QX5N-7DVA-TTQR-6F4N-QPXY\"}";
 	static const char device[] = "{\"DeviceProfile\":\"MDDD-DEV\"}";
 	struct {
 		MeshHiveFolder folder;
 		const char *name, *text, *def;
 	} entries[] = {
 		{ MESH_HIVE_ACCOUNTS, "alice_AT_example.com", account, "alice_AT_example.com" },
-		{ MESH_HIVE_PERSONAL_PROFILES, "MAAA-PROF.json", personal, "MAAA-PROF" },
+		{ MESH_HIVE_PERSONAL_PROFILES, "MB2G-KZ3C-QX5N-7DVA-TTQR-6F4N-QPXY.json", personal,
+		  "MB2G-KZ3C-QX5N-7DVA-TTQR-6F4N-QPXY" },
 		{ MESH_HIVE_THIS_DEVICE, "MDDD-DEV.json", device, "MDDD-DEV" },
 	};
 
