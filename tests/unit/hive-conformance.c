@@ -9,8 +9,8 @@
 
 static const MeshHiveConformance *conf;
 
-static MeshHive *
-open_ok(MeshHiveKind kind, const char *root)
+MeshHive *
+hive_open_ok(MeshHiveKind kind, const char *root)
 {
 	GError *error = NULL;
 	MeshHive *hive = mesh_hive_open(kind, root, &error);
@@ -20,8 +20,8 @@ open_ok(MeshHiveKind kind, const char *root)
 	return hive;
 }
 
-static void
-write_ok(MeshHive *hive, MeshHiveFolder folder, const char *name, const char *text)
+void
+hive_write_ok(MeshHive *hive, MeshHiveFolder folder, const char *name, const char *text)
 {
 	GError *error = NULL;
 
@@ -30,8 +30,8 @@ write_ok(MeshHive *hive, MeshHiveFolder folder, const char *name, const char *te
 	MESH_ASSERT_NO_ERROR(error);
 }
 
-static void
-assert_bytes(MeshHive *hive, MeshHiveFolder folder, const char *name, const guint8 *want,
+void
+hive_assert_bytes(MeshHive *hive, MeshHiveFolder folder, const char *name, const guint8 *want,
 	     gsize len)
 {
 	g_autoptr(GBytes) data = NULL;
@@ -44,14 +44,14 @@ assert_bytes(MeshHive *hive, MeshHiveFolder folder, const char *name, const guin
 	CU_ASSERT_EQUAL(memcmp(g_bytes_get_data(data, NULL), want, len), 0);
 }
 
-static void
-assert_entry(MeshHive *hive, MeshHiveFolder folder, const char *name, const char *want)
+void
+hive_assert_entry(MeshHive *hive, MeshHiveFolder folder, const char *name, const char *want)
 {
-	assert_bytes(hive, folder, name, (const guint8 *)want, strlen(want));
+	hive_assert_bytes(hive, folder, name, (const guint8 *)want, strlen(want));
 }
 
-static void
-assert_missing(MeshHive *hive, MeshHiveFolder folder, const char *name)
+void
+hive_assert_missing(MeshHive *hive, MeshHiveFolder folder, const char *name)
 {
 	g_autoptr(GBytes) data = NULL;
 	GError *error = NULL;
@@ -89,7 +89,7 @@ static void
 test_round_trip(void)
 {
 	g_autofree char *root = conf->make_root();
-	MeshHive *hive = open_ok(MESH_HIVE_TEST, root);
+	MeshHive *hive = hive_open_ok(MESH_HIVE_TEST, root);
 	g_autoptr(GBytes) empty = NULL;
 	g_autofree char *def = NULL;
 	GError *error = NULL;
@@ -99,9 +99,9 @@ test_round_trip(void)
 	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
 	CU_ASSERT_PTR_NULL(def);
 
-	write_ok(hive, MESH_HIVE_ACCOUNTS, "carol", "C");
-	write_ok(hive, MESH_HIVE_ACCOUNTS, "alice.json", "{\"a\":1}");
-	write_ok(hive, MESH_HIVE_ACCOUNTS, "bob", "B");
+	hive_write_ok(hive, MESH_HIVE_ACCOUNTS, "carol", "C");
+	hive_write_ok(hive, MESH_HIVE_ACCOUNTS, "alice.json", "{\"a\":1}");
+	hive_write_ok(hive, MESH_HIVE_ACCOUNTS, "bob", "B");
 	CU_ASSERT_TRUE(mesh_hive_set_default(hive, MESH_HIVE_ACCOUNTS, "bob", &error));
 	MESH_ASSERT_NO_ERROR(error);
 	/* "default" is not listed. */
@@ -109,35 +109,35 @@ test_round_trip(void)
 	CU_ASSERT_TRUE(mesh_hive_get_default(hive, MESH_HIVE_ACCOUNTS, &def, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_STRING_EQUAL(def, "bob");
-	assert_entry(hive, MESH_HIVE_ACCOUNTS, "alice.json", "{\"a\":1}");
+	hive_assert_entry(hive, MESH_HIVE_ACCOUNTS, "alice.json", "{\"a\":1}");
 	/* The default entry is the name and a newline, as mesh_hive_set_default writes it. */
-	assert_entry(hive, MESH_HIVE_ACCOUNTS, MESH_HIVE_DEFAULT, "bob\n");
+	hive_assert_entry(hive, MESH_HIVE_ACCOUNTS, MESH_HIVE_DEFAULT, "bob\n");
 
 	/* Replace, remove, and an empty entry. */
-	write_ok(hive, MESH_HIVE_ACCOUNTS, "carol", "C2");
-	assert_entry(hive, MESH_HIVE_ACCOUNTS, "carol", "C2");
+	hive_write_ok(hive, MESH_HIVE_ACCOUNTS, "carol", "C2");
+	hive_assert_entry(hive, MESH_HIVE_ACCOUNTS, "carol", "C2");
 	CU_ASSERT_TRUE(mesh_hive_remove(hive, MESH_HIVE_ACCOUNTS, "bob", &error));
 	MESH_ASSERT_NO_ERROR(error);
-	assert_missing(hive, MESH_HIVE_ACCOUNTS, "bob");
+	hive_assert_missing(hive, MESH_HIVE_ACCOUNTS, "bob");
 	assert_list(hive, MESH_HIVE_ACCOUNTS, "alice.json,carol");
 	/* Sorted whatever order the store keeps. */
 	for (int i = 15; i >= 0; i--) {
 		g_autofree char *name = g_strdup_printf("n%02d", i * 7 % 16);
 
-		write_ok(hive, MESH_HIVE_PERSONAL_PROFILES, name, name);
+		hive_write_ok(hive, MESH_HIVE_PERSONAL_PROFILES, name, name);
 	}
 	assert_list(hive, MESH_HIVE_PERSONAL_PROFILES,
 		    "n00,n01,n02,n03,n04,n05,n06,n07,n08,n09,n10,n11,n12,n13,n14,n15");
-	write_ok(hive, MESH_HIVE_ESCROW, "e", "");
+	hive_write_ok(hive, MESH_HIVE_ESCROW, "e", "");
 	CU_ASSERT_TRUE(mesh_hive_read(hive, MESH_HIVE_ESCROW, "e", 0, &empty, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_EQUAL(g_bytes_get_size(empty), 0);
 
 	/* What was written is there for the next one who opens the hive. */
 	mesh_hive_close(hive);
-	hive = open_ok(MESH_HIVE_TEST, root);
+	hive = hive_open_ok(MESH_HIVE_TEST, root);
 	assert_list(hive, MESH_HIVE_ACCOUNTS, "alice.json,carol");
-	assert_entry(hive, MESH_HIVE_ACCOUNTS, "carol", "C2");
+	hive_assert_entry(hive, MESH_HIVE_ACCOUNTS, "carol", "C2");
 	g_clear_pointer(&def, g_free);
 	CU_ASSERT_TRUE(mesh_hive_get_default(hive, MESH_HIVE_ACCOUNTS, &def, &error));
 	MESH_ASSERT_NO_ERROR(error);
@@ -152,7 +152,7 @@ static void
 test_every_folder(void)
 {
 	g_autofree char *root = conf->make_root();
-	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
+	g_autoptr(MeshHive) hive = hive_open_ok(MESH_HIVE_TEST, root);
 	GError *error = NULL;
 
 	for (int f = 0; f < MESH_HIVE_N_FOLDERS; f++) {
@@ -160,17 +160,17 @@ test_every_folder(void)
 		g_autofree char *def = NULL;
 
 		assert_list(hive, folder, "");
-		write_ok(hive, folder, "MBXQ-ABCD.json", "{\"Profile\":1}");
-		write_ok(hive, folder, "MCZZ-EFGH.json", "{\"Profile\":2}");
-		write_ok(hive, folder, "plain_name-1", "plain");
+		hive_write_ok(hive, folder, "MBXQ-ABCD.json", "{\"Profile\":1}");
+		hive_write_ok(hive, folder, "MCZZ-EFGH.json", "{\"Profile\":2}");
+		hive_write_ok(hive, folder, "plain_name-1", "plain");
 		CU_ASSERT_TRUE(mesh_hive_set_default(hive, folder, "MCZZ-EFGH", &error));
 		MESH_ASSERT_NO_ERROR(error);
 		assert_list(hive, folder, "MBXQ-ABCD.json,MCZZ-EFGH.json,plain_name-1");
-		assert_entry(hive, folder, "MBXQ-ABCD.json", "{\"Profile\":1}");
-		assert_entry(hive, folder, "MCZZ-EFGH.json", "{\"Profile\":2}");
-		assert_entry(hive, folder, "plain_name-1", "plain");
+		hive_assert_entry(hive, folder, "MBXQ-ABCD.json", "{\"Profile\":1}");
+		hive_assert_entry(hive, folder, "MCZZ-EFGH.json", "{\"Profile\":2}");
+		hive_assert_entry(hive, folder, "plain_name-1", "plain");
 		/* The entry less its ".json" is another entry. */
-		assert_missing(hive, folder, "MBXQ-ABCD");
+		hive_assert_missing(hive, folder, "MBXQ-ABCD");
 		CU_ASSERT_TRUE(mesh_hive_get_default(hive, folder, &def, &error));
 		MESH_ASSERT_NO_ERROR(error);
 		CU_ASSERT_STRING_EQUAL(def, "MCZZ-EFGH");
@@ -193,7 +193,7 @@ static void
 test_binary_entries(void)
 {
 	g_autofree char *root = conf->make_root();
-	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
+	g_autoptr(MeshHive) hive = hive_open_ok(MESH_HIVE_TEST, root);
 	guint8 bytes[512];
 	g_autofree guint8 *big = g_malloc(ENTRY_1M + 3);
 
@@ -209,7 +209,7 @@ test_binary_entries(void)
 		CU_ASSERT_TRUE(mesh_hive_write(hive, (MeshHiveFolder)f, "blob.dpapi", bytes,
 					       sizeof bytes, &error));
 		MESH_ASSERT_NO_ERROR(error);
-		assert_bytes(hive, (MeshHiveFolder)f, "blob.dpapi", bytes, sizeof bytes);
+		hive_assert_bytes(hive, (MeshHiveFolder)f, "blob.dpapi", bytes, sizeof bytes);
 	}
 	{
 		GError *error = NULL;
@@ -217,7 +217,7 @@ test_binary_entries(void)
 		CU_ASSERT_TRUE(mesh_hive_write(hive, MESH_HIVE_KEYS, "big", big, ENTRY_1M + 3,
 					       &error));
 		MESH_ASSERT_NO_ERROR(error);
-		assert_bytes(hive, MESH_HIVE_KEYS, "big", big, ENTRY_1M + 3);
+		hive_assert_bytes(hive, MESH_HIVE_KEYS, "big", big, ENTRY_1M + 3);
 	}
 	conf->remove_root(root);
 }
@@ -226,7 +226,7 @@ static void
 test_not_found_and_too_large(void)
 {
 	g_autofree char *root = conf->make_root();
-	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
+	g_autoptr(MeshHive) hive = hive_open_ok(MESH_HIVE_TEST, root);
 	g_autofree guint8 *huge = NULL;
 	GError *error = NULL;
 
@@ -234,15 +234,15 @@ test_not_found_and_too_large(void)
 		MeshHiveFolder folder = (MeshHiveFolder)f;
 		g_autoptr(GBytes) data = NULL;
 
-		assert_missing(hive, folder, "nope");
-		assert_missing(hive, folder, MESH_HIVE_DEFAULT);
+		hive_assert_missing(hive, folder, "nope");
+		hive_assert_missing(hive, folder, MESH_HIVE_DEFAULT);
 		CU_ASSERT_FALSE(mesh_hive_remove(hive, folder, "nope", &error));
 		MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
 		CU_ASSERT_FALSE(mesh_hive_remove(hive, folder, MESH_HIVE_DEFAULT, &error));
 		MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
 
 		/* Exactly max_len bytes are fine; one more is refused. */
-		write_ok(hive, folder, "k", "0123456789");
+		hive_write_ok(hive, folder, "k", "0123456789");
 		CU_ASSERT_FALSE(mesh_hive_read(hive, folder, "k", 9, &data, &error));
 		MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
 		CU_ASSERT_PTR_NULL(data);
@@ -257,7 +257,7 @@ test_not_found_and_too_large(void)
 		CU_ASSERT_FALSE(mesh_hive_write(hive, (MeshHiveFolder)f, "big", huge,
 						MESH_HIVE_ENTRY_MAX + 1, &error));
 		MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
-		assert_missing(hive, (MeshHiveFolder)f, "big");
+		hive_assert_missing(hive, (MeshHiveFolder)f, "big");
 	}
 	conf->remove_root(root);
 }
@@ -266,7 +266,7 @@ static void
 test_invalid_names(void)
 {
 	g_autofree char *root = conf->make_root();
-	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
+	g_autoptr(MeshHive) hive = hive_open_ok(MESH_HIVE_TEST, root);
 	g_autofree char *long_name = g_strnfill(201, 'a');
 	const char *bad[] = { "../x", ".hidden", "a/b", "a\\b", "", long_name, "a b", "x\n",
 			      "C:x", "\xc3\xa9" };
@@ -298,10 +298,10 @@ test_invalid_names(void)
 	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
 	/* 200 characters is the longest name. */
 	long_name[200] = '\0';
-	write_ok(hive, MESH_HIVE_KEYS, long_name, "x");
-	assert_entry(hive, MESH_HIVE_KEYS, long_name, "x");
-	write_ok(hive, MESH_HIVE_ACCOUNTS, long_name, "y");
-	assert_entry(hive, MESH_HIVE_ACCOUNTS, long_name, "y");
+	hive_write_ok(hive, MESH_HIVE_KEYS, long_name, "x");
+	hive_assert_entry(hive, MESH_HIVE_KEYS, long_name, "x");
+	hive_write_ok(hive, MESH_HIVE_ACCOUNTS, long_name, "y");
+	hive_assert_entry(hive, MESH_HIVE_ACCOUNTS, long_name, "y");
 	conf->remove_root(root);
 }
 
@@ -340,7 +340,7 @@ static void
 test_replace_is_atomic(void)
 {
 	g_autofree char *root = conf->make_root();
-	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
+	g_autoptr(MeshHive) hive = hive_open_ok(MESH_HIVE_TEST, root);
 	g_autofree guint8 *a = g_malloc(ENTRY_1M), *b = g_malloc(ENTRY_1M);
 	int rounds = g_getenv("MESH_TEST_QUICK") != NULL ? 4 : 24;
 	Reader r = { 0 };
@@ -362,7 +362,7 @@ test_replace_is_atomic(void)
 	CU_ASSERT_TRUE(r.reads > 0);
 	CU_ASSERT_EQUAL(r.torn, 0);
 	/* The last write is what is there, and it is the only entry. */
-	assert_bytes(hive, MESH_HIVE_KEYS, "big", rounds % 2 ? b : a, ENTRY_1M);
+	hive_assert_bytes(hive, MESH_HIVE_KEYS, "big", rounds % 2 ? b : a, ENTRY_1M);
 	assert_list(hive, MESH_HIVE_KEYS, "big");
 	conf->remove_root(root);
 }
@@ -371,8 +371,8 @@ static void
 test_hives_are_independent(void)
 {
 	g_autofree char *root = conf->make_root();
-	g_autoptr(MeshHive) test = open_ok(MESH_HIVE_TEST, root);
-	g_autoptr(MeshHive) prod = open_ok(MESH_HIVE_PRODUCTION, root);
+	g_autoptr(MeshHive) test = hive_open_ok(MESH_HIVE_TEST, root);
+	g_autoptr(MeshHive) prod = hive_open_ok(MESH_HIVE_PRODUCTION, root);
 	GError *error = NULL;
 
 	CU_ASSERT_EQUAL(test->kind, MESH_HIVE_TEST);
@@ -380,20 +380,20 @@ test_hives_are_independent(void)
 	CU_ASSERT_STRING_NOT_EQUAL(mesh_hive_location(test), mesh_hive_location(prod));
 	CU_ASSERT_PTR_NOT_NULL(strstr(mesh_hive_location(test), "CryptoMesh"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(mesh_hive_location(prod), "MathematicalMesh"));
-	write_ok(test, MESH_HIVE_THIS_DEVICE, "dev", "test device");
-	write_ok(prod, MESH_HIVE_THIS_DEVICE, "dev", "production device");
-	write_ok(test, MESH_HIVE_THIS_DEVICE, "t", "t");
-	write_ok(prod, MESH_HIVE_THIS_DEVICE, "p", "p");
-	write_ok(test, MESH_HIVE_ACCOUNTS, "a", "test account");
-	assert_entry(test, MESH_HIVE_THIS_DEVICE, "dev", "test device");
-	assert_entry(prod, MESH_HIVE_THIS_DEVICE, "dev", "production device");
+	hive_write_ok(test, MESH_HIVE_THIS_DEVICE, "dev", "test device");
+	hive_write_ok(prod, MESH_HIVE_THIS_DEVICE, "dev", "production device");
+	hive_write_ok(test, MESH_HIVE_THIS_DEVICE, "t", "t");
+	hive_write_ok(prod, MESH_HIVE_THIS_DEVICE, "p", "p");
+	hive_write_ok(test, MESH_HIVE_ACCOUNTS, "a", "test account");
+	hive_assert_entry(test, MESH_HIVE_THIS_DEVICE, "dev", "test device");
+	hive_assert_entry(prod, MESH_HIVE_THIS_DEVICE, "dev", "production device");
 	assert_list(test, MESH_HIVE_THIS_DEVICE, "dev,t");
 	assert_list(prod, MESH_HIVE_THIS_DEVICE, "dev,p");
 	assert_list(prod, MESH_HIVE_ACCOUNTS, "");
 	CU_ASSERT_TRUE(mesh_hive_remove(test, MESH_HIVE_THIS_DEVICE, "dev", &error));
 	MESH_ASSERT_NO_ERROR(error);
-	assert_missing(test, MESH_HIVE_THIS_DEVICE, "dev");
-	assert_entry(prod, MESH_HIVE_THIS_DEVICE, "dev", "production device");
+	hive_assert_missing(test, MESH_HIVE_THIS_DEVICE, "dev");
+	hive_assert_entry(prod, MESH_HIVE_THIS_DEVICE, "dev", "production device");
 	conf->remove_root(root);
 }
 
@@ -403,15 +403,15 @@ test_roots_are_independent(void)
 {
 	g_autofree char *root1 = conf->make_root();
 	g_autofree char *root2 = conf->make_root();
-	g_autoptr(MeshHive) one = open_ok(MESH_HIVE_TEST, root1);
-	g_autoptr(MeshHive) two = open_ok(MESH_HIVE_TEST, root2);
+	g_autoptr(MeshHive) one = hive_open_ok(MESH_HIVE_TEST, root1);
+	g_autoptr(MeshHive) two = hive_open_ok(MESH_HIVE_TEST, root2);
 
 	CU_ASSERT_STRING_NOT_EQUAL(mesh_hive_location(one), mesh_hive_location(two));
-	write_ok(one, MESH_HIVE_ACCOUNTS, "a", "one");
-	write_ok(one, MESH_HIVE_KEYS, "k", "one");
+	hive_write_ok(one, MESH_HIVE_ACCOUNTS, "a", "one");
+	hive_write_ok(one, MESH_HIVE_KEYS, "k", "one");
 	assert_list(two, MESH_HIVE_ACCOUNTS, "");
 	assert_list(two, MESH_HIVE_KEYS, "");
-	assert_missing(two, MESH_HIVE_KEYS, "k");
+	hive_assert_missing(two, MESH_HIVE_KEYS, "k");
 	conf->remove_root(root1);
 	conf->remove_root(root2);
 }
@@ -425,18 +425,18 @@ test_mmm_home(void)
 	g_autoptr(MeshHive) by_root = NULL;
 
 	g_setenv("MMM_HOME", root, TRUE);
-	by_env = open_ok(MESH_HIVE_PRODUCTION, NULL);
+	by_env = hive_open_ok(MESH_HIVE_PRODUCTION, NULL);
 	if (saved != NULL)
 		g_setenv("MMM_HOME", saved, TRUE);
 	else
 		g_unsetenv("MMM_HOME");
-	write_ok(by_env, MESH_HIVE_ACCOUNTS, "a", "x");
-	write_ok(by_env, MESH_HIVE_PERSONAL_PROFILES, "p.json", "y");
+	hive_write_ok(by_env, MESH_HIVE_ACCOUNTS, "a", "x");
+	hive_write_ok(by_env, MESH_HIVE_PERSONAL_PROFILES, "p.json", "y");
 	/* The same hive as the one opened on that root. */
-	by_root = open_ok(MESH_HIVE_PRODUCTION, root);
+	by_root = hive_open_ok(MESH_HIVE_PRODUCTION, root);
 	CU_ASSERT_STRING_EQUAL(mesh_hive_location(by_env), mesh_hive_location(by_root));
-	assert_entry(by_root, MESH_HIVE_ACCOUNTS, "a", "x");
-	assert_entry(by_root, MESH_HIVE_PERSONAL_PROFILES, "p.json", "y");
+	hive_assert_entry(by_root, MESH_HIVE_ACCOUNTS, "a", "x");
+	hive_assert_entry(by_root, MESH_HIVE_PERSONAL_PROFILES, "p.json", "y");
 	conf->remove_root(root);
 }
 
@@ -456,7 +456,7 @@ static void
 test_stamps(void)
 {
 	g_autofree char *root = conf->make_root();
-	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
+	g_autoptr(MeshHive) hive = hive_open_ok(MESH_HIVE_TEST, root);
 	GError *error = NULL;
 
 	for (int f = 0; f < MESH_HIVE_N_FOLDERS; f++) {
@@ -468,13 +468,13 @@ test_stamps(void)
 
 			CU_ASSERT_FALSE(mesh_hive_stamp(hive, folder, names[n], &s1, &error));
 			MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
-			write_ok(hive, folder, names[n], "AAAA\n");
-			write_ok(hive, folder, "other", "AAAA\n");
+			hive_write_ok(hive, folder, names[n], "AAAA\n");
+			hive_write_ok(hive, folder, "other", "AAAA\n");
 			CU_ASSERT_TRUE_FATAL(stamp_of(hive, folder, names[n], &s1));
 			CU_ASSERT_TRUE_FATAL(stamp_of(hive, folder, names[n], &s2));
 			CU_ASSERT_EQUAL(memcmp(&s1, &s2, sizeof s1), 0);
 			CU_ASSERT_TRUE_FATAL(stamp_of(hive, folder, "other", &other));
-			write_ok(hive, folder, names[n], "BBBB\n");
+			hive_write_ok(hive, folder, names[n], "BBBB\n");
 			CU_ASSERT_TRUE_FATAL(stamp_of(hive, folder, names[n], &s3));
 			CU_ASSERT_NOT_EQUAL(memcmp(&s1, &s3, sizeof s1), 0);
 			CU_ASSERT_TRUE(mesh_hive_remove(hive, folder, names[n], &error));
@@ -492,15 +492,15 @@ static void
 test_migrate(void)
 {
 	g_autofree char *root = conf->make_root();
-	g_autoptr(MeshHive) test = open_ok(MESH_HIVE_TEST, root);
-	g_autoptr(MeshHive) prod = open_ok(MESH_HIVE_PRODUCTION, root);
+	g_autoptr(MeshHive) test = hive_open_ok(MESH_HIVE_TEST, root);
+	g_autoptr(MeshHive) prod = hive_open_ok(MESH_HIVE_PRODUCTION, root);
 	const guint8 blob[] = { 0, 1, 2, 0xff, 0xfe, 0, 0x80 };
 	guint copied = 0;
 	GError *error = NULL;
 
 	for (int f = 0; f < MESH_HIVE_N_FOLDERS; f++) {
-		write_ok(test, (MeshHiveFolder)f, "MAAA.json", "first");
-		write_ok(test, (MeshHiveFolder)f, "MBBB", "second");
+		hive_write_ok(test, (MeshHiveFolder)f, "MAAA.json", "first");
+		hive_write_ok(test, (MeshHiveFolder)f, "MBBB", "second");
 		CU_ASSERT_TRUE(mesh_hive_set_default(test, (MeshHiveFolder)f, "MAAA", &error));
 		MESH_ASSERT_NO_ERROR(error);
 	}
@@ -516,36 +516,36 @@ test_migrate(void)
 	for (int f = 0; f < MESH_HIVE_N_FOLDERS; f++) {
 		g_autofree char *def = NULL;
 
-		assert_entry(prod, (MeshHiveFolder)f, "MAAA.json", "first");
-		assert_entry(prod, (MeshHiveFolder)f, "MBBB", "second");
+		hive_assert_entry(prod, (MeshHiveFolder)f, "MAAA.json", "first");
+		hive_assert_entry(prod, (MeshHiveFolder)f, "MBBB", "second");
 		CU_ASSERT_TRUE(mesh_hive_get_default(prod, (MeshHiveFolder)f, &def, &error));
 		MESH_ASSERT_NO_ERROR(error);
 		CU_ASSERT_STRING_EQUAL(def, "MAAA");
 	}
-	assert_bytes(prod, MESH_HIVE_KEYS, "k.dpapi", blob, sizeof blob);
+	hive_assert_bytes(prod, MESH_HIVE_KEYS, "k.dpapi", blob, sizeof blob);
 
 	/* Again: everything exists now, so a new entry is not copied either. */
-	write_ok(test, MESH_HIVE_ESCROW, "new", "n");
-	write_ok(test, MESH_HIVE_ACCOUNTS, "MBBB", "changed");
+	hive_write_ok(test, MESH_HIVE_ESCROW, "new", "n");
+	hive_write_ok(test, MESH_HIVE_ACCOUNTS, "MBBB", "changed");
 	CU_ASSERT_FALSE(mesh_hive_migrate(test, prod, FALSE, &copied, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_EXISTS);
-	assert_missing(prod, MESH_HIVE_ESCROW, "new");
-	assert_entry(prod, MESH_HIVE_ACCOUNTS, "MBBB", "second");
+	hive_assert_missing(prod, MESH_HIVE_ESCROW, "new");
+	hive_assert_entry(prod, MESH_HIVE_ACCOUNTS, "MBBB", "second");
 	/* Forced: copied over. */
 	CU_ASSERT_TRUE(mesh_hive_migrate(test, prod, TRUE, &copied, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_EQUAL(copied, 2 * MESH_HIVE_N_FOLDERS + 2);
-	assert_entry(prod, MESH_HIVE_ESCROW, "new", "n");
-	assert_entry(prod, MESH_HIVE_ACCOUNTS, "MBBB", "changed");
+	hive_assert_entry(prod, MESH_HIVE_ESCROW, "new", "n");
+	hive_assert_entry(prod, MESH_HIVE_ACCOUNTS, "MBBB", "changed");
 	/* And back the other way, into an empty test hive under another root. */
 	{
 		g_autofree char *root2 = conf->make_root();
-		g_autoptr(MeshHive) test2 = open_ok(MESH_HIVE_TEST, root2);
+		g_autoptr(MeshHive) test2 = hive_open_ok(MESH_HIVE_TEST, root2);
 
 		CU_ASSERT_TRUE(mesh_hive_migrate(prod, test2, FALSE, &copied, &error));
 		MESH_ASSERT_NO_ERROR(error);
 		CU_ASSERT_EQUAL(copied, 2 * MESH_HIVE_N_FOLDERS + 2);
-		assert_bytes(test2, MESH_HIVE_KEYS, "k.dpapi", blob, sizeof blob);
+		hive_assert_bytes(test2, MESH_HIVE_KEYS, "k.dpapi", blob, sizeof blob);
 		g_clear_pointer(&test2, mesh_hive_close);
 		conf->remove_root(root2);
 	}

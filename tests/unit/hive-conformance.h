@@ -9,6 +9,7 @@
  */
 
 #include "cutest-base.h"
+#include "hive.h"
 
 typedef struct {
 	/* A new, empty root folder for mesh_hive_open (g_free). */
@@ -16,6 +17,16 @@ typedef struct {
 	/* Remove @root and everything the hives opened on it keep (files, registry keys). */
 	void (*remove_root)(const char *root);
 } MeshHiveConformance;
+
+/* The helpers its cases use, for the OS-only cases beside it: open (or fail the test), write
+ * text, and the bytes, text or absence of an entry. */
+MeshHive *hive_open_ok(MeshHiveKind kind, const char *root);
+void hive_write_ok(MeshHive *hive, MeshHiveFolder folder, const char *name, const char *text);
+void hive_assert_bytes(MeshHive *hive, MeshHiveFolder folder, const char *name,
+		       const guint8 *want, gsize len);
+void hive_assert_entry(MeshHive *hive, MeshHiveFolder folder, const char *name,
+		       const char *want);
+void hive_assert_missing(MeshHive *hive, MeshHiveFolder folder, const char *name);
 
 /* The suite's tests (ended by CU_TEST_INFO_NULL), run over @ops (kept; static storage). */
 CU_TestInfo *mesh_hive_conformance_tests(const MeshHiveConformance *ops);

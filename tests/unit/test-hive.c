@@ -9,17 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static MeshHive *
-open_ok(MeshHiveKind kind, const char *root)
-{
-	GError *error = NULL;
-	MeshHive *hive = mesh_hive_open(kind, root, &error);
-
-	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(hive);
-	return hive;
-}
-
 /* mesh_hive_open refuses with MESH_ERROR_PERMISSION and a message that contains @want. */
 static void
 assert_open_refused(const char *root, const char *want)
@@ -34,28 +23,6 @@ assert_open_refused(const char *root, const char *want)
 		g_printerr("'%s' does not contain '%s'\n", error->message, want);
 	CU_ASSERT_PTR_NOT_NULL(strstr(error->message, want));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_PERMISSION);
-}
-
-static void
-write_ok(MeshHive *hive, MeshHiveFolder folder, const char *name, const char *text)
-{
-	GError *error = NULL;
-
-	CU_ASSERT_TRUE(mesh_hive_write(hive, folder, name, (const guint8 *)text, strlen(text),
-				       &error));
-	MESH_ASSERT_NO_ERROR(error);
-}
-
-static void
-assert_entry(MeshHive *hive, MeshHiveFolder folder, const char *name, const char *want)
-{
-	g_autoptr(GBytes) data = NULL;
-	GError *error = NULL;
-
-	CU_ASSERT_TRUE(mesh_hive_read(hive, folder, name, 1024, &data, &error));
-	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_EQUAL_FATAL(g_bytes_get_size(data), strlen(want));
-	CU_ASSERT_EQUAL(memcmp(g_bytes_get_data(data, NULL), want, strlen(want)), 0);
 }
 
 /* The names of @folder, joined with ','. */
@@ -107,8 +74,8 @@ test_open_creates_tree(void)
 
 	/* With umask 0, folders still come out 0700 and files 0600. */
 	old = umask(0);
-	hive = open_ok(MESH_HIVE_TEST, base);
-	write_ok(hive, MESH_HIVE_KEYS, "k1", "key");
+	hive = hive_open_ok(MESH_HIVE_TEST, base);
+	hive_write_ok(hive, MESH_HIVE_KEYS, "k1", "key");
 	umask(old);
 	CU_ASSERT_STRING_EQUAL(mesh_hive_location(hive), location);
 	CU_ASSERT_EQUAL(mesh_test_mode(base), 0700);
@@ -129,7 +96,7 @@ test_open_creates_tree(void)
 	 * are; the production hive was not created by opening the test hive. */
 	CU_ASSERT_EQUAL_FATAL(chmod(base, 0755), 0);
 	CU_ASSERT_EQUAL_FATAL(chmod(location, 0755), 0);
-	hive = open_ok(MESH_HIVE_TEST, base);
+	hive = hive_open_ok(MESH_HIVE_TEST, base);
 	CU_ASSERT_EQUAL(mesh_test_mode(location), 0755);
 	g_free(entry);
 	entry = g_build_filename(base, "MathematicalMesh", NULL);
@@ -141,7 +108,7 @@ static void
 test_failed_write_leaves_nothing(void)
 {
 	g_autofree char *root = mesh_test_tmp_dir("hive");
-	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
+	g_autoptr(MeshHive) hive = hive_open_ok(MESH_HIVE_TEST, root);
 	g_autofree char *blocker = g_build_filename(mesh_hive_location(hive), "Keys", "k", NULL);
 	g_autofree char *inside = g_build_filename(blocker, "x", NULL);
 	g_autofree char *escrow = g_build_filename(mesh_hive_location(hive), "Escrow", NULL);
@@ -152,7 +119,7 @@ test_failed_write_leaves_nothing(void)
 
 	/* Tests run as root, where modes do not stop a write: a non-empty folder where the entry
 	 * goes makes the final rename fail after the temporary file was written. */
-	write_ok(hive, MESH_HIVE_KEYS, "other", "o");
+	hive_write_ok(hive, MESH_HIVE_KEYS, "other", "o");
 	CU_ASSERT_EQUAL_FATAL(mkdir(blocker, 0700), 0);
 	CU_ASSERT_TRUE_FATAL(g_file_set_contents(inside, "x", 1, NULL));
 	CU_ASSERT_FALSE(mesh_hive_write(hive, MESH_HIVE_KEYS, "k", (const guint8 *)"new", 3,
@@ -186,7 +153,7 @@ static void
 test_entry_files(void)
 {
 	g_autofree char *root = mesh_test_tmp_dir("hive");
-	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
+	g_autoptr(MeshHive) hive = hive_open_ok(MESH_HIVE_TEST, root);
 	g_autofree char *loose = g_build_filename(mesh_hive_location(hive), "Keys", "loose", NULL);
 	g_autofree char *link = g_build_filename(mesh_hive_location(hive), "Keys", "link", NULL);
 	g_autofree char *chmod_fix = g_strdup_printf("run 'chmod 600 %s'", loose);
@@ -205,9 +172,9 @@ test_entry_files(void)
 		CU_ASSERT_PTR_NOT_NULL(strstr(error->message, chmod_fix));
 		MESH_ASSERT_ERROR(error, MESH_ERROR_PERMISSION);
 	}
-	write_ok(hive, MESH_HIVE_KEYS, "loose", "v2");
+	hive_write_ok(hive, MESH_HIVE_KEYS, "loose", "v2");
 	CU_ASSERT_EQUAL(mesh_test_mode(loose), 0600);
-	assert_entry(hive, MESH_HIVE_KEYS, "loose", "v2");
+	hive_assert_entry(hive, MESH_HIVE_KEYS, "loose", "v2");
 	/* One that belongs to another user is not used either. */
 	if (getuid() == 0) {
 		CU_ASSERT_EQUAL_FATAL(chown(loose, 65534, 65534), 0);
@@ -238,20 +205,20 @@ test_refuses_unsafe_folders(void)
 							"'chmod 700 %s'",
 							location, location);
 	g_autofree char *fix_keys = g_strdup_printf("run 'chmod 700 %s'", keys);
-	MeshHive *hive = open_ok(MESH_HIVE_TEST, root);
+	MeshHive *hive = hive_open_ok(MESH_HIVE_TEST, root);
 
 	mesh_hive_close(hive);
 	/* Group-writable hive folder; fixed, it opens again. */
 	CU_ASSERT_EQUAL_FATAL(chmod(location, 0770), 0);
 	assert_open_refused(root, fix_location);
 	CU_ASSERT_EQUAL_FATAL(chmod(location, 0700), 0);
-	mesh_hive_close(open_ok(MESH_HIVE_TEST, root));
+	mesh_hive_close(hive_open_ok(MESH_HIVE_TEST, root));
 
 	/* World-writable folder inside it. */
 	CU_ASSERT_EQUAL_FATAL(chmod(keys, 0707), 0);
 	assert_open_refused(root, fix_keys);
 	CU_ASSERT_EQUAL_FATAL(chmod(keys, 0700), 0);
-	mesh_hive_close(open_ok(MESH_HIVE_TEST, root));
+	mesh_hive_close(hive_open_ok(MESH_HIVE_TEST, root));
 
 	/* Group-writable root. */
 	CU_ASSERT_EQUAL_FATAL(chmod(root, 0730), 0);
@@ -263,7 +230,7 @@ test_refuses_unsafe_folders(void)
 		CU_ASSERT_EQUAL_FATAL(chown(location, 65534, 65534), 0);
 		assert_open_refused(root, "belongs to uid 65534, not to you (uid 0)");
 		CU_ASSERT_EQUAL_FATAL(chown(location, 0, 0), 0);
-		mesh_hive_close(open_ok(MESH_HIVE_TEST, root));
+		mesh_hive_close(hive_open_ok(MESH_HIVE_TEST, root));
 	} else {
 		g_print("\n  (not root: skipping the check of a hive folder of another user)\n");
 	}
@@ -281,8 +248,8 @@ static void
 test_layout(void)
 {
 	g_autofree char *root = mesh_test_tmp_dir("hive");
-	g_autoptr(MeshHive) test = open_ok(MESH_HIVE_TEST, root);
-	g_autoptr(MeshHive) prod = open_ok(MESH_HIVE_PRODUCTION, root);
+	g_autoptr(MeshHive) test = hive_open_ok(MESH_HIVE_TEST, root);
+	g_autoptr(MeshHive) prod = hive_open_ok(MESH_HIVE_PRODUCTION, root);
 	g_autofree char *test_loc = g_build_filename(root, "CryptoMesh", NULL);
 	g_autofree char *prod_loc = g_build_filename(root, "MathematicalMesh", NULL);
 	g_autofree char *stray = g_build_filename(test_loc, "Accounts", ".bob.tmp-abcdef", NULL);
@@ -295,11 +262,11 @@ test_layout(void)
 
 	CU_ASSERT_STRING_EQUAL(mesh_hive_location(test), test_loc);
 	CU_ASSERT_STRING_EQUAL(mesh_hive_location(prod), prod_loc);
-	write_ok(test, MESH_HIVE_THIS_DEVICE, "dev", "test device");
+	hive_write_ok(test, MESH_HIVE_THIS_DEVICE, "dev", "test device");
 	CU_ASSERT_TRUE(g_file_test(entry, G_FILE_TEST_IS_REGULAR));
 	CU_ASSERT_EQUAL(mesh_test_mode(entry), 0600);
 
-	write_ok(test, MESH_HIVE_ACCOUNTS, "bob", "B");
+	hive_write_ok(test, MESH_HIVE_ACCOUNTS, "bob", "B");
 	CU_ASSERT_TRUE(g_file_set_contents(stray, "x", 1, NULL));
 	all = list_joined(test, MESH_HIVE_ACCOUNTS);
 	CU_ASSERT_STRING_EQUAL(all, "bob");
@@ -314,7 +281,7 @@ test_layout(void)
 
 	/* Replacing an entry leaves no temporary file. */
 	for (int i = 0; i < 4; i++)
-		write_ok(test, MESH_HIVE_KEYS, "k", i % 2 ? "one" : "two");
+		hive_write_ok(test, MESH_HIVE_KEYS, "k", i % 2 ? "one" : "two");
 	files = files_joined(test, MESH_HIVE_KEYS);
 	CU_ASSERT_STRING_EQUAL(files, "huge,k");
 	mesh_test_remove_tree(root);
@@ -331,13 +298,13 @@ test_mmm_home_location(void)
 	g_autoptr(MeshHive) hive = NULL;
 
 	g_setenv("MMM_HOME", home, TRUE);
-	hive = open_ok(MESH_HIVE_PRODUCTION, NULL);
+	hive = hive_open_ok(MESH_HIVE_PRODUCTION, NULL);
 	if (saved != NULL)
 		g_setenv("MMM_HOME", saved, TRUE);
 	else
 		g_unsetenv("MMM_HOME");
 	CU_ASSERT_STRING_EQUAL(mesh_hive_location(hive), location);
-	write_ok(hive, MESH_HIVE_ACCOUNTS, "a", "x");
+	hive_write_ok(hive, MESH_HIVE_ACCOUNTS, "a", "x");
 	CU_ASSERT_TRUE(g_file_test(entry, G_FILE_TEST_IS_REGULAR));
 	mesh_test_remove_tree(root);
 }

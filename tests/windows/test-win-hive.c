@@ -27,27 +27,6 @@
 
 #define KEY_PREFIX "HKEY_CURRENT_USER\\"
 
-static MeshHive *
-open_ok(MeshHiveKind kind, const char *root)
-{
-	GError *error = NULL;
-	MeshHive *hive = mesh_hive_open(kind, root, &error);
-
-	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(hive);
-	return hive;
-}
-
-static void
-write_ok(MeshHive *hive, MeshHiveFolder folder, const char *name, const char *text)
-{
-	GError *error = NULL;
-
-	CU_ASSERT_TRUE(mesh_hive_write(hive, folder, name, (const guint8 *)text, strlen(text),
-				       &error));
-	MESH_ASSERT_NO_ERROR(error);
-}
-
 static wchar_t *
 wide(const char *s)
 {
@@ -221,12 +200,12 @@ static void
 test_security_read_back(void)
 {
 	g_autofree char *root = make_root();
-	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
+	g_autoptr(MeshHive) hive = hive_open_ok(MESH_HIVE_TEST, root);
 	g_autofree char *path = NULL;
 	g_autofree char *folder = g_build_filename(root, "CryptoMesh", "PersonalProfiles", NULL);
 	HANDLE h;
 
-	write_ok(hive, MESH_HIVE_PERSONAL_PROFILES, "MDXX-PROF.json", "{\"profile\":1}");
+	hive_write_ok(hive, MESH_HIVE_PERSONAL_PROFILES, "MDXX-PROF.json", "{\"profile\":1}");
 	path = reg_value(hive, MESH_HIVE_PERSONAL_PROFILES, "MDXX-PROF");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(path);
 	/* The registry keys: the hive's and each folder's. */
@@ -297,20 +276,20 @@ static void
 test_unsafe_dacls_refused(void)
 {
 	g_autofree char *root = make_root();
-	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
+	g_autoptr(MeshHive) hive = hive_open_ok(MESH_HIVE_TEST, root);
 	g_autofree char *keys = g_build_filename(root, "CryptoMesh", "Keys", NULL);
 	g_autofree char *key_path = NULL, *reg_key = NULL;
 	g_autoptr(GBytes) data = NULL;
 	GError *error = NULL;
 
 	/* A data file others may use is not read; written again it is owner-only. */
-	write_ok(hive, MESH_HIVE_KEYS, "k.dpapi", "blob");
+	hive_write_ok(hive, MESH_HIVE_KEYS, "k.dpapi", "blob");
 	key_path = reg_value(hive, MESH_HIVE_KEYS, "k.dpapi");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(key_path);
 	grant_everyone(key_path, SE_FILE_OBJECT);
 	CU_ASSERT_FALSE(mesh_hive_read(hive, MESH_HIVE_KEYS, "k.dpapi", 64, &data, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_PERMISSION);
-	write_ok(hive, MESH_HIVE_KEYS, "k.dpapi", "blob2");
+	hive_write_ok(hive, MESH_HIVE_KEYS, "k.dpapi", "blob2");
 	CU_ASSERT_TRUE(mesh_hive_read(hive, MESH_HIVE_KEYS, "k.dpapi", 64, &data, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	g_clear_pointer(&hive, mesh_hive_close);
@@ -319,10 +298,10 @@ test_unsafe_dacls_refused(void)
 	grant_everyone(keys, SE_FILE_OBJECT);
 	assert_open_refused(root);
 	mesh_test_remove_tree(keys);
-	mesh_hive_close(open_ok(MESH_HIVE_TEST, root));
+	mesh_hive_close(hive_open_ok(MESH_HIVE_TEST, root));
 
 	/* A registry key that lets Everyone in. */
-	hive = open_ok(MESH_HIVE_TEST, root);
+	hive = hive_open_ok(MESH_HIVE_TEST, root);
 	reg_key = g_strdup_printf("CURRENT_USER\\%s\\Accounts", hive_key(hive));
 	g_clear_pointer(&hive, mesh_hive_close);
 	grant_everyone(reg_key, SE_REGISTRY_KEY);
@@ -372,15 +351,15 @@ static void
 test_no_temporary_files(void)
 {
 	g_autofree char *root = make_root();
-	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
+	g_autoptr(MeshHive) hive = hive_open_ok(MESH_HIVE_TEST, root);
 	g_autofree char *files = NULL, *after = NULL;
 	g_autofree char *blocker = g_build_filename(root, "CryptoMesh", "Keys", "b", NULL);
 	g_autofree char *inside = g_build_filename(blocker, "x", NULL);
 	GError *error = NULL;
 
 	for (int i = 0; i < 6; i++) {
-		write_ok(hive, MESH_HIVE_THIS_DEVICE, "MDEV.json", i % 2 ? "one" : "two");
-		write_ok(hive, MESH_HIVE_KEYS, "k", i % 2 ? "1" : "2");
+		hive_write_ok(hive, MESH_HIVE_THIS_DEVICE, "MDEV.json", i % 2 ? "one" : "two");
+		hive_write_ok(hive, MESH_HIVE_KEYS, "k", i % 2 ? "1" : "2");
 	}
 	CU_ASSERT_TRUE(mesh_hive_remove(hive, MESH_HIVE_KEYS, "k", &error));
 	MESH_ASSERT_NO_ERROR(error);
@@ -408,7 +387,7 @@ static void
 test_registry_values_checked(void)
 {
 	g_autofree char *root = make_root();
-	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
+	g_autoptr(MeshHive) hive = hive_open_ok(MESH_HIVE_TEST, root);
 	g_autofree char *outside = g_build_filename(root, "outside.json", NULL);
 	g_autofree char *def = NULL, *text = NULL;
 	g_autoptr(GBytes) data = NULL;
@@ -420,7 +399,7 @@ test_registry_values_checked(void)
 				       &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_PERMISSION);
 	/* Written through the hive, the value is the hive's own again. */
-	write_ok(hive, MESH_HIVE_PERSONAL_PROFILES, "MOUT.json", "mine");
+	hive_write_ok(hive, MESH_HIVE_PERSONAL_PROFILES, "MOUT.json", "mine");
 	text = reg_value(hive, MESH_HIVE_PERSONAL_PROFILES, "MOUT");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 	CU_ASSERT_TRUE(g_str_has_suffix(text, "\\CryptoMesh\\PersonalProfiles\\MOUT.json"));
@@ -431,7 +410,7 @@ test_registry_values_checked(void)
 	MESH_ASSERT_ERROR(error, MESH_ERROR_EXISTS);
 
 	/* The default is the key's default value, the name alone. */
-	write_ok(hive, MESH_HIVE_ACCOUNTS, "big", "x");
+	hive_write_ok(hive, MESH_HIVE_ACCOUNTS, "big", "x");
 	CU_ASSERT_TRUE(mesh_hive_set_default(hive, MESH_HIVE_ACCOUNTS, "big", &error));
 	MESH_ASSERT_NO_ERROR(error);
 	def = reg_value(hive, MESH_HIVE_ACCOUNTS, "");
@@ -506,7 +485,7 @@ test_accounts(void)
 	const guint8 binary[] = { 0, 'a', 0, 0xff, 'b', 0 };
 	const guint8 latin1[] = { 'c', 0xe9 };
 	g_autofree char *root = make_root();
-	g_autoptr(MeshHive) hive = open_ok(MESH_HIVE_TEST, root);
+	g_autoptr(MeshHive) hive = hive_open_ok(MESH_HIVE_TEST, root);
 	g_autofree char *big = NULL, *files = NULL;
 	g_autofree char *orphan = g_build_filename(root, "CryptoMesh", "Accounts", "orphan", NULL);
 	g_autoptr(GPtrArray) names = NULL;
@@ -514,22 +493,22 @@ test_accounts(void)
 	GError *error = NULL;
 	gsize big_len = MESH_JSON_PEEK_MAX + 100;
 
-	write_ok(hive, MESH_HIVE_ACCOUNTS, "alice_AT_example.com", record);
+	hive_write_ok(hive, MESH_HIVE_ACCOUNTS, "alice_AT_example.com", record);
 	assert_account(hive, root, "alice_AT_example.com", record, strlen(record),
 		       "MB2G-KZ3C-QX5N-7DVA");
 	/* Written again: the file replaced, the value follows. */
-	write_ok(hive, MESH_HIVE_ACCOUNTS, "alice_AT_example.com", again);
+	hive_write_ok(hive, MESH_HIVE_ACCOUNTS, "alice_AT_example.com", again);
 	assert_account(hive, root, "alice_AT_example.com", again, strlen(again), "MNEW");
 	/* Escapes decoded; no top-level string "Profile": an empty value, the bytes kept. */
-	write_ok(hive, MESH_HIVE_ACCOUNTS, "escaped", escaped);
+	hive_write_ok(hive, MESH_HIVE_ACCOUNTS, "escaped", escaped);
 	assert_account(hive, root, "escaped", escaped, strlen(escaped), "MA\xc3\xa9");
-	write_ok(hive, MESH_HIVE_ACCOUNTS, "nested", nested);
+	hive_write_ok(hive, MESH_HIVE_ACCOUNTS, "nested", nested);
 	assert_account(hive, root, "nested", nested, strlen(nested), "");
-	write_ok(hive, MESH_HIVE_ACCOUNTS, "number", number);
+	hive_write_ok(hive, MESH_HIVE_ACCOUNTS, "number", number);
 	assert_account(hive, root, "number", number, strlen(number), "");
-	write_ok(hive, MESH_HIVE_ACCOUNTS, "twice", twice);
+	hive_write_ok(hive, MESH_HIVE_ACCOUNTS, "twice", twice);
 	assert_account(hive, root, "twice", twice, strlen(twice), "");
-	write_ok(hive, MESH_HIVE_ACCOUNTS, "broken", broken);
+	hive_write_ok(hive, MESH_HIVE_ACCOUNTS, "broken", broken);
 	assert_account(hive, root, "broken", broken, strlen(broken), "");
 	write_bytes_ok(hive, "binary", binary, sizeof binary);
 	assert_account(hive, root, "binary", binary, sizeof binary, "");
@@ -544,7 +523,7 @@ test_accounts(void)
 	write_bytes_ok(hive, "big", big, big_len);
 	assert_account(hive, root, "big", big, big_len, "");
 	/* ".json" is part of an account's value name, as of its file's. */
-	write_ok(hive, MESH_HIVE_ACCOUNTS, "carol.json", record);
+	hive_write_ok(hive, MESH_HIVE_ACCOUNTS, "carol.json", record);
 	assert_account(hive, root, "carol.json", record, strlen(record), "MB2G-KZ3C-QX5N-7DVA");
 	CU_ASSERT_PTR_NULL(reg_value(hive, MESH_HIVE_ACCOUNTS, "carol"));
 
