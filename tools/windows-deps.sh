@@ -9,9 +9,10 @@
 #
 # installs the Debian packages the cross-build needs (as root, with apt-get), then builds the
 # libraries once into a prefix under MESH_WINDOWS_CACHE (default /var/cache/meshagent-windows,
-# outside the tree, kept between runs) named by a hash of this recipe and of the compiler, so a
-# changed recipe or compiler builds afresh and an interrupted build never leaves a prefix that
-# looks finished (it is built beside and renamed into place). Exports MESH_WINDOWS_PREFIX (the
+# outside the tree, kept between runs; a prefix no run used for 30 days is removed) named by a
+# hash of this recipe and of the compiler, so a changed recipe or compiler builds afresh and an
+# interrupted build never leaves a prefix that looks finished (it is built beside and renamed
+# into place; what a killed build left is removed by the next). Exports MESH_WINDOWS_PREFIX (the
 # libraries, for cmake/mingw-w64.cmake) and MESH_WINDOWS_SYNTAX (the headers of json-glib,
 # libsoup, SQLite and tss2 for the syntax-only pass: cmake/syntax-only.cmake). Only Debian's
 # archive is used: sources through `apt-get source` with a private apt configuration, so the
@@ -222,6 +223,24 @@ mesh_windows_build() {
 	rm -rf "$w"
 }
 
+# With the lock held, nothing else builds: a .build-* folder is what a killed build left (a GB or
+# two). The prefix of another recipe that no run has used for 30 days goes too.
+mesh_windows_prune() {
+	for d in "$MESH_WINDOWS_CACHE"/.build-* "$MESH_WINDOWS_CACHE"/*; do
+		[ -d "$d" ] || continue
+		case $(basename "$d") in
+		.build-*) rm -rf "$d" ;;
+		"$1") ;;
+		*)
+			if [ -n "$(find "$d" -maxdepth 1 -name '.used' -mtime +30)" ]; then
+				rm -rf "$d"
+			fi
+			;;
+		esac
+	done
+	return 0
+}
+
 mesh_windows_deps() {
 	mesh_windows_packages
 	MESH_WINDOWS_CACHE=${MESH_WINDOWS_CACHE:-/var/cache/meshagent-windows}
@@ -234,10 +253,12 @@ mesh_windows_deps() {
 	# One build at a time; a second run waits for the first and then finds its prefix.
 	exec 9>"$MESH_WINDOWS_CACHE/.lock"
 	flock 9
+	mesh_windows_prune "$key"
 	[ -f "$final/.complete" ] || {
 		mesh_windows_build "$final"
 		touch "$final/.complete"
 	}
+	touch "$final/.used"
 	exec 9>&-
 	MESH_WINDOWS_PREFIX=$final
 	MESH_WINDOWS_SYNTAX=$final/syntax
