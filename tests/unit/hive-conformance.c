@@ -62,8 +62,8 @@ hive_assert_missing(MeshHive *hive, MeshHiveFolder folder, const char *name)
 }
 
 /* The names of @folder, joined with ','. */
-static char *
-list_joined(MeshHive *hive, MeshHiveFolder folder)
+char *
+hive_list_joined(MeshHive *hive, MeshHiveFolder folder)
 {
 	g_autoptr(GPtrArray) names = NULL;
 	GError *error = NULL;
@@ -75,10 +75,31 @@ list_joined(MeshHive *hive, MeshHiveFolder folder)
 	return g_strjoinv(",", (char **)names->pdata);
 }
 
+static int
+compare_names(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *
+hive_dir_names(const char *path)
+{
+	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	const char *name;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	while ((name = g_dir_read_name(dir)) != NULL)
+		g_ptr_array_add(names, g_strdup(name));
+	g_ptr_array_sort(names, compare_names);
+	g_ptr_array_add(names, NULL);
+	return g_strjoinv(",", (char **)names->pdata);
+}
+
 static void
 assert_list(MeshHive *hive, MeshHiveFolder folder, const char *want)
 {
-	g_autofree char *got = list_joined(hive, folder);
+	g_autofree char *got = hive_list_joined(hive, folder);
 
 	if (strcmp(got, want) != 0)
 		g_printerr("%s lists '%s', want '%s'\n", mesh_hive_folder_name(folder), got, want);

@@ -27,6 +27,10 @@ void hive_assert_bytes(MeshHive *hive, MeshHiveFolder folder, const char *name,
 void hive_assert_entry(MeshHive *hive, MeshHiveFolder folder, const char *name,
 		       const char *want);
 void hive_assert_missing(MeshHive *hive, MeshHiveFolder folder, const char *name);
+/* hive_list_joined: mesh_hive_list of @folder, joined with ','. hive_dir_names: every name in the
+ * folder @path on disk (temporary files included), sorted and joined with ','. */
+char *hive_list_joined(MeshHive *hive, MeshHiveFolder folder);
+char *hive_dir_names(const char *path);
 
 /* The suite's tests (ended by CU_TEST_INFO_NULL), run over @ops (kept; static storage). */
 CU_TestInfo *mesh_hive_conformance_tests(const MeshHiveConformance *ops);

@@ -25,41 +25,14 @@ assert_open_refused(const char *root, const char *want)
 	MESH_ASSERT_ERROR(error, MESH_ERROR_PERMISSION);
 }
 
-/* The names of @folder, joined with ','. */
-static char *
-list_joined(MeshHive *hive, MeshHiveFolder folder)
-{
-	g_autoptr(GPtrArray) names = NULL;
-	GError *error = NULL;
-
-	CU_ASSERT_TRUE(mesh_hive_list(hive, folder, &names, &error));
-	MESH_ASSERT_NO_ERROR(error);
-	g_ptr_array_add(names, NULL);
-	return g_strjoinv(",", (char **)names->pdata);
-}
-
-static int
-compare_names(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Every name in the folder on disk, temporary files included, joined with ','. */
+/* Every name in @folder on disk, temporary files included, sorted and joined with ','. */
 static char *
 files_joined(MeshHive *hive, MeshHiveFolder folder)
 {
 	g_autofree char *path = g_build_filename(mesh_hive_location(hive),
 						 mesh_hive_folder_name(folder), NULL);
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-	const char *name;
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-	while ((name = g_dir_read_name(dir)) != NULL)
-		g_ptr_array_add(names, g_strdup(name));
-	g_ptr_array_sort(names, compare_names);
-	g_ptr_array_add(names, NULL);
-	return g_strjoinv(",", (char **)names->pdata);
+	return hive_dir_names(path);
 }
 
 static void
@@ -268,7 +241,7 @@ test_layout(void)
 
 	hive_write_ok(test, MESH_HIVE_ACCOUNTS, "bob", "B");
 	CU_ASSERT_TRUE(g_file_set_contents(stray, "x", 1, NULL));
-	all = list_joined(test, MESH_HIVE_ACCOUNTS);
+	all = hive_list_joined(test, MESH_HIVE_ACCOUNTS);
 	CU_ASSERT_STRING_EQUAL(all, "bob");
 
 	/* A 1 TiB sparse file is refused by its size, without reading or allocating it. */

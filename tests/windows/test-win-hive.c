@@ -309,42 +309,15 @@ test_unsafe_dacls_refused(void)
 	remove_root(root);
 }
 
-/* Every name in the data folder of @folder, temporary files included, joined with ','. */
-static char *
-files_joined(const char *root, MeshHiveFolder folder)
-{
-	g_autofree char *path = g_build_filename(root, "CryptoMesh", mesh_hive_folder_name(folder),
-						 NULL);
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-	const char *name;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-	while ((name = g_dir_read_name(dir)) != NULL)
-		g_ptr_array_add(names, g_strdup(name));
-	g_ptr_array_add(names, NULL);
-	return g_strjoinv(",", (char **)names->pdata);
-}
-
-static int
-compare_names(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
+/* Every name in the data folder of @folder, temporary files included, sorted and joined with
+ * ','. */
 static char *
 files_sorted(const char *root, MeshHiveFolder folder)
 {
-	g_autofree char *joined = files_joined(root, folder);
-	g_auto(GStrv) parts = g_strsplit(joined, ",", -1);
-	g_autoptr(GPtrArray) names = g_ptr_array_new();
+	g_autofree char *path = g_build_filename(root, "CryptoMesh", mesh_hive_folder_name(folder),
+						 NULL);
 
-	for (char **p = parts; *p != NULL; p++)
-		if (**p != '\0')
-			g_ptr_array_add(names, *p);
-	g_ptr_array_sort(names, compare_names);
-	g_ptr_array_add(names, NULL);
-	return g_strjoinv(",", (char **)names->pdata);
+	return hive_dir_names(path);
 }
 
 static void
