@@ -9,19 +9,32 @@ set(CMAKE_C_COMPILER ${MESH_MINGW}-gcc)
 set(CMAKE_CXX_COMPILER ${MESH_MINGW}-g++)
 set(CMAKE_RC_COMPILER ${MESH_MINGW}-windres)
 
-if(NOT MESH_WINDOWS_PREFIX)
-	set(MESH_WINDOWS_PREFIX $ENV{MESH_WINDOWS_PREFIX})
-endif()
-if(NOT MESH_WINDOWS_SYNTAX)
-	set(MESH_WINDOWS_SYNTAX $ENV{MESH_WINDOWS_SYNTAX})
-endif()
+# The environment (mesh_windows_deps exports it) wins over the cache: a changed recipe builds a
+# prefix of another name, and a build folder configured before must follow it.
+foreach(var MESH_WINDOWS_PREFIX MESH_WINDOWS_SYNTAX)
+	if(NOT "$ENV{${var}}" STREQUAL "")
+		set(${var} $ENV{${var}})
+	endif()
+endforeach()
 if(NOT MESH_WINDOWS_PREFIX OR NOT EXISTS ${MESH_WINDOWS_PREFIX}/lib/pkgconfig/glib-2.0.pc)
 	message(FATAL_ERROR "the Windows build needs MESH_WINDOWS_PREFIX, the libraries that "
 		"tools/windows-deps.sh builds: run sh tools/test-windows.sh, or "
 		". tools/windows-deps.sh && mesh_windows_deps before cmake")
 endif()
-set(MESH_WINDOWS_PREFIX ${MESH_WINDOWS_PREFIX} CACHE PATH "mingw libraries (tools/windows-deps.sh)")
-set(MESH_WINDOWS_SYNTAX ${MESH_WINDOWS_SYNTAX} CACHE PATH "headers for the syntax-only pass")
+# A build folder configured for another prefix forgets what pkg-config found there (and the
+# libraries it found by those findings).
+if(DEFINED CACHE{MESH_WINDOWS_PREFIX} AND NOT "$CACHE{MESH_WINDOWS_PREFIX}" STREQUAL
+		"${MESH_WINDOWS_PREFIX}")
+	get_cmake_property(cached CACHE_VARIABLES)
+	foreach(var ${cached})
+		if(var MATCHES "^(__pkg_config_checked_|pkgcfg_lib_)")
+			unset(${var} CACHE)
+		endif()
+	endforeach()
+endif()
+set(MESH_WINDOWS_PREFIX ${MESH_WINDOWS_PREFIX} CACHE PATH "mingw libraries (tools/windows-deps.sh)"
+	FORCE)
+set(MESH_WINDOWS_SYNTAX ${MESH_WINDOWS_SYNTAX} CACHE PATH "headers for the syntax-only pass" FORCE)
 
 set(CMAKE_FIND_ROOT_PATH ${MESH_WINDOWS_PREFIX} /usr/${MESH_MINGW})
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
