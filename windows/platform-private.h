@@ -45,6 +45,12 @@ PSID mesh_win_user_sid(void);
 /* mesh_win_user_sid_string: mesh_win_user_sid as text ("S-1-5-21-..."), kept likewise. */
 const char *mesh_win_user_sid_string(void);
 
+/* mesh_win_token_user: the user of @token (g_free), or NULL with the reason in *@ret_err. */
+TOKEN_USER *mesh_win_token_user(HANDLE token, DWORD *ret_err);
+
+/* mesh_win_sid_text: @sid as text ("S-1-5-21-...", g_free), or NULL when it cannot be had. */
+char *mesh_win_sid_text(PSID sid);
+
 /*
  * MeshWinPrivate: a security descriptor with this user as owner and a protected DACL of one
  * ACE granting this user full access (@rights: GENERIC_ALL, or FILE_ALL_ACCESS, KEY_ALL_ACCESS

@@ -11,9 +11,6 @@
 #include "platform-private.h"
 #include "transport-private.h"
 
-/* After <windows.h> (platform-private.h). */
-#include <sddl.h>
-
 /* The account name in a pipe name: at most this many characters of it. */
 #define USER_PART_MAX 64
 /* What Windows' own ssh.exe (OpenSSH for Windows) connects to when SSH_AUTH_SOCK is unset. */
@@ -361,36 +358,23 @@ gboolean
 transport_token_is_user(HANDLE token, gboolean *ret_is_user, char **ret_other, DWORD *ret_err)
 {
 	PSID me = mesh_win_user_sid();
-	TOKEN_USER *user = NULL;
-	DWORD len = 0;
-	gboolean ok = FALSE;
+	TOKEN_USER *user;
 
-	GetTokenInformation(token, TokenUser, NULL, 0, &len);
-	if (len == 0 || me == NULL) {
-		*ret_err = me == NULL ? ERROR_NO_TOKEN : GetLastError();
+	if (me == NULL) {
+		*ret_err = ERROR_NO_TOKEN;
 		return FALSE;
 	}
-	user = g_malloc0(len);
-	if (!GetTokenInformation(token, TokenUser, user, len, &len)) {
-		*ret_err = GetLastError();
-		goto out;
-	}
+	user = mesh_win_token_user(token, ret_err);
+	if (user == NULL)
+		return FALSE;
 	*ret_is_user = EqualSid(user->User.Sid, me);
 	if (!*ret_is_user && ret_other != NULL) {
-		wchar_t *text = NULL;
-
-		*ret_other = NULL;
-		if (ConvertSidToStringSidW(user->User.Sid, &text)) {
-			*ret_other = mesh_win_utf8(text);
-			LocalFree(text);
-		}
+		*ret_other = mesh_win_sid_text(user->User.Sid);
 		if (*ret_other == NULL)
 			*ret_other = g_strdup("another user");
 	}
-	ok = TRUE;
-out:
 	g_free(user);
-	return ok;
+	return TRUE;
 }
 
 gboolean

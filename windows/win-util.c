@@ -81,28 +81,58 @@ mesh_win_set_error(GError **error, DWORD err, int fallback, const char *format, 
 	g_set_error(error, MESH_ERROR, mesh_win_error_code(err, fallback), "%s: %s", what, reason);
 }
 
+TOKEN_USER *
+mesh_win_token_user(HANDLE token, DWORD *ret_err)
+{
+	TOKEN_USER *user;
+	DWORD len = 0;
+
+	GetTokenInformation(token, TokenUser, NULL, 0, &len);
+	if (len == 0) {
+		*ret_err = GetLastError();
+		return NULL;
+	}
+	user = g_malloc0(len);
+	if (!GetTokenInformation(token, TokenUser, user, len, &len) ||
+	    !IsValidSid(user->User.Sid)) {
+		*ret_err = GetLastError();
+		g_free(user);
+		return NULL;
+	}
+	return user;
+}
+
+char *
+mesh_win_sid_text(PSID sid)
+{
+	wchar_t *text = NULL;
+	char *utf8 = NULL;
+
+	if (sid != NULL && ConvertSidToStringSidW(sid, &text)) {
+		utf8 = mesh_win_utf8(text);
+		LocalFree(text);
+	}
+	return utf8;
+}
+
 /* The token user's SID, copied once into memory kept for the life of the process. */
 static gpointer
 user_sid_once(gpointer unused)
 {
 	HANDLE token = NULL;
-	DWORD len = 0;
 	TOKEN_USER *user = NULL;
 	PSID sid = NULL;
+	DWORD err;
 
 	if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token))
 		return NULL;
-	GetTokenInformation(token, TokenUser, NULL, 0, &len);
-	if (len > 0) {
-		user = g_malloc0(len);
-		if (GetTokenInformation(token, TokenUser, user, len, &len) &&
-		    IsValidSid(user->User.Sid)) {
-			DWORD sid_len = GetLengthSid(user->User.Sid);
+	user = mesh_win_token_user(token, &err);
+	if (user != NULL) {
+		DWORD sid_len = GetLengthSid(user->User.Sid);
 
-			sid = g_malloc0(sid_len);
-			if (!CopySid(sid_len, sid, user->User.Sid))
-				g_clear_pointer(&sid, g_free);
-		}
+		sid = g_malloc0(sid_len);
+		if (!CopySid(sid_len, sid, user->User.Sid))
+			g_clear_pointer(&sid, g_free);
 		g_free(user);
 	}
 	CloseHandle(token);
@@ -120,15 +150,7 @@ mesh_win_user_sid(void)
 static gpointer
 user_sid_string_once(gpointer unused)
 {
-	PSID sid = mesh_win_user_sid();
-	wchar_t *text = NULL;
-	char *utf8 = NULL;
-
-	if (sid != NULL && ConvertSidToStringSidW(sid, &text)) {
-		utf8 = mesh_win_utf8(text);
-		LocalFree(text);
-	}
-	return utf8;
+	return mesh_win_sid_text(mesh_win_user_sid());
 }
 
 const char *
@@ -189,8 +211,7 @@ sid_name(PSID sid)
 	wchar_t name[256], domain[256];
 	DWORD name_len = G_N_ELEMENTS(name), domain_len = G_N_ELEMENTS(domain);
 	SID_NAME_USE use;
-	wchar_t *text = NULL;
-	char *ret = NULL;
+	char *ret;
 
 	if (LookupAccountSidW(NULL, sid, name, &name_len, domain, &domain_len, &use)) {
 		g_autofree char *n = mesh_win_utf8(name);
@@ -200,10 +221,7 @@ sid_name(PSID sid)
 			return d != NULL && d[0] != '\0' ? g_strdup_printf("%s\\%s", d, n)
 							 : g_strdup(n);
 	}
-	if (ConvertSidToStringSidW(sid, &text)) {
-		ret = mesh_win_utf8(text);
-		LocalFree(text);
-	}
+	ret = mesh_win_sid_text(sid);
 	return ret != NULL ? ret : g_strdup("an unknown account");
 }
 
