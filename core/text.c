@@ -156,3 +156,16 @@ mesh_text_escape(const char *text)
 	}
 	return g_string_free(out, FALSE);
 }
+
+gboolean
+mesh_text_check_path_controls(const char *what, const char *text, GError **error)
+{
+	for (const char *p = text; *p != '\0'; p++) {
+		if ((guchar)*p < 0x20 || *p == 0x7f) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+				    "%s holds a control character: use a plainer path", what);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}

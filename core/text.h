@@ -51,4 +51,11 @@ gboolean mesh_text_check_display(const char *what, const char *text, gsize max_b
  */
 char *mesh_text_escape(const char *text);
 
+/*
+ * mesh_text_check_path_controls: TRUE when the path @text holds no ASCII control character
+ * (U+0000-U+001F, U+007F), as what goes into a start-up command line must not. Errors:
+ * MESH_ERROR_INVALID_ARGUMENT "<@what> holds a control character: use a plainer path".
+ */
+gboolean mesh_text_check_path_controls(const char *what, const char *text, GError **error);
+
 G_END_DECLS

@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "login-files.h"
+#include "text.h"
 
 /*
  * The start-at-login files of one hive and home: dist/'s templates (login-files.h) with their
@@ -58,12 +59,9 @@ login_word(const char *what, const char *text, gboolean quote, char **ret_word, 
 			    what);
 		return FALSE;
 	}
+	if (!mesh_text_check_path_controls(what, text, error))
+		return FALSE;
 	for (const char *p = text; *p != '\0'; p++) {
-		if ((guchar)*p < 0x20 || *p == 0x7f) {
-			g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
-				    "%s holds a control character: use a plainer path", what);
-			return FALSE;
-		}
 		if (*p == '%')
 			g_string_append_c(word, '%');
 		g_string_append_c(word, *p);

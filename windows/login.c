@@ -21,6 +21,7 @@
 #include <windows.h>
 
 #include "error.h"
+#include "text.h"
 
 #define RUN_KEY      L"Software\\Microsoft\\Windows\\CurrentVersion\\Run"
 #define RUN_KEY_TEXT "HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run"
@@ -52,13 +53,8 @@ quoted(const char *what, const char *text, char **ret_word, GError **error)
 		            what);
 		return FALSE;
 	}
-	for (const char *p = text; *p != '\0'; p++) {
-		if ((guchar)*p < 0x20 || *p == 0x7f) {
-			g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
-			            "%s holds a control character: use a plainer path", what);
-			return FALSE;
-		}
-	}
+	if (!mesh_text_check_path_controls(what, text, error))
+		return FALSE;
 	*ret_word = g_strconcat("\"", text, "\"", NULL);
 	return TRUE;
 }

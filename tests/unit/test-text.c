@@ -194,6 +194,27 @@ test_escape(void)
 	}
 }
 
+static void
+test_path_controls(void)
+{
+	static const char *const refused[] = { "C:\\a\rb", "/home/a\nb", "tab\there",
+					       "esc\x1b[K", "del\x7f", "\x01" };
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(mesh_text_check_path_controls("MMM_HOME", "", &error));
+	CU_ASSERT_TRUE(mesh_text_check_path_controls("MMM_HOME", "/home/alice/.mmm", &error));
+	CU_ASSERT_TRUE(mesh_text_check_path_controls("MMM_HOME", "C:\\Users\\Hélène\\Mesh ノート",
+						     &error));
+	MESH_ASSERT_NO_ERROR(error);
+	for (gsize i = 0; i < G_N_ELEMENTS(refused); i++) {
+		CU_ASSERT_FALSE(mesh_text_check_path_controls("MMM_HOME", refused[i], &error));
+		CU_ASSERT_PTR_NOT_NULL(error != NULL ? strstr(error->message,
+							      "MMM_HOME holds a control character")
+						     : NULL);
+		MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	}
+}
+
 static CU_TestInfo tests[] = {
 	{ "display text: accepted", test_check_accepts },
 	{ "display text: controls, bidi, invisible, bad UTF-8, too long refused",
@@ -201,6 +222,7 @@ static CU_TestInfo tests[] = {
 	{ "display text: the fixed table covers Unicode's controls and formats",
 	  test_table_against_unicode },
 	{ "escape: controls, bidi, backslash, bad UTF-8", test_escape },
+	{ "a path for a start-up command line: controls refused", test_path_controls },
 	CU_TEST_INFO_NULL,
 };
 
