@@ -41,6 +41,7 @@ static const struct {
 	[MESH_ERROR_BAD_PASSPHRASE] = { "BadPassphrase", "wrong passphrase or PIN" },
 	[MESH_ERROR_LOCKOUT] = { "Lockout", "locked out after too many wrong PINs" },
 	[MESH_ERROR_TIMEOUT] = { "Timeout", "timed out" },
+	[MESH_ERROR_REMOVED] = { "Removed", "this device was removed from the profile" },
 };
 
 const char *

@@ -6,6 +6,7 @@
 #include "error.h"
 #include "json.h"
 #include "signed.h"
+#include "text.h"
 #include "udf.h"
 
 #define PERSONAL_TAG "PersonalProfile"
@@ -291,7 +292,18 @@ device_free(MeshPersonalDevice *device)
 	mesh_device_profile_free(device->profile);
 	if (device->signed_profile != NULL)
 		json_node_unref(device->signed_profile);
+	g_free(device->added);
+	g_free(device->description);
+	g_free(device->admin_key);
 	g_free(device);
+}
+
+static void
+removed_free(MeshPersonalRemoved *removed)
+{
+	g_free(removed->device);
+	g_free(removed->removed);
+	g_free(removed);
 }
 
 void
@@ -308,6 +320,8 @@ mesh_personal_profile_free(MeshPersonalProfile *profile)
 		g_ptr_array_unref(profile->devices);
 	if (profile->applications != NULL)
 		g_ptr_array_unref(profile->applications);
+	if (profile->removed != NULL)
+		g_ptr_array_unref(profile->removed);
 	g_free(profile->updated);
 	g_free(profile);
 }
@@ -320,6 +334,7 @@ profile_alloc(void)
 	profile->devices = g_ptr_array_new_with_free_func((GDestroyNotify)device_free);
 	profile->applications =
 		g_ptr_array_new_with_free_func((GDestroyNotify)mesh_application_entry_free);
+	profile->removed = g_ptr_array_new_with_free_func((GDestroyNotify)removed_free);
 	return profile;
 }
 
@@ -339,6 +354,48 @@ mesh_personal_profile_new(const char *account, JsonNode *signed_master, GError *
 	profile->serial = 1;
 	profile->updated = mesh_json_time_now();
 	return g_steal_pointer(&profile);
+}
+
+/* DeviceEntries (the devices the profile says something of) and Removed, when not empty. */
+static void
+device_entries_to_json(const MeshPersonalProfile *profile, JsonObject *obj)
+{
+	JsonArray *entries = json_array_new();
+	JsonArray *removed = json_array_new();
+
+	for (guint i = 0; i < profile->devices->len; i++) {
+		const MeshPersonalDevice *device = profile->devices->pdata[i];
+		JsonObject *e;
+
+		if (device->added == NULL && device->description == NULL &&
+		    device->admin_key == NULL)
+			continue;
+		e = json_object_new();
+		json_object_set_string_member(e, "Device", device->profile->identifier);
+		if (device->added != NULL)
+			json_object_set_string_member(e, "Added", device->added);
+		if (device->description != NULL)
+			json_object_set_string_member(e, "Description", device->description);
+		if (device->admin_key != NULL)
+			json_object_set_string_member(e, "AdministrationKey", device->admin_key);
+		json_array_add_object_element(entries, e);
+	}
+	for (guint i = 0; i < profile->removed->len; i++) {
+		const MeshPersonalRemoved *r = profile->removed->pdata[i];
+		JsonObject *e = json_object_new();
+
+		json_object_set_string_member(e, "Device", r->device);
+		json_object_set_string_member(e, "Removed", r->removed);
+		json_array_add_object_element(removed, e);
+	}
+	if (json_array_get_length(entries) > 0)
+		json_object_set_array_member(obj, "DeviceEntries", entries);
+	else
+		json_array_unref(entries);
+	if (json_array_get_length(removed) > 0)
+		json_object_set_array_member(obj, "Removed", removed);
+	else
+		json_array_unref(removed);
 }
 
 JsonNode *
@@ -361,6 +418,7 @@ mesh_personal_profile_to_json(const MeshPersonalProfile *profile)
 	json_object_set_member(obj, SIGNED_MASTER_TAG, json_node_copy(profile->signed_master));
 	json_object_set_array_member(obj, "Devices", devices);
 	json_object_set_array_member(obj, "Applications", applications);
+	device_entries_to_json(profile, obj);
 	json_object_set_int_member(obj, "Serial", profile->serial);
 	json_object_set_string_member(obj, "Updated", profile->updated);
 	return mesh_signed_tag(PERSONAL_TAG, obj);
@@ -402,6 +460,14 @@ append_device(MeshPersonalProfile *profile, JsonNode *signed_device, GError **er
 	if (mesh_personal_profile_device(profile, device->identifier) != NULL) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_EXISTS,
 			    "the device %s is already in the profile", device->identifier);
+		return FALSE;
+	}
+	if (mesh_personal_profile_removed(profile, device->identifier) != NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_REMOVED,
+			    "the device %s was removed from the profile and cannot join it again: "
+			    "make a new device on that machine ('mesh device create') and connect "
+			    "that one",
+			    device->identifier);
 		return FALSE;
 	}
 	if (profile->devices->len >= MESH_PERSONAL_DEVICES_MAX) {
@@ -457,6 +523,112 @@ append_application(MeshPersonalProfile *profile, MeshApplicationEntry *entry, GE
 	return TRUE;
 }
 
+/* The optional array @member of @obj (NULL when absent) of at most @max objects. */
+static gboolean
+get_object_array(JsonObject *obj, const char *member, guint max, JsonArray **ret, GError **error)
+{
+	*ret = NULL;
+	if (!json_object_has_member(obj, member))
+		return TRUE;
+	if (!mesh_json_get_array(obj, member, ret, error))
+		return FALSE;
+	if (json_array_get_length(*ret) > max) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE, "%s holds more than %u entries",
+			    member, max);
+		return FALSE;
+	}
+	for (guint i = 0; i < json_array_get_length(*ret); i++) {
+		if (!JSON_NODE_HOLDS_OBJECT(json_array_get_element(*ret, i))) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+				    "%s[%u] is not an object", member, i);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+/* Removed: [{Device, Removed}], each device once and none of them in Devices. */
+static gboolean
+read_removed(MeshPersonalProfile *profile, JsonObject *obj, GError **error)
+{
+	static const char *const members[] = { "Device", "Removed", NULL };
+	JsonArray *array = NULL;
+
+	if (!get_object_array(obj, "Removed", MESH_PERSONAL_REMOVED_MAX, &array, error))
+		return FALSE;
+	for (guint i = 0; array != NULL && i < json_array_get_length(array); i++) {
+		JsonObject *e = json_array_get_object_element(array, i);
+		const char *device = NULL, *when = NULL;
+		MeshPersonalRemoved *r;
+
+		if (!mesh_json_check_members(e, members, error) ||
+		    !mesh_signed_get_udf(e, "Device", -1, &device, error) ||
+		    !mesh_json_get_time(e, "Removed", &when, error)) {
+			mesh_signed_recode(error, MESH_ERROR_MALFORMED);
+			g_prefix_error(error, "Removed[%u]: ", i);
+			return FALSE;
+		}
+		if (mesh_personal_profile_removed(profile, device) != NULL ||
+		    mesh_personal_profile_device(profile, device) != NULL) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+				    "Removed[%u]: the device is listed twice, or is still in "
+				    "Devices",
+				    i);
+			return FALSE;
+		}
+		r = g_new0(MeshPersonalRemoved, 1);
+		r->device = g_strdup(device);
+		r->removed = g_strdup(when);
+		g_ptr_array_add(profile->removed, r);
+	}
+	return TRUE;
+}
+
+/* DeviceEntries: [{Device, Added?, Description?, AdministrationKey?}], each of a device in
+ * Devices, at most once, its AdministrationKey one of the master profile's OnlineSignatureKeys. */
+static gboolean
+read_device_entries(MeshPersonalProfile *profile, JsonObject *obj, GError **error)
+{
+	static const char *const members[] = { "Device", "Added", "Description",
+					       "AdministrationKey", NULL };
+	JsonArray *array = NULL;
+
+	if (!get_object_array(obj, "DeviceEntries", MESH_PERSONAL_DEVICES_MAX, &array, error))
+		return FALSE;
+	for (guint i = 0; array != NULL && i < json_array_get_length(array); i++) {
+		JsonObject *e = json_array_get_object_element(array, i);
+		const char *udf = NULL, *added = NULL, *description = NULL, *key = NULL;
+		MeshPersonalDevice *device;
+
+		if (!mesh_json_check_members(e, members, error) ||
+		    !mesh_signed_get_udf(e, "Device", -1, &udf, error) ||
+		    !mesh_json_get_string_opt(e, "Description", &description, error) ||
+		    !mesh_json_get_string_opt(e, "AdministrationKey", &key, error) ||
+		    (json_object_has_member(e, "Added") &&
+		     !mesh_json_get_time(e, "Added", &added, error)) ||
+		    !mesh_text_check_display("description", description, MESH_PROFILE_TEXT_MAX,
+					     MESH_TEXT_DESCRIPTION_MAX, error))
+			goto malformed;
+		device = mesh_personal_profile_device(profile, udf);
+		if (device == NULL || device->added != NULL || device->description != NULL ||
+		    device->admin_key != NULL) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+				    "the entry is for a device the profile does not list, or for "
+				    "one listed before");
+			goto malformed;
+		}
+		if (!mesh_personal_device_set_admin_key(profile, device, key, error))
+			goto malformed;
+		device->added = g_strdup(added);
+		device->description = g_strdup(description);
+	}
+	return TRUE;
+malformed:
+	mesh_signed_recode(error, MESH_ERROR_MALFORMED);
+	g_prefix_error(error, "DeviceEntries: ");
+	return FALSE;
+}
+
 /* Read the Devices and Applications arrays into @profile. */
 static gboolean
 read_members(MeshPersonalProfile *profile, JsonObject *obj, GError **error)
@@ -493,15 +665,16 @@ read_members(MeshPersonalProfile *profile, JsonObject *obj, GError **error)
 		}
 		g_steal_pointer(&entry);
 	}
-	return TRUE;
+	return read_removed(profile, obj, error) && read_device_entries(profile, obj, error);
 }
 
 MeshPersonalProfile *
 mesh_personal_profile_from_json(JsonNode *node, GError **error)
 {
-	static const char *const members[] = { "Identifier", "Account",      SIGNED_MASTER_TAG,
-					       "Devices",    "Applications", "Serial",
-					       "Updated",    NULL };
+	static const char *const members[] = { "Identifier",    "Account", SIGNED_MASTER_TAG,
+					       "Devices",       "Applications", "DeviceEntries",
+					       "Removed",       "Serial",  "Updated",
+					       NULL };
 	g_autoptr(MeshPersonalProfile) profile = profile_alloc();
 	JsonObject *obj = mesh_signed_untag(node, PERSONAL_TAG, error);
 	const char *identifier = NULL, *account = NULL, *updated = NULL;
@@ -638,7 +811,7 @@ mesh_personal_profile_add_device(MeshPersonalProfile *profile, JsonNode *signed_
 
 gboolean
 mesh_personal_profile_remove_device(MeshPersonalProfile *profile, const char *udf,
-				    GError **error)
+				    const char *removed, GError **error)
 {
 	MeshPersonalDevice *device = mesh_personal_profile_device(profile, udf);
 
@@ -648,6 +821,20 @@ mesh_personal_profile_remove_device(MeshPersonalProfile *profile, const char *ud
 		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
 			    "the device %s is not in the profile", quoted);
 		return FALSE;
+	}
+	if (removed != NULL) {
+		MeshPersonalRemoved *r;
+
+		if (profile->removed->len >= MESH_PERSONAL_REMOVED_MAX) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
+				    "a profile lists at most %d removed devices",
+				    MESH_PERSONAL_REMOVED_MAX);
+			return FALSE;
+		}
+		r = g_new0(MeshPersonalRemoved, 1);
+		r->device = g_strdup(udf);
+		r->removed = g_strdup(removed);
+		g_ptr_array_add(profile->removed, r);
 	}
 	for (guint i = 0; i < profile->applications->len; i++) {
 		MeshApplicationEntry *entry = profile->applications->pdata[i];
@@ -686,4 +873,62 @@ mesh_personal_profile_remove_application(MeshPersonalProfile *profile, const cha
 	}
 	g_ptr_array_remove(profile->applications, entry);
 	return TRUE;
+}
+
+const char *
+mesh_personal_profile_removed(const MeshPersonalProfile *profile, const char *udf)
+{
+	for (guint i = 0; udf != NULL && i < profile->removed->len; i++) {
+		const MeshPersonalRemoved *r = profile->removed->pdata[i];
+
+		if (g_str_equal(r->device, udf))
+			return r->removed;
+	}
+	return NULL;
+}
+
+const char *
+mesh_personal_device_description(const MeshPersonalDevice *device)
+{
+	return device->description != NULL ? device->description : device->profile->description;
+}
+
+const char *
+mesh_personal_device_admin_key(const MeshPersonalProfile *profile,
+			       const MeshPersonalDevice *device)
+{
+	if (device->admin_key != NULL &&
+	    mesh_master_profile_online_key(profile->master, device->admin_key) != NULL)
+		return device->admin_key;
+	if (mesh_master_profile_online_key(profile->master, device->profile->identifier) != NULL)
+		return device->profile->identifier;
+	return NULL;
+}
+
+gboolean
+mesh_personal_device_set_admin_key(const MeshPersonalProfile *profile, MeshPersonalDevice *device,
+				   const char *udf, GError **error)
+{
+	if (udf != NULL && mesh_master_profile_online_key(profile->master, udf) == NULL) {
+		g_autofree char *quoted = mesh_error_quote(udf);
+
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "the administration key %s is not one of the master profile's", quoted);
+		return FALSE;
+	}
+	g_free(device->admin_key);
+	device->admin_key = g_strdup(udf);
+	return TRUE;
+}
+
+void
+mesh_personal_profile_drop_admin_keys(MeshPersonalProfile *profile)
+{
+	for (guint i = 0; i < profile->devices->len; i++) {
+		MeshPersonalDevice *device = profile->devices->pdata[i];
+
+		if (device->admin_key != NULL &&
+		    mesh_master_profile_online_key(profile->master, device->admin_key) == NULL)
+			g_clear_pointer(&device->admin_key, g_free);
+	}
 }

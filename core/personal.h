@@ -25,6 +25,8 @@ G_BEGIN_DECLS
  * about 2.4 KiB once signed and embedded). */
 #define MESH_PERSONAL_DEVICES_MAX      1000
 #define MESH_PERSONAL_APPLICATIONS_MAX 1000
+/* Devices a profile lists as removed. */
+#define MESH_PERSONAL_REMOVED_MAX 1000
 
 /* Account names: see mesh_personal_check_account. */
 #define MESH_ACCOUNT_LOCAL_MAX  63
@@ -79,11 +81,25 @@ MeshApplicationEntry *mesh_application_entry_new(const char *identifier, MeshApp
 void mesh_application_entry_free(MeshApplicationEntry *entry);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshApplicationEntry, mesh_application_entry_free)
 
-/* A device of the profile: the verified profile and the signed object it came from. */
+/*
+ * A device of the profile: the verified profile and the signed object it came from, and what
+ * the profile's DeviceEntries say of it (docs/protocol.md "Devices of a profile"): when it was
+ * added, the description an administration device gave it, and the administration key it
+ * administers with (each NULL when not said).
+ */
 typedef struct {
 	MeshDeviceProfile *profile;
 	JsonNode *signed_profile; /* {"SignedDeviceProfile": ...} */
+	char *added;              /* RFC 3339 UTC */
+	char *description;        /* overrides profile->description */
+	char *admin_key;          /* UDF: one of the master profile's OnlineSignatureKeys */
 } MeshPersonalDevice;
+
+/* A device taken out of the profile (Removed): its UDF and when. */
+typedef struct {
+	char *device;
+	char *removed; /* RFC 3339 UTC */
+} MeshPersonalRemoved;
 
 typedef struct {
 	char *identifier; /* = master->identifier */
@@ -92,6 +108,7 @@ typedef struct {
 	JsonNode *signed_master;   /* {"SignedMasterProfile": ...} */
 	GPtrArray *devices;        /* MeshPersonalDevice * */
 	GPtrArray *applications;   /* MeshApplicationEntry * */
+	GPtrArray *removed;        /* MeshPersonalRemoved *, oldest first */
 	gint64 serial;             /* 1..MESH_SERIAL_MAX */
 	char *updated;             /* RFC 3339 UTC */
 } MeshPersonalProfile;
@@ -173,11 +190,45 @@ gboolean mesh_personal_profile_add_device(MeshPersonalProfile *profile, JsonNode
 
 /*
  * mesh_personal_profile_remove_device: remove the device @udf, and from the SignID and
- * DecryptID of every application entry (whose application profiles the caller re-encrypts).
- * Errors: MESH_ERROR_NOT_FOUND.
+ * DecryptID of every application entry (whose application profiles the caller re-encrypts);
+ * with @removed (an RFC 3339 time), list it in Removed so that it can never join again. The
+ * caller removes its administration key from the master profile first. Errors:
+ * MESH_ERROR_NOT_FOUND, MESH_ERROR_TOO_LARGE (Removed is full).
  */
 gboolean mesh_personal_profile_remove_device(MeshPersonalProfile *profile, const char *udf,
-					     GError **error);
+					     const char *removed, GError **error);
+
+/* mesh_personal_profile_removed: when the device @udf was removed from the profile (owned by
+ * @profile), or NULL when it was not. */
+const char *mesh_personal_profile_removed(const MeshPersonalProfile *profile, const char *udf);
+
+/* mesh_personal_device_description: the description of @device: the one the profile gives it,
+ * else its own (NULL when neither has one). */
+const char *mesh_personal_device_description(const MeshPersonalDevice *device);
+
+/*
+ * mesh_personal_device_admin_key: the administration key of @device when it is an
+ * administration device of @profile — the AdministrationKey its entry names, or its own
+ * DeviceSignatureKey (a promoted device), when that is one of the master profile's
+ * OnlineSignatureKeys — else NULL.
+ */
+const char *mesh_personal_device_admin_key(const MeshPersonalProfile *profile,
+					   const MeshPersonalDevice *device);
+
+/*
+ * mesh_personal_device_set_admin_key: record @udf (NULL: none) as the administration key of
+ * @device. Errors: MESH_ERROR_INVALID_ARGUMENT (@udf is not one of the master profile's
+ * OnlineSignatureKeys).
+ */
+gboolean mesh_personal_device_set_admin_key(const MeshPersonalProfile *profile,
+					    MeshPersonalDevice *device, const char *udf,
+					    GError **error);
+
+/*
+ * mesh_personal_profile_drop_admin_keys: forget the administration keys of the devices' entries
+ * that are no longer OnlineSignatureKeys of the master profile (after it changed).
+ */
+void mesh_personal_profile_drop_admin_keys(MeshPersonalProfile *profile);
 
 /* mesh_personal_profile_application: the entry @identifier (owned by @profile), or NULL. */
 MeshApplicationEntry *mesh_personal_profile_application(const MeshPersonalProfile *profile,

@@ -19,6 +19,7 @@ static const guint error_status[MESH_ERROR_N_CODES] = {
         [MESH_ERROR_BAD_SIGNATURE] = 401,
         [MESH_ERROR_UNAUTHORIZED] = 401,
         [MESH_ERROR_PERMISSION] = 401,
+        [MESH_ERROR_REMOVED] = 401,
         [MESH_ERROR_NOT_FOUND] = 404,
         [MESH_ERROR_EXISTS] = 409,
         [MESH_ERROR_STALE] = 409,

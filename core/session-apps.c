@@ -75,7 +75,7 @@ ctx_open_app(Ctx *ctx, const MeshApplicationProfile *app, GError **error)
 gboolean
 ctx_save_app(Ctx *ctx, MeshApplicationProfile *app, const MeshSecret *plaintext, GError **error)
 {
-	MeshKeyStoreSigner signer = {ctx->session->store, ctx->account->admin_key};
+	MeshKeyStoreSigner signer = {ctx->session->store, ctx->admin_udf};
 	g_autoptr(JsonNode) node = NULL;
 	g_autofree char *name = json_name(app->identifier);
 

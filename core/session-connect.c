@@ -320,7 +320,7 @@ ctx_pending(Ctx *ctx, GPtrArray **ret, GError **error)
 
 	response = portal_signed(ctx->session, ctx->client, "ConnectPendingRequest",
 	                         obj_string("AccountID", ctx->account->account),
-	                         ctx->account->admin_key, error);
+	                         ctx->admin_udf, error);
 	if (response == NULL || !mesh_json_get_array(response, "Pending", &items, error))
 		return FALSE;
 	for (guint i = 0; i < json_array_get_length(items); i++) {
@@ -388,7 +388,7 @@ mesh_session_connect_pending(MeshSession *session, const char *account, GPtrArra
 static gboolean
 ctx_complete(Ctx *ctx, const Pending *p, MeshConnectionStatus status, GError **error)
 {
-	MeshKeyStoreSigner signer = {ctx->session->store, ctx->account->admin_key};
+	MeshKeyStoreSigner signer = {ctx->session->store, ctx->admin_udf};
 	g_autoptr(JsonNode) result = NULL;
 	g_autoptr(JsonObject) response = NULL;
 	JsonObject *obj;
@@ -401,7 +401,7 @@ ctx_complete(Ctx *ctx, const Pending *p, MeshConnectionStatus status, GError **e
 	obj = obj_string("AccountID", ctx->account->account);
 	json_object_set_member(obj, "Result", g_steal_pointer(&result));
 	response = portal_signed(ctx->session, ctx->client, "ConnectCompleteRequest", obj,
-	                         ctx->account->admin_key, error);
+	                         ctx->admin_udf, error);
 	return response != NULL;
 }
 
@@ -440,8 +440,9 @@ connect_answer(MeshSession *session, const char *account, const char *witness, g
 		if (r->plaintext == NULL)
 			return FALSE;
 	}
-	if (mesh_personal_profile_device(ctx.personal, p->request->device->identifier) == NULL &&
-	    !mesh_personal_profile_add_device(ctx.personal, p->request->signed_device, error))
+	if ((mesh_personal_profile_device(ctx.personal, p->request->device->identifier) == NULL &&
+	     !mesh_personal_profile_add_device(ctx.personal, p->request->signed_device, error)) ||
+	    !note_added(session, ctx.personal, p->request->device->identifier, NULL, error))
 		return FALSE;
 	entries_add_device(ctx.personal, p->request->device->identifier);
 	for (guint i = 0; i < apps->len; i++) {

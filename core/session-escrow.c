@@ -202,6 +202,8 @@ mesh_session_profile_recover(MeshSession *session, const char *account, const ch
 	g_autoptr(MeshMasterProfile) master = NULL;
 	g_autoptr(JsonNode) signed_master = NULL;
 	g_autoptr(GPtrArray) old_online = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) demoted =
+	        g_ptr_array_new_with_free_func((GDestroyNotify)mesh_session_device_free);
 	g_auto(Ctx) ctx = {0};
 	gboolean ok = FALSE;
 
@@ -243,7 +245,15 @@ mesh_session_profile_recover(MeshSession *session, const char *account, const ch
 		goto out;
 	g_ptr_array_add(imported, g_strdup(mesh_key_udf(admin)));
 
-	/* The new administration key replaces every old one: those devices may be lost. */
+	/* The new administration key replaces every old one: those devices may be lost. Which
+	 * devices lose administration is said, so that the user can promote them again. */
+	for (guint i = 0; i < personal->devices->len; i++) {
+		const MeshPersonalDevice *d = personal->devices->pdata[i];
+
+		if (mesh_personal_device_admin_key(personal, d) != NULL &&
+		    !g_str_equal(d->profile->identifier, device->identifier))
+			g_ptr_array_add(demoted, session_device_info(personal, d, NULL));
+	}
 	master = mesh_master_profile_verify(personal->signed_master, error);
 	if (master == NULL || !mesh_master_profile_add_online_key(master, admin, error))
 		goto out;
@@ -264,8 +274,10 @@ mesh_session_profile_recover(MeshSession *session, const char *account, const ch
 	if (signed_master == NULL ||
 	    !mesh_personal_profile_set_master(personal, signed_master, error))
 		goto out;
-	if (mesh_personal_profile_device(personal, device->identifier) == NULL &&
-	    !mesh_personal_profile_add_device(personal, signed_device, error))
+	mesh_personal_profile_drop_admin_keys(personal);
+	if ((mesh_personal_profile_device(personal, device->identifier) == NULL &&
+	     !mesh_personal_profile_add_device(personal, signed_device, error)) ||
+	    !note_added(session, personal, device->identifier, mesh_key_udf(admin), error))
 		goto out;
 	entries_add_device(personal, device->identifier);
 	if (!mesh_personal_profile_touch(personal, error))
@@ -278,6 +290,7 @@ mesh_session_profile_recover(MeshSession *session, const char *account, const ch
 	ctx.account->device = g_strdup(device->identifier);
 	ctx.account->portal = portal_remember(portal_url);
 	ctx.account->admin_key = g_strdup(mesh_key_udf(admin));
+	ctx.admin_udf = g_strdup(mesh_key_udf(admin));
 	ctx.personal = g_steal_pointer(&personal);
 	ctx.device = g_steal_pointer(&device);
 	ctx.admin = mesh_key_ref(admin);
@@ -297,8 +310,10 @@ mesh_session_profile_recover(MeshSession *session, const char *account, const ch
 	account_add_escrow(ctx.account, entry->identifier);
 	if (!account_write(session, ctx.account, error))
 		goto out;
-	if (ret_profile != NULL)
+	if (ret_profile != NULL) {
 		*ret_profile = profile_info(session, ctx.account, ctx.personal);
+		(*ret_profile)->demoted = g_steal_pointer(&demoted);
+	}
 	ok = TRUE;
 out:
 	if (!ok) {

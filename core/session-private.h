@@ -49,6 +49,7 @@ typedef struct {
 	MeshPersonalProfile *personal;
 	MeshDeviceProfile *device;
 	MeshKey *admin; /* public; NULL unless an administration device */
+	char *admin_udf; /* its UDF (account_admin_udf), NULL unless an administration device */
 	MeshPortalClient *client;
 	/* ctx_open_read: @personal and @device are the session cache's (borrowed, read-only) */
 	gboolean borrowed;
@@ -81,6 +82,8 @@ G_GNUC_INTERNAL gboolean account_read(MeshSession *session, const char *account,
                                       GError **error);
 G_GNUC_INTERNAL gboolean account_absent(MeshSession *session, const char *account, GError **error);
 G_GNUC_INTERNAL void account_note(Account *a, const MeshPersonalProfile *personal);
+G_GNUC_INTERNAL const char *account_admin_udf(const Account *a,
+                                              const MeshPersonalProfile *personal);
 G_GNUC_INTERNAL gboolean store_personal(MeshSession *session, Account *a, JsonNode *node,
                                         const MeshPersonalProfile *personal, GError **error);
 G_GNUC_INTERNAL MeshPortalClient *portal_open(MeshSession *session, const char *account,
@@ -138,6 +141,14 @@ G_GNUC_INTERNAL gboolean this_device(MeshSession *session, MeshDeviceProfile **r
                                      JsonNode **ret_signed, GError **error);
 G_GNUC_INTERNAL gboolean sync_apps(MeshSession *session, MeshPortalClient *client,
                                    const MeshPersonalProfile *personal, GError **error);
+
+/* session-devices.c: the devices of a profile */
+G_GNUC_INTERNAL gboolean note_added(MeshSession *session, MeshPersonalProfile *personal,
+                                    const char *device, const char *admin_key, GError **error);
+G_GNUC_INTERNAL MeshSessionDevice *session_device_info(const MeshPersonalProfile *personal,
+                                                       const MeshPersonalDevice *d,
+                                                       const char *this_device);
+G_GNUC_INTERNAL gboolean session_promote(Ctx *ctx, const char *device, GError **error);
 
 /* session-ssh.c: the SSH application */
 G_GNUC_INTERNAL gboolean ctx_load_admin(Ctx *ctx, gboolean *ret_admin, GError **error);

@@ -18,6 +18,7 @@ mesh_session_profile_free(MeshSessionProfile *profile)
 	g_free(profile->portal);
 	g_free(profile->admin_key);
 	g_clear_pointer(&profile->escrows, g_ptr_array_unref);
+	g_clear_pointer(&profile->demoted, g_ptr_array_unref);
 	g_free(profile);
 }
 
@@ -46,7 +47,7 @@ profile_info(MeshSession *session, const Account *a, const MeshPersonalProfile *
 	}
 	info->applications = app_infos(personal);
 	info->portal = g_strdup(a->portal);
-	info->admin_key = g_strdup(a->admin_key);
+	info->admin_key = g_strdup(account_admin_udf(a, personal));
 	info->escrows = g_ptr_array_new_with_free_func(g_free);
 	for (guint i = 0; a->escrows != NULL && i < a->escrows->len; i++)
 		g_ptr_array_add(info->escrows, g_strdup(a->escrows->pdata[i]));
@@ -199,7 +200,8 @@ mesh_session_profile_create(MeshSession *session, const char *account, const cha
 	if (signed_master == NULL)
 		goto out;
 	personal = mesh_personal_profile_new(account, signed_master, error);
-	if (personal == NULL || !mesh_personal_profile_add_device(personal, signed_device, error))
+	if (personal == NULL || !mesh_personal_profile_add_device(personal, signed_device, error) ||
+	    !note_added(session, personal, device->identifier, mesh_key_udf(keys[2]), error))
 		goto out;
 	signer.udf = mesh_key_udf(keys[2]);
 	signed_personal = mesh_personal_profile_sign(personal, keys[2], mesh_keystore_jws_sign,
@@ -514,11 +516,11 @@ delete_loses_nothing(MeshSession *session, const Account *a, const MeshPersonalP
 	if (a->escrows != NULL && a->escrows->len > 0)
 		return TRUE;
 	/* A profile that does not read might list no other administration key: assume so. */
-	if (a->admin_key != NULL)
-		only_admin =
-		        personal == NULL ||
-		        (personal->master->online_keys->len == 1 &&
-		         mesh_master_profile_online_key(personal->master, a->admin_key) != NULL);
+	if (personal == NULL)
+		only_admin = a->admin_key != NULL;
+	else
+		only_admin = personal->master->online_keys->len == 1 &&
+		             account_admin_udf(a, personal) != NULL;
 	if (!master && !only_admin)
 		return TRUE;
 	g_set_error(

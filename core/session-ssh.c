@@ -40,13 +40,13 @@ ssh_key_info(const char *account, const char *device_udf, const char *udf, const
 gboolean
 ctx_load_admin(Ctx *ctx, gboolean *ret_admin, GError **error)
 {
-	*ret_admin = ctx->account->admin_key != NULL &&
-	             mesh_master_profile_online_key(ctx->personal->master,
-	                                            ctx->account->admin_key) != NULL;
+	const char *udf = account_admin_udf(ctx->account, ctx->personal);
+
+	*ret_admin = udf != NULL;
 	if (!*ret_admin || ctx->admin != NULL)
 		return TRUE;
-	return mesh_keystore_get_public(ctx->session->store, ctx->account->admin_key, &ctx->admin,
-	                                error);
+	ctx->admin_udf = g_strdup(udf);
+	return mesh_keystore_get_public(ctx->session->store, udf, &ctx->admin, error);
 }
 
 /* The verified SSH key the device @d published for this profile, or NULL (*@ret_found FALSE)

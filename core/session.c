@@ -370,6 +370,23 @@ account_note(Account *a, const MeshPersonalProfile *personal)
 }
 
 /*
+ * The key this device administers the account @a with, when it is an administration device of
+ * @personal: the administration key the entry names, or else this device's own signature key
+ * (a promoted device), whichever is one of the master profile's OnlineSignatureKeys; NULL
+ * otherwise.
+ */
+const char *
+account_admin_udf(const Account *a, const MeshPersonalProfile *personal)
+{
+	if (a->admin_key != NULL &&
+	    mesh_master_profile_online_key(personal->master, a->admin_key) != NULL)
+		return a->admin_key;
+	if (mesh_master_profile_online_key(personal->master, a->device) != NULL)
+		return a->device;
+	return NULL;
+}
+
+/*
  * Store the signed personal profile @node (@personal, verified) of the account @a, and raise
  * the serials the account entry records: the floor a repair from the portal must reach
  * (mesh_session_profile_sync). The entry is read again: another request may have changed or
@@ -559,6 +576,7 @@ ctx_clear(Ctx *ctx)
 		mesh_device_profile_free(ctx->device);
 	}
 	g_free(ctx->personal_stamp);
+	g_free(ctx->admin_udf);
 	mesh_key_unref(ctx->admin);
 	mesh_portal_client_close(ctx->client);
 	memset(ctx, 0, sizeof *ctx);
@@ -693,16 +711,18 @@ ctx_open(Ctx *ctx, MeshSession *session, const char *account, gboolean admin, gb
 	if (!ctx_open_entry(ctx, session, account, error) || !ctx_load_personal(ctx, error))
 		return FALSE;
 	if (admin) {
-		if (ctx->account->admin_key == NULL ||
-		    mesh_master_profile_online_key(ctx->personal->master,
-		                                   ctx->account->admin_key) == NULL) {
+		const char *udf = account_admin_udf(ctx->account, ctx->personal);
+
+		if (udf == NULL) {
 			g_set_error(error, MESH_ERROR, MESH_ERROR_UNAUTHORIZED,
-			            "this device is not an administration device of %s",
+			            "this device is not an administration device of %s: run this "
+			            "on one ('mesh device list' shows them), or have one promote "
+			            "this device ('mesh device promote')",
 			            ctx->account->account);
 			return FALSE;
 		}
-		if (!mesh_keystore_get_public(session->store, ctx->account->admin_key, &ctx->admin,
-		                              error))
+		ctx->admin_udf = g_strdup(udf);
+		if (!mesh_keystore_get_public(session->store, udf, &ctx->admin, error))
 			return FALSE;
 	}
 	if (portal) {
@@ -732,7 +752,7 @@ ctx_publish(Ctx *ctx, JsonNode *entry, GError **error)
 
 	json_object_set_member(request, "Entry", json_node_copy(entry));
 	response = portal_signed(ctx->session, ctx->client, "PublishRequest", request,
-	                         ctx->account->admin_key, error);
+	                         ctx->admin_udf, error);
 	return response != NULL;
 }
 
@@ -740,7 +760,7 @@ ctx_publish(Ctx *ctx, JsonNode *entry, GError **error)
 gboolean
 ctx_publish_personal(Ctx *ctx, GError **error)
 {
-	MeshKeyStoreSigner signer = {ctx->session->store, ctx->account->admin_key};
+	MeshKeyStoreSigner signer = {ctx->session->store, ctx->admin_udf};
 	g_autoptr(JsonNode) node = NULL;
 
 	node = mesh_personal_profile_sign(ctx->personal, ctx->admin, mesh_keystore_jws_sign,

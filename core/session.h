@@ -105,6 +105,8 @@ typedef struct {
 	char *admin_key;         /* this device's administration key, or NULL */
 	GPtrArray *escrows;      /* char *: the escrow entries of the master keys known here */
 	gboolean master_keys;    /* this device holds the profile's master keys */
+	/* MeshSessionDevice *: the devices a recovery took administration from; NULL otherwise */
+	GPtrArray *demoted;
 } MeshSessionProfile;
 
 void mesh_session_profile_free(MeshSessionProfile *profile);
@@ -327,6 +329,74 @@ gboolean mesh_session_connect_accept(MeshSession *session, const char *account, 
                                      GError **error);
 gboolean mesh_session_connect_reject(MeshSession *session, const char *account, const char *witness,
                                      GError **error);
+
+/* ---- The devices of a profile (docs/protocol.md "Devices of a profile") -------------------- */
+
+typedef struct {
+	char *identifier;  /* the device's UDF */
+	char *description; /* the profile's name for it, else its own; may be NULL */
+	char *added;       /* when it joined the profile (RFC 3339), or NULL: not recorded */
+	gboolean admin;    /* an administration device */
+	gboolean this_device;
+} MeshSessionDevice;
+
+void mesh_session_device_free(MeshSessionDevice *device);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshSessionDevice, mesh_session_device_free)
+
+/* mesh_session_device_list: the devices of @account's stored profile (GPtrArray of
+ * MeshSessionDevice *, in the profile's order). */
+gboolean mesh_session_device_list(MeshSession *session, const char *account,
+                                  GPtrArray **ret_devices, GError **error);
+
+/*
+ * Devices are named by their UDF, a unique prefix of it (at least 4 characters; dashes and case
+ * do not matter) or their description (exactly, when one device alone has it). The functions
+ * below run on an administration device (else MESH_ERROR_UNAUTHORIZED) and publish the changed
+ * profile; a name that matches no device is MESH_ERROR_NOT_FOUND, one that matches several
+ * MESH_ERROR_INVALID_ARGUMENT.
+ */
+
+/* mesh_session_device_rename: the profile's description of the device @name (a display string
+ * of at most 64 characters, not empty). */
+gboolean mesh_session_device_rename(MeshSession *session, const char *account, const char *name,
+                                    const char *description, GError **error);
+
+/*
+ * mesh_session_device_promote / _demote: make the device @name an administration device (its
+ * DeviceSignatureKey becomes one of the master profile's OnlineSignatureKeys), or no longer one.
+ * Both re-sign the master profile, so they run on the device holding the master signature key
+ * (else MESH_ERROR_PERMISSION). Errors: MESH_ERROR_EXISTS (promote: one already),
+ * MESH_ERROR_INVALID_ARGUMENT (demote: not one, or this device), MESH_ERROR_PERMISSION (demote:
+ * the last one).
+ */
+gboolean mesh_session_device_promote(MeshSession *session, const char *account, const char *name,
+                                     GError **error);
+gboolean mesh_session_device_demote(MeshSession *session, const char *account, const char *name,
+                                    GError **error);
+
+/* What removing a device took away, and what it could read before. */
+typedef struct {
+	char *identifier;
+	char *description;      /* may be NULL */
+	gboolean admin;         /* it was an administration device */
+	GPtrArray *logins;      /* MeshSessionLogin *: the passwords it could read */
+	GPtrArray *applications; /* char *: the generic applications it could read */
+} MeshSessionRemoval;
+
+void mesh_session_removal_free(MeshSessionRemoval *removal);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshSessionRemoval, mesh_session_removal_free)
+
+/*
+ * mesh_session_device_remove: take the device @name out of the profile for good (listed in
+ * Removed: the portal then refuses whatever it signs, and it can never join again): out of
+ * every application's SignID and DecryptID, every application profile sealed again under a
+ * fresh content key to the devices that remain and the escrow keys, its SSH key out of the
+ * SSHProfile; an administration device's key also out of the master profile (which needs the
+ * master signature key here: else MESH_ERROR_PERMISSION). *@ret_removal (may be NULL) says what
+ * it could read. Errors: MESH_ERROR_INVALID_ARGUMENT (this device), portal errors.
+ */
+gboolean mesh_session_device_remove(MeshSession *session, const char *account, const char *name,
+                                    MeshSessionRemoval **ret_removal, GError **error);
 
 /* ---- Applications -------------------------------------------------------------------------- */
 

@@ -42,9 +42,10 @@ typedef enum {
 	MESH_ERROR_BAD_PASSPHRASE = 29,   /* BadPassphrase: wrong passphrase or PIN */
 	MESH_ERROR_LOCKOUT = 30,          /* Lockout: too many wrong PINs; the device is locked out */
 	MESH_ERROR_TIMEOUT = 31,          /* Timeout */
+	MESH_ERROR_REMOVED = 32,          /* Removed: this device was removed from the profile */
 } MeshError;
 
 /* One past the largest assigned code. */
-#define MESH_ERROR_N_CODES 32
+#define MESH_ERROR_N_CODES 33
 
 #endif /* MESH_ERROR_CODES_H */

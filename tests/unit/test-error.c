@@ -27,6 +27,7 @@ test_wire_values_are_stable(void)
 	CU_ASSERT_EQUAL(MESH_ERROR_SHARE_QUORUM, 15);
 	CU_ASSERT_EQUAL(MESH_ERROR_SHARE_CORRUPT, 18);
 	CU_ASSERT_EQUAL(MESH_ERROR_TIMEOUT, 31);
+	CU_ASSERT_EQUAL(MESH_ERROR_REMOVED, 32);
 	/* Exit statuses must stay clear of the shell's 126+ range. */
 	CU_ASSERT(MESH_ERROR_N_CODES < 126);
 }

@@ -387,13 +387,13 @@ test_changes(void)
 		MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
 	}
 	/* Removing a device takes it out of every entry. */
-	CU_ASSERT_TRUE(mesh_personal_profile_remove_device(f.profile, mesh_key_udf(f.d[0].sig),
+	CU_ASSERT_TRUE(mesh_personal_profile_remove_device(f.profile, mesh_key_udf(f.d[0].sig), NULL,
 							   &error));
 	entry = mesh_personal_profile_application(f.profile, f.app_id);
 	CU_ASSERT_EQUAL(entry->decrypt_id->len, 1);
 	CU_ASSERT_EQUAL(entry->sign_id->len, 1);
 	CU_ASSERT_STRING_EQUAL(entry->decrypt_id->pdata[0], mesh_key_udf(f.d[1].sig));
-	CU_ASSERT_FALSE(mesh_personal_profile_remove_device(f.profile, mesh_key_udf(f.d[0].sig),
+	CU_ASSERT_FALSE(mesh_personal_profile_remove_device(f.profile, mesh_key_udf(f.d[0].sig), NULL,
 							    &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
 	CU_ASSERT_TRUE(mesh_personal_profile_remove_application(f.profile, f.app_id, &error));

@@ -927,7 +927,7 @@ publish_without(Fx *fx, Dev *d1, const MeshSessionProfile *alice, const char *go
 	                       MESH_HIVE_ENTRY_MAX, &error);
 	personal = mesh_personal_profile_verify(node, &error);
 	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_TRUE(mesh_personal_profile_remove_device(personal, gone, &error));
+	CU_ASSERT_TRUE(mesh_personal_profile_remove_device(personal, gone, NULL, &error));
 	CU_ASSERT_TRUE(mesh_personal_profile_touch(personal, &error));
 	CU_ASSERT_TRUE(mesh_keystore_get_public(d1->store, alice->admin_key, &admin, &error));
 	MESH_ASSERT_NO_ERROR(error);
