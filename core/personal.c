@@ -465,8 +465,7 @@ append_device(MeshPersonalProfile *profile, JsonNode *signed_device, GError **er
 	if (mesh_personal_profile_removed(profile, device->identifier) != NULL) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_REMOVED,
 			    "the device %s was removed from the profile and cannot join it again: "
-			    "make a new device on that machine ('mesh device create') and connect "
-			    "that one",
+			    "a new device of that machine can ('mesh connect request' makes one)",
 			    device->identifier);
 		return FALSE;
 	}

@@ -455,6 +455,13 @@ check_portal_profile(const Account *a, const MeshPersonalProfile *fresh, GError 
 		            a->master_serial);
 		return FALSE;
 	}
+	if (mesh_personal_profile_removed(fresh, a->device) != NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_REMOVED,
+		            "this device was removed from the profile of %s on %s by an "
+		            "administration device",
+		            a->account, mesh_personal_profile_removed(fresh, a->device));
+		return FALSE;
+	}
 	if (mesh_personal_profile_device(fresh, a->device) == NULL) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
 		            "the portal's profile of %s (Serial %" G_GINT64_FORMAT
@@ -466,6 +473,56 @@ check_portal_profile(const Account *a, const MeshPersonalProfile *fresh, GError 
 	return TRUE;
 }
 
+/* Remove the Accounts/ entry @name, and the default when it names it. */
+static gboolean
+remove_entry(MeshSession *session, const char *name, GError **error)
+{
+	g_autofree char *def = NULL;
+
+	if (!mesh_hive_remove(session->hive, MESH_HIVE_ACCOUNTS, name, error))
+		return FALSE;
+	if (mesh_hive_get_default(session->hive, MESH_HIVE_ACCOUNTS, &def, NULL) &&
+	    g_str_equal(def, name))
+		mesh_hive_remove(session->hive, MESH_HIVE_ACCOUNTS, MESH_HIVE_DEFAULT, NULL);
+	return TRUE;
+}
+
+/*
+ * Forget the account @a here: its entry, its personal (@personal, NULL when it does not read)
+ * and application profiles, and the master, escrow, administration and SSH keys of the account
+ * in the key store. Escrow/ and the device stay.
+ */
+static gboolean
+forget_account(MeshSession *session, const Account *a, const MeshPersonalProfile *personal,
+               GError **error)
+{
+	g_autofree char *name = account_entry(a->account);
+	g_autofree char *profile_name = json_name(a->profile);
+
+	if (personal != NULL) {
+		for (guint i = 0; i < personal->applications->len; i++) {
+			const MeshApplicationEntry *e =
+			        g_ptr_array_index(personal->applications, i);
+			g_autofree char *app_name = json_name(e->identifier);
+
+			mesh_hive_remove(session->hive, MESH_HIVE_APPLICATION_PROFILES, app_name,
+			                 NULL);
+		}
+		for (guint i = 0; i < personal->master->escrow_keys->len; i++)
+			mesh_keystore_remove(session->store,
+			                     mesh_key_udf(personal->master->escrow_keys->pdata[i]),
+			                     NULL);
+	}
+	/* Keys that are not there (a device that never held them) are no error. */
+	mesh_keystore_remove(session->store, a->profile, NULL);
+	if (a->admin_key != NULL)
+		mesh_keystore_remove(session->store, a->admin_key, NULL);
+	if (a->ssh_udf != NULL)
+		mesh_keystore_remove(session->store, a->ssh_udf, NULL);
+	mesh_hive_remove(session->hive, MESH_HIVE_PERSONAL_PROFILES, profile_name, NULL);
+	return remove_entry(session, name, error);
+}
+
 gboolean
 mesh_session_profile_sync(MeshSession *session, const char *account,
                           MeshSessionProfile **ret_profile, GError **error)
@@ -473,6 +530,7 @@ mesh_session_profile_sync(MeshSession *session, const char *account,
 	g_auto(Ctx) ctx = {0};
 	g_autoptr(MeshPersonalProfile) fresh = NULL;
 	g_autoptr(JsonNode) node = NULL;
+	g_autoptr(GError) local = NULL;
 	gboolean admin = FALSE;
 
 	if (!ctx_open_entry(&ctx, session, account, error))
@@ -485,8 +543,24 @@ mesh_session_profile_sync(MeshSession *session, const char *account,
 	if (ctx.client == NULL)
 		return FALSE;
 	fresh = portal_get_personal(ctx.client, ctx.account->account, &node, error);
-	if (fresh == NULL || !check_portal_profile(ctx.account, fresh, error) ||
-	    !sync_apps(session, ctx.client, fresh, error) ||
+	if (fresh == NULL)
+		return FALSE;
+	if (!check_portal_profile(ctx.account, fresh, &local)) {
+		/* Removed by an administration device (the profile says so, signed): what is left
+		 * here of the account is of no use and could only mislead; the device stays. */
+		if (g_error_matches(local, MESH_ERROR, MESH_ERROR_REMOVED) &&
+		    forget_account(session, ctx.account, ctx.personal, NULL)) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_REMOVED,
+			            "%s; this machine's copy of the account was deleted (the device "
+			            "and its keys stay): to join again, run 'mesh connect request "
+			            "%s' (it makes a new device for the account)",
+			            local->message, ctx.account->account);
+			return FALSE;
+		}
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	if (!sync_apps(session, ctx.client, fresh, error) ||
 	    !store_personal(session, ctx.account, node, fresh, error))
 		return FALSE;
 	drop_apps(session, ctx.personal, fresh);
@@ -576,20 +650,6 @@ mesh_session_profile_set_portal(MeshSession *session, const char *account, const
 	return TRUE;
 }
 
-/* Remove the Accounts/ entry @name, and the default when it names it. */
-static gboolean
-remove_entry(MeshSession *session, const char *name, GError **error)
-{
-	g_autofree char *def = NULL;
-
-	if (!mesh_hive_remove(session->hive, MESH_HIVE_ACCOUNTS, name, error))
-		return FALSE;
-	if (mesh_hive_get_default(session->hive, MESH_HIVE_ACCOUNTS, &def, NULL) &&
-	    g_str_equal(def, name))
-		mesh_hive_remove(session->hive, MESH_HIVE_ACCOUNTS, MESH_HIVE_DEFAULT, NULL);
-	return TRUE;
-}
-
 /* Whether account_read of the valid account name @account failed on what its entry holds (it
  * is there, but damaged): not on a missing entry or one the hive cannot read. */
 static gboolean
@@ -646,7 +706,6 @@ mesh_session_profile_delete(MeshSession *session, const char *account, gboolean 
 	g_autoptr(MeshPersonalProfile) personal = NULL;
 	g_autoptr(GError) local = NULL;
 	g_autofree char *name = NULL;
-	g_autofree char *profile_name = NULL;
 
 	if (!account_read(session, account, &a, &local)) {
 		if (!entry_damaged(account, local)) {
@@ -662,33 +721,10 @@ mesh_session_profile_delete(MeshSession *session, const char *account, gboolean 
 			return remove_entry(session, name, error);
 		}
 	}
-	name = account_entry(a->account);
-	profile_name = json_name(a->profile);
 	if (a->witness == NULL)
 		(void)load_personal(session, a->profile, &personal, NULL);
 	/* A pending connection holds no key of the profile. */
 	if (!force && a->witness == NULL && !delete_loses_nothing(session, a, personal, error))
 		return FALSE;
-	if (personal != NULL) {
-		for (guint i = 0; i < personal->applications->len; i++) {
-			const MeshApplicationEntry *e =
-			        g_ptr_array_index(personal->applications, i);
-			g_autofree char *app_name = json_name(e->identifier);
-
-			mesh_hive_remove(session->hive, MESH_HIVE_APPLICATION_PROFILES, app_name,
-			                 NULL);
-		}
-		for (guint i = 0; i < personal->master->escrow_keys->len; i++)
-			mesh_keystore_remove(session->store,
-			                     mesh_key_udf(personal->master->escrow_keys->pdata[i]),
-			                     NULL);
-	}
-	/* Keys that are not there (a device that never held them) are no error. */
-	mesh_keystore_remove(session->store, a->profile, NULL);
-	if (a->admin_key != NULL)
-		mesh_keystore_remove(session->store, a->admin_key, NULL);
-	if (a->ssh_udf != NULL)
-		mesh_keystore_remove(session->store, a->ssh_udf, NULL);
-	mesh_hive_remove(session->hive, MESH_HIVE_PERSONAL_PROFILES, profile_name, NULL);
-	return remove_entry(session, name, error);
+	return forget_account(session, a, personal, error);
 }

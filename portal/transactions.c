@@ -40,15 +40,33 @@ typedef struct {
 	guint status;            /* 200 or 201; another status when the answer is not an error */
 	MeshError code;          /* the MeshError of such a status */
 	const char *description; /* and its StatusDescription */
+	/* The devices the account's current personal profile lists as Removed (UDF -> when),
+	 * once an account is loaded (load_account_master): whatever they sign is refused. */
+	GHashTable *removed;
 } Txn;
 
+static void
+txn_clear(Txn *txn)
+{
+	g_clear_pointer(&txn->removed, g_hash_table_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Txn, txn_clear)
+
 typedef gboolean (*TxnHandler)(Txn *txn, GError **error);
+
+/* How a transaction is sent. */
+typedef enum {
+	TXN_OPEN,   /* a plain tagged request */
+	TXN_SIGNED, /* a SignedTransaction */
+	TXN_EITHER, /* either: signed, it is also checked (Get) */
+} TxnSigning;
 
 typedef struct {
 	const char *name; /* for logs: "Get" */
 	const char *tag;
 	const char *response_tag;
-	gboolean restricted; /* must be a SignedTransaction */
+	TxnSigning signing;
 	const char *members[3];
 	TxnHandler handler;
 } Transaction;
@@ -214,9 +232,33 @@ load_account(Txn *txn, const char *member, MeshPortalAccount **ret_account, GErr
 	return mesh_portal_store_account_get(txn->portal->store, name, ret_account, error);
 }
 
-/* The master profile in @account's current personal profile (verified: it is one signature). */
+/* The Removed devices of the stored personal profile @obj (verified when it was published). */
+static GHashTable *
+removed_devices(JsonObject *obj)
+{
+	GHashTable *removed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	JsonNode *node = json_object_get_member(obj, "Removed");
+	JsonArray *array = node != NULL && JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node)
+								      : NULL;
+
+	for (guint i = 0; array != NULL && i < json_array_get_length(array); i++) {
+		JsonNode *e = json_array_get_element(array, i);
+		const char *device = NULL, *when = NULL;
+
+		if (JSON_NODE_HOLDS_OBJECT(e) &&
+		    mesh_json_get_string(json_node_get_object(e), "Device", &device, NULL) &&
+		    mesh_json_get_string(json_node_get_object(e), "Removed", &when, NULL))
+			g_hash_table_insert(removed, g_strdup(device), g_strdup(when));
+	}
+	return removed;
+}
+
+/*
+ * The master profile in @account's current personal profile (verified: it is one signature),
+ * and its Removed devices into *@ret_removed (may be NULL).
+ */
 static MeshMasterProfile *
-account_master(const MeshPortalAccount *account, GError **error)
+account_master(const MeshPortalAccount *account, GHashTable **ret_removed, GError **error)
 {
 	g_autoptr(JsonNode) root = stored_parse(account->profile, "profile", error);
 	g_autoptr(MeshSignedObject) object = NULL;
@@ -230,6 +272,8 @@ account_master(const MeshPortalAccount *account, GError **error)
 		master = mesh_master_profile_verify(json_object_get_member(obj,
 									   "SignedMasterProfile"),
 						    error);
+	if (master != NULL && ret_removed != NULL)
+		*ret_removed = removed_devices(obj);
 	if (master == NULL && error != NULL && *error != NULL &&
 	    mesh_error_code(*error) != MESH_ERROR_FAILED) {
 		mesh_signed_recode(error, MESH_ERROR_FAILED);
@@ -247,7 +291,8 @@ load_account_master(Txn *txn, const char *member, MeshPortalAccount **ret_accoun
 
 	if (!load_account(txn, member, &account, error))
 		return FALSE;
-	master = account_master(account, error);
+	g_clear_pointer(&txn->removed, g_hash_table_unref);
+	master = account_master(account, &txn->removed, error);
 	if (master == NULL)
 		return FALSE;
 	*ret_account = g_steal_pointer(&account);
@@ -270,11 +315,28 @@ issued_check(MeshPortal *portal, gint64 issued, gint64 now, GError **error)
 	return FALSE;
 }
 
+/* Refused when the device @udf was removed from the account's profile (txn->removed). */
+static gboolean
+not_removed(Txn *txn, const char *udf, GError **error)
+{
+	const char *when = txn->removed != NULL && udf != NULL
+				   ? g_hash_table_lookup(txn->removed, udf)
+				   : NULL;
+
+	if (when == NULL)
+		return TRUE;
+	g_set_error(error, MESH_ERROR, MESH_ERROR_REMOVED,
+		    "the device %s was removed from the account's profile on %s: it can no longer "
+		    "act for the account",
+		    udf, when);
+	return FALSE;
+}
+
 /* The request is signed by @key (whose UDF it names), and its nonce is new. */
 static gboolean
 authorize(Txn *txn, const MeshKey *key, GError **error)
 {
-	if (!mesh_signed_verify(txn->jws, key, error))
+	if (!not_removed(txn, mesh_key_udf(key), error) || !mesh_signed_verify(txn->jws, key, error))
 		return FALSE;
 	/* Only now: an unauthenticated request must not fill the replay cache. */
 	return mesh_portal_store_use_nonce(txn->portal->store, txn->nonce, txn->issued, txn->now,
@@ -298,9 +360,55 @@ authorize_admin(Txn *txn, const MeshPortalAccount *account, const MeshMasterProf
 {
 	MeshKey *key = mesh_master_profile_online_key(master, mesh_jws_kid(txn->jws->jws));
 
+	if (!not_removed(txn, mesh_jws_kid(txn->jws->jws), error))
+		return FALSE;
 	if (key == NULL)
 		return not_admin(account, error);
 	return authorize(txn, key, error);
+}
+
+/*
+ * The request is signed by a member of @account: a device its current personal profile lists
+ * (by its DeviceSignatureKey) or one of its administration keys.
+ */
+static gboolean
+authorize_member(Txn *txn, const MeshPortalAccount *account, GError **error)
+{
+	g_autoptr(JsonNode) root = stored_parse(account->profile, "profile", error);
+	g_autoptr(MeshPersonalProfile) personal = NULL;
+	const char *kid = mesh_jws_kid(txn->jws->jws);
+	MeshPersonalDevice *device;
+	MeshKey *key;
+
+	if (root == NULL)
+		return FALSE;
+	personal = mesh_personal_profile_verify(root, error);
+	if (personal == NULL) {
+		mesh_signed_recode(error, MESH_ERROR_FAILED);
+		g_prefix_error(error, "the stored profile does not verify: ");
+		return FALSE;
+	}
+	g_clear_pointer(&txn->removed, g_hash_table_unref);
+	txn->removed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	for (guint i = 0; i < personal->removed->len; i++) {
+		const MeshPersonalRemoved *r = personal->removed->pdata[i];
+
+		g_hash_table_insert(txn->removed, g_strdup(r->device), g_strdup(r->removed));
+	}
+	if (!not_removed(txn, kid, error))
+		return FALSE;
+	key = mesh_master_profile_online_key(personal->master, kid);
+	device = mesh_personal_profile_device(personal, kid);
+	if (key == NULL && device == NULL) {
+		g_autofree char *quoted = mesh_error_quote(account->name);
+
+		g_set_error(error, MESH_ERROR, MESH_ERROR_UNAUTHORIZED,
+			    "the request is not signed by a device or an administration key of "
+			    "account '%s'",
+			    quoted);
+		return FALSE;
+	}
+	return authorize(txn, key != NULL ? key : device->profile->signature_key, error);
 }
 
 /* ---- Hello, Validate ----------------------------------------------------------------------- */
@@ -458,14 +566,23 @@ handle_get(Txn *txn, GError **error)
 		g_autoptr(MeshPortalAccount) account = NULL;
 
 		if (!load_account(txn, "Account", &account, error) ||
+		    (txn->jws != NULL && !authorize_member(txn, account, error)) ||
 		    !add_entry(entries, account->profile, error))
 			return FALSE;
 	} else {
 		g_autoptr(MeshPortalEntry) entry = NULL;
+		g_autoptr(MeshPortalAccount) account = NULL;
 
 		if (!mesh_json_get_string(txn->request, "Identifier", &identifier, error) ||
-		    !mesh_portal_store_entry_get(txn->portal->store, identifier, &entry, error) ||
-		    !add_entry(entries, entry->text, error))
+		    !mesh_portal_store_entry_get(txn->portal->store, identifier, &entry, error))
+			return FALSE;
+		/* Signed: by a member of the account the entry belongs to. */
+		if (txn->jws != NULL &&
+		    (!mesh_portal_store_account_get(txn->portal->store, entry->account, &account,
+						    error) ||
+		     !authorize_member(txn, account, error)))
+			return FALSE;
+		if (!add_entry(entries, entry->text, error))
 			return FALSE;
 	}
 	json_object_set_array_member(txn->response, "Entries", g_steal_pointer(&entries));
@@ -718,6 +835,8 @@ handle_connect_start(Txn *txn, GError **error)
 		g_prefix_error(error, "SignedRequest: ");
 		return FALSE;
 	}
+	if (!not_removed(txn, request->device->identifier, error))
+		return FALSE;
 	/* The device's request is its authentication: fresh, and never seen before. */
 	issued = time_to_unix(request->issued);
 	client_text = mesh_b64u_encode(request->client_nonce, sizeof request->client_nonce);
@@ -751,18 +870,17 @@ handle_connect_start(Txn *txn, GError **error)
 static gboolean
 handle_connect_status(Txn *txn, GError **error)
 {
-	const char *given = NULL, *device = NULL;
-	g_autofree char *name = NULL;
+	const char *device = NULL;
+	g_autoptr(MeshPortalAccount) account = NULL;
+	g_autoptr(MeshMasterProfile) master = NULL;
 	g_autoptr(MeshPortalConnection) connection = NULL;
 	g_autoptr(MeshConnectionRequest) request = NULL;
 	MeshPortalConnectState state;
 
-	if (!mesh_json_get_string(txn->request, "AccountID", &given, error) ||
-	    !mesh_json_get_string(txn->request, "DeviceID", &device, error))
-		return FALSE;
-	name = account_name(txn->portal, given, error);
-	if (name == NULL ||
-	    !mesh_portal_store_connection_get(txn->portal->store, name, device, txn->now,
+	/* The account's profile, for its Removed devices: a removed device learns nothing here. */
+	if (!load_account_master(txn, "AccountID", &account, &master, error) ||
+	    !mesh_json_get_string(txn->request, "DeviceID", &device, error) ||
+	    !mesh_portal_store_connection_get(txn->portal->store, account->name, device, txn->now,
 					      &connection, error))
 		return FALSE;
 	request = mesh_connection_request_parse(connection->request, strlen(connection->request),
@@ -865,22 +983,23 @@ handle_connect_complete(Txn *txn, GError **error)
 /* ---- Dispatch ------------------------------------------------------------------------------ */
 
 static const Transaction transactions[] = {
-	{ "Hello", "HelloRequest", "HelloResponse", FALSE, { NULL }, handle_hello },
-	{ "Validate", "ValidateRequest", "ValidateResponse", FALSE, { "Account", "Reserve" },
+	{ "Hello", "HelloRequest", "HelloResponse", TXN_OPEN, { NULL }, handle_hello },
+	{ "Validate", "ValidateRequest", "ValidateResponse", TXN_OPEN, { "Account", "Reserve" },
 	  handle_validate },
-	{ "Create", "CreateRequest", "CreateResponse", FALSE, { "Account", "Profile" },
+	{ "Create", "CreateRequest", "CreateResponse", TXN_OPEN, { "Account", "Profile" },
 	  handle_create },
-	{ "Delete", "DeleteRequest", "DeleteResponse", TRUE, { "Account" }, handle_delete },
-	{ "Get", "GetRequest", "GetResponse", FALSE, { "Account", "Identifier" }, handle_get },
-	{ "Publish", "PublishRequest", "PublishResponse", TRUE, { "Account", "Entry" },
+	{ "Delete", "DeleteRequest", "DeleteResponse", TXN_SIGNED, { "Account" }, handle_delete },
+	{ "Get", "GetRequest", "GetResponse", TXN_EITHER, { "Account", "Identifier" },
+	  handle_get },
+	{ "Publish", "PublishRequest", "PublishResponse", TXN_SIGNED, { "Account", "Entry" },
 	  handle_publish },
-	{ "ConnectStart", "ConnectStartRequest", "ConnectStartResponse", FALSE,
+	{ "ConnectStart", "ConnectStartRequest", "ConnectStartResponse", TXN_OPEN,
 	  { "AccountID", "SignedRequest" }, handle_connect_start },
-	{ "ConnectStatus", "ConnectStatusRequest", "ConnectStatusResponse", TRUE,
+	{ "ConnectStatus", "ConnectStatusRequest", "ConnectStatusResponse", TXN_SIGNED,
 	  { "AccountID", "DeviceID" }, handle_connect_status },
-	{ "ConnectPending", "ConnectPendingRequest", "ConnectPendingResponse", TRUE,
+	{ "ConnectPending", "ConnectPendingRequest", "ConnectPendingResponse", TXN_SIGNED,
 	  { "AccountID" }, handle_connect_pending },
-	{ "ConnectComplete", "ConnectCompleteRequest", "ConnectCompleteResponse", TRUE,
+	{ "ConnectComplete", "ConnectCompleteRequest", "ConnectCompleteResponse", TXN_SIGNED,
 	  { "AccountID", "Result" }, handle_connect_complete },
 };
 
@@ -984,12 +1103,12 @@ read_request(Txn *txn, JsonNode *root, const Transaction **ret_transaction, GErr
 			    "'%s' is not a portal transaction", quoted);
 		return FALSE;
 	}
-	if (transaction->restricted && txn->jws == NULL) {
+	if (transaction->signing == TXN_SIGNED && txn->jws == NULL) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_UNAUTHORIZED,
 			    "a %s must be a signed transaction", transaction->tag);
 		return FALSE;
 	}
-	if (!transaction->restricted && txn->jws != NULL) {
+	if (transaction->signing == TXN_OPEN && txn->jws != NULL) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "a %s is sent unsigned",
 			    transaction->tag);
 		return FALSE;
@@ -1024,7 +1143,7 @@ static GBytes *
 handle(MeshPortal *portal, const char *client, const guint8 *body, gsize len, guint *ret_status,
        const char **ret_transaction)
 {
-	Txn txn = {.portal = portal,
+	g_auto(Txn) txn = {.portal = portal,
 	           .client = client,
 	           .now = portal->now(portal->now_data),
 	           .status = 200};
