@@ -418,6 +418,26 @@ profile_delete(int argc, char **argv, const MeshCliGlobals *globals)
 	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
 }
 
+/* After a recovery: the devices that lost administration, and how to promote them again
+ * ("Demoted" with --json). */
+static void
+print_demoted(MeshCliCall *c, const MeshClientProfile *profile)
+{
+	JsonBuilder *b = mesh_cli_call_json(c);
+
+	if (b != NULL) {
+		mesh_cli_print_profile_devices(b, "Demoted", profile->demoted, profile->n_demoted);
+		return;
+	}
+	if (profile->n_demoted == 0)
+		return;
+	printf("These devices are no longer administration devices (this one's new key replaced "
+	       "theirs):\n");
+	mesh_cli_print_profile_devices(NULL, NULL, profile->demoted, profile->n_demoted);
+	printf("To make one an administration device again, run 'mesh device promote DEVICE' "
+	       "here.\n");
+}
+
 static MeshError
 profile_recover_call(MeshCliCall *c)
 {
@@ -427,8 +447,10 @@ profile_recover_call(MeshCliCall *c)
 	mesh_client_set_passphrase(c->client, mesh_cli_secret_text(c->passphrase));
 	code = mesh_client_profile_recover(c->client, c->argv[1], (const char *const *)c->argv + 2,
 	                                   (size_t)c->argc - 2, &profile);
-	if (code == MESH_ERROR_OK)
+	if (code == MESH_ERROR_OK) {
 		print_profile(c, profile, "Recovered profile ", TRUE);
+		print_demoted(c, profile);
+	}
 	mesh_client_profile_free(profile);
 	return code;
 }

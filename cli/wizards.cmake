@@ -12,6 +12,7 @@ add_library(mesh-wizard-common STATIC
 	${CMAKE_CURRENT_SOURCE_DIR}/cli.c
 	${CMAKE_CURRENT_SOURCE_DIR}/cmd-agent.c
 	${CMAKE_CURRENT_SOURCE_DIR}/cmd-profile.c
+	${CMAKE_CURRENT_SOURCE_DIR}/cmd-device.c
 	${CMAKE_CURRENT_SOURCE_DIR}/cmd-lock.c)
 target_link_libraries(mesh-wizard-common PUBLIC meshclient mesh-platform mesh-core)
 target_compile_definitions(mesh-wizard-common PRIVATE MESH_VERSION="${PROJECT_VERSION}")

@@ -232,8 +232,8 @@ mesh_client_logins_free(MeshClientLogin *logins, size_t n)
 	g_free(logins);
 }
 
-static void
-read_login(MeshClient *client, JsonObject *obj, gpointer element, MeshError *code)
+void
+client_read_login(MeshClient *client, JsonObject *obj, gpointer element, MeshError *code)
 {
 	MeshClientLogin *login = element;
 
@@ -253,7 +253,7 @@ mesh_client_password_logins(MeshClient *client, const char *account, MeshClientL
 	if (client == NULL || ret_logins == NULL)
 		return MESH_ERROR_INVALID_ARGUMENT;
 	code = client_call_list_with(client, "PasswordList", params, G_N_ELEMENTS(params), "Logins",
-	                      sizeof(MeshClientLogin), read_login, &logins, &n);
+	                      sizeof(MeshClientLogin), client_read_login, &logins, &n);
 	if (code != MESH_ERROR_OK) {
 		mesh_client_logins_free(logins, n);
 		return code;

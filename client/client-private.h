@@ -123,4 +123,14 @@ MeshError client_call_list_with(MeshClient *client, const char *method, const Me
 MeshError client_call_list(MeshClient *client, const char *method, const char *member, gsize size,
                            ReadElement read, gpointer *ret_array, size_t *ret_n);
 
+/* client_take_list: the array @member of the answer @obj read as client_call_list_with does
+ * (a new zeroed array of *@ret_n elements, returned even when *@code says it failed). */
+gpointer client_take_list(MeshClient *client, JsonObject *obj, const char *member, gsize size,
+                          ReadElement read, size_t *ret_n, MeshError *code);
+
+/* Elements of list answers read in more than one place. */
+void client_read_login(MeshClient *client, JsonObject *obj, gpointer element, MeshError *code);
+void client_read_profile_device(MeshClient *client, JsonObject *obj, gpointer element,
+                                MeshError *code);
+
 G_END_DECLS

@@ -85,40 +85,41 @@ client_take_array(MeshClient *client, JsonObject *obj, const char *member, MeshE
 	return ret;
 }
 
-/*
- * Call @method with the Params @params (NULL: none) and read the array @member of its answer,
- * an object per element, into a new zeroed array of elements of @size bytes. The array and its
- * length are written even on failure (so the caller frees what was read), except when the call
- * itself failed.
- */
+gpointer
+client_take_list(MeshClient *client, JsonObject *obj, const char *member, gsize size,
+                 ReadElement read_element, size_t *ret_n, MeshError *code)
+{
+	JsonArray *array = client_take_array(client, obj, member, code);
+	guint n = *code == MESH_ERROR_OK && array != NULL ? json_array_get_length(array) : 0;
+	guint8 *elements = g_malloc0_n(n + 1, size);
+
+	for (guint i = 0; i < n && *code == MESH_ERROR_OK; i++) {
+		JsonNode *node = json_array_get_element(array, i);
+
+		if (!JSON_NODE_HOLDS_OBJECT(node))
+			*code = client_fail(client, MESH_ERROR_PROTOCOL,
+			                    "the agent's answer: an entry of %s is not an object",
+			                    member);
+		else
+			read_element(client, json_node_get_object(node), elements + i * size, code);
+	}
+	*ret_n = n;
+	return elements;
+}
+
 MeshError
 client_call_list_with(MeshClient *client, const char *method, const Member *params, gsize n_params,
-               const char *member, gsize size, ReadElement read_element, gpointer *ret_array, size_t *ret_n)
+                      const char *member, gsize size, ReadElement read_element,
+                      gpointer *ret_array, size_t *ret_n)
 {
 	g_autoptr(JsonNode) result = NULL;
-	JsonArray *array;
-	guint8 *elements;
 	MeshError code;
-	guint n = 0;
 
 	code = client_call(client, method, params, n_params, &result);
 	if (code != MESH_ERROR_OK)
 		return code;
-	array = client_take_array(client, json_node_get_object(result), member, &code);
-	if (code == MESH_ERROR_OK)
-		n = json_array_get_length(array);
-	elements = g_malloc0_n(n + 1, size);
-	for (guint i = 0; i < n && code == MESH_ERROR_OK; i++) {
-		JsonNode *node = json_array_get_element(array, i);
-
-		if (!JSON_NODE_HOLDS_OBJECT(node))
-			code = client_fail(client, MESH_ERROR_PROTOCOL,
-				    "the agent's answer: an entry of %s is not an object", member);
-		else
-			read_element(client, json_node_get_object(node), elements + i * size, &code);
-	}
-	*ret_array = elements;
-	*ret_n = n;
+	*ret_array = client_take_list(client, json_node_get_object(result), member, size,
+	                              read_element, ret_n, &code);
 	return code;
 }
 

@@ -22,6 +22,7 @@ mesh_client_profile_free(MeshClientProfile *profile)
 	g_free(profile->portal);
 	g_free(profile->admin_key);
 	mesh_client_strings_free(profile->escrows, profile->n_escrows);
+	mesh_client_profile_devices_free(profile->demoted, profile->n_demoted);
 	g_free(profile);
 }
 
@@ -49,6 +50,11 @@ profile_call(MeshClient *client, const char *method, const Member *params, gsize
 	client_take_string(client, obj, "AdministrationKey", FALSE, &profile->admin_key, &code);
 	client_take_bool(client, obj, "MasterKeys", &profile->master_keys, &code);
 	profile->escrows = client_take_strings(client, obj, "Escrows", &profile->n_escrows, &code);
+	if (code == MESH_ERROR_OK && json_object_has_member(obj, "Demoted"))
+		profile->demoted = client_take_list(client, obj, "Demoted",
+		                                    sizeof(MeshClientProfileDevice),
+		                                    client_read_profile_device, &profile->n_demoted,
+		                                    &code);
 	if (code != MESH_ERROR_OK || ret_profile == NULL) {
 		mesh_client_profile_free(profile);
 		return code;

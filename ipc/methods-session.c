@@ -196,6 +196,9 @@ set_profile(JsonObject *result, const MeshSessionProfile *profile)
 	/* What the escrow nudge and a careful delete look at. */
 	json_object_set_boolean_member(result, "MasterKeys", profile->master_keys);
 	json_object_set_array_member(result, "Escrows", strings_array(profile->escrows));
+	if (profile->demoted != NULL)
+		json_object_set_array_member(result, "Demoted",
+		                             mesh_method_devices_array(profile->demoted));
 }
 
 /* ---- Methods ----------------------------------------------------------------------------- */

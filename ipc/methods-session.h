@@ -85,7 +85,17 @@ MESH_SESSION_HANDLER(mesh_method_password_list);
 MESH_SESSION_HANDLER(mesh_method_password_delete);
 MESH_SESSION_HANDLER(mesh_method_ssh_create);
 MESH_SESSION_HANDLER(mesh_method_ssh_authorized_keys);
+/* ipc/methods-devices.c */
+MESH_SESSION_HANDLER(mesh_method_device_profile_list);
+MESH_SESSION_HANDLER(mesh_method_device_rename);
+MESH_SESSION_HANDLER(mesh_method_device_promote);
+MESH_SESSION_HANDLER(mesh_method_device_demote);
+MESH_SESSION_HANDLER(mesh_method_device_remove);
 #undef MESH_SESSION_HANDLER
+
+/* mesh_method_devices_array: [{"Identifier", "Description"?, "Added"?, "Administration",
+ * "ThisDevice"}] of MeshSessionDevice *. */
+JsonArray *mesh_method_devices_array(const GPtrArray *devices);
 
 /*
  * mesh_session_method_call: run the session method @name (@handler) for one request against

@@ -100,6 +100,16 @@ static const MeshAgentMethod methods[] = {
                 P("Account", "KeyStore", "Passphrase", "Portal", "PortalCA"),
                 REMOTE | RESTRICTED | MAKES_KEYS),
         SESSION("SshAuthorizedKeys", mesh_method_ssh_authorized_keys, P("Account"), RESTRICTED),
+        /* The devices of a profile (ipc/methods-devices.c). */
+        SESSION("ProfileDevices", mesh_method_device_profile_list, P("Account"), RESTRICTED),
+        SESSION("DeviceRename", mesh_method_device_rename,
+                P("Account", "Device", "Description", "Portal", "PortalCA"), REMOTE | RESTRICTED),
+        SESSION("DevicePromote", mesh_method_device_promote,
+                P("Account", "Device", "Portal", "PortalCA"), REMOTE | RESTRICTED),
+        SESSION("DeviceDemote", mesh_method_device_demote,
+                P("Account", "Device", "Portal", "PortalCA"), REMOTE | RESTRICTED),
+        SESSION("DeviceRemove", mesh_method_device_remove,
+                P("Account", "Device", "Portal", "PortalCA"), REMOTE | RESTRICTED),
 };
 
 const MeshAgentMethod *

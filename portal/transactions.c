@@ -282,6 +282,23 @@ account_master(const MeshPortalAccount *account, GHashTable **ret_removed, GErro
 	return master;
 }
 
+/* Refused when the device @udf was removed from the account's profile (txn->removed). */
+static gboolean
+not_removed(Txn *txn, const char *udf, GError **error)
+{
+	const char *when = txn->removed != NULL && udf != NULL
+				   ? g_hash_table_lookup(txn->removed, udf)
+				   : NULL;
+
+	if (when == NULL)
+		return TRUE;
+	g_set_error(error, MESH_ERROR, MESH_ERROR_REMOVED,
+		    "the device %s was removed from the account's profile on %s: it can no longer "
+		    "act for the account",
+		    udf, when);
+	return FALSE;
+}
+
 static gboolean
 load_account_master(Txn *txn, const char *member, MeshPortalAccount **ret_account,
 		    MeshMasterProfile **ret_master, GError **error)
@@ -295,6 +312,11 @@ load_account_master(Txn *txn, const char *member, MeshPortalAccount **ret_accoun
 	master = account_master(account, &txn->removed, error);
 	if (master == NULL)
 		return FALSE;
+	/* A removed device's signed request is refused before anything else is read of it. */
+	if (txn->jws != NULL && !not_removed(txn, mesh_jws_kid(txn->jws->jws), error)) {
+		mesh_master_profile_free(master);
+		return FALSE;
+	}
 	*ret_account = g_steal_pointer(&account);
 	*ret_master = master;
 	return TRUE;
@@ -312,23 +334,6 @@ issued_check(MeshPortal *portal, gint64 issued, gint64 now, GError **error)
 		    "the request was issued more than %d minutes from the portal's time: check the "
 		    "clock",
 		    MESH_PORTAL_ISSUED_WINDOW_SECONDS / 60);
-	return FALSE;
-}
-
-/* Refused when the device @udf was removed from the account's profile (txn->removed). */
-static gboolean
-not_removed(Txn *txn, const char *udf, GError **error)
-{
-	const char *when = txn->removed != NULL && udf != NULL
-				   ? g_hash_table_lookup(txn->removed, udf)
-				   : NULL;
-
-	if (when == NULL)
-		return TRUE;
-	g_set_error(error, MESH_ERROR, MESH_ERROR_REMOVED,
-		    "the device %s was removed from the account's profile on %s: it can no longer "
-		    "act for the account",
-		    udf, when);
 	return FALSE;
 }
 

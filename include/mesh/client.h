@@ -336,6 +336,10 @@ typedef struct {
 	char **escrows;  /* the escrow entries of the master keys known here (made here, used to
 	                  * recover here, or checked here with mesh_client_escrow_verify) */
 	size_t n_escrows;
+	/* after mesh_client_profile_recover: the devices that lost administration (promote them
+	 * again with mesh_client_device_promote); NULL otherwise */
+	struct MeshClientProfileDevice *demoted;
+	size_t n_demoted;
 } MeshClientProfile;
 
 void mesh_client_profile_free(MeshClientProfile *profile);
@@ -445,6 +449,51 @@ MeshError mesh_client_connect_accept(MeshClient *client, const char *account,
 MeshError mesh_client_connect_reject(MeshClient *client, const char *account,
 				     const char *witness);
 
+/* A login: a user name at a site (the password application). */
+typedef struct {
+	char *site;
+	char *username;
+} MeshClientLogin;
+
+/* The devices of a profile (docs/protocol.md "Devices of a profile"). */
+typedef struct MeshClientProfileDevice {
+	char *identifier;
+	char *description;  /* NULL when none */
+	char *added;        /* RFC 3339; NULL when the profile does not say */
+	int administration; /* an administration device */
+	int this_device;
+} MeshClientProfileDevice;
+
+void mesh_client_profile_devices_free(MeshClientProfileDevice *devices, size_t n);
+/* mesh_client_profile_devices: the devices of @account's profile (NULL: the default account). */
+MeshError mesh_client_profile_devices(MeshClient *client, const char *account,
+                                      MeshClientProfileDevice **ret_devices, size_t *ret_n);
+/*
+ * On an administration device, the device @device of the profile (its UDF, a unique prefix of
+ * at least 4 characters, or its description): rename it (the profile's name for it), make it an
+ * administration device or no longer one (both on the device holding the master keys: else
+ * MESH_ERROR_PERMISSION; never the last one), or remove it for good.
+ */
+MeshError mesh_client_device_rename(MeshClient *client, const char *account, const char *device,
+                                    const char *description);
+MeshError mesh_client_device_promote(MeshClient *client, const char *account, const char *device);
+MeshError mesh_client_device_demote(MeshClient *client, const char *account, const char *device);
+
+/* What a removed device could read (its secrets should be changed). */
+typedef struct {
+	char *identifier;
+	char *description; /* NULL when none */
+	int administration;
+	MeshClientLogin *logins;
+	size_t n_logins;
+	char **applications;
+	size_t n_applications;
+} MeshClientRemoval;
+
+void mesh_client_removal_free(MeshClientRemoval *removal);
+MeshError mesh_client_device_remove(MeshClient *client, const char *account, const char *device,
+                                    MeshClientRemoval **ret_removal);
+
 MeshError mesh_client_app_list(MeshClient *client, const char *account, MeshClientApp **ret_apps,
 			       size_t *ret_n);
 /* mesh_client_app_add_generic: a GenericProfile named @name; *ret_identifier may be NULL. */
@@ -499,11 +548,6 @@ MeshError mesh_client_password_get(MeshClient *client, const char *account, cons
 /* mesh_client_password_list: the sites with a login, each once. */
 MeshError mesh_client_password_list(MeshClient *client, const char *account, char ***ret_sites,
 				    size_t *ret_n);
-
-typedef struct {
-	char *site;
-	char *username;
-} MeshClientLogin;
 
 /* mesh_client_password_logins: every login (a site and a user name), as stored. Free with
  * mesh_client_logins_free. */
