@@ -156,6 +156,23 @@ sample(const char *dir, const char *alg_name, GError **error)
 								error)))
 			goto out;
 	}
+	/* What the profile says of its devices: when device 0 was added and the administration
+	 * key it holds, device 1's description; device 2 was removed (docs/protocol.md "Devices
+	 * of a profile"). */
+	{
+		MeshPersonalDevice *d0 = mesh_personal_profile_device(personal, mesh_key_udf(d[0].sig));
+		MeshPersonalDevice *d1 = mesh_personal_profile_device(personal, mesh_key_udf(d[1].sig));
+
+		d0->added = g_strdup("2026-12-01T10:00:00Z");
+		d1->description = g_strdup("old phone");
+		if (!mesh_personal_device_set_admin_key(personal, d0, mesh_key_udf(online[1]),
+		                                        error))
+			goto out;
+		if (!mesh_personal_profile_add_device(personal, d[2].signed_profile, error) ||
+		    !mesh_personal_profile_remove_device(personal, mesh_key_udf(d[2].sig),
+		                                         "2026-12-02T10:00:00Z", error))
+			goto out;
+	}
 	/* An application profile readable by devices 0 and 1 (not 2) and the escrow key. */
 	app = mesh_application_profile_new(MESH_APPLICATION_PASSWORD, "passwords", error);
 	if (app == NULL)

@@ -431,12 +431,171 @@ test_changes(void)
 	fixture_clear(&f);
 }
 
+/* The error code of reading the unsigned profile @f with @edit applied to its members. */
+typedef void (*EditFunc)(JsonObject *obj, Fixture *f);
+
+static int
+edited_code(Fixture *f, EditFunc edit)
+{
+	g_autoptr(JsonNode) node = mesh_personal_profile_to_json(f->profile);
+	JsonObject *obj = json_node_get_object(node);
+	GError *error = NULL;
+	g_autoptr(MeshPersonalProfile) p = NULL;
+
+	edit(json_object_get_object_member(obj, TAG), f);
+	p = mesh_personal_profile_from_json(node, &error);
+	return mt_code(&error);
+}
+
+/* {"Device": @udf, @member: @value} appended to the array @array of @obj (made when absent). */
+static void
+add_record(JsonObject *obj, const char *array, const char *udf, const char *member,
+	   const char *value)
+{
+	JsonObject *e = json_object_new();
+
+	if (!json_object_has_member(obj, array))
+		json_object_set_array_member(obj, array, json_array_new());
+	json_object_set_string_member(e, "Device", udf);
+	json_object_set_string_member(e, member, value);
+	json_array_add_object_element(json_object_get_array_member(obj, array), e);
+}
+
+static void
+edit_unknown_device(JsonObject *obj, Fixture *f)
+{
+	add_record(obj, "DeviceEntries", mesh_key_udf(f->m.sig), "Added", "2026-01-01T00:00:00Z");
+}
+
+static void
+edit_twice(JsonObject *obj, Fixture *f)
+{
+	add_record(obj, "DeviceEntries", mesh_key_udf(f->d[1].sig), "Added", "2026-01-01T00:00:00Z");
+	add_record(obj, "DeviceEntries", mesh_key_udf(f->d[1].sig), "Description", "x");
+}
+
+static void
+edit_foreign_key(JsonObject *obj, Fixture *f)
+{
+	add_record(obj, "DeviceEntries", mesh_key_udf(f->d[1].sig), "AdministrationKey",
+		   mesh_key_udf(f->d[0].sig));
+}
+
+static void
+edit_control(JsonObject *obj, Fixture *f)
+{
+	add_record(obj, "DeviceEntries", mesh_key_udf(f->d[1].sig), "Description", "a\x1b[2Jb");
+}
+
+static void
+edit_removed_listed(JsonObject *obj, Fixture *f)
+{
+	add_record(obj, "Removed", mesh_key_udf(f->d[0].sig), "Removed", "2026-01-01T00:00:00Z");
+}
+
+static void
+edit_removed_twice(JsonObject *obj, Fixture *f)
+{
+	add_record(obj, "Removed", mesh_key_udf(f->m.sig), "Removed", "2026-01-01T00:00:00Z");
+	add_record(obj, "Removed", mesh_key_udf(f->m.sig), "Removed", "2026-01-02T00:00:00Z");
+}
+
+static void
+edit_removed_time(JsonObject *obj, Fixture *f)
+{
+	add_record(obj, "Removed", mesh_key_udf(f->m.sig), "Removed", "yesterday");
+}
+
+static void
+edit_nothing(JsonObject *obj, Fixture *f)
+{
+}
+
+static void
+test_device_entries(void)
+{
+	Fixture f = { 0 };
+	GError *error = NULL;
+	MeshPersonalDevice *d0, *d1;
+	g_autofree char *text = NULL;
+	g_autoptr(MeshPersonalProfile) p = NULL;
+	const char *u0, *u1;
+
+	fixture_make(&f, MESH_KEY_ED25519, MESH_KEY_X25519);
+	u0 = mesh_key_udf(f.d[0].sig);
+	u1 = mesh_key_udf(f.d[1].sig);
+	d0 = mesh_personal_profile_device(f.profile, u0);
+	d1 = mesh_personal_profile_device(f.profile, u1);
+	/* Nothing said of a device: its own description, no administration key. */
+	CU_ASSERT_PTR_NULL(mesh_personal_device_admin_key(f.profile, d0));
+	CU_ASSERT_STRING_EQUAL(mesh_personal_device_description(d0),
+			       d0->profile->description);
+	/* An administration key must be one of the master profile's. */
+	CU_ASSERT_FALSE(mesh_personal_device_set_admin_key(f.profile, d0, u1, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_TRUE(mesh_personal_device_set_admin_key(f.profile, d0,
+							  mesh_key_udf(f.m.online[0]), &error));
+	MESH_ASSERT_NO_ERROR(error);
+	d0->added = g_strdup("2026-12-01T10:00:00Z");
+	d1->description = g_strdup("old phone");
+	CU_ASSERT_STRING_EQUAL(mesh_personal_device_admin_key(f.profile, d0),
+			       mesh_key_udf(f.m.online[0]));
+	CU_ASSERT_STRING_EQUAL(mesh_personal_device_description(d1), "old phone");
+	CU_ASSERT_EQUAL(edited_code(&f, edit_nothing), 0);
+	/* Signed, parsed and verified: the same entries. */
+	text = signed_text(&f, f.m.online[1]);
+	p = mesh_personal_profile_parse(text, strlen(text), &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_STRING_EQUAL(mesh_personal_profile_device(p, u0)->added, "2026-12-01T10:00:00Z");
+	CU_ASSERT_STRING_EQUAL(mesh_personal_device_admin_key(p, mesh_personal_profile_device(p, u0)),
+			       mesh_key_udf(f.m.online[0]));
+	CU_ASSERT_STRING_EQUAL(mesh_personal_profile_device(p, u1)->description, "old phone");
+	CU_ASSERT_PTR_NULL(mesh_personal_device_admin_key(p, mesh_personal_profile_device(p, u1)));
+	/* What a reader refuses. */
+	CU_ASSERT_EQUAL(edited_code(&f, edit_unknown_device), MESH_ERROR_MALFORMED);
+	CU_ASSERT_EQUAL(edited_code(&f, edit_twice), MESH_ERROR_MALFORMED);
+	CU_ASSERT_EQUAL(edited_code(&f, edit_foreign_key), MESH_ERROR_MALFORMED);
+	CU_ASSERT_EQUAL(edited_code(&f, edit_control), MESH_ERROR_MALFORMED);
+	CU_ASSERT_EQUAL(edited_code(&f, edit_removed_listed), MESH_ERROR_MALFORMED);
+	CU_ASSERT_EQUAL(edited_code(&f, edit_removed_twice), MESH_ERROR_MALFORMED);
+	CU_ASSERT_EQUAL(edited_code(&f, edit_removed_time), MESH_ERROR_MALFORMED);
+	/* A removed device is listed in Removed, out of Devices, and cannot come back. */
+	CU_ASSERT_TRUE(mesh_personal_profile_remove_device(f.profile, u1, "2026-12-02T10:00:00Z",
+							   &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_STRING_EQUAL(mesh_personal_profile_removed(f.profile, u1), "2026-12-02T10:00:00Z");
+	CU_ASSERT_PTR_NULL(mesh_personal_profile_removed(f.profile, u0));
+	CU_ASSERT_FALSE(mesh_personal_profile_add_device(f.profile, f.d[1].signed_profile, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_REMOVED);
+	CU_ASSERT_EQUAL(edited_code(&f, edit_nothing), 0);
+	/* The administration key leaves the master profile: the entry forgets it. */
+	{
+		g_autoptr(JsonNode) newer = NULL;
+
+		CU_ASSERT_TRUE(mesh_master_profile_remove_online_key(
+			f.m.profile, mesh_key_udf(f.m.online[0]), NULL));
+		CU_ASSERT_TRUE(mesh_master_profile_touch(f.m.profile, NULL));
+		newer = mesh_master_profile_sign(f.m.profile, mesh_signed_sign_with_key, f.m.sig,
+						 NULL);
+		CU_ASSERT_TRUE(mesh_personal_profile_set_master(f.profile, newer, &error));
+		MESH_ASSERT_NO_ERROR(error);
+		CU_ASSERT_PTR_NULL(mesh_personal_device_admin_key(f.profile, d0));
+		mesh_personal_profile_drop_admin_keys(f.profile);
+		CU_ASSERT_PTR_NULL(d0->admin_key);
+		CU_ASSERT_EQUAL(edited_code(&f, edit_nothing), 0);
+	}
+	fixture_clear(&f);
+}
+
 static CU_TestInfo tests[] = {
 	{ "sign, parse, verify (Ed25519/X25519 and P-256)", test_round_trip },
 	{ "account names", test_account_names },
 	{ "verification failures beside the positive case", test_verification_failures },
 	{ "limits: devices, size", test_limits },
 	{ "devices, applications, master profile changed", test_changes },
+	{ "DeviceEntries and Removed: what a reader refuses beside what it takes",
+	  test_device_entries },
 	CU_TEST_INFO_NULL,
 };
 
