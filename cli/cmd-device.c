@@ -339,17 +339,11 @@ device_remove_check(MeshCliCall *c)
 	return 0;
 }
 
-static MeshError
-device_remove_call(MeshCliCall *c)
+void
+mesh_cli_print_removal(JsonBuilder *b, const MeshClientRemoval *r)
 {
 	g_auto(MeshCliEscapes) esc = {0};
-	MeshClientRemoval *r = NULL;
-	MeshError code = mesh_client_device_remove(c->client, c->account, c->argv[1], &r);
-	JsonBuilder *b;
 
-	if (code != MESH_ERROR_OK)
-		return code;
-	b = mesh_cli_call_json(c);
 	if (b != NULL) {
 		mesh_cli_json_string(b, "Removed", r->identifier);
 		mesh_cli_json_string(b, "Description", r->description);
@@ -366,20 +360,30 @@ device_remove_call(MeshCliCall *c)
 		for (size_t i = 0; i < r->n_applications; i++)
 			json_builder_add_string_value(b, r->applications[i]);
 		json_builder_end_array(b);
-	} else {
-		printf("Removed %s%s%s%s from the profile: the portal refuses it from now on, and "
-		       "what is stored from now on is not sealed to it.\n",
-		       mesh_cli_escape(&esc, r->identifier), r->description != NULL ? " (" : "",
-		       r->description != NULL ? mesh_cli_escape(&esc, r->description) : "",
-		       r->description != NULL ? ")" : "");
-		if (r->n_logins + r->n_applications > 0)
-			printf("It could read these until now: change them.\n");
-		for (size_t i = 0; i < r->n_logins; i++)
-			printf("  password     %s  %s\n", mesh_cli_escape(&esc, r->logins[i].site),
-			       mesh_cli_escape(&esc, r->logins[i].username));
-		for (size_t i = 0; i < r->n_applications; i++)
-			printf("  application  %s\n", mesh_cli_escape(&esc, r->applications[i]));
+		return;
 	}
+	printf("Removed %s%s%s%s from the profile: the portal refuses it from now on, and what is "
+	       "stored from now on is not sealed to it.\n",
+	       mesh_cli_escape(&esc, r->identifier), r->description != NULL ? " (" : "",
+	       r->description != NULL ? mesh_cli_escape(&esc, r->description) : "",
+	       r->description != NULL ? ")" : "");
+	if (r->n_logins + r->n_applications > 0)
+		printf("It could read these until now: change them.\n");
+	for (size_t i = 0; i < r->n_logins; i++)
+		printf("  password     %s  %s\n", mesh_cli_escape(&esc, r->logins[i].site),
+		       mesh_cli_escape(&esc, r->logins[i].username));
+	for (size_t i = 0; i < r->n_applications; i++)
+		printf("  application  %s\n", mesh_cli_escape(&esc, r->applications[i]));
+}
+
+static MeshError
+device_remove_call(MeshCliCall *c)
+{
+	MeshClientRemoval *r = NULL;
+	MeshError code = mesh_client_device_remove(c->client, c->account, c->argv[1], &r);
+
+	if (code == MESH_ERROR_OK)
+		mesh_cli_print_removal(mesh_cli_call_json(c), r);
 	mesh_client_removal_free(r);
 	return code;
 }

@@ -323,6 +323,11 @@ do_recover(Wizard *w, gboolean *ret_done)
 	printf("\nRecovered the profile of %s onto this device.\n",
 	       mesh_cli_escape(&esc, profile->account));
 	printf("\n  PROFILE FINGERPRINT:  %s\n", mesh_cli_escape(&esc, profile->identifier));
+	if (profile->n_demoted > 0) {
+		printf("\nThese devices are no longer administration devices:\n");
+		mesh_cli_print_profile_devices(NULL, NULL, profile->demoted, profile->n_demoted);
+		printf("Make one an administration device again in 'Devices of the profile'.\n");
+	}
 	g_free(w->account);
 	w->account = g_strdup(profile->account);
 	mesh_client_profile_free(profile);
@@ -480,6 +485,89 @@ do_password_list(Wizard *w)
 	return MESH_ERROR_OK;
 }
 
+/* The profile's devices, a line each. */
+static MeshError
+list_devices(Wizard *w)
+{
+	MeshClientProfileDevice *devices = NULL;
+	size_t n = 0;
+	MeshError code = mesh_client_profile_devices(w->client, w->account, &devices, &n);
+
+	if (code != MESH_ERROR_OK) {
+		wizard_fail(PROG, w->client, code, "cannot list the devices");
+		return code;
+	}
+	printf("\nThe devices of %s:\n", w->account);
+	mesh_cli_print_profile_devices(NULL, NULL, devices, n);
+	mesh_client_profile_devices_free(devices, n);
+	return MESH_ERROR_OK;
+}
+
+/* Rename, promote, demote or remove the device the user names (action @choice of do_devices). */
+static MeshError
+device_action(Wizard *w, size_t choice)
+{
+	static const char *const failures[] = { "cannot rename the device",
+						"cannot promote the device",
+						"cannot demote the device", "cannot remove the device" };
+	g_auto(MeshCliEscapes) esc = { 0 };
+	g_autofree char *device = NULL, *text = NULL, *q = NULL;
+	MeshClientRemoval *removal = NULL;
+	gboolean sure = FALSE;
+	MeshError code;
+
+	CHECK_ASK(wizard_ask("Device (its UDF, a prefix of it, or its description)", NULL, &device));
+	switch (choice) {
+	case 0:
+		CHECK_ASK(wizard_ask("New description", NULL, &text));
+		code = mesh_client_device_rename(w->client, w->account, device, text);
+		break;
+	case 1: code = mesh_client_device_promote(w->client, w->account, device); break;
+	case 2: code = mesh_client_device_demote(w->client, w->account, device); break;
+	default:
+		q = g_strdup_printf("Remove %s from the profile of %s for good? It can never join "
+				    "again.",
+				    mesh_cli_escape(&esc, device), mesh_cli_escape(&esc, w->account));
+		CHECK_ASK(wizard_yes_no(q, FALSE, &sure));
+		if (!sure) {
+			printf("Kept the device.\n");
+			return MESH_ERROR_OK;
+		}
+		code = mesh_client_device_remove(w->client, w->account, device, &removal);
+		break;
+	}
+	if (code != MESH_ERROR_OK) {
+		wizard_fail(PROG, w->client, code, failures[MIN(choice, 3)]);
+		return MESH_ERROR_OK;
+	}
+	if (removal != NULL)
+		mesh_cli_print_removal(NULL, removal);
+	else
+		printf("Done.\n");
+	mesh_client_removal_free(removal);
+	return MESH_ERROR_OK;
+}
+
+/* The profile's devices, and what to do with one. */
+static MeshError
+do_devices(Wizard *w)
+{
+	static const char *const actions[] = { "Rename a device", "Make a device an administration "
+						"device", "Make a device no longer an administration device",
+						"Remove a device (lost, sold)", "Back" };
+
+	for (;;) {
+		size_t choice = 4;
+
+		if (list_devices(w) != MESH_ERROR_OK)
+			return MESH_ERROR_OK;
+		CHECK_ASK(wizard_menu("What to do?", actions, G_N_ELEMENTS(actions), 4, &choice));
+		if (choice == 4)
+			return MESH_ERROR_OK;
+		CHECK_ASK(device_action(w, choice));
+	}
+}
+
 /* Without a profile: create one, recover one, or quit. *ret_quit when the user quits. */
 static MeshError
 no_profile(Wizard *w, gboolean *ret_quit)
@@ -512,12 +600,12 @@ main_menu(Wizard *w)
 	static const char *const items[] = {
 		"Show the profile",   "Synchronize with the portal", "Pending connection requests",
 		"Add a password",     "List the passwords",          "Escrow the master keys",
-		"Quit",
+		"Devices of the profile", "Quit",
 	};
 
 	for (;;) {
 		g_autofree char *title = g_strdup_printf("Profile manager: %s", w->account);
-		size_t choice = 6;
+		size_t choice = 7;
 
 		CHECK_ASK(wizard_menu(title, items, G_N_ELEMENTS(items), -1, &choice));
 		switch (choice) {
@@ -527,6 +615,7 @@ main_menu(Wizard *w)
 		case 3: CHECK_ASK(do_password_add(w)); break;
 		case 4: CHECK_ASK(do_password_list(w)); break;
 		case 5: CHECK_ASK(do_escrow(w)); break;
+		case 6: CHECK_ASK(do_devices(w)); break;
 		default: return MESH_ERROR_OK;
 		}
 		fflush(stdout);

@@ -122,6 +122,9 @@ void mesh_cli_json_begin_array(JsonBuilder *b, const char *name);
 /* mesh_cli_print_profile_devices: @devices as the array @member of @b, or (@b NULL) a line each. */
 void mesh_cli_print_profile_devices(JsonBuilder *b, const char *member,
                                     const MeshClientProfileDevice *devices, size_t n);
+/* mesh_cli_print_removal: what removing a device did and what it could read, as members of @b
+ * or (@b NULL) as text. */
+void mesh_cli_print_removal(JsonBuilder *b, const MeshClientRemoval *removal);
 /* mesh_cli_dispatch: run the subcommand of @verb named by argv[1] from @subs (a NULL-terminated
  * table), or print @usage for --help, or fail with Usage. */
 typedef struct {

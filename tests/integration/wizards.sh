@@ -126,7 +126,7 @@ drive 1 "$TMP/create" -e 'no Mesh profile' -e 'Choice \[1\]: ' -s 1 \
 	-e 'Share 4: S' -e 'Press Enter' -s "" \
 	-e "Profile manager: $ACCOUNT" -e 'Choice: ' -s 1 -e 'Profile fingerprint: +M' \
 	-e 'Escrow: +made' \
-	-e 'Choice: ' -s 7 -x 0 -- "$MESHCLIENT" --hive test
+	-e 'Choice: ' -s 8 -x 0 -- "$MESHCLIENT" --hive test
 check "meshclient creates $ACCOUNT and escrows it (through a pty)" status_is $? 0
 PROFILE=$(sed -n 's/^ *PROFILE FINGERPRINT: *\(M[^ ]*\)$/\1/p' "$TMP/create" | head -1)
 dev 1 --json profile show >"$TMP/show1" 2>"$TMP/err"
@@ -163,7 +163,7 @@ drive 1 "$TMP/accept" -e 'Choice: ' -s 3 -e '1 device is waiting' \
 	-e 'Choice: ' -s 4 -e 'Site.*: ' -s example.net -e 'User name: ' -s alice \
 	-e 'Generate a new random password\? \[y/N\]: ' -s y -e 'Stored the password for example.net' \
 	-e 'Choice: ' -s 5 -e 'example.net +alice' \
-	-e 'Choice: ' -s 7 -x 0 -- "$MESHCLIENT" --hive test
+	-e 'Choice: ' -s 8 -x 0 -- "$MESHCLIENT" --hive test
 check "meshclient's pending menu shows the witness ($WITNESS) and accepts it" status_is $? 0
 wait "$BG"
 check "meshconnect reports Accepted (exit 0)" status_is $? 0
@@ -178,7 +178,7 @@ expect_out "device 2 lists the password added in meshclient" "example.net  alice
 drive 1 "$TMP/password" -e 'Choice: ' -s 4 -e 'Site.*: ' -s example.org -e 'User name: ' -s bob \
 	-e 'Generate a new random password\? \[y/N\]: ' -s n -e 'Password: ' -s 's3cret-horse' \
 	-e 'Repeat the passphrase: ' -s 's3cret-horse' -e 'Stored the password for example.org' \
-	-e 'Choice: ' -s 7 -x 0 -- "$MESHCLIENT" --hive test
+	-e 'Choice: ' -s 8 -x 0 -- "$MESHCLIENT" --hive test
 check "meshclient stores a typed password" status_is $? 0
 check "... without echoing it" sh -c "! grep -q s3cret-horse '$TMP/password'"
 expect_out "... and mesh password get gives it back" "s3cret-horse" dev 1 password get example.org
@@ -187,7 +187,7 @@ drive 1 "$TMP/replace" -e 'Choice: ' -s 4 -e 'Site.*: ' -s example.org -e 'User 
 	-e 'Generate a new random password\? \[y/N\]: ' -s n -e 'Password: ' -s 'n3w-horse' \
 	-e 'Repeat the passphrase: ' -s 'n3w-horse' \
 	-e 'bob at example.org has a password already. Replace it\? \[y/N\]: ' -s y \
-	-e 'Changed the password for example.org' -e 'Choice: ' -s 7 -x 0 \
+	-e 'Changed the password for example.org' -e 'Choice: ' -s 8 -x 0 \
 	-- "$MESHCLIENT" --hive test
 check "meshclient asks before it replaces a stored login" status_is $? 0
 expect_out "... and replaces it when told to" "n3w-horse" dev 1 password get example.org
@@ -202,7 +202,7 @@ check "meshconnect on device 3 shows its witness" wait_log "$TMP/connect3" 'WITN
 W3=$(sed -n 's/^ *WITNESS: *\([^ ]*\)$/\1/p' "$TMP/connect3" | head -1)
 drive 1 "$TMP/reject" -e 'Choice: ' -s 3 -l "WITNESS:      $W3" -e 'Choice \[3\]: ' -s 2 \
 	-l "Reject the device with witness $W3" -e '\[y/N\]: ' -s y \
-	-l "Rejected the device with witness $W3" -e 'Choice: ' -s 7 -x 0 \
+	-l "Rejected the device with witness $W3" -e 'Choice: ' -s 8 -x 0 \
 	-- "$MESHCLIENT" --hive test
 check "meshclient rejects device 3's request" status_is $? 0
 wait "$BG"
@@ -247,9 +247,11 @@ drive 4 "$TMP/recover" -e 'Choice \[1\]: ' -s 2 -e 'Account to recover.*: ' -s "
 	-e 'Share 3: ' -s "" \
 	-e "Protect this device's keys with a passphrase.*\\[y/N\\]: " -s y \
 	-e 'Passphrase for the keys: ' -s 'wizard pass' -e 'Repeat the passphrase: ' -s 'wizard pass' \
-	-l "PROFILE FINGERPRINT:  $PROFILE" -e 'Choice: ' -s 7 -x 0 \
+	-l "PROFILE FINGERPRINT:  $PROFILE" -e 'These devices are no longer administration devices' \
+	-e "Devices of the profile" -e 'Choice: ' -s 8 -x 0 \
 	-- "$MESHCLIENT" --hive test
-check "meshclient recovers $ACCOUNT on device 4 from shares 1 and 3" status_is $? 0
+check "meshclient recovers $ACCOUNT on device 4 from shares 1 and 3, naming the demoted device" \
+	status_is $? 0
 expect_out "... which holds it now" "$ACCOUNT (default)" dev 4 profile list
 check "... without echoing the passphrase" sh -c "! grep -q 'wizard pass' '$TMP/recover'"
 dev 4 lock >/dev/null 2>&1
@@ -259,13 +261,31 @@ check "... its keys (device, master, escrow, administration) protected, locked a
 keys = json.load(open(sys.argv[1]))["Keys"]
 assert len(keys) == 6 and all(k["Protected"] and k["Locked"] for k in keys), keys' "$TMP/keys4"
 
+# ---- device 4's meshclient: the devices of the profile; promote device 1 again, rename 2 ----
+printf 'wizard pass\n' | dev 4 unlock >/dev/null 2>&1
+D1=$(jdev 1 'd["Identifier"]' device show)
+D2=$(jdev 2 'd["Identifier"]' device show)
+drive 4 "$TMP/devices" -e 'Choice: ' -s 7 -e "The devices of $ACCOUNT" \
+	-e 'Choice \[5\]: ' -s 2 -e 'Device.*: ' -s "$D1" -l 'Done.' \
+	-e 'Choice \[5\]: ' -s 1 -e 'Device.*: ' -s "$(echo "$D2" | cut -c1-9)" \
+	-e 'New description: ' -s 'work laptop' -l 'Done.' \
+	-e 'Choice \[5\]: ' -s 2 -e 'Device.*: ' -s 'no such device' -e 'meshclient: cannot promote' \
+	-e 'Choice \[5\]: ' -s 5 -e 'Choice: ' -s 8 -x 0 -- "$MESHCLIENT" --hive test
+check "meshclient lists the devices, promotes device 1, renames device 2, says what fails" \
+	status_is $? 0
+dev 1 profile sync >/dev/null 2>&1
+check "device 1 is an administration device again" \
+	[ "$(jdev 1 "[x['Administration'] for x in d['Devices'] if x['Identifier'] == '$D1'][0]" device list)" = True ]
+check "... and sees device 2's new description" \
+	[ "$(jdev 1 "[x.get('Description') for x in d['Devices'] if x['Identifier'] == '$D2'][0]" device list)" = "work laptop" ]
+
 # ---- device 6: a profile not escrowed; meshclient says so until it is ----
 drive 6 "$TMP/noescrow" -e 'Choice \[1\]: ' -s 1 -e 'Account to create.*: ' -s carol@example.com \
 	-e 'Portal URL.*: ' -s "" -e 'Create the profile of .*\[Y/n\]: ' -s y \
 	-e "Protect this device's keys.*: " -s n -e 'PROFILE FINGERPRINT: +M' \
 	-e 'Escrow the master keys now.*\[Y/n\]: ' -s n \
 	-e 'No escrow of the master keys yet: if this device is lost, so is the profile' \
-	-e 'Choice: ' -s 1 -e 'Escrow: +none yet' -e 'Choice: ' -s 7 -x 0 \
+	-e 'Choice: ' -s 1 -e 'Escrow: +none yet' -e 'Choice: ' -s 8 -x 0 \
 	-- "$MESHCLIENT" --hive test
 check "meshclient: a profile not escrowed is said to be so after create and in show" \
 	status_is $? 0
@@ -273,7 +293,7 @@ drive 6 "$TMP/noescrow2" -e 'Profile of carol@example.com' \
 	-e 'No escrow of the master keys yet' -e 'Choice: ' -s 6 \
 	-e 'How many shares to make \[4\]: ' -s 2 -e 'quorum\) \[2\]: ' -s "" \
 	-e 'Escrow in 2 shares.*\[Y/n\]: ' -s y -e 'Press Enter' -s "" \
-	-e 'Choice: ' -s 1 -e 'Escrow: +made' -e 'Choice: ' -s 7 -x 0 -- "$MESHCLIENT" --hive test
+	-e 'Choice: ' -s 1 -e 'Escrow: +made' -e 'Choice: ' -s 8 -x 0 -- "$MESHCLIENT" --hive test
 check "meshclient says it again when started, until the escrow is made" status_is $? 0
 
 finish
