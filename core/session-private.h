@@ -190,6 +190,8 @@ G_GNUC_INTERNAL gboolean ctx_open_change(Ctx *ctx, MeshSession *session, const c
                                          GError **error);
 G_GNUC_INTERNAL char *ctx_queued_portal(Ctx *ctx);
 G_GNUC_INTERNAL gboolean session_queue_pending(MeshSession *session, const char *account);
+G_GNUC_INTERNAL gboolean session_queue_touches(MeshSession *session, const char *account,
+                                               const char *application);
 G_GNUC_INTERNAL void session_queue_forget(MeshSession *session, const char *account);
 G_GNUC_INTERNAL gboolean session_flush_queue(MeshSession *session, const char *account,
                                              MeshSessionFlush **ret_flush, GError **error);

@@ -399,10 +399,9 @@ sync_apps(MeshSession *session, MeshPortalClient *client, const MeshPersonalProf
 		if (read_json(session->hive, MESH_HIVE_APPLICATION_PROFILES, name, MESH_PROFILE_MAX,
 		              &old_node, NULL))
 			old = mesh_application_profile_verify(old_node, personal->master, NULL);
-		/* Ahead of the portal because of this device's queued changes: the copy here
-		 * holds them, and stays until the flush publishes them. */
-		if (old != NULL && old->serial > app->serial &&
-		    session_queue_pending(session, personal->account))
+		/* The copy here holds changes of this device still queued (so may be ahead of
+		 * the portal's): it stays until the flush publishes them. */
+		if (old != NULL && session_queue_touches(session, personal->account, e->friendly))
 			continue;
 		if (old != NULL && old->serial > app->serial) {
 			g_set_error(error, MESH_ERROR, MESH_ERROR_STALE,

@@ -577,6 +577,21 @@ damaged:
 /* ---- Status -------------------------------------------------------------------------------- */
 
 gboolean
+session_queue_touches(MeshSession *session, const char *account, const char *application)
+{
+	g_autoptr(GPtrArray) entries = NULL;
+
+	/* An entry that does not read might: the flush reports it. */
+	if (!queue_entries(session, account, &entries, NULL))
+		return TRUE;
+	for (guint i = 0; i < entries->len; i++) {
+		if (g_strcmp0(((Entry *)entries->pdata[i])->application, application) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+gboolean
 session_queue_pending(MeshSession *session, const char *account)
 {
 	g_autoptr(Account) a = NULL;
