@@ -99,7 +99,18 @@ queued_list(void)
 	return g_ptr_array_new_with_free_func((GDestroyNotify)mesh_session_queued_free);
 }
 
-/* The text of the NUL-terminated @value (a MeshSecret of text), as a JSON member. */
+/* The member @name: the @len bytes of @text (-1: NUL-terminated) as a JSON string. */
+static void
+member_text(MeshSecjson *w, const char *name, const char *text, gssize len, gboolean *first)
+{
+	mesh_secjson_literal(w, *first ? "\"" : ",\"");
+	mesh_secjson_literal(w, name);
+	mesh_secjson_literal(w, "\":");
+	mesh_secjson_string(w, text, len);
+	*first = FALSE;
+}
+
+/* The member @name: the NUL-terminated text in @value. */
 static void
 member_secret(MeshSecjson *w, const char *name, const MeshSecret *value, gboolean *first)
 {
@@ -108,21 +119,7 @@ member_secret(MeshSecjson *w, const char *name, const MeshSecret *value, gboolea
 
 	if (len > 0 && text[len - 1] == '\0')
 		len--;
-	mesh_secjson_literal(w, *first ? "\"" : ",\"");
-	mesh_secjson_literal(w, name);
-	mesh_secjson_literal(w, "\":");
-	mesh_secjson_string(w, text, (gssize)len);
-	*first = FALSE;
-}
-
-static void
-member_text(MeshSecjson *w, const char *name, const char *text, gboolean *first)
-{
-	mesh_secjson_literal(w, *first ? "\"" : ",\"");
-	mesh_secjson_literal(w, name);
-	mesh_secjson_literal(w, "\":");
-	mesh_secjson_string(w, text, -1);
-	*first = FALSE;
+	member_text(w, name, text, (gssize)len, first);
 }
 
 /* The plaintext of a change: {"Site"?, "Username"?, "Value"?, "Base"?} (NULL: left out),
@@ -136,9 +133,9 @@ queue_change(const char *site, const char *username, const MeshSecret *value,
 
 	mesh_secjson_literal(w, "{");
 	if (site != NULL)
-		member_text(w, "Site", site, &first);
+		member_text(w, "Site", site, -1, &first);
 	if (username != NULL)
-		member_text(w, "Username", username, &first);
+		member_text(w, "Username", username, -1, &first);
 	if (value != NULL)
 		member_secret(w, "Value", value, &first);
 	if (base != NULL)

@@ -258,6 +258,20 @@ find(GPtrArray *list, const char *operation, const char *site)
 	return NULL;
 }
 
+/* The serial of the account's one application profile on the portal. */
+static gint64
+portal_app_serial(Fx *fx)
+{
+	g_autoptr(GPtrArray) list = NULL;
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(mesh_portal_store_entry_list(fx->store, "alice",
+	                                            MESH_PORTAL_TYPE_APPLICATION, &list, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL_FATAL(list->len, 1);
+	return ((MeshPortalEntry *)list->pdata[0])->serial;
+}
+
 /* ---- Tests --------------------------------------------------------------------------------- */
 
 /* Offline: queued, seen here at once, listed, nothing in clear; back online: published, and
@@ -504,7 +518,6 @@ test_replay_damage_delete(void)
 	g_autoptr(GPtrArray) conflicts = NULL;
 	g_autofree char *name = NULL;
 	g_autofree char *damaged = NULL;
-	MeshPortalEntry *entry = NULL;
 	gint64 serial;
 
 	fx_init(&fx);
@@ -527,33 +540,13 @@ test_replay_damage_delete(void)
 	                               g_bytes_get_data(saved, NULL), g_bytes_get_size(saved),
 	                               &error));
 	MESH_ASSERT_NO_ERROR(error);
-	{
-		g_autoptr(GPtrArray) list = NULL;
-
-		CU_ASSERT_TRUE(mesh_portal_store_entry_list(fx.store, "alice",
-		                                            MESH_PORTAL_TYPE_APPLICATION, &list,
-		                                            &error));
-		MESH_ASSERT_NO_ERROR(error);
-		CU_ASSERT_EQUAL_FATAL(list->len, 1);
-		entry = list->pdata[0];
-		serial = entry->serial;
-	}
+	serial = portal_app_serial(&fx);
 	flush = sync_flush(a);
 	CU_ASSERT_EQUAL(flush->published->len, 1);
 	CU_ASSERT_EQUAL(flush->conflicts->len, 0);
 	g_clear_pointer(&flush, mesh_session_flush_free);
-	{
-		g_autoptr(GPtrArray) list = NULL;
-
-		CU_ASSERT_TRUE(mesh_portal_store_entry_list(fx.store, "alice",
-		                                            MESH_PORTAL_TYPE_APPLICATION, &list,
-		                                            &error));
-		MESH_ASSERT_NO_ERROR(error);
-		CU_ASSERT_EQUAL_FATAL(list->len, 1);
-		entry = list->pdata[0];
-		/* Nothing was published again. */
-		CU_ASSERT_EQUAL(entry->serial, serial);
-	}
+	/* Nothing was published again. */
+	CU_ASSERT_EQUAL(portal_app_serial(&fx), serial);
 	flush = sync_flush(b);
 	assert_password(b, "x.example.com", "u", "queued-value");
 	g_clear_pointer(&flush, mesh_session_flush_free);
