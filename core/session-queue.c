@@ -37,7 +37,7 @@
 #define QUEUE_CTY        "application/mmm-queued"
 #define CONFLICTS_PREFIX "Conflicts-"
 /* "<16 digits>-<8 hex>.json" */
-#define QUEUE_NAME_LEN   (16 + 1 + 8 + 5)
+#define QUEUE_NAME_LEN (16 + 1 + 8 + 5)
 
 gboolean
 portal_unreachable(const GError *error)
@@ -47,8 +47,7 @@ portal_unreachable(const GError *error)
 }
 
 QueueOp *
-queue_op_new(const char *operation, const char *application, gint64 base_serial,
-             MeshSecret *change)
+queue_op_new(const char *operation, const char *application, gint64 base_serial, MeshSecret *change)
 {
 	QueueOp *op = g_new0(QueueOp, 1);
 
@@ -193,9 +192,9 @@ queue_name(const char *name)
 static gboolean
 known_operation(const char *operation)
 {
-	static const char *const ops[] = {QUEUE_PASSWORD_ADD, QUEUE_PASSWORD_SET,
-	                                  QUEUE_PASSWORD_DELETE, QUEUE_APP_ADD, QUEUE_APP_SET,
-	                                  QUEUE_APP_DELETE};
+	static const char *const ops[] = {QUEUE_PASSWORD_ADD,    QUEUE_PASSWORD_SET,
+	                                  QUEUE_PASSWORD_DELETE, QUEUE_APP_ADD,
+	                                  QUEUE_APP_SET,         QUEUE_APP_DELETE};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(ops); i++) {
 		if (g_str_equal(operation, ops[i]))
@@ -208,8 +207,8 @@ known_operation(const char *operation)
 static Entry *
 entry_parse(JsonNode *node, GError **error)
 {
-	static const char *const members[] = {"Account",  "Operation", "Application", "BaseSerial",
-	                                      "Queued",   "Change",    NULL};
+	static const char *const members[] = {"Account", "Operation", "Application", "BaseSerial",
+	                                      "Queued",  "Change",    NULL};
 	g_autoptr(Entry) e = g_new0(Entry, 1);
 	const char *account = NULL, *operation = NULL, *application = NULL, *queued = NULL;
 	JsonObject *outer, *obj = NULL;
@@ -230,8 +229,8 @@ entry_parse(JsonNode *node, GError **error)
 		mesh_signed_recode(error, MESH_ERROR_MALFORMED);
 		return NULL;
 	}
-	if (!known_operation(operation) || e->base_serial < 0 ||
-	    e->base_serial > MESH_SERIAL_MAX || !json_object_has_member(obj, "Change") ||
+	if (!known_operation(operation) || e->base_serial < 0 || e->base_serial > MESH_SERIAL_MAX ||
+	    !json_object_has_member(obj, "Change") ||
 	    !JSON_NODE_HOLDS_OBJECT(json_object_get_member(obj, "Change"))) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
 		            "not a queued change (Operation, BaseSerial or Change)");
@@ -381,8 +380,8 @@ entry_open(Ctx *ctx, const Entry *e, GError **error)
 		g_clear_pointer(&change, mesh_secjson_unref);
 	}
 	if (change == NULL && !g_error_matches(*error, MESH_ERROR, MESH_ERROR_LOCKED))
-		g_prefix_error(error, "%s/%s/%s does not open: ",
-		               mesh_hive_location(ctx->session->hive),
+		g_prefix_error(error,
+		               "%s/%s/%s does not open: ", mesh_hive_location(ctx->session->hive),
 		               mesh_hive_folder_name(MESH_HIVE_OUTBOX), e->name);
 	return change;
 }
@@ -428,9 +427,9 @@ entry_info(const Entry *e, JsonNode *change, const char *conflict)
 static char *
 conflicts_name(const char *account)
 {
-	g_autofree char *udf = mesh_udf_content_digest(MESH_UDF_ALG_SHA512, "text/plain",
-	                                               (const guint8 *)account, strlen(account),
-	                                               MESH_UDF_BITS_DEFAULT, NULL);
+	g_autofree char *udf =
+	        mesh_udf_content_digest(MESH_UDF_ALG_SHA512, "text/plain", (const guint8 *)account,
+	                                strlen(account), MESH_UDF_BITS_DEFAULT, NULL);
 
 	return g_strconcat(CONFLICTS_PREFIX, udf, JSON_SUFFIX, NULL);
 }
@@ -464,8 +463,7 @@ conflicts_write(Ctx *ctx, GPtrArray *conflicts, GError **error)
 		json_array_add_object_element(array, c);
 	}
 	text = mesh_json_to_string(list);
-	jwe = mesh_jwe_encrypt((const guint8 *)text, strlen(text), QUEUE_CTY, recipients, 1,
-	                       error);
+	jwe = mesh_jwe_encrypt((const guint8 *)text, strlen(text), QUEUE_CTY, recipients, 1, error);
 	if (jwe == NULL)
 		return FALSE;
 	json_node_take_object(node, outer);
@@ -479,7 +477,7 @@ conflicts_write(Ctx *ctx, GPtrArray *conflicts, GError **error)
 static MeshSessionQueued *
 conflict_parse(JsonNode *node, GError **error)
 {
-	static const char *const members[] = {"Operation", "Application", "Site",    "Username",
+	static const char *const members[] = {"Operation", "Application", "Site", "Username",
 	                                      "Queued",    "Conflict",    NULL};
 	g_autoptr(MeshSessionQueued) q = g_new0(MeshSessionQueued, 1);
 	const char *op = NULL, *app = NULL, *site = NULL, *user = NULL, *queued = NULL,
@@ -711,7 +709,7 @@ replay_password(Ctx *ctx, const Entry *e, JsonNode *change, const char **ret_con
 	MeshPasswordEntry *login;
 	const MeshSecret *current;
 
-	if (site == NULL || user == NULL || (!delete && value == NULL)) {
+	if (site == NULL || user == NULL || (!delete &&value == NULL)) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
 		            "%s/%s/%s: a password change without its login or password",
 		            mesh_hive_location(ctx->session->hive),
@@ -738,8 +736,7 @@ replay_password(Ctx *ctx, const Entry *e, JsonNode *change, const char **ret_con
 
 /* An application change on the portal's profile. */
 static gboolean
-replay_app(Ctx *ctx, const Entry *e, JsonNode *change, const char **ret_conflict,
-           GError **error)
+replay_app(Ctx *ctx, const Entry *e, JsonNode *change, const char **ret_conflict, GError **error)
 {
 	g_autoptr(MeshSecret) value = change_secret(change, "Value");
 	g_autoptr(MeshSecret) base = change_secret(change, "Base");
@@ -765,8 +762,8 @@ replay_app(Ctx *ctx, const Entry *e, JsonNode *change, const char **ret_conflict
 		if (g_str_equal(e->operation, QUEUE_APP_SET))
 			*ret_conflict = "Restored";
 		wanted = mesh_application_generic_text(name, value != NULL ? value : empty, error);
-		return wanted != NULL && ctx_app_create(ctx, MESH_APPLICATION_GENERIC, name, wanted,
-		                                        NULL, error);
+		return wanted != NULL &&
+		       ctx_app_create(ctx, MESH_APPLICATION_GENERIC, name, wanted, NULL, error);
 	}
 	if (g_str_equal(e->operation, QUEUE_APP_ADD))
 		return TRUE; /* added here and by another device: it is there */
@@ -792,20 +789,19 @@ replay_app(Ctx *ctx, const Entry *e, JsonNode *change, const char **ret_conflict
 		return TRUE;
 	if (!text_equal(current, base))
 		*ret_conflict = "Replaced";
-	return mesh_application_profile_touch(app, error) &&
-	       ctx_save_app(ctx, app, wanted, error);
+	return mesh_application_profile_touch(app, error) && ctx_save_app(ctx, app, wanted, error);
 }
 
 /* Store here what the flush published (Ctx.replay): the state of the portal after it. */
 static gboolean
-replay_store(Ctx *ctx, const MeshPersonalProfile *local, JsonNode *personal_node,
-             GError **error)
+replay_store(Ctx *ctx, const MeshPersonalProfile *local, JsonNode *personal_node, GError **error)
 {
 	GHashTableIter iter;
 	gpointer key, value;
 
 	if (personal_node != NULL) {
-		if (!store_personal(ctx->session, ctx->account, personal_node, ctx->personal, error))
+		if (!store_personal(ctx->session, ctx->account, personal_node, ctx->personal,
+		                    error))
 			return FALSE;
 		drop_apps(ctx->session, local, ctx->personal);
 	}

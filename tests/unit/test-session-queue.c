@@ -29,8 +29,8 @@ typedef struct {
 } DownClient;
 
 static gboolean
-down_transact(MeshPortalClient *client, const char *request, GBytes **ret_answer,
-              guint *ret_status, GError **error)
+down_transact(MeshPortalClient *client, const char *request, GBytes **ret_answer, guint *ret_status,
+              GError **error)
 {
 	DownClient *d = (DownClient *)client;
 
@@ -125,9 +125,9 @@ fx_init(Fx *fx)
 			if (!mesh_hive_read(fx->dev[0].hive, (MeshHiveFolder)f, names->pdata[i],
 			                    MESH_HIVE_ENTRY_MAX, &data, NULL))
 				continue;
-			CU_ASSERT_TRUE(mesh_hive_write(fx->dev[1].hive, (MeshHiveFolder)f,
-			                               names->pdata[i], g_bytes_get_data(data, NULL),
-			                               g_bytes_get_size(data), &error));
+			CU_ASSERT_TRUE(mesh_hive_write(
+			        fx->dev[1].hive, (MeshHiveFolder)f, names->pdata[i],
+			        g_bytes_get_data(data, NULL), g_bytes_get_size(data), &error));
 			MESH_ASSERT_NO_ERROR(error);
 		}
 	}
@@ -165,9 +165,10 @@ put(Dev *d, const char *site, const char *user, const char *pw, gboolean set)
 	g_autofree char *queued = NULL;
 	GError *error = NULL;
 
-	CU_ASSERT_TRUE(mesh_session_password_add(
-	        &d->s, ACCOUNT, site, user, secret,
-	        set ? MESH_SESSION_PASSWORD_SET : MESH_SESSION_PASSWORD_ADD, NULL, &queued, &error));
+	CU_ASSERT_TRUE(mesh_session_password_add(&d->s, ACCOUNT, site, user, secret,
+	                                         set ? MESH_SESSION_PASSWORD_SET
+	                                             : MESH_SESSION_PASSWORD_ADD,
+	                                         NULL, &queued, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	return queued != NULL;
 }
@@ -179,8 +180,8 @@ assert_password(Dev *d, const char *site, const char *user, const char *want)
 	GError *error = NULL;
 
 	if (want == NULL) {
-		CU_ASSERT_FALSE(mesh_session_password_get(&d->s, ACCOUNT, site, user, NULL, &got,
-		                                          &error));
+		CU_ASSERT_FALSE(
+		        mesh_session_password_get(&d->s, ACCOUNT, site, user, NULL, &got, &error));
 		MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
 		return;
 	}
@@ -469,18 +470,18 @@ test_delete_conflicts(void)
 	g_clear_pointer(&flush, mesh_session_flush_free);
 
 	a->down = TRUE;
-	CU_ASSERT_TRUE(mesh_session_password_delete(&a->s, ACCOUNT, "changed.example.com", NULL,
-	                                            &q, &error));
+	CU_ASSERT_TRUE(mesh_session_password_delete(&a->s, ACCOUNT, "changed.example.com", NULL, &q,
+	                                            &error));
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_PTR_NOT_NULL(q);
-	CU_ASSERT_TRUE(mesh_session_password_delete(&a->s, ACCOUNT, "quiet.example.com", NULL,
-	                                            NULL, &error));
+	CU_ASSERT_TRUE(mesh_session_password_delete(&a->s, ACCOUNT, "quiet.example.com", NULL, NULL,
+	                                            &error));
 	CU_ASSERT_TRUE(mesh_session_app_delete(&a->s, ACCOUNT, "app", NULL, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	assert_password(a, "changed.example.com", "u", NULL);
 	/* Refusals stay refusals offline: nothing is queued for them. */
-	CU_ASSERT_FALSE(mesh_session_password_delete(&a->s, ACCOUNT, "none.example.com", NULL,
-	                                             NULL, &error));
+	CU_ASSERT_FALSE(mesh_session_password_delete(&a->s, ACCOUNT, "none.example.com", NULL, NULL,
+	                                             &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
 	CU_ASSERT_EQUAL(outbox_len(a, TRUE), 3);
 
@@ -529,8 +530,8 @@ test_replay_damage_delete(void)
 	CU_ASSERT_TRUE(mesh_hive_list(a->hive, MESH_HIVE_OUTBOX, &names, NULL));
 	CU_ASSERT_EQUAL_FATAL(names->len, 1);
 	name = g_strdup(names->pdata[0]);
-	CU_ASSERT_TRUE(mesh_hive_read(a->hive, MESH_HIVE_OUTBOX, name, MESH_HIVE_ENTRY_MAX, &saved,
-	                              NULL));
+	CU_ASSERT_TRUE(
+	        mesh_hive_read(a->hive, MESH_HIVE_OUTBOX, name, MESH_HIVE_ENTRY_MAX, &saved, NULL));
 	a->down = FALSE;
 	flush = sync_flush(a);
 	CU_ASSERT_EQUAL(flush->published->len, 1);
@@ -564,8 +565,8 @@ test_replay_damage_delete(void)
 	}
 	CU_ASSERT_PTR_NOT_NULL_FATAL(name);
 	g_clear_pointer(&saved, g_bytes_unref);
-	CU_ASSERT_TRUE(mesh_hive_read(a->hive, MESH_HIVE_OUTBOX, name, MESH_HIVE_ENTRY_MAX, &saved,
-	                              NULL));
+	CU_ASSERT_TRUE(
+	        mesh_hive_read(a->hive, MESH_HIVE_OUTBOX, name, MESH_HIVE_ENTRY_MAX, &saved, NULL));
 	damaged = g_strndup(g_bytes_get_data(saved, NULL), g_bytes_get_size(saved));
 	{
 		/* One character of the ciphertext changed. */
