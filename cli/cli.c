@@ -270,6 +270,29 @@ mesh_cli_call_json(MeshCliCall *call)
 	return call->json;
 }
 
+void
+mesh_cli_report_queued(MeshCliCall *call, FILE *out)
+{
+	g_auto(MeshCliEscapes) esc = {0};
+	const char *portal = mesh_client_last_queued(call->client);
+	const char *url;
+
+	if (mesh_cli_call_json(call) != NULL) {
+		mesh_cli_json_bool(call->json, "Queued", portal != NULL);
+		return;
+	}
+	if (portal == NULL)
+		return;
+	url = mesh_cli_escape(&esc, portal);
+	if (url == NULL)
+		url = "";
+	fprintf(out,
+	        "queued: the portal%s%s cannot be reached; it is published at the next 'mesh "
+	        "profile sync' (or by the agent once it reaches the portal); 'mesh profile status' "
+	        "lists what waits\n",
+	        *portal != '\0' ? " at " : "", *portal != '\0' ? url : "");
+}
+
 /* The strings and string arrays GOption gave @entries. */
 static void
 free_option_values(const GOptionEntry *entries)

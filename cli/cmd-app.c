@@ -75,6 +75,8 @@ app_add_call(MeshCliCall *c)
 		printf("Added %s (%s)\n", mesh_cli_escape(&esc, c->argv[2]),
 		       mesh_cli_escape(&esc, identifier));
 	}
+	if (code == MESH_ERROR_OK)
+		mesh_cli_report_queued(c, stdout);
 	mesh_client_free(identifier);
 	return code;
 }
@@ -143,6 +145,8 @@ app_set_call(MeshCliCall *c)
 		mesh_cli_json_string(c->json, "Updated", c->argv[1]);
 	else if (code == MESH_ERROR_OK)
 		printf("Updated %s\n", mesh_cli_escape(&esc, c->argv[1]));
+	if (code == MESH_ERROR_OK)
+		mesh_cli_report_queued(c, stdout);
 	return code;
 }
 
@@ -231,6 +235,8 @@ app_delete_call(MeshCliCall *c)
 		mesh_cli_json_string(c->json, "Deleted", c->argv[1]);
 	else if (code == MESH_ERROR_OK)
 		printf("Deleted %s\n", mesh_cli_escape(&esc, c->argv[1]));
+	if (code == MESH_ERROR_OK)
+		mesh_cli_report_queued(c, stdout);
 	return code;
 }
 

@@ -60,6 +60,9 @@ password_store_call(MeshCliCall *c)
 		printf("%s the password of %s at %s\n", changed ? "Changed" : "Stored",
 		       mesh_cli_escape(&esc, c->argv[2]), mesh_cli_escape(&esc, c->argv[1]));
 	}
+	/* A printed password is the whole of standard output: the line goes to the errors. */
+	if (code == MESH_ERROR_OK)
+		mesh_cli_report_queued(c, generated != NULL ? stderr : stdout);
 	mesh_client_secret_free(generated);
 	return code;
 }
@@ -229,6 +232,8 @@ password_delete_call(MeshCliCall *c)
 	} else if (code == MESH_ERROR_OK) {
 		printf("Deleted the password for %s\n", mesh_cli_escape(&esc, c->argv[1]));
 	}
+	if (code == MESH_ERROR_OK)
+		mesh_cli_report_queued(c, stdout);
 	return code;
 }
 

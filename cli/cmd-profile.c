@@ -105,6 +105,62 @@ print_escrow_nudge(const MeshCliGlobals *globals, const MeshClientProfile *p)
 	       mesh_cli_escape(&esc, p->account));
 }
 
+/* "PasswordSet of alice at example.com (Passwords), queued 2024-...": one change, escaped. */
+static void
+print_queued_line(const char *lead, const MeshClientQueued *q, const char *what)
+{
+	g_auto(MeshCliEscapes) esc = {0};
+
+	printf("%s%s", lead, mesh_cli_escape(&esc, q->operation));
+	if (q->site != NULL)
+		printf(" %s at %s", mesh_cli_escape(&esc, q->username), mesh_cli_escape(&esc, q->site));
+	else
+		printf(" %s", mesh_cli_escape(&esc, q->application));
+	printf(" (queued %s)", mesh_cli_escape(&esc, q->queued));
+	if (q->conflict != NULL)
+		printf(": %s", what);
+	printf("\n");
+}
+
+/* What a conflict means, in words. */
+static const char *
+conflict_text(const char *conflict)
+{
+	if (g_strcmp0(conflict, "Replaced") == 0)
+		return "another device had changed it too; its value was replaced by this device's";
+	if (g_strcmp0(conflict, "Restored") == 0)
+		return "another device had deleted it; this device's change put it back";
+	if (g_strcmp0(conflict, "Deleted") == 0)
+		return "another device had changed it; it was deleted all the same";
+	return "it met a change of another device";
+}
+
+/* @n changes as lines (@lead before each), or the JSON array @member. */
+static void
+print_queued(MeshCliCall *c, const char *member, const char *lead, const MeshClientQueued *q,
+             size_t n)
+{
+	JsonBuilder *b = mesh_cli_call_json(c);
+
+	if (b == NULL) {
+		for (size_t i = 0; i < n; i++)
+			print_queued_line(lead, &q[i], conflict_text(q[i].conflict));
+		return;
+	}
+	mesh_cli_json_begin_array(b, member);
+	for (size_t i = 0; i < n; i++) {
+		json_builder_begin_object(b);
+		mesh_cli_json_string(b, "Operation", q[i].operation);
+		mesh_cli_json_string(b, "Application", q[i].application);
+		mesh_cli_json_string(b, "Site", q[i].site);
+		mesh_cli_json_string(b, "Username", q[i].username);
+		mesh_cli_json_string(b, "Queued", q[i].queued);
+		mesh_cli_json_string(b, "Conflict", q[i].conflict);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
 /* Shared by create, show, sync (as MeshCliCall.data). */
 typedef enum { OP_CREATE, OP_SHOW, OP_SYNC } ProfileOp;
 
@@ -116,17 +172,25 @@ profile_op_call(MeshCliCall *c)
 	ProfileOp op = *(const ProfileOp *)c->data;
 	const char *account = c->argc == 2 ? c->argv[1] : NULL;
 	MeshClientProfile *profile = NULL;
+	MeshClientQueue *report = NULL;
 	MeshError code;
 
 	mesh_client_set_passphrase(c->client, mesh_cli_secret_text(c->passphrase));
 	code = op == OP_CREATE ? mesh_client_profile_create(c->client, account, &profile)
 	       : op == OP_SHOW ? mesh_client_profile_get(c->client, account, &profile)
-	                       : mesh_client_profile_sync(c->client, account, &profile);
+	                       : mesh_client_profile_sync_report(c->client, account, &profile,
+	                                                         &report);
 	if (code == MESH_ERROR_OK) {
 		print_profile(c, profile, whats[op], op != OP_SYNC);
 		if (op != OP_SYNC)
 			print_escrow_nudge(c->globals, profile);
 	}
+	/* The sync published the queued changes first: what, and what met another device's. */
+	if (code == MESH_ERROR_OK && report != NULL) {
+		print_queued(c, "Published", "Published: ", report->queued, report->n_queued);
+		print_queued(c, "Conflicts", "CONFLICT: ", report->conflicts, report->n_conflicts);
+	}
+	mesh_client_queue_free(report);
 	mesh_client_profile_free(profile);
 	return code;
 }
@@ -168,9 +232,12 @@ profile_op(int argc, char **argv, const MeshCliGlobals *globals, ProfileOp op)
 	                        .name = "profile sync",
 	                        .params = "[ACCOUNT]",
 	                        .description =
-	                                "Fetches the account's profile and application profiles "
-	                                "from its portal, checks and stores them; repairs a stored "
-	                                "profile that is damaged or missing.",
+	                                "Publishes the changes made while the portal could not be "
+	                                "reached (and reports those that met a change of another "
+	                                "device), then fetches the account's profile and "
+	                                "application profiles from its portal, checks and stores "
+	                                "them; repairs a stored profile that is damaged or "
+	                                "missing.",
 	                        .max_args = 1,
 	                        .reach = MESH_CLI_REACH_SESSION,
 	                        .call = profile_op_call,
@@ -212,6 +279,51 @@ static int
 profile_sync(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	return profile_op(argc, argv, globals, OP_SYNC);
+}
+
+static MeshError
+profile_status_call(MeshCliCall *c)
+{
+	const char *account = c->argc == 2 ? c->argv[1] : NULL;
+	MeshClientQueue *status = NULL;
+	MeshError code = mesh_client_profile_status(c->client, account, &status);
+
+	if (code != MESH_ERROR_OK)
+		return code;
+	if (mesh_cli_call_json(c) == NULL) {
+		if (status->n_queued == 0)
+			printf("Nothing waits for the portal\n");
+		else
+			printf("%zu change%s wait%s for the portal ('mesh profile sync' publishes "
+			       "them):\n",
+			       status->n_queued, status->n_queued == 1 ? "" : "s",
+			       status->n_queued == 1 ? "s" : "");
+	}
+	print_queued(c, "Queued", "  ", status->queued, status->n_queued);
+	if (mesh_cli_call_json(c) == NULL && status->n_conflicts > 0)
+		printf("Conflicts of the last publication:\n");
+	print_queued(c, "Conflicts", "  CONFLICT: ", status->conflicts, status->n_conflicts);
+	mesh_client_queue_free(status);
+	return code;
+}
+
+static int
+profile_status(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	static const MeshCliVerbSpec spec = {
+	        .name = "profile status",
+	        .params = "[ACCOUNT]",
+	        .description = "Shows the changes made on this device while the portal could not "
+	                       "be reached, which wait to be published ('mesh profile sync' "
+	                       "publishes them), and the conflicts of the last publication: "
+	                       "which changes met a change of another device. Never a password.",
+	        .max_args = 1,
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .call = profile_status_call,
+	};
+	MeshCliCall c = {0};
+
+	return mesh_cli_run(globals, &spec, &c, mesh_cli_no_options, argc, argv);
 }
 
 /* The damage of @account among @damages, or NULL. */
@@ -491,7 +603,7 @@ mesh_cmd_profile(int argc, char **argv, const MeshCliGlobals *globals)
 		{ "create", profile_create }, { "show", profile_show },
 		{ "list", profile_list },     { "sync", profile_sync },
 		{ "delete", profile_delete }, { "recover", profile_recover },
-		{ "set-portal", profile_set_portal },
+		{ "set-portal", profile_set_portal }, { "status", profile_status },
 		{ NULL, NULL },
 	};
 
@@ -503,6 +615,7 @@ mesh_cmd_profile(int argc, char **argv, const MeshCliGlobals *globals)
 	        "       mesh profile show [ACCOUNT]\n"
 	        "       mesh profile list\n"
 	        "       mesh profile sync [ACCOUNT]\n"
+	        "       mesh profile status [ACCOUNT]\n"
 	        "       mesh profile set-portal [ACCOUNT] URL [--portal-ca FILE]\n"
 	        "       mesh profile delete ACCOUNT --yes [--force]\n"
 	        "       mesh profile recover ACCOUNT SHARE... [--portal URL] [--keystore STORE]\n"

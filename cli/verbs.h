@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <stdio.h>
+
 #include <mesh/client.h>
 
 #include "cli.h"
@@ -213,6 +215,14 @@ struct MeshCliCall {
  * the agent answered: nothing is built before, as cli-secrets.sh checks); NULL without --json.
  */
 JsonBuilder *mesh_cli_call_json(MeshCliCall *call);
+
+/*
+ * mesh_cli_report_queued: after a verb that changes an application succeeded, whether the agent
+ * queued its change (mesh_client_last_queued: the portal could not be reached): with --json the
+ * member "Queued" (true or false); else, when queued, a line on @out saying so and when it is
+ * published.
+ */
+void mesh_cli_report_queued(MeshCliCall *call, FILE *out);
 
 /*
  * mesh_cli_run: run the verb @spec with the options @entries (pointing into @call or its data)

@@ -21,6 +21,9 @@ struct MeshClient {
 	char *path; /* the agent's socket */
 	gint64 next_id;
 	char *last_error;
+	/* the last call's change was queued by the agent: the portal it could not reach ("" when
+	 * it did not say); NULL otherwise (mesh_client_last_queued) */
+	char *last_queued;
 	char *portal;    /* mesh_client_set_portal: "Portal" of the session methods that take it */
 	char *portal_ca; /* "PortalCA" */
 	char *keystore;  /* mesh_client_set_keystore: "KeyStore" of the methods that make keys */

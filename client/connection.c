@@ -160,6 +160,7 @@ mesh_client_close(MeshClient *client)
 	mesh_transport_connection_free(client->conn);
 	g_free(client->path);
 	g_free(client->last_error);
+	g_free(client->last_queued);
 	g_free(client->portal);
 	g_free(client->portal_ca);
 	g_free(client->keystore);
@@ -173,6 +174,12 @@ mesh_client_last_error(const MeshClient *client)
 	if (client == NULL || client->last_error == NULL)
 		return "";
 	return client->last_error;
+}
+
+const char *
+mesh_client_last_queued(const MeshClient *client)
+{
+	return client != NULL ? client->last_queued : NULL;
 }
 
 void
@@ -507,6 +514,23 @@ answer_error(MeshClient *client, JsonObject *obj)
 	return (MeshError)code;
 }
 
+/* A change the portal could not take, queued by the agent: {"Queued": true, "Portal"}. */
+static void
+note_queued(MeshClient *client, JsonObject *result)
+{
+	JsonNode *queued = json_object_get_member(result, "Queued");
+	JsonNode *portal = json_object_get_member(result, "Portal");
+
+	if (queued == NULL || !JSON_NODE_HOLDS_VALUE(queued) ||
+	    json_node_get_value_type(queued) != G_TYPE_BOOLEAN || !json_node_get_boolean(queued))
+		return;
+	client->last_queued = g_strdup(portal != NULL && JSON_NODE_HOLDS_VALUE(portal) &&
+	                                               json_node_get_value_type(portal) ==
+	                                                       G_TYPE_STRING
+	                                       ? json_node_get_string(portal)
+	                                       : "");
+}
+
 /*
  * Send @method with @params (JSON object text of @params_len bytes, or NULL) and read the answer:
  * its "Result" object in @ret_result (a new reference; may be NULL), or the agent's error.
@@ -526,6 +550,7 @@ call_text(MeshClient *client, const char *method, const char *params, gsize para
 	gsize len = 0;
 	MeshError code;
 
+	g_clear_pointer(&client->last_queued, g_free);
 	if (client->conn == NULL)
 		return client_fail(client, MESH_ERROR_IO,
 				   "the connection to the agent broke earlier; open a new one");
@@ -558,6 +583,7 @@ call_text(MeshClient *client, const char *method, const char *params, gsize para
 	result = json_object_get_member(obj, "Result");
 	if (!JSON_NODE_HOLDS_OBJECT(result))
 		return fail_broken(client, MESH_ERROR_PROTOCOL, "the Result is not an object", NULL);
+	note_queued(client, json_node_get_object(result));
 	if (ret_result != NULL)
 		*ret_result = json_node_ref(result);
 	g_free(client->last_error);

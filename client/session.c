@@ -26,10 +26,11 @@ mesh_client_profile_free(MeshClientProfile *profile)
 	g_free(profile);
 }
 
-/* A profile result (ProfileCreate, ProfileGet, ProfileSync, ProfileRecover). */
+/* A profile result (ProfileCreate, ProfileGet, ProfileSync, ProfileRecover); the whole result
+ * in *@ret_result (may be NULL). */
 static MeshError
-profile_call(MeshClient *client, const char *method, const Member *params, gsize n_params,
-	     MeshClientProfile **ret_profile)
+profile_call_result(MeshClient *client, const char *method, const Member *params,
+		    gsize n_params, MeshClientProfile **ret_profile, JsonNode **ret_result)
 {
 	g_autoptr(JsonNode) result = NULL;
 	MeshClientProfile *profile;
@@ -57,10 +58,21 @@ profile_call(MeshClient *client, const char *method, const Member *params, gsize
 		                                    &code);
 	if (code != MESH_ERROR_OK || ret_profile == NULL) {
 		mesh_client_profile_free(profile);
+		if (code == MESH_ERROR_OK && ret_result != NULL)
+			*ret_result = g_steal_pointer(&result);
 		return code;
 	}
 	*ret_profile = profile;
+	if (ret_result != NULL)
+		*ret_result = g_steal_pointer(&result);
 	return MESH_ERROR_OK;
+}
+
+static MeshError
+profile_call(MeshClient *client, const char *method, const Member *params, gsize n_params,
+	     MeshClientProfile **ret_profile)
+{
+	return profile_call_result(client, method, params, n_params, ret_profile, NULL);
 }
 
 MeshError
@@ -146,9 +158,122 @@ MeshError
 mesh_client_profile_sync(MeshClient *client, const char *account,
 			 MeshClientProfile **ret_profile)
 {
-	const Member params[] = { ACCOUNT(account), PORTAL_URL(client), PORTAL_CA(client) };
+	return mesh_client_profile_sync_report(client, account, ret_profile, NULL);
+}
 
-	return profile_call(client, "ProfileSync", params, G_N_ELEMENTS(params), ret_profile);
+static void
+queued_clear(MeshClientQueued *q, size_t n)
+{
+	for (size_t i = 0; q != NULL && i < n; i++) {
+		g_free(q[i].operation);
+		g_free(q[i].application);
+		g_free(q[i].site);
+		g_free(q[i].username);
+		g_free(q[i].queued);
+		g_free(q[i].conflict);
+	}
+	g_free(q);
+}
+
+void
+mesh_client_queue_free(MeshClientQueue *queue)
+{
+	if (queue == NULL)
+		return;
+	queued_clear(queue->queued, queue->n_queued);
+	queued_clear(queue->conflicts, queue->n_conflicts);
+	g_free(queue);
+}
+
+/* The array @member of @obj: [{"Operation", "Application", "Site"?, "Username"?, "Queued",
+ * "Conflict"?}]. */
+static MeshClientQueued *
+take_queued(MeshClient *client, JsonObject *obj, const char *member, size_t *ret_n,
+	    MeshError *code)
+{
+	JsonArray *array = client_take_array(client, obj, member, code);
+	guint n = array != NULL ? json_array_get_length(array) : 0;
+	MeshClientQueued *q = g_new0(MeshClientQueued, n + 1);
+
+	for (guint i = 0; i < n && *code == MESH_ERROR_OK; i++) {
+		JsonNode *node = json_array_get_element(array, i);
+		JsonObject *e;
+
+		if (!JSON_NODE_HOLDS_OBJECT(node)) {
+			*code = client_fail(client, MESH_ERROR_PROTOCOL,
+					    "the agent's answer: %s holds a non-object", member);
+			break;
+		}
+		e = json_node_get_object(node);
+		client_take_string(client, e, "Operation", TRUE, &q[i].operation, code);
+		client_take_string(client, e, "Application", TRUE, &q[i].application, code);
+		client_take_string(client, e, "Site", FALSE, &q[i].site, code);
+		client_take_string(client, e, "Username", FALSE, &q[i].username, code);
+		client_take_string(client, e, "Queued", TRUE, &q[i].queued, code);
+		client_take_string(client, e, "Conflict", FALSE, &q[i].conflict, code);
+	}
+	*ret_n = n;
+	return q;
+}
+
+/* The queue report of @result: @member (queued or published) and "Conflicts". */
+static MeshError
+take_queue(MeshClient *client, JsonNode *result, const char *member, MeshClientQueue **ret)
+{
+	JsonObject *obj = json_node_get_object(result);
+	MeshClientQueue *queue = g_new0(MeshClientQueue, 1);
+	MeshError code = MESH_ERROR_OK;
+
+	queue->queued = take_queued(client, obj, member, &queue->n_queued, &code);
+	queue->conflicts = take_queued(client, obj, "Conflicts", &queue->n_conflicts, &code);
+	if (code != MESH_ERROR_OK) {
+		mesh_client_queue_free(queue);
+		return code;
+	}
+	*ret = queue;
+	return MESH_ERROR_OK;
+}
+
+MeshError
+mesh_client_profile_sync_report(MeshClient *client, const char *account,
+				MeshClientProfile **ret_profile, MeshClientQueue **ret_report)
+{
+	const Member params[] = { ACCOUNT(account), PORTAL_URL(client), PORTAL_CA(client) };
+	g_autoptr(JsonNode) result = NULL;
+	MeshClientProfile *profile = NULL;
+	MeshClientQueue *report = NULL;
+	MeshError code;
+
+	code = profile_call_result(client, "ProfileSync", params, G_N_ELEMENTS(params), &profile,
+				   &result);
+	if (code == MESH_ERROR_OK && ret_report != NULL)
+		code = take_queue(client, result, "Published", &report);
+	if (code != MESH_ERROR_OK) {
+		mesh_client_profile_free(profile);
+		return code;
+	}
+	if (ret_profile != NULL)
+		*ret_profile = profile;
+	else
+		mesh_client_profile_free(profile);
+	if (ret_report != NULL)
+		*ret_report = report;
+	return MESH_ERROR_OK;
+}
+
+MeshError
+mesh_client_profile_status(MeshClient *client, const char *account, MeshClientQueue **ret_status)
+{
+	const Member params[] = { ACCOUNT(account) };
+	g_autoptr(JsonNode) result = NULL;
+	MeshError code;
+
+	if (client == NULL || ret_status == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	code = client_call(client, "ProfileStatus", params, G_N_ELEMENTS(params), &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	return take_queue(client, result, "Queued", ret_status);
 }
 
 static void

@@ -9,6 +9,7 @@ static const char *const kind_names[] = { "production", "test" };
 static const char *const kind_dirnames[] = { "MathematicalMesh", "CryptoMesh" };
 static const char *const folder_names[MESH_HIVE_N_FOLDERS] = {
 	"Accounts", "PersonalProfiles", "ThisDevice", "ApplicationProfiles", "Keys", "Escrow",
+	"Outbox",
 };
 
 #define NAME_MAX_LEN 200

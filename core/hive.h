@@ -36,10 +36,14 @@ typedef enum {
 	MESH_HIVE_APPLICATION_PROFILES,
 	MESH_HIVE_KEYS,
 	MESH_HIVE_ESCROW,
+	/* changes made while the portal could not be reached, waiting to be published
+	 * (core/session-queue.c); each entry sealed to this device */
+	MESH_HIVE_OUTBOX,
 	MESH_HIVE_N_FOLDERS,
 } MeshHiveFolder;
 
-/* "Accounts", "PersonalProfiles", "ThisDevice", "ApplicationProfiles", "Keys", "Escrow" */
+/* "Accounts", "PersonalProfiles", "ThisDevice", "ApplicationProfiles", "Keys", "Escrow",
+ * "Outbox" */
 const char *mesh_hive_folder_name(MeshHiveFolder folder);
 
 /* The entry that names a folder's default entry. */
@@ -131,7 +135,7 @@ gboolean mesh_hive_set_default(MeshHive *hive, MeshHiveFolder folder, const char
 
 /*
  * mesh_hive_migrate: copy every entry of every folder of @from into @to (device, personal and
- * application profiles, accounts, escrow entries, and file-store keys). When @force is FALSE
+ * application profiles, accounts, escrow entries, file-store keys and the offline queue). When @force is FALSE
  * and any entry already exists in @to, nothing is copied: MESH_ERROR_EXISTS naming the first
  * one. @ret_copied (may be NULL) receives the number of entries copied.
  */

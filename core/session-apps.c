@@ -4,8 +4,24 @@
 
 #include <string.h>
 
-#define PASSWORD_GEN  20
-#define PASSWORDS_APP "Passwords"
+#define PASSWORD_GEN 20
+
+/* The application profile @identifier on the portal, for a flush (ctx->replay): as it was
+ * published in this flush, else fetched. */
+static gboolean
+ctx_replay_app(Ctx *ctx, const char *identifier, JsonNode **ret, GError **error)
+{
+	JsonNode *node = g_hash_table_lookup(ctx->replay, identifier);
+
+	if (node == NULL) {
+		node = portal_get(ctx->client, "Identifier", identifier, error);
+		if (node == NULL)
+			return FALSE;
+		g_hash_table_replace(ctx->replay, g_strdup(identifier), node);
+	}
+	*ret = json_node_ref(node);
+	return TRUE;
+}
 
 gboolean
 ctx_load_app(Ctx *ctx, const char *identifier, MeshApplicationProfile **ret, GError **error)
@@ -14,8 +30,9 @@ ctx_load_app(Ctx *ctx, const char *identifier, MeshApplicationProfile **ret, GEr
 	g_autoptr(JsonNode) node = NULL;
 	MeshApplicationProfile *app;
 
-	if (!read_json(ctx->session->hive, MESH_HIVE_APPLICATION_PROFILES, name, MESH_PROFILE_MAX,
-	               &node, error))
+	if (ctx->replay != NULL ? !ctx_replay_app(ctx, identifier, &node, error)
+	                        : !read_json(ctx->session->hive, MESH_HIVE_APPLICATION_PROFILES,
+	                                     name, MESH_PROFILE_MAX, &node, error))
 		return FALSE;
 	app = mesh_application_profile_verify(node, ctx->personal->master, error);
 	if (app == NULL || !g_str_equal(app->identifier, identifier)) {
@@ -23,9 +40,13 @@ ctx_load_app(Ctx *ctx, const char *identifier, MeshApplicationProfile **ret, GEr
 			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
 			            "it holds another application profile");
 		mesh_application_profile_free(app);
-		g_prefix_error(error, "%s/%s/%s is damaged or was tampered with, and is not used: ",
-		               mesh_hive_location(ctx->session->hive),
-		               mesh_hive_folder_name(MESH_HIVE_APPLICATION_PROFILES), name);
+		if (ctx->replay != NULL)
+			g_prefix_error(error, "the portal's application %s: ", identifier);
+		else
+			g_prefix_error(error,
+			               "%s/%s/%s is damaged or was tampered with, and is not used: ",
+			               mesh_hive_location(ctx->session->hive),
+			               mesh_hive_folder_name(MESH_HIVE_APPLICATION_PROFILES), name);
 		return FALSE;
 	}
 	*ret = app;
@@ -71,7 +92,25 @@ ctx_open_app(Ctx *ctx, const MeshApplicationProfile *app, GError **error)
 	                                          mesh_keystore_jwe_agree, &key, error);
 }
 
-/* Seal @plaintext into @app (whose entry is in the personal profile), sign, publish, store. */
+/* The serial of the copy of the application @name stored here (0: none that verifies). */
+static gint64
+stored_serial(Ctx *ctx, const char *name)
+{
+	g_autoptr(JsonNode) node = NULL;
+	g_autoptr(MeshApplicationProfile) app = NULL;
+
+	if (!read_json(ctx->session->hive, MESH_HIVE_APPLICATION_PROFILES, name, MESH_PROFILE_MAX,
+	               &node, NULL))
+		return 0;
+	app = mesh_application_profile_verify(node, ctx->personal->master, NULL);
+	return app != NULL ? app->serial : 0;
+}
+
+/*
+ * Seal @plaintext into @app (whose entry is in the personal profile), sign, publish, store. A
+ * flush (ctx->replay) keeps it in memory, at a serial above the copy stored here (which holds
+ * the queued changes, so may be ahead of the portal's).
+ */
 gboolean
 ctx_save_app(Ctx *ctx, MeshApplicationProfile *app, const MeshSecret *plaintext, GError **error)
 {
@@ -79,12 +118,20 @@ ctx_save_app(Ctx *ctx, MeshApplicationProfile *app, const MeshSecret *plaintext,
 	g_autoptr(JsonNode) node = NULL;
 	g_autofree char *name = json_name(app->identifier);
 
+	if (ctx->replay != NULL)
+		app->serial = MAX(app->serial, stored_serial(ctx, name) + 1);
 	if (!mesh_application_profile_seal(app, plaintext, ctx->personal, error))
 		return FALSE;
 	node = mesh_application_profile_sign(app, ctx->personal->master, ctx->admin,
 	                                     mesh_keystore_jws_sign, &signer, error);
-	return node != NULL && ctx_publish(ctx, node, error) &&
-	       write_json(ctx->session->hive, MESH_HIVE_APPLICATION_PROFILES, name, node, error);
+	if (node == NULL || !ctx_publish(ctx, node, error))
+		return FALSE;
+	if (ctx->replay != NULL) {
+		g_hash_table_replace(ctx->replay, g_strdup(app->identifier),
+		                     g_steal_pointer(&node));
+		return TRUE;
+	}
+	return write_json(ctx->session->hive, MESH_HIVE_APPLICATION_PROFILES, name, node, error);
 }
 
 static GPtrArray *
@@ -125,7 +172,7 @@ ctx_app_add(Ctx *ctx, MeshApplicationProfile *app, const MeshSecret *plaintext,
 }
 
 /* A new application profile of @type named @friendly holding @plaintext (as ctx_app_add). */
-static gboolean
+gboolean
 ctx_app_create(Ctx *ctx, MeshApplicationType type, const char *friendly,
                const MeshSecret *plaintext, char **ret_identifier, GError **error)
 {
@@ -225,16 +272,25 @@ not_found_app(const char *name, GError **error)
 	return FALSE;
 }
 
+/* The verbs' ret_queued. */
+static gboolean
+done(Ctx *ctx, char **ret_queued)
+{
+	if (ret_queued != NULL)
+		*ret_queued = ctx_queued_portal(ctx);
+	return TRUE;
+}
+
 gboolean
 mesh_session_app_add_generic(MeshSession *session, const char *account, const char *name,
-                             char **ret_identifier, GError **error)
+                             char **ret_identifier, char **ret_queued, GError **error)
 {
 	g_auto(Ctx) ctx = {0};
 	g_autoptr(MeshSecret) empty = mesh_secret_new_from_data("{}", 3);
 	g_autoptr(MeshSecret) plaintext = NULL;
 
 	if (!mesh_application_check_name("application name", name, error) ||
-	    !ctx_open(&ctx, session, account, TRUE, TRUE, error))
+	    !ctx_open_change(&ctx, session, account, error))
 		return FALSE;
 	if (find_app(ctx.personal, MESH_APPLICATION_GENERIC, name) != NULL) {
 		g_autofree char *quoted = mesh_error_quote(name);
@@ -244,28 +300,37 @@ mesh_session_app_add_generic(MeshSession *session, const char *account, const ch
 		return FALSE;
 	}
 	plaintext = mesh_application_generic_text(name, empty, error);
-	return plaintext != NULL && ctx_app_create(&ctx, MESH_APPLICATION_GENERIC, name, plaintext,
-	                                           ret_identifier, error);
+	if (plaintext == NULL)
+		return FALSE;
+	ctx.queue_op = queue_op_new(QUEUE_APP_ADD, name, 0, queue_change(NULL, NULL, NULL, NULL));
+	return ctx_app_create(&ctx, MESH_APPLICATION_GENERIC, name, plaintext, ret_identifier,
+	                      error) &&
+	       done(&ctx, ret_queued);
 }
 
 gboolean
 mesh_session_app_set(MeshSession *session, const char *account, const char *name,
-                     const MeshSecret *data, GError **error)
+                     const MeshSecret *data, char **ret_queued, GError **error)
 {
 	g_auto(Ctx) ctx = {0};
 	g_autoptr(MeshApplicationProfile) app = NULL;
 	g_autoptr(MeshSecret) plaintext = NULL;
+	g_autoptr(MeshSecret) base = NULL;
 	MeshApplicationEntry *e;
 
-	if (!ctx_open(&ctx, session, account, TRUE, TRUE, error))
+	if (!ctx_open_change(&ctx, session, account, error))
 		return FALSE;
 	e = find_app(ctx.personal, MESH_APPLICATION_GENERIC, name);
 	if (e == NULL)
 		return not_found_app(name, error);
 	plaintext = mesh_application_generic_text(name, data, error);
-	return plaintext != NULL && ctx_load_app(&ctx, e->identifier, &app, error) &&
-	       mesh_application_profile_touch(app, error) &&
-	       ctx_save_app(&ctx, app, plaintext, error);
+	if (plaintext == NULL || !ctx_load_app(&ctx, e->identifier, &app, error) ||
+	    (base = ctx_open_app(&ctx, app, error)) == NULL)
+		return FALSE;
+	ctx.queue_op = queue_op_new(QUEUE_APP_SET, name, app->serial,
+	                            queue_change(NULL, NULL, data, base));
+	return mesh_application_profile_touch(app, error) &&
+	       ctx_save_app(&ctx, app, plaintext, error) && done(&ctx, ret_queued);
 }
 
 gboolean
@@ -316,14 +381,17 @@ refuse_own_app(const MeshApplicationEntry *e, GError **error)
 }
 
 gboolean
-mesh_session_app_delete(MeshSession *session, const char *account, const char *name, GError **error)
+mesh_session_app_delete(MeshSession *session, const char *account, const char *name,
+                        char **ret_queued, GError **error)
 {
 	g_auto(Ctx) ctx = {0};
 	g_autofree char *identifier = NULL;
 	g_autofree char *file = NULL;
+	g_autoptr(MeshApplicationProfile) app = NULL;
+	g_autoptr(MeshSecret) base = NULL;
 	MeshApplicationEntry *e;
 
-	if (!ctx_open(&ctx, session, account, TRUE, TRUE, error))
+	if (!ctx_open_change(&ctx, session, account, error))
 		return FALSE;
 	e = find_app(ctx.personal, MESH_APPLICATION_GENERIC, name);
 	if (e == NULL) {
@@ -336,19 +404,27 @@ mesh_session_app_delete(MeshSession *session, const char *account, const char *n
 	}
 	identifier = g_strdup(e->identifier);
 	file = json_name(identifier);
+	/* What it held, should the change be queued: a flush tells by it whether another device
+	 * changed it meanwhile (when it does not open here, by its serial). */
+	if (ctx_load_app(&ctx, identifier, &app, error))
+		base = ctx_open_app(&ctx, app, NULL);
+	else
+		return FALSE;
+	ctx.queue_op = queue_op_new(QUEUE_APP_DELETE, name, app->serial,
+	                            queue_change(NULL, NULL, NULL, base));
 	if (!mesh_personal_profile_remove_application(ctx.personal, identifier, error) ||
 	    !mesh_personal_profile_touch(ctx.personal, error) || !ctx_publish_personal(&ctx, error))
 		return FALSE;
 	/* The profile no longer lists it: a copy left here would only be unused. */
 	mesh_hive_remove(session->hive, MESH_HIVE_APPLICATION_PROFILES, file, NULL);
-	return TRUE;
+	return done(&ctx, ret_queued);
 }
 
 /* ---- Passwords ----------------------------------------------------------------------------- */
 
 /* The account's password set (empty when it has no PasswordProfile yet: *ret_app NULL). A
  * read-only context (ctx_open_read) gets no *ret_app: its profile stays in the cache. */
-static gboolean
+gboolean
 ctx_passwords(Ctx *ctx, MeshApplicationProfile **ret_app, MeshPasswordSet **ret_set, GError **error)
 {
 	MeshApplicationEntry *e = find_app(ctx->personal, MESH_APPLICATION_PASSWORD, NULL);
@@ -374,7 +450,7 @@ ctx_passwords(Ctx *ctx, MeshApplicationProfile **ret_app, MeshPasswordSet **ret_
 	return TRUE;
 }
 
-static gboolean
+gboolean
 ctx_save_passwords(Ctx *ctx, MeshApplicationProfile *app, const MeshPasswordSet *set,
                    GError **error)
 {
@@ -482,7 +558,8 @@ one_login(GPtrArray *entries, const char *site, const char *username, GError **e
 gboolean
 mesh_session_password_add(MeshSession *session, const char *account, const char *site,
                           const char *username, const MeshSecret *password,
-                          MeshSessionPasswordMode mode, MeshSecret **ret_password, GError **error)
+                          MeshSessionPasswordMode mode, MeshSecret **ret_password,
+                          char **ret_queued, GError **error)
 {
 	g_auto(Ctx) ctx = {0};
 	g_autoptr(MeshApplicationProfile) app = NULL;
@@ -492,7 +569,7 @@ mesh_session_password_add(MeshSession *session, const char *account, const char 
 	MeshPasswordEntry *login;
 
 	if (!mesh_application_check_name("site", site, error) ||
-	    !ctx_open(&ctx, session, account, TRUE, TRUE, error) ||
+	    !ctx_open_change(&ctx, session, account, error) ||
 	    !ctx_passwords(&ctx, &app, &set, error))
 		return FALSE;
 	login = mesh_password_set_login(set, site, username);
@@ -514,13 +591,17 @@ mesh_session_password_add(MeshSession *session, const char *account, const char 
 			return FALSE;
 		password = made;
 	}
+	ctx.queue_op = queue_op_new(login != NULL ? QUEUE_PASSWORD_SET : QUEUE_PASSWORD_ADD,
+	                            PASSWORDS_APP, app != NULL ? app->serial : 0,
+	                            queue_change(site, username, password,
+	                                         login != NULL ? login->password : NULL));
 	if (!(login != NULL ? mesh_password_entry_set_password(login, password, error)
 	                    : mesh_password_set_add(set, sites, username, password, error)) ||
 	    !ctx_save_passwords(&ctx, app, set, error))
 		return FALSE;
 	if (ret_password != NULL)
 		*ret_password = mesh_secret_dup(password);
-	return TRUE;
+	return done(&ctx, ret_queued);
 }
 
 gboolean
@@ -577,7 +658,7 @@ mesh_session_password_list(MeshSession *session, const char *account, GPtrArray 
 
 gboolean
 mesh_session_password_delete(MeshSession *session, const char *account, const char *site,
-                             const char *username, GError **error)
+                             const char *username, char **ret_queued, GError **error)
 {
 	g_auto(Ctx) ctx = {0};
 	g_autoptr(MeshApplicationProfile) app = NULL;
@@ -586,7 +667,7 @@ mesh_session_password_delete(MeshSession *session, const char *account, const ch
 	g_autofree char *user = NULL;
 	MeshPasswordEntry *e;
 
-	if (!ctx_open(&ctx, session, account, TRUE, TRUE, error) ||
+	if (!ctx_open_change(&ctx, session, account, error) ||
 	    !ctx_passwords(&ctx, &app, &set, error))
 		return FALSE;
 	entries = mesh_password_set_match(set, site, username, TRUE);
@@ -594,6 +675,9 @@ mesh_session_password_delete(MeshSession *session, const char *account, const ch
 	if (e == NULL)
 		return FALSE;
 	user = g_strdup(e->username);
+	ctx.queue_op = queue_op_new(QUEUE_PASSWORD_DELETE, PASSWORDS_APP,
+	                            app != NULL ? app->serial : 0,
+	                            queue_change(site, user, NULL, e->password));
 	mesh_password_set_remove(set, site, user);
-	return ctx_save_passwords(&ctx, app, set, error);
+	return ctx_save_passwords(&ctx, app, set, error) && done(&ctx, ret_queued);
 }

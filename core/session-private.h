@@ -42,6 +42,22 @@ typedef struct {
 	GPtrArray *escrows;
 } Account;
 
+/* A change to queue should the portal not be reached (session-queue.c, docs/protocol.md
+ * "Offline changes"). */
+typedef struct {
+	const char *operation; /* QUEUE_* */
+	char *application;     /* the application's name ("Passwords" for the passwords) */
+	gint64 base_serial;    /* the serial of the application profile it changed (0: none yet) */
+	MeshSecret *change;    /* the JSON sealed into the entry (queue_change) */
+} QueueOp;
+
+#define QUEUE_PASSWORD_ADD    "PasswordAdd"
+#define QUEUE_PASSWORD_SET    "PasswordSet"
+#define QUEUE_PASSWORD_DELETE "PasswordDelete"
+#define QUEUE_APP_ADD         "AppAdd"
+#define QUEUE_APP_SET         "AppSet"
+#define QUEUE_APP_DELETE      "AppDelete"
+
 /* Context of an operation on a stored account (ctx_open). */
 typedef struct {
 	MeshSession *session;
@@ -56,6 +72,16 @@ typedef struct {
 	/* the stamp of the personal profile entry as verified: what an application profile's
 	 * check depends on (its cache context) */
 	char *personal_stamp;
+	/* Working offline (session-queue.c). @queue_op: what ctx_publish queues when the portal
+	 * cannot be reached (NULL: that is an error); @offline: do not try the portal, queue;
+	 * @queued: the change was queued, and is stored here unpublished. @replay: a flush
+	 * replays on the portal's profiles (identifier -> signed application profile, and the
+	 * personal profile's Identifier -> the signed personal profile once published): what is
+	 * published goes there instead of the hive. */
+	QueueOp *queue_op;
+	gboolean offline;
+	gboolean queued;
+	GHashTable *replay;
 } Ctx;
 
 /* An application profile opened with its plaintext (recovery, accepting a device). */
@@ -112,6 +138,7 @@ G_GNUC_INTERNAL gboolean ctx_open(Ctx *ctx, MeshSession *session, const char *ac
                                   gboolean admin, gboolean portal, GError **error);
 G_GNUC_INTERNAL gboolean ctx_open_read(Ctx *ctx, MeshSession *session, const char *account,
                                        GError **error);
+G_GNUC_INTERNAL char *account_portal_url(const Account *a, GError **error);
 G_GNUC_INTERNAL gboolean ctx_publish(Ctx *ctx, JsonNode *entry, GError **error);
 G_GNUC_INTERNAL gboolean ctx_publish_personal(Ctx *ctx, GError **error);
 
@@ -127,6 +154,13 @@ G_GNUC_INTERNAL gboolean ctx_save_app(Ctx *ctx, MeshApplicationProfile *app,
 G_GNUC_INTERNAL gboolean ctx_app_add(Ctx *ctx, MeshApplicationProfile *app,
                                      const MeshSecret *plaintext, char **ret_identifier,
                                      GError **error);
+G_GNUC_INTERNAL gboolean ctx_app_create(Ctx *ctx, MeshApplicationType type, const char *friendly,
+                                        const MeshSecret *plaintext, char **ret_identifier,
+                                        GError **error);
+G_GNUC_INTERNAL gboolean ctx_passwords(Ctx *ctx, MeshApplicationProfile **ret_app,
+                                       MeshPasswordSet **ret_set, GError **error);
+G_GNUC_INTERNAL gboolean ctx_save_passwords(Ctx *ctx, MeshApplicationProfile *app,
+                                            const MeshPasswordSet *set, GError **error);
 G_GNUC_INTERNAL MeshApplicationEntry *find_app(const MeshPersonalProfile *personal,
                                                MeshApplicationType type, const char *friendly);
 G_GNUC_INTERNAL void recovered_app_free(RecoveredApp *r);
@@ -141,6 +175,29 @@ G_GNUC_INTERNAL gboolean this_device(MeshSession *session, MeshDeviceProfile **r
                                      JsonNode **ret_signed, GError **error);
 G_GNUC_INTERNAL gboolean sync_apps(MeshSession *session, MeshPortalClient *client,
                                    const MeshPersonalProfile *personal, GError **error);
+G_GNUC_INTERNAL gboolean check_portal_profile(const Account *a, const MeshPersonalProfile *fresh,
+                                              GError **error);
+G_GNUC_INTERNAL void drop_apps(MeshSession *session, const MeshPersonalProfile *old,
+                               const MeshPersonalProfile *fresh);
+
+/* session-queue.c: working offline */
+#define PASSWORDS_APP "Passwords"
+G_GNUC_INTERNAL gboolean portal_unreachable(const GError *error);
+G_GNUC_INTERNAL QueueOp *queue_op_new(const char *operation, const char *application,
+                                      gint64 base_serial, MeshSecret *change);
+G_GNUC_INTERNAL void queue_op_free(QueueOp *op);
+G_GNUC_INTERNAL MeshSecret *queue_change(const char *site, const char *username,
+                                         const MeshSecret *value, const MeshSecret *base);
+G_GNUC_INTERNAL gboolean ctx_queue(Ctx *ctx, GError **error);
+G_GNUC_INTERNAL gboolean ctx_open_change(Ctx *ctx, MeshSession *session, const char *account,
+                                         GError **error);
+G_GNUC_INTERNAL char *ctx_queued_portal(Ctx *ctx);
+G_GNUC_INTERNAL gboolean session_queue_pending(MeshSession *session, const char *account);
+G_GNUC_INTERNAL gboolean session_queue_touches(MeshSession *session, const char *account,
+                                               const char *application);
+G_GNUC_INTERNAL void session_queue_forget(MeshSession *session, const char *account);
+G_GNUC_INTERNAL gboolean session_flush_queue(MeshSession *session, const char *account,
+                                             MeshSessionFlush **ret_flush, GError **error);
 
 /* session-devices.c: the devices of a profile */
 G_GNUC_INTERNAL gboolean note_added(MeshSession *session, MeshPersonalProfile *personal,

@@ -401,6 +401,10 @@ sync_apps(MeshSession *session, MeshPortalClient *client, const MeshPersonalProf
 		if (read_json(session->hive, MESH_HIVE_APPLICATION_PROFILES, name, MESH_PROFILE_MAX,
 		              &old_node, NULL))
 			old = mesh_application_profile_verify(old_node, personal->master, NULL);
+		/* The copy here holds changes of this device still queued (so may be ahead of
+		 * the portal's): it stays until the flush publishes them. */
+		if (old != NULL && session_queue_touches(session, personal->account, e->friendly))
+			continue;
 		if (old != NULL && old->serial > app->serial) {
 			g_set_error(error, MESH_ERROR, MESH_ERROR_STALE,
 			            "application %s: the portal offers Serial %" G_GINT64_FORMAT
@@ -415,7 +419,7 @@ sync_apps(MeshSession *session, MeshPortalClient *client, const MeshPersonalProf
 }
 
 /* Forget the application profiles that @old listed and @fresh no longer does (deleted). */
-static void
+void
 drop_apps(MeshSession *session, const MeshPersonalProfile *old, const MeshPersonalProfile *fresh)
 {
 	for (guint i = 0; old != NULL && i < old->applications->len; i++) {
@@ -436,7 +440,7 @@ drop_apps(MeshSession *session, const MeshPersonalProfile *old, const MeshPerson
  * ones this device stored, this device still listed. What the portal cannot fake: a profile of
  * another master key, an older one (a removed device or key back), or one without this device.
  */
-static gboolean
+gboolean
 check_portal_profile(const Account *a, const MeshPersonalProfile *fresh, GError **error)
 {
 	if (!g_str_equal(fresh->identifier, a->profile)) {
@@ -520,6 +524,8 @@ forget_account(MeshSession *session, const Account *a, const MeshPersonalProfile
 	if (a->ssh_udf != NULL)
 		mesh_keystore_remove(session->store, a->ssh_udf, NULL);
 	mesh_hive_remove(session->hive, MESH_HIVE_PERSONAL_PROFILES, profile_name, NULL);
+	/* The account's queued changes go with it: no key here could publish them any more. */
+	session_queue_forget(session, a->account);
 	return remove_entry(session, name, error);
 }
 
@@ -536,8 +542,11 @@ mesh_session_profile_sync(MeshSession *session, const char *account,
 	if (!ctx_open_entry(&ctx, session, account, error))
 		return FALSE;
 	/* A stored profile that is missing or does not verify is repaired: the account entry
-	 * says which profile the portal must offer, and the serials it must reach. */
-	if (load_personal(session, ctx.account->profile, &ctx.personal, NULL))
+	 * says which profile the portal must offer, and the serials it must reach. (One that
+	 * holds queued changes is ahead of the portal: the account entry's serials, which only
+	 * what the portal took raises, are the floor then.) */
+	if (load_personal(session, ctx.account->profile, &ctx.personal, NULL) &&
+	    !session_queue_pending(session, ctx.account->account))
 		account_note(ctx.account, ctx.personal);
 	ctx.client = account_portal_open(session, ctx.account, NULL, error);
 	if (ctx.client == NULL)

@@ -437,7 +437,7 @@ portal_remember(const char *url)
 }
 
 /* The normal form of the portal the stored account @a uses. */
-static char *
+char *
 account_portal_url(const Account *a, GError **error)
 {
 	const char *domain = account_domain(a->account);
@@ -579,6 +579,9 @@ ctx_clear(Ctx *ctx)
 	g_free(ctx->admin_udf);
 	mesh_key_unref(ctx->admin);
 	mesh_portal_client_close(ctx->client);
+	queue_op_free(ctx->queue_op);
+	if (ctx->replay != NULL)
+		g_hash_table_unref(ctx->replay);
 	memset(ctx, 0, sizeof *ctx);
 }
 
@@ -744,27 +747,71 @@ ctx_open_read(Ctx *ctx, MeshSession *session, const char *account, GError **erro
 	return ctx_open(ctx, session, account, FALSE, FALSE, error);
 }
 
+/*
+ * Publish @entry. A change that may be queued (ctx->queue_op) and finds the portal unreachable
+ * (or knows it is: ctx->offline) is queued instead, once: the rest of the operation stores its
+ * changes here as it would after publishing them (session-queue.c).
+ */
 gboolean
 ctx_publish(Ctx *ctx, JsonNode *entry, GError **error)
 {
-	JsonObject *request = obj_string("Account", ctx->account->account);
+	JsonObject *request;
 	g_autoptr(JsonObject) response = NULL;
+	g_autoptr(GError) local = NULL;
 
-	json_object_set_member(request, "Entry", json_node_copy(entry));
-	response = portal_signed(ctx->session, ctx->client, "PublishRequest", request,
-	                         ctx->admin_udf, error);
-	return response != NULL;
+	if (ctx->queued)
+		return TRUE;
+	if (!ctx->offline) {
+		request = obj_string("Account", ctx->account->account);
+		json_object_set_member(request, "Entry", json_node_copy(entry));
+		response = portal_signed(ctx->session, ctx->client, "PublishRequest", request,
+		                         ctx->admin_udf, &local);
+		if (response != NULL)
+			return TRUE;
+		if (ctx->queue_op == NULL || !portal_unreachable(local)) {
+			g_propagate_error(error, g_steal_pointer(&local));
+			return FALSE;
+		}
+	}
+	if (ctx->queue_op == NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_NETWORK,
+		            "the portal of %s cannot be reached", ctx->account->account);
+		return FALSE;
+	}
+	if (!ctx_queue(ctx, error))
+		return FALSE;
+	ctx->queued = TRUE;
+	return TRUE;
 }
 
-/* Sign, publish and store the personal profile (already changed and touched). */
+/*
+ * Sign, publish and store the personal profile (already changed and touched). Queued, it is
+ * stored without raising the serials the account entry records (the floor the portal's copy
+ * must reach: only what the portal took raises it); replayed (a flush), it is kept in
+ * ctx->replay, at a serial above the one stored here.
+ */
 gboolean
 ctx_publish_personal(Ctx *ctx, GError **error)
 {
 	MeshKeyStoreSigner signer = {ctx->session->store, ctx->admin_udf};
 	g_autoptr(JsonNode) node = NULL;
+	g_autofree char *name = json_name(ctx->personal->identifier);
+	g_autoptr(MeshPersonalProfile) stored = NULL;
 
+	if (ctx->replay != NULL && load_personal(ctx->session, ctx->personal->identifier, &stored,
+	                                         NULL))
+		ctx->personal->serial = MAX(ctx->personal->serial, stored->serial + 1);
 	node = mesh_personal_profile_sign(ctx->personal, ctx->admin, mesh_keystore_jws_sign,
 	                                  &signer, error);
-	return node != NULL && ctx_publish(ctx, node, error) &&
-	       store_personal(ctx->session, ctx->account, node, ctx->personal, error);
+	if (node == NULL || !ctx_publish(ctx, node, error))
+		return FALSE;
+	if (ctx->replay != NULL) {
+		g_hash_table_replace(ctx->replay, g_strdup(ctx->personal->identifier),
+		                     g_steal_pointer(&node));
+		return TRUE;
+	}
+	if (ctx->queued)
+		return write_json(ctx->session->hive, MESH_HIVE_PERSONAL_PROFILES, name, node,
+		                  error);
+	return store_personal(ctx->session, ctx->account, node, ctx->personal, error);
 }

@@ -409,12 +409,12 @@ gboolean mesh_session_app_list(MeshSession *session, const char *account, GPtrAr
  * Errors: MESH_ERROR_EXISTS (an application of that name), MESH_ERROR_UNAUTHORIZED.
  */
 gboolean mesh_session_app_add_generic(MeshSession *session, const char *account, const char *name,
-                                      char **ret_identifier, GError **error);
+                                      char **ret_identifier, char **ret_queued, GError **error);
 
 /* mesh_session_app_set: replace the Data of the GenericProfile @name with the JSON text in
  * @data. Errors: MESH_ERROR_NOT_FOUND, MESH_ERROR_MALFORMED (not JSON). */
 gboolean mesh_session_app_set(MeshSession *session, const char *account, const char *name,
-                              const MeshSecret *data, GError **error);
+                              const MeshSecret *data, char **ret_queued, GError **error);
 
 /* mesh_session_app_get: the plaintext {"GenericProfile": {"Name", "Data"}} of @name, decrypted
  * with this device's encryption key. Errors: MESH_ERROR_NOT_FOUND, MESH_ERROR_LOCKED (the key
@@ -431,7 +431,7 @@ gboolean mesh_session_app_get(MeshSession *session, const char *account, const c
  * administration device), portal errors.
  */
 gboolean mesh_session_app_delete(MeshSession *session, const char *account, const char *name,
-                                 GError **error);
+                                 char **ret_queued, GError **error);
 
 /* ---- Passwords (the account's PasswordProfile, made on first use) -------------------------- */
 
@@ -459,7 +459,7 @@ typedef enum {
 gboolean mesh_session_password_add(MeshSession *session, const char *account, const char *site,
                                    const char *username, const MeshSecret *password,
                                    MeshSessionPasswordMode mode, MeshSecret **ret_password,
-                                   GError **error);
+                                   char **ret_queued, GError **error);
 
 /*
  * mesh_session_password_get: the login for @site (an entry listing it, or "*.domain" above it,
@@ -481,7 +481,75 @@ gboolean mesh_session_password_list(MeshSession *session, const char *account,
  * at @site). Errors: MESH_ERROR_NOT_FOUND, MESH_ERROR_INVALID_ARGUMENT (as
  * mesh_session_password_get), MESH_ERROR_UNAUTHORIZED, portal errors. */
 gboolean mesh_session_password_delete(MeshSession *session, const char *account, const char *site,
-                                      const char *username, GError **error);
+                                      const char *username, char **ret_queued, GError **error);
+
+/* ---- Working offline (core/session-queue.c; docs/protocol.md "Offline changes") ------------- */
+
+/*
+ * The verbs that change applications (password add/set/delete, app add/set/delete) take
+ * char **ret_queued (may be NULL): when the portal cannot be reached (MESH_ERROR_NETWORK,
+ * MESH_ERROR_TIMEOUT) the change is made here all the same (re-sealed, signed by this
+ * device's administration key, stored: reads see it at once), queued in the hive's Outbox
+ * (sealed to this device's encryption key) and the verb succeeds; *@ret_queued then gets the
+ * URL of the portal that could not be reached (NULL when the change was published). A verb
+ * on an account with queued changes publishes those first (mesh_session_profile_sync_flush's
+ * flush), and queues its own when the portal still cannot be reached.
+ */
+
+/* A queued change, or one that met a change of another device when it was published. */
+typedef struct {
+	char *operation;   /* "PasswordAdd", "PasswordSet", "PasswordDelete", "AppAdd", "AppSet",
+	                    * "AppDelete" */
+	char *application; /* the application's name ("Passwords" for the passwords) */
+	char *site;        /* the login of a password change; else NULL */
+	char *username;
+	char *queued;      /* when it was queued, RFC 3339 */
+	/* a conflict: "Replaced" (another device changed it too: this device's change replaced
+	 * that), "Restored" (another device deleted it: this device's change put it back),
+	 * "Deleted" (another device changed what this device deleted: deleted all the same);
+	 * NULL in a list of queued or published changes */
+	char *conflict;
+} MeshSessionQueued;
+
+void mesh_session_queued_free(MeshSessionQueued *queued);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshSessionQueued, mesh_session_queued_free)
+
+/* What a flush did: the changes it published and the conflicts among them (GPtrArray of
+ * MeshSessionQueued *, in queue order). */
+typedef struct {
+	GPtrArray *published;
+	GPtrArray *conflicts;
+} MeshSessionFlush;
+
+void mesh_session_flush_free(MeshSessionFlush *flush);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshSessionFlush, mesh_session_flush_free)
+
+/*
+ * mesh_session_profile_status: the changes of @account (NULL: default) waiting in the Outbox
+ * (*@ret_queued) and the conflicts of the last flush that published any (*@ret_conflicts),
+ * each a GPtrArray of MeshSessionQueued *. Never a password or application data. Errors:
+ * MESH_ERROR_NOT_FOUND (no such account), MESH_ERROR_LOCKED (this device's encryption key,
+ * which opens the entries, is locked), MESH_ERROR_MALFORMED / MESH_ERROR_DECRYPT (an entry is
+ * damaged: named).
+ */
+gboolean mesh_session_profile_status(MeshSession *session, const char *account,
+                                     GPtrArray **ret_queued, GPtrArray **ret_conflicts,
+                                     GError **error);
+
+/*
+ * mesh_session_profile_sync_flush: first publish the queued changes of @account: fetch the
+ * portal's profile (checked as a sync checks it), replay each change on it in queue order
+ * through the code the online verbs run (merging by login for passwords: a login the other
+ * devices did not change takes this device's change silently; one they changed too takes it
+ * and is reported as a conflict, as is a change to an application changed or deleted
+ * meanwhile), publish, and take each entry out of the queue only once it is published; then
+ * mesh_session_profile_sync. *@ret_flush (may be NULL) gets what the flush did. A flush that
+ * fails leaves the entries not yet published queued (replaying one that was published changes
+ * nothing). Errors: those of mesh_session_profile_sync, MESH_ERROR_LOCKED.
+ */
+gboolean mesh_session_profile_sync_flush(MeshSession *session, const char *account,
+                                         MeshSessionProfile **ret_profile,
+                                         MeshSessionFlush **ret_flush, GError **error);
 
 /* ---- What the keys in the store are for ---------------------------------------------------- */
 

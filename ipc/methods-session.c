@@ -280,16 +280,63 @@ mesh_method_profile_list(MeshSession *s, JsonObject *params, JsonObject *result,
 	return TRUE;
 }
 
+/* [{"Operation", "Application", "Site"?, "Username"?, "Queued", "Conflict"?}] */
+static JsonArray *
+queued_array(const GPtrArray *list)
+{
+	JsonArray *array = json_array_new();
+
+	for (guint i = 0; i < list->len; i++) {
+		const MeshSessionQueued *q = list->pdata[i];
+		JsonObject *obj = json_object_new();
+
+		json_object_set_string_member(obj, "Operation", q->operation);
+		json_object_set_string_member(obj, "Application", q->application);
+		if (q->site != NULL)
+			json_object_set_string_member(obj, "Site", q->site);
+		if (q->username != NULL)
+			json_object_set_string_member(obj, "Username", q->username);
+		json_object_set_string_member(obj, "Queued", q->queued);
+		if (q->conflict != NULL)
+			json_object_set_string_member(obj, "Conflict", q->conflict);
+		json_array_add_object_element(array, obj);
+	}
+	return array;
+}
+
+/* The profile, and what the flush before the sync published: "Published", "Conflicts". */
 gboolean
 mesh_method_profile_sync(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	g_autoptr(MeshSessionProfile) profile = NULL;
+	g_autoptr(MeshSessionFlush) flush = NULL;
 	const char *account = NULL;
 
 	if (!get_account(params, FALSE, &account, error) ||
-	    !mesh_session_profile_sync(s, account, &profile, error))
+	    !mesh_session_profile_sync_flush(s, account, &profile, &flush, error))
 		return FALSE;
 	set_profile(result, profile);
+	json_object_set_array_member(result, "Published", queued_array(flush->published));
+	json_object_set_array_member(result, "Conflicts", queued_array(flush->conflicts));
+	return TRUE;
+}
+
+/* {"Account", "Queued": [...], "Conflicts": [...]} */
+gboolean
+mesh_method_profile_status(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(GPtrArray) queued = NULL;
+	g_autoptr(GPtrArray) conflicts = NULL;
+	g_autoptr(MeshSessionProfile) profile = NULL;
+	const char *account = NULL;
+
+	if (!get_account(params, FALSE, &account, error) ||
+	    !mesh_session_profile_get(s, account, &profile, error) ||
+	    !mesh_session_profile_status(s, profile->account, &queued, &conflicts, error))
+		return FALSE;
+	json_object_set_string_member(result, "Account", profile->account);
+	json_object_set_array_member(result, "Queued", queued_array(queued));
+	json_object_set_array_member(result, "Conflicts", queued_array(conflicts));
 	return TRUE;
 }
 
@@ -487,10 +534,21 @@ mesh_method_app_list(MeshSession *s, JsonObject *params, JsonObject *result, GEr
 	return TRUE;
 }
 
+/* A change the portal could not take, queued: {"Queued": true, "Portal": URL}. */
+static void
+set_queued(JsonObject *result, const char *portal)
+{
+	if (portal == NULL)
+		return;
+	json_object_set_boolean_member(result, "Queued", TRUE);
+	json_object_set_string_member(result, "Portal", portal);
+}
+
 gboolean
 mesh_method_app_add(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	g_autofree char *identifier = NULL;
+	g_autofree char *queued = NULL;
 	const char *account = NULL, *type = NULL, *name = NULL;
 
 	if (!get_account(params, FALSE, &account, error) ||
@@ -504,9 +562,10 @@ mesh_method_app_add(MeshSession *s, JsonObject *params, JsonObject *result, GErr
 			    type);
 		return FALSE;
 	}
-	if (!mesh_session_app_add_generic(s, account, name, &identifier, error))
+	if (!mesh_session_app_add_generic(s, account, name, &identifier, &queued, error))
 		return FALSE;
 	json_object_set_string_member(result, "Identifier", identifier);
+	set_queued(result, queued);
 	return TRUE;
 }
 
@@ -514,12 +573,16 @@ gboolean
 mesh_method_app_set(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	g_autoptr(MeshSecret) data = NULL;
+	g_autofree char *queued = NULL;
 	const char *account = NULL, *name = NULL;
 
-	return get_account(params, FALSE, &account, error) &&
-	       mesh_json_get_string(params, "Name", &name, error) &&
-	       get_secret(params, "Data", TRUE, &data, error) &&
-	       mesh_session_app_set(s, account, name, data, error);
+	if (!get_account(params, FALSE, &account, error) ||
+	    !mesh_json_get_string(params, "Name", &name, error) ||
+	    !get_secret(params, "Data", TRUE, &data, error) ||
+	    !mesh_session_app_set(s, account, name, data, &queued, error))
+		return FALSE;
+	set_queued(result, queued);
+	return TRUE;
 }
 
 gboolean
@@ -539,11 +602,15 @@ mesh_method_app_get(MeshSession *s, JsonObject *params, JsonObject *result, GErr
 gboolean
 mesh_method_app_delete(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
+	g_autofree char *queued = NULL;
 	const char *account = NULL, *name = NULL;
 
-	return get_account(params, FALSE, &account, error) &&
-	       mesh_json_get_string(params, "Name", &name, error) &&
-	       mesh_session_app_delete(s, account, name, error);
+	if (!get_account(params, FALSE, &account, error) ||
+	    !mesh_json_get_string(params, "Name", &name, error) ||
+	    !mesh_session_app_delete(s, account, name, &queued, error))
+		return FALSE;
+	set_queued(result, queued);
+	return TRUE;
 }
 
 /* PasswordAdd and PasswordSet: {Account?, Site, Username, Password?} as @mode says. */
@@ -553,14 +620,17 @@ password_store(MeshSession *s, JsonObject *params, JsonObject *result, MeshSessi
 {
 	g_autoptr(MeshSecret) password = NULL;
 	g_autoptr(MeshSecret) stored = NULL;
+	g_autofree char *queued = NULL;
 	const char *account = NULL, *site = NULL, *username = NULL;
 
 	if (!get_account(params, FALSE, &account, error) ||
 	    !mesh_json_get_string(params, "Site", &site, error) ||
 	    !mesh_json_get_string(params, "Username", &username, error) ||
 	    !get_secret(params, "Password", FALSE, &password, error) ||
-	    !mesh_session_password_add(s, account, site, username, password, mode, &stored, error))
+	    !mesh_session_password_add(s, account, site, username, password, mode, &stored,
+	                               &queued, error))
 		return FALSE;
+	set_queued(result, queued);
 	/* Only a generated password goes back: the caller knows the one it gave. */
 	if (password == NULL)
 		set_secret_member(result, "Password", stored);
@@ -628,12 +698,16 @@ mesh_method_password_list(MeshSession *s, JsonObject *params, JsonObject *result
 gboolean
 mesh_method_password_delete(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
+	g_autofree char *queued = NULL;
 	const char *account = NULL, *site = NULL, *user = NULL;
 
-	return get_account(params, FALSE, &account, error) &&
-	       mesh_json_get_string(params, "Site", &site, error) &&
-	       mesh_json_get_string_opt(params, "Username", &user, error) &&
-	       mesh_session_password_delete(s, account, site, user, error);
+	if (!get_account(params, FALSE, &account, error) ||
+	    !mesh_json_get_string(params, "Site", &site, error) ||
+	    !mesh_json_get_string_opt(params, "Username", &user, error) ||
+	    !mesh_session_password_delete(s, account, site, user, &queued, error))
+		return FALSE;
+	set_queued(result, queued);
+	return TRUE;
 }
 
 gboolean

@@ -63,6 +63,7 @@ MESH_SESSION_HANDLER(mesh_method_profile_create);
 MESH_SESSION_HANDLER(mesh_method_profile_get);
 MESH_SESSION_HANDLER(mesh_method_profile_list);
 MESH_SESSION_HANDLER(mesh_method_profile_sync);
+MESH_SESSION_HANDLER(mesh_method_profile_status);
 MESH_SESSION_HANDLER(mesh_method_profile_set_portal);
 MESH_SESSION_HANDLER(mesh_method_profile_delete);
 MESH_SESSION_HANDLER(mesh_method_escrow_create);

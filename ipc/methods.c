@@ -55,6 +55,7 @@ static const MeshAgentMethod methods[] = {
         SESSION("ProfileList", mesh_method_profile_list, NO_PARAMS, RESTRICTED),
         SESSION("ProfileSync", mesh_method_profile_sync, P("Account", "Portal", "PortalCA"),
                 REMOTE | RESTRICTED),
+        SESSION("ProfileStatus", mesh_method_profile_status, P("Account"), RESTRICTED),
         SESSION("ProfileSetPortal", mesh_method_profile_set_portal,
                 P("Account", "Portal", "PortalCA"), REMOTE | RESTRICTED),
         SESSION("ProfileDelete", mesh_method_profile_delete, P("Account", "Force"), RESTRICTED),

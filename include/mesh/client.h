@@ -68,6 +68,15 @@ void mesh_client_close(MeshClient *client);
  */
 const char *mesh_client_last_error(const MeshClient *client);
 
+/*
+ * mesh_client_last_queued: after a call that changes an application (password add/set/delete,
+ * app add/set/delete) succeeded: NULL when its change was published, else the URL of the portal
+ * that could not be reached ("" when the agent did not say): the change is made on this device
+ * and queued, to be published at the next mesh_client_profile_sync (or by the agent when it
+ * reaches the portal again). Owned by @client; valid until the next call on it.
+ */
+const char *mesh_client_last_queued(const MeshClient *client);
+
 /* mesh_client_free: free a string or byte buffer returned by this library; accepts NULL. */
 void mesh_client_free(void *p);
 
@@ -361,9 +370,53 @@ MeshError mesh_client_profile_get(MeshClient *client, const char *account,
  * default one, NULL when none. Free with mesh_client_strings_free / mesh_client_free. */
 MeshError mesh_client_profile_list(MeshClient *client, char ***ret_accounts, size_t *ret_n,
 				   char **ret_default);
-/* mesh_client_profile_sync: fetch and verify the profile and its applications. */
+/* mesh_client_profile_sync: publish the queued changes, then fetch and verify the profile and
+ * its applications. */
 MeshError mesh_client_profile_sync(MeshClient *client, const char *account,
 				   MeshClientProfile **ret_profile);
+
+/* A change made while the portal could not be reached (queued or published), or one that met a
+ * change of another device when it was published (a conflict). */
+typedef struct {
+	char *operation;   /* "PasswordAdd", "PasswordSet", "PasswordDelete", "AppAdd", "AppSet",
+			    * "AppDelete" */
+	char *application; /* the application's name ("Passwords" for the passwords) */
+	char *site;        /* the login of a password change; else NULL */
+	char *username;
+	char *queued;   /* when it was queued, RFC 3339 */
+	char *conflict; /* conflicts only: "Replaced" (another device changed it too; this device's
+			 * change replaced that), "Restored" (another device deleted it; this
+			 * device's change put it back), "Deleted" (another device changed what
+			 * this device deleted); else NULL */
+} MeshClientQueued;
+
+typedef struct {
+	MeshClientQueued *queued; /* profile status: waiting; sync: published by the flush */
+	size_t n_queued;
+	MeshClientQueued *conflicts; /* of the last flush that published anything */
+	size_t n_conflicts;
+} MeshClientQueue;
+
+void mesh_client_queue_free(MeshClientQueue *queue);
+
+/*
+ * mesh_client_profile_sync_report: mesh_client_profile_sync, and in *@ret_report (may be NULL)
+ * what it published first: queued = the changes published, conflicts = those that met a
+ * change of another device. Errors: those of the sync (MESH_ERROR_NETWORK: the portal still
+ * cannot be reached, the changes stay queued), MESH_ERROR_LOCKED.
+ */
+MeshError mesh_client_profile_sync_report(MeshClient *client, const char *account,
+					  MeshClientProfile **ret_profile,
+					  MeshClientQueue **ret_report);
+
+/*
+ * mesh_client_profile_status: what of @account (NULL: the default) waits for the portal
+ * (queued), and the conflicts of the last flush. Never a password or application data.
+ * Errors: MESH_ERROR_NOT_FOUND, MESH_ERROR_LOCKED (this device's key, which opens the queue, is
+ * locked), MESH_ERROR_DECRYPT / MESH_ERROR_MALFORMED (a queued entry is damaged: named).
+ */
+MeshError mesh_client_profile_status(MeshClient *client, const char *account,
+				     MeshClientQueue **ret_status);
 /* What is wrong with an account this machine holds (mesh_client_profile_list_damaged). */
 typedef struct {
 	char *entry;    /* the hive entry: "Accounts/<name>" or "PersonalProfiles/<udf>.json" */

@@ -573,9 +573,41 @@ test_migrate(void)
 	conf->remove_root(root);
 }
 
+/* The Outbox (core/session-queue.c): its folder name, and entries named by their place in the
+ * queue list in that order, and follow a migration. */
+static void
+test_outbox(void)
+{
+	g_autofree char *root = conf->make_root();
+	g_autoptr(MeshHive) test = hive_open_ok(MESH_HIVE_TEST, root);
+	g_autoptr(MeshHive) prod = hive_open_ok(MESH_HIVE_PRODUCTION, root);
+	guint copied = 0;
+	GError *error = NULL;
+
+	CU_ASSERT_STRING_EQUAL(mesh_hive_folder_name(MESH_HIVE_OUTBOX), "Outbox");
+	assert_list(test, MESH_HIVE_OUTBOX, "");
+	hive_write_ok(test, MESH_HIVE_OUTBOX, "0000000000000010-0a0b0c0d.json", "third");
+	hive_write_ok(test, MESH_HIVE_OUTBOX, "0000000000000002-ffffffff.json", "second");
+	hive_write_ok(test, MESH_HIVE_OUTBOX, "0000000000000001-00000000.json", "first");
+	assert_list(test, MESH_HIVE_OUTBOX,
+		    "0000000000000001-00000000.json,0000000000000002-ffffffff.json,"
+		    "0000000000000010-0a0b0c0d.json");
+	CU_ASSERT_TRUE(mesh_hive_migrate(test, prod, FALSE, &copied, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(copied, 3);
+	hive_assert_entry(prod, MESH_HIVE_OUTBOX, "0000000000000002-ffffffff.json", "second");
+	CU_ASSERT_TRUE(mesh_hive_remove(test, MESH_HIVE_OUTBOX, "0000000000000001-00000000.json",
+					&error));
+	MESH_ASSERT_NO_ERROR(error);
+	assert_list(test, MESH_HIVE_OUTBOX,
+		    "0000000000000002-ffffffff.json,0000000000000010-0a0b0c0d.json");
+	conf->remove_root(root);
+}
+
 static CU_TestInfo tests[] = {
 	{ "write, read, list, remove, defaults, reopen", test_round_trip },
 	{ "every folder: .json names, defaults", test_every_folder },
+	{ "the Outbox: queue order, migrated", test_outbox },
 	{ "binary entries come back byte for byte", test_binary_entries },
 	{ "not found and too large", test_not_found_and_too_large },
 	{ "invalid names are rejected", test_invalid_names },

@@ -413,10 +413,11 @@ test_walkthrough(void)
 	/* Device 1 adds a password; device 2 syncs and reads it. */
 	CU_ASSERT_TRUE(mesh_session_password_add(&d1->s, ACCOUNT, "www.example.com", "alice",
 	                                         password, MESH_SESSION_PASSWORD_ADD, NULL,
-	                                         &error));
+	                                         NULL, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_TRUE(mesh_session_password_add(&d1->s, ACCOUNT, "mail.example.net", "al", NULL,
-	                                         MESH_SESSION_PASSWORD_ADD, &generated, &error));
+	                                         MESH_SESSION_PASSWORD_ADD, &generated, NULL,
+	                                         &error));
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_EQUAL(strlen((const char *)mesh_secret_get(generated)), 20);
 	CU_ASSERT_TRUE(mesh_session_profile_sync(&d2->s, ACCOUNT, &synced, &error));
@@ -432,15 +433,15 @@ test_walkthrough(void)
 	CU_ASSERT_EQUAL(sites->len, 2);
 	/* Only administration devices change the profile. */
 	CU_ASSERT_FALSE(mesh_session_password_add(&d2->s, ACCOUNT, "x.example.com", "a", password,
-	                                          MESH_SESSION_PASSWORD_ADD, NULL, &error));
+	                                          MESH_SESSION_PASSWORD_ADD, NULL, NULL, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_UNAUTHORIZED);
 
 	/* A generic application, set on device 1, read on device 2. */
-	CU_ASSERT_TRUE(mesh_session_app_add_generic(&d1->s, ACCOUNT, "mail", &app_id, &error));
+	CU_ASSERT_TRUE(mesh_session_app_add_generic(&d1->s, ACCOUNT, "mail", &app_id, NULL, &error));
 	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_FALSE(mesh_session_app_add_generic(&d1->s, ACCOUNT, "mail", NULL, &error));
+	CU_ASSERT_FALSE(mesh_session_app_add_generic(&d1->s, ACCOUNT, "mail", NULL, NULL, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_EXISTS);
-	CU_ASSERT_TRUE(mesh_session_app_set(&d1->s, ACCOUNT, "mail", data, &error));
+	CU_ASSERT_TRUE(mesh_session_app_set(&d1->s, ACCOUNT, "mail", data, NULL, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	g_clear_pointer(&synced, mesh_session_profile_free);
 	CU_ASSERT_TRUE(mesh_session_profile_sync(&d2->s, ACCOUNT, &synced, &error));
@@ -456,10 +457,10 @@ test_walkthrough(void)
 
 	/* Delete on device 1; gone on device 2 after a sync. */
 	CU_ASSERT_TRUE(
-	        mesh_session_password_delete(&d1->s, ACCOUNT, "www.example.com", NULL, &error));
+	        mesh_session_password_delete(&d1->s, ACCOUNT, "www.example.com", NULL, NULL, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_FALSE(
-	        mesh_session_password_delete(&d1->s, ACCOUNT, "www.example.com", NULL, &error));
+	        mesh_session_password_delete(&d1->s, ACCOUNT, "www.example.com", NULL, NULL, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
 	g_clear_pointer(&synced, mesh_session_profile_free);
 	CU_ASSERT_TRUE(mesh_session_profile_sync(&d2->s, ACCOUNT, &synced, &error));
@@ -1062,7 +1063,7 @@ store_password(Dev *d, const char *site, const char *user, const char *password,
 	GError *error = NULL;
 
 	CU_ASSERT_EQUAL(
-	        mesh_session_password_add(&d->s, ACCOUNT, site, user, pw, mode, NULL, &error),
+	        mesh_session_password_add(&d->s, ACCOUNT, site, user, pw, mode, NULL, NULL, &error),
 	        want == MESH_ERROR_OK);
 	if (want == MESH_ERROR_OK)
 		MESH_ASSERT_NO_ERROR(error);
@@ -1153,16 +1154,16 @@ test_logins(void)
 	CU_ASSERT_STRING_EQUAL(((MeshSessionLogin *)logins->pdata[2])->username, "e\"ve");
 
 	/* Deleting needs the user name too, and takes only that login. */
-	CU_ASSERT_FALSE(mesh_session_password_delete(&d1->s, ACCOUNT, "github.com", NULL, &error));
+	CU_ASSERT_FALSE(mesh_session_password_delete(&d1->s, ACCOUNT, "github.com", NULL, NULL, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
 	CU_ASSERT_FALSE(
-	        mesh_session_password_delete(&d1->s, ACCOUNT, "github.com", "carol", &error));
+	        mesh_session_password_delete(&d1->s, ACCOUNT, "github.com", "carol", NULL, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
 	CU_ASSERT_TRUE(
-	        mesh_session_password_delete(&d1->s, ACCOUNT, "github.com", "alice", &error));
+	        mesh_session_password_delete(&d1->s, ACCOUNT, "github.com", "alice", NULL, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_TRUE(
-	        mesh_session_password_delete(&d1->s, ACCOUNT, "github.com", "e\"ve", &error));
+	        mesh_session_password_delete(&d1->s, ACCOUNT, "github.com", "e\"ve", NULL, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	sync_ok(d2);
 	/* One login left: no user name needed. */
@@ -1208,7 +1209,7 @@ app_delete_fails(Dev *d, const char *name, MeshError want)
 {
 	GError *error = NULL;
 
-	CU_ASSERT_FALSE(mesh_session_app_delete(&d->s, ACCOUNT, name, &error));
+	CU_ASSERT_FALSE(mesh_session_app_delete(&d->s, ACCOUNT, name, NULL, &error));
 	MESH_ASSERT_ERROR(error, want);
 }
 
@@ -1230,11 +1231,11 @@ test_app_delete(void)
 	d2 = &fx.dev[1];
 	alice = create(d1, ACCOUNT);
 	join(d1, d2);
-	CU_ASSERT_TRUE(mesh_session_app_add_generic(&d1->s, ACCOUNT, "mail", &mail, &error));
+	CU_ASSERT_TRUE(mesh_session_app_add_generic(&d1->s, ACCOUNT, "mail", &mail, NULL, &error));
 	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_TRUE(mesh_session_app_add_generic(&d1->s, ACCOUNT, "notes", &notes, &error));
+	CU_ASSERT_TRUE(mesh_session_app_add_generic(&d1->s, ACCOUNT, "notes", &notes, NULL, &error));
 	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_TRUE(mesh_session_app_set(&d1->s, ACCOUNT, "mail", data, &error));
+	CU_ASSERT_TRUE(mesh_session_app_set(&d1->s, ACCOUNT, "mail", data, NULL, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	store_password(d1, "example.com", "alice", "a1", MESH_SESSION_PASSWORD_ADD, MESH_ERROR_OK);
 	CU_ASSERT_TRUE(mesh_session_ssh_create(&d1->s, ACCOUNT, &udf, &line, &error));
@@ -1245,9 +1246,9 @@ test_app_delete(void)
 	CU_ASSERT_TRUE(holds_app(d2, mail));
 
 	/* Empty and blank names are no names. */
-	CU_ASSERT_FALSE(mesh_session_app_add_generic(&d1->s, ACCOUNT, "", NULL, &error));
+	CU_ASSERT_FALSE(mesh_session_app_add_generic(&d1->s, ACCOUNT, "", NULL, NULL, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
-	CU_ASSERT_FALSE(mesh_session_app_add_generic(&d1->s, ACCOUNT, "\xc2\xa0 ", NULL, &error));
+	CU_ASSERT_FALSE(mesh_session_app_add_generic(&d1->s, ACCOUNT, "\xc2\xa0 ", NULL, NULL, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
 
 	/* Refused: not an administration device, the Mesh's own, an unknown name. */
@@ -1257,7 +1258,7 @@ test_app_delete(void)
 	app_delete_fails(d1, "none", MESH_ERROR_NOT_FOUND);
 	CU_ASSERT_TRUE(holds_app(d1, ssh));
 
-	CU_ASSERT_TRUE(mesh_session_app_delete(&d1->s, ACCOUNT, "mail", &error));
+	CU_ASSERT_TRUE(mesh_session_app_delete(&d1->s, ACCOUNT, "mail", NULL, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	app_delete_fails(d1, "mail", MESH_ERROR_NOT_FOUND);
 	CU_ASSERT_PTR_NULL(app_named(d1, "mail"));
@@ -1273,9 +1274,9 @@ test_app_delete(void)
 	CU_ASSERT_TRUE(holds_app(d2, notes));
 	password_is(d2, "example.com", NULL, "alice", "a1");
 	/* A generic application may bear the name of one of the Mesh's own: that one goes. */
-	CU_ASSERT_TRUE(mesh_session_app_add_generic(&d1->s, ACCOUNT, "SSH", NULL, &error));
+	CU_ASSERT_TRUE(mesh_session_app_add_generic(&d1->s, ACCOUNT, "SSH", NULL, NULL, &error));
 	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_TRUE(mesh_session_app_delete(&d1->s, ACCOUNT, "SSH", &error));
+	CU_ASSERT_TRUE(mesh_session_app_delete(&d1->s, ACCOUNT, "SSH", NULL, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_TRUE(holds_app(d1, ssh));
 	fx_clear(&fx);
@@ -1345,7 +1346,7 @@ test_locked(void)
 	d1->s.passphrase = pass;
 	alice = create(d1, ACCOUNT);
 	store_password(d1, "example.com", "alice", "a1", MESH_SESSION_PASSWORD_ADD, MESH_ERROR_OK);
-	CU_ASSERT_TRUE(mesh_session_app_add_generic(&d1->s, ACCOUNT, "mail", &mail, &error));
+	CU_ASSERT_TRUE(mesh_session_app_add_generic(&d1->s, ACCOUNT, "mail", &mail, NULL, &error));
 	MESH_ASSERT_NO_ERROR(error);
 
 	mesh_keystore_lock(d1->store);
@@ -1358,7 +1359,7 @@ test_locked(void)
 	MESH_ASSERT_ERROR(error, MESH_ERROR_LOCKED);
 	CU_ASSERT_FALSE(mesh_session_app_get(&d1->s, ACCOUNT, "mail", &plaintext, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_LOCKED);
-	CU_ASSERT_FALSE(mesh_session_password_delete(&d1->s, ACCOUNT, "example.com", NULL, &error));
+	CU_ASSERT_FALSE(mesh_session_password_delete(&d1->s, ACCOUNT, "example.com", NULL, NULL, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_LOCKED);
 
 	CU_ASSERT_TRUE(mesh_keystore_unlock(d1->store, pass, &error));

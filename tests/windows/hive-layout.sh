@@ -110,7 +110,7 @@ $want"
 		test "$(ls -A "$TMP/root/CryptoMesh/$fname")" = "$udf.json"
 done
 
-for folder in ApplicationProfiles Keys Escrow; do
+for folder in ApplicationProfiles Keys Escrow Outbox; do
 	check "$folder: the key exists and is empty" \
 		sh -c "[ -z \"\$1\" ]" - "$(reg_query "$key\\$folder")"
 	check "$folder: ... it exists" reg_exists "$key\\$folder"
