@@ -101,22 +101,33 @@ ok(Fixture *fx, JsonNode **ret_root, int i, const char *method, const char *para
 	return result;
 }
 
-/* A request that must fail with @code. */
+/* A request that must fail with @code and a message that says @says. */
 static void
-fails(Fixture *fx, int i, const char *method, const char *params, MeshError code)
+fails_saying(Fixture *fx, int i, const char *method, const char *params, MeshError code,
+             const char *says)
 {
 	g_autoptr(JsonNode) root = ask(fx, i, method, params);
 	JsonObject *err = NULL;
-	gint64 got = -1;
 	const char *message = "";
+	gint64 got = -1;
 
 	CU_ASSERT_TRUE_FATAL(mesh_json_get_object(json_node_get_object(root), "Error", &err, NULL));
 	CU_ASSERT_TRUE(mesh_json_get_int(err, "Code", &got, NULL));
-	mesh_json_get_string(err, "Message", &message, NULL);
+	CU_ASSERT_TRUE(mesh_json_get_string(err, "Message", &message, NULL));
 	if (got != (gint64)code)
 		g_printerr("%s %s: want %d, got %" G_GINT64_FORMAT " (%s)\n", method,
 			   params ? params : "", code, got, message);
 	CU_ASSERT_EQUAL(got, code);
+	if (strstr(message, says) == NULL)
+		g_printerr("%s: \"%s\" does not say \"%s\"\n", method, message, says);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message, says));
+}
+
+/* A request that must fail with @code. */
+static void
+fails(Fixture *fx, int i, const char *method, const char *params, MeshError code)
+{
+	fails_saying(fx, i, method, params, code, "");
 }
 
 static const char *
@@ -532,18 +543,8 @@ static void
 remove_refused(Fixture *fx, int i, const char *udf, const char *says)
 {
 	g_autofree char *params = g_strdup_printf("{\"UDF\":\"%s\"}", udf);
-	g_autoptr(JsonNode) root = ask(fx, i, "KeyRemove", params);
-	JsonObject *err = NULL;
-	const char *message = "";
-	gint64 code = -1;
 
-	CU_ASSERT_TRUE_FATAL(mesh_json_get_object(json_node_get_object(root), "Error", &err, NULL));
-	CU_ASSERT_TRUE(mesh_json_get_int(err, "Code", &code, NULL));
-	CU_ASSERT_EQUAL(code, MESH_ERROR_PERMISSION);
-	CU_ASSERT_TRUE(mesh_json_get_string(err, "Message", &message, NULL));
-	if (strstr(message, says) == NULL)
-		g_printerr("KeyRemove %s: \"%s\" does not say \"%s\"\n", udf, message, says);
-	CU_ASSERT_PTR_NOT_NULL(strstr(message, says));
+	fails_saying(fx, i, "KeyRemove", params, MESH_ERROR_PERMISSION, says);
 }
 
 /*
@@ -657,25 +658,6 @@ test_key_roles_protection(void)
 	while (g_hash_table_iter_next(&iter, &udf, &value))
 		CU_ASSERT_TRUE(json_object_get_boolean_member(value, "Locked"));
 	teardown(&fx);
-}
-
-/* A request that must fail with @code and a message that says @says. */
-static void
-fails_saying(Fixture *fx, int i, const char *method, const char *params, MeshError code,
-             const char *says)
-{
-	g_autoptr(JsonNode) root = ask(fx, i, method, params);
-	JsonObject *err = NULL;
-	const char *message = "";
-	gint64 got = -1;
-
-	CU_ASSERT_TRUE_FATAL(mesh_json_get_object(json_node_get_object(root), "Error", &err, NULL));
-	CU_ASSERT_TRUE(mesh_json_get_int(err, "Code", &got, NULL));
-	CU_ASSERT_EQUAL(got, code);
-	CU_ASSERT_TRUE(mesh_json_get_string(err, "Message", &message, NULL));
-	if (strstr(message, says) == NULL)
-		g_printerr("%s: \"%s\" does not say \"%s\"\n", method, message, says);
-	CU_ASSERT_PTR_NOT_NULL(strstr(message, says));
 }
 
 /* Agent @i joins alice@example.com, accepted by agent 0. */
