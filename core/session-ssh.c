@@ -267,6 +267,7 @@ mesh_session_ssh_rotate(MeshSession *session, const char *account, MeshSessionSt
                         MeshSessionSshKey **ret_key, char **ret_old_udf, GError **error)
 {
 	g_auto(Ctx) ctx = {0};
+	g_autoptr(Account) a = NULL;
 	g_autoptr(MeshKeyStore) owned = NULL;
 	MeshKeyStore *store = session->store;
 	g_autoptr(MeshKey) key = NULL;
@@ -305,11 +306,22 @@ mesh_session_ssh_rotate(MeshSession *session, const char *account, MeshSessionSt
 	 * fold that failed is done again by the next 'mesh profile sync'). */
 	if (admin)
 		ctx_fold_ssh(&ctx, &fold_error);
-	old = g_steal_pointer(&ctx.account->ssh_udf);
-	g_free(ctx.account->ssh_public);
-	ctx.account->ssh_udf = g_strdup(mesh_key_udf(key));
-	ctx.account->ssh_public = g_strdup(line);
-	if (!account_write(session, ctx.account, error)) {
+	/* The entry as it is now: another request may have changed it while this one waited for
+	 * the portal, and an account deleted meanwhile is not brought back. */
+	if (!account_read(session, ctx.account->account, &a, error) || a->witness != NULL ||
+	    !g_str_equal(a->profile, ctx.account->profile) || a->ssh_udf == NULL) {
+		g_clear_error(error);
+		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
+		            "%s or its SSH key was deleted on this device during the rotation",
+		            ctx.account->account);
+		mesh_keystore_remove(store, mesh_key_udf(key), NULL);
+		return FALSE;
+	}
+	old = g_steal_pointer(&a->ssh_udf);
+	g_free(a->ssh_public);
+	a->ssh_udf = g_strdup(mesh_key_udf(key));
+	a->ssh_public = g_strdup(line);
+	if (!account_write(session, a, error)) {
 		g_prefix_error(error, "the new SSH key %s is published, but this device still "
 		                      "uses the old one (run 'mesh ssh rotate' again): ",
 		               mesh_key_udf(key));

@@ -39,6 +39,9 @@ typedef struct {
 	gboolean double_pending; /* ConnectPending: every request listed twice */
 	char **capture_start;    /* ConnectStart: keep the request here, send nothing */
 	const char *swap_start;  /* ConnectStart: send this (another device's) request instead */
+	/* Called with each request before it is sent (another request running meanwhile). */
+	void (*before)(const char *request, gpointer data);
+	gpointer before_data;
 } TamperClient;
 
 static gboolean
@@ -55,6 +58,8 @@ tamper_transact(MeshPortalClient *client, const char *request, GBytes **ret_answ
 	const char *data;
 	char *text;
 
+	if (t->before != NULL)
+		t->before(request, t->before_data);
 	if ((t->capture_start != NULL || t->swap_start != NULL) &&
 	    strstr(request, "\"ConnectStartRequest\"") != NULL) {
 		if (t->capture_start != NULL) {
@@ -126,6 +131,8 @@ typedef struct {
 	gboolean double_pending;
 	char **capture_start;
 	const char *swap_start;
+	void (*before)(const char *request, gpointer data);
+	gpointer before_data;
 	char *last_domain;
 } Dev;
 
@@ -144,7 +151,7 @@ open_portal(gpointer data, const char *domain, const char *url, GError **error)
 	g_free(d->last_domain);
 	d->last_domain = g_strdup(domain);
 	if (!d->alter_nonce && !d->double_pending && d->capture_start == NULL &&
-	    d->swap_start == NULL)
+	    d->swap_start == NULL && d->before == NULL)
 		return mesh_portal_client_direct_new(d->portal);
 	t = g_new0(TamperClient, 1);
 	t->base.klass = &tamper_class;
@@ -153,6 +160,8 @@ open_portal(gpointer data, const char *domain, const char *url, GError **error)
 	t->double_pending = d->double_pending;
 	t->capture_start = d->capture_start;
 	t->swap_start = d->swap_start;
+	t->before = d->before;
+	t->before_data = d->before_data;
 	return &t->base;
 }
 
@@ -1582,6 +1591,20 @@ store_for(MeshKeyStore *store, const char *udf, GError **error)
 	return mesh_keystore_file_new(store_for_state.hive, error);
 }
 
+/* Before: the account deleted on this device as the SSH key's publication goes out (an agent
+ * runs local requests while a remote one waits for the portal). */
+static void
+delete_on_ssh_publish(const char *request, gpointer data)
+{
+	Dev *d = data;
+
+	/* The first signed transaction of a rotation publishes the key. */
+	if (strstr(request, "\"SignedTransaction\"") == NULL)
+		return;
+	d->before = NULL;
+	CU_ASSERT_TRUE(mesh_session_profile_delete(&d->s, ACCOUNT, TRUE, NULL));
+}
+
 /* mesh_session_ssh_rotate: the new key is made where store_for says for the old one; refusals
  * before the publication (no key, the store, the portal) leave the hive as it was; after, the
  * old key is gone from the store and the SSHProfile, the new one listed and served. */
@@ -1640,6 +1663,21 @@ test_ssh_rotate(void)
 	CU_ASSERT_TRUE(mesh_session_ssh_keys(d1->hive, &keys, &error));
 	CU_ASSERT_EQUAL_FATAL(keys->len, 1);
 	CU_ASSERT_STRING_EQUAL(((MeshSessionSshKey *)keys->pdata[0])->udf, key->udf);
+	g_clear_pointer(&keys, g_ptr_array_unref);
+
+	/* The account deleted while the rotation waits for the portal: not brought back, and
+	 * the new key does not stay (the device's three keys are all that is left). */
+	g_clear_pointer(&key, mesh_session_ssh_key_free);
+	d1->before = delete_on_ssh_publish;
+	d1->before_data = d1;
+	CU_ASSERT_FALSE(mesh_session_ssh_rotate(&d1->s, ACCOUNT, NULL, &key, NULL, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	CU_ASSERT_PTR_NULL(d1->before);
+	CU_ASSERT_TRUE(mesh_session_ssh_keys(d1->hive, &keys, &error));
+	CU_ASSERT_EQUAL(keys->len, 0);
+	g_clear_pointer(&keys, g_ptr_array_unref);
+	CU_ASSERT_TRUE(mesh_keystore_list(d1->store, &keys, &error));
+	CU_ASSERT_EQUAL(keys->len, 3);
 	g_clear_pointer(&store_for_state.asked, g_free);
 	fx_clear(&fx);
 }
