@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* mesh account validate: may this account be created at its portal? */
+/* mesh account: may this account be created at its portal? which account is the default? */
 #include <stdio.h>
 
 #include "verbs.h"
@@ -50,17 +50,55 @@ account_validate(int argc, char **argv, const MeshCliGlobals *globals)
 	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
 }
 
+static MeshError
+account_default_call(MeshCliCall *c)
+{
+	g_auto(MeshCliEscapes) esc = {0};
+	const char *name = c->argc > 1 ? c->argv[1] : NULL;
+	char *def = NULL;
+	MeshError code = mesh_client_account_default(c->client, name, &def);
+
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL)
+		mesh_cli_json_string(c->json, "Default", def);
+	else if (code == MESH_ERROR_OK && def == NULL)
+		printf("There is no default account: this machine holds none\n");
+	else if (code == MESH_ERROR_OK)
+		printf(name != NULL ? "The default account is %s now\n"
+		                    : "The default account is %s\n",
+		       mesh_cli_escape(&esc, def));
+	mesh_client_free(def);
+	return code;
+}
+
+static int
+account_default(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	static const MeshCliVerbSpec spec = {
+	        .name = "account default",
+	        .params = "[ACCOUNT]",
+	        .description = "Makes ACCOUNT the default account, the one commands act on "
+	                       "without --account; without ACCOUNT, prints the default account.",
+	        .max_args = 1,
+	        .reach = MESH_CLI_REACH_AGENT,
+	        .call = account_default_call,
+	};
+	return mesh_cli_run_simple(globals, &spec, NULL, argc, argv);
+}
+
 int
 mesh_cmd_account(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliSub subs[] = {
 		{ "validate", account_validate },
+		{ "default", account_default },
 		{ NULL, NULL },
 	};
 
 	return mesh_cli_dispatch(argc, argv, globals, "account", subs,
 				 "Usage: mesh account validate ACCOUNT [--portal URL] "
 				 "[--portal-ca FILE]\n"
+				 "       mesh account default [ACCOUNT]\n"
 				 "\n"
-				 "Asks the account's portal whether the account may be created.\n");
+				 "validate asks the account's portal whether the account may be created;\n"
+				 "default makes ACCOUNT the default account, or prints the default one.\n");
 }

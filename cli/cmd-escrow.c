@@ -113,18 +113,85 @@ escrow_verify(int argc, char **argv, const MeshCliGlobals *globals)
 	return mesh_cli_run_simple(globals, &spec, NULL, argc, argv);
 }
 
+static int
+escrow_revoke_check(MeshCliCall *c)
+{
+	const gboolean *yes = c->data;
+
+	if (!*yes)
+		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_USAGE,
+		                      "revoking an escrow deletes it from the portal and this "
+		                      "device, and cannot be undone: give --yes to go on");
+	return 0;
+}
+
+static MeshError
+escrow_revoke_call(MeshCliCall *c)
+{
+	g_auto(MeshCliEscapes) esc = {0};
+	char *revoked = NULL, *account = NULL;
+	MeshError code = mesh_client_escrow_revoke(
+	        c->client, c->account, c->argc > 1 ? c->argv[1] : NULL, &revoked, &account);
+
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL) {
+		mesh_cli_json_string(c->json, "Revoked", revoked);
+		mesh_cli_json_string(c->json, "Account", account);
+	} else if (code == MESH_ERROR_OK) {
+		printf("Revoked the escrow %s: deleted from the portal and this device.\n",
+		       mesh_cli_escape(&esc, revoked));
+		printf("The portal might keep a copy, so its shares may still recover the master "
+		       "keys until they change. Escrow them again: mesh escrow create --quorum 2 "
+		       "--shares 3 --account %s\n",
+		       mesh_cli_escape(&esc, account));
+	}
+	mesh_client_free(revoked);
+	mesh_client_free(account);
+	return code;
+}
+
+static int
+escrow_revoke(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	static const MeshCliVerbSpec spec = {
+	        .name = "escrow revoke",
+	        .params = "[ID] --yes",
+	        .description = "On an administration device, deletes the escrow ID of the "
+	                       "account's master keys (without ID: the only one known here) from "
+	                       "the portal and this device. The portal might keep a copy: the "
+	                       "shares may recover the master keys until they change.",
+	        .max_args = 1,
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .check = escrow_revoke_check,
+	        .call = escrow_revoke_call,
+	};
+	gboolean yes = FALSE;
+	MeshCliCall c = {.data = &yes};
+	const GOptionEntry entries[] = {
+	        {"yes", 0, 0, G_OPTION_ARG_NONE, &yes,
+	         "Really delete the escrow entry (it cannot be undone)", NULL},
+	        MESH_CLI_ACCOUNT_OPTION(c.account),
+	        MESH_CLI_PORTAL_OPTIONS(c.portal, c.portal_ca),
+	        G_OPTION_ENTRY_NULL,
+	};
+
+	return mesh_cli_run(globals, &spec, &c, entries, argc, argv);
+}
+
 int
 mesh_cmd_escrow(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliSub subs[] = {
 		{ "create", escrow_create },
 		{ "verify", escrow_verify },
+		{ "revoke", escrow_revoke },
 		{ NULL, NULL },
 	};
 
 	return mesh_cli_dispatch(argc, argv, globals, "escrow", subs,
 				 "Usage: mesh escrow create --quorum K --shares N [--account A]\n"
 				 "       mesh escrow verify SHARE... [--account A]\n"
+				 "       mesh escrow revoke [ID] --yes [--account A]\n"
 				 "\n"
-				 "Escrow of the master keys in shares (Shamir), and recovery drills.\n");
+				 "Escrow of the master keys in shares (Shamir), recovery drills, and\n"
+				 "revocation of an escrow.\n");
 }

@@ -50,6 +50,47 @@ ssh_create(int argc, char **argv, const MeshCliGlobals *globals)
 }
 
 static MeshError
+ssh_rotate_call(MeshCliCall *c)
+{
+	g_auto(MeshCliEscapes) esc = {0};
+	char *udf = NULL, *line = NULL, *old = NULL;
+	MeshError code = mesh_client_ssh_rotate(c->client, c->account, &udf, &line, &old);
+
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL) {
+		mesh_cli_json_string(c->json, "UDF", udf);
+		mesh_cli_json_string(c->json, "PublicKey", line);
+		mesh_cli_json_string(c->json, "OldUDF", old);
+	} else if (code == MESH_ERROR_OK) {
+		printf("Replaced the SSH key %s with %s; its public key line:\n",
+		       mesh_cli_escape(&esc, old), mesh_cli_escape(&esc, udf));
+		printf("%s\n", mesh_cli_escape(&esc, line));
+	}
+	mesh_client_free(udf);
+	mesh_client_free(line);
+	mesh_client_free(old);
+	return code;
+}
+
+static int
+ssh_rotate(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	static const MeshCliVerbSpec spec = {
+	        .name = "ssh rotate",
+	        .params = "",
+	        .description = "Replaces this device's SSH key for the account with a new one in "
+	                       "the same key store and publishes it; the old key leaves the "
+	                       "account's SSHProfile (at once on an administration device, else "
+	                       "once an administration device runs 'mesh profile sync') and the "
+	                       "key store, and the agent's ssh-agent socket serves the new one. "
+	                       "Refresh authorized_keys files from 'mesh ssh authorized-keys'.",
+	        .reach = MESH_CLI_REACH_SESSION,
+	        .call = ssh_rotate_call,
+	        .options = MESH_CLI_OPTIONS_ACCOUNT_PORTAL,
+	};
+	return mesh_cli_run_simple(globals, &spec, NULL, argc, argv);
+}
+
+static MeshError
 ssh_authorized_keys_call(MeshCliCall *c)
 {
 	g_auto(MeshCliEscapes) esc = {0};
@@ -122,6 +163,7 @@ mesh_cmd_ssh(int argc, char **argv, const MeshCliGlobals *globals)
 {
 	static const MeshCliSub subs[] = {
 		{ "create", ssh_create },
+		{ "rotate", ssh_rotate },
 		{ "authorized-keys", ssh_authorized_keys },
 		{ "socket", ssh_socket },
 		{ NULL, NULL },
@@ -129,12 +171,14 @@ mesh_cmd_ssh(int argc, char **argv, const MeshCliGlobals *globals)
 
 	return mesh_cli_dispatch(argc, argv, globals, "ssh", subs,
 				 "Usage: mesh ssh create [--account A] [--keystore STORE] [--protect]\n"
+				 "       mesh ssh rotate [--account A]\n"
 				 "       mesh ssh authorized-keys [--account A]\n"
 				 "       mesh ssh socket\n"
 				 "\n"
 				 "Each device makes its own SSH key (it never leaves the device's key\n"
 				 "store) and publishes the public key; an administration device lists\n"
 				 "the keys of all devices in the account's SSHProfile when it syncs.\n"
+				 "rotate replaces this device's key with a new one and retires the old.\n"
 				 "authorized-keys prints them for ~/.ssh/authorized_keys; socket prints\n"
 				 "the agent's ssh-agent socket: export SSH_AUTH_SOCK=$(mesh ssh socket)\n");
 }

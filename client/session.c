@@ -76,6 +76,27 @@ profile_call(MeshClient *client, const char *method, const Member *params, gsize
 }
 
 MeshError
+mesh_client_account_default(MeshClient *client, const char *account, char **ret_default)
+{
+	g_autoptr(JsonNode) result = NULL;
+	const Member params[] = { ACCOUNT(account) };
+	g_autofree char *def = NULL;
+	MeshError code;
+
+	if (client == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	code = client_call(client, "AccountDefault", params, G_N_ELEMENTS(params), &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	client_take_string(client, json_node_get_object(result), "Default", FALSE, &def, &code);
+	if (code != MESH_ERROR_OK)
+		return code;
+	if (ret_default != NULL)
+		*ret_default = g_steal_pointer(&def);
+	return MESH_ERROR_OK;
+}
+
+MeshError
 mesh_client_account_validate(MeshClient *client, const char *account, int *ret_valid,
 			     char **ret_reason)
 {
@@ -363,6 +384,35 @@ MeshError
 mesh_client_profile_delete_force(MeshClient *client, const char *account)
 {
 	return profile_delete(client, account, TRUE);
+}
+
+MeshError
+mesh_client_escrow_revoke(MeshClient *client, const char *account, const char *identifier,
+			  char **ret_identifier, char **ret_account)
+{
+	g_autoptr(JsonNode) result = NULL;
+	const Member params[] = { ACCOUNT(account),
+				  { identifier != NULL ? "Identifier" : NULL, 's', identifier, 0 },
+				  PORTAL_URL(client), PORTAL_CA(client) };
+	g_autofree char *revoked = NULL;
+	g_autofree char *of = NULL;
+	MeshError code;
+
+	if (client == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	code = client_call(client, "EscrowRevoke", params, G_N_ELEMENTS(params), &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	client_take_string(client, json_node_get_object(result), "Identifier", TRUE, &revoked,
+			   &code);
+	client_take_string(client, json_node_get_object(result), "Account", TRUE, &of, &code);
+	if (code != MESH_ERROR_OK)
+		return code;
+	if (ret_identifier != NULL)
+		*ret_identifier = g_steal_pointer(&revoked);
+	if (ret_account != NULL)
+		*ret_account = g_steal_pointer(&of);
+	return MESH_ERROR_OK;
 }
 
 MeshError

@@ -47,6 +47,35 @@ mesh_client_ssh_create(MeshClient *client, const char *account, const char *pass
 }
 
 MeshError
+mesh_client_ssh_rotate(MeshClient *client, const char *account, char **ret_udf,
+		       char **ret_public_key, char **ret_old_udf)
+{
+	g_autoptr(JsonNode) result = NULL;
+	const Member params[] = { ACCOUNT(account), PORTAL_URL(client), PORTAL_CA(client) };
+	g_autofree char *udf = NULL;
+	g_autofree char *line = NULL;
+	g_autofree char *old = NULL;
+	MeshError code;
+
+	if (client == NULL || ret_public_key == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	code = client_call(client, "SshRotate", params, G_N_ELEMENTS(params), &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	client_take_string(client, json_node_get_object(result), "UDF", TRUE, &udf, &code);
+	client_take_string(client, json_node_get_object(result), "PublicKey", TRUE, &line, &code);
+	client_take_string(client, json_node_get_object(result), "OldUDF", TRUE, &old, &code);
+	if (code != MESH_ERROR_OK)
+		return code;
+	if (ret_udf != NULL)
+		*ret_udf = g_steal_pointer(&udf);
+	if (ret_old_udf != NULL)
+		*ret_old_udf = g_steal_pointer(&old);
+	*ret_public_key = g_steal_pointer(&line);
+	return MESH_ERROR_OK;
+}
+
+MeshError
 mesh_client_ssh_authorized_keys(MeshClient *client, const char *account,
 				MeshClientSshKey **ret_keys, size_t *ret_n)
 {

@@ -82,6 +82,113 @@ mesh_session_escrow_create(MeshSession *session, const char *account, guint quor
 	return TRUE;
 }
 
+/* The escrow @given (NULL: the only one @a knows) in *@ret_id: a given one need not be known
+ * here (the portal deletes only an escrow entry of the account). */
+static gboolean
+escrow_to_revoke(const Account *a, const char *given, char **ret_id, GError **error)
+{
+	guint n = a->escrows != NULL ? a->escrows->len : 0;
+
+	if (given != NULL) {
+		if (!mesh_keystore_check_udf(given, NULL)) {
+			g_autofree char *quoted = mesh_error_quote(given);
+
+			g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			            "'%s' is not an escrow identifier (a UDF such as 'mesh profile "
+			            "show' lists under Escrows)",
+			            quoted);
+			return FALSE;
+		}
+		*ret_id = g_ascii_strup(given, -1);
+		return TRUE;
+	}
+	if (n == 1) {
+		*ret_id = g_strdup(a->escrows->pdata[0]);
+		return TRUE;
+	}
+	if (n == 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
+		            "no escrow of %s's master keys is known on this device: give the "
+		            "escrow's identifier",
+		            a->account);
+	} else {
+		g_autofree char *ids = NULL;
+
+		g_ptr_array_add(a->escrows, NULL);
+		ids = g_strjoinv(", ", (char **)a->escrows->pdata);
+		g_ptr_array_remove_index(a->escrows, a->escrows->len - 1);
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+		            "%u escrows of %s's master keys are known here (%s): give the one to "
+		            "revoke",
+		            n, a->account, ids);
+	}
+	return FALSE;
+}
+
+/* Forget the escrow entry @id of @account here: its copy in Escrow/ and its record in the
+ * account entry (read again, as record_escrow does). */
+static gboolean
+forget_escrow(MeshSession *session, const char *account, const char *id, GError **error)
+{
+	g_autofree char *name = json_name(id);
+	g_autoptr(Account) a = NULL;
+	g_autoptr(GError) local = NULL;
+
+	if (!mesh_hive_remove(session->hive, MESH_HIVE_ESCROW, name, &local) &&
+	    !g_error_matches(local, MESH_ERROR, MESH_ERROR_NOT_FOUND)) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	if (!account_read(session, account, &a, error))
+		return FALSE;
+	for (guint i = 0; a->escrows != NULL && i < a->escrows->len; i++) {
+		if (g_str_equal(a->escrows->pdata[i], id)) {
+			g_ptr_array_remove_index(a->escrows, i);
+			return account_write(session, a, error);
+		}
+	}
+	return TRUE;
+}
+
+/*
+ * The portal's copy goes first, then this device's: a revocation interrupted between them (or a
+ * portal that lost the entry) is finished by running it again, since the portal's NotFound for
+ * an escrow recorded here only means it holds none.
+ */
+gboolean
+mesh_session_escrow_revoke(MeshSession *session, const char *account, const char *identifier,
+                           char **ret_identifier, char **ret_account, GError **error)
+{
+	g_auto(Ctx) ctx = {0};
+	g_autofree char *id = NULL;
+	g_autoptr(JsonObject) response = NULL;
+	g_autoptr(GError) local = NULL;
+	JsonObject *request;
+	gboolean known = FALSE;
+
+	if (!ctx_open(&ctx, session, account, TRUE, TRUE, error) ||
+	    !escrow_to_revoke(ctx.account, identifier, &id, error))
+		return FALSE;
+	for (guint i = 0; ctx.account->escrows != NULL && i < ctx.account->escrows->len; i++)
+		known = known || g_str_equal(ctx.account->escrows->pdata[i], id);
+	request = obj_string("Account", ctx.account->account);
+	json_object_set_string_member(request, "Identifier", id);
+	response = portal_signed(session, ctx.client, "DeleteRequest", request,
+	                         ctx.admin_udf, &local);
+	if (response == NULL &&
+	    !(known && g_error_matches(local, MESH_ERROR, MESH_ERROR_NOT_FOUND))) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	if (!forget_escrow(session, ctx.account->account, id, error))
+		return FALSE;
+	if (ret_identifier != NULL)
+		*ret_identifier = g_steal_pointer(&id);
+	if (ret_account != NULL)
+		*ret_account = g_strdup(ctx.account->account);
+	return TRUE;
+}
+
 /* The escrow entry the shares open: its identifier from the combined secret, then the local
  * copy or the portal's. NotFound becomes ShareMismatch: shares of no escrow known here. */
 static MeshEscrowEntry *

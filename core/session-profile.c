@@ -284,6 +284,72 @@ mesh_session_profile_list(MeshSession *session, GPtrArray **ret_accounts, char *
 	return TRUE;
 }
 
+/* The accounts this machine holds (pending connections left out), quoted, for a message:
+ * "'a@example.com', 'b@example.com'"; NULL when none. */
+static char *
+held_accounts_text(MeshSession *session)
+{
+	g_autoptr(GPtrArray) names = NULL;
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	if (!mesh_hive_list(session->hive, MESH_HIVE_ACCOUNTS, &names, NULL))
+		return NULL;
+	for (guint i = 0; i < names->len; i++) {
+		g_autoptr(JsonNode) node = NULL;
+		g_autoptr(Account) a = NULL;
+		g_autofree char *quoted = NULL;
+
+		if (!read_json(session->hive, MESH_HIVE_ACCOUNTS, names->pdata[i], ACCOUNT_MAX,
+		               &node, NULL) ||
+		    !account_parse(node, &a, NULL) || a->witness != NULL)
+			continue;
+		quoted = mesh_error_quote(a->account);
+		g_string_append_printf(out, "%s'%s'", out->len > 0 ? ", " : "", quoted);
+	}
+	return out->len > 0 ? g_string_free(g_steal_pointer(&out), FALSE) : NULL;
+}
+
+gboolean
+mesh_session_account_set_default(MeshSession *session, const char *account, GError **error)
+{
+	g_autoptr(Account) a = NULL;
+	g_autoptr(GError) local = NULL;
+	g_autofree char *name = NULL;
+
+	if (!mesh_personal_check_account(account, error))
+		return FALSE;
+	if (!account_read(session, account, &a, &local)) {
+		g_autofree char *quoted = mesh_error_quote(account);
+		g_autofree char *held = NULL;
+
+		if (!g_error_matches(local, MESH_ERROR, MESH_ERROR_NOT_FOUND)) {
+			g_propagate_error(error, g_steal_pointer(&local));
+			return FALSE;
+		}
+		held = held_accounts_text(session);
+		if (held != NULL)
+			g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
+			            "this machine holds no account '%s': it holds %s", quoted,
+			            held);
+		else
+			g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
+			            "this machine holds no account '%s', nor any other: run 'mesh "
+			            "profile create', 'mesh profile recover' or 'mesh connect "
+			            "request'",
+			            quoted);
+		return FALSE;
+	}
+	if (a->witness != NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
+		            "the connection of this device to %s is still pending, so it cannot be "
+		            "the default account: run 'mesh connect wait %s' first",
+		            a->account, a->account);
+		return FALSE;
+	}
+	name = account_entry(a->account);
+	return mesh_hive_set_default(session->hive, MESH_HIVE_ACCOUNTS, name, error);
+}
+
 void
 mesh_session_damage_free(MeshSessionDamage *damage)
 {

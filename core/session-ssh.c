@@ -181,13 +181,35 @@ ctx_publish_ssh_key(Ctx *ctx, const char *line, GError **error)
 	return response != NULL;
 }
 
+/* A new SSH key for this device and @ctx's account in @store (the algorithm it makes), and its
+ * OpenSSH line (comment "mesh:ACCOUNT:<device UDF prefix>") in *@ret_line. */
+static MeshKey *
+ssh_key_generate(Ctx *ctx, MeshKeyStore *store, char **ret_line, GError **error)
+{
+	g_autoptr(MeshKey) key = NULL;
+	g_autofree char *comment = NULL;
+
+	if (!mesh_keystore_generate(store,
+	                            edwards_store(store) ? MESH_KEY_ED25519 : MESH_KEY_P256,
+	                            MESH_KEY_USE_AUTHENTICATION, ctx->session->passphrase, &key,
+	                            error))
+		return NULL;
+	comment = g_strdup_printf("mesh:%s:%.*s", ctx->account->account, SSH_COMMENT_UDF,
+	                          ctx->device->identifier);
+	*ret_line = mesh_ssh_public_line(key, comment, error);
+	if (*ret_line == NULL) {
+		mesh_keystore_remove(store, mesh_key_udf(key), NULL);
+		return NULL;
+	}
+	return g_steal_pointer(&key);
+}
+
 gboolean
 mesh_session_ssh_create(MeshSession *session, const char *account, char **ret_udf,
                         char **ret_public_line, GError **error)
 {
 	g_auto(Ctx) ctx = {0};
 	g_autoptr(MeshKey) key = NULL;
-	g_autofree char *comment = NULL;
 	g_autofree char *line = NULL;
 	gboolean admin = FALSE, ok = FALSE;
 
@@ -199,21 +221,14 @@ mesh_session_ssh_create(MeshSession *session, const char *account, char **ret_ud
 	if (ctx.account->ssh_udf != NULL) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_EXISTS,
 		            "this device has an SSH key for %s already (%s): 'mesh ssh "
-		            "authorized-keys' lists it; delete the account on this device to make "
-		            "another",
+		            "authorized-keys' lists it; 'mesh ssh rotate' replaces it",
 		            ctx.account->account, ctx.account->ssh_udf);
 		return FALSE;
 	}
-	if (!mesh_keystore_generate(session->store,
-	                            edwards_store(session->store) ? MESH_KEY_ED25519
-	                                                          : MESH_KEY_P256,
-	                            MESH_KEY_USE_AUTHENTICATION, session->passphrase, &key, error))
+	key = ssh_key_generate(&ctx, session->store, &line, error);
+	if (key == NULL)
 		return FALSE;
-	comment = g_strdup_printf("mesh:%s:%.*s", ctx.account->account, SSH_COMMENT_UDF,
-	                          ctx.device->identifier);
-	line = mesh_ssh_public_line(key, comment, error);
-	if (line == NULL || !ctx_publish_ssh_key(&ctx, line, error) ||
-	    (admin && !ctx_fold_ssh(&ctx, error)))
+	if (!ctx_publish_ssh_key(&ctx, line, error) || (admin && !ctx_fold_ssh(&ctx, error)))
 		goto out;
 	ctx.account->ssh_udf = g_strdup(mesh_key_udf(key));
 	ctx.account->ssh_public = g_strdup(line);
@@ -230,6 +245,110 @@ out:
 	if (!ok)
 		mesh_keystore_remove(session->store, mesh_key_udf(key), NULL);
 	return ok;
+}
+
+/*
+ * Rotation. The order makes every interruption safe, and a restart finishes it:
+ *  1. the new key is made in the store that holds the old one;
+ *  2. it is published (SignedSSHDeviceKey, Serial + 1), and on an administration device folded
+ *     into the SSHProfile, which the old key then leaves;
+ *  3. only then the account entry names it (the ssh-agent socket reads the entries on every
+ *     request, so it serves the new key from here on and the old one no more);
+ *  4. last, the old key leaves the key store.
+ * Killed before 3, the account keeps its old key (still served) and the new one lies unused in
+ * the store ('mesh key list' shows it Imported): running 'mesh ssh rotate' again publishes a
+ * newer key over what the portal holds and finishes, and 'mesh key remove' deletes the stray
+ * one. Killed between 3 and 4, the old key lies unused in the store (Imported: no account names
+ * it, nothing serves it): 'mesh key remove UDF --yes' deletes it. The account is never left
+ * without a key.
+ */
+gboolean
+mesh_session_ssh_rotate(MeshSession *session, const char *account, MeshSessionStoreFor store_for,
+                        MeshSessionSshKey **ret_key, char **ret_old_udf, GError **error)
+{
+	g_auto(Ctx) ctx = {0};
+	g_autoptr(Account) a = NULL;
+	g_autoptr(MeshKeyStore) owned = NULL;
+	MeshKeyStore *store = session->store;
+	g_autoptr(MeshKey) key = NULL;
+	g_autofree char *line = NULL;
+	g_autofree char *old = NULL;
+	g_autoptr(GError) fold_error = NULL;
+	g_autoptr(GError) remove_error = NULL;
+	gboolean admin = FALSE;
+
+	if (!ctx_open(&ctx, session, account, FALSE, TRUE, error) ||
+	    !ctx_load_admin(&ctx, &admin, error))
+		return FALSE;
+	if (ctx.account->ssh_udf == NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
+		            "this device has no SSH key for %s to rotate: make one with 'mesh ssh "
+		            "create --account %s'",
+		            ctx.account->account, ctx.account->account);
+		return FALSE;
+	}
+	if (!may_make_keys(session, error))
+		return FALSE;
+	if (store_for != NULL) {
+		owned = store_for(session->store, ctx.account->ssh_udf, error);
+		if (owned == NULL)
+			return FALSE;
+		store = owned;
+	}
+	key = ssh_key_generate(&ctx, store, &line, error);
+	if (key == NULL)
+		return FALSE;
+	if (!ctx_publish_ssh_key(&ctx, line, error)) {
+		mesh_keystore_remove(store, mesh_key_udf(key), NULL);
+		return FALSE;
+	}
+	/* The portal took it: from here on the new key is this device's, whatever else fails (a
+	 * fold that failed is done again by the next 'mesh profile sync'). */
+	if (admin)
+		ctx_fold_ssh(&ctx, &fold_error);
+	/* The entry as it is now: another request may have changed it while this one waited for
+	 * the portal, and an account deleted meanwhile is not brought back. */
+	if (!account_read(session, ctx.account->account, &a, error) || a->witness != NULL ||
+	    !g_str_equal(a->profile, ctx.account->profile) || a->ssh_udf == NULL) {
+		g_clear_error(error);
+		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
+		            "%s or its SSH key was deleted on this device during the rotation",
+		            ctx.account->account);
+		mesh_keystore_remove(store, mesh_key_udf(key), NULL);
+		return FALSE;
+	}
+	old = g_steal_pointer(&a->ssh_udf);
+	g_free(a->ssh_public);
+	a->ssh_udf = g_strdup(mesh_key_udf(key));
+	a->ssh_public = g_strdup(line);
+	if (!account_write(session, a, error)) {
+		g_prefix_error(error, "the new SSH key %s is published, but this device still "
+		                      "uses the old one (run 'mesh ssh rotate' again): ",
+		               mesh_key_udf(key));
+		return FALSE;
+	}
+	mesh_keystore_remove(session->store, old, &remove_error);
+	if (remove_error != NULL &&
+	    !g_error_matches(remove_error, MESH_ERROR, MESH_ERROR_NOT_FOUND)) {
+		g_set_error(error, MESH_ERROR, mesh_error_code(remove_error),
+		            "the new SSH key %s is in use, but the old one could not be removed from "
+		            "the key store (%s): remove it with 'mesh key remove %s --yes'",
+		            mesh_key_udf(key), remove_error->message, old);
+		return FALSE;
+	}
+	if (fold_error != NULL) {
+		g_set_error(error, MESH_ERROR, mesh_error_code(fold_error),
+		            "the new SSH key %s is published and in use, but the SSHProfile still "
+		            "lists the old one (%s): run 'mesh profile sync %s'",
+		            mesh_key_udf(key), fold_error->message, ctx.account->account);
+		return FALSE;
+	}
+	if (ret_key != NULL)
+		*ret_key = ssh_key_info(ctx.account->account, ctx.account->device,
+		                        mesh_key_udf(key), line);
+	if (ret_old_udf != NULL)
+		*ret_old_udf = g_steal_pointer(&old);
+	return TRUE;
 }
 
 gboolean

@@ -148,6 +148,16 @@ gboolean mesh_session_profile_list(MeshSession *session, GPtrArray **ret_account
                                    char **ret_default, GError **error);
 
 /*
+ * mesh_session_account_set_default: make @account the default account (Accounts/default), the
+ * one every operation given no account acts on (mesh_session_profile_list tells which it is).
+ * Errors: MESH_ERROR_INVALID_ARGUMENT (not an account name), MESH_ERROR_NOT_FOUND (this
+ * machine holds no such account: the message names the ones it holds; or its connection is
+ * still pending, which cannot be the default), hive errors.
+ */
+gboolean mesh_session_account_set_default(MeshSession *session, const char *account,
+                                          GError **error);
+
+/*
  * mesh_session_profile_list_damaged: what is wrong with the accounts of mesh_session_profile_list
  * and the entries it leaves out: a GPtrArray of MeshSessionDamage *, empty when nothing is
  * (an entry of Accounts/ that does not read, a stored personal profile that is missing or does
@@ -224,6 +234,22 @@ gboolean mesh_session_profile_delete(MeshSession *session, const char *account, 
 gboolean mesh_session_escrow_create(MeshSession *session, const char *account, guint quorum,
                                     guint shares, GPtrArray **ret_shares, char **ret_identifier,
                                     GError **error);
+
+/*
+ * mesh_session_escrow_revoke: on an administration device, delete the escrow entry @identifier
+ * (NULL: the only one the account entry records) of @account's master keys from the portal
+ * (DeleteRequest {Account, Identifier}, signed by the administration key), then this device's
+ * copy (Escrow/<id>.json) and its record in the account entry ("Escrows"). The portal may have
+ * kept a copy: the shares recover the master keys until they change. An escrow recorded here
+ * that the portal no longer holds is forgotten all the same. *@ret_identifier and *@ret_account
+ * (each may be NULL) get the entry revoked and the account. Errors: MESH_ERROR_UNAUTHORIZED (not an administration device),
+ * MESH_ERROR_NOT_FOUND (no escrow known here and none given; the portal holds no such escrow
+ * entry of the account), MESH_ERROR_INVALID_ARGUMENT (several known here and none given: the
+ * message lists them; not a UDF), portal errors.
+ */
+gboolean mesh_session_escrow_revoke(MeshSession *session, const char *account,
+                                    const char *identifier, char **ret_identifier,
+                                    char **ret_account, GError **error);
 
 /*
  * mesh_session_escrow_verify: a recovery drill: the shares rebuild the secret, the entry (local
@@ -622,6 +648,29 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshSessionSshKey, mesh_session_ssh_key_free)
  */
 gboolean mesh_session_ssh_create(MeshSession *session, const char *account, char **ret_udf,
                                  char **ret_public_line, GError **error);
+
+/* Where a rotated key's successor is made: a store (closed by the caller) that makes new keys
+ * in the store holding @udf, and is @store otherwise (ipc: a view of the key store router). */
+typedef MeshKeyStore *(*MeshSessionStoreFor)(MeshKeyStore *store, const char *udf,
+                                             GError **error);
+
+/*
+ * mesh_session_ssh_rotate: replace this device's SSH key for @account (NULL: default): a new key
+ * made in the store @store_for gives for the old key (NULL: session->store), protected by the
+ * session's passphrase, published as the device's SignedSSHDeviceKey (the serial above the
+ * portal's) and, on an administration device, folded into the SSHProfile at once (the old key
+ * leaves it; another device's new key replaces its old one once an administration device
+ * syncs). Then Accounts/<name> "SSHKey" names it (the ssh-agent socket serves it from then on,
+ * the old one no more) and the old key is removed from the key store. *@ret_key (may be NULL)
+ * gets the new key, *@ret_old_udf (may be NULL) the old key's UDF. A failure before the
+ * publication removes the new key and changes nothing; after it, the new key stays this
+ * device's and the error says what is left to do (session-ssh.c: an interruption). Errors:
+ * MESH_ERROR_NOT_FOUND (no SSH key for the account here), MESH_ERROR_LOCKED (keys_locked),
+ * store and portal errors.
+ */
+gboolean mesh_session_ssh_rotate(MeshSession *session, const char *account,
+                                 MeshSessionStoreFor store_for, MeshSessionSshKey **ret_key,
+                                 char **ret_old_udf, GError **error);
 
 /*
  * mesh_session_ssh_authorized_keys: the devices' keys listed by @account's stored (verified)

@@ -220,6 +220,23 @@ mesh_method_account_validate(MeshSession *s, JsonObject *params, JsonObject *res
 	return TRUE;
 }
 
+/* {Account?}: make it the default first; answers {"Default"?: the default account}. */
+gboolean
+mesh_method_account_default(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(GPtrArray) accounts = NULL;
+	g_autofree char *def = NULL;
+	const char *account = NULL;
+
+	if (!get_account(params, FALSE, &account, error) ||
+	    (account != NULL && !mesh_session_account_set_default(s, account, error)) ||
+	    !mesh_session_profile_list(s, &accounts, &def, error))
+		return FALSE;
+	if (def != NULL)
+		json_object_set_string_member(result, "Default", def);
+	return TRUE;
+}
+
 gboolean
 mesh_method_profile_create(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
@@ -421,6 +438,22 @@ mesh_method_escrow_verify(MeshSession *s, JsonObject *params, JsonObject *result
 	       get_shares(params, &shares, error) &&
 	       mesh_session_escrow_verify(s, account, portal, (const char *const *)shares->pdata,
 					  shares->len - 1, error);
+}
+
+gboolean
+mesh_method_escrow_revoke(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autofree char *revoked = NULL;
+	g_autofree char *of = NULL;
+	const char *account = NULL, *identifier = NULL;
+
+	if (!get_account(params, FALSE, &account, error) ||
+	    !mesh_json_get_string_opt(params, "Identifier", &identifier, error) ||
+	    !mesh_session_escrow_revoke(s, account, identifier, &revoked, &of, error))
+		return FALSE;
+	json_object_set_string_member(result, "Identifier", revoked);
+	json_object_set_string_member(result, "Account", of);
+	return TRUE;
 }
 
 gboolean
@@ -747,6 +780,34 @@ mesh_method_ssh_authorized_keys(MeshSession *s, JsonObject *params, JsonObject *
 		json_array_add_object_element(array, obj);
 	}
 	json_object_set_array_member(result, "Keys", array);
+	return TRUE;
+}
+
+/* The new key of a rotation goes to the store that holds the old one (backends/router.h). */
+static MeshKeyStore *
+store_holding(MeshKeyStore *store, const char *udf, GError **error)
+{
+	const char *name = mesh_keystore_router_store_of(store, udf, error);
+
+	return name != NULL ? mesh_keystore_router_view(store, name, error) : NULL;
+}
+
+gboolean
+mesh_method_ssh_rotate(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(MeshSessionSshKey) key = NULL;
+	g_autofree char *old = NULL;
+	const char *account = NULL;
+
+	/* No "Passphrase" nor "KeyStore": the new key is protected as the hive's keys are
+	 * (dispatch.c) and made where the old one is. */
+	if (!get_account(params, FALSE, &account, error) ||
+	    !mesh_session_ssh_rotate(s, account, store_holding, &key, &old, error))
+		return FALSE;
+	json_object_set_string_member(result, "Account", key->account);
+	json_object_set_string_member(result, "UDF", key->udf);
+	json_object_set_string_member(result, "PublicKey", key->public_line);
+	json_object_set_string_member(result, "OldUDF", old);
 	return TRUE;
 }
 

@@ -59,6 +59,7 @@ typedef struct {
 #define MESH_SESSION_HANDLER(name)                                                                \
 	gboolean name(MeshSession *session, JsonObject *params, JsonObject *result, GError **error)
 MESH_SESSION_HANDLER(mesh_method_account_validate);
+MESH_SESSION_HANDLER(mesh_method_account_default);
 MESH_SESSION_HANDLER(mesh_method_profile_create);
 MESH_SESSION_HANDLER(mesh_method_profile_get);
 MESH_SESSION_HANDLER(mesh_method_profile_list);
@@ -68,6 +69,7 @@ MESH_SESSION_HANDLER(mesh_method_profile_set_portal);
 MESH_SESSION_HANDLER(mesh_method_profile_delete);
 MESH_SESSION_HANDLER(mesh_method_escrow_create);
 MESH_SESSION_HANDLER(mesh_method_escrow_verify);
+MESH_SESSION_HANDLER(mesh_method_escrow_revoke);
 MESH_SESSION_HANDLER(mesh_method_profile_recover);
 MESH_SESSION_HANDLER(mesh_method_connect_request);
 MESH_SESSION_HANDLER(mesh_method_connect_status);
@@ -92,6 +94,7 @@ MESH_SESSION_HANDLER(mesh_method_device_rename);
 MESH_SESSION_HANDLER(mesh_method_device_promote);
 MESH_SESSION_HANDLER(mesh_method_device_demote);
 MESH_SESSION_HANDLER(mesh_method_device_remove);
+MESH_SESSION_HANDLER(mesh_method_ssh_rotate);
 #undef MESH_SESSION_HANDLER
 
 /* mesh_method_devices_array: [{"Identifier", "Description"?, "Added"?, "Administration",

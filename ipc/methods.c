@@ -48,6 +48,7 @@ static const MeshAgentMethod methods[] = {
          * agent (the fuzzer's) runs none of them. */
         SESSION("AccountValidate", mesh_method_account_validate, P("Account", "Portal", "PortalCA"),
                 REMOTE | RESTRICTED),
+        SESSION("AccountDefault", mesh_method_account_default, P("Account"), RESTRICTED),
         SESSION("ProfileCreate", mesh_method_profile_create,
                 P("Account", "Portal", "PortalCA", "KeyStore", "Passphrase"),
                 REMOTE | RESTRICTED | MAKES_KEYS),
@@ -63,6 +64,8 @@ static const MeshAgentMethod methods[] = {
                 P("Account", "Quorum", "Shares", "Portal", "PortalCA"), REMOTE | RESTRICTED),
         SESSION("EscrowVerify", mesh_method_escrow_verify,
                 P("Account", "Shares", "Portal", "PortalCA"), REMOTE | RESTRICTED),
+        SESSION("EscrowRevoke", mesh_method_escrow_revoke,
+                P("Account", "Identifier", "Portal", "PortalCA"), REMOTE | RESTRICTED),
         SESSION("ProfileRecover", mesh_method_profile_recover,
                 P("Account", "Shares", "Portal", "PortalCA", "KeyStore", "Passphrase"),
                 REMOTE | RESTRICTED | MAKES_KEYS),
@@ -111,6 +114,8 @@ static const MeshAgentMethod methods[] = {
                 P("Account", "Device", "Portal", "PortalCA"), REMOTE | RESTRICTED),
         SESSION("DeviceRemove", mesh_method_device_remove,
                 P("Account", "Device", "Portal", "PortalCA"), REMOTE | RESTRICTED),
+        SESSION("SshRotate", mesh_method_ssh_rotate, P("Account", "Portal", "PortalCA"),
+                REMOTE | RESTRICTED | MAKES_KEYS),
 };
 
 const MeshAgentMethod *

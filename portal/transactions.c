@@ -533,15 +533,56 @@ handle_create(Txn *txn, GError **error)
 	return TRUE;
 }
 
+/*
+ * DeleteRequest {Account, Identifier}: one escrow entry of the account (an escrow revoked).
+ * Another account's entry is NotFound, as an identifier nobody published: the request learns
+ * nothing Get would not tell. Any other entry is refused: application profiles go when the
+ * personal profile stops listing them, SSH device keys are replaced, the profile goes with the
+ * account.
+ */
+static gboolean
+delete_entry(Txn *txn, const MeshPortalAccount *account, const char *identifier, GError **error)
+{
+	g_autoptr(MeshPortalEntry) entry = NULL;
+	g_autoptr(GError) local = NULL;
+	g_autofree char *quoted = mesh_error_quote(identifier);
+	g_autofree char *name = mesh_error_quote(account->name);
+
+	if ((!mesh_portal_store_entry_get(txn->portal->store, identifier, &entry, &local) &&
+	     g_error_matches(local, MESH_ERROR, MESH_ERROR_NOT_FOUND)) ||
+	    (entry != NULL && strcmp(entry->account, account->name) != 0)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
+			    "account '%s' has no entry '%s'", name, quoted);
+		return FALSE;
+	}
+	if (entry == NULL) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	if (strcmp(entry->type, MESH_PORTAL_TYPE_ESCROW) != 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "the entry '%s' is not an escrow entry: only escrow entries are deleted "
+			    "by Identifier",
+			    quoted);
+		return FALSE;
+	}
+	return mesh_portal_store_entry_delete(txn->portal->store, identifier, error);
+}
+
 static gboolean
 handle_delete(Txn *txn, GError **error)
 {
 	g_autoptr(MeshPortalAccount) account = NULL;
 	g_autoptr(MeshMasterProfile) master = NULL;
+	const char *identifier = NULL;
 
-	return load_account_master(txn, "Account", &account, &master, error) &&
-	       authorize_admin(txn, account, master, error) &&
-	       mesh_portal_store_account_delete(txn->portal->store, account->name, error);
+	if (!mesh_json_get_string_opt(txn->request, "Identifier", &identifier, error) ||
+	    !load_account_master(txn, "Account", &account, &master, error) ||
+	    !authorize_admin(txn, account, master, error))
+		return FALSE;
+	if (identifier != NULL)
+		return delete_entry(txn, account, identifier, error);
+	return mesh_portal_store_account_delete(txn->portal->store, account->name, error);
 }
 
 static gboolean
@@ -993,7 +1034,8 @@ static const Transaction transactions[] = {
 	  handle_validate },
 	{ "Create", "CreateRequest", "CreateResponse", TXN_OPEN, { "Account", "Profile" },
 	  handle_create },
-	{ "Delete", "DeleteRequest", "DeleteResponse", TXN_SIGNED, { "Account" }, handle_delete },
+	{ "Delete", "DeleteRequest", "DeleteResponse", TXN_SIGNED, { "Account", "Identifier" },
+	  handle_delete },
 	{ "Get", "GetRequest", "GetResponse", TXN_EITHER, { "Account", "Identifier" },
 	  handle_get },
 	{ "Publish", "PublishRequest", "PublishResponse", TXN_SIGNED, { "Account", "Entry" },

@@ -358,6 +358,11 @@ void mesh_client_apps_free(MeshClientApp *apps, size_t n);
  * *ret_reason (may be NULL) the portal's reason when not. */
 MeshError mesh_client_account_validate(MeshClient *client, const char *account, int *ret_valid,
 				       char **ret_reason);
+/* mesh_client_account_default: make @account the default account first (NULL: leave it); then
+ * *ret_default (may be NULL; mesh_client_free) gets the default account, NULL when there is
+ * none. Errors: MESH_ERROR_NOT_FOUND (no such account here, or its connection is pending). */
+MeshError mesh_client_account_default(MeshClient *client, const char *account,
+				      char **ret_default);
 /* mesh_client_profile_create: a new profile for @account, this device its administration
  * device; its keys protected as mesh_client_set_passphrase says. Escrow the master keys next
  * (mesh_client_escrow_create): until then master_keys is 1 and n_escrows 0. Errors:
@@ -462,6 +467,17 @@ MeshError mesh_client_profile_delete_force(MeshClient *client, const char *accou
 MeshError mesh_client_escrow_create(MeshClient *client, const char *account, int quorum,
 				    int shares, char ***ret_shares, size_t *ret_n,
 				    char **ret_identifier);
+/*
+ * mesh_client_escrow_revoke: on an administration device, delete the escrow entry @identifier
+ * (NULL: the only one known here) from the portal and this device. The portal may have kept a
+ * copy, so its shares may still recover the master keys until they change. *ret_identifier and
+ * *ret_account (each may be NULL; mesh_client_free) get the entry revoked and its account. Errors: MESH_ERROR_UNAUTHORIZED (not
+ * an administration device), MESH_ERROR_NOT_FOUND, MESH_ERROR_INVALID_ARGUMENT (several escrows
+ * are known here and none was given).
+ */
+MeshError mesh_client_escrow_revoke(MeshClient *client, const char *account,
+				    const char *identifier, char **ret_identifier,
+				    char **ret_account);
 /* mesh_client_escrow_verify: a recovery drill; installs nothing. Errors: MESH_ERROR_SHARE_*. */
 MeshError mesh_client_escrow_verify(MeshClient *client, const char *account,
 				    const char *const *shares, size_t n);
@@ -631,6 +647,18 @@ void mesh_client_ssh_keys_free(MeshClientSshKey *keys, size_t n);
  */
 MeshError mesh_client_ssh_create(MeshClient *client, const char *account, const char *passphrase,
 				 char **ret_udf, char **ret_public_key);
+/*
+ * mesh_client_ssh_rotate: replace this device's SSH key for @account (NULL: default) with a new
+ * one in the same key store (protected as the hive's keys are), publish it and retire the old
+ * one: the account's SSHProfile lists the new key (at once on an administration device, else
+ * once an administration device syncs), the agent's ssh-agent socket serves it, and the old
+ * key is removed from the key store. *ret_udf and *ret_old_udf (each may be NULL) get the new
+ * and the old key's UDF, *ret_public_key the new OpenSSH line (free them with
+ * mesh_client_free). Errors: MESH_ERROR_NOT_FOUND (no SSH key for the account here),
+ * MESH_ERROR_LOCKED (the hive's keys are locked).
+ */
+MeshError mesh_client_ssh_rotate(MeshClient *client, const char *account, char **ret_udf,
+				 char **ret_public_key, char **ret_old_udf);
 /* mesh_client_ssh_authorized_keys: the keys of @account's SSHProfile as this device holds it
  * (sync first); an empty list when there is none. Free with mesh_client_ssh_keys_free. */
 MeshError mesh_client_ssh_authorized_keys(MeshClient *client, const char *account,

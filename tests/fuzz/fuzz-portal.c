@@ -215,6 +215,16 @@ write_seeds(const char *dir)
 			       MESH_KEY_P256));
 	check(mesh_escrow_create(mesh_fuzz_key(MESH_KEY_ED25519), &escrow, 1, 2, 3, &node, &shares,
 				 NULL));
+	{
+		g_autoptr(MeshEscrowEntry) entry = mesh_escrow_entry_from_json(node, NULL);
+		JsonObject *revoke;
+
+		check(entry != NULL);
+		revoke = request_of("Account", "alice", NULL, NULL);
+		json_object_set_string_member(revoke, "Identifier", entry->identifier);
+		write_seed(dir, "delete-escrow",
+			   signed_seed("DeleteRequest", revoke, MESH_KEY_P256));
+	}
 	write_seed(dir, "publish-escrow",
 		   signed_seed("PublishRequest", request_of("Account", "alice", "Entry", node),
 			       MESH_KEY_P256));

@@ -28,6 +28,26 @@ jdev() {
 has_key() {
 	dev "$1" key list | grep -q "^$2 "
 }
+# portal_has ID: the portal at $URL answers a GetRequest for the entry ID with it (exit 0), or
+# 404 (exit 1); anything else exits 2.
+portal_has() {
+	timeout 30 /usr/bin/python3 -c '
+import json, sys, urllib.error, urllib.request
+req = urllib.request.Request(sys.argv[1], headers={"Content-Type": "application/json"},
+    data=json.dumps({"GetRequest": {"Identifier": sys.argv[2]}}).encode())
+try:
+    r = urllib.request.urlopen(req, timeout=20)
+except urllib.error.HTTPError as e:
+    sys.exit(1 if e.code == 404 else 2)
+sys.exit(0 if len(json.load(r)["GetResponse"]["Entries"]) == 1 else 2)' "$URL" "$1"
+}
+# portal_lacks ID: the portal answers 404 for the entry ID.
+portal_lacks() {
+	portal_has "$1"
+	[ $? = 1 ]
+}
+# quiet CMD...: CMD with its output dropped (for checks on the exit status).
+quiet() { "$@" >/dev/null 2>&1; }
 for n in $(seq "${DEVICES:-2}"); do
 	mkdir -p "$TMP/d$n" && mkdir -m 700 "$TMP/d$n/run"
 done

@@ -40,21 +40,6 @@ trap cleanup EXIT
 
 check "servermesh starts on loopback" portal_start "$TMP/portal.log" --db "$TMP/portal.db"
 
-# portal_has ID: servermesh answers a GetRequest for the entry ID with it (exit 0), or 404
-# (exit 1).
-portal_has() {
-	timeout 30 /usr/bin/python3 -c '
-import json, sys, urllib.error, urllib.request
-req = urllib.request.Request(sys.argv[1], headers={"Content-Type": "application/json"},
-    data=json.dumps({"GetRequest": {"Identifier": sys.argv[2]}}).encode())
-try:
-    r = urllib.request.urlopen(req, timeout=20)
-except urllib.error.HTTPError as e:
-    sys.exit(1 if e.code == 404 else 2)
-sys.exit(0 if len(json.load(r)["GetResponse"]["Entries"]) == 1 else 2)' "$URL" "$1"
-}
-# quiet CMD...: CMD with its output dropped (for checks on the exit status).
-quiet() { "$@" >/dev/null 2>&1; }
 # app_files N: the application profiles in device N's hive.
 app_files() { ls "$TMP/d$1/.mmm/CryptoMesh/ApplicationProfiles" 2>/dev/null | grep -c json; }
 

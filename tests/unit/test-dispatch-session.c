@@ -101,22 +101,33 @@ ok(Fixture *fx, JsonNode **ret_root, int i, const char *method, const char *para
 	return result;
 }
 
-/* A request that must fail with @code. */
+/* A request that must fail with @code and a message that says @says. */
 static void
-fails(Fixture *fx, int i, const char *method, const char *params, MeshError code)
+fails_saying(Fixture *fx, int i, const char *method, const char *params, MeshError code,
+             const char *says)
 {
 	g_autoptr(JsonNode) root = ask(fx, i, method, params);
 	JsonObject *err = NULL;
-	gint64 got = -1;
 	const char *message = "";
+	gint64 got = -1;
 
 	CU_ASSERT_TRUE_FATAL(mesh_json_get_object(json_node_get_object(root), "Error", &err, NULL));
 	CU_ASSERT_TRUE(mesh_json_get_int(err, "Code", &got, NULL));
-	mesh_json_get_string(err, "Message", &message, NULL);
+	CU_ASSERT_TRUE(mesh_json_get_string(err, "Message", &message, NULL));
 	if (got != (gint64)code)
 		g_printerr("%s %s: want %d, got %" G_GINT64_FORMAT " (%s)\n", method,
 			   params ? params : "", code, got, message);
 	CU_ASSERT_EQUAL(got, code);
+	if (strstr(message, says) == NULL)
+		g_printerr("%s: \"%s\" does not say \"%s\"\n", method, message, says);
+	CU_ASSERT_PTR_NOT_NULL(strstr(message, says));
+}
+
+/* A request that must fail with @code. */
+static void
+fails(Fixture *fx, int i, const char *method, const char *params, MeshError code)
+{
+	fails_saying(fx, i, method, params, code, "");
 }
 
 static const char *
@@ -532,18 +543,8 @@ static void
 remove_refused(Fixture *fx, int i, const char *udf, const char *says)
 {
 	g_autofree char *params = g_strdup_printf("{\"UDF\":\"%s\"}", udf);
-	g_autoptr(JsonNode) root = ask(fx, i, "KeyRemove", params);
-	JsonObject *err = NULL;
-	const char *message = "";
-	gint64 code = -1;
 
-	CU_ASSERT_TRUE_FATAL(mesh_json_get_object(json_node_get_object(root), "Error", &err, NULL));
-	CU_ASSERT_TRUE(mesh_json_get_int(err, "Code", &code, NULL));
-	CU_ASSERT_EQUAL(code, MESH_ERROR_PERMISSION);
-	CU_ASSERT_TRUE(mesh_json_get_string(err, "Message", &message, NULL));
-	if (strstr(message, says) == NULL)
-		g_printerr("KeyRemove %s: \"%s\" does not say \"%s\"\n", udf, message, says);
-	CU_ASSERT_PTR_NOT_NULL(strstr(message, says));
+	fails_saying(fx, i, "KeyRemove", params, MESH_ERROR_PERMISSION, says);
 }
 
 /*
@@ -659,6 +660,245 @@ test_key_roles_protection(void)
 	teardown(&fx);
 }
 
+/* Agent @i joins alice@example.com, accepted by agent 0. */
+static void
+join_alice(Fixture *fx, int i)
+{
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *params = NULL;
+	JsonObject *r = ok(fx, &root, i, "ConnectRequest", "{\"Account\":\"alice@example.com\"}");
+
+	params = g_strdup_printf("{\"Witness\":\"%s\"}", str(r, "Witness"));
+	ok(fx, &root, 0, "ConnectAccept", params);
+	r = ok(fx, &root, i, "ConnectStatus", NULL);
+	CU_ASSERT_STRING_EQUAL(str(r, "State"), "Accepted");
+}
+
+/* Agent @i's SshAuthorizedKeys lists the key line @line. */
+static gboolean
+authorizes(Fixture *fx, int i, const char *line)
+{
+	g_autoptr(JsonNode) root = NULL;
+	JsonObject *r = ok(fx, &root, i, "SshAuthorizedKeys", NULL);
+	JsonArray *array = NULL;
+	gboolean found = FALSE;
+
+	CU_ASSERT_TRUE_FATAL(mesh_json_get_array(r, "Keys", &array, NULL));
+	for (guint k = 0; k < json_array_get_length(array); k++)
+		found |= g_str_equal(str(json_array_get_object_element(array, k), "PublicKey"),
+		                     line);
+	return found;
+}
+
+/*
+ * SshRotate: on the administration device the SSHProfile trades the old key for the new one at
+ * once, the key store holds the new key (an SSH key, protected as the hive's keys) and not the
+ * old; on another device the new key reaches the SSHProfile at the administration device's
+ * next sync. Refused without a key, while locked, and with a passphrase of its own.
+ */
+static void
+test_ssh_rotate(void)
+{
+	g_autoptr(JsonNode) root = NULL;
+	g_autoptr(JsonNode) list_root = NULL;
+	g_autoptr(GHashTable) keys = NULL;
+	g_autofree char *fingerprint = NULL, *old = NULL, *old_line = NULL, *new_udf = NULL;
+	g_autofree char *new_line = NULL, *old1_line = NULL, *new1_line = NULL, *params = NULL;
+	Fixture fx;
+	JsonObject *r, *entry;
+
+	setup(&fx);
+	ok(&fx, &root, 0, "DeviceCreate", "{\"Passphrase\":\"hive pass\"}");
+	fingerprint = create_alice(&fx);
+	fails_saying(&fx, 0, "SshRotate", NULL, MESH_ERROR_NOT_FOUND, "mesh ssh create");
+	r = ok(&fx, &root, 0, "SshCreate", "{}");
+	old = g_strdup(str(r, "UDF"));
+	old_line = g_strdup(str(r, "PublicKey"));
+	fails_saying(&fx, 0, "SshCreate", "{}", MESH_ERROR_EXISTS, "mesh ssh rotate");
+	join_alice(&fx, 1);
+	r = ok(&fx, &root, 1, "SshCreate", "{}");
+	old1_line = g_strdup(str(r, "PublicKey"));
+	ok(&fx, &root, 0, "ProfileSync", NULL);
+	CU_ASSERT_TRUE(authorizes(&fx, 0, old_line) && authorizes(&fx, 0, old1_line));
+
+	/* The administration device. */
+	r = ok(&fx, &root, 0, "SshRotate", NULL);
+	new_udf = g_strdup(str(r, "UDF"));
+	new_line = g_strdup(str(r, "PublicKey"));
+	CU_ASSERT_STRING_EQUAL(str(r, "OldUDF"), old);
+	CU_ASSERT_STRING_EQUAL(str(r, "Account"), "alice@example.com");
+	CU_ASSERT_STRING_NOT_EQUAL(new_udf, old);
+	CU_ASSERT_TRUE(g_str_has_prefix(new_line, "ssh-ed25519 "));
+	CU_ASSERT_STRING_NOT_EQUAL(new_line, old_line);
+	CU_ASSERT_TRUE(authorizes(&fx, 0, new_line));
+	CU_ASSERT_FALSE(authorizes(&fx, 0, old_line));
+	CU_ASSERT_TRUE(authorizes(&fx, 0, old1_line));
+	keys = key_list(&fx, &list_root, 0);
+	CU_ASSERT_FALSE(g_hash_table_contains(keys, old));
+	entry = g_hash_table_lookup(keys, new_udf);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(entry);
+	CU_ASSERT_STRING_EQUAL(str(entry, "Role"), "SSH");
+	CU_ASSERT_TRUE(json_object_get_boolean_member(entry, "Protected"));
+	params = g_strdup_printf("{\"UDF\":\"%s\"}", old);
+	fails(&fx, 0, "KeyPublic", params, MESH_ERROR_NOT_FOUND);
+	/* Device 1 sees it after its sync. */
+	ok(&fx, &root, 1, "ProfileSync", NULL);
+	CU_ASSERT_TRUE(authorizes(&fx, 1, new_line));
+	CU_ASSERT_FALSE(authorizes(&fx, 1, old_line));
+
+	/* Not an administration device: published now, folded by the administration device's
+	 * sync. */
+	r = ok(&fx, &root, 1, "SshRotate", NULL);
+	new1_line = g_strdup(str(r, "PublicKey"));
+	CU_ASSERT_FALSE(authorizes(&fx, 0, new1_line));
+	ok(&fx, &root, 0, "ProfileSync", NULL);
+	CU_ASSERT_TRUE(authorizes(&fx, 0, new1_line));
+	CU_ASSERT_FALSE(authorizes(&fx, 0, old1_line));
+	CU_ASSERT_TRUE(authorizes(&fx, 0, new_line));
+
+	/* Locked: nothing is made and the key stays. */
+	ok(&fx, &root, 0, "Lock", NULL);
+	fails(&fx, 0, "SshRotate", NULL, MESH_ERROR_LOCKED);
+	fails(&fx, 0, "SshRotate", "{\"Passphrase\":\"hive pass\"}", MESH_ERROR_MALFORMED);
+	g_clear_pointer(&keys, g_hash_table_unref);
+	keys = key_list(&fx, &list_root, 0);
+	CU_ASSERT_TRUE(g_hash_table_contains(keys, new_udf));
+	CU_ASSERT_TRUE(authorizes(&fx, 0, new_line));
+	fails(&fx, 2, "SshRotate", NULL, MESH_ERROR_NOT_FOUND);
+	teardown(&fx);
+}
+
+/* The default account of ProfileGet: AccountDefault shows and sets it. */
+static void
+test_account_default(void)
+{
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *fingerprint = NULL;
+	Fixture fx;
+	JsonObject *r;
+
+	setup(&fx);
+	r = ok(&fx, &root, 0, "AccountDefault", NULL);
+	CU_ASSERT_FALSE(json_object_has_member(r, "Default"));
+	fails_saying(&fx, 0, "AccountDefault", "{\"Account\":\"alice@example.com\"}",
+	             MESH_ERROR_NOT_FOUND, "nor any other");
+	fingerprint = create_alice(&fx);
+	r = ok(&fx, &root, 0, "AccountDefault", NULL);
+	CU_ASSERT_STRING_EQUAL(str(r, "Default"), "alice@example.com");
+	ok(&fx, &root, 0, "ProfileCreate", "{\"Account\":\"bob@example.com\"}");
+	r = ok(&fx, &root, 0, "AccountDefault", NULL);
+	CU_ASSERT_STRING_EQUAL(str(r, "Default"), "alice@example.com");
+	r = ok(&fx, &root, 0, "AccountDefault", "{\"Account\":\"bob@example.com\"}");
+	CU_ASSERT_STRING_EQUAL(str(r, "Default"), "bob@example.com");
+	r = ok(&fx, &root, 0, "ProfileGet", NULL);
+	CU_ASSERT_STRING_EQUAL(str(r, "Account"), "bob@example.com");
+	fails_saying(&fx, 0, "AccountDefault", "{\"Account\":\"carol@example.com\"}",
+	             MESH_ERROR_NOT_FOUND,
+	             "no account 'carol@example.com': it holds 'alice@example.com', "
+	             "'bob@example.com'");
+	fails(&fx, 0, "AccountDefault", "{\"Account\":\"Not An Account\"}",
+	      MESH_ERROR_INVALID_ARGUMENT);
+	fails(&fx, 0, "AccountDefault", "{\"Account\":7}", MESH_ERROR_MALFORMED);
+	r = ok(&fx, &root, 0, "AccountDefault", NULL);
+	CU_ASSERT_STRING_EQUAL(str(r, "Default"), "bob@example.com");
+	/* A pending connection cannot be the default. */
+	ok(&fx, &root, 1, "ConnectRequest", "{\"Account\":\"alice@example.com\"}");
+	fails_saying(&fx, 1, "AccountDefault", "{\"Account\":\"alice@example.com\"}",
+	             MESH_ERROR_NOT_FOUND, "still pending");
+	r = ok(&fx, &root, 1, "AccountDefault", NULL);
+	CU_ASSERT_FALSE(json_object_has_member(r, "Default"));
+	teardown(&fx);
+}
+
+/* The Escrows ProfileGet lists on agent @i, joined with ",". */
+static char *
+escrows_of(Fixture *fx, int i)
+{
+	g_autoptr(JsonNode) root = NULL;
+	g_autoptr(GString) out = g_string_new(NULL);
+	JsonObject *r = ok(fx, &root, i, "ProfileGet", NULL);
+	JsonArray *array = NULL;
+
+	CU_ASSERT_TRUE_FATAL(mesh_json_get_array(r, "Escrows", &array, NULL));
+	for (guint k = 0; k < json_array_get_length(array); k++)
+		g_string_append_printf(out, "%s%s", k > 0 ? "," : "",
+		                       json_array_get_string_element(array, k));
+	return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/* EscrowCreate on agent 0; the entry's identifier, its shares' params in *@ret_verify. */
+static char *
+make_escrow(Fixture *fx, char **ret_verify)
+{
+	g_autoptr(JsonNode) root = NULL;
+	JsonObject *r = ok(fx, &root, 0, "EscrowCreate", "{\"Quorum\":2,\"Shares\":2}");
+	JsonArray *shares = json_object_get_array_member(r, "Shares");
+
+	*ret_verify = g_strdup_printf("{\"Shares\":[\"%s\",\"%s\"]}",
+	                              json_array_get_string_element(shares, 0),
+	                              json_array_get_string_element(shares, 1));
+	return g_strdup(str(r, "Identifier"));
+}
+
+/*
+ * EscrowRevoke: the portal's entry and this device's copy go (the shares then match no escrow),
+ * and the account entry's record; one known escrow needs no identifier, several do; not on a
+ * device that is not an administration device; an escrow the portal lost is forgotten all the
+ * same.
+ */
+static void
+test_escrow_revoke(void)
+{
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *fingerprint = NULL, *id1 = NULL, *id2 = NULL, *id3 = NULL;
+	g_autofree char *verify1 = NULL, *verify2 = NULL, *verify3 = NULL, *params = NULL;
+	g_autofree char *escrows = NULL;
+	g_autoptr(MeshPortalEntry) entry = NULL;
+	Fixture fx;
+	JsonObject *r;
+
+	setup(&fx);
+	fingerprint = create_alice(&fx);
+	fails_saying(&fx, 0, "EscrowRevoke", NULL, MESH_ERROR_NOT_FOUND, "no escrow of");
+	id1 = make_escrow(&fx, &verify1);
+	id2 = make_escrow(&fx, &verify2);
+	fails_saying(&fx, 0, "EscrowRevoke", NULL, MESH_ERROR_INVALID_ARGUMENT, id2);
+	join_alice(&fx, 1);
+	params = g_strdup_printf("{\"Identifier\":\"%s\"}", id1);
+	fails(&fx, 1, "EscrowRevoke", params, MESH_ERROR_UNAUTHORIZED);
+	fails(&fx, 0, "EscrowRevoke", "{\"Identifier\":\"not.a.udf\"}",
+	      MESH_ERROR_INVALID_ARGUMENT);
+	fails(&fx, 0, "EscrowRevoke", "{\"Identifier\":\"MAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA\"}",
+	      MESH_ERROR_NOT_FOUND);
+	/* Named: the portal's and this device's copies go, the shares match nothing any more. */
+	ok(&fx, &root, 0, "EscrowVerify", verify1);
+	r = ok(&fx, &root, 0, "EscrowRevoke", params);
+	CU_ASSERT_STRING_EQUAL(str(r, "Identifier"), id1);
+	CU_ASSERT_STRING_EQUAL(str(r, "Account"), "alice@example.com");
+	CU_ASSERT_FALSE(mesh_portal_store_entry_get(fx.store, id1, &entry, NULL));
+	escrows = escrows_of(&fx, 0);
+	CU_ASSERT_STRING_EQUAL(escrows, id2);
+	fails(&fx, 0, "EscrowVerify", verify1, MESH_ERROR_SHARE_MISMATCH);
+	fails(&fx, 0, "EscrowRevoke", params, MESH_ERROR_NOT_FOUND);
+	/* The only one known: no identifier needed. */
+	r = ok(&fx, &root, 0, "EscrowRevoke", NULL);
+	CU_ASSERT_STRING_EQUAL(str(r, "Identifier"), id2);
+	g_free(escrows);
+	escrows = escrows_of(&fx, 0);
+	CU_ASSERT_STRING_EQUAL(escrows, "");
+	fails(&fx, 0, "EscrowVerify", verify2, MESH_ERROR_SHARE_MISMATCH);
+	/* The portal lost it: forgotten here all the same. */
+	id3 = make_escrow(&fx, &verify3);
+	CU_ASSERT_TRUE(mesh_portal_store_entry_delete(fx.store, id3, NULL));
+	r = ok(&fx, &root, 0, "EscrowRevoke", NULL);
+	CU_ASSERT_STRING_EQUAL(str(r, "Identifier"), id3);
+	g_free(escrows);
+	escrows = escrows_of(&fx, 0);
+	CU_ASSERT_STRING_EQUAL(escrows, "");
+	fails(&fx, 0, "EscrowVerify", verify3, MESH_ERROR_SHARE_MISMATCH);
+	teardown(&fx);
+}
+
 static CU_TestInfo tests[] = {
         {"Hello lists the session methods; restricted mode refuses them",
          test_hello_lists_session_methods},
@@ -671,6 +911,10 @@ static CU_TestInfo tests[] = {
          test_logins_app_delete},
         {"KeyList roles, KeyRemove refusals, the hive's protection of profile keys",
          test_key_roles_protection},
+        {"SshRotate: administration device, another device, locked", test_ssh_rotate},
+        {"AccountDefault: show, set, unknown and pending accounts", test_account_default},
+        {"EscrowRevoke: portal and local copies, by identifier or the only one, refusals",
+         test_escrow_revoke},
         CU_TEST_INFO_NULL,
 };
 

@@ -412,6 +412,128 @@ test_delete(void)
 	fx_clear(&fx);
 }
 
+/* The status of GetRequest {Identifier: @identifier}. */
+static guint
+get_status(Fx *fx, const char *identifier)
+{
+	return send_text(fx, "GetResponse", plain("GetRequest", obj1("Identifier", identifier)),
+	                 NULL);
+}
+
+/* The status of DeleteRequest {Account: @account, Identifier: @identifier} signed by @key. */
+static guint
+delete_entry(Fx *fx, const char *account, const char *identifier, MeshKey *key)
+{
+	JsonObject *request = obj1("Account", account);
+
+	json_object_set_string_member(request, "Identifier", identifier);
+	return send_text(fx, "DeleteResponse", signed_by("DeleteRequest", request, key), NULL);
+}
+
+/* An escrow entry of the master @m (its identifier in *@ret_id). */
+static JsonNode *
+escrow_of(MtMaster *m, char **ret_id)
+{
+	g_autoptr(GPtrArray) shares = NULL;
+	g_autoptr(MeshEscrowEntry) entry = NULL;
+	JsonNode *node = NULL;
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(mesh_escrow_create(m->sig, m->escrow, 2, 2, 3, &node, &shares, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	g_ptr_array_set_free_func(shares, (GDestroyNotify)mesh_secret_free);
+	entry = mesh_escrow_entry_from_json(node, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(entry);
+	*ret_id = g_strdup(entry->identifier);
+	return node;
+}
+
+static MeshApplicationProfile *settings_profile(Fx *fx);
+static JsonNode *settings_signed(Fx *fx, MeshApplicationProfile *app);
+
+/*
+ * DeleteRequest with an Identifier (an escrow revoked): only an escrow entry of the account, by
+ * its administration key. The attack: alice's administration key deleting bob's escrow entry
+ * (named under alice's account, or under bob's), and entries that are not escrow entries.
+ */
+static void
+test_delete_escrow_entry(void)
+{
+	Fx fx;
+	MtMaster bob;
+	MtDevice d;
+	g_autoptr(MeshPersonalProfile) bob_personal = NULL;
+	g_autoptr(JsonNode) bob_signed = NULL;
+	g_autoptr(JsonNode) escrow = NULL;
+	g_autoptr(JsonNode) bob_escrow = NULL;
+	g_autoptr(JsonNode) app_node = NULL;
+	g_autoptr(MeshApplicationProfile) app = NULL;
+	g_autofree char *id = NULL, *bob_id = NULL;
+	JsonObject *request;
+	GError *error = NULL;
+
+	fx_init(&fx);
+	mt_master_make(&bob, MESH_KEY_ED25519, MESH_KEY_X25519);
+	mt_device_make(&d, MESH_KEY_ED25519, MESH_KEY_X25519);
+	CU_ASSERT_EQUAL(create(&fx, "alice", fx.signed_personal), 201);
+	bob_personal = mesh_personal_profile_new("bob@example.com", bob.signed_profile, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	bob_signed = mesh_personal_profile_sign(bob_personal, bob.online[0],
+	                                        mesh_signed_sign_with_key, bob.online[0], &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(create(&fx, "bob", bob_signed), 201);
+	escrow = escrow_of(&fx.m, &id);
+	CU_ASSERT_EQUAL(publish(&fx, escrow, fx.m.online[0]), 200);
+	bob_escrow = escrow_of(&bob, &bob_id);
+	CU_ASSERT_EQUAL(send_text(&fx, "PublishResponse",
+	                          signed_by("PublishRequest",
+	                                    obj_node("Entry", bob_escrow, "Account", "bob"),
+	                                    bob.online[0]),
+	                          NULL),
+	                200);
+	app = settings_profile(&fx);
+	app_node = settings_signed(&fx, app);
+	CU_ASSERT_EQUAL(publish(&fx, app_node, fx.m.online[0]), 200);
+
+	/* Unsigned; signed by a device key; by alice's key for bob's account. */
+	request = obj1("Account", "alice");
+	json_object_set_string_member(request, "Identifier", id);
+	CU_ASSERT_EQUAL(send_text(&fx, "DeleteResponse", plain("DeleteRequest", request), NULL),
+	                401);
+	CU_ASSERT_EQUAL(delete_entry(&fx, "alice", id, d.sig), 401);
+	CU_ASSERT_EQUAL(delete_entry(&fx, "bob", bob_id, fx.m.online[0]), 401);
+	/* bob's escrow entry named under alice's account: NotFound, and it stays. */
+	CU_ASSERT_EQUAL(delete_entry(&fx, "alice", bob_id, fx.m.online[0]), 404);
+	CU_ASSERT_EQUAL(get_status(&fx, bob_id), 200);
+	/* Not escrow entries: an application profile, the personal profile. */
+	request = obj1("Account", "alice");
+	json_object_set_int_member(request, "Identifier", 7);
+	CU_ASSERT_EQUAL(call_code(&fx, "DeleteRequest",
+	                          signed_by("DeleteRequest", request, fx.m.online[0])),
+	                MESH_ERROR_MALFORMED);
+	request = obj1("Account", "alice");
+	json_object_set_string_member(request, "Identifier", app->identifier);
+	CU_ASSERT_EQUAL(call_code(&fx, "DeleteRequest",
+	                          signed_by("DeleteRequest", request, fx.m.online[0])),
+	                MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_EQUAL(get_status(&fx, app->identifier), 200);
+	CU_ASSERT_EQUAL(delete_entry(&fx, "alice", fx.m.profile->identifier, fx.m.online[0]), 400);
+	get_profile(&fx, "Account", "alice", 1);
+	CU_ASSERT_EQUAL(delete_entry(&fx, "alice", "MAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA",
+	                             fx.m.online[0]),
+	                404);
+	/* alice's own escrow entry, by either administration key: gone, the account stays. */
+	CU_ASSERT_EQUAL(delete_entry(&fx, "alice", id, fx.m.online[1]), 200);
+	CU_ASSERT_EQUAL(get_status(&fx, id), 404);
+	CU_ASSERT_EQUAL(delete_entry(&fx, "alice", id, fx.m.online[0]), 404);
+	get_profile(&fx, "Account", "alice", 1);
+	CU_ASSERT_EQUAL(delete_entry(&fx, "bob", bob_id, bob.online[1]), 200);
+	CU_ASSERT_EQUAL(get_status(&fx, bob_id), 404);
+	mt_device_clear(&d);
+	mt_master_clear(&bob);
+	fx_clear(&fx);
+}
+
 /* ---- Publish ------------------------------------------------------------------------------- */
 
 static void
@@ -689,13 +811,6 @@ test_publish_application_escrow(void)
 	fx_clear(&fx);
 }
 
-/* The status of GetRequest {Identifier: @identifier}. */
-static guint
-get_status(Fx *fx, const char *identifier)
-{
-	return send_text(fx, "GetResponse", plain("GetRequest", obj1("Identifier", identifier)),
-	                 NULL);
-}
 
 /* List the published application @app in alice's personal profile. */
 static void
@@ -1653,6 +1768,7 @@ static CU_TestInfo tests[] = {
         {"Validate", test_validate},
         {"Create and Get", test_create_get},
         {"Delete", test_delete},
+        {"Delete of an escrow entry by Identifier: the account's own only", test_delete_escrow_entry},
         {"Publish a personal profile: serials, signers, replay", test_publish_personal},
         {"signed transactions: Issued window, nonces", test_issued_window},
         {"Publish: recovery re-binding", test_rebind},

@@ -39,6 +39,9 @@ typedef struct {
 	gboolean double_pending; /* ConnectPending: every request listed twice */
 	char **capture_start;    /* ConnectStart: keep the request here, send nothing */
 	const char *swap_start;  /* ConnectStart: send this (another device's) request instead */
+	/* Called with each request before it is sent (another request running meanwhile). */
+	void (*before)(const char *request, gpointer data);
+	gpointer before_data;
 } TamperClient;
 
 static gboolean
@@ -55,6 +58,8 @@ tamper_transact(MeshPortalClient *client, const char *request, GBytes **ret_answ
 	const char *data;
 	char *text;
 
+	if (t->before != NULL)
+		t->before(request, t->before_data);
 	if ((t->capture_start != NULL || t->swap_start != NULL) &&
 	    strstr(request, "\"ConnectStartRequest\"") != NULL) {
 		if (t->capture_start != NULL) {
@@ -126,6 +131,8 @@ typedef struct {
 	gboolean double_pending;
 	char **capture_start;
 	const char *swap_start;
+	void (*before)(const char *request, gpointer data);
+	gpointer before_data;
 	char *last_domain;
 } Dev;
 
@@ -144,7 +151,7 @@ open_portal(gpointer data, const char *domain, const char *url, GError **error)
 	g_free(d->last_domain);
 	d->last_domain = g_strdup(domain);
 	if (!d->alter_nonce && !d->double_pending && d->capture_start == NULL &&
-	    d->swap_start == NULL)
+	    d->swap_start == NULL && d->before == NULL)
 		return mesh_portal_client_direct_new(d->portal);
 	t = g_new0(TamperClient, 1);
 	t->base.klass = &tamper_class;
@@ -153,6 +160,8 @@ open_portal(gpointer data, const char *domain, const char *url, GError **error)
 	t->double_pending = d->double_pending;
 	t->capture_start = d->capture_start;
 	t->swap_start = d->swap_start;
+	t->before = d->before;
+	t->before_data = d->before_data;
 	return &t->base;
 }
 
@@ -1561,6 +1570,119 @@ test_key_roles_and_delete(void)
 	fx_clear(&fx);
 }
 
+/* A MeshSessionStoreFor that records the key it was asked about, and opens @data's hive's file
+ * store again (or fails, when asked to). */
+typedef struct {
+	MeshHive *hive;
+	char *asked;
+	gboolean fail;
+} StoreFor;
+
+static StoreFor store_for_state;
+
+static MeshKeyStore *
+store_for(MeshKeyStore *store, const char *udf, GError **error)
+{
+	g_free(store_for_state.asked);
+	store_for_state.asked = g_strdup(udf);
+	if (store_for_state.fail) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED, "no such store here");
+		return NULL;
+	}
+	return mesh_keystore_file_new(store_for_state.hive, error);
+}
+
+/* Before: the account deleted on this device as the SSH key's publication goes out (an agent
+ * runs local requests while a remote one waits for the portal). */
+static void
+delete_on_ssh_publish(const char *request, gpointer data)
+{
+	Dev *d = data;
+
+	/* The first signed transaction of a rotation publishes the key. */
+	if (strstr(request, "\"SignedTransaction\"") == NULL)
+		return;
+	d->before = NULL;
+	CU_ASSERT_TRUE(mesh_session_profile_delete(&d->s, ACCOUNT, TRUE, NULL));
+}
+
+/* mesh_session_ssh_rotate: the new key is made where store_for says for the old one; refusals
+ * before the publication (no key, the store, the portal) leave the hive as it was; after, the
+ * old key is gone from the store and the SSHProfile, the new one listed and served. */
+static void
+test_ssh_rotate(void)
+{
+	Fx fx;
+	Dev *d1;
+	GError *error = NULL;
+	g_autoptr(MeshSessionProfile) alice = NULL;
+	g_autoptr(MeshSessionSshKey) key = NULL;
+	g_autoptr(GPtrArray) keys = NULL;
+	g_autoptr(MeshKey) pub = NULL;
+	g_autofree char *udf = NULL, *line = NULL, *old = NULL, *before = NULL, *after = NULL;
+
+	fx_init(&fx);
+	d1 = &fx.dev[0];
+	alice = create(d1, ACCOUNT);
+	store_for_state.hive = d1->hive;
+	CU_ASSERT_FALSE(mesh_session_ssh_rotate(&d1->s, ACCOUNT, store_for, &key, &old, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	CU_ASSERT_TRUE(mesh_session_ssh_create(&d1->s, ACCOUNT, &udf, &line, &error));
+	MESH_ASSERT_NO_ERROR(error);
+
+	before = snapshot(d1);
+	store_for_state.fail = TRUE;
+	CU_ASSERT_FALSE(mesh_session_ssh_rotate(&d1->s, ACCOUNT, store_for, &key, &old, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_UNSUPPORTED);
+	CU_ASSERT_STRING_EQUAL(store_for_state.asked, udf);
+	store_for_state.fail = FALSE;
+	d1->s.clock = skewed_clock;
+	CU_ASSERT_FALSE(mesh_session_ssh_rotate(&d1->s, ACCOUNT, store_for, &key, &old, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_UNAUTHORIZED);
+	d1->s.clock = test_clock;
+	d1->s.keys_locked = TRUE;
+	CU_ASSERT_FALSE(mesh_session_ssh_rotate(&d1->s, ACCOUNT, NULL, &key, &old, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_LOCKED);
+	d1->s.keys_locked = FALSE;
+	after = snapshot(d1);
+	CU_ASSERT_STRING_EQUAL(before, after);
+
+	CU_ASSERT_TRUE(mesh_session_ssh_rotate(&d1->s, ACCOUNT, store_for, &key, &old, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(key);
+	CU_ASSERT_STRING_EQUAL(old, udf);
+	CU_ASSERT_STRING_NOT_EQUAL(key->udf, udf);
+	CU_ASSERT_STRING_EQUAL(key->account, ACCOUNT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(key->public_line, " mesh:" ACCOUNT ":"));
+	CU_ASSERT_FALSE(mesh_keystore_get_public(d1->store, udf, &pub, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	CU_ASSERT_TRUE(mesh_keystore_get_public(d1->store, key->udf, &pub, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	keys = authorized(d1, 1);
+	CU_ASSERT_TRUE(lists_key(keys, alice->devices->pdata[0], key->public_line));
+	g_clear_pointer(&keys, g_ptr_array_unref);
+	CU_ASSERT_TRUE(mesh_session_ssh_keys(d1->hive, &keys, &error));
+	CU_ASSERT_EQUAL_FATAL(keys->len, 1);
+	CU_ASSERT_STRING_EQUAL(((MeshSessionSshKey *)keys->pdata[0])->udf, key->udf);
+	g_clear_pointer(&keys, g_ptr_array_unref);
+
+	/* The account deleted while the rotation waits for the portal: not brought back, and
+	 * the new key does not stay (the device's three keys are all that is left). */
+	g_clear_pointer(&key, mesh_session_ssh_key_free);
+	d1->before = delete_on_ssh_publish;
+	d1->before_data = d1;
+	CU_ASSERT_FALSE(mesh_session_ssh_rotate(&d1->s, ACCOUNT, NULL, &key, NULL, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	CU_ASSERT_PTR_NULL(d1->before);
+	CU_ASSERT_TRUE(mesh_session_ssh_keys(d1->hive, &keys, &error));
+	CU_ASSERT_EQUAL(keys->len, 0);
+	g_clear_pointer(&keys, g_ptr_array_unref);
+	CU_ASSERT_TRUE(mesh_keystore_list(d1->store, &keys, &error));
+	CU_ASSERT_EQUAL(keys->len, 3);
+	g_clear_pointer(&store_for_state.asked, g_free);
+	fx_clear(&fx);
+}
+
 static CU_TestInfo tests[] = {
         {"walk-through: create, escrow, delete, recover, connect, passwords, applications",
          test_walkthrough},
@@ -1571,6 +1693,8 @@ static CU_TestInfo tests[] = {
         {"connect: rejected, expired", test_connect_reject_expire},
         {"connect: the whole witness only", test_connect_whole_witness},
         {"ssh: create on both devices, fold on sync, authorized keys, own keys", test_ssh},
+        {"ssh rotate: the old key's store, refusals change nothing, the old key goes",
+         test_ssh_rotate},
         {"passwords: several logins per site, changed only on request", test_logins},
         {"applications: delete, the Mesh's own refused, dropped on sync; names", test_app_delete},
         {"a locked key: Locked on every application read; tampered: DecryptFailed", test_locked},
