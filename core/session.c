@@ -17,7 +17,7 @@
 
 /* ---- Small helpers ------------------------------------------------------------------------- */
 
-static gint64
+gint64
 session_now(MeshSession *session)
 {
 	if (session->clock != NULL)
@@ -117,6 +117,7 @@ account_free(Account *a)
 	g_free(a->server_nonce);
 	g_free(a->witness);
 	g_clear_pointer(&a->escrows, g_ptr_array_unref);
+	g_clear_pointer(&a->pins, g_ptr_array_unref);
 	g_free(a);
 }
 
@@ -162,6 +163,7 @@ account_write(MeshSession *session, const Account *a, GError **error)
 			json_array_add_string_element(ids, a->escrows->pdata[i]);
 		json_object_set_array_member(obj, "Escrows", ids);
 	}
+	account_write_pins(session, a, obj);
 	if (name == NULL || !write_json(session->hive, MESH_HIVE_ACCOUNTS, name, node, error))
 		return FALSE;
 	if (a->witness == NULL &&
@@ -236,7 +238,7 @@ account_parse(JsonNode *node, Account **ret, GError **error)
 	static const char *const members[] = {"Account",           "Profile",    "Device",
 	                                      "Portal",            "Connection", "SSHKey",
 	                                      "AdministrationKey", "Escrows",    "Serial",
-	                                      "MasterSerial",      NULL};
+	                                      "MasterSerial",      "Pins",       NULL};
 	static const char *const ssh_members[] = {"UDF", "PublicKey", NULL};
 	g_autoptr(Account) a = g_new0(Account, 1);
 	const char *account = NULL, *profile = NULL, *device = NULL, *portal = NULL, *admin = NULL;
@@ -287,6 +289,8 @@ account_parse(JsonNode *node, Account **ret, GError **error)
 		a->ssh_public = g_strdup(line);
 	}
 	if (json_object_has_member(obj, "Escrows") && !account_parse_escrows(obj, a, error))
+		return FALSE;
+	if (json_object_has_member(obj, "Pins") && !account_parse_pins(obj, a, error))
 		return FALSE;
 	a->account = g_strdup(account);
 	a->profile = g_strdup(profile);
