@@ -33,7 +33,7 @@ mesh_session_background_accounts(MeshSession *session, GPtrArray **ret_accounts,
 		               &node, NULL) ||
 		    !account_parse(node, &a, NULL))
 			continue;
-		if (a->witness == NULL && account_live_pins(session, a))
+		if (a->witness == NULL && account_has_pins(a))
 			g_ptr_array_add(out, g_strdup(a->account));
 	}
 	*ret_accounts = g_steal_pointer(&out);

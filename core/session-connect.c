@@ -688,17 +688,27 @@ account_write_pins(MeshSession *session, const Account *a, JsonObject *obj)
 		json_object_set_array_member(obj, "Pins", items);
 }
 
-/* Whether @a holds a PIN that is neither used nor expired: work for the background task. */
+/* Whether @a holds PINs: work for the background task (a request with a used or expired PIN
+ * is rejected while the PIN is kept, until it is dropped at the first write past its expiry). */
 gboolean
-account_live_pins(MeshSession *session, const Account *a)
+account_has_pins(const Account *a)
 {
-	for (guint i = 0; a->pins != NULL && i < a->pins->len; i++) {
-		const AccountPin *pin = g_ptr_array_index(a->pins, i);
+	return a->pins != NULL && a->pins->len > 0;
+}
 
-		if (!pin->used && !pin_expired(session, pin))
-			return TRUE;
-	}
-	return FALSE;
+/* Drop the expired PINs of @account's stored entry (account_write leaves them out), so that
+ * an account whose PINs are all gone is no more work. */
+static gboolean
+prune_pins(MeshSession *session, const char *account, GError **error)
+{
+	g_autoptr(Account) now = NULL;
+	gboolean expired = FALSE;
+
+	if (!account_read(session, account, &now, error))
+		return FALSE;
+	for (guint i = 0; now->pins != NULL && i < now->pins->len; i++)
+		expired |= pin_expired(session, g_ptr_array_index(now->pins, i));
+	return !expired || account_write(session, now, error);
 }
 
 /* The PIN of @a whose PinId is @pin_id (every character, dashes and case aside), or NULL. */
@@ -994,7 +1004,7 @@ session_accept_pins(MeshSession *session, const char *account, GPtrArray *notes,
 	/* Only an entry with live PINs goes to the portal. */
 	if (!account_read(session, account, &a, error))
 		return FALSE;
-	if (a->witness != NULL || !account_live_pins(session, a))
+	if (a->witness != NULL || !account_has_pins(a))
 		return TRUE;
 	if (!ctx_open(&ctx, session, a->account, TRUE, TRUE, error) ||
 	    !ctx_pending(&ctx, &list, error))
@@ -1019,5 +1029,5 @@ session_accept_pins(MeshSession *session, const char *account, GPtrArray *notes,
 			ok = FALSE;
 		}
 	}
-	return ok;
+	return ok && prune_pins(session, ctx.account->account, error);
 }

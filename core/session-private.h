@@ -134,7 +134,7 @@ G_GNUC_INTERNAL gboolean ctx_publish_personal(Ctx *ctx, GError **error);
 G_GNUC_INTERNAL void account_pin_free(AccountPin *pin);
 G_GNUC_INTERNAL gboolean account_parse_pins(JsonObject *obj, Account *a, GError **error);
 G_GNUC_INTERNAL void account_write_pins(MeshSession *session, const Account *a, JsonObject *obj);
-G_GNUC_INTERNAL gboolean account_live_pins(MeshSession *session, const Account *a);
+G_GNUC_INTERNAL gboolean account_has_pins(const Account *a);
 /*
  * session_accept_pins: on an administration device of @account with live PINs, answer the
  * pending requests that carry a PinId of one of its PINs (docs/protocol.md "Connecting by PIN"):
