@@ -180,8 +180,8 @@ mesh_session_connect_request(MeshSession *session, const char *account, const ch
 static gboolean
 pending_account(MeshSession *session, const char *account, Account **ret, GError **error)
 {
-	g_autoptr(GPtrArray) names = NULL;
-	Account *found = NULL;
+	g_autoptr(GPtrArray) accounts = NULL;
+	guint found = G_MAXUINT;
 
 	if (account != NULL) {
 		if (!account_read(session, account, ret, error))
@@ -195,31 +195,25 @@ pending_account(MeshSession *session, const char *account, Account **ret, GError
 		}
 		return TRUE;
 	}
-	if (!mesh_hive_list(session->hive, MESH_HIVE_ACCOUNTS, &names, error))
+	if (!accounts_read_all(session, &accounts, error))
 		return FALSE;
-	for (guint i = 0; i < names->len; i++) {
-		g_autoptr(JsonNode) node = NULL;
-		g_autoptr(Account) a = NULL;
-
-		if (!read_json(session->hive, MESH_HIVE_ACCOUNTS, names->pdata[i], ACCOUNT_MAX,
-		               &node, NULL) ||
-		    !account_parse(node, &a, NULL) || a->witness == NULL)
+	for (guint i = 0; i < accounts->len; i++) {
+		if (((Account *)g_ptr_array_index(accounts, i))->witness == NULL)
 			continue;
-		if (found != NULL) {
-			account_free(found);
+		if (found != G_MAXUINT) {
 			g_set_error(
 			        error, MESH_ERROR, MESH_ERROR_USAGE,
 			        "connection requests to several accounts are pending: name one");
 			return FALSE;
 		}
-		found = g_steal_pointer(&a);
+		found = i;
 	}
-	if (found == NULL) {
+	if (found == G_MAXUINT) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
 		            "this device has no pending connection request");
 		return FALSE;
 	}
-	*ret = found;
+	*ret = g_ptr_array_steal_index(accounts, found);
 	return TRUE;
 }
 
@@ -588,24 +582,6 @@ time_seconds(const char *rfc3339)
 	return t != NULL ? g_date_time_to_unix(t) : 0;
 }
 
-/* An optional boolean member (absent: FALSE). */
-static gboolean
-get_bool_opt(JsonObject *obj, const char *member, gboolean *ret, GError **error)
-{
-	JsonNode *node = json_object_get_member(obj, member);
-
-	*ret = FALSE;
-	if (node == NULL)
-		return TRUE;
-	if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_BOOLEAN) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "%s must be true or false",
-		            member);
-		return FALSE;
-	}
-	*ret = json_node_get_boolean(node);
-	return TRUE;
-}
-
 /* "Pins": at most ACCOUNT_PINS_MAX {"PinId", "Expires", "Admin", "Sealed": JWE, "Used"?}. */
 gboolean
 account_parse_pins(JsonObject *obj, Account *a, GError **error)
@@ -641,8 +617,8 @@ account_parse_pins(JsonObject *obj, Account *a, GError **error)
 		if (!mesh_json_check_members(p, members, error) ||
 		    !mesh_signed_get_udf(p, "PinId", MESH_UDF_TYPE_SHA2_512, &id, error) ||
 		    !mesh_json_get_time(p, "Expires", &expires, error) ||
-		    !get_bool_opt(p, "Admin", &pin->admin, error) ||
-		    !get_bool_opt(p, "Used", &pin->used, error) ||
+		    !mesh_json_get_bool_opt(p, "Admin", &pin->admin, error) ||
+		    !mesh_json_get_bool_opt(p, "Used", &pin->used, error) ||
 		    (jwe = mesh_jwe_from_json(json_object_get_member(p, "Sealed"), error)) == NULL) {
 			g_prefix_error(error, "Pins: entry %u: ", i + 1);
 			return FALSE;

@@ -97,6 +97,7 @@ G_GNUC_INTERNAL void account_add_escrow(Account *a, const char *id);
 G_GNUC_INTERNAL gboolean account_parse(JsonNode *node, Account **ret, GError **error);
 G_GNUC_INTERNAL gboolean account_read(MeshSession *session, const char *account, Account **ret,
                                       GError **error);
+G_GNUC_INTERNAL gboolean accounts_read_all(MeshSession *session, GPtrArray **ret, GError **error);
 G_GNUC_INTERNAL gboolean account_absent(MeshSession *session, const char *account, GError **error);
 G_GNUC_INTERNAL void account_note(Account *a, const MeshPersonalProfile *personal);
 G_GNUC_INTERNAL gboolean store_personal(MeshSession *session, Account *a, JsonNode *node,

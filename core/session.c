@@ -345,6 +345,29 @@ account_read(MeshSession *session, const char *account, Account **ret, GError **
 	return TRUE;
 }
 
+/* Every entry of Accounts/ that reads (GPtrArray of Account *); an entry that does not is left
+ * out ('mesh profile list' reports it). */
+gboolean
+accounts_read_all(MeshSession *session, GPtrArray **ret, GError **error)
+{
+	g_autoptr(GPtrArray) names = NULL;
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)account_free);
+
+	if (!mesh_hive_list(session->hive, MESH_HIVE_ACCOUNTS, &names, error))
+		return FALSE;
+	for (guint i = 0; i < names->len; i++) {
+		g_autoptr(JsonNode) node = NULL;
+		Account *a = NULL;
+
+		if (read_json(session->hive, MESH_HIVE_ACCOUNTS, names->pdata[i], ACCOUNT_MAX, &node,
+		              NULL) &&
+		    account_parse(node, &a, NULL))
+			g_ptr_array_add(out, a);
+	}
+	*ret = g_steal_pointer(&out);
+	return TRUE;
+}
+
 gboolean
 account_absent(MeshSession *session, const char *account, GError **error)
 {

@@ -314,19 +314,9 @@ mesh_method_profile_delete(MeshSession *s, JsonObject *params, JsonObject *resul
 	const char *account = NULL;
 	gboolean force = FALSE;
 
-	if (!get_account(params, TRUE, &account, error))
+	if (!get_account(params, TRUE, &account, error) ||
+	    !mesh_json_get_bool_opt(params, "Force", &force, error))
 		return FALSE;
-	if (json_object_has_member(params, "Force")) {
-		JsonNode *node = json_object_get_member(params, "Force");
-
-		if (!JSON_NODE_HOLDS_VALUE(node) ||
-		    json_node_get_value_type(node) != G_TYPE_BOOLEAN) {
-			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-			            "\"Force\" must be true or false");
-			return FALSE;
-		}
-		force = json_node_get_boolean(node);
-	}
 	return mesh_session_profile_delete(s, account, force, error);
 }
 
@@ -463,23 +453,6 @@ set_pin(JsonObject *obj, const MeshSessionPin *pin)
 	json_object_set_boolean_member(obj, "Expired", pin->expired);
 }
 
-static gboolean
-get_bool_opt(JsonObject *params, const char *member, gboolean *ret, GError **error)
-{
-	JsonNode *node = json_object_get_member(params, member);
-
-	*ret = FALSE;
-	if (node == NULL)
-		return TRUE;
-	if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_BOOLEAN) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "\"%s\" must be true or false",
-			    member);
-		return FALSE;
-	}
-	*ret = json_node_get_boolean(node);
-	return TRUE;
-}
-
 gboolean
 mesh_method_connect_pin(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
@@ -493,7 +466,7 @@ mesh_method_connect_pin(MeshSession *s, JsonObject *params, JsonObject *result, 
 	if (!get_account(params, FALSE, &account, error) ||
 	    (json_object_has_member(params, "Expire") &&
 	     !mesh_json_get_int(params, "Expire", &expire, error)) ||
-	    !get_bool_opt(params, "Admin", &admin, error))
+	    !mesh_json_get_bool_opt(params, "Admin", &admin, error))
 		return FALSE;
 	if (json_object_has_member(params, "Expire") && expire == 0) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,

@@ -198,7 +198,7 @@ test_hello_status(void)
 	CU_ASSERT_STRING_EQUAL(get_string(hello, "Hive"), "test");
 	CU_ASSERT_TRUE_FATAL(mesh_json_get_array(hello, "Methods", &methods, NULL));
 	/* The agent's own methods and the session methods (ipc/methods.c). */
-	CU_ASSERT_EQUAL(json_array_get_length(methods), 44);
+	CU_ASSERT_EQUAL(json_array_get_length(methods), 47);
 	CU_ASSERT_STRING_EQUAL(json_array_get_string_element(methods, 0), "Hello");
 
 	status = expect_result(&fx, &r2, "{\"Id\":7,\"Method\":\"Status\",\"Params\":{}}");
