@@ -145,7 +145,10 @@ connect_request(int argc, char **argv_in, const MeshCliGlobals *globals)
 	g_autoptr(MeshSecret) uri_pin = NULL;
 	g_autoptr(GError) error = NULL;
 	char **words = scrub_pin_words(argc, argv_in);
-	char **argv = words;
+	/* The option parser drops the words it took from the vector it is given: it gets a
+	 * shallow copy, so that every word is still in @words to be wiped. */
+	g_autofree char **argv_copy = g_memdup2(words, sizeof *words * (gsize)(argc + 1));
+	char **argv = argv_copy;
 	const char *account, *pin;
 	MeshClientConnect *connect = NULL;
 	MeshClient *client = NULL;
