@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* mesh connect: a new device asks to join a profile; an administration device lists, accepts
  * and rejects the requests. */
+#include <openssl/crypto.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "connect.h"
 #include "platform.h"
+#include "qr.h"
 #include "verbs.h"
 #include "wizard.h"
 
@@ -87,15 +90,51 @@ wait_for(const MeshCliGlobals *globals, const char *verb, MeshClient *client, co
 	}
 }
 
+/*
+ * The PIN is a secret: 'ps' must not show it. The words of @argv that carry one (the value of
+ * --pin, a connection URI) are copied into the vector returned (wiped by scrub_free) and
+ * overwritten in place, so that the process's command line no longer holds them once parsed.
+ */
+static char **
+scrub_pin_words(int argc, char **argv)
+{
+	char **copy = g_new0(char *, argc + 1);
+
+	for (int i = 0; i < argc; i++) {
+		gboolean secret = mesh_connect_uri_is(argv[i]) || g_str_has_prefix(argv[i], "--pin=") ||
+		                  (i > 0 && g_str_equal(argv[i - 1], "--pin"));
+
+		copy[i] = g_strdup(argv[i]);
+		if (secret)
+			memset(argv[i], 'x', strlen(argv[i]));
+	}
+	return copy;
+}
+
+static void
+scrub_free(char **words)
+{
+	for (char **w = words; w != NULL && *w != NULL; w++)
+		OPENSSL_cleanse(*w, strlen(*w));
+	g_strfreev(words);
+}
+
 static int
-connect_request(int argc, char **argv, const MeshCliGlobals *globals)
+connect_request(int argc, char **argv_in, const MeshCliGlobals *globals)
 {
 	g_autofree char *portal = NULL, *portal_ca = NULL, *keystore = NULL;
-	g_autofree char *passphrase_file = NULL;
+	g_autofree char *passphrase_file = NULL, *pin_opt = NULL, *description = NULL;
+	g_autofree char *uri_account = NULL, *uri_portal = NULL;
 	gboolean no_wait = FALSE, protect = FALSE;
 	const GOptionEntry entries[] = {
 	        {"no-wait", 0, 0, G_OPTION_ARG_NONE, &no_wait,
 	         "Send the request and return ('mesh connect wait' waits later)", NULL},
+	        {"pin", 0, 0, G_OPTION_ARG_STRING, &pin_opt,
+	         "The PIN an administration device made ('mesh connect pin'): it accepts this "
+	         "device by itself, without comparing witnesses",
+	         "PIN"},
+	        {"description", 0, 0, G_OPTION_ARG_STRING, &description,
+	         "Describe the device made when this machine has none", "TEXT"},
 	        MESH_CLI_PORTAL_OPTIONS(portal, portal_ca),
 	        MESH_CLI_KEYSTORE_OPTION(keystore),
 	        /* The device made here when the machine has none. */
@@ -103,31 +142,62 @@ connect_request(int argc, char **argv, const MeshCliGlobals *globals)
 	        G_OPTION_ENTRY_NULL,
 	};
 	g_autoptr(MeshSecret) passphrase = NULL;
+	g_autoptr(MeshSecret) uri_pin = NULL;
+	g_autoptr(GError) error = NULL;
+	char **words = scrub_pin_words(argc, argv_in);
+	/* The option parser drops the words it took from the vector it is given: it gets a
+	 * shallow copy, so that every word is still in @words to be wiped. */
+	g_autofree char **argv_copy = g_memdup2(words, sizeof *words * (gsize)(argc + 1));
+	char **argv = argv_copy;
+	const char *account, *pin;
 	MeshClientConnect *connect = NULL;
 	MeshClient *client = NULL;
 	MeshError code;
 	int status = 0;
 
 	if (!mesh_cli_parse_verb(
-	            globals, "connect request", "ACCOUNT",
+	            globals, "connect request", "ACCOUNT | mcu://ACCOUNT/PIN[?portal=URL]",
 	            "Asks to connect this device to ACCOUNT's profile. Check that the "
 	            "profile fingerprint is the account's, and that the witness shown "
 	            "here is the one the administration device shows before accepting. "
-	            "--protect or --passphrase-file protect the device made when this "
+	            "With a PIN from 'mesh connect pin' (--pin, or the connection URI its QR "
+	            "code carries) the administration device that made it accepts this device "
+	            "by itself. --protect or --passphrase-file protect the device made when this "
 	            "machine has none.",
 	            entries, 1, &argc, &argv, &status) ||
 	    !mesh_cli_new_key_passphrase(globals, "connect request", protect, passphrase_file,
 	                                 &passphrase, &status))
-		return status;
-	if (argc != 2)
-		return mesh_cli_failf(globals, "connect request", MESH_ERROR_USAGE,
-				      "give the account to connect to");
+		goto out;
+	if (argc != 2) {
+		status = mesh_cli_failf(globals, "connect request", MESH_ERROR_USAGE,
+		                        "give the account to connect to, or a connection URI");
+		goto out;
+	}
+	account = argv[1];
+	pin = pin_opt;
+	if (mesh_connect_uri_is(argv[1])) {
+		if (pin_opt != NULL) {
+			status = mesh_cli_failf(globals, "connect request", MESH_ERROR_USAGE,
+			                        "a connection URI carries its PIN: leave out --pin");
+			goto out;
+		}
+		if (!mesh_connect_uri_parse(argv[1], &uri_account, &uri_pin, &uri_portal, &error)) {
+			status = mesh_cli_failf(globals, "connect request", mesh_error_code(error),
+			                        "%s", error->message);
+			goto out;
+		}
+		account = uri_account;
+		pin = (const char *)mesh_secret_get(uri_pin);
+		/* The URI's portal is the account's, as --portal would name it. */
+		if (uri_portal != NULL && portal == NULL)
+			portal = g_strdup(uri_portal);
+	}
 	status = mesh_cli_session_connect(globals, "connect request", portal, portal_ca, &client);
 	if (status != 0)
-		return status;
+		goto out;
 	mesh_client_set_keystore(client, keystore);
 	mesh_client_set_passphrase(client, mesh_cli_secret_text(passphrase));
-	code = mesh_client_connect_request(client, argv[1], &connect);
+	code = mesh_client_connect_request_pin(client, account, pin, description, &connect);
 	if (code != MESH_ERROR_OK) {
 		status = connect_fail(globals, "connect request", client, code);
 		goto out;
@@ -141,6 +211,14 @@ connect_request(int argc, char **argv, const MeshCliGlobals *globals)
 		mesh_cli_json_string(b, "Witness", connect->witness);
 		json_builder_end_object(b);
 		mesh_cli_print_json(json_builder_get_root(b));
+	} else if (pin != NULL) {
+		g_auto(MeshCliEscapes) esc = { 0 };
+
+		printf("Profile fingerprint: %s\nThis device:         %s\n"
+		       "The request proves the PIN: the administration device that made it accepts "
+		       "this device by itself.\n",
+		       mesh_cli_escape(&esc, connect->profile_udf),
+		       mesh_cli_escape(&esc, connect->device_udf));
 	} else {
 		g_auto(MeshCliEscapes) esc = { 0 };
 
@@ -153,10 +231,201 @@ connect_request(int argc, char **argv, const MeshCliGlobals *globals)
 	}
 	fflush(stdout);
 	if (!no_wait)
-		status = wait_for(globals, "connect request", client, argv[1]);
+		status = wait_for(globals, "connect request", client, account);
 out:
+	if (pin_opt != NULL)
+		OPENSSL_cleanse(pin_opt, strlen(pin_opt));
 	mesh_client_connect_free(connect);
 	mesh_client_close(client);
+	scrub_free(words);
+	return status;
+}
+
+/* ---- PINs ------------------------------------------------------------------------------------ */
+
+typedef struct {
+	char *expire;
+	gboolean admin, list, qr;
+	char *revoke;
+} PinOptions;
+
+/* A duration: "30s", "10m", "2h", "1d", or a plain number of seconds. */
+static gboolean
+parse_duration(const char *text, gint64 *ret_seconds)
+{
+	static const struct {
+		char unit;
+		gint64 seconds;
+	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+	g_autofree char *number = g_strdup(text);
+	gsize len = strlen(number);
+	gint64 scale = 1;
+	guint64 value = 0;
+
+	for (gsize i = 0; len > 0 && i < G_N_ELEMENTS(units); i++) {
+		if (number[len - 1] == units[i].unit) {
+			scale = units[i].seconds;
+			number[--len] = '\0';
+			break;
+		}
+	}
+	if (!g_ascii_string_to_unsigned(number, 10, 1, 366 * 86400, &value, NULL))
+		return FALSE;
+	*ret_seconds = (gint64)value * scale;
+	return TRUE;
+}
+
+static int
+connect_pin_check(MeshCliCall *c)
+{
+	const PinOptions *o = c->data;
+	gint64 seconds = 0;
+
+	if ((o->list != 0) + (o->revoke != NULL) > 1 ||
+	    ((o->list || o->revoke != NULL) && (o->expire != NULL || o->admin || o->qr)))
+		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_USAGE,
+		                      "--list and --revoke go alone: make a PIN, list them or revoke "
+		                      "one");
+	if (o->expire != NULL && !parse_duration(o->expire, &seconds))
+		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_USAGE,
+		                      "--expire takes a duration such as 30m, 2h or 1d (a plain "
+		                      "number is seconds)");
+	return 0;
+}
+
+static MeshError
+pin_list_call(MeshCliCall *c)
+{
+	MeshClientPinInfo *pins = NULL;
+	size_t n = 0;
+	MeshError code = mesh_client_connect_pin_list(c->client, c->account, &pins, &n);
+
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL) {
+		mesh_cli_json_begin_array(c->json, "Pins");
+		for (size_t i = 0; i < n; i++) {
+			json_builder_begin_object(c->json);
+			mesh_cli_json_string(c->json, "PinId", pins[i].pin_id);
+			mesh_cli_json_string(c->json, "Expires", pins[i].expires);
+			json_builder_set_member_name(c->json, "Admin");
+			json_builder_add_boolean_value(c->json, pins[i].admin);
+			json_builder_set_member_name(c->json, "Used");
+			json_builder_add_boolean_value(c->json, pins[i].used);
+			json_builder_set_member_name(c->json, "Expired");
+			json_builder_add_boolean_value(c->json, pins[i].expired);
+			json_builder_end_object(c->json);
+		}
+		json_builder_end_array(c->json);
+	} else if (code == MESH_ERROR_OK) {
+		g_auto(MeshCliEscapes) esc = {0};
+
+		if (n == 0)
+			printf("No PINs\n");
+		for (size_t i = 0; i < n; i++)
+			printf("%s  expires %s%s%s\n", mesh_cli_escape(&esc, pins[i].pin_id),
+			       mesh_cli_escape(&esc, pins[i].expires),
+			       pins[i].admin ? "  administration" : "",
+			       pins[i].used ? "  used" : pins[i].expired ? "  expired" : "");
+	}
+	mesh_client_pin_infos_free(pins, n);
+	return code;
+}
+
+static MeshError
+connect_pin_call(MeshCliCall *c)
+{
+	const PinOptions *o = c->data;
+	MeshClientPin *pin = NULL;
+	g_autofree char *revoked = NULL;
+	gint64 seconds = 0;
+	MeshError code;
+
+	if (o->list)
+		return pin_list_call(c);
+	if (o->revoke != NULL) {
+		code = mesh_client_connect_pin_revoke(c->client, c->account, o->revoke, &revoked);
+		if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL) {
+			mesh_cli_json_string(c->json, "Revoked", revoked);
+		} else if (code == MESH_ERROR_OK) {
+			g_auto(MeshCliEscapes) esc = {0};
+
+			printf("Revoked the PIN %s\n", mesh_cli_escape(&esc, revoked));
+		}
+		return code;
+	}
+	if (o->expire != NULL)
+		parse_duration(o->expire, &seconds);
+	code = mesh_client_connect_pin(c->client, c->account, seconds, o->admin, &pin);
+	if (code == MESH_ERROR_OK && mesh_cli_call_json(c) != NULL) {
+		mesh_cli_json_string(c->json, "Pin", pin->pin);
+		mesh_cli_json_string(c->json, "Uri", pin->uri);
+		mesh_cli_json_string(c->json, "PinId", pin->pin_id);
+		mesh_cli_json_string(c->json, "Expires", pin->expires);
+	} else if (code == MESH_ERROR_OK) {
+		g_auto(MeshCliEscapes) esc = {0};
+		g_autoptr(MeshSecret) canonical = NULL;
+		g_autoptr(MeshSecret) grouped = NULL;
+
+		if (mesh_connect_pin_canonical(pin->pin, &canonical, NULL))
+			grouped = mesh_connect_pin_grouped(canonical);
+		printf("PIN:     %s\nURI:     %s\nPIN ID:  %s\nExpires: %s\n",
+		       grouped != NULL ? (const char *)mesh_secret_get(grouped)
+		                       : mesh_cli_escape(&esc, pin->pin),
+		       mesh_cli_escape(&esc, pin->uri), mesh_cli_escape(&esc, pin->pin_id),
+		       mesh_cli_escape(&esc, pin->expires));
+		if (o->qr || mesh_platform_is_terminal(MESH_PLATFORM_STDOUT)) {
+			printf("\n");
+			if (!mesh_cli_qr_print(stdout, pin->uri))
+				printf("(the URI does not fit a QR code)\n");
+		}
+		printf("\nOn the new device: mesh connect request %s --pin PIN (or the URI, or "
+		       "scan the code).\nUsed once; %s accepts it at its next 'mesh profile "
+		       "sync', or by itself while its agent runs.\n",
+		       c->account != NULL ? mesh_cli_escape(&esc, c->account) : "ACCOUNT",
+		       pin->admin ? "this device (an administration device: the new device becomes "
+		                    "one too)"
+		                  : "this device");
+	}
+	mesh_client_pin_free(pin);
+	return code;
+}
+
+static int
+connect_pin(int argc, char **argv, const MeshCliGlobals *globals)
+{
+	static const MeshCliVerbSpec spec = {
+	        .name = "connect pin",
+	        .params = "",
+	        .description = "Makes a one-time PIN with which a new device connects by itself "
+	                       "('mesh connect request ACCOUNT --pin PIN', or the URI of the QR "
+	                       "code): this administration device accepts it at its next 'mesh "
+	                       "profile sync' or while its agent runs. --list shows the PINs, "
+	                       "--revoke forgets one.",
+	        .max_args = 0,
+	        .reach = MESH_CLI_REACH_AGENT,
+	        .out = MESH_CLI_OUT_SECRET_JSON,
+	        .check = connect_pin_check,
+	        .call = connect_pin_call,
+	};
+	PinOptions o = {0};
+	MeshCliCall c = {.data = &o};
+	const GOptionEntry entries[] = {
+	        MESH_CLI_ACCOUNT_OPTION(c.account),
+	        {"expire", 0, 0, G_OPTION_ARG_STRING, &o.expire,
+	         "How long the PIN lives: 30m, 2h, 1d... (default 1d; 1 minute to 30 days)",
+	         "DURATION"},
+	        {"admin", 0, 0, G_OPTION_ARG_NONE, &o.admin,
+	         "The device connected with it becomes an administration device", NULL},
+	        {"qr", 0, 0, G_OPTION_ARG_NONE, &o.qr,
+	         "Draw the QR code even when the output is not a terminal", NULL},
+	        {"list", 0, 0, G_OPTION_ARG_NONE, &o.list, "List the PINs made here", NULL},
+	        {"revoke", 0, 0, G_OPTION_ARG_STRING, &o.revoke,
+	         "Forget the PIN whose PIN ID is (or starts with) ID", "ID"},
+	        G_OPTION_ENTRY_NULL,
+	};
+	int status = mesh_cli_run(globals, &spec, &c, entries, argc, argv);
+
+	g_free(o.expire);
+	g_free(o.revoke);
 	return status;
 }
 
@@ -408,14 +677,17 @@ mesh_cmd_connect(int argc, char **argv, const MeshCliGlobals *globals)
 		{ "request", connect_request }, { "status", connect_status },
 		{ "wait", connect_wait },       { "pending", connect_pending },
 		{ "accept", connect_accept },   { "reject", connect_reject },
-		{ NULL, NULL },
+		{ "pin", connect_pin },         { NULL, NULL },
 	};
 
 	return mesh_cli_dispatch(
 	        argc, argv, globals, "connect", subs,
-	        "Usage: mesh connect request ACCOUNT [--no-wait] [--portal URL] [--keystore "
-	        "STORE]\n"
+	        "Usage: mesh connect request ACCOUNT [--pin PIN] [--description TEXT] [--no-wait]\n"
+	        "                            [--portal URL] [--keystore STORE]\n"
 	        "                            [--protect | --passphrase-file FILE]\n"
+	        "       mesh connect request mcu://ACCOUNT/PIN[?portal=URL] [...]\n"
+	        "       mesh connect pin [--expire DURATION] [--admin] [--qr] [--account A]\n"
+	        "       mesh connect pin --list | --revoke ID [--account A]\n"
 	        "       mesh connect status [ACCOUNT]\n"
 	        "       mesh connect wait [ACCOUNT]\n"
 	        "       mesh connect pending [ACCOUNT]\n"
@@ -426,5 +698,7 @@ mesh_cmd_connect(int argc, char **argv, const MeshCliGlobals *globals)
 	        "an administration device that shows the same witness, all 28 characters of it,\n"
 	        "accepts it. accept and reject take the whole witness (a prefix is refused), or\n"
 	        "without one, on a terminal, list the requests and ask which.\n"
+	        "A PIN ('mesh connect pin' on an administration device) lets a new device connect\n"
+	        "without the witness: that administration device accepts it by itself.\n"
 	        "Exit status: Rejected 20, Expired 19, WitnessMismatch 24.\n");
 }

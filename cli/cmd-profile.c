@@ -69,6 +69,9 @@ print_profile(MeshCliCall *c, const MeshClientProfile *p, const char *what, gboo
 				       "");
 		if (p->portal != NULL)
 			printf("  Portal:       %s\n", mesh_cli_escape(&esc, p->portal));
+		/* What a sync did besides: requests answered by PIN, or why they were not. */
+		for (size_t i = 0; i < p->n_notes; i++)
+			printf("%s\n", mesh_cli_escape(&esc, p->notes[i]));
 		return;
 	}
 	mesh_cli_json_string(b, "Identifier", p->identifier);
@@ -85,6 +88,8 @@ print_profile(MeshCliCall *c, const MeshClientProfile *p, const char *what, gboo
 	}
 	json_builder_end_array(b);
 	mesh_cli_json_string(b, "Portal", p->portal);
+	if (p->n_notes > 0)
+		json_strings(b, "Notes", p->notes, p->n_notes);
 	if (local) {
 		mesh_cli_json_bool(b, "MasterKeys", p->master_keys);
 		json_strings(b, "Escrows", p->escrows, p->n_escrows);

@@ -13,6 +13,9 @@
 #include "ssh-server.h"
 #include "transport.h"
 
+/* Seconds between two runs of the background task (accepting requests made with PINs). */
+#define MESH_AGENT_BACKGROUND_SECONDS 30
+
 #ifndef MESH_VERSION
 #error "MESH_VERSION must be defined by the build"
 #endif
@@ -39,6 +42,19 @@ on_signal(gpointer user_data)
 {
 	mesh_server_shutdown(user_data);
 	return G_SOURCE_CONTINUE;
+}
+
+/* Seconds between two runs of the background task: MESH_AGENT_BACKGROUND_SECONDS (at least 1),
+ * else the default. */
+static guint
+background_seconds(void)
+{
+	const char *text = g_getenv("MESH_AGENT_BACKGROUND_SECONDS");
+	guint64 seconds = 0;
+
+	if (text == NULL || !g_ascii_string_to_unsigned(text, 10, 1, 24 * 3600, &seconds, NULL))
+		return MESH_AGENT_BACKGROUND_SECONDS;
+	return (guint)seconds;
 }
 
 /* A path that stays right after chdir("/"). */
@@ -160,6 +176,7 @@ main(int argc, char **argv)
 	mesh_agent_set_ssh_socket(agent, ssh_path);
 	mesh_agent_set_lock_func(agent, mesh_ssh_agent_forget_keys, ssh_agent);
 	mesh_platform_on_terminate(on_signal, server);
+	mesh_agent_start_background(agent, background_seconds());
 	if (!mesh_platform_daemon_waiting())
 		g_printerr("meshagent: serving the %s hive on %s (pid %" G_GUINT64_FORMAT ")\n",
 			   mesh_hive_kind_name(kind), socket_path, mesh_platform_pid());

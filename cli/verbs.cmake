@@ -14,5 +14,8 @@ target_sources(mesh PRIVATE
 	${CMAKE_CURRENT_SOURCE_DIR}/cmd-app.c
 	${CMAKE_CURRENT_SOURCE_DIR}/cmd-password.c
 	${CMAKE_CURRENT_SOURCE_DIR}/cmd-ssh.c
-	${CMAKE_CURRENT_SOURCE_DIR}/wizard.c)
-target_link_libraries(mesh PRIVATE meshclient mesh-platform)
+	${CMAKE_CURRENT_SOURCE_DIR}/wizard.c
+	${CMAKE_CURRENT_SOURCE_DIR}/qr.c)
+# 'mesh connect pin' draws the connection URI as a QR code (cli/qr.c; tools/deps.sh installs it).
+pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
+target_link_libraries(mesh PRIVATE meshclient mesh-platform PkgConfig::QRENCODE)

@@ -23,6 +23,7 @@ mesh_client_profile_free(MeshClientProfile *profile)
 	g_free(profile->admin_key);
 	mesh_client_strings_free(profile->escrows, profile->n_escrows);
 	mesh_client_profile_devices_free(profile->demoted, profile->n_demoted);
+	mesh_client_strings_free(profile->notes, profile->n_notes);
 	g_free(profile);
 }
 
@@ -56,6 +57,8 @@ profile_call_result(MeshClient *client, const char *method, const Member *params
 		                                    sizeof(MeshClientProfileDevice),
 		                                    client_read_profile_device, &profile->n_demoted,
 		                                    &code);
+	if (json_object_has_member(obj, "Notes"))
+		profile->notes = client_take_strings(client, obj, "Notes", &profile->n_notes, &code);
 	if (code != MESH_ERROR_OK || ret_profile == NULL) {
 		mesh_client_profile_free(profile);
 		if (code == MESH_ERROR_OK && ret_result != NULL)
@@ -513,12 +516,21 @@ MeshError
 mesh_client_connect_request(MeshClient *client, const char *account,
 			    MeshClientConnect **ret_connect)
 {
+	return mesh_client_connect_request_pin(client, account, NULL, NULL, ret_connect);
+}
+
+MeshError
+mesh_client_connect_request_pin(MeshClient *client, const char *account, const char *pin,
+				const char *description, MeshClientConnect **ret_connect)
+{
 	g_autoptr(JsonNode) result = NULL;
 	const Member params[] = {{"Account", 's', account, 0},
 	                         PORTAL_URL(client),
 	                         PORTAL_CA(client),
 	                         KEYSTORE(client),
-	                         PASSPHRASE(client)};
+	                         PASSPHRASE(client),
+	                         {pin != NULL ? "Pin" : NULL, 's', pin, 0},
+	                         {description != NULL ? "Description" : NULL, 's', description, 0}};
 	MeshClientConnect *connect;
 	JsonObject *obj;
 	MeshError code;
@@ -618,6 +630,122 @@ mesh_client_connect_pending(MeshClient *client, const char *account,
 	*ret_pending = pending;
 	if (ret_n != NULL)
 		*ret_n = n;
+	return MESH_ERROR_OK;
+}
+
+void
+mesh_client_pin_free(MeshClientPin *pin)
+{
+	if (pin == NULL)
+		return;
+	client_wipe_text(pin->pin);
+	client_wipe_text(pin->uri);
+	g_free(pin->pin_id);
+	g_free(pin->expires);
+	g_free(pin);
+}
+
+MeshError
+mesh_client_connect_pin(MeshClient *client, const char *account, int64_t expire_seconds,
+			int admin, MeshClientPin **ret_pin)
+{
+	g_autoptr(JsonNode) result = NULL;
+	const Member params[] = { ACCOUNT(account),
+				  { expire_seconds != 0 ? "Expire" : NULL, 'i', NULL,
+				    expire_seconds },
+				  { "Admin", 'b', NULL, admin != 0 } };
+	MeshClientPin *pin;
+	JsonObject *obj;
+	MeshError code;
+
+	if (client == NULL || ret_pin == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	code = client_call(client, "ConnectPin", params, G_N_ELEMENTS(params), &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	obj = json_node_get_object(result);
+	pin = g_new0(MeshClientPin, 1);
+	client_take_string(client, obj, "Pin", TRUE, &pin->pin, &code);
+	client_take_string(client, obj, "Uri", TRUE, &pin->uri, &code);
+	client_take_string(client, obj, "PinId", TRUE, &pin->pin_id, &code);
+	client_take_string(client, obj, "Expires", TRUE, &pin->expires, &code);
+	client_take_bool(client, obj, "Admin", &pin->admin, &code);
+	/* The PIN and the URI are secrets: the answer's copies go. */
+	mesh_secjson_wipe(result);
+	if (code != MESH_ERROR_OK) {
+		mesh_client_pin_free(pin);
+		return code;
+	}
+	*ret_pin = pin;
+	return MESH_ERROR_OK;
+}
+
+void
+mesh_client_pin_infos_free(MeshClientPinInfo *pins, size_t n)
+{
+	if (pins == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		g_free(pins[i].pin_id);
+		g_free(pins[i].expires);
+	}
+	g_free(pins);
+}
+
+static void
+read_pin_info(MeshClient *client, JsonObject *obj, gpointer element, MeshError *code)
+{
+	MeshClientPinInfo *pin = element;
+
+	client_take_string(client, obj, "PinId", TRUE, &pin->pin_id, code);
+	client_take_string(client, obj, "Expires", TRUE, &pin->expires, code);
+	client_take_bool(client, obj, "Admin", &pin->admin, code);
+	client_take_bool(client, obj, "Used", &pin->used, code);
+	client_take_bool(client, obj, "Expired", &pin->expired, code);
+}
+
+MeshError
+mesh_client_connect_pin_list(MeshClient *client, const char *account,
+			     MeshClientPinInfo **ret_pins, size_t *ret_n)
+{
+	const Member params[] = { ACCOUNT(account) };
+	MeshClientPinInfo *pins = NULL;
+	size_t n = 0;
+	MeshError code;
+
+	if (client == NULL || ret_pins == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	code = client_call_list_with(client, "ConnectPinList", params, G_N_ELEMENTS(params), "Pins",
+				     sizeof *pins, read_pin_info, (gpointer *)&pins, &n);
+	if (code != MESH_ERROR_OK) {
+		mesh_client_pin_infos_free(pins, n);
+		return code;
+	}
+	*ret_pins = pins;
+	if (ret_n != NULL)
+		*ret_n = n;
+	return MESH_ERROR_OK;
+}
+
+MeshError
+mesh_client_connect_pin_revoke(MeshClient *client, const char *account, const char *pin_id,
+			       char **ret_pin_id)
+{
+	g_autoptr(JsonNode) result = NULL;
+	const Member params[] = { ACCOUNT(account), { "PinId", 's', pin_id, 0 } };
+	g_autofree char *revoked = NULL;
+	MeshError code;
+
+	if (client == NULL || pin_id == NULL)
+		return MESH_ERROR_INVALID_ARGUMENT;
+	code = client_call(client, "ConnectPinRevoke", params, G_N_ELEMENTS(params), &result);
+	if (code != MESH_ERROR_OK)
+		return code;
+	client_take_string(client, json_node_get_object(result), "PinId", TRUE, &revoked, &code);
+	if (code != MESH_ERROR_OK)
+		return code;
+	if (ret_pin_id != NULL)
+		*ret_pin_id = g_steal_pointer(&revoked);
 	return MESH_ERROR_OK;
 }
 

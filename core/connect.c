@@ -11,6 +11,8 @@
 #include "error.h"
 #include "json.h"
 #include "ossl.h"
+#include "personal.h"
+#include "portal-base.h"
 #include "signed.h"
 #include "udf.h"
 
@@ -175,6 +177,8 @@ mesh_connection_request_free(MeshConnectionRequest *request)
 	if (request->signed_device != NULL)
 		json_node_unref(request->signed_device);
 	g_free(request->issued);
+	g_free(request->pin_id);
+	g_free(request->pin_mac);
 	g_free(request);
 }
 
@@ -214,16 +218,43 @@ mesh_connection_request_sign(const MeshConnectionRequest *request, MeshJwsSignFu
 	json_object_set_member(obj, "Device", json_node_copy(request->signed_device));
 	json_object_set_string_member(obj, "ClientNonce", nonce);
 	json_object_set_string_member(obj, "Issued", request->issued);
+	if (request->pin_id != NULL) {
+		json_object_set_string_member(obj, "PinId", request->pin_id);
+		json_object_set_string_member(obj, "PinMac", request->pin_mac);
+	}
 	payload = mesh_signed_tag(REQUEST_TAG, obj);
 	return mesh_signed_jws(payload, REQUEST_TAG, request->device->signature_key, sign,
 			       user_data, MESH_PROFILE_MAX, error);
+}
+
+/* The optional PinId and PinMac of a request: both or neither, each a UDF of its type. */
+static gboolean
+request_pin_from_json(JsonObject *obj, MeshConnectionRequest *request, GError **error)
+{
+	const char *id = NULL, *mac = NULL;
+	g_autofree char *normal = NULL;
+
+	if (!json_object_has_member(obj, "PinId") && !json_object_has_member(obj, "PinMac"))
+		return TRUE;
+	if (!mesh_signed_get_udf(obj, "PinId", MESH_UDF_TYPE_SHA2_512, &id, error) ||
+	    !mesh_signed_get_udf(obj, "PinMac", MESH_UDF_TYPE_AUTHENTICATOR, &mac, error))
+		return FALSE;
+	normal = mesh_udf_normalize(mac, NULL);
+	if (normal == NULL || strlen(normal) != MESH_CONNECT_PIN_CHARS) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+			    "PinMac must be an authenticator UDF of %d bits", MESH_CONNECT_PIN_BITS);
+		return FALSE;
+	}
+	request->pin_id = g_strdup(id);
+	request->pin_mac = g_strdup(mac);
+	return TRUE;
 }
 
 static MeshConnectionRequest *
 request_from_json(JsonNode *payload, GError **error)
 {
 	static const char *const members[] = { "ParentUDF", "Device", "ClientNonce", "Issued",
-					       NULL };
+					       "PinId",     "PinMac", NULL };
 	g_autoptr(MeshConnectionRequest) request = g_new0(MeshConnectionRequest, 1);
 	JsonObject *obj = mesh_signed_untag(payload, REQUEST_TAG, error);
 	const char *parent = NULL, *nonce = NULL, *issued = NULL;
@@ -232,7 +263,8 @@ request_from_json(JsonNode *payload, GError **error)
 	if (obj == NULL || !mesh_json_check_members(obj, members, error) ||
 	    !mesh_signed_get_udf(obj, "ParentUDF", MESH_UDF_TYPE_SHA2_512, &parent, error) ||
 	    !mesh_json_get_string(obj, "ClientNonce", &nonce, error) ||
-	    !mesh_json_get_time(obj, "Issued", &issued, error))
+	    !mesh_json_get_time(obj, "Issued", &issued, error) ||
+	    !request_pin_from_json(obj, request, error))
 		return NULL;
 	if (!mesh_b64u_decode(nonce, strlen(nonce), request->client_nonce,
 			      sizeof request->client_nonce, &len, NULL) ||
@@ -437,5 +469,316 @@ mesh_connection_result_check(const MeshConnectionResult *result, const char *dev
 			    "the administrator rejected the connection request");
 		return FALSE;
 	}
+	return TRUE;
+}
+
+/* ---- Connecting by PIN ---------------------------------------------------------------------- */
+
+static gboolean
+b32_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= '2' && c <= '7');
+}
+
+gboolean
+mesh_connect_pin_canonical(const char *text, MeshSecret **ret_pin, GError **error)
+{
+	g_autoptr(MeshSecret) pin = mesh_secret_new(MESH_CONNECT_PIN_CHARS + 1);
+	char *out = (char *)mesh_secret_data(pin);
+	gsize n = 0;
+	gboolean ok = text != NULL;
+
+	/* Every character is looked at, whatever comes first: the time does not tell where a
+	 * typo is. */
+	for (const char *s = text; s != NULL && *s != '\0'; s++) {
+		char c = g_ascii_toupper(*s);
+
+		if (c == '-' || c == ' ')
+			continue;
+		if (!b32_char(c) || n == MESH_CONNECT_PIN_CHARS) {
+			ok = FALSE;
+			continue;
+		}
+		out[n++] = c;
+	}
+	if (!ok || n != MESH_CONNECT_PIN_CHARS || out[0] != 'N') {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "a PIN is %d characters of A-Z and 2-7 starting with N (dashes and "
+			    "spaces optional), as 'mesh connect pin' shows it: check it and type it "
+			    "again",
+			    MESH_CONNECT_PIN_CHARS);
+		return FALSE;
+	}
+	out[n] = '\0';
+	*ret_pin = g_steal_pointer(&pin);
+	return TRUE;
+}
+
+gboolean
+mesh_connect_pin_new(MeshSecret **ret_pin, GError **error)
+{
+	char *nonce = mesh_udf_nonce(MESH_CONNECT_PIN_BITS, error);
+	gboolean ok;
+
+	if (nonce == NULL)
+		return FALSE;
+	ok = mesh_connect_pin_canonical(nonce, ret_pin, error);
+	OPENSSL_cleanse(nonce, strlen(nonce));
+	g_free(nonce);
+	return ok;
+}
+
+MeshSecret *
+mesh_connect_pin_grouped(const MeshSecret *pin)
+{
+	const char *text = (const char *)mesh_secret_get(pin);
+	gsize n = strnlen(text, mesh_secret_len(pin));
+	MeshSecret *grouped = mesh_secret_new(n + n / 4 + 1);
+	char *out = (char *)mesh_secret_data(grouped);
+	gsize j = 0;
+
+	for (gsize i = 0; i < n; i++) {
+		if (i > 0 && i % 4 == 0)
+			out[j++] = '-';
+		out[j++] = text[i];
+	}
+	out[j] = '\0';
+	return grouped;
+}
+
+/* The canonical PIN's text (its NUL included in the secret). */
+static const char *
+pin_text(const MeshSecret *pin)
+{
+	return (const char *)mesh_secret_get(pin);
+}
+
+char *
+mesh_connect_pin_id(const MeshSecret *pin, GError **error)
+{
+	const char *text = pin_text(pin);
+
+	return mesh_udf_content_digest(MESH_UDF_ALG_SHA512, MESH_CONNECT_PIN_CT,
+				       (const guint8 *)text, strlen(text), MESH_CONNECT_PIN_BITS,
+				       error);
+}
+
+char *
+mesh_connect_pin_mac(const MeshSecret *pin, const char *parent_udf, const char *device_udf,
+		     const char *client_nonce, const char *issued, GError **error)
+{
+	g_autofree char *data =
+		g_strjoin("\n", parent_udf, device_udf, client_nonce, issued, NULL);
+
+	return mesh_udf_authenticator(pin_text(pin), MESH_CONNECT_PIN_MAC_CT, (const guint8 *)data,
+				      strlen(data), MESH_CONNECT_PIN_BITS, error);
+}
+
+/* The PinMac @request should carry under @pin. */
+static char *
+request_pin_mac(const MeshConnectionRequest *request, const MeshSecret *pin, GError **error)
+{
+	g_autofree char *nonce = mesh_b64u_encode(request->client_nonce,
+						  sizeof request->client_nonce);
+
+	return mesh_connect_pin_mac(pin, request->parent_udf, request->device->identifier, nonce,
+				    request->issued, error);
+}
+
+gboolean
+mesh_connection_request_set_pin(MeshConnectionRequest *request, const MeshSecret *pin,
+				GError **error)
+{
+	g_autofree char *id = mesh_connect_pin_id(pin, error);
+	g_autofree char *mac = NULL;
+
+	if (id == NULL || (mac = request_pin_mac(request, pin, error)) == NULL)
+		return FALSE;
+	g_free(request->pin_id);
+	g_free(request->pin_mac);
+	request->pin_id = g_steal_pointer(&id);
+	request->pin_mac = g_steal_pointer(&mac);
+	return TRUE;
+}
+
+/* Two UDFs that are the same, every character (dashes and case aside), compared in constant
+ * time. */
+static gboolean
+udf_same(const char *a, const char *b)
+{
+	g_autofree char *na = mesh_udf_normalize(a, NULL);
+	g_autofree char *nb = mesh_udf_normalize(b, NULL);
+
+	return na != NULL && nb != NULL && strlen(na) == strlen(nb) &&
+	       CRYPTO_memcmp(na, nb, strlen(na)) == 0;
+}
+
+gboolean
+mesh_connection_request_pin_valid(const MeshConnectionRequest *request, const MeshSecret *pin)
+{
+	g_autofree char *id = NULL;
+	g_autofree char *mac = NULL;
+
+	if (request->pin_id == NULL || request->pin_mac == NULL)
+		return FALSE;
+	id = mesh_connect_pin_id(pin, NULL);
+	mac = request_pin_mac(request, pin, NULL);
+	return id != NULL && mac != NULL && udf_same(id, request->pin_id) &&
+	       udf_same(mac, request->pin_mac);
+}
+
+/* ---- The connection URI --------------------------------------------------------------------- */
+
+gboolean
+mesh_connect_uri_is(const char *text)
+{
+	return text != NULL && g_ascii_strncasecmp(text, MESH_CONNECT_URI_SCHEME,
+						   strlen(MESH_CONNECT_URI_SCHEME)) == 0;
+}
+
+/* Percent-encode every byte of @text but the unreserved ones (RFC 3986 §2.3). */
+static char *
+percent_encode(const char *text)
+{
+	GString *out = g_string_new(NULL);
+
+	for (const char *s = text; *s != '\0'; s++) {
+		if (g_ascii_isalnum(*s) || *s == '-' || *s == '.' || *s == '_' || *s == '~')
+			g_string_append_c(out, *s);
+		else
+			g_string_append_printf(out, "%%%02X", (guint8)*s);
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* The @len bytes at @text percent-decoded (a new string), or NULL: a '%' not followed by two hex
+ * digits, or a byte that is a control character (NUL included) once decoded. */
+static char *
+percent_decode(const char *text, gsize len)
+{
+	g_autofree char *out = g_malloc(len + 1);
+	gsize j = 0;
+
+	for (gsize i = 0; i < len; i++) {
+		guint8 c = (guint8)text[i];
+
+		if (c == '%') {
+			if (i + 2 >= len ||
+			    !g_ascii_isxdigit(text[i + 1]) || !g_ascii_isxdigit(text[i + 2]))
+				return NULL;
+			c = (guint8)(g_ascii_xdigit_value(text[i + 1]) * 16 +
+				     g_ascii_xdigit_value(text[i + 2]));
+			i += 2;
+		}
+		if (c < 0x20 || c == 0x7f)
+			return NULL;
+		out[j++] = (char)c;
+	}
+	out[j] = '\0';
+	return g_steal_pointer(&out);
+}
+
+MeshSecret *
+mesh_connect_uri_format(const char *account, const MeshSecret *pin, const char *portal,
+			GError **error)
+{
+	g_autofree char *normal = NULL;
+	g_autofree char *encoded = NULL;
+	g_autofree char *tail = NULL;
+	const char *text = pin_text(pin);
+	gsize n;
+	MeshSecret *uri;
+	char *out;
+
+	if (!mesh_personal_check_account(account, error))
+		return NULL;
+	if (portal != NULL) {
+		normal = mesh_portal_url_normalize(portal, error);
+		if (normal == NULL)
+			return NULL;
+		encoded = percent_encode(normal);
+		tail = g_strconcat("?portal=", encoded, NULL);
+	}
+	/* Built in the secret: the PIN is never in an ordinary string. */
+	n = strlen(MESH_CONNECT_URI_SCHEME) + strlen(account) + 1 + strlen(text) +
+	    (tail != NULL ? strlen(tail) : 0);
+	if (n > MESH_CONNECT_URI_MAX) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "the portal URL is too long for a connection URI (%d bytes in all)",
+			    MESH_CONNECT_URI_MAX);
+		return NULL;
+	}
+	uri = mesh_secret_new(n + 1);
+	out = (char *)mesh_secret_data(uri);
+	g_snprintf(out, n + 1, "%s%s/%s%s", MESH_CONNECT_URI_SCHEME, account, text,
+		   tail != NULL ? tail : "");
+	return uri;
+}
+
+static gboolean
+uri_error(GError **error, MeshError code, const char *what)
+{
+	g_set_error(error, MESH_ERROR, code,
+		    "not a connection URI (mcu://ACCOUNT/PIN[?portal=URL], as 'mesh connect pin' "
+		    "shows it): %s",
+		    what);
+	return FALSE;
+}
+
+gboolean
+mesh_connect_uri_parse(const char *text, char **ret_account, MeshSecret **ret_pin,
+		       char **ret_portal, GError **error)
+{
+	g_autofree char *account = NULL;
+	g_autofree char *portal = NULL;
+	g_autofree char *normal = NULL;
+	g_autoptr(MeshSecret) pin = NULL;
+	g_autoptr(MeshSecret) pin_part = NULL;
+	const char *rest, *slash, *query, *end;
+	gsize len;
+
+	if (text == NULL || !mesh_connect_uri_is(text))
+		return uri_error(error, MESH_ERROR_INVALID_ARGUMENT, "it does not start with mcu://");
+	len = strnlen(text, MESH_CONNECT_URI_MAX + 1);
+	if (len > MESH_CONNECT_URI_MAX)
+		return uri_error(error, MESH_ERROR_TOO_LARGE, "it is too long");
+	end = text + len;
+	if (memchr(text, '#', len) != NULL)
+		return uri_error(error, MESH_ERROR_INVALID_ARGUMENT, "it has a fragment (#)");
+	rest = text + strlen(MESH_CONNECT_URI_SCHEME);
+	slash = memchr(rest, '/', (gsize)(end - rest));
+	if (slash == NULL || slash == rest)
+		return uri_error(error, MESH_ERROR_INVALID_ARGUMENT, "no ACCOUNT/PIN");
+	account = percent_decode(rest, (gsize)(slash - rest));
+	if (account == NULL || !mesh_personal_check_account(account, NULL))
+		return uri_error(error, MESH_ERROR_INVALID_ARGUMENT,
+				 "its account is not an account name");
+	query = memchr(slash + 1, '?', (gsize)(end - slash - 1));
+	if (query == NULL)
+		query = end;
+	/* The PIN part holds no '%', '/', '#': anything but Base32, dashes and spaces is refused by
+	 * the canonical form. */
+	pin_part = mesh_secret_new((gsize)(query - slash));
+	memcpy(mesh_secret_data(pin_part), slash + 1, (gsize)(query - slash - 1));
+	if (!mesh_connect_pin_canonical((const char *)mesh_secret_get(pin_part), &pin, NULL))
+		return uri_error(error, MESH_ERROR_INVALID_ARGUMENT,
+				 "its PIN is not 28 characters of A-Z and 2-7 starting with N");
+	if (query != end) {
+		static const char param[] = "?portal=";
+
+		if ((gsize)(end - query) <= strlen(param) ||
+		    strncmp(query, param, strlen(param)) != 0)
+			return uri_error(error, MESH_ERROR_INVALID_ARGUMENT,
+					 "the only parameter it may have is portal=URL");
+		portal = percent_decode(query + strlen(param),
+					(gsize)(end - query) - strlen(param));
+		if (portal == NULL ||
+		    (normal = mesh_portal_url_normalize(portal, NULL)) == NULL)
+			return uri_error(error, MESH_ERROR_INVALID_ARGUMENT,
+					 "its portal is not a portal URL");
+	}
+	*ret_account = g_steal_pointer(&account);
+	*ret_pin = g_steal_pointer(&pin);
+	*ret_portal = g_steal_pointer(&normal);
 	return TRUE;
 }

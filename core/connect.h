@@ -8,6 +8,7 @@
 #include "key.h"
 #include "master.h"
 #include "device-profile.h"
+#include "secret.h"
 #include "udf.h"
 
 G_BEGIN_DECLS
@@ -41,6 +42,9 @@ typedef struct {
 	JsonNode *signed_device;   /* {"SignedDeviceProfile": ...} as received */
 	guint8 client_nonce[MESH_CONNECT_NONCE_LEN];
 	char *issued; /* RFC 3339 UTC */
+	/* Connecting by PIN (below): both or neither; NULL when the request carries no PIN. */
+	char *pin_id;
+	char *pin_mac;
 } MeshConnectionRequest;
 
 /*
@@ -63,7 +67,9 @@ JsonNode *mesh_connection_request_sign(const MeshConnectionRequest *request, Mes
  * mesh_connection_request_verify: read a SignedRequest JWS and check it: the embedded device
  * profile verifies, and the JWS is signed by that device's signature key. Errors:
  * MESH_ERROR_MALFORMED (shape, a ClientNonce that is not 16 bytes of base64url, an Issued that
- * is not a time), MESH_ERROR_TOO_LARGE, MESH_ERROR_BAD_SIGNATURE (signed by another key,
+ * is not a time, a PinId without a PinMac or the other way round, a PinId that is not a SHA-512
+ * content digest UDF, a PinMac that is not an authenticator UDF of 140 bits),
+ * MESH_ERROR_TOO_LARGE, MESH_ERROR_BAD_SIGNATURE (signed by another key,
  * tampered, or the device profile's own signature fails).
  */
 MeshConnectionRequest *mesh_connection_request_verify(JsonNode *node, GError **error);
@@ -176,5 +182,99 @@ gboolean mesh_connect_witness_equal(const char *a, const char *b);
  */
 gboolean mesh_connect_witness_find(const char *const *witnesses, gsize n, const char *witness,
 				   gsize *ret_index, GError **error);
+
+/* ---- Connecting by PIN (docs/protocol.md "Connecting by PIN") ----------------------------- */
+
+/*
+ * A PIN is a nonce UDF (type 104, "N") of 140 bits: 28 Base32 characters, shown in groups of
+ * four. Its canonical form (upper case, no dashes or spaces) is what the PinId and the PinMac
+ * are computed from:
+ *
+ *   PinId  = content digest UDF (SHA-512, 140 bits) of UTF8(canonical PIN),
+ *            ct "application/mmm-pin"
+ *   PinMac = authenticator UDF (§2), 140 bits, under the key string = canonical PIN,
+ *            ct "application/mmm-pin-connect", of
+ *            UTF8(ParentUDF "\n" DeviceUDF "\n" ClientNonce "\n" Issued)
+ *            (the request's strings as sent: ClientNonce in base64url)
+ *
+ * The portal sees the PinId, never the PIN; without the PIN it cannot make a PinMac for a
+ * request of its own, and a PinMac binds the device, the nonce and the time it was made for.
+ *
+ * The connection URI carries an account, a PIN and optionally the portal:
+ *   mcu://ACCOUNT/PIN[?portal=PERCENT-ENCODED-URL]
+ */
+
+#define MESH_CONNECT_PIN_CHARS   28 /* Base32 characters of the canonical PIN */
+#define MESH_CONNECT_PIN_BITS    140
+#define MESH_CONNECT_PIN_CT      "application/mmm-pin"
+#define MESH_CONNECT_PIN_MAC_CT  "application/mmm-pin-connect"
+#define MESH_CONNECT_URI_SCHEME  "mcu://"
+#define MESH_CONNECT_URI_MAX     2048 /* bytes of a connection URI */
+
+/*
+ * mesh_connect_pin_new: a fresh PIN, canonical (28 characters and a NUL) in *@ret_pin. Errors:
+ * MESH_ERROR_CRYPTO.
+ */
+gboolean mesh_connect_pin_new(MeshSecret **ret_pin, GError **error);
+
+/*
+ * mesh_connect_pin_canonical: the canonical form of the PIN @text as typed (dashes and spaces
+ * dropped, lower case folded), NUL-terminated, in *@ret_pin. Errors:
+ * MESH_ERROR_INVALID_ARGUMENT (not 28 characters of A-Z and 2-7, or not a nonce UDF: it starts
+ * with "N"); the message never holds the text.
+ */
+gboolean mesh_connect_pin_canonical(const char *text, MeshSecret **ret_pin, GError **error);
+
+/* mesh_connect_pin_grouped: the canonical @pin in groups of four with dashes (a new secret with
+ * its NUL). */
+MeshSecret *mesh_connect_pin_grouped(const MeshSecret *pin);
+
+/* mesh_connect_pin_id: the PinId of the canonical @pin (a new string). Errors: MESH_ERROR_CRYPTO. */
+char *mesh_connect_pin_id(const MeshSecret *pin, GError **error);
+
+/*
+ * mesh_connect_pin_mac: the PinMac of a request with these fields under the canonical @pin (a
+ * new string). Errors: MESH_ERROR_CRYPTO.
+ */
+char *mesh_connect_pin_mac(const MeshSecret *pin, const char *parent_udf, const char *device_udf,
+			   const char *client_nonce, const char *issued, GError **error);
+
+/*
+ * mesh_connection_request_set_pin: set @request's PinId and PinMac for the canonical @pin, from
+ * the request's fields as they are now (set the Issued time first). Errors: MESH_ERROR_CRYPTO.
+ */
+gboolean mesh_connection_request_set_pin(MeshConnectionRequest *request, const MeshSecret *pin,
+					 GError **error);
+
+/*
+ * mesh_connection_request_pin_valid: TRUE when @request carries a PinId and a PinMac that are
+ * those of the canonical @pin: the PinMac is recomputed over the request's fields and compared
+ * whole, in constant time.
+ */
+gboolean mesh_connection_request_pin_valid(const MeshConnectionRequest *request,
+					   const MeshSecret *pin);
+
+/*
+ * mesh_connect_uri_format: the connection URI for @account, the canonical @pin and @portal (a
+ * portal URL, NULL: none), as a new secret with its NUL (it holds the PIN). Errors:
+ * MESH_ERROR_INVALID_ARGUMENT (not an account name; a portal that does not normalise).
+ */
+MeshSecret *mesh_connect_uri_format(const char *account, const MeshSecret *pin, const char *portal,
+				    GError **error);
+
+/*
+ * mesh_connect_uri_parse: read the connection URI @text (at most MESH_CONNECT_URI_MAX bytes):
+ * "mcu://" (the scheme in any case), the account (percent-encoding allowed; then an account name,
+ * mesh_personal_check_account), "/", the PIN (dashes allowed), and optionally "?portal=" and a
+ * percent-encoded portal URL (mesh_portal_url_normalize), nothing else: no other parameter,
+ * fragment or path. *@ret_account, *@ret_pin (canonical) and *@ret_portal (normalised; NULL when
+ * absent) are set only on success. Errors: MESH_ERROR_INVALID_ARGUMENT saying which part is
+ * wrong (never quoting the PIN), MESH_ERROR_TOO_LARGE.
+ */
+gboolean mesh_connect_uri_parse(const char *text, char **ret_account, MeshSecret **ret_pin,
+				char **ret_portal, GError **error);
+
+/* mesh_connect_uri_is: TRUE when @text starts with the connection URI's scheme (any case). */
+gboolean mesh_connect_uri_is(const char *text);
 
 G_END_DECLS

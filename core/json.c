@@ -234,6 +234,22 @@ mesh_json_get_string_opt(JsonObject *obj, const char *name, const char **ret, GE
 }
 
 gboolean
+mesh_json_get_bool_opt(JsonObject *obj, const char *name, gboolean *ret, GError **error)
+{
+	JsonNode *node = json_object_get_member(obj, name);
+
+	if (node == NULL)
+		return TRUE;
+	if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_BOOLEAN) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "\"%s\" must be true or false",
+			    name);
+		return FALSE;
+	}
+	*ret = json_node_get_boolean(node);
+	return TRUE;
+}
+
+gboolean
 mesh_json_get_object(JsonObject *obj, const char *name, JsonObject **ret, GError **error)
 {
 	JsonNode *node = member(obj, name, FALSE, error);

@@ -31,6 +31,10 @@ char *mesh_json_to_string(JsonNode *node);
  */
 gboolean mesh_json_get_string(JsonObject *obj, const char *member, const char **ret,
 			      GError **error);
+/* mesh_json_get_bool_opt: the boolean @member of @obj in *@ret, left alone when absent. Errors:
+ * MESH_ERROR_MALFORMED (not true or false). */
+gboolean mesh_json_get_bool_opt(JsonObject *obj, const char *member, gboolean *ret,
+				GError **error);
 gboolean mesh_json_get_string_opt(JsonObject *obj, const char *member, const char **ret,
 				  GError **error);
 gboolean mesh_json_get_object(JsonObject *obj, const char *member, JsonObject **ret,

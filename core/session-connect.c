@@ -2,10 +2,14 @@
 /* Session: connecting a device (request, status, pending, accept, reject). */
 #include "session-private.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 #include "base64.h"
 #include "connect.h"
+#include "jose.h"
+#include "signed.h"
+#include "text.h"
 
 void
 mesh_session_connect_free(MeshSessionConnect *connect)
@@ -64,10 +68,37 @@ decode_nonce(const char *text, guint8 out[static MESH_CONNECT_NONCE_LEN], GError
 	return TRUE;
 }
 
+/* A description for the device made here: a display string (the device profile's rules); with
+ * a device already made, it must be that device's. */
+static gboolean
+check_description(MeshSession *session, const char *description, GError **error)
+{
+	g_autoptr(MeshDeviceProfile) device = NULL;
+	g_autofree char *quoted = NULL;
+
+	if (description == NULL)
+		return TRUE;
+	if (!mesh_signed_check_text("the description", description,
+	                            MESH_TEXT_DESCRIPTION_MAX, error))
+		return FALSE;
+	if (!mesh_device_load(session->hive, NULL, &device, NULL, NULL) ||
+	    g_strcmp0(device->description, description) == 0)
+		return TRUE;
+	quoted = mesh_error_quote(device->description != NULL ? device->description : "");
+	g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+	            "this machine's device exists already, described as '%s': leave out "
+	            "--description (an administration device can rename it with 'mesh device "
+	            "rename' once it joined)",
+	            quoted);
+	return FALSE;
+}
+
 gboolean
 mesh_session_connect_request(MeshSession *session, const char *account, const char *portal_url,
+                             const MeshSecret *pin_text, const char *description,
                              MeshSessionConnect **ret_connect, GError **error)
 {
+	g_autoptr(MeshSecret) pin = NULL;
 	g_autoptr(MeshDeviceProfile) device = NULL;
 	g_autoptr(JsonNode) signed_device = NULL;
 	g_autoptr(MeshPortalClient) client = NULL;
@@ -84,9 +115,13 @@ mesh_session_connect_request(MeshSession *session, const char *account, const ch
 	JsonObject *obj;
 	MeshSessionConnect *connect;
 
+	if (pin_text != NULL &&
+	    !mesh_connect_pin_canonical((const char *)mesh_secret_get(pin_text), &pin, error))
+		return FALSE;
 	if (!mesh_personal_check_account(account, error) || !may_make_keys(session, error) ||
 	    !account_absent(session, account, error) ||
-	    !this_device(session, &device, &signed_device, error))
+	    !check_description(session, description, error) ||
+	    !this_device_described(session, description, &device, &signed_device, error))
 		return FALSE;
 	client = portal_open(session, account, portal_url, error);
 	if (client == NULL)
@@ -99,6 +134,8 @@ mesh_session_connect_request(MeshSession *session, const char *account, const ch
 		return FALSE;
 	g_free(request->issued);
 	request->issued = session_time(session);
+	if (pin != NULL && !mesh_connection_request_set_pin(request, pin, error))
+		return FALSE;
 	signer.udf = device->identifier;
 	signed_request =
 	        mesh_connection_request_sign(request, mesh_keystore_jws_sign, &signer, error);
@@ -143,8 +180,8 @@ mesh_session_connect_request(MeshSession *session, const char *account, const ch
 static gboolean
 pending_account(MeshSession *session, const char *account, Account **ret, GError **error)
 {
-	g_autoptr(GPtrArray) names = NULL;
-	Account *found = NULL;
+	g_autoptr(GPtrArray) accounts = NULL;
+	guint found = G_MAXUINT;
 
 	if (account != NULL) {
 		if (!account_read(session, account, ret, error))
@@ -158,31 +195,25 @@ pending_account(MeshSession *session, const char *account, Account **ret, GError
 		}
 		return TRUE;
 	}
-	if (!mesh_hive_list(session->hive, MESH_HIVE_ACCOUNTS, &names, error))
+	if (!accounts_read_all(session, &accounts, error))
 		return FALSE;
-	for (guint i = 0; i < names->len; i++) {
-		g_autoptr(JsonNode) node = NULL;
-		g_autoptr(Account) a = NULL;
-
-		if (!read_json(session->hive, MESH_HIVE_ACCOUNTS, names->pdata[i], ACCOUNT_MAX,
-		               &node, NULL) ||
-		    !account_parse(node, &a, NULL) || a->witness == NULL)
+	for (guint i = 0; i < accounts->len; i++) {
+		if (((Account *)g_ptr_array_index(accounts, i))->witness == NULL)
 			continue;
-		if (found != NULL) {
-			account_free(found);
+		if (found != G_MAXUINT) {
 			g_set_error(
 			        error, MESH_ERROR, MESH_ERROR_USAGE,
 			        "connection requests to several accounts are pending: name one");
 			return FALSE;
 		}
-		found = g_steal_pointer(&a);
+		found = i;
 	}
-	if (found == NULL) {
+	if (found == G_MAXUINT) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
 		            "this device has no pending connection request");
 		return FALSE;
 	}
-	*ret = found;
+	*ret = g_ptr_array_steal_index(accounts, found);
 	return TRUE;
 }
 
@@ -405,6 +436,79 @@ ctx_complete(Ctx *ctx, const Pending *p, MeshConnectionStatus status, GError **e
 	return response != NULL;
 }
 
+static void
+note_add(GPtrArray *notes, const char *format, ...) G_GNUC_PRINTF(2, 3);
+
+/* One line for the caller's notes (@notes NULL: none kept). */
+static void
+note_add(GPtrArray *notes, const char *format, ...)
+{
+	va_list args;
+
+	if (notes == NULL)
+		return;
+	va_start(args, format);
+	g_ptr_array_add(notes, g_strdup_vprintf(format, args));
+	va_end(args);
+}
+
+/*
+ * Accept the request @p: add the device to the profile and to every application's DecryptID,
+ * re-seal and publish them, then send the signed result. With @admin the device is also made an
+ * administration device when this device holds the master keys; otherwise it joins as a plain
+ * device and a note says so.
+ */
+static gboolean
+ctx_accept(Ctx *ctx, const Pending *p, gboolean admin, GPtrArray *notes, GError **error)
+{
+	g_autoptr(GPtrArray) apps =
+	        g_ptr_array_new_with_free_func((GDestroyNotify)recovered_app_free);
+	g_autoptr(MeshKey) master = NULL;
+	const char *device = p->request->device->identifier;
+
+	/* Open every application before changing anything. */
+	for (guint i = 0; i < ctx->personal->applications->len; i++) {
+		const MeshApplicationEntry *e = g_ptr_array_index(ctx->personal->applications, i);
+		RecoveredApp *r = g_new0(RecoveredApp, 1);
+
+		g_ptr_array_add(apps, r);
+		if (!ctx_load_app(ctx, e->identifier, &r->app, error))
+			return FALSE;
+		r->plaintext = ctx_open_app(ctx, r->app, error);
+		if (r->plaintext == NULL)
+			return FALSE;
+	}
+	if ((mesh_personal_profile_device(ctx->personal, device) == NULL &&
+	     !mesh_personal_profile_add_device(ctx->personal, p->request->signed_device, error)) ||
+	    !note_added(ctx->session, ctx->personal, device, NULL, error))
+		return FALSE;
+	entries_add_device(ctx->personal, device);
+	if (admin) {
+		g_autoptr(GError) local = NULL;
+
+		if (!mesh_keystore_get_public(ctx->session->store, ctx->account->profile, &master,
+		                              NULL))
+			note_add(notes,
+			         "the device %s joins as a plain device: making it an administration "
+			         "device needs the master keys, which this device does not hold "
+			         "(run 'mesh device promote' where they are)",
+			         device);
+		else if (!session_promote(ctx, device, &local))
+			note_add(notes, "the device %s joins as a plain device: %s", device,
+			         local->message);
+	}
+	for (guint i = 0; i < apps->len; i++) {
+		RecoveredApp *r = g_ptr_array_index(apps, i);
+
+		if (!mesh_application_profile_touch(r->app, error) ||
+		    !ctx_save_app(ctx, r->app, r->plaintext, error))
+			return FALSE;
+	}
+	return mesh_personal_profile_touch(ctx->personal, error) &&
+	       ctx_publish_personal(ctx, error) &&
+	       ctx_complete(ctx, p, MESH_CONNECTION_ACCEPTED, error);
+}
+
 static gboolean
 connect_answer(MeshSession *session, const char *account, const char *witness, gboolean accept,
                GError **error)
@@ -412,8 +516,6 @@ connect_answer(MeshSession *session, const char *account, const char *witness, g
 	g_auto(Ctx) ctx = {0};
 	g_autoptr(GPtrArray) list = NULL;
 	g_autoptr(GPtrArray) witnesses = g_ptr_array_new();
-	g_autoptr(GPtrArray) apps =
-	        g_ptr_array_new_with_free_func((GDestroyNotify)recovered_app_free);
 	gsize index = 0;
 	const Pending *p;
 
@@ -428,33 +530,7 @@ connect_answer(MeshSession *session, const char *account, const char *witness, g
 	p = g_ptr_array_index(list, index);
 	if (!accept)
 		return ctx_complete(&ctx, p, MESH_CONNECTION_REJECTED, error);
-	/* Open every application before changing anything. */
-	for (guint i = 0; i < ctx.personal->applications->len; i++) {
-		const MeshApplicationEntry *e = g_ptr_array_index(ctx.personal->applications, i);
-		RecoveredApp *r = g_new0(RecoveredApp, 1);
-
-		g_ptr_array_add(apps, r);
-		if (!ctx_load_app(&ctx, e->identifier, &r->app, error))
-			return FALSE;
-		r->plaintext = ctx_open_app(&ctx, r->app, error);
-		if (r->plaintext == NULL)
-			return FALSE;
-	}
-	if ((mesh_personal_profile_device(ctx.personal, p->request->device->identifier) == NULL &&
-	     !mesh_personal_profile_add_device(ctx.personal, p->request->signed_device, error)) ||
-	    !note_added(session, ctx.personal, p->request->device->identifier, NULL, error))
-		return FALSE;
-	entries_add_device(ctx.personal, p->request->device->identifier);
-	for (guint i = 0; i < apps->len; i++) {
-		RecoveredApp *r = g_ptr_array_index(apps, i);
-
-		if (!mesh_application_profile_touch(r->app, error) ||
-		    !ctx_save_app(&ctx, r->app, r->plaintext, error))
-			return FALSE;
-	}
-	return mesh_personal_profile_touch(ctx.personal, error) &&
-	       ctx_publish_personal(&ctx, error) &&
-	       ctx_complete(&ctx, p, MESH_CONNECTION_ACCEPTED, error);
+	return ctx_accept(&ctx, p, FALSE, NULL, error);
 }
 
 gboolean
@@ -469,4 +545,452 @@ mesh_session_connect_reject(MeshSession *session, const char *account, const cha
                             GError **error)
 {
 	return connect_answer(session, account, witness, FALSE, error);
+}
+
+/* ---- PINs in the account entry (docs/protocol.md "Connecting by PIN") ---------------------- */
+
+void
+account_pin_free(AccountPin *pin)
+{
+	if (pin == NULL)
+		return;
+	g_free(pin->pin_id);
+	g_free(pin->expires);
+	if (pin->sealed != NULL)
+		json_node_unref(pin->sealed);
+	g_free(pin);
+}
+
+static gint64
+time_seconds(const char *rfc3339)
+{
+	g_autoptr(GDateTime) t = g_date_time_new_from_iso8601(rfc3339, NULL);
+
+	return t != NULL ? g_date_time_to_unix(t) : 0;
+}
+
+/* "Pins": at most ACCOUNT_PINS_MAX {"PinId", "Expires", "Admin", "Sealed": JWE, "Used"?}. */
+gboolean
+account_parse_pins(JsonObject *obj, Account *a, GError **error)
+{
+	static const char *const members[] = {"PinId", "Expires", "Admin", "Sealed", "Used", NULL};
+	JsonArray *items = NULL;
+	guint n;
+
+	if (!mesh_json_get_array(obj, "Pins", &items, error))
+		return FALSE;
+	n = json_array_get_length(items);
+	if (n > ACCOUNT_PINS_MAX) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "Pins: more than %d entries",
+		            ACCOUNT_PINS_MAX);
+		return FALSE;
+	}
+	a->pins = g_ptr_array_new_with_free_func((GDestroyNotify)account_pin_free);
+	for (guint i = 0; i < n; i++) {
+		JsonNode *item = json_array_get_element(items, i);
+		g_autoptr(MeshJwe) jwe = NULL;
+		const char *id = NULL, *expires = NULL;
+		AccountPin *pin;
+		JsonObject *p;
+
+		if (!JSON_NODE_HOLDS_OBJECT(item)) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+			            "Pins: entry %u is not an object", i + 1);
+			return FALSE;
+		}
+		p = json_node_get_object(item);
+		pin = g_new0(AccountPin, 1);
+		g_ptr_array_add(a->pins, pin);
+		if (!mesh_json_check_members(p, members, error) ||
+		    !mesh_signed_get_udf(p, "PinId", MESH_UDF_TYPE_SHA2_512, &id, error) ||
+		    !mesh_json_get_time(p, "Expires", &expires, error) ||
+		    !mesh_json_get_bool_opt(p, "Admin", &pin->admin, error) ||
+		    !mesh_json_get_bool_opt(p, "Used", &pin->used, error) ||
+		    (jwe = mesh_jwe_from_json(json_object_get_member(p, "Sealed"), error)) == NULL) {
+			g_prefix_error(error, "Pins: entry %u: ", i + 1);
+			return FALSE;
+		}
+		pin->pin_id = g_strdup(id);
+		pin->expires = g_strdup(expires);
+		pin->expires_at = time_seconds(expires);
+		pin->sealed = json_node_copy(json_object_get_member(p, "Sealed"));
+	}
+	return TRUE;
+}
+
+static gboolean
+pin_expired(MeshSession *session, const AccountPin *pin)
+{
+	return pin->expires_at <= session_now(session);
+}
+
+/* The PINs of @a into @obj, leaving out those that have expired. */
+void
+account_write_pins(MeshSession *session, const Account *a, JsonObject *obj)
+{
+	JsonArray *items = NULL;
+
+	for (guint i = 0; a->pins != NULL && i < a->pins->len; i++) {
+		const AccountPin *pin = g_ptr_array_index(a->pins, i);
+		JsonObject *p;
+
+		if (pin_expired(session, pin))
+			continue;
+		p = json_object_new();
+		json_object_set_string_member(p, "PinId", pin->pin_id);
+		json_object_set_string_member(p, "Expires", pin->expires);
+		json_object_set_boolean_member(p, "Admin", pin->admin);
+		json_object_set_member(p, "Sealed", json_node_copy(pin->sealed));
+		if (pin->used)
+			json_object_set_boolean_member(p, "Used", TRUE);
+		if (items == NULL)
+			items = json_array_new();
+		json_array_add_object_element(items, p);
+	}
+	if (items != NULL)
+		json_object_set_array_member(obj, "Pins", items);
+}
+
+/* Whether @a holds PINs: work for the background task (a request with a used or expired PIN
+ * is rejected while the PIN is kept, until it is dropped at the first write past its expiry). */
+gboolean
+account_has_pins(const Account *a)
+{
+	return a->pins != NULL && a->pins->len > 0;
+}
+
+/* Drop the expired PINs of @account's stored entry (account_write leaves them out), so that
+ * an account whose PINs are all gone is no more work. */
+static gboolean
+prune_pins(MeshSession *session, const char *account, GError **error)
+{
+	g_autoptr(Account) now = NULL;
+	gboolean expired = FALSE;
+
+	if (!account_read(session, account, &now, error))
+		return FALSE;
+	for (guint i = 0; now->pins != NULL && i < now->pins->len; i++)
+		expired |= pin_expired(session, g_ptr_array_index(now->pins, i));
+	return !expired || account_write(session, now, error);
+}
+
+/* The PIN of @a whose PinId is @pin_id (every character, dashes and case aside), or NULL. */
+static AccountPin *
+account_find_pin(const Account *a, const char *pin_id)
+{
+	g_autofree char *want = mesh_udf_normalize(pin_id, NULL);
+
+	for (guint i = 0; want != NULL && a->pins != NULL && i < a->pins->len; i++) {
+		AccountPin *pin = g_ptr_array_index(a->pins, i);
+		g_autofree char *have = mesh_udf_normalize(pin->pin_id, NULL);
+
+		if (have != NULL && g_str_equal(have, want))
+			return pin;
+	}
+	return NULL;
+}
+
+/* ---- Making, listing and revoking PINs ----------------------------------------------------- */
+
+void
+mesh_session_pin_free(MeshSessionPin *pin)
+{
+	if (pin == NULL)
+		return;
+	g_free(pin->pin_id);
+	g_free(pin->expires);
+	g_free(pin);
+}
+
+static MeshSessionPin *
+pin_info(MeshSession *session, const AccountPin *pin)
+{
+	MeshSessionPin *info = g_new0(MeshSessionPin, 1);
+
+	info->pin_id = g_strdup(pin->pin_id);
+	info->expires = g_strdup(pin->expires);
+	info->admin = pin->admin;
+	info->used = pin->used;
+	info->expired = pin_expired(session, pin);
+	return info;
+}
+
+/* The canonical PIN sealed in @pin, opened with this device's encryption key (in the store). */
+static MeshSecret *
+pin_unseal(Ctx *ctx, const AccountPin *pin, GError **error)
+{
+	MeshKeyStoreSigner key = {ctx->session->store, mesh_key_udf(ctx->device->encryption_key)};
+	g_autoptr(MeshJwe) jwe = mesh_jwe_from_json(pin->sealed, error);
+	g_autoptr(MeshSecret) plain = NULL;
+	g_autoptr(MeshSecret) text = NULL;
+	MeshSecret *canonical = NULL;
+
+	if (jwe == NULL)
+		return NULL;
+	plain = mesh_jwe_decrypt_with(jwe, ctx->device->encryption_key, mesh_keystore_jwe_agree,
+	                              &key, error);
+	if (plain == NULL)
+		return NULL;
+	text = mesh_secret_new(mesh_secret_len(plain) + 1);
+	memcpy(mesh_secret_data(text), mesh_secret_get(plain), mesh_secret_len(plain));
+	if (memchr(mesh_secret_get(plain), '\0', mesh_secret_len(plain)) != NULL ||
+	    !mesh_connect_pin_canonical((const char *)mesh_secret_get(text), &canonical, NULL)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
+		            "the PIN %s sealed here does not hold a PIN", pin->pin_id);
+		return NULL;
+	}
+	return canonical;
+}
+
+/* The PIN lifetime @seconds, checked. */
+static gboolean
+check_pin_lifetime(gint64 seconds, GError **error)
+{
+	if (seconds >= MESH_SESSION_PIN_EXPIRE_MIN && seconds <= MESH_SESSION_PIN_EXPIRE_MAX)
+		return TRUE;
+	g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+	            "a PIN lives 1 minute to 30 days (%d to %d seconds), not %" G_GINT64_FORMAT
+	            " seconds",
+	            MESH_SESSION_PIN_EXPIRE_MIN, MESH_SESSION_PIN_EXPIRE_MAX, seconds);
+	return FALSE;
+}
+
+gboolean
+mesh_session_connect_pin_create(MeshSession *session, const char *account, gint64 expire_seconds,
+                                gboolean admin, MeshSecret **ret_pin, MeshSecret **ret_uri,
+                                MeshSessionPin **ret_info, GError **error)
+{
+	g_auto(Ctx) ctx = {0};
+	g_autoptr(MeshSecret) pin = NULL;
+	g_autoptr(MeshSecret) uri = NULL;
+	g_autoptr(JsonNode) sealed = NULL;
+	g_autoptr(GDateTime) expires = NULL;
+	g_autofree char *portal = NULL;
+	AccountPin *entry;
+	guint live = 0;
+
+	if (expire_seconds == 0)
+		expire_seconds = MESH_SESSION_PIN_EXPIRE_DEFAULT;
+	if (!check_pin_lifetime(expire_seconds, error) ||
+	    !ctx_open(&ctx, session, account, TRUE, FALSE, error))
+		return FALSE;
+	for (guint i = 0; ctx.account->pins != NULL && i < ctx.account->pins->len; i++)
+		live += !pin_expired(session, g_ptr_array_index(ctx.account->pins, i));
+	if (live >= ACCOUNT_PINS_MAX) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+		            "%s holds %d PINs already: revoke one ('mesh connect pin --revoke ID', "
+		            "IDs from 'mesh connect pin --list') or wait until one expires",
+		            ctx.account->account, ACCOUNT_PINS_MAX);
+		return FALSE;
+	}
+	if (!mesh_connect_pin_new(&pin, error))
+		return FALSE;
+	/* The URI names the portal the account uses when it is not the domain's own. */
+	if (ctx.account->portal != NULL)
+		portal = mesh_portal_url_normalize(ctx.account->portal, NULL);
+	uri = mesh_connect_uri_format(ctx.account->account, pin, portal, error);
+	sealed = uri == NULL ? NULL
+	                     : mesh_jwe_encrypt(mesh_secret_get(pin), MESH_CONNECT_PIN_CHARS,
+	                                        MESH_CONNECT_PIN_CT, &ctx.device->encryption_key,
+	                                        1, error);
+	if (sealed == NULL)
+		return FALSE;
+	entry = g_new0(AccountPin, 1);
+	entry->pin_id = mesh_connect_pin_id(pin, error);
+	if (entry->pin_id == NULL) {
+		account_pin_free(entry);
+		return FALSE;
+	}
+	expires = g_date_time_new_from_unix_utc(session_now(session) + expire_seconds);
+	entry->expires = g_date_time_format(expires, "%Y-%m-%dT%H:%M:%SZ");
+	entry->expires_at = g_date_time_to_unix(expires);
+	entry->admin = admin;
+	entry->sealed = g_steal_pointer(&sealed);
+	if (ctx.account->pins == NULL)
+		ctx.account->pins = g_ptr_array_new_with_free_func((GDestroyNotify)account_pin_free);
+	g_ptr_array_add(ctx.account->pins, entry);
+	if (!account_write(session, ctx.account, error))
+		return FALSE;
+	if (ret_info != NULL)
+		*ret_info = pin_info(session, entry);
+	*ret_pin = g_steal_pointer(&pin);
+	if (ret_uri != NULL)
+		*ret_uri = g_steal_pointer(&uri);
+	return TRUE;
+}
+
+gboolean
+mesh_session_connect_pin_list(MeshSession *session, const char *account, GPtrArray **ret_pins,
+                              GError **error)
+{
+	g_autoptr(Account) a = NULL;
+	g_autoptr(GPtrArray) out =
+	        g_ptr_array_new_with_free_func((GDestroyNotify)mesh_session_pin_free);
+
+	if (!account_read(session, account, &a, error))
+		return FALSE;
+	for (guint i = 0; a->pins != NULL && i < a->pins->len; i++)
+		g_ptr_array_add(out, pin_info(session, g_ptr_array_index(a->pins, i)));
+	*ret_pins = g_steal_pointer(&out);
+	return TRUE;
+}
+
+gboolean
+mesh_session_connect_pin_revoke(MeshSession *session, const char *account, const char *pin_id,
+                                char **ret_pin_id, GError **error)
+{
+	g_autoptr(Account) a = NULL;
+	g_autofree char *want = NULL;
+	g_autofree char *quoted = mesh_error_quote(pin_id != NULL ? pin_id : "");
+	guint found = 0, index = 0;
+
+	if (!account_read(session, account, &a, error))
+		return FALSE;
+	/* A PinId is Base32: dashes and case aside, a prefix of at least 4 characters. */
+	want = pin_id != NULL ? g_ascii_strup(pin_id, -1) : NULL;
+	if (want != NULL) {
+		char *w = want;
+
+		for (const char *s = want; *s != '\0'; s++)
+			if (*s != '-')
+				*w++ = *s;
+		*w = '\0';
+	}
+	if (want == NULL || strlen(want) < 4) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+		            "name the PIN by its PinId or at least its first 4 characters ('%s' is "
+		            "not): 'mesh connect pin --list' shows them",
+		            quoted);
+		return FALSE;
+	}
+	for (guint i = 0; a->pins != NULL && i < a->pins->len; i++) {
+		const AccountPin *pin = g_ptr_array_index(a->pins, i);
+		g_autofree char *have = mesh_udf_normalize(pin->pin_id, NULL);
+
+		if (have != NULL && g_str_has_prefix(have, want)) {
+			found++;
+			index = i;
+		}
+	}
+	if (found != 1) {
+		g_set_error(error, MESH_ERROR,
+		            found == 0 ? MESH_ERROR_NOT_FOUND : MESH_ERROR_INVALID_ARGUMENT,
+		            found == 0 ? "%s holds no PIN '%s': 'mesh connect pin --list' shows them"
+		                       : "several PINs of %s start with '%s': give more of the PinId",
+		            a->account, quoted);
+		return FALSE;
+	}
+	if (ret_pin_id != NULL)
+		*ret_pin_id = g_strdup(((AccountPin *)a->pins->pdata[index])->pin_id);
+	g_ptr_array_remove_index(a->pins, index);
+	return account_write(session, a, error);
+}
+
+/* ---- Accepting by PIN ---------------------------------------------------------------------- */
+
+/* Set the PIN @pin_id of the stored entry of @account Used (@used), as the entry is now: other
+ * requests may have changed it while this one waited for the portal. */
+static gboolean
+pin_mark_used(MeshSession *session, const char *account, const char *pin_id, gboolean used,
+              GError **error)
+{
+	g_autoptr(Account) now = NULL;
+	AccountPin *pin;
+
+	if (!account_read(session, account, &now, error))
+		return FALSE;
+	pin = account_find_pin(now, pin_id);
+	if (pin == NULL)
+		return TRUE; /* revoked meanwhile: nothing to mark */
+	pin->used = used;
+	return account_write(session, now, error);
+}
+
+/* Answer the request @p, which carries the PinId of @pin (of ctx->account). */
+static gboolean
+answer_pin_request(Ctx *ctx, const Pending *p, AccountPin *pin, GPtrArray *notes,
+                   GError **error)
+{
+	const char *device = p->request->device->identifier;
+	g_autoptr(MeshSecret) canonical = NULL;
+	g_autoptr(GError) local = NULL;
+	gboolean valid, listed;
+
+	canonical = pin_unseal(ctx, pin, error);
+	if (canonical == NULL)
+		return FALSE;
+	valid = mesh_connection_request_pin_valid(p->request, canonical);
+	listed = mesh_personal_profile_device(ctx->personal, device) != NULL;
+	if (valid && pin->used && listed) {
+		/* Accepted before, and the result did not reach the portal: send it again. */
+		note_add(notes, "sent again the acceptance of the device %s (PIN %s)", device,
+		         pin->pin_id);
+		return ctx_complete(ctx, p, MESH_CONNECTION_ACCEPTED, error);
+	}
+	if (!valid || pin->used || pin_expired(ctx->session, pin)) {
+		note_add(notes, "rejected the device %s: %s (PIN %s)", device,
+		         !valid      ? "its request does not prove the PIN (wrong PIN, or changed "
+		                       "on the way)"
+		         : pin->used ? "the PIN was used already"
+		                     : "the PIN has expired",
+		         pin->pin_id);
+		return ctx_complete(ctx, p, MESH_CONNECTION_REJECTED, error);
+	}
+	/* Single use: the PIN is spent before the device is added. */
+	pin->used = TRUE;
+	if (!pin_mark_used(ctx->session, ctx->account->account, pin->pin_id, TRUE, error))
+		return FALSE;
+	if (!ctx_accept(ctx, p, pin->admin, notes, &local)) {
+		/* Not published: the PIN stays good for the device's next try. */
+		if (mesh_personal_profile_device(ctx->personal, device) == NULL) {
+			pin->used = FALSE;
+			pin_mark_used(ctx->session, ctx->account->account, pin->pin_id, FALSE, NULL);
+		}
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	note_add(notes, "accepted the device %s%s%s by its PIN %s", device,
+	         p->request->device->description != NULL ? ", described as " : "",
+	         p->request->device->description != NULL ? p->request->device->description : "",
+	         pin->pin_id);
+	return TRUE;
+}
+
+gboolean
+session_accept_pins(MeshSession *session, const char *account, GPtrArray *notes, GError **error)
+{
+	g_auto(Ctx) ctx = {0};
+	g_autoptr(Account) a = NULL;
+	g_autoptr(GPtrArray) list = NULL;
+	gboolean ok = TRUE;
+
+	/* Only an entry with live PINs goes to the portal. */
+	if (!account_read(session, account, &a, error))
+		return FALSE;
+	if (a->witness != NULL || !account_has_pins(a))
+		return TRUE;
+	if (!ctx_open(&ctx, session, a->account, TRUE, TRUE, error) ||
+	    !ctx_pending(&ctx, &list, error))
+		return FALSE;
+	for (guint i = 0; i < list->len; i++) {
+		const Pending *p = g_ptr_array_index(list, i);
+		g_autoptr(GError) local = NULL;
+		AccountPin *pin;
+
+		/* A request without a PinId is never accepted here; one of another
+		 * administration device's PINs is that device's to answer. */
+		if (p->request->pin_id == NULL ||
+		    (pin = account_find_pin(ctx.account, p->request->pin_id)) == NULL)
+			continue;
+		if (!answer_pin_request(&ctx, p, pin, notes, &local)) {
+			g_autofree char *quoted = mesh_error_quote(local->message);
+
+			note_add(notes, "the request of the device %s (PIN %s) was not answered: %s",
+			         p->request->device->identifier, pin->pin_id, quoted);
+			if (ok)
+				g_propagate_error(error, g_steal_pointer(&local));
+			ok = FALSE;
+		}
+	}
+	return ok && prune_pins(session, ctx.account->account, error);
 }

@@ -20,6 +20,21 @@ G_BEGIN_DECLS
 #define ACCOUNT_MAX (64 * 1024)
 #define AT_ESCAPE   "_AT_"
 
+/* A PIN an administration device made for connecting a device (docs/protocol.md "Connecting by
+ * PIN"): Accounts/<name> "Pins". The PIN itself is only in @sealed, a JWE to this device's
+ * encryption key. */
+typedef struct {
+	char *pin_id;
+	char *expires; /* RFC 3339 */
+	gint64 expires_at; /* the same, in Unix seconds */
+	gboolean admin;    /* the device it connects is made an administration device */
+	JsonNode *sealed;
+	gboolean used;
+} AccountPin;
+
+/* Most PINs an account entry keeps. */
+#define ACCOUNT_PINS_MAX 32
+
 /* An Accounts/ entry: the account, its profile, this device and what is pending. */
 typedef struct {
 	char *account;
@@ -40,6 +55,8 @@ typedef struct {
 	char *witness;
 	/* char *: the escrow entries of the profile's master keys known here; NULL when none */
 	GPtrArray *escrows;
+	/* AccountPin *: the PINs made here (an administration device); NULL when none */
+	GPtrArray *pins;
 } Account;
 
 /* A change to queue should the portal not be reached (session-queue.c, docs/protocol.md
@@ -92,6 +109,7 @@ typedef struct {
 
 /* session.c: small helpers, account entries, the portal, the context */
 G_GNUC_INTERNAL char *session_time(MeshSession *session);
+G_GNUC_INTERNAL gint64 session_now(MeshSession *session);
 G_GNUC_INTERNAL gboolean edwards_store(MeshKeyStore *store);
 G_GNUC_INTERNAL char *account_entry(const char *account);
 G_GNUC_INTERNAL gboolean read_json(MeshHive *hive, MeshHiveFolder folder, const char *name,
@@ -106,6 +124,7 @@ G_GNUC_INTERNAL void account_add_escrow(Account *a, const char *id);
 G_GNUC_INTERNAL gboolean account_parse(JsonNode *node, Account **ret, GError **error);
 G_GNUC_INTERNAL gboolean account_read(MeshSession *session, const char *account, Account **ret,
                                       GError **error);
+G_GNUC_INTERNAL gboolean accounts_read_all(MeshSession *session, GPtrArray **ret, GError **error);
 G_GNUC_INTERNAL gboolean account_absent(MeshSession *session, const char *account, GError **error);
 G_GNUC_INTERNAL void account_note(Account *a, const MeshPersonalProfile *personal);
 G_GNUC_INTERNAL const char *account_admin_udf(const Account *a,
@@ -142,6 +161,21 @@ G_GNUC_INTERNAL char *account_portal_url(const Account *a, GError **error);
 G_GNUC_INTERNAL gboolean ctx_publish(Ctx *ctx, JsonNode *entry, GError **error);
 G_GNUC_INTERNAL gboolean ctx_publish_personal(Ctx *ctx, GError **error);
 
+/* session-connect.c: connecting devices */
+G_GNUC_INTERNAL void account_pin_free(AccountPin *pin);
+G_GNUC_INTERNAL gboolean account_parse_pins(JsonObject *obj, Account *a, GError **error);
+G_GNUC_INTERNAL void account_write_pins(MeshSession *session, const Account *a, JsonObject *obj);
+G_GNUC_INTERNAL gboolean account_has_pins(const Account *a);
+/*
+ * session_accept_pins: on an administration device of @account with live PINs, answer the
+ * pending requests that carry a PinId of one of its PINs (docs/protocol.md "Connecting by PIN"):
+ * accept those whose PinMac the PIN makes, reject the others and those of used or expired PINs,
+ * leave requests of other PINs. One line per thing done or refused is added to @notes (char *;
+ * may be NULL). Errors: those of the account, the profile and the portal.
+ */
+G_GNUC_INTERNAL gboolean session_accept_pins(MeshSession *session, const char *account,
+                                             GPtrArray *notes, GError **error);
+
 /* session-apps.c: application profiles and their entries */
 G_GNUC_INTERNAL gboolean ctx_load_app(Ctx *ctx, const char *identifier,
                                       MeshApplicationProfile **ret, GError **error);
@@ -173,6 +207,9 @@ G_GNUC_INTERNAL MeshSessionProfile *profile_info(MeshSession *session, const Acc
 G_GNUC_INTERNAL gboolean may_make_keys(MeshSession *session, GError **error);
 G_GNUC_INTERNAL gboolean this_device(MeshSession *session, MeshDeviceProfile **ret,
                                      JsonNode **ret_signed, GError **error);
+G_GNUC_INTERNAL gboolean this_device_described(MeshSession *session, const char *description,
+                                               MeshDeviceProfile **ret, JsonNode **ret_signed,
+                                               GError **error);
 G_GNUC_INTERNAL gboolean sync_apps(MeshSession *session, MeshPortalClient *client,
                                    const MeshPersonalProfile *personal, GError **error);
 G_GNUC_INTERNAL gboolean check_portal_profile(const Account *a, const MeshPersonalProfile *fresh,

@@ -19,6 +19,7 @@ mesh_session_profile_free(MeshSessionProfile *profile)
 	g_free(profile->admin_key);
 	g_clear_pointer(&profile->escrows, g_ptr_array_unref);
 	g_clear_pointer(&profile->demoted, g_ptr_array_unref);
+	g_clear_pointer(&profile->notes, g_ptr_array_unref);
 	g_free(profile);
 }
 
@@ -114,6 +115,14 @@ may_make_keys(MeshSession *session, GError **error)
 gboolean
 this_device(MeshSession *session, MeshDeviceProfile **ret, JsonNode **ret_signed, GError **error)
 {
+	return this_device_described(session, NULL, ret, ret_signed, error);
+}
+
+/* this_device, the device made (when there is none) described as @description (may be NULL). */
+gboolean
+this_device_described(MeshSession *session, const char *description, MeshDeviceProfile **ret,
+                      JsonNode **ret_signed, GError **error)
+{
 	g_autoptr(GError) local = NULL;
 	g_autoptr(MeshDeviceProfile) made = NULL;
 
@@ -124,8 +133,8 @@ this_device(MeshSession *session, MeshDeviceProfile **ret, JsonNode **ret_signed
 		return FALSE;
 	}
 	if (!may_make_keys(session, error) ||
-	    !mesh_device_create(session->hive, session->store, NULL, session->passphrase, &made,
-	                        error))
+	    !mesh_device_create(session->hive, session->store, description, session->passphrase,
+	                        &made, error))
 		return FALSE;
 	return mesh_device_load(session->hive, made->identifier, ret, ret_signed, error);
 }
@@ -603,6 +612,8 @@ mesh_session_profile_sync(MeshSession *session, const char *account,
 	g_autoptr(MeshPersonalProfile) fresh = NULL;
 	g_autoptr(JsonNode) node = NULL;
 	g_autoptr(GError) local = NULL;
+	g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GError) pins = NULL;
 	gboolean admin = FALSE;
 
 	if (!ctx_open_entry(&ctx, session, account, error))
@@ -644,8 +655,20 @@ mesh_session_profile_sync(MeshSession *session, const char *account,
 	ctx.personal = g_steal_pointer(&fresh);
 	if (!ctx_load_admin(&ctx, &admin, error) || (admin && !ctx_fold_ssh(&ctx, error)))
 		return FALSE;
-	if (ret_profile != NULL)
-		*ret_profile = profile_info(session, ctx.account, ctx.personal);
+	/* Requests made with this device's PINs; what fails there is said, and the sync stands. */
+	if (admin && !session_accept_pins(session, ctx.account->account, notes, &pins))
+		g_ptr_array_add(notes, g_strdup_printf("PIN requests not answered: %s",
+		                                       pins->message));
+	if (ret_profile != NULL) {
+		g_autoptr(Account) now = NULL;
+
+		/* The entry as accepting may have left it. */
+		if (!account_read(session, ctx.account->account, &now, error))
+			return FALSE;
+		*ret_profile = profile_info(session, now, ctx.personal);
+		if (notes->len > 0)
+			(*ret_profile)->notes = g_steal_pointer(&notes);
+	}
 	return TRUE;
 }
 

@@ -17,7 +17,7 @@
 
 /* ---- Small helpers ------------------------------------------------------------------------- */
 
-static gint64
+gint64
 session_now(MeshSession *session)
 {
 	if (session->clock != NULL)
@@ -117,6 +117,7 @@ account_free(Account *a)
 	g_free(a->server_nonce);
 	g_free(a->witness);
 	g_clear_pointer(&a->escrows, g_ptr_array_unref);
+	g_clear_pointer(&a->pins, g_ptr_array_unref);
 	g_free(a);
 }
 
@@ -162,6 +163,7 @@ account_write(MeshSession *session, const Account *a, GError **error)
 			json_array_add_string_element(ids, a->escrows->pdata[i]);
 		json_object_set_array_member(obj, "Escrows", ids);
 	}
+	account_write_pins(session, a, obj);
 	if (name == NULL || !write_json(session->hive, MESH_HIVE_ACCOUNTS, name, node, error))
 		return FALSE;
 	if (a->witness == NULL &&
@@ -236,7 +238,7 @@ account_parse(JsonNode *node, Account **ret, GError **error)
 	static const char *const members[] = {"Account",           "Profile",    "Device",
 	                                      "Portal",            "Connection", "SSHKey",
 	                                      "AdministrationKey", "Escrows",    "Serial",
-	                                      "MasterSerial",      NULL};
+	                                      "MasterSerial",      "Pins",       NULL};
 	static const char *const ssh_members[] = {"UDF", "PublicKey", NULL};
 	g_autoptr(Account) a = g_new0(Account, 1);
 	const char *account = NULL, *profile = NULL, *device = NULL, *portal = NULL, *admin = NULL;
@@ -288,6 +290,8 @@ account_parse(JsonNode *node, Account **ret, GError **error)
 	}
 	if (json_object_has_member(obj, "Escrows") && !account_parse_escrows(obj, a, error))
 		return FALSE;
+	if (json_object_has_member(obj, "Pins") && !account_parse_pins(obj, a, error))
+		return FALSE;
 	a->account = g_strdup(account);
 	a->profile = g_strdup(profile);
 	a->device = g_strdup(device);
@@ -338,6 +342,29 @@ account_read(MeshSession *session, const char *account, Account **ret, GError **
 		               mesh_hive_folder_name(MESH_HIVE_ACCOUNTS), name);
 		return FALSE;
 	}
+	return TRUE;
+}
+
+/* Every entry of Accounts/ that reads (GPtrArray of Account *); an entry that does not is left
+ * out ('mesh profile list' reports it). */
+gboolean
+accounts_read_all(MeshSession *session, GPtrArray **ret, GError **error)
+{
+	g_autoptr(GPtrArray) names = NULL;
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)account_free);
+
+	if (!mesh_hive_list(session->hive, MESH_HIVE_ACCOUNTS, &names, error))
+		return FALSE;
+	for (guint i = 0; i < names->len; i++) {
+		g_autoptr(JsonNode) node = NULL;
+		Account *a = NULL;
+
+		if (read_json(session->hive, MESH_HIVE_ACCOUNTS, names->pdata[i], ACCOUNT_MAX, &node,
+		              NULL) &&
+		    account_parse(node, &a, NULL))
+			g_ptr_array_add(out, a);
+	}
+	*ret = g_steal_pointer(&out);
 	return TRUE;
 }
 

@@ -107,6 +107,7 @@ typedef struct {
 	gboolean master_keys;    /* this device holds the profile's master keys */
 	/* MeshSessionDevice *: the devices a recovery took administration from; NULL otherwise */
 	GPtrArray *demoted;
+	GPtrArray *notes;        /* char *: what a sync did besides (may be NULL) */
 } MeshSessionProfile;
 
 void mesh_session_profile_free(MeshSessionProfile *profile);
@@ -187,7 +188,9 @@ gboolean mesh_session_profile_list_damaged(MeshSession *session, GPtrArray **ret
  * else nothing is changed. On an administration device, then make the SSHProfile list exactly
  * the SSH keys the profile's devices published (each verified under that device's signature
  * key; devices no longer in the profile dropped), creating, re-sealing and publishing it when
- * that changes it. Errors: MESH_ERROR_STALE (the portal offers an older profile),
+ * that changes it; and with live PINs, answer the requests made with them (session_accept_pins:
+ * a failure there does not fail the sync, it is one of the result's notes). Errors:
+ * MESH_ERROR_STALE (the portal offers an older profile),
  * MESH_ERROR_WITNESS_MISMATCH (the portal offers another profile under this account),
  * MESH_ERROR_NOT_FOUND (the portal's profile does not list this device: it was removed),
  * verification and portal errors.
@@ -292,14 +295,20 @@ void mesh_session_connect_free(MeshSessionConnect *connect);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshSessionConnect, mesh_session_connect_free)
 
 /*
- * mesh_session_connect_request: on a new device (one is made when this machine has none): fetch
- * the account's profile, send ConnectStart, compute the witness itself and record the pending
- * request in Accounts/<name>. Does not wait. Errors: MESH_ERROR_EXISTS (this machine holds the
- * account already), MESH_ERROR_WITNESS_MISMATCH (the portal's witness differs from the one
- * computed here: the portal changed a nonce or the profile), verification and portal errors.
+ * mesh_session_connect_request: on a new device (one is made when this machine has none,
+ * described as @description, may be NULL): fetch the account's profile, send ConnectStart,
+ * compute the witness itself and record the pending request in Accounts/<name>. With @pin (the
+ * PIN as typed, NUL-terminated text; NULL: none) the request carries its PinId and PinMac
+ * (docs/protocol.md "Connecting by PIN"): the administration device that made the PIN accepts it
+ * without a witness comparison. Does not wait. Errors: MESH_ERROR_INVALID_ARGUMENT (not a PIN; a
+ * description that is not display text, or differs from the existing device's), MESH_ERROR_EXISTS
+ * (this machine holds the account already), MESH_ERROR_WITNESS_MISMATCH (the portal's witness
+ * differs from the one computed here: the portal changed a nonce or the profile), verification
+ * and portal errors.
  */
 gboolean mesh_session_connect_request(MeshSession *session, const char *account,
-                                      const char *portal_url, MeshSessionConnect **ret_connect,
+                                      const char *portal_url, const MeshSecret *pin,
+                                      const char *description, MeshSessionConnect **ret_connect,
                                       GError **error);
 
 typedef enum {
@@ -423,6 +432,68 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshSessionRemoval, mesh_session_removal_free)
  */
 gboolean mesh_session_device_remove(MeshSession *session, const char *account, const char *name,
                                     MeshSessionRemoval **ret_removal, GError **error);
+/* ---- Connecting by PIN (docs/protocol.md "Connecting by PIN") ------------------------------ */
+
+#define MESH_SESSION_PIN_EXPIRE_DEFAULT (24 * 3600)
+#define MESH_SESSION_PIN_EXPIRE_MIN     60
+#define MESH_SESSION_PIN_EXPIRE_MAX     (30 * 24 * 3600)
+
+/* A PIN this administration device made: never the PIN itself. */
+typedef struct {
+	char *pin_id;
+	char *expires; /* RFC 3339 */
+	gboolean admin;
+	gboolean used;
+	gboolean expired;
+} MeshSessionPin;
+
+void mesh_session_pin_free(MeshSessionPin *pin);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshSessionPin, mesh_session_pin_free)
+
+/*
+ * mesh_session_connect_pin_create: on an administration device of @account (NULL: default), a
+ * one-time PIN that lives @expire_seconds (0: MESH_SESSION_PIN_EXPIRE_DEFAULT; 60 s to 30 days);
+ * with @admin the device it connects is made an administration device (when this device holds
+ * the master keys). The PIN is kept in the account entry sealed to this device's encryption key
+ * (at most 32; expired ones are dropped). *@ret_pin gets the canonical PIN and *@ret_uri (may be
+ * NULL) the connection URI (both secrets, with their NUL); *@ret_info (may be NULL) its PinId and
+ * expiry. Reaches no portal. Errors: MESH_ERROR_INVALID_ARGUMENT (the lifetime; 32 PINs held),
+ * MESH_ERROR_UNAUTHORIZED (not an administration device), MESH_ERROR_NOT_FOUND.
+ */
+gboolean mesh_session_connect_pin_create(MeshSession *session, const char *account,
+                                         gint64 expire_seconds, gboolean admin,
+                                         MeshSecret **ret_pin, MeshSecret **ret_uri,
+                                         MeshSessionPin **ret_info, GError **error);
+
+/* mesh_session_connect_pin_list: the PINs @account's entry holds (GPtrArray of MeshSessionPin *,
+ * expired ones that are not dropped yet included). Reads the hive only. */
+gboolean mesh_session_connect_pin_list(MeshSession *session, const char *account,
+                                       GPtrArray **ret_pins, GError **error);
+
+/*
+ * mesh_session_connect_pin_revoke: forget the PIN whose PinId is @pin_id or starts with it (at
+ * least 4 characters; dashes and case aside): a request with it is no longer accepted (nor
+ * rejected: it waits until it expires or is answered by witness). *@ret_pin_id (may be NULL)
+ * gets the whole PinId. Errors: MESH_ERROR_INVALID_ARGUMENT (too short a prefix, several match),
+ * MESH_ERROR_NOT_FOUND.
+ */
+gboolean mesh_session_connect_pin_revoke(MeshSession *session, const char *account,
+                                         const char *pin_id, char **ret_pin_id, GError **error);
+
+/*
+ * mesh_session_background: what an administration device does by itself for @account
+ * (core/session-background.c): accept the pending requests made with its PINs
+ * (docs/protocol.md "Connecting by PIN"). Does nothing (no portal) for an account without work.
+ * *@ret_notes (may be NULL) gets one line per thing done or refused (GPtrArray of char *).
+ * Errors: those of the account and the portal.
+ */
+gboolean mesh_session_background(MeshSession *session, const char *account, GPtrArray **ret_notes,
+                                 GError **error);
+
+/* mesh_session_background_accounts: the accounts of this machine that have work for
+ * mesh_session_background (GPtrArray of char *). Reads the hive only. */
+gboolean mesh_session_background_accounts(MeshSession *session, GPtrArray **ret_accounts,
+                                          GError **error);
 
 /* ---- Applications -------------------------------------------------------------------------- */
 

@@ -31,6 +31,9 @@ struct MeshAgentJob {
 	/* On the main context only: NULL once the connection has gone. */
 	MeshAgentAnswerFunc func;
 	gpointer user_data;
+	/* A run of the background task (mesh_agent_start_background): these accounts (char *)
+	 * instead of a method. */
+	GPtrArray *background;
 };
 
 MeshAgent *
@@ -368,6 +371,7 @@ job_free(MeshAgentJob *job)
 	if (job->root != NULL)
 		free_request(job->root);
 	g_clear_pointer(&job->answer, g_bytes_unref);
+	g_clear_pointer(&job->background, g_ptr_array_unref);
 	g_free(job);
 }
 
@@ -378,10 +382,40 @@ job_done(gpointer user_data)
 	MeshAgentJob *job = user_data;
 
 	job->agent->jobs--;
+	if (job->background != NULL)
+		job->agent->background_running = FALSE;
 	if (job->func != NULL)
 		job->func(job->answer, job->user_data);
 	job_free(job);
 	return G_SOURCE_REMOVE;
+}
+
+/* On the worker, with the lock held: the background task for each account of @job. */
+static void
+background_run(MeshAgent *agent, MeshAgentJob *job)
+{
+	static const MeshAgentMethod method = {"Background", NULL, mesh_method_background, NULL,
+	                                       MESH_METHOD_REMOTE};
+
+	for (guint i = 0; i < job->background->len && !g_atomic_int_get(&agent->stopping); i++) {
+		const char *account = job->background->pdata[i];
+		g_autoptr(JsonObject) params = json_object_new();
+		g_autoptr(JsonObject) result = json_object_new();
+		g_autoptr(GError) error = NULL;
+		JsonArray *notes = NULL;
+
+		json_object_set_string_member(params, "Account", account);
+		if (!call_session(agent, &method, agent->bridge, params, result, &error)) {
+			g_printerr("meshagent: background task for %s: %s\n", account,
+			           error->message);
+			continue;
+		}
+		if (json_object_has_member(result, "Notes"))
+			notes = json_object_get_array_member(result, "Notes");
+		for (guint j = 0; notes != NULL && j < json_array_get_length(notes); j++)
+			g_printerr("meshagent: %s: %s\n", account,
+			           json_array_get_string_element(notes, j));
+	}
 }
 
 /* On the worker. */
@@ -395,6 +429,16 @@ job_run(gpointer data, gpointer user_data)
 	g_autoptr(GSource) source = g_idle_source_new();
 	gboolean ok;
 
+	if (job->background != NULL) {
+		json_object_unref(result);
+		g_mutex_lock(&agent->lock);
+		background_run(agent, job);
+		g_mutex_unlock(&agent->lock);
+		g_source_set_priority(source, G_PRIORITY_DEFAULT);
+		g_source_set_callback(source, job_done, job, NULL);
+		g_source_attach(source, agent->context);
+		return;
+	}
 	if (g_atomic_int_get(&agent->stopping)) {
 		set_cancelled(&error, job->method->name);
 		ok = FALSE;
@@ -427,20 +471,87 @@ job_new(MeshAgent *agent, JsonNode *root, JsonObject *params, gint64 id,
 	return job;
 }
 
+static void
+job_push(MeshAgent *agent, MeshAgentJob *job)
+{
+	if (agent->workers == NULL) {
+		agent->bridge = mesh_portal_bridge_new(agent->context);
+		/* One thread: session methods change the hive, one after the other. */
+		agent->workers = g_thread_pool_new(job_run, NULL, 1, FALSE, NULL);
+	}
+	g_thread_pool_push(agent->workers, job, NULL);
+}
+
 static MeshAgentJob *
 job_start(MeshAgent *agent, const MeshAgentMethod *method, JsonNode *root, JsonObject *params,
 	  gint64 id, MeshAgentAnswerFunc func, gpointer user_data)
 {
 	MeshAgentJob *job = job_new(agent, root, params, id, func, user_data);
 
-	if (agent->workers == NULL) {
-		agent->bridge = mesh_portal_bridge_new(agent->context);
-		/* One thread: session methods change the hive, one after the other. */
-		agent->workers = g_thread_pool_new(job_run, NULL, 1, FALSE, NULL);
-	}
 	job->method = method;
-	g_thread_pool_push(agent->workers, job, NULL);
+	job_push(agent, job);
 	return job;
+}
+
+/* ---- The background task ------------------------------------------------------------------- */
+
+/* With the lock held: the accounts with work now, or NULL when there is nothing to do or the
+ * hive's keys are locked (the PINs are sealed to a key that may be protected). */
+static GPtrArray *
+background_accounts(MeshAgent *agent)
+{
+	MeshSession session = {.hive = agent->hive, .store = agent->store};
+	g_autoptr(MeshSecret) passphrase = NULL;
+	g_autoptr(GPtrArray) accounts = NULL;
+	g_autoptr(GError) error = NULL;
+	gboolean locked = FALSE, protected_hive = FALSE;
+
+	lock_if_expired(agent);
+	if (!mesh_agent_new_key_passphrase(agent, NULL, &passphrase, &locked, &protected_hive,
+					   &error) ||
+	    locked)
+		return NULL;
+	if (!mesh_session_background_accounts(&session, &accounts, &error)) {
+		g_printerr("meshagent: background task: %s\n", error->message);
+		return NULL;
+	}
+	return accounts->len > 0 ? g_steal_pointer(&accounts) : NULL;
+}
+
+/* On the main context: one tick of the background task. */
+static gboolean
+on_background(gpointer user_data)
+{
+	MeshAgent *agent = user_data;
+	GPtrArray *accounts;
+	MeshAgentJob *job;
+
+	/* Clients first: a tick while their requests wait for the worker is skipped. */
+	if (g_atomic_int_get(&agent->stopping) || agent->background_running || agent->jobs > 0)
+		return G_SOURCE_CONTINUE;
+	g_mutex_lock(&agent->lock);
+	accounts = background_accounts(agent);
+	g_mutex_unlock(&agent->lock);
+	if (accounts == NULL)
+		return G_SOURCE_CONTINUE;
+	job = job_new(agent, NULL, NULL, 0, NULL, NULL);
+	job->background = accounts;
+	agent->background_running = TRUE;
+	job_push(agent, job);
+	return G_SOURCE_CONTINUE;
+}
+
+void
+mesh_agent_start_background(MeshAgent *agent, guint seconds)
+{
+	GSource *source;
+
+	if (agent->background_timer != 0 || agent->restricted)
+		return;
+	source = g_timeout_source_new_seconds(MAX(seconds, 1));
+	g_source_set_callback(source, on_background, agent, NULL);
+	agent->background_timer = g_source_attach(source, agent->context);
+	g_source_unref(source);
 }
 
 /* ---- The passphrase gate ------------------------------------------------------------------ */
@@ -634,6 +745,14 @@ void
 mesh_agent_cancel(MeshAgent *agent)
 {
 	g_atomic_int_set(&agent->stopping, 1);
+	if (agent->background_timer != 0) {
+		GSource *source = g_main_context_find_source_by_id(agent->context,
+								   agent->background_timer);
+
+		if (source != NULL)
+			g_source_destroy(source);
+		agent->background_timer = 0;
+	}
 	/* Checks waiting at the gate give up: on other threads (the ssh-agent socket's), and
 	 * here at once (answered Cancelled on the main context's next iteration). */
 	mesh_pass_gate_close(agent->gate);

@@ -125,6 +125,16 @@ MeshAgentJob *mesh_agent_handle_async(MeshAgent *agent, const guint8 *frame, gsi
 void mesh_agent_job_abandon(MeshAgentJob *job);
 
 /*
+ * mesh_agent_start_background: every @seconds (at least 1), on the main context, look for the
+ * accounts that have work for mesh_session_background (core/session.h: requests made with this
+ * device's PINs) and run it for each on the worker thread, as a remote method runs: holding the
+ * state lock except while it waits for the portal. A tick is skipped while the hive's protected
+ * keys are locked, while requests are queued for the worker (clients go first) and while the
+ * previous run is not done. A failure is one line on stderr (the agent's log), never fatal.
+ */
+void mesh_agent_start_background(MeshAgent *agent, guint seconds);
+
+/*
  * mesh_agent_cancel: the agent is stopping: portal transactions in flight end with
  * MESH_ERROR_CANCELLED, as do the jobs still queued (without running) and the passphrase checks
  * waiting at the gate (mesh_agent_pass_gate: also those of other threads). Jobs still answer, on

@@ -23,22 +23,6 @@
 
 /* ---- Parameters ------------------------------------------------------------------------- */
 
-static gboolean
-get_bool_opt(JsonObject *params, const char *member, gboolean *ret, GError **error)
-{
-	JsonNode *node = json_object_get_member(params, member);
-
-	if (node == NULL)
-		return TRUE;
-	if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_BOOLEAN) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-			    "\"%s\" must be true or false", member);
-		return FALSE;
-	}
-	*ret = json_node_get_boolean(node);
-	return TRUE;
-}
-
 /* A passphrase leaves the request at once, as a MeshSecret (NULL when absent). */
 gboolean
 mesh_agent_get_passphrase(JsonObject *params, gboolean required, MeshSecret **ret_secret,
@@ -655,7 +639,7 @@ mesh_method_hive_migrate(MeshAgent *agent, JsonObject *params, JsonObject *resul
 	gboolean force = FALSE;
 	guint copied = 0;
 
-	if (!get_bool_opt(params, "Force", &force, error) ||
+	if (!mesh_json_get_bool_opt(params, "Force", &force, error) ||
 	    (from = open_hive(agent, params, "From", error)) == NULL ||
 	    (to = open_hive(agent, params, "To", error)) == NULL ||
 	    !mesh_agent_refuse_restricted(agent, "HiveMigrate", error) ||

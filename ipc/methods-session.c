@@ -199,6 +199,9 @@ set_profile(JsonObject *result, const MeshSessionProfile *profile)
 	if (profile->demoted != NULL)
 		json_object_set_array_member(result, "Demoted",
 		                             mesh_method_devices_array(profile->demoted));
+	/* What a sync did besides (the requests it answered by PIN), one line each. */
+	if (profile->notes != NULL && profile->notes->len > 0)
+		json_object_set_array_member(result, "Notes", strings_array(profile->notes));
 }
 
 /* ---- Methods ----------------------------------------------------------------------------- */
@@ -378,19 +381,9 @@ mesh_method_profile_delete(MeshSession *s, JsonObject *params, JsonObject *resul
 	const char *account = NULL;
 	gboolean force = FALSE;
 
-	if (!get_account(params, TRUE, &account, error))
+	if (!get_account(params, TRUE, &account, error) ||
+	    !mesh_json_get_bool_opt(params, "Force", &force, error))
 		return FALSE;
-	if (json_object_has_member(params, "Force")) {
-		JsonNode *node = json_object_get_member(params, "Force");
-
-		if (!JSON_NODE_HOLDS_VALUE(node) ||
-		    json_node_get_value_type(node) != G_TYPE_BOOLEAN) {
-			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED,
-			            "\"Force\" must be true or false");
-			return FALSE;
-		}
-		force = json_node_get_boolean(node);
-	}
 	return mesh_session_profile_delete(s, account, force, error);
 }
 
@@ -477,11 +470,14 @@ gboolean
 mesh_method_connect_request(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
 {
 	g_autoptr(MeshSessionConnect) connect = NULL;
-	const char *account = NULL, *portal = NULL;
+	g_autoptr(MeshSecret) pin = NULL;
+	const char *account = NULL, *portal = NULL, *description = NULL;
 
 	if (!get_account(params, TRUE, &account, error) ||
 	    !mesh_json_get_string_opt(params, "Portal", &portal, error) ||
-	    !mesh_session_connect_request(s, account, portal, &connect, error))
+	    !get_secret(params, "Pin", FALSE, &pin, error) ||
+	    !mesh_json_get_string_opt(params, "Description", &description, error) ||
+	    !mesh_session_connect_request(s, account, portal, pin, description, &connect, error))
 		return FALSE;
 	json_object_set_string_member(result, "ProfileUDF", connect->profile_udf);
 	json_object_set_string_member(result, "DeviceUDF", connect->device_udf);
@@ -526,6 +522,100 @@ mesh_method_connect_pending(MeshSession *s, JsonObject *params, JsonObject *resu
 		json_array_add_object_element(array, obj);
 	}
 	json_object_set_array_member(result, "Pending", array);
+	return TRUE;
+}
+
+/* {"PinId", "Expires", "Admin", "Used", "Expired"} */
+static void
+set_pin(JsonObject *obj, const MeshSessionPin *pin)
+{
+	json_object_set_string_member(obj, "PinId", pin->pin_id);
+	json_object_set_string_member(obj, "Expires", pin->expires);
+	json_object_set_boolean_member(obj, "Admin", pin->admin);
+	json_object_set_boolean_member(obj, "Used", pin->used);
+	json_object_set_boolean_member(obj, "Expired", pin->expired);
+}
+
+gboolean
+mesh_method_connect_pin(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(MeshSecret) pin = NULL;
+	g_autoptr(MeshSecret) uri = NULL;
+	g_autoptr(MeshSessionPin) info = NULL;
+	const char *account = NULL;
+	gint64 expire = 0;
+	gboolean admin = FALSE;
+
+	if (!get_account(params, FALSE, &account, error) ||
+	    (json_object_has_member(params, "Expire") &&
+	     !mesh_json_get_int(params, "Expire", &expire, error)) ||
+	    !mesh_json_get_bool_opt(params, "Admin", &admin, error))
+		return FALSE;
+	if (json_object_has_member(params, "Expire") && expire == 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "\"Expire\" must be %d to %d seconds", MESH_SESSION_PIN_EXPIRE_MIN,
+			    MESH_SESSION_PIN_EXPIRE_MAX);
+		return FALSE;
+	}
+	if (!mesh_session_connect_pin_create(s, account, expire, admin, &pin, &uri, &info, error))
+		return FALSE;
+	/* The PIN and the URI are secrets: the answer's copies are wiped once framed. */
+	set_secret_member(result, "Pin", pin);
+	set_secret_member(result, "Uri", uri);
+	json_object_set_string_member(result, "PinId", info->pin_id);
+	json_object_set_string_member(result, "Expires", info->expires);
+	json_object_set_boolean_member(result, "Admin", info->admin);
+	return TRUE;
+}
+
+gboolean
+mesh_method_connect_pin_list(MeshSession *s, JsonObject *params, JsonObject *result,
+			     GError **error)
+{
+	g_autoptr(GPtrArray) pins = NULL;
+	const char *account = NULL;
+	JsonArray *array;
+
+	if (!get_account(params, FALSE, &account, error) ||
+	    !mesh_session_connect_pin_list(s, account, &pins, error))
+		return FALSE;
+	array = json_array_new();
+	for (guint i = 0; i < pins->len; i++) {
+		JsonObject *obj = json_object_new();
+
+		set_pin(obj, pins->pdata[i]);
+		json_array_add_object_element(array, obj);
+	}
+	json_object_set_array_member(result, "Pins", array);
+	return TRUE;
+}
+
+gboolean
+mesh_method_connect_pin_revoke(MeshSession *s, JsonObject *params, JsonObject *result,
+			       GError **error)
+{
+	g_autofree char *revoked = NULL;
+	const char *account = NULL, *id = NULL;
+
+	if (!get_account(params, FALSE, &account, error) ||
+	    !mesh_json_get_string(params, "PinId", &id, error) ||
+	    !mesh_session_connect_pin_revoke(s, account, id, &revoked, error))
+		return FALSE;
+	json_object_set_string_member(result, "PinId", revoked);
+	return TRUE;
+}
+
+gboolean
+mesh_method_background(MeshSession *s, JsonObject *params, JsonObject *result, GError **error)
+{
+	g_autoptr(GPtrArray) notes = NULL;
+	const char *account = NULL;
+
+	if (!get_account(params, TRUE, &account, error) ||
+	    !mesh_session_background(s, account, &notes, error))
+		return FALSE;
+	if (notes->len > 0)
+		json_object_set_array_member(result, "Notes", strings_array(notes));
 	return TRUE;
 }
 

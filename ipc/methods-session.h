@@ -76,6 +76,11 @@ MESH_SESSION_HANDLER(mesh_method_connect_status);
 MESH_SESSION_HANDLER(mesh_method_connect_pending);
 MESH_SESSION_HANDLER(mesh_method_connect_accept);
 MESH_SESSION_HANDLER(mesh_method_connect_reject);
+MESH_SESSION_HANDLER(mesh_method_connect_pin);
+MESH_SESSION_HANDLER(mesh_method_connect_pin_list);
+MESH_SESSION_HANDLER(mesh_method_connect_pin_revoke);
+/* Not a method clients call: the agent's background task (mesh_agent_start_background). */
+MESH_SESSION_HANDLER(mesh_method_background);
 MESH_SESSION_HANDLER(mesh_method_app_list);
 MESH_SESSION_HANDLER(mesh_method_app_add);
 MESH_SESSION_HANDLER(mesh_method_app_set);

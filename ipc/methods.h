@@ -65,6 +65,10 @@ struct MeshAgent {
 	MeshPortalBridge *bridge;
 	guint jobs;    /* handed to the worker and not yet answered on the main context */
 	gint stopping; /* atomic: mesh_agent_cancel has run */
+	/* The background task (mesh_agent_start_background): its timeout on @context, and whether
+	 * a run of it is on the worker (main context only). */
+	guint background_timer;
+	gboolean background_running;
 };
 
 /* Each handler of the agent's own methods reads @params (an object, empty when the request had

@@ -349,6 +349,9 @@ typedef struct {
 	 * again with mesh_client_device_promote); NULL otherwise */
 	struct MeshClientProfileDevice *demoted;
 	size_t n_demoted;
+	char **notes; /* profile sync: what it did besides, one line each (requests answered by
+	               * PIN); NULL when nothing */
+	size_t n_notes;
 } MeshClientProfile;
 
 void mesh_client_profile_free(MeshClientProfile *profile);
@@ -495,6 +498,48 @@ void mesh_client_connect_free(MeshClientConnect *connect);
 /* mesh_client_connect_request: ask to join @account's profile; does not wait. */
 MeshError mesh_client_connect_request(MeshClient *client, const char *account,
 				      MeshClientConnect **ret_connect);
+/* mesh_client_connect_request_pin: as mesh_client_connect_request, proving the PIN @pin (as the
+ * administration device showed it; NULL: none) so that the administration device that made it
+ * accepts the request by itself; @description (NULL: none) describes the device made when this
+ * machine has none. Errors: also MESH_ERROR_INVALID_ARGUMENT (not a PIN; a description that is
+ * not display text or differs from the existing device's). */
+MeshError mesh_client_connect_request_pin(MeshClient *client, const char *account,
+					  const char *pin, const char *description,
+					  MeshClientConnect **ret_connect);
+
+/* A PIN made by mesh_client_connect_pin: @pin and @uri are secrets (wiped by
+ * mesh_client_pin_free). */
+typedef struct {
+	char *pin;     /* canonical: 28 characters */
+	char *uri;     /* mcu://ACCOUNT/PIN[?portal=URL] */
+	char *pin_id;  /* what names the PIN in lists and at the portal */
+	char *expires; /* RFC 3339 */
+	int admin;
+} MeshClientPin;
+
+void mesh_client_pin_free(MeshClientPin *pin);
+/* mesh_client_connect_pin: on an administration device, a one-time PIN for connecting a device
+ * to @account (NULL: default) that lives @expire_seconds (0: a day; 60 s to 30 days); @admin: the
+ * device connected with it becomes an administration device. Errors: MESH_ERROR_UNAUTHORIZED,
+ * MESH_ERROR_INVALID_ARGUMENT. */
+MeshError mesh_client_connect_pin(MeshClient *client, const char *account, int64_t expire_seconds,
+				  int admin, MeshClientPin **ret_pin);
+
+/* A PIN as listed (never the PIN itself). */
+typedef struct {
+	char *pin_id;
+	char *expires;
+	int admin, used, expired;
+} MeshClientPinInfo;
+
+void mesh_client_pin_infos_free(MeshClientPinInfo *pins, size_t n);
+MeshError mesh_client_connect_pin_list(MeshClient *client, const char *account,
+				       MeshClientPinInfo **ret_pins, size_t *ret_n);
+/* mesh_client_connect_pin_revoke: forget the PIN whose PinId is or starts with @pin_id (at least
+ * 4 characters); *@ret_pin_id (may be NULL) the whole PinId. */
+MeshError mesh_client_connect_pin_revoke(MeshClient *client, const char *account,
+					 const char *pin_id, char **ret_pin_id);
+
 /* mesh_client_connect_status: one poll; *ret_state "Pending", "Accepted", "Rejected" or
  * "Expired" (free with mesh_client_free). */
 MeshError mesh_client_connect_status(MeshClient *client, const char *account, char **ret_state);

@@ -344,11 +344,317 @@ test_result(void)
 	mt_device_clear(&d);
 }
 
+/* ---- Connecting by PIN ---------------------------------------------------------------------- */
+
+static MeshSecret *
+canonical(const char *text)
+{
+	MeshSecret *pin = NULL;
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(mesh_connect_pin_canonical(text, &pin, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	return pin;
+}
+
+static void
+test_pin_known_answer(void)
+{
+	JsonNode *root = NULL;
+	JsonObject *v = mesh_test_vectors(&root, "pin.json", "Pin");
+	g_autoptr(MeshSecret) pin = canonical(json_object_get_string_member(v, "Pin"));
+	g_autoptr(MeshSecret) lower = NULL;
+	g_autoptr(MeshSecret) grouped = NULL;
+	g_autofree char *id = NULL;
+	g_autofree char *mac = NULL;
+	g_autofree char *other = NULL;
+	g_autofree char *lowered = g_ascii_strdown(json_object_get_string_member(v, "Pin"), -1);
+	GError *error = NULL;
+
+	CU_ASSERT_STRING_EQUAL((const char *)mesh_secret_get(pin),
+			       json_object_get_string_member(v, "Canonical"));
+	/* Typed in lower case, with spaces: the same PIN. */
+	g_strdelimit(lowered, "-", ' ');
+	lower = canonical(lowered);
+	CU_ASSERT_TRUE(mesh_secret_equal(pin, lower));
+	grouped = mesh_connect_pin_grouped(pin);
+	CU_ASSERT_STRING_EQUAL((const char *)mesh_secret_get(grouped),
+			       json_object_get_string_member(v, "Pin"));
+	id = mesh_connect_pin_id(pin, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_STRING_EQUAL(id, json_object_get_string_member(v, "PinId"));
+	mac = mesh_connect_pin_mac(pin, json_object_get_string_member(v, "ParentUDF"),
+				   json_object_get_string_member(v, "DeviceUDF"),
+				   json_object_get_string_member(v, "ClientNonce"),
+				   json_object_get_string_member(v, "Issued"), &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_STRING_EQUAL(mac, json_object_get_string_member(v, "PinMac"));
+	/* Another Issued time gives another MAC. */
+	other = mesh_connect_pin_mac(pin, json_object_get_string_member(v, "ParentUDF"),
+				     json_object_get_string_member(v, "DeviceUDF"),
+				     json_object_get_string_member(v, "ClientNonce"),
+				     "2026-01-02T03:04:06Z", &error);
+	CU_ASSERT_STRING_NOT_EQUAL(other, mac);
+	json_node_unref(root);
+}
+
+static void
+test_pin_text(void)
+{
+	g_autoptr(MeshSecret) a = NULL;
+	g_autoptr(MeshSecret) b = NULL;
+	MeshSecret *bad = NULL;
+	GError *error = NULL;
+	const char *refused[] = {
+		"",
+		"NBXW-Q33U-MFXG-S2LP-NZXW-E3DB-MVQ",   /* 27 */
+		"NBXW-Q33U-MFXG-S2LP-NZXW-E3DB-MVQQA", /* 29 */
+		"MBXW-Q33U-MFXG-S2LP-NZXW-E3DB-MVQQ",  /* not a nonce */
+		"NBXW-Q33U-MFXG-S2LP-NZXW-E3DB-MVQ1",  /* not Base32 */
+		"NBXW_Q33U_MFXG_S2LP_NZXW_E3DB_MVQQ",
+		"NBXW-Q33U-MFXG-S2LP-NZXW-E3DB-MVQ\xc3\xa9",
+	};
+
+	CU_ASSERT_TRUE(mesh_connect_pin_new(&a, &error));
+	CU_ASSERT_TRUE(mesh_connect_pin_new(&b, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(strlen((const char *)mesh_secret_get(a)), MESH_CONNECT_PIN_CHARS);
+	CU_ASSERT_EQUAL(((const char *)mesh_secret_get(a))[0], 'N');
+	CU_ASSERT_FALSE(mesh_secret_equal(a, b));
+	for (gsize i = 0; i < G_N_ELEMENTS(refused); i++) {
+		CU_ASSERT_FALSE(mesh_connect_pin_canonical(refused[i], &bad, &error));
+		MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+		CU_ASSERT_PTR_NULL(bad);
+	}
+	CU_ASSERT_FALSE(mesh_connect_pin_canonical(NULL, &bad, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+}
+
+static void
+set_pin_member(JsonObject *inner, gpointer data)
+{
+	const char *const *kv = data;
+
+	if (kv[1] == NULL)
+		json_object_remove_member(inner, kv[0]);
+	else
+		json_object_set_string_member(inner, kv[0], kv[1]);
+}
+
+static void
+set_device(JsonObject *inner, gpointer data)
+{
+	json_object_set_member(inner, "Device", json_node_copy(data));
+}
+
+static void
+test_request_pin(void)
+{
+	MtMaster m = { 0 };
+	MtDevice d = { 0 }, e = { 0 };
+	g_autoptr(MeshSecret) pin = NULL;
+	g_autoptr(MeshSecret) wrong = NULL;
+	g_autoptr(MeshConnectionRequest) request = NULL;
+	g_autoptr(MeshConnectionRequest) read = NULL;
+	g_autoptr(MeshConnectionRequest) plain = NULL;
+	g_autoptr(JsonNode) node = NULL;
+	g_autofree char *text = NULL;
+	g_autofree char *id = NULL;
+	GError *error = NULL;
+	const char *const tag = "ConnectionRequest";
+
+	mt_master_make(&m, MESH_KEY_ED25519, MESH_KEY_X25519);
+	mt_device_make(&d, MESH_KEY_ED25519, MESH_KEY_X25519);
+	mt_device_make(&e, MESH_KEY_P256, MESH_KEY_P256);
+	CU_ASSERT_TRUE(mesh_connect_pin_new(&pin, NULL));
+	CU_ASSERT_TRUE(mesh_connect_pin_new(&wrong, NULL));
+	request = mesh_connection_request_new(m.profile->identifier, d.signed_profile, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	/* Without a PIN: no PinId, and no PIN is valid for it. */
+	CU_ASSERT_PTR_NULL(request->pin_id);
+	CU_ASSERT_FALSE(mesh_connection_request_pin_valid(request, pin));
+	CU_ASSERT_TRUE(mesh_connection_request_set_pin(request, pin, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	id = mesh_connect_pin_id(pin, NULL);
+	CU_ASSERT_STRING_EQUAL(request->pin_id, id);
+	node = mesh_connection_request_sign(request, mesh_signed_sign_with_key, d.sig, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	text = mt_text(node);
+	read = mesh_connection_request_parse(text, strlen(text), &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_STRING_EQUAL(read->pin_id, request->pin_id);
+	CU_ASSERT_STRING_EQUAL(read->pin_mac, request->pin_mac);
+	CU_ASSERT_TRUE(mesh_connection_request_pin_valid(read, pin));
+	CU_ASSERT_FALSE(mesh_connection_request_pin_valid(read, wrong));
+	{
+		/* A portal that swaps the device (re-signing with its own device key, keeping the
+		 * genuine PinId and PinMac) gets a request that verifies, whose PinMac fails. */
+		g_autofree char *swapped = mt_tamper(text, tag, FALSE, set_device,
+						     e.signed_profile, e.sig, NULL);
+		g_autoptr(MeshConnectionRequest) forged =
+			mesh_connection_request_parse(swapped, strlen(swapped), &error);
+
+		MESH_ASSERT_NO_ERROR(error);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(forged);
+		CU_ASSERT_STRING_EQUAL(forged->pin_id, id);
+		CU_ASSERT_FALSE(mesh_connection_request_pin_valid(forged, pin));
+	}
+	{
+		/* Issued or nonce changed and re-signed by the device: the MAC no longer fits. */
+		const char *issued[] = { "Issued", "2030-01-01T00:00:00Z" };
+		g_autofree char *t = mt_tamper(text, tag, FALSE, mt_set_string, issued, d.sig, NULL);
+		g_autoptr(MeshConnectionRequest) r = mesh_connection_request_parse(t, strlen(t),
+										   &error);
+
+		MESH_ASSERT_NO_ERROR(error);
+		CU_ASSERT_FALSE(mesh_connection_request_pin_valid(r, pin));
+	}
+	{
+		/* Unsigned changes do not verify at all. */
+		const char *mac[] = { "PinMac", request->pin_mac };
+		const char *other_mac[] = { "PinMac", "ADIT-62MH-LXOD-KS4K-4RKO-HWXX-7KJC" };
+		g_autofree char *t = mt_tamper(text, tag, FALSE, set_pin_member, other_mac, NULL,
+					       NULL);
+		g_autofree char *ok = mt_tamper(text, tag, FALSE, set_pin_member, mac, d.sig, NULL);
+
+		CU_ASSERT_EQUAL(request_code(t), MESH_ERROR_BAD_SIGNATURE);
+		CU_ASSERT_EQUAL(request_code(ok), 0);
+	}
+	{
+		/* Malformed: one without the other, wrong types, a short MAC. */
+		const char *no_mac[] = { "PinMac", NULL };
+		const char *no_id[] = { "PinId", NULL };
+		const char *id_nonce[] = { "PinId", "NBXW-Q33U-MFXG-S2LP-NZXW-E3DB-MVQQ" };
+		const char *mac_digest[] = { "PinMac", id };
+		const char *mac_short[] = { "PinMac", "ADIT-62MH-LXOD-KS4K-4RKO" };
+		const char *mac_long[] = { "PinMac", "ADIT-62MH-LXOD-KS4K-4RKO-HWXX-7KJC-AAAA" };
+		const char *const *cases[] = { no_mac, no_id, id_nonce, mac_digest, mac_short,
+					       mac_long };
+
+		for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+			g_autofree char *t = mt_tamper(text, tag, FALSE, set_pin_member,
+						       (gpointer)cases[i], d.sig, NULL);
+
+			CU_ASSERT_EQUAL(request_code(t), MESH_ERROR_MALFORMED);
+		}
+	}
+	/* A request without a PIN still reads, and has none. */
+	plain = mesh_connection_request_new(m.profile->identifier, d.signed_profile, &error);
+	{
+		g_autoptr(JsonNode) n = mesh_connection_request_sign(plain, mesh_signed_sign_with_key,
+								     d.sig, &error);
+		g_autofree char *t = mt_text(n);
+		g_autoptr(MeshConnectionRequest) r = mesh_connection_request_parse(t, strlen(t),
+										   &error);
+
+		MESH_ASSERT_NO_ERROR(error);
+		CU_ASSERT_PTR_NULL(r->pin_id);
+		CU_ASSERT_PTR_NULL(strstr(t, "PinId"));
+	}
+	mt_master_clear(&m);
+	mt_device_clear(&d);
+	mt_device_clear(&e);
+}
+
+static void
+test_uri(void)
+{
+	JsonNode *root = NULL;
+	JsonObject *v = mesh_test_vectors(&root, "pin.json", "Pin");
+	g_autoptr(MeshSecret) pin = canonical(json_object_get_string_member(v, "Pin"));
+	g_autoptr(MeshSecret) uri = NULL;
+	g_autoptr(MeshSecret) bare = NULL;
+	g_autoptr(MeshSecret) read_pin = NULL;
+	g_autofree char *account = NULL;
+	g_autofree char *portal = NULL;
+	GError *error = NULL;
+	g_autofree char *huge = NULL;
+	const char *refused[] = {
+		"",
+		"https://alice@example.com/NBXWQ33UMFXGS2LPNZXWE3DBMVQQ",
+		"mcu://",
+		"mcu://alice@example.com",
+		"mcu://alice@example.com/",
+		"mcu:///NBXWQ33UMFXGS2LPNZXWE3DBMVQQ",
+		"mcu://Alice@example.com/NBXWQ33UMFXGS2LPNZXWE3DBMVQQ",
+		"mcu://alice@example.com/NBXWQ33UMFXGS2LPNZXWE3DBMVQ",
+		"mcu://alice@example.com/NBXWQ33UMFXGS2LPNZXWE3DBMVQQ/",
+		"mcu://alice@example.com/NBXWQ33UMFXGS2LPNZXWE3DBMVQQ#x",
+		"mcu://alice@example.com/NBXWQ33UMFXGS2LPNZXWE3DBMVQQ?",
+		"mcu://alice@example.com/NBXWQ33UMFXGS2LPNZXWE3DBMVQQ?portal=",
+		"mcu://alice@example.com/NBXWQ33UMFXGS2LPNZXWE3DBMVQQ?x=1",
+		"mcu://alice@example.com/NBXWQ33UMFXGS2LPNZXWE3DBMVQQ?portal=ftp%3A%2F%2Fx",
+		"mcu://alice@example.com/NBXWQ33UMFXGS2LPNZXWE3DBMVQQ?portal=http%3A%2F%2Fevil.example",
+		"mcu://alice@example.com/NBXWQ33UMFXGS2LPNZXWE3DBMVQQ?portal=https%3A%2F%2Fa%00b",
+		"mcu://alice@example.com/NBXWQ33UMFXGS2LPNZXWE3DBMVQQ?portal=https%3A%2F%2Fa%2",
+		"mcu://alice@example.com/NBXWQ33UMFXGS2LPNZXWE3DBMVQQ?portal=https%3A%2F%2Fa&x=1",
+		"mcu://alice%00@example.com/NBXWQ33UMFXGS2LPNZXWE3DBMVQQ",
+		"mcu://alice@example.com/NBXW%51Q33UMFXGS2LPNZXWE3DBMVQQ",
+	};
+
+	uri = mesh_connect_uri_format("alice@example.com", pin, "https://mesh.example.com",
+				      &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_STRING_EQUAL((const char *)mesh_secret_get(uri),
+			       json_object_get_string_member(v, "Uri"));
+	CU_ASSERT_TRUE(mesh_connect_uri_parse((const char *)mesh_secret_get(uri), &account,
+					      &read_pin, &portal, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_STRING_EQUAL(account, "alice@example.com");
+	CU_ASSERT_STRING_EQUAL(portal, "https://mesh.example.com/.well-known/mmm/");
+	CU_ASSERT_TRUE(mesh_secret_equal(read_pin, pin));
+	g_clear_pointer(&account, g_free);
+	g_clear_pointer(&portal, g_free);
+	g_clear_pointer(&read_pin, mesh_secret_free);
+	/* Without a portal; the scheme in upper case, the PIN dashed, the account encoded. */
+	bare = mesh_connect_uri_format("alice", pin, NULL, &error);
+	CU_ASSERT_STRING_EQUAL((const char *)mesh_secret_get(bare),
+			       "mcu://alice/NBXWQ33UMFXGS2LPNZXWE3DBMVQQ");
+	CU_ASSERT_TRUE(mesh_connect_uri_parse("MCU://alice%40example.com/nbxw-q33u-mfxg-s2lp-nzxw-"
+					      "e3db-mvqq",
+					      &account, &read_pin, &portal, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_STRING_EQUAL(account, "alice@example.com");
+	CU_ASSERT_PTR_NULL(portal);
+	CU_ASSERT_TRUE(mesh_secret_equal(read_pin, pin));
+	g_clear_pointer(&account, g_free);
+	g_clear_pointer(&read_pin, mesh_secret_free);
+	CU_ASSERT_TRUE(mesh_connect_uri_is("mcu://x"));
+	CU_ASSERT_FALSE(mesh_connect_uri_is("alice@example.com"));
+	for (gsize i = 0; i < G_N_ELEMENTS(refused); i++) {
+		CU_ASSERT_FALSE(mesh_connect_uri_parse(refused[i], &account, &read_pin, &portal,
+						       &error));
+		MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+		CU_ASSERT_PTR_NULL(account);
+		CU_ASSERT_PTR_NULL(read_pin);
+	}
+	/* Over the bound, and messages that never hold the PIN. */
+	huge = g_strdup_printf("mcu://alice/NBXWQ33UMFXGS2LPNZXWE3DBMVQQ?portal=https%%3A%%2F%%2F%"
+			       "0*d",
+			       MESH_CONNECT_URI_MAX, 0);
+	CU_ASSERT_FALSE(mesh_connect_uri_parse(huge, &account, &read_pin, &portal, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
+	CU_ASSERT_FALSE(mesh_connect_uri_parse("mcu://Alice/NBXWQ33UMFXGS2LPNZXWE3DBMVQQ", &account,
+					       &read_pin, &portal, &error));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+	CU_ASSERT_PTR_NULL(strstr(error->message, "NBXW"));
+	g_clear_error(&error);
+	CU_ASSERT_PTR_NULL(mesh_connect_uri_format("Alice", pin, NULL, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_PTR_NULL(mesh_connect_uri_format("alice", pin, "ftp://x", &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	json_node_unref(root);
+}
+
 static CU_TestInfo tests[] = {
 	{ "witness: known answer (Python hashlib)", test_witness_known_answer },
 	{ "witness: whole witnesses only, prefixes refused", test_witness_whole },
 	{ "connection request: sign, verify, failures", test_request },
 	{ "connection result: sign, verify, check, failures", test_result },
+	{ "PIN: known answer (Python hashlib, hmac)", test_pin_known_answer },
+	{ "PIN: new, canonical form, refusals", test_pin_text },
+	{ "PIN: request's PinId and PinMac, forgeries", test_request_pin },
+	{ "PIN: connection URI, format and strict parse", test_uri },
 	CU_TEST_INFO_NULL,
 };
 

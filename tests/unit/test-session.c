@@ -275,7 +275,7 @@ request(Dev *d)
 	MeshSessionConnect *c = NULL;
 	GError *error = NULL;
 
-	CU_ASSERT_TRUE(mesh_session_connect_request(&d->s, ACCOUNT, NULL, &c, &error));
+	CU_ASSERT_TRUE(mesh_session_connect_request(&d->s, ACCOUNT, NULL, NULL, NULL, &c, &error));
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	return c;
@@ -589,7 +589,7 @@ test_connect_witness_mismatch(void)
 	fx_init(&fx);
 	alice = create(&fx.dev[0], ACCOUNT);
 	fx.dev[1].alter_nonce = TRUE;
-	CU_ASSERT_FALSE(mesh_session_connect_request(&fx.dev[1].s, ACCOUNT, NULL, &c, &error));
+	CU_ASSERT_FALSE(mesh_session_connect_request(&fx.dev[1].s, ACCOUNT, NULL, NULL, NULL, &c, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_WITNESS_MISMATCH);
 	CU_ASSERT_PTR_NULL(c);
 	CU_ASSERT_TRUE(mesh_session_profile_list(&fx.dev[1].s, &accounts, NULL, &error));
@@ -620,11 +620,11 @@ test_connect_device_swapped(void)
 	fx_init(&fx);
 	alice = create(&fx.dev[0], ACCOUNT);
 	fx.dev[2].capture_start = &captured;
-	CU_ASSERT_FALSE(mesh_session_connect_request(&fx.dev[2].s, ACCOUNT, NULL, &c, &error));
+	CU_ASSERT_FALSE(mesh_session_connect_request(&fx.dev[2].s, ACCOUNT, NULL, NULL, NULL, &c, &error));
 	g_clear_error(&error);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(captured);
 	fx.dev[1].swap_start = captured;
-	CU_ASSERT_FALSE(mesh_session_connect_request(&fx.dev[1].s, ACCOUNT, NULL, &c, &error));
+	CU_ASSERT_FALSE(mesh_session_connect_request(&fx.dev[1].s, ACCOUNT, NULL, NULL, NULL, &c, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_WITNESS_MISMATCH);
 	CU_ASSERT_PTR_NULL(c);
 	CU_ASSERT_TRUE(mesh_session_profile_list(&fx.dev[1].s, &accounts, NULL, &error));
