@@ -129,6 +129,21 @@ mesh_session_connect_request(MeshSession *session, const char *account, const ch
 	personal = portal_get_personal(client, account, &signed_personal, error);
 	if (personal == NULL)
 		return FALSE;
+	/* This machine's device was removed from the profile (a lost device found again): it can
+	 * never join again, so a new device of this machine asks, for this account alone. */
+	if (mesh_personal_profile_removed(personal, device->identifier) != NULL) {
+		g_autoptr(MeshDeviceProfile) made = NULL;
+
+		if (!mesh_device_create(session->hive, session->store,
+		                        description != NULL ? description : device->description,
+		                        session->passphrase, &made, error))
+			return FALSE;
+		g_clear_pointer(&device, mesh_device_profile_free);
+		g_clear_pointer(&signed_device, json_node_unref);
+		if (!mesh_device_load(session->hive, made->identifier, &device, &signed_device,
+		                      error))
+			return FALSE;
+	}
 	request = mesh_connection_request_new(personal->identifier, signed_device, error);
 	if (request == NULL)
 		return FALSE;

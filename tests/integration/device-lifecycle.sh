@@ -12,7 +12,8 @@
 #    afterwards opens with a remaining device's key and not with the removed device's
 #    (python3-jwcrypto); the portal refuses what the removed device signs (Publish,
 #    ConnectStatus, a signed Get: 401 Removed) while it answers a remaining device; the removed
-#    device's sync says so (32) and deletes its copy of the account, keeping the device.
+#    device's sync says so (32) and deletes its copy of the account, keeping the device; asked
+#    to join again, a new device of that machine asks.
 #  - recovery on device 4 says which devices lose administration, and how to promote them.
 # Usage: device-lifecycle.sh MESH MESHAGENT SERVERMESH
 set -u
@@ -153,6 +154,10 @@ expect_fail "device 3's sync: Removed (32), its copy deleted" 32 \
 check "device 3 holds no account now" [ "$(jdev 3 'len(d["Accounts"])' profile list)" = 0 ]
 check "... and keeps its device" [ "$(udf 3)" = "$D3" ]
 expect_fail "device 3's password get: NotFound (12)" 12 "" dev 3 password get after.example
+check "device 3 asks to join again: a new device of that machine asks" join 3
+check "... which is not the removed one, and device 3 holds both" \
+	[ "$(jdev 3 "[x['Identifier'] for x in d['Devices'] if x['ThisDevice']][0]" device list)" != "$D3" -a \
+	"$(jdev 3 'len(d["Devices"])' device list --local)" = 2 ]
 
 # ---- demote; the last administration device ----
 expect_out "device 1 demotes device 2" "$D2 is no longer an administration device" \
