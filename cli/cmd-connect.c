@@ -362,21 +362,8 @@ connect_pin_call(MeshCliCall *c)
 		mesh_cli_json_string(c->json, "Expires", pin->expires);
 	} else if (code == MESH_ERROR_OK) {
 		g_auto(MeshCliEscapes) esc = {0};
-		g_autoptr(MeshSecret) canonical = NULL;
-		g_autoptr(MeshSecret) grouped = NULL;
 
-		if (mesh_connect_pin_canonical(pin->pin, &canonical, NULL))
-			grouped = mesh_connect_pin_grouped(canonical);
-		printf("PIN:     %s\nURI:     %s\nPIN ID:  %s\nExpires: %s\n",
-		       grouped != NULL ? (const char *)mesh_secret_get(grouped)
-		                       : mesh_cli_escape(&esc, pin->pin),
-		       mesh_cli_escape(&esc, pin->uri), mesh_cli_escape(&esc, pin->pin_id),
-		       mesh_cli_escape(&esc, pin->expires));
-		if (o->qr || mesh_platform_is_terminal(MESH_PLATFORM_STDOUT)) {
-			printf("\n");
-			if (!mesh_cli_qr_print(stdout, pin->uri))
-				printf("(the URI does not fit a QR code)\n");
-		}
+		mesh_cli_print_pin(pin, o->qr || mesh_platform_is_terminal(MESH_PLATFORM_STDOUT));
 		printf("\nOn the new device: mesh connect request %s --pin PIN (or the URI, or "
 		       "scan the code).\nUsed once; %s accepts it at its next 'mesh profile "
 		       "sync', or by itself while its agent runs.\n",
@@ -387,6 +374,27 @@ connect_pin_call(MeshCliCall *c)
 	}
 	mesh_client_pin_free(pin);
 	return code;
+}
+
+void
+mesh_cli_print_pin(const MeshClientPin *pin, gboolean qr)
+{
+	g_auto(MeshCliEscapes) esc = {0};
+	g_autoptr(MeshSecret) canonical = NULL;
+	g_autoptr(MeshSecret) grouped = NULL;
+
+	if (mesh_connect_pin_canonical(pin->pin, &canonical, NULL))
+		grouped = mesh_connect_pin_grouped(canonical);
+	printf("PIN:     %s\nURI:     %s\nPIN ID:  %s\nExpires: %s\n",
+	       grouped != NULL ? (const char *)mesh_secret_get(grouped)
+	                       : mesh_cli_escape(&esc, pin->pin),
+	       mesh_cli_escape(&esc, pin->uri), mesh_cli_escape(&esc, pin->pin_id),
+	       mesh_cli_escape(&esc, pin->expires));
+	if (qr) {
+		printf("\n");
+		if (!mesh_cli_qr_print(stdout, pin->uri))
+			printf("(the URI does not fit a QR code)\n");
+	}
 }
 
 static int

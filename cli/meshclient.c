@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "shamir.h"
+#include "platform.h"
 #include "wizard.h"
 
 #define PROG "meshclient"
@@ -548,23 +549,52 @@ device_action(Wizard *w, size_t choice)
 	return MESH_ERROR_OK;
 }
 
+/* A one-time PIN with which a new device connects by itself (mesh connect pin). */
+static MeshError
+do_pin(Wizard *w)
+{
+	MeshClientPin *pin = NULL;
+	gboolean admin = FALSE;
+	MeshError code;
+
+	CHECK_ASK(wizard_yes_no("Make the new device an administration device too?", FALSE,
+				&admin));
+	code = mesh_client_connect_pin(w->client, w->account, 0, admin, &pin);
+	if (code != MESH_ERROR_OK) {
+		wizard_fail(PROG, w->client, code, "cannot make a PIN");
+		return MESH_ERROR_OK;
+	}
+	printf("\n");
+	mesh_cli_print_pin(pin, mesh_platform_is_terminal(MESH_PLATFORM_STDOUT));
+	printf("\nOn the new device, give the PIN to meshconnect (or 'mesh connect request %s "
+	       "--pin PIN'), or the URI, or scan the code. It is used once; this device accepts "
+	       "the request by itself while its agent runs, or at its next sync.\n",
+	       w->account);
+	mesh_client_pin_free(pin);
+	return MESH_ERROR_OK;
+}
+
 /* The profile's devices, and what to do with one. */
 static MeshError
 do_devices(Wizard *w)
 {
 	static const char *const actions[] = { "Rename a device", "Make a device an administration "
 						"device", "Make a device no longer an administration device",
-						"Remove a device (lost, sold)", "Back" };
+						"Remove a device (lost, sold)",
+						"Connect a new device with a PIN", "Back" };
 
 	for (;;) {
-		size_t choice = 4;
+		size_t choice = 5;
 
 		if (list_devices(w) != MESH_ERROR_OK)
 			return MESH_ERROR_OK;
-		CHECK_ASK(wizard_menu("What to do?", actions, G_N_ELEMENTS(actions), 4, &choice));
-		if (choice == 4)
+		CHECK_ASK(wizard_menu("What to do?", actions, G_N_ELEMENTS(actions), 5, &choice));
+		if (choice == 5)
 			return MESH_ERROR_OK;
-		CHECK_ASK(device_action(w, choice));
+		if (choice == 4)
+			CHECK_ASK(do_pin(w));
+		else
+			CHECK_ASK(device_action(w, choice));
 	}
 }
 

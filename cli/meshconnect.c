@@ -6,6 +6,7 @@
  * answer: Accepted (exit 0), Rejected (20) or Expired (19). Ctrl-C, end of input or 'q' while
  * waiting cancel (28); the request stays at the portal ('mesh connect wait' resumes it).
  */
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -109,37 +110,83 @@ cancelled:
 	return MESH_ERROR_CANCELLED;
 }
 
+/* The account, PIN and portal of the connection URI @uri (its portal may be absent). */
+static MeshError
+read_uri(const char *uri, char **ret_account, MeshSecret **ret_pin, char **ret_portal)
+{
+	g_autoptr(GError) error = NULL;
+	g_auto(MeshCliEscapes) esc = { 0 };
+
+	if (!mesh_connect_uri_parse(uri, ret_account, ret_pin, ret_portal, &error)) {
+		printf("%s\n", mesh_cli_escape(&esc, error->message));
+		return mesh_error_code(error);
+	}
+	printf("Account: %s (from the connection URI, with its PIN)\n",
+	       mesh_cli_escape(&esc, *ret_account));
+	return MESH_ERROR_OK;
+}
+
 static int
 run(const WizardOptions *opts, MeshClient *client)
 {
 	g_autofree char *account = NULL, *portal = NULL, *def = NULL;
 	g_auto(MeshCliEscapes) esc = { 0 };
+	g_autoptr(MeshSecret) pin = NULL;
 	MeshClientConnect *connect = NULL;
 	gboolean yes = FALSE;
 	MeshError code;
 	int status = 0;
 
 	printf("Mesh connection wizard: connect this device to your profile.\n\n");
-	if (opts->account != NULL) {
+	if (opts->account != NULL && mesh_connect_uri_is(opts->account)) {
+		code = read_uri(opts->account, &account, &pin, &portal);
+		if (code != MESH_ERROR_OK)
+			return code;
+	} else if (opts->account != NULL) {
 		account = g_strdup(opts->account);
 		printf("Account: %s\n", mesh_cli_escape(&esc, account));
 	}
 	while (account == NULL) {
-		code = wizard_ask("Account to connect to (local@domain)", NULL, &account);
+		g_autofree char *answer = NULL;
+
+		code = wizard_ask("Account to connect to (local@domain), or the connection URI "
+				  "(mcu://...)",
+				  NULL, &answer);
 		if (code != MESH_ERROR_OK)
 			return code;
-		if (!wizard_valid_account(account)) {
+		if (mesh_connect_uri_is(answer)) {
+			if (read_uri(answer, &account, &pin, &portal) != MESH_ERROR_OK)
+				g_clear_pointer(&account, g_free);
+			OPENSSL_cleanse(answer, strlen(answer));
+			continue;
+		}
+		if (!wizard_valid_account(answer)) {
 			printf("'%s' is not an account: give it as local@domain, e.g. "
 			       "alice@example.com.\n",
-			       mesh_cli_escape(&esc, account));
-			g_clear_pointer(&account, g_free);
+			       mesh_cli_escape(&esc, answer));
+			continue;
 		}
+		account = g_steal_pointer(&answer);
 	}
-	def = wizard_default_portal(opts, account);
-	code = wizard_ask("Portal URL", def, &portal);
-	if (code != MESH_ERROR_OK)
-		return code;
+	if (portal == NULL) {
+		def = wizard_default_portal(opts, account);
+		code = wizard_ask("Portal URL", def, &portal);
+		if (code != MESH_ERROR_OK)
+			return code;
+	}
 	wizard_set_portal(client, opts, portal);
+	if (pin == NULL) {
+		g_autofree char *answer = NULL;
+
+		code = wizard_ask("PIN from the administration device (empty: none; then compare "
+				  "the witness)",
+				  "", &answer);
+		if (code != MESH_ERROR_OK)
+			return code;
+		if (*answer != '\0')
+			pin = mesh_secret_new_from_data(answer, strlen(answer) + 1);
+		OPENSSL_cleanse(answer, strlen(answer));
+	}
 	code = ensure_device(client, &status);
 	if (code != MESH_ERROR_OK)
 		return code;
@@ -154,7 +201,9 @@ run(const WizardOptions *opts, MeshClient *client)
 		if (!yes)
 			return MESH_ERROR_CANCELLED;
 	}
-	code = mesh_client_connect_request(client, account, &connect);
+	code = mesh_client_connect_request_pin(
+	        client, account, pin != NULL ? (const char *)mesh_secret_get(pin) : NULL, NULL,
+	        &connect);
 	if (code != MESH_ERROR_OK)
 		return wizard_fail(PROG, client, code, "cannot send the request");
 	printf("\nSent the request to connect this device to %s.\n\n",
@@ -163,11 +212,15 @@ run(const WizardOptions *opts, MeshClient *client)
 	printf("  PROFILE FINGERPRINT:  %s\n", mesh_cli_escape(&esc, connect->profile_udf));
 	printf("  WITNESS:              %s\n", mesh_cli_escape(&esc, connect->witness));
 	printf("====================================================================\n\n");
-	printf("On the administration device (meshclient, 'Pending connection requests'),\n"
-	       "check that the profile fingerprint is that of %s, and accept this\n"
-	       "device only if it shows this same witness: compare all %d characters, from\n"
-	       "first to last (or type all of them: 'mesh connect accept WITNESS').\n\n",
-	       mesh_cli_escape(&esc, account), MESH_CONNECT_WITNESS_CHARS);
+	if (pin != NULL)
+		printf("The request carries the PIN: the administration device that made it\n"
+		       "accepts it by itself at its next sync, or at once while its agent runs.\n\n");
+	else
+		printf("On the administration device (meshclient, 'Pending connection requests'),\n"
+		       "check that the profile fingerprint is that of %s, and accept this\n"
+		       "device only if it shows this same witness: compare all %d characters, from\n"
+		       "first to last (or type all of them: 'mesh connect accept WITNESS').\n\n",
+		       mesh_cli_escape(&esc, account), MESH_CONNECT_WITNESS_CHARS);
 	fflush(stdout);
 	mesh_client_connect_free(connect);
 	status = wait_for(client, account);

@@ -127,6 +127,9 @@ void mesh_cli_print_profile_devices(JsonBuilder *b, const char *member,
 /* mesh_cli_print_removal: what removing a device did and what it could read, as members of @b
  * or (@b NULL) as text. */
 void mesh_cli_print_removal(JsonBuilder *b, const MeshClientRemoval *removal);
+/* mesh_cli_print_pin: a PIN made for connecting a device: grouped for reading, its URI, PinId
+ * and expiry, and with @qr the URI as a QR code (cli/qr.c). */
+void mesh_cli_print_pin(const MeshClientPin *pin, gboolean qr);
 /* mesh_cli_dispatch: run the subcommand of @verb named by argv[1] from @subs (a NULL-terminated
  * table), or print @usage for --help, or fail with Usage. */
 typedef struct {

@@ -13,8 +13,11 @@ add_library(mesh-wizard-common STATIC
 	${CMAKE_CURRENT_SOURCE_DIR}/cmd-agent.c
 	${CMAKE_CURRENT_SOURCE_DIR}/cmd-profile.c
 	${CMAKE_CURRENT_SOURCE_DIR}/cmd-device.c
+	${CMAKE_CURRENT_SOURCE_DIR}/cmd-connect.c
+	${CMAKE_CURRENT_SOURCE_DIR}/qr.c
 	${CMAKE_CURRENT_SOURCE_DIR}/cmd-lock.c)
-target_link_libraries(mesh-wizard-common PUBLIC meshclient mesh-platform mesh-core)
+target_link_libraries(mesh-wizard-common PUBLIC meshclient mesh-platform mesh-core
+	PkgConfig::QRENCODE)
 target_compile_definitions(mesh-wizard-common PRIVATE MESH_VERSION="${PROJECT_VERSION}")
 # The target meshclient is the library (client/CMakeLists.txt): the profile manager's target is
 # meshclient-wizard, its program meshclient.

@@ -31,7 +31,7 @@ if [ ! -x /usr/bin/python3 ]; then
 	exit 1
 fi
 
-DEVICES=6
+DEVICES=7
 . "$(dirname "$0")/devices-lib.sh"
 # drive N LOG STEPS... -- PROGRAM ARGS: a wizard on device N through a pty.
 drive() {
@@ -41,7 +41,7 @@ drive() {
 }
 cleanup() {
 	[ -n "$BG" ] && kill "$BG" 2>/dev/null
-	for n in 1 2 3 4 5 6; do
+	for n in 1 2 3 4 5 6 7; do
 		pid=$(dev "$n" agent status 2>/dev/null | sed -n 's/.*: pid //p')
 		[ -n "$pid" ] && kill "$pid" 2>/dev/null
 	done
@@ -107,7 +107,7 @@ check "meshclient: end of input at 'Create the profile?' exits 28" status_is $? 
 expect_out "... and this machine holds no profile" "" dev 4 profile list
 expect_out "... and bob@example.com is still free at the portal" "bob@example.com: available" \
 	dev 4 account validate bob@example.com
-drive 4 "$TMP/eof2" -e 'Account to connect to \(local@domain\): ' -d -x 28 \
+drive 4 "$TMP/eof2" -e 'Account to connect to \(local@domain\), or the connection URI.*: ' -d -x 28 \
 	-- "$MESHCONNECT" --hive test
 check "meshconnect: end of input at the account exits 28" status_is $? 0
 expect_out "... and no device was made" "" dev 4 device list
@@ -144,8 +144,9 @@ dev 1 escrow verify "$S1" >/dev/null 2>&1
 check "one share alone does not (ShareQuorum 15)" status_is $? 15
 
 # ---- device 2: meshconnect asks; device 1 accepts the same witness ----
-drive 2 "$TMP/connect" -e 'Account to connect to \(local@domain\): ' -s "$ACCOUNT" \
-	-l "Portal URL [$URL]: " -s "" -e 'A name for this device.*: ' -s laptop \
+drive 2 "$TMP/connect" -e 'Account to connect to \(local@domain\).*: ' -s "$ACCOUNT" \
+	-l "Portal URL [$URL]: " -s "" -e 'PIN from the administration device.*: ' -s "" \
+	-e 'A name for this device.*: ' -s laptop \
 	-e 'Ask to connect this device to .*\[Y/n\]: ' -s "" -e 'WITNESS: +[A-Z0-9]' \
 	-e 'compare all 28 characters' \
 	-t 90 -e 'Accepted: this device is connected' -x 0 -- "$MESHCONNECT" --hive test &
@@ -193,7 +194,8 @@ check "meshclient asks before it replaces a stored login" status_is $? 0
 expect_out "... and replaces it when told to" "n3w-horse" dev 1 password get example.org
 
 # ---- device 3: rejected (exit 20) ----
-drive 3 "$TMP/connect3" -l "Portal URL [$URL]: " -s "" -e 'A name for this device.*: ' -s phone \
+drive 3 "$TMP/connect3" -l "Portal URL [$URL]: " -s "" -e 'PIN from the administration device.*: ' \
+	-s "" -e 'A name for this device.*: ' -s phone \
 	-e 'Ask to connect.*\[Y/n\]: ' -s y -e 'WITNESS: +[A-Z0-9]' \
 	-t 90 -e 'Rejected: the administration device refused' -x 20 \
 	-- "$MESHCONNECT" --hive test "$ACCOUNT" &
@@ -214,7 +216,7 @@ check "the rejected device is not in the profile" \
 
 # ---- Ctrl-C while waiting: exit 28 ----
 drive 5 "$TMP/cancel" -e 'Account to connect to.*: ' -s "$ACCOUNT" -e 'Portal URL.*: ' -s "" \
-	-e 'A name for this device.*: ' -s tablet -e 'Ask to connect.*\[Y/n\]: ' -s y \
+	-e 'PIN from the administration device.*: ' -s "" -e 'A name for this device.*: ' -s tablet -e 'Ask to connect.*\[Y/n\]: ' -s y \
 	-e 'WITNESS: +[A-Z0-9]' -e 'Waiting for the administration device' -c -e 'Cancelled' \
 	-x 28 -- "$MESHCONNECT" --hive test
 check "meshconnect: Ctrl-C while waiting exits 28" status_is $? 0
@@ -266,11 +268,11 @@ printf 'wizard pass\n' | dev 4 unlock >/dev/null 2>&1
 D1=$(jdev 1 'd["Identifier"]' device show)
 D2=$(jdev 2 'd["Identifier"]' device show)
 drive 4 "$TMP/devices" -e 'Choice: ' -s 7 -e "The devices of $ACCOUNT" \
-	-e 'Choice \[5\]: ' -s 2 -e 'Device.*: ' -s "$D1" -l 'Done.' \
-	-e 'Choice \[5\]: ' -s 1 -e 'Device.*: ' -s "$(echo "$D2" | cut -c1-9)" \
+	-e 'Choice \[6\]: ' -s 2 -e 'Device.*: ' -s "$D1" -l 'Done.' \
+	-e 'Choice \[6\]: ' -s 1 -e 'Device.*: ' -s "$(echo "$D2" | cut -c1-9)" \
 	-e 'New description: ' -s 'work laptop' -l 'Done.' \
-	-e 'Choice \[5\]: ' -s 2 -e 'Device.*: ' -s 'no such device' -e 'meshclient: cannot promote' \
-	-e 'Choice \[5\]: ' -s 5 -e 'Choice: ' -s 8 -x 0 -- "$MESHCLIENT" --hive test
+	-e 'Choice \[6\]: ' -s 2 -e 'Device.*: ' -s 'no such device' -e 'meshclient: cannot promote' \
+	-e 'Choice \[6\]: ' -s 6 -e 'Choice: ' -s 8 -x 0 -- "$MESHCLIENT" --hive test
 check "meshclient lists the devices, promotes device 1, renames device 2, says what fails" \
 	status_is $? 0
 dev 1 profile sync >/dev/null 2>&1
@@ -278,6 +280,30 @@ check "device 1 is an administration device again" \
 	[ "$(jdev 1 "[x['Administration'] for x in d['Devices'] if x['Identifier'] == '$D1'][0]" device list)" = True ]
 check "... and sees device 2's new description" \
 	[ "$(jdev 1 "[x.get('Description') for x in d['Devices'] if x['Identifier'] == '$D2'][0]" device list)" = "work laptop" ]
+
+# ---- PINs: device 4's meshclient makes one; meshconnect connects device 7 with its URI ----
+drive 4 "$TMP/pin" -e 'Choice: ' -s 7 -e 'Choice \[6\]: ' -s 5 \
+	-e 'administration device too\? \[y/N\]: ' -s n -e 'PIN:     N' -e 'URI:     mcu://' \
+	-e 'Choice \[6\]: ' -s 6 -e 'Choice: ' -s 8 -x 0 -- "$MESHCLIENT" --hive test
+check "meshclient makes a PIN and shows it grouped, with its URI" status_is $? 0
+URI=$(tr -d '\r' <"$TMP/pin" | sed -n 's/^URI:     \(mcu:[^[:space:]]*\).*/\1/p' | head -1)
+case "$URI" in
+*'?portal='*) PORTAL_STEP= ;;
+*) PORTAL_STEP="-e Portal.URL.*:. -s \"\"" ;;
+esac
+drive 7 "$TMP/connect7" -e 'Account to connect to.*: ' -s "$URI" \
+	-e 'from the connection URI, with its PIN' $PORTAL_STEP \
+	-e 'A name for this device.*: ' -s watch -e 'Ask to connect.*\[Y/n\]: ' -s y \
+	-e 'carries the PIN' -t 90 -e 'Accepted: this device is connected' -x 0 \
+	-- "$MESHCONNECT" --hive test &
+BG=$!
+wait_log "$TMP/connect7" 'carries the PIN'
+dev 4 profile sync >"$TMP/sync4" 2>&1
+wait "$BG"
+check "meshconnect connects device 7 with the URI; device 4's sync accepts it, no witness" \
+	status_is $? 0
+BG=
+check "... and the sync says so" grep -q "accepted" "$TMP/sync4"
 
 # ---- device 6: a profile not escrowed; meshclient says so until it is ----
 drive 6 "$TMP/noescrow" -e 'Choice \[1\]: ' -s 1 -e 'Account to create.*: ' -s carol@example.com \
