@@ -16,19 +16,18 @@ mesh_session_background(MeshSession *session, const char *account, GPtrArray **r
 		if (!session_flush_queue(session, account, &flush, error))
 			return FALSE;
 		if (flush->published->len > 0)
-			g_ptr_array_add(notes, g_strdup_printf("%s: published %u queued change%s",
-			                                       account, flush->published->len,
+			g_ptr_array_add(notes, g_strdup_printf("published %u queued change%s",
+			                                       flush->published->len,
 			                                       flush->published->len == 1 ? ""
 			                                                                  : "s"));
 		for (guint i = 0; i < flush->conflicts->len; i++) {
 			const MeshSessionQueued *q = flush->conflicts->pdata[i];
 
 			g_ptr_array_add(notes,
-			                g_strdup_printf("%s: conflict: %s of %s was %s (changed on "
+			                g_strdup_printf("conflict: %s of %s was %s (changed on "
 			                                "another device too): 'mesh profile status' "
 			                                "shows it",
-			                                account, q->operation, q->application,
-			                                q->conflict));
+			                                q->operation, q->application, q->conflict));
 		}
 	}
 	if (!session_accept_pins(session, account, notes, error))

@@ -19,6 +19,7 @@
 #include "router.h"
 #include "secjson.h"
 #include "secret.h"
+#include "text.h"
 
 struct MeshAgentJob {
 	MeshAgent *agent;
@@ -405,16 +406,21 @@ background_run(MeshAgent *agent, MeshAgentJob *job)
 		JsonArray *notes = NULL;
 
 		json_object_set_string_member(params, "Account", account);
+		/* The lines may carry a portal's words: escaped, like every line for a terminal. */
 		if (!call_session(agent, &method, agent->bridge, params, result, &error)) {
-			g_printerr("meshagent: background task for %s: %s\n", account,
-			           error->message);
+			g_autofree char *text = mesh_text_escape(error->message);
+
+			g_printerr("meshagent: background task for %s: %s\n", account, text);
 			continue;
 		}
 		if (json_object_has_member(result, "Notes"))
 			notes = json_object_get_array_member(result, "Notes");
-		for (guint j = 0; notes != NULL && j < json_array_get_length(notes); j++)
-			g_printerr("meshagent: %s: %s\n", account,
-			           json_array_get_string_element(notes, j));
+		for (guint j = 0; notes != NULL && j < json_array_get_length(notes); j++) {
+			g_autofree char *text =
+			        mesh_text_escape(json_array_get_string_element(notes, j));
+
+			g_printerr("meshagent: %s: %s\n", account, text);
+		}
 	}
 }
 
