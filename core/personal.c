@@ -546,6 +546,16 @@ get_object_array(JsonObject *obj, const char *member, guint max, JsonArray **ret
 	return TRUE;
 }
 
+static void
+add_removed(MeshPersonalProfile *profile, const char *device, const char *when)
+{
+	MeshPersonalRemoved *r = g_new0(MeshPersonalRemoved, 1);
+
+	r->device = g_strdup(device);
+	r->removed = g_strdup(when);
+	g_ptr_array_add(profile->removed, r);
+}
+
 /* Removed: [{Device, Removed}], each device once and none of them in Devices. */
 static gboolean
 read_removed(MeshPersonalProfile *profile, JsonObject *obj, GError **error)
@@ -558,7 +568,6 @@ read_removed(MeshPersonalProfile *profile, JsonObject *obj, GError **error)
 	for (guint i = 0; array != NULL && i < json_array_get_length(array); i++) {
 		JsonObject *e = json_array_get_object_element(array, i);
 		const char *device = NULL, *when = NULL;
-		MeshPersonalRemoved *r;
 
 		if (!mesh_json_check_members(e, members, error) ||
 		    !mesh_signed_get_udf(e, "Device", -1, &device, error) ||
@@ -575,10 +584,7 @@ read_removed(MeshPersonalProfile *profile, JsonObject *obj, GError **error)
 				    i);
 			return FALSE;
 		}
-		r = g_new0(MeshPersonalRemoved, 1);
-		r->device = g_strdup(device);
-		r->removed = g_strdup(when);
-		g_ptr_array_add(profile->removed, r);
+		add_removed(profile, device, when);
 	}
 	return TRUE;
 }
@@ -822,18 +828,13 @@ mesh_personal_profile_remove_device(MeshPersonalProfile *profile, const char *ud
 		return FALSE;
 	}
 	if (removed != NULL) {
-		MeshPersonalRemoved *r;
-
 		if (profile->removed->len >= MESH_PERSONAL_REMOVED_MAX) {
 			g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
 				    "a profile lists at most %d removed devices",
 				    MESH_PERSONAL_REMOVED_MAX);
 			return FALSE;
 		}
-		r = g_new0(MeshPersonalRemoved, 1);
-		r->device = g_strdup(udf);
-		r->removed = g_strdup(removed);
-		g_ptr_array_add(profile->removed, r);
+		add_removed(profile, udf, removed);
 	}
 	for (guint i = 0; i < profile->applications->len; i++) {
 		MeshApplicationEntry *entry = profile->applications->pdata[i];

@@ -140,6 +140,17 @@ mesh_session_device_list(MeshSession *session, const char *account, GPtrArray **
 	return TRUE;
 }
 
+/* ctx_open for an administration device's change, and the device @name names into *@ret. */
+static gboolean
+ctx_open_device(Ctx *ctx, MeshSession *session, const char *account, const char *name,
+                MeshPersonalDevice **ret, GError **error)
+{
+	if (!ctx_open(ctx, session, account, TRUE, TRUE, error))
+		return FALSE;
+	*ret = find_device(ctx->personal, name, error);
+	return *ret != NULL;
+}
+
 gboolean
 mesh_session_device_rename(MeshSession *session, const char *account, const char *name,
                            const char *description, GError **error)
@@ -155,10 +166,7 @@ mesh_session_device_rename(MeshSession *session, const char *account, const char
 		            "the description is empty: give the device a name to show");
 		return FALSE;
 	}
-	if (!ctx_open(&ctx, session, account, TRUE, TRUE, error))
-		return FALSE;
-	d = find_device(ctx.personal, name, error);
-	if (d == NULL)
+	if (!ctx_open_device(&ctx, session, account, name, &d, error))
 		return FALSE;
 	g_free(d->description);
 	d->description = g_strdup(description);
@@ -246,10 +254,7 @@ mesh_session_device_promote(MeshSession *session, const char *account, const cha
 	g_auto(Ctx) ctx = {0};
 	MeshPersonalDevice *d;
 
-	if (!ctx_open(&ctx, session, account, TRUE, TRUE, error))
-		return FALSE;
-	d = find_device(ctx.personal, name, error);
-	if (d == NULL)
+	if (!ctx_open_device(&ctx, session, account, name, &d, error))
 		return FALSE;
 	if (mesh_personal_device_admin_key(ctx.personal, d) != NULL) {
 		g_autofree char *quoted = mesh_error_quote(device_label(d));
@@ -272,10 +277,7 @@ mesh_session_device_demote(MeshSession *session, const char *account, const char
 	MeshPersonalDevice *d;
 	g_autofree char *quoted = NULL;
 
-	if (!ctx_open(&ctx, session, account, TRUE, TRUE, error))
-		return FALSE;
-	d = find_device(ctx.personal, name, error);
-	if (d == NULL)
+	if (!ctx_open_device(&ctx, session, account, name, &d, error))
 		return FALSE;
 	quoted = mesh_error_quote(device_label(d));
 	if (mesh_personal_device_admin_key(ctx.personal, d) == NULL) {
@@ -347,10 +349,7 @@ mesh_session_device_remove(MeshSession *session, const char *account, const char
 	g_autofree char *now = NULL;
 	MeshPersonalDevice *d;
 
-	if (!ctx_open(&ctx, session, account, TRUE, TRUE, error))
-		return FALSE;
-	d = find_device(ctx.personal, name, error);
-	if (d == NULL)
+	if (!ctx_open_device(&ctx, session, account, name, &d, error))
 		return FALSE;
 	if (g_str_equal(d->profile->identifier, ctx.account->device)) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,

@@ -20,9 +20,7 @@ SPID= APID= URL=
 DEVICES=8
 . "$(dirname "$0")/devices-lib.sh"
 cleanup() {
-	for n in $(seq "$DEVICES"); do
-		dev "$n" agent stop >/dev/null 2>&1
-	done
+	devices_stop_agents
 	[ -n "$APID" ] && kill "$APID" 2>/dev/null
 	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null
 	rm -rf "$TMP"

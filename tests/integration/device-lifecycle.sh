@@ -32,10 +32,7 @@ TOOL="/usr/bin/python3 $HERE/device-tool.py"
 . "$HERE/portal-lib.sh"
 . "$HERE/devices-lib.sh"
 cleanup() {
-	for n in 1 2 3 4; do
-		pid=$(dev "$n" agent status 2>/dev/null | sed -n 's/.*: pid //p')
-		[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	done
+	devices_stop_agents
 	portal_kill
 	rm -rf "$TMP"
 }
@@ -43,7 +40,6 @@ trap cleanup EXIT
 
 check "servermesh starts on loopback" portal_start "$TMP/portal.log" --db "$TMP/portal.db"
 
-quiet() { "$@" >/dev/null 2>&1; }
 # udf N: device N's UDF; enc N: the file of its encryption key; keyfile N UDF: a key's file.
 udf() { jdev "$1" 'd["Identifier"]' device show; }
 keyfile() { echo "$TMP/d$1/.mmm/CryptoMesh/Keys/$2"; }

@@ -32,10 +32,7 @@ TOOL="/usr/bin/python3 $HERE/device-tool.py"
 APID=
 cleanup() {
 	[ -n "$APID" ] && kill "$APID" 2>/dev/null
-	for n in 1 2 3; do
-		pid=$(dev "$n" agent status 2>/dev/null | sed -n 's/.*: pid //p')
-		[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	done
+	devices_stop_agents
 	portal_kill
 	rm -rf "$TMP"
 }

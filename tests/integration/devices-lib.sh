@@ -24,6 +24,13 @@ jdev() {
 	shift 2
 	dev "$jdev_n" --json "$@" >"$TMP/jdev.json" && jget "$jdev_expr" "$TMP/jdev.json"
 }
+# devices_stop_agents: stop the agent of every device (for the script's exit trap).
+devices_stop_agents() {
+	for n in $(seq "${DEVICES:-2}"); do
+		pid=$(dev "$n" agent status 2>/dev/null | sed -n 's/.*: pid //p')
+		[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	done
+}
 # has_key N UDF: device N's key store lists the key UDF.
 has_key() {
 	dev "$1" key list | grep -q "^$2 "

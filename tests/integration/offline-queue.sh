@@ -28,15 +28,11 @@ DEVICES=3
 . "$HERE/devices-lib.sh"
 agent_pid() { dev "$1" agent status 2>/dev/null | sed -n 's/.*: pid //p'; }
 cleanup() {
-	for n in 1 2 3; do
-		pid=$(agent_pid "$n")
-		[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	done
+	devices_stop_agents
 	portal_kill
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-quiet() { "$@" >/dev/null 2>&1; }
 
 check "servermesh starts on loopback" portal_start "$TMP/portal.log" --db "$TMP/portal.db"
 PORT=$(echo "$URL" | sed -n 's#^http://127.0.0.1:\([0-9]*\)/.*#\1#p')

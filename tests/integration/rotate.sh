@@ -31,10 +31,7 @@ DEVICES=3 DEV_TIMEOUT=60
 . "$HERE/devices-lib.sh"
 . "$HERE/sshd-lib.sh"
 cleanup() {
-	for n in 1 2 3; do
-		pid=$(dev "$n" agent status 2>/dev/null | sed -n 's/.*: pid //p')
-		[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	done
+	devices_stop_agents
 	sshd_stop "$TMP/sshd"
 	portal_kill
 	rm -rf "$TMP"
