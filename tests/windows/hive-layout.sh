@@ -111,8 +111,12 @@ $want"
 done
 
 for folder in ApplicationProfiles Keys Escrow Outbox; do
-	check "$folder: the key exists and is empty" \
-		sh -c "[ -z \"\$1\" ]" - "$(reg_query "$key\\$folder")"
+	listed=$(reg_query "$key\\$folder")
+	if [ -z "$listed" ]; then
+		ok "$folder: the key exists and is empty"
+	else
+		not_ok "$folder: the key exists and is empty: reg query lists '$listed'"
+	fi
 	check "$folder: ... it exists" reg_exists "$key\\$folder"
 done
 check "the user's own SOFTWARE\\CryptoMesh was not touched" \
