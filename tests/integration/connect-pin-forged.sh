@@ -50,23 +50,6 @@ with con:
         print(" ".join(str(c) for c in row))
 PY
 }
-# start FILE: POST the SignedRequest of FILE (profile-tool's output) as a ConnectStart to
-# servermesh; prints the HTTP status and the answer's Code ("-" when none).
-start() {
-	/usr/bin/python3 - "$URL" "$1" <<'PY'
-import json, sys, urllib.error, urllib.request
-req = json.load(open(sys.argv[2]))
-body = {"ConnectStartRequest": {"AccountID": "alice@example.com",
-                                "SignedRequest": req["SignedRequest"]}}
-try:
-    r = urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"}), timeout=20)
-    status, data = r.status, r.read()
-except urllib.error.HTTPError as e:
-    status, data = e.code, e.read()
-print(status, next(iter(json.loads(data).values())).get("Code", "-"))
-PY
-}
 
 "$SERVERMESH" example.com --listen 127.0.0.1:0 --db "$DB" 2>"$TMP/portal.log" &
 SPID=$!
@@ -133,11 +116,11 @@ PY
 expect_fail "(c) the genuine request with another device profile: BadSignature (7)" 7 \
 	"signature" "$PROFILE_TOOL" verify request "$TMP/c-req.json"
 
-got=$(start "$TMP/a.json")
+got=$(connect_start "$URL" $A "$TMP/a.json")
 check "servermesh takes (a) as any ConnectStart: 201 ($got)" [ "$got" = "201 -" ]
-got=$(start "$TMP/b.json")
+got=$(connect_start "$URL" $A "$TMP/b.json")
 check "servermesh takes (b) as any ConnectStart: 201 ($got)" [ "$got" = "201 -" ]
-got=$(start "$TMP/c.json")
+got=$(connect_start "$URL" $A "$TMP/c.json")
 check "servermesh refuses (c): 401 BadSignature ($got)" [ "$got" = "401 BadSignature" ]
 # So the hostile portal writes (c) in its file itself, with the witness of its device.
 check "the portal writes (c) in its file" db "INSERT INTO connections (account, device, request, server_nonce, witness, created, expires,

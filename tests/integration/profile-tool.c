@@ -361,6 +361,20 @@ print_request(JsonNode *signed_request, const MeshKey *master_key, const MeshKey
 	return TRUE;
 }
 
+/* Sign @request by @d and print it for the profile @personal (print_request). */
+static gboolean
+sign_and_print(const MeshConnectionRequest *request, const Device *d,
+	       const MeshPersonalProfile *personal, GError **error)
+{
+	g_autoptr(JsonNode) signed_request = NULL;
+
+	signed_request = mesh_connection_request_sign(request, mesh_signed_sign_with_key, d->sig,
+						      error);
+	return signed_request != NULL &&
+	       print_request(signed_request, personal->master->signature_key, d->sig,
+			     request->client_nonce, error);
+}
+
 static MeshPersonalProfile *
 read_personal(const char *path, GError **error)
 {
@@ -379,7 +393,6 @@ hostile_request(const char *profile_path, const char *description, GError **erro
 	g_autoptr(MeshDeviceProfile) profile = NULL;
 	g_autoptr(JsonNode) signed_device = NULL;
 	g_autoptr(MeshConnectionRequest) request = NULL;
-	g_autoptr(JsonNode) signed_request = NULL;
 	Device d = { 0 };
 	gboolean ok = FALSE;
 
@@ -401,11 +414,7 @@ hostile_request(const char *profile_path, const char *description, GError **erro
 		goto out;
 	json_node_unref(request->signed_device);
 	request->signed_device = json_node_copy(signed_device);
-	signed_request = mesh_connection_request_sign(request, mesh_signed_sign_with_key, d.sig,
-						      error);
-	ok = signed_request != NULL &&
-	     print_request(signed_request, personal->master->signature_key, d.sig,
-			   request->client_nonce, error);
+	ok = sign_and_print(request, &d, personal, error);
 out:
 	device_clear(&d);
 	return ok;
@@ -493,11 +502,7 @@ forged_request(const char *profile_path, const char *genuine_path, const char *h
 		if (request->pin_mac == NULL)
 			goto out;
 	}
-	signed_request = mesh_connection_request_sign(request, mesh_signed_sign_with_key, d.sig,
-						      error);
-	ok = signed_request != NULL &&
-	     print_request(signed_request, personal->master->signature_key, d.sig,
-			   request->client_nonce, error);
+	ok = sign_and_print(request, &d, personal, error);
 out:
 	device_clear(&d);
 	return ok;
