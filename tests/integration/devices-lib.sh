@@ -53,6 +53,24 @@ portal_lacks() {
 	portal_has "$1"
 	[ $? = 1 ]
 }
+# connect_start PORTAL ACCOUNT FILE: POST the SignedRequest of FILE (profile-tool's
+# hostile-request or forged-request output) as a ConnectStart for ACCOUNT to the portal at
+# PORTAL, as a requester (or a hostile portal) can; prints the HTTP status and the answer's Code
+# ("-" when none).
+connect_start() {
+	timeout 30 /usr/bin/python3 - "$@" <<'PY'
+import json, sys, urllib.error, urllib.request
+req = json.load(open(sys.argv[3]))
+body = {"ConnectStartRequest": {"AccountID": sys.argv[2], "SignedRequest": req["SignedRequest"]}}
+try:
+    r = urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"}), timeout=20)
+    status, data = r.status, r.read()
+except urllib.error.HTTPError as e:
+    status, data = e.code, e.read()
+print(status, next(iter(json.loads(data).values())).get("Code", "-"))
+PY
+}
 # quiet CMD...: CMD with its output dropped (for checks on the exit status).
 quiet() { "$@" >/dev/null 2>&1; }
 for n in $(seq "${DEVICES:-2}"); do

@@ -61,33 +61,17 @@ check "an honest description with accents and kana is accepted" \
 dev 1 profile create "$ACCOUNT" >/dev/null 2>"$TMP/err"
 check "device 1 creates $ACCOUNT" [ $? = 0 ]
 published "$TMP/profile.json"
-# start FILE: POST the request of FILE (profile-tool's output) as a ConnectStart to servermesh;
-# prints the HTTP status and the answer's Code.
-start() {
-	/usr/bin/python3 - "$SURL" "$1" <<'PY'
-import json, sys, urllib.error, urllib.request
-req = json.load(open(sys.argv[2]))
-body = {"ConnectStartRequest": {"AccountID": "alice", "SignedRequest": req["SignedRequest"]}}
-try:
-    r = urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"}), timeout=20)
-    status, data = r.status, r.read()
-except urllib.error.HTTPError as e:
-    status, data = e.code, e.read()
-print(status, next(iter(json.loads(data).values())).get("Code", "-"))
-PY
-}
 "$PROFILE_TOOL" hostile-request "$TMP/profile.json" "laptop" >"$TMP/honest.json" 2>"$TMP/err"
 check "profile-tool makes an honest request" [ -s "$TMP/honest.json" ]
 for i in 1 2 3 4; do
 	"$PROFILE_TOOL" hostile-request "$TMP/profile.json" "$(bad "$i")" >"$TMP/bad$i.json" \
 		2>"$TMP/err"
 	check "profile-tool makes a request described with $(name "$i")" [ -s "$TMP/bad$i.json" ]
-	got=$(start "$TMP/bad$i.json")
+	got=$(connect_start "$SURL" alice "$TMP/bad$i.json")
 	check "servermesh refuses its ConnectStart: 400 Malformed ($got)" \
 		[ "$got" = "400 Malformed" ]
 done
-got=$(start "$TMP/honest.json")
+got=$(connect_start "$SURL" alice "$TMP/honest.json")
 check "servermesh accepts the honest one: 201 ($got)" [ "$got" = "201 -" ]
 
 # ---- (c) a portal lists them: shown never, and never raw ----

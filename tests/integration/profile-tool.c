@@ -23,6 +23,16 @@
  *                                   SignedPersonalProfile PROFILE; prints {"SignedRequest",
  *                                   "ServerNonce", "Witness"} with a random server nonce and
  *                                   the witness an administration device computes for it
+ *                                   (and "Device": the new device's UDF)
+ *   profile-tool forged-request PROFILE GENUINE HOW
+ *                                   what a hostile portal makes of the genuine SignedRequest
+ *                                   in the file GENUINE (a request by PIN it holds): HOW is
+ *                                   "copy" (a device of its own, self-signed, whose signed
+ *                                   request carries the genuine PinId and PinMac), a PIN (the
+ *                                   genuine PinId, and the PinMac of the tool's device under
+ *                                   that guessed PIN) or "swap" (the genuine request with its
+ *                                   device profile replaced by the tool's: its signature
+ *                                   breaks). Prints what hostile-request prints
  *
  * The exit status is 0 or the MeshError code, with one line on standard error.
  */
@@ -312,25 +322,81 @@ verify(const char *kind, const char *file, const char *extra, GError **error)
 	return FALSE;
 }
 
+/*
+ * Print what a requester sends, as a portal lists it: {"SignedRequest": @signed_request,
+ * "ServerNonce", "Witness", "Device"} with a random server nonce and the witness an
+ * administration device of the profile whose master signature key is @master_key computes for
+ * the device @device_key and the @client_nonce.
+ */
 static gboolean
-hostile_request(const char *profile_path, const char *description, GError **error)
+print_request(JsonNode *signed_request, const MeshKey *master_key, const MeshKey *device_key,
+	      const guint8 client_nonce[static MESH_CONNECT_NONCE_LEN], GError **error)
 {
-	g_autofree char *text = NULL;
-	g_autoptr(MeshPersonalProfile) personal = NULL;
-	g_autoptr(MeshDeviceProfile) profile = NULL;
-	g_autoptr(JsonNode) signed_device = NULL;
-	g_autoptr(MeshConnectionRequest) request = NULL;
-	g_autoptr(JsonNode) signed_request = NULL;
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	g_autoptr(JsonNode) out = NULL;
 	g_autofree char *witness = NULL, *nonce_text = NULL, *out_text = NULL;
 	guint8 server_nonce[MESH_CONNECT_NONCE_LEN];
-	Device d = { 0 };
+
+	if (RAND_bytes(server_nonce, sizeof server_nonce) != 1) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_CRYPTO, "no random bytes");
+		return FALSE;
+	}
+	witness = mesh_connect_witness(master_key, server_nonce, device_key, client_nonce, error);
+	if (witness == NULL)
+		return FALSE;
+	nonce_text = mesh_b64u_encode(server_nonce, sizeof server_nonce);
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "SignedRequest");
+	json_builder_add_value(b, json_node_copy(signed_request));
+	json_builder_set_member_name(b, "ServerNonce");
+	json_builder_add_string_value(b, nonce_text);
+	json_builder_set_member_name(b, "Witness");
+	json_builder_add_string_value(b, witness);
+	json_builder_set_member_name(b, "Device");
+	json_builder_add_string_value(b, mesh_key_udf(device_key));
+	json_builder_end_object(b);
+	out = json_builder_get_root(b);
+	out_text = mesh_json_to_string(out);
+	printf("%s\n", out_text);
+	return TRUE;
+}
+
+/* Sign @request by @d and print it for the profile @personal (print_request). */
+static gboolean
+sign_and_print(const MeshConnectionRequest *request, const Device *d,
+	       const MeshPersonalProfile *personal, GError **error)
+{
+	g_autoptr(JsonNode) signed_request = NULL;
+
+	signed_request = mesh_connection_request_sign(request, mesh_signed_sign_with_key, d->sig,
+						      error);
+	return signed_request != NULL &&
+	       print_request(signed_request, personal->master->signature_key, d->sig,
+			     request->client_nonce, error);
+}
+
+static MeshPersonalProfile *
+read_personal(const char *path, GError **error)
+{
+	g_autofree char *text = NULL;
 	gsize len = 0;
+
+	if (!g_file_get_contents(path, &text, &len, error))
+		return NULL;
+	return mesh_personal_profile_parse(text, len, error);
+}
+
+static gboolean
+hostile_request(const char *profile_path, const char *description, GError **error)
+{
+	g_autoptr(MeshPersonalProfile) personal = NULL;
+	g_autoptr(MeshDeviceProfile) profile = NULL;
+	g_autoptr(JsonNode) signed_device = NULL;
+	g_autoptr(MeshConnectionRequest) request = NULL;
+	Device d = { 0 };
 	gboolean ok = FALSE;
 
-	if (!g_file_get_contents(profile_path, &text, &len, error) ||
-	    (personal = mesh_personal_profile_parse(text, len, error)) == NULL ||
+	if ((personal = read_personal(profile_path, error)) == NULL ||
 	    !device_make(&d, MESH_KEY_ED25519, MESH_KEY_X25519, "laptop", error))
 		goto out;
 	/* The device signs a profile with any description it likes; the request is made with
@@ -348,26 +414,95 @@ hostile_request(const char *profile_path, const char *description, GError **erro
 		goto out;
 	json_node_unref(request->signed_device);
 	request->signed_device = json_node_copy(signed_device);
-	signed_request = mesh_connection_request_sign(request, mesh_signed_sign_with_key, d.sig,
-						      error);
-	if (signed_request == NULL ||
-	    RAND_bytes(server_nonce, sizeof server_nonce) != 1 ||
-	    (witness = mesh_connect_witness(personal->master->signature_key, server_nonce, d.sig,
-					    request->client_nonce, error)) == NULL)
+	ok = sign_and_print(request, &d, personal, error);
+out:
+	device_clear(&d);
+	return ok;
+}
+
+/*
+ * The genuine SignedRequest @signed_genuine with its payload's device profile replaced by
+ * @signed_device: the protected header and the signature stay the genuine device's.
+ */
+static JsonNode *
+swap_device(JsonNode *signed_genuine, JsonNode *signed_device, GError **error)
+{
+	g_autoptr(JsonNode) jws = json_node_copy(signed_genuine);
+	JsonObject *obj = JSON_NODE_HOLDS_OBJECT(jws) ? json_node_get_object(jws) : NULL;
+	const char *payload_text = NULL;
+	g_autoptr(GBytes) payload = NULL;
+	g_autoptr(JsonNode) inner = NULL;
+	g_autofree char *inner_text = NULL, *encoded = NULL;
+	JsonObject *request;
+
+	if (obj == NULL || !mesh_json_get_string(obj, "payload", &payload_text, error) ||
+	    (payload = mesh_b64u_decode_bytes(payload_text, MESH_PROFILE_MAX, error)) == NULL)
+		return NULL;
+	inner = mesh_json_parse(g_bytes_get_data(payload, NULL), g_bytes_get_size(payload),
+				MESH_PROFILE_MAX, error);
+	if (inner == NULL || (request = mesh_signed_untag(inner, "ConnectionRequest", error)) == NULL)
+		return NULL;
+	json_object_set_member(request, "Device", json_node_copy(signed_device));
+	inner_text = mesh_json_to_string(inner);
+	encoded = mesh_b64u_encode((const guint8 *)inner_text, strlen(inner_text));
+	json_object_set_string_member(obj, "payload", encoded);
+	return g_steal_pointer(&jws);
+}
+
+static gboolean
+forged_request(const char *profile_path, const char *genuine_path, const char *how,
+	       GError **error)
+{
+	g_autoptr(MeshPersonalProfile) personal = NULL;
+	g_autofree char *text = NULL;
+	g_autoptr(JsonNode) genuine_node = NULL;
+	g_autoptr(MeshConnectionRequest) genuine = NULL;
+	g_autoptr(MeshConnectionRequest) request = NULL;
+	g_autoptr(JsonNode) signed_request = NULL;
+	Device d = { 0 };
+	gsize len = 0;
+	gboolean ok = FALSE;
+
+	if ((personal = read_personal(profile_path, error)) == NULL ||
+	    !g_file_get_contents(genuine_path, &text, &len, error) ||
+	    (genuine_node = mesh_json_parse(text, len, MESH_PROFILE_MAX, error)) == NULL ||
+	    (genuine = mesh_connection_request_verify(genuine_node, error)) == NULL ||
+	    !device_make(&d, MESH_KEY_ED25519, MESH_KEY_X25519, "laptop", error))
 		goto out;
-	nonce_text = mesh_b64u_encode(server_nonce, sizeof server_nonce);
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "SignedRequest");
-	json_builder_add_value(b, json_node_copy(signed_request));
-	json_builder_set_member_name(b, "ServerNonce");
-	json_builder_add_string_value(b, nonce_text);
-	json_builder_set_member_name(b, "Witness");
-	json_builder_add_string_value(b, witness);
-	json_builder_end_object(b);
-	out = json_builder_get_root(b);
-	out_text = mesh_json_to_string(out);
-	printf("%s\n", out_text);
-	ok = TRUE;
+	if (genuine->pin_id == NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+			    "the genuine request carries no PinId");
+		goto out;
+	}
+	if (g_str_equal(how, "swap")) {
+		/* The genuine request, ClientNonce and all, now naming the tool's device. */
+		signed_request = swap_device(genuine_node, d.signed_profile, error);
+		ok = signed_request != NULL &&
+		     print_request(signed_request, personal->master->signature_key, d.sig,
+				   genuine->client_nonce, error);
+		goto out;
+	}
+	request = mesh_connection_request_new(genuine->parent_udf, d.signed_profile, error);
+	if (request == NULL)
+		goto out;
+	request->pin_id = g_strdup(genuine->pin_id);
+	if (g_str_equal(how, "copy")) {
+		request->pin_mac = g_strdup(genuine->pin_mac);
+	} else {
+		/* The PinMac of this device under a guessed PIN; the PinId stays the genuine one. */
+		g_autoptr(MeshSecret) guess = NULL;
+		g_autofree char *nonce = mesh_b64u_encode(request->client_nonce,
+							  sizeof request->client_nonce);
+
+		if (!mesh_connect_pin_canonical(how, &guess, error))
+			goto out;
+		request->pin_mac = mesh_connect_pin_mac(guess, request->parent_udf,
+							request->device->identifier, nonce,
+							request->issued, error);
+		if (request->pin_mac == NULL)
+			goto out;
+	}
+	ok = sign_and_print(request, &d, personal, error);
 out:
 	device_clear(&d);
 	return ok;
@@ -385,9 +520,12 @@ main(int argc, char **argv)
 		ok = verify(argv[2], argv[3], argc > 4 ? argv[4] : NULL, &error);
 	} else if (argc == 4 && g_str_equal(argv[1], "hostile-request")) {
 		ok = hostile_request(argv[2], argv[3], &error);
+	} else if (argc == 5 && g_str_equal(argv[1], "forged-request")) {
+		ok = forged_request(argv[2], argv[3], argv[4], &error);
 	} else {
 		fprintf(stderr, "usage: profile-tool sample DIR [ALG] | verify KIND FILE [SHARES]"
-				" | hostile-request PROFILE DESCRIPTION\n");
+				" | hostile-request PROFILE DESCRIPTION"
+				" | forged-request PROFILE GENUINE copy|swap|PIN\n");
 		return MESH_ERROR_USAGE;
 	}
 	if (!ok) {
