@@ -102,7 +102,7 @@ assert [x["Witness"] for x in p] == [sys.argv[2]] and p[0]["Description"] == "la
 PY
 denv 1 /usr/bin/python3 "$HERE/wizard-drive.py" --log "$TMP/client" --raw "$TMP/client.raw" \
 	-e 'Choice: ' -s 3 -e '1 device is waiting' -e 'Description:  laptop' \
-	-l "WITNESS:      $HONEST" -e 'Choice \[3\]: ' -s 3 -e 'Choice: ' -s 7 -x 0 \
+	-l "WITNESS:      $HONEST" -e 'Choice \[3\]: ' -s 3 -e 'Choice: ' -s 8 -x 0 \
 	-- "$MESHCLIENT" --hive test
 check "meshclient lists the honest request alone" [ $? = 0 ]
 check "... and no raw control reaches its terminal" clean "$TMP/client.raw" pty
