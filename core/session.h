@@ -192,8 +192,9 @@ gboolean mesh_session_profile_list_damaged(MeshSession *session, GPtrArray **ret
  * a failure there does not fail the sync, it is one of the result's notes). Errors:
  * MESH_ERROR_STALE (the portal offers an older profile),
  * MESH_ERROR_WITNESS_MISMATCH (the portal offers another profile under this account),
- * MESH_ERROR_NOT_FOUND (the portal's profile does not list this device: it was removed),
- * verification and portal errors.
+ * MESH_ERROR_NOT_FOUND (the portal's profile does not list this device),
+ * MESH_ERROR_REMOVED (its Removed lists this device: this machine's copy of the account was
+ * deleted, the device kept), verification and portal errors.
  */
 gboolean mesh_session_profile_sync(MeshSession *session, const char *account,
                                    MeshSessionProfile **ret_profile, GError **error);
