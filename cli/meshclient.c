@@ -578,10 +578,14 @@ do_pin(Wizard *w)
 static MeshError
 do_devices(Wizard *w)
 {
-	static const char *const actions[] = { "Rename a device", "Make a device an administration "
-						"device", "Make a device no longer an administration device",
-						"Remove a device (lost, sold)",
-						"Connect a new device with a PIN", "Back" };
+	static const char *const actions[] = {
+		"Rename a device",
+		"Make a device an administration device",
+		"Make a device no longer an administration device",
+		"Remove a device (lost, sold)",
+		"Connect a new device with a PIN",
+		"Back",
+	};
 
 	for (;;) {
 		size_t choice = 5;

@@ -703,7 +703,7 @@ mesh_connect_uri_format(const char *account, const MeshSecret *pin, const char *
 	n = strlen(MESH_CONNECT_URI_SCHEME) + strlen(account) + 1 + strlen(text) +
 	    (tail != NULL ? strlen(tail) : 0);
 	if (n > MESH_CONNECT_URI_MAX) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
+		g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
 			    "the portal URL is too long for a connection URI (%d bytes in all)",
 			    MESH_CONNECT_URI_MAX);
 		return NULL;

@@ -257,7 +257,9 @@ gboolean mesh_connection_request_pin_valid(const MeshConnectionRequest *request,
 /*
  * mesh_connect_uri_format: the connection URI for @account, the canonical @pin and @portal (a
  * portal URL, NULL: none), as a new secret with its NUL (it holds the PIN). Errors:
- * MESH_ERROR_INVALID_ARGUMENT (not an account name; a portal that does not normalise).
+ * MESH_ERROR_INVALID_ARGUMENT (not an account name; a portal that does not normalise),
+ * MESH_ERROR_TOO_LARGE (longer than MESH_CONNECT_URI_MAX once the portal is percent-encoded: a
+ * URI that parses may hold characters raw that this encodes).
  */
 MeshSecret *mesh_connect_uri_format(const char *account, const MeshSecret *pin, const char *portal,
 				    GError **error);

@@ -643,6 +643,14 @@ test_uri(void)
 	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
 	CU_ASSERT_PTR_NULL(mesh_connect_uri_format("alice", pin, "ftp://x", &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	/* A portal whose path fits raw but not percent-encoded (each '}' becomes %7D). */
+	{
+		g_autofree char *braces = g_strnfill(1000, '}');
+		g_autofree char *url = g_strconcat("https://mesh.example.com/", braces, NULL);
+
+		CU_ASSERT_PTR_NULL(mesh_connect_uri_format("alice", pin, url, &error));
+		MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
+	}
 	json_node_unref(root);
 }
 

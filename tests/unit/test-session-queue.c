@@ -435,6 +435,7 @@ test_conflicts(void)
 	for (int i = 0; i < 2; i++) {
 		g_autoptr(MeshSessionFlush) f = sync_flush(&fx.dev[i]);
 
+		CU_ASSERT_PTR_NOT_NULL(f);
 		assert_password(&fx.dev[i], "both.example.com", "u", "a-both");
 		assert_password(&fx.dev[i], "only-a.example.com", "u", "a-only");
 		assert_password(&fx.dev[i], "only-b.example.com", "u", "b-only");
