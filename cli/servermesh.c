@@ -7,6 +7,7 @@
 #include "error.h"
 #include "http.h"
 #include "platform.h"
+#include "store-pg.h"
 #include "store-sqlite.h"
 #include "transactions.h"
 
@@ -111,7 +112,12 @@ main(int argc, char **argv)
 	         "; port 0 picks a free one)",
 	         "ADDR:PORT"},
 	        {"db", 0, 0, G_OPTION_ARG_FILENAME, &db,
-	         "the database (default $XDG_DATA_HOME/servermesh/DOMAIN.db)", "PATH"},
+	         "the database: an SQLite file (default $XDG_DATA_HOME/servermesh/DOMAIN.db), or "
+	         "a PostgreSQL database that several servermesh may share, as a libpq URI "
+	         "postgresql://USER@HOST:PORT/DATABASE (several hosts: "
+	         "postgresql://USER@HOST1,HOST2/DATABASE?target_session_attrs=read-write; the "
+	         "password from ~/.pgpass or PGPASSFILE)",
+	         "PATH|URI"},
 	        {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert,
 	         "serve HTTPS with this PEM certificate (chain)", "FILE"},
 	        {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key,
@@ -201,7 +207,8 @@ main(int argc, char **argv)
 
 		db = g_build_filename(g_get_user_data_dir(), "servermesh", file, NULL);
 	}
-	store = mesh_portal_store_sqlite_open(db, &error);
+	store = mesh_portal_store_pg_is_uri(db) ? mesh_portal_store_pg_open(db, &error)
+	                                        : mesh_portal_store_sqlite_open(db, &error);
 	if (store == NULL)
 		return fail(error);
 	limits.pending_per_client = (guint)pending_per_address;

@@ -9,6 +9,7 @@
 #
 # Usage: sh tests/pg-cluster.sh COMMAND DIR [NAME]
 #   start DIR        make the cluster in DIR (DIR/data) unless it is there, and start it
+#   fresh DIR        stop a server left running in DIR, remove DIR, and start a new cluster
 #   stop DIR         stop it (SIGINT: fast shutdown; SIGKILL after 20 s); nothing to stop is fine
 #   createdb DIR NAME  a new, empty database NAME (letters, digits, '_') for the role mesh
 #   dropdb DIR NAME  drop it, forcing its connections closed
@@ -24,7 +25,7 @@ die() {
 	exit 1
 }
 
-[ $# -ge 2 ] || die "usage: pg-cluster.sh start|stop|createdb|dropdb|uri|pid DIR [NAME]"
+[ $# -ge 2 ] || die "usage: pg-cluster.sh start|fresh|stop|createdb|dropdb|uri|pid DIR [NAME]"
 cmd=$1
 dir=$2
 name=${3:-postgres}
@@ -64,7 +65,25 @@ psql_admin() {
 		die "$1 failed: $(cat "$dir/psql.out")"
 }
 
+# stop_server: stop the server of $dir by its pid, if one runs.
+stop_server() {
+	pid=$(server_pid || true)
+	[ -n "$pid" ] || return 0
+	kill -INT "$pid" 2>/dev/null || return 0
+	for _ in $(seq 200); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	die "the server (pid $pid) did not stop in 20 s: killed"
+}
+
 case $cmd in
+fresh)
+	stop_server
+	rm -rf "$dir"
+	exec sh "$0" start "$dir"
+	;;
 start)
 	if [ "$(id -u)" = 0 ]; then
 		id postgres >/dev/null 2>&1 ||
@@ -93,15 +112,7 @@ start)
 		die "the server did not start: $(tail -n 5 "$dir/server.log" 2>/dev/null)"
 	;;
 stop)
-	pid=$(server_pid || true)
-	[ -n "$pid" ] || exit 0
-	kill -INT "$pid" 2>/dev/null || exit 0
-	for _ in $(seq 200); do
-		kill -0 "$pid" 2>/dev/null || exit 0
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	die "the server (pid $pid) did not stop in 20 s: killed"
+	stop_server
 	;;
 createdb)
 	check_name
@@ -127,6 +138,6 @@ pid)
 	echo "$pid"
 	;;
 *)
-	die "unknown command '$cmd' (start, stop, createdb, dropdb, uri, pid)"
+	die "unknown command '$cmd' (start, fresh, stop, createdb, dropdb, uri, pid)"
 	;;
 esac
