@@ -1504,6 +1504,43 @@ pg_several_hosts(void)
 	mesh_test_remove_tree(dir);
 }
 
+/* Four servermesh start at once on a new database: each opens it, the schema is made once. */
+static gpointer
+open_concurrently(gpointer conninfo)
+{
+	GError *error = NULL;
+	MeshPortalStore *store = mesh_portal_store_pg_open(conninfo, &error);
+
+	if (error != NULL)
+		g_printerr("open: %s\n", error->message);
+	g_clear_error(&error);
+	mesh_portal_store_close(store);
+	return GINT_TO_POINTER(store != NULL);
+}
+
+static void
+pg_concurrent_migration(void)
+{
+	char *name = NULL;
+	g_autofree char *conninfo = pg_new_schema(&name);
+	GThread *threads[4];
+	g_autoptr(MeshPortalStore) store = NULL;
+	GError *error = NULL;
+
+	for (int t = 0; t < 4; t++)
+		threads[t] = g_thread_new("open", open_concurrently, conninfo);
+	for (int t = 0; t < 4; t++)
+		CU_ASSERT_TRUE(GPOINTER_TO_INT(g_thread_join(threads[t])));
+	store = mesh_portal_store_pg_open(conninfo, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(pg_run(pg_database, name,
+	                      "DO $$ BEGIN IF (SELECT count(*) FROM schema_version) <> 1 THEN "
+	                      "RAISE 'schema_version has several rows'; END IF; END $$"));
+	g_clear_pointer(&store, mesh_portal_store_close);
+	pg_drop_schema(name);
+	g_free(name);
+}
+
 /* Text that is not UTF-8 is refused as such (SQLite would keep it; the transaction layer
  * never passes it: JSON is UTF-8). */
 static void
@@ -1577,6 +1614,7 @@ main(void)
 	        {"postgresql: a lost connection, a database that refuses them", pg_reconnect},
 	        {"postgresql: several hosts, the first down", pg_several_hosts},
 	        {"postgresql: text that is not UTF-8", pg_not_utf8},
+	        {"postgresql: four servermesh migrate a new database at once", pg_concurrent_migration},
 	        CU_TEST_INFO_NULL,
 	};
 
