@@ -651,14 +651,34 @@ pg_entry_get(MeshPortalStore *store, const char *identifier, MeshPortalEntry **r
 	return unlock(self, TRUE);
 }
 
-static gint
-compare_entries(gconstpointer a, gconstpointer b)
-{
-	const MeshPortalEntry *x = *(MeshPortalEntry *const *)a;
-	const MeshPortalEntry *y = *(MeshPortalEntry *const *)b;
-	int by_type = strcmp(x->type, y->type);
+typedef gpointer (*ReadFunc)(const PGresult *res, int row, int first);
 
-	return by_type != 0 ? by_type : strcmp(x->identifier, y->identifier);
+/*
+ * The list an account-then-rows query returns: one statement, one snapshot, whose rows are the
+ * account's name then the listed row's columns (from 1), NULL when the account has none; no row
+ * when there is no account. Sorted here, by bytes: the database's collation may order text
+ * otherwise.
+ */
+static gboolean
+list_of_account(PgStore *self, const char *sql, const Params *params, const char *what,
+                ReadFunc read_row, GDestroyNotify free_row, GCompareFunc compare,
+                GPtrArray **ret_rows, GError **error)
+{
+	g_autoptr(PGresult) res = exec_once(self, sql, params, what, error);
+	g_autoptr(GPtrArray) rows = NULL;
+
+	if (res == NULL)
+		return FALSE;
+	if (PQntuples(res) == 0)
+		return mesh_portal_store_no_account(params->values[0], error);
+	rows = g_ptr_array_new_with_free_func(free_row);
+	for (int i = 0; i < PQntuples(res); i++) {
+		if (!PQgetisnull(res, i, 1))
+			g_ptr_array_add(rows, read_row(res, i, 1));
+	}
+	g_ptr_array_sort(rows, compare);
+	*ret_rows = g_steal_pointer(&rows);
+	return TRUE;
 }
 
 static gboolean
@@ -667,33 +687,17 @@ pg_entry_list(MeshPortalStore *store, const char *account, const char *type,
 {
 	PgStore *self = lock(store);
 	Params p = {0};
-	g_autoptr(PGresult) res = NULL;
-	g_autoptr(GPtrArray) entries = NULL;
-	int rows;
 
-	/* One statement, one snapshot: the account (a row with NULL entry columns when it has
-	 * none of that type; no row when it does not exist) and its entries. */
 	p_text(&p, account);
 	p_text(&p, type);
-	res = exec_once(self,
-	                "SELECT a.name, e." ENTRY_FIELDS " FROM accounts a LEFT JOIN entries e "
-	                "ON e.account = a.name AND (CAST($2 AS TEXT) IS NULL OR e.type = $2) "
-	                "WHERE a.name = $1",
-	                &p, "listing entries", error);
-	if (res == NULL)
-		return unlock(self, FALSE);
-	rows = PQntuples(res);
-	if (rows == 0)
-		return unlock(self, mesh_portal_store_no_account(account, error));
-	entries = g_ptr_array_new_with_free_func((GDestroyNotify)mesh_portal_entry_free);
-	for (int i = 0; i < rows; i++) {
-		if (!PQgetisnull(res, i, 1))
-			g_ptr_array_add(entries, read_entry(res, i, 1));
-	}
-	/* Sorted here, by bytes: the database's collation may order text otherwise. */
-	g_ptr_array_sort(entries, compare_entries);
-	*ret_entries = g_steal_pointer(&entries);
-	return unlock(self, TRUE);
+	return unlock(self, list_of_account(
+	                            self,
+	                            "SELECT a.name, e." ENTRY_FIELDS " FROM accounts a LEFT JOIN "
+	                            "entries e ON e.account = a.name AND "
+	                            "(CAST($2 AS TEXT) IS NULL OR e.type = $2) WHERE a.name = $1",
+	                            &p, "listing entries", (ReadFunc)read_entry,
+	                            (GDestroyNotify)mesh_portal_entry_free,
+	                            mesh_portal_entry_compare, ret_entries, error));
 }
 
 static gboolean
@@ -810,49 +814,24 @@ pg_connection_get(MeshPortalStore *store, const char *account, const char *devic
 	return unlock(self, TRUE);
 }
 
-static gint
-compare_connections(gconstpointer a, gconstpointer b)
-{
-	const MeshPortalConnection *x = *(MeshPortalConnection *const *)a;
-	const MeshPortalConnection *y = *(MeshPortalConnection *const *)b;
-
-	if (x->created != y->created)
-		return x->created < y->created ? -1 : 1;
-	return strcmp(x->device, y->device);
-}
-
 static gboolean
 pg_connection_list(MeshPortalStore *store, const char *account, gint64 now,
                    GPtrArray **ret_connections, GError **error)
 {
 	PgStore *self = lock(store);
 	Params p = {0};
-	g_autoptr(PGresult) res = NULL;
-	g_autoptr(GPtrArray) list = NULL;
-	int rows;
 
-	/* As entry_list: the account, and its pending requests, in one statement. */
 	p_text(&p, account);
 	p_int(&p, now);
-	res = exec_once(self,
-	                "SELECT a.name, c.account, c.device, c.request, c.server_nonce, c.witness, "
-	                "c.created, c.expires, c.state, c.result, c.client FROM accounts a "
-	                "LEFT JOIN connections c ON c.account = a.name AND c.state = 0 AND "
-	                "c.expires > $2 WHERE a.name = $1",
-	                &p, "listing connection requests", error);
-	if (res == NULL)
-		return unlock(self, FALSE);
-	rows = PQntuples(res);
-	if (rows == 0)
-		return unlock(self, mesh_portal_store_no_account(account, error));
-	list = g_ptr_array_new_with_free_func((GDestroyNotify)mesh_portal_connection_free);
-	for (int i = 0; i < rows; i++) {
-		if (!PQgetisnull(res, i, 1))
-			g_ptr_array_add(list, read_connection(res, i, 1));
-	}
-	g_ptr_array_sort(list, compare_connections);
-	*ret_connections = g_steal_pointer(&list);
-	return unlock(self, TRUE);
+	return unlock(self, list_of_account(
+	                            self,
+	                            "SELECT a.name, c.account, c.device, c.request, c.server_nonce, "
+	                            "c.witness, c.created, c.expires, c.state, c.result, c.client "
+	                            "FROM accounts a LEFT JOIN connections c ON c.account = a.name "
+	                            "AND c.state = 0 AND c.expires > $2 WHERE a.name = $1",
+	                            &p, "listing connection requests", (ReadFunc)read_connection,
+	                            (GDestroyNotify)mesh_portal_connection_free,
+	                            mesh_portal_connection_compare, ret_connections, error));
 }
 
 typedef struct {

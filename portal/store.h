@@ -355,6 +355,10 @@ gboolean mesh_portal_store_check_connection_complete(const char *device,
 /* The state of @connection as of @now: Expired for a pending request past its expiry. */
 MeshPortalConnectState mesh_portal_connection_state_at(const MeshPortalConnection *connection,
 						       gint64 now);
+/* GCompareFunc for g_ptr_array_sort: entries by type then identifier, connection requests
+ * oldest first then by device (the orders entry_list and connection_list return), by bytes. */
+gint mesh_portal_entry_compare(gconstpointer a, gconstpointer b);
+gint mesh_portal_connection_compare(gconstpointer a, gconstpointer b);
 /* MESH_ERROR_NOT_FOUND naming the account (quoted: the name comes from outside). */
 gboolean mesh_portal_store_no_account(const char *name, GError **error);
 /* MESH_ERROR_NOT_FOUND naming the entry. */
