@@ -8,8 +8,8 @@ G_BEGIN_DECLS
 /*
  * MeshPortalStore: everything a portal keeps (docs/protocol.md §8): accounts, the signed entries
  * published for them, pending device connections and the replay cache of request nonces.
- * One interface, several stores (docs/design.md "Scale"): SQLite (store-sqlite.h), in memory
- * (store-memory, for tests of the transaction layer), later PostgreSQL. Each store is a const
+ * One interface, several stores (docs/design.md "Scale"): SQLite (store-sqlite.h), PostgreSQL
+ * (store-pg.h), in memory (store-memory, for tests of the transaction layer). Each store is a const
  * vtable with a name; an instance's first field points to it; close tolerates a half-opened
  * instance. The store keeps text and checks integrity (uniqueness, serials, limits on pending
  * requests); it verifies no signature: that is the transaction layer's job.
@@ -18,7 +18,8 @@ G_BEGIN_DECLS
  * Texts are UTF-8 JSON as received; the store returns them byte for byte.
  *
  * Thread safety: every store serialises its own calls; one store may be shared by the threads
- * of one process. Several processes may share one SQLite file (WAL, busy timeout).
+ * of one process. Several processes may share one SQLite file (WAL, busy timeout), or one
+ * PostgreSQL database (SERIALIZABLE transactions): every rule below then holds across them.
  */
 
 /* §10: at most this many unexpired pending connection requests per account. */
@@ -131,7 +132,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshPortalConnection, mesh_portal_connection_free)
  * trust them) and document the errors; every member is required.
  */
 typedef struct {
-	const char *name; /* "sqlite", "memory" */
+	const char *name; /* "sqlite", "postgresql", "memory" */
 	gboolean (*account_create)(MeshPortalStore *store, const char *name, const char *identifier,
 	                           const char *profile, gint64 serial, const char *client,
 	                           gint64 now, GError **error);
