@@ -34,46 +34,46 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PQconninfoOption, PQconninfoFree)
  * tables are those of the SQLite store at its version 2 (store-sqlite.c).
  */
 static const char *const migrations[MESH_PORTAL_PG_SCHEMA_VERSION] = {
-	/* 0 -> 1 */
-	"CREATE TABLE schema_version (version INTEGER NOT NULL);"
-	"CREATE TABLE accounts ("
-	"  name TEXT PRIMARY KEY NOT NULL,"
-	"  identifier TEXT NOT NULL UNIQUE,"
-	"  created BIGINT NOT NULL);"
-	"CREATE TABLE entries ("
-	"  identifier TEXT PRIMARY KEY NOT NULL,"
-	"  account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,"
-	"  type TEXT NOT NULL,"
-	"  serial BIGINT NOT NULL,"
-	"  body TEXT NOT NULL,"
-	"  updated BIGINT NOT NULL,"
-	"  size BIGINT NOT NULL);"
-	"CREATE INDEX entries_account ON entries(account, type);"
-	"CREATE TABLE connections ("
-	"  account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,"
-	"  device TEXT NOT NULL,"
-	"  request TEXT NOT NULL,"
-	"  server_nonce TEXT NOT NULL,"
-	"  witness TEXT NOT NULL,"
-	"  created BIGINT NOT NULL,"
-	"  expires BIGINT NOT NULL,"
-	"  state INTEGER NOT NULL,"
-	"  result TEXT,"
-	"  client TEXT,"
-	"  PRIMARY KEY (account, device));"
-	"CREATE INDEX connections_expires ON connections(expires);"
-	"CREATE TABLE nonces (nonce TEXT PRIMARY KEY NOT NULL, issued BIGINT NOT NULL);"
-	"CREATE INDEX nonces_issued ON nonces(issued);"
-	"CREATE TABLE creations (client TEXT NOT NULL, created BIGINT NOT NULL);"
-	"CREATE INDEX creations_client ON creations(client, created);",
+        /* 0 -> 1 */
+        "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+        "CREATE TABLE accounts ("
+        "  name TEXT PRIMARY KEY NOT NULL,"
+        "  identifier TEXT NOT NULL UNIQUE,"
+        "  created BIGINT NOT NULL);"
+        "CREATE TABLE entries ("
+        "  identifier TEXT PRIMARY KEY NOT NULL,"
+        "  account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,"
+        "  type TEXT NOT NULL,"
+        "  serial BIGINT NOT NULL,"
+        "  body TEXT NOT NULL,"
+        "  updated BIGINT NOT NULL,"
+        "  size BIGINT NOT NULL);"
+        "CREATE INDEX entries_account ON entries(account, type);"
+        "CREATE TABLE connections ("
+        "  account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,"
+        "  device TEXT NOT NULL,"
+        "  request TEXT NOT NULL,"
+        "  server_nonce TEXT NOT NULL,"
+        "  witness TEXT NOT NULL,"
+        "  created BIGINT NOT NULL,"
+        "  expires BIGINT NOT NULL,"
+        "  state INTEGER NOT NULL,"
+        "  result TEXT,"
+        "  client TEXT,"
+        "  PRIMARY KEY (account, device));"
+        "CREATE INDEX connections_expires ON connections(expires);"
+        "CREATE TABLE nonces (nonce TEXT PRIMARY KEY NOT NULL, issued BIGINT NOT NULL);"
+        "CREATE INDEX nonces_issued ON nonces(issued);"
+        "CREATE TABLE creations (client TEXT NOT NULL, created BIGINT NOT NULL);"
+        "CREATE INDEX creations_client ON creations(client, created);",
 };
 
-#define ACCOUNT_COLUMNS                                                                        \
-	"SELECT a.name, a.identifier, e.body, e.serial, a.created, e.updated FROM accounts a "   \
+#define ACCOUNT_COLUMNS                                                                            \
+	"SELECT a.name, a.identifier, e.body, e.serial, a.created, e.updated FROM accounts a "     \
 	"JOIN entries e ON e.identifier = a.identifier "
 #define ENTRY_FIELDS "identifier, account, type, serial, body, updated"
-#define CONNECTION_FIELDS                                                                      \
-	"account, device, request, server_nonce, witness, created, expires, state, result, "     \
+#define CONNECTION_FIELDS                                                                          \
+	"account, device, request, server_nonce, witness, created, expires, state, result, "       \
 	"client"
 #define PENDING "state = 0 AND expires > $2 " /* MESH_PORTAL_CONNECT_PENDING, unexpired */
 
@@ -158,8 +158,9 @@ db_error(PgStore *self, const PGresult *res, const char *what, GError **error)
 		return FALSE;
 	}
 	reason = primary != NULL ? g_strdup(primary) : first_line(PQerrorMessage(self->conn));
-	g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "portal database %s: %s failed: %s (SQLSTATE %s)",
-	            self->where, what, reason, state != NULL ? state : "none");
+	g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
+	            "portal database %s: %s failed: %s (SQLSTATE %s)", self->where, what, reason,
+	            state != NULL ? state : "none");
 	return FALSE;
 }
 
@@ -282,7 +283,8 @@ transact_as(PgStore *self, TxnFunc fn, gpointer data, gboolean migrating, GError
 
 			PQclear(res);
 		}
-		if (self->lost || !retryable(self, migrating) || attempt >= MESH_PORTAL_PG_RETRIES) {
+		if (self->lost || !retryable(self, migrating) ||
+		    attempt >= MESH_PORTAL_PG_RETRIES) {
 			g_propagate_error(error, local);
 			return FALSE;
 		}
@@ -418,7 +420,8 @@ find_connection(PgStore *self, const char *account, const char *device,
 	p_text(&p, account);
 	p_text(&p, device);
 	res = exec(self,
-	           "SELECT " CONNECTION_FIELDS " FROM connections WHERE account = $1 AND device = $2",
+	           "SELECT " CONNECTION_FIELDS
+	           " FROM connections WHERE account = $1 AND device = $2",
 	           &p, "reading a connection request", error);
 	if (res == NULL)
 		return FALSE;
@@ -445,8 +448,7 @@ query_ints(PgStore *self, const char *sql, const Params *params, const char *wha
 
 /* Store @entry as of @now, replacing the stored one (@replace) or as a new row. */
 static gboolean
-put_entry(PgStore *self, const MeshPortalEntry *entry, gboolean replace, gint64 now,
-          GError **error)
+put_entry(PgStore *self, const MeshPortalEntry *entry, gboolean replace, gint64 now, GError **error)
 {
 	Params p = {0};
 
@@ -457,12 +459,13 @@ put_entry(PgStore *self, const MeshPortalEntry *entry, gboolean replace, gint64 
 	p_text(&p, entry->text);
 	p_int(&p, now);
 	p_int(&p, (gint64)strlen(entry->text));
-	return exec_ok(self,
-	               replace ? "UPDATE entries SET account = $2, type = $3, serial = $4, body = $5, "
-	                         "updated = $6, size = $7 WHERE identifier = $1"
-	                       : "INSERT INTO entries (" ENTRY_FIELDS ", size) "
-	                         "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-	               &p, "storing an entry", error);
+	return exec_ok(
+	        self,
+	        replace ? "UPDATE entries SET account = $2, type = $3, serial = $4, body = $5, "
+	                  "updated = $6, size = $7 WHERE identifier = $1"
+	                : "INSERT INTO entries (" ENTRY_FIELDS ", size) "
+	                  "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+	        &p, "storing an entry", error);
 }
 
 /* ---- Accounts ---------------------------------------------------------------------------- */
@@ -495,7 +498,8 @@ account_create_txn(PgStore *self, gpointer data, GError **error)
 	if (a->client != NULL) {
 		p_text(&p, a->client);
 		p_int(&p, a->now - MESH_PORTAL_CREATION_WINDOW_SECONDS);
-		if (!query_ints(self, "SELECT count(*) FROM creations WHERE client = $1 AND created > $2",
+		if (!query_ints(self,
+		                "SELECT count(*) FROM creations WHERE client = $1 AND created > $2",
 		                &p, "counting account creations", &created, NULL, error))
 			return FALSE;
 	}
@@ -614,8 +618,9 @@ entry_publish_txn(PgStore *self, gpointer data, GError **error)
 	p_text(&p, a->entry->account);
 	return find_account(self, a->entry->account, &account_identifier, error) &&
 	       find_entry(self, a->entry->identifier, &stored, error) &&
-	       query_ints(self, "SELECT count(*), coalesce(sum(size), 0) FROM entries "
-	                        "WHERE account = $1",
+	       query_ints(self,
+	                  "SELECT count(*), coalesce(sum(size), 0) FROM entries "
+	                  "WHERE account = $1",
 	                  &p, "counting entries", &usage.entries, &usage.bytes, error) &&
 	       mesh_portal_store_check_publish(&self->parent, a->entry, account_identifier, stored,
 	                                       &usage, error) &&
@@ -623,8 +628,7 @@ entry_publish_txn(PgStore *self, gpointer data, GError **error)
 }
 
 static gboolean
-pg_entry_publish(MeshPortalStore *store, const MeshPortalEntry *entry, gint64 now,
-                 GError **error)
+pg_entry_publish(MeshPortalStore *store, const MeshPortalEntry *entry, gint64 now, GError **error)
 {
 	PgStore *self = lock(store);
 	PublishArgs args = {entry, now};
@@ -690,14 +694,14 @@ pg_entry_list(MeshPortalStore *store, const char *account, const char *type,
 
 	p_text(&p, account);
 	p_text(&p, type);
-	return unlock(self, list_of_account(
-	                            self,
-	                            "SELECT a.name, e." ENTRY_FIELDS " FROM accounts a LEFT JOIN "
-	                            "entries e ON e.account = a.name AND "
-	                            "(CAST($2 AS TEXT) IS NULL OR e.type = $2) WHERE a.name = $1",
-	                            &p, "listing entries", (ReadFunc)read_entry,
-	                            (GDestroyNotify)mesh_portal_entry_free,
-	                            mesh_portal_entry_compare, ret_entries, error));
+	return unlock(self,
+	              list_of_account(self,
+	                              "SELECT a.name, e." ENTRY_FIELDS " FROM accounts a LEFT JOIN "
+	                              "entries e ON e.account = a.name AND "
+	                              "(CAST($2 AS TEXT) IS NULL OR e.type = $2) WHERE a.name = $1",
+	                              &p, "listing entries", (ReadFunc)read_entry,
+	                              (GDestroyNotify)mesh_portal_entry_free,
+	                              mesh_portal_entry_compare, ret_entries, error));
 }
 
 static gboolean
@@ -806,8 +810,8 @@ pg_connection_get(MeshPortalStore *store, const char *account, const char *devic
 	if (res == NULL)
 		return unlock(self, FALSE);
 	if (PQntuples(res) == 0)
-		return unlock(self,
-		              mesh_portal_store_check_connection_complete(device, NULL, now, error));
+		return unlock(self, mesh_portal_store_check_connection_complete(device, NULL, now,
+		                                                                error));
 	connection = read_connection(res, 0, 0);
 	connection->state = mesh_portal_connection_state_at(connection, now);
 	*ret_connection = connection;
@@ -823,15 +827,16 @@ pg_connection_list(MeshPortalStore *store, const char *account, gint64 now,
 
 	p_text(&p, account);
 	p_int(&p, now);
-	return unlock(self, list_of_account(
-	                            self,
-	                            "SELECT a.name, c.account, c.device, c.request, c.server_nonce, "
-	                            "c.witness, c.created, c.expires, c.state, c.result, c.client "
-	                            "FROM accounts a LEFT JOIN connections c ON c.account = a.name "
-	                            "AND c.state = 0 AND c.expires > $2 WHERE a.name = $1",
-	                            &p, "listing connection requests", (ReadFunc)read_connection,
-	                            (GDestroyNotify)mesh_portal_connection_free,
-	                            mesh_portal_connection_compare, ret_connections, error));
+	return unlock(
+	        self,
+	        list_of_account(self,
+	                        "SELECT a.name, c.account, c.device, c.request, c.server_nonce, "
+	                        "c.witness, c.created, c.expires, c.state, c.result, c.client "
+	                        "FROM accounts a LEFT JOIN connections c ON c.account = a.name "
+	                        "AND c.state = 0 AND c.expires > $2 WHERE a.name = $1",
+	                        &p, "listing connection requests", (ReadFunc)read_connection,
+	                        (GDestroyNotify)mesh_portal_connection_free,
+	                        mesh_portal_connection_compare, ret_connections, error));
 }
 
 typedef struct {
@@ -862,8 +867,7 @@ connection_complete_txn(PgStore *self, gpointer data, GError **error)
 
 static gboolean
 pg_connection_complete(MeshPortalStore *store, const char *account, const char *device,
-                       MeshPortalConnectState state, const char *result, gint64 now,
-                       GError **error)
+                       MeshPortalConnectState state, const char *result, gint64 now, GError **error)
 {
 	PgStore *self = lock(store);
 	CompleteArgs args = {account, device, result, state, now};
@@ -874,8 +878,7 @@ pg_connection_complete(MeshPortalStore *store, const char *account, const char *
 /* ---- Nonces and purging ------------------------------------------------------------------ */
 
 static gboolean
-pg_use_nonce(MeshPortalStore *store, const char *nonce, gint64 issued, gint64 now,
-             GError **error)
+pg_use_nonce(MeshPortalStore *store, const char *nonce, gint64 issued, gint64 now, GError **error)
 {
 	PgStore *self = lock(store);
 	Params p = {0};
@@ -912,12 +915,12 @@ purge_txn(PgStore *self, gpointer data, GError **error)
 		const char *sql, *what;
 		gint64 keep;
 	} steps[] = {
-		{"DELETE FROM connections WHERE expires <= $1", "purging connection requests",
-		 MESH_PORTAL_CONNECTION_KEEP_SECONDS},
-		{"DELETE FROM nonces WHERE issued < $1", "purging nonces",
-		 MESH_PORTAL_ISSUED_WINDOW_SECONDS + MESH_PORTAL_NONCE_MARGIN_SECONDS},
-		{"DELETE FROM creations WHERE created <= $1", "purging account creations",
-		 MESH_PORTAL_CREATION_WINDOW_SECONDS},
+	        {"DELETE FROM connections WHERE expires <= $1", "purging connection requests",
+	         MESH_PORTAL_CONNECTION_KEEP_SECONDS},
+	        {"DELETE FROM nonces WHERE issued < $1", "purging nonces",
+	         MESH_PORTAL_ISSUED_WINDOW_SECONDS + MESH_PORTAL_NONCE_MARGIN_SECONDS},
+	        {"DELETE FROM creations WHERE created <= $1", "purging account creations",
+	         MESH_PORTAL_CREATION_WINDOW_SECONDS},
 	};
 
 	a->removed = 0;
@@ -958,22 +961,22 @@ pg_close(MeshPortalStore *store)
 }
 
 static const MeshPortalStoreClass pg_class = {
-	.name = "postgresql",
-	.account_create = pg_account_create,
-	.account_get = pg_account_get,
-	.account_delete = pg_account_delete,
-	.account_count = pg_account_count,
-	.entry_publish = pg_entry_publish,
-	.entry_get = pg_entry_get,
-	.entry_list = pg_entry_list,
-	.entry_delete = pg_entry_delete,
-	.connection_add = pg_connection_add,
-	.connection_get = pg_connection_get,
-	.connection_list = pg_connection_list,
-	.connection_complete = pg_connection_complete,
-	.use_nonce = pg_use_nonce,
-	.purge = pg_purge,
-	.close = pg_close,
+        .name = "postgresql",
+        .account_create = pg_account_create,
+        .account_get = pg_account_get,
+        .account_delete = pg_account_delete,
+        .account_count = pg_account_count,
+        .entry_publish = pg_entry_publish,
+        .entry_get = pg_entry_get,
+        .entry_list = pg_entry_list,
+        .entry_delete = pg_entry_delete,
+        .connection_add = pg_connection_add,
+        .connection_get = pg_connection_get,
+        .connection_list = pg_connection_list,
+        .connection_complete = pg_connection_complete,
+        .use_nonce = pg_use_nonce,
+        .purge = pg_purge,
+        .close = pg_close,
 };
 
 /* ---- Opening ----------------------------------------------------------------------------- */
@@ -1080,8 +1083,8 @@ migrate_txn(PgStore *self, gpointer data, GError **error)
 		if (PQresultStatus(res) != PGRES_COMMAND_OK)
 			return db_error(self, res, "upgrading the schema", error);
 		p_int(&p, version + 1);
-		if (!exec_ok(self, "DELETE FROM schema_version", NULL, "recording the schema version",
-		             error) ||
+		if (!exec_ok(self, "DELETE FROM schema_version", NULL,
+		             "recording the schema version", error) ||
 		    !exec_ok(self, "INSERT INTO schema_version (version) VALUES ($1)", &p,
 		             "recording the schema version", error))
 			return FALSE;
@@ -1146,8 +1149,7 @@ mesh_portal_store_pg_open(const char *conninfo, GError **error)
 	}
 	/* The server's notices (WARNING, NOTICE) would go to stderr: nothing we act on. */
 	PQsetNoticeProcessor(self->conn, ignore_notice, NULL);
-	if (!check_encoding(self, error) ||
-	    !transact_as(self, migrate_txn, NULL, TRUE, error))
+	if (!check_encoding(self, error) || !transact_as(self, migrate_txn, NULL, TRUE, error))
 		return NULL;
 	return g_steal_pointer(&store);
 }
