@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Where json-glib cannot be had (a Windows cross-build here): every product source that is not
 # built for real is compiled with -fsyntax-only and the project's warnings (-Werror with
-# MESH_WERROR) against the headers of its libraries (json-glib, libsoup, SQLite, tss2, and
+# MESH_WERROR) against the headers of its libraries (json-glib, libsoup, SQLite, libpq, tss2, and
 # libqrencode for cli/qr.c — the same on every OS; tools/windows-deps.sh copies them into
 # MESH_WINDOWS_SYNTAX). So the whole tree but
 # the other OS folders is checked for Windows even though only the json-free part links here.

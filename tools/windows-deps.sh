@@ -14,14 +14,14 @@
 # interrupted build never leaves a prefix that looks finished (it is built beside and renamed
 # into place; what a killed build left is removed by the next). Exports MESH_WINDOWS_PREFIX (the
 # libraries, for cmake/mingw-w64.cmake) and MESH_WINDOWS_SYNTAX (the headers of json-glib,
-# libsoup, SQLite, tss2 and libqrencode for the syntax-only pass: cmake/syntax-only.cmake). Only
+# libsoup, SQLite, libpq, tss2 and libqrencode for the syntax-only pass: cmake/syntax-only.cmake). Only
 # Debian's archive is used: sources through `apt-get source` with a private apt configuration, so the
 # system's own lists stay untouched.
 set -eu
 . tools/deps.sh
 
 MESH_WINDOWS_PACKAGES="mingw-w64 wine wine64 libz-mingw-w64-dev meson ninja-build dpkg-dev
- pkg-config libjson-glib-dev libsoup-3.0-dev libsqlite3-dev libtss2-dev libqrencode-dev"
+ pkg-config libjson-glib-dev libsoup-3.0-dev libsqlite3-dev libtss2-dev libqrencode-dev libpq-dev"
 MESH_WINDOWS_SOURCES="openssl glib2.0 libffi pcre2 cunit"
 MESH_WINDOWS_HOST=x86_64-w64-mingw32
 
@@ -182,6 +182,8 @@ mesh_windows_syntax() {
 	mkdir -p "$s"
 	cp -r /usr/include/json-glib-1.0 /usr/include/libsoup-3.0 /usr/include/tss2 "$s/"
 	cp /usr/include/sqlite3.h /usr/include/sqlite3ext.h /usr/include/qrencode.h "$s/"
+	cp /usr/include/postgresql/libpq-fe.h /usr/include/postgresql/postgres_ext.h \
+		/usr/include/postgresql/pg_config_ext.h "$s/"
 }
 
 # Every step, in a shell of its own with -e (a function called on the left of || runs without
@@ -248,7 +250,7 @@ mesh_windows_deps() {
 	key=$( (cat tools/windows-deps.sh
 		$MESH_WINDOWS_HOST-gcc --version
 		dpkg-query -W libjson-glib-dev libsoup-3.0-dev libsqlite3-dev libtss2-dev \
-			libqrencode-dev) |
+			libqrencode-dev libpq-dev) |
 		sha256sum | cut -c1-16)
 	final=$MESH_WINDOWS_CACHE/$key
 	# One build at a time; a second run waits for the first and then finds its prefix.
