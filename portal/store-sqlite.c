@@ -842,6 +842,46 @@ sqlite_purge(MeshPortalStore *store, gint64 now, guint *ret_removed, GError **er
 	return unlock(self, end(self, ok, error));
 }
 
+/*
+ * The file is still the one opened (SQLite notices an unlink or rename), and a read of the
+ * schema version goes through: it takes the read lock that every request takes, waiting at most
+ * MESH_PORTAL_STORE_PING_WAIT_MS rather than the busy timeout of requests.
+ */
+static gboolean
+ping_locked(SqliteStore *self, GError **error)
+{
+	sqlite3_stmt *st = NULL;
+	int moved = 0, rc;
+
+	if (sqlite3_file_control(self->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) != SQLITE_OK)
+		return db_error(self, "checking the file", error);
+	if (moved) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
+			    "portal database %s was removed or replaced while in use: restore it "
+			    "and restart servermesh",
+			    self->path);
+		return FALSE;
+	}
+	if (sqlite3_prepare_v2(self->db, "SELECT version FROM schema_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return db_error(self, "preparing the health check", error);
+	sqlite3_busy_timeout(self->db, MESH_PORTAL_STORE_PING_WAIT_MS);
+	rc = sqlite3_step(st);
+	sqlite3_busy_timeout(self->db, BUSY_TIMEOUT_MS);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_error(self, "the health check", error);
+	return TRUE;
+}
+
+static gboolean
+sqlite_ping(MeshPortalStore *store, GError **error)
+{
+	SqliteStore *self = lock(store);
+
+	return unlock(self, ping_locked(self, error));
+}
+
 static void
 sqlite_close(MeshPortalStore *store)
 {
@@ -872,6 +912,7 @@ static const MeshPortalStoreClass sqlite_class = {
 	.connection_complete = sqlite_connection_complete,
 	.use_nonce = sqlite_use_nonce,
 	.purge = sqlite_purge,
+	.ping = sqlite_ping,
 	.close = sqlite_close,
 };
 
@@ -1011,6 +1052,98 @@ mesh_portal_store_sqlite_open(const char *path, GError **error)
 	if (!end(self, ok, error))
 		return NULL;
 	return g_steal_pointer(&store);
+}
+
+/* The source of a backup: an existing database of a schema this build knows. */
+static gboolean
+backup_source(SqliteStore *self, GError **error)
+{
+	gint64 version = 0;
+
+	if (!g_file_test(self->path, G_FILE_TEST_EXISTS)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
+			    "there is no portal database %s: give the --db that servermesh serves",
+			    self->path);
+		return FALSE;
+	}
+	if (sqlite3_open_v2(self->path, &self->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK)
+		return db_error(self, "opening", error);
+	sqlite3_extended_result_codes(self->db, 1);
+	sqlite3_busy_timeout(self->db, BUSY_TIMEOUT_MS);
+	if (!schema_version(self, &version, error))
+		return FALSE;
+	if (version < 1) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
+			    "%s is not a portal database (it is empty)", self->path);
+		return FALSE;
+	}
+	if (version > MESH_PORTAL_SQLITE_SCHEMA_VERSION) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
+			    "portal database %s has schema version %" G_GINT64_FORMAT
+			    ": back it up with a newer servermesh",
+			    self->path, version);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Copy @source's database into @copy's in one step, and check the result. */
+static gboolean
+backup_copy(SqliteStore *source, SqliteStore *copy, GError **error)
+{
+	g_autofree char *check = NULL;
+	sqlite3_backup *backup;
+	int rc;
+
+	if (sqlite3_open_v2(copy->path, &copy->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK)
+		return db_error(copy, "opening the copy", error);
+	sqlite3_extended_result_codes(copy->db, 1);
+	/* The copy is a new file that is discarded on any failure: no journal beside it. */
+	if (!exec(copy, "PRAGMA journal_mode = OFF", "configuring the copy", error))
+		return FALSE;
+	backup = sqlite3_backup_init(copy->db, "main", source->db, "main");
+	if (backup == NULL)
+		return db_error(copy, "starting the copy", error);
+	/* -1: every page in one step, so one read transaction sees the whole database. */
+	rc = sqlite3_backup_step(backup, -1);
+	sqlite3_backup_finish(backup);
+	if (rc != SQLITE_DONE) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
+			    "portal database %s: copying failed: %s%s", source->path,
+			    sqlite3_errstr(rc),
+			    rc == SQLITE_BUSY || rc == SQLITE_LOCKED
+				    ? " (another process holds it locked: try again)"
+				    : "");
+		return FALSE;
+	}
+	if (!query_text(copy, "PRAGMA integrity_check", &check, error))
+		return FALSE;
+	if (strcmp(check, "ok") != 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
+			    "the copy of %s does not pass SQLite's integrity check; the database "
+			    "itself may be damaged: run sqlite3 %s 'PRAGMA integrity_check'",
+			    source->path, source->path);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+mesh_portal_store_sqlite_backup(const char *path, const char *copy, GError **error)
+{
+	SqliteStore source = {.path = (char *)path}, target = {.path = (char *)copy};
+	gboolean ok = backup_source(&source, error) && backup_copy(&source, &target, error);
+
+	if (target.db != NULL && sqlite3_close(target.db) != SQLITE_OK && ok) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot close the copy %s", copy);
+		ok = FALSE;
+	}
+	sqlite3_close(source.db);
+	return ok;
 }
 
 gboolean
