@@ -94,9 +94,9 @@ is_postgresql(const char *db)
 	return g_str_has_prefix(db, "postgresql://") || g_str_has_prefix(db, "postgres://");
 }
 
-/* A file beside @path that SQLite would take as part of a database there: the copy put in its
- * place would get another database's journal applied to it. */
-static char *
+/* The suffix of a file beside @path that SQLite would take as part of a database there (the
+ * copy put in its place would get another database's journal applied to it), or NULL. */
+static const char *
 journal_beside(const char *path)
 {
 	static const char *const suffixes[] = {"-wal", "-journal"};
@@ -105,7 +105,7 @@ journal_beside(const char *path)
 		g_autofree char *name = g_strconcat(path, suffixes[i], NULL);
 
 		if (g_file_test(name, G_FILE_TEST_EXISTS))
-			return g_steal_pointer(&name);
+			return suffixes[i];
 	}
 	return NULL;
 }
@@ -121,7 +121,7 @@ backup(const char *db, const char *path, gboolean force)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree char *quoted = mesh_error_quote(path);
-	g_autofree char *journal = NULL;
+	const char *journal;
 	g_autofree char *source = NULL, *target = NULL;
 	g_autofree char *tmp = NULL;
 
@@ -144,12 +144,10 @@ backup(const char *db, const char *path, gboolean force)
 	}
 	journal = journal_beside(path);
 	if (journal != NULL) {
-		g_autofree char *quoted_journal = mesh_error_quote(journal);
-
-		g_printerr("servermesh: '%s' exists: a database at '%s' is in use or was not closed "
-			   "cleanly, and SQLite would apply that journal to the copy; stop what uses "
-			   "it, or choose another PATH\n",
-			   quoted_journal, quoted);
+		g_printerr("servermesh: '%s' has a %s file beside it: a database there is in use or "
+			   "was not closed cleanly, and SQLite would apply that journal to the copy; "
+			   "stop what uses it, or choose another PATH\n",
+			   quoted, journal);
 		return MESH_ERROR_EXISTS;
 	}
 	tmp = mesh_platform_file_temp(path, &error);

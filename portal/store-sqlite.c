@@ -843,15 +843,17 @@ sqlite_purge(MeshPortalStore *store, gint64 now, guint *ret_removed, GError **er
 }
 
 /*
- * The file is still the one opened (SQLite notices an unlink or rename), and a read of the
- * schema version goes through: it takes the read lock that every request takes, waiting at most
- * MESH_PORTAL_STORE_PING_WAIT_MS rather than the busy timeout of requests.
+ * The file is still the one opened (SQLite notices an unlink or rename), the write lock can be
+ * had (BEGIN IMMEDIATE, as every write takes it) and the schema version read, then nothing is
+ * written (ROLLBACK): waiting at most MESH_PORTAL_STORE_PING_WAIT_MS for another process's lock,
+ * not the busy timeout of requests.
  */
 static gboolean
 ping_locked(SqliteStore *self, GError **error)
 {
 	sqlite3_stmt *st = NULL;
-	int moved = 0, rc;
+	int moved = 0, rc = SQLITE_ERROR;
+	gboolean ok;
 
 	if (sqlite3_file_control(self->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) != SQLITE_OK)
 		return db_error(self, "checking the file", error);
@@ -866,12 +868,15 @@ ping_locked(SqliteStore *self, GError **error)
 	    SQLITE_OK)
 		return db_error(self, "preparing the health check", error);
 	sqlite3_busy_timeout(self->db, MESH_PORTAL_STORE_PING_WAIT_MS);
-	rc = sqlite3_step(st);
+	ok = begin(self, error);
 	sqlite3_busy_timeout(self->db, BUSY_TIMEOUT_MS);
+	if (ok)
+		rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return db_error(self, "the health check", error);
-	return TRUE;
+	if (ok && rc != SQLITE_ROW)
+		ok = db_error(self, "the health check", error);
+	end(self, FALSE, NULL);
+	return ok;
 }
 
 static gboolean

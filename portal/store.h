@@ -317,10 +317,11 @@ gboolean mesh_portal_store_purge(MeshPortalStore *store, gint64 now, guint *ret_
 
 /*
  * mesh_portal_store_ping: whether the store answers now, for the health endpoint (http.h): a
- * trivial query on its own connection, waiting at most MESH_PORTAL_STORE_PING_WAIT_MS for a
- * lock another process holds. Reads no account data. Errors: MESH_ERROR_IO when the storage
- * fails, is locked by another process past the wait, or (SQLite) its file was removed or
- * replaced since it was opened (a restart would then start on another database).
+ * trivial query in a write transaction that writes nothing, waiting at most
+ * MESH_PORTAL_STORE_PING_WAIT_MS for a lock another process holds. Reads no account data.
+ * Errors: MESH_ERROR_IO when the storage fails, stays locked by another process past the wait,
+ * or (SQLite) its file was removed or replaced since it was opened (a restart would then start
+ * on another database).
  */
 #define MESH_PORTAL_STORE_PING_WAIT_MS 1000
 gboolean mesh_portal_store_ping(MeshPortalStore *store, GError **error);
