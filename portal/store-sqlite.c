@@ -949,12 +949,23 @@ query_text(SqliteStore *self, const char *sql, char **ret_text, GError **error)
 	return TRUE;
 }
 
+/* Open the file self->path, which must exist (never made here), with extended result codes. */
+static gboolean
+open_existing(SqliteStore *self, const char *what, GError **error)
+{
+	if (sqlite3_open_v2(self->path, &self->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK)
+		return db_error(self, what, error);
+	sqlite3_extended_result_codes(self->db, 1);
+	return TRUE;
+}
+
 static gboolean
 configure(SqliteStore *self, GError **error)
 {
 	g_autofree char *mode = NULL;
 
-	sqlite3_extended_result_codes(self->db, 1);
 	sqlite3_busy_timeout(self->db, BUSY_TIMEOUT_MS);
 	if (!query_text(self, "PRAGMA journal_mode = WAL", &mode, error))
 		return FALSE;
@@ -1002,20 +1013,26 @@ schema_version(SqliteStore *self, gint64 *ret_version, GError **error)
 	return TRUE;
 }
 
+/* A schema version this build can read: none yet (0) up to its own. */
+static gboolean
+known_version(SqliteStore *self, gint64 version, GError **error)
+{
+	if (version >= 0 && version <= MESH_PORTAL_SQLITE_SCHEMA_VERSION)
+		return TRUE;
+	g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
+		    "portal database %s has schema version %" G_GINT64_FORMAT
+		    "; this servermesh knows versions up to %d: run a newer servermesh",
+		    self->path, version, MESH_PORTAL_SQLITE_SCHEMA_VERSION);
+	return FALSE;
+}
+
 static gboolean
 migrate_txn(SqliteStore *self, GError **error)
 {
 	gint64 version = 0;
 
-	if (!schema_version(self, &version, error))
+	if (!schema_version(self, &version, error) || !known_version(self, version, error))
 		return FALSE;
-	if (version > MESH_PORTAL_SQLITE_SCHEMA_VERSION || version < 0) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
-			    "portal database %s has schema version %" G_GINT64_FORMAT
-			    "; this servermesh knows versions up to %d: run a newer servermesh",
-			    self->path, version, MESH_PORTAL_SQLITE_SCHEMA_VERSION);
-		return FALSE;
-	}
 	for (; version < MESH_PORTAL_SQLITE_SCHEMA_VERSION; version++) {
 		g_autofree char *record = g_strdup_printf(
 			"DELETE FROM schema_version; INSERT INTO schema_version VALUES (%d);",
@@ -1044,13 +1061,7 @@ mesh_portal_store_sqlite_open(const char *path, GError **error)
 	g_mutex_init(&self->lock);
 	self->path = g_strdup(path);
 	store = &self->parent;
-	if (sqlite3_open_v2(path, &self->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
-		db_error(self, "opening", error);
-		return NULL;
-	}
-	if (!configure(self, error))
+	if (!open_existing(self, "opening", error) || !configure(self, error))
 		return NULL;
 	/* BEGIN IMMEDIATE: two servermesh starting on one new file migrate it once. */
 	ok = begin(self, error) && migrate_txn(self, error);
@@ -1071,24 +1082,14 @@ backup_source(SqliteStore *self, GError **error)
 			    self->path);
 		return FALSE;
 	}
-	if (sqlite3_open_v2(self->path, &self->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK)
-		return db_error(self, "opening", error);
-	sqlite3_extended_result_codes(self->db, 1);
+	if (!open_existing(self, "opening", error))
+		return FALSE;
 	sqlite3_busy_timeout(self->db, BUSY_TIMEOUT_MS);
-	if (!schema_version(self, &version, error))
+	if (!schema_version(self, &version, error) || !known_version(self, version, error))
 		return FALSE;
 	if (version < 1) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
 			    "%s is not a portal database (it is empty)", self->path);
-		return FALSE;
-	}
-	if (version > MESH_PORTAL_SQLITE_SCHEMA_VERSION) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
-			    "portal database %s has schema version %" G_GINT64_FORMAT
-			    ": back it up with a newer servermesh",
-			    self->path, version);
 		return FALSE;
 	}
 	return TRUE;
@@ -1102,11 +1103,8 @@ backup_copy(SqliteStore *source, SqliteStore *copy, GError **error)
 	sqlite3_backup *backup;
 	int rc;
 
-	if (sqlite3_open_v2(copy->path, &copy->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK)
-		return db_error(copy, "opening the copy", error);
-	sqlite3_extended_result_codes(copy->db, 1);
+	if (!open_existing(copy, "opening the copy", error))
+		return FALSE;
 	/* The copy is a new file that is discarded on any failure: no journal beside it. */
 	if (!exec(copy, "PRAGMA journal_mode = OFF", "configuring the copy", error))
 		return FALSE;
