@@ -188,7 +188,7 @@ main(int argc, char **argv)
 	int creations_per_address = MESH_PORTAL_DEFAULT_CREATIONS_PER_CLIENT;
 	MeshPortalStoreLimits limits = {0};
 	gboolean foreground = FALSE, version = FALSE, force = FALSE, parsed, backing_up;
-	const char *domain_arg;
+	const char *domain_arg, *usage = NULL;
 	const GOptionEntry entries[] = {
 	        {"listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
 	         "listen on ADDRESS:PORT (default " MESH_PORTAL_HTTP_DEFAULT_LISTEN
@@ -263,23 +263,23 @@ main(int argc, char **argv)
 				     "default one) to PATH\nwhile servermesh may be serving it.");
 	g_option_context_add_main_entries(context, entries, NULL);
 	parsed = g_option_context_parse(context, &argc, &argv, &error);
-	/* "backup" with one word or more after it; "servermesh backup" alone serves the domain
-	 * "backup", as it always did. */
-	backing_up = parsed && argc >= 3 && strcmp(argv[1], "backup") == 0;
-	if (!parsed ||
-	    (backing_up ? argc > 4 || (argc == 3 && db == NULL) : argc != 2 || force) ||
-	    rate < 0 ||
-	    burst < 0 || pending_expiry < 1 || max_connections < 0 || max_per_address < 1 ||
-	    header_timeout < 1 || idle_timeout < 1 || pending_per_address < 0 || max_entries < 0 ||
-	    max_account_bytes < 0 || creations_per_address < 0) {
-		g_printerr("servermesh: %s (see 'servermesh --help')\n",
-		           error != NULL ? error->message
-		           : backing_up  ? "give 'backup PATH' and --db, or 'backup PATH DOMAIN'"
-		           : force       ? "--force is for 'backup'"
-		           : argc != 2   ? "give exactly one DOMAIN"
-		                         : "limits are never negative; --pending-expiry, "
-		                           "--max-connections-per-address and the timeouts are at "
-		                           "least 1");
+	/* "backup" is never a domain a portal serves (one label), so it can name the command. */
+	backing_up = parsed && argc >= 2 && strcmp(argv[1], "backup") == 0;
+	if (!parsed)
+		usage = error->message;
+	else if (backing_up ? argc < 3 || argc > 4 || (argc == 3 && db == NULL) : argc != 2)
+		usage = backing_up ? "give 'backup PATH' and --db, or 'backup PATH DOMAIN'"
+		                   : "give exactly one DOMAIN";
+	else if (force && !backing_up)
+		usage = "--force is for 'backup'";
+	else if (rate < 0 || burst < 0 || pending_expiry < 1 || max_connections < 0 ||
+	         max_per_address < 1 || header_timeout < 1 || idle_timeout < 1 ||
+	         pending_per_address < 0 || max_entries < 0 || max_account_bytes < 0 ||
+	         creations_per_address < 0)
+		usage = "limits are never negative; --pending-expiry, "
+		        "--max-connections-per-address and the timeouts are at least 1";
+	if (usage != NULL) {
+		g_printerr("servermesh: %s (see 'servermesh --help')\n", usage);
 		return MESH_ERROR_USAGE;
 	}
 	if (version) {

@@ -120,6 +120,7 @@ expect_fail "PostgreSQL: use pg_dump, and the URI (its password) is not echoed" 
 check "... not echoed" sh -c "! grep -q s3cret '$TMP/err'"
 expect_fail "backup without --db or DOMAIN: usage" 2 "backup PATH" \
 	timeout 60 "$SERVERMESH" backup "$BK/u.db"
+expect_fail "backup without PATH: usage" 2 "backup PATH" timeout 60 "$SERVERMESH" backup
 expect_fail "--force when serving: usage" 2 "--force is for 'backup'" \
 	timeout 60 "$SERVERMESH" --force example.com
 # DOMAIN instead of --db: the default database of that domain.
