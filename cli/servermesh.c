@@ -8,6 +8,7 @@
 #include "error.h"
 #include "http.h"
 #include "platform.h"
+#include "store-pg.h"
 #include "store-sqlite.h"
 #include "transactions.h"
 
@@ -87,13 +88,6 @@ health(gpointer store, GError **error)
 	return mesh_portal_store_ping(store, error);
 }
 
-/* A --db that names a PostgreSQL store rather than an SQLite file (libpq's URI schemes). */
-static gboolean
-is_postgresql(const char *db)
-{
-	return g_str_has_prefix(db, "postgresql://") || g_str_has_prefix(db, "postgres://");
-}
-
 /* The suffix of a file beside @path that SQLite would take as part of a database there (the
  * copy put in its place would get another database's journal applied to it), or NULL. */
 static const char *
@@ -125,7 +119,7 @@ backup(const char *db, const char *path, gboolean force)
 	g_autofree char *source = NULL, *target = NULL;
 	g_autofree char *tmp = NULL;
 
-	if (is_postgresql(db)) {
+	if (mesh_portal_store_pg_is_uri(db)) {
 		g_printerr("servermesh: backup copies an SQLite database; back up a PostgreSQL store "
 			   "with pg_dump (e.g. pg_dump --format=custom --file=PATH, with the --db "
 			   "URI as its --dbname)\n");
@@ -195,7 +189,12 @@ main(int argc, char **argv)
 	         "; port 0 picks a free one)",
 	         "ADDR:PORT"},
 	        {"db", 0, 0, G_OPTION_ARG_FILENAME, &db,
-	         "the database (default $XDG_DATA_HOME/servermesh/DOMAIN.db)", "PATH"},
+	         "the database: an SQLite file (default $XDG_DATA_HOME/servermesh/DOMAIN.db), or "
+	         "a PostgreSQL database that several servermesh may share, as a libpq URI "
+	         "postgresql://USER@HOST:PORT/DATABASE (several hosts: "
+	         "postgresql://USER@HOST1,HOST2/DATABASE?target_session_attrs=read-write; the "
+	         "password from ~/.pgpass or PGPASSFILE)",
+	         "PATH|URI"},
 	        {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert,
 	         "serve HTTPS with this PEM certificate (chain)", "FILE"},
 	        {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key,
@@ -302,7 +301,8 @@ main(int argc, char **argv)
 	}
 	if (backing_up)
 		return backup(db, argv[2], force);
-	store = mesh_portal_store_sqlite_open(db, &error);
+	store = mesh_portal_store_pg_is_uri(db) ? mesh_portal_store_pg_open(db, &error)
+	                                        : mesh_portal_store_sqlite_open(db, &error);
 	if (store == NULL)
 		return fail(error);
 	limits.pending_per_client = (guint)pending_per_address;

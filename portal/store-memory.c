@@ -243,15 +243,6 @@ memory_entry_get(MeshPortalStore *store, const char *identifier, MeshPortalEntry
 	return unlock(self, TRUE);
 }
 
-static int
-compare_entries(gconstpointer a, gconstpointer b)
-{
-	const MeshPortalEntry *x = *(MeshPortalEntry *const *)a, *y = *(MeshPortalEntry *const *)b;
-	int c = strcmp(x->type, y->type);
-
-	return c != 0 ? c : strcmp(x->identifier, y->identifier);
-}
-
 static gboolean
 memory_entry_list(MeshPortalStore *store, const char *account, const char *type,
 		  GPtrArray **ret_entries, GError **error)
@@ -272,7 +263,7 @@ memory_entry_list(MeshPortalStore *store, const char *account, const char *type,
 		    (type == NULL || strcmp(entry->type, type) == 0))
 			g_ptr_array_add(list, entry_copy(entry));
 	}
-	g_ptr_array_sort(list, compare_entries);
+	g_ptr_array_sort(list, mesh_portal_entry_compare);
 	*ret_entries = list;
 	return unlock(self, TRUE);
 }
@@ -360,17 +351,6 @@ memory_connection_get(MeshPortalStore *store, const char *account, const char *d
 	return unlock(self, TRUE);
 }
 
-static int
-compare_connections(gconstpointer a, gconstpointer b)
-{
-	const MeshPortalConnection *x = *(MeshPortalConnection *const *)a;
-	const MeshPortalConnection *y = *(MeshPortalConnection *const *)b;
-
-	if (x->created != y->created)
-		return x->created < y->created ? -1 : 1;
-	return strcmp(x->device, y->device);
-}
-
 static gboolean
 memory_connection_list(MeshPortalStore *store, const char *account, gint64 now,
 		       GPtrArray **ret_connections, GError **error)
@@ -381,7 +361,7 @@ memory_connection_list(MeshPortalStore *store, const char *account, gint64 now,
 	if (!g_hash_table_contains(self->accounts, account))
 		return unlock(self, mesh_portal_store_no_account(account, error));
 	list = pending_of(self, account, now);
-	g_ptr_array_sort(list, compare_connections);
+	g_ptr_array_sort(list, mesh_portal_connection_compare);
 	*ret_connections = list;
 	return unlock(self, TRUE);
 }

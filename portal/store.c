@@ -335,6 +335,26 @@ mesh_portal_store_no_entry(const char *identifier, GError **error)
 	return FALSE;
 }
 
+gint
+mesh_portal_entry_compare(gconstpointer a, gconstpointer b)
+{
+	const MeshPortalEntry *x = *(MeshPortalEntry *const *)a, *y = *(MeshPortalEntry *const *)b;
+	int c = strcmp(x->type, y->type);
+
+	return c != 0 ? c : strcmp(x->identifier, y->identifier);
+}
+
+gint
+mesh_portal_connection_compare(gconstpointer a, gconstpointer b)
+{
+	const MeshPortalConnection *x = *(MeshPortalConnection *const *)a;
+	const MeshPortalConnection *y = *(MeshPortalConnection *const *)b;
+
+	if (x->created != y->created)
+		return x->created < y->created ? -1 : 1;
+	return strcmp(x->device, y->device);
+}
+
 MeshPortalConnectState
 mesh_portal_connection_state_at(const MeshPortalConnection *connection, gint64 now)
 {

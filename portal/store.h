@@ -8,8 +8,8 @@ G_BEGIN_DECLS
 /*
  * MeshPortalStore: everything a portal keeps (docs/protocol.md §8): accounts, the signed entries
  * published for them, pending device connections and the replay cache of request nonces.
- * One interface, several stores (docs/design.md "Scale"): SQLite (store-sqlite.h), in memory
- * (store-memory, for tests of the transaction layer), later PostgreSQL. Each store is a const
+ * One interface, several stores (docs/design.md "Scale"): SQLite (store-sqlite.h), PostgreSQL
+ * (store-pg.h), in memory (store-memory, for tests of the transaction layer). Each store is a const
  * vtable with a name; an instance's first field points to it; close tolerates a half-opened
  * instance. The store keeps text and checks integrity (uniqueness, serials, limits on pending
  * requests); it verifies no signature: that is the transaction layer's job.
@@ -18,7 +18,8 @@ G_BEGIN_DECLS
  * Texts are UTF-8 JSON as received; the store returns them byte for byte.
  *
  * Thread safety: every store serialises its own calls; one store may be shared by the threads
- * of one process. Several processes may share one SQLite file (WAL, busy timeout).
+ * of one process. Several processes may share one SQLite file (WAL, busy timeout), or one
+ * PostgreSQL database (SERIALIZABLE transactions): every rule below then holds across them.
  */
 
 /* §10: at most this many unexpired pending connection requests per account. */
@@ -131,7 +132,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshPortalConnection, mesh_portal_connection_free)
  * trust them) and document the errors; every member is required.
  */
 typedef struct {
-	const char *name; /* "sqlite", "memory" */
+	const char *name; /* "sqlite", "postgresql", "memory" */
 	gboolean (*account_create)(MeshPortalStore *store, const char *name, const char *identifier,
 	                           const char *profile, gint64 serial, const char *client,
 	                           gint64 now, GError **error);
@@ -319,9 +320,10 @@ gboolean mesh_portal_store_purge(MeshPortalStore *store, gint64 now, guint *ret_
  * mesh_portal_store_ping: whether the store answers now, for the health endpoint (http.h): a
  * trivial query in a write transaction that writes nothing, waiting at most
  * MESH_PORTAL_STORE_PING_WAIT_MS for a lock another process holds. Reads no account data.
+ * (PostgreSQL: SELECT 1, on a new connection when the old one was lost; libpq's own waits.)
  * Errors: MESH_ERROR_IO when the storage fails, stays locked by another process past the wait,
  * or (SQLite) its file was removed or replaced since it was opened (a restart would then start
- * on another database).
+ * on another database); (PostgreSQL) MESH_ERROR_NETWORK when the server cannot be reached.
  */
 #define MESH_PORTAL_STORE_PING_WAIT_MS 1000
 gboolean mesh_portal_store_ping(MeshPortalStore *store, GError **error);
@@ -368,6 +370,10 @@ gboolean mesh_portal_store_check_connection_complete(const char *device,
 /* The state of @connection as of @now: Expired for a pending request past its expiry. */
 MeshPortalConnectState mesh_portal_connection_state_at(const MeshPortalConnection *connection,
 						       gint64 now);
+/* GCompareFunc for g_ptr_array_sort: entries by type then identifier, connection requests
+ * oldest first then by device (the orders entry_list and connection_list return), by bytes. */
+gint mesh_portal_entry_compare(gconstpointer a, gconstpointer b);
+gint mesh_portal_connection_compare(gconstpointer a, gconstpointer b);
 /* MESH_ERROR_NOT_FOUND naming the account (quoted: the name comes from outside). */
 gboolean mesh_portal_store_no_account(const char *name, GError **error);
 /* MESH_ERROR_NOT_FOUND naming the entry. */

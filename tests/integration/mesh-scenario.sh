@@ -11,6 +11,9 @@
 # With MESH_SCENARIO_TLS=1 the same runs over TLS: servermesh gets a self-signed certificate for
 # 127.0.0.1 (openssl) and the devices its CA file (MESH_PORTAL_CA); a device without it is refused
 # first (Network, 25) and nothing is created.
+# With MESH_SCENARIO_PG=1 servermesh keeps everything in PostgreSQL (--db postgresql://...): a
+# new database on the cluster in MESH_TEST_PG_DIR (ctest's pg fixture, tests/pg-cluster.sh); the
+# walk-through, the restart included, must pass, and the rows must be there, not in a file.
 # With MESH_SCENARIO_STORES=1 (run under dbus-run-session with with-keyring.sh) device 1 keeps
 # its keys in a TPM (swtpm, started here) and device 2 in the desktop keyring (gnome-keyring):
 # the same scenario must pass, and the keys must be where they were put.
@@ -30,6 +33,18 @@ SCHEME=http
 CA=
 [ "$TLS" = 1 ] && SCHEME=https CA="$TMP/cert.pem"
 STORES=${MESH_SCENARIO_STORES:-0}
+PG=${MESH_SCENARIO_PG:-0}
+PGC="sh $(dirname "$0")/../pg-cluster.sh"
+DB="$TMP/portal.db"
+if [ "$PG" = 1 ]; then
+	if [ -z "${MESH_TEST_PG_DIR:-}" ]; then
+		echo "FAIL - MESH_TEST_PG_DIR is not set: run this under ctest (the pg fixture) or start a cluster with tests/pg-cluster.sh"
+		exit 1
+	fi
+	PGDB=scenario_$$
+	$PGC createdb "$MESH_TEST_PG_DIR" "$PGDB" || exit 1
+	DB=$($PGC uri "$MESH_TEST_PG_DIR" "$PGDB")
+fi
 if [ "$STORES" = 1 ]; then
 	. "$(dirname "$0")/tpm-lib.sh"
 	mkdir -p "$TMP/tpm"
@@ -63,6 +78,7 @@ cleanup() {
 	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null
 	sshd_stop "$TMP/sshd"
 	[ "$STORES" = 1 ] && swtpm_stop "$TMP/tpm"
+	[ "$PG" = 1 ] && $PGC dropdb "$MESH_TEST_PG_DIR" "$PGDB"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -72,10 +88,10 @@ trap cleanup EXIT
 start() {
 	: >"$TMP/portal.log"
 	if [ "$TLS" = 1 ]; then
-		"$SERVERMESH" example.com --listen "$1" --db "$TMP/portal.db" --tls-cert "$CA" \
+		"$SERVERMESH" example.com --listen "$1" --db "$DB" --tls-cert "$CA" \
 			--tls-key "$TMP/key.pem" 2>>"$TMP/portal.log" &
 	else
-		"$SERVERMESH" example.com --listen "$1" --db "$TMP/portal.db" 2>>"$TMP/portal.log" &
+		"$SERVERMESH" example.com --listen "$1" --db "$DB" 2>>"$TMP/portal.log" &
 	fi
 	SPID=$!
 	URL=$(portal_url "$TMP/portal.log" "$SPID")
@@ -366,5 +382,11 @@ import json, sys
 keys = json.load(open(sys.argv[1]))["Keys"]
 assert keys and all(k["Store"] == "secret" for k in keys), keys
 PY
+fi
+if [ "$PG" = 1 ]; then
+	check "PostgreSQL holds the account and its profile (and no SQLite file was made)" sh -c \
+		"[ \"\$(psql -X -At -d '$DB' -c 'SELECT count(*) FROM accounts a JOIN entries e ON e.identifier = a.identifier')\" = 1 ] &&
+		[ ! -e '$TMP/portal.db' ] && [ ! -e '$TMP/d1/.local/share/servermesh' ]"
+	check "the log names no database password or URI" sh -c "! grep -q 'postgresql://' '$TMP/portal.log'"
 fi
 finish

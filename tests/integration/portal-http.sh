@@ -95,6 +95,15 @@ expect_fail "a key that is not one is refused" 6 "cannot load the TLS certificat
 	--tls-key "$TMP/cert.pem"
 expect_fail "a host name for --listen is refused" 3 "numeric address" \
 	"$SERVERMESH" example.com --db "$TMP/x.db" --listen localhost:80
+# PostgreSQL that cannot be reached: Network (25, retryable), naming the socket folder, never
+# the password of the URI.
+expect_fail "an unreachable PostgreSQL database is refused" 25 "database at $TMP/nopg.*cannot be reached" \
+	"$SERVERMESH" example.com --db "postgresql://mesh:S3CRET-PW@/portal?host=$TMP/nopg" \
+	--listen 127.0.0.1:0
+check "... and the message holds no password" sh -c "! grep -q S3CRET-PW '$TMP/err'"
+expect_fail "a URI libpq cannot parse is refused" 2 "not one libpq accepts" \
+	"$SERVERMESH" example.com --db "postgresql://mesh:S3CRET-PW@[::1/portal" --listen 127.0.0.1:0
+check "... and the message holds no password" sh -c "! grep -q S3CRET-PW '$TMP/err'"
 check "servermesh starts to hold a port" start "$TMP/log.5" --db "$TMP/y.db"
 PORT=$(echo "$URL" | sed 's|^http://127.0.0.1:\([0-9]*\)/.*|\1|')
 expect_fail "a port in use is refused" 10 "choose another" \

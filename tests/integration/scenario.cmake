@@ -15,6 +15,13 @@ add_test(NAME integration/mesh-scenario-tls
 		$<TARGET_FILE:meshagent> $<TARGET_FILE:servermesh>)
 set_tests_properties(integration/mesh-scenario-tls PROPERTIES LABELS integration TIMEOUT 600
 	ENVIRONMENT MESH_SCENARIO_TLS=1)
+# The same with servermesh on PostgreSQL (--db postgresql://...; the pg fixture's cluster).
+add_test(NAME integration/mesh-scenario-pg
+	COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/mesh-scenario.sh $<TARGET_FILE:mesh>
+		$<TARGET_FILE:meshagent> $<TARGET_FILE:servermesh>)
+set_tests_properties(integration/mesh-scenario-pg PROPERTIES LABELS integration TIMEOUT 600
+	ENVIRONMENT MESH_SCENARIO_PG=1)
+mesh_use_pg(integration/mesh-scenario-pg)
 # An expired connection request, reported on the new device (servermesh --pending-expiry 2).
 add_test(NAME integration/connect-expiry
 	COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/connect-expiry.sh $<TARGET_FILE:mesh>

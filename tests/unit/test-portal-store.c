@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: MIT */
-/* MeshPortalStore: one conformance suite, run on the SQLite store and the memory store; then
- * what only SQLite has: persistence, schema versions, pragmas, file modes. */
+/* MeshPortalStore: one conformance suite, run on the memory store, the SQLite store and the
+ * PostgreSQL store; then what only a shared database can show (two stores, two "nodes", on one
+ * SQLite file or one PostgreSQL database); then what only SQLite has (persistence, schema
+ * versions, pragmas, file modes) and what only PostgreSQL has (schema versions, a lost or
+ * unreachable server, several hosts).
+ * PostgreSQL: MESH_TEST_PG_URI names a database on a cluster where the role may create
+ * databases (ctest's pg fixture starts one: tests/pg-cluster.sh); each case gets a new database.
+ * Without it the PostgreSQL cases fail. */
 #include "cutest.h"
 #include "error.h"
+#include "store-pg.h"
 #include "store-sqlite.h"
 #include "store.h"
 
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,16 +25,170 @@
 #define ID_ALICE "MB2G-ALICE-PROFILE"
 #define ID_BOB "MB2G-BOB-PROFILE"
 
+/* ---- PostgreSQL: a new schema per case, in a database of this process --------------------- */
+
+/* The cluster's URI, or a failed case. */
+static const char *
+pg_base_uri(void)
+{
+	const char *uri = g_getenv("MESH_TEST_PG_URI");
+
+	if (uri == NULL || *uri == '\0')
+		g_printerr("MESH_TEST_PG_URI is not set: run the suite with ctest (its pg fixture "
+		           "starts a cluster) or start one with tests/pg-cluster.sh\n");
+	return uri;
+}
+
+/* MESH_TEST_PG_URI as a key=value string, its dbname replaced by @dbname (NULL: kept), with
+ * search_path @schema (NULL: the default). */
+static char *
+pg_conninfo(const char *dbname, const char *schema)
+{
+	const char *base = pg_base_uri();
+	PQconninfoOption *options = NULL;
+	GString *out = g_string_new(NULL);
+
+	if (base == NULL || (options = PQconninfoParse(base, NULL)) == NULL)
+		return NULL;
+	for (PQconninfoOption *o = options; o->keyword != NULL; o++) {
+		const char *value = strcmp(o->keyword, "dbname") == 0 && dbname ? dbname : o->val;
+
+		if (value == NULL || strcmp(o->keyword, "options") == 0)
+			continue;
+		g_string_append_printf(out, "%s='", o->keyword);
+		for (const char *c = value; *c; c++) {
+			if (*c == '\'' || *c == '\\')
+				g_string_append_c(out, '\\');
+			g_string_append_c(out, *c);
+		}
+		g_string_append(out, "' ");
+	}
+	if (dbname != NULL && strstr(out->str, "dbname=") == NULL)
+		g_string_append_printf(out, "dbname='%s' ", dbname);
+	if (schema != NULL)
+		g_string_append_printf(out, "options='-c search_path=%s'", schema);
+	PQconninfoFree(options);
+	return g_string_free(out, FALSE);
+}
+
+static void
+ignore_notice(void *data, const char *message)
+{
+}
+
+/* Run @sql on database @dbname (NULL: the cluster's maintenance database), in @schema;
+ * whether it worked (what failed is printed). */
+static gboolean
+pg_run(const char *dbname, const char *schema, const char *sql)
+{
+	g_autofree char *conninfo = pg_conninfo(dbname, schema);
+	PGconn *conn = NULL;
+	PGresult *res = NULL;
+	gboolean ok;
+
+	if (conninfo == NULL)
+		return FALSE;
+	conn = PQconnectdb(conninfo);
+	/* Not the server's notices ("drop cascades to table ...") on stderr. */
+	PQsetNoticeProcessor(conn, ignore_notice, NULL);
+	if (PQstatus(conn) == CONNECTION_OK)
+		res = PQexec(conn, sql);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!ok)
+		g_printerr("%s: %s\n", sql, PQerrorMessage(conn));
+	PQclear(res);
+	PQfinish(conn);
+	return ok;
+}
+
+static void
+pg_admin_in(const char *dbname, const char *schema, const char *sql)
+{
+	CU_ASSERT_TRUE(pg_run(dbname, schema, sql));
+}
+
+static void
+pg_admin(const char *sql)
+{
+	pg_admin_in(NULL, NULL, sql);
+}
+
+/* This process's database, made at the first PostgreSQL case (CREATE DATABASE takes about a
+ * second; a schema, nothing) and dropped at the end. */
+static char *pg_database;
+
+static const char *
+pg_process_database(void)
+{
+	if (pg_database == NULL && pg_base_uri() != NULL) {
+		g_autofree char *sql = NULL;
+
+		pg_database = g_strdup_printf("store_%d", (int)getpid());
+		sql = g_strdup_printf("CREATE DATABASE %s", pg_database);
+		pg_admin(sql);
+	}
+	return pg_database;
+}
+
+/* A new, empty schema in this process's database; returns the connection string of a store
+ * that works in it. */
+static char *
+pg_new_schema(char **ret_name)
+{
+	static int counter;
+	const char *database = pg_process_database();
+	char *name = g_strdup_printf("case_%d", ++counter);
+	g_autofree char *sql = g_strdup_printf("CREATE SCHEMA %s", name);
+	char *conninfo;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(database);
+	pg_admin_in(database, NULL, sql);
+	conninfo = pg_conninfo(database, name);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(conninfo);
+	*ret_name = name;
+	return conninfo;
+}
+
+static void
+pg_drop_schema(const char *name)
+{
+	g_autofree char *sql = g_strdup_printf("DROP SCHEMA %s CASCADE", name);
+
+	pg_admin_in(pg_database, NULL, sql);
+}
+
 /* ---- Fixture: the store under test, on a clock the tests move ---------------------------- */
 
+typedef enum {
+	STORE_MEMORY,
+	STORE_SQLITE,
+	STORE_PG,
+} StoreKind;
+
 typedef struct {
-	gboolean sqlite;
-	char *dir;  /* sqlite: the temporary folder */
-	char *path; /* sqlite: the database file, in a folder the store makes */
+	StoreKind kind;
+	char *dir;      /* sqlite: the temporary folder */
+	char *path;     /* sqlite: the database file, in a folder the store makes */
+	char *pg_name;  /* pg: the case's schema */
+	char *pg_conn;  /* pg: its connection string */
 	MeshPortalStore *store;
 } Fixture;
 
-static gboolean use_sqlite;
+static StoreKind use_kind;
+
+/* Another store on the fixture's database (another servermesh); memory has none. */
+static MeshPortalStore *
+open_store(Fixture *f, GError **error)
+{
+	switch (f->kind) {
+	case STORE_SQLITE:
+		return mesh_portal_store_sqlite_open(f->path, error);
+	case STORE_PG:
+		return mesh_portal_store_pg_open(f->pg_conn, error);
+	default:
+		return mesh_portal_store_memory_new();
+	}
+}
 
 static void
 reopen(Fixture *f)
@@ -34,8 +196,7 @@ reopen(Fixture *f)
 	GError *error = NULL;
 
 	mesh_portal_store_close(f->store);
-	f->store = f->sqlite ? mesh_portal_store_sqlite_open(f->path, &error)
-			     : mesh_portal_store_memory_new();
+	f->store = open_store(f, &error);
 	MESH_ASSERT_NO_ERROR(error);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f->store);
 }
@@ -45,10 +206,12 @@ fixture_new(void)
 {
 	Fixture *f = g_new0(Fixture, 1);
 
-	f->sqlite = use_sqlite;
-	if (f->sqlite) {
+	f->kind = use_kind;
+	if (f->kind == STORE_SQLITE) {
 		f->dir = mesh_test_tmp_dir("portal-store");
 		f->path = g_build_filename(f->dir, "servermesh", "example.com.db", NULL);
+	} else if (f->kind == STORE_PG) {
+		f->pg_conn = pg_new_schema(&f->pg_name);
 	}
 	reopen(f);
 	return f;
@@ -60,8 +223,12 @@ fixture_free(Fixture *f)
 	mesh_portal_store_close(f->store);
 	if (f->dir != NULL)
 		mesh_test_remove_tree(f->dir);
+	if (f->pg_name != NULL)
+		pg_drop_schema(f->pg_name);
 	g_free(f->dir);
 	g_free(f->path);
+	g_free(f->pg_name);
+	g_free(f->pg_conn);
 	g_free(f);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Fixture, fixture_free)
@@ -740,7 +907,7 @@ pragma(MeshPortalStore *store, const char *name)
 static void
 sqlite_settings_and_modes(void)
 {
-	g_autoptr(Fixture) f = (use_sqlite = TRUE, fixture_new());
+	g_autoptr(Fixture) f = (use_kind = STORE_SQLITE, fixture_new());
 	g_autofree char *folder = g_path_get_dirname(f->path);
 	g_autofree char *wal = g_strconcat(f->path, "-wal", NULL);
 	g_autofree char *journal = pragma(f->store, "journal_mode");
@@ -790,7 +957,7 @@ sqlite_settings_and_modes(void)
 static void
 sqlite_survives_reopen(void)
 {
-	g_autoptr(Fixture) f = (use_sqlite = TRUE, fixture_new());
+	g_autoptr(Fixture) f = (use_kind = STORE_SQLITE, fixture_new());
 	g_autoptr(MeshPortalAccount) a = NULL;
 	g_autoptr(MeshPortalConnection) c = NULL;
 	GError *error = NULL;
@@ -855,7 +1022,7 @@ sql(const char *path, const char *statements)
 static void
 sqlite_schema_version(void)
 {
-	g_autoptr(Fixture) f = (use_sqlite = TRUE, fixture_new());
+	g_autoptr(Fixture) f = (use_kind = STORE_SQLITE, fixture_new());
 	g_autofree char *other = g_build_filename(f->dir, "other.db", NULL);
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
@@ -933,7 +1100,7 @@ static const char schema_v1[] =
 static void
 sqlite_migrate_v1(void)
 {
-	g_autoptr(Fixture) f = (use_sqlite = TRUE, fixture_new());
+	g_autoptr(Fixture) f = (use_kind = STORE_SQLITE, fixture_new());
 	g_autoptr(MeshPortalConnection) c = NULL;
 	GError *error = NULL;
 
@@ -1003,7 +1170,7 @@ case_ping(void)
 static void
 sqlite_ping_failures(void)
 {
-	g_autoptr(Fixture) f = (use_sqlite = TRUE, fixture_new());
+	g_autoptr(Fixture) f = (use_kind = STORE_SQLITE, fixture_new());
 	g_autofree char *moved = g_build_filename(f->dir, "moved.db", NULL);
 	sqlite3 *other = NULL;
 	GError *error = NULL;
@@ -1042,7 +1209,7 @@ empty_file(const char *path)
 static void
 sqlite_backup(void)
 {
-	g_autoptr(Fixture) f = (use_sqlite = TRUE, fixture_new());
+	g_autoptr(Fixture) f = (use_kind = STORE_SQLITE, fixture_new());
 	g_autofree char *copy = g_build_filename(f->dir, "copy.db", NULL);
 	g_autofree char *empty = g_build_filename(f->dir, "empty.db", NULL);
 	g_autofree char *foreign = g_build_filename(f->dir, "foreign.db", NULL);
@@ -1089,55 +1256,495 @@ sqlite_backup(void)
 	MESH_ASSERT_ERROR(error, MESH_ERROR_UNSUPPORTED);
 }
 
-/* ---- Registration: every conformance case on both stores --------------------------------- */
+/* ---- Two stores on one database: two nodes ----------------------------------------------- */
 
-#define ON_BOTH(name)                                                                          \
-	static void sqlite_##name(void)                                                        \
+/* The fixture's store and a second one on the same database, with the same limits. */
+static MeshPortalStore *
+second_node(Fixture *f)
+{
+	GError *error = NULL;
+	MeshPortalStore *other = open_store(f, &error);
+
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(other);
+	mesh_portal_store_set_limits(other, &f->store->limits);
+	return other;
+}
+
+/* A nonce used on one node is a replay on the other, both ways. */
+static void
+case_shared_nonce(void)
+{
+	g_autoptr(Fixture) f = fixture_new();
+	g_autoptr(MeshPortalStore) b = second_node(f);
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(mesh_portal_store_use_nonce(f->store, "bm9uY2Ux", T0, T0, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_FALSE(mesh_portal_store_use_nonce(b, "bm9uY2Ux", T0, T0 + 1, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_UNAUTHORIZED);
+	CU_ASSERT_TRUE(mesh_portal_store_use_nonce(b, "bm9uY2Uy", T0, T0, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_FALSE(mesh_portal_store_use_nonce(f->store, "bm9uY2Uy", T0, T0 + 1, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_UNAUTHORIZED);
+}
+
+/* A request made on one node is listed, completed and read on the other. */
+static void
+case_shared_connect(void)
+{
+	g_autoptr(Fixture) f = fixture_new();
+	g_autoptr(MeshPortalStore) b = second_node(f);
+	g_autoptr(GPtrArray) list = NULL;
+	MeshPortalConnection *c = NULL;
+	GError *error = NULL;
+
+	create_ok(f, "alice", ID_ALICE, 1);
+	CU_ASSERT_TRUE(connect_add(f, "alice", "DEVICE-1", T0, T0 + 600, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(mesh_portal_store_connection_list(b, "alice", T0 + 1, &list, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL_FATAL(list->len, 1);
+	CU_ASSERT_STRING_EQUAL(((MeshPortalConnection *)list->pdata[0])->device, "DEVICE-1");
+	CU_ASSERT_TRUE(mesh_portal_store_connection_complete(b, "alice", "DEVICE-1",
+	                                                     MESH_PORTAL_CONNECT_ACCEPTED,
+	                                                     "{\"result\":\"yes\"}", T0 + 2, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	c = connect_get(f, "alice", "DEVICE-1", T0 + 3);
+	CU_ASSERT_EQUAL(c->state, MESH_PORTAL_CONNECT_ACCEPTED);
+	CU_ASSERT_STRING_EQUAL(c->result, "{\"result\":\"yes\"}");
+	mesh_portal_connection_free(c);
+	/* Answered on one node: answered on both. */
+	CU_ASSERT_FALSE(mesh_portal_store_connection_complete(f->store, "alice", "DEVICE-1",
+	                                                      MESH_PORTAL_CONNECT_REJECTED, "{}",
+	                                                      T0 + 4, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_EXISTS);
+	/* A device pending on one node cannot ask again on the other. */
+	CU_ASSERT_TRUE(connect_add(f, "alice", "DEVICE-2", T0, T0 + 600, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	{
+		Fixture other = {.kind = f->kind, .store = b};
+
+		CU_ASSERT_FALSE(connect_add(&other, "alice", "DEVICE-2", T0 + 1, T0 + 600, &error));
+		MESH_ASSERT_ERROR(error, MESH_ERROR_EXISTS);
+	}
+}
+
+/* Limits count what both nodes hold: pending requests per client and per account, entries,
+ * account creations per client. */
+static void
+case_shared_limits(void)
+{
+	g_autoptr(Fixture) f = fixture_new();
+	g_autoptr(MeshPortalStore) b = NULL;
+	Fixture other = {0};
+	GError *error = NULL;
+
+	set_limits(f, 3, 3, 0, 2);
+	b = second_node(f);
+	other.kind = f->kind;
+	other.store = b;
+	create_ok(f, "alice", ID_ALICE, 1);
+	/* Pending per client: two on one node, one on the other; the fourth refused on both. */
+	CU_ASSERT_TRUE(connect_add_from(f, "alice", "JUNK-0", "192.0.2.1", T0, T0 + 600, &error));
+	CU_ASSERT_TRUE(connect_add_from(f, "alice", "JUNK-1", "192.0.2.1", T0, T0 + 600, &error));
+	CU_ASSERT_TRUE(
+	        connect_add_from(&other, "alice", "JUNK-2", "192.0.2.1", T0, T0 + 600, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_FALSE(
+	        connect_add_from(&other, "alice", "JUNK-3", "192.0.2.1", T0, T0 + 600, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_RATE_LIMITED);
+	CU_ASSERT_FALSE(connect_add_from(f, "alice", "JUNK-3", "192.0.2.1", T0, T0 + 600, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_RATE_LIMITED);
+	/* The account's 100: half on each node, the 101st refused. */
+	for (int i = 3; i < MESH_PORTAL_MAX_PENDING; i++) {
+		g_autofree char *device = g_strdup_printf("DEVICE-%03d", i);
+
+		CU_ASSERT_TRUE(connect_add(i % 2 ? f : &other, "alice", device, T0, T0 + 600, &error));
+		MESH_ASSERT_NO_ERROR(error);
+	}
+	CU_ASSERT_FALSE(connect_add(&other, "alice", "DEVICE-100", T0, T0 + 600, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_RATE_LIMITED);
+	CU_ASSERT_EQUAL(pending_count(f, "alice", T0 + 1), MESH_PORTAL_MAX_PENDING);
+	/* Entries: the profile, one on each node; the fourth refused. */
+	publish_ok(f, "alice", "APP-1", MESH_PORTAL_TYPE_APPLICATION, 1, "{}");
+	publish_ok(&other, "alice", "APP-2", MESH_PORTAL_TYPE_APPLICATION, 1, "{}");
+	CU_ASSERT_FALSE(publish(f, "alice", "APP-3", MESH_PORTAL_TYPE_APPLICATION, 1, "{}", &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
+	/* A serial published on one node is stale on the other. */
+	publish_refused(&other, "alice", "APP-1", MESH_PORTAL_TYPE_APPLICATION, 1, MESH_ERROR_STALE);
+	/* Creations per client: one on each node; the third refused on either. */
+	CU_ASSERT_TRUE(mesh_portal_store_account_create(f->store, "a1", "ID-A1", "{}", 1,
+	                                                "192.0.2.9", T0, &error));
+	CU_ASSERT_TRUE(
+	        mesh_portal_store_account_create(b, "a2", "ID-A2", "{}", 1, "192.0.2.9", T0, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_FALSE(mesh_portal_store_account_create(f->store, "a3", "ID-A3", "{}", 1,
+	                                                 "192.0.2.9", T0 + 1, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_RATE_LIMITED);
+	CU_ASSERT_FALSE(
+	        mesh_portal_store_account_create(b, "a3", "ID-A3", "{}", 1, "192.0.2.9", T0 + 1, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_RATE_LIMITED);
+}
+
+/* The race the checks must survive: threads on two nodes add requests from one client at the
+ * same moment, and create the same account. Exactly the limit gets in; every other call is
+ * refused for that reason, never with a storage error. */
+typedef struct {
+	MeshPortalStore *store;
+	int thread;
+	int added, limited, created, exists, other;
+} Racer;
+
+static gpointer
+race(gpointer data)
+{
+	Racer *r = data;
+
+	for (int i = 0; i < 5; i++) {
+		g_autofree char *device = g_strdup_printf("RACE-%d-%d", r->thread, i);
+		g_autofree char *request = g_strdup_printf("{\"r\":\"%s\"}", device);
+		MeshPortalConnection c = {"alice", device, request, "c2VydmVy", "WITN-ESS0", 0,
+		                          T0 + 600, 0, NULL, "192.0.2.1"};
+		GError *error = NULL;
+
+		if (mesh_portal_store_connection_add(r->store, &c, T0, &error))
+			r->added++;
+		else if (g_error_matches(error, MESH_ERROR, MESH_ERROR_RATE_LIMITED))
+			r->limited++;
+		else {
+			g_printerr("race: %s\n", error->message);
+			r->other++;
+		}
+		g_clear_error(&error);
+	}
+	{
+		GError *error = NULL;
+
+		if (mesh_portal_store_account_create(r->store, "carol", "MB2G-CAROL", "{}", 1, NULL,
+		                                     T0, &error))
+			r->created++;
+		else if (g_error_matches(error, MESH_ERROR, MESH_ERROR_EXISTS))
+			r->exists++;
+		else {
+			g_printerr("race: %s\n", error->message);
+			r->other++;
+		}
+		g_clear_error(&error);
+	}
+	return NULL;
+}
+
+static void
+case_shared_race(void)
+{
+	g_autoptr(Fixture) f = fixture_new();
+	MeshPortalStore *stores[4];
+	Racer racers[4] = {{0}};
+	GThread *threads[4];
+	int added = 0, limited = 0, created = 0, exists = 0, other = 0;
+
+	set_limits(f, 7, 0, 0, 0);
+	create_ok(f, "alice", ID_ALICE, 1);
+	/* Four nodes, one thread each (a store serialises its own threads). */
+	stores[0] = f->store;
+	for (int t = 1; t < 4; t++)
+		stores[t] = second_node(f);
+	for (int t = 0; t < 4; t++) {
+		racers[t].store = stores[t];
+		racers[t].thread = t;
+		threads[t] = g_thread_new("race", race, &racers[t]);
+	}
+	for (int t = 0; t < 4; t++) {
+		g_thread_join(threads[t]);
+		added += racers[t].added;
+		limited += racers[t].limited;
+		created += racers[t].created;
+		exists += racers[t].exists;
+		other += racers[t].other;
+	}
+	for (int t = 1; t < 4; t++)
+		mesh_portal_store_close(stores[t]);
+	CU_ASSERT_EQUAL(added, 7);
+	CU_ASSERT_EQUAL(limited, 20 - 7);
+	CU_ASSERT_EQUAL(created, 1);
+	CU_ASSERT_EQUAL(exists, 3);
+	CU_ASSERT_EQUAL(other, 0);
+	CU_ASSERT_EQUAL(pending_count(f, "alice", T0 + 1), 7);
+}
+
+/* ---- PostgreSQL only --------------------------------------------------------------------- */
+
+/* Run @sql in the fixture's schema. */
+static void
+pg_sql(Fixture *f, const char *sql)
+{
+	pg_admin_in(pg_database, f->pg_name, sql);
+}
+
+static void
+pg_schema_version(void)
+{
+	g_autoptr(Fixture) f = (use_kind = STORE_PG, fixture_new());
+	g_autofree char *said =
+	        g_strdup_printf("schema version %d", MESH_PORTAL_PG_SCHEMA_VERSION + 1);
+	g_autofree char *newer = g_strdup_printf("UPDATE schema_version SET version = %d",
+	                                         MESH_PORTAL_PG_SCHEMA_VERSION + 1);
+	g_autofree char *current = g_strdup_printf("UPDATE schema_version SET version = %d",
+	                                           MESH_PORTAL_PG_SCHEMA_VERSION);
+	char *other_name = NULL;
+	g_autofree char *other = NULL;
+	GError *error = NULL;
+
+	CU_ASSERT_STRING_EQUAL(mesh_portal_store_name(f->store), "postgresql");
+	create_ok(f, "alice", ID_ALICE, 1);
+	/* Reopening a current database leaves it as it is. */
+	reopen(f);
+	CU_ASSERT_EQUAL(account_count(f), 1);
+	/* A newer servermesh's database is refused, and left alone. */
+	pg_sql(f, newer);
+	CU_ASSERT_PTR_NULL(mesh_portal_store_pg_open(f->pg_conn, &error));
+	CU_ASSERT_TRUE(error != NULL && strstr(error->message, said) != NULL);
+	MESH_ASSERT_ERROR(error, MESH_ERROR_UNSUPPORTED);
+	pg_sql(f, current);
+	reopen(f);
+	CU_ASSERT_EQUAL(account_count(f), 1);
+	/* Someone else's tables are not taken over. */
+	other = pg_new_schema(&other_name);
+	pg_admin_in(pg_database, other_name, "CREATE TABLE notes (text TEXT)");
+	CU_ASSERT_PTR_NULL(mesh_portal_store_pg_open(other, &error));
+	CU_ASSERT_TRUE(error != NULL && strstr(error->message, "not a portal's") != NULL);
+	MESH_ASSERT_ERROR(error, MESH_ERROR_UNSUPPORTED);
+	pg_drop_schema(other_name);
+	g_free(other_name);
+}
+
+/* No server: Network (retryable), naming the host, never the password; a URI libpq cannot
+ * parse: Usage, without repeating it. */
+static void
+pg_unreachable(void)
+{
+	g_autofree char *dir = mesh_test_tmp_dir("portal-store-pg");
+	g_autofree char *uri = g_strdup_printf("postgresql://mesh:S3CRET-PW@/portal?host=%s", dir);
+	GError *error = NULL;
+
+	CU_ASSERT_PTR_NULL(mesh_portal_store_pg_open(uri, &error));
+	CU_ASSERT_TRUE(error != NULL && strstr(error->message, "cannot be reached") != NULL);
+	CU_ASSERT_TRUE(error != NULL && strstr(error->message, dir) != NULL);
+	CU_ASSERT_TRUE(error != NULL && strstr(error->message, "S3CRET-PW") == NULL);
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NETWORK);
+	CU_ASSERT_PTR_NULL(
+	        mesh_portal_store_pg_open("postgresql://mesh:S3CRET-PW@[::1/portal", &error));
+	CU_ASSERT_TRUE(error != NULL && strstr(error->message, "S3CRET-PW") == NULL);
+	MESH_ASSERT_ERROR(error, MESH_ERROR_USAGE);
+	mesh_test_remove_tree(dir);
+	CU_ASSERT_TRUE(mesh_portal_store_pg_is_uri("postgresql://h/db"));
+	CU_ASSERT_TRUE(mesh_portal_store_pg_is_uri("postgres://h/db"));
+	CU_ASSERT_FALSE(mesh_portal_store_pg_is_uri("/var/lib/servermesh/example.com.db"));
+	CU_ASSERT_FALSE(mesh_portal_store_pg_is_uri("postgresql.db"));
+}
+
+/* The server closes the store's connection: the next call connects again. While the database
+ * refuses connections, calls fail with Network and say so; once it accepts them, they work. */
+static void
+pg_reconnect(void)
+{
+	g_autoptr(Fixture) f = (use_kind = STORE_PG, fixture_new());
+	/* The store's connections: servermesh is their application name. */
+	g_autofree char *terminate = g_strdup_printf(
+	        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s' AND "
+	        "application_name = 'servermesh'",
+	        pg_database);
+	g_autofree char *refuse =
+	        g_strdup_printf("ALTER DATABASE %s ALLOW_CONNECTIONS false", pg_database);
+	g_autofree char *accept =
+	        g_strdup_printf("ALTER DATABASE %s ALLOW_CONNECTIONS true", pg_database);
+	g_autoptr(MeshPortalAccount) a = NULL;
+	GError *error = NULL;
+
+	create_ok(f, "alice", ID_ALICE, 1);
+	pg_admin(terminate);
+	CU_ASSERT_EQUAL(account_count(f), 1);
+	CU_ASSERT_TRUE(mesh_portal_store_use_nonce(f->store, "bm9uY2Ux", T0, T0, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	pg_admin(terminate);
+	create_ok(f, "bob", ID_BOB, 1);
+
+	pg_admin(refuse);
+	pg_admin(terminate);
+	CU_ASSERT_FALSE(mesh_portal_store_account_get(f->store, "alice", &a, &error));
+	CU_ASSERT_TRUE(error != NULL && strstr(error->message, "cannot be reached") != NULL);
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NETWORK);
+	CU_ASSERT_FALSE(mesh_portal_store_account_create(f->store, "carol", "MB2G-CAROL", "{}", 1,
+	                                                 NULL, T0, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NETWORK);
+	pg_admin(accept);
+	CU_ASSERT_TRUE(mesh_portal_store_account_get(f->store, "alice", &a, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_FALSE(mesh_portal_store_use_nonce(f->store, "bm9uY2Ux", T0, T0, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_UNAUTHORIZED);
+	CU_ASSERT_EQUAL(account_count(f), 2);
+}
+
+/* Several hosts: libpq skips the one that does not answer and uses the next
+ * (target_session_attrs=read-write: the one that takes writes). */
+static void
+pg_several_hosts(void)
+{
+	g_autoptr(Fixture) f = (use_kind = STORE_PG, fixture_new());
+	g_autofree char *dir = mesh_test_tmp_dir("portal-store-pg");
+	PQconninfoOption *options = PQconninfoParse(f->pg_conn, NULL);
+	g_autofree char *host = NULL;
+	g_autofree char *conninfo = NULL;
+	g_autoptr(MeshPortalStore) store = NULL;
+	GError *error = NULL;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(options);
+	for (PQconninfoOption *o = options; o->keyword != NULL; o++) {
+		if (strcmp(o->keyword, "host") == 0)
+			host = g_strdup(o->val);
+	}
+	PQconninfoFree(options);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(host);
+	conninfo = g_strdup_printf("%s host='%s,%s' target_session_attrs=read-write", f->pg_conn,
+	                           dir, host);
+	create_ok(f, "alice", ID_ALICE, 1);
+	store = mesh_portal_store_pg_open(conninfo, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(store);
+	CU_ASSERT_TRUE(mesh_portal_store_account_create(store, "bob", ID_BOB, "{}", 1, NULL, T0,
+	                                                &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(account_count(f), 2);
+	mesh_test_remove_tree(dir);
+}
+
+/* Four servermesh start at once on a new database: each opens it, the schema is made once. */
+static gpointer
+open_concurrently(gpointer conninfo)
+{
+	GError *error = NULL;
+	MeshPortalStore *store = mesh_portal_store_pg_open(conninfo, &error);
+
+	if (error != NULL)
+		g_printerr("open: %s\n", error->message);
+	g_clear_error(&error);
+	mesh_portal_store_close(store);
+	return GINT_TO_POINTER(store != NULL);
+}
+
+static void
+pg_concurrent_migration(void)
+{
+	char *name = NULL;
+	g_autofree char *conninfo = pg_new_schema(&name);
+	GThread *threads[4];
+	g_autoptr(MeshPortalStore) store = NULL;
+	GError *error = NULL;
+
+	for (int t = 0; t < 4; t++)
+		threads[t] = g_thread_new("open", open_concurrently, conninfo);
+	for (int t = 0; t < 4; t++)
+		CU_ASSERT_TRUE(GPOINTER_TO_INT(g_thread_join(threads[t])));
+	store = mesh_portal_store_pg_open(conninfo, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_TRUE(pg_run(pg_database, name,
+	                      "DO $$ BEGIN IF (SELECT count(*) FROM schema_version) <> 1 THEN "
+	                      "RAISE 'schema_version has several rows'; END IF; END $$"));
+	g_clear_pointer(&store, mesh_portal_store_close);
+	pg_drop_schema(name);
+	g_free(name);
+}
+
+/* Text that is not UTF-8 is refused as such (SQLite would keep it; the transaction layer
+ * never passes it: JSON is UTF-8). */
+static void
+pg_not_utf8(void)
+{
+	g_autoptr(Fixture) f = (use_kind = STORE_PG, fixture_new());
+	GError *error = NULL;
+
+	create_ok(f, "alice", ID_ALICE, 1);
+	CU_ASSERT_FALSE(publish(f, "alice", "APP-1", MESH_PORTAL_TYPE_APPLICATION, 1,
+	                        "{\"x\":\"\xff\"}", &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	publish_ok(f, "alice", "APP-1", MESH_PORTAL_TYPE_APPLICATION, 1, "{\"x\":\"\xc3\xa9\"}");
+	assert_entry_text(f, "APP-1", "{\"x\":\"\xc3\xa9\"}", 1);
+}
+
+/* ---- Registration: every conformance case on every store --------------------------------- */
+
+#define ON(kind, prefix, name)                                                                 \
+	static void prefix##_##name(void)                                                      \
 	{                                                                                      \
-		use_sqlite = TRUE;                                                             \
-		case_##name();                                                                 \
-	}                                                                                      \
-	static void memory_##name(void)                                                        \
-	{                                                                                      \
-		use_sqlite = FALSE;                                                            \
+		use_kind = kind;                                                               \
 		case_##name();                                                                 \
 	}
+#define ON_ALL(name)                                                                           \
+	ON(STORE_MEMORY, memory, name) ON(STORE_SQLITE, sqlite, name) ON(STORE_PG, pg, name)
+#define ON_SHARED(name) ON(STORE_SQLITE, sqlite, name) ON(STORE_PG, pg, name)
 
-ON_BOTH(accounts)
-ON_BOTH(entries)
-ON_BOTH(connections)
-ON_BOTH(nonces)
-ON_BOTH(threads)
-ON_BOTH(limit_defaults)
-ON_BOTH(pending_per_client)
-ON_BOTH(quota)
-ON_BOTH(creations)
-ON_BOTH(ping)
+ON_ALL(accounts)
+ON_ALL(entries)
+ON_ALL(connections)
+ON_ALL(nonces)
+ON_ALL(threads)
+ON_ALL(limit_defaults)
+ON_ALL(pending_per_client)
+ON_ALL(quota)
+ON_ALL(creations)
+ON_ALL(ping)
+ON_SHARED(shared_nonce)
+ON_SHARED(shared_connect)
+ON_SHARED(shared_limits)
+ON_SHARED(shared_race)
 
-#define BOTH(name) { "sqlite: " #name, sqlite_##name }, { "memory: " #name, memory_##name }
+#define ALL(name)                                                                              \
+	{"memory: " #name, memory_##name}, {"sqlite: " #name, sqlite_##name},                  \
+	        {"postgresql: " #name, pg_##name}
+#define SHARED(name) {"sqlite: " #name, sqlite_##name}, {"postgresql: " #name, pg_##name}
 
 int
 main(void)
 {
 	CU_TestInfo tests[] = {
-	        BOTH(accounts),
-	        BOTH(entries),
-	        BOTH(connections),
-	        BOTH(nonces),
-	        BOTH(threads),
-	        BOTH(limit_defaults),
-	        BOTH(pending_per_client),
-	        BOTH(quota),
-	        BOTH(creations),
-	        BOTH(ping),
+	        ALL(accounts),
+	        ALL(entries),
+	        ALL(connections),
+	        ALL(nonces),
+	        ALL(threads),
+	        ALL(limit_defaults),
+	        ALL(pending_per_client),
+	        ALL(quota),
+	        ALL(creations),
+	        ALL(ping),
+	        SHARED(shared_nonce),
+	        SHARED(shared_connect),
+	        SHARED(shared_limits),
+	        SHARED(shared_race),
 	        {"sqlite: pragmas, file modes, permissions", sqlite_settings_and_modes},
 	        {"sqlite: everything survives close and reopen", sqlite_survives_reopen},
 	        {"sqlite: schema version, newer and foreign databases", sqlite_schema_version},
 	        {"sqlite: a version 1 database is migrated", sqlite_migrate_v1},
 	        {"sqlite: ping fails while locked, and once the file is moved", sqlite_ping_failures},
 	        {"sqlite: an online backup opens as the same store", sqlite_backup},
+	        {"postgresql: schema version, newer and foreign databases", pg_schema_version},
+	        {"postgresql: no server, a bad URI; never the password", pg_unreachable},
+	        {"postgresql: a lost connection, a database that refuses them", pg_reconnect},
+	        {"postgresql: several hosts, the first down", pg_several_hosts},
+	        {"postgresql: text that is not UTF-8", pg_not_utf8},
+	        {"postgresql: four servermesh migrate a new database at once", pg_concurrent_migration},
 	        CU_TEST_INFO_NULL,
 	};
 
-	return mesh_test_main("portal-store", tests);
+	int status = mesh_test_main("portal-store", tests);
+
+	if (pg_database != NULL) {
+		g_autofree char *sql =
+		        g_strdup_printf("DROP DATABASE IF EXISTS %s WITH (FORCE)", pg_database);
+
+		if (!pg_run(NULL, NULL, sql))
+			status = 1;
+	}
+	return status;
 }
