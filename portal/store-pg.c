@@ -599,12 +599,14 @@ pg_account_count(MeshPortalStore *store, guint64 *ret_count, GError **error)
 	return unlock(self, TRUE);
 }
 
-/* The health check: one trivial statement, on a new connection when the old one was lost. */
+/* The health check: the schema version reads (the database is there and is the portal's), on
+ * a new connection when the old one was lost. */
 static gboolean
 pg_ping(MeshPortalStore *store, GError **error)
 {
 	PgStore *self = lock(store);
-	g_autoptr(PGresult) res = exec_once(self, "SELECT 1", NULL, "the health check", error);
+	g_autoptr(PGresult) res = exec_once(self, "SELECT version FROM schema_version", NULL,
+	                                    "the health check", error);
 
 	return unlock(self, res != NULL);
 }

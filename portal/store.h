@@ -320,7 +320,7 @@ gboolean mesh_portal_store_purge(MeshPortalStore *store, gint64 now, guint *ret_
  * mesh_portal_store_ping: whether the store answers now, for the health endpoint (http.h): a
  * trivial query in a write transaction that writes nothing, waiting at most
  * MESH_PORTAL_STORE_PING_WAIT_MS for a lock another process holds. Reads no account data.
- * (PostgreSQL: SELECT 1, on a new connection when the old one was lost; libpq's own waits.)
+ * (PostgreSQL: the schema version is read, on a new connection when the old one was lost.)
  * Errors: MESH_ERROR_IO when the storage fails, stays locked by another process past the wait,
  * or (SQLite) its file was removed or replaced since it was opened (a restart would then start
  * on another database); (PostgreSQL) MESH_ERROR_NETWORK when the server cannot be reached.

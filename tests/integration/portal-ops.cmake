@@ -10,6 +10,7 @@ add_test(NAME integration/portal-ops
 	COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/portal-ops.sh $<TARGET_FILE:servermesh>
 		$<TARGET_FILE:portal-abuse-tool>)
 set_tests_properties(integration/portal-ops PROPERTIES LABELS integration TIMEOUT 300)
+mesh_use_pg(integration/portal-ops)
 add_test(NAME integration/servermesh-unit
 	COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/servermesh-unit.sh ${CMAKE_BINARY_DIR}
 		$<TARGET_FILE:servermesh>)

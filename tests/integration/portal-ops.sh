@@ -11,7 +11,8 @@
 # never rate-limited, for the client that is and for another while others flood; 503
 # {"Status":"unavailable"} while another process holds the database's write lock (answered
 # from the last check meanwhile, not one wait per request) and after the file is removed,
-# with the reason in the log and never in the answer.
+# with the reason in the log and never in the answer; on PostgreSQL, 503 once the database is
+# dropped, and while the one made again has no portal's tables.
 # Usage: portal-ops.sh SERVERMESH PORTAL-ABUSE-TOOL
 set -u
 SERVERMESH=$1 TOOL=$2
@@ -201,4 +202,32 @@ check "... the log says it was removed or replaced" \
 	grep -q '^servermesh: health: unavailable: .*removed or replaced' "$TMP/log.health"
 check "no database path in any answer" sh -c "! $OPS get '$H' 127.0.0.1 | grep -q live"
 check "the portal stops cleanly" portal_stop
+
+# ---- Health on PostgreSQL (ctest's pg fixture: a database of our own on its cluster) ----
+PGC="sh $(dirname "$0")/../pg-cluster.sh"
+PGDB=ops_$$
+if [ -z "${MESH_TEST_PG_DIR:-}" ]; then
+	not_ok "MESH_TEST_PG_DIR is not set: run this under ctest (the pg fixture)"
+	finish
+	exit
+fi
+check "a PostgreSQL database made" $PGC createdb "$MESH_TEST_PG_DIR" "$PGDB"
+PGURI=$($PGC uri "$MESH_TEST_PG_DIR" "$PGDB")
+check "servermesh starts on it" portal_start "$TMP/log.pg" --db "$PGURI"
+H="${URL}health"
+check "health: 200" [ "$($OPS get "$H" 127.0.0.1)" = '200 {"Status":"ok"}' ]
+check "the database dropped under it (its connections closed)" \
+	$PGC dropdb "$MESH_TEST_PG_DIR" "$PGDB"
+sleep 1.1
+check "health: 503" [ "$($OPS get "$H" 127.0.0.1)" = '503 {"Status":"unavailable"}' ]
+check "... the log says why" grep -q '^servermesh: health: unavailable: ' "$TMP/log.pg"
+check "the database made again, empty" $PGC createdb "$MESH_TEST_PG_DIR" "$PGDB"
+sleep 1.1
+check "health: still 503 (it connects, but this is no portal's database)" \
+	[ "$($OPS get "$H" 127.0.0.1)" = '503 {"Status":"unavailable"}' ]
+check "the portal stops cleanly" portal_stop
+check "servermesh starts on it again (and makes its tables)" portal_start "$TMP/log.pg2" --db "$PGURI"
+check "health: 200" [ "$($OPS get "${URL}health" 127.0.0.1)" = '200 {"Status":"ok"}' ]
+check "the portal stops cleanly" portal_stop
+$PGC dropdb "$MESH_TEST_PG_DIR" "$PGDB" >/dev/null 2>&1
 finish
