@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* servermesh: the Mesh portal for one domain: accounts, profiles, escrow entries, connections. */
+#include <glib/gstdio.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -80,6 +81,81 @@ purge(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* The health endpoint's question (http.h): does the store answer? */
+static gboolean
+health(gpointer store, GError **error)
+{
+	return mesh_portal_store_ping(store, error);
+}
+
+/* The suffix of a file beside @path that SQLite would take as part of a database there (the
+ * copy put in its place would get another database's journal applied to it), or NULL. */
+static const char *
+journal_beside(const char *path)
+{
+	static const char *const suffixes[] = {"-wal", "-journal"};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(suffixes); i++) {
+		g_autofree char *name = g_strconcat(path, suffixes[i], NULL);
+
+		if (g_file_test(name, G_FILE_TEST_EXISTS))
+			return suffixes[i];
+	}
+	return NULL;
+}
+
+/*
+ * servermesh backup PATH: an online, consistent copy of the SQLite database @db in PATH
+ * (mesh_portal_store_sqlite_backup), written beside it, flushed and renamed into place
+ * (0600, in a folder only its owner may write to). An existing PATH is replaced only with
+ * @force.
+ */
+static int
+backup(const char *db, const char *path, gboolean force)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *quoted = mesh_error_quote(path);
+	const char *journal;
+	g_autofree char *source = NULL, *target = NULL;
+	g_autofree char *tmp = NULL;
+
+	if (mesh_portal_store_pg_is_uri(db)) {
+		g_printerr("servermesh: backup copies an SQLite database; back up a PostgreSQL store "
+			   "with pg_dump (e.g. pg_dump --format=custom --file=PATH, with the --db "
+			   "URI as its --dbname)\n");
+		return MESH_ERROR_UNSUPPORTED;
+	}
+	source = g_canonicalize_filename(db, NULL);
+	target = g_canonicalize_filename(path, NULL);
+	if (strcmp(source, target) == 0) {
+		g_printerr("servermesh: '%s' is the database itself: back it up to another file\n",
+			   quoted);
+		return MESH_ERROR_INVALID_ARGUMENT;
+	}
+	if (!force && g_file_test(path, G_FILE_TEST_EXISTS)) {
+		g_printerr("servermesh: '%s' exists already: give --force to replace it\n", quoted);
+		return MESH_ERROR_EXISTS;
+	}
+	journal = journal_beside(path);
+	if (journal != NULL) {
+		g_printerr("servermesh: '%s' has a %s file beside it: a database there is in use or "
+			   "was not closed cleanly, and SQLite would apply that journal to the copy; "
+			   "stop what uses it, or choose another PATH\n",
+			   quoted, journal);
+		return MESH_ERROR_EXISTS;
+	}
+	tmp = mesh_platform_file_temp(path, &error);
+	if (tmp == NULL)
+		return fail(error);
+	if (!mesh_portal_store_sqlite_backup(db, tmp, &error) ||
+	    !mesh_platform_file_commit(tmp, path, force, &error)) {
+		g_unlink(tmp);
+		return fail(error);
+	}
+	printf("Backed up %s to %s\n", db, path);
+	return 0;
+}
+
 static gboolean
 on_signal(gpointer loop)
 {
@@ -105,7 +181,8 @@ main(int argc, char **argv)
 	gint64 max_account_bytes = (gint64)MESH_PORTAL_DEFAULT_BYTES_PER_ACCOUNT;
 	int creations_per_address = MESH_PORTAL_DEFAULT_CREATIONS_PER_CLIENT;
 	MeshPortalStoreLimits limits = {0};
-	gboolean foreground = FALSE, version = FALSE;
+	gboolean foreground = FALSE, version = FALSE, force = FALSE, parsed, backing_up;
+	const char *domain_arg, *usage = NULL;
 	const GOptionEntry entries[] = {
 	        {"listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
 	         "listen on ADDRESS:PORT (default " MESH_PORTAL_HTTP_DEFAULT_LISTEN
@@ -158,10 +235,12 @@ main(int argc, char **argv)
 	         "N"},
 	        {"foreground", 'f', 0, G_OPTION_ARG_NONE, &foreground,
 	         "stay in the foreground (servermesh always does)", NULL},
+	        {"force", 0, 0, G_OPTION_ARG_NONE, &force,
+	         "backup: replace PATH when it exists", NULL},
 	        {"version", 0, 0, G_OPTION_ARG_NONE, &version, "print the version", NULL},
 	        G_OPTION_ENTRY_NULL,
 	};
-	g_autoptr(GOptionContext) context = g_option_context_new("DOMAIN");
+	g_autoptr(GOptionContext) context = g_option_context_new("DOMAIN | backup PATH [DOMAIN]");
 	g_autoptr(GError) error = NULL;
 	g_autoptr(MeshPortalStore) store = NULL;
 	g_autoptr(MeshPortal) portal = NULL; /* after the store, before the binding that calls it */
@@ -175,29 +254,42 @@ main(int argc, char **argv)
 	g_option_context_set_summary(context,
 				     "The Mathematical Mesh portal for DOMAIN: keeps accounts, "
 				     "published profiles, escrow entries\nand pending device "
-				     "connections, and answers POST /.well-known/mmm/. It stays in "
-				     "the\nforeground and logs one line per request on stderr; "
-				     "SIGTERM or SIGINT stop it.");
+				     "connections, and answers POST " MESH_PORTAL_HTTP_PATH
+				     " (and GET\n" MESH_PORTAL_HTTP_HEALTH_PATH
+				     " for load balancers). It stays in the foreground and logs\n"
+				     "one line per request on stderr; SIGTERM or SIGINT stop it.\n\n"
+				     "servermesh backup PATH copies the database (--db, or DOMAIN's "
+				     "default one) to PATH\nwhile servermesh may be serving it.");
 	g_option_context_add_main_entries(context, entries, NULL);
-	if (!g_option_context_parse(context, &argc, &argv, &error) || argc != 2 || rate < 0 ||
-	    burst < 0 || pending_expiry < 1 || max_connections < 0 || max_per_address < 1 ||
-	    header_timeout < 1 || idle_timeout < 1 || pending_per_address < 0 || max_entries < 0 ||
-	    max_account_bytes < 0 || creations_per_address < 0) {
-		g_printerr("servermesh: %s (see 'servermesh --help')\n",
-		           error != NULL ? error->message
-		           : argc != 2   ? "give exactly one DOMAIN"
-		                         : "limits are never negative; --pending-expiry, "
-		                           "--max-connections-per-address and the timeouts are at "
-		                           "least 1");
+	parsed = g_option_context_parse(context, &argc, &argv, &error);
+	/* "backup" is never a domain a portal serves (one label), so it can name the command. */
+	backing_up = parsed && argc >= 2 && strcmp(argv[1], "backup") == 0;
+	if (!parsed)
+		usage = error->message;
+	else if (backing_up ? argc < 3 || argc > 4 || (argc == 3 && db == NULL) : argc != 2)
+		usage = backing_up ? "give 'backup PATH' and --db, or 'backup PATH DOMAIN'"
+		                   : "give exactly one DOMAIN";
+	else if (force && !backing_up)
+		usage = "--force is for 'backup'";
+	else if (rate < 0 || burst < 0 || pending_expiry < 1 || max_connections < 0 ||
+	         max_per_address < 1 || header_timeout < 1 || idle_timeout < 1 ||
+	         pending_per_address < 0 || max_entries < 0 || max_account_bytes < 0 ||
+	         creations_per_address < 0)
+		usage = "limits are never negative; --pending-expiry, "
+		        "--max-connections-per-address and the timeouts are at least 1";
+	if (usage != NULL) {
+		g_printerr("servermesh: %s (see 'servermesh --help')\n", usage);
 		return MESH_ERROR_USAGE;
 	}
 	if (version) {
 		printf("servermesh %s\n", MESH_VERSION);
 		return 0;
 	}
-	if (!check_domain(argv[1], &error))
+	/* The domain: serving's one word, or backup's optional second (with --db, none). */
+	domain_arg = !backing_up ? argv[1] : argc == 4 ? argv[3] : NULL;
+	if (domain_arg != NULL && !check_domain(domain_arg, &error))
 		return fail(error);
-	domain = g_ascii_strdown(argv[1], -1);
+	domain = domain_arg != NULL ? g_ascii_strdown(domain_arg, -1) : NULL;
 	if (!mesh_platform_harden(&error))
 		return fail(error);
 	mesh_platform_ignore_broken_pipe();
@@ -207,6 +299,8 @@ main(int argc, char **argv)
 
 		db = g_build_filename(g_get_user_data_dir(), "servermesh", file, NULL);
 	}
+	if (backing_up)
+		return backup(db, argv[2], force);
 	store = mesh_portal_store_pg_is_uri(db) ? mesh_portal_store_pg_open(db, &error)
 	                                        : mesh_portal_store_sqlite_open(db, &error);
 	if (store == NULL)
@@ -229,6 +323,8 @@ main(int argc, char **argv)
 	config.idle_timeout = (guint)idle_timeout;
 	config.log = log_request;
 	config.notice = log_notice;
+	config.health = health;
+	config.health_data = store;
 	portal = mesh_portal_new(domain, store, &error);
 	if (portal == NULL)
 		return fail(error);

@@ -73,6 +73,26 @@ gboolean mesh_platform_private_dir(const char *path, gboolean create_parents, GE
 gboolean mesh_platform_write_atomic(const char *path, const guint8 *data, gsize len,
 				    GError **error);
 
+/*
+ * mesh_platform_file_temp: an empty file, mode 0600, made beside @path (".NAME.tmp-XXXXXX" in
+ * its folder) for a program that writes it and then makes it @path (mesh_platform_file_commit).
+ * The folder must exist and be writable by its owner only: where group or others can write,
+ * they could swap the file or take its name first. Returns the new file's path. Errors:
+ * MESH_ERROR_NOT_FOUND (no such folder), MESH_ERROR_PERMISSION (a folder open to others, or not
+ * a folder), MESH_ERROR_IO (cannot create the file: the message says why). (servermesh backup.)
+ */
+char *mesh_platform_file_temp(const char *path, GError **error);
+
+/*
+ * mesh_platform_file_commit: make the written file @tmp (from mesh_platform_file_temp) @path:
+ * flush it to the disk, rename it to @path and flush the folder, so that after a crash @path is
+ * either absent (or its old content) or complete. An existing @path is replaced only when
+ * @replace; otherwise the rename is refused atomically. Errors: MESH_ERROR_EXISTS, MESH_ERROR_IO.
+ * @tmp is left in place on failure (the caller removes it).
+ */
+gboolean mesh_platform_file_commit(const char *tmp, const char *path, gboolean replace,
+				   GError **error);
+
 /* ---- Processes, signals, terminals and start-up ----------------------------------------- */
 
 /*

@@ -346,6 +346,102 @@ sync_folder(const char *dir)
 	return ok;
 }
 
+char *
+mesh_platform_file_temp(const char *path, GError **error)
+{
+	g_autofree char *dir = g_path_get_dirname(path);
+	g_autofree char *base = g_path_get_basename(path);
+	g_autofree char *tmp = NULL;
+	struct stat st;
+	int fd, saved;
+
+	if (stat(dir, &st) != 0) {
+		saved = errno;
+		g_set_error(error, MESH_ERROR,
+			    saved == ENOENT ? MESH_ERROR_NOT_FOUND : MESH_ERROR_IO,
+			    "cannot use the folder %s: %s%s", dir, g_strerror(saved),
+			    saved == ENOENT ? ": create it first (mkdir -m 700)" : "");
+		return NULL;
+	}
+	if (!S_ISDIR(st.st_mode) || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
+			    S_ISDIR(st.st_mode)
+				    ? "%s is writable by group or others, who could read or replace "
+				      "what is written there: choose a folder of yours (or chmod go-w %s)"
+				    : "%s is not a folder%.0s",
+			    dir, dir);
+		return NULL;
+	}
+	tmp = g_strdup_printf("%s/.%s.tmp-XXXXXX", dir, base);
+	fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0600);
+	/* Exactly 0600 whatever the umask. */
+	if (fd < 0 || fchmod(fd, 0600) != 0) {
+		saved = errno;
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot create a file in %s: %s%s",
+			    dir, g_strerror(saved),
+			    saved == EACCES || saved == EPERM || saved == EROFS
+				    ? ": choose a folder this user may write to"
+				    : "");
+		return NULL;
+	}
+	close(fd);
+	return g_steal_pointer(&tmp);
+}
+
+/* rename(2) that never replaces @to: renameat2's RENAME_NOREPLACE, or where the file system has
+ * no such thing, link(2) (which never replaces either) and unlink. */
+static int
+rename_noreplace(const char *from, const char *to)
+{
+#ifdef RENAME_NOREPLACE
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+#endif
+	if (link(from, to) != 0)
+		return -1;
+	unlink(from);
+	return 0;
+}
+
+gboolean
+mesh_platform_file_commit(const char *tmp, const char *path, gboolean replace, GError **error)
+{
+	g_autofree char *dir = g_path_get_dirname(path);
+	int fd = open(tmp, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	const char *step = "flush the file made for";
+	gboolean ok = fd >= 0 && fsync(fd) == 0;
+	int saved = errno;
+
+	if (fd >= 0)
+		close(fd);
+	if (ok) {
+		step = "rename the file made to";
+		ok = (replace ? rename(tmp, path) : rename_noreplace(tmp, path)) == 0;
+		saved = errno;
+	}
+	if (ok) {
+		step = "flush the folder of";
+		ok = sync_folder(dir);
+		saved = errno;
+	}
+	if (!ok && saved == EEXIST && !replace) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_EXISTS,
+			    "%s exists already: choose another name, or remove it first", path);
+		return FALSE;
+	}
+	if (!ok)
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
+			    "cannot %s %s: %s; check that the disk is not full", step, path,
+			    g_strerror(saved));
+	return ok;
+}
+
 gboolean
 mesh_platform_write_atomic(const char *path, const guint8 *data, gsize len, GError **error)
 {

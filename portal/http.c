@@ -63,6 +63,11 @@ struct MeshPortalHttp {
 	GSource *sweep_source;  /* while there are connections */
 	Counts counts;
 	gint64 last_notice_us;
+	/* The health endpoint: the function, and its last answer and when it was asked. */
+	MeshPortalHealthFunc health;
+	gpointer health_data;
+	gboolean health_known, health_ok;
+	gint64 health_checked_us;
 	guint16 port;
 	char *url;
 };
@@ -672,6 +677,50 @@ is_json(SoupMessageHeaders *headers)
 	return ok;
 }
 
+/* ---- Health ------------------------------------------------------------------------------ */
+
+static gboolean
+is_health(const MeshPortalHttp *http, const char *path)
+{
+	return http->health != NULL && strcmp(path, MESH_PORTAL_HTTP_HEALTH_PATH) == 0;
+}
+
+/* The store's state, asked at most once per interval; a change is noticed once. */
+static gboolean
+health_now(MeshPortalHttp *http)
+{
+	gint64 now = g_get_monotonic_time();
+	g_autoptr(GError) error = NULL;
+	gboolean ok;
+
+	if (http->health_known &&
+	    now - http->health_checked_us < MESH_PORTAL_HTTP_HEALTH_INTERVAL_MS * 1000)
+		return http->health_ok;
+	ok = http->health(http->health_data, &error);
+	if (!ok && (!http->health_known || http->health_ok))
+		notice(http, "health: unavailable: %s", error ? error->message : "no reason given");
+	else if (ok && http->health_known && !http->health_ok)
+		notice(http, "health: ok again");
+	http->health_known = TRUE;
+	http->health_ok = ok;
+	http->health_checked_us = g_get_monotonic_time();
+	return ok;
+}
+
+/* 200 {"Status":"ok"} or 503 {"Status":"unavailable"}: nothing else, whatever went wrong. */
+static void
+answer_health(MeshPortalHttp *http, SoupServerMessage *msg)
+{
+	static const char ok_text[] = "{\"Status\":\"ok\"}";
+	static const char down_text[] = "{\"Status\":\"unavailable\"}";
+	gboolean ok = health_now(http);
+	g_autoptr(GBytes) body = ok ? g_bytes_new_static(ok_text, sizeof ok_text - 1)
+	                            : g_bytes_new_static(down_text, sizeof down_text - 1);
+
+	request_of(msg)->transaction = "Health";
+	answer(msg, ok ? SOUP_STATUS_OK : SOUP_STATUS_SERVICE_UNAVAILABLE, body);
+}
+
 /* After the headers, before the body: everything that can be refused without reading it. */
 static void
 on_headers(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
@@ -679,9 +728,21 @@ on_headers(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
 {
 	MeshPortalHttp *http = data;
 	SoupMessageHeaders *headers = soup_server_message_get_request_headers(msg);
-	guint wait = rate_limit(http, msg);
+	const char *method = soup_server_message_get_method(msg);
+	guint wait;
 	goffset length;
 
+	if (is_health(http, path)) {
+		/* Never rate-limited (http.h); answered by on_request. */
+		if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
+			refuse(msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
+			       "the health endpoint answers GET and HEAD");
+			soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+			                             "Allow", "GET, HEAD");
+		}
+		return;
+	}
+	wait = rate_limit(http, msg);
 	if (wait > 0) {
 		g_autofree char *seconds = g_strdup_printf("%u", wait);
 
@@ -691,7 +752,7 @@ on_headers(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
 					     "Retry-After", seconds);
 	} else if (strcmp(path, MESH_PORTAL_HTTP_PATH) != 0) {
 		refuse(msg, SOUP_STATUS_NOT_FOUND, "the Mesh portal is at " MESH_PORTAL_HTTP_PATH);
-	} else if (soup_server_message_get_method(msg) != SOUP_METHOD_POST) {
+	} else if (method != SOUP_METHOD_POST) {
 		refuse(msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
 		       "portal transactions are POST requests");
 		soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow",
@@ -742,6 +803,10 @@ on_request(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
 	const char *transaction = NULL;
 	guint status = SOUP_STATUS_INTERNAL_SERVER_ERROR;
 
+	if (is_health(http, path)) {
+		answer_health(http, msg);
+		return;
+	}
 	response = http->handler(http->handler_data, client, request, &status, &transaction);
 	request_of(msg)->transaction = transaction;
 	if (response == NULL || status < 100 || status > 599) {
@@ -1011,6 +1076,8 @@ mesh_portal_http_new(const MeshPortalHttpConfig *config, MeshPortalHandler handl
 	http->log = config->log;
 	http->notice = config->notice;
 	http->log_data = config->log_data;
+	http->health = config->health;
+	http->health_data = config->health_data;
 	http->max_body = config->max_body ? config->max_body : MESH_PORTAL_HTTP_MAX_BODY;
 	http->limited = config->rate >= 0;
 	http->rate = config->rate > 0 ? config->rate : MESH_PORTAL_HTTP_DEFAULT_RATE;

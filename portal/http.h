@@ -7,7 +7,7 @@ G_BEGIN_DECLS
 
 /*
  * The portal's HTTP binding (docs/protocol.md §8) on libsoup 3: one resource, POST
- * /.well-known/mmm/ with Content-Type application/json. Everything HTTP is settled here
+ * /.well-known/mmm/ with Content-Type application/json (and the health endpoint, below). Everything HTTP is settled here
  * before the transaction layer sees a byte: the path (404), the method (405, with Allow:
  * POST), the per-client rate limit (429, with Retry-After), the media type (415) and the body
  * size (413: from Content-Length before the body is read, and by counting while it streams;
@@ -35,6 +35,19 @@ G_BEGIN_DECLS
 #define MESH_PORTAL_HTTP_DEFAULT_LISTEN "127.0.0.1:9080"
 /* The one path the portal answers. */
 #define MESH_PORTAL_HTTP_PATH "/.well-known/mmm/"
+/*
+ * The health endpoint for load balancers (docs/protocol.md "Health endpoint"), served when the
+ * configuration has a health function: GET or HEAD answers 200 {"Status":"ok"} when the function
+ * says the store answers, else 503 {"Status":"unavailable"} (why goes to the notice callback,
+ * once per change, never to the client); another method is 405 with Allow: GET, HEAD. It is
+ * never rate-limited (a load balancer behind which every client shares one address, or a
+ * flood from others that fills the shared bucket, would otherwise get 429 and take the node
+ * out); instead the function is called at most once per MESH_PORTAL_HTTP_HEALTH_INTERVAL_MS
+ * and requests in between get its last answer, so a flood of health checks costs no more store
+ * work than one a second. The connection caps apply to it as to everything.
+ */
+#define MESH_PORTAL_HTTP_HEALTH_PATH        "/.well-known/mmm/health"
+#define MESH_PORTAL_HTTP_HEALTH_INTERVAL_MS 1000
 /* §10: largest request body. */
 #define MESH_PORTAL_HTTP_MAX_BODY (1024 * 1024)
 /* An oversize body is read and dropped (so the client can read its 413) up to this size; a
@@ -94,6 +107,9 @@ typedef void (*MeshPortalLogFunc)(gpointer data, const MeshPortalHttpLogEntry *e
  * closed by a timeout), one line of text, at most one line a second or so. */
 typedef void (*MeshPortalNoticeFunc)(gpointer data, const char *message);
 
+/* Whether the store answers now (the health endpoint): TRUE, or FALSE with the reason. */
+typedef gboolean (*MeshPortalHealthFunc)(gpointer data, GError **error);
+
 typedef struct {
 	/* "ADDR:PORT" with a numeric address ("127.0.0.1:9080", "[::1]:9080", "0.0.0.0:443");
 	 * port 0 picks a free port (see mesh_portal_http_port). NULL: the default. */
@@ -117,6 +133,9 @@ typedef struct {
 	MeshPortalLogFunc log;       /* may be NULL */
 	MeshPortalNoticeFunc notice; /* may be NULL */
 	gpointer log_data;           /* for both */
+	/* NULL: no health endpoint (its path is 404 as any other). */
+	MeshPortalHealthFunc health;
+	gpointer health_data;
 } MeshPortalHttpConfig;
 
 /*

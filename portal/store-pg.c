@@ -599,6 +599,18 @@ pg_account_count(MeshPortalStore *store, guint64 *ret_count, GError **error)
 	return unlock(self, TRUE);
 }
 
+/* The health check: the schema version reads (the database is there and is the portal's), on
+ * a new connection when the old one was lost. */
+static gboolean
+pg_ping(MeshPortalStore *store, GError **error)
+{
+	PgStore *self = lock(store);
+	g_autoptr(PGresult) res = exec_once(self, "SELECT version FROM schema_version", NULL,
+	                                    "the health check", error);
+
+	return unlock(self, res != NULL);
+}
+
 /* ---- Entries ----------------------------------------------------------------------------- */
 
 typedef struct {
@@ -976,6 +988,7 @@ static const MeshPortalStoreClass pg_class = {
         .connection_complete = pg_connection_complete,
         .use_nonce = pg_use_nonce,
         .purge = pg_purge,
+        .ping = pg_ping,
         .close = pg_close,
 };
 

@@ -842,6 +842,51 @@ sqlite_purge(MeshPortalStore *store, gint64 now, guint *ret_removed, GError **er
 	return unlock(self, end(self, ok, error));
 }
 
+/*
+ * The file is still the one opened (SQLite notices an unlink or rename), the write lock can be
+ * had (BEGIN IMMEDIATE, as every write takes it) and the schema version read, then nothing is
+ * written (ROLLBACK): waiting at most MESH_PORTAL_STORE_PING_WAIT_MS for another process's lock,
+ * not the busy timeout of requests.
+ */
+static gboolean
+ping_locked(SqliteStore *self, GError **error)
+{
+	sqlite3_stmt *st = NULL;
+	int moved = 0, rc = SQLITE_ERROR;
+	gboolean ok;
+
+	if (sqlite3_file_control(self->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) != SQLITE_OK)
+		return db_error(self, "checking the file", error);
+	if (moved) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
+			    "portal database %s was removed or replaced while in use: restore it "
+			    "and restart servermesh",
+			    self->path);
+		return FALSE;
+	}
+	if (sqlite3_prepare_v2(self->db, "SELECT version FROM schema_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return db_error(self, "preparing the health check", error);
+	sqlite3_busy_timeout(self->db, MESH_PORTAL_STORE_PING_WAIT_MS);
+	ok = begin(self, error);
+	sqlite3_busy_timeout(self->db, BUSY_TIMEOUT_MS);
+	if (ok)
+		rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (ok && rc != SQLITE_ROW)
+		ok = db_error(self, "the health check", error);
+	end(self, FALSE, NULL);
+	return ok;
+}
+
+static gboolean
+sqlite_ping(MeshPortalStore *store, GError **error)
+{
+	SqliteStore *self = lock(store);
+
+	return unlock(self, ping_locked(self, error));
+}
+
 static void
 sqlite_close(MeshPortalStore *store)
 {
@@ -872,6 +917,7 @@ static const MeshPortalStoreClass sqlite_class = {
 	.connection_complete = sqlite_connection_complete,
 	.use_nonce = sqlite_use_nonce,
 	.purge = sqlite_purge,
+	.ping = sqlite_ping,
 	.close = sqlite_close,
 };
 
@@ -903,12 +949,23 @@ query_text(SqliteStore *self, const char *sql, char **ret_text, GError **error)
 	return TRUE;
 }
 
+/* Open the file self->path, which must exist (never made here), with extended result codes. */
+static gboolean
+open_existing(SqliteStore *self, const char *what, GError **error)
+{
+	if (sqlite3_open_v2(self->path, &self->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK)
+		return db_error(self, what, error);
+	sqlite3_extended_result_codes(self->db, 1);
+	return TRUE;
+}
+
 static gboolean
 configure(SqliteStore *self, GError **error)
 {
 	g_autofree char *mode = NULL;
 
-	sqlite3_extended_result_codes(self->db, 1);
 	sqlite3_busy_timeout(self->db, BUSY_TIMEOUT_MS);
 	if (!query_text(self, "PRAGMA journal_mode = WAL", &mode, error))
 		return FALSE;
@@ -956,20 +1013,26 @@ schema_version(SqliteStore *self, gint64 *ret_version, GError **error)
 	return TRUE;
 }
 
+/* A schema version this build can read: none yet (0) up to its own. */
+static gboolean
+known_version(SqliteStore *self, gint64 version, GError **error)
+{
+	if (version >= 0 && version <= MESH_PORTAL_SQLITE_SCHEMA_VERSION)
+		return TRUE;
+	g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
+		    "portal database %s has schema version %" G_GINT64_FORMAT
+		    "; this servermesh knows versions up to %d: run a newer servermesh",
+		    self->path, version, MESH_PORTAL_SQLITE_SCHEMA_VERSION);
+	return FALSE;
+}
+
 static gboolean
 migrate_txn(SqliteStore *self, GError **error)
 {
 	gint64 version = 0;
 
-	if (!schema_version(self, &version, error))
+	if (!schema_version(self, &version, error) || !known_version(self, version, error))
 		return FALSE;
-	if (version > MESH_PORTAL_SQLITE_SCHEMA_VERSION || version < 0) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
-			    "portal database %s has schema version %" G_GINT64_FORMAT
-			    "; this servermesh knows versions up to %d: run a newer servermesh",
-			    self->path, version, MESH_PORTAL_SQLITE_SCHEMA_VERSION);
-		return FALSE;
-	}
 	for (; version < MESH_PORTAL_SQLITE_SCHEMA_VERSION; version++) {
 		g_autofree char *record = g_strdup_printf(
 			"DELETE FROM schema_version; INSERT INTO schema_version VALUES (%d);",
@@ -998,19 +1061,92 @@ mesh_portal_store_sqlite_open(const char *path, GError **error)
 	g_mutex_init(&self->lock);
 	self->path = g_strdup(path);
 	store = &self->parent;
-	if (sqlite3_open_v2(path, &self->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
-		db_error(self, "opening", error);
-		return NULL;
-	}
-	if (!configure(self, error))
+	if (!open_existing(self, "opening", error) || !configure(self, error))
 		return NULL;
 	/* BEGIN IMMEDIATE: two servermesh starting on one new file migrate it once. */
 	ok = begin(self, error) && migrate_txn(self, error);
 	if (!end(self, ok, error))
 		return NULL;
 	return g_steal_pointer(&store);
+}
+
+/* The source of a backup: an existing database of a schema this build knows. */
+static gboolean
+backup_source(SqliteStore *self, GError **error)
+{
+	gint64 version = 0;
+
+	if (!g_file_test(self->path, G_FILE_TEST_EXISTS)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
+			    "there is no portal database %s: give the --db that servermesh serves",
+			    self->path);
+		return FALSE;
+	}
+	if (!open_existing(self, "opening", error))
+		return FALSE;
+	sqlite3_busy_timeout(self->db, BUSY_TIMEOUT_MS);
+	if (!schema_version(self, &version, error) || !known_version(self, version, error))
+		return FALSE;
+	if (version < 1) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
+			    "%s is not a portal database (it is empty)", self->path);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Copy @source's database into @copy's in one step, and check the result. */
+static gboolean
+backup_copy(SqliteStore *source, SqliteStore *copy, GError **error)
+{
+	g_autofree char *check = NULL;
+	sqlite3_backup *backup;
+	int rc;
+
+	if (!open_existing(copy, "opening the copy", error))
+		return FALSE;
+	/* The copy is a new file that is discarded on any failure: no journal beside it. */
+	if (!exec(copy, "PRAGMA journal_mode = OFF", "configuring the copy", error))
+		return FALSE;
+	backup = sqlite3_backup_init(copy->db, "main", source->db, "main");
+	if (backup == NULL)
+		return db_error(copy, "starting the copy", error);
+	/* -1: every page in one step, so one read transaction sees the whole database. */
+	rc = sqlite3_backup_step(backup, -1);
+	sqlite3_backup_finish(backup);
+	if (rc != SQLITE_DONE) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
+			    "portal database %s: copying failed: %s%s", source->path,
+			    sqlite3_errstr(rc),
+			    rc == SQLITE_BUSY || rc == SQLITE_LOCKED
+				    ? " (another process holds it locked: try again)"
+				    : "");
+		return FALSE;
+	}
+	if (!query_text(copy, "PRAGMA integrity_check", &check, error))
+		return FALSE;
+	if (strcmp(check, "ok") != 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
+			    "the copy of %s does not pass SQLite's integrity check; the database "
+			    "itself may be damaged: run sqlite3 %s 'PRAGMA integrity_check'",
+			    source->path, source->path);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+mesh_portal_store_sqlite_backup(const char *path, const char *copy, GError **error)
+{
+	SqliteStore source = {.path = (char *)path}, target = {.path = (char *)copy};
+	gboolean ok = backup_source(&source, error) && backup_copy(&source, &target, error);
+
+	if (target.db != NULL && sqlite3_close(target.db) != SQLITE_OK && ok) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot close the copy %s", copy);
+		ok = FALSE;
+	}
+	sqlite3_close(source.db);
+	return ok;
 }
 
 gboolean

@@ -31,4 +31,17 @@ MeshPortalStore *mesh_portal_store_sqlite_open(const char *path, GError **error)
 gboolean mesh_portal_store_sqlite_pragma(MeshPortalStore *store, const char *name,
 					 char **ret_value, GError **error);
 
+/*
+ * mesh_portal_store_sqlite_backup: copy the portal database @path, which servermesh may be
+ * serving meanwhile, into @copy, an empty file the caller made (mesh_platform_file_temp): the
+ * whole database as of one moment, through SQLite's online backup API in a single step (one read
+ * transaction: servermesh goes on writing, and nothing it writes meanwhile is half in the copy);
+ * then the copy must pass PRAGMA integrity_check. @path is opened without creating it and must be
+ * a portal database of a schema this build knows. The copy is not flushed to the disk here
+ * (mesh_platform_file_commit does it). Errors: MESH_ERROR_NOT_FOUND when @path does not exist;
+ * MESH_ERROR_UNSUPPORTED when it is not a portal database or of a newer schema; MESH_ERROR_IO
+ * when SQLite fails or the copy does not pass the check.
+ */
+gboolean mesh_portal_store_sqlite_backup(const char *path, const char *copy, GError **error);
+
 G_END_DECLS

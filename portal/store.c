@@ -114,6 +114,9 @@ mesh_portal_store_name(const MeshPortalStore *store)
 void
 mesh_portal_store_init(MeshPortalStore *store, const MeshPortalStoreClass *klass)
 {
+	/* ping came after the first stores: a store written without one fails here, at open, not
+	 * at the first health check. */
+	g_assert(klass->ping != NULL);
 	store->klass = klass;
 	store->limits.pending_per_client = MESH_PORTAL_DEFAULT_PENDING_PER_CLIENT;
 	store->limits.entries_per_account = MESH_PORTAL_DEFAULT_ENTRIES_PER_ACCOUNT;
@@ -171,6 +174,12 @@ gboolean
 mesh_portal_store_account_count(MeshPortalStore *store, guint64 *ret_count, GError **error)
 {
 	return store->klass->account_count(store, ret_count, error);
+}
+
+gboolean
+mesh_portal_store_ping(MeshPortalStore *store, GError **error)
+{
+	return store->klass->ping(store, error);
 }
 
 gboolean

@@ -161,6 +161,8 @@ typedef struct {
 	gboolean (*use_nonce)(MeshPortalStore *store, const char *nonce, gint64 issued,
 			      gint64 now, GError **error);
 	gboolean (*purge)(MeshPortalStore *store, gint64 now, guint *ret_removed, GError **error);
+	/* A trivial query that goes to the storage (see mesh_portal_store_ping). */
+	gboolean (*ping)(MeshPortalStore *store, GError **error);
 	/* Free the instance; tolerates a half-opened one. */
 	void (*close)(MeshPortalStore *store);
 } MeshPortalStoreClass;
@@ -313,6 +315,18 @@ gboolean mesh_portal_store_use_nonce(MeshPortalStore *store, const char *nonce, 
  */
 gboolean mesh_portal_store_purge(MeshPortalStore *store, gint64 now, guint *ret_removed,
 				 GError **error);
+
+/*
+ * mesh_portal_store_ping: whether the store answers now, for the health endpoint (http.h): a
+ * trivial query in a write transaction that writes nothing, waiting at most
+ * MESH_PORTAL_STORE_PING_WAIT_MS for a lock another process holds. Reads no account data.
+ * (PostgreSQL: the schema version is read, on a new connection when the old one was lost.)
+ * Errors: MESH_ERROR_IO when the storage fails, stays locked by another process past the wait,
+ * or (SQLite) its file was removed or replaced since it was opened (a restart would then start
+ * on another database); (PostgreSQL) MESH_ERROR_NETWORK when the server cannot be reached.
+ */
+#define MESH_PORTAL_STORE_PING_WAIT_MS 1000
+gboolean mesh_portal_store_ping(MeshPortalStore *store, GError **error);
 
 /* mesh_portal_store_close: accepts NULL. */
 void mesh_portal_store_close(MeshPortalStore *store);

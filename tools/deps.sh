@@ -8,7 +8,7 @@ set -eu
 MESH_PACKAGES="gcc make cmake pkg-config libc6-dev
  libglib2.0-dev libjson-glib-dev libssl-dev libcunit1-dev
  clang libclang-rt-14-dev valgrind python3 python3-jwcrypto python3-cryptography
- openssh-client openssh-server openssl systemd
+ openssh-client openssh-server openssl systemd curl
  libsoup-3.0-dev glib-networking libsqlite3-dev sqlite3 libqrencode-dev
  postgresql libpq-dev
  libsecret-1-dev libtss2-dev

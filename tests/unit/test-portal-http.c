@@ -2,8 +2,8 @@
 /*
  * The portal's HTTP binding (portal/http.h) in process, its server in a thread of its own, driven
  * by raw loopback sockets: client keys, the connection caps and the eviction of connections
- * without headers, the header timeout, configurations refused, and a listener that keeps
- * accepting after accept failed for want of descriptors. (servermesh under floods:
+ * without headers, the header timeout, configurations refused, a listener that keeps
+ * accepting after accept failed for want of descriptors, and the health endpoint. (servermesh under floods:
  * tests/integration/portal-flood.sh.)
  */
 #include <arpa/inet.h>
@@ -38,6 +38,8 @@ typedef struct {
 	int held;           /* 1: the server's main loop is held (server_hold), 2: it may go on */
 	GPtrArray *clients; /* client keys the handler saw */
 	GPtrArray *notices;
+	gboolean healthy;   /* what health() answers */
+	guint health_calls; /* how often it was asked */
 } Server;
 
 static GBytes *
@@ -64,6 +66,27 @@ on_notice(gpointer data, const char *message)
 	g_mutex_unlock(&s->mutex);
 }
 
+/* The health function of servers started with next_health: counts its calls, answers as
+ * s->healthy says. */
+static gboolean
+health(gpointer data, GError **error)
+{
+	Server *s = data;
+	gboolean ok;
+
+	g_mutex_lock(&s->mutex);
+	s->health_calls++;
+	ok = s->healthy;
+	g_mutex_unlock(&s->mutex);
+	if (!ok)
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "database /SECRET/PATH is gone");
+	return ok;
+}
+
+/* For the next server_start only: a health function, and a rate limit (0: none). */
+static gboolean next_health;
+static double next_rate;
+
 static gpointer
 server_main(gpointer data)
 {
@@ -89,7 +112,15 @@ server_start(guint max, guint per_client, guint header_timeout)
 	Server *s = g_new0(Server, 1);
 
 	s->config.listen = "127.0.0.1:0";
-	s->config.rate = -1;
+	s->config.rate = next_rate > 0 ? next_rate : -1;
+	s->config.burst = next_rate > 0 ? 1 : 0;
+	if (next_health) {
+		s->config.health = health;
+		s->config.health_data = s;
+		s->healthy = TRUE;
+	}
+	next_health = FALSE;
+	next_rate = 0;
 	s->config.max_connections = max;
 	s->config.max_connections_per_client = per_client;
 	s->config.header_timeout = header_timeout;
@@ -228,15 +259,14 @@ closed_within(int fd, int ms)
 	return recv(fd, &byte, 1, MSG_DONTWAIT) <= 0;
 }
 
-/* Send a Hello on @fd and read the answer until the server closes: its status, or 0. */
+/* Send @request on @fd and read the answer until the server closes: its status, or 0; the
+ * answer's body in @ret_body (may be NULL). */
 static guint
-hello_on(int fd)
+request_on(int fd, const char *request, char **ret_body)
 {
-	static const char request[] = "POST /.well-known/mmm/ HTTP/1.1\r\nHost: x\r\n"
-	                              "Content-Type: application/json\r\nContent-Length: 20\r\n\r\n"
-	                              "{\"HelloRequest\":{}}\n";
 	g_autoptr(GString) in = g_string_new(NULL);
 	struct pollfd p = {.fd = fd, .events = POLLIN};
+	const char *body;
 	guint status = 0;
 	char buf[4096];
 	ssize_t n;
@@ -247,6 +277,32 @@ hello_on(int fd)
 		g_string_append_len(in, buf, n);
 	if (sscanf(in->str, "HTTP/1.1 %u", &status) != 1)
 		return 0;
+	body = strstr(in->str, "\r\n\r\n");
+	if (ret_body != NULL)
+		*ret_body = g_strdup(body != NULL ? body + 4 : "");
+	return status;
+}
+
+/* Send a Hello on @fd: the answer's status, or 0. */
+static guint
+hello_on(int fd)
+{
+	return request_on(fd,
+	                  "POST /.well-known/mmm/ HTTP/1.1\r\nHost: x\r\n"
+	                  "Content-Type: application/json\r\nContent-Length: 20\r\n\r\n"
+	                  "{\"HelloRequest\":{}}\n",
+	                  NULL);
+}
+
+/* GET the health endpoint from @from: the status, the body in @ret_body. */
+static guint
+health_from(Server *s, const char *from, char **ret_body)
+{
+	int fd = client_open(s, from);
+	guint status = request_on(
+	        fd, "GET " MESH_PORTAL_HTTP_HEALTH_PATH " HTTP/1.1\r\nHost: x\r\n\r\n", ret_body);
+
+	close(fd);
 	return status;
 }
 
@@ -432,6 +488,56 @@ test_accept_errors(void)
 	close(late);
 }
 
+/*
+ * The health endpoint: the function is asked at most once a second, whatever the number of
+ * checks; its answer goes out as 200 or 503 with nothing of its reason, which is noticed once;
+ * the rate limit never applies to it; a server without a function has no such path (404).
+ */
+static void
+test_health(void)
+{
+	g_autoptr(Server) s = (next_health = TRUE, next_rate = 1, server_start(16, 16, 5));
+	g_autoptr(Server) plain = server_start(16, 16, 5);
+	guint ok = 0, calls;
+
+	for (int i = 0; i < 20; i++) {
+		g_autofree char *body = NULL;
+
+		ok += health_from(s, "127.0.0.2", &body) == 200 &&
+		      strcmp(body, "{\"Status\":\"ok\"}") == 0;
+	}
+	CU_ASSERT_EQUAL(ok, 20); /* 20 checks at 1 a second, burst 1: never 429 */
+	g_mutex_lock(&s->mutex);
+	calls = s->health_calls;
+	s->healthy = FALSE;
+	g_mutex_unlock(&s->mutex);
+	CU_ASSERT_EQUAL(calls, 1);
+	/* The Hellos of that address are limited meanwhile: the limit is on. */
+	CU_ASSERT_EQUAL(hello_from(s, "127.0.0.2"), 200);
+	CU_ASSERT_EQUAL(hello_from(s, "127.0.0.2"), 429);
+	/* Within the second: the last answer still. */
+	CU_ASSERT_EQUAL(health_from(s, "127.0.0.2", NULL), 200);
+	g_usleep((MESH_PORTAL_HTTP_HEALTH_INTERVAL_MS + 100) * 1000);
+	for (int i = 0; i < 5; i++) {
+		g_autofree char *body = NULL;
+
+		CU_ASSERT_EQUAL(health_from(s, "127.0.0.3", &body), 503);
+		CU_ASSERT_STRING_EQUAL(body, "{\"Status\":\"unavailable\"}");
+	}
+	g_mutex_lock(&s->mutex);
+	CU_ASSERT_EQUAL(s->health_calls, 2);
+	g_mutex_unlock(&s->mutex);
+	CU_ASSERT_TRUE(noticed(s, "health: unavailable: database /SECRET/PATH is gone"));
+	g_mutex_lock(&s->mutex);
+	s->healthy = TRUE;
+	g_mutex_unlock(&s->mutex);
+	g_usleep((MESH_PORTAL_HTTP_HEALTH_INTERVAL_MS + 100) * 1000);
+	CU_ASSERT_EQUAL(health_from(s, "127.0.0.3", NULL), 200);
+	CU_ASSERT_TRUE(noticed(s, "health: ok again"));
+
+	CU_ASSERT_EQUAL(health_from(plain, "127.0.0.2", NULL), 404);
+}
+
 int
 main(void)
 {
@@ -441,6 +547,7 @@ main(void)
 	        {"per-client and total caps, eviction of idle connections", test_caps},
 	        {"header timeout", test_header_timeout},
 	        {"accept fails (EMFILE): paused, then accepting again", test_accept_errors},
+	        {"health: asked once a second, never rate-limited, 503 without the reason", test_health},
 	        CU_TEST_INFO_NULL,
 	};
 

@@ -1141,6 +1141,121 @@ sqlite_migrate_v1(void)
 	MESH_ASSERT_NO_ERROR(error);
 }
 
+/* ---- Health and backups -------------------------------------------------------------------- */
+
+static void
+ping_ok(Fixture *f)
+{
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(mesh_portal_store_ping(f->store, &error));
+	MESH_ASSERT_NO_ERROR(error);
+}
+
+/* A store answers its ping, fresh and with data, and the ping changes nothing. */
+static void
+case_ping(void)
+{
+	g_autoptr(Fixture) f = fixture_new();
+
+	ping_ok(f);
+	create_ok(f, "alice", ID_ALICE, 1);
+	ping_ok(f);
+	ping_ok(f);
+	CU_ASSERT_EQUAL(account_count(f), 1);
+}
+
+/* SQLite's ping fails, within about its wait, while another connection holds the write lock,
+ * and answers again once it lets go; it fails for good once the file is renamed away. */
+static void
+sqlite_ping_failures(void)
+{
+	g_autoptr(Fixture) f = (use_kind = STORE_SQLITE, fixture_new());
+	g_autofree char *moved = g_build_filename(f->dir, "moved.db", NULL);
+	sqlite3 *other = NULL;
+	GError *error = NULL;
+	gint64 start;
+
+	create_ok(f, "alice", ID_ALICE, 1);
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open(f->path, &other), SQLITE_OK);
+	CU_ASSERT_EQUAL(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	start = g_get_monotonic_time();
+	CU_ASSERT_FALSE(mesh_portal_store_ping(f->store, &error));
+	CU_ASSERT_TRUE(g_get_monotonic_time() - start < 3 * G_USEC_PER_SEC);
+	CU_ASSERT_TRUE(error != NULL && strstr(error->message, "locked") != NULL);
+	MESH_ASSERT_ERROR(error, MESH_ERROR_IO);
+	CU_ASSERT_EQUAL(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+	ping_ok(f);
+	/* The ping rolled back: the store still writes. */
+	create_ok(f, "bob", ID_BOB, 1);
+
+	CU_ASSERT_EQUAL(g_rename(f->path, moved), 0);
+	CU_ASSERT_FALSE(mesh_portal_store_ping(f->store, &error));
+	CU_ASSERT_TRUE(error != NULL && strstr(error->message, "removed or replaced") != NULL);
+	MESH_ASSERT_ERROR(error, MESH_ERROR_IO);
+	CU_ASSERT_EQUAL(g_rename(moved, f->path), 0);
+}
+
+/* An empty file of mode 0600 at @path, as mesh_platform_file_temp makes it. */
+static void
+empty_file(const char *path)
+{
+	CU_ASSERT_EQUAL(close(g_open(path, O_CREAT | O_EXCL | O_WRONLY, 0600)), 0);
+}
+
+/* A backup holds what the store held, opens as a store, and writes go on in the source; a
+ * missing, empty or foreign source is refused. */
+static void
+sqlite_backup(void)
+{
+	g_autoptr(Fixture) f = (use_kind = STORE_SQLITE, fixture_new());
+	g_autofree char *copy = g_build_filename(f->dir, "copy.db", NULL);
+	g_autofree char *empty = g_build_filename(f->dir, "empty.db", NULL);
+	g_autofree char *foreign = g_build_filename(f->dir, "foreign.db", NULL);
+	g_autofree char *missing = g_build_filename(f->dir, "missing.db", NULL);
+	g_autofree char *copy2 = g_build_filename(f->dir, "copy2.db", NULL);
+	g_autoptr(MeshPortalStore) restored = NULL;
+	g_autoptr(MeshPortalAccount) account = NULL;
+	GError *error = NULL;
+	guint64 count = 0;
+
+	create_ok(f, "alice", ID_ALICE, 1);
+	publish_ok(f, "alice", "APP-1", MESH_PORTAL_TYPE_APPLICATION, 1, "application");
+	empty_file(copy);
+	/* The store stays open and in use, as servermesh's would. */
+	CU_ASSERT_TRUE(mesh_portal_store_sqlite_backup(f->path, copy, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	create_ok(f, "bob", ID_BOB, 1);
+	restored = mesh_portal_store_sqlite_open(copy, &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(restored);
+	CU_ASSERT_TRUE(mesh_portal_store_account_count(restored, &count, &error));
+	CU_ASSERT_EQUAL(count, 1);
+	CU_ASSERT_TRUE(mesh_portal_store_account_get(restored, "alice", &account, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_STRING_EQUAL(account->identifier, ID_ALICE);
+	{
+		g_autoptr(MeshPortalEntry) entry = NULL;
+
+		CU_ASSERT_TRUE(mesh_portal_store_entry_get(restored, "APP-1", &entry, &error));
+		CU_ASSERT_TRUE(entry != NULL && strcmp(entry->text, "application") == 0);
+	}
+	CU_ASSERT_EQUAL(account_count(f), 2);
+
+	empty_file(copy2);
+	CU_ASSERT_FALSE(mesh_portal_store_sqlite_backup(missing, copy2, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_NOT_FOUND);
+	CU_ASSERT_FALSE(g_file_test(missing, G_FILE_TEST_EXISTS)); /* not made by trying */
+	empty_file(empty);
+	CU_ASSERT_FALSE(mesh_portal_store_sqlite_backup(empty, copy2, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_UNSUPPORTED);
+	empty_file(foreign);
+	sql(foreign, "CREATE TABLE notes (text TEXT)");
+	CU_ASSERT_FALSE(mesh_portal_store_sqlite_backup(foreign, copy2, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_UNSUPPORTED);
+}
+
 /* ---- Two stores on one database: two nodes ----------------------------------------------- */
 
 /* The fixture's store and a second one on the same database, with the same limits. */
@@ -1578,6 +1693,7 @@ ON_ALL(limit_defaults)
 ON_ALL(pending_per_client)
 ON_ALL(quota)
 ON_ALL(creations)
+ON_ALL(ping)
 ON_SHARED(shared_nonce)
 ON_SHARED(shared_connect)
 ON_SHARED(shared_limits)
@@ -1601,6 +1717,7 @@ main(void)
 	        ALL(pending_per_client),
 	        ALL(quota),
 	        ALL(creations),
+	        ALL(ping),
 	        SHARED(shared_nonce),
 	        SHARED(shared_connect),
 	        SHARED(shared_limits),
@@ -1609,6 +1726,8 @@ main(void)
 	        {"sqlite: everything survives close and reopen", sqlite_survives_reopen},
 	        {"sqlite: schema version, newer and foreign databases", sqlite_schema_version},
 	        {"sqlite: a version 1 database is migrated", sqlite_migrate_v1},
+	        {"sqlite: ping fails while locked, and once the file is moved", sqlite_ping_failures},
+	        {"sqlite: an online backup opens as the same store", sqlite_backup},
 	        {"postgresql: schema version, newer and foreign databases", pg_schema_version},
 	        {"postgresql: no server, a bad URI; never the password", pg_unreachable},
 	        {"postgresql: a lost connection, a database that refuses them", pg_reconnect},
