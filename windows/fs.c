@@ -324,3 +324,89 @@ mesh_platform_private_file(const char *path, const char *what, GError **error)
 	CloseHandle(h);
 	return ok;
 }
+
+char *
+mesh_platform_file_temp(const char *path, GError **error)
+{
+	g_autofree char *dir = g_path_get_dirname(path);
+	g_autofree wchar_t *wdir = mesh_win_wide(dir, error);
+	g_autofree char *tmp = temp_name(path);
+	g_autofree wchar_t *wtmp = NULL;
+	MeshWinPrivate priv = { 0 };
+	HANDLE h;
+	DWORD err;
+	gboolean ok;
+
+	if (wdir == NULL || (wtmp = mesh_win_wide(tmp, error)) == NULL)
+		return NULL;
+	h = open_inspect(wdir);
+	if (h == INVALID_HANDLE_VALUE) {
+		err = GetLastError();
+		mesh_win_set_error(error, err,
+				   err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND
+					   ? MESH_ERROR_NOT_FOUND
+					   : MESH_ERROR_IO,
+				   "cannot use the folder %s", dir);
+		return NULL;
+	}
+	/* The counterpart of linux's "writable by group or others": a folder others may change
+	 * is refused, since they could swap the file or take its name first. */
+	ok = check_folder(h, dir, error);
+	CloseHandle(h);
+	if (!ok)
+		return NULL;
+	/* Owner-only from its first byte; CREATE_NEW: never a file someone put there. */
+	if (!mesh_win_private_init(&priv, FILE_ALL_ACCESS, FALSE, error))
+		return NULL;
+	h = CreateFileW(wtmp, GENERIC_WRITE, 0, &priv.sa, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+	err = GetLastError();
+	mesh_win_private_clear(&priv);
+	if (h == INVALID_HANDLE_VALUE) {
+		mesh_win_set_error(error, err, MESH_ERROR_IO,
+				   "cannot create a file in %s (choose a folder this user may write "
+				   "to)",
+				   dir);
+		return NULL;
+	}
+	CloseHandle(h);
+	return g_steal_pointer(&tmp);
+}
+
+gboolean
+mesh_platform_file_commit(const char *tmp, const char *path, gboolean replace, GError **error)
+{
+	g_autofree wchar_t *wtmp = mesh_win_wide(tmp, error);
+	g_autofree wchar_t *wpath = NULL;
+	const char *step = "flush the file made for";
+	HANDLE h;
+	DWORD err = ERROR_SUCCESS;
+	gboolean ok;
+
+	if (wtmp == NULL || (wpath = mesh_win_wide(path, error)) == NULL)
+		return FALSE;
+	h = CreateFileW(wtmp, GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
+			FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+	ok = h != INVALID_HANDLE_VALUE && FlushFileBuffers(h);
+	if (!ok)
+		err = GetLastError();
+	if (h != INVALID_HANDLE_VALUE)
+		CloseHandle(h);
+	if (ok) {
+		/* WRITE_THROUGH: the rename is on the disk when it returns (no folder to flush);
+		 * without REPLACE_EXISTING an existing @path is refused, atomically. */
+		step = "rename the file made to";
+		ok = MoveFileExW(wtmp, wpath,
+				 MOVEFILE_WRITE_THROUGH | (replace ? MOVEFILE_REPLACE_EXISTING : 0));
+		if (!ok)
+			err = GetLastError();
+	}
+	if (!ok && !replace && (err == ERROR_ALREADY_EXISTS || err == ERROR_FILE_EXISTS)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_EXISTS,
+			    "%s exists already: choose another name, or remove it first", path);
+		return FALSE;
+	}
+	if (!ok)
+		mesh_win_set_error(error, err, MESH_ERROR_IO,
+				   "cannot %s %s; check that the disk is not full", step, path);
+	return ok;
+}

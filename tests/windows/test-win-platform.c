@@ -926,6 +926,76 @@ test_login(void)
 	g_rmdir(tmp);
 }
 
+/* mesh_platform_file_temp and _commit (servermesh backup's): made owner-only beside the path,
+ * renamed into place; an existing file refused unless replaced; a folder open to others refused;
+ * a missing folder NotFound. */
+static void
+test_file_commit(void)
+{
+	g_autofree char *leaf = g_strdup_printf("mesh-commit-%08x", g_random_int());
+	g_autofree char *dir = g_build_filename(g_get_tmp_dir(), leaf, NULL);
+	g_autofree char *path = g_build_filename(dir, "copy.db", NULL);
+	g_autofree char *text = NULL;
+	g_autofree char *open_dir = g_build_filename(g_get_tmp_dir(), "mesh-open-XXXXXX", NULL);
+	char *tmp;
+	GError *error = NULL;
+
+	check(mesh_platform_private_dir(dir, FALSE, &error), "commit: a private folder", error);
+	g_clear_error(&error);
+	tmp = mesh_platform_file_temp(path, &error);
+	check(tmp != NULL && g_str_has_prefix(tmp, dir), "file_temp makes a file beside the path",
+	      error);
+	g_clear_error(&error);
+	if (tmp == NULL)
+		return;
+	check(g_file_set_contents(tmp, "first", -1, NULL), "... which is written", NULL);
+	check(mesh_platform_file_commit(tmp, path, FALSE, &error), "file_commit renames it", error);
+	g_clear_error(&error);
+	g_free(tmp);
+	check(g_file_get_contents(path, &text, NULL, NULL) && g_str_equal(text, "first"),
+	      "... into place, whole", NULL);
+	tmp = mesh_platform_file_temp(path, &error);
+	check(tmp != NULL, "a second file_temp", error);
+	g_clear_error(&error);
+	if (tmp == NULL)
+		return;
+	check(g_file_set_contents(tmp, "second", -1, NULL), "... written", NULL);
+	check(!mesh_platform_file_commit(tmp, path, FALSE, &error) &&
+		      g_error_matches(error, MESH_ERROR, MESH_ERROR_EXISTS),
+	      "file_commit refuses an existing path (Exists) unless told to replace", NULL);
+	g_clear_error(&error);
+	g_clear_pointer(&text, g_free);
+	check(g_file_get_contents(path, &text, NULL, NULL) && g_str_equal(text, "first"),
+	      "... and leaves it as it was", NULL);
+	check(mesh_platform_file_commit(tmp, path, TRUE, &error), "file_commit --force replaces",
+	      error);
+	g_clear_error(&error);
+	g_free(tmp);
+	g_clear_pointer(&text, g_free);
+	check(g_file_get_contents(path, &text, NULL, NULL) && g_str_equal(text, "second"),
+	      "... with the new content", NULL);
+	{
+		g_autofree char *missing = g_build_filename(dir, "none", "copy.db", NULL);
+		g_autofree char *none = mesh_platform_file_temp(missing, &error);
+
+		check(none == NULL && g_error_matches(error, MESH_ERROR, MESH_ERROR_NOT_FOUND),
+		      "file_temp in a missing folder: NotFound", NULL);
+		g_clear_error(&error);
+	}
+	/* A folder with the inherited access list (Everyone, here): others could swap the file. */
+	if (g_mkdtemp(open_dir) != NULL) {
+		g_autofree char *in_open = g_build_filename(open_dir, "copy.db", NULL);
+		g_autofree char *refused = mesh_platform_file_temp(in_open, &error);
+
+		check(refused == NULL && g_error_matches(error, MESH_ERROR, MESH_ERROR_PERMISSION),
+		      "file_temp in a folder others may change: Permission", NULL);
+		g_clear_error(&error);
+		g_rmdir(open_dir);
+	}
+	g_unlink(path);
+	g_rmdir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -955,6 +1025,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	test_clock_and_ids();
+	test_file_commit();
 	test_write_stdout();
 	test_input_file();
 	test_input_pipe();
