@@ -628,6 +628,24 @@ mesh_session_password_get(MeshSession *session, const char *account, const char 
 	return TRUE;
 }
 
+/* Append every login of @set to @logins (MeshSessionLogin *): one per site of each entry, in
+ * the order stored. */
+void
+password_set_logins(const MeshPasswordSet *set, GPtrArray *logins)
+{
+	for (guint i = 0; i < set->entries->len; i++) {
+		const MeshPasswordEntry *e = g_ptr_array_index(set->entries, i);
+
+		for (guint j = 0; j < e->sites->len; j++) {
+			MeshSessionLogin *login = g_new0(MeshSessionLogin, 1);
+
+			login->site = g_strdup(e->sites->pdata[j]);
+			login->username = g_strdup(e->username);
+			g_ptr_array_add(logins, login);
+		}
+	}
+}
+
 gboolean
 mesh_session_password_list(MeshSession *session, const char *account, GPtrArray **ret_logins,
                            GError **error)
@@ -641,17 +659,7 @@ mesh_session_password_list(MeshSession *session, const char *account, GPtrArray 
 	    !ctx_passwords(&ctx, &app, &set, error))
 		return FALSE;
 	logins = g_ptr_array_new_with_free_func((GDestroyNotify)mesh_session_login_free);
-	for (guint i = 0; i < set->entries->len; i++) {
-		const MeshPasswordEntry *e = g_ptr_array_index(set->entries, i);
-
-		for (guint j = 0; j < e->sites->len; j++) {
-			MeshSessionLogin *login = g_new0(MeshSessionLogin, 1);
-
-			login->site = g_strdup(e->sites->pdata[j]);
-			login->username = g_strdup(e->username);
-			g_ptr_array_add(logins, login);
-		}
-	}
+	password_set_logins(set, logins);
 	*ret_logins = logins;
 	return TRUE;
 }

@@ -324,17 +324,7 @@ note_readable(MeshSessionRemoval *removal, const MeshApplicationProfile *app,
 	set = mesh_password_set_parse(plaintext, error);
 	if (set == NULL)
 		return FALSE;
-	for (guint i = 0; i < set->entries->len; i++) {
-		const MeshPasswordEntry *e = set->entries->pdata[i];
-
-		for (guint j = 0; j < e->sites->len; j++) {
-			MeshSessionLogin *login = g_new0(MeshSessionLogin, 1);
-
-			login->site = g_strdup(e->sites->pdata[j]);
-			login->username = g_strdup(e->username);
-			g_ptr_array_add(removal->logins, login);
-		}
-	}
+	password_set_logins(set, removal->logins);
 	return TRUE;
 }
 

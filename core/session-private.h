@@ -200,6 +200,7 @@ G_GNUC_INTERNAL MeshApplicationEntry *find_app(const MeshPersonalProfile *person
 G_GNUC_INTERNAL void recovered_app_free(RecoveredApp *r);
 G_GNUC_INTERNAL void entries_add_device(MeshPersonalProfile *personal, const char *device);
 G_GNUC_INTERNAL GPtrArray *app_infos(const MeshPersonalProfile *personal);
+G_GNUC_INTERNAL void password_set_logins(const MeshPasswordSet *set, GPtrArray *logins);
 
 /* session-profile.c: accounts and profiles */
 G_GNUC_INTERNAL MeshSessionProfile *profile_info(MeshSession *session, const Account *a,
