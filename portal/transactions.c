@@ -254,11 +254,13 @@ removed_devices(JsonObject *obj)
 }
 
 /*
- * The master profile in @account's current personal profile (verified: it is one signature),
- * and its Removed devices into *@ret_removed (may be NULL).
+ * What the transactions read of @account's current personal profile (stored after it verified):
+ * its master profile into *@ret_master (verified again: it is one signature; NULL: not wanted,
+ * nor checked) and its Removed devices into *@ret_removed.
  */
-static MeshMasterProfile *
-account_master(const MeshPortalAccount *account, GHashTable **ret_removed, GError **error)
+static gboolean
+account_profile(const MeshPortalAccount *account, MeshMasterProfile **ret_master,
+		GHashTable **ret_removed, GError **error)
 {
 	g_autoptr(JsonNode) root = stored_parse(account->profile, "profile", error);
 	g_autoptr(MeshSignedObject) object = NULL;
@@ -268,18 +270,21 @@ account_master(const MeshPortalAccount *account, GHashTable **ret_removed, GErro
 	if (root != NULL)
 		object = mesh_signed_open(root, "PersonalProfile", MESH_PROFILE_MAX, error);
 	obj = object != NULL ? mesh_signed_untag(object->payload, "PersonalProfile", error) : NULL;
-	if (obj != NULL)
+	if (obj != NULL && ret_master != NULL)
 		master = mesh_master_profile_verify(json_object_get_member(obj,
 									   "SignedMasterProfile"),
 						    error);
-	if (master != NULL && ret_removed != NULL)
-		*ret_removed = removed_devices(obj);
-	if (master == NULL && error != NULL && *error != NULL &&
-	    mesh_error_code(*error) != MESH_ERROR_FAILED) {
-		mesh_signed_recode(error, MESH_ERROR_FAILED);
-		g_prefix_error(error, "the stored profile does not read: ");
+	if (obj == NULL || (ret_master != NULL && master == NULL)) {
+		if (error != NULL && *error != NULL && mesh_error_code(*error) != MESH_ERROR_FAILED) {
+			mesh_signed_recode(error, MESH_ERROR_FAILED);
+			g_prefix_error(error, "the stored profile does not read: ");
+		}
+		return FALSE;
 	}
-	return master;
+	*ret_removed = removed_devices(obj);
+	if (ret_master != NULL)
+		*ret_master = master;
+	return TRUE;
 }
 
 /* Refused when the device @udf was removed from the account's profile (txn->removed). */
@@ -299,18 +304,19 @@ not_removed(Txn *txn, const char *udf, GError **error)
 	return FALSE;
 }
 
+/* The account the request's @member names, its Removed devices (txn->removed: a removed
+ * device's signed request is refused here) and, unless @ret_master is NULL, its master profile. */
 static gboolean
 load_account_master(Txn *txn, const char *member, MeshPortalAccount **ret_account,
 		    MeshMasterProfile **ret_master, GError **error)
 {
 	g_autoptr(MeshPortalAccount) account = NULL;
-	MeshMasterProfile *master;
+	MeshMasterProfile *master = NULL;
 
 	if (!load_account(txn, member, &account, error))
 		return FALSE;
 	g_clear_pointer(&txn->removed, g_hash_table_unref);
-	master = account_master(account, &txn->removed, error);
-	if (master == NULL)
+	if (!account_profile(account, ret_master != NULL ? &master : NULL, &txn->removed, error))
 		return FALSE;
 	/* A removed device's signed request is refused before anything else is read of it. */
 	if (txn->jws != NULL && !not_removed(txn, mesh_jws_kid(txn->jws->jws), error)) {
@@ -318,7 +324,8 @@ load_account_master(Txn *txn, const char *member, MeshPortalAccount **ret_accoun
 		return FALSE;
 	}
 	*ret_account = g_steal_pointer(&account);
-	*ret_master = master;
+	if (ret_master != NULL)
+		*ret_master = master;
 	return TRUE;
 }
 
@@ -918,13 +925,13 @@ handle_connect_status(Txn *txn, GError **error)
 {
 	const char *device = NULL;
 	g_autoptr(MeshPortalAccount) account = NULL;
-	g_autoptr(MeshMasterProfile) master = NULL;
 	g_autoptr(MeshPortalConnection) connection = NULL;
 	g_autoptr(MeshConnectionRequest) request = NULL;
 	MeshPortalConnectState state;
 
-	/* The account's profile, for its Removed devices: a removed device learns nothing here. */
-	if (!load_account_master(txn, "AccountID", &account, &master, error) ||
+	/* The account's Removed devices (its master profile is not needed: a request is
+	 * authorised here by the device's own key): a removed device learns nothing here. */
+	if (!load_account_master(txn, "AccountID", &account, NULL, error) ||
 	    !mesh_json_get_string(txn->request, "DeviceID", &device, error) ||
 	    !mesh_portal_store_connection_get(txn->portal->store, account->name, device, txn->now,
 					      &connection, error))
