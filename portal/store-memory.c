@@ -383,17 +383,16 @@ memory_connection_complete(MeshPortalStore *store, const char *account, const ch
 }
 
 static gboolean
-memory_use_nonce(MeshPortalStore *store, const char *nonce, gint64 issued, gint64 now,
-		 GError **error)
+memory_use_nonces(MeshPortalStore *store, MeshPortalNonceUse *uses, guint n, GError **error)
 {
 	MemoryStore *self = memory(store);
 
-	if (g_hash_table_contains(self->nonces, nonce)) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_UNAUTHORIZED,
-			    "this request was made before (its nonce was used): a replay");
-		return unlock(self, FALSE);
+	for (guint i = 0; i < n; i++) {
+		uses[i].replay = g_hash_table_contains(self->nonces, uses[i].nonce);
+		if (!uses[i].replay)
+			g_hash_table_insert(self->nonces, g_strdup(uses[i].nonce),
+					    g_memdup2(&uses[i].issued, sizeof uses[i].issued));
 	}
-	g_hash_table_insert(self->nonces, g_strdup(nonce), g_memdup2(&issued, sizeof issued));
 	return unlock(self, TRUE);
 }
 
@@ -481,7 +480,7 @@ static const MeshPortalStoreClass memory_class = {
 	.connection_get = memory_connection_get,
 	.connection_list = memory_connection_list,
 	.connection_complete = memory_connection_complete,
-	.use_nonce = memory_use_nonce,
+	.use_nonces = memory_use_nonces,
 	.purge = memory_purge,
 	.ping = memory_ping,
 	.close = memory_close,

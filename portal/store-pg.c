@@ -15,7 +15,7 @@
  * statement (Get, lists) run alone: one statement sees one snapshot.
  *
  * Uniqueness is the database's: names, identifiers and nonces are primary keys, so a nonce
- * used on one node is refused on every other (use_nonce is one INSERT).
+ * used on one node is refused on every other (use_nonces inserts each in one transaction).
  */
 #include "store-pg.h"
 
@@ -77,14 +77,21 @@ static const char *const migrations[MESH_PORTAL_PG_SCHEMA_VERSION] = {
 	"client"
 #define PENDING "state = 0 AND expires > $2 " /* MESH_PORTAL_CONNECT_PENDING, unexpired */
 
-typedef struct {
+/*
+ * A store holds two connections, each with its own lock: the writer, for every transaction,
+ * and a reader (its sessions read-only), for the calls that only read, so that those are not
+ * held up behind a commit. Both are this struct; the reader's own reader is NULL.
+ */
+typedef struct PgStore PgStore;
+struct PgStore {
 	MeshPortalStore parent;
 	GMutex lock;
 	PGconn *conn;
 	char *where;      /* "HOST/DB" for messages: never the password */
 	char sqlstate[6]; /* of the statement that failed last in this call, "" for none */
 	gboolean lost;    /* that failure was the connection's */
-} PgStore;
+	PgStore *reader;
+};
 
 /* A statement's parameters, as text (libpq's text format); NULL is SQL NULL. */
 #define MAX_PARAMS 10
@@ -304,6 +311,16 @@ static PgStore *
 lock(MeshPortalStore *store)
 {
 	PgStore *self = (PgStore *)store;
+
+	g_mutex_lock(&self->lock);
+	return self;
+}
+
+/* The reader connection, locked: for calls that only read. */
+static PgStore *
+read_lock(MeshPortalStore *store)
+{
+	PgStore *self = ((PgStore *)store)->reader;
 
 	g_mutex_lock(&self->lock);
 	return self;
@@ -544,7 +561,7 @@ static gboolean
 pg_account_get(MeshPortalStore *store, const char *name, const char *identifier,
                MeshPortalAccount **ret_account, GError **error)
 {
-	PgStore *self = lock(store);
+	PgStore *self = read_lock(store);
 	Params p = {0};
 	g_autoptr(PGresult) res = NULL;
 
@@ -589,7 +606,7 @@ pg_account_delete(MeshPortalStore *store, const char *name, GError **error)
 static gboolean
 pg_account_count(MeshPortalStore *store, guint64 *ret_count, GError **error)
 {
-	PgStore *self = lock(store);
+	PgStore *self = read_lock(store);
 	g_autoptr(PGresult) res =
 	        exec_once(self, "SELECT count(*) FROM accounts", NULL, "counting accounts", error);
 
@@ -652,7 +669,7 @@ static gboolean
 pg_entry_get(MeshPortalStore *store, const char *identifier, MeshPortalEntry **ret_entry,
              GError **error)
 {
-	PgStore *self = lock(store);
+	PgStore *self = read_lock(store);
 	Params p = {0};
 	g_autoptr(PGresult) res = NULL;
 
@@ -701,7 +718,7 @@ static gboolean
 pg_entry_list(MeshPortalStore *store, const char *account, const char *type,
               GPtrArray **ret_entries, GError **error)
 {
-	PgStore *self = lock(store);
+	PgStore *self = read_lock(store);
 	Params p = {0};
 
 	p_text(&p, account);
@@ -808,7 +825,7 @@ static gboolean
 pg_connection_get(MeshPortalStore *store, const char *account, const char *device, gint64 now,
                   MeshPortalConnection **ret_connection, GError **error)
 {
-	PgStore *self = lock(store);
+	PgStore *self = read_lock(store);
 	Params p = {0};
 	g_autoptr(PGresult) res = NULL;
 	MeshPortalConnection *connection;
@@ -834,7 +851,7 @@ static gboolean
 pg_connection_list(MeshPortalStore *store, const char *account, gint64 now,
                    GPtrArray **ret_connections, GError **error)
 {
-	PgStore *self = lock(store);
+	PgStore *self = read_lock(store);
 	Params p = {0};
 
 	p_text(&p, account);
@@ -889,29 +906,43 @@ pg_connection_complete(MeshPortalStore *store, const char *account, const char *
 
 /* ---- Nonces and purging ------------------------------------------------------------------ */
 
+typedef struct {
+	MeshPortalNonceUse *uses;
+	guint n;
+} NonceArgs;
+
+/* One INSERT each; a nonce already there (on any node: the primary key) inserts no row. */
 static gboolean
-pg_use_nonce(MeshPortalStore *store, const char *nonce, gint64 issued, gint64 now, GError **error)
+use_nonces_txn(PgStore *self, gpointer data, GError **error)
+{
+	NonceArgs *a = data;
+
+	for (guint i = 0; i < a->n; i++) {
+		Params p = {0};
+		g_autoptr(PGresult) res = NULL;
+
+		p_text(&p, a->uses[i].nonce);
+		p_int(&p, a->uses[i].issued);
+		res = exec(self,
+		           "INSERT INTO nonces (nonce, issued) VALUES ($1, $2) "
+		           "ON CONFLICT (nonce) DO NOTHING",
+		           &p, "recording a nonce", error);
+		if (res == NULL)
+			return FALSE;
+		a->uses[i].replay = strcmp(PQcmdTuples(res), "1") != 0;
+	}
+	return TRUE;
+}
+
+/* The batch in one SERIALIZABLE transaction, retried whole when it conflicts with another
+ * node's (whose nonces it may then find there: replays). */
+static gboolean
+pg_use_nonces(MeshPortalStore *store, MeshPortalNonceUse *uses, guint n, GError **error)
 {
 	PgStore *self = lock(store);
-	Params p = {0};
-	g_autoptr(PGresult) res = NULL;
-	GError *local = NULL;
+	NonceArgs args = {uses, n};
 
-	/* One INSERT, committed on its own: the primary key makes it unique on every node. */
-	p_text(&p, nonce);
-	p_int(&p, issued);
-	res = exec_once(self, "INSERT INTO nonces (nonce, issued) VALUES ($1, $2)", &p,
-	                "recording a nonce", &local);
-	if (res != NULL)
-		return unlock(self, TRUE);
-	if (strcmp(self->sqlstate, "23505") == 0) { /* unique_violation */
-		g_error_free(local);
-		g_set_error(error, MESH_ERROR, MESH_ERROR_UNAUTHORIZED,
-		            "this request was made before (its nonce was used): a replay");
-		return unlock(self, FALSE);
-	}
-	g_propagate_error(error, local);
-	return unlock(self, FALSE);
+	return unlock(self, transact(self, use_nonces_txn, &args, error));
 }
 
 typedef struct {
@@ -962,14 +993,23 @@ pg_purge(MeshPortalStore *store, gint64 now, guint *ret_removed, GError **error)
 }
 
 static void
-pg_close(MeshPortalStore *store)
+connection_close(PgStore *self)
 {
-	PgStore *self = (PgStore *)store;
-
+	if (self == NULL)
+		return;
 	PQfinish(self->conn);
 	g_mutex_clear(&self->lock);
 	g_free(self->where);
 	g_free(self);
+}
+
+static void
+pg_close(MeshPortalStore *store)
+{
+	PgStore *self = (PgStore *)store;
+
+	connection_close(self->reader);
+	connection_close(self);
 }
 
 static const MeshPortalStoreClass pg_class = {
@@ -986,7 +1026,7 @@ static const MeshPortalStoreClass pg_class = {
         .connection_get = pg_connection_get,
         .connection_list = pg_connection_list,
         .connection_complete = pg_connection_complete,
-        .use_nonce = pg_use_nonce,
+        .use_nonces = pg_use_nonces,
         .purge = pg_purge,
         .ping = pg_ping,
         .close = pg_close,
@@ -1124,18 +1164,40 @@ check_encoding(PgStore *self, GError **error)
 	return FALSE;
 }
 
+/* Connect @self with @keywords/@values (libpq's), UTF-8 both ways. */
+static gboolean
+connect_to(PgStore *self, const char *const *keywords, const char *const *values,
+           GError **error)
+{
+	self->conn = PQconnectdbParams(keywords, values, 1);
+	if (self->conn == NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "libpq: out of memory");
+		return FALSE;
+	}
+	if (PQstatus(self->conn) != CONNECTION_OK)
+		return unreachable(self, error);
+	/* The server's notices (WARNING, NOTICE) would go to stderr: nothing we act on. */
+	PQsetNoticeProcessor(self->conn, ignore_notice, NULL);
+	return check_encoding(self, error);
+}
+
 MeshPortalStore *
 mesh_portal_store_pg_open(const char *conninfo, GError **error)
 {
 	g_autoptr(MeshPortalStore) store = NULL;
 	g_autoptr(PQconninfoOption) options = NULL;
 	char *parse_error = NULL;
-	PgStore *self;
+	PgStore *self, *reader;
 	/* Ours first, so that the URI may override them; client_encoding last: ours always.
-	 * connect_timeout: libpq would otherwise wait for the OS's TCP timeout (minutes). */
-	const char *const keywords[] = {"connect_timeout", "fallback_application_name", "dbname",
-	                                "client_encoding", NULL};
-	const char *const values[] = {"10", "servermesh", conninfo, "UTF8", NULL};
+	 * connect_timeout: libpq would otherwise wait for the OS's TCP timeout (minutes). The
+	 * reader's sessions cannot write (options, which a URI's own options would replace:
+	 * then it still only ever reads). */
+	const char *const keywords[] = {"connect_timeout", "fallback_application_name", "options",
+	                                "dbname", "client_encoding", NULL};
+	const char *const values[] = {"10", "servermesh", "", conninfo, "UTF8", NULL};
+	const char *const reader_values[] = {"10", "servermesh",
+	                                     "-c default_transaction_read_only=on", conninfo,
+	                                     "UTF8", NULL};
 
 	options = PQconninfoParse(conninfo, &parse_error);
 	if (options == NULL) {
@@ -1151,18 +1213,14 @@ mesh_portal_store_pg_open(const char *conninfo, GError **error)
 	g_mutex_init(&self->lock);
 	self->where = describe(options);
 	store = &self->parent;
-	self->conn = PQconnectdbParams(keywords, values, 1);
-	if (self->conn == NULL) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "libpq: out of memory");
+	if (!connect_to(self, keywords, values, error) ||
+	    !transact_as(self, migrate_txn, NULL, TRUE, error))
 		return NULL;
-	}
-	if (PQstatus(self->conn) != CONNECTION_OK) {
-		unreachable(self, error);
-		return NULL;
-	}
-	/* The server's notices (WARNING, NOTICE) would go to stderr: nothing we act on. */
-	PQsetNoticeProcessor(self->conn, ignore_notice, NULL);
-	if (!check_encoding(self, error) || !transact_as(self, migrate_txn, NULL, TRUE, error))
+	reader = g_new0(PgStore, 1);
+	g_mutex_init(&reader->lock);
+	reader->where = g_strdup(self->where);
+	self->reader = reader;
+	if (!connect_to(reader, keywords, reader_values, error))
 		return NULL;
 	return g_steal_pointer(&store);
 }

@@ -57,6 +57,7 @@ static const char *const migrations[MESH_PORTAL_SQLITE_SCHEMA_VERSION] = {
 
 typedef enum {
 	STMT_BEGIN,
+	STMT_BEGIN_READ,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
 	STMT_ACCOUNT_IDENTIFIER,
@@ -96,6 +97,7 @@ typedef enum {
 
 static const char *const stmt_sql[N_STMTS] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
+	[STMT_BEGIN_READ] = "BEGIN",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
 	[STMT_ACCOUNT_IDENTIFIER] = "SELECT identifier FROM accounts WHERE name = ?1",
@@ -135,13 +137,23 @@ static const char *const stmt_sql[N_STMTS] = {
 	[STMT_PURGE_CREATIONS] = "DELETE FROM creations WHERE created <= ?1",
 };
 
-typedef struct {
+/*
+ * A store is two connections to the file, each with its own lock: the writer, for every
+ * transaction that writes, and a reader (query_only), for the calls that only read. In WAL
+ * mode a reader sees the last commit and never waits for a writer, so Get and friends are not
+ * held up while a batch of nonces is being synced. Both are this struct; the reader's own
+ * reader is NULL.
+ */
+typedef struct SqliteStore SqliteStore;
+struct SqliteStore {
 	MeshPortalStore parent;
 	GMutex lock;
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *stmts[N_STMTS];
-} SqliteStore;
+	SqliteStore *reader;
+	gboolean read_only; /* this is a reader */
+};
 
 /* ---- Plumbing ---------------------------------------------------------------------------- */
 
@@ -284,6 +296,16 @@ lock(MeshPortalStore *store)
 	return self;
 }
 
+/* The reader connection, locked: for calls that only read. */
+static SqliteStore *
+read_lock(MeshPortalStore *store)
+{
+	SqliteStore *self = ((SqliteStore *)store)->reader;
+
+	g_mutex_lock(&self->lock);
+	return self;
+}
+
 static gboolean
 unlock(SqliteStore *self, gboolean ok)
 {
@@ -294,7 +316,9 @@ unlock(SqliteStore *self, gboolean ok)
 static gboolean
 begin(SqliteStore *self, GError **error)
 {
-	return run_ok(self, stmt(self, STMT_BEGIN, error), "starting a transaction", error);
+	/* A reader's transaction is a snapshot, and takes no write lock. */
+	return run_ok(self, stmt(self, self->read_only ? STMT_BEGIN_READ : STMT_BEGIN, error),
+		      "starting a transaction", error);
 }
 
 /* End the transaction begun by begin(): commit when @ok, else roll back. Returns @ok and
@@ -523,7 +547,7 @@ static gboolean
 sqlite_account_get(MeshPortalStore *store, const char *name, const char *identifier,
 		   MeshPortalAccount **ret_account, GError **error)
 {
-	SqliteStore *self = lock(store);
+	SqliteStore *self = read_lock(store);
 	sqlite3_stmt *st = name != NULL ? stmt_text(self, STMT_ACCOUNT_BY_NAME, error, 1, name)
 					: stmt_text(self, STMT_ACCOUNT_BY_IDENTIFIER, error, 1,
 						    identifier);
@@ -554,7 +578,7 @@ sqlite_account_delete(MeshPortalStore *store, const char *name, GError **error)
 static gboolean
 sqlite_account_count(MeshPortalStore *store, guint64 *ret_count, GError **error)
 {
-	SqliteStore *self = lock(store);
+	SqliteStore *self = read_lock(store);
 	gint64 count = 0;
 
 	if (!query_int(self, stmt(self, STMT_ACCOUNT_COUNT, error), &count, error))
@@ -611,7 +635,7 @@ static gboolean
 sqlite_entry_get(MeshPortalStore *store, const char *identifier, MeshPortalEntry **ret_entry,
 		 GError **error)
 {
-	SqliteStore *self = lock(store);
+	SqliteStore *self = read_lock(store);
 	MeshPortalEntry *entry = NULL;
 
 	if (!find_entry(self, identifier, &entry, error))
@@ -626,7 +650,7 @@ static gboolean
 sqlite_entry_list(MeshPortalStore *store, const char *account, const char *type,
 		  GPtrArray **ret_entries, GError **error)
 {
-	SqliteStore *self = lock(store);
+	SqliteStore *self = read_lock(store);
 	g_autofree char *identifier = NULL;
 	gboolean ok = begin(self, error) && find_account(self, account, &identifier, error);
 
@@ -715,7 +739,7 @@ static gboolean
 sqlite_connection_get(MeshPortalStore *store, const char *account, const char *device,
 		      gint64 now, MeshPortalConnection **ret_connection, GError **error)
 {
-	SqliteStore *self = lock(store);
+	SqliteStore *self = read_lock(store);
 	MeshPortalConnection *connection = NULL;
 
 	if (!find_connection(self, account, device, &connection, error))
@@ -732,7 +756,7 @@ static gboolean
 sqlite_connection_list(MeshPortalStore *store, const char *account, gint64 now,
 		       GPtrArray **ret_connections, GError **error)
 {
-	SqliteStore *self = lock(store);
+	SqliteStore *self = read_lock(store);
 	g_autofree char *identifier = NULL;
 	sqlite3_stmt *st = NULL;
 	gboolean ok = begin(self, error) && find_account(self, account, &identifier, error);
@@ -782,26 +806,33 @@ sqlite_connection_complete(MeshPortalStore *store, const char *account, const ch
 
 /* ---- Nonces and purging ------------------------------------------------------------------ */
 
+/* One INSERT each in one transaction: a statement that breaks the key fails alone (a replay),
+ * the others stand; the COMMIT (synchronous = FULL) makes them all durable at once. */
 static gboolean
-sqlite_use_nonce(MeshPortalStore *store, const char *nonce, gint64 issued, gint64 now,
-		 GError **error)
+use_nonces_txn(SqliteStore *self, MeshPortalNonceUse *uses, guint n, GError **error)
+{
+	for (guint i = 0; i < n; i++) {
+		sqlite3_stmt *st = stmt_text(self, STMT_NONCE_INSERT, error, 1, uses[i].nonce);
+		int rc;
+
+		if (st == NULL)
+			return FALSE;
+		bind_int(st, 2, uses[i].issued);
+		rc = run(st);
+		uses[i].replay = (rc & 0xff) == SQLITE_CONSTRAINT;
+		if (rc != SQLITE_DONE && !uses[i].replay)
+			return db_error(self, "recording a nonce", error);
+	}
+	return TRUE;
+}
+
+static gboolean
+sqlite_use_nonces(MeshPortalStore *store, MeshPortalNonceUse *uses, guint n, GError **error)
 {
 	SqliteStore *self = lock(store);
-	sqlite3_stmt *st = stmt_text(self, STMT_NONCE_INSERT, error, 1, nonce);
-	int rc;
+	gboolean ok = begin(self, error) && use_nonces_txn(self, uses, n, error);
 
-	if (st == NULL)
-		return unlock(self, FALSE);
-	bind_int(st, 2, issued);
-	rc = run(st);
-	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_UNAUTHORIZED,
-			    "this request was made before (its nonce was used): a replay");
-		return unlock(self, FALSE);
-	}
-	if (rc != SQLITE_DONE)
-		return unlock(self, db_error(self, "recording a nonce", error));
-	return unlock(self, TRUE);
+	return unlock(self, end(self, ok, error));
 }
 
 static gboolean
@@ -888,10 +919,10 @@ sqlite_ping(MeshPortalStore *store, GError **error)
 }
 
 static void
-sqlite_close(MeshPortalStore *store)
+connection_close(SqliteStore *self)
 {
-	SqliteStore *self = (SqliteStore *)store;
-
+	if (self == NULL)
+		return;
 	for (int i = 0; i < N_STMTS; i++)
 		sqlite3_finalize(self->stmts[i]);
 	/* The last connection to close checkpoints the WAL into the database file. */
@@ -899,6 +930,16 @@ sqlite_close(MeshPortalStore *store)
 	g_mutex_clear(&self->lock);
 	g_free(self->path);
 	g_free(self);
+}
+
+static void
+sqlite_close(MeshPortalStore *store)
+{
+	SqliteStore *self = (SqliteStore *)store;
+
+	/* The reader first: the writer's close is then the last and checkpoints the WAL. */
+	connection_close(self->reader);
+	connection_close(self);
 }
 
 static const MeshPortalStoreClass sqlite_class = {
@@ -915,7 +956,7 @@ static const MeshPortalStoreClass sqlite_class = {
 	.connection_get = sqlite_connection_get,
 	.connection_list = sqlite_connection_list,
 	.connection_complete = sqlite_connection_complete,
-	.use_nonce = sqlite_use_nonce,
+	.use_nonces = sqlite_use_nonces,
 	.purge = sqlite_purge,
 	.ping = sqlite_ping,
 	.close = sqlite_close,
@@ -1045,6 +1086,20 @@ migrate_txn(SqliteStore *self, GError **error)
 	return TRUE;
 }
 
+/* The reader of @self (see SqliteStore), once the schema is there: nothing it runs can write. */
+static gboolean
+open_reader(SqliteStore *self, GError **error)
+{
+	SqliteStore *reader = g_new0(SqliteStore, 1);
+
+	g_mutex_init(&reader->lock);
+	reader->path = g_strdup(self->path);
+	reader->read_only = TRUE;
+	self->reader = reader;
+	return open_existing(reader, "opening", error) && configure(reader, error) &&
+	       exec(reader, "PRAGMA query_only = ON", "configuring", error);
+}
+
 MeshPortalStore *
 mesh_portal_store_sqlite_open(const char *path, GError **error)
 {
@@ -1065,7 +1120,7 @@ mesh_portal_store_sqlite_open(const char *path, GError **error)
 		return NULL;
 	/* BEGIN IMMEDIATE: two servermesh starting on one new file migrate it once. */
 	ok = begin(self, error) && migrate_txn(self, error);
-	if (!end(self, ok, error))
+	if (!end(self, ok, error) || !open_reader(self, error))
 		return NULL;
 	return g_steal_pointer(&store);
 }

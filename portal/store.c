@@ -122,6 +122,9 @@ mesh_portal_store_init(MeshPortalStore *store, const MeshPortalStoreClass *klass
 	store->limits.entries_per_account = MESH_PORTAL_DEFAULT_ENTRIES_PER_ACCOUNT;
 	store->limits.bytes_per_account = MESH_PORTAL_DEFAULT_BYTES_PER_ACCOUNT;
 	store->limits.creations_per_client = MESH_PORTAL_DEFAULT_CREATIONS_PER_CLIENT;
+	g_mutex_init(&store->nonces.lock);
+	g_cond_init(&store->nonces.written);
+	store->nonces.queue = g_ptr_array_new();
 }
 
 void
@@ -278,6 +281,84 @@ mesh_portal_store_connection_complete(MeshPortalStore *store, const char *accoun
 						 error);
 }
 
+/* ---- Group commit of nonces ---------------------------------------------------------------- */
+
+/* A caller of mesh_portal_store_use_nonce waiting for its nonce to be written. */
+typedef struct {
+	MeshPortalNonceUse use;
+	gboolean done;
+	GError *error; /* the batch's failure, a copy for each of its waiters */
+} MeshPortalNonceWait;
+
+/*
+ * Write the waiters queued now as one batch (called with the lock held, returns with it held;
+ * the lock is let go while the store writes, so that the next batch gathers meanwhile).
+ */
+static void
+write_batch(MeshPortalStore *store)
+{
+	MeshPortalNonceBatch *b = &store->nonces;
+	guint n = MIN(b->queue->len, MESH_PORTAL_NONCE_BATCH_MAX);
+	g_autofree MeshPortalNonceWait **waits = g_new(MeshPortalNonceWait *, n);
+	g_autofree MeshPortalNonceUse *uses = g_new(MeshPortalNonceUse, n);
+	g_autoptr(GError) error = NULL;
+	gboolean ok;
+
+	for (guint i = 0; i < n; i++) {
+		waits[i] = g_ptr_array_index(b->queue, i);
+		uses[i] = waits[i]->use;
+		uses[i].replay = FALSE;
+	}
+	g_ptr_array_remove_range(b->queue, 0, n);
+	b->writing = TRUE;
+	g_mutex_unlock(&b->lock);
+	ok = store->klass->use_nonces(store, uses, n, &error);
+	g_mutex_lock(&b->lock);
+	b->writing = FALSE;
+	if (ok) {
+		b->batches++;
+		b->written_nonces += n;
+	}
+	for (guint i = 0; i < n; i++) {
+		waits[i]->use.replay = ok && uses[i].replay;
+		waits[i]->error = ok ? NULL : g_error_copy(error);
+		waits[i]->done = TRUE;
+	}
+	g_cond_broadcast(&b->written);
+}
+
+/*
+ * Queue the nonce; whoever finds no batch being written writes every nonce queued by then
+ * (its own among them) and wakes the others; the rest wait for the batch that holds theirs.
+ * No thread is dedicated to it, and a single caller writes at once, as without batching.
+ */
+static gboolean
+use_nonce_batched(MeshPortalStore *store, const char *nonce, gint64 issued, GError **error)
+{
+	MeshPortalNonceBatch *b = &store->nonces;
+	MeshPortalNonceWait wait = {.use = {.nonce = nonce, .issued = issued}};
+
+	g_mutex_lock(&b->lock);
+	g_ptr_array_add(b->queue, &wait);
+	while (!wait.done) {
+		if (!b->writing)
+			write_batch(store);
+		else
+			g_cond_wait(&b->written, &b->lock);
+	}
+	g_mutex_unlock(&b->lock);
+	if (wait.error != NULL) {
+		g_propagate_error(error, wait.error);
+		return FALSE;
+	}
+	if (wait.use.replay) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_UNAUTHORIZED,
+			    "this request was made before (its nonce was used): a replay");
+		return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean
 mesh_portal_store_use_nonce(MeshPortalStore *store, const char *nonce, gint64 issued, gint64 now,
 			    GError **error)
@@ -292,7 +373,16 @@ mesh_portal_store_use_nonce(MeshPortalStore *store, const char *nonce, gint64 is
 			    MESH_PORTAL_ISSUED_WINDOW_SECONDS / 60);
 		return FALSE;
 	}
-	return store->klass->use_nonce(store, nonce, issued, now, error);
+	return use_nonce_batched(store, nonce, issued, error);
+}
+
+void
+mesh_portal_store_nonce_batches(MeshPortalStore *store, guint64 *ret_batches, guint64 *ret_nonces)
+{
+	g_mutex_lock(&store->nonces.lock);
+	*ret_batches = store->nonces.batches;
+	*ret_nonces = store->nonces.written_nonces;
+	g_mutex_unlock(&store->nonces.lock);
 }
 
 gboolean
@@ -312,6 +402,12 @@ mesh_portal_store_close(MeshPortalStore *store)
 {
 	if (store == NULL)
 		return;
+	/* Every caller has returned by now: nothing waits in the queue. */
+	if (store->nonces.queue != NULL) {
+		g_ptr_array_unref(store->nonces.queue);
+		g_mutex_clear(&store->nonces.lock);
+		g_cond_clear(&store->nonces.written);
+	}
 	store->klass->close(store);
 }
 

@@ -58,6 +58,13 @@ G_BEGIN_DECLS
 
 typedef struct MeshPortalStore MeshPortalStore;
 
+/* One nonce of a group commit (MeshPortalStoreClass.use_nonces). */
+typedef struct {
+	const char *nonce;
+	gint64 issued;
+	gboolean replay; /* set by the store: used before */
+} MeshPortalNonceUse;
+
 /* An account: its name, the profile it was created with and that profile's current text. */
 typedef struct {
 	char *name;       /* account name, as given to create (the transaction layer folds case) */
@@ -158,8 +165,11 @@ typedef struct {
 	gboolean (*connection_complete)(MeshPortalStore *store, const char *account,
 					const char *device, MeshPortalConnectState state,
 					const char *result, gint64 now, GError **error);
-	gboolean (*use_nonce)(MeshPortalStore *store, const char *nonce, gint64 issued,
-			      gint64 now, GError **error);
+	/* Record @n nonces in one durable transaction (group commit: see use_nonce below); set
+	 * each one's replay when it was used before, by an earlier call or earlier in @uses.
+	 * FALSE: the storage failed and none is recorded. */
+	gboolean (*use_nonces)(MeshPortalStore *store, MeshPortalNonceUse *uses, guint n,
+			       GError **error);
 	gboolean (*purge)(MeshPortalStore *store, gint64 now, guint *ret_removed, GError **error);
 	/* A trivial query that goes to the storage (see mesh_portal_store_ping). */
 	gboolean (*ping)(MeshPortalStore *store, GError **error);
@@ -167,9 +177,20 @@ typedef struct {
 	void (*close)(MeshPortalStore *store);
 } MeshPortalStoreClass;
 
+/* The nonces waiting for the next group commit, and whether one is being written. */
+typedef struct {
+	GMutex lock;
+	GCond written;     /* a batch was written: its waiters look at their results */
+	GPtrArray *queue;  /* of the waiters' MeshPortalNonceWait (store.c) */
+	gboolean writing;  /* a caller is writing a batch now */
+	guint64 batches;   /* written so far, and the nonces in them (tests, benchmarks) */
+	guint64 written_nonces;
+} MeshPortalNonceBatch;
+
 struct MeshPortalStore {
 	const MeshPortalStoreClass *klass;
 	MeshPortalStoreLimits limits; /* read by the stores under their own lock */
+	MeshPortalNonceBatch nonces;  /* mesh_portal_store_use_nonce's, not the store's */
 };
 
 /*
@@ -298,13 +319,21 @@ gboolean mesh_portal_store_connection_complete(MeshPortalStore *store, const cha
 
 /*
  * mesh_portal_store_use_nonce: remember that a signed request with @nonce (its base64url
- * text), issued at @issued, was accepted. The replay cache outlives restarts (SQLite).
+ * text), issued at @issued, was accepted. The replay cache outlives restarts (SQLite), and
+ * the call returns only once the nonce is durable. Group commit: the nonces of callers on
+ * other threads that arrive while a batch is being written are written together in the next
+ * transaction (at most MESH_PORTAL_NONCE_BATCH_MAX), by the first of them; each caller still
+ * returns only after its own nonce is committed, with its own answer.
  * Errors: MESH_ERROR_UNAUTHORIZED when @nonce was used before, or when @issued is outside
  * @now ± MESH_PORTAL_ISSUED_WINDOW_SECONDS (such a nonce might have been purged already, so
  * it could not be recognised; the transaction layer refuses those first anyway).
  */
 gboolean mesh_portal_store_use_nonce(MeshPortalStore *store, const char *nonce, gint64 issued,
 				     gint64 now, GError **error);
+#define MESH_PORTAL_NONCE_BATCH_MAX 256
+/* How many batches and nonces mesh_portal_store_use_nonce has written (tests, benchmarks). */
+void mesh_portal_store_nonce_batches(MeshPortalStore *store, guint64 *ret_batches,
+                                     guint64 *ret_nonces);
 
 /*
  * mesh_portal_store_purge: forget what can no longer matter as of @now: connection requests

@@ -856,6 +856,110 @@ case_creations(void)
 	MESH_ASSERT_NO_ERROR(error);
 }
 
+/*
+ * Group commit (mesh_portal_store_use_nonce): 16 threads start together, each with 25 nonces of
+ * its own and then the same 5 shared ones. Every nonce of its own is accepted, each shared one
+ * exactly once in all, and every refusal is a replay; on a store whose commits take time
+ * (SQLite, PostgreSQL) some batch held several nonces — without group commit there would be
+ * one batch per nonce.
+ */
+#define BATCH_THREADS 16
+#define BATCH_OWN     25
+#define BATCH_SHARED  5
+
+typedef struct {
+	MeshPortalStore *store;
+	int index;
+	GMutex *lock;
+	GCond *go;
+	gboolean *started;
+	int own_ok, shared_ok, wrong;
+} BatchWorker;
+
+static gpointer
+use_nonces_together(gpointer data)
+{
+	BatchWorker *w = data;
+
+	g_mutex_lock(w->lock);
+	while (!*w->started)
+		g_cond_wait(w->go, w->lock);
+	g_mutex_unlock(w->lock);
+	for (int i = 0; i < BATCH_OWN + BATCH_SHARED; i++) {
+		g_autofree char *nonce = i < BATCH_OWN ? g_strdup_printf("own-%d-%d", w->index, i)
+		                                       : g_strdup_printf("shared-%d", i - BATCH_OWN);
+		GError *error = NULL;
+
+		if (mesh_portal_store_use_nonce(w->store, nonce, T0, T0, &error))
+			*(i < BATCH_OWN ? &w->own_ok : &w->shared_ok) += 1;
+		else if (i < BATCH_OWN || !g_error_matches(error, MESH_ERROR, MESH_ERROR_UNAUTHORIZED))
+			w->wrong++;
+		g_clear_error(&error);
+	}
+	return NULL;
+}
+
+/* The threads use @f's store, and every other one @other (a second node) when not NULL. */
+static void
+nonce_batches(Fixture *f, MeshPortalStore *other)
+{
+	BatchWorker workers[BATCH_THREADS];
+	GThread *threads[BATCH_THREADS];
+	GMutex lock;
+	GCond go;
+	gboolean started = FALSE;
+	guint64 batches = 0, nonces = 0;
+	int own = 0, shared = 0, wrong = 0;
+
+	g_mutex_init(&lock);
+	g_cond_init(&go);
+	for (int t = 0; t < BATCH_THREADS; t++) {
+		MeshPortalStore *store = other != NULL && t % 2 == 1 ? other : f->store;
+
+		workers[t] = (BatchWorker){store, t, &lock, &go, &started, 0, 0, 0};
+		threads[t] = g_thread_new("nonces", use_nonces_together, &workers[t]);
+	}
+	g_mutex_lock(&lock);
+	started = TRUE;
+	g_cond_broadcast(&go);
+	g_mutex_unlock(&lock);
+	for (int t = 0; t < BATCH_THREADS; t++) {
+		g_thread_join(threads[t]);
+		own += workers[t].own_ok;
+		shared += workers[t].shared_ok;
+		wrong += workers[t].wrong;
+	}
+	CU_ASSERT_EQUAL(own, BATCH_THREADS * BATCH_OWN);
+	CU_ASSERT_EQUAL(shared, BATCH_SHARED);
+	CU_ASSERT_EQUAL(wrong, 0);
+	mesh_portal_store_nonce_batches(f->store, &batches, &nonces);
+	if (other == NULL) {
+		CU_ASSERT_EQUAL(nonces, BATCH_THREADS * (BATCH_OWN + BATCH_SHARED));
+		CU_ASSERT_TRUE(batches >= 1 && batches <= nonces);
+		if (use_kind != STORE_MEMORY)
+			CU_ASSERT_TRUE(batches < nonces);
+	}
+	/* Written, not only answered: asked again, on either node, each is a replay. */
+	for (int t = 0; t < BATCH_THREADS; t += 5) {
+		g_autofree char *nonce = g_strdup_printf("own-%d-%d", t, BATCH_OWN - 1);
+		GError *error = NULL;
+
+		CU_ASSERT_FALSE(mesh_portal_store_use_nonce(other ? other : f->store, nonce, T0, T0,
+		                                            &error));
+		MESH_ASSERT_ERROR(error, MESH_ERROR_UNAUTHORIZED);
+	}
+	g_mutex_clear(&lock);
+	g_cond_clear(&go);
+}
+
+static void
+case_nonce_batches(void)
+{
+	g_autoptr(Fixture) f = fixture_new();
+
+	nonce_batches(f, NULL);
+}
+
 /* Four threads create accounts on one store at once; every one is there at the end. */
 static gpointer
 create_many(gpointer data)
@@ -1289,6 +1393,16 @@ case_shared_nonce(void)
 	MESH_ASSERT_ERROR(error, MESH_ERROR_UNAUTHORIZED);
 }
 
+/* Two nodes batching at once: each shared nonce is accepted by one node, once. */
+static void
+case_shared_nonce_batches(void)
+{
+	g_autoptr(Fixture) f = fixture_new();
+	g_autoptr(MeshPortalStore) b = second_node(f);
+
+	nonce_batches(f, b);
+}
+
 /* A request made on one node is listed, completed and read on the other. */
 static void
 case_shared_connect(void)
@@ -1689,12 +1803,14 @@ ON_ALL(entries)
 ON_ALL(connections)
 ON_ALL(nonces)
 ON_ALL(threads)
+ON_ALL(nonce_batches)
 ON_ALL(limit_defaults)
 ON_ALL(pending_per_client)
 ON_ALL(quota)
 ON_ALL(creations)
 ON_ALL(ping)
 ON_SHARED(shared_nonce)
+ON_SHARED(shared_nonce_batches)
 ON_SHARED(shared_connect)
 ON_SHARED(shared_limits)
 ON_SHARED(shared_race)
@@ -1713,12 +1829,14 @@ main(void)
 	        ALL(connections),
 	        ALL(nonces),
 	        ALL(threads),
+	        ALL(nonce_batches),
 	        ALL(limit_defaults),
 	        ALL(pending_per_client),
 	        ALL(quota),
 	        ALL(creations),
 	        ALL(ping),
 	        SHARED(shared_nonce),
+	        SHARED(shared_nonce_batches),
 	        SHARED(shared_connect),
 	        SHARED(shared_limits),
 	        SHARED(shared_race),
