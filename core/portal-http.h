@@ -9,6 +9,10 @@ G_BEGIN_DECLS
 
 /* How long one transaction may wait on the network (connect, send, each read), in seconds. */
 #define MESH_PORTAL_HTTP_TIMEOUT_SECONDS 30
+/* How long a connection to the portal is kept open for the next transaction: well below the
+ * portal's own idle timeout (servermesh: 30 s), so that the client, not the portal, closes it
+ * and no request is sent on a connection the portal is closing at that moment. */
+#define MESH_PORTAL_HTTP_IDLE_SECONDS 10
 /* How long the TLS handshake with a portal reached over https:// may wait on the network: a
  * TLS server answers the ClientHello at once, a plain-HTTP server never (it waits for request
  * headers). A handshake that fails so is reported as a portal that does not speak TLS. */

@@ -328,7 +328,7 @@ mesh_portal_client_http_new(const char *url, const char *ca_file, GError **error
 	self->url = g_uri_to_string(self->uri);
 	self->session = soup_session_new_with_options(
 		"timeout", MESH_PORTAL_HTTP_TIMEOUT_SECONDS, "idle-timeout",
-		MESH_PORTAL_HTTP_TIMEOUT_SECONDS, "user-agent", "meshagent/" "0.1", NULL);
+		MESH_PORTAL_HTTP_IDLE_SECONDS, "user-agent", "meshagent/" "0.1", NULL);
 	/* Direct connections only: the system proxy resolver (libproxy) may run PAC scripts and
 	 * throws C++ exceptions through C frames; TLS to the portal is verified end to end. */
 	soup_session_set_proxy_resolver(self->session, NULL);

@@ -27,6 +27,8 @@
 #define SHUT_WAIT_MS 20
 /* At most one notice about connections this often. */
 #define NOTICE_INTERVAL_US (10 * G_USEC_PER_SEC)
+/* Peeked at, to tell a closed idle connection from one that sends its next request. */
+#define PEEK_BYTES 1
 
 /* What happened to connections since the last notice. */
 typedef struct {
@@ -63,11 +65,21 @@ struct MeshPortalHttp {
 	GSource *sweep_source;  /* while there are connections */
 	Counts counts;
 	gint64 last_notice_us;
-	/* The health endpoint: the function, and its last answer and when it was asked. */
+	/* The health endpoint: the function, and its last answer and when it was asked (under
+	 * health_lock: workers ask it). */
 	MeshPortalHealthFunc health;
 	gpointer health_data;
+	GMutex health_lock;
 	gboolean health_known, health_ok;
 	gint64 health_checked_us;
+	/* Requests are answered by workers (see the top of http.h); the main loop gets each
+	 * answer back in job_done. */
+	GMainContext *context;
+	GThreadPool *workers;
+	guint in_flight; /* jobs whose answer has not come back yet */
+	/* libsoup keeps a connection open after an answer only while the server has a listener:
+	 * this one, on a socket closed at once and watched on a context never run (start()). */
+	GMainContext *dead_context;
 	guint16 port;
 	char *url;
 };
@@ -83,7 +95,8 @@ typedef struct {
 	GSocketAddress *remote; /* holds the qdata */
 	char *key;              /* client key */
 	gint64 deadline_us;     /* monotonic: shut down once past it */
-	gboolean headers;       /* complete request headers arrived */
+	gboolean waiting;       /* answered, kept open, its next request not started yet */
+	gboolean headers;       /* the current request's complete headers arrived */
 	gboolean shut;          /* shut down (then deadline_us is the grace before close) */
 	GList link;             /* in http->connections */
 } Conn;
@@ -100,7 +113,19 @@ typedef struct {
 	gsize received;
 	const char *transaction;
 	gboolean dropped; /* oversize beyond MESH_PORTAL_HTTP_DISCARD_MAX: connection shut */
+	gboolean ended;   /* finished or aborted: no answer can go out any more */
 } Request;
+
+/* A request handed to a worker, and its answer on the way back. */
+typedef struct {
+	MeshPortalHttp *http;
+	SoupServerMessage *msg; /* a reference: paused until job_done */
+	GBytes *request;        /* NULL: a health check */
+	char *client;
+	GBytes *response;
+	guint status;
+	const char *transaction;
+} Job;
 
 static GQuark
 request_quark(void)
@@ -169,10 +194,6 @@ answer(SoupServerMessage *msg, guint status, GBytes *body)
 	soup_message_headers_set_content_type(headers, "application/json", NULL);
 	soup_message_headers_replace(headers, "Cache-Control", "no-store");
 	soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
-	/* libsoup 3.2 never notices a client closing an idle keep-alive connection: each such
-	 * connection would stay in CLOSE_WAIT, holding a descriptor, for the process's life. One
-	 * request per connection until that is fixed (tests/integration/portal-http.sh checks). */
-	soup_message_headers_replace(headers, "Connection", "close");
 	soup_message_body_truncate(soup_server_message_get_response_body(msg));
 	soup_message_body_append_bytes(soup_server_message_get_response_body(msg), body);
 }
@@ -376,7 +397,7 @@ report_counts(MeshPortalHttp *http, gboolean force)
 	                       (guint)(http->idle_timeout_us / G_USEC_PER_SEC));
 	count_part(line, c->refused_client, per_client);
 	count_part(line, c->refused_total, total);
-	count_part(line, c->evicted, "closed to make room (no complete headers yet)");
+	count_part(line, c->evicted, "closed to make room (idle, or no complete headers yet)");
 	count_part(line, c->header_timeouts, header);
 	count_part(line, c->idle_timeouts, idle);
 	count_part(line, c->failed, "failed to set up");
@@ -385,20 +406,30 @@ report_counts(MeshPortalHttp *http, gboolean force)
 	http->last_notice_us = now;
 }
 
+/* @conn no longer counts against its client's cap: it is shut down, or gone. */
 static void
-conn_release(Conn *conn)
+conn_uncount(Conn *conn)
 {
 	MeshPortalHttp *http = conn->http;
 	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(http->per_client, conn->key));
 
-	g_queue_unlink(&http->connections, &conn->link);
-	if (conn->shut)
-		http->shut--;
 	if (n > 1)
 		g_hash_table_replace(http->per_client, g_strdup(conn->key),
 		                     GUINT_TO_POINTER(n - 1));
 	else
 		g_hash_table_remove(http->per_client, conn->key);
+}
+
+static void
+conn_release(Conn *conn)
+{
+	MeshPortalHttp *http = conn->http;
+
+	g_queue_unlink(&http->connections, &conn->link);
+	if (conn->shut)
+		http->shut--;
+	else
+		conn_uncount(conn);
 	g_object_set_qdata(G_OBJECT(conn->remote), conn_quark(), NULL);
 	g_object_unref(conn->remote);
 	g_free(conn->key);
@@ -430,6 +461,7 @@ conn_shut(Conn *conn)
 {
 	conn->shut = TRUE;
 	conn->http->shut++;
+	conn_uncount(conn);
 	conn->deadline_us = g_get_monotonic_time() + SHUT_GRACE_US;
 	g_socket_shutdown(conn->socket, TRUE, TRUE, NULL);
 }
@@ -440,6 +472,25 @@ conn_touch(Conn *conn)
 {
 	if (conn != NULL && conn->headers && !conn->shut)
 		conn->deadline_us = g_get_monotonic_time() + conn->http->idle_timeout_us;
+}
+
+/*
+ * Whether the client closed @conn while it waited for its next request (keep-alive): it is
+ * readable and a peek finds the end of the stream (or an error). libsoup 3.2 does not notice
+ * that on an idle connection, which would hold its descriptor until the idle timeout.
+ */
+static gboolean
+peer_closed(Conn *conn)
+{
+	guint8 byte[PEEK_BYTES];
+	GInputVector vector = {byte, sizeof byte};
+	gint flags = G_SOCKET_MSG_PEEK;
+
+	if (!conn->waiting || conn->shut ||
+	    g_socket_condition_check(conn->socket, G_IO_IN | G_IO_HUP | G_IO_ERR) == 0)
+		return FALSE;
+	return g_socket_receive_message(conn->socket, NULL, &vector, 1, NULL, NULL, &flags, NULL,
+	                                NULL) <= 0;
 }
 
 /* Every SWEEP_MS while there are connections: shut down those past their deadline. */
@@ -455,6 +506,11 @@ sweep_connections(gpointer data)
 
 		next = l->next;
 		if (g_socket_is_closed(conn->socket)) {
+			conn_forget(conn);
+		} else if (peer_closed(conn)) {
+			/* No read or write of libsoup's is under way (it waits for the next
+			 * request): the descriptor can go now. */
+			g_socket_close(conn->socket, NULL);
 			conn_forget(conn);
 		} else if (now < conn->deadline_us) {
 			continue;
@@ -495,6 +551,7 @@ at_cap(const MeshPortalHttp *http)
  * make room. A client that sends its request at once is never the one; one that holds
  * connections open without a request is.
  */
+/* (An idle keep-alive connection, waiting for its next request, has no complete headers.) */
 static gboolean
 evict(MeshPortalHttp *http)
 {
@@ -502,6 +559,23 @@ evict(MeshPortalHttp *http)
 		Conn *conn = l->data;
 
 		if (!conn->headers && !conn->shut) {
+			conn_shut(conn);
+			http->counts.evicted++;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+/* Over the per-client cap: shut down the client's oldest connection that waits for its next
+ * request (keep-alive), to make room; a client's idle connections never lock it out. */
+static gboolean
+evict_idle_of(MeshPortalHttp *http, const char *key)
+{
+	for (GList *l = http->connections.head; l != NULL; l = l->next) {
+		Conn *conn = l->data;
+
+		if (conn->waiting && !conn->shut && strcmp(conn->key, key) == 0) {
 			conn_shut(conn);
 			http->counts.evicted++;
 			return TRUE;
@@ -556,10 +630,11 @@ admit(MeshPortalHttp *http, GSocket *socket)
 	}
 	key = mesh_portal_http_client_key(remote);
 	n = GPOINTER_TO_UINT(g_hash_table_lookup(http->per_client, key));
-	if (n >= http->max_per_client) {
+	if (n >= http->max_per_client && !evict_idle_of(http, key)) {
 		refuse_connection(http, socket, &http->counts.refused_client);
 		return;
 	}
+	n = GPOINTER_TO_UINT(g_hash_table_lookup(http->per_client, key));
 	if (at_cap(http) && !evict(http)) {
 		refuse_connection(http, socket, &http->counts.refused_total);
 		return;
@@ -581,7 +656,8 @@ admit(MeshPortalHttp *http, GSocket *socket)
 	g_object_set_qdata(G_OBJECT(remote), conn_quark(), conn);
 	g_object_weak_ref(G_OBJECT(socket), on_socket_gone, conn);
 	sweep_start(http);
-	/* libsoup 3.2.3 takes every stream; it reads one request, answers and closes. */
+	/* libsoup 3.2.3 takes every stream; it serves requests on it until one of them, or the
+	 * client, asks to close (keep_alive_listener), or we shut it down. */
 	if (!soup_server_accept_iostream(http->server, stream, local, remote, &error)) {
 		http->counts.failed++;
 		g_socket_close(socket, NULL);
@@ -685,10 +761,12 @@ is_health(const MeshPortalHttp *http, const char *path)
 	return http->health != NULL && strcmp(path, MESH_PORTAL_HTTP_HEALTH_PATH) == 0;
 }
 
-/* The store's state, asked at most once per interval; a change is noticed once. */
+/* The store's state, asked at most once per interval; a change is noticed once. In a worker:
+ * the others wait for the answer rather than ask too. */
 static gboolean
 health_now(MeshPortalHttp *http)
 {
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&http->health_lock);
 	gint64 now = g_get_monotonic_time();
 	g_autoptr(GError) error = NULL;
 	gboolean ok;
@@ -709,16 +787,16 @@ health_now(MeshPortalHttp *http)
 
 /* 200 {"Status":"ok"} or 503 {"Status":"unavailable"}: nothing else, whatever went wrong. */
 static void
-answer_health(MeshPortalHttp *http, SoupServerMessage *msg)
+health_job(Job *job)
 {
 	static const char ok_text[] = "{\"Status\":\"ok\"}";
 	static const char down_text[] = "{\"Status\":\"unavailable\"}";
-	gboolean ok = health_now(http);
-	g_autoptr(GBytes) body = ok ? g_bytes_new_static(ok_text, sizeof ok_text - 1)
-	                            : g_bytes_new_static(down_text, sizeof down_text - 1);
+	gboolean ok = health_now(job->http);
 
-	request_of(msg)->transaction = "Health";
-	answer(msg, ok ? SOUP_STATUS_OK : SOUP_STATUS_SERVICE_UNAVAILABLE, body);
+	job->response = ok ? g_bytes_new_static(ok_text, sizeof ok_text - 1)
+	                   : g_bytes_new_static(down_text, sizeof down_text - 1);
+	job->status = ok ? SOUP_STATUS_OK : SOUP_STATUS_SERVICE_UNAVAILABLE;
+	job->transaction = "Health";
 }
 
 /* After the headers, before the body: everything that can be refused without reading it. */
@@ -790,31 +868,73 @@ on_chunk(SoupServerMessage *msg, GBytes *chunk, gpointer data)
 		drop(msg);
 }
 
-/* The whole body is in and nothing refused it: the transaction layer answers. */
+/* ---- Workers ----------------------------------------------------------------------------- */
+
+static void
+job_free(Job *job)
+{
+	g_object_unref(job->msg);
+	g_clear_pointer(&job->request, g_bytes_unref);
+	g_clear_pointer(&job->response, g_bytes_unref);
+	g_free(job->client);
+	g_free(job);
+}
+
+/* On the main loop: the answer goes out, unless libsoup ended the request meanwhile. */
+static gboolean
+job_done(gpointer data)
+{
+	Job *job = data;
+	Request *request = request_of(job->msg);
+
+	if (request != NULL && !request->ended) {
+		request->transaction = job->transaction;
+		if (job->response == NULL || job->status < 100 || job->status > 599) {
+			g_clear_pointer(&job->response, g_bytes_unref);
+			job->status = SOUP_STATUS_INTERNAL_SERVER_ERROR;
+			job->response = mesh_portal_status_answer(job->status, NULL);
+		}
+		answer(job->msg, job->status, job->response);
+		soup_server_message_unpause(job->msg);
+	}
+	job->http->in_flight--;
+	job_free(job);
+	return G_SOURCE_REMOVE;
+}
+
+/* In a worker: the transaction layer (or the health function) answers. */
+static void
+work(gpointer data, gpointer user_data)
+{
+	Job *job = data;
+	MeshPortalHttp *http = job->http;
+
+	if (job->request == NULL)
+		health_job(job);
+	else
+		job->response = http->handler(http->handler_data, job->client, job->request,
+		                              &job->status, &job->transaction);
+	g_main_context_invoke(http->context, job_done, job);
+}
+
+/* The whole body is in and nothing refused it: a worker answers; the message waits. */
 static void
 on_request(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
 	   gpointer data)
 {
 	MeshPortalHttp *http = data;
-	SoupMessageBody *body = soup_server_message_get_request_body(msg);
-	g_autoptr(GBytes) request = soup_message_body_flatten(body);
-	g_autoptr(GBytes) response = NULL;
-	g_autofree char *client = client_key(msg);
-	const char *transaction = NULL;
-	guint status = SOUP_STATUS_INTERNAL_SERVER_ERROR;
+	Job *job = g_new0(Job, 1);
 
-	if (is_health(http, path)) {
-		answer_health(http, msg);
-		return;
+	job->http = http;
+	job->msg = g_object_ref(msg);
+	job->status = SOUP_STATUS_INTERNAL_SERVER_ERROR;
+	if (!is_health(http, path)) {
+		job->request = soup_message_body_flatten(soup_server_message_get_request_body(msg));
+		job->client = client_key(msg);
 	}
-	response = http->handler(http->handler_data, client, request, &status, &transaction);
-	request_of(msg)->transaction = transaction;
-	if (response == NULL || status < 100 || status > 599) {
-		g_clear_pointer(&response, g_bytes_unref);
-		status = SOUP_STATUS_INTERNAL_SERVER_ERROR;
-		response = mesh_portal_status_answer(status, NULL);
-	}
-	answer(msg, status, response);
+	soup_server_message_pause(msg);
+	http->in_flight++;
+	g_thread_pool_push(http->workers, job, NULL);
 }
 
 /* The request's headers are complete: from now on the idle timeout applies. */
@@ -841,11 +961,19 @@ on_wrote_body_data(SoupServerMessage *msg, guint size, gpointer data)
 	conn_touch(conn_of(msg));
 }
 
-/* A connection's message: libsoup makes it as it accepts the connection, before any byte. */
+/* A connection's message: libsoup makes it as it accepts the connection, before any byte, and
+ * on a connection it kept open, when the next request's first bytes arrive: from then on its
+ * headers must be complete within the header timeout. */
 static void
 on_started(SoupServer *server, SoupServerMessage *msg, gpointer data)
 {
 	Request *request = g_new0(Request, 1);
+	Conn *conn = conn_of(msg);
+
+	if (conn != NULL && conn->waiting && !conn->shut) {
+		conn->waiting = FALSE;
+		conn->deadline_us = g_get_monotonic_time() + conn->http->header_timeout_us;
+	}
 
 	request->start_real = g_get_real_time();
 	request->start_us = g_get_monotonic_time();
@@ -888,14 +1016,34 @@ report(MeshPortalHttp *http, SoupServerMessage *msg, gboolean aborted)
 }
 
 static void
+request_ended(SoupServerMessage *msg)
+{
+	Request *request = request_of(msg);
+
+	if (request != NULL)
+		request->ended = TRUE;
+}
+
+/* Answered. A connection libsoup keeps open now waits for its next request at most the idle
+ * timeout, and counts as one without complete headers (evict() may close it). */
+static void
 on_finished(SoupServer *server, SoupServerMessage *msg, gpointer data)
 {
+	Conn *conn = conn_of(msg);
+
+	request_ended(msg);
+	if (conn != NULL && !conn->shut) {
+		conn->waiting = TRUE;
+		conn->headers = FALSE;
+		conn->deadline_us = g_get_monotonic_time() + conn->http->idle_timeout_us;
+	}
 	report(data, msg, FALSE);
 }
 
 static void
 on_aborted(SoupServer *server, SoupServerMessage *msg, gpointer data)
 {
+	request_ended(msg);
 	report(data, msg, TRUE);
 }
 
@@ -1016,6 +1164,40 @@ set_caps(MeshPortalHttp *http, const MeshPortalHttpConfig *config, GError **erro
 	return TRUE;
 }
 
+/*
+ * libsoup 3.2 keeps a connection open after an answer (HTTP/1.1 keep-alive) only while the
+ * server has a listener of its own, and ours is not one (see the top of http.h). So it gets
+ * one that can never accept: a loopback socket, watched (if at all) on a main context that
+ * nothing runs, and closed as soon as libsoup holds it. tests/integration/portal-http.sh checks
+ * that connections are kept, and that only the configured port listens.
+ */
+static gboolean
+keep_alive_listener(MeshPortalHttp *http, GError **error)
+{
+	g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) address = g_inet_socket_address_new(loopback, 0);
+	g_autoptr(GSocket) socket = NULL;
+	g_autoptr(GError) local = NULL;
+	gboolean ok;
+
+	socket = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+	                      &local);
+	ok = socket != NULL && g_socket_bind(socket, address, FALSE, &local) &&
+	     g_socket_listen(socket, &local);
+	if (ok) {
+		http->dead_context = g_main_context_new();
+		g_main_context_push_thread_default(http->dead_context);
+		ok = soup_server_listen_socket(http->server, socket, 0, &local);
+		g_main_context_pop_thread_default(http->dead_context);
+	}
+	if (socket != NULL)
+		g_socket_close(socket, NULL);
+	if (!ok)
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
+		            "cannot set up keep-alive connections: %s", local->message);
+	return ok;
+}
+
 static gboolean
 start(MeshPortalHttp *http, const MeshPortalHttpConfig *config, GError **error)
 {
@@ -1028,7 +1210,8 @@ start(MeshPortalHttp *http, const MeshPortalHttpConfig *config, GError **error)
 	g_autofree char *host = NULL;
 	GInetAddress *inet;
 
-	if (address == NULL || (tls && !set_tls(http, config, error)))
+	if (address == NULL || (tls && !set_tls(http, config, error)) ||
+	    !keep_alive_listener(http, error))
 		return FALSE;
 	/* Our own socket: soup_server_listen() keeps GSocket's backlog of 10, and under load the
 	 * kernel then drops connection attempts that the client retries a second later. */
@@ -1078,6 +1261,12 @@ mesh_portal_http_new(const MeshPortalHttpConfig *config, MeshPortalHandler handl
 	http->log_data = config->log_data;
 	http->health = config->health;
 	http->health_data = config->health_data;
+	g_mutex_init(&http->health_lock);
+	http->context = g_main_context_ref_thread_default();
+	http->workers = g_thread_pool_new(work, http,
+	                                  config->workers != 0 ? (gint)config->workers
+	                                                       : MESH_PORTAL_HTTP_DEFAULT_WORKERS,
+	                                  FALSE, NULL);
 	http->max_body = config->max_body ? config->max_body : MESH_PORTAL_HTTP_MAX_BODY;
 	http->limited = config->rate >= 0;
 	http->rate = config->rate > 0 ? config->rate : MESH_PORTAL_HTTP_DEFAULT_RATE;
@@ -1113,6 +1302,12 @@ mesh_portal_http_free(MeshPortalHttp *http)
 {
 	if (http == NULL)
 		return;
+	/* Every request handed to a worker is answered (or dropped, if its client went) before
+	 * anything it refers to goes. */
+	if (http->workers != NULL)
+		g_thread_pool_free(http->workers, FALSE, TRUE);
+	while (http->in_flight > 0)
+		g_main_context_iteration(http->context, TRUE);
 	report_counts(http, TRUE);
 	source_clear(&http->accept_source);
 	source_clear(&http->resume_source);
@@ -1129,6 +1324,9 @@ mesh_portal_http_free(MeshPortalHttp *http)
 	g_clear_object(&http->listener);
 	g_clear_object(&http->certificate);
 	g_clear_pointer(&http->buckets, g_hash_table_unref);
+	g_clear_pointer(&http->dead_context, g_main_context_unref);
+	g_clear_pointer(&http->context, g_main_context_unref);
+	g_mutex_clear(&http->health_lock);
 	g_free(http->url);
 	g_free(http);
 }

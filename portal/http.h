@@ -62,6 +62,9 @@ G_BEGIN_DECLS
  * and its journal files, GLib's wake-up and signal descriptors, TLS, and the connections closed
  * but not yet released. The connection caps may use the rest of RLIMIT_NOFILE. */
 #define MESH_PORTAL_HTTP_FD_RESERVE 64
+/* Threads that answer requests: enough that the requests of many clients waiting for one
+ * commit (a batch of nonces, docs/design.md "Scale") fill the next batch together. */
+#define MESH_PORTAL_HTTP_DEFAULT_WORKERS 32
 /* Default caps on connections at once: in all (lowered to what RLIMIT_NOFILE allows) and per
  * client. */
 #define MESH_PORTAL_HTTP_DEFAULT_MAX_CONNECTIONS 4096
@@ -136,6 +139,8 @@ typedef struct {
 	/* NULL: no health endpoint (its path is 404 as any other). */
 	MeshPortalHealthFunc health;
 	gpointer health_data;
+	/* Threads answering requests (0: MESH_PORTAL_HTTP_DEFAULT_WORKERS). */
+	guint workers;
 } MeshPortalHttpConfig;
 
 /*

@@ -200,6 +200,70 @@ def check_secret():
     expect_status(404, body=b'{"GetRequest": {"Account": "SECRET-MARKER-4711"}}')
 
 
+def keepalive_requests(c, n):
+    for i in range(n):
+        c.request("POST", URL.path, body=HELLO, headers={"Content-Type": "application/json"})
+        r = c.getresponse()
+        body = json.loads(r.read())
+        if r.status != 200 or body != HELLO_ANSWER:
+            fail(f"request {i + 1} on one connection: HTTP {r.status} {body}")
+        if (r.getheader("Connection") or "").lower() == "close" or r.will_close:
+            fail(f"the portal closes the connection after request {i + 1}")
+
+
+def check_keepalive():
+    # HTTP/1.1 persistent connections: ten requests on one connection, each answered in full,
+    # and the connection still open after a pause shorter than the idle timeout.
+    c = connection()
+    keepalive_requests(c, 10)
+    time.sleep(1.0)
+    keepalive_requests(c, 2)
+    c.close()
+
+
+def check_keepalive_cap():
+    # A client holding 4 idle connections (the per-address cap is 4: see portal-http.sh) opens
+    # a fifth: its oldest idle one makes room, and the new one is served.
+    conns = [connection() for _ in range(4)]
+    for c in conns:
+        keepalive_requests(c, 1)
+    extra = connection()
+    keepalive_requests(extra, 3)
+    try:
+        keepalive_requests(conns[0], 1)
+    except (ConnectionError, http.client.HTTPException, OSError):
+        pass  # closed to make room, as it should
+    else:
+        fail("the oldest idle connection was still served: nothing made room")
+    keepalive_requests(conns[3], 1)
+    for c in conns + [extra]:
+        c.close()
+
+
+def check_keepalive_held():
+    # Four connections of this address with a request under way (headers sent, body not):
+    # none is idle, so a fifth is refused, not served.
+    held = []
+    for _ in range(4):
+        s = raw_socket()
+        s.sendall(b"POST " + URL.path.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n")
+        held.append(s)
+    time.sleep(0.3)
+    s = raw_socket()
+    try:
+        s.sendall(b"POST " + URL.path.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Type: application/json\r\nContent-Length: " +
+                  str(len(HELLO)).encode() + b"\r\n\r\n" + HELLO)
+        status = read_status(s)
+    except OSError:
+        status = 0
+    for h in held + [s]:
+        h.close()
+    if status != 0:
+        fail(f"a fifth connection was served ({status}) while four held requests")
+
+
 CHECKS = {name[len("check_"):]: f for name, f in globals().items() if name.startswith("check_")}
 if CHECK not in CHECKS:
     fail(f"no check {CHECK}")

@@ -22,7 +22,7 @@ check "servermesh starts on a free port" start "$TMP/log.1"
 for c in hello unknown malformed get path type big big_chunked big_continue huge secret; do
 	if out=$($PY "$URL" $c); then ok "http: $c"; else not_ok "http: $c: $out"; fi
 done
-sleep 0.2
+sleep 0.6
 # 18 requests: hello 1, unknown 1, malformed 1, get 1, path 1, type 4, big 2, big_chunked 2,
 # big_continue 2, huge 2, secret 1.
 n=$(requests "$TMP/log.1")
@@ -33,9 +33,37 @@ check "the log line names client, method, path, transaction, status, sizes, time
 check "an oversize body is logged 413 with its size" \
 	grep -q ' POST /.well-known/mmm/ - 413 2097152 ' "$TMP/log.1"
 check "no request body text in the log" sh -c "! grep -q -e SECRET-MARKER -e yyyy -e xxxx '$TMP/log.1'"
+# Connections are kept open after an answer (keep-alive); one its client closed is released
+# within a sweep (libsoup 3.2 does not notice that itself).
 sockets=$(ls -l "/proc/$SPID/fd" | grep -c 'socket:')
-check "no connection is left open after its answer ($sockets sockets)" [ "$sockets" -le 2 ]
+check "no connection is left open once its client closed it ($sockets sockets)" [ "$sockets" -le 1 ]
+listening=$(ss -Htln | grep -c ":$(echo "$URL" | sed 's|^http://[^:]*:\([0-9]*\)/.*|\1|') ")
+check "its port listens once ($listening)" [ "$listening" = 1 ]
+check "servermesh listens on no other port" sh -c \
+	"[ \$(ss -Htlnp | grep -c 'pid=$SPID,') = 1 ]"
+if out=$($PY "$URL" keepalive); then ok "keep-alive: 12 requests on one connection, also after a pause"; else not_ok "keepalive: $out"; fi
+python3 -c "
+import socket, sys, time
+from urllib.parse import urlparse
+u = urlparse(sys.argv[1]); b = b'{\"HelloRequest\": {}}'
+r = (b'POST /.well-known/mmm/ HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\n'
+     b'Content-Length: %d\\r\\n\\r\\n%s' % (len(b), b))
+ss = [socket.create_connection((u.hostname, u.port)) for _ in range(20)]
+for s in ss:
+    s.sendall(r); s.recv(4096)
+time.sleep(0.2)
+for s in ss:
+    s.close()" "$URL"
+sleep 0.6
+sockets=$(ls -l "/proc/$SPID/fd" | grep -c 'socket:')
+check "20 idle keep-alive connections closed by their client are released ($sockets sockets)" \
+	[ "$sockets" -le 1 ]
 check "SIGTERM stops it cleanly" stop
+check "servermesh starts with 4 connections per address" start "$TMP/log.ka" --db "$TMP/ka.db" \
+	--max-connections-per-address 4
+if out=$($PY "$URL" keepalive_cap); then ok "keep-alive: a client's idle connection makes room for its new one"; else not_ok "keepalive_cap: $out"; fi
+if out=$($PY "$URL" keepalive_held); then ok "keep-alive: connections with requests under way are not closed to make room"; else not_ok "keepalive_held: $out"; fi
+check "the cap's server stops cleanly" stop
 
 # B: the database: modes, survives a restart, a newer schema refused.
 check "database file 0600" [ "$(stat -c %a "$DB")" = 600 ]

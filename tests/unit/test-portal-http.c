@@ -261,6 +261,19 @@ closed_within(int fd, int ms)
 
 /* Send @request on @fd and read the answer until the server closes: its status, or 0; the
  * answer's body in @ret_body (may be NULL). */
+/* Whether @in holds a whole answer: headers, and as many body bytes as Content-Length says. */
+static gboolean
+answer_complete(const GString *in)
+{
+	const char *end = strstr(in->str, "\r\n\r\n");
+	const char *length = end != NULL ? strstr(in->str, "\r\nContent-Length:") /* libsoup writes it so */ : NULL;
+
+	if (length == NULL || length > end)
+		return FALSE;
+	return (gsize)(in->str + in->len - (end + 4)) >=
+	       (gsize)g_ascii_strtoull(length + strlen("\r\nContent-Length:"), NULL, 10);
+}
+
 static guint
 request_on(int fd, const char *request, char **ret_body)
 {
@@ -273,7 +286,9 @@ request_on(int fd, const char *request, char **ret_body)
 
 	if (send(fd, request, strlen(request), MSG_NOSIGNAL) != (ssize_t)strlen(request))
 		return 0;
-	while (poll(&p, 1, 5000) == 1 && (n = recv(fd, buf, sizeof buf, 0)) > 0)
+	/* Until the server closes, or the answer is complete (it keeps connections open). */
+	while (!answer_complete(in) && poll(&p, 1, 5000) == 1 &&
+	       (n = recv(fd, buf, sizeof buf, 0)) > 0)
 		g_string_append_len(in, buf, n);
 	if (sscanf(in->str, "HTTP/1.1 %u", &status) != 1)
 		return 0;
