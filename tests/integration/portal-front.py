@@ -17,6 +17,8 @@ import socketserver
 import sys
 import threading
 
+import loopback
+
 DIR = sys.argv[1]
 
 
@@ -52,18 +54,8 @@ class Handler(socketserver.BaseRequestHandler):
             back.join()
 
 
-class Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
 def main():
-    with Server(("127.0.0.1", 0), Handler) as server:
-        port_file = os.path.join(DIR, "port")
-        with open(port_file + ".tmp", "w") as f:
-            f.write("%d\n" % server.server_address[1])
-        os.rename(port_file + ".tmp", port_file)
-        server.serve_forever()
+    loopback.serve(Handler, DIR)
 
 
 if __name__ == "__main__":

@@ -66,6 +66,12 @@ served() { grep -c " POST /.well-known/mmm/ $2 $3 " "$TMP/$1.log"; }
 send() { $PY send "$1" "$2" "$3" >"$TMP/answers" 2>&1; }
 # answer N: the Nth answer's "STATUS CODE".
 answer() { sed -n "${1}p" "$TMP/answers" | cut -d' ' -f1,2; }
+# answered NAME WANT URL ADDR FILE: the check NAME that FILE's one request, sent to URL from
+# ADDR, is answered WANT ("STATUS CODE").
+answered() {
+	send "$3" "$4" "$5"
+	check "$1: $2 ($(answer 1))" [ "$(answer 1)" = "$2" ]
+}
 # front_to PORT: the front proxy sends new connections to the node on PORT.
 front_to() {
 	echo "$1" >"$FRONT/target.tmp" && mv "$FRONT/target.tmp" "$FRONT/target"
@@ -129,32 +135,24 @@ PY
 # ---- 2. A replay across nodes ----
 mkdir -p "$TMP/carol"
 "$TOOL" entries example.com carol 1 "$TMP/carol" 2>"$TMP/err"
-send "$A_URL" 127.0.0.1 "$TMP/carol/create.json"
-check "carol created on node A ($(answer 1))" [ "$(answer 1)" = "201 -" ]
-send "$A_URL" 127.0.0.1 "$TMP/carol/publish.json"
-check "her signed Publish accepted by node A ($(answer 1))" [ "$(answer 1)" = "200 -" ]
-send "$B_URL" 127.0.0.1 "$TMP/carol/publish.json"
-check "the same bytes sent to node B: 401 Unauthorized ($(answer 1))" \
-	[ "$(answer 1)" = "401 Unauthorized" ]
+answered "carol created on node A" "201 -" "$A_URL" 127.0.0.1 "$TMP/carol/create.json"
+answered "her signed Publish accepted by node A" "200 -" \
+	"$A_URL" 127.0.0.1 "$TMP/carol/publish.json"
+answered "the same bytes sent to node B" "401 Unauthorized" \
+	"$B_URL" 127.0.0.1 "$TMP/carol/publish.json"
 check "... as a replay" grep -q 'replay' "$TMP/answers"
-send "$A_URL" 127.0.0.1 "$TMP/carol/publish.json"
-check "... and to node A again: 401 Unauthorized ($(answer 1))" \
-	[ "$(answer 1)" = "401 Unauthorized" ]
-send "$B_URL" 127.0.0.1 "$TMP/carol/republish.json"
-check "a new signed Publish (its own nonce) accepted by node B ($(answer 1))" \
-	[ "$(answer 1)" = "200 -" ]
+answered "... and to node A again" "401 Unauthorized" \
+	"$A_URL" 127.0.0.1 "$TMP/carol/publish.json"
+answered "a new signed Publish (its own nonce) accepted by node B" "200 -" \
+	"$B_URL" 127.0.0.1 "$TMP/carol/republish.json"
 
 # ---- 3. Node A killed in the middle of a connection ----
 mkdir -p "$FRONT"
 front_to "$A_PORT"
 /usr/bin/python3 "$HERE/portal-front.py" "$FRONT" &
 FPID=$!
-for _ in $(seq 100); do
-	[ -s "$FRONT/port" ] && break
-	sleep 0.1
-done
-check "the front proxy starts, sending to node A" [ -s "$FRONT/port" ]
-DEV_URL3="http://127.0.0.1:$(cat "$FRONT/port" 2>/dev/null)/.well-known/mmm/"
+DEV_URL3=$(proxy_url "$FRONT")
+check "the front proxy starts, sending to node A" [ -n "$DEV_URL3" ]
 dev 3 --json connect request "$ACCOUNT" --no-wait >"$TMP/request3.json" 2>"$TMP/err"
 W3=$(jget 'd["Witness"]' "$TMP/request3.json" 2>/dev/null)
 DEVICE3=$(jget 'd["DeviceUDF"]' "$TMP/request3.json" 2>/dev/null)
@@ -184,8 +182,7 @@ check "... and on device 2 after a sync" \
 # ---- 4. PostgreSQL stopped and started again under node B ----
 mkdir -p "$TMP/dave"
 "$TOOL" entries example.com dave 1 "$TMP/dave" 2>"$TMP/err"
-send "$B_URL" 127.0.0.1 "$TMP/dave/create.json"
-check "dave created on node B ($(answer 1))" [ "$(answer 1)" = "201 -" ]
+answered "dave created on node B" "201 -" "$B_URL" 127.0.0.1 "$TMP/dave/create.json"
 check "PostgreSQL stops" $PGC stop "$PG"
 # The same signed Publish three times (a client retrying): refused each time, so never used.
 for _ in 1 2 3; do cat "$TMP/dave/publish.json"; done >"$TMP/dave/thrice.json"
@@ -210,8 +207,8 @@ refused=$(grep -c ' POST [^ ]* [A-Za-z]* 503 ' "$TMP/b.log")
 check "... not once a request ($lines lines, $refused requests refused)" \
 	[ "$lines" -le 2 ] && [ "$refused" -ge 4 ]
 check "PostgreSQL starts again" $PGC start "$PG"
-send "$B_URL" 127.0.0.1 "$TMP/dave/publish.json"
-check "the very same Publish then succeeds on node B ($(answer 1))" [ "$(answer 1)" = "200 -" ]
+answered "the very same Publish then succeeds on node B" "200 -" \
+	"$B_URL" 127.0.0.1 "$TMP/dave/publish.json"
 check "device 2's profile sync succeeds too" quiet dev 2 profile sync
 sleep 1.1
 check "the health endpoint says 200" [ "$(health "$B_URL")" = '200 {"Status":"ok"}' ]
@@ -226,18 +223,13 @@ node a2 $LIMITS && node b2 $LIMITS
 check "nodes A and B start again with $LIMITS" [ $? = 0 ]
 "$TOOL" connects alice "$PROFILE" 5 >"$TMP/junk" 2>"$TMP/err"
 for i in 1 2 3 4 5; do sed -n "${i}p" "$TMP/junk" >"$TMP/junk$i"; done
-send "$A2_URL" 127.0.0.7 "$TMP/junk1"
-check "a connection request from 127.0.0.7 on node A: 201 ($(answer 1))" [ "$(answer 1)" = "201 -" ]
-send "$B2_URL" 127.0.0.7 "$TMP/junk2"
-check "another on node B: 201 ($(answer 1))" [ "$(answer 1)" = "201 -" ]
-send "$A2_URL" 127.0.0.7 "$TMP/junk3"
-check "a third on node A: 429, the cap of 2 counts node B's ($(answer 1))" \
-	[ "$(answer 1)" = "429 RateLimited" ]
-send "$B2_URL" 127.0.0.7 "$TMP/junk4"
-check "... and on node B: 429 ($(answer 1))" [ "$(answer 1)" = "429 RateLimited" ]
-send "$B2_URL" 127.0.0.9 "$TMP/junk5"
-check "one from another address: 201 (the cap is per address) ($(answer 1))" \
-	[ "$(answer 1)" = "201 -" ]
+answered "a connection request from 127.0.0.7 on node A" "201 -" "$A2_URL" 127.0.0.7 "$TMP/junk1"
+answered "another on node B" "201 -" "$B2_URL" 127.0.0.7 "$TMP/junk2"
+answered "a third on node A (the cap of 2 counts node B's)" "429 RateLimited" \
+	"$A2_URL" 127.0.0.7 "$TMP/junk3"
+answered "... and on node B" "429 RateLimited" "$B2_URL" 127.0.0.7 "$TMP/junk4"
+answered "one from another address (the cap is per address)" "201 -" \
+	"$B2_URL" 127.0.0.9 "$TMP/junk5"
 got=$($OPS many "$A2_URL" 127.0.0.8 8 hello)
 check "8 Hellos from 127.0.0.8 to node A at once: some 429 ($got)" \
 	sh -c "echo '$got' | grep -q '429:'"
