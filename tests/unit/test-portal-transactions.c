@@ -1787,28 +1787,16 @@ record_notice(gpointer data, const char *message)
 	g_ptr_array_add(data, g_strdup(message));
 }
 
-/* Get alice's profile straight through mesh_portal_handle: the status, *@ret_text the answer's
- * bytes, *@ret_code and *@ret_description its Code and StatusDescription (all freed by the
- * caller). */
+/* A GetRequest for alice that fails: its status, *@ret_code and *@ret_description the answer's
+ * Code and StatusDescription (freed by the caller), which with Status are all it holds. */
 static guint
-get_alice(Fx *fx, char **ret_text, char **ret_code, char **ret_description)
+get_alice_fails(Fx *fx, char **ret_code, char **ret_description)
 {
-	g_autofree char *request = plain("GetRequest", obj1("Account", "alice"));
-	g_autoptr(GBytes) answer = NULL;
-	g_autoptr(JsonNode) root = NULL;
-	GError *error = NULL;
-	JsonObject *obj;
-	gsize len = 0;
-	const char *data;
-	guint status = 0;
+	g_autoptr(JsonObject) obj = NULL;
+	guint status =
+	        send_text(fx, "GetResponse", plain("GetRequest", obj1("Account", "alice")), &obj);
 
-	mesh_portal_handle(fx->portal, (const guint8 *)request, strlen(request), &answer, &status);
-	data = g_bytes_get_data(answer, &len);
-	root = mesh_json_parse(data, len, MESH_PORTAL_MESSAGE_MAX, &error);
-	MESH_ASSERT_NO_ERROR(error);
-	obj = json_object_get_object_member(json_node_get_object(root), "GetResponse");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(obj);
-	*ret_text = g_strndup(data, len);
+	CU_ASSERT_EQUAL(json_object_get_size(obj), 3);
 	*ret_code = g_strdup(json_object_get_string_member_with_default(obj, "Code", ""));
 	*ret_description = g_strdup(json_object_get_string_member(obj, "StatusDescription"));
 	return status;
@@ -1845,14 +1833,12 @@ test_store_failure(void)
 	store_fail_code = MESH_ERROR_NETWORK;
 	store_fail_message = unreachable;
 	for (int i = 0; i < 3; i++) {
-		g_autofree char *text = NULL, *code = NULL, *description = NULL;
+		g_autofree char *code = NULL, *description = NULL;
 
-		CU_ASSERT_EQUAL(get_alice(&fx, &text, &code, &description), 503);
+		CU_ASSERT_EQUAL(get_alice_fails(&fx, &code, &description), 503);
 		CU_ASSERT_STRING_EQUAL(code, "Network");
 		CU_ASSERT_STRING_EQUAL(description,
 		                       "the portal's store is unavailable: try again shortly");
-		CU_ASSERT_PTR_NULL(strstr(text, "pg-secret"));
-		CU_ASSERT_PTR_NULL(strstr(text, "server closed"));
 	}
 	/* Told once for the three: the same failure again within the quiet spell is not. */
 	CU_ASSERT_EQUAL_FATAL(notices->len, 1);
@@ -1873,13 +1859,11 @@ test_store_failure(void)
 	store_fail_code = MESH_ERROR_IO;
 	store_fail_message = failed;
 	{
-		g_autofree char *text = NULL, *code = NULL, *description = NULL;
+		g_autofree char *code = NULL, *description = NULL;
 
-		CU_ASSERT_EQUAL(get_alice(&fx, &text, &code, &description), 500);
+		CU_ASSERT_EQUAL(get_alice_fails(&fx, &code, &description), 500);
 		CU_ASSERT_STRING_EQUAL(code, "Io");
 		CU_ASSERT_STRING_EQUAL(description, "the portal's store failed: try again later");
-		CU_ASSERT_PTR_NULL(strstr(text, "secret"));
-		CU_ASSERT_PTR_NULL(strstr(text, "disk I/O"));
 	}
 	CU_ASSERT_EQUAL_FATAL(notices->len, 3);
 	CU_ASSERT_STRING_EQUAL(notices->pdata[2],
@@ -1889,9 +1873,9 @@ test_store_failure(void)
 	store_fail_code = MESH_ERROR_NOT_FOUND;
 	store_fail_message = "no account 'alice' here";
 	{
-		g_autofree char *text = NULL, *code = NULL, *description = NULL;
+		g_autofree char *code = NULL, *description = NULL;
 
-		CU_ASSERT_EQUAL(get_alice(&fx, &text, &code, &description), 404);
+		CU_ASSERT_EQUAL(get_alice_fails(&fx, &code, &description), 404);
 		CU_ASSERT_STRING_EQUAL(description, "no account 'alice' here");
 	}
 	CU_ASSERT_EQUAL(notices->len, 3);
@@ -1901,10 +1885,11 @@ test_store_failure(void)
 	store_fail_code = MESH_ERROR_NETWORK;
 	store_fail_message = unreachable;
 	{
-		g_autofree char *text = NULL, *code = NULL, *description = NULL;
+		g_autofree char *code = NULL, *description = NULL;
 
-		CU_ASSERT_EQUAL(get_alice(&fx, &text, &code, &description), 503);
-		CU_ASSERT_PTR_NULL(strstr(text, "pg-secret"));
+		CU_ASSERT_EQUAL(get_alice_fails(&fx, &code, &description), 503);
+		CU_ASSERT_STRING_EQUAL(description,
+		                       "the portal's store is unavailable: try again shortly");
 	}
 	CU_ASSERT_EQUAL(notices->len, 3);
 
