@@ -64,7 +64,8 @@ log_request(gpointer data, const MeshPortalHttpLogEntry *entry)
 		   entry->request_bytes, entry->response_bytes, entry->duration_us / 1000.0);
 }
 
-/* The binding's notices about connections, already at most one every few seconds. */
+/* The binding's notices about connections and the portal's about its store (the reason a
+ * client was told only "try again"), each already at most one every few seconds. */
 static void
 log_notice(gpointer data, const char *message)
 {
@@ -329,6 +330,7 @@ main(int argc, char **argv)
 	if (portal == NULL)
 		return fail(error);
 	mesh_portal_set_pending_expiry(portal, pending_expiry);
+	mesh_portal_set_notice(portal, log_notice, NULL);
 	http = mesh_portal_http_new(&config, mesh_portal_handler, portal, &error);
 	if (http == NULL)
 		return fail(error);

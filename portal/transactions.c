@@ -25,6 +25,14 @@ struct MeshPortal {
 	MeshPortalClock now;
 	gpointer now_data;
 	gint64 pending_expiry;
+	MeshPortalNotice notice;
+	gpointer notice_data;
+	/* The store failure told last, when, and how many repeats were left out since
+	 * (requests may be answered on several threads). */
+	GMutex notice_lock;
+	char *notice_last;
+	gint64 notice_time;
+	guint notice_repeats;
 };
 
 /* One request being answered. */
@@ -99,6 +107,7 @@ mesh_portal_new(const char *domain, MeshPortalStore *store, GError **error)
 	portal->store = store;
 	portal->now = system_clock;
 	portal->pending_expiry = MESH_PORTAL_PENDING_EXPIRY_SECONDS;
+	g_mutex_init(&portal->notice_lock);
 	return portal;
 }
 
@@ -108,6 +117,8 @@ mesh_portal_free(MeshPortal *portal)
 	if (portal == NULL)
 		return;
 	g_free(portal->domain);
+	g_free(portal->notice_last);
+	g_mutex_clear(&portal->notice_lock);
 	g_free(portal);
 }
 
@@ -122,6 +133,13 @@ void
 mesh_portal_set_pending_expiry(MeshPortal *portal, gint64 seconds)
 {
 	portal->pending_expiry = MAX(seconds, 1);
+}
+
+void
+mesh_portal_set_notice(MeshPortal *portal, MeshPortalNotice notice, gpointer data)
+{
+	portal->notice = notice;
+	portal->notice_data = notice != NULL ? data : NULL;
 }
 
 const char *
@@ -1094,13 +1112,58 @@ answer_bytes(const char *tag, JsonObject *members, guint status, MeshError code,
 	return g_bytes_new_take(text, strlen(text));
 }
 
+/* Tell the operator of the store's failure @message at @now: once, then not again for the same
+ * message until MESH_PORTAL_NOTICE_QUIET_SECONDS have passed (a database that is down fails
+ * every request the same way). */
+static void
+store_notice(MeshPortal *portal, gint64 now, const char *message)
+{
+	g_autofree char *line = NULL;
+
+	if (portal->notice == NULL)
+		return;
+	g_mutex_lock(&portal->notice_lock);
+	if (g_strcmp0(message, portal->notice_last) == 0 && now >= portal->notice_time &&
+	    now - portal->notice_time < MESH_PORTAL_NOTICE_QUIET_SECONDS) {
+		portal->notice_repeats++;
+	} else {
+		if (portal->notice_repeats == 0)
+			line = g_strconcat("store: ", message, NULL);
+		else if (g_strcmp0(message, portal->notice_last) == 0)
+			line = g_strdup_printf("store: %s (%u more since it was last logged)",
+			                       message, portal->notice_repeats);
+		else
+			line = g_strdup_printf("store: %s (and %u more of the one before)", message,
+			                       portal->notice_repeats);
+		g_free(portal->notice_last);
+		portal->notice_last = g_strdup(message);
+		portal->notice_time = now;
+		portal->notice_repeats = 0;
+	}
+	g_mutex_unlock(&portal->notice_lock);
+	if (line != NULL)
+		portal->notice(portal->notice_data, line);
+}
+
+/*
+ * The answer to a failed request. The store's own failures (Network: unreachable; Io: it
+ * failed) get a fixed description with their Code, and their message goes to the operator: it
+ * may name hosts, sockets and files, and says nothing the client can act on but "try again".
+ */
 static GBytes *
-error_bytes(const char *tag, const GError *error, guint *ret_status)
+error_bytes(MeshPortal *portal, gint64 now, const char *tag, const GError *error, guint *ret_status)
 {
 	MeshError code = mesh_error_code(error);
+	const char *description = error->message;
 
 	*ret_status = mesh_portal_status_for_error(code);
-	return answer_bytes(tag, NULL, *ret_status, code, error->message);
+	if (code == MESH_ERROR_NETWORK || code == MESH_ERROR_IO) {
+		store_notice(portal, now, error->message);
+		description = code == MESH_ERROR_NETWORK
+		                      ? "the portal's store is unavailable: try again shortly"
+		                      : "the portal's store failed: try again later";
+	}
+	return answer_bytes(tag, NULL, *ret_status, code, description);
 }
 
 /*
@@ -1210,20 +1273,21 @@ handle(MeshPortal *portal, const char *client, const guint8 *body, gsize len, gu
 	/* The strict reader refuses a body over the limit before it reads a byte of it. */
 	root = mesh_json_parse((const char *)body, len, MESH_PORTAL_MESSAGE_MAX, &error);
 	if (root == NULL)
-		return error_bytes(NULL, error, ret_status);
+		return error_bytes(portal, txn.now, NULL, error, ret_status);
 	ok = read_request(&txn, root, &transaction, &error);
 	jws = txn.jws;
 	if (!ok) {
 		if (transaction != NULL)
 			*ret_transaction = transaction->name;
-		return error_bytes(transaction != NULL ? transaction->response_tag : NULL, error,
-				   ret_status);
+		return error_bytes(portal, txn.now,
+		                   transaction != NULL ? transaction->response_tag : NULL, error,
+		                   ret_status);
 	}
 	*ret_transaction = transaction->name;
 	txn.response = json_object_new();
 	if (!transaction->handler(&txn, &error)) {
 		json_object_unref(txn.response);
-		return error_bytes(transaction->response_tag, error, ret_status);
+		return error_bytes(portal, txn.now, transaction->response_tag, error, ret_status);
 	}
 	*ret_status = txn.status;
 	return answer_bytes(transaction->response_tag, txn.response, txn.status, txn.code,

@@ -58,6 +58,22 @@ void mesh_portal_set_clock(MeshPortal *portal, MeshPortalClock now, gpointer dat
  * at least 1; values below are taken as 1). */
 void mesh_portal_set_pending_expiry(MeshPortal *portal, gint64 seconds);
 
+/* MeshPortalNotice: one line for the operator's log (no newline), e.g. "store: ...". */
+typedef void (*MeshPortalNotice)(gpointer data, const char *message);
+
+/*
+ * mesh_portal_set_notice: where the store's failures go (@notice NULL: nowhere, the default).
+ * A store error of code MESH_ERROR_NETWORK or MESH_ERROR_IO (a database unreachable, a disk
+ * failing) is not the client's business and may name the operator's hosts and paths: the client
+ * gets a fixed StatusDescription (503 "the portal's store is unavailable: try again shortly",
+ * 500 "the portal's store failed: try again later") with the same Code, and @notice gets
+ * "store: <the message>", at most once per MESH_PORTAL_NOTICE_QUIET_SECONDS for the same
+ * message (the next line after a quiet spell says how many were left out). @notice may be
+ * called from any thread that handles requests, one call at a time.
+ */
+#define MESH_PORTAL_NOTICE_QUIET_SECONDS 5
+void mesh_portal_set_notice(MeshPortal *portal, MeshPortalNotice notice, gpointer data);
+
 const char *mesh_portal_domain(const MeshPortal *portal);
 
 /*

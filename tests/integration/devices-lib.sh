@@ -1,15 +1,17 @@
 # SPDX-License-Identifier: MIT
 # Sourced, after lib.sh, by the scripts that run several devices against one portal: device N
 # (1..$DEVICES, default 2) has its own HOME, XDG_RUNTIME_DIR (0700) and MMM_HOME under $TMP/dN,
-# and takes its portal from $URL, which the script sets once the portal runs. MESH is the mesh
-# binary; DEV_TIMEOUT (default 120 s) bounds each command.
+# and takes its portal from $DEV_URLN when the script sets that (devices on different servermesh
+# nodes), else from $URL, which the script sets once the portal runs. MESH is the mesh binary;
+# DEV_TIMEOUT (default 120 s) bounds each command.
 
 # denv N CMD...: CMD in device N's environment, bounded in time.
 denv() {
 	n=$1
 	shift
+	eval "durl=\${DEV_URL$n:-\${URL:-}}"
 	HOME="$TMP/d$n" XDG_RUNTIME_DIR="$TMP/d$n/run" MMM_HOME="$TMP/d$n/.mmm" \
-		MESH_PORTAL_URL="$URL" timeout "${DEV_TIMEOUT:-120}" "$@"
+		MESH_PORTAL_URL="$durl" timeout "${DEV_TIMEOUT:-120}" "$@"
 }
 # dev N ARGS...: mesh on device N.
 dev() {
@@ -78,8 +80,9 @@ for n in $(seq "${DEVICES:-2}"); do
 done
 
 # servermesh_up NAME ARGS...: another servermesh for example.com on a free loopback port, with
-# the database $TMP/NAME.db and ARGS; sets PORTAL (its URL), PORT and PID, and adds PID to
-# PORTAL_PIDS for the script's exit trap to kill; fails after 10 s.
+# the database $TMP/NAME.db and ARGS (a --listen or --db among them wins: servermesh takes an
+# option's last value), logging to $TMP/NAME.log; sets PORTAL (its URL), PORT and PID, and adds
+# PID to PORTAL_PIDS for the script's exit trap to kill; fails after 10 s.
 PORTAL_PIDS=
 servermesh_up() {
 	up_name=$1

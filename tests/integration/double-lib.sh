@@ -33,12 +33,8 @@ double_start() {
 	check "servermesh starts on loopback" [ -n "$sport" ]
 	/usr/bin/python3 "$HERE/portal-double.py" "$sport" "$TMP/double" "$@" &
 	DPID=$!
-	for _ in $(seq 100); do
-		[ -s "$TMP/double/port" ] && break
-		sleep 0.1
-	done
-	check "the hostile portal double starts ($1 mode)" [ -s "$TMP/double/port" ]
-	URL="http://127.0.0.1:$(cat "$TMP/double/port")/.well-known/mmm/"
+	URL=$(proxy_url "$TMP/double")
+	check "the hostile portal double starts ($1 mode)" [ -n "$URL" ]
 }
 
 # published FILE: alice's SignedPersonalProfile as servermesh itself holds it, into FILE.

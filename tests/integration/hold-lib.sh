@@ -14,12 +14,8 @@ hold_portal_start() {
 	mkdir -p "$P"
 	/usr/bin/python3 "$(dirname "$0")/hold-proxy.py" "$port" "$P" &
 	XPID=$!
-	for _ in $(seq 100); do
-		[ -s "$P/port" ] && break
-		sleep 0.1
-	done
-	PURL="http://127.0.0.1:$(cat "$P/port" 2>/dev/null)/.well-known/mmm/"
-	check "the holding proxy starts" [ -s "$P/port" ]
+	PURL=$(proxy_url "$P")
+	check "the holding proxy starts" [ -n "$PURL" ]
 }
 # held: how many requests the proxy has held so far.
 held() { [ -f "$P/held" ] && wc -l <"$P/held" || echo 0; }

@@ -18,6 +18,8 @@ import sys
 import threading
 import time
 
+import loopback
+
 UPSTREAM = int(sys.argv[1])
 DIR = sys.argv[2]
 LOCK = threading.Lock()
@@ -64,18 +66,8 @@ class Handler(socketserver.BaseRequestHandler):
                 self.request.sendall(chunk)
 
 
-class Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
 def main():
-    with Server(("127.0.0.1", 0), Handler) as server:
-        port_file = os.path.join(DIR, "port")
-        with open(port_file + ".tmp", "w") as f:
-            f.write("%d\n" % server.server_address[1])
-        os.rename(port_file + ".tmp", port_file)
-        server.serve_forever()
+    loopback.serve(Handler, DIR)
 
 
 if __name__ == "__main__":

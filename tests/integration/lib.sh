@@ -21,6 +21,16 @@ portal_url() {
 	echo "$_url"
 }
 
+# proxy_url DIR: the portal URL of the loopback stand-in (loopback.py) serving from DIR, once
+# it has written DIR/port (at most 10 s); empty when it does not.
+proxy_url() {
+	for _ in $(seq 100); do
+		[ -s "$1/port" ] && break
+		sleep 0.1
+	done
+	[ -s "$1/port" ] && echo "http://127.0.0.1:$(cat "$1/port")/.well-known/mmm/"
+}
+
 # jget EXPR [FILE]: print the Python expression EXPR of the JSON document d (FILE or stdin).
 jget() {
 	/usr/bin/python3 -c 'import json, sys

@@ -33,6 +33,8 @@ import sys
 import threading
 import time
 
+import loopback
+
 UPSTREAM = int(sys.argv[1])
 DIR = sys.argv[2]
 MODE = sys.argv[3]
@@ -165,13 +167,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 def main():
-    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler) as server:
-        server.daemon_threads = True
-        port_file = os.path.join(DIR, "port")
-        with open(port_file + ".tmp", "w") as f:
-            f.write("%d\n" % server.server_address[1])
-        os.rename(port_file + ".tmp", port_file)
-        server.serve_forever()
+    loopback.serve(Handler, DIR, http.server.ThreadingHTTPServer)
 
 
 if __name__ == "__main__":

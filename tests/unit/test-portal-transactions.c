@@ -1762,6 +1762,144 @@ test_http_client_async(void)
 	fx_clear(&fx);
 }
 
+/* ---- The store failing ------------------------------------------------------------------- */
+
+/* The memory store with account_get failing as told (store_fail): its vtable copied, that member
+ * replaced. */
+static MeshPortalStoreClass failing_class;
+static const MeshPortalStoreClass *working_class;
+static MeshError store_fail_code;
+static const char *store_fail_message;
+
+static gboolean
+failing_account_get(MeshPortalStore *store, const char *name, const char *identifier,
+                    MeshPortalAccount **ret_account, GError **error)
+{
+	if (store_fail_message == NULL)
+		return working_class->account_get(store, name, identifier, ret_account, error);
+	g_set_error_literal(error, MESH_ERROR, store_fail_code, store_fail_message);
+	return FALSE;
+}
+
+static void
+record_notice(gpointer data, const char *message)
+{
+	g_ptr_array_add(data, g_strdup(message));
+}
+
+/* A GetRequest for alice that fails: its status, *@ret_code and *@ret_description the answer's
+ * Code and StatusDescription (freed by the caller), which with Status are all it holds. */
+static guint
+get_alice_fails(Fx *fx, char **ret_code, char **ret_description)
+{
+	g_autoptr(JsonObject) obj = NULL;
+	guint status =
+	        send_text(fx, "GetResponse", plain("GetRequest", obj1("Account", "alice")), &obj);
+
+	CU_ASSERT_EQUAL(json_object_get_size(obj), 3);
+	*ret_code = g_strdup(json_object_get_string_member_with_default(obj, "Code", ""));
+	*ret_description = g_strdup(json_object_get_string_member(obj, "StatusDescription"));
+	return status;
+}
+
+/* A store that cannot be reached, or fails: the client gets a fixed text with the Code (503
+ * Network, 500 Io), never the store's message, which the operator's notice hook gets once per
+ * few seconds. The store's other refusals reach the client as they are. */
+static void
+test_store_failure(void)
+{
+	static const char unreachable[] =
+	        "the database at host=/tmp/pg-secret-7 cannot be reached: "
+	        "server closed the connection unexpectedly";
+	static const char failed[] = "portal database /srv/secret/portal.db: disk I/O error";
+	g_autoptr(GPtrArray) notices = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *first = NULL, *again = NULL;
+	Fx fx;
+
+	fx_init(&fx);
+	CU_ASSERT_EQUAL_FATAL(create(&fx, "alice", fx.signed_personal), 201);
+	working_class = fx.store->klass;
+	failing_class = *working_class;
+	failing_class.account_get = failing_account_get;
+	fx.store->klass = &failing_class;
+	mesh_portal_set_notice(fx.portal, record_notice, notices);
+
+	/* Working: nothing to tell. */
+	store_fail_message = NULL;
+	get_profile(&fx, "Account", "alice", 1);
+	CU_ASSERT_EQUAL(notices->len, 0);
+
+	/* Unreachable: 503 Network with the fixed text, the message in the notice only. */
+	store_fail_code = MESH_ERROR_NETWORK;
+	store_fail_message = unreachable;
+	for (int i = 0; i < 3; i++) {
+		g_autofree char *code = NULL, *description = NULL;
+
+		CU_ASSERT_EQUAL(get_alice_fails(&fx, &code, &description), 503);
+		CU_ASSERT_STRING_EQUAL(code, "Network");
+		CU_ASSERT_STRING_EQUAL(description,
+		                       "the portal's store is unavailable: try again shortly");
+	}
+	/* Told once for the three: the same failure again within the quiet spell is not. */
+	CU_ASSERT_EQUAL_FATAL(notices->len, 1);
+	first = g_strconcat("store: ", unreachable, NULL);
+	CU_ASSERT_STRING_EQUAL(notices->pdata[0], first);
+	/* The client reads it as Network (the CLI's exit status 25: try again). */
+	CU_ASSERT_EQUAL(call_code(&fx, "GetRequest", plain("GetRequest", obj1("Account", "alice"))),
+	                MESH_ERROR_NETWORK);
+	/* After the quiet spell: told again, with how many were left out. */
+	clock_now += MESH_PORTAL_NOTICE_QUIET_SECONDS;
+	CU_ASSERT_EQUAL(call_code(&fx, "GetRequest", plain("GetRequest", obj1("Account", "alice"))),
+	                MESH_ERROR_NETWORK);
+	CU_ASSERT_EQUAL_FATAL(notices->len, 2);
+	again = g_strdup_printf("store: %s (3 more since it was last logged)", unreachable);
+	CU_ASSERT_STRING_EQUAL(notices->pdata[1], again);
+
+	/* Failing: 500 Io, its own fixed text; another message is told at once. */
+	store_fail_code = MESH_ERROR_IO;
+	store_fail_message = failed;
+	{
+		g_autofree char *code = NULL, *description = NULL;
+
+		CU_ASSERT_EQUAL(get_alice_fails(&fx, &code, &description), 500);
+		CU_ASSERT_STRING_EQUAL(code, "Io");
+		CU_ASSERT_STRING_EQUAL(description, "the portal's store failed: try again later");
+	}
+	CU_ASSERT_EQUAL_FATAL(notices->len, 3);
+	CU_ASSERT_STRING_EQUAL(notices->pdata[2],
+	                       "store: portal database /srv/secret/portal.db: disk I/O error");
+
+	/* The store's refusals are the client's business: as they are, and no notice. */
+	store_fail_code = MESH_ERROR_NOT_FOUND;
+	store_fail_message = "no account 'alice' here";
+	{
+		g_autofree char *code = NULL, *description = NULL;
+
+		CU_ASSERT_EQUAL(get_alice_fails(&fx, &code, &description), 404);
+		CU_ASSERT_STRING_EQUAL(description, "no account 'alice' here");
+	}
+	CU_ASSERT_EQUAL(notices->len, 3);
+
+	/* No hook: still the fixed text. */
+	mesh_portal_set_notice(fx.portal, NULL, NULL);
+	store_fail_code = MESH_ERROR_NETWORK;
+	store_fail_message = unreachable;
+	{
+		g_autofree char *code = NULL, *description = NULL;
+
+		CU_ASSERT_EQUAL(get_alice_fails(&fx, &code, &description), 503);
+		CU_ASSERT_STRING_EQUAL(description,
+		                       "the portal's store is unavailable: try again shortly");
+	}
+	CU_ASSERT_EQUAL(notices->len, 3);
+
+	/* Working again. */
+	store_fail_message = NULL;
+	get_profile(&fx, "Account", "alice", 1);
+	fx.store->klass = working_class;
+	fx_clear(&fx);
+}
+
 static CU_TestInfo tests[] = {
         {"Publish SignedSSHDeviceKey: by its device only", test_publish_ssh_key},
         {"Hello", test_hello},
@@ -1780,6 +1918,7 @@ static CU_TestInfo tests[] = {
         {"limits: pending requests per client", test_limit_pending},
         {"limits: creations per client, entries per account", test_limit_creations_entries},
         {"envelopes: malformed, unknown, oversize", test_envelope},
+        {"store failures: a fixed answer, the reason to the operator", test_store_failure},
         {"client: reading answers", test_client_answers},
         {"client: HTTP", test_http_client},
         {"client: HTTP, asynchronous", test_http_client_async},
