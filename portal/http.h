@@ -22,12 +22,17 @@ G_BEGIN_DECLS
  * header timeout of being accepted; after that it may stay idle (nothing received, nothing sent)
  * at most the idle timeout. A failing accept (out of descriptors or memory) is logged and
  * retried after a short pause: the listener never stops. Each accepted connection is handed to
- * libsoup (soup_server_accept_iostream, TLS made here), which serves one request on it and
- * closes it.
+ * libsoup (soup_server_accept_iostream, TLS made here), which keeps it open after each answer
+ * for the client's next request (HTTP/1.1 keep-alive) until the client closes it, asks to, or
+ * is timed out or evicted: after an answer a connection waits at most the idle timeout, counts as
+ * one without complete headers, and is the first to make room for its own client's new one.
  *
  * The server runs on the thread-default GMainContext of the thread that calls
- * mesh_portal_http_new(); the handler and the log callbacks are called there, one request at a
- * time. (A test in the same thread must not use libsoup's sync client: it would wait on itself.)
+ * mesh_portal_http_new(); the log callback is called there, the notice callback there too or,
+ * for the health endpoint's changes, in a worker (it must be safe for that). The handler and the
+ * health function are called in worker threads (config.workers of them), several at once: both
+ * must be safe for that. A request's message is paused meanwhile and answered back on the main
+ * loop. (A test in the same thread must not use libsoup's sync client: it would wait on itself.)
  */
 
 /* Where servermesh listens unless told otherwise: loopback only, so that exposing a portal
