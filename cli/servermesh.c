@@ -181,6 +181,7 @@ main(int argc, char **argv)
 	int max_entries = MESH_PORTAL_DEFAULT_ENTRIES_PER_ACCOUNT;
 	gint64 max_account_bytes = (gint64)MESH_PORTAL_DEFAULT_BYTES_PER_ACCOUNT;
 	int creations_per_address = MESH_PORTAL_DEFAULT_CREATIONS_PER_CLIENT;
+	int workers = MESH_PORTAL_HTTP_DEFAULT_WORKERS;
 	MeshPortalStoreLimits limits = {0};
 	gboolean foreground = FALSE, version = FALSE, force = FALSE, parsed, backing_up;
 	const char *domain_arg, *usage = NULL;
@@ -234,6 +235,10 @@ main(int argc, char **argv)
 	         "accounts one address, IPv6 by /64, may create in an hour (default 10; 0: no "
 	         "limit)",
 	         "N"},
+	        {"workers", 0, 0, G_OPTION_ARG_INT, &workers,
+	         "threads answering requests at once (default 32; 1 to 1024): requests waiting "
+	         "for one commit share it, up to this many",
+	         "N"},
 	        {"foreground", 'f', 0, G_OPTION_ARG_NONE, &foreground,
 	         "stay in the foreground (servermesh always does)", NULL},
 	        {"force", 0, 0, G_OPTION_ARG_NONE, &force,
@@ -278,6 +283,8 @@ main(int argc, char **argv)
 	         creations_per_address < 0)
 		usage = "limits are never negative; --pending-expiry, "
 		        "--max-connections-per-address and the timeouts are at least 1";
+	else if (workers < 1 || workers > 1024)
+		usage = "--workers is 1 to 1024";
 	if (usage != NULL) {
 		g_printerr("servermesh: %s (see 'servermesh --help')\n", usage);
 		return MESH_ERROR_USAGE;
@@ -322,6 +329,7 @@ main(int argc, char **argv)
 	config.max_connections_per_client = (guint)max_per_address;
 	config.header_timeout = (guint)header_timeout;
 	config.idle_timeout = (guint)idle_timeout;
+	config.workers = (guint)workers;
 	config.log = log_request;
 	config.notice = log_notice;
 	config.health = health;

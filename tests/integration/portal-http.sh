@@ -123,6 +123,10 @@ expect_fail "a key that is not one is refused" 6 "cannot load the TLS certificat
 	--tls-key "$TMP/cert.pem"
 expect_fail "a host name for --listen is refused" 3 "numeric address" \
 	"$SERVERMESH" example.com --db "$TMP/x.db" --listen localhost:80
+expect_fail "--workers 0 is refused" 2 "workers is 1 to 1024" \
+	"$SERVERMESH" example.com --db "$TMP/x.db" --listen 127.0.0.1:0 --workers 0
+expect_fail "--workers 1025 is refused" 2 "workers is 1 to 1024" \
+	"$SERVERMESH" example.com --db "$TMP/x.db" --listen 127.0.0.1:0 --workers 1025
 # PostgreSQL that cannot be reached: Network (25, retryable), naming the socket folder, never
 # the password of the URI.
 expect_fail "an unreachable PostgreSQL database is refused" 25 "database at $TMP/nopg.*cannot be reached" \
