@@ -10,9 +10,13 @@
  *
  * It fills a database in a temporary directory, starts its own servermesh on it (127.0.0.1:0,
  * --rate 0: no rate limit), measures, stops that servermesh by pid and removes the directory.
- * The client is built in: one blocking HTTP/1.1 POST per TCP connection over a raw socket
- * (servermesh answers every request with "Connection: close"), reading until the server closes.
- * Only 200 answers count as successes; everything else is reported as an error.
+ * The client is built in: blocking HTTP/1.1 POSTs over raw sockets, every figure measured two
+ * ways. "close": one request per TCP connection (it asks for "Connection: close"). "keep-alive":
+ * each client thread keeps its connection and sends the next request on it; the answer's body is
+ * read by its Content-Length (or chunked); when the server ends the connection ("Connection:
+ * close", or the socket closed), the thread opens a new one and counts a reconnect, not an error
+ * (a servermesh that closes every connection shows one connection per request: keep-alive was
+ * not in effect). Only 200 answers count as successes; everything else is reported as an error.
  *
  * The database: a sample of accounts (at most REAL_ACCOUNTS) get real, distinct master and
  * personal profiles, created through mesh_portal_store_account_create (one transaction each,
@@ -26,6 +30,7 @@
  *
  * It prints figures; it asserts nothing about speed.
  */
+#define _GNU_SOURCE /* memmem */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -58,7 +63,9 @@
 /* Distinct Get requests, spread over every account of the database. */
 #define GET_POOL 4096
 /* Most signed ConnectStatus requests built for one measurement (each nonce works once). */
-#define STATUS_POOL_MAX 150000
+#define STATUS_POOL_MAX 400000
+/* Signed ConnectStatus requests for the calibration of the pools' sizes. */
+#define CALIBRATION_POOL 3000
 /* A request that takes longer than this is an error. */
 #define SOCKET_TIMEOUT_SECONDS 10
 
@@ -186,95 +193,314 @@ server_start(const char *servermesh, const char *db, const char *log)
 /* Requests this client sent in all (atomic). */
 static gint posts_total;
 
-/* ---- A minimal HTTP client ---------------------------------------------------------------- */
+/* ---- A minimal HTTP/1.1 client ------------------------------------------------------------ */
 
+/* Connection modes: one request per connection, or each client thread keeps its connection. */
+enum { MODE_CLOSE, MODE_KEEP, N_MODES };
+static const char *const mode_names[N_MODES] = { "close", "keep-alive" };
+
+/* An answer's head beyond this, or a body beyond BODY_MAX, is a failure. */
+#define HEAD_MAX 65536
+#define BODY_MAX (16 * 1024 * 1024)
+
+/* A request body; the head is written when it is sent (it depends on the mode only). */
 typedef struct {
-	char *data; /* the whole request: head and body */
+	char *body;
 	gsize len;
 } Req;
 
 static void
 req_clear(Req *r)
 {
-	g_clear_pointer(&r->data, g_free);
+	g_clear_pointer(&r->body, g_free);
 	r->len = 0;
 }
 
 static Req
-req_make(guint16 port, const char *body)
+req_make(const char *body)
 {
-	Req r;
+	Req r = { g_strdup(body), strlen(body) };
 
-	r.data = g_strdup_printf("POST /.well-known/mmm/ HTTP/1.1\r\n"
-				 "Host: 127.0.0.1:%u\r\n"
-				 "Content-Type: application/json\r\n"
-				 "Content-Length: %zu\r\n"
-				 "Connection: close\r\n\r\n%s",
-				 port, strlen(body), body);
-	r.len = strlen(r.data);
 	return r;
 }
 
-/*
- * One POST on a new connection to 127.0.0.1:@port; read until the server closes. Returns the
- * HTTP status (0: a socket error or no status line). @ret_body (may be NULL) gets the body.
- */
-static guint
-http_post(guint16 port, const Req *req, char **ret_body)
+/* One client connection to 127.0.0.1; fd -1 when none is open. */
+typedef struct {
+	int fd;
+	guint16 port;
+	guint64 connects; /* connections opened */
+	GByteArray *in;   /* bytes received and not yet consumed */
+} Conn;
+
+static void
+conn_init(Conn *c, guint16 port)
+{
+	c->fd = -1;
+	c->port = port;
+	c->connects = 0;
+	c->in = g_byte_array_new();
+}
+
+static void
+conn_close(Conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	g_byte_array_set_size(c->in, 0);
+}
+
+static void
+conn_clear(Conn *c)
+{
+	conn_close(c);
+	g_clear_pointer(&c->in, g_byte_array_unref);
+}
+
+static gboolean
+conn_open(Conn *c)
 {
 	struct sockaddr_in addr = { 0 };
 	struct timeval tv = { SOCKET_TIMEOUT_SECONDS, 0 };
-	g_autoptr(GString) answer = ret_body != NULL ? g_string_new(NULL) : NULL;
-	char head[32] = { 0 };
-	gsize head_len = 0, sent = 0;
-	char buf[16384];
-	guint status = 0;
 	int one = 1;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-	g_atomic_int_inc(&posts_total);
-	if (fd < 0)
-		return 0;
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return FALSE;
+	c->connects++;
 	addr.sin_family = AF_INET;
-	addr.sin_port = htons(port);
+	addr.sin_port = htons(c->port);
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0)
-		goto out;
-	while (sent < req->len) {
-		ssize_t n = send(fd, req->data + sent, req->len - sent, MSG_NOSIGNAL);
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (connect(c->fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+		conn_close(c);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+send_all(int fd, const char *data, gsize len, int flags)
+{
+	for (gsize sent = 0; sent < len;) {
+		ssize_t n = send(fd, data + sent, len - sent, flags | MSG_NOSIGNAL);
 
 		if (n <= 0)
-			goto out;
+			return FALSE;
 		sent += (gsize)n;
 	}
-	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof buf, 0);
+	return TRUE;
+}
 
-		if (n < 0)
-			goto out;
-		if (n == 0)
-			break;
-		if (head_len < sizeof head - 1) {
-			gsize take = MIN((gsize)n, sizeof head - 1 - head_len);
+/* More bytes into c->in: how many, 0 at the end of the stream, -1 on an error or timeout. */
+static gssize
+conn_read(Conn *c)
+{
+	guint old = c->in->len;
+	ssize_t n;
 
-			memcpy(head + head_len, buf, take);
-			head_len += take;
+	g_byte_array_set_size(c->in, old + 16384);
+	n = recv(c->fd, c->in->data + old, 16384, 0);
+	g_byte_array_set_size(c->in, old + (guint)MAX(n, 0));
+	return n;
+}
+
+/* Where @needle starts in c->in from @from, or -1. */
+static gssize
+conn_find(const Conn *c, gsize from, const char *needle)
+{
+	const guint8 *at;
+
+	if (from >= c->in->len)
+		return -1;
+	at = memmem(c->in->data + from, c->in->len - from, needle, strlen(needle));
+	return at != NULL ? at - c->in->data : -1;
+}
+
+/* Read until c->in holds at least @len bytes. */
+static gboolean
+conn_need(Conn *c, gsize len)
+{
+	while (c->in->len < len)
+		if (conn_read(c) <= 0)
+			return FALSE;
+	return TRUE;
+}
+
+/* Whether the comma-separated header value @value names @token (case-insensitive). */
+static gboolean
+header_has(const char *value, const char *token)
+{
+	g_auto(GStrv) parts = g_strsplit(value, ",", -1);
+
+	for (char **p = parts; *p != NULL; p++)
+		if (g_ascii_strcasecmp(g_strstrip(*p), token) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/*
+ * One answer from @c: its status (0: none, or not one this client reads), its body appended to
+ * @body (may be NULL). The body is delimited as HTTP/1.1 says: Content-Length, chunked, or the
+ * end of the stream. *@ret_close: the connection ends with this answer ("Connection: close",
+ * HTTP/1.0 without keep-alive, or a body ended by the stream). *@ret_started: a byte of it came.
+ */
+static guint
+read_answer(Conn *c, GString *body, gboolean *ret_close, gboolean *ret_started)
+{
+	g_autofree char *head = NULL;
+	gint64 length = -1;
+	gboolean chunked = FALSE, close_after;
+	gssize end;
+	gsize pos;
+	guint status;
+	char *line;
+
+	*ret_close = TRUE;
+	*ret_started = c->in->len > 0;
+	while ((end = conn_find(c, 0, "\r\n\r\n")) < 0) {
+		if (c->in->len > HEAD_MAX || conn_read(c) <= 0)
+			return 0;
+		*ret_started = TRUE;
+	}
+	pos = (gsize)end + 4;
+	head = g_strndup((const char *)c->in->data, pos);
+	if (!g_str_has_prefix(head, "HTTP/1.1 ") && !g_str_has_prefix(head, "HTTP/1.0 "))
+		return 0;
+	close_after = head[7] == '0';
+	status = (guint)strtoul(head + 9, NULL, 10);
+	for (line = strstr(head, "\r\n") + 2; *line != '\r';) {
+		char *next = strstr(line, "\r\n");
+		char *value = strchr(line, ':');
+
+		*next = '\0';
+		if (value != NULL) {
+			*value++ = '\0';
+			value = g_strstrip(value);
+			if (g_ascii_strcasecmp(line, "Content-Length") == 0)
+				length = g_ascii_strtoll(value, NULL, 10);
+			else if (g_ascii_strcasecmp(line, "Transfer-Encoding") == 0)
+				chunked = header_has(value, "chunked");
+			else if (g_ascii_strcasecmp(line, "Connection") == 0 &&
+				 header_has(value, "close"))
+				close_after = TRUE;
+			else if (g_ascii_strcasecmp(line, "Connection") == 0 &&
+				 header_has(value, "keep-alive"))
+				close_after = FALSE;
 		}
-		if (answer != NULL)
-			g_string_append_len(answer, buf, n);
+		line = next + 2;
 	}
-	if (g_str_has_prefix(head, "HTTP/1.1 ") || g_str_has_prefix(head, "HTTP/1.0 "))
-		status = (guint)strtoul(head + 9, NULL, 10);
-	if (ret_body != NULL && status != 0) {
-		const char *body = strstr(answer->str, "\r\n\r\n");
+	if (chunked) {
+		for (;;) {
+			gssize eol;
+			gsize size;
 
-		*ret_body = g_strdup(body != NULL ? body + 4 : "");
+			while ((eol = conn_find(c, pos, "\r\n")) < 0)
+				if (c->in->len - pos > 1024 || conn_read(c) <= 0)
+					return 0;
+			size = (gsize)strtoul((const char *)c->in->data + pos, NULL, 16);
+			pos = (gsize)eol + 2;
+			if (size > BODY_MAX || !conn_need(c, pos + size + 2))
+				return 0;
+			if (size == 0) {
+				pos += 2; /* no trailers: the empty line */
+				break;
+			}
+			if (body != NULL)
+				g_string_append_len(body, (const char *)c->in->data + pos,
+						    (gssize)size);
+			pos += size + 2;
+		}
+	} else if (length >= 0) {
+		if (length > BODY_MAX || !conn_need(c, pos + (gsize)length))
+			return 0;
+		if (body != NULL)
+			g_string_append_len(body, (const char *)c->in->data + pos, length);
+		pos += (gsize)length;
+	} else {
+		gssize n;
+
+		while ((n = conn_read(c)) > 0)
+			if (c->in->len > BODY_MAX)
+				return 0;
+		if (n < 0)
+			return 0;
+		if (body != NULL)
+			g_string_append_len(body, (const char *)c->in->data + pos,
+					    (gssize)(c->in->len - pos));
+		pos = c->in->len;
+		close_after = TRUE;
 	}
-out:
-	close(fd);
+	g_byte_array_remove_range(c->in, 0, (guint)pos);
+	*ret_close = close_after;
+	return status;
+}
+
+/*
+ * One POST of @req on @c, in @mode. MODE_CLOSE: a new connection that asks to be closed after
+ * the answer (one request per connection). MODE_KEEP: the connection @c holds when it has one;
+ * when the server has ended it (it answered "Connection: close" or closed the socket while
+ * idle), a new one: c->connects counts them. A request that met a connection the server had
+ * already closed (nothing sent back) is sent once more on a new one. Returns the HTTP status
+ * (0: a socket error, a timeout or no answer). @ret_body (may be NULL) gets the body.
+ */
+static guint
+conn_post(Conn *c, int mode, const Req *req, char **ret_body)
+{
+	g_autoptr(GString) answer = ret_body != NULL ? g_string_new(NULL) : NULL;
+
+	g_atomic_int_inc(&posts_total);
+	if (mode == MODE_CLOSE)
+		conn_close(c);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		char head[192];
+		gboolean fresh = c->fd < 0, ends, started;
+		guint status;
+		int n;
+
+		if (fresh && !conn_open(c))
+			return 0;
+		n = snprintf(head, sizeof head,
+			     "POST /.well-known/mmm/ HTTP/1.1\r\n"
+			     "Host: 127.0.0.1:%u\r\n"
+			     "Content-Type: application/json\r\n"
+			     "Content-Length: %zu\r\n%s\r\n",
+			     c->port, req->len, mode == MODE_CLOSE ? "Connection: close\r\n" : "");
+		if (!send_all(c->fd, head, (gsize)n, MSG_MORE) ||
+		    !send_all(c->fd, req->body, req->len, 0)) {
+			conn_close(c);
+			if (fresh)
+				return 0;
+			continue;
+		}
+		status = read_answer(c, answer, &ends, &started);
+		if (status == 0) {
+			conn_close(c);
+			if (fresh || started)
+				return 0;
+			continue;
+		}
+		if (ends || mode == MODE_CLOSE)
+			conn_close(c);
+		if (ret_body != NULL)
+			*ret_body = g_string_free(g_steal_pointer(&answer), FALSE);
+		return status;
+	}
+	return 0;
+}
+
+/* One POST on a connection of its own (setup and checks). */
+static guint
+http_post(guint16 port, const Req *req, char **ret_body)
+{
+	Conn c;
+	guint status;
+
+	conn_init(&c, port);
+	status = conn_post(&c, MODE_CLOSE, req, ret_body);
+	conn_clear(&c);
 	return status;
 }
 
@@ -282,6 +508,7 @@ out:
 
 typedef struct {
 	guint16 port;
+	int mode;
 	const Req *pool;
 	gsize n_pool;
 	gboolean reuse; /* cycle through the pool (unsigned requests) or use each once */
@@ -295,6 +522,8 @@ typedef struct {
 	guint64 ok, refused, failed; /* 200; another status; no answer (socket error, timeout) */
 	guint64 late;                /* answered after the deadline: not counted */
 	guint64 slow;                /* counted, but took more than a second */
+	guint64 connects;            /* connections opened */
+	guint64 reconnects;          /* keep-alive: connections opened after the first */
 	double last;                 /* when the last counted request was answered */
 } Worker;
 
@@ -304,7 +533,9 @@ worker_main(gpointer data)
 	Worker *w = data;
 	Run *run = w->run;
 	double t0;
+	Conn c;
 
+	conn_init(&c, run->port);
 	while ((t0 = now()) < run->deadline) {
 		gint i = g_atomic_int_add(&run->next, 1);
 		guint status;
@@ -314,7 +545,7 @@ worker_main(gpointer data)
 			g_atomic_int_set(&run->exhausted, 1);
 			break;
 		}
-		status = http_post(run->port, &run->pool[(gsize)i % run->n_pool], NULL);
+		status = conn_post(&c, run->mode, &run->pool[(gsize)i % run->n_pool], NULL);
 		t1 = now();
 		if (t1 > run->deadline) {
 			w->late++;
@@ -330,12 +561,16 @@ worker_main(gpointer data)
 		else
 			w->refused++;
 	}
+	w->connects = c.connects;
+	if (run->mode == MODE_KEEP && c.connects > 1)
+		w->reconnects = c.connects - 1;
+	conn_clear(&c);
 	return NULL;
 }
 
 typedef struct {
 	double rate; /* 200 answers a second */
-	guint64 ok, refused, failed, late, slow;
+	guint64 ok, refused, failed, late, slow, connects, reconnects;
 	double seconds;
 	gboolean exhausted;
 } Throughput;
@@ -344,10 +579,10 @@ typedef struct {
 static guint64 sent_total;
 
 static Throughput
-throughput(guint16 port, const Req *pool, gsize n_pool, gboolean reuse, int threads,
+throughput(guint16 port, int mode, const Req *pool, gsize n_pool, gboolean reuse, int threads,
 	   double seconds)
 {
-	Run run = { port, pool, n_pool, reuse, 0, 0, 0 };
+	Run run = { port, mode, pool, n_pool, reuse, 0, 0, 0 };
 	g_autofree Worker *workers = g_new0(Worker, threads);
 	g_autofree GThread **ids = g_new0(GThread *, threads);
 	Throughput t = { 0 };
@@ -365,6 +600,8 @@ throughput(guint16 port, const Req *pool, gsize n_pool, gboolean reuse, int thre
 		t.failed += workers[i].failed;
 		t.late += workers[i].late;
 		t.slow += workers[i].slow;
+		t.connects += workers[i].connects;
+		t.reconnects += workers[i].reconnects;
 		last = MAX(last, workers[i].last);
 	}
 	t.exhausted = g_atomic_int_get(&run.exhausted) != 0;
@@ -389,17 +626,19 @@ compare_double(gconstpointer a, gconstpointer b)
 	return x < y ? -1 : x > y;
 }
 
-/* @n sequential requests cycling through @pool; percentiles over the 200 answers. */
+/* @n sequential requests in @mode cycling through @pool; percentiles over the 200 answers. */
 static Latency
-latency(guint16 port, const Req *pool, gsize n_pool, guint n)
+latency(guint16 port, int mode, const Req *pool, gsize n_pool, guint n)
 {
 	g_autofree double *ms = g_new(double, n);
 	Latency l = { 0 };
 	guint ok = 0;
+	Conn c;
 
+	conn_init(&c, port);
 	for (guint i = 0; i < n; i++) {
 		double t0 = now();
-		guint status = http_post(port, &pool[i % n_pool], NULL);
+		guint status = conn_post(&c, mode, &pool[i % n_pool], NULL);
 		double t = (now() - t0) * 1e3;
 
 		if (status == 200)
@@ -407,6 +646,7 @@ latency(guint16 port, const Req *pool, gsize n_pool, guint n)
 		else
 			l.errors++;
 	}
+	conn_clear(&c);
 	sent_total += n;
 	l.n = ok;
 	if (ok == 0)
@@ -604,7 +844,7 @@ fill(const char *path, guint n, GArray *real)
 /* ---- Requests ----------------------------------------------------------------------------- */
 
 static Req *
-get_pool(guint16 port, guint n_accounts, gsize *ret_n)
+get_pool(guint n_accounts, gsize *ret_n)
 {
 	Req *pool = g_new0(Req, GET_POOL);
 	g_autoptr(GRand) rand = g_rand_new_with_seed(1);
@@ -616,7 +856,7 @@ get_pool(guint16 port, guint n_accounts, gsize *ret_n)
 
 		json_object_set_string_member(r, "Account", name);
 		body = mesh_portal_request_text("GetRequest", r);
-		pool[i] = req_make(port, body);
+		pool[i] = req_make(body);
 	}
 	*ret_n = GET_POOL;
 	return pool;
@@ -671,7 +911,7 @@ device_connect(Device *d, guint16 port, const RealAccount *a)
 	json_object_set_member(r, "SignedRequest", json_node_copy(signed_request));
 	json_object_set_string_member(r, "AccountID", a->name);
 	body = mesh_portal_request_text("ConnectStartRequest", r);
-	req = req_make(port, body);
+	req = req_make(body);
 	status = http_post(port, &req, &answer);
 	req_clear(&req);
 	if (status != 201)
@@ -689,7 +929,7 @@ device_clear(Device *d)
 
 /* @n signed ConnectStatus requests of @d, each with its own Nonce, issued now. */
 static Req *
-status_pool(guint16 port, const Device *d, gsize n)
+status_pool(const Device *d, gsize n)
 {
 	Req *pool = g_new0(Req, n);
 
@@ -704,26 +944,44 @@ status_pool(guint16 port, const Device *d, gsize n)
 						mesh_signed_sign_with_key, d->sig, &error);
 		if (body == NULL)
 			die("cannot sign ConnectStatus: %s", error->message);
-		pool[i] = req_make(port, body);
+		pool[i] = req_make(body);
 	}
 	return pool;
 }
 
-/* Check one answer of each kind before timing anything. */
+/*
+ * Signed ConnectStatus requests for @seconds at the calibrated rate @rate: twice that (rates
+ * at 64 connections, or with keep-alive, may be above the calibration's), at least 2,000/s.
+ */
+static gsize
+status_pool_size(double rate, double seconds)
+{
+	return (gsize)MIN(STATUS_POOL_MAX, MAX(rate * 2, 2000) * seconds + 1000);
+}
+
+/*
+ * Check one answer of each kind before timing anything, on one connection in @mode (in
+ * keep-alive mode the three go on the connection the first opened, when the server keeps it).
+ */
 static void
-check_answers(guint16 port, const RealAccount *real, guint n_accounts, const Device *d)
+check_answers(guint16 port, int mode, const RealAccount *real, guint n_accounts,
+	      const Device *d)
 {
 	g_autoptr(GError) error = NULL;
 	const char *names[2] = { real->name, NULL };
 	g_autofree char *bulk = account_name(n_accounts - 1);
 	g_autofree char *hello = mesh_portal_request_text("HelloRequest", NULL);
-	Req req = req_make(port, hello);
+	Req req = req_make(hello);
 	g_autofree char *answer = NULL;
-	guint status = http_post(port, &req, &answer);
+	guint status;
+	Conn c;
 
+	conn_init(&c, port);
+	status = conn_post(&c, mode, &req, &answer);
 	req_clear(&req);
 	if (status != 200)
-		die("Hello answered %u: %s", status, answer != NULL ? answer : "");
+		die("Hello (%s) answered %u: %s", mode_names[mode], status,
+		    answer != NULL ? answer : "");
 	names[1] = bulk;
 	for (int k = 0; k < 2; k++) {
 		JsonObject *r = json_object_new();
@@ -736,11 +994,11 @@ check_answers(guint16 port, const RealAccount *real, guint n_accounts, const Dev
 
 		json_object_set_string_member(r, "Account", names[k]);
 		body = mesh_portal_request_text("GetRequest", r);
-		req = req_make(port, body);
-		status = http_post(port, &req, &text);
+		req = req_make(body);
+		status = conn_post(&c, mode, &req, &text);
 		req_clear(&req);
 		if (text == NULL)
-			die("Get %s: no answer", names[k]);
+			die("Get %s (%s): no answer", names[k], mode_names[mode]);
 		bytes = g_bytes_new(text, strlen(text));
 		got = mesh_portal_answer_read(bytes, status, "GetResponse", &error);
 		entries = got && json_object_has_member(got, "Entries")
@@ -756,14 +1014,16 @@ check_answers(guint16 port, const RealAccount *real, guint n_accounts, const Dev
 			die("Get %s returned the profile of %s", names[k], profile->account);
 	}
 	{
-		Req *one = status_pool(port, d, 1);
+		Req *one = status_pool(d, 1);
 
 		g_clear_pointer(&answer, g_free);
-		status = http_post(port, &one[0], &answer);
+		status = conn_post(&c, mode, &one[0], &answer);
 		pool_free(one, 1);
 		if (status != 200 || strstr(answer, "\"Pending\"") == NULL)
-			die("ConnectStatus answered %u: %s", status, answer != NULL ? answer : "");
+			die("ConnectStatus (%s) answered %u: %s", mode_names[mode], status,
+			    answer != NULL ? answer : "");
 	}
+	conn_clear(&c);
 }
 
 /* How many requests servermesh logged in @log (one line each). */
@@ -783,22 +1043,30 @@ count_logged(const char *log)
 /* ---- Output ------------------------------------------------------------------------------- */
 
 static void
-print_latency(const char *what, guint n_accounts, Latency l)
+print_latency(const char *what, guint n_accounts, int mode, Latency l)
 {
-	printf("  %-14s %9u accounts  %8.3f  %8.3f  %8.3f  %6u  %6u\n", what, n_accounts, l.p50,
-	       l.p99, l.max, l.n, l.errors);
+	printf("  %-14s %-10s %9u accounts  %8.3f  %8.3f  %8.3f  %6u  %6u\n", what, mode_names[mode],
+	       n_accounts, l.p50, l.p99, l.max, l.n, l.errors);
 }
 
 static void
-print_throughput_row(const char *what, const Throughput *t)
+print_throughput_row(const char *what, int mode, const Throughput *t)
 {
-	printf("  %-14s", what);
+	guint64 reconnects = 0, connects = 0, sent = 0;
+
+	printf("  %-14s %-10s", what, mode_names[mode]);
 	for (gsize k = 0; k < N_LEVELS; k++)
 		printf("  %10.0f%s", t[k].rate, t[k].exhausted ? "*" : " ");
 	printf("   ");
 	for (gsize k = 0; k < N_LEVELS; k++)
 		printf(" %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT "%s",
 		       t[k].refused, t[k].failed, t[k].slow, k + 1 < N_LEVELS ? "," : "");
+	for (gsize k = 0; k < N_LEVELS; k++) {
+		reconnects += t[k].reconnects;
+		connects += t[k].connects;
+		sent += t[k].ok + t[k].refused + t[k].failed + t[k].late;
+	}
+	printf("   %" G_GUINT64_FORMAT " (%.2f)", reconnects, sent > 0 ? (double)connects / sent : 0);
 	printf("\n");
 }
 
@@ -829,12 +1097,13 @@ main(int argc, char **argv)
 	g_autoptr(GOptionContext) context = g_option_context_new(NULL);
 	g_autoptr(GError) error = NULL;
 	guint sizes[2];
-	Latency hello_lat[2], get_lat[2];
+	Latency hello_lat[2][N_MODES], get_lat[2][N_MODES];
 	Fill fills[2];
-	Throughput hello_t[N_LEVELS], get_t[N_LEVELS], status_t[N_LEVELS];
-	double calibration = 0;
+	Throughput hello_t[N_MODES][N_LEVELS], get_t[N_MODES][N_LEVELS],
+		status_t[N_MODES][N_LEVELS];
+	double calibration[N_MODES] = { 0 };
 	guint64 logged = 0;
-	gsize status_n[N_LEVELS] = { 0 };
+	gsize status_n[N_MODES][N_LEVELS] = { { 0 } };
 
 	g_option_context_set_summary(context,
 				     "Requests/s and latency of servermesh on 127.0.0.1 (Hello, Get, "
@@ -890,34 +1159,36 @@ main(int argc, char **argv)
 		       fills[s].bulk_seconds);
 		fflush(stdout);
 		port = server_start(servermesh, db, log);
-		hello = req_make(port, hello_body);
-		gets = get_pool(port, sizes[s], &n_gets);
+		hello = req_make(hello_body);
+		gets = get_pool(sizes[s], &n_gets);
 		device_connect(&d, port, &g_array_index(real, RealAccount, 0));
-		check_answers(port, &g_array_index(real, RealAccount, 0), sizes[s], &d);
+		for (int m = 0; m < N_MODES; m++)
+			check_answers(port, m, &g_array_index(real, RealAccount, 0), sizes[s], &d);
 
-		hello_lat[s] = latency(port, &hello, 1, (guint)n_latency);
-		get_lat[s] = latency(port, gets, n_gets, (guint)n_latency);
+		for (int m = 0; m < N_MODES; m++) {
+			hello_lat[s][m] = latency(port, m, &hello, 1, (guint)n_latency);
+			get_lat[s][m] = latency(port, m, gets, n_gets, (guint)n_latency);
+		}
 
-		if (s == 1) {
+		for (int m = 0; s == 1 && m < N_MODES; m++) {
 			/* Requests/s on the large database. */
-			Req *cal = status_pool(port, &d, 500);
-			Throughput c = throughput(port, cal, 500, FALSE, 16, 1.0);
+			Req *cal = status_pool(&d, CALIBRATION_POOL);
+			Throughput c = throughput(port, m, cal, CALIBRATION_POOL, FALSE, 16, 1.0);
 
-			pool_free(cal, 500);
-			calibration = c.rate;
+			pool_free(cal, CALIBRATION_POOL);
+			calibration[m] = c.rate;
 			for (gsize k = 0; k < N_LEVELS; k++) {
 				Req *pool;
 
-				hello_t[k] = throughput(port, &hello, 1, TRUE, concurrency[k],
-							seconds);
-				get_t[k] = throughput(port, gets, n_gets, TRUE, concurrency[k],
-						      seconds);
-				status_n[k] = (gsize)MIN(STATUS_POOL_MAX,
-							 MAX(calibration * 4, 2000) * seconds + 1000);
-				pool = status_pool(port, &d, status_n[k]);
-				status_t[k] = throughput(port, pool, status_n[k], FALSE,
+				hello_t[m][k] = throughput(port, m, &hello, 1, TRUE, concurrency[k],
+							   seconds);
+				get_t[m][k] = throughput(port, m, gets, n_gets, TRUE,
 							 concurrency[k], seconds);
-				pool_free(pool, status_n[k]);
+				status_n[m][k] = status_pool_size(calibration[m], seconds);
+				pool = status_pool(&d, status_n[m][k]);
+				status_t[m][k] = throughput(port, m, pool, status_n[m][k], FALSE,
+							    concurrency[k], seconds);
+				pool_free(pool, status_n[m][k]);
 			}
 		}
 		server_stop();
@@ -928,38 +1199,42 @@ main(int argc, char **argv)
 	}
 
 	printf("\nLatency: %d sequential requests each (ms; Get: random accounts)\n", n_latency);
-	printf("  %-14s %18s  %8s  %8s  %8s  %6s  %6s\n", "transaction", "database", "p50", "p99",
-	       "max", "ok", "errors");
-	for (int s = 0; s < 2; s++) {
-		print_latency("Hello", sizes[s], hello_lat[s]);
-		print_latency("Get Account", sizes[s], get_lat[s]);
-	}
-	printf("  Get - Hello at p50: %.3f ms (%u accounts), %.3f ms (%u accounts)\n",
-	       get_lat[0].p50 - hello_lat[0].p50, sizes[0], get_lat[1].p50 - hello_lat[1].p50,
-	       sizes[1]);
+	printf("  %-14s %-10s %18s  %8s  %8s  %8s  %6s  %6s\n", "transaction", "connection",
+	       "database", "p50", "p99", "max", "ok", "errors");
+	for (int s = 0; s < 2; s++)
+		for (int m = 0; m < N_MODES; m++) {
+			print_latency("Hello", sizes[s], m, hello_lat[s][m]);
+			print_latency("Get Account", sizes[s], m, get_lat[s][m]);
+		}
+	for (int m = 0; m < N_MODES; m++)
+		printf("  Get - Hello at p50, %s: %.3f ms (%u accounts), %.3f ms (%u accounts)\n",
+		       mode_names[m], get_lat[0][m].p50 - hello_lat[0][m].p50, sizes[0],
+		       get_lat[1][m].p50 - hello_lat[1][m].p50, sizes[1]);
 
 	printf("\nRequests/s (200 answers), %u accounts, %.1f s each\n", sizes[1], seconds);
-	printf("  %-14s", "transaction");
+	printf("  %-14s %-10s", "transaction", "connection");
 	for (gsize k = 0; k < N_LEVELS; k++)
 		printf("  %7d conn", concurrency[k]);
-	printf("    non-200/no answer/over 1 s\n");
-	print_throughput_row("Hello", hello_t);
-	print_throughput_row("Get Account", get_t);
-	print_throughput_row("ConnectStatus", status_t);
-	printf("  ConnectStatus: signed by the device, a fresh Nonce each; pools of");
-	for (gsize k = 0; k < N_LEVELS; k++)
-		printf(" %zu", status_n[k]);
-	printf(" requests (calibrated at %.0f/s)%s\n", calibration,
-	       status_t[0].exhausted || status_t[1].exhausted || status_t[2].exhausted
-		       ? "; * = the pool ran out before the time did"
-		       : "");
-	printf("  ratio Get / Hello:          ");
-	for (gsize k = 0; k < N_LEVELS; k++)
-		printf("  %10.2f ", hello_t[k].rate > 0 ? get_t[k].rate / hello_t[k].rate : 0);
-	printf("\n  ratio ConnectStatus / Hello:");
-	for (gsize k = 0; k < N_LEVELS; k++)
-		printf("  %10.2f ", hello_t[k].rate > 0 ? status_t[k].rate / hello_t[k].rate : 0);
-	printf("\n");
+	printf("    non-200/no answer/over 1 s   reconnects (connections/request)\n");
+	for (int m = 0; m < N_MODES; m++) {
+		print_throughput_row("Hello", m, hello_t[m]);
+		print_throughput_row("Get Account", m, get_t[m]);
+		print_throughput_row("ConnectStatus", m, status_t[m]);
+	}
+	for (int m = 0; m < N_MODES; m++) {
+		printf("  ConnectStatus, %s: signed by the device, a fresh Nonce each; pools of",
+		       mode_names[m]);
+		for (gsize k = 0; k < N_LEVELS; k++)
+			printf(" %zu", status_n[m][k]);
+		printf(" requests (calibrated at %.0f/s)%s\n", calibration[m],
+		       status_t[m][0].exhausted || status_t[m][1].exhausted ||
+				       status_t[m][2].exhausted
+			       ? "; * = the pool ran out before the time did"
+			       : "");
+	}
+	printf("  Keep-alive: a new connection for each request (connections/request 1.00, "
+	       "reconnects = requests - threads)\n  means the server ended every connection "
+	       "(\"Connection: close\"): keep-alive was not in effect.\n");
 	printf("\nservermesh logged %" G_GUINT64_FORMAT " requests; this client sent %d (%" G_GUINT64_FORMAT
 	       " in the measurements, the rest for setup and checks)\n",
 	       logged, g_atomic_int_get(&posts_total), sent_total);
@@ -969,11 +1244,14 @@ main(int argc, char **argv)
 	 * only reported); a full run reports everything in the tables. */
 	if (smoke) {
 		for (int s = 0; s < 2; s++)
-			if (hello_lat[s].errors + get_lat[s].errors > 0)
-				return 1;
-		for (gsize k = 0; k < N_LEVELS; k++)
-			if (hello_t[k].refused + get_t[k].refused + status_t[k].refused > 0)
-				return 1;
+			for (int m = 0; m < N_MODES; m++)
+				if (hello_lat[s][m].errors + get_lat[s][m].errors > 0)
+					return 1;
+		for (int m = 0; m < N_MODES; m++)
+			for (gsize k = 0; k < N_LEVELS; k++)
+				if (hello_t[m][k].refused + get_t[m][k].refused +
+				    status_t[m][k].refused > 0)
+					return 1;
 	}
 	return 0;
 }
