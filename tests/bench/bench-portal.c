@@ -67,6 +67,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "connect.h"
@@ -248,14 +249,48 @@ die(const char *format, ...)
 	exit(1);
 }
 
+/* rm -rf @dir from a signal handler (fork, execve and waitpid only). */
+static void
+remove_tree_now(const char *dir)
+{
+	char *const argv[] = { (char *)"rm", (char *)"-rf", (char *)dir, NULL };
+	char *const envp[] = { NULL };
+	pid_t pid;
+
+	if (dir == NULL)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		execve("/bin/rm", argv, envp);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+}
+
+/*
+ * Interrupted: stop the servermesh and our own PostgreSQL, and remove their folders (a database
+ * of 100,000 accounts is large), with async-signal-safe calls only. Databases made in a shared
+ * cluster (--pg-dir) stay: the fixture's cluster is made fresh on its next start.
+ */
 static void
 on_signal(int sig)
 {
+	const struct timespec tenth = { 0, 100000000 };
+
 	for (int i = 0; i < MAX_SERVERS; i++)
 		if (running[i] != 0)
 			kill(running[i], SIGTERM);
-	if (pg.own && pg.pid > 0)
+	for (int i = 0; i < MAX_SERVERS; i++)
+		if (running[i] != 0)
+			waitpid(running[i], NULL, 0);
+	if (pg.own && pg.pid > 0) {
 		kill(pg.pid, SIGINT);
+		for (int i = 0; i < 200 && kill(pg.pid, 0) == 0; i++)
+			nanosleep(&tenth, NULL);
+		remove_tree_now(pg.dir);
+	}
+	remove_tree_now(work_dir);
 	_exit(128 + sig);
 }
 
