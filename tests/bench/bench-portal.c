@@ -96,17 +96,17 @@
 #define CALIBRATION_POOL 3000
 /* A request that takes longer than this is an error. */
 #define SOCKET_TIMEOUT_SECONDS 10
-#define MAX_NODES 2
-#define MAX_ROUNDS 15
+#define MAX_NODES              2
+#define MAX_ROUNDS             15
 
-static const int concurrency[] = { 1, 16, 64 };
+static const int concurrency[] = {1, 16, 64};
 #define N_LEVELS G_N_ELEMENTS(concurrency)
 
 /* The servermesh measured: the baseline (when there is one) and the candidate. */
 enum { SIDE_BASE, SIDE_CAND, N_SIDES };
 /* The transactions measured. */
 enum { TX_HELLO, TX_GET, TX_STATUS, N_TX };
-static const char *const tx_names[N_TX] = { "Hello", "Get", "ConnectStatus" };
+static const char *const tx_names[N_TX] = {"Hello", "Get", "ConnectStatus"};
 
 static double
 now(void)
@@ -159,7 +159,7 @@ static char *work_dir;
 static void
 remove_tree(const char *dir)
 {
-	char *argv[] = { (char *)"rm", (char *)"-rf", (char *)dir, NULL };
+	char *argv[] = {(char *)"rm", (char *)"-rf", (char *)dir, NULL};
 
 	g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
 }
@@ -180,14 +180,14 @@ static struct {
 static char *
 pg_cluster(const char *cmd, const char *arg, char **ret_why)
 {
-	char *argv[] = { (char *)"sh", (char *)pg.script, (char *)cmd, pg.dir, (char *)arg, NULL };
+	char *argv[] = {(char *)"sh", (char *)pg.script, (char *)cmd, pg.dir, (char *)arg, NULL};
 	g_autoptr(GError) error = NULL;
 	g_autofree char *out = NULL;
 	g_autofree char *err = NULL;
 	int status = 0;
 
 	if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status,
-			  &error)) {
+	                  &error)) {
 		*ret_why = g_strdup(error->message);
 		return NULL;
 	}
@@ -232,8 +232,7 @@ cleanup(void)
 		remove_tree(work_dir);
 }
 
-static G_NORETURN void
-die(const char *format, ...) G_GNUC_PRINTF(1, 2);
+static G_NORETURN void die(const char *format, ...) G_GNUC_PRINTF(1, 2);
 
 static G_NORETURN void
 die(const char *format, ...)
@@ -253,8 +252,8 @@ die(const char *format, ...)
 static void
 remove_tree_now(const char *dir)
 {
-	char *const argv[] = { (char *)"rm", (char *)"-rf", (char *)dir, NULL };
-	char *const envp[] = { NULL };
+	char *const argv[] = {(char *)"rm", (char *)"-rf", (char *)dir, NULL};
+	char *const envp[] = {NULL};
 	pid_t pid;
 
 	if (dir == NULL)
@@ -276,7 +275,7 @@ remove_tree_now(const char *dir)
 static void
 on_signal(int sig)
 {
-	const struct timespec tenth = { 0, 100000000 };
+	const struct timespec tenth = {0, 100000000};
 
 	for (int i = 0; i < MAX_SERVERS; i++)
 		if (running[i] != 0)
@@ -345,7 +344,7 @@ pg_createdb(void)
 static gboolean
 knows_limit(const char *servermesh)
 {
-	char *argv[] = { (char *)servermesh, (char *)"--help", NULL };
+	char *argv[] = {(char *)servermesh, (char *)"--help", NULL};
 	g_autofree char *out = NULL;
 	g_autofree char *err = NULL;
 	g_autoptr(GError) error = NULL;
@@ -363,11 +362,11 @@ knows_limit(const char *servermesh)
 static Server
 server_start(const char *servermesh, gboolean limit, const char *db, const char *log)
 {
-	const char *argv[] = { servermesh, DOMAIN, "--listen", "127.0.0.1:0", "--db", db, "--rate",
-			       "0", limit ? "--max-connections-per-address" : NULL, "128", NULL };
+	const char *argv[] = {servermesh, DOMAIN, "--listen", "127.0.0.1:0", "--db", db,
+	                      "--rate",   "0",    NULL,       NULL,          NULL};
 	g_autoptr(GError) error = NULL;
 	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	Server s = { 0 };
+	Server s = {0};
 	int status, slot = -1;
 
 	for (int i = 0; i < MAX_SERVERS && slot < 0; i++)
@@ -375,10 +374,14 @@ server_start(const char *servermesh, gboolean limit, const char *db, const char 
 			slot = i;
 	if (slot < 0)
 		die("more than %d servermesh at once", MAX_SERVERS);
+	if (limit) {
+		argv[8] = "--max-connections-per-address";
+		argv[9] = "128";
+	}
 	if (fd < 0)
 		die("%s: %s", log, g_strerror(errno));
 	if (!g_spawn_async_with_fds(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
-				    NULL, &s.pid, -1, fd, fd, &error))
+	                            NULL, &s.pid, -1, fd, fd, &error))
 		die("cannot start %s: %s", servermesh, error->message);
 	running[slot] = s.pid;
 	close(fd);
@@ -389,7 +392,8 @@ server_start(const char *servermesh, gboolean limit, const char *db, const char 
 
 		if (g_file_get_contents(log, &text, NULL, NULL) &&
 		    (at = strstr(text, "servermesh: serving ")) != NULL &&
-		    (at = strstr(at, " on http://127.0.0.1:")) != NULL && strchr(at, '\n') != NULL) {
+		    (at = strstr(at, " on http://127.0.0.1:")) != NULL &&
+		    strchr(at, '\n') != NULL) {
 			long port = strtol(at + strlen(" on http://127.0.0.1:"), NULL, 10);
 
 			if (port <= 0 || port > 65535)
@@ -413,7 +417,7 @@ static gint posts_total;
 
 /* Connection modes: one request per connection, or each client thread keeps its connection. */
 enum { MODE_CLOSE, MODE_KEEP, N_MODES };
-static const char *const mode_names[N_MODES] = { "close", "keep-alive" };
+static const char *const mode_names[N_MODES] = {"close", "keep-alive"};
 
 /* An answer's head beyond this, or a body beyond BODY_MAX, is a failure. */
 #define HEAD_MAX 65536
@@ -435,7 +439,7 @@ req_clear(Req *r)
 static Req
 req_make(const char *body)
 {
-	Req r = { g_strdup(body), strlen(body) };
+	Req r = {g_strdup(body), strlen(body)};
 
 	return r;
 }
@@ -476,8 +480,8 @@ conn_clear(Conn *c)
 static gboolean
 conn_open(Conn *c)
 {
-	struct sockaddr_in addr = { 0 };
-	struct timeval tv = { SOCKET_TIMEOUT_SECONDS, 0 };
+	struct sockaddr_in addr = {0};
+	struct timeval tv = {SOCKET_TIMEOUT_SECONDS, 0};
 	int one = 1;
 
 	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -600,10 +604,10 @@ read_answer(Conn *c, GString *body, gboolean *ret_close, gboolean *ret_started)
 			else if (g_ascii_strcasecmp(line, "Transfer-Encoding") == 0)
 				chunked = header_has(value, "chunked");
 			else if (g_ascii_strcasecmp(line, "Connection") == 0 &&
-				 header_has(value, "close"))
+			         header_has(value, "close"))
 				close_after = TRUE;
 			else if (g_ascii_strcasecmp(line, "Connection") == 0 &&
-				 header_has(value, "keep-alive"))
+			         header_has(value, "keep-alive"))
 				close_after = FALSE;
 		}
 		line = next + 2;
@@ -626,7 +630,7 @@ read_answer(Conn *c, GString *body, gboolean *ret_close, gboolean *ret_started)
 			}
 			if (body != NULL)
 				g_string_append_len(body, (const char *)c->in->data + pos,
-						    (gssize)size);
+				                    (gssize)size);
 			pos += size + 2;
 		}
 	} else if (length >= 0) {
@@ -645,7 +649,7 @@ read_answer(Conn *c, GString *body, gboolean *ret_close, gboolean *ret_started)
 			return 0;
 		if (body != NULL)
 			g_string_append_len(body, (const char *)c->in->data + pos,
-					    (gssize)(c->in->len - pos));
+			                    (gssize)(c->in->len - pos));
 		pos = c->in->len;
 		close_after = TRUE;
 	}
@@ -679,11 +683,11 @@ conn_post(Conn *c, int mode, const Req *req, char **ret_body)
 		if (fresh && !conn_open(c))
 			return 0;
 		n = snprintf(head, sizeof head,
-			     "POST /.well-known/mmm/ HTTP/1.1\r\n"
-			     "Host: 127.0.0.1:%u\r\n"
-			     "Content-Type: application/json\r\n"
-			     "Content-Length: %zu\r\n%s\r\n",
-			     c->port, req->len, mode == MODE_CLOSE ? "Connection: close\r\n" : "");
+		             "POST /.well-known/mmm/ HTTP/1.1\r\n"
+		             "Host: 127.0.0.1:%u\r\n"
+		             "Content-Type: application/json\r\n"
+		             "Content-Length: %zu\r\n%s\r\n",
+		             c->port, req->len, mode == MODE_CLOSE ? "Connection: close\r\n" : "");
 		if (!send_all(c->fd, head, (gsize)n, MSG_MORE) ||
 		    !send_all(c->fd, req->body, req->len, 0)) {
 			conn_close(c);
@@ -798,12 +802,12 @@ static guint64 sent_total;
 
 static Throughput
 throughput(const guint16 *ports, guint n_ports, int mode, const Req *pool, gsize n_pool,
-	   gboolean reuse, int threads, double seconds)
+           gboolean reuse, int threads, double seconds)
 {
-	Run run = { ports, n_ports, mode, pool, n_pool, reuse, 0, 0, 0 };
+	Run run = {ports, n_ports, mode, pool, n_pool, reuse, 0, 0, 0};
 	g_autofree Worker *workers = g_new0(Worker, threads);
 	g_autofree GThread **ids = g_new0(GThread *, threads);
-	Throughput t = { 0 };
+	Throughput t = {0};
 	double start = now(), last = start;
 
 	run.deadline = start + seconds;
@@ -860,7 +864,7 @@ static Latency
 latency(guint16 port, int mode, const Req *pool, gsize n_pool, guint n)
 {
 	g_autofree double *ms = g_new(double, n);
-	Latency l = { 0 };
+	Latency l = {0};
 	guint ok = 0;
 	Conn c;
 
@@ -930,17 +934,17 @@ real_account_make(RealAccount *a, const char *name)
 	a->sig = mesh_key_generate(MESH_KEY_ED25519, &error);
 	a->escrow[0] = a->sig ? mesh_key_generate(MESH_KEY_X25519, &error) : NULL;
 	a->online[0] = a->escrow[0] ? mesh_key_generate(MESH_KEY_ED25519, &error) : NULL;
-	a->master = a->online[0] ? mesh_master_profile_new(a->sig, a->escrow, 1, a->online, 1,
-							   &error)
-				 : NULL;
+	a->master = a->online[0]
+	                    ? mesh_master_profile_new(a->sig, a->escrow, 1, a->online, 1, &error)
+	                    : NULL;
 	signed_master = a->master ? mesh_master_profile_sign(a->master, mesh_signed_sign_with_key,
-							     a->sig, &error)
-				  : NULL;
+	                                                     a->sig, &error)
+	                          : NULL;
 	personal = signed_master ? mesh_personal_profile_new(full, signed_master, &error) : NULL;
 	signed_personal = personal ? mesh_personal_profile_sign(personal, a->online[0],
-								mesh_signed_sign_with_key,
-								a->online[0], &error)
-				   : NULL;
+	                                                        mesh_signed_sign_with_key,
+	                                                        a->online[0], &error)
+	                           : NULL;
 	if (signed_personal == NULL)
 		die("cannot make a profile for %s: %s", name, error->message);
 	a->identifier = g_strdup(personal->identifier);
@@ -1003,32 +1007,36 @@ fill_sqlite(const char *path, guint n, const GArray *real)
 	int schema;
 
 	sql_check(db, sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), "open");
-	sql_check(db, sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &version,
-					 NULL),
-		  "schema_version");
+	sql_check(db,
+	          sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &version, NULL),
+	          "schema_version");
 	if (sqlite3_step(version) != SQLITE_ROW)
 		die("%s has no schema version", path);
 	schema = sqlite3_column_int(version, 0);
 	sqlite3_finalize(version);
-	/* Version 2 added entries.size (the bytes an account uses), nothing an account must have. */
+	/* Version 2 added entries.size (the bytes an account uses), nothing an account must have.
+	 */
 	if (schema != 1 && schema != 2)
-		die("%s is at SQLite schema version %d; the fill knows 1 and 2: update fill_sqlite()",
+		die("%s is at SQLite schema version %d; the fill knows 1 and 2: update "
+		    "fill_sqlite()",
 		    path, schema);
 	sql_check(db, sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), "begin");
-	sql_check(db, sqlite3_prepare_v2(db, "INSERT INTO accounts (name, identifier, created) "
-					     "VALUES (?1, ?2, ?3)",
-					 -1, &account, NULL),
-		  "prepare");
 	sql_check(db,
-		  sqlite3_prepare_v2(db,
-				     schema >= 2 ? "INSERT INTO entries (identifier, account, "
-						   "type, serial, body, updated, size) VALUES "
-						   "(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-						 : "INSERT INTO entries (identifier, account, "
-						   "type, serial, body, updated) VALUES "
-						   "(?1, ?2, ?3, ?4, ?5, ?6)",
-				     -1, &entry, NULL),
-		  "prepare");
+	          sqlite3_prepare_v2(db,
+	                             "INSERT INTO accounts (name, identifier, created) "
+	                             "VALUES (?1, ?2, ?3)",
+	                             -1, &account, NULL),
+	          "prepare");
+	sql_check(db,
+	          sqlite3_prepare_v2(db,
+	                             schema >= 2 ? "INSERT INTO entries (identifier, account, "
+	                                           "type, serial, body, updated, size) VALUES "
+	                                           "(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+	                                         : "INSERT INTO entries (identifier, account, "
+	                                           "type, serial, body, updated) VALUES "
+	                                           "(?1, ?2, ?3, ?4, ?5, ?6)",
+	                             -1, &entry, NULL),
+	          "prepare");
 	for (guint i = 0; i < n; i++) {
 		g_autofree char *name = NULL;
 		g_autofree char *identifier = NULL;
@@ -1054,10 +1062,10 @@ fill_sqlite(const char *path, guint n, const GArray *real)
 	sqlite3_finalize(entry);
 	sql_check(db, sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), "commit");
 	sql_check(db, sqlite3_prepare_v2(db, "SELECT count(*) FROM accounts", -1, &count, NULL),
-		  "count");
+	          "count");
 	if (sqlite3_step(count) != SQLITE_ROW || sqlite3_column_int64(count, 0) != n)
-		die("%s holds %lld accounts, not %u", path, (long long)sqlite3_column_int64(count, 0),
-		    n);
+		die("%s holds %lld accounts, not %u", path,
+		    (long long)sqlite3_column_int64(count, 0), n);
 	sqlite3_finalize(count);
 	sql_check(db, sqlite3_close(db), "close");
 }
@@ -1080,22 +1088,16 @@ static void
 copy_field(GString *line, const char *value, gboolean last)
 {
 	for (const char *p = value; *p != '\0'; p++) {
-		switch (*p) {
-		case '\\':
-			g_string_append(line, "\\\\");
-			break;
-		case '\t':
-			g_string_append(line, "\\t");
-			break;
-		case '\n':
-			g_string_append(line, "\\n");
-			break;
-		case '\r':
-			g_string_append(line, "\\r");
-			break;
-		default:
+		const char *escaped = *p == '\\'   ? "\\\\"
+		                      : *p == '\t' ? "\\t"
+		                      : *p == '\n' ? "\\n"
+		                      : *p == '\r' ? "\\r"
+		                                   : NULL;
+
+		if (escaped != NULL)
+			g_string_append(line, escaped);
+		else
 			g_string_append_c(line, *p);
-		}
 	}
 	g_string_append_c(line, last ? '\n' : '\t');
 }
@@ -1109,12 +1111,12 @@ pg_copy(PGconn *conn, int table, guint n, const GArray *real)
 	g_autoptr(PGresult) res = NULL;
 	g_autofree char *when_text = g_strdup_printf("%" G_GINT64_FORMAT, when);
 
-	g_clear_pointer(&res, PQclear);
 	res = pg_exec(conn,
-		      table == 0 ? "COPY accounts (name, identifier, created) FROM STDIN"
-				 : "COPY entries (identifier, account, type, serial, body, updated, "
-				   "size) FROM STDIN",
-		      PGRES_COPY_IN);
+	              table == 0
+	                      ? "COPY accounts (name, identifier, created) FROM STDIN"
+	                      : "COPY entries (identifier, account, type, serial, body, updated, "
+	                        "size) FROM STDIN",
+	              PGRES_COPY_IN);
 	for (guint i = 0; i < n; i++) {
 		g_autofree char *name = NULL;
 		g_autofree char *identifier = NULL;
@@ -1234,16 +1236,16 @@ device_make(Device *d, const RealAccount *a)
 	d->auth = d->sig ? mesh_key_generate(MESH_KEY_ED25519, &error) : NULL;
 	d->enc = d->auth ? mesh_key_generate(MESH_KEY_X25519, &error) : NULL;
 	profile = d->enc ? mesh_device_profile_new("bench-portal", d->sig, d->auth, d->enc, &error)
-			 : NULL;
+	                 : NULL;
 	signed_profile = profile ? mesh_device_profile_sign(profile, mesh_signed_sign_with_key,
-							    d->sig, &error)
-				 : NULL;
-	request = signed_profile ? mesh_connection_request_new(a->identifier, signed_profile,
-							       &error)
-				 : NULL;
+	                                                    d->sig, &error)
+	                         : NULL;
+	request = signed_profile
+	                  ? mesh_connection_request_new(a->identifier, signed_profile, &error)
+	                  : NULL;
 	signed_request = request ? mesh_connection_request_sign(request, mesh_signed_sign_with_key,
-								d->sig, &error)
-				 : NULL;
+	                                                        d->sig, &error)
+	                         : NULL;
 	if (signed_request == NULL)
 		die("cannot make a connection request: %s", error->message);
 	d->account = g_strdup(a->name);
@@ -1293,7 +1295,7 @@ status_pool(const Device *d, gsize n)
 		json_object_set_string_member(r, "AccountID", d->account);
 		json_object_set_string_member(r, "DeviceID", mesh_key_udf(d->sig));
 		body = mesh_portal_request_sign("ConnectStatusRequest", r, d->sig,
-						mesh_signed_sign_with_key, d->sig, &error);
+		                                mesh_signed_sign_with_key, d->sig, &error);
 		if (body == NULL)
 			die("cannot sign ConnectStatus: %s", error->message);
 		pool[i] = req_make(body);
@@ -1316,11 +1318,10 @@ status_pool_size(double rate, double seconds)
  * keep-alive mode the three go on the connection the first opened, when the server keeps it).
  */
 static void
-check_answers(guint16 port, int mode, const RealAccount *real, guint n_accounts,
-	      const Device *d)
+check_answers(guint16 port, int mode, const RealAccount *real, guint n_accounts, const Device *d)
 {
 	g_autoptr(GError) error = NULL;
-	const char *names[2] = { real->name, NULL };
+	const char *names[2] = {real->name, NULL};
 	g_autofree char *bulk = account_name(n_accounts - 1);
 	g_autofree char *hello = mesh_portal_request_text("HelloRequest", NULL);
 	Req req = req_make(hello);
@@ -1354,8 +1355,8 @@ check_answers(guint16 port, int mode, const RealAccount *real, guint n_accounts,
 		bytes = g_bytes_new(text, strlen(text));
 		got = mesh_portal_answer_read(bytes, status, "GetResponse", &error);
 		entries = got && json_object_has_member(got, "Entries")
-				  ? json_object_get_array_member(got, "Entries")
-				  : NULL;
+		                  ? json_object_get_array_member(got, "Entries")
+		                  : NULL;
 		if (entries == NULL || json_array_get_length(entries) != 1)
 			die("Get %s answered %u: %s", names[k], status,
 			    error ? error->message : text);
@@ -1422,8 +1423,8 @@ side_fill(Side *side, guint n, const GArray *real)
 	Server s;
 	double t0;
 
-	side->db = use_pg ? pg_createdb()
-			  : g_strdup_printf("%s/%s-%u.db", work_dir, side->label, n);
+	side->db =
+	        use_pg ? pg_createdb() : g_strdup_printf("%s/%s-%u.db", work_dir, side->label, n);
 	s = server_start(side->bin, side->limit, side->db, log);
 	server_stop(&s);
 	g_free(s.log);
@@ -1440,7 +1441,7 @@ side_start(Side *side, guint n)
 {
 	for (guint i = 0; i < n_nodes; i++) {
 		g_autofree char *log =
-			g_strdup_printf("%s/%s-%u-node%u.log", work_dir, side->label, n, i);
+		        g_strdup_printf("%s/%s-%u-node%u.log", work_dir, side->label, n, i);
 
 		side->nodes[i] = server_start(side->bin, side->limit, side->db, log);
 		side->ports[i] = side->nodes[i].port;
@@ -1457,7 +1458,7 @@ side_stop(Side *side)
 		g_clear_pointer(&side->nodes[i].log, g_free);
 	}
 	if (!use_pg) {
-		static const char *const suffixes[] = { "", "-wal", "-shm" };
+		static const char *const suffixes[] = {"", "-wal", "-shm"};
 
 		for (gsize i = 0; i < G_N_ELEMENTS(suffixes); i++) {
 			g_autofree char *path = g_strconcat(side->db, suffixes[i], NULL);
@@ -1485,7 +1486,7 @@ static Summary
 summary(const Throughput *r)
 {
 	double rates[MAX_ROUNDS];
-	Summary s = { 0 };
+	Summary s = {0};
 
 	for (guint i = 0; i < n_rounds; i++) {
 		rates[i] = r[i].rate;
@@ -1506,7 +1507,7 @@ static Latency
 latency_summary(const Latency *r)
 {
 	double p50[MAX_ROUNDS], p99[MAX_ROUNDS], max[MAX_ROUNDS];
-	Latency l = { 0 };
+	Latency l = {0};
 
 	for (guint i = 0; i < n_rounds; i++) {
 		p50[i] = r[i].p50;
@@ -1549,12 +1550,18 @@ ratio_text(const Summary *base, const Summary *cand)
 	return g_strdup_printf("%.2f", cand->rate / base->rate);
 }
 
+/* Connections opened per request; @reconnects: and how many were reconnects (keep-alive). */
 static char *
-connections_text(int side, const Summary *s)
+connections_text(int side, const Summary *s, gboolean reconnects)
 {
+	double per = s->sent > 0 ? (double)s->connects / s->sent : 0;
+
 	if (!sides[side].present)
 		return g_strdup("-");
-	return g_strdup_printf("%.2f", s->sent > 0 ? (double)s->connects / s->sent : 0);
+	if (reconnects)
+		return g_strdup_printf("%.2f (%" G_GUINT64_FORMAT " reconnects)", per,
+		                       s->reconnects);
+	return g_strdup_printf("%.2f", per);
 }
 
 static const char *
@@ -1574,14 +1581,14 @@ print_latency(const guint sizes[2], guint n_latency)
 	for (int s = 0; s < 2; s++)
 		for (int t = 0; t < 2; t++)
 			for (int m = 0; m < N_MODES; m++) {
-				Latency l[N_SIDES] = { { 0 } };
-				g_autofree char *text[N_SIDES] = { NULL };
+				Latency l[N_SIDES] = {{0}};
+				g_autofree char *text[N_SIDES] = {NULL};
 
 				FOR_SIDES(i)
 				{
 					l[i] = latency_summary(lat[i][s][t][m]);
 					text[i] = g_strdup_printf("%.3f / %.3f / %.3f", l[i].p50,
-								  l[i].p99, l[i].max);
+					                          l[i].p99, l[i].max);
 				}
 				printf("  %-12s %-10s %9u  %-26s  %-26s  %u / %u\n", tx_names[t],
 				       mode_names[m], sizes[s], text[0] ? text[0] : "-", text[1],
@@ -1591,7 +1598,7 @@ print_latency(const guint sizes[2], guint n_latency)
 
 static void
 print_throughput(guint n_accounts, double seconds, gsize status_n[N_MODES][N_LEVELS],
-		 double signing)
+                 double signing)
 {
 	printf("\nRequests/s (200 answers), %u accounts, %s, %u node(s); %.1f s each, the median "
 	       "of %u round(s)%s\n",
@@ -1599,36 +1606,36 @@ print_throughput(guint n_accounts, double seconds, gsize status_n[N_MODES][N_LEV
 	       sides[SIDE_BASE].present ? ", baseline and candidate alternately (A B A B)" : "");
 	printf("  %-13s %-10s %4s  %10s %10s %6s   %-27s  %s\n", "transaction", "connection",
 	       "conn", "baseline", "candidate", "ratio", "non-200/no answer/over 1 s",
-	       "connections/request");
+	       "connections/request b / c");
 	for (int t = 0; t < N_TX; t++)
 		for (int m = 0; m < N_MODES; m++)
 			for (gsize k = 0; k < N_LEVELS; k++) {
-				Summary s[N_SIDES] = { { 0 } };
-				g_autofree char *errors[N_SIDES] = { NULL };
-				g_autofree char *conns[N_SIDES] = { NULL };
-				g_autofree char *rates[N_SIDES] = { NULL };
+				Summary s[N_SIDES] = {{0}};
+				g_autofree char *errors[N_SIDES] = {NULL};
+				g_autofree char *conns[N_SIDES] = {NULL};
+				g_autofree char *rates[N_SIDES] = {NULL};
 				g_autofree char *ratio = NULL;
 
 				for (int i = 0; i < N_SIDES; i++) {
 					if (sides[i].present) {
 						s[i] = summary(tput[i][t][k][m]);
 						errors[i] = g_strdup_printf(
-							"%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
-							"/%" G_GUINT64_FORMAT,
-							s[i].refused, s[i].failed, s[i].slow);
-						rates[i] = g_strdup_printf("%.0f%s", s[i].rate,
-									   s[i].exhausted ? "*"
-											  : "");
+						        "%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
+						        "/%" G_GUINT64_FORMAT,
+						        s[i].refused, s[i].failed, s[i].slow);
+						rates[i] =
+						        g_strdup_printf("%.0f%s", s[i].rate,
+						                        s[i].exhausted ? "*" : "");
 					} else {
 						errors[i] = g_strdup("-");
 						rates[i] = g_strdup("-");
 					}
-					conns[i] = connections_text(i, &s[i]);
+					conns[i] = connections_text(i, &s[i], m == MODE_KEEP);
 				}
 				ratio = ratio_text(&s[0], &s[1]);
 				printf("  %-13s %-10s %4d  %10s %10s %6s   %-12s %-14s  %s / %s\n",
-				       tx_names[t], mode_names[m], concurrency[k], rates[0], rates[1],
-				       ratio, errors[0], errors[1], conns[0], conns[1]);
+				       tx_names[t], mode_names[m], concurrency[k], rates[0],
+				       rates[1], ratio, errors[0], errors[1], conns[0], conns[1]);
 			}
 	for (int m = 0; m < N_MODES; m++) {
 		printf("  ConnectStatus, %s: signed by the device, a fresh Nonce each; pools of up "
@@ -1665,13 +1672,13 @@ print_markdown(const guint sizes[2])
 	printf("---:|\n");
 	for (int t = 0; t < N_TX; t++)
 		for (int m = 0; m < N_MODES; m++) {
-			Summary all[N_SIDES] = { { 0 } };
-			g_autofree char *conns[N_SIDES] = { NULL };
+			Summary all[N_SIDES] = {{0}};
+			g_autofree char *conns[N_SIDES] = {NULL};
 
 			printf("| %s, %s |", tx_names[t], mode_names[m]);
 			for (gsize k = 0; k < N_LEVELS; k++) {
-				Summary s[N_SIDES] = { { 0 } };
-				g_autofree char *rate[N_SIDES] = { NULL };
+				Summary s[N_SIDES] = {{0}};
+				g_autofree char *rate[N_SIDES] = {NULL};
 				g_autofree char *ratio = NULL;
 
 				for (int i = 0; i < N_SIDES; i++) {
@@ -1685,8 +1692,8 @@ print_markdown(const guint sizes[2])
 				ratio = ratio_text(&s[0], &s[1]);
 				printf(" %s | %s | %s |", rate[0], rate[1], ratio);
 			}
-			conns[0] = connections_text(0, &all[0]);
-			conns[1] = connections_text(1, &all[1]);
+			conns[0] = connections_text(0, &all[0], FALSE);
+			conns[1] = connections_text(1, &all[1], FALSE);
 			printf(" %s / %s |\n", conns[0], conns[1]);
 		}
 	printf("\n| latency (ms), p50 / p99, %s, %s | baseline, close | candidate, close | "
@@ -1699,8 +1706,9 @@ print_markdown(const guint sizes[2])
 			printf("| %s, %s accounts |", tx_names[t], accounts);
 			for (int m = 0; m < N_MODES; m++)
 				for (int i = 0; i < N_SIDES; i++) {
-					Latency l = sides[i].present ? latency_summary(lat[i][s][t][m])
-								     : (Latency){ 0 };
+					Latency l = sides[i].present
+					                    ? latency_summary(lat[i][s][t][m])
+					                    : (Latency){0};
 
 					if (sides[i].present)
 						printf(" %.3f / %.3f |", l.p50, l.p99);
@@ -1719,10 +1727,10 @@ print_markdown(const guint sizes[2])
  * to each); its size comes from the rate seen so far (a calibration first: 16 connections).
  */
 static void
-measure_throughput(const Device *d, const Req *hello, const Req *gets, gsize n_gets,
-		   double seconds, gsize status_n[N_MODES][N_LEVELS], double *ret_signing)
+measure_throughput(const Device *d, const Req *hello, const Req *gets, gsize n_gets, double seconds,
+                   gsize status_n[N_MODES][N_LEVELS], double *ret_signing)
 {
-	double estimate[N_MODES] = { 0 };
+	double estimate[N_MODES] = {0};
 
 	for (int m = 0; m < N_MODES; m++) {
 		Req *cal = status_pool(d, CALIBRATION_POOL);
@@ -1730,7 +1738,7 @@ measure_throughput(const Device *d, const Req *hello, const Req *gets, gsize n_g
 		FOR_SIDES(i)
 		{
 			Throughput t = throughput(sides[i].ports, n_nodes, m, cal, CALIBRATION_POOL,
-						  FALSE, 16, MIN(1.0, seconds));
+			                          FALSE, 16, MIN(1.0, seconds));
 
 			estimate[m] = MAX(estimate[m], t.rate);
 		}
@@ -1756,9 +1764,9 @@ measure_throughput(const Device *d, const Req *hello, const Req *gets, gsize n_g
 					{
 						Throughput *got = &tput[i][t][k][m][r];
 
-						*got = throughput(sides[i].ports, n_nodes, m, pool, n,
-								  t != TX_STATUS, concurrency[k],
-								  seconds);
+						*got = throughput(sides[i].ports, n_nodes, m, pool,
+						                  n, t != TX_STATUS, concurrency[k],
+						                  seconds);
 						if (t == TX_STATUS)
 							estimate[m] = MAX(estimate[m], got->rate);
 					}
@@ -1785,10 +1793,10 @@ smoke_passed(void)
 
 						if (l->errors > 0 || l->n == 0) {
 							fprintf(stderr,
-								"bench-portal: smoke: %s latency "
-								"of %s, %s: %u errors\n",
-								sides[i].label, tx_names[t],
-								mode_names[m], l->errors);
+							        "bench-portal: smoke: %s latency "
+							        "of %s, %s: %u errors\n",
+							        sides[i].label, tx_names[t],
+							        mode_names[m], l->errors);
 							ok = FALSE;
 						}
 					}
@@ -1801,14 +1809,15 @@ smoke_passed(void)
 						if (p->refused > 0 || p->ok == 0 ||
 						    (m == MODE_KEEP && p->failed > 0)) {
 							fprintf(stderr,
-								"bench-portal: smoke: %s, %s at %d "
-								"connections, %s: %" G_GUINT64_FORMAT
-								" ok, %" G_GUINT64_FORMAT
-								" non-200, %" G_GUINT64_FORMAT
-								" without an answer\n",
-								sides[i].label, tx_names[t],
-								concurrency[k], mode_names[m], p->ok,
-								p->refused, p->failed);
+							        "bench-portal: smoke: %s, %s at %d "
+							        "connections, %s: "
+							        "%" G_GUINT64_FORMAT
+							        " ok, %" G_GUINT64_FORMAT
+							        " non-200, %" G_GUINT64_FORMAT
+							        " without an answer\n",
+							        sides[i].label, tx_names[t],
+							        concurrency[k], mode_names[m],
+							        p->ok, p->refused, p->failed);
 							ok = FALSE;
 						}
 					}
@@ -1840,53 +1849,53 @@ main(int argc, char **argv)
 	gint small = 1000, large = 100000, n_latency = 2000, nodes = 1, rounds = 3;
 	gboolean smoke = FALSE;
 	const GOptionEntry entries[] = {
-		{ "servermesh", 0, 0, G_OPTION_ARG_FILENAME, &servermesh,
-		  "the servermesh to measure (required)", "PATH" },
-		{ "baseline", 0, 0, G_OPTION_ARG_FILENAME, &baseline,
-		  "a second servermesh measured alternately in the same run (SQLite only)", "PATH" },
-		{ "db", 0, 0, G_OPTION_ARG_STRING, &db, "the store: sqlite (default) or pg",
-		  "sqlite|pg" },
-		{ "nodes", 0, 0, G_OPTION_ARG_INT, &nodes,
-		  "servermesh processes on the same store (1 or 2; default 1)", "N" },
-		{ "rounds", 0, 0, G_OPTION_ARG_INT, &rounds,
-		  "measurements of each figure; the median is printed (default 3)", "N" },
-		{ "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds,
-		  "length of each requests/s measurement (default 5)", "S" },
-		{ "accounts-small", 0, 0, G_OPTION_ARG_INT, &small,
-		  "accounts in the small database (default 1000)", "N" },
-		{ "accounts-large", 0, 0, G_OPTION_ARG_INT, &large,
-		  "accounts in the large database (default 100000)", "N" },
-		{ "latency-requests", 0, 0, G_OPTION_ARG_INT, &n_latency,
-		  "sequential requests per latency figure (default 2000)", "N" },
-		{ "pg-cluster", 0, 0, G_OPTION_ARG_FILENAME, &pg_script,
-		  "tests/pg-cluster.sh (default: the source tree's)", "PATH" },
-		{ "pg-dir", 0, 0, G_OPTION_ARG_FILENAME, &pg_dir,
-		  "use the running cluster of pg-cluster.sh in DIR instead of starting one", "DIR" },
-		{ "smoke", 0, 0, G_OPTION_ARG_NONE, &smoke,
-		  "tiny sizes, short runs, one round: checks that it works (CTest)", NULL },
-		G_OPTION_ENTRY_NULL,
+	        {"servermesh", 0, 0, G_OPTION_ARG_FILENAME, &servermesh,
+	         "the servermesh to measure (required)", "PATH"},
+	        {"baseline", 0, 0, G_OPTION_ARG_FILENAME, &baseline,
+	         "a second servermesh measured alternately in the same run (SQLite only)", "PATH"},
+	        {"db", 0, 0, G_OPTION_ARG_STRING, &db, "the store: sqlite (default) or pg",
+	         "sqlite|pg"},
+	        {"nodes", 0, 0, G_OPTION_ARG_INT, &nodes,
+	         "servermesh processes on the same store (1 or 2; default 1)", "N"},
+	        {"rounds", 0, 0, G_OPTION_ARG_INT, &rounds,
+	         "measurements of each figure; the median is printed (default 3)", "N"},
+	        {"seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds,
+	         "length of each requests/s measurement (default 5)", "S"},
+	        {"accounts-small", 0, 0, G_OPTION_ARG_INT, &small,
+	         "accounts in the small database (default 1000)", "N"},
+	        {"accounts-large", 0, 0, G_OPTION_ARG_INT, &large,
+	         "accounts in the large database (default 100000)", "N"},
+	        {"latency-requests", 0, 0, G_OPTION_ARG_INT, &n_latency,
+	         "sequential requests per latency figure (default 2000)", "N"},
+	        {"pg-cluster", 0, 0, G_OPTION_ARG_FILENAME, &pg_script,
+	         "tests/pg-cluster.sh (default: the source tree's)", "PATH"},
+	        {"pg-dir", 0, 0, G_OPTION_ARG_FILENAME, &pg_dir,
+	         "use the running cluster of pg-cluster.sh in DIR instead of starting one", "DIR"},
+	        {"smoke", 0, 0, G_OPTION_ARG_NONE, &smoke,
+	         "tiny sizes, short runs, one round: checks that it works (CTest)", NULL},
+	        G_OPTION_ENTRY_NULL,
 	};
 	g_autoptr(GOptionContext) context = g_option_context_new(NULL);
 	g_autoptr(GError) error = NULL;
 	g_autofree char *hello_body = mesh_portal_request_text("HelloRequest", NULL);
 	g_autofree char *load_start = NULL;
 	g_autofree char *load_end = NULL;
-	gsize status_n[N_MODES][N_LEVELS] = { { 0 } };
+	gsize status_n[N_MODES][N_LEVELS] = {{0}};
 	guint64 logged = 0;
 	guint sizes[2];
 	int rc = 0;
 
-	g_option_context_set_summary(context,
-				     "Requests/s and latency of servermesh on 127.0.0.1 (Hello, Get, "
-				     "ConnectStatus), with and without\nkeep-alive, on SQLite or "
-				     "PostgreSQL, one node or two, beside a baseline servermesh. It\n"
-				     "starts its own servermesh on temporary databases and stops it "
-				     "at the end.");
+	g_option_context_set_summary(
+	        context, "Requests/s and latency of servermesh on 127.0.0.1 (Hello, Get, "
+	                 "ConnectStatus), with and without\nkeep-alive, on SQLite or "
+	                 "PostgreSQL, one node or two, beside a baseline servermesh. It\n"
+	                 "starts its own servermesh on temporary databases and stops it "
+	                 "at the end.");
 	g_option_context_add_main_entries(context, entries, NULL);
 	if (!g_option_context_parse(context, &argc, &argv, &error) || argc != 1 ||
 	    servermesh == NULL) {
 		fprintf(stderr, "bench-portal: %s (see --help)\n",
-			error ? error->message : "give --servermesh PATH");
+		        error ? error->message : "give --servermesh PATH");
 		return 2;
 	}
 	if (smoke) {
@@ -1904,8 +1913,8 @@ main(int argc, char **argv)
 	    small > 10000000 || n_latency < 1 || n_latency > 1000000 || nodes < 1 ||
 	    nodes > MAX_NODES || rounds < 1 || rounds > MAX_ROUNDS) {
 		fprintf(stderr, "bench-portal: 0 < seconds <= 120, 1 <= accounts <= 10,000,000, "
-				"1 <= latency-requests <= 1,000,000, 1 <= nodes <= 2, "
-				"1 <= rounds <= 15\n");
+		                "1 <= latency-requests <= 1,000,000, 1 <= nodes <= 2, "
+		                "1 <= rounds <= 15\n");
 		return 2;
 	}
 	use_pg = db != NULL && strcmp(db, "pg") == 0;
@@ -1913,12 +1922,13 @@ main(int argc, char **argv)
 	n_rounds = (guint)rounds;
 	sizes[0] = (guint)small;
 	sizes[1] = (guint)large;
-	sides[SIDE_BASE] = (Side){ .label = "baseline",
-				   .bin = baseline,
-				   .present = baseline != NULL && !use_pg };
-	sides[SIDE_CAND] = (Side){ .label = "candidate", .bin = servermesh, .present = TRUE };
+	sides[SIDE_BASE] = (Side){
+	        .label = "baseline", .bin = baseline, .present = baseline != NULL && !use_pg};
+	sides[SIDE_CAND] = (Side){.label = "candidate", .bin = servermesh, .present = TRUE};
 	FOR_SIDES(i)
-	sides[i].limit = knows_limit(sides[i].bin);
+	{
+		sides[i].limit = knows_limit(sides[i].bin);
+	}
 
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, on_signal);
@@ -1932,13 +1942,13 @@ main(int argc, char **argv)
 	load_start = load_average();
 	printf("bench-portal: servermesh on 127.0.0.1, rate limit off; %s, %u node(s)\n",
 	       use_pg ? (pg_dir != NULL ? "PostgreSQL (the given cluster)"
-					: "PostgreSQL (a cluster of its own)")
-		      : "SQLite",
+	                                : "PostgreSQL (a cluster of its own)")
+	              : "SQLite",
 	       n_nodes);
 	printf("  candidate: %s\n  baseline:  %s\n  load average at the start: %s\n", servermesh,
 	       baseline == NULL ? "none"
-	       : use_pg	        ? "not run (242a3c4 has no PostgreSQL store)"
-				: baseline,
+	       : use_pg         ? "not run (242a3c4 has no PostgreSQL store)"
+	                        : baseline,
 	       load_start);
 	fflush(stdout);
 	for (int s = 0; s < 2; s++) {
@@ -1946,7 +1956,7 @@ main(int argc, char **argv)
 		Req hello = req_make(hello_body);
 		gsize n_gets = 0;
 		Req *gets = get_pool(sizes[s], &n_gets);
-		Device d = { 0 };
+		Device d = {0};
 
 		g_array_set_clear_func(real, (GDestroyNotify)real_account_clear);
 		real_accounts(real, sizes[s]);
@@ -1967,21 +1977,28 @@ main(int argc, char **argv)
 			for (guint node = 0; node < n_nodes; node++)
 				for (int m = 0; m < N_MODES; m++)
 					check_answers(sides[i].ports[node], m,
-						      &g_array_index(real, RealAccount, 0),
-						      sizes[s], &d);
+					              &g_array_index(real, RealAccount, 0),
+					              sizes[s], &d);
 		}
-		for (guint r = 0; r < n_rounds; r++)
+		/* Latency on each database, A B A B. */
+		for (guint r = 0; r < n_rounds; r++) {
 			FOR_SIDES(i)
-		for (int m = 0; m < N_MODES; m++) {
-			lat[i][s][TX_HELLO][m][r] =
-				latency(sides[i].ports[0], m, &hello, 1, (guint)n_latency);
-			lat[i][s][TX_GET][m][r] =
-				latency(sides[i].ports[0], m, gets, n_gets, (guint)n_latency);
+			{
+				for (int m = 0; m < N_MODES; m++) {
+					lat[i][s][TX_HELLO][m][r] = latency(
+					        sides[i].ports[0], m, &hello, 1, (guint)n_latency);
+					lat[i][s][TX_GET][m][r] =
+					        latency(sides[i].ports[0], m, gets, n_gets,
+					                (guint)n_latency);
+				}
+			}
 		}
 		if (s == 1)
 			measure_throughput(&d, &hello, gets, n_gets, seconds, status_n, &signing);
 		FOR_SIDES(i)
-		side_stop(&sides[i]);
+		{
+			side_stop(&sides[i]);
+		}
 		device_clear(&d);
 		pool_free(gets, n_gets);
 		req_clear(&hello);
@@ -1991,8 +2008,11 @@ main(int argc, char **argv)
 	print_latency(sizes, (guint)n_latency);
 	print_throughput(sizes[1], seconds, status_n, signing);
 	FOR_SIDES(i)
-	logged += sides[i].logged;
-	printf("\nservermesh logged %" G_GUINT64_FORMAT " requests; this client sent %d (%" G_GUINT64_FORMAT
+	{
+		logged += sides[i].logged;
+	}
+	printf("\nservermesh logged %" G_GUINT64_FORMAT
+	       " requests; this client sent %d (%" G_GUINT64_FORMAT
 	       " in the measurements, the rest for setup and checks)\n",
 	       logged, g_atomic_int_get(&posts_total), sent_total);
 	printf("load average at the end: %s\n", load_end);
