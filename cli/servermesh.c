@@ -236,7 +236,7 @@ main(int argc, char **argv)
 	         "limit)",
 	         "N"},
 	        {"workers", 0, 0, G_OPTION_ARG_INT, &workers,
-	         "threads answering requests at once (default 32; 1 to 1024): requests waiting "
+	         "threads answering requests at once (default 64; 1 to 1024): requests waiting "
 	         "for one commit share it, up to this many",
 	         "N"},
 	        {"foreground", 'f', 0, G_OPTION_ARG_NONE, &foreground,
@@ -330,6 +330,7 @@ main(int argc, char **argv)
 	config.header_timeout = (guint)header_timeout;
 	config.idle_timeout = (guint)idle_timeout;
 	config.workers = (guint)workers;
+	config.at_once = mesh_portal_answers_at_once;
 	config.log = log_request;
 	config.notice = log_notice;
 	config.health = health;

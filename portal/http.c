@@ -43,6 +43,7 @@ typedef struct {
 struct MeshPortalHttp {
 	SoupServer *server;
 	MeshPortalHandler handler;
+	MeshPortalAtOnce at_once;
 	gpointer handler_data;
 	MeshPortalLogFunc log;
 	MeshPortalNoticeFunc notice;
@@ -125,6 +126,7 @@ typedef struct {
 	GBytes *response;
 	guint status;
 	const char *transaction;
+	gboolean paused; /* handed to a worker */
 } Job;
 
 static GQuark
@@ -895,7 +897,8 @@ job_done(gpointer data)
 			job->response = mesh_portal_status_answer(job->status, NULL);
 		}
 		answer(job->msg, job->status, job->response);
-		soup_server_message_unpause(job->msg);
+		if (job->paused)
+			soup_server_message_unpause(job->msg);
 	}
 	job->http->in_flight--;
 	job_free(job);
@@ -932,7 +935,16 @@ on_request(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
 		job->request = soup_message_body_flatten(soup_server_message_get_request_body(msg));
 		job->client = client_key(msg);
 	}
+	if (job->request != NULL && http->at_once != NULL &&
+	    http->at_once(http->handler_data, job->request)) {
+		job->response = http->handler(http->handler_data, job->client, job->request,
+		                              &job->status, &job->transaction);
+		http->in_flight++;
+		job_done(job); /* not paused: answered as the handler returns */
+		return;
+	}
 	soup_server_message_pause(msg);
+	job->paused = TRUE;
 	http->in_flight++;
 	g_thread_pool_push(http->workers, job, NULL);
 }
@@ -1255,6 +1267,7 @@ mesh_portal_http_new(const MeshPortalHttpConfig *config, MeshPortalHandler handl
 	g_autoptr(MeshPortalHttp) http = g_new0(MeshPortalHttp, 1);
 
 	http->handler = handler;
+	http->at_once = config->at_once;
 	http->handler_data = handler_data;
 	http->log = config->log;
 	http->notice = config->notice;

@@ -69,7 +69,7 @@ G_BEGIN_DECLS
 #define MESH_PORTAL_HTTP_FD_RESERVE 64
 /* Threads that answer requests: enough that the requests of many clients waiting for one
  * commit (a batch of nonces, docs/design.md "Scale") fill the next batch together. */
-#define MESH_PORTAL_HTTP_DEFAULT_WORKERS 32
+#define MESH_PORTAL_HTTP_DEFAULT_WORKERS 64
 /* Default caps on connections at once: in all (lowered to what RLIMIT_NOFILE allows) and per
  * client. */
 #define MESH_PORTAL_HTTP_DEFAULT_MAX_CONNECTIONS 4096
@@ -94,6 +94,9 @@ G_BEGIN_DECLS
  */
 typedef GBytes *(*MeshPortalHandler)(gpointer data, const char *client, GBytes *request,
 				     guint *ret_status, const char **ret_transaction);
+/* Whether the handler answers @request without waiting (no commit, no network): then it is
+ * called on the main loop at once, which spares two thread switches. @data is the handler's. */
+typedef gboolean (*MeshPortalAtOnce)(gpointer data, GBytes *request);
 
 /* What the binding reports about each request, once it is answered (or abandoned). */
 typedef struct {
@@ -146,6 +149,7 @@ typedef struct {
 	gpointer health_data;
 	/* Threads answering requests (0: MESH_PORTAL_HTTP_DEFAULT_WORKERS). */
 	guint workers;
+	MeshPortalAtOnce at_once; /* NULL: every request goes to a worker */
 } MeshPortalHttpConfig;
 
 /*

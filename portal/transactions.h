@@ -100,6 +100,14 @@ void mesh_portal_handle_from(MeshPortal *portal, const char *client, const guint
  * MeshPortal; *@ret_transaction gets the transaction's name ("Get") once the request was read
  * that far.
  */
+/*
+ * mesh_portal_answers_at_once: whether the request in @request can be answered without waiting
+ * (a MeshPortalAtOnce, http.h, @data the MeshPortal): an unsigned Hello, Get or Validate, on a
+ * store in this process's own storage (SQLite, memory), whose reads never wait for a commit. A
+ * look at the first member's name only: the handler checks everything as for any request.
+ */
+gboolean mesh_portal_answers_at_once(gpointer data, GBytes *request);
+
 GBytes *mesh_portal_handler(gpointer data, const char *client, GBytes *request,
 			    guint *ret_status, const char **ret_transaction);
 

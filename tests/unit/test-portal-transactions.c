@@ -223,6 +223,46 @@ connect_pending(Fx *fx, MeshKey *key, gint64 offset, JsonObject **ret_obj)
 
 /* ---- Hello, Validate ----------------------------------------------------------------------- */
 
+/* Which requests the HTTP binding may answer on its main loop: unsigned reads on a local store;
+ * never a signed request (it writes a nonce), a write, or anything on PostgreSQL. */
+static gboolean
+at_once(Fx *fx, const char *text)
+{
+	g_autoptr(GBytes) bytes = g_bytes_new(text, strlen(text));
+
+	return mesh_portal_answers_at_once(fx->portal, bytes);
+}
+
+static void
+test_answers_at_once(void)
+{
+	static const struct {
+		const char *text;
+		gboolean at_once;
+	} cases[] = {
+	        {"{\"HelloRequest\": {}}", TRUE},
+	        {" \n{ \"GetRequest\": {\"Account\": \"alice\"}}", TRUE},
+	        {"{\"ValidateRequest\":{\"Account\":\"x\"}}", TRUE},
+	        {"{\"SignedTransaction\": {\"GetRequest\": {}}}", FALSE},
+	        {"{\"PublishRequest\": {}}", FALSE},
+	        {"{\"CreateRequest\": {}}", FALSE},
+	        {"{\"ConnectStatusRequest\": {}}", FALSE},
+	        {"{\"GetRequestX\": {}}", FALSE}, /* the whole name, quotes included */
+	        {"[\"GetRequest\"]", FALSE},
+	        {"{\"Get", FALSE},
+	        {"", FALSE},
+	};
+	Fx fx;
+
+	fx_init(&fx);
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		if (at_once(&fx, cases[i].text) != cases[i].at_once)
+			g_printerr("at once: %s: want %d\n", cases[i].text, cases[i].at_once);
+		CU_ASSERT_EQUAL(at_once(&fx, cases[i].text), cases[i].at_once);
+	}
+	fx_clear(&fx);
+}
+
 static void
 test_hello(void)
 {
@@ -1903,6 +1943,7 @@ test_store_failure(void)
 static CU_TestInfo tests[] = {
         {"Publish SignedSSHDeviceKey: by its device only", test_publish_ssh_key},
         {"Hello", test_hello},
+        {"which requests are answered at once (HTTP main loop)", test_answers_at_once},
         {"Validate", test_validate},
         {"Create and Get", test_create_get},
         {"Delete", test_delete},
