@@ -23,7 +23,8 @@ check "servermesh starts with its defaults" portal_start "$TMP/log.0" --db "$TMP
 "$TOOL" creates example.com spam 11 >"$TMP/spam" 2>"$TMP/err"
 send 127.0.0.5 "$TMP/spam"
 check "the default: 10 accounts an hour from one address → 201, the 11th → 429 RateLimited" \
-	[ "$(grep -c '^201 ' "$TMP/answers")" = 10 ] && [ "$(answer 11)" = "429 RateLimited" ]
+	sh -c '[ "$1" = 10 ] && [ "$2" = "429 RateLimited" ]' _ "$(grep -c '^201 ' "$TMP/answers")" \
+	"$(answer 11)"
 check "it stops cleanly" portal_stop
 check "servermesh starts with --creations-per-address 3" \
 	portal_start "$TMP/log.1" --db "$TMP/portal.db" --creations-per-address 3

@@ -110,7 +110,7 @@ check "device 1 rotates its SSH key ($(cat "$TMP/err"))" [ $? = 0 ]
 NEW1=$(jget 'd["UDF"]' "$TMP/rotate.json")
 NEW1_LINE=$(jget 'd["PublicKey"]' "$TMP/rotate.json")
 check "--json names the old key as OldUDF" [ "$(jget 'd["OldUDF"]' "$TMP/rotate.json")" = "$OLD1" ]
-check "the new key is another key" [ -n "$NEW1" ] && [ "$NEW1" != "$OLD1" ]
+check "the new key is another key" sh -c '[ -n "$1" ] && [ "$1" != "$2" ]' _ "$NEW1" "$OLD1"
 check "device 1 lists the new key at once" authorizes 1 "$NEW1_LINE"
 check "... and not the old one" eval '! authorizes 1 "$OLD1_LINE"'
 dev 1 --json key list >"$TMP/keys.json"

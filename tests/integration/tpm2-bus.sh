@@ -54,7 +54,7 @@ sig=$(recorded generate "$HIVE" sign "$PIN" 2>"$TMP/err") ||
 	not_ok "generate a signing key with a PIN: $(cat "$TMP/err")"
 enc=$(recorded generate "$HIVE" enc "$PIN" 2>"$TMP/err") ||
 	not_ok "generate an encryption key with a PIN: $(cat "$TMP/err")"
-check "two keys with a PIN made over the recorded bus" [ -n "$sig" ] && [ -n "$enc" ]
+check "two keys with a PIN made over the recorded bus" sh -c '[ -n "$1" ] && [ -n "$2" ]' _ "$sig" "$enc"
 "$TOOL" public "$HIVE" "$sig" >"$TMP/sig.pub" 2>"$TMP/err"
 "$TOOL" public "$HIVE" "$enc" >"$TMP/enc.pub" 2>"$TMP/err"
 

@@ -42,7 +42,8 @@ expect_fail "Ed25519 is refused: a TPM makes P-256 keys" 5 "P-256 keys only" \
 # ---- Generate, sign, agree -------------------------------------------------------------------
 sig=$("$TOOL" generate "$HIVE" sign 2>"$TMP/err") || not_ok "generate sign: $(cat "$TMP/err")"
 enc=$("$TOOL" generate "$HIVE" enc 2>"$TMP/err") || not_ok "generate enc: $(cat "$TMP/err")"
-check "generate: a signing and an encryption key" [ -n "$sig" ] && [ -n "$enc" ] && [ "$sig" != "$enc" ]
+check "generate: a signing and an encryption key" \
+	sh -c '[ -n "$1" ] && [ -n "$2" ] && [ "$1" != "$2" ]' _ "$sig" "$enc"
 check "key file is a TSS2 PRIVATE KEY with parent 0x40000001" sh -c \
 	"head -1 '$KEYS/$sig.tpm' | grep -q 'BEGIN TSS2 PRIVATE KEY' &&
 	 openssl asn1parse -in '$KEYS/$sig.tpm' | grep -q 'INTEGER *:40000001'"
@@ -135,7 +136,7 @@ expect_out "its own primary again: it signs" ok "$TOOL" sign "$HIVE" "$sig" "$TM
 
 # ---- Remove ------------------------------------------------------------------------------------
 expect_out "remove" ok "$TOOL" remove "$HIVE" "$enc"
-check "remove: both entries gone" [ ! -e "$KEYS/$enc.tpm" ] && [ ! -e "$KEYS/$enc.tpm-meta" ]
+check "remove: both entries gone" sh -c '[ ! -e "$1.tpm" ] && [ ! -e "$1.tpm-meta" ]' _ "$KEYS/$enc"
 expect_fail "a removed key: NotFound" 12 "no key $enc" "$TOOL" agree "$HIVE" "$enc"
 expect_fail "removing it again: NotFound" 12 "no key $enc" "$TOOL" remove "$HIVE" "$enc"
 
