@@ -1564,6 +1564,20 @@ connections_text(int side, const Summary *s, gboolean reconnects)
 	return g_strdup_printf("%.2f", per);
 }
 
+/* One text per side (baseline, candidate), freed together (g_autofree on an array would free
+ * only its first element). */
+typedef struct {
+	char *v[N_SIDES];
+} SideTexts;
+
+static void
+side_texts_clear(SideTexts *t)
+{
+	for (int i = 0; i < N_SIDES; i++)
+		g_clear_pointer(&t->v[i], g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(SideTexts, side_texts_clear)
+
 static const char *
 store_name(void)
 {
@@ -1582,16 +1596,16 @@ print_latency(const guint sizes[2], guint n_latency)
 		for (int t = 0; t < 2; t++)
 			for (int m = 0; m < N_MODES; m++) {
 				Latency l[N_SIDES] = {{0}};
-				g_autofree char *text[N_SIDES] = {NULL};
+				g_auto(SideTexts) text = {{NULL}};
 
 				FOR_SIDES(i)
 				{
 					l[i] = latency_summary(lat[i][s][t][m]);
-					text[i] = g_strdup_printf("%.3f / %.3f / %.3f", l[i].p50,
+					text.v[i] = g_strdup_printf("%.3f / %.3f / %.3f", l[i].p50,
 					                          l[i].p99, l[i].max);
 				}
 				printf("  %-12s %-10s %9u  %-26s  %-26s  %u / %u\n", tx_names[t],
-				       mode_names[m], sizes[s], text[0] ? text[0] : "-", text[1],
+				       mode_names[m], sizes[s], text.v[0] ? text.v[0] : "-", text.v[1],
 				       l[0].errors, l[1].errors);
 			}
 }
@@ -1611,31 +1625,31 @@ print_throughput(guint n_accounts, double seconds, gsize status_n[N_MODES][N_LEV
 		for (int m = 0; m < N_MODES; m++)
 			for (gsize k = 0; k < N_LEVELS; k++) {
 				Summary s[N_SIDES] = {{0}};
-				g_autofree char *errors[N_SIDES] = {NULL};
-				g_autofree char *conns[N_SIDES] = {NULL};
-				g_autofree char *rates[N_SIDES] = {NULL};
+				g_auto(SideTexts) errors = {{NULL}};
+				g_auto(SideTexts) conns = {{NULL}};
+				g_auto(SideTexts) rates = {{NULL}};
 				g_autofree char *ratio = NULL;
 
 				for (int i = 0; i < N_SIDES; i++) {
 					if (sides[i].present) {
 						s[i] = summary(tput[i][t][k][m]);
-						errors[i] = g_strdup_printf(
+						errors.v[i] = g_strdup_printf(
 						        "%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
 						        "/%" G_GUINT64_FORMAT,
 						        s[i].refused, s[i].failed, s[i].slow);
-						rates[i] =
+						rates.v[i] =
 						        g_strdup_printf("%.0f%s", s[i].rate,
 						                        s[i].exhausted ? "*" : "");
 					} else {
-						errors[i] = g_strdup("-");
-						rates[i] = g_strdup("-");
+						errors.v[i] = g_strdup("-");
+						rates.v[i] = g_strdup("-");
 					}
-					conns[i] = connections_text(i, &s[i], m == MODE_KEEP);
+					conns.v[i] = connections_text(i, &s[i], m == MODE_KEEP);
 				}
 				ratio = ratio_text(&s[0], &s[1]);
 				printf("  %-13s %-10s %4d  %10s %10s %6s   %-12s %-14s  %s / %s\n",
-				       tx_names[t], mode_names[m], concurrency[k], rates[0],
-				       rates[1], ratio, errors[0], errors[1], conns[0], conns[1]);
+				       tx_names[t], mode_names[m], concurrency[k], rates.v[0],
+				       rates.v[1], ratio, errors.v[0], errors.v[1], conns.v[0], conns.v[1]);
 			}
 	for (int m = 0; m < N_MODES; m++) {
 		printf("  ConnectStatus, %s: signed by the device, a fresh Nonce each; pools of up "
@@ -1673,12 +1687,12 @@ print_markdown(const guint sizes[2])
 	for (int t = 0; t < N_TX; t++)
 		for (int m = 0; m < N_MODES; m++) {
 			Summary all[N_SIDES] = {{0}};
-			g_autofree char *conns[N_SIDES] = {NULL};
+			g_auto(SideTexts) conns = {{NULL}};
 
 			printf("| %s, %s |", tx_names[t], mode_names[m]);
 			for (gsize k = 0; k < N_LEVELS; k++) {
 				Summary s[N_SIDES] = {{0}};
-				g_autofree char *rate[N_SIDES] = {NULL};
+				g_auto(SideTexts) rate = {{NULL}};
 				g_autofree char *ratio = NULL;
 
 				for (int i = 0; i < N_SIDES; i++) {
@@ -1687,14 +1701,14 @@ print_markdown(const guint sizes[2])
 						all[i].sent += s[i].sent;
 						all[i].connects += s[i].connects;
 					}
-					rate[i] = thousands(s[i].rate, sides[i].present);
+					rate.v[i] = thousands(s[i].rate, sides[i].present);
 				}
 				ratio = ratio_text(&s[0], &s[1]);
-				printf(" %s | %s | %s |", rate[0], rate[1], ratio);
+				printf(" %s | %s | %s |", rate.v[0], rate.v[1], ratio);
 			}
-			conns[0] = connections_text(0, &all[0], FALSE);
-			conns[1] = connections_text(1, &all[1], FALSE);
-			printf(" %s / %s |\n", conns[0], conns[1]);
+			conns.v[0] = connections_text(0, &all[0], FALSE);
+			conns.v[1] = connections_text(1, &all[1], FALSE);
+			printf(" %s / %s |\n", conns.v[0], conns.v[1]);
 		}
 	printf("\n| latency (ms), p50 / p99, %s, %s | baseline, close | candidate, close | "
 	       "baseline, keep-alive | candidate, keep-alive |\n|---|---:|---:|---:|---:|\n",
