@@ -33,7 +33,17 @@ struct MeshPortal {
 	char *notice_last;
 	gint64 notice_time;
 	guint notice_repeats;
+	/* What was read of stored texts before, by the SHA-256 of the exact text (a text that
+	 * changes is another key): the device key of a verified connection request (MeshKey, a
+	 * reference), and the Removed devices of an account's profile (GHashTable, a reference).
+	 * Under cache_lock; emptied when CACHE_MAX entries are reached. */
+	GMutex cache_lock;
+	GHashTable *device_keys;
+	GHashTable *removed_sets;
 };
+
+/* Entries of each cache of MeshPortal at most (each a few hundred bytes). */
+#define CACHE_MAX 4096
 
 /* One request being answered. */
 typedef struct {
@@ -108,6 +118,11 @@ mesh_portal_new(const char *domain, MeshPortalStore *store, GError **error)
 	portal->now = system_clock;
 	portal->pending_expiry = MESH_PORTAL_PENDING_EXPIRY_SECONDS;
 	g_mutex_init(&portal->notice_lock);
+	g_mutex_init(&portal->cache_lock);
+	portal->device_keys =
+	        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)mesh_key_unref);
+	portal->removed_sets = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	                                             (GDestroyNotify)g_hash_table_unref);
 	return portal;
 }
 
@@ -119,6 +134,9 @@ mesh_portal_free(MeshPortal *portal)
 	g_free(portal->domain);
 	g_free(portal->notice_last);
 	g_mutex_clear(&portal->notice_lock);
+	g_hash_table_unref(portal->device_keys);
+	g_hash_table_unref(portal->removed_sets);
+	g_mutex_clear(&portal->cache_lock);
 	g_free(portal);
 }
 
@@ -276,6 +294,53 @@ removed_devices(JsonObject *obj)
  * its master profile into *@ret_master (verified again: it is one signature; NULL: not wanted,
  * nor checked) and its Removed devices into *@ret_removed.
  */
+/* ---- What stored texts said, kept ------------------------------------------------------- */
+
+/* The cache key of @text: its SHA-256, hex. */
+static char *
+text_digest(const char *text)
+{
+	return g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
+}
+
+/* A new reference to what @cache holds for @digest, or NULL. */
+static gpointer
+cache_get(MeshPortal *portal, GHashTable *cache, const char *digest, gpointer (*ref)(gpointer))
+{
+	gpointer value;
+
+	g_mutex_lock(&portal->cache_lock);
+	value = g_hash_table_lookup(cache, digest);
+	if (value != NULL)
+		value = ref(value);
+	g_mutex_unlock(&portal->cache_lock);
+	return value;
+}
+
+/* Keep a reference to @value for @digest (the cache is emptied first when full). */
+static void
+cache_put(MeshPortal *portal, GHashTable *cache, const char *digest, gpointer value,
+          gpointer (*ref)(gpointer))
+{
+	g_mutex_lock(&portal->cache_lock);
+	if (g_hash_table_size(cache) >= CACHE_MAX)
+		g_hash_table_remove_all(cache);
+	g_hash_table_replace(cache, g_strdup(digest), ref(value));
+	g_mutex_unlock(&portal->cache_lock);
+}
+
+static gpointer
+key_ref(gpointer key)
+{
+	return mesh_key_ref(key);
+}
+
+static gpointer
+set_ref(gpointer set)
+{
+	return g_hash_table_ref(set);
+}
+
 static gboolean
 account_profile(const MeshPortalAccount *account, MeshMasterProfile **ret_master,
 		GHashTable **ret_removed, GError **error)
@@ -334,8 +399,21 @@ load_account_master(Txn *txn, const char *member, MeshPortalAccount **ret_accoun
 	if (!load_account(txn, member, &account, error))
 		return FALSE;
 	g_clear_pointer(&txn->removed, g_hash_table_unref);
-	if (!account_profile(account, ret_master != NULL ? &master : NULL, &txn->removed, error))
-		return FALSE;
+	if (ret_master != NULL) {
+		if (!account_profile(account, &master, &txn->removed, error))
+			return FALSE;
+	} else {
+		/* Only the Removed list: as read before from the same text, when it was. */
+		g_autofree char *digest = text_digest(account->profile);
+
+		txn->removed = cache_get(txn->portal, txn->portal->removed_sets, digest, set_ref);
+		if (txn->removed == NULL) {
+			if (!account_profile(account, NULL, &txn->removed, error))
+				return FALSE;
+			cache_put(txn->portal, txn->portal->removed_sets, digest, txn->removed,
+			          set_ref);
+		}
+	}
 	/* A removed device's signed request is refused before anything else is read of it. */
 	if (txn->jws != NULL && !not_removed(txn, mesh_jws_kid(txn->jws->jws), error)) {
 		mesh_master_profile_free(master);
@@ -938,13 +1016,34 @@ handle_connect_start(Txn *txn, GError **error)
 	return TRUE;
 }
 
+/* The device signature key of the stored ConnectionRequest @text, verified (its signature, its
+ * device profile's): once per text, then as kept. */
+static MeshKey *
+stored_request_key(MeshPortal *portal, const char *text, GError **error)
+{
+	g_autofree char *digest = text_digest(text);
+	g_autoptr(MeshConnectionRequest) request = NULL;
+	MeshKey *key = cache_get(portal, portal->device_keys, digest, key_ref);
+
+	if (key != NULL)
+		return key;
+	request = mesh_connection_request_parse(text, strlen(text), error);
+	if (request == NULL) {
+		mesh_signed_recode(error, MESH_ERROR_FAILED);
+		return NULL;
+	}
+	key = mesh_key_ref(request->device->signature_key);
+	cache_put(portal, portal->device_keys, digest, key, key_ref);
+	return key;
+}
+
 static gboolean
 handle_connect_status(Txn *txn, GError **error)
 {
 	const char *device = NULL;
 	g_autoptr(MeshPortalAccount) account = NULL;
 	g_autoptr(MeshPortalConnection) connection = NULL;
-	g_autoptr(MeshConnectionRequest) request = NULL;
+	g_autoptr(MeshKey) key = NULL;
 	MeshPortalConnectState state;
 
 	/* The account's Removed devices (its master profile is not needed: a request is
@@ -954,13 +1053,8 @@ handle_connect_status(Txn *txn, GError **error)
 	    !mesh_portal_store_connection_get(txn->portal->store, account->name, device, txn->now,
 					      &connection, error))
 		return FALSE;
-	request = mesh_connection_request_parse(connection->request, strlen(connection->request),
-						error);
-	if (request == NULL) {
-		mesh_signed_recode(error, MESH_ERROR_FAILED);
-		return FALSE;
-	}
-	if (!authorize(txn, request->device->signature_key, error))
+	key = stored_request_key(txn->portal, connection->request, error);
+	if (key == NULL || !authorize(txn, key, error))
 		return FALSE;
 	state = mesh_portal_connection_state_at(connection, txn->now);
 	json_object_set_string_member(txn->response, "State",
