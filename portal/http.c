@@ -768,14 +768,16 @@ is_health(const MeshPortalHttp *http, const char *path)
 static gboolean
 health_now(MeshPortalHttp *http)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&http->health_lock);
-	gint64 now = g_get_monotonic_time();
 	g_autoptr(GError) error = NULL;
 	gboolean ok;
 
-	if (http->health_known &&
-	    now - http->health_checked_us < MESH_PORTAL_HTTP_HEALTH_INTERVAL_MS * 1000)
-		return http->health_ok;
+	g_mutex_lock(&http->health_lock);
+	if (http->health_known && g_get_monotonic_time() - http->health_checked_us <
+	                                  MESH_PORTAL_HTTP_HEALTH_INTERVAL_MS * 1000) {
+		ok = http->health_ok;
+		g_mutex_unlock(&http->health_lock);
+		return ok;
+	}
 	ok = http->health(http->health_data, &error);
 	if (!ok && (!http->health_known || http->health_ok))
 		notice(http, "health: unavailable: %s", error ? error->message : "no reason given");
@@ -784,6 +786,7 @@ health_now(MeshPortalHttp *http)
 	http->health_known = TRUE;
 	http->health_ok = ok;
 	http->health_checked_us = g_get_monotonic_time();
+	g_mutex_unlock(&http->health_lock);
 	return ok;
 }
 
