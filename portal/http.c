@@ -886,10 +886,9 @@ job_free(Job *job)
 }
 
 /* On the main loop: the answer goes out, unless libsoup ended the request meanwhile. */
-static gboolean
-job_done(gpointer data)
+static void
+job_answer(Job *job)
 {
-	Job *job = data;
 	Request *request = request_of(job->msg);
 
 	if (request != NULL && !request->ended) {
@@ -903,6 +902,15 @@ job_done(gpointer data)
 		if (job->paused)
 			soup_server_message_unpause(job->msg);
 	}
+}
+
+/* A worker's job is back on the main loop. */
+static gboolean
+job_done(gpointer data)
+{
+	Job *job = data;
+
+	job_answer(job);
 	job->http->in_flight--;
 	job_free(job);
 	return G_SOURCE_REMOVE;
@@ -942,8 +950,8 @@ on_request(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
 	    http->at_once(http->handler_data, job->request)) {
 		job->response = http->handler(http->handler_data, job->client, job->request,
 		                              &job->status, &job->transaction);
-		http->in_flight++;
-		job_done(job); /* not paused: answered as the handler returns */
+		job_answer(job); /* not paused: answered as the handler returns */
+		job_free(job);
 		return;
 	}
 	soup_server_message_pause(msg);

@@ -320,10 +320,7 @@ lock(MeshPortalStore *store)
 static PgStore *
 read_lock(MeshPortalStore *store)
 {
-	PgStore *self = ((PgStore *)store)->reader;
-
-	g_mutex_lock(&self->lock);
-	return self;
+	return lock(&((PgStore *)store)->reader->parent);
 }
 
 static gboolean

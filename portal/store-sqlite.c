@@ -300,10 +300,7 @@ lock(MeshPortalStore *store)
 static SqliteStore *
 read_lock(MeshPortalStore *store)
 {
-	SqliteStore *self = ((SqliteStore *)store)->reader;
-
-	g_mutex_lock(&self->lock);
-	return self;
+	return lock(&((SqliteStore *)store)->reader->parent);
 }
 
 static gboolean
