@@ -77,16 +77,30 @@ mesh_portal_status_text(guint status)
 		return "Unauthorized";
 	case 404:
 		return "Not Found";
+	case 403:
+		return "Forbidden";
+	case 405:
+		return "Method Not Allowed";
 	case 409:
 		return "Conflict";
 	case 410:
 		return "Gone";
 	case 413:
 		return "Payload Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 417:
+		return "Expectation Failed";
 	case 429:
 		return "Too Many Requests";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 501:
+		return "Not Implemented";
 	case 503:
 		return "Service Unavailable";
+	case 505:
+		return "HTTP Version Not Supported";
 	default:
 		return status >= 200 && status < 300 ? "OK" : "Internal Server Error";
 	}

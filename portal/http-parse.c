@@ -95,8 +95,11 @@ target_path(MeshHttpHead *head)
 	else if (n >= 8 && g_ascii_strncasecmp(t, "https://", 8) == 0)
 		skip = 8;
 	if (skip > 0) {
-		slash = memchr(t + skip, '/', n - skip);
-		if (slash == NULL) {
+		/* The authority ends at the first '/', '?' or '#' (RFC 3986 §3.2). */
+		for (slash = t + skip; slash < t + n && *slash != '/' && *slash != '?' && *slash != '#';
+		     slash++)
+			;
+		if (slash == t + n || *slash != '/') {
 			head->path = "/";
 			head->path_len = 1;
 			return;
@@ -149,7 +152,11 @@ request_line(const char *line, gsize len, MeshHttpHead *head)
 /* What the fields said, before it is checked as a whole. */
 typedef struct {
 	guint hosts;
-	guint encodings;
+	gboolean bad_host;
+	guint encodings;     /* Transfer-Encoding fields */
+	guint chunked;       /* "chunked" in them */
+	guint other_codings; /* anything else */
+	gboolean last_chunked; /* the final coding is chunked */
 	gboolean close, keep_alive, other_expectation;
 } Seen;
 
@@ -171,24 +178,74 @@ content_length(const char *value, gsize len, MeshHttpHead *head)
 	return MESH_HTTP_OK;
 }
 
-/* The comma-separated tokens of Connection. */
+/* Call @each on every item of a comma-separated list, trimmed (empty items too). */
 static void
-connection_options(const char *value, gsize len, Seen *seen)
+list_items(const char *value, gsize len, void (*each)(const char *, gsize, Seen *), Seen *seen)
 {
-	while (len > 0) {
+	for (;;) {
 		const char *comma = memchr(value, ',', len);
 		gsize n = comma ? (gsize)(comma - value) : len;
 		const char *item = value;
 		gsize item_len = n;
 
 		trim(&item, &item_len);
-		if (same(item, item_len, "close"))
-			seen->close = TRUE;
-		else if (same(item, item_len, "keep-alive"))
-			seen->keep_alive = TRUE;
-		value += comma ? n + 1 : n;
-		len -= comma ? n + 1 : n;
+		each(item, item_len, seen);
+		if (comma == NULL)
+			return;
+		value += n + 1;
+		len -= n + 1;
 	}
+}
+
+static void
+connection_option(const char *item, gsize len, Seen *seen)
+{
+	if (same(item, len, "close"))
+		seen->close = TRUE;
+	else if (same(item, len, "keep-alive"))
+		seen->keep_alive = TRUE;
+}
+
+static void
+transfer_coding(const char *item, gsize len, Seen *seen)
+{
+	if (len == 0)
+		return; /* empty list elements do not count (RFC 9110 §5.6.1) */
+	seen->last_chunked = same(item, len, "chunked");
+	if (seen->last_chunked)
+		seen->chunked++;
+	else
+		seen->other_codings++;
+}
+
+/* A Host value: uri-host [":" port] (RFC 9112 §3.2, RFC 3986 §3.2.2), or empty. */
+static gboolean
+is_host(const char *value, gsize len)
+{
+	gsize i = 0;
+
+	if (len > 0 && value[0] == '[') { /* IP-literal */
+		const char *close = memchr(value, ']', len);
+
+		if (close == NULL)
+			return FALSE;
+		for (i = 1; value + i < close; i++)
+			if (!g_ascii_isxdigit(value[i]) && value[i] != ':' && value[i] != '.')
+				return FALSE;
+		i++;
+	} else {
+		for (; i < len && value[i] != ':'; i++)
+			if (!g_ascii_isalnum(value[i]) && strchr("-._~!$&'()*+,;=%", value[i]) == NULL)
+				return FALSE;
+	}
+	if (i == len)
+		return TRUE;
+	if (value[i] != ':')
+		return FALSE;
+	for (i++; i < len; i++)
+		if (!g_ascii_isdigit(value[i]))
+			return FALSE;
+	return TRUE;
 }
 
 static MeshHttpParse
@@ -212,9 +269,9 @@ field(const char *line, gsize len, MeshHttpHead *head, Seen *seen)
 		if (value_len == 0)
 			return MESH_HTTP_BAD;
 		seen->encodings++;
-		head->chunked = same(value, value_len, "chunked");
+		list_items(value, value_len, transfer_coding, seen);
 	} else if (same(line, name_len, "connection")) {
-		connection_options(value, value_len, seen);
+		list_items(value, value_len, connection_option, seen);
 	} else if (same(line, name_len, "expect")) {
 		if (same(value, value_len, "100-continue"))
 			head->expect_continue = TRUE;
@@ -222,6 +279,7 @@ field(const char *line, gsize len, MeshHttpHead *head, Seen *seen)
 			seen->other_expectation = TRUE;
 	} else if (same(line, name_len, "host")) {
 		seen->hosts++;
+		seen->bad_host |= !is_host(value, value_len);
 	} else if (same(line, name_len, "content-type")) {
 		if (head->content_type != NULL)
 			return MESH_HTTP_BAD;
@@ -240,12 +298,14 @@ settle(MeshHttpHead *head, const Seen *seen)
 		 * follows is a matter of opinion (smuggling). */
 		if (head->content_length >= 0 || head->minor == 0)
 			return MESH_HTTP_BAD;
-		if (seen->encodings > 1 || !head->chunked)
+		/* Without chunked last, the body's end is the connection's (RFC 9112 §6.3). */
+		if (!seen->last_chunked)
+			return MESH_HTTP_BAD;
+		if (seen->chunked > 1 || seen->other_codings > 0)
 			return MESH_HTTP_NOT_IMPLEMENTED;
+		head->chunked = TRUE;
 	}
-	if (head->minor == 1 && seen->hosts != 1)
-		return MESH_HTTP_BAD;
-	if (head->minor == 0 && seen->hosts > 1)
+	if ((head->minor == 1 && seen->hosts != 1) || seen->hosts > 1 || seen->bad_host)
 		return MESH_HTTP_BAD;
 	head->keep_alive = head->minor == 1 ? !seen->close : seen->keep_alive && !seen->close;
 	if (head->minor == 0)
@@ -389,16 +449,20 @@ mesh_http_chunks_feed(MeshHttpChunks *c, const guint8 *data, gsize len, GByteArr
 		switch (c->state) {
 		case CHUNK_SIZE:
 			if (hex_value(b) >= 0) {
-				c->remaining = c->remaining * 16 + (guint)hex_value(b);
-				if (c->remaining > MAX_CHUNK ||
+				/* Checked before it grows: one more digit after 2^60 would
+				 * wrap past 2^64 (a smuggled framing). */
+				if (c->remaining > (MAX_CHUNK - (guint)hex_value(b)) / 16 ||
 				    ++c->line > MESH_HTTP_MAX_CHUNK_LINE)
 					return MESH_HTTP_BAD;
+				c->remaining = c->remaining * 16 + (guint)hex_value(b);
 				break;
 			}
 			if (c->line == 0)
 				return MESH_HTTP_BAD; /* no digits */
-			if (b == ';' || b == ' ' || b == '\t')
+			if (b == ';' || b == ' ' || b == '\t') {
 				c->state = CHUNK_EXT;
+				c->line++; /* the limit counts the whole line */
+			}
 			else if (b == '\r')
 				c->state = CHUNK_SIZE_LF;
 			else if (b == '\n')

@@ -16,10 +16,12 @@ G_BEGIN_DECLS
  * - header fields "name: value" with a token name (no space before the colon) and no obsolete
  *   line folding;
  * - framing: Content-Length (digits only; several fields must agree) or Transfer-Encoding
- *   "chunked" (another coding is MESH_HTTP_NOT_IMPLEMENTED); both at once is MESH_HTTP_BAD
- *   (request smuggling, RFC 9112 §6.3);
+ *   "chunked" (chunked not last is MESH_HTTP_BAD, another coding before it or chunked twice
+ *   MESH_HTTP_NOT_IMPLEMENTED); both at once is MESH_HTTP_BAD (request smuggling, RFC 9112
+ *   §6.3);
  * - Connection (close, keep-alive), Expect (100-continue; another expectation is
- *   MESH_HTTP_EXPECTATION), Content-Type, Host (required in HTTP/1.1).
+ *   MESH_HTTP_EXPECTATION), Content-Type, Host (required in HTTP/1.1, at most once, a valid
+ *   uri-host [":" port]).
  * A head longer than its limit is MESH_HTTP_TOO_LARGE.
  */
 

@@ -149,6 +149,8 @@ typedef struct {
 	gpointer health_data;
 	/* Threads answering requests (0: MESH_PORTAL_HTTP_DEFAULT_WORKERS). */
 	guint workers;
+	/* I/O loops (0: one per processor, at most 16): the caller's main context and threads. */
+	guint loops;
 	MeshPortalAtOnce at_once; /* NULL: every request goes to a worker */
 } MeshPortalHttpConfig;
 

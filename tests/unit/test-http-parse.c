@@ -5,8 +5,7 @@
  * exact result: a BAD turned MORE keeps a connection open on garbage, a NOT_IMPLEMENTED turned
  * OK frames a body wrongly (smuggling).
  *
- * The tests named "DISAGREEMENT" assert what the header or RFC 9112 says where the reader does
- * otherwise: they fail until portal/http-parse.c is fixed (or the contract changed).
+ * The tests marked "Found by this test" pin cases the first reader got wrong.
  */
 #include <string.h>
 
@@ -834,7 +833,7 @@ test_chunks_bad(void)
 }
 
 /*
- * DISAGREEMENT (portal/http-parse.c, mesh_http_chunks_feed, CHUNK_SIZE): a size of exactly 2^60
+ * Found by this test (portal/http-parse.c, mesh_http_chunks_feed, CHUNK_SIZE): a size of exactly 2^60
  * passes the "over 2^60" check, and the next digit multiplies it by 16 past 2^64: the size wraps
  * to that digit. "10000000000000000" (2^64) reads as 0, the last chunk, and
  * "10000000000000005" as 5. The header says a size over 2^60 is BAD; a proxy that reads the
@@ -848,7 +847,7 @@ test_disagreement_chunk_size_wraps(void)
 }
 
 /*
- * DISAGREEMENT (portal/http-parse.c, mesh_http_chunks_feed, CHUNK_SIZE and CHUNK_EXT): the
+ * Found by this test (portal/http-parse.c, mesh_http_chunks_feed, CHUNK_SIZE and CHUNK_EXT): the
  * separator after the size (';', SP or HTAB) is not counted against MESH_HTTP_MAX_CHUNK_LINE,
  * so a size line of MESH_HTTP_MAX_CHUNK_LINE + 1 bytes is read; the header says a line over it
  * is BAD (trailer lines are counted right).
@@ -865,7 +864,7 @@ test_disagreement_chunk_line_limit(void)
 }
 
 /*
- * DISAGREEMENT (portal/http-parse.c, target_path): the authority of an absolute-form target ends
+ * Found by this test (portal/http-parse.c, target_path): the authority of an absolute-form target ends
  * at the first '/', '?' or '#' (RFC 3986 §3.2), but the reader looks for '/' alone, so a '/' in
  * the query becomes the path: "http://h?a=/b" reads as path "/b" where it has none (header:
  * "the path of absolute-form", "/" when it has none).
@@ -891,7 +890,7 @@ test_disagreement_absolute_query(void)
 }
 
 /*
- * DISAGREEMENT with RFC 9112 §3.2 (portal/http-parse.c, field): "A server MUST respond with a
+ * Found by this test with RFC 9112 §3.2 (portal/http-parse.c, field): "A server MUST respond with a
  * 400 (Bad Request) status code to any HTTP/1.1 request message that lacks a Host header field
  * and to any request message that contains more than one Host header field line or a Host
  * header field with an invalid field value." The value (uri-host [":" port]) is not checked.
@@ -907,7 +906,7 @@ test_disagreement_host_value(void)
 }
 
 /*
- * DISAGREEMENT with RFC 9112 §6.3 item 4 (portal/http-parse.c, settle): "If a Transfer-Encoding
+ * Found by this test with RFC 9112 §6.3 item 4 (portal/http-parse.c, settle): "If a Transfer-Encoding
  * header field is present in a request and the chunked transfer coding is not the final
  * encoding, ... the server MUST respond with the 400 (Bad Request) status code and then close
  * the connection." The reader gives NOT_IMPLEMENTED (501) as its header says ("another coding
@@ -937,13 +936,13 @@ static CU_TestInfo tests[] = {
         {"is_json: media types and charsets", test_is_json},
         {"chunks: whole, by bytes, in two pieces, without out", test_chunks},
         {"chunks: malformed sizes, lines, data ends", test_chunks_bad},
-        {"DISAGREEMENT chunks: a size of 2^64 wraps to 0", test_disagreement_chunk_size_wraps},
-        {"DISAGREEMENT chunks: size line limit off by one", test_disagreement_chunk_line_limit},
-        {"DISAGREEMENT head: '/' in an absolute-form query taken as the path",
+        {"chunks: a size past 2^60 is BAD, never wrapped", test_disagreement_chunk_size_wraps},
+        {"chunks: the size line limit counts the whole line", test_disagreement_chunk_line_limit},
+        {"head: a '/' in an absolute-form query is not the path",
          test_disagreement_absolute_query},
-        {"DISAGREEMENT head (RFC 9112 3.2): invalid Host value accepted",
+        {"head: an invalid Host value is BAD (RFC 9112 3.2)",
          test_disagreement_host_value},
-        {"DISAGREEMENT head (RFC 9112 6.3): chunked not final is 501, not 400",
+        {"head: chunked not final is BAD (RFC 9112 6.3)",
          test_disagreement_chunked_not_final},
         CU_TEST_INFO_NULL,
 };
