@@ -138,12 +138,15 @@ static const char *const stmt_sql[N_STMTS] = {
 };
 
 /*
- * A store is two connections to the file, each with its own lock: the writer, for every
- * transaction that writes, and a reader (query_only), for the calls that only read. In WAL
- * mode a reader sees the last commit and never waits for a writer, so Get and friends are not
- * held up while a batch of nonces is being synced. Both are this struct; the reader's own
- * reader is NULL.
+ * A store is several connections to the file, each with its own lock: the writer, for every
+ * transaction that writes, and READERS readers (query_only), for the calls that only read. In
+ * WAL mode a reader sees the last commit and never waits for a writer, so Get and friends are
+ * not held up while a batch of nonces is being synced, nor by each other: the I/O threads
+ * answer Get at once, each on a reader of its own most of the time. All are this struct; a
+ * reader's own readers are NULL.
  */
+#define READERS 4
+
 typedef struct SqliteStore SqliteStore;
 struct SqliteStore {
 	MeshPortalStore parent;
@@ -151,7 +154,8 @@ struct SqliteStore {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *stmts[N_STMTS];
-	SqliteStore *reader;
+	SqliteStore *readers[READERS];
+	gint next_reader;   /* where a caller waits when every reader is busy */
 	gboolean read_only; /* this is a reader */
 };
 
@@ -296,11 +300,17 @@ lock(MeshPortalStore *store)
 	return self;
 }
 
-/* The reader connection, locked: for calls that only read. */
+/* A reader connection, locked: a free one, else one in turn. For calls that only read. */
 static SqliteStore *
 read_lock(MeshPortalStore *store)
 {
-	return lock(&((SqliteStore *)store)->reader->parent);
+	SqliteStore *self = (SqliteStore *)store;
+
+	for (guint i = 0; i < READERS; i++)
+		if (g_mutex_trylock(&self->readers[i]->lock))
+			return self->readers[i];
+	return lock(&self->readers[(guint)g_atomic_int_add(&self->next_reader, 1) % READERS]
+	                     ->parent);
 }
 
 static gboolean
@@ -934,8 +944,10 @@ sqlite_close(MeshPortalStore *store)
 {
 	SqliteStore *self = (SqliteStore *)store;
 
-	/* The reader first: the writer's close is then the last and checkpoints the WAL. */
-	connection_close(self->reader);
+	/* The readers first: the writer's close is then the last and checkpoints the WAL. */
+	for (guint i = 0; i < READERS; i++)
+		if (self->readers[i] != NULL)
+			connection_close(self->readers[i]);
 	connection_close(self);
 }
 
@@ -1083,18 +1095,23 @@ migrate_txn(SqliteStore *self, GError **error)
 	return TRUE;
 }
 
-/* The reader of @self (see SqliteStore), once the schema is there: nothing it runs can write. */
+/* The readers of @self (see SqliteStore), once the schema is there: nothing they run can
+ * write. */
 static gboolean
-open_reader(SqliteStore *self, GError **error)
+open_readers(SqliteStore *self, GError **error)
 {
-	SqliteStore *reader = g_new0(SqliteStore, 1);
+	for (guint i = 0; i < READERS; i++) {
+		SqliteStore *reader = g_new0(SqliteStore, 1);
 
-	g_mutex_init(&reader->lock);
-	reader->path = g_strdup(self->path);
-	reader->read_only = TRUE;
-	self->reader = reader;
-	return open_existing(reader, "opening", error) && configure(reader, error) &&
-	       exec(reader, "PRAGMA query_only = ON", "configuring", error);
+		g_mutex_init(&reader->lock);
+		reader->path = g_strdup(self->path);
+		reader->read_only = TRUE;
+		self->readers[i] = reader;
+		if (!open_existing(reader, "opening", error) || !configure(reader, error) ||
+		    !exec(reader, "PRAGMA query_only = ON", "configuring", error))
+			return FALSE;
+	}
+	return TRUE;
 }
 
 MeshPortalStore *
@@ -1117,7 +1134,7 @@ mesh_portal_store_sqlite_open(const char *path, GError **error)
 		return NULL;
 	/* BEGIN IMMEDIATE: two servermesh starting on one new file migrate it once. */
 	ok = begin(self, error) && migrate_txn(self, error);
-	if (!end(self, ok, error) || !open_reader(self, error))
+	if (!end(self, ok, error) || !open_readers(self, error))
 		return NULL;
 	return g_steal_pointer(&store);
 }
