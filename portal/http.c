@@ -101,6 +101,10 @@ struct Loop {
 	GQueue conns;         /* its Conn (by loop_link) */
 	GSource *sweep_source;
 	guint in_flight; /* jobs of its connections whose answer has not come back */
+	/* Answers back from workers, under done_lock: the first one into an empty queue wakes
+	 * the loop, which takes them all (a commit answers many requests at once). */
+	GMutex done_lock;
+	GQueue done;
 };
 
 /* A bucket of the per-client rate limit: @tokens requests may be made now. */
@@ -823,22 +827,37 @@ job_free(Job *job)
 }
 
 /* On the connection's loop: a worker's answer goes out. */
-static gboolean
-job_done(gpointer data)
+static void
+job_done(Job *job)
 {
-	Job *job = data;
 	Conn *conn = job->conn;
 
 	conn->loop->in_flight--;
-	if (conn->http->stopping) {
+	if (g_atomic_int_get(&conn->http->stopping)) {
 		job_free(job);
-		return G_SOURCE_REMOVE;
+		return;
 	}
 	conn->transaction = job->transaction;
 	/* A next request may have come with this one (pipelining). */
 	if (respond(conn, job->status, job->response) && conn->state == READ_HEAD)
 		advance(conn);
 	job_free(job);
+}
+
+/* On a loop: the answers its workers handed back. */
+static gboolean
+jobs_done(gpointer data)
+{
+	Loop *loop = data;
+	GQueue done = G_QUEUE_INIT;
+	Job *job;
+
+	g_mutex_lock(&loop->done_lock);
+	done = loop->done;
+	g_queue_init(&loop->done);
+	g_mutex_unlock(&loop->done_lock);
+	while ((job = g_queue_pop_head(&done)) != NULL)
+		job_done(job);
 	return G_SOURCE_REMOVE;
 }
 
@@ -848,13 +867,20 @@ work(gpointer data, gpointer user_data)
 {
 	Job *job = data;
 	MeshPortalHttp *http = user_data;
+	Loop *loop = job->conn->loop;
+	gboolean first;
 
 	if (job->request == NULL)
 		health_job(job);
 	else
 		job->response = http->handler(http->handler_data, job->conn->key, job->request,
 		                              &job->status, &job->transaction);
-	g_main_context_invoke(job->conn->loop->context, job_done, job);
+	g_mutex_lock(&loop->done_lock);
+	g_queue_push_tail(&loop->done, job);
+	first = loop->done.length == 1;
+	g_mutex_unlock(&loop->done_lock);
+	if (first)
+		g_main_context_invoke(loop->context, jobs_done, loop);
 }
 
 /* The request is complete and nothing refused it: answered at once, or by a worker while the
@@ -1584,6 +1610,8 @@ start_loops(MeshPortalHttp *http, guint n)
 
 		loop->http = http;
 		g_queue_init(&loop->conns);
+		g_mutex_init(&loop->done_lock);
+		g_queue_init(&loop->done);
 		if (i == 0) {
 			loop->context = g_main_context_ref_thread_default();
 			continue;
@@ -1679,6 +1707,8 @@ mesh_portal_http_free(MeshPortalHttp *http)
 	if (http->workers != NULL)
 		g_thread_pool_free(http->workers, FALSE, TRUE);
 	report_counts(http, TRUE);
+	for (guint i = 0; i < http->n_loops; i++)
+		g_mutex_clear(&http->loops[i].done_lock);
 	g_free(http->loops);
 	g_clear_pointer(&http->per_client, g_hash_table_unref);
 	g_clear_object(&http->listener);

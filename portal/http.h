@@ -6,33 +6,39 @@
 G_BEGIN_DECLS
 
 /*
- * The portal's HTTP binding (docs/protocol.md §8) on libsoup 3: one resource, POST
- * /.well-known/mmm/ with Content-Type application/json (and the health endpoint, below). Everything HTTP is settled here
- * before the transaction layer sees a byte: the path (404), the method (405, with Allow:
- * POST), the per-client rate limit (429, with Retry-After), the media type (415) and the body
- * size (413: from Content-Length before the body is read, and by counting while it streams;
- * an oversize body is never kept, and one more than MESH_PORTAL_HTTP_DISCARD_MAX long closes the
- * connection). Those answers have the untagged body {"Status": n, "StatusDescription": "..."}.
+ * The portal's HTTP binding (docs/protocol.md §8): an HTTP/1.1 server of its own on GIO sockets
+ * (requests read by portal/http-parse.h), one resource, POST /.well-known/mmm/ with
+ * Content-Type application/json (and the health endpoint, below). Everything HTTP is settled
+ * here before the transaction layer sees a byte: the request's syntax (400, 431 for a head over
+ * 16 KiB, 501 for a transfer coding other than chunked, 505 for a version other than 1.0 and
+ * 1.1, 417 for an expectation other than 100-continue: each then closes the connection), the
+ * path (404), the method (405, with Allow: POST), the per-client rate limit (429, with
+ * Retry-After), the media type (415) and the body size (413: from Content-Length before the
+ * body is read, and by counting while a chunked body streams; an oversize body is never kept,
+ * and one more than MESH_PORTAL_HTTP_DISCARD_MAX long, or one the client waits to send (Expect:
+ * 100-continue), is not read: the answer goes out and the connection closes). Those answers
+ * have the untagged body {"Status": n, "StatusDescription": "..."}.
  *
- * Connections are the binding's own, not libsoup's: it accepts them on its listening socket,
- * counts them per client and in all, and closes at once a connection over either cap (the
- * descriptor is freed and the kernel's backlog keeps moving), except that a new connection over
- * the total cap takes the place of the oldest one that has not sent complete headers yet. A
- * connection must deliver its complete request headers (TLS handshake included) within the
- * header timeout of being accepted; after that it may stay idle (nothing received, nothing sent)
- * at most the idle timeout. A failing accept (out of descriptors or memory) is logged and
- * retried after a short pause: the listener never stops. Each accepted connection is handed to
- * libsoup (soup_server_accept_iostream, TLS made here), which keeps it open after each answer
- * for the client's next request (HTTP/1.1 keep-alive) until the client closes it, asks to, or
- * is timed out or evicted: after an answer a connection waits at most the idle timeout, counts as
- * one without complete headers, and is the first to make room for its own client's new one.
+ * Connections: it accepts them on its listening socket, counts them per client and in all, and
+ * closes at once a connection over either cap (the descriptor is freed and the kernel's backlog
+ * keeps moving), except that a new connection over the total cap takes the place of the oldest
+ * one that has not sent complete headers yet. A connection must deliver its complete request
+ * headers (TLS handshake included) within the header timeout of being accepted; after that it
+ * may stay idle (nothing received, nothing sent) at most the idle timeout. A failing accept (out
+ * of descriptors or memory) is logged and retried after a short pause: the listener never
+ * stops. A connection stays open after each answer for the client's next request (HTTP/1.1
+ * keep-alive; HTTP/1.0 only when asked) until the client closes it, asks to, or is timed out or
+ * evicted: after an answer a connection waits at most the idle timeout, counts as one without
+ * complete headers, and is the first to make room for its own client's new one. Requests sent
+ * before their predecessor's answer (pipelining) are answered in order.
  *
- * The server runs on the thread-default GMainContext of the thread that calls
- * mesh_portal_http_new(); the log callback is called there, the notice callback there too or,
- * for the health endpoint's changes, in a worker (it must be safe for that). The handler and the
- * health function are called in worker threads (config.workers of them), several at once: both
- * must be safe for that. A request's message is paused meanwhile and answered back on the main
- * loop. (A test in the same thread must not use libsoup's sync client: it would wait on itself.)
+ * Threads. Connections are accepted on the thread-default GMainContext of the thread that calls
+ * mesh_portal_http_new() and shared among I/O loops (config.loops: that context and threads of
+ * their own), each connection read, answered and closed by one loop. Requests the handler
+ * answers without waiting (config.at_once) are answered on the loop; the others, and the health
+ * function, in worker threads (config.workers of them), the connection waiting meanwhile. So
+ * the handler, the health function and the log and notice callbacks are called from several
+ * threads at once: each must be safe for that.
  */
 
 /* Where servermesh listens unless told otherwise: loopback only, so that exposing a portal
@@ -95,7 +101,8 @@ G_BEGIN_DECLS
 typedef GBytes *(*MeshPortalHandler)(gpointer data, const char *client, GBytes *request,
 				     guint *ret_status, const char **ret_transaction);
 /* Whether the handler answers @request without waiting (no commit, no network): then it is
- * called on the main loop at once, which spares two thread switches. @data is the handler's. */
+ * called on the connection's I/O loop at once, which spares two thread switches. @data is the
+ * handler's. */
 typedef gboolean (*MeshPortalAtOnce)(gpointer data, GBytes *request);
 
 /* What the binding reports about each request, once it is answered (or abandoned). */

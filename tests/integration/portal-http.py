@@ -221,6 +221,89 @@ def check_keepalive():
     c.close()
 
 
+def read_answers(s, n):
+    """The first @n answers on socket @s: (status, headers dict, body) each, read by
+    Content-Length; then whether the server closed the connection after them."""
+    data = b""
+    answers = []
+    while len(answers) < n:
+        while b"\r\n\r\n" not in data:
+            piece = s.recv(65536)
+            if not piece:
+                return answers, True
+            data += piece
+        head, data = data.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        fields = {k.strip().lower(): v.strip() for k, v in (l.split(":", 1) for l in lines[1:])}
+        length = int(fields.get("content-length", "0"))
+        while len(data) < length:
+            piece = s.recv(65536)
+            if not piece:
+                return answers, True
+            data += piece
+        answers.append((int(lines[0].split()[1]), fields, data[:length]))
+        data = data[length:]
+    s.settimeout(1.0)
+    try:
+        closed = s.recv(1) == b""
+    except socket.timeout:
+        closed = False
+    return answers, closed
+
+
+def post(body=HELLO, version=b"HTTP/1.1", extra=b""):
+    return (b"POST " + URL.path.encode() + b" " + version + b"\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\n" + extra +
+            b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+
+def exchange(request, n=1):
+    s = raw_socket()
+    s.sendall(request)
+    answers, closed = read_answers(s, n)
+    s.close()
+    if len(answers) != n:
+        fail(f"{len(answers)} answers to {request[:60]!r}, want {n}")
+    return answers, closed
+
+
+def check_protocol():
+    # The server's HTTP/1.1 reading: pipelined requests answered in order on one connection; a
+    # chunked body; HTTP/1.0 closed after its answer unless it asks to keep the connection;
+    # what is not a request it can read answered with the right status, then closed.
+    answers, closed = exchange(post() + post(b'{"HelloRequest":{} }'), 2)
+    if [a[0] for a in answers] != [200, 200] or closed:
+        fail(f"pipelined: {[a[0] for a in answers]}, closed {closed}")
+    chunked = (b"POST " + URL.path.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+               b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+               b"5\r\n" + HELLO[:5] + b"\r\n%x\r\n" % (len(HELLO) - 5) + HELLO[5:] +
+               b"\r\n0\r\n\r\n")
+    answers, closed = exchange(chunked)
+    if answers[0][0] != 200 or json.loads(answers[0][2]) != HELLO_ANSWER or closed:
+        fail(f"chunked: {answers[0][0]} {answers[0][2][:80]!r}, closed {closed}")
+    answers, closed = exchange(post(version=b"HTTP/1.0"))
+    if answers[0][0] != 200 or not closed:
+        fail(f"HTTP/1.0: {answers[0][0]}, closed {closed}")
+    answers, closed = exchange(post(version=b"HTTP/1.0", extra=b"Connection: keep-alive\r\n"))
+    if answers[0][0] != 200 or closed or answers[0][1].get("connection") != "keep-alive":
+        fail(f"HTTP/1.0 keep-alive: {answers[0][0]} {answers[0][1]}, closed {closed}")
+    refused = [
+        (b"GARBAGE\r\n\r\n", 400),
+        (post(extra=b"X-Big: " + b"a" * 20000 + b"\r\n"), 431),
+        (post(extra=b"Transfer-Encoding: gzip, chunked\r\n")
+         .replace(b"Content-Length: 20\r\n", b""), 501),
+        (post(version=b"HTTP/2.0"), 505),
+        (post(extra=b"Expect: a-pony\r\n"), 417),
+        (post(extra=b"Content-Length: 21\r\n"), 400),
+    ]
+    for request, want in refused:
+        answers, closed = exchange(request)
+        if answers[0][0] != want or not closed:
+            fail(f"{request[:50]!r}...: {answers[0][0]}, want {want}; closed {closed}")
+        if json.loads(answers[0][2]).get("Status") != want:
+            fail(f"{want}: body {answers[0][2][:80]!r}")
+
+
 def check_keepalive_cap():
     # A client holding 4 idle connections (the per-address cap is 4: see portal-http.sh) opens
     # a fifth: its oldest idle one makes room, and the new one is served.

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # servermesh over HTTP on loopback, driven by portal-http.py (Python's standard library):
 # Hello; 404/405/415; 413 by Content-Length, by streamed size and before the body (Expect:
-# 100-continue); a far oversize body closes the connection; the per-client rate limit answers
+# 100-continue); a far oversize body closes the connection; pipelining, chunked bodies, HTTP/1.0
+# and what is not a request (400/431/501/505/417, then closed); the per-client rate limit answers
 # 429 with Retry-After and recovers; one log line per request and no body text in the log; the
 # database survives a restart, is 0600 in a 0700 folder, and a newer schema is refused; TLS with a
 # self-signed certificate, accepted with its CA file and refused without; bad options refused.
@@ -19,14 +20,14 @@ requests() { grep -c '^servermesh: [0-9-]*T[0-9:.]*Z ' "$1"; }
 
 # A: plain HTTP, default limits.
 check "servermesh starts on a free port" start "$TMP/log.1"
-for c in hello unknown malformed get path type big big_chunked big_continue huge secret; do
+for c in hello unknown malformed get path type big big_chunked big_continue huge secret protocol; do
 	if out=$($PY "$URL" $c); then ok "http: $c"; else not_ok "http: $c: $out"; fi
 done
 sleep 0.6
-# 18 requests: hello 1, unknown 1, malformed 1, get 1, path 1, type 4, big 2, big_chunked 2,
-# big_continue 2, huge 2, secret 1.
+# 29 requests: hello 1, unknown 1, malformed 1, get 1, path 1, type 4, big 2, big_chunked 2,
+# big_continue 2, huge 2, secret 1, protocol 11 (2 pipelined, chunked, 1.0 twice, 6 refused).
 n=$(requests "$TMP/log.1")
-check "one log line per request (18 requests, $n lines)" [ "$n" = 18 ]
+check "one log line per request (29 requests, $n lines)" [ "$n" = 29 ]
 check "the log line names client, method, path, transaction, status, sizes, time" \
 	grep -q '^servermesh: [0-9T:.-]*Z 127.0.0.1 POST /.well-known/mmm/ Hello 200 20 [0-9][0-9]* [0-9.]*ms$' \
 	"$TMP/log.1"
@@ -127,6 +128,8 @@ expect_fail "--workers 0 is refused" 2 "workers is 1 to 1024" \
 	"$SERVERMESH" example.com --db "$TMP/x.db" --listen 127.0.0.1:0 --workers 0
 expect_fail "--workers 1025 is refused" 2 "workers is 1 to 1024" \
 	"$SERVERMESH" example.com --db "$TMP/x.db" --listen 127.0.0.1:0 --workers 1025
+expect_fail "--io-threads 17 is refused" 2 "io-threads is 1 to 16" \
+	"$SERVERMESH" example.com --db "$TMP/x.db" --listen 127.0.0.1:0 --io-threads 17
 # PostgreSQL that cannot be reached: Network (25, retryable), naming the socket folder, never
 # the password of the URI.
 expect_fail "an unreachable PostgreSQL database is refused" 25 "database at $TMP/nopg.*cannot be reached" \
