@@ -1158,10 +1158,15 @@ on_io(gpointer data)
 	Conn *conn = data;
 	gssize n;
 
-	if (conn->state == WRITING && conn->watching == G_IO_OUT) {
-		/* Out: a next request may have come with this one (pipelining). */
-		if (flush(conn) && conn->state == READ_HEAD)
+	if (conn->watching == G_IO_OUT) {
+		if (!flush(conn) || conn->out_pos < conn->out->len)
+			return G_SOURCE_CONTINUE; /* gone, or not all out yet */
+		/* An answer is out (a next request may have come with this one: pipelining), or
+		 * a "100 Continue" (the body comes next). */
+		if (conn->state == READ_HEAD)
 			advance(conn);
+		else
+			watch(conn, G_IO_IN);
 		return G_SOURCE_CONTINUE;
 	}
 	compact(conn);

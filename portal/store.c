@@ -123,7 +123,6 @@ mesh_portal_store_init(MeshPortalStore *store, const MeshPortalStoreClass *klass
 	store->limits.bytes_per_account = MESH_PORTAL_DEFAULT_BYTES_PER_ACCOUNT;
 	store->limits.creations_per_client = MESH_PORTAL_DEFAULT_CREATIONS_PER_CLIENT;
 	g_mutex_init(&store->nonces.lock);
-	g_cond_init(&store->nonces.written);
 	store->nonces.queue = g_ptr_array_new();
 }
 
@@ -288,6 +287,7 @@ typedef struct {
 	MeshPortalNonceUse use;
 	gboolean done;
 	GError *error; /* the batch's failure, a copy for each of its waiters */
+	GCond cond;    /* signalled when done, or when it is to write the next batch */
 } MeshPortalNonceWait;
 
 /*
@@ -319,12 +319,17 @@ write_batch(MeshPortalStore *store)
 		b->batches++;
 		b->written_nonces += n;
 	}
+	/* Each waiter wakes once, when its own nonce is written, and the first of those queued
+	 * meanwhile wakes to write theirs: a broadcast would wake them all for nothing, batch after
+	 * batch (a wakeup is what a request mostly costs here). */
 	for (guint i = 0; i < n; i++) {
 		waits[i]->use.replay = ok && uses[i].replay;
 		waits[i]->error = ok ? NULL : g_error_copy(error);
 		waits[i]->done = TRUE;
+		g_cond_signal(&waits[i]->cond);
 	}
-	g_cond_broadcast(&b->written);
+	if (b->queue->len > 0)
+		g_cond_signal(&((MeshPortalNonceWait *)g_ptr_array_index(b->queue, 0))->cond);
 }
 
 /*
@@ -338,15 +343,17 @@ use_nonce_batched(MeshPortalStore *store, const char *nonce, gint64 issued, GErr
 	MeshPortalNonceBatch *b = &store->nonces;
 	MeshPortalNonceWait wait = {.use = {.nonce = nonce, .issued = issued}};
 
+	g_cond_init(&wait.cond);
 	g_mutex_lock(&b->lock);
 	g_ptr_array_add(b->queue, &wait);
 	while (!wait.done) {
 		if (!b->writing)
 			write_batch(store);
 		else
-			g_cond_wait(&b->written, &b->lock);
+			g_cond_wait(&wait.cond, &b->lock);
 	}
 	g_mutex_unlock(&b->lock);
+	g_cond_clear(&wait.cond);
 	if (wait.error != NULL) {
 		g_propagate_error(error, wait.error);
 		return FALSE;
@@ -406,7 +413,6 @@ mesh_portal_store_close(MeshPortalStore *store)
 	if (store->nonces.queue != NULL) {
 		g_ptr_array_unref(store->nonces.queue);
 		g_mutex_clear(&store->nonces.lock);
-		g_cond_clear(&store->nonces.written);
 	}
 	store->klass->close(store);
 }

@@ -180,7 +180,6 @@ typedef struct {
 /* The nonces waiting for the next group commit, and whether one is being written. */
 typedef struct {
 	GMutex lock;
-	GCond written;     /* a batch was written: its waiters look at their results */
 	GPtrArray *queue;  /* of the waiters' MeshPortalNonceWait (store.c) */
 	gboolean writing;  /* a caller is writing a batch now */
 	guint64 batches;   /* written so far, and the nonces in them (tests, benchmarks) */
