@@ -348,6 +348,8 @@ main(int argc, char **argv)
 	config.workers = (guint)workers;
 	config.loops = (guint)io_threads;
 	config.at_once = mesh_portal_answers_at_once;
+	config.now = mesh_portal_handler_now;
+	config.finish = mesh_portal_finish;
 	config.log = log_request;
 	config.notice = log_notice;
 	config.health = health;

@@ -51,6 +51,8 @@ typedef struct Loop Loop;
 struct MeshPortalHttp {
 	MeshPortalHandler handler;
 	MeshPortalAtOnce at_once;
+	MeshPortalHandlerNow now;
+	MeshPortalFinish finish;
 	gpointer handler_data;
 	MeshPortalLogFunc log;
 	MeshPortalNoticeFunc notice;
@@ -105,6 +107,10 @@ struct Loop {
 	 * the loop, which takes them all (a commit answers many requests at once). */
 	GMutex done_lock;
 	GQueue done;
+	/* Requests answered at once whose last step waits (MeshPortalFinish): gathered while a
+	 * worker finishes the previous ones, then finished together. */
+	GPtrArray *laters; /* of Job */
+	gboolean finishing;
 };
 
 /* A bucket of the per-client rate limit: @tokens requests may be made now. */
@@ -175,13 +181,17 @@ struct Conn {
 	GList loop_link;    /* in loop->conns */
 };
 
-/* A request handed to a worker, and its answer on the way back. */
+/* A request handed to a worker, and its answer on the way back; or the laters of one loop
+ * handed to a worker together (finish). */
 typedef struct {
-	Conn *conn;
+	Loop *loop;
+	Conn *conn;      /* NULL: finish */
 	GBytes *request; /* NULL: a health check */
 	GBytes *response;
 	guint status;
 	const char *transaction;
+	gpointer later;    /* the handler's step left to finish */
+	GPtrArray *finish; /* of Job, each with a later */
 } Job;
 
 static gboolean on_socket_io(GSocket *socket, GIOCondition condition, gpointer data);
@@ -826,12 +836,23 @@ job_free(Job *job)
 	g_free(job);
 }
 
+static void finish_start(Loop *loop);
+
 /* On the connection's loop: a worker's answer goes out. */
 static void
 job_done(Job *job)
 {
 	Conn *conn = job->conn;
 
+	if (conn == NULL) { /* a finish is over: the next may start */
+		Loop *loop = job->loop;
+
+		loop->finishing = FALSE;
+		g_ptr_array_unref(job->finish);
+		g_free(job);
+		finish_start(loop);
+		return;
+	}
 	conn->loop->in_flight--;
 	if (g_atomic_int_get(&conn->http->stopping)) {
 		job_free(job);
@@ -861,26 +882,70 @@ jobs_done(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+/* In a worker: the laters of @job->finish finished together, each answer in its own job. */
+static void
+finish_job(MeshPortalHttp *http, Job *job)
+{
+	guint n = job->finish->len;
+	g_autofree gpointer *laters = g_new(gpointer, n);
+	g_autofree GBytes **answers = g_new0(GBytes *, n);
+	g_autofree guint *statuses = g_new0(guint, n);
+
+	for (guint i = 0; i < n; i++) {
+		Job *one = g_ptr_array_index(job->finish, i);
+
+		laters[i] = g_steal_pointer(&one->later);
+	}
+	http->finish(http->handler_data, laters, n, answers, statuses);
+	for (guint i = 0; i < n; i++) {
+		Job *one = g_ptr_array_index(job->finish, i);
+
+		one->response = answers[i];
+		one->status = statuses[i];
+	}
+}
+
 /* In a worker: the transaction layer (or the health function) answers. */
 static void
 work(gpointer data, gpointer user_data)
 {
 	Job *job = data;
 	MeshPortalHttp *http = user_data;
-	Loop *loop = job->conn->loop;
+	Loop *loop = job->loop;
 	gboolean first;
 
-	if (job->request == NULL)
+	if (job->finish != NULL)
+		finish_job(http, job);
+	else if (job->request == NULL)
 		health_job(job);
 	else
 		job->response = http->handler(http->handler_data, job->conn->key, job->request,
 		                              &job->status, &job->transaction);
 	g_mutex_lock(&loop->done_lock);
+	/* A finish: each of its requests' answers, then the finish itself. */
+	for (guint i = 0; job->finish != NULL && i < job->finish->len; i++)
+		g_queue_push_tail(&loop->done, g_ptr_array_index(job->finish, i));
 	g_queue_push_tail(&loop->done, job);
-	first = loop->done.length == 1;
+	first = loop->done.length == (job->finish != NULL ? job->finish->len + 1 : 1);
 	g_mutex_unlock(&loop->done_lock);
 	if (first)
 		g_main_context_invoke(loop->context, jobs_done, loop);
+}
+
+/* On a loop: hand the laters gathered so far to a worker, unless one has some already. */
+static void
+finish_start(Loop *loop)
+{
+	Job *job;
+
+	if (loop->finishing || loop->laters->len == 0)
+		return;
+	job = g_new0(Job, 1);
+	job->loop = loop;
+	job->finish = g_steal_pointer(&loop->laters);
+	loop->laters = g_ptr_array_new();
+	loop->finishing = TRUE;
+	g_thread_pool_push(loop->http->workers, job, NULL);
 }
 
 /* The request is complete and nothing refused it: answered at once, or by a worker while the
@@ -894,6 +959,7 @@ dispatch(Conn *conn)
 	if (conn->kind == KIND_REFUSED)
 		return respond_refusal(conn);
 	job = g_new0(Job, 1);
+	job->loop = conn->loop;
 	job->conn = conn;
 	job->status = 500;
 	if (conn->kind == KIND_TRANSACTION)
@@ -902,12 +968,24 @@ dispatch(Conn *conn)
 	    http->at_once(http->handler_data, job->request)) {
 		gboolean alive;
 
-		job->response = http->handler(http->handler_data, conn->key, job->request,
-		                              &job->status, &job->transaction);
+		job->response = http->now(http->handler_data, conn->key, job->request, &job->status,
+		                          &job->transaction, &job->later);
 		conn->transaction = job->transaction;
-		alive = respond(conn, job->status, job->response);
-		job_free(job);
-		return alive;
+		if (job->response != NULL) {
+			alive = respond(conn, job->status, job->response);
+			job_free(job);
+			return alive;
+		}
+		if (job->later != NULL) {
+			conn->state = WORKING;
+			unwatch(conn);
+			conn->loop->in_flight++;
+			g_ptr_array_add(conn->loop->laters, job);
+			finish_start(conn->loop);
+			return TRUE;
+		}
+		/* Not a request to answer at once: a worker does it all. */
+		job->transaction = NULL;
 	}
 	if (g_atomic_int_get(&http->stopping)) {
 		job_free(job);
@@ -1617,6 +1695,7 @@ start_loops(MeshPortalHttp *http, guint n)
 		g_queue_init(&loop->conns);
 		g_mutex_init(&loop->done_lock);
 		g_queue_init(&loop->done);
+		loop->laters = g_ptr_array_new();
 		if (i == 0) {
 			loop->context = g_main_context_ref_thread_default();
 			continue;
@@ -1645,7 +1724,9 @@ mesh_portal_http_new(const MeshPortalHttpConfig *config, MeshPortalHandler handl
 		return NULL;
 	}
 	http->handler = handler;
-	http->at_once = config->at_once;
+	http->at_once = config->now != NULL && config->finish != NULL ? config->at_once : NULL;
+	http->now = config->now;
+	http->finish = config->finish;
 	http->handler_data = handler_data;
 	http->log = config->log;
 	http->notice = config->notice;
@@ -1712,8 +1793,10 @@ mesh_portal_http_free(MeshPortalHttp *http)
 	if (http->workers != NULL)
 		g_thread_pool_free(http->workers, FALSE, TRUE);
 	report_counts(http, TRUE);
-	for (guint i = 0; i < http->n_loops; i++)
+	for (guint i = 0; i < http->n_loops; i++) {
 		g_mutex_clear(&http->loops[i].done_lock);
+		g_ptr_array_unref(http->loops[i].laters);
+	}
 	g_free(http->loops);
 	g_clear_pointer(&http->per_client, g_hash_table_unref);
 	g_clear_object(&http->listener);

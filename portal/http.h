@@ -100,10 +100,22 @@ G_BEGIN_DECLS
  */
 typedef GBytes *(*MeshPortalHandler)(gpointer data, const char *client, GBytes *request,
 				     guint *ret_status, const char **ret_transaction);
-/* Whether the handler answers @request without waiting (no commit, no network): then it is
- * called on the connection's I/O loop at once, which spares two thread switches. @data is the
- * handler's. */
+/* Whether @request may be answered at once by the MeshPortalHandlerNow, on the connection's
+ * I/O loop, which spares two thread switches. @data is the handler's. */
 typedef gboolean (*MeshPortalAtOnce)(gpointer data, GBytes *request);
+/*
+ * MeshPortalHandlerNow: answer @request at once, without waiting (no commit, no network), as
+ * MeshPortalHandler does; or leave one step that waits: NULL and *@ret_later (the handler's, to
+ * give to MeshPortalFinish); or do nothing: NULL and no later (a worker then calls the
+ * MeshPortalHandler). *@ret_later is NULL on entry.
+ */
+typedef GBytes *(*MeshPortalHandlerNow)(gpointer data, const char *client, GBytes *request,
+                                        guint *ret_status, const char **ret_transaction,
+                                        gpointer *ret_later);
+/* MeshPortalFinish: in a worker, end the @n laters (all of one I/O loop that were left since
+ * its last call, together: a group commit) and give each its answer and HTTP status. */
+typedef void (*MeshPortalFinish)(gpointer data, gpointer *laters, guint n, GBytes **ret_answers,
+                                 guint *ret_statuses);
 
 /* What the binding reports about each request, once it is answered (or abandoned). */
 typedef struct {
@@ -158,7 +170,10 @@ typedef struct {
 	guint workers;
 	/* I/O loops (0: one per processor, at most 16): the caller's main context and threads. */
 	guint loops;
-	MeshPortalAtOnce at_once; /* NULL: every request goes to a worker */
+	/* All three, or none: every request goes to a worker. */
+	MeshPortalAtOnce at_once;
+	MeshPortalHandlerNow now;
+	MeshPortalFinish finish;
 } MeshPortalHttpConfig;
 
 /*

@@ -333,42 +333,48 @@ write_batch(MeshPortalStore *store)
 }
 
 /*
- * Queue the nonce; whoever finds no batch being written writes every nonce queued by then
- * (its own among them) and wakes the others; the rest wait for the batch that holds theirs.
- * No thread is dedicated to it, and a single caller writes at once, as without batching.
+ * Queue the nonces of @uses (in order, together); whoever finds no batch being written writes
+ * every nonce queued by then (its own among them) and wakes the others; the rest wait for the
+ * batch that holds theirs. No thread is dedicated to it, and a single caller writes at once, as
+ * without batching. Sets each use's replay; FALSE when a batch that held one of them failed.
  */
 static gboolean
-use_nonce_batched(MeshPortalStore *store, const char *nonce, gint64 issued, GError **error)
+use_nonces_batched(MeshPortalStore *store, MeshPortalNonceUse *uses, guint n, GError **error)
 {
 	MeshPortalNonceBatch *b = &store->nonces;
-	MeshPortalNonceWait wait = {.use = {.nonce = nonce, .issued = issued}};
+	g_autofree MeshPortalNonceWait *waits = g_new0(MeshPortalNonceWait, n);
+	gboolean ok = TRUE;
 
-	g_cond_init(&wait.cond);
 	g_mutex_lock(&b->lock);
-	g_ptr_array_add(b->queue, &wait);
-	while (!wait.done) {
-		if (!b->writing)
-			write_batch(store);
-		else
-			g_cond_wait(&wait.cond, &b->lock);
+	for (guint i = 0; i < n; i++) {
+		waits[i].use = uses[i];
+		g_cond_init(&waits[i].cond);
+		g_ptr_array_add(b->queue, &waits[i]);
+	}
+	/* Waiting for the earliest of ours not written yet: it is the first of ours in the
+	 * queue, so it is the one woken to write when the queue's turn comes to ours. */
+	for (guint i = 0; i < n; i++) {
+		while (!waits[i].done) {
+			if (!b->writing)
+				write_batch(store);
+			else
+				g_cond_wait(&waits[i].cond, &b->lock);
+		}
 	}
 	g_mutex_unlock(&b->lock);
-	g_cond_clear(&wait.cond);
-	if (wait.error != NULL) {
-		g_propagate_error(error, wait.error);
-		return FALSE;
+	for (guint i = 0; i < n; i++) {
+		g_cond_clear(&waits[i].cond);
+		uses[i].replay = waits[i].use.replay;
+		if (waits[i].error != NULL && ok)
+			g_propagate_error(error, g_steal_pointer(&waits[i].error));
+		ok = ok && waits[i].error == NULL;
+		g_clear_error(&waits[i].error);
 	}
-	if (wait.use.replay) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_UNAUTHORIZED,
-			    "this request was made before (its nonce was used): a replay");
-		return FALSE;
-	}
-	return TRUE;
+	return ok;
 }
 
 gboolean
-mesh_portal_store_use_nonce(MeshPortalStore *store, const char *nonce, gint64 issued, gint64 now,
-			    GError **error)
+mesh_portal_store_check_nonce(const char *nonce, gint64 issued, gint64 now, GError **error)
 {
 	if (!check_name(nonce, "nonce", error))
 		return FALSE;
@@ -380,7 +386,39 @@ mesh_portal_store_use_nonce(MeshPortalStore *store, const char *nonce, gint64 is
 			    MESH_PORTAL_ISSUED_WINDOW_SECONDS / 60);
 		return FALSE;
 	}
-	return use_nonce_batched(store, nonce, issued, error);
+	return TRUE;
+}
+
+gboolean
+mesh_portal_store_replay(GError **error)
+{
+	g_set_error(error, MESH_ERROR, MESH_ERROR_UNAUTHORIZED,
+		    "this request was made before (its nonce was used): a replay");
+	return FALSE;
+}
+
+gboolean
+mesh_portal_store_use_nonce(MeshPortalStore *store, const char *nonce, gint64 issued, gint64 now,
+			    GError **error)
+{
+	MeshPortalNonceUse use = {.nonce = nonce, .issued = issued};
+
+	if (!mesh_portal_store_check_nonce(nonce, issued, now, error) ||
+	    !use_nonces_batched(store, &use, 1, error))
+		return FALSE;
+	return use.replay ? mesh_portal_store_replay(error) : TRUE;
+}
+
+gboolean
+mesh_portal_store_use_nonces(MeshPortalStore *store, MeshPortalNonceUse *uses, guint n,
+                             GError **error)
+{
+	/* The window was checked when each request was read (a nonce at its edge then must not
+	 * fail the others now). */
+	for (guint i = 0; i < n; i++)
+		if (!check_name(uses[i].nonce, "nonce", error))
+			return FALSE;
+	return n == 0 || use_nonces_batched(store, uses, n, error);
 }
 
 void

@@ -329,6 +329,22 @@ gboolean mesh_portal_store_connection_complete(MeshPortalStore *store, const cha
  */
 gboolean mesh_portal_store_use_nonce(MeshPortalStore *store, const char *nonce, gint64 issued,
 				     gint64 now, GError **error);
+/*
+ * mesh_portal_store_use_nonces: mesh_portal_store_use_nonce for the @n nonces of @uses at once
+ * (the answers of several requests that wait for their nonces together): they join the same
+ * group commit, and each use's replay says whether it was used before (by an earlier request,
+ * or earlier in @uses). The window is not checked again: check each with
+ * mesh_portal_store_check_nonce when its request is read. FALSE, with nothing to say for any
+ * of them, when one is not a name or a batch that held one of them failed.
+ */
+gboolean mesh_portal_store_use_nonces(MeshPortalStore *store, MeshPortalNonceUse *uses, guint n,
+                                      GError **error);
+/* mesh_portal_store_check_nonce: the checks of mesh_portal_store_use_nonce that need no store
+ * (a nonce that is a name, @issued within the window of @now). */
+gboolean mesh_portal_store_check_nonce(const char *nonce, gint64 issued, gint64 now,
+                                       GError **error);
+/* mesh_portal_store_replay: set the error of a replayed nonce; returns FALSE. */
+gboolean mesh_portal_store_replay(GError **error);
 #define MESH_PORTAL_NONCE_BATCH_MAX 256
 /* How many batches and nonces mesh_portal_store_use_nonce has written (tests, benchmarks). */
 void mesh_portal_store_nonce_batches(MeshPortalStore *store, guint64 *ret_batches,

@@ -61,6 +61,10 @@ typedef struct {
 	/* The devices the account's current personal profile lists as Removed (UDF -> when),
 	 * once an account is loaded (load_account_master): whatever they sign is refused. */
 	GHashTable *removed;
+	/* Answered at once (mesh_portal_handler_now): the nonce is checked, not yet used; the
+	 * answer waits for mesh_portal_finish to use it. */
+	gboolean defer;
+	gboolean deferred; /* a nonce waits */
 } Txn;
 
 static void
@@ -447,6 +451,10 @@ authorize(Txn *txn, const MeshKey *key, GError **error)
 	if (!not_removed(txn, mesh_key_udf(key), error) || !mesh_signed_verify(txn->jws, key, error))
 		return FALSE;
 	/* Only now: an unauthenticated request must not fill the replay cache. */
+	if (txn->defer) {
+		txn->deferred = mesh_portal_store_check_nonce(txn->nonce, txn->issued, txn->now, error);
+		return txn->deferred;
+	}
 	return mesh_portal_store_use_nonce(txn->portal->store, txn->nonce, txn->issued, txn->now,
 					   error);
 }
@@ -1350,14 +1358,53 @@ read_request(Txn *txn, JsonNode *root, const Transaction **ret_transaction, GErr
 	return issued_check(txn->portal, txn->issued, txn->now, error);
 }
 
+/* A request answered at once whose nonce is still to be used (mesh_portal_handler_now). */
+typedef struct {
+	const Transaction *transaction;
+	gint64 now;
+	char *nonce;
+	gint64 issued;
+	GBytes *answer; /* when the nonce is new */
+	guint status;
+} Later;
+
+static void
+later_free(Later *later)
+{
+	g_free(later->nonce);
+	g_bytes_unref(later->answer);
+	g_free(later);
+}
+
+/* Whether @transaction can be answered at once: it reads, and writes nothing but its nonce
+ * (which mesh_portal_finish writes before the answer goes). */
+static gboolean
+reads_only(const Transaction *transaction)
+{
+	static const char *const names[] = {"Hello", "Get", "Validate", "ConnectStatus"};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(names); i++)
+		if (strcmp(transaction->name, names[i]) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/*
+ * Answer the request in @body. With @ret_later (answered at once), a transaction that does more
+ * than read is not answered (NULL, *@ret_later NULL: a worker answers it), and one whose nonce
+ * is to be used returns NULL and *@ret_later, to be finished by mesh_portal_finish.
+ */
 static GBytes *
 handle(MeshPortal *portal, const char *client, const guint8 *body, gsize len, guint *ret_status,
-       const char **ret_transaction)
+       const char **ret_transaction, Later **ret_later)
 {
 	g_auto(Txn) txn = {.portal = portal,
 	           .client = client,
 	           .now = portal->now(portal->now_data),
-	           .status = 200};
+	           .status = 200,
+	           .defer = ret_later != NULL};
+	GBytes *answer;
+	Later *later;
 	const Transaction *transaction = NULL;
 	g_autoptr(JsonNode) root = NULL;
 	g_autoptr(GError) error = NULL;
@@ -1378,14 +1425,29 @@ handle(MeshPortal *portal, const char *client, const guint8 *body, gsize len, gu
 		                   ret_status);
 	}
 	*ret_transaction = transaction->name;
+	if (txn.defer && !reads_only(transaction))
+		return NULL;
 	txn.response = json_object_new();
 	if (!transaction->handler(&txn, &error)) {
 		json_object_unref(txn.response);
-		return error_bytes(portal, txn.now, transaction->response_tag, error, ret_status);
+		answer = error_bytes(portal, txn.now, transaction->response_tag, error, ret_status);
+	} else {
+		*ret_status = txn.status;
+		answer = answer_bytes(transaction->response_tag, txn.response, txn.status,
+		                      txn.code, txn.description);
 	}
-	*ret_status = txn.status;
-	return answer_bytes(transaction->response_tag, txn.response, txn.status, txn.code,
-			    txn.description);
+	if (!txn.deferred)
+		return answer;
+	/* Whatever the answer, it goes once the nonce is used, as it would have been. */
+	later = g_new0(Later, 1);
+	later->transaction = transaction;
+	later->now = txn.now;
+	later->nonce = g_strdup(txn.nonce);
+	later->issued = txn.issued;
+	later->answer = answer;
+	later->status = *ret_status;
+	*ret_later = later;
+	return NULL;
 }
 
 void
@@ -1394,7 +1456,7 @@ mesh_portal_handle_from(MeshPortal *portal, const char *client, const guint8 *bo
 {
 	const char *transaction = NULL;
 
-	*ret_answer = handle(portal, client, body, len, ret_http_status, &transaction);
+	*ret_answer = handle(portal, client, body, len, ret_http_status, &transaction, NULL);
 }
 
 void
@@ -1408,7 +1470,8 @@ gboolean
 mesh_portal_answers_at_once(gpointer data, GBytes *request)
 {
 	static const char *const tags[] = {"\"HelloRequest\"", "\"GetRequest\"",
-	                                   "\"ValidateRequest\""};
+	                                   "\"ValidateRequest\"",
+	                                   "\"" MESH_PORTAL_SIGNED_TAG "\""};
 	MeshPortal *portal = data;
 	const char *name = mesh_portal_store_name(portal->store);
 	gsize len = 0;
@@ -1439,7 +1502,53 @@ mesh_portal_handler(gpointer data, const char *client, GBytes *request, guint *r
 	const guint8 *body = g_bytes_get_data(request, &len);
 
 	return handle(data, client, body != NULL ? body : (const guint8 *)"", len, ret_status,
-	              ret_transaction);
+	              ret_transaction, NULL);
+}
+
+GBytes *
+mesh_portal_handler_now(gpointer data, const char *client, GBytes *request, guint *ret_status,
+                        const char **ret_transaction, gpointer *ret_later)
+{
+	gsize len = 0;
+	const guint8 *body = g_bytes_get_data(request, &len);
+
+	*ret_later = NULL;
+	return handle(data, client, body != NULL ? body : (const guint8 *)"", len, ret_status,
+	              ret_transaction, (Later **)ret_later);
+}
+
+void
+mesh_portal_finish(gpointer data, gpointer *laters, guint n, GBytes **ret_answers,
+                   guint *ret_statuses)
+{
+	MeshPortal *portal = data;
+	g_autofree MeshPortalNonceUse *uses = g_new0(MeshPortalNonceUse, n);
+	g_autoptr(GError) error = NULL;
+	gboolean ok;
+
+	for (guint i = 0; i < n; i++) {
+		const Later *later = laters[i];
+
+		uses[i].nonce = later->nonce;
+		uses[i].issued = later->issued;
+	}
+	ok = mesh_portal_store_use_nonces(portal->store, uses, n, &error);
+	for (guint i = 0; i < n; i++) {
+		Later *later = laters[i];
+		g_autoptr(GError) replay = NULL;
+
+		if (ok && !uses[i].replay) {
+			ret_answers[i] = g_bytes_ref(later->answer);
+			ret_statuses[i] = later->status;
+		} else {
+			if (ok)
+				mesh_portal_store_replay(&replay);
+			ret_answers[i] = error_bytes(portal, later->now,
+			                             later->transaction->response_tag,
+			                             ok ? replay : error, &ret_statuses[i]);
+		}
+		later_free(later);
+	}
 }
 
 /* The compiler checks that mesh_portal_handler is a MeshPortalHandler. */

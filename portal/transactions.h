@@ -101,14 +101,35 @@ void mesh_portal_handle_from(MeshPortal *portal, const char *client, const guint
  * that far.
  */
 /*
- * mesh_portal_answers_at_once: whether the request in @request can be answered without waiting
- * (a MeshPortalAtOnce, http.h, @data the MeshPortal): an unsigned Hello, Get or Validate, on a
- * store in this process's own storage (SQLite, memory), whose reads never wait for a commit. A
- * look at the first member's name only: the handler checks everything as for any request.
+ * mesh_portal_answers_at_once: whether mesh_portal_handler_now should be tried on the request
+ * in @request (a MeshPortalAtOnce, http.h, @data the MeshPortal): an unsigned Hello, Get or
+ * Validate, or a SignedTransaction, on a store in this process's own storage (SQLite, memory),
+ * whose reads never wait for a commit. A look at the first member's name only: the handler
+ * checks everything as for any request.
  */
 gboolean mesh_portal_answers_at_once(gpointer data, GBytes *request);
 
 GBytes *mesh_portal_handler(gpointer data, const char *client, GBytes *request,
 			    guint *ret_status, const char **ret_transaction);
+
+/*
+ * mesh_portal_handler_now: a MeshPortalHandlerNow (http.h), @data the MeshPortal. Answers at
+ * once a transaction that only reads (Hello, Get, Validate, ConnectStatus); one signed with a
+ * nonce returns NULL and *@ret_later: the answer is made, and goes once mesh_portal_finish has
+ * used the nonce (a replay then gets the 401 it would have got). Any other transaction returns
+ * NULL and no later, having done nothing: a worker answers it with mesh_portal_handler.
+ */
+GBytes *mesh_portal_handler_now(gpointer data, const char *client, GBytes *request,
+                                guint *ret_status, const char **ret_transaction,
+                                gpointer *ret_later);
+
+/*
+ * mesh_portal_finish: a MeshPortalFinish (http.h): use the nonces of the @n laters of
+ * mesh_portal_handler_now together (one group commit, mesh_portal_store_use_nonces) and give
+ * each its answer: the one made at once, a 401 for a replay, or the store's failure. Frees the
+ * laters. Waits for the commit: call it in a worker.
+ */
+void mesh_portal_finish(gpointer data, gpointer *laters, guint n, GBytes **ret_answers,
+                        guint *ret_statuses);
 
 G_END_DECLS

@@ -650,6 +650,12 @@ main(int argc, char **argv)
 		      "the device's check of the signed Result reports Rejected", "%s",
 		      local != NULL ? local->message : "no error");
 		answer_clear(&a);
+		/* Answered at once on servermesh's I/O thread, its nonce used by a worker before
+		 * the answer goes: the same bytes again are a replay. */
+		a = send_text("ConnectStatusResponse", status_text);
+		check(a.status == 401, "the same signed ConnectStatus again (a replay) → 401",
+		      "%u %s", a.status, a.message != NULL ? a.message : "");
+		answer_clear(&a);
 		check(get_serial() == 2, "the rejected device changed nothing (Serial 2)", NULL);
 		device_clear(&d);
 	}

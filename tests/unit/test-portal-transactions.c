@@ -223,8 +223,8 @@ connect_pending(Fx *fx, MeshKey *key, gint64 offset, JsonObject **ret_obj)
 
 /* ---- Hello, Validate ----------------------------------------------------------------------- */
 
-/* Which requests the HTTP binding may answer on its main loop: unsigned reads on a local store;
- * never a signed request (it writes a nonce), a write, or anything on PostgreSQL. */
+/* Which requests the HTTP binding may try to answer on its I/O loop: unsigned reads and
+ * signed transactions on a local store; never a plain write, or anything on PostgreSQL. */
 static gboolean
 at_once(Fx *fx, const char *text)
 {
@@ -243,7 +243,9 @@ test_answers_at_once(void)
 	        {"{\"HelloRequest\": {}}", TRUE},
 	        {" \n{ \"GetRequest\": {\"Account\": \"alice\"}}", TRUE},
 	        {"{\"ValidateRequest\":{\"Account\":\"x\"}}", TRUE},
-	        {"{\"SignedTransaction\": {\"GetRequest\": {}}}", FALSE},
+	        /* Tried at once: mesh_portal_handler_now leaves the nonce for a worker, and
+	         * leaves a signed request that writes to the worker whole (test_connect). */
+	        {"{\"SignedTransaction\": {\"GetRequest\": {}}}", TRUE},
 	        {"{\"PublishRequest\": {}}", FALSE},
 	        {"{\"CreateRequest\": {}}", FALSE},
 	        {"{\"ConnectStatusRequest\": {}}", FALSE},
@@ -1054,6 +1056,79 @@ connect_status(Fx *fx, MtDevice *d, MeshKey *signer, JsonObject **ret_obj)
 			 signed_by("ConnectStatusRequest", r, signer), ret_obj);
 }
 
+/* A status answer's HTTP status and State (NULL: none). */
+static guint
+answer_state(GBytes *answer, guint status, const char **ret_state)
+{
+	gsize len = 0;
+	const char *data = g_bytes_get_data(answer, &len);
+	g_autoptr(JsonNode) root = mesh_json_parse(data, len, MESH_PORTAL_MESSAGE_MAX, NULL);
+	JsonObject *obj;
+
+	*ret_state = NULL;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	obj = json_object_get_object_member(json_node_get_object(root), "ConnectStatusResponse");
+	CU_ASSERT_EQUAL(json_object_get_int_member(obj, "Status"), status);
+	if (json_object_has_member(obj, "State"))
+		*ret_state = g_intern_string(json_object_get_string_member(obj, "State"));
+	return status;
+}
+
+/*
+ * ConnectStatus answered at once (mesh_portal_handler_now, the HTTP binding's I/O loop): the
+ * answer is made but waits for its nonce (mesh_portal_finish, in a worker). The same signed
+ * request twice before a finish, once more after it, and on the ordinary path: one answer, then
+ * 401 replays, within one finish and across. A signed request that is not a plain read
+ * (ConnectPending) is left to a worker whole: no answer, no later, its nonce not used (the
+ * same bytes then succeed on the ordinary path).
+ */
+static void
+status_at_once(Fx *fx, MtDevice *d)
+{
+	JsonObject *r = obj1("AccountID", "alice");
+	g_autofree char *text = NULL;
+	g_autoptr(GBytes) request = NULL;
+	g_autofree char *pending =
+	        signed_by("ConnectPendingRequest", obj1("AccountID", "alice"), fx->m.online[1]);
+	g_autoptr(GBytes) pending_request = g_bytes_new(pending, strlen(pending));
+	gpointer laters[2] = {NULL, NULL}, later = NULL;
+	GBytes *answers[2] = {NULL, NULL};
+	guint statuses[2] = {0, 0};
+	const char *transaction = NULL, *state = NULL;
+	guint status = 0;
+
+	json_object_set_string_member(r, "DeviceID", mesh_key_udf(d->sig));
+	text = signed_by("ConnectStatusRequest", r, d->sig);
+	request = g_bytes_new(text, strlen(text));
+	for (int i = 0; i < 2; i++) {
+		CU_ASSERT_PTR_NULL(mesh_portal_handler_now(fx->portal, NULL, request, &status,
+		                                           &transaction, &laters[i]));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(laters[i]);
+		CU_ASSERT_STRING_EQUAL(transaction, "ConnectStatus");
+	}
+	mesh_portal_finish(fx->portal, laters, 2, answers, statuses);
+	CU_ASSERT_EQUAL(answer_state(answers[0], statuses[0], &state), 200);
+	CU_ASSERT_STRING_EQUAL(state, "Pending");
+	CU_ASSERT_EQUAL(answer_state(answers[1], statuses[1], &state), 401);
+	CU_ASSERT_PTR_NULL(state);
+	for (int i = 0; i < 2; i++)
+		g_bytes_unref(answers[i]);
+	/* Used now: a third, at once or not, is a replay. */
+	CU_ASSERT_PTR_NULL(mesh_portal_handler_now(fx->portal, NULL, request, &status,
+	                                           &transaction, &later));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(later);
+	mesh_portal_finish(fx->portal, &later, 1, answers, statuses);
+	CU_ASSERT_EQUAL(answer_state(answers[0], statuses[0], &state), 401);
+	g_bytes_unref(answers[0]);
+	CU_ASSERT_EQUAL(send_text(fx, "ConnectStatusResponse", g_strdup(text), NULL), 401);
+	/* Not a plain read: not answered at once, and nothing of it is done. */
+	later = NULL;
+	CU_ASSERT_PTR_NULL(mesh_portal_handler_now(fx->portal, NULL, pending_request, &status,
+	                                           &transaction, &later));
+	CU_ASSERT_PTR_NULL(later);
+	CU_ASSERT_EQUAL(send_text(fx, "ConnectPendingResponse", g_strdup(pending), NULL), 200);
+}
+
 static void
 test_connect(void)
 {
@@ -1134,6 +1209,7 @@ test_connect(void)
 	g_clear_pointer(&obj, json_object_unref);
 	CU_ASSERT_EQUAL(connect_status(&fx, &d, d2.sig, NULL), 401);
 	CU_ASSERT_EQUAL(connect_status(&fx, &d, fx.m.online[0], NULL), 401);
+	status_at_once(&fx, &d);
 	CU_ASSERT_EQUAL(connect_status(&fx, &d2, d2.sig, NULL), 404);
 	{
 		/* The Issued window is checked before anything is looked up. */
