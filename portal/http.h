@@ -34,11 +34,13 @@ G_BEGIN_DECLS
  *
  * Threads. Connections are accepted on the thread-default GMainContext of the thread that calls
  * mesh_portal_http_new() and shared among I/O loops (config.loops: that context and threads of
- * their own), each connection read, answered and closed by one loop. Requests the handler
- * answers without waiting (config.at_once) are answered on the loop; the others, and the health
- * function, in worker threads (config.workers of them), the connection waiting meanwhile. So
- * the handler, the health function and the log and notice callbacks are called from several
- * threads at once: each must be safe for that.
+ * their own), each connection read, answered and closed by one loop. Requests config.at_once
+ * picks are answered on the loop by config.now, which may leave a step that waits (a nonce to
+ * commit): the loop gathers those while a worker finishes the previous ones together
+ * (config.finish), and each answer goes once finished. The other requests, and the health
+ * function, are answered in worker threads (config.workers of them), the connection waiting
+ * meanwhile. So the handlers, the health function and the log and notice callbacks are called
+ * from several threads at once: each must be safe for that.
  */
 
 /* Where servermesh listens unless told otherwise: loopback only, so that exposing a portal
