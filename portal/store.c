@@ -365,10 +365,12 @@ use_nonces_batched(MeshPortalStore *store, MeshPortalNonceUse *uses, guint n, GE
 	for (guint i = 0; i < n; i++) {
 		g_cond_clear(&waits[i].cond);
 		uses[i].replay = waits[i].use.replay;
-		if (waits[i].error != NULL && ok)
+		if (waits[i].error == NULL)
+			continue;
+		if (ok)
 			g_propagate_error(error, g_steal_pointer(&waits[i].error));
-		ok = ok && waits[i].error == NULL;
 		g_clear_error(&waits[i].error);
+		ok = FALSE;
 	}
 	return ok;
 }

@@ -2016,7 +2016,55 @@ test_store_failure(void)
 	fx_clear(&fx);
 }
 
+/* The memory store with use_nonces failing (Io), its vtable copied. */
+static gboolean
+failing_use_nonces(MeshPortalStore *store, MeshPortalNonceUse *uses, guint n, GError **error)
+{
+	g_set_error_literal(error, MESH_ERROR, MESH_ERROR_IO, "portal database: disk I/O error");
+	return FALSE;
+}
+
+/* Writing nonces fails: no signed request is accepted, on the ordinary path (ConnectPending) or
+ * answered at once (a signed Get: its answer made, then replaced by the failure); the same
+ * requests succeed once the store works again (their nonces were not recorded). */
+static void
+test_nonce_failure(void)
+{
+	g_autofree char *pending = NULL, *get = NULL;
+	g_autoptr(GBytes) get_request = NULL;
+	gpointer later = NULL;
+	GBytes *answer = NULL;
+	guint status = 0;
+	const char *transaction = NULL;
+	Fx fx;
+
+	fx_init(&fx);
+	CU_ASSERT_EQUAL_FATAL(create(&fx, "alice", fx.signed_personal), 201);
+	pending = signed_by("ConnectPendingRequest", obj1("AccountID", "alice"), fx.m.online[1]);
+	get = signed_by("GetRequest", obj1("Account", "alice"), fx.m.online[1]);
+	get_request = g_bytes_new(get, strlen(get));
+	working_class = fx.store->klass;
+	failing_class = *working_class;
+	failing_class.use_nonces = failing_use_nonces;
+	fx.store->klass = &failing_class;
+
+	CU_ASSERT_EQUAL(send_text(&fx, "ConnectPendingResponse", g_strdup(pending), NULL), 500);
+	CU_ASSERT_PTR_NULL(mesh_portal_handler_now(fx.portal, NULL, get_request, &status,
+	                                           &transaction, &later));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(later);
+	mesh_portal_finish(fx.portal, &later, 1, &answer, &status);
+	CU_ASSERT_EQUAL(status, 500);
+	CU_ASSERT_PTR_NULL(strstr(g_bytes_get_data(answer, NULL), "Entries"));
+	g_bytes_unref(answer);
+
+	fx.store->klass = working_class;
+	CU_ASSERT_EQUAL(send_text(&fx, "ConnectPendingResponse", g_strdup(pending), NULL), 200);
+	CU_ASSERT_EQUAL(send_text(&fx, "GetResponse", g_strdup(get), NULL), 200);
+	fx_clear(&fx);
+}
+
 static CU_TestInfo tests[] = {
+        {"writing nonces fails: no signed request accepted, at once or not", test_nonce_failure},
         {"Publish SignedSSHDeviceKey: by its device only", test_publish_ssh_key},
         {"Hello", test_hello},
         {"which requests are answered at once (HTTP main loop)", test_answers_at_once},
