@@ -91,6 +91,9 @@ typedef struct {
 	TxnSigning signing;
 	const char *members[3];
 	TxnHandler handler;
+	/* It reads, and writes nothing but its nonce: answered at once (mesh_portal_handler_now),
+	 * its nonce written by mesh_portal_finish before the answer goes. */
+	gboolean reads;
 } Transaction;
 
 /* ---- The portal ---------------------------------------------------------------------------- */
@@ -293,11 +296,6 @@ removed_devices(JsonObject *obj)
 	return removed;
 }
 
-/*
- * What the transactions read of @account's current personal profile (stored after it verified):
- * its master profile into *@ret_master (verified again: it is one signature; NULL: not wanted,
- * nor checked) and its Removed devices into *@ret_removed.
- */
 /* ---- What stored texts said, kept ------------------------------------------------------- */
 
 /* The cache key of @text: its SHA-256, hex. */
@@ -345,6 +343,11 @@ set_ref(gpointer set)
 	return g_hash_table_ref(set);
 }
 
+/*
+ * What the transactions read of @account's current personal profile (stored after it verified):
+ * its master profile into *@ret_master (verified again: it is one signature; NULL: not wanted,
+ * nor checked) and its Removed devices into *@ret_removed.
+ */
 static gboolean
 account_profile(const MeshPortalAccount *account, MeshMasterProfile **ret_master,
 		GHashTable **ret_removed, GError **error)
@@ -1156,25 +1159,25 @@ handle_connect_complete(Txn *txn, GError **error)
 /* ---- Dispatch ------------------------------------------------------------------------------ */
 
 static const Transaction transactions[] = {
-	{ "Hello", "HelloRequest", "HelloResponse", TXN_OPEN, { NULL }, handle_hello },
+	{ "Hello", "HelloRequest", "HelloResponse", TXN_OPEN, { NULL }, handle_hello, TRUE },
 	{ "Validate", "ValidateRequest", "ValidateResponse", TXN_OPEN, { "Account", "Reserve" },
-	  handle_validate },
+	  handle_validate, TRUE },
 	{ "Create", "CreateRequest", "CreateResponse", TXN_OPEN, { "Account", "Profile" },
-	  handle_create },
+	  handle_create, FALSE },
 	{ "Delete", "DeleteRequest", "DeleteResponse", TXN_SIGNED, { "Account", "Identifier" },
-	  handle_delete },
+	  handle_delete, FALSE },
 	{ "Get", "GetRequest", "GetResponse", TXN_EITHER, { "Account", "Identifier" },
-	  handle_get },
+	  handle_get, TRUE },
 	{ "Publish", "PublishRequest", "PublishResponse", TXN_SIGNED, { "Account", "Entry" },
-	  handle_publish },
+	  handle_publish, FALSE },
 	{ "ConnectStart", "ConnectStartRequest", "ConnectStartResponse", TXN_OPEN,
-	  { "AccountID", "SignedRequest" }, handle_connect_start },
+	  { "AccountID", "SignedRequest" }, handle_connect_start, FALSE },
 	{ "ConnectStatus", "ConnectStatusRequest", "ConnectStatusResponse", TXN_SIGNED,
-	  { "AccountID", "DeviceID" }, handle_connect_status },
+	  { "AccountID", "DeviceID" }, handle_connect_status, TRUE },
 	{ "ConnectPending", "ConnectPendingRequest", "ConnectPendingResponse", TXN_SIGNED,
-	  { "AccountID" }, handle_connect_pending },
+	  { "AccountID" }, handle_connect_pending, FALSE },
 	{ "ConnectComplete", "ConnectCompleteRequest", "ConnectCompleteResponse", TXN_SIGNED,
-	  { "AccountID", "Result" }, handle_connect_complete },
+	  { "AccountID", "Result" }, handle_connect_complete, FALSE },
 };
 
 static const Transaction *
@@ -1376,19 +1379,6 @@ later_free(Later *later)
 	g_free(later);
 }
 
-/* Whether @transaction can be answered at once: it reads, and writes nothing but its nonce
- * (which mesh_portal_finish writes before the answer goes). */
-static gboolean
-reads_only(const Transaction *transaction)
-{
-	static const char *const names[] = {"Hello", "Get", "Validate", "ConnectStatus"};
-
-	for (gsize i = 0; i < G_N_ELEMENTS(names); i++)
-		if (strcmp(transaction->name, names[i]) == 0)
-			return TRUE;
-	return FALSE;
-}
-
 /*
  * Answer the request in @body. With @ret_later (answered at once), a transaction that does more
  * than read is not answered (NULL, *@ret_later NULL: a worker answers it), and one whose nonce
@@ -1425,7 +1415,7 @@ handle(MeshPortal *portal, const char *client, const guint8 *body, gsize len, gu
 		                   ret_status);
 	}
 	*ret_transaction = transaction->name;
-	if (txn.defer && !reads_only(transaction))
+	if (txn.defer && !transaction->reads)
 		return NULL;
 	txn.response = json_object_new();
 	if (!transaction->handler(&txn, &error)) {
@@ -1466,12 +1456,19 @@ mesh_portal_handle(MeshPortal *portal, const guint8 *body, gsize len, GBytes **r
 	mesh_portal_handle_from(portal, NULL, body, len, ret_answer, ret_http_status);
 }
 
+/* Whether [@p, @end) starts with @tag in quotes. */
+static gboolean
+quoted_tag_at(const char *p, const char *end, const char *tag)
+{
+	gsize n = strlen(tag);
+
+	return (gsize)(end - p) >= n + 2 && p[0] == '"' && memcmp(p + 1, tag, n) == 0 &&
+	       p[n + 1] == '"';
+}
+
 gboolean
 mesh_portal_answers_at_once(gpointer data, GBytes *request)
 {
-	static const char *const tags[] = {"\"HelloRequest\"", "\"GetRequest\"",
-	                                   "\"ValidateRequest\"",
-	                                   "\"" MESH_PORTAL_SIGNED_TAG "\""};
 	MeshPortal *portal = data;
 	const char *name = mesh_portal_store_name(portal->store);
 	gsize len = 0;
@@ -1485,36 +1482,43 @@ mesh_portal_answers_at_once(gpointer data, GBytes *request)
 		return FALSE;
 	while (p < end && g_ascii_isspace(*p))
 		p++;
-	for (gsize i = 0; i < G_N_ELEMENTS(tags); i++) {
-		gsize n = strlen(tags[i]);
-
-		if ((gsize)(end - p) >= n && memcmp(p, tags[i], n) == 0)
+	/* A read sent plain, or any SignedTransaction (mesh_portal_handler_now leaves one that
+	 * writes to a worker; one that must be signed is refused there as here). */
+	if (quoted_tag_at(p, end, MESH_PORTAL_SIGNED_TAG))
+		return TRUE;
+	for (gsize i = 0; i < G_N_ELEMENTS(transactions); i++)
+		if (transactions[i].reads && transactions[i].signing != TXN_SIGNED &&
+		    quoted_tag_at(p, end, transactions[i].tag))
 			return TRUE;
-	}
 	return FALSE;
+}
+
+/* handle() for the HTTP binding's bytes (an empty body has no data). */
+static GBytes *
+handle_bytes(gpointer data, const char *client, GBytes *request, guint *ret_status,
+             const char **ret_transaction, Later **ret_later)
+{
+	gsize len = 0;
+	const guint8 *body = g_bytes_get_data(request, &len);
+
+	return handle(data, client, body != NULL ? body : (const guint8 *)"", len, ret_status,
+	              ret_transaction, ret_later);
 }
 
 GBytes *
 mesh_portal_handler(gpointer data, const char *client, GBytes *request, guint *ret_status,
 		    const char **ret_transaction)
 {
-	gsize len = 0;
-	const guint8 *body = g_bytes_get_data(request, &len);
-
-	return handle(data, client, body != NULL ? body : (const guint8 *)"", len, ret_status,
-	              ret_transaction, NULL);
+	return handle_bytes(data, client, request, ret_status, ret_transaction, NULL);
 }
 
 GBytes *
 mesh_portal_handler_now(gpointer data, const char *client, GBytes *request, guint *ret_status,
                         const char **ret_transaction, gpointer *ret_later)
 {
-	gsize len = 0;
-	const guint8 *body = g_bytes_get_data(request, &len);
-
 	*ret_later = NULL;
-	return handle(data, client, body != NULL ? body : (const guint8 *)"", len, ret_status,
-	              ret_transaction, (Later **)ret_later);
+	return handle_bytes(data, client, request, ret_status, ret_transaction,
+	                    (Later **)ret_later);
 }
 
 void
