@@ -639,6 +639,8 @@ conn_touch(Conn *conn)
 static gboolean
 flush(Conn *conn)
 {
+	gboolean moved = FALSE;
+
 	while (conn->out_pos < conn->out->len) {
 		g_autoptr(GError) error = NULL;
 		const guint8 *data = conn->out->data + conn->out_pos;
@@ -653,6 +655,11 @@ flush(Conn *conn)
 			        G_POLLABLE_OUTPUT_STREAM(g_io_stream_get_output_stream(conn->tls)),
 			        data, size, NULL, &error);
 		if (n < 0 && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+			/* Waiting for the client to read: bytes that went out restart the idle
+			 * timeout (an answer that goes out whole needs no touch: answered() sets
+			 * the next deadline). */
+			if (moved)
+				conn_touch(conn);
 			watch(conn, G_IO_OUT);
 			return TRUE;
 		}
@@ -661,7 +668,7 @@ flush(Conn *conn)
 			return FALSE;
 		}
 		conn->out_pos += (gsize)n;
-		conn_touch(conn);
+		moved = TRUE;
 	}
 	return conn->state == WRITING ? answered(conn) : TRUE;
 }
