@@ -42,6 +42,9 @@ static const struct {
 	[MESH_ERROR_LOCKOUT] = { "Lockout", "locked out after too many wrong PINs" },
 	[MESH_ERROR_TIMEOUT] = { "Timeout", "timed out" },
 	[MESH_ERROR_REMOVED] = { "Removed", "this device was removed from the profile" },
+	[MESH_ERROR_DENIED] = { "Denied", "the policy or the user refused this program the use" },
+	[MESH_ERROR_TAMPERED] = { "Tampered",
+	                          "a record was changed, removed, reordered or cut" },
 };
 
 const char *

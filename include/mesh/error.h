@@ -43,9 +43,11 @@ typedef enum {
 	MESH_ERROR_LOCKOUT = 30,          /* Lockout: too many wrong PINs; the device is locked out */
 	MESH_ERROR_TIMEOUT = 31,          /* Timeout */
 	MESH_ERROR_REMOVED = 32,          /* Removed: this device was removed from the profile */
+	MESH_ERROR_DENIED = 33,           /* Denied: the policy or the user refused this program */
+	MESH_ERROR_TAMPERED = 34,         /* Tampered: a record was changed, removed, reordered or cut */
 } MeshError;
 
 /* One past the largest assigned code. */
-#define MESH_ERROR_N_CODES 33
+#define MESH_ERROR_N_CODES 35
 
 #endif /* MESH_ERROR_CODES_H */

@@ -28,6 +28,8 @@ test_wire_values_are_stable(void)
 	CU_ASSERT_EQUAL(MESH_ERROR_SHARE_CORRUPT, 18);
 	CU_ASSERT_EQUAL(MESH_ERROR_TIMEOUT, 31);
 	CU_ASSERT_EQUAL(MESH_ERROR_REMOVED, 32);
+	CU_ASSERT_EQUAL(MESH_ERROR_DENIED, 33);
+	CU_ASSERT_STRING_EQUAL(mesh_error_name(MESH_ERROR_TAMPERED), "Tampered");
 	/* Exit statuses must stay clear of the shell's 126+ range. */
 	CU_ASSERT(MESH_ERROR_N_CODES < 126);
 }
