@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "caller.h"
 #include "hive.h"
 
 G_BEGIN_DECLS
@@ -145,6 +146,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshTransportListener, mesh_transport_listener_fre
  * MESH_ERROR_PERMISSION when it is another user or cannot be told.
  */
 gboolean mesh_transport_peer_is_user(MeshTransportConnection *conn, GError **error);
+
+/*
+ * mesh_transport_peer_caller: who is at the other end of an accepted @conn: pid and executable
+ * path, read once, now (Linux: the SO_PEERCRED pid; the process pinned with SO_PEERPIDFD, else
+ * pidfd_open(pid), before /proc/PID/exe is read, and the pidfd checked to still name a live
+ * process after, so that a recycled pid cannot answer for another process; the digest hashes
+ * the file the process runs, opened through /proc/PID/exe. Windows:
+ * GetNamedPipeClientProcessId, OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION) then
+ * QueryFullProcessImageNameW, the handle kept in the caller so that the pid is not reused while
+ * it lives; the digest hashes the file at that path). Never fails: what cannot be told is
+ * unknown (pid 0, program NULL). Returns a new reference (mesh_caller_unref).
+ */
+MeshCaller *mesh_transport_peer_caller(MeshTransportConnection *conn);
 
 /* mesh_transport_connection_read: at most @len bytes into @buf, waiting for at least one; 0 at
  * the end of the stream (or once reading is stopped), -1 on an error. */
