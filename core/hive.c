@@ -9,7 +9,7 @@ static const char *const kind_names[] = { "production", "test" };
 static const char *const kind_dirnames[] = { "MathematicalMesh", "CryptoMesh" };
 static const char *const folder_names[MESH_HIVE_N_FOLDERS] = {
 	"Accounts", "PersonalProfiles", "ThisDevice", "ApplicationProfiles", "Keys", "Escrow",
-	"Outbox",
+	"Outbox", "Policy", "Audit",
 };
 
 #define NAME_MAX_LEN 200
@@ -109,6 +109,34 @@ mesh_hive_write(MeshHive *hive, MeshHiveFolder folder, const char *name, const g
 		return FALSE;
 	}
 	return hive->klass->write(hive, folder, name, data, len, error);
+}
+
+gboolean
+mesh_hive_append(MeshHive *hive, MeshHiveFolder folder, const char *name, const guint8 *data,
+		 gsize len, gboolean sync, GError **error)
+{
+	if (!check_folder(folder, error) || !mesh_hive_check_name(name, error))
+		return FALSE;
+	if (len > MESH_HIVE_ENTRY_MAX) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
+			    "cannot append %" G_GSIZE_FORMAT " bytes to hive entry %s at once", len,
+			    name);
+		return FALSE;
+	}
+	/* The default entry is one name; an account record is read whole for its profile (the
+	 * registry hive keeps a member of it beside the file). Neither is a file that grows. */
+	if (folder == MESH_HIVE_ACCOUNTS || strcmp(name, MESH_HIVE_DEFAULT) == 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
+			    "the %s entry %s cannot be appended to: write it whole",
+			    mesh_hive_folder_name(folder), name);
+		return FALSE;
+	}
+	if (hive->klass->append == NULL) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_UNSUPPORTED,
+			    "this hive cannot append to an entry");
+		return FALSE;
+	}
+	return hive->klass->append(hive, folder, name, data, len, sync, error);
 }
 
 gboolean
@@ -224,8 +252,11 @@ mesh_hive_migrate(MeshHive *from, MeshHive *to, gboolean force, guint *ret_copie
 			    "cannot migrate the %s hive onto itself", mesh_hive_kind_name(from->kind));
 		return FALSE;
 	}
-	/* First look, then copy: a refused migration changes nothing. */
+	/* First look, then copy: a refused migration changes nothing. The Audit folder stays
+	 * behind (see hive.h): its list is left NULL, and so copies nothing. */
 	for (int f = 0; f < MESH_HIVE_N_FOLDERS; f++) {
+		if (f == MESH_HIVE_AUDIT)
+			continue;
 		if (!mesh_hive_list(from, (MeshHiveFolder)f, &names[f], error))
 			goto out;
 		for (guint i = 0; !force && i < names[f]->len; i++) {
@@ -241,6 +272,8 @@ mesh_hive_migrate(MeshHive *from, MeshHive *to, gboolean force, guint *ret_copie
 		}
 	}
 	for (int f = 0; f < MESH_HIVE_N_FOLDERS; f++) {
+		if (names[f] == NULL)
+			continue;
 		for (guint i = 0; i < names[f]->len; i++) {
 			if (!copy_entry(from, to, (MeshHiveFolder)f, names[f]->pdata[i], error))
 				goto out;

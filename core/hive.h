@@ -39,11 +39,16 @@ typedef enum {
 	/* changes made while the portal could not be reached, waiting to be published
 	 * (core/session-queue.c); each entry sealed to this device */
 	MESH_HIVE_OUTBOX,
+	/* the per-program policy (Policy/rules.json: ipc/policy.h) */
+	MESH_HIVE_POLICY,
+	/* the audit log (core/audit.h): this device's own record of what was done with this
+	 * hive, so never migrated */
+	MESH_HIVE_AUDIT,
 	MESH_HIVE_N_FOLDERS,
 } MeshHiveFolder;
 
 /* "Accounts", "PersonalProfiles", "ThisDevice", "ApplicationProfiles", "Keys", "Escrow",
- * "Outbox" */
+ * "Outbox", "Policy", "Audit" */
 const char *mesh_hive_folder_name(MeshHiveFolder folder);
 
 /* The entry that names a folder's default entry. */
@@ -79,6 +84,12 @@ typedef struct {
 	 * there, never a mix. */
 	gboolean (*write)(MeshHive *hive, MeshHiveFolder folder, const char *name,
 			  const guint8 *data, gsize len, GError **error);
+	/* Append @len bytes to @name, creating it (private, like a written entry) when missing.
+	 * The bytes go out whole in one write where the OS allows, so a process killed after the
+	 * call returned loses nothing; @sync makes them durable before returning (and the entry's
+	 * creation too). May be NULL: mesh_hive_append then fails with MESH_ERROR_UNSUPPORTED. */
+	gboolean (*append)(MeshHive *hive, MeshHiveFolder folder, const char *name,
+			   const guint8 *data, gsize len, gboolean sync, GError **error);
 	/* MESH_ERROR_NOT_FOUND when there is no such entry. */
 	gboolean (*remove)(MeshHive *hive, MeshHiveFolder folder, const char *name,
 			   GError **error);
@@ -112,6 +123,16 @@ gboolean mesh_hive_read(MeshHive *hive, MeshHiveFolder folder, const char *name,
 			GBytes **ret_data, GError **error);
 gboolean mesh_hive_write(MeshHive *hive, MeshHiveFolder folder, const char *name,
 			 const guint8 *data, gsize len, GError **error);
+/*
+ * mesh_hive_append: add @len bytes (at most MESH_HIVE_ENTRY_MAX, else MESH_ERROR_TOO_LARGE) at
+ * the end of @name, created when missing; see MeshHiveClass.append. The default entry and the
+ * Accounts folder are written whole only (MESH_ERROR_UNSUPPORTED). Nothing bounds the entry's
+ * total size: its writer rotates (core/audit.c), and mesh_hive_read refuses what is too large.
+ * Errors: MESH_ERROR_INVALID_ARGUMENT, MESH_ERROR_PERMISSION (an entry of another user, open
+ * to others, or not a plain file), MESH_ERROR_UNSUPPORTED, MESH_ERROR_IO.
+ */
+gboolean mesh_hive_append(MeshHive *hive, MeshHiveFolder folder, const char *name,
+			  const guint8 *data, gsize len, gboolean sync, GError **error);
 gboolean mesh_hive_remove(MeshHive *hive, MeshHiveFolder folder, const char *name,
 			  GError **error);
 gboolean mesh_hive_list(MeshHive *hive, MeshHiveFolder folder, GPtrArray **ret_names,
@@ -135,7 +156,10 @@ gboolean mesh_hive_set_default(MeshHive *hive, MeshHiveFolder folder, const char
 
 /*
  * mesh_hive_migrate: copy every entry of every folder of @from into @to (device, personal and
- * application profiles, accounts, escrow entries, file-store keys and the offline queue). When @force is FALSE
+ * application profiles, accounts, escrow entries, file-store keys, the offline queue and the
+ * policy), but the Audit folder: the audit log is this device's record of what was done with
+ * @from, chained and signed there, and copying it would make @to's log claim a past it did not
+ * have. When @force is FALSE
  * and any entry already exists in @to, nothing is copied: MESH_ERROR_EXISTS naming the first
  * one. @ret_copied (may be NULL) receives the number of entries copied.
  */

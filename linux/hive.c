@@ -30,12 +30,12 @@ entry_path(MeshHive *hive, MeshHiveFolder folder, const char *name)
 	return g_build_filename(((DirHive *)hive)->folders[folder], name, NULL);
 }
 
+/* check_entry: the open entry @fd is a regular file of this user that nobody else may read or
+ * change; its status in @ret_st. */
 static gboolean
-read_all(int fd, const char *path, gsize max_len, GBytes **ret_data, GError **error)
+check_entry(int fd, const char *path, struct stat *ret_st, GError **error)
 {
-	g_autofree guint8 *buf = NULL;
 	struct stat st;
-	gsize size, got = 0;
 
 	if (fstat(fd, &st) != 0) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot inspect %s: %s", path,
@@ -67,6 +67,19 @@ read_all(int fd, const char *path, gsize max_len, GBytes **ret_data, GError **er
 			    path, (unsigned)(st.st_mode & 07777), path);
 		return FALSE;
 	}
+	*ret_st = st;
+	return TRUE;
+}
+
+static gboolean
+read_all(int fd, const char *path, gsize max_len, GBytes **ret_data, GError **error)
+{
+	g_autofree guint8 *buf = NULL;
+	struct stat st;
+	gsize size, got = 0;
+
+	if (!check_entry(fd, path, &st, error))
+		return FALSE;
 	/* Before allocating: the size on disk is not trusted. */
 	if (st.st_size < 0 || (guint64)st.st_size > max_len) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
@@ -142,7 +155,6 @@ dir_remove(MeshHive *hive, MeshHiveFolder folder, const char *name, GError **err
 {
 	const char *dir = ((DirHive *)hive)->folders[folder];
 	g_autofree char *path = entry_path(hive, folder, name);
-	int fd;
 
 	if (unlink(path) != 0) {
 		int saved = errno;
@@ -152,18 +164,84 @@ dir_remove(MeshHive *hive, MeshHiveFolder folder, const char *name, GError **err
 			    "cannot remove %s: %s", path, g_strerror(saved));
 		return FALSE;
 	}
-	/* Make the removal durable; EINVAL: this file system cannot sync a folder. */
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || (fsync(fd) != 0 && errno != EINVAL)) {
+	/* Make the removal durable. */
+	if (!mesh_platform_sync_folder(dir)) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
 			    "removed %s but cannot flush %s: %s; check the disk", path, dir,
 			    g_strerror(errno));
-		if (fd >= 0)
-			close(fd);
 		return FALSE;
 	}
-	close(fd);
 	return TRUE;
+}
+
+/*
+ * One write(2) of the whole record on a descriptor opened O_APPEND: the kernel places it at the
+ * end at once, so appends of concurrent writers never interleave, and a process killed after
+ * the call returned has lost nothing. An entry is created only by O_EXCL, so that it is known
+ * to be new (the folder is then synced too) and made exactly 0600 whatever the umask.
+ */
+static gboolean
+dir_append(MeshHive *hive, MeshHiveFolder folder, const char *name, const guint8 *data,
+	   gsize len, gboolean sync, GError **error)
+{
+	const char *dir = ((DirHive *)hive)->folders[folder];
+	g_autofree char *path = entry_path(hive, folder, name);
+	const int flags = O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
+	gboolean created = FALSE, ok = FALSE;
+	const char *step = "append to";
+	struct stat st;
+	int fd, saved = 0;
+
+	/* O_NONBLOCK, as for reading: a FIFO planted there must not hang the writer. */
+	fd = open(path, flags);
+	if (fd < 0 && errno == ENOENT) {
+		fd = open(path, flags | O_CREAT | O_EXCL, 0600);
+		created = fd >= 0;
+		/* Another writer made it in between: append to theirs. */
+		if (fd < 0 && errno == EEXIST)
+			fd = open(path, flags);
+	}
+	if (fd < 0) {
+		saved = errno;
+		if (saved == ELOOP)
+			g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
+				    "%s is a symbolic link, not a hive entry: remove it", path);
+		else
+			g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
+				    "cannot open %s: %s; check that %s is a folder of yours", path,
+				    g_strerror(saved), dir);
+		return FALSE;
+	}
+	if (created && fchmod(fd, 0600) != 0) {
+		saved = errno;
+		goto out;
+	}
+	if (!check_entry(fd, path, &st, error)) {
+		close(fd);
+		return FALSE;
+	}
+	if (!mesh_platform_write_all(fd, data, len)) {
+		saved = errno;
+		goto out;
+	}
+	step = "flush";
+	if (sync && fdatasync(fd) != 0) {
+		saved = errno;
+		goto out;
+	}
+	step = "flush the folder of";
+	if (sync && created && !mesh_platform_sync_folder(dir)) {
+		saved = errno;
+		goto out;
+	}
+	ok = TRUE;
+out:
+	close(fd);
+	if (!ok)
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
+			    "cannot %s %s: %s; check that the disk is not full", step, path,
+			    g_strerror(saved));
+	return ok;
 }
 
 /* lstat: a symbolic link is stamped as itself (and refused when read). The change time moves on
@@ -247,6 +325,7 @@ dir_close(MeshHive *hive)
 static const MeshHiveClass dir_hive_class = {
 	.read = dir_read,
 	.write = dir_write,
+	.append = dir_append,
 	.remove = dir_remove,
 	.list = dir_list,
 	.stamp = dir_stamp,

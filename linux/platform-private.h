@@ -17,3 +17,12 @@ guint64 mesh_platform_uid(void);
  * determined.
  */
 gboolean mesh_platform_peer_uid(int fd, guint64 *ret_uid, GError **error);
+
+/* mesh_platform_write_all: write(2) all of @data, through short writes and signals; FALSE with
+ * errno set when it cannot (EIO for a write that wrote nothing). */
+gboolean mesh_platform_write_all(int fd, const guint8 *data, gsize len);
+
+/* mesh_platform_sync_folder: fsync the folder @dir, so that a file created, renamed or removed
+ * in it survives a crash. Some file systems cannot sync a folder (EINVAL): there is nothing more
+ * to do on those, and that is success. FALSE with errno set otherwise. */
+gboolean mesh_platform_sync_folder(const char *dir);

@@ -308,9 +308,8 @@ mesh_platform_private_dir(const char *path, gboolean create_parents, GError **er
 	return check_folder(abs, FALSE, error);
 }
 
-/* write(2) all of @data, through short writes and signals. */
-static gboolean
-write_all(int fd, const guint8 *data, gsize len)
+gboolean
+mesh_platform_write_all(int fd, const guint8 *data, gsize len)
 {
 	while (len > 0) {
 		ssize_t n = write(fd, data, len);
@@ -328,10 +327,8 @@ write_all(int fd, const guint8 *data, gsize len)
 	return TRUE;
 }
 
-/* fsync a folder so that a rename or unlink in it survives a crash. Some file systems cannot
- * sync a folder (EINVAL): there is nothing more to do on those. */
-static gboolean
-sync_folder(const char *dir)
+gboolean
+mesh_platform_sync_folder(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int saved;
@@ -427,7 +424,7 @@ mesh_platform_file_commit(const char *tmp, const char *path, gboolean replace, G
 	}
 	if (ok) {
 		step = "flush the folder of";
-		ok = sync_folder(dir);
+		ok = mesh_platform_sync_folder(dir);
 		saved = errno;
 	}
 	if (!ok && saved == EEXIST && !replace) {
@@ -458,7 +455,7 @@ mesh_platform_write_atomic(const char *path, const guint8 *data, gsize len, GErr
 	created = TRUE;
 	/* Exactly 0600 whatever the umask. */
 	step = "write";
-	if (fchmod(fd, 0600) != 0 || !write_all(fd, data, len))
+	if (fchmod(fd, 0600) != 0 || !mesh_platform_write_all(fd, data, len))
 		goto out;
 	step = "flush";
 	if (fsync(fd) != 0)
@@ -474,7 +471,7 @@ mesh_platform_write_atomic(const char *path, const guint8 *data, gsize len, GErr
 		goto out;
 	created = FALSE;
 	step = "flush the folder of";
-	ok = sync_folder(dir);
+	ok = mesh_platform_sync_folder(dir);
 out:
 	saved = errno;
 	if (fd >= 0)

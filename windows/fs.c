@@ -191,9 +191,8 @@ temp_name(const char *path)
 	return g_build_filename(dir, leaf, NULL);
 }
 
-/* WriteFile all of @data, in pieces a DWORD can count. */
-static gboolean
-write_all(HANDLE h, const guint8 *data, gsize len)
+gboolean
+mesh_win_write_all(HANDLE h, const guint8 *data, gsize len)
 {
 	while (len > 0) {
 		DWORD chunk = (DWORD)MIN(len, (gsize)1 << 30), done = 0;
@@ -235,7 +234,7 @@ mesh_platform_write_atomic(const char *path, const guint8 *data, gsize len, GErr
 		goto out;
 	created = TRUE;
 	step = "write";
-	if (!write_all(h, data, len))
+	if (!mesh_win_write_all(h, data, len))
 		goto out;
 	step = "flush";
 	if (!FlushFileBuffers(h))

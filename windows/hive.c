@@ -447,6 +447,124 @@ reg_write(MeshHive *hive, MeshHiveFolder folder, const char *name, const guint8 
 	return write_value(hive, folder, value, path, error);
 }
 
+/*
+ * open_append: @path opened to append (FILE_APPEND_DATA alone: every write lands at the end,
+ * whatever another handle does), as itself (never through a reparse point), a regular file of
+ * this user alone; created owner-only with CREATE_NEW when @create. Every sharing mode, as for
+ * reading: a reader or an atomic replace is never held up.
+ */
+static HANDLE
+open_append(const char *path, gboolean create, GError **error)
+{
+	g_autofree wchar_t *wpath = mesh_win_wide(path, error);
+	BY_HANDLE_FILE_INFORMATION info;
+	MeshWinPrivate priv = { 0 };
+	HANDLE h;
+	DWORD err;
+
+	if (wpath == NULL)
+		return INVALID_HANDLE_VALUE;
+	if (create && !mesh_win_private_init(&priv, FILE_ALL_ACCESS, FALSE, error))
+		return INVALID_HANDLE_VALUE;
+	h = CreateFileW(wpath, FILE_APPEND_DATA | READ_CONTROL,
+			FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+			create ? &priv.sa : NULL, create ? CREATE_NEW : OPEN_EXISTING,
+			FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+	err = GetLastError();
+	if (create)
+		mesh_win_private_clear(&priv);
+	if (h == INVALID_HANDLE_VALUE) {
+		/* As in read_file: the registry has the entry, so a missing file is damage. */
+		if (!create && mesh_win_error_code(err, MESH_ERROR_IO) == MESH_ERROR_NOT_FOUND)
+			g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
+				    "the registry has the entry whose data file is %s, which is "
+				    "missing: remove the entry and write it again",
+				    path);
+		else
+			mesh_win_set_error(error, err, MESH_ERROR_IO, "cannot open %s", path);
+		return INVALID_HANDLE_VALUE;
+	}
+	if (!GetFileInformationByHandle(h, &info)) {
+		mesh_win_set_error(error, GetLastError(), MESH_ERROR_IO, "cannot inspect %s", path);
+		goto fail;
+	}
+	if (info.dwFileAttributes & (FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DIRECTORY)) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
+			    "%s is not a regular file of this user (a link or a folder): remove it",
+			    path);
+		goto fail;
+	}
+	if (!mesh_win_check_owner_only(h, SE_FILE_OBJECT, path, error))
+		goto fail;
+	return h;
+fail:
+	CloseHandle(h);
+	return INVALID_HANDLE_VALUE;
+}
+
+/*
+ * reg_append: a new entry's data file is made first (owner-only, empty, flushed), then its
+ * value, then the bytes are appended as to an existing one: a crash leaves a file without a
+ * value (no entry: removed here the next time) or an entry with what was appended whole, never
+ * a value without its file. A file without a value is nobody's, and is not appended to.
+ */
+static gboolean
+reg_append(MeshHive *hive, MeshHiveFolder folder, const char *name, const guint8 *data,
+	   gsize len, gboolean sync, GError **error)
+{
+	g_autofree char *value = value_name(folder, name);
+	g_autofree char *path = NULL;
+	g_autofree char *other = NULL;
+	g_autoptr(GError) local = NULL;
+	HANDLE h = INVALID_HANDLE_VALUE;
+	gboolean ok = FALSE;
+
+	/* mesh_hive_append refused the default entry and Accounts: the value names the file. */
+	if (entry_file(hive, folder, name, &path, &other, &local)) {
+		h = open_append(path, FALSE, error);
+	} else if (other != NULL) {
+		/* As reg_write: never take another entry's value. */
+		g_set_error(error, MESH_ERROR, MESH_ERROR_EXISTS,
+			    "%s: '%s' would share the registry value '%s' with the entry '%s'; "
+			    "remove that one first",
+			    local->message, name, value, other);
+		return FALSE;
+	} else if (local->code != MESH_ERROR_NOT_FOUND) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	} else {
+		g_autofree wchar_t *wpath = NULL;
+
+		path = file_path(hive, folder, name);
+		wpath = mesh_win_wide(path, error);
+		if (wpath == NULL)
+			return FALSE;
+		/* A file left without its value by a crash is nobody's entry: started again. */
+		DeleteFileW(wpath);
+		h = open_append(path, TRUE, error);
+		if (h != INVALID_HANDLE_VALUE &&
+		    ((sync && !FlushFileBuffers(h)) || !write_value(hive, folder, value, path, error))) {
+			if (error != NULL && *error == NULL)
+				mesh_win_set_error(error, GetLastError(), MESH_ERROR_IO,
+						   "cannot flush %s", path);
+			CloseHandle(h);
+			DeleteFileW(wpath);
+			return FALSE;
+		}
+	}
+	if (h == INVALID_HANDLE_VALUE)
+		return FALSE;
+	if (!mesh_win_write_all(h, data, len))
+		mesh_win_set_error(error, GetLastError(), MESH_ERROR_IO,
+				   "cannot append to %s; check that the disk is not full", path);
+	else if (sync && !FlushFileBuffers(h))
+		mesh_win_set_error(error, GetLastError(), MESH_ERROR_IO, "cannot flush %s", path);
+	else
+		ok = TRUE;
+	CloseHandle(h);
+	return ok;
+}
+
 static gboolean
 delete_value(MeshHive *hive, MeshHiveFolder folder, const char *value, GError **error)
 {
@@ -683,6 +801,7 @@ reg_close(MeshHive *hive)
 static const MeshHiveClass reg_hive_class = {
 	.read = reg_read,
 	.write = reg_write,
+	.append = reg_append,
 	.remove = reg_remove,
 	.list = reg_list,
 	.stamp = reg_stamp,

@@ -78,4 +78,8 @@ void mesh_win_private_clear(MeshWinPrivate *p);
  */
 gboolean mesh_win_check_owner_only(HANDLE handle, SE_OBJECT_TYPE type, const char *what, GError **error);
 
+/* mesh_win_write_all: WriteFile all of @data to @h, in pieces a DWORD can count (one call for
+ * anything below 1 GiB); FALSE with GetLastError() set when it cannot. */
+gboolean mesh_win_write_all(HANDLE h, const guint8 *data, gsize len);
+
 G_END_DECLS

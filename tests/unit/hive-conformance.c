@@ -507,8 +507,9 @@ test_stamps(void)
 	conf->remove_root(root);
 }
 
-/* Entries of every folder, the defaults with them, copied from the test to the production
- * hive; refused, changing nothing, when one exists, unless forced. */
+/* Entries of every folder but Audit, the defaults with them, copied from the test to the
+ * production hive; refused, changing nothing, when one exists, unless forced. The audit log
+ * stays with the hive whose record it is. */
 static void
 test_migrate(void)
 {
@@ -533,10 +534,15 @@ test_migrate(void)
 	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
 	CU_ASSERT_TRUE(mesh_hive_migrate(test, prod, FALSE, &copied, &error));
 	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_EQUAL(copied, 2 * MESH_HIVE_N_FOLDERS + 1);
+	CU_ASSERT_EQUAL(copied, 2 * (MESH_HIVE_N_FOLDERS - 1) + 1);
+	hive_assert_missing(prod, MESH_HIVE_AUDIT, "MAAA.json");
+	hive_assert_missing(prod, MESH_HIVE_AUDIT, MESH_HIVE_DEFAULT);
+	assert_list(prod, MESH_HIVE_AUDIT, "");
 	for (int f = 0; f < MESH_HIVE_N_FOLDERS; f++) {
 		g_autofree char *def = NULL;
 
+		if (f == MESH_HIVE_AUDIT)
+			continue;
 		hive_assert_entry(prod, (MeshHiveFolder)f, "MAAA.json", "first");
 		hive_assert_entry(prod, (MeshHiveFolder)f, "MBBB", "second");
 		CU_ASSERT_TRUE(mesh_hive_get_default(prod, (MeshHiveFolder)f, &def, &error));
@@ -555,7 +561,8 @@ test_migrate(void)
 	/* Forced: copied over. */
 	CU_ASSERT_TRUE(mesh_hive_migrate(test, prod, TRUE, &copied, &error));
 	MESH_ASSERT_NO_ERROR(error);
-	CU_ASSERT_EQUAL(copied, 2 * MESH_HIVE_N_FOLDERS + 2);
+	CU_ASSERT_EQUAL(copied, 2 * (MESH_HIVE_N_FOLDERS - 1) + 2);
+	assert_list(prod, MESH_HIVE_AUDIT, "");
 	hive_assert_entry(prod, MESH_HIVE_ESCROW, "new", "n");
 	hive_assert_entry(prod, MESH_HIVE_ACCOUNTS, "MBBB", "changed");
 	/* And back the other way, into an empty test hive under another root. */
@@ -565,7 +572,7 @@ test_migrate(void)
 
 		CU_ASSERT_TRUE(mesh_hive_migrate(prod, test2, FALSE, &copied, &error));
 		MESH_ASSERT_NO_ERROR(error);
-		CU_ASSERT_EQUAL(copied, 2 * MESH_HIVE_N_FOLDERS + 2);
+		CU_ASSERT_EQUAL(copied, 2 * (MESH_HIVE_N_FOLDERS - 1) + 2);
 		hive_assert_bytes(test2, MESH_HIVE_KEYS, "k.dpapi", blob, sizeof blob);
 		g_clear_pointer(&test2, mesh_hive_close);
 		conf->remove_root(root2);
@@ -604,6 +611,120 @@ test_outbox(void)
 	conf->remove_root(root);
 }
 
+static void
+append_ok(MeshHive *hive, MeshHiveFolder folder, const char *name, const char *text,
+	  gboolean sync)
+{
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(mesh_hive_append(hive, folder, name, (const guint8 *)text, strlen(text),
+					sync, &error));
+	MESH_ASSERT_NO_ERROR(error);
+}
+
+/* Append creates the entry, adds to its end, synced or not; a read gives everything appended,
+ * after a write too; each append moves the stamp; it is listed like any entry. */
+static void
+test_append(void)
+{
+	g_autofree char *root = conf->make_root();
+	g_autoptr(MeshHive) hive = hive_open_ok(MESH_HIVE_TEST, root);
+	const MeshHiveFolder folders[] = { MESH_HIVE_AUDIT, MESH_HIVE_POLICY, MESH_HIVE_KEYS,
+					   MESH_HIVE_PERSONAL_PROFILES };
+	const guint8 bytes[] = { 0, '\n', 0xff, 0x80, 0 };
+	GError *error = NULL;
+
+	CU_ASSERT_STRING_EQUAL(mesh_hive_folder_name(MESH_HIVE_POLICY), "Policy");
+	CU_ASSERT_STRING_EQUAL(mesh_hive_folder_name(MESH_HIVE_AUDIT), "Audit");
+	for (gsize i = 0; i < G_N_ELEMENTS(folders); i++) {
+		MeshHiveFolder folder = folders[i];
+		MeshHiveStamp s1, s2, s3;
+
+		hive_assert_missing(hive, folder, "000000000001.log");
+		append_ok(hive, folder, "000000000001.log", "{\"Seq\":1}\n", TRUE);
+		hive_assert_entry(hive, folder, "000000000001.log", "{\"Seq\":1}\n");
+		CU_ASSERT_TRUE_FATAL(stamp_of(hive, folder, "000000000001.log", &s1));
+		append_ok(hive, folder, "000000000001.log", "{\"Seq\":2}\n", FALSE);
+		CU_ASSERT_TRUE_FATAL(stamp_of(hive, folder, "000000000001.log", &s2));
+		CU_ASSERT_NOT_EQUAL(memcmp(&s1, &s2, sizeof s1), 0);
+		append_ok(hive, folder, "000000000001.log", "", TRUE);
+		CU_ASSERT_TRUE(mesh_hive_append(hive, folder, "000000000001.log", bytes,
+						sizeof bytes, TRUE, &error));
+		MESH_ASSERT_NO_ERROR(error);
+		CU_ASSERT_TRUE_FATAL(stamp_of(hive, folder, "000000000001.log", &s3));
+		CU_ASSERT_NOT_EQUAL(memcmp(&s2, &s3, sizeof s2), 0);
+		{
+			const char *lines = "{\"Seq\":1}\n{\"Seq\":2}\n";
+			g_autofree guint8 *all = g_malloc(strlen(lines) + sizeof bytes);
+
+			memcpy(all, lines, strlen(lines));
+			memcpy(all + strlen(lines), bytes, sizeof bytes);
+			hive_assert_bytes(hive, folder, "000000000001.log", all,
+					  strlen(lines) + sizeof bytes);
+		}
+		/* After a write (an atomic replace), appends go on from what was written. */
+		hive_write_ok(hive, folder, "head", "H1\n");
+		append_ok(hive, folder, "head", "H2\n", FALSE);
+		hive_assert_entry(hive, folder, "head", "H1\nH2\n");
+		hive_write_ok(hive, folder, "head", "H3\n");
+		hive_assert_entry(hive, folder, "head", "H3\n");
+		append_ok(hive, folder, "head", "H4\n", TRUE);
+		hive_assert_entry(hive, folder, "head", "H3\nH4\n");
+		assert_list(hive, folder, "000000000001.log,head");
+		/* Removed, then appended again: a new entry. */
+		CU_ASSERT_TRUE(mesh_hive_remove(hive, folder, "head", &error));
+		MESH_ASSERT_NO_ERROR(error);
+		append_ok(hive, folder, "head", "H5\n", FALSE);
+		hive_assert_entry(hive, folder, "head", "H5\n");
+	}
+	/* What was appended is there for the next one who opens the hive. */
+	g_clear_pointer(&hive, mesh_hive_close);
+	hive = hive_open_ok(MESH_HIVE_TEST, root);
+	hive_assert_entry(hive, MESH_HIVE_AUDIT, "head", "H5\n");
+	conf->remove_root(root);
+}
+
+/* Bad names, folders and sizes are refused as for write; so are the default entry and the
+ * Accounts folder, whose entries are written whole. Nothing is left behind. */
+static void
+test_append_refused(void)
+{
+	g_autofree char *root = conf->make_root();
+	g_autoptr(MeshHive) hive = hive_open_ok(MESH_HIVE_TEST, root);
+	g_autofree char *long_name = g_strnfill(201, 'a');
+	const char *bad[] = { "../x", ".hidden", "a/b", "a\\b", "", long_name, "a b", "x\n",
+			      "C:x", "\xc3\xa9" };
+	g_autofree guint8 *huge = g_malloc0(MESH_HIVE_ENTRY_MAX + 1);
+	GError *error = NULL;
+
+	for (int f = 0; f < MESH_HIVE_N_FOLDERS; f++) {
+		for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+			CU_ASSERT_FALSE(mesh_hive_append(hive, (MeshHiveFolder)f, bad[i],
+							 (const guint8 *)"x", 1, TRUE, &error));
+			MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+		}
+		CU_ASSERT_FALSE(mesh_hive_append(hive, (MeshHiveFolder)f, MESH_HIVE_DEFAULT,
+						 (const guint8 *)"x\n", 2, FALSE, &error));
+		MESH_ASSERT_ERROR(error, MESH_ERROR_UNSUPPORTED);
+		hive_assert_missing(hive, (MeshHiveFolder)f, MESH_HIVE_DEFAULT);
+		assert_list(hive, (MeshHiveFolder)f, "");
+	}
+	CU_ASSERT_FALSE(mesh_hive_append(hive, MESH_HIVE_ACCOUNTS, "a", (const guint8 *)"x", 1,
+					 FALSE, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_UNSUPPORTED);
+	hive_assert_missing(hive, MESH_HIVE_ACCOUNTS, "a");
+	CU_ASSERT_FALSE(mesh_hive_append(hive, MESH_HIVE_N_FOLDERS, "x", (const guint8 *)"x", 1,
+					 FALSE, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_FALSE(mesh_hive_append(hive, MESH_HIVE_AUDIT, NULL, NULL, 0, FALSE, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_FALSE(mesh_hive_append(hive, MESH_HIVE_AUDIT, "big", huge,
+					 MESH_HIVE_ENTRY_MAX + 1, FALSE, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
+	hive_assert_missing(hive, MESH_HIVE_AUDIT, "big");
+	conf->remove_root(root);
+}
+
 static CU_TestInfo tests[] = {
 	{ "write, read, list, remove, defaults, reopen", test_round_trip },
 	{ "every folder: .json names, defaults", test_every_folder },
@@ -617,6 +738,8 @@ static CU_TestInfo tests[] = {
 	{ "MMM_HOME is honoured", test_mmm_home },
 	{ "stamps: equal when unchanged, not after a change", test_stamps },
 	{ "migrate test -> production and back", test_migrate },
+	{ "append: creates, appends, after a write, stamps", test_append },
+	{ "append: bad names, the default, Accounts, too large", test_append_refused },
 	CU_TEST_INFO_NULL,
 };
 

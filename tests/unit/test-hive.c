@@ -295,10 +295,52 @@ static const MeshHiveConformance conformance = {
 
 /* The directory tree's own cases; the conformance suite (tests/unit/hive-conformance.c) holds
  * what every OS's hive must do. */
+/* Append checks the entry as read does: a loose mode, a symbolic link or a FIFO is refused and
+ * left as it was; a new entry is 0600 whatever the umask. */
+static void
+test_append_files(void)
+{
+	g_autofree char *root = mesh_test_tmp_dir("hive");
+	g_autoptr(MeshHive) hive = hive_open_ok(MESH_HIVE_TEST, root);
+	g_autofree char *audit = g_build_filename(mesh_hive_location(hive), "Audit", NULL);
+	g_autofree char *loose = g_build_filename(audit, "loose", NULL);
+	g_autofree char *link = g_build_filename(audit, "link", NULL);
+	g_autofree char *fifo = g_build_filename(audit, "fifo", NULL);
+	g_autofree char *fresh = g_build_filename(audit, "fresh", NULL);
+	g_autofree char *text = NULL;
+	GError *error = NULL;
+	mode_t old;
+
+	CU_ASSERT_TRUE_FATAL(g_file_set_contents(loose, "v1", 2, NULL));
+	CU_ASSERT_EQUAL_FATAL(chmod(loose, 0644), 0);
+	CU_ASSERT_FALSE(mesh_hive_append(hive, MESH_HIVE_AUDIT, "loose", (const guint8 *)"x", 1,
+					 TRUE, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_PERMISSION);
+	CU_ASSERT_TRUE(g_file_get_contents(loose, &text, NULL, NULL));
+	CU_ASSERT_STRING_EQUAL(text, "v1");
+	CU_ASSERT_EQUAL_FATAL(symlink(loose, link), 0);
+	CU_ASSERT_FALSE(mesh_hive_append(hive, MESH_HIVE_AUDIT, "link", (const guint8 *)"x", 1,
+					 TRUE, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_PERMISSION);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+	CU_ASSERT_FALSE(mesh_hive_append(hive, MESH_HIVE_AUDIT, "fifo", (const guint8 *)"x", 1,
+					 TRUE, &error));
+	CU_ASSERT_PTR_NOT_NULL(error);
+	g_clear_error(&error);
+	old = umask(0);
+	CU_ASSERT_TRUE(mesh_hive_append(hive, MESH_HIVE_AUDIT, "fresh", (const guint8 *)"x", 1,
+					TRUE, &error));
+	umask(old);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_EQUAL(mesh_test_mode(fresh), 0600);
+	mesh_test_remove_tree(root);
+}
+
 static CU_TestInfo tests[] = {
 	{ "open creates the tree 0700, entries 0600", test_open_creates_tree },
 	{ "a failed write leaves no temporary file", test_failed_write_leaves_nothing },
 	{ "loose modes tightened, links not followed", test_entry_files },
+	{ "append: loose modes, links and FIFOs refused, new entries 0600", test_append_files },
 	{ "unsafe folders are refused", test_refuses_unsafe_folders },
 	{ "layout: locations, temporary files, sparse files", test_layout },
 	{ "MMM_HOME names the folder", test_mmm_home_location },
