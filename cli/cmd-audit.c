@@ -67,9 +67,9 @@ number(JsonObject *obj, const char *member)
 }
 
 /*
- * One record as a line: local time, operation (and method), key or application (and item),
- * program (pid), decision, result; "-" for what the record does not say. Every text from the
- * log is escaped.
+ * One record as a line: local time, operation (and method), key or application (and item; a
+ * head: its signer; a policy change: its Detail as JSON), program (pid), decision, result; "-" for
+ * what the record does not say. Every text from the log is escaped.
  */
 static void
 print_record(JsonObject *obj)
@@ -90,6 +90,8 @@ print_record(JsonObject *obj)
 		                         item != NULL ? item : "");
 	else if (text(obj, "Signer") != NULL)
 		target = g_strdup_printf("signed by %s", text(obj, "Signer"));
+	else if (json_object_has_member(obj, "Detail"))
+		target = mesh_json_to_string(json_object_get_member(obj, "Detail"));
 	if (text(obj, "Program") != NULL)
 		program =
 		        g_strdup_printf("%s (pid %" G_GINT64_FORMAT ")", text(obj, "Program"), pid);
