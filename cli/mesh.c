@@ -29,6 +29,10 @@ static const MeshCliVerb verbs[] = {
 	{ "app", "list, add, change and read application profiles", mesh_cmd_app },
 	{ "password", "store, read, list and delete passwords", mesh_cmd_password },
 	{ "ssh", "make this device's SSH key; authorized keys; the ssh-agent socket", mesh_cmd_ssh },
+	{ "policy", "which program may use which key or application", mesh_cmd_policy },
+	{ "approve", "list the requests waiting for an answer; allow one", mesh_cmd_approve },
+	{ "deny", "refuse a request waiting for an answer", mesh_cmd_deny },
+	{ "audit", "show and check the log of what each program did with the keys", mesh_cmd_audit },
 };
 
 static void

@@ -14,6 +14,8 @@ target_sources(mesh PRIVATE
 	${CMAKE_CURRENT_SOURCE_DIR}/cmd-app.c
 	${CMAKE_CURRENT_SOURCE_DIR}/cmd-password.c
 	${CMAKE_CURRENT_SOURCE_DIR}/cmd-ssh.c
+	${CMAKE_CURRENT_SOURCE_DIR}/cmd-policy.c
+	${CMAKE_CURRENT_SOURCE_DIR}/cmd-audit.c
 	${CMAKE_CURRENT_SOURCE_DIR}/wizard.c
 	${CMAKE_CURRENT_SOURCE_DIR}/qr.c)
 # 'mesh connect pin' draws the connection URI as a QR code (cli/qr.c; tools/deps.sh installs it).

@@ -23,6 +23,11 @@ int mesh_cmd_connect(int argc, char **argv, const MeshCliGlobals *globals);
 int mesh_cmd_app(int argc, char **argv, const MeshCliGlobals *globals);
 int mesh_cmd_password(int argc, char **argv, const MeshCliGlobals *globals);
 int mesh_cmd_ssh(int argc, char **argv, const MeshCliGlobals *globals);
+/* Which program may use which key (cmd-policy.c), and the audit log (cmd-audit.c). */
+int mesh_cmd_policy(int argc, char **argv, const MeshCliGlobals *globals);
+int mesh_cmd_approve(int argc, char **argv, const MeshCliGlobals *globals);
+int mesh_cmd_deny(int argc, char **argv, const MeshCliGlobals *globals);
+int mesh_cmd_audit(int argc, char **argv, const MeshCliGlobals *globals);
 
 /* The --portal URL and --portal-ca FILE options of the session verbs (two GOptionEntry rows). */
 #define MESH_CLI_PORTAL_OPTIONS(url, ca)                                                      \
@@ -238,3 +243,20 @@ int mesh_cli_run(const MeshCliGlobals *globals, const MeshCliVerbSpec *spec, Mes
  * the call's. */
 int mesh_cli_run_simple(const MeshCliGlobals *globals, const MeshCliVerbSpec *spec, void *data,
                         int argc, char **argv);
+
+/* ---- Shared by mesh policy and mesh audit (cmd-policy.c) ---------------------------------- */
+
+/* mesh_cli_check_program: 0 when the --program @path (NULL: not given) is absolute, as the
+ * agent names programs; else the exit status after a Usage failure that says how to find it. */
+int mesh_cli_check_program(MeshCliCall *call, const char *path);
+
+/*
+ * mesh_cli_parse_when: @text, a duration (30m, 8h, 7d; also s, w) from now — back from now when
+ * @past — or an RFC 3339 time, as RFC 3339 UTC (2026-12-08T09:00:00Z; a new string). Errors:
+ * MESH_ERROR_USAGE (neither; with !@past, a time that has passed).
+ */
+char *mesh_cli_parse_when(const char *text, gboolean past, GError **error);
+
+/* mesh_cli_local_time: the RFC 3339 time @text as local "YYYY-MM-DD HH:MM:SS" (a new string),
+ * or NULL when @text is NULL or no time. */
+char *mesh_cli_local_time(const char *text);

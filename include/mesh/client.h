@@ -713,6 +713,132 @@ MeshError mesh_client_ssh_authorized_keys(MeshClient *client, const char *accoun
  * socket). */
 MeshError mesh_client_ssh_socket(MeshClient *client, char **ret_path);
 
+/* ---- Which program may use which key: policy, approval, the audit log -------------------- */
+
+/*
+ * The agent decides for each request which program (the executable at the other end of the
+ * connection) may use which key or application: a rule for that program and that key or
+ * application, else its rule for the SSH keys (for the ssh-agent socket), else the default
+ * (docs/protocol.md "Agent methods", PolicyList...AuditVerify). A decision is "allow", "ask"
+ * (the user is asked: the agent's askpass program, else mesh_client_approve_list) or "deny".
+ *
+ * In a protected hive (its keys protected by a passphrase) every change that can loosen the
+ * policy — a rule or default "allow" or "ask", a reset, an approval — needs the hive's
+ * passphrase (@passphrase; NULL: none given): without it or with another one the call fails
+ * with MESH_ERROR_BAD_PASSPHRASE (MESH_ERROR_RATE_LIMITED after several wrong ones,
+ * MESH_ERROR_LOCKED while the keys are locked). Tightening needs none. Passphrases are sent
+ * once and wiped from every copy the library makes.
+ */
+
+/* What a policy rule is about. */
+typedef enum {
+	MESH_CLIENT_TARGET_KEY = 1, /* one key: value is its UDF */
+	MESH_CLIENT_TARGET_APP = 2, /* one application: value is its name ("Passwords": the
+	                             * passwords) */
+	MESH_CLIENT_TARGET_SSH = 3, /* every key the ssh-agent socket serves: value is NULL */
+} MeshClientTarget;
+
+typedef struct {
+	char *program;           /* the executable's absolute path */
+	char *sha256;            /* 64 lower-case hex digits: the rule holds only for an executable
+	                          * with this SHA-256; NULL: any at that path */
+	MeshClientTarget target;
+	char *value;             /* the key's UDF or the application's name; NULL for SSH */
+	char *decision;          /* "allow", "ask" or "deny" */
+	char *expires;           /* RFC 3339 UTC; NULL: never */
+} MeshClientPolicyRule;
+
+/*
+ * mesh_client_policy_list: the default decision (*@ret_default, free with mesh_client_free; may
+ * be NULL) and the rules that have not expired (*@ret_rules, @ret_n of them; free with
+ * mesh_client_policy_rules_free). Errors: MESH_ERROR_PROTOCOL (an answer that is not a policy).
+ */
+MeshError mesh_client_policy_list(MeshClient *client, char **ret_default,
+                                  MeshClientPolicyRule **ret_rules, size_t *ret_n);
+/* mesh_client_policy_rules_free: free @n rules and the array; accepts NULL. */
+void mesh_client_policy_rules_free(MeshClientPolicyRule *rules, size_t n);
+
+/*
+ * mesh_client_policy_set: the rule @rule (program, sha256 or NULL, target and value, decision,
+ * expires or NULL) replaces the one for the same program and target, if any. Errors:
+ * MESH_ERROR_INVALID_ARGUMENT (a rule the agent refuses: the message says why), the passphrase
+ * errors above (allow, ask).
+ */
+MeshError mesh_client_policy_set(MeshClient *client, const MeshClientPolicyRule *rule,
+                                 const char *passphrase);
+
+/* mesh_client_policy_default: the decision ("allow", "ask", "deny") for programs no rule
+ * names. Errors: as mesh_client_policy_set. */
+MeshError mesh_client_policy_default(MeshClient *client, const char *decision,
+                                     const char *passphrase);
+
+/*
+ * mesh_client_policy_reset: remove the rules of @program, or (@program NULL) every rule and
+ * set the default back to "allow". *@ret_removed (may be NULL) gets the number of rules
+ * removed. Errors: the passphrase errors above.
+ */
+MeshError mesh_client_policy_reset(MeshClient *client, const char *program,
+                                   const char *passphrase, int64_t *ret_removed);
+
+/* A request waiting for the user's answer (a decision "ask" and no askpass program). */
+typedef struct {
+	int64_t id;      /* 1, 2, ... in each run of the agent */
+	char *program;   /* the executable's path; NULL: unknown */
+	int64_t pid;     /* 0: unknown */
+	char *operation; /* "Sign", "Agree", "Read", ... */
+	char *key;       /* the key's UDF, or NULL */
+	char *app;       /* the application's name, or NULL */
+	char *expires;   /* RFC 3339 UTC: refused (MESH_ERROR_TIMEOUT) when not answered by then */
+} MeshClientApproval;
+
+/* mesh_client_approve_list: the requests waiting, oldest first (free with
+ * mesh_client_approvals_free). */
+MeshError mesh_client_approve_list(MeshClient *client, MeshClientApproval **ret_requests,
+                                   size_t *ret_n);
+/* mesh_client_approvals_free: free @n requests and the array; accepts NULL. */
+void mesh_client_approvals_free(MeshClientApproval *requests, size_t n);
+
+/*
+ * mesh_client_approve: allow the request @id, once or (@always) from now on (a rule "allow"
+ * for its program and target, pinned to the executable's SHA-256). Errors:
+ * MESH_ERROR_NOT_FOUND (no such request waits: answered, timed out), the passphrase errors
+ * above. mesh_client_deny: refuse it (the program gets MESH_ERROR_DENIED); needs no passphrase.
+ */
+MeshError mesh_client_approve(MeshClient *client, int64_t id, int always, const char *passphrase);
+MeshError mesh_client_deny(MeshClient *client, int64_t id);
+
+/* Which records mesh_client_audit_list returns; NULL or 0 members do not filter. */
+typedef struct {
+	const char *since;   /* RFC 3339: records from this time on */
+	const char *key;     /* records about this key (UDF) */
+	const char *program; /* records of this program (absolute path) */
+	int64_t limit;       /* the last @limit records, 1 to 10000; 0: the agent's default, 1000 */
+} MeshClientAuditFilter;
+
+/*
+ * mesh_client_audit_list: the audit log's records that @filter (may be NULL) selects, oldest
+ * first, each as one JSON object's text ({"Seq", "Time", "Op", ...} as the agent stores it,
+ * docs/protocol.md); free with mesh_client_strings_free. Errors: MESH_ERROR_INVALID_ARGUMENT
+ * (a filter the agent refuses).
+ */
+MeshError mesh_client_audit_list(MeshClient *client, const MeshClientAuditFilter *filter,
+                                 char ***ret_records, size_t *ret_n);
+
+typedef struct {
+	int64_t records;        /* records read, every file */
+	int64_t files;
+	int64_t signed_through; /* the Seq of the last signed head; 0: none yet */
+	int64_t unsigned_records; /* records after it, not signed yet */
+} MeshClientAuditVerify;
+
+/*
+ * mesh_client_audit_verify: the agent checks the whole audit log: every record's hash chain and
+ * every head's signature. Writes the counts to *@ret_verify. Errors: MESH_ERROR_TAMPERED (a
+ * record was changed, removed, reordered or cut: mesh_client_last_error names the file, line
+ * and Seq of the first broken record and why).
+ */
+MeshError mesh_client_audit_verify(MeshClient *client, MeshClientAuditVerify *ret_verify);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,7 +5,8 @@
 # written with spaces, as on paper, are read; the escrow limits are the same everywhere; hive
 # files that others may read or that belong to another user are not used, and say how to fix
 # it; a damaged key file is named; a symbolic link in place of the hive folder gets advice that
-# keeps the data. Usage: cli-validation.sh MESH MESHAGENT
+# keeps the data; the policy, approval and audit verbs refuse bad usage, with a line that says
+# what to give, before they reach (or start) the agent. Usage: cli-validation.sh MESH MESHAGENT
 set -u
 MESH=$1 AGENT=$2
 . "$(dirname "$0")/lib.sh"
@@ -116,4 +117,48 @@ MMM_HOME=$TMP/linked timeout 30 "$AGENT" --hive test -f >/dev/null 2>"$TMP/link-
 check "a linked MMM_HOME is refused, with advice that keeps the data" sh -c "grep -q \
 	'is a symbolic link (to $TMP/elsewhere)' '$TMP/link-err' && grep -qF \
 	'MMM_HOME=$TMP/elsewhere' '$TMP/link-err' && ! grep -q 'mkdir -m 700' '$TMP/link-err'"
+
+# ---- policy, approve, deny, audit: usage, checked before the agent is reached ----
+# The agent of the test hive was stopped above: none of these may start it again.
+SHA=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+expect_fail "policy allow with a relative --program: Usage (2), how to find the path" 2 \
+	"not an absolute path.*command -v ssh" mesh policy allow --program ssh --ssh
+expect_fail "policy reset with a relative --program: Usage (2)" 2 "not an absolute path" \
+	mesh policy reset --program bin/git
+expect_fail "policy deny with a path through ..: Usage (2), readlink -f" 2 "readlink -f" \
+	mesh policy deny --program /usr/bin/../bin/ssh --ssh
+expect_fail "policy allow with two targets: Usage (2), give one" 2 \
+	"give one of --key UDF, --app NAME or --ssh" \
+	mesh policy allow --program /usr/bin/ssh --ssh --app Passwords
+expect_fail "policy allow with no target: Usage (2)" 2 "give one of --key UDF, --app NAME or --ssh" \
+	mesh policy allow --program /usr/bin/ssh
+expect_fail "policy allow with a short --sha256: Usage (2), 64 hex digits" 2 "64 hex digits" \
+	mesh policy allow --program /usr/bin/ssh --ssh --sha256 0123abcd
+expect_fail "policy allow with a --sha256 that is not hex: Usage (2)" 2 "64 hex digits" \
+	mesh policy allow --program /usr/bin/ssh --ssh --sha256 "$(echo $SHA | sed 's/0/g/')"
+expect_fail "policy allow with --sha256 and --pin: Usage (2)" 2 "not both" \
+	mesh policy allow --program /usr/bin/ssh --ssh --sha256 $SHA --pin
+expect_fail "policy ask with a bad --expires: Usage (2), the forms it takes" 2 \
+	"'tomorrow' is neither a duration (30m, 8h, 7d) nor an RFC 3339 time" \
+	mesh policy ask --program /usr/bin/ssh --ssh --expires tomorrow
+expect_fail "policy allow with an --expires that has passed: Usage (2)" 2 "has passed" \
+	mesh policy allow --program /usr/bin/ssh --ssh --expires 2001-01-01T00:00:00Z
+expect_fail "policy allow with --expires 0h: Usage (2)" 2 "neither a duration" \
+	mesh policy allow --program /usr/bin/ssh --ssh --expires 0h
+expect_fail "policy default with no decision it knows: Usage (2)" 2 "give allow, ask or deny" \
+	mesh policy default maybe
+expect_fail "approve without an ID: Usage (2), where the IDs are" 2 \
+	"give the ID of the request to allow ('mesh approve --list' shows them), or --list" \
+	mesh approve
+expect_fail "approve with --list and an ID: Usage (2)" 2 "give --list alone, or a request ID" \
+	mesh approve --list 3
+expect_fail "deny without an ID: Usage (2)" 2 "give the ID of the request to refuse" mesh deny
+expect_fail "deny 0: Usage (2), not a request ID" 2 "'0' is not a request ID" mesh deny 0
+expect_fail "audit --limit 0: Usage (2), the range" 2 "from 1 to 10000" mesh audit --limit 0
+expect_fail "audit --limit 10001: Usage (2)" 2 "from 1 to 10000" mesh audit --limit 10001
+expect_fail "audit with a bad --since: Usage (2)" 2 "neither a duration" \
+	mesh audit --since yesterday
+expect_fail "audit with a relative --program: Usage (2)" 2 "not an absolute path" \
+	mesh audit --program git
+check "none of the usage errors started the agent" test -z "$(agent_pid test)"
 finish
