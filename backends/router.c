@@ -25,6 +25,9 @@ typedef struct {
 	/* UDF -> backend index + 1: where locate() last found the key; trusted only while the
 	 * store's marker is still there (mesh_hive_stamp: no read). */
 	GHashTable *where;
+	/* Told of every signature and agreement (mesh_keystore_router_set_observer). */
+	MeshKeyStoreObserver observer;
+	gpointer observer_data;
 } Router;
 
 /* A router with its own store for new keys. */
@@ -168,18 +171,32 @@ static gboolean
 router_sign(MeshKeyStore *store, const char *udf, const guint8 *data, gsize len,
 	    GBytes **ret_signature, GError **error)
 {
-	MeshKeyStore *s = holder(router_of(store), udf, error);
+	Router *r = router_of(store);
+	GError *local = NULL;
+	MeshKeyStore *s = holder(r, udf, &local);
+	gboolean ok = s != NULL && mesh_keystore_sign(s, udf, data, len, ret_signature, &local);
 
-	return s != NULL && mesh_keystore_sign(s, udf, data, len, ret_signature, error);
+	if (r->observer != NULL)
+		r->observer(r->observer_data, MESH_KEYSTORE_OP_SIGN, udf, local);
+	if (local != NULL)
+		g_propagate_error(error, local);
+	return ok;
 }
 
 static gboolean
 router_agree(MeshKeyStore *store, const char *udf, const MeshKey *peer, MeshSecret **ret_secret,
 	     GError **error)
 {
-	MeshKeyStore *s = holder(router_of(store), udf, error);
+	Router *r = router_of(store);
+	GError *local = NULL;
+	MeshKeyStore *s = holder(r, udf, &local);
+	gboolean ok = s != NULL && mesh_keystore_agree(s, udf, peer, ret_secret, &local);
 
-	return s != NULL && mesh_keystore_agree(s, udf, peer, ret_secret, error);
+	if (r->observer != NULL)
+		r->observer(r->observer_data, MESH_KEYSTORE_OP_AGREE, udf, local);
+	if (local != NULL)
+		g_propagate_error(error, local);
+	return ok;
 }
 
 static gboolean
@@ -375,6 +392,17 @@ mesh_keystore_router_view(MeshKeyStore *router, const char *target, GError **err
 	view->router = r;
 	view->target = i;
 	return &view->base;
+}
+
+void
+mesh_keystore_router_set_observer(MeshKeyStore *router, MeshKeyStoreObserver func,
+                                  gpointer data)
+{
+	Router *r = router_of(router);
+
+	g_return_if_fail(is_router(router));
+	r->observer = func;
+	r->observer_data = data;
 }
 
 char *

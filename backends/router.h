@@ -55,6 +55,24 @@ MeshKeyStore *mesh_keystore_router_new(MeshHive *hive, GError **error);
 MeshKeyStore *mesh_keystore_router_view(MeshKeyStore *router, const char *target,
 					GError **error);
 
+/* What a store did with a private key, for the observer. */
+typedef enum {
+	MESH_KEYSTORE_OP_SIGN,
+	MESH_KEYSTORE_OP_AGREE,
+} MeshKeyStoreOp;
+
+/*
+ * MeshKeyStoreObserver: told after every signature and agreement made through the router or one
+ * of its views, on the thread that asked, with @error (NULL when it worked). For the agent's
+ * audit log: it must not call back into the router.
+ */
+typedef void (*MeshKeyStoreObserver)(gpointer data, MeshKeyStoreOp op, const char *udf,
+                                     const GError *error);
+
+/* mesh_keystore_router_set_observer: tell @func (NULL: nobody) of every use of a private key. */
+void mesh_keystore_router_set_observer(MeshKeyStore *router, MeshKeyStoreObserver func,
+                                       gpointer data);
+
 /* mesh_keystore_router_get_default: the hive's default store for new keys ("file" when none
  * is set); a new string. */
 char *mesh_keystore_router_get_default(MeshKeyStore *router);

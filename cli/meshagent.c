@@ -82,8 +82,10 @@ main(int argc, char **argv)
 		  "$XDG_RUNTIME_DIR/mesh/<hive>/agent.sock)",
 		  "PATH" },
 		{ "askpass", 0, 0, G_OPTION_ARG_FILENAME, &askpass_opt,
-		  "confirm each use of a key added with 'ssh-add -c' by running PROGRAM (default: "
-		  "$SSH_ASKPASS; without one, such keys are refused)",
+		  "ask PROGRAM whether a program may use a key when the policy says to ask, and "
+		  "to confirm each use of a key added with 'ssh-add -c' (default: $SSH_ASKPASS; "
+		  "without one, questions wait for 'mesh approve' and 'ssh-add -c' keys are "
+		  "refused)",
 		  "PROGRAM" },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "print the version", NULL },
 		G_OPTION_ENTRY_NULL,
@@ -153,6 +155,9 @@ main(int argc, char **argv)
 	agent = mesh_agent_new(kind, root, socket_path, &error);
 	if (agent == NULL)
 		return fail_error(error);
+	mesh_agent_set_askpass(agent, askpass_opt != NULL ? askpass_opt : g_getenv("SSH_ASKPASS"));
+	if (!mesh_agent_start_audit(agent, &error))
+		return fail_error(error);
 	server = mesh_server_new(agent, socket_path, g_steal_pointer(&listener), &error);
 	if (server == NULL)
 		return fail_error(error);
@@ -169,6 +174,8 @@ main(int argc, char **argv)
 								 : g_getenv("SSH_ASKPASS"));
 	/* One failure delay for every passphrase check, whichever socket it comes through. */
 	mesh_ssh_agent_set_gate(ssh_agent, mesh_agent_pass_gate(agent));
+	/* The policy and the audit log see the ssh-agent socket's callers too. */
+	mesh_agent_guard_ssh(agent, ssh_agent);
 	ssh_server = mesh_ssh_server_new(ssh_agent, ssh_path, g_steal_pointer(&ssh_listener), kind,
 					 &error);
 	if (ssh_server == NULL)

@@ -35,6 +35,12 @@ struct MeshAgentJob {
 	/* A run of the background task (mesh_agent_start_background): these accounts (char *)
 	 * instead of a method. */
 	GPtrArray *background;
+	/* Who asked (may be NULL), and, for a request waiting for the user's approval, the
+	 * question's Id and what it uses. */
+	MeshCaller *caller;
+	guint64 approval;
+	MeshAgentUse use;
+	char *use_value, *use_item; /* what @use points to */
 };
 
 MeshAgent *
@@ -57,6 +63,8 @@ mesh_agent_new(MeshHiveKind kind, const char *root, const char *socket_path, GEr
 	if (agent->store == NULL)
 		return NULL;
 	agent->cache = mesh_hive_cache_new();
+	agent->policy = mesh_policy_new(agent->hive);
+	agent->approvals = mesh_approvals_new(agent->context, NULL);
 	return g_steal_pointer(&agent);
 }
 
@@ -90,7 +98,14 @@ mesh_agent_free(MeshAgent *agent)
 	if (agent == NULL)
 		return;
 	mesh_agent_stop(agent);
+	if (agent->hive != NULL) {
+		g_mutex_lock(&agent->lock);
+		mesh_agent_stop_audit(agent);
+		g_mutex_unlock(&agent->lock);
+	}
 	mesh_agent_lock_now(agent);
+	mesh_approvals_free(agent->approvals);
+	mesh_policy_free(agent->policy);
 	mesh_hive_cache_free(agent->cache);
 	mesh_keystore_close(agent->store);
 	mesh_hive_close(agent->hive);
@@ -102,6 +117,13 @@ mesh_agent_free(MeshAgent *agent)
 	g_free(agent->socket_path);
 	g_free(agent->ssh_socket_path);
 	g_free(agent);
+}
+
+void
+mesh_agent_set_askpass(MeshAgent *agent, const char *program)
+{
+	mesh_approvals_free(agent->approvals);
+	agent->approvals = mesh_approvals_new(agent->context, program);
 }
 
 void
@@ -265,6 +287,43 @@ resolve(JsonObject *request, const MeshAgentMethod **ret_method, JsonObject **re
 	return TRUE;
 }
 
+/* The audit log's record of a request that read a secret or changed something (a use of a key
+ * is recorded by the key store's observer, ipc/guard.c). */
+static void
+record(MeshAgent *agent, const MeshAgentMethod *method, JsonObject *params, MeshCaller *caller,
+       const char *decision, const GError *error)
+{
+	MeshAgentUse use = {.op = "Change", .kind = MESH_TARGET_KEY};
+
+	if (agent->audit == NULL)
+		return;
+	if (method->flags & MESH_METHOD_READS_SECRET) {
+		if (!mesh_agent_use_of(method, params, &use, NULL))
+			return;
+	} else if (!(method->flags & MESH_METHOD_CHANGES)) {
+		return;
+	}
+	/* What it changed: the account, or the program, key or application of a policy rule
+	 * (only there: KeyImport's "Key" is a private key, and no params but these are copied). */
+	if (g_str_has_prefix(method->name, "Policy")) {
+		const char *app = NULL;
+
+		use.op = "Policy";
+		(void)mesh_json_get_string_opt(params, "Program", &use.detail, NULL);
+		(void)mesh_json_get_string_opt(params, "Key", &use.value, NULL);
+		if (use.value == NULL && mesh_json_get_string_opt(params, "App", &app, NULL) &&
+		    app != NULL) {
+			use.kind = MESH_TARGET_APP;
+			use.value = app;
+		}
+	} else if (g_str_equal(method->name, "Approve") || g_str_equal(method->name, "Deny")) {
+		use.op = "Approval";
+	} else if (!(method->flags & MESH_METHOD_READS_SECRET)) {
+		(void)mesh_json_get_string_opt(params, "Account", &use.detail, NULL);
+	}
+	mesh_agent_record(agent, &use, caller, method->name, decision, error);
+}
+
 /* Run a session method, on the main context (@bridge NULL: synchronous HTTP) or a worker. */
 static gboolean
 call_session(MeshAgent *agent, const MeshAgentMethod *method, MeshPortalBridge *bridge,
@@ -297,6 +356,32 @@ call_session(MeshAgent *agent, const MeshAgentMethod *method, MeshPortalBridge *
 		return FALSE;
 	mesh_agent_adopt_passphrase(agent, was_protected, passphrase);
 	return TRUE;
+}
+
+/*
+ * Run @method for @caller with the lock held (not the gated one: call_gated), @decision being
+ * what let it run (recorded with the key store's work), and record it when it changes something
+ * or reads a secret.
+ */
+static gboolean
+run_method(MeshAgent *agent, const MeshAgentMethod *method, MeshPortalBridge *bridge,
+           MeshCaller *caller, const char *decision, JsonObject *params, JsonObject *result,
+           GError **error)
+{
+	MeshAgentContext ctx = {.caller = caller, .method = method->name, .decision = decision};
+	GError *local = NULL;
+	gboolean ok;
+
+	mesh_agent_context_push(&ctx);
+	if (method->session != NULL)
+		ok = call_session(agent, method, bridge, params, result, &local);
+	else
+		ok = method->handler(agent, params, result, &local);
+	mesh_agent_context_pop(&ctx);
+	record(agent, method, params, caller, decision, local);
+	if (local != NULL)
+		g_propagate_error(error, local);
+	return ok;
 }
 
 /* The answer to request @id: its @result (taken) when @ok, else @error. */
@@ -373,6 +458,9 @@ job_free(MeshAgentJob *job)
 		free_request(job->root);
 	g_clear_pointer(&job->answer, g_bytes_unref);
 	g_clear_pointer(&job->background, g_ptr_array_unref);
+	mesh_caller_unref(job->caller);
+	g_free(job->use_value);
+	g_free(job->use_item);
 	g_free(job);
 }
 
@@ -396,7 +484,7 @@ static void
 background_run(MeshAgent *agent, MeshAgentJob *job)
 {
 	static const MeshAgentMethod method = {"Background", NULL, mesh_method_background, NULL,
-	                                       MESH_METHOD_REMOTE};
+	                                       MESH_METHOD_REMOTE | MESH_METHOD_CHANGES};
 
 	for (guint i = 0; i < job->background->len && !g_atomic_int_get(&agent->stopping); i++) {
 		const char *account = job->background->pdata[i];
@@ -407,7 +495,7 @@ background_run(MeshAgent *agent, MeshAgentJob *job)
 
 		json_object_set_string_member(params, "Account", account);
 		/* The lines may carry a portal's words: escaped, like every line for a terminal. */
-		if (!call_session(agent, &method, agent->bridge, params, result, &error)) {
+		if (!run_method(agent, &method, agent->bridge, NULL, NULL, params, result, &error)) {
 			g_autofree char *text = mesh_text_escape(error->message);
 
 			g_printerr("meshagent: background task for %s: %s\n", account, text);
@@ -450,7 +538,8 @@ job_run(gpointer data, gpointer user_data)
 		ok = FALSE;
 	} else {
 		g_mutex_lock(&agent->lock);
-		ok = call_session(agent, job->method, agent->bridge, job->params, result, &error);
+		ok = run_method(agent, job->method, agent->bridge, job->caller, "allow", job->params,
+		                result, &error);
 		g_mutex_unlock(&agent->lock);
 	}
 	job->answer = answer_for(job->id, ok, result, error);
@@ -489,14 +578,112 @@ job_push(MeshAgent *agent, MeshAgentJob *job)
 }
 
 static MeshAgentJob *
-job_start(MeshAgent *agent, const MeshAgentMethod *method, JsonNode *root, JsonObject *params,
-	  gint64 id, MeshAgentAnswerFunc func, gpointer user_data)
+job_start(MeshAgent *agent, const MeshAgentMethod *method, MeshCaller *caller, JsonNode *root,
+	  JsonObject *params, gint64 id, MeshAgentAnswerFunc func, gpointer user_data)
 {
 	MeshAgentJob *job = job_new(agent, root, params, id, func, user_data);
 
 	job->method = method;
+	job->caller = caller != NULL ? mesh_caller_ref(caller) : NULL;
 	job_push(agent, job);
 	return job;
+}
+
+/* ---- Asking the user ------------------------------------------------------------------------- */
+
+/* On the main context: the user's answer (or its absence) to a request the policy asks about. */
+static void
+on_approval(MeshApprovalAnswer answer, gpointer user_data)
+{
+	MeshAgentJob *job = user_data;
+	MeshAgent *agent = job->agent;
+	JsonObject *result = json_object_new();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GError) always = NULL;
+	gboolean ok = FALSE;
+
+	job->approval = 0;
+	if (job->func == NULL) {
+		/* The client has gone: nothing runs for nobody. */
+		set_cancelled(&error, job->method->name);
+	} else if (answer == MESH_APPROVAL_ONCE || answer == MESH_APPROVAL_ALWAYS) {
+		g_mutex_lock(&agent->lock);
+		lock_if_expired(agent);
+		if (answer == MESH_APPROVAL_ALWAYS &&
+		    !mesh_agent_allow_always(agent, job->caller, job->use.kind, job->use.value,
+		                             &always))
+			g_printerr("meshagent: %s\n", always->message);
+		ok = run_method(agent, job->method, NULL, job->caller,
+		                mesh_approval_decision(answer), job->params, result, &error);
+		g_mutex_unlock(&agent->lock);
+	} else {
+		mesh_agent_approval_error(answer, &error);
+		g_mutex_lock(&agent->lock);
+		mesh_agent_record(agent, &job->use, job->caller, job->method->name,
+		                  mesh_approval_decision(answer), error);
+		g_mutex_unlock(&agent->lock);
+	}
+	job->answer = answer_for(job->id, ok, result, error);
+	free_request(g_steal_pointer(&job->root));
+	job_done(job);
+}
+
+/* A job that waits for the user's answer about @use before it runs. */
+static MeshAgentJob *
+ask_job_start(MeshAgent *agent, const MeshAgentMethod *method, MeshCaller *caller, JsonNode *root,
+              JsonObject *params, gint64 id, const MeshAgentUse *use, MeshAgentAnswerFunc func,
+              gpointer user_data)
+{
+	MeshAgentJob *job = job_new(agent, root, params, id, func, user_data);
+	MeshApprovalWhat what = {use->kind == MESH_TARGET_KEY ? "sign with" : "read",
+	                         use->kind == MESH_TARGET_KEY ? use->value : NULL,
+	                         use->kind == MESH_TARGET_APP ? use->value : NULL, use->item};
+
+	job->method = method;
+	job->caller = caller != NULL ? mesh_caller_ref(caller) : NULL;
+	job->use = *use;
+	job->use_value = g_strdup(use->value);
+	job->use_item = g_strdup(use->item);
+	job->use.value = job->use_value;
+	job->use.item = job->use_item;
+	job->approval = mesh_approvals_ask(agent->approvals, caller, &what, on_approval, job);
+	return job;
+}
+
+/*
+ * The policy's decision about @caller's request for @method: TRUE to run it now (*@ret_decision
+ * says why), FALSE with @error when it is refused, or FALSE with *@ret_ask when the user is to
+ * be asked first (@use then says what about).
+ */
+static gboolean
+decide(MeshAgent *agent, const MeshAgentMethod *method, MeshCaller *caller, JsonObject *params,
+       MeshAgentUse *use, const char **ret_decision, gboolean *ret_ask, GError **error)
+{
+	g_autofree char *who = NULL;
+
+	*ret_decision = "allow";
+	*ret_ask = FALSE;
+	if (!(method->flags & (MESH_METHOD_USES_KEY | MESH_METHOD_READS_SECRET)))
+		return TRUE;
+	if (!mesh_agent_use_of(method, params, use, error))
+		return FALSE;
+	switch (mesh_policy_decide(agent->policy, caller, use->kind, use->value, FALSE, NULL)) {
+	case MESH_DECISION_ALLOW:
+		return TRUE;
+	case MESH_DECISION_ASK:
+		*ret_decision = "ask";
+		*ret_ask = TRUE;
+		return FALSE;
+	case MESH_DECISION_DENY:
+		break;
+	}
+	*ret_decision = "deny";
+	who = caller != NULL ? mesh_caller_describe(caller) : g_strdup("this program");
+	g_set_error(error, MESH_ERROR, MESH_ERROR_DENIED,
+	            "the policy refuses %s the %s %s ('mesh policy list' shows the rules)", who,
+	            use->kind == MESH_TARGET_KEY ? "key" : "application", use->value);
+	mesh_agent_record(agent, use, caller, method->name, "deny", *error);
+	return FALSE;
 }
 
 /* ---- The background task ------------------------------------------------------------------- */
@@ -660,15 +847,17 @@ gate_job_start(MeshAgent *agent, const MeshAgentMethod *method, JsonNode *root, 
  * session method and return it. With @agent->lock held.
  */
 static MeshAgentJob *
-handle_locked(MeshAgent *agent, JsonNode *root, gint64 id, GBytes **ret_answer, gboolean *ret_close,
-              MeshAgentAnswerFunc func, gpointer user_data)
+handle_locked(MeshAgent *agent, MeshCaller *caller, JsonNode *root, gint64 id, GBytes **ret_answer,
+              gboolean *ret_close, MeshAgentAnswerFunc func, gpointer user_data)
 {
 	g_autoptr(Request) request = root;
 	g_autoptr(GError) error = NULL;
 	JsonObject *result = json_object_new();
 	JsonObject *params = NULL;
 	const MeshAgentMethod *method = NULL;
-	gboolean ok, gated;
+	const char *decision = "allow";
+	MeshAgentUse use = {0};
+	gboolean ok, gated, ask = FALSE;
 	gint64 wait = 0;
 
 	lock_if_expired(agent);
@@ -676,8 +865,23 @@ handle_locked(MeshAgent *agent, JsonNode *root, gint64 id, GBytes **ret_answer, 
 	if (ok && (method->flags & MESH_METHOD_REMOTE) && func != NULL && !agent->restricted) {
 		json_object_unref(result);
 		*ret_answer = NULL;
-		return job_start(agent, method, g_steal_pointer(&request), params, id, func,
+		return job_start(agent, method, caller, g_steal_pointer(&request), params, id, func,
 		                 user_data);
+	}
+	/* Which program may use which key or application. */
+	if (ok)
+		ok = decide(agent, method, caller, params, &use, &decision, &ask, &error);
+	if (ask && func != NULL) {
+		json_object_unref(result);
+		*ret_answer = NULL;
+		return ask_job_start(agent, method, caller, g_steal_pointer(&request), params, id,
+		                     &use, func, user_data);
+	}
+	if (ask) {
+		/* mesh_agent_handle does not wait: a request the user must approve is refused. */
+		g_set_error(&error, MESH_ERROR, MESH_ERROR_DENIED,
+		            "%s needs the user's approval, which this request cannot wait for",
+		            method->name);
 	}
 	/* The one method that checks a passphrase runs only behind the gate. */
 	gated = ok && (method->flags & MESH_METHOD_GATED);
@@ -697,17 +901,15 @@ handle_locked(MeshAgent *agent, JsonNode *root, gint64 id, GBytes **ret_answer, 
 		ok = FALSE;
 	} else if (ok && gated) {
 		ok = call_gated(agent, method, params, result, &error);
-	} else if (ok && method->session != NULL) {
-		ok = call_session(agent, method, NULL, params, result, &error);
 	} else if (ok) {
-		ok = method->handler(agent, params, result, &error);
+		ok = run_method(agent, method, NULL, caller, decision, params, result, &error);
 	}
 	*ret_answer = answer_for(id, ok, result, error);
 	return NULL;
 }
 
 static MeshAgentJob *
-handle(MeshAgent *agent, const guint8 *frame, gsize len, GBytes **ret_answer,
+handle(MeshAgent *agent, MeshCaller *caller, const guint8 *frame, gsize len, GBytes **ret_answer,
        gboolean *ret_close, MeshAgentAnswerFunc func, gpointer user_data)
 {
 	MeshAgentJob *job;
@@ -720,7 +922,7 @@ handle(MeshAgent *agent, const guint8 *frame, gsize len, GBytes **ret_answer,
 	if (root == NULL)
 		return NULL;
 	g_mutex_lock(&agent->lock);
-	job = handle_locked(agent, root, id, ret_answer, ret_close, func, user_data);
+	job = handle_locked(agent, caller, root, id, ret_answer, ret_close, func, user_data);
 	g_mutex_unlock(&agent->lock);
 	return job;
 }
@@ -729,15 +931,16 @@ void
 mesh_agent_handle(MeshAgent *agent, const guint8 *frame, gsize len, GBytes **ret_answer,
 		  gboolean *ret_close)
 {
-	(void)handle(agent, frame, len, ret_answer, ret_close, NULL, NULL);
+	(void)handle(agent, NULL, frame, len, ret_answer, ret_close, NULL, NULL);
 }
 
 MeshAgentJob *
-mesh_agent_handle_async(MeshAgent *agent, const guint8 *frame, gsize len, GBytes **ret_answer,
-			gboolean *ret_close, MeshAgentAnswerFunc func, gpointer user_data)
+mesh_agent_handle_async(MeshAgent *agent, MeshCaller *caller, const guint8 *frame, gsize len,
+			GBytes **ret_answer, gboolean *ret_close, MeshAgentAnswerFunc func,
+			gpointer user_data)
 {
 	g_return_val_if_fail(func != NULL, NULL);
-	return handle(agent, frame, len, ret_answer, ret_close, func, user_data);
+	return handle(agent, caller, frame, len, ret_answer, ret_close, func, user_data);
 }
 
 void
@@ -745,6 +948,9 @@ mesh_agent_job_abandon(MeshAgentJob *job)
 {
 	job->func = NULL;
 	job->user_data = NULL;
+	/* A question nobody waits for any more leaves the queue (and its askpass window). */
+	if (job->approval != 0)
+		mesh_approvals_withdraw(job->agent->approvals, job->approval);
 }
 
 void
@@ -762,6 +968,7 @@ mesh_agent_cancel(MeshAgent *agent)
 	/* Checks waiting at the gate give up: on other threads (the ssh-agent socket's), and
 	 * here at once (answered Cancelled on the main context's next iteration). */
 	mesh_pass_gate_close(agent->gate);
+	mesh_approvals_cancel(agent->approvals);
 	for (guint i = 0; i < agent->gated->len; i++)
 		gate_job_arm(g_ptr_array_index(agent->gated, i), 0);
 	if (agent->bridge != NULL)

@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "caller.h"
 #include "hive.h"
 #include "keystore.h"
 #include "passgate.h"
@@ -105,7 +106,9 @@ void mesh_agent_handle(MeshAgent *agent, const guint8 *frame, gsize len, GBytes 
 		       gboolean *ret_close);
 
 /*
- * mesh_agent_handle_async: as mesh_agent_handle, on the thread whose thread-default main context
+ * mesh_agent_handle_async: as mesh_agent_handle, for @caller (who connected: the policy decides
+ * for it, and the audit log names it; NULL: not known, which the policy treats as a program it
+ * has no rule for), on the thread whose thread-default main context
  * was current at mesh_agent_new (the server's), except for the session methods that reach the
  * portal: those go to the agent's worker thread, which runs them one at a time in the order they
  * came, while the main context goes on serving (their HTTP transactions run on it: see
@@ -116,9 +119,34 @@ void mesh_agent_handle(MeshAgent *agent, const guint8 *frame, gsize len, GBytes 
  * portal, so every other method sees the hive and key store between two steps of a session
  * method, never in the middle of one.
  */
-MeshAgentJob *mesh_agent_handle_async(MeshAgent *agent, const guint8 *frame, gsize len,
-				      GBytes **ret_answer, gboolean *ret_close,
+MeshAgentJob *mesh_agent_handle_async(MeshAgent *agent, MeshCaller *caller, const guint8 *frame,
+				      gsize len, GBytes **ret_answer, gboolean *ret_close,
 				      MeshAgentAnswerFunc func, gpointer user_data);
+
+/*
+ * Per-program policy and the audit log (docs/design.md "Which program may use which key"). A
+ * request the policy says to ask about waits, as a job, for the user's answer (askpass, or
+ * 'mesh approve' from another terminal); mesh_agent_handle, which never waits, refuses it.
+ */
+
+/* mesh_agent_set_askpass: put the policy's questions to @program too (NULL: the queue only).
+ * Before the first request. */
+void mesh_agent_set_askpass(MeshAgent *agent, const char *program);
+
+/*
+ * mesh_agent_start_audit: record every use of a private key, every read of a password or an
+ * application's data, every policy decision and change and every change of the hive, its
+ * devices and profiles in the hive's audit log (core/audit.h), and sign its head with this
+ * device's signature key at least once a minute while records come (MESH_AUDIT_ROTATE_BYTES
+ * sets the size at which a file is rotated, for tests). On the main context. Errors: those of
+ * mesh_audit_open.
+ */
+gboolean mesh_agent_start_audit(MeshAgent *agent, GError **error);
+
+typedef struct MeshSshAgent MeshSshAgent;
+/* mesh_agent_guard_ssh: the ssh-agent handler @ssh offers, and signs with, only the keys the
+ * policy lets each caller use, asking the user as the policy says, and records every use. */
+void mesh_agent_guard_ssh(MeshAgent *agent, MeshSshAgent *ssh);
 
 /* mesh_agent_job_abandon: the job's connection has gone: its answer is dropped. On the main
  * context, before the job's func has run. */

@@ -5,8 +5,11 @@
 #include <json-glib/json-glib.h>
 
 #include "dispatch.h"
+#include "approval.h"
+#include "audit.h"
 #include "methods-session.h"
 #include "passgate.h"
+#include "policy.h"
 #include "portal-bridge.h"
 #include "secret.h"
 
@@ -69,6 +72,13 @@ struct MeshAgent {
 	 * a run of it is on the worker (main context only). */
 	guint background_timer;
 	gboolean background_running;
+	/* Which program may use which key (ipc/policy.h), the questions to the user
+	 * (ipc/approval.h: main context), and the audit log (NULL until mesh_agent_start_audit)
+	 * with the timer that signs its head (ipc/guard.c). */
+	MeshPolicy *policy;
+	MeshApprovals *approvals;
+	MeshAudit *audit;
+	guint audit_timer;
 };
 
 /* Each handler of the agent's own methods reads @params (an object, empty when the request had
@@ -92,6 +102,14 @@ typedef enum {
 	 * agent keeps (core/hive-cache.h); every other session method drops them before and
 	 * after it runs. */
 	MESH_METHOD_READS_ONLY = 1 << 4,
+	/* Signs with the key its "UDF" names: the policy decides per program (ipc/policy.h). */
+	MESH_METHOD_USES_KEY = 1 << 5,
+	/* Reads a password ("Site": the application Passwords) or an application's data
+	 * ("Name"): the policy decides per program, and the read is recorded. */
+	MESH_METHOD_READS_SECRET = 1 << 6,
+	/* Changes the hive, its keys, the policy, a device or a profile: recorded in the audit
+	 * log with its outcome. */
+	MESH_METHOD_CHANGES = 1 << 7,
 } MeshAgentMethodFlags;
 
 typedef struct {
@@ -149,6 +167,63 @@ void mesh_agent_adopt_passphrase(MeshAgent *agent, gboolean was_protected,
 gboolean mesh_agent_unlock_params(JsonObject *params, MeshSecret **ret_passphrase,
 				  gint64 *ret_lifetime, GError **error);
 
+/* ---- Policy and audit (ipc/guard.c) ---------------------------------------------------------- */
+
+/* The request a thread is running, for the records the key store's observer makes. */
+typedef struct MeshAgentContext {
+	MeshCaller *caller; /* NULL: the agent's own work */
+	const char *method;
+	const char *decision; /* the policy's, or the user's ("ask-once") */
+	gboolean silent;      /* the audit log's own signature: not recorded */
+	struct MeshAgentContext *outer;
+} MeshAgentContext;
+
+void mesh_agent_context_push(MeshAgentContext *ctx);
+void mesh_agent_context_pop(MeshAgentContext *ctx);
+/* mesh_agent_current_caller: the caller of the request this thread runs (NULL: none). */
+MeshCaller *mesh_agent_current_caller(void);
+
+/* What a request uses, for the policy and the record: "Sign" with a key, "Read" of an
+ * application (passwords: the application "Passwords", @item the site), "Change". */
+typedef struct {
+	const char *op;
+	MeshTargetKind kind;
+	const char *value;  /* a key's UDF or an application's name (NULL: neither) */
+	const char *item;   /* the site, for passwords */
+	const char *detail; /* for changes: the account, the program of a rule */
+} MeshAgentUse;
+
+/* mesh_agent_use_of: what @method (MESH_METHOD_USES_KEY or MESH_METHOD_READS_SECRET) uses, read
+ * from its @params (borrowed). Errors: MESH_ERROR_MALFORMED. */
+gboolean mesh_agent_use_of(const MeshAgentMethod *method, JsonObject *params, MeshAgentUse *ret,
+                           GError **error);
+
+/* mesh_agent_record: one record of @use in the audit log (nothing when it is not started); a
+ * record that cannot be written is logged. With the state lock held. */
+void mesh_agent_record(MeshAgent *agent, const MeshAgentUse *use, MeshCaller *caller,
+                       const char *method, const char *decision, const GError *error);
+
+/* mesh_agent_allow_always: the user allowed @caller @kind/@value from now on: a rule allowing it,
+ * pinned to the SHA-256 of its executable. Errors: MESH_ERROR_NOT_FOUND when the program or
+ * its digest cannot be told (then it was allowed once only), the policy's. State lock held. */
+gboolean mesh_agent_allow_always(MeshAgent *agent, MeshCaller *caller, MeshTargetKind kind,
+                                 const char *value, GError **error);
+
+/* mesh_agent_approval_error: the error for a question answered @answer (not ONCE/ALWAYS). */
+void mesh_agent_approval_error(MeshApprovalAnswer answer, GError **error);
+
+/* mesh_agent_audit_verify: mesh_audit_verify of the agent's hive, heads checked with the key
+ * store's public keys. */
+gboolean mesh_agent_audit_verify(MeshAgent *agent, MeshAuditReport *ret, GError **error);
+
+/* mesh_agent_stop_audit: sign what waits, stop the timer, close the log. State lock held. */
+void mesh_agent_stop_audit(MeshAgent *agent);
+
+/* mesh_agent_require_owner: for a change that loosens the policy: in a protected hive,
+ * "Passphrase" of @params must be the hive's (checked behind the gate). Errors:
+ * MESH_ERROR_BAD_PASSPHRASE, MESH_ERROR_LOCKED, MESH_ERROR_RATE_LIMITED. */
+gboolean mesh_agent_require_owner(MeshAgent *agent, JsonObject *params, GError **error);
+
 /* ---- The handlers (ipc/methods-agent.c, ipc/methods-session.c) ----------------------------- */
 
 #define MESH_AGENT_HANDLER(name)                                                                  \
@@ -170,6 +245,16 @@ MESH_AGENT_HANDLER(mesh_method_hive_migrate);
 MESH_AGENT_HANDLER(mesh_method_lock);
 MESH_AGENT_HANDLER(mesh_method_unlock);
 MESH_AGENT_HANDLER(mesh_method_shutdown);
+/* ipc/methods-policy.c */
+MESH_AGENT_HANDLER(mesh_method_policy_list);
+MESH_AGENT_HANDLER(mesh_method_policy_set);
+MESH_AGENT_HANDLER(mesh_method_policy_default);
+MESH_AGENT_HANDLER(mesh_method_policy_reset);
+MESH_AGENT_HANDLER(mesh_method_approve_list);
+MESH_AGENT_HANDLER(mesh_method_approve);
+MESH_AGENT_HANDLER(mesh_method_deny);
+MESH_AGENT_HANDLER(mesh_method_audit_list);
+MESH_AGENT_HANDLER(mesh_method_audit_verify);
 #undef MESH_AGENT_HANDLER
 
 G_END_DECLS

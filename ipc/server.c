@@ -28,6 +28,7 @@ struct MeshServer {
  */
 typedef struct {
 	MeshServer *server;
+	MeshCaller *caller;
 	const guint8 *frame;
 	gsize len;
 	GCond cond;
@@ -74,8 +75,8 @@ run_call(gpointer data)
 	Call *call = data;
 	GBytes *answer = NULL;
 	gboolean close = FALSE;
-	MeshAgentJob *job = mesh_agent_handle_async(call->server->agent, call->frame, call->len,
-	                                            &answer, &close, on_answer, call);
+	MeshAgentJob *job = mesh_agent_handle_async(call->server->agent, call->caller, call->frame,
+	                                            call->len, &answer, &close, on_answer, call);
 
 	g_mutex_lock(&call->server->lock);
 	call->job = job;
@@ -112,11 +113,11 @@ abandon_call(gpointer data)
 }
 
 static GBytes *
-handle(gpointer data, MeshTransportConnection *conn, const guint8 *frame, gsize len,
-       gboolean *ret_close)
+handle(gpointer data, MeshTransportConnection *conn, MeshCaller *caller, const guint8 *frame,
+       gsize len, gboolean *ret_close)
 {
 	MeshServer *server = data;
-	Call call = {.server = server, .frame = frame, .len = len};
+	Call call = {.server = server, .caller = caller, .frame = frame, .len = len};
 	gboolean pending;
 
 	g_cond_init(&call.cond);

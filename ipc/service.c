@@ -30,6 +30,7 @@ struct MeshService {
 typedef struct {
 	MeshService *service;
 	MeshTransportConnection *transport;
+	MeshCaller *caller; /* who connected, told once the connection's thread starts */
 	GThread *thread;
 } Connection;
 
@@ -104,7 +105,8 @@ answer(Connection *conn, const guint8 *msg, gsize len)
 	const MeshServiceProtocol *protocol = conn->service->protocol;
 	gboolean close = FALSE;
 	g_autoptr(GBytes) answer =
-	        protocol->handle(conn->service->data, conn->transport, msg, len, &close);
+	        protocol->handle(conn->service->data, conn->transport, conn->caller, msg, len,
+	                         &close);
 	gsize answer_len = 0;
 	const guint8 *body;
 	guint8 *out;
@@ -135,6 +137,8 @@ serve(gpointer data)
 	MeshService *service = conn->service;
 	Input in = {conn->transport, g_malloc(READ_START), READ_START, 0, 0};
 
+	/* Here rather than where it was accepted: the accepting thread takes the next one. */
+	conn->caller = mesh_transport_peer_caller(conn->transport);
 	while (!stopping(service)) {
 		guint32 len;
 		gboolean more;
@@ -160,6 +164,7 @@ serve(gpointer data)
 	g_mutex_lock(&service->lock);
 	g_hash_table_remove(service->connections, conn);
 	mesh_transport_connection_free(conn->transport);
+	mesh_caller_unref(conn->caller);
 	service->ended = g_slist_prepend(service->ended, conn->thread);
 	if (service->protocol->closed != NULL)
 		service->protocol->closed(service->data);

@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "caller.h"
 #include "transport.h"
 
 G_BEGIN_DECLS
@@ -36,10 +37,11 @@ typedef struct {
 	 * handle: the answer body to the @len bytes at @msg (the caller wipes them afterwards),
 	 * NULL when nothing is to be sent; *@ret_close (FALSE on entry) when the connection
 	 * must close after it. On the connection's thread; @conn serves to watch the client
-	 * (mesh_transport_connection_hung_up).
+	 * (mesh_transport_connection_hung_up); @caller is who connected
+	 * (mesh_transport_peer_caller, told once per connection).
 	 */
-	GBytes *(*handle)(gpointer data, MeshTransportConnection *conn, const guint8 *msg,
-	                  gsize len, gboolean *ret_close);
+	GBytes *(*handle)(gpointer data, MeshTransportConnection *conn, MeshCaller *caller,
+	                  const guint8 *msg, gsize len, gboolean *ret_close);
 	/* tick (may be NULL): run on the accepting thread now and then; returns the milliseconds
 	 * until it wants to run again (-1: only when woken by mesh_service_wake). */
 	gint64 (*tick)(gpointer data);

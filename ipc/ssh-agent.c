@@ -53,6 +53,8 @@ struct MeshSshAgent {
 	MeshSshAgentKeysFunc mesh_keys; /* NULL: only keys added with ssh-add are served */
 	gpointer mesh_keys_data;
 	char *askpass;
+	const MeshSshAgentGuard *guard; /* NULL: every key for every caller */
+	gpointer guard_data;
 	MeshPassGate *gate; /* every UNLOCK passes it before its passphrase is hashed */
 	/*
 	 * @lock guards the members below. It is a leaf: nothing else is locked while it is held,
@@ -156,6 +158,13 @@ mesh_ssh_agent_set_askpass(MeshSshAgent *agent, const char *program)
 {
 	g_free(agent->askpass);
 	agent->askpass = program != NULL && *program != '\0' ? g_strdup(program) : NULL;
+}
+
+void
+mesh_ssh_agent_set_guard(MeshSshAgent *agent, const MeshSshAgentGuard *guard, gpointer data)
+{
+	agent->guard = guard;
+	agent->guard_data = data;
 }
 
 void
@@ -382,39 +391,52 @@ answer_finish(Answer *a)
 /* ---- Requests ----------------------------------------------------------------------------- */
 
 static GBytes *
-request_identities(MeshSshAgent *agent, MeshSshReader *r)
+request_identities(MeshSshAgent *agent, MeshCaller *caller, MeshSshReader *r)
 {
 	GError *error = NULL;
+	g_autoptr(GPtrArray) offered = g_ptr_array_new_with_free_func((GDestroyNotify)identity_free);
 	Answer a;
 	gsize cap = 5;
-	guint n = 0;
 
 	if (!mesh_sshbuf_expect_end(r, &error))
 		return failure("REQUEST_IDENTITIES", error);
 	reload(agent);
+	/* Copies of what is served, so that the guard is asked without the table's lock. */
 	g_mutex_lock(&agent->lock);
 	expire_locked(agent);
-	if (!agent->locked) {
-		for (guint i = 0; i < agent->ids->len; i++) {
-			Identity *id = g_ptr_array_index(agent->ids, i);
+	for (guint i = 0; !agent->locked && i < agent->ids->len; i++) {
+		const Identity *id = g_ptr_array_index(agent->ids, i);
+		Identity *copy = g_new0(Identity, 1);
 
-			cap += 8 + g_bytes_get_size(id->blob) + strlen(id->comment);
-		}
-		n = agent->ids->len;
+		copy->udf = g_strdup(id->udf);
+		copy->blob = g_bytes_ref(id->blob);
+		copy->comment = g_strdup(id->comment);
+		g_ptr_array_add(offered, copy);
+	}
+	g_mutex_unlock(&agent->lock);
+	for (guint i = offered->len; agent->guard != NULL && i-- > 0;) {
+		const Identity *id = g_ptr_array_index(offered, i);
+
+		if (!agent->guard->offer(agent->guard_data, caller, id->udf))
+			g_ptr_array_remove_index(offered, i);
+	}
+	for (guint i = 0; i < offered->len; i++) {
+		const Identity *id = g_ptr_array_index(offered, i);
+
+		cap += 8 + g_bytes_get_size(id->blob) + strlen(id->comment);
 	}
 	answer_init(&a, cap);
 	/* The buffer was sized for exactly these writes: none can fail. */
 	mesh_sshbuf_put_u8(&a.w, MESH_SSH_AGENT_IDENTITIES_ANSWER, NULL);
-	mesh_sshbuf_put_u32(&a.w, n, NULL);
-	for (guint i = 0; i < n; i++) {
-		Identity *id = g_ptr_array_index(agent->ids, i);
+	mesh_sshbuf_put_u32(&a.w, offered->len, NULL);
+	for (guint i = 0; i < offered->len; i++) {
+		const Identity *id = g_ptr_array_index(offered, i);
 		gsize len = 0;
 		const guint8 *blob = g_bytes_get_data(id->blob, &len);
 
 		mesh_sshbuf_put_string(&a.w, blob, len, NULL);
 		mesh_sshbuf_put_cstring(&a.w, id->comment, NULL);
 	}
-	g_mutex_unlock(&agent->lock);
 	return answer_finish(&a);
 }
 
@@ -562,8 +584,9 @@ snapshot_of(MeshSshAgent *agent, const guint8 *blob, gsize len, Snapshot *s, GEr
 }
 
 static GBytes *
-sign_request(MeshSshAgent *agent, MeshSshReader *r)
+sign_request(MeshSshAgent *agent, MeshCaller *caller, MeshSshReader *r)
 {
+	const char *decision = NULL;
 	const guint8 *blob = NULL, *data = NULL;
 	gsize blob_len = 0, data_len = 0;
 	guint32 flags = 0;
@@ -587,8 +610,13 @@ sign_request(MeshSshAgent *agent, MeshSshReader *r)
 		return failure("SIGN_REQUEST", g_error_new(MESH_ERROR, MESH_ERROR_PERMISSION,
 							   "the use of %s was not confirmed",
 							   s.udf));
+	if (agent->guard != NULL && !agent->guard->use(agent->guard_data, caller, s.udf,
+	                                               s.comment, &decision, &error))
+		return failure("SIGN_REQUEST", error);
 	sig = sign_with(agent, &s, data, data_len, &error);
 	answer = sig != NULL ? signature_answer(s.public, sig, &error) : NULL;
+	if (agent->guard != NULL)
+		agent->guard->used(agent->guard_data, caller, s.udf, decision, error);
 	return answer != NULL ? answer : failure("SIGN_REQUEST", error);
 }
 
@@ -908,11 +936,11 @@ extension(MeshSshAgent *agent, MeshSshReader *r)
 GBytes *
 mesh_ssh_agent_handle(MeshSshAgent *agent, const guint8 *msg, gsize len)
 {
-	return mesh_ssh_agent_handle_from(agent, msg, len, NULL, NULL);
+	return mesh_ssh_agent_handle_from(agent, NULL, msg, len, NULL, NULL);
 }
 
 GBytes *
-mesh_ssh_agent_handle_from(MeshSshAgent *agent, const guint8 *msg, gsize len,
+mesh_ssh_agent_handle_from(MeshSshAgent *agent, MeshCaller *caller, const guint8 *msg, gsize len,
 			   MeshPassGateWanted still_there, gpointer data)
 {
 	MeshSshReader r;
@@ -923,9 +951,9 @@ mesh_ssh_agent_handle_from(MeshSshAgent *agent, const guint8 *msg, gsize len,
 	mesh_sshbuf_reader_init(&r, msg + 1, len - 1, "ssh-agent request");
 	switch (msg[0]) {
 	case MESH_SSH_AGENTC_REQUEST_IDENTITIES:
-		return request_identities(agent, &r);
+		return request_identities(agent, caller, &r);
 	case MESH_SSH_AGENTC_SIGN_REQUEST:
-		return sign_request(agent, &r);
+		return sign_request(agent, caller, &r);
 	case MESH_SSH_AGENTC_ADD_IDENTITY:
 		return add_identity(agent, &r, FALSE);
 	case MESH_SSH_AGENTC_ADD_ID_CONSTRAINED:

@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "caller.h"
 #include "hive.h"
 #include "keystore.h"
 #include "passgate.h"
@@ -118,6 +119,30 @@ void mesh_ssh_agent_set_askpass(MeshSshAgent *agent, const char *program);
 void mesh_ssh_agent_set_gate(MeshSshAgent *agent, MeshPassGate *gate);
 
 /*
+ * Which program may use which key (the agent's policy, ipc/policy.h) and the record of each use
+ * (its audit log): the guard meshagent sets. Each is told the caller (may be NULL: not known,
+ * the fuzzer) and the key's UDF, on the connection's thread.
+ */
+typedef struct {
+	/* offer: whether REQUEST_IDENTITIES lists the key to @caller (a key the caller may not
+	 * use is not offered, so that ssh does not spend its attempts on it). Never waits for
+	 * the user. */
+	gboolean (*offer)(gpointer data, MeshCaller *caller, const char *udf);
+	/* use: whether @caller may sign with the key now; may ask the user and wait for the
+	 * answer. *@ret_decision: what decided, a static string for used(). FALSE refuses it
+	 * (and records the refusal) with @error. */
+	gboolean (*use)(gpointer data, MeshCaller *caller, const char *udf, const char *comment,
+	                const char **ret_decision, GError **error);
+	/* used: the signature allowed by use() was made (@error NULL) or failed. */
+	void (*used)(gpointer data, MeshCaller *caller, const char *udf, const char *decision,
+	             const GError *error);
+} MeshSshAgentGuard;
+
+/* mesh_ssh_agent_set_guard: consult @guard (static; NULL: every key for every caller) with
+ * @data (borrowed). */
+void mesh_ssh_agent_set_guard(MeshSshAgent *agent, const MeshSshAgentGuard *guard, gpointer data);
+
+/*
  * mesh_ssh_agent_handle: the answer (a message body without its length; never NULL) to the
  * request body of @len bytes at @msg (the caller wipes it afterwards: an ADD_IDENTITY holds a
  * private key). Failures are answered with SSH_AGENT_FAILURE (an extension's own failure with
@@ -126,12 +151,13 @@ void mesh_ssh_agent_set_gate(MeshSshAgent *agent, MeshPassGate *gate);
 GBytes *mesh_ssh_agent_handle(MeshSshAgent *agent, const guint8 *msg, gsize len);
 
 /*
- * mesh_ssh_agent_handle_from: as mesh_ssh_agent_handle, for a client that may go away while its
- * UNLOCK waits at the passphrase gate: @still_there (with @data) is asked while it waits, and
- * when it answers FALSE the passphrase is not checked and FAILURE is returned at once.
+ * mesh_ssh_agent_handle_from: as mesh_ssh_agent_handle, for @caller (may be NULL: not known),
+ * a client that may go away while its UNLOCK waits at the passphrase gate: @still_there (with
+ * @data) is asked while it waits, and when it answers FALSE the passphrase is not checked and
+ * FAILURE is returned at once.
  */
-GBytes *mesh_ssh_agent_handle_from(MeshSshAgent *agent, const guint8 *msg, gsize len,
-                                   MeshPassGateWanted still_there, gpointer data);
+GBytes *mesh_ssh_agent_handle_from(MeshSshAgent *agent, MeshCaller *caller, const guint8 *msg,
+                                   gsize len, MeshPassGateWanted still_there, gpointer data);
 
 /* mesh_ssh_agent_forget_keys: wipe the keys taken from the key store (they are asked for again
  * at the next signature); keys added with a lifetime stay. For MeshAgent's lock func. */

@@ -17,11 +17,12 @@ client_present(gpointer data)
 }
 
 static GBytes *
-handle(gpointer data, MeshTransportConnection *conn, const guint8 *msg, gsize len,
-       gboolean *ret_close)
+handle(gpointer data, MeshTransportConnection *conn, MeshCaller *caller, const guint8 *msg,
+       gsize len, gboolean *ret_close)
 {
 	MeshSshServer *server = data;
-	GBytes *answer = mesh_ssh_agent_handle_from(server->agent, msg, len, client_present, conn);
+	GBytes *answer = mesh_ssh_agent_handle_from(server->agent, caller, msg, len, client_present,
+	                                            conn);
 
 	/* A key with a lifetime: the accepting thread's timer must learn of it. */
 	if (msg[0] == MESH_SSH_AGENTC_ADD_ID_CONSTRAINED)

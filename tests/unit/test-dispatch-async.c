@@ -56,7 +56,7 @@ send(Fixture *fx, gint64 id, const char *method, const char *params, MeshAgentJo
 
 	text = g_strdup_printf("{\"Id\":%" G_GINT64_FORMAT ",\"Method\":\"%s\",\"Params\":%s}", id,
 			       method, params != NULL ? params : "{}");
-	job = mesh_agent_handle_async(fx->agent, (const guint8 *)text, strlen(text), &answer,
+	job = mesh_agent_handle_async(fx->agent, NULL, (const guint8 *)text, strlen(text), &answer,
 				      &close, on_answer, fx);
 	CU_ASSERT_FALSE(close);
 	if (ret_job != NULL)

@@ -597,7 +597,7 @@ guess(gpointer data)
 
 	while (g_get_monotonic_time() < g->deadline) {
 		g_autoptr(GBytes) answer =
-		        mesh_ssh_agent_handle_from(g->agent, msg, sizeof msg, guesser_present, g);
+		        mesh_ssh_agent_handle_from(g->agent, NULL, msg, sizeof msg, guesser_present, g);
 
 		if (g_get_monotonic_time() < g->deadline)
 			g_atomic_int_inc(&g->answers);

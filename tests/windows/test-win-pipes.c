@@ -128,8 +128,8 @@ test_bad_addresses(void)
 
 /* The answer to "N:text" is "echo N:text", framed by the server loop. */
 static GBytes *
-echo(gpointer data, MeshTransportConnection *conn, const guint8 *msg, gsize len,
-     gboolean *ret_close)
+echo(gpointer data, MeshTransportConnection *conn, MeshCaller *caller, const guint8 *msg,
+     gsize len, gboolean *ret_close)
 {
 	GByteArray *out = g_byte_array_new();
 
