@@ -70,7 +70,7 @@ main(int argc, char **argv)
 	g_autofree char *hive_name = NULL;
 	g_autofree char *socket_opt = NULL;
 	g_autofree char *askpass_opt = NULL;
-	gboolean foreground = FALSE, version = FALSE;
+	gboolean foreground = FALSE, version = FALSE, no_audit = FALSE;
 	const GOptionEntry entries[] = {
 		{ "hive", 0, 0, G_OPTION_ARG_STRING, &hive_name,
 		  "the hive to serve: test or production (default: $MESH_HIVE, else production)",
@@ -87,6 +87,10 @@ main(int argc, char **argv)
 		  "without one, questions wait for 'mesh approve' and 'ssh-add -c' keys are "
 		  "refused)",
 		  "PROGRAM" },
+		{ "no-audit", 0, 0, G_OPTION_ARG_NONE, &no_audit,
+		  "record nothing in the hive's audit log (for measuring its cost only: what this "
+		  "agent does is then in no record)",
+		  NULL },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "print the version", NULL },
 		G_OPTION_ENTRY_NULL,
 	};
@@ -156,8 +160,10 @@ main(int argc, char **argv)
 	if (agent == NULL)
 		return fail_error(error);
 	mesh_agent_set_askpass(agent, askpass_opt != NULL ? askpass_opt : g_getenv("SSH_ASKPASS"));
-	if (!mesh_agent_start_audit(agent, &error))
+	if (!no_audit && !mesh_agent_start_audit(agent, &error))
 		return fail_error(error);
+	if (no_audit)
+		g_printerr("meshagent: --no-audit: nothing this agent does is recorded\n");
 	server = mesh_server_new(agent, socket_path, g_steal_pointer(&listener), &error);
 	if (server == NULL)
 		return fail_error(error);
