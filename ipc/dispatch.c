@@ -56,6 +56,7 @@ mesh_agent_new(MeshHiveKind kind, const char *root, const char *socket_path, GEr
 	agent->gated = g_ptr_array_new();
 	g_mutex_init(&agent->lock);
 	agent->context = g_main_context_ref_thread_default();
+	agent->approvals = mesh_approvals_new(agent->context, NULL);
 	agent->hive = mesh_hive_open(kind, root, error);
 	if (agent->hive == NULL)
 		return NULL;
@@ -64,7 +65,6 @@ mesh_agent_new(MeshHiveKind kind, const char *root, const char *socket_path, GEr
 		return NULL;
 	agent->cache = mesh_hive_cache_new();
 	agent->policy = mesh_policy_new(agent->hive);
-	agent->approvals = mesh_approvals_new(agent->context, NULL);
 	return g_steal_pointer(&agent);
 }
 
