@@ -114,7 +114,7 @@ mesh_caller_describe(const MeshCaller *c)
 }
 
 gboolean
-mesh_caller_hash_file(MeshCallerReadFunc read, gpointer file, gint64 pid, guint8 ret[32],
+mesh_caller_hash_file(MeshCallerReadFunc read_func, gpointer file, gint64 pid, guint8 ret[32],
                       GError **error)
 {
 	g_autoptr(EVP_MD_CTX) ctx = EVP_MD_CTX_new();
@@ -130,7 +130,7 @@ mesh_caller_hash_file(MeshCallerReadFunc read, gpointer file, gint64 pid, guint8
 	for (;;) {
 		gsize n = 0;
 
-		if (!read(file, block, BLOCK, &n, error))
+		if (!read_func(file, block, BLOCK, &n, error))
 			return FALSE;
 		if (n == 0)
 			break;

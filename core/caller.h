@@ -72,11 +72,12 @@ typedef gboolean (*MeshCallerReadFunc)(gpointer file, guint8 *buf, gsize len, gs
                                        GError **error);
 
 /*
- * mesh_caller_hash_file: the SHA-256 of all that @read gives from @file, read in 64 KiB blocks,
- * into @ret. @pid names the process in messages. Errors: MESH_ERROR_TOO_LARGE past
- * MESH_CALLER_EXE_MAX bytes, MESH_ERROR_CRYPTO, and @read's. @ret is written only on success.
+ * mesh_caller_hash_file: the SHA-256 of all that @read_func gives from @file, read in 64 KiB
+ * blocks, into @ret. @pid names the process in messages. Errors: MESH_ERROR_TOO_LARGE past
+ * MESH_CALLER_EXE_MAX bytes, MESH_ERROR_CRYPTO, and @read_func's. @ret is written only on
+ * success.
  */
-gboolean mesh_caller_hash_file(MeshCallerReadFunc read, gpointer file, gint64 pid, guint8 ret[32],
-                               GError **error);
+gboolean mesh_caller_hash_file(MeshCallerReadFunc read_func, gpointer file, gint64 pid,
+                               guint8 ret[32], GError **error);
 
 G_END_DECLS
