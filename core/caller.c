@@ -4,7 +4,10 @@
 #include <string.h>
 
 #include "error.h"
+#include "ossl.h"
 #include "text.h"
+
+#define BLOCK (64 * 1024)
 
 struct MeshCaller {
 	gatomicrefcount ref;
@@ -108,4 +111,47 @@ mesh_caller_describe(const MeshCaller *c)
 		return g_strdup_printf("an unknown program (%s)", pid);
 	program = mesh_text_escape(c->program);
 	return g_strdup_printf("%s (%s)", program, pid);
+}
+
+gboolean
+mesh_caller_hash_file(MeshCallerReadFunc read_func, gpointer file, gint64 pid, guint8 ret[32],
+                      GError **error)
+{
+	g_autoptr(EVP_MD_CTX) ctx = EVP_MD_CTX_new();
+	g_autofree guint8 *block = g_malloc(BLOCK);
+	guint8 digest[32];
+	unsigned int digest_len = 0;
+	gint64 total = 0;
+
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+		mesh_ossl_error(error, MESH_ERROR_CRYPTO, "cannot start a SHA-256 digest");
+		return FALSE;
+	}
+	for (;;) {
+		gsize n = 0;
+
+		if (!read_func(file, block, BLOCK, &n, error))
+			return FALSE;
+		if (n == 0)
+			break;
+		/* Counted as read: the file may have grown since its size was looked at. */
+		total += (gint64)n;
+		if (total > MESH_CALLER_EXE_MAX) {
+			g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
+			            "the program of pid %" G_GINT64_FORMAT " is larger than 1 GiB",
+			            pid);
+			return FALSE;
+		}
+		if (EVP_DigestUpdate(ctx, block, n) != 1) {
+			mesh_ossl_error(error, MESH_ERROR_CRYPTO,
+			                "cannot compute a SHA-256 digest");
+			return FALSE;
+		}
+	}
+	if (EVP_DigestFinal_ex(ctx, digest, &digest_len) != 1 || digest_len != sizeof digest) {
+		mesh_ossl_error(error, MESH_ERROR_CRYPTO, "cannot compute a SHA-256 digest");
+		return FALSE;
+	}
+	memcpy(ret, digest, sizeof digest);
+	return TRUE;
 }

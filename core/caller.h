@@ -60,4 +60,24 @@ gboolean mesh_caller_digest(MeshCaller *c, guint8 ret[32], GError **error);
  */
 char *mesh_caller_describe(const MeshCaller *c);
 
+/* ==== For the OS folders' digest hooks ===================================================== */
+
+/* The largest executable a digest hook reads: a program is far smaller, and this bounds the time
+ * a digest may take. */
+#define MESH_CALLER_EXE_MAX ((gint64)1 << 30)
+
+/* How a hook's file is read: at most @len bytes into @buf, the count in *@ret_n (0 at its end);
+ * FALSE with a MESH_ERROR when reading failed. */
+typedef gboolean (*MeshCallerReadFunc)(gpointer file, guint8 *buf, gsize len, gsize *ret_n,
+                                       GError **error);
+
+/*
+ * mesh_caller_hash_file: the SHA-256 of all that @read_func gives from @file, read in 64 KiB
+ * blocks, into @ret. @pid names the process in messages. Errors: MESH_ERROR_TOO_LARGE past
+ * MESH_CALLER_EXE_MAX bytes, MESH_ERROR_CRYPTO, and @read_func's. @ret is written only on
+ * success.
+ */
+gboolean mesh_caller_hash_file(MeshCallerReadFunc read_func, gpointer file, gint64 pid,
+                               guint8 ret[32], GError **error);
+
 G_END_DECLS

@@ -15,7 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "ossl.h"
+#include "error.h"
 #include "transport-private.h"
 
 #ifdef __linux__
@@ -24,11 +24,6 @@
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77
 #endif
-
-/* The largest executable hashed: a program is far smaller, and this bounds the time a digest
- * may take. */
-#define EXE_MAX ((gint64)1 << 30)
-#define BLOCK   (64 * 1024)
 
 /* The OS part of a MeshCaller. */
 typedef struct {
@@ -126,6 +121,24 @@ read_exe_link(const char *link)
 	return g_steal_pointer(&target);
 }
 
+/* The digest's reader: read(2) on the descriptor @file points to. */
+static gboolean
+read_fd(gpointer file, guint8 *buf, gsize len, gsize *ret_n, GError **error)
+{
+	ssize_t n;
+
+	do
+		n = read(*(int *)file, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot read the calling program: %s",
+		            g_strerror(errno));
+		return FALSE;
+	}
+	*ret_n = (gsize)n;
+	return TRUE;
+}
+
 /* The digest hook: the file the process runs, opened through /proc/PID/exe (the file it runs
  * even when its path was replaced since), hashed, and the process then checked to be running
  * still, so that the bytes were its executable and not a successor's at a recycled pid. */
@@ -134,12 +147,8 @@ exe_digest(gpointer os, guint8 ret[32], GError **error)
 {
 	Caller *caller = os;
 	g_autofree char *link = g_strdup_printf("/proc/%" G_GINT64_FORMAT "/exe", caller->pid);
-	g_autoptr(EVP_MD_CTX) ctx = NULL;
-	g_autofree guint8 *block = NULL;
 	guint8 digest[32];
-	unsigned int digest_len = 0;
 	gboolean ok = FALSE;
-	gint64 total = 0;
 	struct stat st;
 	int fd;
 
@@ -157,49 +166,14 @@ exe_digest(gpointer os, guint8 ret[32], GError **error)
 		            caller->pid);
 		goto out;
 	}
-	if (st.st_size > EXE_MAX) {
+	if (st.st_size > MESH_CALLER_EXE_MAX) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
 		            "the program of pid %" G_GINT64_FORMAT " is larger than 1 GiB",
 		            caller->pid);
 		goto out;
 	}
-	ctx = EVP_MD_CTX_new();
-	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-		mesh_ossl_error(error, MESH_ERROR_CRYPTO, "cannot start a SHA-256 digest");
+	if (!mesh_caller_hash_file(read_fd, &fd, caller->pid, digest, error))
 		goto out;
-	}
-	block = g_malloc(BLOCK);
-	for (;;) {
-		ssize_t n = read(fd, block, BLOCK);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
-			            "cannot read the program of pid %" G_GINT64_FORMAT ": %s",
-			            caller->pid, g_strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		/* The file may have grown since fstat. */
-		total += n;
-		if (total > EXE_MAX) {
-			g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
-			            "the program of pid %" G_GINT64_FORMAT " is larger than 1 GiB",
-			            caller->pid);
-			goto out;
-		}
-		if (EVP_DigestUpdate(ctx, block, (size_t)n) != 1) {
-			mesh_ossl_error(error, MESH_ERROR_CRYPTO,
-			                "cannot compute a SHA-256 digest");
-			goto out;
-		}
-	}
-	if (EVP_DigestFinal_ex(ctx, digest, &digest_len) != 1 || digest_len != sizeof digest) {
-		mesh_ossl_error(error, MESH_ERROR_CRYPTO, "cannot compute a SHA-256 digest");
-		goto out;
-	}
 	if (!still_running(caller->pidfd)) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_NOT_FOUND,
 		            "pid %" G_GINT64_FORMAT " has exited", caller->pid);

@@ -244,6 +244,8 @@ mesh_transport_accept(MeshTransportListener *listener, gint timeout_ms, GCancell
 	connected = listener->pending;
 	listener->pending = new_instance(listener, FALSE);
 	conn = transport_connection_new(connected, TRUE, error);
+	if (conn != NULL)
+		transport_open_client(conn);
 	return conn;
 }
 
@@ -303,12 +305,11 @@ mesh_transport_peer_is_user(MeshTransportConnection *conn, GError **error)
 {
 	g_autofree char *other = NULL;
 	gboolean is_user = FALSE;
-	ULONG pid = 0;
 	DWORD err = 0;
 
-	if (!GetNamedPipeClientProcessId(conn->pipe, &pid) || pid == 0 ||
-	    !transport_process_is_user(pid, &is_user, &other, &err)) {
-		pid = 0;
+	/* The process opened at accept, which mesh_transport_peer_caller names. */
+	if (conn->client == NULL ||
+	    !transport_process_handle_is_user(conn->client, &is_user, &other, &err)) {
 		if (!transport_impersonated_is_user(conn->pipe, &is_user, &other, &err)) {
 			g_autofree char *reason = mesh_win_reason(err);
 

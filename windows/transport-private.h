@@ -37,6 +37,12 @@ struct MeshTransportConnection {
 	HANDLE stop_read; /* stop_reading or shutdown: reads return 0 / fail */
 	HANDLE stop_all;  /* shutdown: writes fail too, and the connection counts as hung up */
 	gint stopped;     /* atomic: 1 reading stopped, 2 shut down */
+	/* The agent's end: the client's process id (0 unknown) and the process itself
+	 * (PROCESS_QUERY_LIMITED_INFORMATION | SYNCHRONIZE; NULL when it could not be opened),
+	 * opened once at accept (transport_open_client) for the peer check and the caller: while
+	 * the handle is held the pid cannot go to another process. */
+	DWORD client_pid;
+	HANDLE client;
 };
 
 /* transport_connection_new: a connection owning @pipe (opened with FILE_FLAG_OVERLAPPED), or
@@ -75,6 +81,19 @@ gboolean transport_token_is_user(HANDLE token, gboolean *ret_is_user, char **ret
 /* transport_process_is_user: as transport_token_is_user, for the token of process @pid. */
 gboolean transport_process_is_user(DWORD pid, gboolean *ret_is_user, char **ret_other,
                                    DWORD *ret_err);
+
+/* transport_process_handle_is_user: the same for the process @process (opened with at least
+ * PROCESS_QUERY_LIMITED_INFORMATION). */
+gboolean transport_process_handle_is_user(HANDLE process, gboolean *ret_is_user, char **ret_other,
+                                          DWORD *ret_err);
+
+/*
+ * transport_open_client: on the agent's end @conn, just connected, find the client's process id
+ * and open its process (caller.c), into conn->client_pid and conn->client; each stays unknown
+ * (0, NULL) when it cannot be had, and so does the process when it was made after the client
+ * connected (the client has gone, and its pid is another's).
+ */
+void transport_open_client(MeshTransportConnection *conn);
 
 /* transport_impersonated_is_user: as transport_token_is_user, for the token of the client of
  * the agent's end @pipe, through impersonation: the peer check's way when the client's process

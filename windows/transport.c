@@ -135,6 +135,8 @@ mesh_transport_connection_free(MeshTransportConnection *conn)
 	/* No DisconnectNamedPipe on the agent's end: it would throw away an answer the client
 	 * has not read yet. Closing leaves it readable; the client sees the end after it. */
 	CloseHandle(conn->pipe);
+	if (conn->client != NULL)
+		CloseHandle(conn->client);
 	close_event(conn->read_done);
 	close_event(conn->write_done);
 	close_event(conn->stop_read);
@@ -378,23 +380,32 @@ transport_token_is_user(HANDLE token, gboolean *ret_is_user, char **ret_other, D
 }
 
 gboolean
+transport_process_handle_is_user(HANDLE process, gboolean *ret_is_user, char **ret_other,
+                                 DWORD *ret_err)
+{
+	HANDLE token = NULL;
+	gboolean ok;
+
+	if (!OpenProcessToken(process, TOKEN_QUERY, &token)) {
+		*ret_err = GetLastError();
+		return FALSE;
+	}
+	ok = transport_token_is_user(token, ret_is_user, ret_other, ret_err);
+	CloseHandle(token);
+	return ok;
+}
+
+gboolean
 transport_process_is_user(DWORD pid, gboolean *ret_is_user, char **ret_other, DWORD *ret_err)
 {
 	HANDLE process = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
-	HANDLE token = NULL;
 	gboolean ok;
 
 	if (process == NULL) {
 		*ret_err = GetLastError();
 		return FALSE;
 	}
-	if (!OpenProcessToken(process, TOKEN_QUERY, &token)) {
-		*ret_err = GetLastError();
-		CloseHandle(process);
-		return FALSE;
-	}
-	ok = transport_token_is_user(token, ret_is_user, ret_other, ret_err);
-	CloseHandle(token);
+	ok = transport_process_handle_is_user(process, ret_is_user, ret_other, ret_err);
 	CloseHandle(process);
 	return ok;
 }

@@ -170,6 +170,63 @@ test_digest_refused(void)
 	CU_ASSERT_EQUAL(memcmp(d, zero, 32), 0);
 }
 
+/* A reader for mesh_caller_hash_file: @text in pieces of at most 7 bytes, or without end (the
+ * bytes 'x'), or failing. */
+typedef struct {
+	const char *text;
+	gsize at;
+	gboolean endless;
+	gboolean fail;
+} Reader;
+
+static gboolean
+read_fake(gpointer file, guint8 *buf, gsize len, gsize *ret_n, GError **error)
+{
+	Reader *r = file;
+	gsize n;
+
+	if (r->fail) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot read");
+		return FALSE;
+	}
+	if (r->endless) {
+		memset(buf, 'x', len);
+		*ret_n = len;
+		return TRUE;
+	}
+	n = MIN(MIN(len, 7), strlen(r->text) - r->at);
+	memcpy(buf, r->text + r->at, n);
+	r->at += n;
+	*ret_n = n;
+	return TRUE;
+}
+
+static void
+test_hash_file(void)
+{
+	static const char text[] = "the quick brown fox jumps over the lazy dog, 64 KiB at a time";
+	g_autofree char *want = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
+	g_autoptr(GString) got = g_string_new(NULL);
+	Reader r = { .text = text };
+	Reader endless = { .endless = TRUE };
+	Reader failing = { .fail = TRUE };
+	guint8 d[32] = { 0 }, zero[32] = { 0 };
+	GError *error = NULL;
+
+	CU_ASSERT_TRUE(mesh_caller_hash_file(read_fake, &r, 1, d, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	for (gsize i = 0; i < sizeof d; i++)
+		g_string_append_printf(got, "%02x", d[i]);
+	CU_ASSERT_STRING_EQUAL(got->str, want);
+	memset(d, 0, sizeof d);
+	CU_ASSERT_FALSE(mesh_caller_hash_file(read_fake, &failing, 1, d, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_IO);
+	/* More than MESH_CALLER_EXE_MAX bytes: refused, not read to the end. */
+	CU_ASSERT_FALSE(mesh_caller_hash_file(read_fake, &endless, 1, d, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_TOO_LARGE);
+	CU_ASSERT_EQUAL(memcmp(d, zero, 32), 0);
+}
+
 /* ---- Through the transport (linux/caller.c) -------------------------------------------------- */
 
 typedef struct {
@@ -550,6 +607,7 @@ main(void)
 		{ "digest computed once and kept", test_digest_kept },
 		{ "digest once across threads", test_digest_once_across_threads },
 		{ "digest refused", test_digest_refused },
+		{ "hash a file for a hook", test_hash_file },
 		{ "peer: the child, its program and digest", test_peer_is_child },
 		{ "peer: digest of a program replaced since", test_digest_of_replaced_program },
 		{ "peer: exited and waited for", test_peer_exited },
