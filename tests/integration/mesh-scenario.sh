@@ -106,12 +106,14 @@ stop() {
 	return $status
 }
 
-# The hive of device N as one text (what "nothing changed" compares).
+# The hive of device N as one text (what "nothing changed" compares), but its audit log, which
+# records the refusals too.
 hive_state() {
-	find "$TMP/d$1/.mmm" -type f ! -name '.*' 2>/dev/null | sort | while read -r f; do
-		echo "$f"
-		cat "$f"
-	done
+	find "$TMP/d$1/.mmm" -type f ! -name '.*' ! -path '*/Audit/*' 2>/dev/null | sort |
+		while read -r f; do
+			echo "$f"
+			cat "$f"
+		done
 }
 
 if [ "$TLS" = 1 ]; then
