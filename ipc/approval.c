@@ -353,6 +353,7 @@ typedef struct {
 	MeshCaller *caller;
 	char *operation, *key, *app, *item; /* the question, copied: the waiting thread may give
 	                                     * up before the main context gets to it */
+	guint64 id; /* once asked (under @lock) */
 } Wait;
 
 static void
@@ -389,12 +390,35 @@ ask_on_main(gpointer data)
 	Wait *w = data;
 	MeshApprovalWhat what = {w->operation, w->key, w->app, w->item};
 
-	mesh_approvals_ask(w->approvals, w->caller, &what, on_wait_answer, w);
+	guint64 id = mesh_approvals_ask(w->approvals, w->caller, &what, on_wait_answer, w);
+
+	g_mutex_lock(&w->lock);
+	w->id = id;
+	g_mutex_unlock(&w->lock);
 	return G_SOURCE_REMOVE;
 }
 
+typedef struct {
+	MeshApprovals *approvals;
+	guint64 id;
+} Withdraw;
+
+static gboolean
+withdraw_on_main(gpointer data)
+{
+	Withdraw *w = data;
+
+	mesh_approvals_withdraw(w->approvals, w->id);
+	g_free(w);
+	return G_SOURCE_REMOVE;
+}
+
+/* How often a waiting thread looks whether its client is still there. */
+#define STILL_THERE_US (200 * 1000)
+
 MeshApprovalAnswer
-mesh_approvals_ask_wait(MeshApprovals *approvals, MeshCaller *caller, const MeshApprovalWhat *what)
+mesh_approvals_ask_wait(MeshApprovals *approvals, MeshCaller *caller, const MeshApprovalWhat *what,
+                        gboolean (*still_there)(gpointer data), gpointer data)
 {
 	Wait *w = g_new0(Wait, 1);
 	/* The main context answers within the timeout; a little more covers a busy one, and a
@@ -414,8 +438,23 @@ mesh_approvals_ask_wait(MeshApprovals *approvals, MeshCaller *caller, const Mesh
 	w->item = g_strdup(what->item);
 	g_main_context_invoke(approvals->context, ask_on_main, w);
 	g_mutex_lock(&w->lock);
-	while (!w->done && g_cond_wait_until(&w->cond, &w->lock, deadline))
-		;
+	while (!w->done) {
+		gint64 now = g_get_monotonic_time();
+
+		if (now >= deadline)
+			break;
+		if (still_there != NULL && w->id != 0 && !still_there(data)) {
+			/* The client hung up: nothing is signed for nobody, and the question leaves
+			 * the queue (its answer, CANCELLED, comes back here). */
+			Withdraw *gone = g_new0(Withdraw, 1);
+
+			gone->approvals = approvals;
+			gone->id = w->id;
+			g_main_context_invoke(approvals->context, withdraw_on_main, gone);
+			still_there = NULL;
+		}
+		(void)g_cond_wait_until(&w->cond, &w->lock, MIN(deadline, now + STILL_THERE_US));
+	}
 	if (w->done)
 		a = w->answer;
 	g_mutex_unlock(&w->lock);

@@ -69,9 +69,13 @@ guint64 mesh_approvals_ask(MeshApprovals *approvals, MeshCaller *caller,
  * func is called with CANCELLED. On the main context. */
 void mesh_approvals_withdraw(MeshApprovals *approvals, guint64 id);
 
-/* mesh_approvals_ask_wait: as mesh_approvals_ask, from another thread, waiting for the answer. */
+/* mesh_approvals_ask_wait: as mesh_approvals_ask, from another thread, waiting for the answer;
+ * @still_there (may be NULL) is asked a few times a second whether the client is still there,
+ * and when it is not the question is withdrawn (CANCELLED). */
 MeshApprovalAnswer mesh_approvals_ask_wait(MeshApprovals *approvals, MeshCaller *caller,
-                                           const MeshApprovalWhat *what);
+                                           const MeshApprovalWhat *what,
+                                           gboolean (*still_there)(gpointer data),
+                                           gpointer data);
 
 /* mesh_approvals_answer: the user's answer to @id (ONCE, ALWAYS or DENIED). Errors:
  * MESH_ERROR_NOT_FOUND (no such question waits: answered or timed out already). */

@@ -165,7 +165,8 @@ mesh_agent_allow_always(MeshAgent *agent, MeshCaller *caller, MeshTargetKind kin
 
 static gboolean
 ssh_use(gpointer data, MeshCaller *caller, const char *udf, const char *comment,
-        const char **ret_decision, GError **error)
+        MeshPassGateWanted still_there, gpointer still_data, const char **ret_decision,
+        GError **error)
 {
 	MeshAgent *agent = data;
 	MeshApprovalWhat what = {"sign with", udf, NULL, comment};
@@ -186,7 +187,7 @@ ssh_use(gpointer data, MeshCaller *caller, const char *udf, const char *comment,
 	case MESH_DECISION_ASK:
 		break;
 	}
-	answer = mesh_approvals_ask_wait(agent->approvals, caller, &what);
+	answer = mesh_approvals_ask_wait(agent->approvals, caller, &what, still_there, still_data);
 	*ret_decision = mesh_approval_decision(answer);
 	if (answer == MESH_APPROVAL_ALWAYS) {
 		g_mutex_lock(&agent->lock);

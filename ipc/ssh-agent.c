@@ -584,7 +584,8 @@ snapshot_of(MeshSshAgent *agent, const guint8 *blob, gsize len, Snapshot *s, GEr
 }
 
 static GBytes *
-sign_request(MeshSshAgent *agent, MeshCaller *caller, MeshSshReader *r)
+sign_request(MeshSshAgent *agent, MeshCaller *caller, MeshSshReader *r,
+             MeshPassGateWanted still_there, gpointer still_data)
 {
 	const char *decision = NULL;
 	const guint8 *blob = NULL, *data = NULL;
@@ -610,8 +611,9 @@ sign_request(MeshSshAgent *agent, MeshCaller *caller, MeshSshReader *r)
 		return failure("SIGN_REQUEST", g_error_new(MESH_ERROR, MESH_ERROR_PERMISSION,
 							   "the use of %s was not confirmed",
 							   s.udf));
-	if (agent->guard != NULL && !agent->guard->use(agent->guard_data, caller, s.udf,
-	                                               s.comment, &decision, &error))
+	if (agent->guard != NULL &&
+	    !agent->guard->use(agent->guard_data, caller, s.udf, s.comment, still_there,
+	                       still_data, &decision, &error))
 		return failure("SIGN_REQUEST", error);
 	sig = sign_with(agent, &s, data, data_len, &error);
 	answer = sig != NULL ? signature_answer(s.public, sig, &error) : NULL;
@@ -953,7 +955,7 @@ mesh_ssh_agent_handle_from(MeshSshAgent *agent, MeshCaller *caller, const guint8
 	case MESH_SSH_AGENTC_REQUEST_IDENTITIES:
 		return request_identities(agent, caller, &r);
 	case MESH_SSH_AGENTC_SIGN_REQUEST:
-		return sign_request(agent, caller, &r);
+		return sign_request(agent, caller, &r, still_there, data);
 	case MESH_SSH_AGENTC_ADD_IDENTITY:
 		return add_identity(agent, &r, FALSE);
 	case MESH_SSH_AGENTC_ADD_ID_CONSTRAINED:

@@ -129,9 +129,11 @@ typedef struct {
 	 * the user. */
 	gboolean (*offer)(gpointer data, MeshCaller *caller, const char *udf);
 	/* use: whether @caller may sign with the key now; may ask the user and wait for the
-	 * answer. *@ret_decision: what decided, a static string for used(). FALSE refuses it
-	 * (and records the refusal) with @error. */
+	 * answer, as long as @still_there (may be NULL) says the client is still connected.
+	 * *@ret_decision: what decided, a static string for used(). FALSE refuses it (and
+	 * records the refusal) with @error. */
 	gboolean (*use)(gpointer data, MeshCaller *caller, const char *udf, const char *comment,
+	                MeshPassGateWanted still_there, gpointer still_data,
 	                const char **ret_decision, GError **error);
 	/* used: the signature allowed by use() was made (@error NULL) or failed. */
 	void (*used)(gpointer data, MeshCaller *caller, const char *udf, const char *decision,
