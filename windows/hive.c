@@ -274,6 +274,43 @@ entry_path(MeshHive *hive, MeshHiveFolder folder, const char *name, char **ret_p
 	return TRUE;
 }
 
+/* The error for a data file that cannot be opened although the registry has its entry: a
+ * missing file is damage to the hive, not a missing entry. */
+static void
+set_open_error(GError **error, DWORD err, const char *path)
+{
+	if (mesh_win_error_code(err, MESH_ERROR_IO) == MESH_ERROR_NOT_FOUND)
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
+			    "the registry has the entry whose data file is %s, which is "
+			    "missing: remove the entry and write it again",
+			    path);
+	else
+		mesh_win_set_error(error, err, MESH_ERROR_IO, "cannot open %s", path);
+}
+
+/* inspect_file: the open data file @h is a regular file (not a folder, not a reparse point) of
+ * this user alone, as linux/hive.c refuses an entry of another user or with an open mode. */
+static gboolean
+inspect_file(HANDLE h, const char *path, BY_HANDLE_FILE_INFORMATION *ret_info, GError **error)
+{
+	if (!GetFileInformationByHandle(h, ret_info)) {
+		mesh_win_set_error(error, GetLastError(), MESH_ERROR_IO, "cannot inspect %s", path);
+		return FALSE;
+	}
+	if (ret_info->dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
+			    "%s is a junction or symbolic link, not a hive entry: remove it", path);
+		return FALSE;
+	}
+	if (ret_info->dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
+			    "%s is not a regular file: remove it, a hive entry is a plain file",
+			    path);
+		return FALSE;
+	}
+	return mesh_win_check_owner_only(h, SE_FILE_OBJECT, path, error);
+}
+
 /* read_file: @path whole, opened as itself (never through a reparse point), a regular file of
  * this user alone, at most @max_len bytes. */
 static gboolean
@@ -294,36 +331,10 @@ read_file(const char *path, gsize max_len, GBytes **ret_data, GError **error)
 			FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
 			FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_BACKUP_SEMANTICS, NULL);
 	if (h == INVALID_HANDLE_VALUE) {
-		DWORD err = GetLastError();
-
-		/* The registry has the entry but its file is gone: the hive is damaged, not the
-		 * entry missing. */
-		if (mesh_win_error_code(err, MESH_ERROR_IO) == MESH_ERROR_NOT_FOUND)
-			g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
-				    "the registry has the entry whose data file is %s, which is "
-				    "missing: remove the entry and write it again",
-				    path);
-		else
-			mesh_win_set_error(error, err, MESH_ERROR_IO, "cannot open %s", path);
+		set_open_error(error, GetLastError(), path);
 		return FALSE;
 	}
-	if (!GetFileInformationByHandle(h, &info)) {
-		mesh_win_set_error(error, GetLastError(), MESH_ERROR_IO, "cannot inspect %s", path);
-		goto out;
-	}
-	if (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
-			    "%s is a junction or symbolic link, not a hive entry: remove it", path);
-		goto out;
-	}
-	if (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
-			    "%s is not a regular file: remove it, a hive entry is a plain file",
-			    path);
-		goto out;
-	}
-	/* As linux/hive.c refuses an entry of another user or with an open mode. */
-	if (!mesh_win_check_owner_only(h, SE_FILE_OBJECT, path, error))
+	if (!inspect_file(h, path, &info, error))
 		goto out;
 	size = ((guint64)info.nFileSizeHigh << 32) | info.nFileSizeLow;
 	/* Before allocating: the size on disk is not trusted. */
@@ -474,32 +485,17 @@ open_append(const char *path, gboolean create, GError **error)
 	if (create)
 		mesh_win_private_clear(&priv);
 	if (h == INVALID_HANDLE_VALUE) {
-		/* As in read_file: the registry has the entry, so a missing file is damage. */
-		if (!create && mesh_win_error_code(err, MESH_ERROR_IO) == MESH_ERROR_NOT_FOUND)
-			g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
-				    "the registry has the entry whose data file is %s, which is "
-				    "missing: remove the entry and write it again",
-				    path);
+		if (create)
+			mesh_win_set_error(error, err, MESH_ERROR_IO, "cannot create %s", path);
 		else
-			mesh_win_set_error(error, err, MESH_ERROR_IO, "cannot open %s", path);
+			set_open_error(error, err, path);
 		return INVALID_HANDLE_VALUE;
 	}
-	if (!GetFileInformationByHandle(h, &info)) {
-		mesh_win_set_error(error, GetLastError(), MESH_ERROR_IO, "cannot inspect %s", path);
-		goto fail;
+	if (!inspect_file(h, path, &info, error)) {
+		CloseHandle(h);
+		return INVALID_HANDLE_VALUE;
 	}
-	if (info.dwFileAttributes & (FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DIRECTORY)) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
-			    "%s is not a regular file of this user (a link or a folder): remove it",
-			    path);
-		goto fail;
-	}
-	if (!mesh_win_check_owner_only(h, SE_FILE_OBJECT, path, error))
-		goto fail;
 	return h;
-fail:
-	CloseHandle(h);
-	return INVALID_HANDLE_VALUE;
 }
 
 /*
