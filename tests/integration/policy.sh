@@ -138,6 +138,7 @@ printf 'data\n' >"$TMP/data"
 
 # ---- 1. python3 denied a key that ssh and mesh may use ----
 login() { expect_out "$1" hi ssh_to "$SOCK" echo hi; }
+ssh_fails() { ! ssh_to "$SOCK" true >/dev/null 2>&1; }
 login "no policy: ssh logs in"
 expect_out "no policy: python3 signs on the ssh-agent socket" 14 $SPROTO sign "$SOCK" \
 	"$TMP/k/main.pub"
@@ -157,6 +158,17 @@ check "mesh policy deny --program python3 --key" mesh policy deny --program "$PY
 expect_out "python3's KeySign: Denied (33)" 33 keysign "$ASOCK" "$KEY"
 check "mesh key sign (the mesh binary) still signs" mesh key sign --key "$KEY" --out \
 	"$TMP/sig" "$TMP/data"
+check "a deny rule pinned to another SHA-256 replaces it" mesh policy deny --program "$PY" \
+	--sha256 "$(printf '%064d' 0)" --key "$KEY"
+expect_out "... and does not apply to this python3: its KeySign signs" ok keysign "$ASOCK" "$KEY"
+check "a deny rule pinned with --pin" mesh policy deny --program "$PY" --pin --key "$KEY"
+expect_out "... applies: Denied (33)" 33 keysign "$ASOCK" "$KEY"
+check "a deny rule that expires in 3 s" mesh policy deny --program "$PY" --key "$KEY" \
+	--expires 3s
+expect_out "... applies now: Denied (33)" 33 keysign "$ASOCK" "$KEY"
+sleep 3.2
+expect_out "... and not once it has expired: python3's KeySign signs" ok keysign "$ASOCK" "$KEY"
+check "the deny rule again" mesh policy deny --program "$PY" --key "$KEY"
 check "mesh policy deny --program ssh-add --key" mesh policy deny --program "$SSHADD" --key "$KEY"
 expect_out "ssh-add -L, denied, no longer lists it" no sadd_listed
 login "ssh still logs in"
@@ -233,6 +245,15 @@ keysign_bg "$ASOCK" "$KEY"
 expect_out "the next one waits as request 3" 3 first_waiting mesh
 bg_is "nobody answers: Timeout (31)" 31
 expect_fail "then mesh approve 3: NotFound (12)" 12 "no request 3 waits" mesh approve 3
+keysign_bg "$ASOCK" "$KEY"
+expect_out "the next one waits as request 4" 4 first_waiting mesh
+check "mesh approve 4 --always" mesh approve 4 --always
+bg_is "approved: python3's KeySign signs" ok
+expect_out "mesh policy list: allow for python3 and the key, pinned to its SHA-256" \
+	"$PY $KEY allow $(sha256sum "$PY" | cut -d" " -f1)" rule_of "$PY"
+expect_out "python3's next KeySign signs without waiting" ok keysign "$ASOCK" "$KEY"
+check "mesh policy ask --program python3 --key again" \
+	mesh policy ask --program "$PY" --key "$KEY"
 MESH_AGENT_APPROVAL_SECONDS=30
 check "the agent restarts, MESH_AGENT_APPROVAL_SECONDS=30" agent_restart
 MESH_AGENT_APPROVAL_SECONDS=3
@@ -241,5 +262,90 @@ expect_out "a request waits" 1 first_waiting mesh
 kill "$BG"
 check "the client hangs up: its question is withdrawn" queue_empty mesh
 wait "$BG" 2>/dev/null
+check "ssh-add adds the key again" sadd -q "$TMP/k/main"
+/usr/bin/python3 "$HERE/sshproto.py" sign "$SOCK" "$TMP/k/main.pub" >"$TMP/bg" 2>&1 &
+BG=$!
+EXTRA_PIDS="$EXTRA_PIDS $BG"
+expect_out "python3's SIGN_REQUEST on the ssh-agent socket waits, with its pid" \
+	"2 $PY $BG sign with $KEY" waiting mesh
+kill "$BG"
+wait "$BG" 2>/dev/null
+check "it hangs up: its question is withdrawn" queue_empty mesh
+expect_fail "so mesh approve 2 finds nothing to sign for: NotFound (12)" 12 "no request 2 waits" \
+	mesh approve 2
+
+# ---- 5. a protected hive: loosening needs its passphrase ----
+printf 'correct horse\n' >"$TMP/pass"
+printf 'wrong horse\n' >"$TMP/wrong"
+# The production hive's agent, started by mesh, waits 30 s for answers: time for three tries.
+MESH_AGENT_APPROVAL_SECONDS=30
+pmesh --json device create --description protected --passphrase-file "$TMP/pass" >"$TMP/p.json"
+MESH_AGENT_APPROVAL_SECONDS=3
+PSIG=$(jget 'd["Keys"]["Signature"]' "$TMP/p.json")
+check "a device protected by a passphrase, in the production hive" [ -n "$PSIG" ]
+# loosen NAME ARGS...: pmesh ARGS is refused without the passphrase (no terminal) and with a
+# wrong one (BadPassphrase, 29), and works with the right one (after the passphrase gate's
+# delay for one wrong passphrase, 100 ms: before it the agent answers RateLimited, 23).
+loosen() {
+	_name=$1
+	shift
+	expect_fail "$_name without --passphrase-file, no terminal: BadPassphrase (29)" 29 \
+		"give --passphrase-file" pmesh "$@"
+	expect_fail "$_name with a wrong passphrase: BadPassphrase (29)" 29 "." pmesh "$@" \
+		--passphrase-file "$TMP/wrong"
+	sleep 0.5
+	check "$_name with the hive's passphrase" pmesh "$@" --passphrase-file "$TMP/pass"
+}
+check "policy deny needs no passphrase" pmesh policy deny --program "$PY" --key "$PSIG"
+expect_out "python3's KeySign: Denied (33)" 33 keysign "$PSOCK" "$PSIG"
+loosen "policy allow" policy allow --program "$PY" --key "$PSIG"
+expect_out "python3 is allowed: its KeySign signs" ok keysign "$PSOCK" "$PSIG"
+loosen "policy ask" policy ask --program "$PY" --key "$PSIG"
+keysign_bg "$PSOCK" "$PSIG"
+expect_out "python3's KeySign waits as request 1" 1 first_waiting pmesh
+loosen "mesh approve 1" approve 1
+bg_is "approved with the passphrase: python3's KeySign signs" ok
+keysign_bg "$PSOCK" "$PSIG"
+expect_out "the next waits as request 2" 2 first_waiting pmesh
+check "mesh deny 2 needs no passphrase" pmesh deny 2
+bg_is "refused: Denied (33)" 33
+check "policy default deny needs no passphrase" pmesh policy default deny
+expect_fail "the default deny refuses mesh key sign too: Denied (33)" 33 "." \
+	pmesh key sign --key "$PSIG" --out "$TMP/sig" "$TMP/data"
+loosen "policy default allow" policy default allow
+loosen "policy reset --program" policy reset --program "$PY"
+
+# ---- 6. a rules entry garbled behind the agent's back ----
+# garble HIVE-FOLDER: garbage in its Policy/rules.json, as the user could write it (0600).
+garble() {
+	printf '{"Default": "allow", "Rules": [' >"$MMM_HOME/$1/Policy/rules.json"
+	chmod 600 "$MMM_HOME/$1/Policy/rules.json"
+}
+# refused NAME MESH-FUNC SOCK UDF: python3's KeySign and mesh key sign get Denied (33).
+refused() {
+	expect_out "$1: python3's KeySign: Denied (33)" 33 keysign "$3" "$4"
+	expect_fail "$1: mesh key sign: Denied (33)" 33 "." \
+		$2 key sign --key "$4" --out "$TMP/sig" "$TMP/data"
+	expect_fail "$1: mesh policy list: Malformed (4)" 4 "does not read" $2 policy list
+}
+# served NAME MESH-FUNC SOCK UDF HIVE-FOLDER: both sign, and the entry is the open policy.
+served() {
+	expect_out "$1: python3's KeySign signs" ok keysign "$3" "$4"
+	check "$1: mesh key sign signs" $2 key sign --key "$4" --out "$TMP/sig" "$TMP/data"
+	expect_out "$1: rules.json: default allow, no rules" "allow []" \
+		jget 'd["Default"] + " " + json.dumps(d["Rules"])' "$MMM_HOME/$5/Policy/rules.json"
+}
+check "ssh-add adds the key again" sadd -q "$TMP/k/main"
+garble CryptoMesh
+refused "garbled rules" mesh "$ASOCK" "$KEY"
+check "garbled rules: ssh is offered no key and fails" ssh_fails
+expect_out "garbled rules: python3 is offered nothing" no sp_listed
+check "mesh policy reset" mesh policy reset
+served "reset" mesh "$ASOCK" "$KEY" CryptoMesh
+login "reset: ssh logs in again"
+garble MathematicalMesh
+refused "protected hive, garbled rules" pmesh "$PSOCK" "$PSIG"
+loosen "protected hive, garbled rules: policy reset" policy reset
+served "protected hive, reset" pmesh "$PSOCK" "$PSIG" MathematicalMesh
 
 finish
