@@ -35,26 +35,6 @@ pmesh() { timeout 60 "$MESH" --hive production "$@" </dev/null; }
 sadd() { timeout 20 ssh-add "$@"; }
 trap 'sshd_stop "$TMP/sshd"; cleanup' EXIT
 
-# agent_start [ARG...]: meshagent for the test hive (a daemon), until its ssh socket answers.
-agent_start() {
-	timeout 30 "$AGENT" --hive test "$@" 2>"$TMP/err" || { cat "$TMP/err"; return 1; }
-	for _i in $(seq 1 50); do
-		[ -S "$SOCK" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-# agent_stop: by the pid in its lock file, and wait until it is gone.
-agent_stop() {
-	_pid=$(cut -d" " -f1 "$ASOCK.lock" 2>/dev/null)
-	[ -n "$_pid" ] || return 1
-	kill "$_pid"
-	for _i in $(seq 1 100); do
-		kill -0 "$_pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	return 1
-}
 # agent_restart [ARG...]: a new run of the test hive's agent (a new approval queue).
 agent_restart() { agent_stop && agent_start "$@"; }
 
@@ -62,16 +42,19 @@ agent_restart() { agent_stop && agent_start "$@"; }
 answer_of() { jget '"ok" if "Result" in d else d["Error"]["Code"]' "$1"; }
 # keysign SOCK UDF: python3 (agentproto.py) asks for a KeySign; prints answer_of its answer.
 keysign() {
-	$PROTO call "$1" KeySign "{\"UDF\": \"$2\", \"Data\": \"c2lnbiB0aGlz\"}" >"$TMP/ks" 2>&1
+	$PROTO call "$1" KeySign "$(sign_params "$2")" >"$TMP/ks" 2>&1
 	answer_of "$TMP/ks"
 }
-# keysign_bg SOCK UDF: the same in the background: python3's pid in BG, its answer to $TMP/bg.
-keysign_bg() {
-	/usr/bin/python3 "$HERE/agentproto.py" call "$1" KeySign \
-		"{\"UDF\": \"$2\", \"Data\": \"c2lnbiB0aGlz\"}" >"$TMP/bg" 2>&1 &
+sign_params() { printf '{"UDF": "%s", "Data": "c2lnbiB0aGlz"}' "$1"; }
+# bg CMD...: CMD in the background: its pid in BG (stopped by the exit trap if need be), what it
+# prints in $TMP/bg.
+bg() {
+	"$@" >"$TMP/bg" 2>&1 &
 	BG=$!
 	EXTRA_PIDS="$EXTRA_PIDS $BG"
 }
+# keysign_bg SOCK UDF: keysign in the background: BG is python3's pid.
+keysign_bg() { bg /usr/bin/python3 "$HERE/agentproto.py" call "$1" KeySign "$(sign_params "$2")"; }
 # bg_is NAME EXPECTED: the background KeySign ends, answered EXPECTED (as answer_of says).
 bg_is() {
 	wait "$BG"
@@ -97,7 +80,8 @@ queue_empty() {
 	done
 	return 1
 }
-# offered PROGRAM-NAME EXPECTED: what sshproto.py (python3) and ssh-add -L are offered.
+# sp_listed, sadd_listed: yes when the key main is offered to python3 (sshproto.py) or to
+# ssh-add (-L), else no.
 sp_listed() { $SPROTO listed "$SOCK" "$TMP/k/main.pub"; }
 sadd_listed() {
 	sadd -L 2>/dev/null | cut -d" " -f1,2 | grep -qxF "$(cut -d" " -f1,2 "$TMP/k/main.pub")" &&
@@ -119,8 +103,7 @@ mkdir -p "$TMP/k"
 for n in main 1 2 3 4 5 6 7; do
 	ssh-keygen -q -t ed25519 -N '' -C "key-$n" -f "$TMP/k/$n" || not_ok "ssh-keygen $n"
 done
-authorize() { cat "$@" >"$TMP/authorized_keys"; }
-authorize "$TMP/k/main.pub"
+cp "$TMP/k/main.pub" "$TMP/authorized_keys"
 check "sshd starts on loopback (MaxAuthTries 3)" sshd_start "$TMP/sshd" "$TMP/authorized_keys" \
 	"MaxAuthTries 3"
 check "the agent starts" agent_start
@@ -263,9 +246,7 @@ kill "$BG"
 check "the client hangs up: its question is withdrawn" queue_empty mesh
 wait "$BG" 2>/dev/null
 check "ssh-add adds the key again" sadd -q "$TMP/k/main"
-/usr/bin/python3 "$HERE/sshproto.py" sign "$SOCK" "$TMP/k/main.pub" >"$TMP/bg" 2>&1 &
-BG=$!
-EXTRA_PIDS="$EXTRA_PIDS $BG"
+bg /usr/bin/python3 "$HERE/sshproto.py" sign "$SOCK" "$TMP/k/main.pub"
 expect_out "python3's SIGN_REQUEST on the ssh-agent socket waits, with its pid" \
 	"2 $PY $BG sign with $KEY" waiting mesh
 kill "$BG"
