@@ -245,6 +245,8 @@ expect_out "a request waits" 1 first_waiting mesh
 kill "$BG"
 check "the client hangs up: its question is withdrawn" queue_empty mesh
 wait "$BG" 2>/dev/null
+# The same on the ssh-agent socket (docs/protocol.md "Policy and approval": a client that hangs
+# up withdraws its question), else a later 'mesh approve' signs for a process that is gone.
 check "ssh-add adds the key again" sadd -q "$TMP/k/main"
 bg /usr/bin/python3 "$HERE/sshproto.py" sign "$SOCK" "$TMP/k/main.pub"
 expect_out "python3's SIGN_REQUEST on the ssh-agent socket waits, with its pid" \
