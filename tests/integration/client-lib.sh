@@ -19,6 +19,29 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# agent_start [ARG...]: meshagent ($AGENT) for the test hive, as a daemon, until its ssh-agent
+# socket ($SOCK) is there.
+agent_start() {
+	timeout 30 "$AGENT" --hive test "$@" 2>"$TMP/err" || { cat "$TMP/err"; return 1; }
+	for _i in $(seq 1 50); do
+		[ -S "$SOCK" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# agent_stop: the agent of the socket $ASOCK, by the pid in its lock file; waits until it is
+# gone.
+agent_stop() {
+	_pid=$(cut -d" " -f1 "$ASOCK.lock" 2>/dev/null)
+	[ -n "$_pid" ] || return 1
+	kill "$_pid"
+	for _i in $(seq 1 100); do
+		kill -0 "$_pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # need TOOL...: a failed check (not a skip) for each tool that is missing.
 need() {
 	for tool in "$@"; do

@@ -24,26 +24,6 @@ sadd() { timeout 20 ssh-add "$@"; }
 # The cleanup trap of client-lib.sh stops the agents; sshd is stopped here.
 trap 'sshd_stop "$TMP/sshd"; cleanup' EXIT
 
-# agent_start [ARG...]: meshagent for the test hive (as a daemon), until its ssh socket answers.
-agent_start() {
-	timeout 30 "$AGENT" --hive test "$@" 2>"$TMP/err" || { cat "$TMP/err"; return 1; }
-	for _i in $(seq 1 50); do
-		[ -S "$SOCK" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-# agent_stop: by the pid in its lock file, and wait until it is gone.
-agent_stop() {
-	_pid=$(cut -d" " -f1 "$ASOCK.lock" 2>/dev/null)
-	[ -n "$_pid" ] || return 1
-	kill "$_pid"
-	for _i in $(seq 1 100); do
-		kill -0 "$_pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	return 1
-}
 # listed FILE.pub: ssh-add -L holds the key of FILE.pub.
 listed() { sadd -L 2>/dev/null | cut -d" " -f1,2 | grep -qxF "$(cut -d" " -f1,2 "$1")"; }
 not_listed() { ! listed "$1"; }

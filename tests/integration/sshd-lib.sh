@@ -5,8 +5,10 @@
 # config in a folder of the caller's; it is stopped by pid (sshd_stop, or the caller's trap with
 # $SSHD_PID). A missing sshd, ssh or ssh-keygen is a failed check, not a skip.
 #
-#   sshd_start DIR AUTHORIZED_KEYS_FILE   start sshd for DIR; exports SSHD_PORT, SSHD_PID and
-#                                         SSHD_DIR; returns non-zero (logged) when it cannot
+#   sshd_start DIR AUTHORIZED_KEYS_FILE [CONFIG-LINE]
+#                                         start sshd for DIR (with one more sshd_config line);
+#                                         exports SSHD_PORT, SSHD_PID and SSHD_DIR; returns
+#                                         non-zero (logged) when it cannot
 #   sshd_stop DIR                         stop the server started for DIR
 #   ssh_to SOCK CMD...                    run CMD on the server as this user, with only the keys
 #                                         of the agent on SOCK; ssh's exit status
@@ -32,7 +34,7 @@ sys.exit(0 if s.recv(4) == b"SSH-" else 1)' "$1" 2>/dev/null
 }
 
 sshd_start() {
-	_dir=$1 _keys=$2
+	_dir=$1 _keys=$2 _extra=${3:-}
 	mkdir -p "$_dir" /run/sshd || return 1
 	[ -f "$_dir/host_ed25519" ] ||
 		ssh-keygen -q -t ed25519 -N '' -C sshd-host -f "$_dir/host_ed25519" || return 1
@@ -51,6 +53,7 @@ sshd_start() {
 			PubkeyAuthentication yes
 			Subsystem sftp internal-sftp
 			LogLevel VERBOSE
+			$_extra
 		EOF
 		rm -f "$_dir/sshd.pid"
 		# sshd daemonises once it listens: its pid file then names the server.

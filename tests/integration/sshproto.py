@@ -24,8 +24,14 @@ Usage:
   sshproto.py locked SOCK                  (agent locked) everything but UNLOCK fails, and the
                                            identity list is empty
   sshproto.py refused SOCK                 the agent closes without a byte (another user)
+  sshproto.py sign SOCK KEY.pub [TYPE]     SIGN_REQUEST for the key of an OpenSSH public key
+                                           line (ssh-ed25519); prints the answer's type, and
+                                           a SIGN_RESPONSE must verify; exit 0 only if it is
+                                           TYPE, when given
+  sshproto.py listed SOCK KEY.pub          REQUEST_IDENTITIES: prints yes when the key of the
+                                           public key line is listed, no when it is not
 """
-import os, socket, struct, sys
+import base64, os, socket, struct, sys
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -349,13 +355,46 @@ def cmd_refused(path):
     return 0 if closed_without_answer(s) else 1
 
 
+def pub_blob(path):
+    """The key blob of an OpenSSH public key line (TYPE BASE64 [COMMENT])."""
+    return base64.b64decode(open(path).read().split()[1])
+
+
+def cmd_sign(path, pubfile, want=None):
+    blob = pub_blob(pubfile)
+    data = os.urandom(32)
+    r = Reader(request(connect(path), sign_body(blob, data)))
+    kind = r.take(1)[0]
+    if kind == SIGN_RESPONSE:
+        sig = Reader(r.string())
+        r.end()
+        if sig.string() != b"ssh-ed25519":
+            raise ValueError("not an ssh-ed25519 signature")
+        raw = sig.string()
+        sig.end()
+        k = Reader(blob)
+        if k.string() != b"ssh-ed25519":
+            raise ValueError("KEY.pub is not an ssh-ed25519 key")
+        try:
+            ed25519.Ed25519PublicKey.from_public_bytes(k.string()).verify(raw, data)
+        except InvalidSignature:
+            raise ValueError("the signature does not verify")
+    print(kind)
+    return 0 if want is None or kind == int(want) else 1
+
+
+def cmd_listed(path, pubfile):
+    print("yes" if pub_blob(pubfile) in identities(connect(path)) else "no")
+    return 0
+
+
 def main(argv):
     cmds = {"query": (cmd_query, 1), "extension": (cmd_extension, 2),
             "add-constrained": (cmd_add_constrained, 2), "raw": (cmd_raw, 2),
             "oversize": (cmd_oversize, 1), "trailing": (cmd_trailing, 1),
             "truncated": (cmd_truncated, 1), "sign-flags": (cmd_sign_flags, 1),
             "sign-unknown": (cmd_sign_unknown, 1), "locked": (cmd_locked, 1),
-            "refused": (cmd_refused, 1)}
+            "refused": (cmd_refused, 1), "sign": (cmd_sign, 2), "listed": (cmd_listed, 2)}
     if len(argv) < 3 or argv[1] not in cmds or len(argv) - 2 < cmds[argv[1]][1]:
         print(__doc__, file=sys.stderr)
         return 2
