@@ -547,9 +547,10 @@ load(MeshAudit *a, GError **error)
 		if (strcmp(name, want) != 0) {
 			g_set_error(error, MESH_ERROR, MESH_ERROR_TAMPERED,
 				    "Audit/%s holds no whole record and is not the next file (%s): "
-				    "the log was changed; run 'mesh audit verify', then move the "
-				    "Audit folder away to start a new log",
-				    name, want);
+				    "the log was changed, and no record can follow it; move the "
+				    "Audit folder of %s aside (keep it: it is the evidence) to start a "
+				    "new log",
+				    name, want, mesh_hive_location(a->hive));
 			return FALSE;
 		}
 		a->file = g_strdup(name);
