@@ -68,7 +68,7 @@ number(JsonObject *obj, const char *member)
 
 /*
  * One record as a line: local time, operation (and method), key or application (and item; a
- * head: its signer; a policy change: its Detail as JSON), program (pid), decision, result; "-" for
+ * head: its signer; then its Detail, what a change did), program (pid), decision, result; "-" for
  * what the record does not say. Every text from the log is escaped.
  */
 static void
@@ -90,8 +90,14 @@ print_record(JsonObject *obj)
 		                         item != NULL ? item : "");
 	else if (text(obj, "Signer") != NULL)
 		target = g_strdup_printf("signed by %s", text(obj, "Signer"));
-	else if (json_object_has_member(obj, "Detail"))
-		target = mesh_json_to_string(json_object_get_member(obj, "Detail"));
+	/* What a change did ("deny for /usr/bin/x", "request 3 allowed once"), after the target. */
+	if (text(obj, "Detail") != NULL) {
+		char *both = g_strdup_printf("%s%s%s", target != NULL ? target : "",
+		                             target != NULL ? ": " : "", text(obj, "Detail"));
+
+		g_free(target);
+		target = both;
+	}
 	if (text(obj, "Program") != NULL)
 		program =
 		        g_strdup_printf("%s (pid %" G_GINT64_FORMAT ")", text(obj, "Program"), pid);

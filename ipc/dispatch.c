@@ -287,6 +287,41 @@ resolve(JsonObject *request, const MeshAgentMethod **ret_method, JsonObject **re
 	return TRUE;
 }
 
+/* What a change of the policy or an answer to a question did, for its record: "deny
+ * /usr/bin/x (pinned)", "default ask", "reset /usr/bin/x", "request 3 always" (NULL: nothing
+ * to say). Only these params are copied: no other method's params ever enter the log
+ * (KeyImport's "Key" is a private key). */
+static char *
+change_detail(const MeshAgentMethod *method, JsonObject *params)
+{
+	const char *program = NULL, *decision = NULL, *sha = NULL;
+	gboolean ssh = FALSE, always = FALSE;
+	gint64 id = 0;
+
+	(void)mesh_json_get_string_opt(params, "Program", &program, NULL);
+	(void)mesh_json_get_string_opt(params, "Decision", &decision, NULL);
+	if (g_str_equal(method->name, "PolicySet")) {
+		(void)mesh_json_get_string_opt(params, "SHA256", &sha, NULL);
+		(void)mesh_json_get_bool_opt(params, "Ssh", &ssh, NULL);
+		return g_strdup_printf("%s for %s%s%s", decision != NULL ? decision : "?",
+		                       program != NULL ? program : "?", sha != NULL ? " (pinned)" : "",
+		                       ssh ? ": the ssh-agent socket's keys" : "");
+	}
+	if (g_str_equal(method->name, "PolicyDefault"))
+		return g_strdup_printf("default %s", decision != NULL ? decision : "?");
+	if (g_str_equal(method->name, "PolicyReset"))
+		return g_strdup_printf("reset %s", program != NULL ? program : "every rule");
+	if (g_str_equal(method->name, "Approve") || g_str_equal(method->name, "Deny")) {
+		(void)mesh_json_get_int(params, "Id", &id, NULL);
+		(void)mesh_json_get_bool_opt(params, "Always", &always, NULL);
+		return g_strdup_printf("request %" G_GINT64_FORMAT "%s", id,
+		                       g_str_equal(method->name, "Deny") ? " denied"
+		                       : always                          ? " allowed always"
+		                                                         : " allowed once");
+	}
+	return NULL;
+}
+
 /* The audit log's record of a request that read a secret or changed something (a use of a key
  * is recorded by the key store's observer, ipc/guard.c). */
 static void
@@ -294,6 +329,7 @@ record(MeshAgent *agent, const MeshAgentMethod *method, JsonObject *params, Mesh
        const char *decision, const GError *error)
 {
 	MeshAgentUse use = {.op = "Change", .kind = MESH_TARGET_KEY};
+	g_autofree char *detail = NULL;
 
 	if (agent->audit == NULL)
 		return;
@@ -302,23 +338,22 @@ record(MeshAgent *agent, const MeshAgentMethod *method, JsonObject *params, Mesh
 			return;
 	} else if (!(method->flags & MESH_METHOD_CHANGES)) {
 		return;
-	}
-	/* What it changed: the account, or the program, key or application of a policy rule
-	 * (only there: KeyImport's "Key" is a private key, and no params but these are copied). */
-	if (g_str_has_prefix(method->name, "Policy")) {
+	} else if (g_str_has_prefix(method->name, "Policy")) {
 		const char *app = NULL;
 
 		use.op = "Policy";
-		(void)mesh_json_get_string_opt(params, "Program", &use.detail, NULL);
 		(void)mesh_json_get_string_opt(params, "Key", &use.value, NULL);
 		if (use.value == NULL && mesh_json_get_string_opt(params, "App", &app, NULL) &&
 		    app != NULL) {
 			use.kind = MESH_TARGET_APP;
 			use.value = app;
 		}
+		use.detail = detail = change_detail(method, params);
 	} else if (g_str_equal(method->name, "Approve") || g_str_equal(method->name, "Deny")) {
 		use.op = "Approval";
-	} else if (!(method->flags & MESH_METHOD_READS_SECRET)) {
+		use.detail = detail = change_detail(method, params);
+	} else {
+		/* The account it changed, when it names one. */
 		(void)mesh_json_get_string_opt(params, "Account", &use.detail, NULL);
 	}
 	mesh_agent_record(agent, &use, caller, method->name, decision, error);
