@@ -44,6 +44,9 @@ struct MeshAudit {
 	char *prev;      /* base64url SHA-256 of the last whole line */
 	char *file;      /* the file written to; NULL: the next line starts one */
 	gsize file_size; /* its bytes */
+	/* @file kept open while records go to it: one write per record, not an open, a check
+	 * and a close as well. */
+	MeshHiveAppender *out;
 	guint64 head_seq; /* the last signed head's Seq; 0: none */
 	/* An append failed, perhaps half-written: the state is read again from the files (which
 	 * recovers a torn line) before the next write. */
@@ -400,6 +403,15 @@ clock_now(MeshAudit *a)
 	return a->clock != NULL ? a->clock(a->clock_data) : g_get_real_time() / 1000;
 }
 
+/* No file is being written: the next record starts one. */
+static void
+forget_file(MeshAudit *a)
+{
+	g_clear_pointer(&a->out, mesh_hive_appender_close);
+	g_clear_pointer(&a->file, g_free);
+	a->file_size = 0;
+}
+
 /*
  * emit: @l as the next record (Seq, Time and Prev filled here) at the end of the current file,
  * or as a new file when there is none; @replace: as the whole of the current file instead (a
@@ -430,13 +442,18 @@ emit(MeshAudit *a, Line *l, gboolean sync, gboolean replace, GString **ret_line,
 		sync = TRUE;
 	}
 	g_string_append_c(line, '\n');
-	if (replace)
+	if (replace) {
+		g_clear_pointer(&a->out, mesh_hive_appender_close);
 		ok = mesh_hive_write(a->hive, MESH_HIVE_AUDIT, a->file, (const guint8 *)line->str,
 				     line->len, error);
-	else
-		ok = mesh_hive_append(a->hive, MESH_HIVE_AUDIT, a->file,
-				      (const guint8 *)line->str, line->len, sync, error);
+	} else {
+		if (a->out == NULL)
+			a->out = mesh_hive_appender_open(a->hive, MESH_HIVE_AUDIT, a->file, error);
+		ok = a->out != NULL && mesh_hive_appender_write(a->out, (const guint8 *)line->str,
+								line->len, sync, error);
+	}
 	if (!ok) {
+		g_clear_pointer(&a->out, mesh_hive_appender_close);
 		a->broken = TRUE;
 		return FALSE;
 	}
@@ -492,8 +509,7 @@ load(MeshAudit *a, GError **error)
 	a->next_seq = 1;
 	g_free(a->prev);
 	a->prev = first_prev();
-	g_clear_pointer(&a->file, g_free);
-	a->file_size = 0;
+	forget_file(a);
 	for (guint i = files->len; i > 0 && !found; i--) {
 		g_autoptr(GBytes) data = read_file(a->hive, files->pdata[i - 1], error);
 		const char *line = NULL, *last = NULL;
@@ -536,6 +552,17 @@ load(MeshAudit *a, GError **error)
 		}
 	}
 	a->head_seq = read_head_seq(a->hive);
+	/* A head is written to Audit/head only once its line is in the log: a log that ends
+	 * before it was cut. Going on from the cut would sign over it and hide it for good. */
+	if (a->head_seq >= a->next_seq) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_TAMPERED,
+			    "Audit/head is signed at Seq %" G_GUINT64_FORMAT " but the log ends at "
+			    "Seq %" G_GUINT64_FORMAT ": records were cut, and no record can follow "
+			    "them; move the Audit folder of %s aside (keep it: it is the evidence) "
+			    "to start a new log",
+			    a->head_seq, a->next_seq - 1, mesh_hive_location(a->hive));
+		return FALSE;
+	}
 	if (files->len == 0 || a->file != NULL)
 		return TRUE;
 	if (g_bytes_get_size(newest) == torn_len) {
@@ -586,7 +613,7 @@ mesh_audit_close(MeshAudit *a)
 		return;
 	g_mutex_clear(&a->lock);
 	g_free(a->prev);
-	g_free(a->file);
+	forget_file(a);
 	g_free(a);
 }
 
@@ -696,8 +723,7 @@ rotate(MeshAudit *a, GError **error)
 		if (!emit(a, &l, TRUE, FALSE, NULL, error))
 			return FALSE;
 	}
-	g_clear_pointer(&a->file, g_free);
-	a->file_size = 0;
+	forget_file(a);
 	return TRUE;
 }
 

@@ -111,18 +111,12 @@ mesh_hive_write(MeshHive *hive, MeshHiveFolder folder, const char *name, const g
 	return hive->klass->write(hive, folder, name, data, len, error);
 }
 
-gboolean
-mesh_hive_append(MeshHive *hive, MeshHiveFolder folder, const char *name, const guint8 *data,
-		 gsize len, gboolean sync, GError **error)
+/* Whether @name of @folder is an entry that may grow by appends. */
+static gboolean
+check_append(MeshHive *hive, MeshHiveFolder folder, const char *name, GError **error)
 {
 	if (!check_folder(folder, error) || !mesh_hive_check_name(name, error))
 		return FALSE;
-	if (len > MESH_HIVE_ENTRY_MAX) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
-			    "cannot append %" G_GSIZE_FORMAT " bytes to hive entry %s at once", len,
-			    name);
-		return FALSE;
-	}
 	/* The default entry is one name; an account record is read whole for its profile (the
 	 * registry hive keeps a member of it beside the file). Neither is a file that grows. */
 	if (folder == MESH_HIVE_ACCOUNTS || strcmp(name, MESH_HIVE_DEFAULT) == 0) {
@@ -136,7 +130,78 @@ mesh_hive_append(MeshHive *hive, MeshHiveFolder folder, const char *name, const 
 			    "this hive cannot append to an entry");
 		return FALSE;
 	}
-	return hive->klass->append(hive, folder, name, data, len, sync, error);
+	return TRUE;
+}
+
+static gboolean
+check_append_len(const char *name, gsize len, GError **error)
+{
+	if (len <= MESH_HIVE_ENTRY_MAX)
+		return TRUE;
+	g_set_error(error, MESH_ERROR, MESH_ERROR_TOO_LARGE,
+		    "cannot append %" G_GSIZE_FORMAT " bytes to hive entry %s at once", len, name);
+	return FALSE;
+}
+
+gboolean
+mesh_hive_append(MeshHive *hive, MeshHiveFolder folder, const char *name, const guint8 *data,
+		 gsize len, gboolean sync, GError **error)
+{
+	return check_append_len(name, len, error) && check_append(hive, folder, name, error) &&
+	       hive->klass->append(hive, folder, name, data, len, sync, error);
+}
+
+struct MeshHiveAppender {
+	MeshHive *hive;
+	MeshHiveFolder folder;
+	char *name;
+	gpointer handle; /* the OS's, or NULL: append each time */
+};
+
+MeshHiveAppender *
+mesh_hive_appender_open(MeshHive *hive, MeshHiveFolder folder, const char *name, GError **error)
+{
+	MeshHiveAppender *appender;
+	gpointer handle = NULL;
+
+	if (!check_append(hive, folder, name, error))
+		return NULL;
+	if (hive->klass->append_open != NULL) {
+		handle = hive->klass->append_open(hive, folder, name, error);
+		if (handle == NULL)
+			return NULL;
+	}
+	appender = g_new0(MeshHiveAppender, 1);
+	appender->hive = hive;
+	appender->folder = folder;
+	appender->name = g_strdup(name);
+	appender->handle = handle;
+	return appender;
+}
+
+gboolean
+mesh_hive_appender_write(MeshHiveAppender *appender, const guint8 *data, gsize len,
+			 gboolean sync, GError **error)
+{
+	MeshHive *hive = appender->hive;
+
+	if (!check_append_len(appender->name, len, error))
+		return FALSE;
+	if (appender->handle == NULL)
+		return hive->klass->append(hive, appender->folder, appender->name, data, len, sync,
+					   error);
+	return hive->klass->append_handle(hive, appender->handle, data, len, sync, error);
+}
+
+void
+mesh_hive_appender_close(MeshHiveAppender *appender)
+{
+	if (appender == NULL)
+		return;
+	if (appender->handle != NULL)
+		appender->hive->klass->append_release(appender->hive, appender->handle);
+	g_free(appender->name);
+	g_free(appender);
 }
 
 gboolean

@@ -90,6 +90,15 @@ typedef struct {
 	 * creation too). May be NULL: mesh_hive_append then fails with MESH_ERROR_UNSUPPORTED. */
 	gboolean (*append)(MeshHive *hive, MeshHiveFolder folder, const char *name,
 			   const guint8 *data, gsize len, gboolean sync, GError **error);
+	/* Keep @name open for appends (optional: NULL, and mesh_hive_appender_write calls append
+	 * each time): open it as append does (created when missing, checked) and return the
+	 * OS's handle; append_handle then appends as append does, through it, and append_release
+	 * closes it. For a writer that appends often (the audit log): one write per record. */
+	gpointer (*append_open)(MeshHive *hive, MeshHiveFolder folder, const char *name,
+				GError **error);
+	gboolean (*append_handle)(MeshHive *hive, gpointer handle, const guint8 *data, gsize len,
+				  gboolean sync, GError **error);
+	void (*append_release)(MeshHive *hive, gpointer handle);
 	/* MESH_ERROR_NOT_FOUND when there is no such entry. */
 	gboolean (*remove)(MeshHive *hive, MeshHiveFolder folder, const char *name,
 			   GError **error);
@@ -133,6 +142,20 @@ gboolean mesh_hive_write(MeshHive *hive, MeshHiveFolder folder, const char *name
  */
 gboolean mesh_hive_append(MeshHive *hive, MeshHiveFolder folder, const char *name,
 			  const guint8 *data, gsize len, gboolean sync, GError **error);
+
+/*
+ * An entry kept open for appends (MeshHiveClass.append_open): mesh_hive_appender_open checks as
+ * mesh_hive_append does and opens it; mesh_hive_appender_write appends @len bytes as
+ * mesh_hive_append would; mesh_hive_appender_close (accepts NULL) closes it. The entry is the
+ * one that was open: one replaced or removed behind the writer's back since gets nothing more.
+ */
+typedef struct MeshHiveAppender MeshHiveAppender;
+MeshHiveAppender *mesh_hive_appender_open(MeshHive *hive, MeshHiveFolder folder, const char *name,
+					  GError **error);
+gboolean mesh_hive_appender_write(MeshHiveAppender *appender, const guint8 *data, gsize len,
+				  gboolean sync, GError **error);
+void mesh_hive_appender_close(MeshHiveAppender *appender);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MeshHiveAppender, mesh_hive_appender_close)
 gboolean mesh_hive_remove(MeshHive *hive, MeshHiveFolder folder, const char *name,
 			  GError **error);
 gboolean mesh_hive_list(MeshHive *hive, MeshHiveFolder folder, GPtrArray **ret_names,

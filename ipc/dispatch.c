@@ -799,12 +799,13 @@ gate_enter(MeshAgent *agent, JsonObject *params, GError **error)
 	return mesh_pass_gate_try_enter(agent->gate);
 }
 
-/* Run a gated @method, the gate entered, and leave it with the outcome. With the lock held. */
+/* Run a gated @method for @caller, the gate entered, and leave it with the outcome. With the lock
+ * held. */
 static gboolean
-call_gated(MeshAgent *agent, const MeshAgentMethod *method, JsonObject *params, JsonObject *result,
-           GError **error)
+call_gated(MeshAgent *agent, const MeshAgentMethod *method, MeshCaller *caller, JsonObject *params,
+           JsonObject *result, GError **error)
 {
-	gboolean ok = method->handler(agent, params, result, error);
+	gboolean ok = run_method(agent, method, NULL, caller, "allow", params, result, error);
 
 	mesh_pass_gate_leave(agent->gate,
 			     ok ? MESH_PASS_GATE_RIGHT
@@ -851,7 +852,7 @@ on_gate_open(gpointer user_data)
 		}
 		g_mutex_lock(&agent->lock);
 		lock_if_expired(agent);
-		ok = call_gated(agent, job->method, job->params, result, &error);
+		ok = call_gated(agent, job->method, job->caller, job->params, result, &error);
 		g_mutex_unlock(&agent->lock);
 	} else {
 		set_cancelled(&error, job->method->name);
@@ -864,12 +865,14 @@ on_gate_open(gpointer user_data)
 }
 
 static MeshAgentJob *
-gate_job_start(MeshAgent *agent, const MeshAgentMethod *method, JsonNode *root, JsonObject *params,
-               gint64 id, gint64 wait_us, MeshAgentAnswerFunc func, gpointer user_data)
+gate_job_start(MeshAgent *agent, const MeshAgentMethod *method, MeshCaller *caller, JsonNode *root,
+               JsonObject *params, gint64 id, gint64 wait_us, MeshAgentAnswerFunc func,
+               gpointer user_data)
 {
 	MeshAgentJob *job = job_new(agent, root, params, id, func, user_data);
 
 	job->method = method;
+	job->caller = caller != NULL ? mesh_caller_ref(caller) : NULL;
 	g_ptr_array_add(agent->gated, job);
 	gate_job_arm(job, wait_us);
 	return job;
@@ -927,15 +930,15 @@ handle_locked(MeshAgent *agent, MeshCaller *caller, JsonNode *root, gint64 id, G
 	if (ok && wait > 0 && func != NULL) {
 		json_object_unref(result);
 		*ret_answer = NULL;
-		return gate_job_start(agent, method, g_steal_pointer(&request), params, id, wait,
-		                      func, user_data);
+		return gate_job_start(agent, method, caller, g_steal_pointer(&request), params, id,
+		                      wait, func, user_data);
 	}
 	if (ok && wait > 0) {
 		/* mesh_agent_handle does not block: a caller that must wait is told to. */
 		mesh_agent_gate_wait_error(&error, wait);
 		ok = FALSE;
 	} else if (ok && gated) {
-		ok = call_gated(agent, method, params, result, &error);
+		ok = call_gated(agent, method, caller, params, result, &error);
 	} else if (ok) {
 		ok = run_method(agent, method, NULL, caller, decision, params, result, &error);
 	}

@@ -178,70 +178,119 @@ dir_remove(MeshHive *hive, MeshHiveFolder folder, const char *name, GError **err
  * One write(2) of the whole record on a descriptor opened O_APPEND: the kernel places it at the
  * end at once, so appends of concurrent writers never interleave, and a process killed after
  * the call returned has lost nothing. An entry is created only by O_EXCL, so that it is known
- * to be new (the folder is then synced too) and made exactly 0600 whatever the umask.
+ * to be new (the folder is then synced too, at the first sync) and made exactly 0600 whatever
+ * the umask. The open entry, for dir_append and the appender (append_open) alike:
  */
+typedef struct {
+	int fd;
+	char *path;
+	const char *dir;
+	gboolean created; /* and its folder not synced since */
+} Appending;
+
+static void
+appending_free(Appending *ap)
+{
+	if (ap == NULL)
+		return;
+	if (ap->fd >= 0)
+		close(ap->fd);
+	g_free(ap->path);
+	g_free(ap);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Appending, appending_free)
+
+static Appending *
+appending_open(MeshHive *hive, MeshHiveFolder folder, const char *name, GError **error)
+{
+	g_autoptr(Appending) ap = g_new0(Appending, 1);
+	const int flags = O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
+	struct stat st;
+	int saved;
+
+	ap->dir = ((DirHive *)hive)->folders[folder];
+	ap->path = entry_path(hive, folder, name);
+	/* O_NONBLOCK, as for reading: a FIFO planted there must not hang the writer. */
+	ap->fd = open(ap->path, flags);
+	if (ap->fd < 0 && errno == ENOENT) {
+		ap->fd = open(ap->path, flags | O_CREAT | O_EXCL, 0600);
+		ap->created = ap->fd >= 0;
+		/* Another writer made it in between: append to theirs. */
+		if (ap->fd < 0 && errno == EEXIST)
+			ap->fd = open(ap->path, flags);
+	}
+	if (ap->fd < 0) {
+		saved = errno;
+		if (saved == ELOOP)
+			g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
+				    "%s is a symbolic link, not a hive entry: remove it", ap->path);
+		else
+			g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
+				    "cannot open %s: %s; check that %s is a folder of yours",
+				    ap->path, g_strerror(saved), ap->dir);
+		return NULL;
+	}
+	if (ap->created && fchmod(ap->fd, 0600) != 0) {
+		g_set_error(error, MESH_ERROR, MESH_ERROR_IO, "cannot make %s private: %s", ap->path,
+			    g_strerror(errno));
+		return NULL;
+	}
+	if (!check_entry(ap->fd, ap->path, &st, error))
+		return NULL;
+	return g_steal_pointer(&ap);
+}
+
+static gboolean
+appending_write(Appending *ap, const guint8 *data, gsize len, gboolean sync, GError **error)
+{
+	const char *step = "append to";
+
+	if (!mesh_platform_write_all(ap->fd, data, len))
+		goto fail;
+	step = "flush";
+	if (sync && fdatasync(ap->fd) != 0)
+		goto fail;
+	step = "flush the folder of";
+	if (sync && ap->created && !mesh_platform_sync_folder(ap->dir))
+		goto fail;
+	if (sync)
+		ap->created = FALSE;
+	return TRUE;
+fail:
+	g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
+		    "cannot %s %s: %s; check that the disk is not full", step, ap->path,
+		    g_strerror(errno));
+	return FALSE;
+}
+
 static gboolean
 dir_append(MeshHive *hive, MeshHiveFolder folder, const char *name, const guint8 *data,
 	   gsize len, gboolean sync, GError **error)
 {
-	const char *dir = ((DirHive *)hive)->folders[folder];
-	g_autofree char *path = entry_path(hive, folder, name);
-	const int flags = O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
-	gboolean created = FALSE, ok = FALSE;
-	const char *step = "append to";
-	struct stat st;
-	int fd, saved = 0;
+	g_autoptr(Appending) ap = appending_open(hive, folder, name, error);
 
-	/* O_NONBLOCK, as for reading: a FIFO planted there must not hang the writer. */
-	fd = open(path, flags);
-	if (fd < 0 && errno == ENOENT) {
-		fd = open(path, flags | O_CREAT | O_EXCL, 0600);
-		created = fd >= 0;
-		/* Another writer made it in between: append to theirs. */
-		if (fd < 0 && errno == EEXIST)
-			fd = open(path, flags);
-	}
-	if (fd < 0) {
-		saved = errno;
-		if (saved == ELOOP)
-			g_set_error(error, MESH_ERROR, MESH_ERROR_PERMISSION,
-				    "%s is a symbolic link, not a hive entry: remove it", path);
-		else
-			g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
-				    "cannot open %s: %s; check that %s is a folder of yours", path,
-				    g_strerror(saved), dir);
-		return FALSE;
-	}
-	if (created && fchmod(fd, 0600) != 0) {
-		saved = errno;
-		goto out;
-	}
-	if (!check_entry(fd, path, &st, error)) {
-		close(fd);
-		return FALSE;
-	}
-	if (!mesh_platform_write_all(fd, data, len)) {
-		saved = errno;
-		goto out;
-	}
-	step = "flush";
-	if (sync && fdatasync(fd) != 0) {
-		saved = errno;
-		goto out;
-	}
-	step = "flush the folder of";
-	if (sync && created && !mesh_platform_sync_folder(dir)) {
-		saved = errno;
-		goto out;
-	}
-	ok = TRUE;
-out:
-	close(fd);
-	if (!ok)
-		g_set_error(error, MESH_ERROR, MESH_ERROR_IO,
-			    "cannot %s %s: %s; check that the disk is not full", step, path,
-			    g_strerror(saved));
-	return ok;
+	return ap != NULL && appending_write(ap, data, len, sync, error);
+}
+
+static gpointer
+dir_append_open(MeshHive *hive, MeshHiveFolder folder, const char *name, GError **error)
+{
+	return appending_open(hive, folder, name, error);
+}
+
+static gboolean
+dir_append_handle(MeshHive *hive, gpointer handle, const guint8 *data, gsize len, gboolean sync,
+		  GError **error)
+{
+	(void)hive;
+	return appending_write(handle, data, len, sync, error);
+}
+
+static void
+dir_append_release(MeshHive *hive, gpointer handle)
+{
+	(void)hive;
+	appending_free(handle);
 }
 
 /* lstat: a symbolic link is stamped as itself (and refused when read). The change time moves on
@@ -326,6 +375,9 @@ static const MeshHiveClass dir_hive_class = {
 	.read = dir_read,
 	.write = dir_write,
 	.append = dir_append,
+	.append_open = dir_append_open,
+	.append_handle = dir_append_handle,
+	.append_release = dir_append_release,
 	.remove = dir_remove,
 	.list = dir_list,
 	.stamp = dir_stamp,

@@ -605,6 +605,15 @@ test_cut_through_head(void)
 	write_lines(&fx, FILE1, lines);
 	verify_fails(&fx, "Audit/head is signed at Seq 11 but the log ends at Seq 8",
 		     "cut at or before the signed head", NULL);
+	/* And no writer goes on from the cut: its next head would sign over it and hide it. */
+	{
+		GError *error = NULL;
+		MeshAudit *a = mesh_audit_open(fx.hive, &error);
+
+		CU_ASSERT_PTR_NULL(a);
+		MESH_ASSERT_ERROR(error, MESH_ERROR_TAMPERED);
+		mesh_audit_close(a);
+	}
 	/* Audit/head removed as well: the heads left in the log say it was there. */
 	fixture_clear(&fx);
 	attack_log(&fx);
