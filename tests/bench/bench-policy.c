@@ -24,8 +24,11 @@
  * holds no record, the policy agent's log verifies and holds at least one record per request,
  * and the policy agent refuses a key its rules do not give this program.
  *
- * Usage: bench-policy --agent MESHAGENT [--rounds N] [--requests R] [--clients C] [--strict]
- * --strict exits 1 when a ratio is below 0.8 (the smoke run times too little to judge).
+ * Usage: bench-policy --agent MESHAGENT [--rounds N] [--requests R] [--clients C] [--rules N]
+ *                     [--policy-no-audit] [--strict]
+ * --rules N gives the policy agent N rules instead of 50 (0: no policy at all), and
+ * --policy-no-audit starts it with --no-audit too: the two costs apart. --strict exits 1 when a
+ * ratio is below 0.8 (the smoke run times too little to judge).
  */
 #include <mesh/client.h>
 
@@ -47,7 +50,6 @@
 #include "openssh.h"
 
 #define PROG                   "bench-policy"
-#define RULES                  50
 #define WITHIN                 0.80 /* the policy agent's rate over the plain one's, at least */
 #define DATA_LEN               64
 #define SSH_MESSAGE_MAX        (256 * 1024)
@@ -181,15 +183,15 @@ set_rule(Agent *a, const char *program, const char *sha256, MeshClientTarget tar
 		die("PolicySet", a->client, code);
 }
 
-/* Default deny and RULES rules, two of them this program's (its key, the SSH keys), pinned. */
+/* Default deny and @n_rules rules, two of them this program's (its key, the SSH keys), pinned. */
 static void
-set_policy(Agent *a, const char *self, const char *digest)
+set_policy(Agent *a, const char *self, const char *digest, int n_rules)
 {
 	MeshClientPolicyRule *rules = NULL;
 	size_t n = 0;
 	int code;
 
-	for (int i = 0; i < RULES - 2; i++) {
+	for (int i = 0; i < n_rules - 2; i++) {
 		g_autofree char *program = g_strdup_printf("/usr/local/bin/bench-other-%02d", i);
 		g_autofree char *app = g_strdup_printf("app-%02d", i);
 
@@ -215,7 +217,7 @@ set_policy(Agent *a, const char *self, const char *digest)
 	if (code != MESH_ERROR_OK)
 		die("PolicyList", a->client, code);
 	mesh_client_policy_rules_free(rules, n);
-	if (n != RULES)
+	if (n != (size_t)n_rules)
 		die("PolicyList does not list the rules set", NULL, 0);
 }
 
@@ -516,7 +518,7 @@ raw_sign(const char *dir, const char *udf, long rounds)
 /* ---- Checks after the run ------------------------------------------------------------------ */
 
 static void
-check_configuration(long min_records)
+check_configuration(long min_records, int n_rules, gboolean audit)
 {
 	MeshClientAuditVerify v = {0};
 	MeshClient *c = NULL;
@@ -530,7 +532,9 @@ check_configuration(long min_records)
 	code = mesh_client_audit_verify(agents[1].client, &v);
 	if (code != MESH_ERROR_OK)
 		die("the policy agent's audit log does not verify", agents[1].client, code);
-	if (v.records < min_records) {
+	if (!audit && v.records != 0)
+		die("the policy agent (--no-audit) recorded something", NULL, 0);
+	if (audit && v.records < min_records) {
 		g_autofree char *what =
 		        g_strdup_printf("the policy agent's audit log holds %" PRId64
 		                        " records, fewer than the %ld requests",
@@ -541,6 +545,8 @@ check_configuration(long min_records)
 	printf("checked: plain agent recorded 0 records; policy agent's log verifies: %" PRId64
 	       " records in %" PRId64 " files, signed through Seq %" PRId64 "\n",
 	       v.records, v.files, v.signed_through);
+	if (n_rules == 0)
+		return;
 	/* A key no rule gives this program: the default (deny) decides. */
 	code = mesh_client_key_generate(agents[1].client, NULL, "Signature", NULL, &other);
 	if (code != MESH_ERROR_OK)
@@ -582,8 +588,8 @@ main(int argc, char **argv)
 {
 	const char *meshagent = NULL;
 	long requests = 2000, rounds = 7;
-	int n_clients = 4;
-	gboolean strict = FALSE, pass = TRUE;
+	int n_clients = 4, n_rules = 50;
+	gboolean strict = FALSE, pass = TRUE, policy_audit = TRUE;
 	g_autofree char *self = NULL, *digest = NULL, *load = NULL;
 	double *rate[2][MEASURES] = {{NULL}};
 	MeshClient **clients[2] = {NULL, NULL};
@@ -604,14 +610,20 @@ main(int argc, char **argv)
 			requests = atol(argv[++i]);
 		else if (g_str_equal(argv[i], "--clients") && i + 1 < argc)
 			n_clients = atoi(argv[++i]);
+		else if (g_str_equal(argv[i], "--rules") && i + 1 < argc)
+			n_rules = atoi(argv[++i]);
+		else if (g_str_equal(argv[i], "--policy-no-audit"))
+			policy_audit = FALSE;
 		else if (g_str_equal(argv[i], "--strict"))
 			strict = TRUE;
 		else
 			meshagent = NULL, i = argc;
 	}
-	if (meshagent == NULL || rounds < 1 || requests < 1 || n_clients < 2 || n_clients > 64) {
+	if (meshagent == NULL || rounds < 1 || requests < 1 || n_clients < 2 || n_clients > 64 ||
+	    n_rules < 0 || n_rules == 1 || n_rules > 4096) {
 		fprintf(stderr, "Usage: " PROG " --agent MESHAGENT [--rounds N] [--requests R] "
-		                "[--clients C (2..64)] [--strict]\n");
+		                "[--clients C (2..64)] [--rules N (0, 2..4096)] "
+		                "[--policy-no-audit] [--strict]\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -630,10 +642,11 @@ main(int argc, char **argv)
 			die("cannot make a temporary folder", NULL, 0);
 		a->sock = g_build_filename(a->dir, "agent.sock", NULL);
 		a->ssh_sock = g_build_filename(a->dir, "ssh-agent.sock", NULL);
-		start_agent(a, meshagent, k == 1);
+		start_agent(a, meshagent, k == 1 && policy_audit);
 		make_device(a);
 	}
-	set_policy(&agents[1], self, digest);
+	if (n_rules > 0)
+		set_policy(&agents[1], self, digest, n_rules);
 
 	/* One Ed25519 key for the ssh-agent sockets, added to both. */
 	{
@@ -687,9 +700,13 @@ main(int argc, char **argv)
 	       "%ld requests, %d clients for N\n",
 	       DATA_LEN, rounds, requests, n_clients);
 	printf("  plain:  meshagent --no-audit, no policy\n");
-	printf("  policy: audit log on, default deny, %d rules (this program's key and SSH rules "
-	       "pinned to SHA-256)\n",
-	       RULES);
+	if (n_rules > 0)
+		printf("  policy: audit log %s, default deny, %d rules (this program's key and SSH "
+		       "rules pinned to SHA-256)\n",
+		       policy_audit ? "on" : "off (--no-audit)", n_rules);
+	else
+		printf("  policy: audit log %s, no policy\n",
+		       policy_audit ? "on" : "off (--no-audit)");
 	printf("load average: %s", load != NULL ? load : "?\n");
 	printf("floor: %.0f round trips/s (socketpair, 100 bytes), raw mesh_key_sign %.0f/s, "
 	       "1/(1/rt + 1/raw) = %.0f/s\n",
@@ -711,7 +728,8 @@ main(int argc, char **argv)
 	       "measure\n",
 	       pass ? "PASS" : "FAIL", WITHIN);
 
-	check_configuration(rounds * (requests + n_clients * (requests / n_clients + 1)));
+	check_configuration(rounds * (requests + n_clients * (requests / n_clients + 1)), n_rules,
+	                    policy_audit);
 
 	for (int k = 0; k < 2; k++) {
 		for (int i = 0; i < n_clients; i++)
