@@ -189,8 +189,8 @@ check "mesh audit: KeySign by python (agentproto.py), with program and pid" \
 	has_line "Sign \(KeySign\)  $SIG  $PY_PROGRAM $pid_re  allow  Ok"
 check "mesh audit: the refused KeySign, deny Denied" \
 	has_line "Sign \(KeySign\)  $K2  $MESH_PROGRAM $pid_re  deny  Denied"
-check "mesh audit: the policy change (PolicySet) that refused it" \
-	has_line "Policy \(PolicySet\)  $K2  $MESH_PROGRAM $pid_re  allow  Ok"
+check "mesh audit: the policy change (PolicySet) that refused it, and what it set" \
+	has_line "Policy \(PolicySet\)  $K2: deny for $MESH_PROGRAM  $MESH_PROGRAM $pid_re  allow  Ok"
 check "mesh audit: device create, key generate and key import (Change)" \
 	sh -c "grep -q 'Change (DeviceCreate)' '$TMP/audit.txt' &&
 		grep -q 'Change (KeyGenerate)' '$TMP/audit.txt' &&
