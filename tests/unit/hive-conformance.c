@@ -689,6 +689,37 @@ test_append(void)
 	conf->remove_root(root);
 }
 
+/* An entry kept open for appends: created when missing, every write at the end (also after
+ * another writer's append), readable meanwhile; refused where append is; the bytes stay. */
+static void
+test_appender(void)
+{
+	g_autofree char *root = conf->make_root();
+	g_autoptr(MeshHive) hive = hive_open_ok(MESH_HIVE_TEST, root);
+	g_autoptr(MeshHiveAppender) out = NULL;
+	GError *error = NULL;
+
+	out = mesh_hive_appender_open(hive, MESH_HIVE_AUDIT, "000000000001.log", &error);
+	MESH_ASSERT_NO_ERROR(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_TRUE(mesh_hive_appender_write(out, (const guint8 *)"one\n", 4, FALSE, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	hive_assert_entry(hive, MESH_HIVE_AUDIT, "000000000001.log", "one\n");
+	append_ok(hive, MESH_HIVE_AUDIT, "000000000001.log", "two\n", FALSE);
+	CU_ASSERT_TRUE(mesh_hive_appender_write(out, (const guint8 *)"three\n", 6, TRUE, &error));
+	MESH_ASSERT_NO_ERROR(error);
+	hive_assert_entry(hive, MESH_HIVE_AUDIT, "000000000001.log", "one\ntwo\nthree\n");
+	g_clear_pointer(&out, mesh_hive_appender_close);
+	CU_ASSERT_PTR_NULL(mesh_hive_appender_open(hive, MESH_HIVE_ACCOUNTS, "a", &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_UNSUPPORTED);
+	CU_ASSERT_PTR_NULL(mesh_hive_appender_open(hive, MESH_HIVE_AUDIT, "../x", &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	g_clear_pointer(&hive, mesh_hive_close);
+	hive = hive_open_ok(MESH_HIVE_TEST, root);
+	hive_assert_entry(hive, MESH_HIVE_AUDIT, "000000000001.log", "one\ntwo\nthree\n");
+	conf->remove_root(root);
+}
+
 /* Bad names, folders and sizes are refused as for write; so are the default entry and the
  * Accounts folder, whose entries are written whole. Nothing is left behind. */
 static void
@@ -742,6 +773,7 @@ static CU_TestInfo tests[] = {
 	{ "migrate test -> production and back", test_migrate },
 	{ "append: creates, appends, after a write, stamps", test_append },
 	{ "append: bad names, the default, Accounts, too large", test_append_refused },
+	{ "appender: kept open, at the end, refused where append is", test_appender },
 	CU_TEST_INFO_NULL,
 };
 
