@@ -4,7 +4,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 /* The agent this run started (0: none), stopped by pid when the run fails. */
 static GPid agent_pid;
@@ -63,3 +66,68 @@ bench_stop_agent(MeshClient *client, const char *dir)
 			     NULL);
 	}
 }
+
+void
+bench_put_u32(guint8 *p, guint32 v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+guint32
+bench_get_u32(const guint8 *p)
+{
+	return (guint32)p[0] << 24 | (guint32)p[1] << 16 | (guint32)p[2] << 8 | p[3];
+}
+
+gboolean
+bench_transfer(int fd, guint8 *buf, gsize len, gboolean out)
+{
+	for (gsize done = 0; done < len;) {
+		ssize_t n =
+		        out ? write(fd, buf + done, len - done) : read(fd, buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return FALSE;
+		done += (gsize)n;
+	}
+	return TRUE;
+}
+
+double
+bench_socket_floor(const char *prog, long rounds)
+{
+	guint8 buf[100] = { 0 };
+	int sv[2];
+	pid_t pid;
+	double t0, t;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		bench_die(prog, "socketpair", NULL, 0);
+	pid = fork();
+	if (pid < 0)
+		bench_die(prog, "fork", NULL, 0);
+	if (pid == 0) {
+		close(sv[0]);
+		while (bench_transfer(sv[1], buf, sizeof buf, FALSE) &&
+		       bench_transfer(sv[1], buf, sizeof buf, TRUE))
+			;
+		_exit(0);
+	}
+	close(sv[1]);
+	t0 = bench_now();
+	for (long r = 0; r < rounds; r++) {
+		if (!bench_transfer(sv[0], buf, sizeof buf, TRUE) ||
+		    !bench_transfer(sv[0], buf, sizeof buf, FALSE))
+			bench_die(prog, "socketpair round trip", NULL, 0);
+	}
+	t = bench_now() - t0;
+	close(sv[0]);
+	waitpid(pid, NULL, 0);
+	return rounds / t;
+}
+

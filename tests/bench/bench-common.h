@@ -21,3 +21,17 @@ void bench_start_agent(const char *prog, const char *agent, const char *dir, con
 
 /* Shut the started agent down through @client and wait for it; remove @dir (may be NULL). */
 void bench_stop_agent(MeshClient *client, const char *dir);
+
+/* bench_put_u32, bench_get_u32: big-endian 32-bit numbers, as the OpenSSH agent protocol frames
+ * and encodes them. */
+void bench_put_u32(guint8 *p, guint32 v);
+guint32 bench_get_u32(const guint8 *p);
+
+/* bench_transfer: write (@out) or read all @len bytes of @buf on @fd; FALSE at the end of the
+ * stream or an error. */
+gboolean bench_transfer(int fd, guint8 *buf, gsize len, gboolean out);
+
+/* bench_socket_floor: round trips per second of 100 bytes between this process and a child over
+ * a socketpair, @rounds of them: the floor of any request over a local socket, measured in the
+ * same run as the figures beside it. */
+double bench_socket_floor(const char *prog, long rounds);

@@ -154,57 +154,6 @@ raw_secret(MeshHive *hive, const char *udf, long rounds)
 	return bench_now() - t0;
 }
 
-static gboolean
-transfer(int fd, guint8 *buf, gsize len, gboolean out)
-{
-	for (gsize done = 0; done < len;) {
-		ssize_t n;
-
-		if (out)
-			n = write(fd, buf + done, len - done);
-		else
-			n = read(fd, buf + done, len - done);
-		if (n <= 0)
-			return FALSE;
-		done += (gsize)n;
-	}
-	return TRUE;
-}
-
-/* Round trips per second of 100 bytes between this process and a child over a socketpair. */
-static double
-socket_floor(long rounds)
-{
-	guint8 buf[100] = { 0 };
-	int sv[2];
-	pid_t pid;
-	double t0, t;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
-		die("socketpair", NULL, 0);
-	pid = fork();
-	if (pid < 0)
-		die("fork", NULL, 0);
-	if (pid == 0) {
-		close(sv[0]);
-		while (transfer(sv[1], buf, sizeof buf, FALSE) &&
-		       transfer(sv[1], buf, sizeof buf, TRUE))
-			;
-		_exit(0);
-	}
-	close(sv[1]);
-	t0 = bench_now();
-	for (long r = 0; r < rounds; r++) {
-		if (!transfer(sv[0], buf, sizeof buf, TRUE) ||
-		    !transfer(sv[0], buf, sizeof buf, FALSE))
-			die("socketpair round trip", NULL, 0);
-	}
-	t = bench_now() - t0;
-	close(sv[0]);
-	waitpid(pid, NULL, 0);
-	return rounds / t;
-}
-
 static double
 raw(const char *store, MeshHive *hive, const char *udf, long rounds)
 {
@@ -257,7 +206,7 @@ main(int argc, char **argv)
 	if (hive == NULL)
 		die_error("the hive", error);
 
-	floor_rt = socket_floor(rounds * 10);
+	floor_rt = bench_socket_floor(PROG, rounds * 10);
 	printf("Signatures per second, %ld rounds of %zu bytes, agent (KeySign over its socket) "
 	       "and raw backend in the same run\n",
 	       rounds, sizeof data);

@@ -273,44 +273,13 @@ keysign_rate(Agent *a, MeshClient **clients, int n, long requests)
 /* ---- The ssh-agent socket ------------------------------------------------------------------ */
 
 static void
-put_u32(guint8 *p, guint32 v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
-static guint32
-get_u32(const guint8 *p)
-{
-	return (guint32)p[0] << 24 | (guint32)p[1] << 16 | (guint32)p[2] << 8 | p[3];
-}
-
-static void
 put_string(GByteArray *b, const void *s, guint32 len)
 {
 	guint8 n[4];
 
-	put_u32(n, len);
+	bench_put_u32(n, len);
 	g_byte_array_append(b, n, 4);
 	g_byte_array_append(b, s, len);
-}
-
-static gboolean
-transfer(int fd, guint8 *buf, gsize len, gboolean out)
-{
-	for (gsize done = 0; done < len;) {
-		ssize_t n =
-		        out ? write(fd, buf + done, len - done) : read(fd, buf + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return FALSE;
-		done += (gsize)n;
-	}
-	return TRUE;
 }
 
 /* Send the framed @req (@len bytes, prefix included); the answer's body into @buf, its length
@@ -320,10 +289,10 @@ ssh_transact(int fd, const guint8 *req, size_t len, guint8 *buf)
 {
 	guint32 n;
 
-	if (!transfer(fd, (guint8 *)req, len, TRUE) || !transfer(fd, buf, 4, FALSE))
+	if (!bench_transfer(fd, (guint8 *)req, len, TRUE) || !bench_transfer(fd, buf, 4, FALSE))
 		die("the ssh-agent socket closed", NULL, 0);
-	n = get_u32(buf);
-	if (n == 0 || n > SSH_MESSAGE_MAX || !transfer(fd, buf, n, FALSE))
+	n = bench_get_u32(buf);
+	if (n == 0 || n > SSH_MESSAGE_MAX || !bench_transfer(fd, buf, n, FALSE))
 		die("a bad answer on the ssh-agent socket", NULL, 0);
 	return n;
 }
@@ -349,7 +318,7 @@ framed(GByteArray *b)
 {
 	guint8 n[4];
 
-	put_u32(n, b->len);
+	bench_put_u32(n, b->len);
 	return g_byte_array_prepend(b, n, 4);
 }
 
@@ -409,8 +378,8 @@ ssh_lists(const char *path, const guint8 pub[32])
 		die("REQUEST_IDENTITIES was not answered with a list", NULL, 0);
 	/* The key blob is string "ssh-ed25519" string pub: look for it whole. */
 	for (size_t i = 5; i + 4 + 11 + 4 + 32 <= n && !found; i++)
-		found = get_u32(buf + i) == 11 && memcmp(buf + i + 4, ed25519_name, 11) == 0 &&
-		        get_u32(buf + i + 15) == 32 && memcmp(buf + i + 19, pub, 32) == 0;
+		found = bench_get_u32(buf + i) == 11 && memcmp(buf + i + 4, ed25519_name, 11) == 0 &&
+		        bench_get_u32(buf + i + 15) == 32 && memcmp(buf + i + 19, pub, 32) == 0;
 	return found;
 }
 
@@ -452,40 +421,6 @@ ssh_rate(const char *path, GByteArray *req, EVP_PKEY *pkey, long requests)
 }
 
 /* ---- The floor ----------------------------------------------------------------------------- */
-
-/* Round trips per second of 100 bytes between this process and a child over a socketpair. */
-static double
-socket_floor(long rounds)
-{
-	guint8 buf[100] = {0};
-	int sv[2];
-	pid_t pid;
-	double t0, t;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
-		die("socketpair", NULL, 0);
-	pid = fork();
-	if (pid < 0)
-		die("fork", NULL, 0);
-	if (pid == 0) {
-		close(sv[0]);
-		while (transfer(sv[1], buf, sizeof buf, FALSE) &&
-		       transfer(sv[1], buf, sizeof buf, TRUE))
-			;
-		_exit(0);
-	}
-	close(sv[1]);
-	t0 = bench_now();
-	for (long r = 0; r < rounds; r++) {
-		if (!transfer(sv[0], buf, sizeof buf, TRUE) ||
-		    !transfer(sv[0], buf, sizeof buf, FALSE))
-			die("socketpair round trip", NULL, 0);
-	}
-	t = bench_now() - t0;
-	close(sv[0]);
-	waitpid(pid, NULL, 0);
-	return rounds / t;
-}
 
 /* mesh_key_sign/s in this process with the key @udf of the hive under @dir (file store). */
 static double
@@ -679,7 +614,7 @@ main(int argc, char **argv)
 			rate[k][m] = g_new0(double, rounds);
 	}
 
-	floor_rt = socket_floor(requests * 5);
+	floor_rt = bench_socket_floor(PROG, requests * 5);
 	raw = raw_sign(agents[0].dir, agents[0].udf, requests * 5);
 	floor_rate = 1.0 / (1.0 / floor_rt + 1.0 / raw);
 

@@ -50,21 +50,6 @@ die(const Conn *conn, const char *what)
 }
 
 static void
-put_u32(guint8 *p, guint32 v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
-static guint32
-get_u32(const guint8 *p)
-{
-	return (guint32)p[0] << 24 | (guint32)p[1] << 16 | (guint32)p[2] << 8 | p[3];
-}
-
-static void
 write_all(const Conn *conn, const guint8 *p, size_t n)
 {
 	while (n > 0) {
@@ -103,7 +88,7 @@ transact(const Conn *conn, const guint8 *req, size_t len)
 
 	write_all(conn, req, len);
 	read_all(conn, conn->buf, 4);
-	n = get_u32(conn->buf);
+	n = bench_get_u32(conn->buf);
 	if (n == 0 || n > MESSAGE_MAX)
 		die(conn, "answer length out of bounds");
 	read_all(conn, conn->buf, n);
@@ -119,7 +104,7 @@ get_string(const guint8 **p, const guint8 *end, const guint8 **ret_s, guint32 *r
 
 	if (end - *p < 4)
 		return FALSE;
-	n = get_u32(*p);
+	n = bench_get_u32(*p);
 	if ((size_t)(end - *p - 4) < n)
 		return FALSE;
 	*ret_s = *p + 4;
@@ -156,7 +141,7 @@ sign_request_for_first_ed25519(const Conn *conn, const guint8 *data, size_t *ret
 
 	if (conn->buf[0] != IDENTITIES_ANSWER || end - p < 4)
 		die(conn, "REQUEST_IDENTITIES was not answered with an identities list");
-	count = get_u32(p);
+	count = bench_get_u32(p);
 	p += 4;
 	for (guint32 i = 0; i < count; i++) {
 		const guint8 *blob, *comment, *raw;
@@ -174,14 +159,14 @@ sign_request_for_first_ed25519(const Conn *conn, const guint8 *data, size_t *ret
 		/* length, type, string key blob, string data, uint32 flags */
 		*ret_len = 4 + 1 + 4 + blob_len + 4 + DATA_LEN + 4;
 		req = q = g_malloc(*ret_len);
-		put_u32(q, (guint32)*ret_len - 4);
+		bench_put_u32(q, (guint32)*ret_len - 4);
 		q[4] = SIGN_REQUEST;
-		put_u32(q + 5, blob_len);
+		bench_put_u32(q + 5, blob_len);
 		memcpy(q + 9, blob, blob_len);
 		q += 9 + blob_len;
-		put_u32(q, DATA_LEN);
+		bench_put_u32(q, DATA_LEN);
 		memcpy(q + 4, data, DATA_LEN);
-		put_u32(q + 4 + DATA_LEN, 0);
+		bench_put_u32(q + 4 + DATA_LEN, 0);
 		return req;
 	}
 	die(conn, "no ssh-ed25519 identity (ssh-add one first)");
