@@ -228,7 +228,7 @@ get_count(JsonObject *obj, const char *name, gboolean required, gint64 *ret, GEr
 static gboolean
 parse_line(const char *text, gsize len, Line *ret, JsonNode **ret_root, GError **error)
 {
-	g_autoptr(JsonNode) root = mesh_json_parse(text, len, MESH_AUDIT_LINE_MAX, error);
+	g_autoptr(JsonNode) root = mesh_json_parse_object(text, len, MESH_AUDIT_LINE_MAX, error);
 	g_autoptr(GString) again = NULL;
 	JsonObject *obj;
 	Line l = { 0 };
@@ -236,10 +236,6 @@ parse_line(const char *text, gsize len, Line *ret, JsonNode **ret_root, GError *
 
 	if (root == NULL)
 		return FALSE;
-	if (!JSON_NODE_HOLDS_OBJECT(root)) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "not a JSON object");
-		return FALSE;
-	}
 	obj = json_node_get_object(root);
 	if (!mesh_json_check_members(obj, line_members, error) ||
 	    !get_count(obj, "Seq", TRUE, &seq, error) ||

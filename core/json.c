@@ -188,6 +188,19 @@ out:
 	return root;
 }
 
+JsonNode *
+mesh_json_parse_object(const char *data, gsize len, gsize max_len, GError **error)
+{
+	JsonNode *root = mesh_json_parse(data, len, max_len, error);
+
+	if (root != NULL && !JSON_NODE_HOLDS_OBJECT(root)) {
+		json_node_unref(root);
+		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "not a JSON object");
+		return NULL;
+	}
+	return root;
+}
+
 char *
 mesh_json_to_string(JsonNode *node)
 {

@@ -19,6 +19,10 @@ G_BEGIN_DECLS
  */
 JsonNode *mesh_json_parse(const char *data, gsize len, gsize max_len, GError **error);
 
+/* mesh_json_parse_object: mesh_json_parse, and the root must be an object (else
+ * MESH_ERROR_MALFORMED "not a JSON object"). */
+JsonNode *mesh_json_parse_object(const char *data, gsize len, gsize max_len, GError **error);
+
 /*
  * mesh_json_to_string: compact serialisation of @node. Returns a new string.
  */

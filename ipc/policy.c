@@ -221,17 +221,13 @@ parse_rules(GBytes *data, MeshDecision *ret_fallback, GPtrArray *rules, GError *
 	static const char *const members[] = {"Default", "Rules", NULL};
 	gsize len = 0;
 	const char *text = g_bytes_get_data(data, &len);
-	g_autoptr(JsonNode) root = mesh_json_parse(text, len, RULES_MAX_BYTES, error);
+	g_autoptr(JsonNode) root = mesh_json_parse_object(text, len, RULES_MAX_BYTES, error);
 	const char *fallback = NULL;
 	JsonObject *obj;
 	JsonArray *array = NULL;
 
 	if (root == NULL)
 		return FALSE;
-	if (!JSON_NODE_HOLDS_OBJECT(root)) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "not a JSON object");
-		return FALSE;
-	}
 	obj = json_node_get_object(root);
 	if (!mesh_json_check_members(obj, members, error) ||
 	    !mesh_json_get_string(obj, "Default", &fallback, error) ||
