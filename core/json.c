@@ -54,8 +54,10 @@ prescan(const char *data, gsize len, GError **error)
 				if (data[i] != 'u')
 					continue;
 				u = i + 4 < len ? hex4(data + i + 1) : -1;
+				/* Not four hex digits: json-glib decodes what it can (a lone
+				 * surrogate, a string cut at a NUL), so it is refused here. */
 				if (u < 0)
-					continue; /* json-glib reports the bad escape itself */
+					goto bad_escape;
 				i += 4;
 				if (u == 0)
 					goto bad_escape;

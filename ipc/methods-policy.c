@@ -72,7 +72,8 @@ get_time_opt(JsonObject *params, const char *member, gint64 *ret, GError **error
 	if (!mesh_json_get_time(params, member, &text, error))
 		return FALSE;
 	when = g_date_time_new_from_iso8601(text, NULL);
-	if (when == NULL) {
+	/* 0 means "none": a time at or before the epoch would read as that. */
+	if (when == NULL || g_date_time_to_unix(when) <= 0) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "\"%s\" is not a time",
 		            member);
 		return FALSE;

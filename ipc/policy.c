@@ -108,8 +108,8 @@ is_hex64(const char *s)
 gboolean
 mesh_policy_check_rule(const MeshPolicyRule *rule, GError **error)
 {
-	if (rule->program == NULL || !g_path_is_absolute(rule->program) ||
-	    strlen(rule->program) > MESH_POLICY_PROGRAM_MAX ||
+	if (rule->program == NULL || !g_utf8_validate(rule->program, -1, NULL) ||
+	    !g_path_is_absolute(rule->program) || strlen(rule->program) > MESH_POLICY_PROGRAM_MAX ||
 	    !mesh_text_check_path_controls("the program", rule->program, NULL)) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
 		            "a rule's program is the absolute path of an executable (at most %d "
@@ -123,6 +123,7 @@ mesh_policy_check_rule(const MeshPolicyRule *rule, GError **error)
 		return FALSE;
 	}
 	if ((rule->kind == MESH_TARGET_SSH) != (rule->value == NULL) ||
+	    (rule->value != NULL && !g_utf8_validate(rule->value, -1, NULL)) ||
 	    (rule->value != NULL &&
 	     !mesh_text_check_display("the key or application", rule->value, 1024, 256, NULL))) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
@@ -164,7 +165,8 @@ rule_read(JsonObject *obj, Rule **ret, GError **error)
 		if (!mesh_json_get_time(obj, "Expires", &expires, error))
 			return FALSE;
 		when = g_date_time_new_from_iso8601(expires, NULL);
-		if (when == NULL) {
+		/* 0 means "never": a time at or before the epoch would read as that. */
+		if (when == NULL || g_date_time_to_unix(when) <= 0) {
 			g_set_error(error, MESH_ERROR, MESH_ERROR_MALFORMED, "a bad Expires time");
 			return FALSE;
 		}

@@ -157,6 +157,10 @@ test_nul_and_surrogate_escapes(void)
 		"[\"Bned\\222\"]",
 		"[\"\\x41\"]",
 		"[\"\\a\"]",
+		/* Not four hex digits: json-glib would decode a lone surrogate, or cut at a NUL. */
+		"[\"/a\\uDerhb\"]",
+		"[\"/a\\u00rrb\"]",
+		"[\"\\u12\"]",
 	};
 	static const char *const good[] = {
 		"[\"\\ud83d\\ude00\"]",
@@ -195,7 +199,8 @@ test_quote(void)
 
 static CU_TestInfo tests[] = {
 	{ "no input text in parse errors", test_no_input_in_messages },
-	{ "\\u0000 and unpaired surrogates refused", test_nul_and_surrogate_escapes },
+	{ "\\u0000, unpaired surrogates and short \\u escapes refused",
+	  test_nul_and_surrogate_escapes },
 	{ "quoting untrusted text for messages", test_quote },
 	{ "valid", test_valid },
 	{ "duplicate members rejected", test_duplicates_rejected },

@@ -160,6 +160,8 @@ test_rules_checked(void)
 	MeshPolicyRule no_value = {SSH, NULL, MESH_TARGET_KEY, NULL, MESH_DECISION_DENY, 0};
 	MeshPolicyRule control = {"/usr/bin/a\nb", NULL, MESH_TARGET_SSH, NULL, MESH_DECISION_DENY,
 	                          0};
+	MeshPolicyRule not_utf8 = {"/usr/bin/\xed\xb8\x80", NULL, MESH_TARGET_SSH, NULL,
+	                           MESH_DECISION_DENY, 0};
 	GError *error = NULL;
 	MeshDecision d;
 
@@ -171,6 +173,8 @@ test_rules_checked(void)
 	CU_ASSERT_FALSE(mesh_policy_set(f.policy, &no_value, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
 	CU_ASSERT_FALSE(mesh_policy_set(f.policy, &control, &error));
+	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
+	CU_ASSERT_FALSE(mesh_policy_set(f.policy, &not_utf8, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
 	CU_ASSERT_FALSE(mesh_decision_from_name("maybe", &d, &error));
 	MESH_ASSERT_ERROR(error, MESH_ERROR_INVALID_ARGUMENT);
@@ -204,6 +208,15 @@ test_unreadable_denies_until_reset(void)
 	CU_ASSERT_EQUAL(decide(&f, py, MESH_TARGET_KEY, KEY_A, FALSE), MESH_DECISION_DENY);
 	/* An entry that does not read (or holds what a rule may not) denies every use. */
 	write_rules(&f, "{\"Default\":\"allow\",\"Rules\":[{\"Program\":\"x\"}]}");
+	CU_ASSERT_EQUAL(decide(&f, py, MESH_TARGET_KEY, KEY_B, FALSE), MESH_DECISION_DENY);
+	/* A program that is not UTF-8 (a \\u escape json-glib would decode half), and an expiry
+	 * at the epoch, which would read as "never", are no rules either. */
+	write_rules(&f, "{\"Default\":\"allow\",\"Rules\":[{\"Program\":\"/usr/bin/\\uDerh\","
+	                "\"App\":\"Passwords\",\"Decision\":\"deny\"}]}");
+	CU_ASSERT_EQUAL(decide(&f, py, MESH_TARGET_KEY, KEY_B, FALSE), MESH_DECISION_DENY);
+	write_rules(&f, "{\"Default\":\"allow\",\"Rules\":[{\"Program\":\"/usr/bin/x\","
+	                "\"App\":\"Passwords\",\"Decision\":\"deny\","
+	                "\"Expires\":\"1970-01-01T00:00:00Z\"}]}");
 	CU_ASSERT_EQUAL(decide(&f, py, MESH_TARGET_KEY, KEY_B, FALSE), MESH_DECISION_DENY);
 	write_rules(&f, "not json");
 	CU_ASSERT_EQUAL(decide(&f, NULL, MESH_TARGET_KEY, KEY_B, FALSE), MESH_DECISION_ALLOW);
