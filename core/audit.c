@@ -82,38 +82,54 @@ first_prev(void)
 static void
 put_string(GString *out, const char *name, const char *value)
 {
+	const guchar *run;
+
 	if (value == NULL)
 		return;
-	g_string_append_printf(out, ",\"%s\":\"", name);
-	for (const guchar *p = (const guchar *)value; *p != '\0'; p++) {
+	g_string_append_c(out, ',');
+	g_string_append_c(out, '"');
+	g_string_append(out, name);
+	g_string_append(out, "\":\"");
+	/* Runs of characters kept as they are go out whole: a record is written for every use of
+	 * a key, and most of it needs no escape. */
+	run = (const guchar *)value;
+	for (const guchar *p = run;; p++) {
+		const char *esc = NULL;
+		char hex[8];
+
+		if (*p != '\0' && *p != '"' && *p != '\\' && *p >= 0x20 && *p != 0x7f)
+			continue;
+		g_string_append_len(out, (const char *)run, p - run);
+		if (*p == '\0')
+			break;
 		switch (*p) {
 		case '"':
-			g_string_append(out, "\\\"");
+			esc = "\\\"";
 			break;
 		case '\\':
-			g_string_append(out, "\\\\");
+			esc = "\\\\";
 			break;
 		case '\b':
-			g_string_append(out, "\\b");
+			esc = "\\b";
 			break;
 		case '\f':
-			g_string_append(out, "\\f");
+			esc = "\\f";
 			break;
 		case '\n':
-			g_string_append(out, "\\n");
+			esc = "\\n";
 			break;
 		case '\r':
-			g_string_append(out, "\\r");
+			esc = "\\r";
 			break;
 		case '\t':
-			g_string_append(out, "\\t");
+			esc = "\\t";
 			break;
 		default:
-			if (*p < 0x20 || *p == 0x7f)
-				g_string_append_printf(out, "\\u%04x", *p);
-			else
-				g_string_append_c(out, (char)*p);
+			g_snprintf(hex, sizeof hex, "\\u%04x", *p);
+			esc = hex;
 		}
+		g_string_append(out, esc);
+		run = p + 1;
 	}
 	g_string_append_c(out, '"');
 }
@@ -144,17 +160,28 @@ format_line(const Line *l)
 	return out;
 }
 
-/* @ms since the epoch as "2026-12-08T00:31:02.123Z". */
+/* @ms since the epoch as "2026-12-08T00:31:02.123Z" (civil from days: the proleptic
+ * Gregorian calendar, as RFC 3339 has it; no time zone data is read). */
 static char *
 format_time(gint64 ms)
 {
-	g_autoptr(GDateTime) t = NULL;
-	g_autofree char *seconds = NULL;
+	gint64 secs, days, z, era, doe, yoe, doy, mp, y, m, d;
 
 	ms = CLAMP(ms, 0, G_GINT64_CONSTANT(253402300799999)); /* up to 9999-12-31 */
-	t = g_date_time_new_from_unix_utc(ms / 1000);
-	seconds = g_date_time_format(t, "%Y-%m-%dT%H:%M:%S");
-	return g_strdup_printf("%s.%03dZ", seconds, (int)(ms % 1000));
+	secs = ms / 1000;
+	days = secs / 86400;
+	z = days + 719468;
+	era = z / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y = yoe + era * 400 + (m <= 2);
+	return g_strdup_printf("%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (int)y, (int)m, (int)d,
+			       (int)(secs % 86400 / 3600), (int)(secs % 3600 / 60),
+			       (int)(secs % 60), (int)(ms % 1000));
 }
 
 /* An RFC 3339 time in ms since the epoch; FALSE when @text is not one. */
