@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base64.h"
 #include "platform.h"
 #include "verbs.h"
 
@@ -289,18 +290,6 @@ file_sha256(const char *path, GError **error)
 	return g_strdup(g_checksum_get_string(sum));
 }
 
-/* TRUE when @hex is 64 hex digits (either case). */
-static gboolean
-is_sha256_hex(const char *hex)
-{
-	gsize i;
-
-	for (i = 0; hex[i] != '\0'; i++)
-		if (!g_ascii_isxdigit(hex[i]))
-			return FALSE;
-	return i == 64;
-}
-
 /*
  * The path of a rule's program must be the one the agent sees: the executable's real path,
  * without "." or ".." and through no symbolic link, else the rule would never match. Returns 0
@@ -352,7 +341,10 @@ policy_set_check(MeshCliCall *c)
 	if (o->pin && o->sha256 != NULL)
 		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_USAGE,
 		                      "give --sha256 HEX or --pin, not both");
-	if (o->sha256 != NULL && !is_sha256_hex(o->sha256))
+	/* Either case, as the user may have copied it; rules hold it in lower case. */
+	if (o->sha256 != NULL)
+		o->digest = g_ascii_strdown(o->sha256, -1);
+	if (o->digest != NULL && !mesh_hex_is_digest(o->digest, 32))
 		return mesh_cli_failf(c->globals, c->verb, MESH_ERROR_USAGE,
 		                      "--sha256 needs 64 hex digits, as 'sha256sum %s' prints them",
 		                      o->program);
@@ -362,8 +354,6 @@ policy_set_check(MeshCliCall *c)
 		                      error->message);
 	if (o->pin && (o->digest = file_sha256(o->program, &error)) == NULL)
 		return mesh_cli_fail(c->globals, c->verb, error);
-	if (o->sha256 != NULL)
-		o->digest = g_ascii_strdown(o->sha256, -1);
 	if ((status = read_passphrase_file(c)) != 0)
 		return status;
 	o->rule = (MeshClientPolicyRule){

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "base64.h"
 #include "json.h"
 
 /* The "Passphrase" member of a change that can loosen the policy (left out when NULL). */
@@ -77,18 +78,6 @@ mesh_client_policy_rules_free(MeshClientPolicyRule *rules, size_t n)
 	g_free(rules);
 }
 
-/* TRUE when @hex is 64 hex digits in lower case, as the agent writes a SHA-256. */
-static gboolean
-is_sha256_hex(const char *hex)
-{
-	gsize i;
-
-	for (i = 0; hex[i] != '\0'; i++)
-		if (!g_ascii_isxdigit(hex[i]) || g_ascii_isupper(hex[i]))
-			return FALSE;
-	return i == 64;
-}
-
 /* One rule of PolicyList: Program, SHA256?, exactly one of Key, App, Ssh (true), Decision,
  * Expires?. */
 static void
@@ -101,7 +90,7 @@ read_rule(MeshClient *client, JsonObject *obj, gpointer element, MeshError *code
 
 	client_take_string(client, obj, "Program", TRUE, &rule->program, code);
 	client_take_string(client, obj, "SHA256", FALSE, &rule->sha256, code);
-	if (*code == MESH_ERROR_OK && rule->sha256 != NULL && !is_sha256_hex(rule->sha256))
+	if (*code == MESH_ERROR_OK && rule->sha256 != NULL && !mesh_hex_is_digest(rule->sha256, 32))
 		*code = client_fail(client, MESH_ERROR_PROTOCOL,
 		                    "the agent's answer: a rule's SHA256 is not 64 hex digits");
 	if (*code == MESH_ERROR_OK && key + app + ssh != 1)

@@ -173,6 +173,30 @@ mesh_hex_encode(const guint8 *data, gsize len)
 	return out;
 }
 
+void
+mesh_hex_encode_lower(const guint8 *data, gsize len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (gsize i = 0; i < len; i++) {
+		out[2 * i] = digits[data[i] >> 4];
+		out[2 * i + 1] = digits[data[i] & 15];
+	}
+	out[len * 2] = '\0';
+}
+
+gboolean
+mesh_hex_is_digest(const char *text, gsize len)
+{
+	gsize i;
+
+	for (i = 0; text[i] != '\0'; i++) {
+		if (!g_ascii_isdigit(text[i]) && !(text[i] >= 'a' && text[i] <= 'f'))
+			return FALSE;
+	}
+	return i == 2 * len;
+}
+
 gboolean
 mesh_hex_decode(const char *text, guint8 *out, gsize out_size, gsize *ret_len, GError **error)
 {

@@ -47,6 +47,14 @@ gboolean mesh_b64_decode_lines(const char *text, gsize len, gboolean lines, guin
 /* mesh_hex_encode: upper-case hex; returns a newly allocated string. */
 char *mesh_hex_encode(const guint8 *data, gsize len);
 
+/* mesh_hex_encode_lower: @len bytes as lower-case hex into @out (2 * @len + 1 bytes, ended by
+ * NUL): how a digest is written in the policy's rules and on the wire (as sha256sum prints it). */
+void mesh_hex_encode_lower(const guint8 *data, gsize len, char *out);
+
+/* mesh_hex_is_digest: whether @text is exactly 2 * @len lower-case hex digits, a digest of @len
+ * bytes as mesh_hex_encode_lower writes it. */
+gboolean mesh_hex_is_digest(const char *text, gsize len);
+
 /*
  * mesh_hex_decode: hex digits of either case (an even count, nothing else) into at most
  * @out_size bytes. Errors: MESH_ERROR_MALFORMED, MESH_ERROR_TOO_LARGE. On error @out is wiped.

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "caller.h"
 
+#include "base64.h"
+
 #include <string.h>
 
 #include "error.h"
@@ -98,6 +100,17 @@ mesh_caller_digest(MeshCaller *c, guint8 ret[32], GError **error)
 out:
 	g_mutex_unlock(&c->lock);
 	return ok;
+}
+
+gboolean
+mesh_caller_digest_hex(MeshCaller *c, char ret[65], GError **error)
+{
+	guint8 digest[32];
+
+	if (!mesh_caller_digest(c, digest, error))
+		return FALSE;
+	mesh_hex_encode_lower(digest, sizeof digest, ret);
+	return TRUE;
 }
 
 char *

@@ -53,6 +53,10 @@ const char *mesh_caller_program(const MeshCaller *c);
  */
 gboolean mesh_caller_digest(MeshCaller *c, guint8 ret[32], GError **error);
 
+/* mesh_caller_digest_hex: mesh_caller_digest as 64 lower-case hex digits and a NUL into @ret, as
+ * the policy's rules pin a program. */
+gboolean mesh_caller_digest_hex(MeshCaller *c, char ret[65], GError **error);
+
 /*
  * mesh_caller_describe: "PROGRAM (pid N)", or "an unknown program (pid N)", with "pid unknown"
  * for pid 0: for prompts and logs. The path is escaped for display (mesh_text_escape): never raw

@@ -103,7 +103,7 @@ mesh_agent_use_of(const MeshAgentMethod *method, JsonObject *params, MeshAgentUs
 	/* PasswordGet: the passwords are the application "Passwords"; AppGet: the named one. */
 	ret->op = "Read";
 	ret->kind = MESH_TARGET_APP;
-	if (json_object_has_member(params, "Site")) {
+	if (g_str_equal(method->name, "PasswordGet")) {
 		ret->value = "Passwords";
 		return mesh_json_get_string(params, "Site", &ret->item, error);
 	}
@@ -148,17 +148,15 @@ mesh_agent_allow_always(MeshAgent *agent, MeshCaller *caller, MeshTargetKind kin
                         const char *value, GError **error)
 {
 	MeshPolicyRule rule = {mesh_caller_program(caller), NULL, kind, value,
-	                       MESH_DECISION_ALLOW,         0};
-	guint8 digest[32];
+	                       MESH_DECISION_ALLOW, 0};
 	char hex[65];
 
-	/* Pinned to the executable that was allowed: a program replaced since is asked again. */
-	if (rule.program == NULL || !mesh_caller_digest(caller, digest, error)) {
+	/* Pinned to the executable that was allowed: a program replaced since is asked again. An
+	 * unknown program has no digest (MESH_ERROR_NOT_FOUND). */
+	if (!mesh_caller_digest_hex(caller, hex, error)) {
 		g_prefix_error(error, "allowed this once only: ");
 		return FALSE;
 	}
-	for (guint i = 0; i < 32; i++)
-		g_snprintf(hex + 2 * i, 3, "%02x", digest[i]);
 	rule.sha256 = hex;
 	return mesh_policy_set(agent->policy, &rule, error);
 }

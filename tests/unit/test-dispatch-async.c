@@ -26,6 +26,7 @@ typedef struct {
 	char *root;
 	MeshAgent *agent;
 	char *sign_key;
+	MeshCaller *caller; /* who sends (NULL: not known) */
 	GPtrArray *answers; /* JsonNode *, in the order the worker's answers came */
 } Fixture;
 
@@ -56,7 +57,7 @@ send(Fixture *fx, gint64 id, const char *method, const char *params, MeshAgentJo
 
 	text = g_strdup_printf("{\"Id\":%" G_GINT64_FORMAT ",\"Method\":\"%s\",\"Params\":%s}", id,
 			       method, params != NULL ? params : "{}");
-	job = mesh_agent_handle_async(fx->agent, NULL, (const guint8 *)text, strlen(text), &answer,
+	job = mesh_agent_handle_async(fx->agent, fx->caller, (const guint8 *)text, strlen(text), &answer,
 				      &close, on_answer, fx);
 	CU_ASSERT_FALSE(close);
 	if (ret_job != NULL)
@@ -167,6 +168,7 @@ teardown(Fixture *fx)
 	g_free(fx->root);
 	g_free(fx->hold_url);
 	g_free(fx->sign_key);
+	mesh_caller_unref(fx->caller);
 	g_ptr_array_unref(fx->answers);
 }
 
@@ -286,11 +288,43 @@ test_restricted(void)
 	teardown(&fx);
 }
 
+/* The policy asks about a program the agent cannot tell (no path, no digest): "allow always"
+ * cannot pin a rule to it, so the request is allowed once and no rule is made. */
+static void
+test_always_for_unknown_program(void)
+{
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *sign = NULL;
+	MeshAgentJob *job = NULL;
+	JsonObject *r, *result = NULL;
+	Fixture fx;
+
+	setup(&fx);
+	now_ok(&fx, &root, "PolicyDefault", "{\"Decision\":\"ask\"}");
+	fx.caller = mesh_caller_new(4242, NULL, NULL, NULL, NULL);
+	sign = g_strdup_printf("{\"UDF\":\"%s\",\"Data\":\"aGVsbG8\"}", fx.sign_key);
+	CU_ASSERT_PTR_NULL(send(&fx, 20, "KeySign", sign, &job));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(job);
+	r = now_ok(&fx, &root, "ApproveList", NULL);
+	CU_ASSERT_EQUAL(json_array_get_length(json_object_get_array_member(r, "Requests")), 1);
+	now_ok(&fx, &root, "Approve", "{\"Id\":1,\"Always\":true}");
+	spin_until(&fx, answers_at_least, 1);
+	CU_ASSERT_EQUAL(answer_id(fx.answers->pdata[0]), 20);
+	CU_ASSERT_TRUE(mesh_json_get_object(json_node_get_object(fx.answers->pdata[0]), "Result",
+					    &result, NULL));
+	CU_ASSERT_TRUE(result != NULL && json_object_has_member(result, "Signature"));
+	r = now_ok(&fx, &root, "PolicyList", NULL);
+	CU_ASSERT_EQUAL(json_array_get_length(json_object_get_array_member(r, "Rules")), 0);
+	teardown(&fx);
+}
+
 static CU_TestInfo tests[] = {
 	{ "the agent serves while a session method waits on the portal",
 	  test_serves_while_portal_waits },
 	{ "cancel and abandon", test_cancel_and_abandon },
 	{ "restricted", test_restricted },
+	{ "allow always for a program that cannot be told: once, no rule",
+	  test_always_for_unknown_program },
 	CU_TEST_INFO_NULL,
 };
 
