@@ -327,9 +327,15 @@ mesh_json_check_members(JsonObject *obj, const char *const *allowed, GError **er
 char *
 mesh_json_time_now(void)
 {
-	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	return mesh_json_time_from_unix(g_get_real_time() / G_USEC_PER_SEC);
+}
 
-	return g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
+char *
+mesh_json_time_from_unix(gint64 seconds)
+{
+	g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(seconds);
+
+	return t != NULL ? g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ") : NULL;
 }
 
 gboolean

@@ -56,6 +56,10 @@ gboolean mesh_json_check_members(JsonObject *obj, const char *const *allowed, GE
 /* mesh_json_time_now: the current time as RFC 3339 UTC, whole seconds ("2026-11-21T20:00:00Z"). */
 char *mesh_json_time_now(void);
 
+/* mesh_json_time_from_unix: @seconds since the epoch as mesh_json_time_now writes a time; NULL
+ * outside the years 1 to 9999. */
+char *mesh_json_time_from_unix(gint64 seconds);
+
 /*
  * mesh_json_get_time: as mesh_json_get_string, and the value must be an RFC 3339 UTC time of
  * the form YYYY-MM-DDTHH:MM:SSZ (MESH_ERROR_MALFORMED otherwise).

@@ -28,9 +28,7 @@ session_now(MeshSession *session)
 char *
 session_time(MeshSession *session)
 {
-	g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(session_now(session));
-
-	return g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
+	return mesh_json_time_from_unix(session_now(session));
 }
 
 gboolean

@@ -129,13 +129,20 @@ answer(Question *q, MeshApprovalAnswer a)
 	g_source_unref(source);
 }
 
+/* Every question still waiting is answered CANCELLED. */
+static void
+cancel_open(MeshApprovals *approvals)
+{
+	while (approvals->open->len > 0)
+		answer(g_ptr_array_index(approvals->open, 0), MESH_APPROVAL_CANCELLED);
+}
+
 void
 mesh_approvals_free(MeshApprovals *approvals)
 {
 	if (approvals == NULL)
 		return;
-	while (approvals->open->len > 0)
-		answer(g_ptr_array_index(approvals->open, 0), MESH_APPROVAL_CANCELLED);
+	cancel_open(approvals);
 	g_ptr_array_unref(approvals->open);
 	g_main_context_unref(approvals->context);
 	g_free(approvals->askpass);
@@ -465,10 +472,7 @@ mesh_approvals_ask_wait(MeshApprovals *approvals, MeshCaller *caller, const Mesh
 static gboolean
 cancel_on_main(gpointer data)
 {
-	MeshApprovals *approvals = data;
-
-	while (approvals->open->len > 0)
-		answer(g_ptr_array_index(approvals->open, 0), MESH_APPROVAL_CANCELLED);
+	cancel_open(data);
 	return G_SOURCE_REMOVE;
 }
 

@@ -198,9 +198,9 @@ time_to_unix(const char *text)
 static char *
 unix_to_time(gint64 seconds)
 {
-	g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(seconds);
+	char *text = mesh_json_time_from_unix(seconds);
 
-	return t != NULL ? g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("");
+	return text != NULL ? text : g_strdup("");
 }
 
 /* Parse a stored text (written by this layer; a failure is the portal's own fault). */
