@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "base64.h"
 #include "error.h"
 #include "json.h"
 #include "text.h"
@@ -61,6 +62,21 @@ mesh_decision_from_name(const char *name, MeshDecision *ret, GError **error)
 	return FALSE;
 }
 
+/* A rule as the policy keeps it: @r's strings copied. */
+static Rule *
+rule_new(const MeshPolicyRule *r)
+{
+	Rule *rule = g_new0(Rule, 1);
+
+	rule->program = g_strdup(r->program);
+	rule->sha256 = g_strdup(r->sha256);
+	rule->kind = r->kind;
+	rule->value = g_strdup(r->value);
+	rule->decision = r->decision;
+	rule->expires = r->expires;
+	return rule;
+}
+
 static void
 rule_free(Rule *rule)
 {
@@ -93,18 +109,6 @@ mesh_policy_free(MeshPolicy *policy)
 
 /* ---- Rules as the entry holds them ------------------------------------------------------- */
 
-static gboolean
-is_hex64(const char *s)
-{
-	if (strlen(s) != 64)
-		return FALSE;
-	for (const char *p = s; *p != '\0'; p++) {
-		if (!g_ascii_isdigit(*p) && !(*p >= 'a' && *p <= 'f'))
-			return FALSE;
-	}
-	return TRUE;
-}
-
 gboolean
 mesh_policy_check_rule(const MeshPolicyRule *rule, GError **error)
 {
@@ -117,7 +121,7 @@ mesh_policy_check_rule(const MeshPolicyRule *rule, GError **error)
 		            MESH_POLICY_PROGRAM_MAX);
 		return FALSE;
 	}
-	if (rule->sha256 != NULL && !is_hex64(rule->sha256)) {
+	if (rule->sha256 != NULL && !mesh_hex_is_digest(rule->sha256, 32)) {
 		g_set_error(error, MESH_ERROR, MESH_ERROR_INVALID_ARGUMENT,
 		            "a rule's SHA256 is 64 lowercase hexadecimal digits");
 		return FALSE;
@@ -150,7 +154,6 @@ rule_read(JsonObject *obj, Rule **ret, GError **error)
 	gboolean ssh = FALSE;
 	MeshPolicyRule r = {0};
 	g_autoptr(GDateTime) when = NULL;
-	Rule *rule;
 
 	if (!mesh_json_check_members(obj, members, error) ||
 	    !mesh_json_get_string(obj, "Program", &program, error) ||
@@ -183,14 +186,7 @@ rule_read(JsonObject *obj, Rule **ret, GError **error)
 	r.value = key != NULL ? key : app;
 	if (!mesh_policy_check_rule(&r, error))
 		return FALSE;
-	rule = g_new0(Rule, 1);
-	rule->program = g_strdup(r.program);
-	rule->sha256 = g_strdup(r.sha256);
-	rule->kind = r.kind;
-	rule->value = g_strdup(r.value);
-	rule->decision = r.decision;
-	rule->expires = r.expires;
-	*ret = rule;
+	*ret = rule_new(&r);
 	return TRUE;
 }
 
@@ -208,8 +204,7 @@ rule_to_json(const Rule *rule)
 		json_object_set_string_member(obj, kind_member(rule->kind), rule->value);
 	json_object_set_string_member(obj, "Decision", mesh_decision_name(rule->decision));
 	if (rule->expires != 0) {
-		g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc(rule->expires);
-		g_autofree char *text = g_date_time_format(when, "%Y-%m-%dT%H:%M:%SZ");
+		g_autofree char *text = mesh_json_time_from_unix(rule->expires);
 
 		json_object_set_string_member(obj, "Expires", text);
 	}
@@ -351,20 +346,14 @@ save(MeshPolicy *policy, GError **error)
 static gboolean
 rule_applies(const Rule *rule, MeshCaller *caller, const char *program, gint64 now)
 {
-	guint8 digest[32];
 	char hex[65];
 
 	if (rule->expires != 0 && rule->expires <= now)
 		return FALSE;
 	if (!g_str_equal(rule->program, program))
 		return FALSE;
-	if (rule->sha256 == NULL)
-		return TRUE;
-	if (!mesh_caller_digest(caller, digest, NULL))
-		return FALSE;
-	for (guint i = 0; i < 32; i++)
-		g_snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-	return g_str_equal(hex, rule->sha256);
+	return rule->sha256 == NULL || (mesh_caller_digest_hex(caller, hex, NULL) &&
+	                                g_str_equal(hex, rule->sha256));
 }
 
 static const Rule *
@@ -434,24 +423,15 @@ mesh_policy_is_open(MeshPolicy *policy)
 
 /* ---- Changing ------------------------------------------------------------------------------ */
 
-/* With the lock held: the rules as they stand, or an error (a rules entry that does not read is
- * replaced only by a reset of everything). */
-static gboolean
-current(MeshPolicy *policy, GError **error)
-{
-	return refresh(policy, error);
-}
-
 gboolean
 mesh_policy_set(MeshPolicy *policy, const MeshPolicyRule *r, GError **error)
 {
-	Rule *rule;
 	gboolean ok;
 
 	if (!mesh_policy_check_rule(r, error))
 		return FALSE;
 	g_mutex_lock(&policy->lock);
-	if (!current(policy, error)) {
+	if (!refresh(policy, error)) {
 		g_mutex_unlock(&policy->lock);
 		return FALSE;
 	}
@@ -470,14 +450,7 @@ mesh_policy_set(MeshPolicy *policy, const MeshPolicyRule *r, GError **error)
 		            MESH_POLICY_RULES_MAX);
 		return FALSE;
 	}
-	rule = g_new0(Rule, 1);
-	rule->program = g_strdup(r->program);
-	rule->sha256 = g_strdup(r->sha256);
-	rule->kind = r->kind;
-	rule->value = g_strdup(r->value);
-	rule->decision = r->decision;
-	rule->expires = r->expires;
-	g_ptr_array_add(policy->rules, rule);
+	g_ptr_array_add(policy->rules, rule_new(r));
 	ok = save(policy, error);
 	g_mutex_unlock(&policy->lock);
 	return ok;
@@ -489,7 +462,7 @@ mesh_policy_set_default(MeshPolicy *policy, MeshDecision decision, GError **erro
 	gboolean ok;
 
 	g_mutex_lock(&policy->lock);
-	ok = current(policy, error);
+	ok = refresh(policy, error);
 	if (ok) {
 		policy->fallback = decision;
 		ok = save(policy, error);
@@ -507,13 +480,13 @@ mesh_policy_reset(MeshPolicy *policy, const char *program, guint *ret_removed, G
 	g_mutex_lock(&policy->lock);
 	if (program == NULL) {
 		/* Also the way out of a rules entry that does not read. */
-		(void)current(policy, NULL);
+		(void)refresh(policy, NULL);
 		removed = policy->unreadable ? 0 : policy->rules->len;
 		g_ptr_array_set_size(policy->rules, 0);
 		policy->fallback = MESH_DECISION_ALLOW;
 		ok = save(policy, error);
 	} else {
-		ok = current(policy, error);
+		ok = refresh(policy, error);
 		for (guint i = ok ? policy->rules->len : 0; i-- > 0;) {
 			const Rule *rule = g_ptr_array_index(policy->rules, i);
 
@@ -539,7 +512,7 @@ mesh_policy_list(MeshPolicy *policy, GError **error)
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 
 	g_mutex_lock(&policy->lock);
-	if (!current(policy, error)) {
+	if (!refresh(policy, error)) {
 		g_mutex_unlock(&policy->lock);
 		return NULL;
 	}
