@@ -584,12 +584,15 @@ job_run(gpointer data, gpointer user_data)
 	g_source_attach(source, agent->context);
 }
 
-/* A job for the request @root (taken), answered later to @func; counted until it answers. */
+/* A job for @caller's request @root (taken), answered later to @func; counted until it
+ * answers. */
 static MeshAgentJob *
-job_new(MeshAgent *agent, JsonNode *root, JsonObject *params, gint64 id,
+job_new(MeshAgent *agent, MeshCaller *caller, JsonNode *root, JsonObject *params, gint64 id,
 	MeshAgentAnswerFunc func, gpointer user_data)
 {
 	MeshAgentJob *job = g_new0(MeshAgentJob, 1);
+
+	job->caller = caller != NULL ? mesh_caller_ref(caller) : NULL;
 
 	job->agent = agent;
 	job->root = root;
@@ -616,10 +619,9 @@ static MeshAgentJob *
 job_start(MeshAgent *agent, const MeshAgentMethod *method, MeshCaller *caller, JsonNode *root,
 	  JsonObject *params, gint64 id, MeshAgentAnswerFunc func, gpointer user_data)
 {
-	MeshAgentJob *job = job_new(agent, root, params, id, func, user_data);
+	MeshAgentJob *job = job_new(agent, caller, root, params, id, func, user_data);
 
 	job->method = method;
-	job->caller = caller != NULL ? mesh_caller_ref(caller) : NULL;
 	job_push(agent, job);
 	return job;
 }
@@ -669,13 +671,12 @@ ask_job_start(MeshAgent *agent, const MeshAgentMethod *method, MeshCaller *calle
               JsonObject *params, gint64 id, const MeshAgentUse *use, MeshAgentAnswerFunc func,
               gpointer user_data)
 {
-	MeshAgentJob *job = job_new(agent, root, params, id, func, user_data);
+	MeshAgentJob *job = job_new(agent, caller, root, params, id, func, user_data);
 	MeshApprovalWhat what = {use->kind == MESH_TARGET_KEY ? "sign with" : "read",
 	                         use->kind == MESH_TARGET_KEY ? use->value : NULL,
 	                         use->kind == MESH_TARGET_APP ? use->value : NULL, use->item};
 
 	job->method = method;
-	job->caller = caller != NULL ? mesh_caller_ref(caller) : NULL;
 	job->use = *use;
 	job->use_value = g_strdup(use->value);
 	job->use_item = g_strdup(use->item);
@@ -762,7 +763,7 @@ on_background(gpointer user_data)
 	g_mutex_unlock(&agent->lock);
 	if (accounts == NULL)
 		return G_SOURCE_CONTINUE;
-	job = job_new(agent, NULL, NULL, 0, NULL, NULL);
+	job = job_new(agent, NULL, NULL, NULL, 0, NULL, NULL);
 	job->background = accounts;
 	agent->background_running = TRUE;
 	job_push(agent, job);
@@ -869,10 +870,9 @@ gate_job_start(MeshAgent *agent, const MeshAgentMethod *method, MeshCaller *call
                JsonObject *params, gint64 id, gint64 wait_us, MeshAgentAnswerFunc func,
                gpointer user_data)
 {
-	MeshAgentJob *job = job_new(agent, root, params, id, func, user_data);
+	MeshAgentJob *job = job_new(agent, caller, root, params, id, func, user_data);
 
 	job->method = method;
-	job->caller = caller != NULL ? mesh_caller_ref(caller) : NULL;
 	g_ptr_array_add(agent->gated, job);
 	gate_job_arm(job, wait_us);
 	return job;
