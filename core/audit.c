@@ -511,6 +511,18 @@ read_head_seq(MeshHive *hive)
 	return l.seq;
 }
 
+/* The log was changed so that no record can follow it (@why): the agent does not start, and
+ * says how to begin a new log while keeping the old one. Always FALSE. */
+static gboolean
+cannot_continue(MeshAudit *a, const char *why, GError **error)
+{
+	g_set_error(error, MESH_ERROR, MESH_ERROR_TAMPERED,
+		    "%s, and no record can follow; move the Audit folder of %s aside (keep it: it is "
+		    "the evidence) to start a new log",
+		    why, mesh_hive_location(a->hive));
+	return FALSE;
+}
+
 /*
  * load: Seq, Prev and the file to write from the newest file's last whole line (the files
  * before it only when it holds none). A torn line is not appended to: the next record starts a
@@ -578,13 +590,12 @@ load(MeshAudit *a, GError **error)
 	/* A head is written to Audit/head only once its line is in the log: a log that ends
 	 * before it was cut. Going on from the cut would sign over it and hide it for good. */
 	if (a->head_seq >= a->next_seq) {
-		g_set_error(error, MESH_ERROR, MESH_ERROR_TAMPERED,
-			    "Audit/head is signed at Seq %" G_GUINT64_FORMAT " but the log ends at "
-			    "Seq %" G_GUINT64_FORMAT ": records were cut, and no record can follow "
-			    "them; move the Audit folder of %s aside (keep it: it is the evidence) "
-			    "to start a new log",
-			    a->head_seq, a->next_seq - 1, mesh_hive_location(a->hive));
-		return FALSE;
+		g_autofree char *why = g_strdup_printf(
+			"Audit/head is signed at Seq %" G_GUINT64_FORMAT " but the log ends at "
+			"Seq %" G_GUINT64_FORMAT ": records were cut",
+			a->head_seq, a->next_seq - 1);
+
+		return cannot_continue(a, why, error);
 	}
 	if (files->len == 0 || a->file != NULL)
 		return TRUE;
@@ -595,13 +606,12 @@ load(MeshAudit *a, GError **error)
 		const char *name = g_ptr_array_index(files, files->len - 1);
 
 		if (strcmp(name, want) != 0) {
-			g_set_error(error, MESH_ERROR, MESH_ERROR_TAMPERED,
-				    "Audit/%s holds no whole record and is not the next file (%s): "
-				    "the log was changed, and no record can follow it; move the "
-				    "Audit folder of %s aside (keep it: it is the evidence) to start a "
-				    "new log",
-				    name, want, mesh_hive_location(a->hive));
-			return FALSE;
+			g_autofree char *why = g_strdup_printf(
+				"Audit/%s holds no whole record and is not the next file (%s): the "
+				"log was changed",
+				name, want);
+
+			return cannot_continue(a, why, error);
 		}
 		a->file = g_strdup(name);
 		if (torn == NULL)
